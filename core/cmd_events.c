@@ -1,0 +1,475 @@
+/*
+ * cmd_events.c - `cordon events`: query the evidence store.
+ *
+ * Filters become one parameterised SQL statement (field names come only
+ * from fields.def, values are bound); `field~regex` uses a PCRE2 function
+ * registered with SQLite that compiles each pattern once per statement.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <getopt.h>
+#include <pcre2.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+
+static const char usage[] =
+	"usage: cordon events [options] [FILTER...]\n"
+	"\n"
+	"List normalized events from the evidence store, newest first.\n"
+	"\n"
+	"filters (all must hold):\n"
+	"  FIELD=VALUE         exact match          e.g. source=auditd  action=sts:AssumeRole\n"
+	"  FIELD!=VALUE        not equal (or absent)\n"
+	"  FIELD~REGEX         PCRE2 match          e.g. object~'\\.aws/credentials$'\n"
+	"  FIELD=              field is absent\n"
+	"\n"
+	"options:\n"
+	"  --db PATH           evidence store (default $CORDON_DB, else ./cordon.db)\n"
+	"  --since TIME        RFC 3339 time or a duration ago: 90s, 15m, 2h, 7d, 1w\n"
+	"  --until TIME        same forms\n"
+	"  --source NAME       only this format (same as source=NAME)\n"
+	"  --format FMT        table (default), json or ndjson\n"
+	"  --oldest            oldest first\n"
+	"  --limit N           at most N events (default 100; 0 = all)\n"
+	"  --raw               include each event's original record\n"
+	"  --show-secrets      print values that look like secrets (hidden by default)\n"
+	"  --fields            list the field names and exit\n"
+	"  -h, --help          this help\n"
+	"\n"
+	"exit status: 0 events listed (or none matched); 2 usage or store error.\n";
+
+struct filter {
+	const struct ev_field *f;
+	char op; /* '=', '!', '~' */
+	const char *value;
+};
+
+/* SQL function regexp(pattern, value): PCRE2, pattern compiled once. */
+static void
+sql_regexp_free(void *p)
+{
+	pcre2_code_free(p);
+}
+
+static void
+sql_regexp(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	pcre2_code *re = sqlite3_get_auxdata(c, 0);
+	pcre2_match_data *md;
+	const unsigned char *s;
+	int rc;
+
+	(void)argc;
+	if (re == NULL) {
+		int err;
+		PCRE2_SIZE off;
+
+		re = pcre2_compile(sqlite3_value_text(argv[0]), PCRE2_ZERO_TERMINATED, 0, &err, &off,
+				   NULL);
+		if (re == NULL) {
+			sqlite3_result_error(c, "invalid regular expression", -1);
+			return;
+		}
+		pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+		sqlite3_set_auxdata(c, 0, re, sql_regexp_free);
+		re = sqlite3_get_auxdata(c, 0);
+		if (re == NULL) {
+			sqlite3_result_error_nomem(c);
+			return;
+		}
+	}
+	s = sqlite3_value_text(argv[1]);
+	if (s == NULL) {
+		sqlite3_result_int(c, 0);
+		return;
+	}
+	md = pcre2_match_data_create_from_pattern(re, NULL);
+	rc = pcre2_match(re, s, (PCRE2_SIZE)sqlite3_value_bytes(argv[1]), 0, 0, md, NULL);
+	pcre2_match_data_free(md);
+	sqlite3_result_int(c, rc >= 0);
+}
+
+static int
+check_regex(const char *pattern)
+{
+	int err;
+	PCRE2_SIZE off;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0, &err, &off,
+				       NULL);
+	PCRE2_UCHAR msg[256];
+
+	if (re != NULL) {
+		pcre2_code_free(re);
+		return CD_OK;
+	}
+	pcre2_get_error_message(err, msg, sizeof(msg));
+	out_err("bad regular expression '%s' at offset %zu: %s", pattern, (size_t)off, (char *)msg);
+	return CD_E_REGEX;
+}
+
+static int
+parse_filter(const char *arg, struct filter *out)
+{
+	const char *op = strpbrk(arg, "=~!");
+	char name[64];
+	size_t n;
+
+	if (op == NULL || op == arg || (size_t)(op - arg) >= sizeof(name)) {
+		out_err("bad filter '%s': use FIELD=VALUE, FIELD!=VALUE or FIELD~REGEX", arg);
+		return CD_E_USAGE;
+	}
+	n = (size_t)(op - arg);
+	memcpy(name, arg, n);
+	name[n] = '\0';
+	if ((out->f = ev_field_find(name)) == NULL) {
+		out_err("unknown field '%s'; `cordon events --fields` lists them", name);
+		return CD_E_USAGE;
+	}
+	if (op[0] == '!' && op[1] == '=') {
+		out->op = '!';
+		out->value = op + 2;
+	} else if (op[0] == '=' || op[0] == '~') {
+		out->op = op[0];
+		out->value = op + 1;
+	} else {
+		out_err("bad filter '%s': use FIELD=VALUE, FIELD!=VALUE or FIELD~REGEX", arg);
+		return CD_E_USAGE;
+	}
+	if (out->op == '~')
+		return check_regex(out->value);
+	return CD_OK;
+}
+
+/* Append s (redacted unless show) as a JSON string. */
+static int
+put_value(struct buf *b, const char *s, int show)
+{
+	struct buf r;
+	int rc;
+
+	if (show || s == NULL)
+		return json_put_str(b, s);
+	buf_init(&r, (size_t)64 << 20);
+	rc = redact(s, &r);
+	if (rc == CD_OK)
+		rc = json_put_strn(b, r.data, r.len);
+	buf_release(&r);
+	return rc;
+}
+
+static int
+row_json(sqlite3_stmt *st, struct buf *b, int raw, int show)
+{
+	size_t i;
+	int rc = buf_printf(b, "{\"id\":%lld", (long long)sqlite3_column_int64(st, 0));
+	char t[48];
+
+	for (i = 0; i < ev_nfields && rc == CD_OK; i++) {
+		int col = (int)i + 1;
+
+		if (sqlite3_column_type(st, col) == SQLITE_NULL)
+			continue;
+		if (ev_fields[i].type == EV_T_INT) {
+			rc = buf_printf(b, ",\"%s\":%lld", ev_fields[i].name,
+					(long long)sqlite3_column_int64(st, col));
+			if (rc == CD_OK && strcmp(ev_fields[i].name, "ts_ns") == 0) {
+				time_format(sqlite3_column_int64(st, col), t, sizeof(t));
+				rc = buf_printf(b, ",\"time\":\"%s\"", t);
+			}
+		} else if (strcmp(ev_fields[i].name, "extra") == 0) {
+			/* already a JSON object; redact inside it as text */
+			struct buf r;
+
+			buf_init(&r, (size_t)64 << 20);
+			rc = show ? buf_addstr(&r, (const char *)sqlite3_column_text(st, col))
+				  : redact((const char *)sqlite3_column_text(st, col), &r);
+			if (rc == CD_OK)
+				rc = buf_printf(b, ",\"extra\":%s", r.data);
+			buf_release(&r);
+		} else {
+			rc = buf_printf(b, ",\"%s\":", ev_fields[i].name);
+			if (rc == CD_OK)
+				rc = put_value(b, (const char *)sqlite3_column_text(st, col), show);
+		}
+	}
+	if (rc == CD_OK) {
+		int c = (int)ev_nfields + 1;
+
+		rc = buf_addstr(b, ",\"evidence\":{\"file\":");
+		rc = rc ? rc : json_put_str(b, (const char *)sqlite3_column_text(st, c));
+		rc = rc ? rc : buf_printf(b, ",\"offset\":%lld,\"line\":%lld,\"bytes\":%lld}",
+					  (long long)sqlite3_column_int64(st, c + 1),
+					  (long long)sqlite3_column_int64(st, c + 2),
+					  (long long)sqlite3_column_int64(st, c + 3));
+		if (rc == CD_OK && raw) {
+			rc = buf_addstr(b, ",\"raw\":");
+			rc = rc ? rc : put_value(b, (const char *)sqlite3_column_text(st, c + 4), show);
+		}
+	}
+	return rc ? rc : buf_addc(b, '}');
+}
+
+static const char *
+col_text(sqlite3_stmt *st, const char *field)
+{
+	size_t i;
+
+	for (i = 0; i < ev_nfields; i++)
+		if (strcmp(ev_fields[i].name, field) == 0)
+			return (const char *)sqlite3_column_text(st, (int)i + 1);
+	return NULL;
+}
+
+static void
+cell(struct buf *line, const char *s, int width, int show)
+{
+	struct buf r;
+	int n = 0, rc;
+
+	buf_init(&r, (size_t)1 << 20);
+	if (s == NULL)
+		s = "-";
+	rc = show ? buf_addstr(&r, s) : redact(s, &r);
+	if (rc != CD_OK)
+		buf_reset(&r);
+	for (const char *p = r.data; *p && n < width; p++, n++)
+		rc = buf_addc(line, (*p == '\n' || *p == '\t') ? ' ' : *p);
+	if (r.len > (size_t)width && line->len > 0)
+		line->data[line->len - 1] = '~'; /* cut */
+	while (n++ < width)
+		rc = buf_addc(line, ' ');
+	rc = buf_addc(line, ' ');
+	(void)rc;
+	buf_release(&r);
+}
+
+static void
+row_table(sqlite3_stmt *st, int show)
+{
+	struct buf line;
+	char t[48], wl[160];
+	const char *ns = col_text(st, "pod_ns"), *pod = col_text(st, "pod_name"),
+		   *cid = col_text(st, "container_id"), *who = col_text(st, "actor");
+	int64_t ts = sqlite3_column_int64(st, 1);
+
+	buf_init(&line, (size_t)1 << 20);
+	if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+		snprintf(t, sizeof(t), "-");
+	else
+		time_format(ts, t, sizeof(t));
+	if (pod != NULL)
+		snprintf(wl, sizeof(wl), "%s/%s", ns ? ns : "?", pod);
+	else if (cid != NULL)
+		snprintf(wl, sizeof(wl), "%.12s", cid);
+	else
+		snprintf(wl, sizeof(wl), "-");
+	if (who == NULL)
+		who = col_text(st, "exe");
+	if (who == NULL)
+		who = col_text(st, "comm");
+	cell(&line, t, 30, 1);
+	cell(&line, col_text(st, "source"), 10, 1);
+	cell(&line, col_text(st, "host"), 18, show);
+	cell(&line, wl, 24, show);
+	cell(&line, who, 34, show);
+	cell(&line, col_text(st, "action"), 26, show);
+	cell(&line, col_text(st, "object"), 40, show);
+	cell(&line, col_text(st, "outcome"), 7, 1);
+	while (line.len > 0 && line.data[line.len - 1] == ' ')
+		line.data[--line.len] = '\0';
+	puts(line.data);
+	buf_release(&line);
+}
+
+static int
+cmd_events(struct cmd_ctx *cc)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'D' },
+		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "source", required_argument, NULL, 'S' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "oldest", no_argument, NULL, 'o' },
+		{ "newest", no_argument, NULL, 'n' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "show-secrets", no_argument, NULL, 'X' },
+		{ "fields", no_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum out_format fmt = OUT_TABLE;
+	int64_t now = time_now_ns(), since = EV_NULL, until = EV_NULL, limit = 100;
+	struct filter *filters = NULL;
+	const char *source = NULL;
+	struct store *s = NULL;
+	sqlite3_stmt *st = NULL;
+	struct buf sql, out;
+	char *cause = NULL;
+	int c, oldest = 0, raw = 0, show = 0, nfilters = 0, i, bind = 1, status = EXIT_ERROR, rc;
+	int64_t rows = 0;
+	size_t k;
+
+	optind = 1;
+	while ((c = getopt_long(cc->argc, cc->argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'D': cc->db_path = optarg; break;
+		case 's':
+		case 'u':
+			if (time_parse_arg(optarg, now, c == 's' ? &since : &until) != CD_OK) {
+				out_err("bad time '%s': use RFC 3339 (2025-06-03T10:00:00Z) or a duration like 2h",
+					optarg);
+				return EXIT_ERROR;
+			}
+			break;
+		case 'S': source = optarg; break;
+		case 'F':
+			if (out_format_parse(optarg, &fmt) != 0 || fmt == OUT_TEXT) {
+				out_err("--format takes table, json or ndjson");
+				return EXIT_ERROR;
+			}
+			break;
+		case 'o': oldest = 1; break;
+		case 'n': oldest = 0; break;
+		case 'l': {
+			struct span sp = { optarg, strlen(optarg) };
+			uint64_t v;
+
+			if (span_to_u64(sp, &v) != CD_OK || v > INT64_MAX) {
+				out_err("--limit takes a number (0 = all)");
+				return EXIT_ERROR;
+			}
+			limit = (int64_t)v;
+			break;
+		}
+		case 'r': raw = 1; break;
+		case 'X': show = 1; break;
+		case 'L':
+			for (k = 0; k < ev_nfields; k++)
+				printf("%-15s %s\n", ev_fields[k].name, ev_fields[k].doc);
+			return EXIT_OK;
+		case 'h': fputs(usage, stdout); return EXIT_OK;
+		default: fputs(usage, stderr); return EXIT_ERROR;
+		}
+	}
+	filters = xcalloc((size_t)(cc->argc - optind + 1), sizeof(*filters));
+	for (i = optind; i < cc->argc; i++)
+		if (parse_filter(cc->argv[i], &filters[nfilters++]) != CD_OK)
+			goto out;
+	if (store_open(store_default_path(cc->db_path), 1, &s, &cause) != CD_OK) {
+		out_err("%s: %s", store_default_path(cc->db_path), cause);
+		goto out;
+	}
+	sqlite3_create_function(store_db(s), "regexp", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+				sql_regexp, NULL, NULL);
+
+	buf_init(&sql, 65536);
+	rc = buf_addstr(&sql, "SELECT e.id");
+	for (k = 0; k < ev_nfields && rc == CD_OK; k++)
+		rc = buf_printf(&sql, ", e.%s", ev_fields[k].name);
+	rc = rc ? rc : buf_printf(&sql, ", i.path, e.offset, e.line, e.raw_len, %s",
+				  raw ? "(SELECT raw FROM evidence WHERE event_id = e.id)" : "NULL");
+	rc = rc ? rc : buf_addstr(&sql, " FROM events e LEFT JOIN inputs i ON i.id = e.input_id WHERE 1");
+	if (since != EV_NULL)
+		rc = rc ? rc : buf_addstr(&sql, " AND e.ts_ns >= ?");
+	if (until != EV_NULL)
+		rc = rc ? rc : buf_addstr(&sql, " AND e.ts_ns <= ?");
+	if (source != NULL)
+		rc = rc ? rc : buf_addstr(&sql, " AND e.source = ?");
+	for (i = 0; i < nfilters && rc == CD_OK; i++) {
+		const char *n = filters[i].f->name;
+
+		if (filters[i].op == '=' && *filters[i].value == '\0')
+			rc = buf_printf(&sql, " AND e.%s IS NULL", n);
+		else if (filters[i].op == '=')
+			rc = buf_printf(&sql, " AND e.%s = ?", n);
+		else if (filters[i].op == '!')
+			rc = buf_printf(&sql, " AND e.%s IS NOT ?", n);
+		else
+			rc = buf_printf(&sql, " AND regexp(?, e.%s)", n);
+	}
+	rc = rc ? rc : buf_printf(&sql, " ORDER BY e.ts_ns %s, e.id %s", oldest ? "ASC" : "DESC",
+				  oldest ? "ASC" : "DESC");
+	if (limit > 0)
+		rc = rc ? rc : buf_printf(&sql, " LIMIT %lld", (long long)limit);
+	CD_BUG_ON(rc != CD_OK);
+	if (sqlite3_prepare_v2(store_db(s), sql.data, -1, &st, NULL) != SQLITE_OK) {
+		out_err("query failed: %s", store_errmsg(s));
+		buf_release(&sql);
+		goto out;
+	}
+	buf_release(&sql);
+	if (since != EV_NULL)
+		sqlite3_bind_int64(st, bind++, since);
+	if (until != EV_NULL)
+		sqlite3_bind_int64(st, bind++, until);
+	if (source != NULL)
+		sqlite3_bind_text(st, bind++, source, -1, SQLITE_STATIC);
+	for (i = 0; i < nfilters; i++) {
+		if (filters[i].op == '=' && *filters[i].value == '\0')
+			continue;
+		if (filters[i].f->type == EV_T_INT && filters[i].op != '~') {
+			struct span sp = { filters[i].value, strlen(filters[i].value) };
+			int64_t v;
+
+			if (span_to_i64(sp, &v) != CD_OK) {
+				out_err("field %s is a number; '%s' is not", filters[i].f->name,
+					filters[i].value);
+				goto out;
+			}
+			sqlite3_bind_int64(st, bind++, v);
+		} else {
+			sqlite3_bind_text(st, bind++, filters[i].value, -1, SQLITE_STATIC);
+		}
+	}
+
+	buf_init(&out, (size_t)256 << 20);
+	if (fmt == OUT_JSON)
+		fputs("{\"events\":[", stdout);
+	else if (fmt == OUT_TABLE)
+		printf("%-30s %-10s %-18s %-24s %-34s %-26s %-40s %s\n", "TIME", "SOURCE", "HOST",
+		       "WORKLOAD", "ACTOR/PROCESS", "ACTION", "OBJECT", "OUTCOME");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fmt == OUT_TABLE) {
+			row_table(st, show);
+		} else {
+			buf_reset(&out);
+			if (row_json(st, &out, raw, show) != CD_OK) {
+				out_err("event %lld too large to print", (long long)sqlite3_column_int64(st, 0));
+				continue;
+			}
+			if (fmt == OUT_JSON && rows > 0)
+				fputc(',', stdout);
+			fwrite(out.data, 1, out.len, stdout);
+			if (fmt == OUT_NDJSON)
+				fputc('\n', stdout);
+		}
+		rows++;
+	}
+	buf_release(&out);
+	if (fmt == OUT_JSON)
+		fputs("]}\n", stdout);
+	if (rc != SQLITE_DONE) {
+		out_err("query failed: %s", store_errmsg(s));
+		goto out;
+	}
+	status = EXIT_OK;
+out:
+	sqlite3_finalize(st);
+	store_close(&s);
+	free(cause);
+	free(filters);
+	redact_release();
+	return status;
+}
+
+const struct cmd_entry cmd_events_entry = {
+	.name = "events",
+	.summary = "query normalized events: time range, source, field=value, field~regex",
+	.usage = usage,
+	.flags = CMD_NEEDS_DB,
+	.exec = cmd_events,
+};

@@ -1,0 +1,366 @@
+/*
+ * core.h - the public interface of core/: what every other folder shares.
+ *
+ *   err.c       one error enum (err.def) and cd_strerror()
+ *   xmalloc.c   allocation that aborts on exhaustion (never on bad input)
+ *   buf.c       bounded, always NUL-terminated byte buffer
+ *   strparse.c  cursor parsers for untrusted text (no sscanf/atoi/strtok)
+ *   json.c      jsmn token navigation and string decoding
+ *   timeutil.c  RFC 3339 / epoch / relative time parsing and formatting
+ *   sha256.c    SHA-256 for dedup keys and the audit chain
+ *   fields.def  the normalized event fields: one list for struct, SQL, output
+ *   event.c     struct event and its bounded per-record arena
+ *   store.c     the SQLite evidence store: schema, migrations, inserts
+ *   redact.c    hides secret-looking values on output
+ *   output.c    JSON/table writers, colour and NO_COLOR
+ *   main.c      command table and dispatch
+ */
+#ifndef CORDON_CORE_H
+#define CORDON_CORE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* jsmn (Debian libjsmn-dev): declarations only here; json.c holds the code. */
+#ifndef JSMN_H
+#define JSMN_HEADER
+#include <jsmn.h>
+#undef JSMN_HEADER
+#endif
+
+#define CORDON_VERSION "0.1.0"
+
+#if defined(__GNUC__)
+#define CD_WUR __attribute__((warn_unused_result))
+#define CD_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define CD_NORETURN __attribute__((noreturn))
+#else
+#define CD_WUR
+#define CD_PRINTF(f, a)
+#define CD_NORETURN
+#endif
+
+/* ---- err.c ------------------------------------------------------------ */
+
+enum cd_err {
+#define ERR(name, text) name,
+#include "err.def"
+#undef ERR
+	CD_E__COUNT
+};
+
+const char *cd_strerror(int code);
+
+/* Exit statuses shared by every command (documented in README). */
+#define EXIT_OK       0 /* done; nothing to report */
+#define EXIT_FINDINGS 1 /* done, with something to report: rejects, incidents, failures */
+#define EXIT_ERROR    2 /* usage, configuration or store error: nothing trustworthy done */
+
+/* A bug, not bad input: print and abort.  Never used for data problems. */
+#define CD_BUG_ON(cond)                                                      \
+	do {                                                                   \
+		if (cond)                                                      \
+			cd_bug(__FILE__, __LINE__, #cond);                     \
+	} while (0)
+CD_NORETURN void cd_bug(const char *file, int line, const char *what);
+CD_NORETURN void cd_fatal(const char *fmt, ...) CD_PRINTF(1, 2);
+
+/* ---- xmalloc.c -------------------------------------------------------- */
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Wipe then free: for anything that held a secret. */
+void freezero(void *p, size_t n);
+
+/* ---- buf.c ------------------------------------------------------------ */
+
+/*
+ * A bounded byte buffer.  Invariants: data is never NULL after buf_init;
+ * data[len] == '\0'; len < alloc; len never exceeds max.  An append that
+ * would pass max fails with CD_E_LIMIT and leaves the buffer unchanged.
+ */
+struct buf {
+	char *data;
+	size_t len;
+	size_t alloc;
+	size_t max;
+};
+
+void buf_init(struct buf *b, size_t max);
+void buf_release(struct buf *b);
+void buf_reset(struct buf *b);
+int buf_add(struct buf *b, const void *p, size_t n) CD_WUR;
+int buf_addc(struct buf *b, char c) CD_WUR;
+int buf_addstr(struct buf *b, const char *s) CD_WUR;
+int buf_printf(struct buf *b, const char *fmt, ...) CD_PRINTF(2, 3) CD_WUR;
+/* Take ownership of the bytes; the buffer is re-initialised empty. */
+char *buf_detach(struct buf *b, size_t *len);
+/* Drop the first n bytes (n <= len). */
+void buf_consume(struct buf *b, size_t n);
+
+/* ---- strparse.c ------------------------------------------------------- */
+
+/*
+ * A span of bytes that is not NUL-terminated (pointers into a record).
+ */
+struct span {
+	const char *p;
+	size_t n;
+};
+
+/*
+ * Cursor parsers: each takes (const char **cur, const char *end, ...),
+ * returns 0 on success and advances *cur, or non-zero and leaves *cur.
+ * They chain with ||.
+ */
+int str_uint64(const char **cur, const char *end, uint64_t *out, uint64_t max);
+int str_int64(const char **cur, const char *end, int64_t *out);
+int str_char(const char **cur, const char *end, char c);
+int str_lit(const char **cur, const char *end, const char *lit);
+/* Whole-span conversions (the span must be only the number). */
+int span_to_u64(struct span s, uint64_t *out);
+int span_to_i64(struct span s, int64_t *out);
+int span_eq(struct span s, const char *lit);
+int span_prefix(struct span s, const char *lit);
+int hexval(int c);
+/* Decode hex pairs into out (capacity cap); fails on odd length/non-hex. */
+int hex_decode(struct span s, char *out, size_t cap, size_t *outlen);
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void hex_encode(const unsigned char *in, size_t n, char *out);
+
+/* ---- json.c ----------------------------------------------------------- */
+
+#define JSON_MAX_TOKENS 131072 /* per record; more is a rejected record */
+
+struct json_doc {
+	const char *js; /* the record bytes (not NUL-terminated) */
+	size_t len;
+	jsmntok_t *tok;
+	int ntok;
+};
+
+enum json_type { JSON_NONE = 0, JSON_OBJECT, JSON_ARRAY, JSON_STRING, JSON_PRIMITIVE };
+
+/*
+ * Tokenize one JSON value.  tok must hold cap tokens.  Returns CD_OK,
+ * CD_E_PARSE (with *why set) or CD_E_LIMIT (too many tokens).
+ */
+int json_parse(struct json_doc *d, const char *js, size_t len, jsmntok_t *tok, int cap,
+	       const char **why);
+jsmntok_t *json_tokens_new(int cap);
+enum json_type json_type(const struct json_doc *d, int i);
+/* Index of the token after the whole subtree rooted at i. */
+int json_skip(const struct json_doc *d, int i);
+/* Value of key in object i, or -1. */
+int json_get(const struct json_doc *d, int obj, const char *key);
+/* Dotted path: "userIdentity.sessionContext.sessionIssuer.arn"; -1 if absent. */
+int json_path(const struct json_doc *d, int obj, const char *path);
+/* i-th element of array, or -1. */
+int json_at(const struct json_doc *d, int arr, int n);
+/* Number of children of an object (keys) or array (elements). */
+int json_count(const struct json_doc *d, int i);
+/* Raw bytes of a token (strings: without quotes, still escaped). */
+struct span json_raw(const struct json_doc *d, int i);
+/* Raw bytes of a token including quotes for strings: the exact JSON text. */
+struct span json_text(const struct json_doc *d, int i);
+int json_is_null(const struct json_doc *d, int i);
+/* Decode a string token (escapes, \u incl. surrogates) into out; NUL-terminated. */
+int json_str(const struct json_doc *d, int i, char *out, size_t cap, size_t *outlen);
+/* Integer value of a primitive or of a string holding an integer. */
+int json_i64(const struct json_doc *d, int i, int64_t *out);
+/* Key token of an object member pair: iterate with for (k = json_first(d,obj); k > 0; k = json_next(d,obj,k)) */
+int json_first(const struct json_doc *d, int obj);
+int json_next(const struct json_doc *d, int obj, int key);
+int json_key_eq(const struct json_doc *d, int key, const char *lit);
+
+/* ---- timeutil.c ------------------------------------------------------- */
+
+#define TIME_NONE INT64_MIN
+
+/* RFC 3339 / ISO 8601 ("2025-06-03T10:00:00.123Z", "+02:00", " " separator,
+ * "+0000"); returns CD_OK and UTC nanoseconds. */
+int time_parse_rfc3339(struct span s, int64_t *ns);
+/* "1748944800.123" seconds with fraction. */
+int time_parse_epoch(struct span s, int64_t *ns);
+/* A command-line time: RFC 3339, or a duration ago ("90s", "15m", "2h", "7d"). */
+int time_parse_arg(const char *s, int64_t now_ns, int64_t *ns);
+int64_t time_now_ns(void);
+/* RFC 3339 UTC, nanoseconds trimmed of trailing zeros; out needs 40 bytes. */
+void time_format(int64_t ns, char *out, size_t cap);
+
+/* ---- sha256.c --------------------------------------------------------- */
+
+struct sha256 {
+	uint32_t h[8];
+	uint64_t bytes;
+	unsigned char block[64];
+	size_t fill;
+};
+
+void sha256_init(struct sha256 *c);
+void sha256_update(struct sha256 *c, const void *p, size_t n);
+void sha256_final(struct sha256 *c, unsigned char out[32]);
+void sha256(const void *p, size_t n, unsigned char out[32]);
+
+/* ---- event.c ---------------------------------------------------------- */
+
+#define EV_NULL INT64_MIN /* an absent integer field */
+
+/* The normalized event.  String fields point into the event's arena. */
+struct event {
+#define EV_STR(name, doc) const char *name;
+#define EV_INT(name, doc) int64_t name;
+#include "fields.def"
+#undef EV_STR
+#undef EV_INT
+	/* dedup key material: the record's natural id, or NULL for a content hash */
+	const char *dedup;
+};
+
+enum ev_field_type { EV_T_STR, EV_T_INT };
+
+struct ev_field {
+	const char *name;
+	enum ev_field_type type;
+	size_t offset;
+	const char *doc;
+};
+
+extern const struct ev_field ev_fields[];
+extern const size_t ev_nfields;
+const struct ev_field *ev_field_find(const char *name);
+
+/*
+ * Per-record arena for field values.  Fixed capacity chosen at init: a
+ * record whose fields do not fit is rejected (CD_E_LIMIT), never grown.
+ */
+struct ev_arena {
+	char *mem;
+	size_t used;
+	size_t cap;
+};
+
+void ev_arena_init(struct ev_arena *a, size_t cap);
+void ev_arena_release(struct ev_arena *a);
+void ev_reset(struct event *ev, struct ev_arena *a);
+/* Copy n bytes as a NUL-terminated string; returns NULL when the arena is full. */
+const char *ev_strdup(struct ev_arena *a, const char *p, size_t n);
+/* printf into the arena. */
+const char *ev_printf(struct ev_arena *a, const char *fmt, ...) CD_PRINTF(2, 3);
+/* Copy a decoded JSON string (NULL when absent, null, or arena full). */
+const char *ev_json_str(struct ev_arena *a, const struct json_doc *d, int i);
+/* Decoded JSON value at a dotted path: strings decoded, other scalars as text. */
+const char *ev_json_path(struct ev_arena *a, const struct json_doc *d, int obj, const char *path);
+/* Integer at a dotted path, EV_NULL when absent. */
+int64_t ev_json_int(const struct json_doc *d, int obj, const char *path);
+/* True once any ev_* copy failed for lack of space. */
+int ev_arena_full(const struct ev_arena *a);
+
+/*
+ * Normalize a container id: strip docker://, containerd://, cri-o://,
+ * cri-containerd-, crio-, docker- and a .scope suffix; lowercase; keep only
+ * if the remainder is hex.  Returns NULL for "" / "host" / non-hex.
+ */
+const char *ev_container_id(struct ev_arena *a, const char *s, size_t n);
+/* Extract pod uid and container id from a cgroup path (v1 or v2, systemd or cgroupfs). */
+void ev_from_cgroup(struct event *ev, struct ev_arena *a, const char *path, size_t n);
+
+/* ---- store.c ---------------------------------------------------------- */
+
+struct store; /* opaque */
+struct sqlite3;
+
+#define STORE_SCHEMA_VERSION 1
+
+/* Resolve the store path: explicit, else $CORDON_DB, else ./cordon.db. */
+const char *store_default_path(const char *explicit_path);
+/* Open (creating 0600 and migrating as needed). *cause gets a message. */
+int store_open(const char *path, int readonly, struct store **out, char **cause);
+void store_close(struct store **s);
+struct sqlite3 *store_db(struct store *s);
+const char *store_path(const struct store *s);
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+int store_rollback(struct store *s);
+const char *store_errmsg(struct store *s);
+
+/* An input source known to the store (one row per path). */
+struct store_input {
+	int64_t id;
+	char *path;
+	char *format;
+	int64_t dev, ino;
+	int64_t head_len;
+	unsigned char head_sha[32];
+	int64_t offset;      /* bytes of the (decompressed) stream consumed */
+	int64_t line;        /* lines consumed at offset */
+	int64_t resume;      /* ingester-specific resume state at offset */
+	int64_t size_seen;
+};
+
+int store_input_get(struct store *s, const char *path, struct store_input *in);
+int store_input_put(struct store *s, struct store_input *in);
+void store_input_release(struct store_input *in);
+
+struct store_evidence {
+	int64_t input_id;
+	int64_t offset;
+	int64_t line;
+	const char *raw;
+	size_t raw_len;
+};
+
+/* Insert one event; *inserted = 0 when its dedup key was already stored. */
+/* Insert one event under its 16-byte dedup key; *inserted = 0 when the key
+ * was already stored (the same record seen before). */
+int store_event_add(struct store *s, const struct event *ev, const struct store_evidence *evd,
+		    const unsigned char key[16], int *inserted);
+int store_reject_add(struct store *s, int64_t input_id, const char *path, int64_t offset,
+		     int64_t line, const char *format, const char *reason, const char *raw,
+		     size_t raw_len);
+int64_t store_count(struct store *s, const char *table);
+
+/* ---- redact.c --------------------------------------------------------- */
+
+/* Copy s into out with secret-looking values replaced by "[REDACTED]". */
+int redact(const char *s, struct buf *out);
+int redact_has_secret(const char *s);
+void redact_release(void);
+
+/* ---- output.c --------------------------------------------------------- */
+
+int out_color_enabled(FILE *f);
+/* Append s as a JSON string literal (with quotes). */
+int json_put_str(struct buf *b, const char *s) CD_WUR;
+int json_put_strn(struct buf *b, const char *s, size_t n) CD_WUR;
+void out_err(const char *fmt, ...) CD_PRINTF(1, 2);
+void out_warn(const char *fmt, ...) CD_PRINTF(1, 2);
+/* Whether --format is json/ndjson/table/text; returns -1 when unknown. */
+enum out_format { OUT_TABLE, OUT_JSON, OUT_NDJSON, OUT_TEXT };
+int out_format_parse(const char *s, enum out_format *f);
+
+/* ---- main.c: command table -------------------------------------------- */
+
+struct cmd_ctx {
+	const char *db_path;    /* resolved store path */
+	int argc;               /* arguments after the command name */
+	char **argv;
+};
+
+#define CMD_NEEDS_DB 0x1
+
+struct cmd_entry {
+	const char *name;     /* MUST: the subcommand */
+	const char *summary;  /* MUST: one line for `cordon --help` */
+	const char *usage;    /* MUST: full --help text */
+	unsigned flags;
+	int (*exec)(struct cmd_ctx *ctx); /* MUST: returns an EXIT_* status */
+};
+
+
+#endif

@@ -1,0 +1,330 @@
+/*
+ * json.c - navigation over jsmn tokens.
+ *
+ * jsmn (Debian libjsmn-dev) was chosen by measurement (README "Why jsmn"):
+ * it tokenizes into a caller-owned, fixed-size array, so a record costs no
+ * allocation and token spans point into the record bytes, which keeps
+ * 19-digit nanosecond integers exact.  Everything here treats the token
+ * array as hostile: sizes are never trusted, only spans.
+ */
+#define JSMN_STRICT
+#include <jsmn.h>
+
+#include <string.h>
+
+#include "core.h"
+
+jsmntok_t *
+json_tokens_new(int cap)
+{
+	return xcalloc((size_t)cap, sizeof(jsmntok_t));
+}
+
+int
+json_parse(struct json_doc *d, const char *js, size_t len, jsmntok_t *tok, int cap,
+	   const char **why)
+{
+	jsmn_parser p;
+	int n;
+
+	d->js = js;
+	d->len = len;
+	d->tok = tok;
+	d->ntok = 0;
+	*why = NULL;
+	if (len > (size_t)INT32_MAX) {
+		*why = "record too large";
+		return CD_E_LIMIT;
+	}
+	jsmn_init(&p);
+	n = jsmn_parse(&p, js, len, tok, (unsigned)cap);
+	if (n == JSMN_ERROR_NOMEM) {
+		*why = "too many JSON tokens in one record";
+		return CD_E_LIMIT;
+	}
+	if (n == JSMN_ERROR_INVAL) {
+		*why = "invalid JSON";
+		return CD_E_PARSE;
+	}
+	if (n == JSMN_ERROR_PART) {
+		*why = "truncated JSON";
+		return CD_E_PARSE;
+	}
+	if (n <= 0) {
+		*why = "empty JSON record";
+		return CD_E_PARSE;
+	}
+	d->ntok = n;
+	if (json_skip(d, 0) != n) {
+		*why = "more than one JSON value in record";
+		return CD_E_PARSE;
+	}
+	return CD_OK;
+}
+
+enum json_type
+json_type(const struct json_doc *d, int i)
+{
+	if (i < 0 || i >= d->ntok)
+		return JSON_NONE;
+	switch (d->tok[i].type) {
+	case JSMN_OBJECT:
+		return JSON_OBJECT;
+	case JSMN_ARRAY:
+		return JSON_ARRAY;
+	case JSMN_STRING:
+		return JSON_STRING;
+	case JSMN_PRIMITIVE:
+		return JSON_PRIMITIVE;
+	default:
+		return JSON_NONE;
+	}
+}
+
+int
+json_skip(const struct json_doc *d, int i)
+{
+	int j, end;
+
+	if (i < 0 || i >= d->ntok)
+		return d->ntok;
+	end = d->tok[i].end;
+	for (j = i + 1; j < d->ntok && d->tok[j].start < end; j++)
+		;
+	return j;
+}
+
+int
+json_first(const struct json_doc *d, int obj)
+{
+	if (json_type(d, obj) != JSON_OBJECT)
+		return -1;
+	if (obj + 1 >= d->ntok || d->tok[obj + 1].start >= d->tok[obj].end)
+		return -1;
+	if (d->tok[obj + 1].type != JSMN_STRING || obj + 2 >= d->ntok)
+		return -1;
+	return obj + 1;
+}
+
+int
+json_next(const struct json_doc *d, int obj, int key)
+{
+	int next;
+
+	if (key < 0 || key + 1 >= d->ntok)
+		return -1;
+	next = json_skip(d, key + 1);
+	if (next + 1 >= d->ntok || d->tok[next].start >= d->tok[obj].end ||
+	    d->tok[next].type != JSMN_STRING)
+		return -1;
+	return next;
+}
+
+int
+json_key_eq(const struct json_doc *d, int key, const char *lit)
+{
+	size_t n = strlen(lit);
+	const jsmntok_t *t = &d->tok[key];
+
+	return (size_t)(t->end - t->start) == n && memcmp(d->js + t->start, lit, n) == 0;
+}
+
+int
+json_get(const struct json_doc *d, int obj, const char *key)
+{
+	int k;
+
+	for (k = json_first(d, obj); k > 0; k = json_next(d, obj, k))
+		if (json_key_eq(d, k, key))
+			return k + 1;
+	return -1;
+}
+
+int
+json_path(const struct json_doc *d, int obj, const char *path)
+{
+	char seg[128];
+	const char *p = path, *dot;
+	int cur = obj;
+
+	while (cur >= 0 && *p) {
+		size_t n;
+
+		dot = strchr(p, '.');
+		n = dot ? (size_t)(dot - p) : strlen(p);
+		if (n >= sizeof(seg))
+			return -1;
+		memcpy(seg, p, n);
+		seg[n] = '\0';
+		cur = json_get(d, cur, seg);
+		p += n;
+		if (*p == '.')
+			p++;
+	}
+	return cur;
+}
+
+int
+json_at(const struct json_doc *d, int arr, int n)
+{
+	int j, k = 0;
+
+	if (json_type(d, arr) != JSON_ARRAY)
+		return -1;
+	for (j = arr + 1; j < d->ntok && d->tok[j].start < d->tok[arr].end; j = json_skip(d, j)) {
+		if (k++ == n)
+			return j;
+	}
+	return -1;
+}
+
+int
+json_count(const struct json_doc *d, int i)
+{
+	int j, k = 0;
+	enum json_type t = json_type(d, i);
+
+	if (t != JSON_ARRAY && t != JSON_OBJECT)
+		return 0;
+	for (j = i + 1; j < d->ntok && d->tok[j].start < d->tok[i].end; j = json_skip(d, j))
+		k++;
+	return t == JSON_OBJECT ? k / 2 : k;
+}
+
+struct span
+json_raw(const struct json_doc *d, int i)
+{
+	struct span s = { "", 0 };
+
+	if (i < 0 || i >= d->ntok || d->tok[i].start < 0 || d->tok[i].end < d->tok[i].start)
+		return s;
+	s.p = d->js + d->tok[i].start;
+	s.n = (size_t)(d->tok[i].end - d->tok[i].start);
+	return s;
+}
+
+struct span
+json_text(const struct json_doc *d, int i)
+{
+	struct span s = json_raw(d, i);
+
+	if (json_type(d, i) == JSON_STRING && s.p > d->js) {
+		s.p--;
+		s.n += 2;
+	}
+	return s;
+}
+
+int
+json_is_null(const struct json_doc *d, int i)
+{
+	return json_type(d, i) == JSON_PRIMITIVE && span_eq(json_raw(d, i), "null");
+}
+
+static size_t
+utf8_put(char *o, unsigned long cp)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xc0 | cp >> 6);
+		o[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xe0 | cp >> 12);
+		o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		o[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | cp >> 18);
+	o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	o[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	o[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+static int
+hex4(const char *p, const char *end, unsigned long *cp)
+{
+	int i, v;
+
+	if (end - p < 4)
+		return -1;
+	*cp = 0;
+	for (i = 0; i < 4; i++) {
+		if ((v = hexval((unsigned char)p[i])) < 0)
+			return -1;
+		*cp = *cp << 4 | (unsigned long)v;
+	}
+	return 0;
+}
+
+int
+json_str(const struct json_doc *d, int i, char *out, size_t cap, size_t *outlen)
+{
+	struct span s = json_raw(d, i);
+	const char *p = s.p, *end = s.p + s.n;
+	size_t o = 0;
+
+	if (cap == 0)
+		return CD_E_LIMIT;
+	while (p < end) {
+		char tmp[4];
+		size_t k = 1;
+
+		if (*p != '\\') {
+			tmp[0] = *p++;
+		} else {
+			if (++p >= end)
+				break;
+			switch (*p++) {
+			case 'b': tmp[0] = '\b'; break;
+			case 'f': tmp[0] = '\f'; break;
+			case 'n': tmp[0] = '\n'; break;
+			case 'r': tmp[0] = '\r'; break;
+			case 't': tmp[0] = '\t'; break;
+			case 'u': {
+				unsigned long cp, lo;
+
+				if (hex4(p, end, &cp) != 0) {
+					cp = 0xfffd;
+				} else {
+					p += 4;
+					if (cp >= 0xd800 && cp < 0xdc00 && end - p >= 6 && p[0] == '\\' &&
+					    p[1] == 'u' && hex4(p + 2, end, &lo) == 0 && lo >= 0xdc00 &&
+					    lo < 0xe000) {
+						cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+						p += 6;
+					} else if (cp >= 0xd800 && cp < 0xe000) {
+						cp = 0xfffd;
+					}
+				}
+				k = utf8_put(tmp, cp);
+				break;
+			}
+			default: tmp[0] = p[-1]; break; /* \" \\ \/ and anything else literally */
+			}
+		}
+		if (o + k >= cap)
+			return CD_E_LIMIT;
+		memcpy(out + o, tmp, k);
+		o += k;
+	}
+	out[o] = '\0';
+	if (outlen)
+		*outlen = o;
+	return CD_OK;
+}
+
+int
+json_i64(const struct json_doc *d, int i, int64_t *out)
+{
+	enum json_type t = json_type(d, i);
+
+	if (t != JSON_PRIMITIVE && t != JSON_STRING)
+		return CD_E_PARSE;
+	return span_to_i64(json_raw(d, i), out);
+}

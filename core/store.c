@@ -1,0 +1,478 @@
+/*
+ * store.c - the SQLite evidence store: one file per case.
+ *
+ * WAL mode so the TUI and `cordon events` read while ingest writes; the
+ * file is created 0600 before SQLite touches it (it copies the mode to its
+ * -wal and -shm files).  The schema is versioned with PRAGMA user_version
+ * and only ever migrated forward, one step per version, each in its own
+ * transaction.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core.h"
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *ins_event;
+	sqlite3_stmt *ins_evidence;
+	sqlite3_stmt *ins_reject;
+	sqlite3_stmt *get_input;
+	sqlite3_stmt *put_input;
+	sqlite3_stmt *upd_input;
+};
+
+/* Version N's migration is migrations[N - 1]; never edit a shipped step. */
+static const char *const migrations[] = {
+	/* 1: the evidence store */
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+	"CREATE TABLE inputs(id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, format TEXT,"
+	" dev INTEGER, ino INTEGER, head_len INTEGER, head_sha BLOB,"
+	" offset INTEGER NOT NULL DEFAULT 0, line INTEGER NOT NULL DEFAULT 0,"
+	" resume INTEGER NOT NULL DEFAULT 0, size_seen INTEGER, updated_ns INTEGER);"
+	"CREATE TABLE events(id INTEGER PRIMARY KEY"
+#define EV_STR(n, d) ", " #n " TEXT"
+#define EV_INT(n, d) ", " #n " INTEGER"
+#include "fields.def"
+#undef EV_STR
+#undef EV_INT
+	", dedup BLOB NOT NULL UNIQUE, input_id INTEGER, offset INTEGER, line INTEGER,"
+	" raw_len INTEGER);"
+	"CREATE TABLE evidence(event_id INTEGER PRIMARY KEY, raw BLOB NOT NULL);"
+	"CREATE TABLE rejects(id INTEGER PRIMARY KEY, input_id INTEGER, path TEXT,"
+	" offset INTEGER, line INTEGER, format TEXT, reason TEXT NOT NULL, snippet BLOB,"
+	" ts_ns INTEGER);"
+	"CREATE INDEX events_ts ON events(ts_ns);"
+	"CREATE INDEX events_host_pid ON events(host, pid) WHERE pid IS NOT NULL;"
+	"CREATE INDEX events_container ON events(container_id) WHERE container_id IS NOT NULL;"
+	"CREATE INDEX events_pod ON events(pod_uid) WHERE pod_uid IS NOT NULL;"
+	"CREATE INDEX events_actor ON events(actor) WHERE actor IS NOT NULL;"
+	"CREATE INDEX events_cred ON events(cred_id) WHERE cred_id IS NOT NULL;"
+	"CREATE INDEX events_issued ON events(issued_cred) WHERE issued_cred IS NOT NULL;",
+};
+
+const char *
+store_default_path(const char *explicit_path)
+{
+	const char *env;
+
+	if (explicit_path != NULL && *explicit_path)
+		return explicit_path;
+	env = getenv("CORDON_DB");
+	if (env != NULL && *env)
+		return env;
+	return "cordon.db";
+}
+
+static int
+exec_sql(sqlite3 *db, const char *sql, char **cause)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		if (cause)
+			*cause = xstrdup(msg ? msg : "unknown SQLite error");
+		sqlite3_free(msg);
+		return CD_E_DB;
+	}
+	return CD_OK;
+}
+
+static int
+store_migrate(struct store *s, char **cause)
+{
+	sqlite3_stmt *st;
+	int version = 0, target = (int)(sizeof(migrations) / sizeof(migrations[0]));
+	char sql[64];
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > target) {
+		*cause = xstrdup("the store was written by a newer cordon; upgrade cordon to read it");
+		return CD_E_SCHEMA;
+	}
+	while (version < target) {
+		if (exec_sql(s->db, "BEGIN IMMEDIATE", cause) != CD_OK)
+			return CD_E_DB;
+		if (exec_sql(s->db, migrations[version], cause) != CD_OK) {
+			exec_sql(s->db, "ROLLBACK", NULL);
+			return CD_E_DB;
+		}
+		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", version + 1);
+		if (exec_sql(s->db, sql, cause) != CD_OK || exec_sql(s->db, "COMMIT", cause) != CD_OK) {
+			exec_sql(s->db, "ROLLBACK", NULL);
+			return CD_E_DB;
+		}
+		version++;
+	}
+	return CD_OK;
+dberr:
+	*cause = xstrdup(sqlite3_errmsg(s->db));
+	return CD_E_DB;
+}
+
+static int
+prepare(struct store *s, sqlite3_stmt **st, const char *sql, char **cause)
+{
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
+		*cause = xstrdup(sqlite3_errmsg(s->db));
+		return CD_E_DB;
+	}
+	return CD_OK;
+}
+
+static int
+store_prepare(struct store *s, char **cause)
+{
+	struct buf sql;
+	size_t i;
+	int r;
+
+	buf_init(&sql, 8192);
+	r = buf_addstr(&sql, "INSERT OR IGNORE INTO events(");
+	for (i = 0; i < ev_nfields && r == CD_OK; i++)
+		r = buf_printf(&sql, "%s, ", ev_fields[i].name);
+	if (r == CD_OK)
+		r = buf_addstr(&sql, "dedup, input_id, offset, line, raw_len) VALUES(");
+	for (i = 0; i < ev_nfields + 5 && r == CD_OK; i++)
+		r = buf_addstr(&sql, i ? ",?" : "?");
+	if (r == CD_OK)
+		r = buf_addc(&sql, ')');
+	CD_BUG_ON(r != CD_OK);
+	r = prepare(s, &s->ins_event, sql.data, cause);
+	buf_release(&sql);
+	if (r != CD_OK)
+		return r;
+	if (prepare(s, &s->ins_evidence, "INSERT INTO evidence(event_id, raw) VALUES(?,?)", cause) ||
+	    prepare(s, &s->ins_reject,
+		    "INSERT INTO rejects(input_id, path, offset, line, format, reason, snippet, ts_ns)"
+		    " VALUES(?,?,?,?,?,?,?,?)",
+		    cause) ||
+	    prepare(s, &s->get_input,
+		    "SELECT id, format, dev, ino, head_len, head_sha, offset, line, resume, size_seen"
+		    " FROM inputs WHERE path = ?",
+		    cause) ||
+	    prepare(s, &s->put_input,
+		    "INSERT INTO inputs(path, format, dev, ino, head_len, head_sha, offset, line,"
+		    " resume, size_seen, updated_ns) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+		    cause) ||
+	    prepare(s, &s->upd_input,
+		    "UPDATE inputs SET format=?, dev=?, ino=?, head_len=?, head_sha=?, offset=?,"
+		    " line=?, resume=?, size_seen=?, updated_ns=? WHERE id=?",
+		    cause))
+		return CD_E_DB;
+	return CD_OK;
+}
+
+/* Create the file 0600 ourselves so no umask can widen it. */
+static int
+store_create_file(const char *path, char **cause)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return CD_OK;
+		*cause = xstrdup(strerror(errno));
+		return CD_E_IO;
+	}
+	if (fchmod(fd, 0600) != 0) {
+		*cause = xstrdup(strerror(errno));
+		close(fd);
+		return CD_E_IO;
+	}
+	close(fd);
+	return CD_OK;
+}
+
+int
+store_open(const char *path, int readonly, struct store **out, char **cause)
+{
+	struct store *s;
+	int flags, r;
+
+	*out = NULL;
+	*cause = NULL;
+	if (readonly && access(path, F_OK) != 0) {
+		*cause = xstrdup("no such store; run `cordon ingest` first or pass --db");
+		return CD_E_NOTFOUND;
+	}
+	if (!readonly && (r = store_create_file(path, cause)) != CD_OK)
+		return r;
+	s = xcalloc(1, sizeof(*s));
+	s->path = xstrdup(path);
+	flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		*cause = xstrdup(s->db ? sqlite3_errmsg(s->db) : "cannot open");
+		store_close(&s);
+		return CD_E_DB;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	sqlite3_extended_result_codes(s->db, 1);
+	if (!readonly) {
+		if ((r = exec_sql(s->db,
+				  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+				  " PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=4000;",
+				  cause)) != CD_OK ||
+		    (r = store_migrate(s, cause)) != CD_OK || (r = store_prepare(s, cause)) != CD_OK) {
+			store_close(&s);
+			return r;
+		}
+	} else {
+		sqlite3_stmt *st;
+		int version = 0;
+
+		exec_sql(s->db, "PRAGMA cache_size=-32768", NULL);
+		if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+			if (sqlite3_step(st) == SQLITE_ROW)
+				version = sqlite3_column_int(st, 0);
+			sqlite3_finalize(st);
+		}
+		if (version != STORE_SCHEMA_VERSION) {
+			*cause = xstrdup(version > STORE_SCHEMA_VERSION
+						 ? "the store was written by a newer cordon"
+						 : "the store needs a migration; run any writing command (cordon ingest)");
+			store_close(&s);
+			return CD_E_SCHEMA;
+		}
+	}
+	*out = s;
+	return CD_OK;
+}
+
+void
+store_close(struct store **sp)
+{
+	struct store *s = *sp;
+
+	if (s == NULL)
+		return;
+	sqlite3_finalize(s->ins_event);
+	sqlite3_finalize(s->ins_evidence);
+	sqlite3_finalize(s->ins_reject);
+	sqlite3_finalize(s->get_input);
+	sqlite3_finalize(s->put_input);
+	sqlite3_finalize(s->upd_input);
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+	*sp = NULL;
+}
+
+struct sqlite3 *
+store_db(struct store *s)
+{
+	return s->db;
+}
+
+const char *
+store_path(const struct store *s)
+{
+	return s->path;
+}
+
+const char *
+store_errmsg(struct store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+int
+store_begin(struct store *s)
+{
+	return exec_sql(s->db, "BEGIN IMMEDIATE", NULL);
+}
+
+int
+store_commit(struct store *s)
+{
+	return exec_sql(s->db, "COMMIT", NULL);
+}
+
+int
+store_rollback(struct store *s)
+{
+	return exec_sql(s->db, "ROLLBACK", NULL);
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s != NULL)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void
+bind_int(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v != EV_NULL)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+int
+store_event_add(struct store *s, const struct event *ev, const struct store_evidence *evd,
+		const unsigned char key[16], int *inserted)
+{
+	sqlite3_stmt *st = s->ins_event;
+	size_t i;
+	int rc, col = 1;
+
+	*inserted = 0;
+	for (i = 0; i < ev_nfields; i++, col++) {
+		const char *base = (const char *)ev + ev_fields[i].offset;
+
+		if (ev_fields[i].type == EV_T_STR)
+			bind_text(st, col, *(const char *const *)(const void *)base);
+		else
+			bind_int(st, col, *(const int64_t *)(const void *)base);
+	}
+	sqlite3_bind_blob(st, col++, key, 16, SQLITE_STATIC);
+	bind_int(st, col++, evd->input_id > 0 ? evd->input_id : EV_NULL);
+	sqlite3_bind_int64(st, col++, evd->offset);
+	sqlite3_bind_int64(st, col++, evd->line);
+	sqlite3_bind_int64(st, col++, (int64_t)evd->raw_len);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return CD_E_DB;
+	if (sqlite3_changes(s->db) == 0)
+		return CD_OK;
+	st = s->ins_evidence;
+	sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(s->db));
+	sqlite3_bind_blob(st, 2, evd->raw_len ? evd->raw : "", (int)evd->raw_len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return CD_E_DB;
+	*inserted = 1;
+	return CD_OK;
+}
+
+int
+store_reject_add(struct store *s, int64_t input_id, const char *path, int64_t offset, int64_t line,
+		 const char *format, const char *reason, const char *raw, size_t raw_len)
+{
+	sqlite3_stmt *st = s->ins_reject;
+	int rc;
+
+	/* keep a bounded snippet: enough to find and read the record, never a dump */
+	if (raw_len > 512)
+		raw_len = 512;
+	bind_int(st, 1, input_id > 0 ? input_id : EV_NULL);
+	bind_text(st, 2, path);
+	sqlite3_bind_int64(st, 3, offset);
+	sqlite3_bind_int64(st, 4, line);
+	bind_text(st, 5, format);
+	bind_text(st, 6, reason);
+	if (raw != NULL)
+		sqlite3_bind_blob(st, 7, raw, (int)raw_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 7);
+	sqlite3_bind_int64(st, 8, time_now_ns());
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? CD_OK : CD_E_DB;
+}
+
+int
+store_input_get(struct store *s, const char *path, struct store_input *in)
+{
+	sqlite3_stmt *st = s->get_input;
+	int rc, r = CD_E_NOTFOUND;
+
+	memset(in, 0, sizeof(*in));
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *sha = sqlite3_column_blob(st, 5);
+
+		in->id = sqlite3_column_int64(st, 0);
+		in->path = xstrdup(path);
+		if (sqlite3_column_text(st, 1))
+			in->format = xstrdup((const char *)sqlite3_column_text(st, 1));
+		in->dev = sqlite3_column_int64(st, 2);
+		in->ino = sqlite3_column_int64(st, 3);
+		in->head_len = sqlite3_column_int64(st, 4);
+		if (sha != NULL && sqlite3_column_bytes(st, 5) == 32)
+			memcpy(in->head_sha, sha, 32);
+		in->offset = sqlite3_column_int64(st, 6);
+		in->line = sqlite3_column_int64(st, 7);
+		in->resume = sqlite3_column_int64(st, 8);
+		in->size_seen = sqlite3_column_int64(st, 9);
+		r = CD_OK;
+	} else if (rc != SQLITE_DONE) {
+		r = CD_E_DB;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return r;
+}
+
+int
+store_input_put(struct store *s, struct store_input *in)
+{
+	sqlite3_stmt *st = in->id ? s->upd_input : s->put_input;
+	int rc, c = 1;
+
+	if (!in->id)
+		sqlite3_bind_text(st, c++, in->path, -1, SQLITE_STATIC);
+	bind_text(st, c++, in->format);
+	sqlite3_bind_int64(st, c++, in->dev);
+	sqlite3_bind_int64(st, c++, in->ino);
+	sqlite3_bind_int64(st, c++, in->head_len);
+	sqlite3_bind_blob(st, c++, in->head_sha, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, c++, in->offset);
+	sqlite3_bind_int64(st, c++, in->line);
+	sqlite3_bind_int64(st, c++, in->resume);
+	sqlite3_bind_int64(st, c++, in->size_seen);
+	sqlite3_bind_int64(st, c++, time_now_ns());
+	if (in->id)
+		sqlite3_bind_int64(st, c++, in->id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return CD_E_DB;
+	if (!in->id)
+		in->id = sqlite3_last_insert_rowid(s->db);
+	return CD_OK;
+}
+
+void
+store_input_release(struct store_input *in)
+{
+	free(in->path);
+	free(in->format);
+	memset(in, 0, sizeof(*in));
+}
+
+int64_t
+store_count(struct store *s, const char *table)
+{
+	sqlite3_stmt *st;
+	char sql[128];
+	int64_t n = -1;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}

@@ -1,0 +1,198 @@
+/*
+ * cmd_ingest.c - `cordon ingest`: files, directories and stdin into the store.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "private.h"
+
+static const char usage[] =
+	"usage: cordon ingest [options] PATH...\n"
+	"\n"
+	"Read log files, directories (recursively) or - (stdin) into the evidence store.\n"
+	"Each input's format is recognised from its content; gzip is detected by its\n"
+	"magic bytes. Ingest is idempotent: a file already read adds nothing, a file\n"
+	"that grew adds only its new part, a record seen in two files is stored once.\n"
+	"\n"
+	"options:\n"
+	"  --db PATH           evidence store (default $CORDON_DB, else ./cordon.db)\n"
+	"  --format NAME       skip probing and read every input as NAME\n"
+	"  -f, --follow        keep reading as files grow (tail -F: survives rotation\n"
+	"                      and truncation); stop with Ctrl-C or SIGTERM\n"
+	"  --json              print the summary as JSON on stdout\n"
+	"  --max-record BYTES  reject records longer than this (default 4194304)\n"
+	"  -q, --quiet         no per-record warnings, no progress line\n"
+	"  -h, --help          this help\n"
+	"\n"
+	"formats:\n"
+	"%s"
+	"\n"
+	"exit status: 0 all records stored; 1 some records or inputs rejected (see\n"
+	"`cordon rejects`), everything else stored; 2 usage or store error.\n";
+
+static void
+print_usage(FILE *f)
+{
+	struct buf b;
+	size_t i;
+	int r = CD_OK;
+
+	buf_init(&b, 8192);
+	for (i = 0; ingest_format_name(i) != NULL && r == CD_OK; i++)
+		r = buf_printf(&b, "  %-11s %s\n", ingest_format_name(i), ingest_format_summary(i));
+	fprintf(f, usage, b.data);
+	buf_release(&b);
+}
+
+static void
+print_summary_json(const struct ingest_summary *sum)
+{
+	struct buf b;
+	size_t i;
+	int r;
+
+	buf_init(&b, (size_t)64 << 20);
+	r = buf_addstr(&b, "{\"inputs\":[");
+	for (i = 0; i < sum->ninputs && r == CD_OK; i++) {
+		const struct ingest_input_summary *in = &sum->inputs[i];
+
+		r = buf_addstr(&b, i ? ",{\"path\":" : "{\"path\":");
+		r = r ? r : json_put_str(&b, in->path);
+		r = r ? r : buf_addstr(&b, ",\"format\":");
+		r = r ? r : json_put_str(&b, in->format);
+		r = r ? r : buf_printf(&b,
+				       ",\"events\":%lld,\"duplicates\":%lld,\"rejects\":%lld,"
+				       "\"bytes\":%lld,\"skipped\":%s,\"error\":",
+				       (long long)in->events, (long long)in->duplicates,
+				       (long long)in->rejects, (long long)in->bytes,
+				       in->skipped ? "true" : "false");
+		r = r ? r : json_put_str(&b, in->error);
+		r = r ? r : buf_addc(&b, '}');
+	}
+	r = r ? r : buf_printf(&b,
+			       "],\"events\":%lld,\"duplicates\":%lld,\"rejects\":%lld,"
+			       "\"bytes\":%lld,\"seconds\":%.3f}\n",
+			       (long long)sum->events, (long long)sum->duplicates,
+			       (long long)sum->rejects, (long long)sum->bytes, sum->seconds);
+	if (r == CD_OK)
+		fputs(b.data, stdout);
+	buf_release(&b);
+}
+
+static void
+print_summary_table(const struct ingest_summary *sum)
+{
+	size_t i;
+
+	printf("%-11s %10s %10s %8s %12s  %s\n", "FORMAT", "EVENTS", "DUPLICATE", "REJECTS",
+	       "BYTES", "INPUT");
+	for (i = 0; i < sum->ninputs; i++) {
+		const struct ingest_input_summary *in = &sum->inputs[i];
+
+		printf("%-11s %10lld %10lld %8lld %12lld  %s%s\n",
+		       in->format ? in->format : "-", (long long)in->events,
+		       (long long)in->duplicates, (long long)in->rejects, (long long)in->bytes,
+		       in->path, in->skipped ? " (unchanged)" : "");
+	}
+	printf("%-11s %10lld %10lld %8lld %12lld  %.2fs, %.0f events/s\n", "total",
+	       (long long)sum->events, (long long)sum->duplicates, (long long)sum->rejects,
+	       (long long)sum->bytes, sum->seconds,
+	       sum->seconds > 0 ? (double)sum->events / sum->seconds : 0.0);
+}
+
+static int
+cmd_ingest(struct cmd_ctx *cc)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'D' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "max-record", required_argument, NULL, 'M' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ingest_opts o = { .max_record = INGEST_MAX_RECORD_DEFAULT };
+	struct ingest_summary sum;
+	struct store *s = NULL;
+	char *cause = NULL;
+	int c, json = 0, rc, status;
+
+	optind = 1;
+	while ((c = getopt_long(cc->argc, cc->argv, "fqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'D':
+			cc->db_path = optarg;
+			break;
+		case 'F':
+			if (ingester_find(optarg) == NULL) {
+				out_err("unknown format '%s'; known formats are listed by `cordon ingest --help`",
+					optarg);
+				return EXIT_ERROR;
+			}
+			o.format = optarg;
+			break;
+		case 'f':
+			o.follow = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'M': {
+			struct span sp = { optarg, strlen(optarg) };
+			uint64_t v;
+
+			if (span_to_u64(sp, &v) != CD_OK || v < 1024 || v > ((uint64_t)256 << 20)) {
+				out_err("--max-record takes a byte count from 1024 to 268435456");
+				return EXIT_ERROR;
+			}
+			o.max_record = (size_t)v;
+			break;
+		}
+		case 'q':
+			o.quiet = 1;
+			break;
+		case 'h':
+			print_usage(stdout);
+			return EXIT_OK;
+		default:
+			print_usage(stderr);
+			return EXIT_ERROR;
+		}
+	}
+	if (optind >= cc->argc) {
+		out_err("nothing to ingest: give files, directories or - for stdin");
+		print_usage(stderr);
+		return EXIT_ERROR;
+	}
+	o.progress = !o.quiet && isatty(STDERR_FILENO);
+	if (store_open(store_default_path(cc->db_path), 0, &s, &cause) != CD_OK) {
+		out_err("%s: %s", store_default_path(cc->db_path), cause);
+		free(cause);
+		return EXIT_ERROR;
+	}
+	rc = ingest_run(s, &o, cc->argv + optind, cc->argc - optind, &sum);
+	if (json)
+		print_summary_json(&sum);
+	else if (!o.quiet)
+		print_summary_table(&sum);
+	if (rc == CD_E_INTERRUPTED)
+		out_err("interrupted; what was read is stored, and a rerun continues from there");
+	else if (rc != CD_OK)
+		out_err("ingest stopped: %s", cd_strerror(rc));
+	status = rc != CD_OK ? EXIT_ERROR : sum.rejects > 0 ? EXIT_FINDINGS : EXIT_OK;
+	ingest_summary_release(&sum);
+	store_close(&s);
+	return status;
+}
+
+const struct cmd_entry cmd_ingest_entry = {
+	.name = "ingest",
+	.summary = "read logs (auditd, Falco, Tetragon, Tracee, CloudTrail, k8s, Vault, GCP) into the store",
+	.usage = usage,
+	.flags = CMD_NEEDS_DB,
+	.exec = cmd_ingest,
+};

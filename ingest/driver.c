@@ -1,0 +1,1021 @@
+/*
+ * driver.c - run ingesters over inputs and into the store.
+ *
+ * Per input: open the byte source, probe the format on its head, check the
+ * stored checkpoint (same file generation? then resume where it stopped),
+ * stream records through a bounded window, emit events with their raw
+ * bytes, and commit in batches.  The checkpoint is written in the same
+ * transaction as the events it covers, so a kill -9 at any point followed
+ * by a rerun stores exactly what an uninterrupted run would: what was
+ * committed is skipped, what was not is read again, and the dedup key
+ * makes any overlap harmless.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "private.h"
+
+#define HEAD_BYTES   4096           /* identity of a file generation */
+#define PROBE_BYTES  (64 * 1024)
+#define CHUNK        (1024 * 1024)
+#define BATCH_EVENTS 20000
+#define BATCH_NS     1000000000LL
+#define SHOW_REJECTS 10             /* per input, on stderr; all go to the store */
+#define MAX_DEPTH    32             /* directory recursion */
+
+struct ingest_ctx {
+	struct store *store;
+	const struct ingest_opts *opts;
+	const struct ingester *ing;
+	struct store_input input;
+	const char *path;
+	struct event ev;
+	struct ev_arena arena;
+	jsmntok_t *tok;
+	const char *why;
+	struct ingest_input_summary *sum;
+	int64_t shown_rejects;
+	struct buf extra;     /* the event's "extra" JSON object being built */
+};
+
+/* One input being read: a context, its source, window and splitter. */
+struct run {
+	struct ingest_ctx ctx;
+	struct source *src;
+	struct buf win;
+	int64_t win_base;      /* input offset of win.data[0] */
+	int64_t win_line;      /* line number at win.data[0] (line ingesters) */
+	size_t scan;           /* JSON: splitter position in the window */
+	struct json_splitter sp;
+	void *state;           /* line ingester state */
+	int64_t ckpt_off, ckpt_line, ckpt_resume;
+	int64_t batch_events;
+	int64_t batch_start_ns;
+	int eof;
+	int done;
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+struct event *
+ingest_event(struct ingest_ctx *ctx)
+{
+	return &ctx->ev;
+}
+
+struct ev_arena *
+ingest_arena(struct ingest_ctx *ctx)
+{
+	return &ctx->arena;
+}
+
+const char *
+ingest_path(const struct ingest_ctx *ctx)
+{
+	return ctx->path;
+}
+
+struct buf *
+ingest_extra_buf(struct ingest_ctx *ctx)
+{
+	return &ctx->extra;
+}
+
+void
+ingest_set_why(struct ingest_ctx *ctx, const char *why)
+{
+	ctx->why = why;
+}
+
+/*
+ * The dedup key: SHA-256 over the format and the record's natural id when
+ * the format has one, else over the record with JSON whitespace outside
+ * strings removed (so a pretty and a compact copy of one record match).
+ */
+static void
+dedup_key(const struct ingest_ctx *ctx, const char *raw, size_t n, unsigned char key[16])
+{
+	struct sha256 c;
+	unsigned char full[32];
+
+	sha256_init(&c);
+	sha256_update(&c, ctx->ing->name, strlen(ctx->ing->name) + 1);
+	if (ctx->ev.dedup != NULL) {
+		sha256_update(&c, "id:", 3);
+		sha256_update(&c, ctx->ev.dedup, strlen(ctx->ev.dedup));
+	} else if (ctx->ing->flags & ING_JSON) {
+		size_t i, run = 0;
+		int in_str = 0, esc = 0;
+
+		sha256_update(&c, "raw:", 4);
+		for (i = 0; i < n; i++) {
+			char ch = raw[i];
+
+			if (in_str) {
+				if (esc)
+					esc = 0;
+				else if (ch == '\\')
+					esc = 1;
+				else if (ch == '"')
+					in_str = 0;
+				continue;
+			}
+			if (ch == '"') {
+				in_str = 1;
+			} else if (ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t') {
+				sha256_update(&c, raw + run, i - run);
+				run = i + 1;
+			}
+		}
+		sha256_update(&c, raw + run, n - run);
+	} else {
+		sha256_update(&c, "raw:", 4);
+		sha256_update(&c, raw, n);
+	}
+	sha256_final(&c, full);
+	memcpy(key, full, 16);
+}
+
+int
+ingest_emit(struct ingest_ctx *ctx, const char *raw, size_t rawlen, int64_t offset, int64_t line)
+{
+	struct store_evidence evd;
+	unsigned char key[16];
+	int inserted = 0;
+
+	if (ev_arena_full(&ctx->arena))
+		return CD_E_LIMIT;
+	if (ctx->ev.source == NULL)
+		ctx->ev.source = ctx->ing->name;
+	dedup_key(ctx, raw, rawlen, key);
+	evd.input_id = ctx->input.id;
+	evd.offset = offset;
+	evd.line = line;
+	evd.raw = raw;
+	evd.raw_len = rawlen;
+	if (store_event_add(ctx->store, &ctx->ev, &evd, key, &inserted) != CD_OK) {
+		out_err("%s: cannot store event: %s", ctx->path, store_errmsg(ctx->store));
+		return CD_E_DB;
+	}
+	if (inserted)
+		ctx->sum->events++;
+	else
+		ctx->sum->duplicates++;
+	return CD_OK;
+}
+
+int
+ingest_reject(struct ingest_ctx *ctx, const char *raw, size_t rawlen, int64_t offset, int64_t line,
+	      const char *reason)
+{
+	ctx->sum->rejects++;
+	if (!ctx->opts->quiet) {
+		if (ctx->shown_rejects < SHOW_REJECTS)
+			out_warn("%s:%lld (byte %lld): %s record rejected: %s", ctx->path,
+				 (long long)line, (long long)offset,
+				 ctx->ing ? ctx->ing->name : "input", reason);
+		else if (ctx->shown_rejects == SHOW_REJECTS)
+			out_warn("%s: more rejected records; list them all with `cordon rejects`",
+				 ctx->path);
+		ctx->shown_rejects++;
+	}
+	if (store_reject_add(ctx->store, ctx->input.id, ctx->path, offset, line,
+			     ctx->ing ? ctx->ing->name : NULL, reason, raw, rawlen) != CD_OK) {
+		out_err("%s: cannot store reject: %s", ctx->path, store_errmsg(ctx->store));
+		return CD_E_DB;
+	}
+	return CD_OK;
+}
+
+/* ---- one record ------------------------------------------------------ */
+
+static int
+run_json_record(struct run *r, const char *p, size_t n, int64_t off, int64_t line)
+{
+	struct ingest_ctx *ctx = &r->ctx;
+	struct ingest_record rec = { p, n, off, line };
+	struct json_doc d;
+	const char *why;
+	int rc;
+
+	ev_reset(&ctx->ev, &ctx->arena);
+	ctx->why = NULL;
+	rc = json_parse(&d, p, n, ctx->tok, JSON_MAX_TOKENS, &why);
+	if (rc == CD_OK) {
+		rc = ctx->ing->json_record(ctx, &d, &rec);
+		why = ctx->why;
+	}
+	if (rc == CD_E_DB)
+		return rc;
+	if (rc == CD_E_LIMIT && why == NULL)
+		why = "record fields exceed the per-record limit";
+	if (rc != CD_OK)
+		return ingest_reject(ctx, p, n, off, line, why ? why : cd_strerror(rc));
+	return CD_OK;
+}
+
+static int
+run_line(struct run *r, const char *p, size_t n, int64_t off, int64_t line)
+{
+	struct ingest_ctx *ctx = &r->ctx;
+	struct ingest_record rec = { p, n, off, line };
+	int rc;
+
+	if (n > 0 && p[n - 1] == '\r')
+		rec.n--;
+	ctx->why = NULL;
+	rc = ctx->ing->line(r->state, ctx, &rec);
+	if (rc == CD_E_DB)
+		return rc;
+	if (rc != CD_OK)
+		return ingest_reject(ctx, p, n, off, line, ctx->why ? ctx->why : cd_strerror(rc));
+	return CD_OK;
+}
+
+/* ---- checkpoints and batches ---------------------------------------- */
+
+static int
+run_checkpoint(struct run *r, int at_eof)
+{
+	struct ingest_ctx *ctx = &r->ctx;
+
+	if (ctx->input.id == 0)
+		return CD_OK;
+	ctx->input.offset = r->ckpt_off;
+	ctx->input.line = r->ckpt_line;
+	ctx->input.resume = r->ckpt_resume;
+	ctx->input.size_seen = at_eof && !source_truncated(r->src) ? source_size(r->src) : -1;
+	return store_input_put(ctx->store, &ctx->input);
+}
+
+static int
+run_commit(struct run *r, int at_eof)
+{
+	int rc;
+
+	if ((rc = run_checkpoint(r, at_eof)) != CD_OK)
+		return rc;
+	if (store_commit(r->ctx.store) != CD_OK || store_begin(r->ctx.store) != CD_OK) {
+		out_err("%s: commit failed: %s", r->ctx.path, store_errmsg(r->ctx.store));
+		return CD_E_DB;
+	}
+	r->batch_events = 0;
+	r->batch_start_ns = time_now_ns();
+	return CD_OK;
+}
+
+static int
+run_maybe_commit(struct run *r)
+{
+	if (++r->batch_events < BATCH_EVENTS && (r->batch_events & 255) != 0)
+		return CD_OK;
+	if (r->batch_events >= BATCH_EVENTS || time_now_ns() - r->batch_start_ns > BATCH_NS)
+		return run_commit(r, 0);
+	return CD_OK;
+}
+
+/* Line ingesters: the checkpoint may not pass an event still pending. */
+static void
+run_line_checkpoint(struct run *r, int64_t end_off, int64_t next_line)
+{
+	int64_t pl = 0, po = -1;
+
+	if (r->ctx.ing->pending_offset != NULL)
+		po = r->ctx.ing->pending_offset(r->state, &pl);
+	if (po >= 0 && po < end_off) {
+		r->ckpt_off = po;
+		r->ckpt_line = pl;
+	} else {
+		r->ckpt_off = end_off;
+		r->ckpt_line = next_line;
+	}
+	r->ckpt_resume = 0;
+}
+
+/* ---- pumping bytes --------------------------------------------------- */
+
+static int
+run_process_lines(struct run *r, int final)
+{
+	size_t pos = 0, max = r->ctx.opts->max_record;
+	int rc;
+
+	while (pos < r->win.len) {
+		char *nl = memchr(r->win.data + pos, '\n', r->win.len - pos);
+		size_t end;
+		int64_t off = r->win_base + (int64_t)pos;
+
+		if (nl == NULL) {
+			if (!final && r->win.len - pos <= max)
+				break;
+			end = r->win.len; /* last line without newline, or overlong */
+		} else {
+			end = (size_t)(nl - r->win.data);
+		}
+		if (end - pos > max) {
+			rc = ingest_reject(&r->ctx, r->win.data + pos, end - pos, off, r->win_line,
+					   "line exceeds the size limit");
+			if (nl == NULL) {
+				/* keep skipping until its newline shows up */
+				r->win_base += (int64_t)r->win.len;
+				buf_reset(&r->win);
+				r->ckpt_off = r->win_base;
+				return rc;
+			}
+		} else {
+			rc = run_line(r, r->win.data + pos, end - pos, off, r->win_line);
+		}
+		if (rc != CD_OK)
+			return rc;
+		pos = nl ? end + 1 : end;
+		r->win_line++;
+		run_line_checkpoint(r, r->win_base + (int64_t)pos, r->win_line);
+		if ((rc = run_maybe_commit(r)) != CD_OK)
+			return rc;
+	}
+	buf_consume(&r->win, pos);
+	r->win_base += (int64_t)pos;
+	return CD_OK;
+}
+
+static int
+run_process_json(struct run *r, int final)
+{
+	struct split_out out;
+	size_t keep;
+	int rc;
+
+	for (;;) {
+		json_split(&r->sp, r->win.data, r->win.len, &r->scan, r->ctx.opts->max_record, &out);
+		if (out.what == SPLIT_NONE)
+			break;
+		if (out.what == SPLIT_RECORD)
+			rc = run_json_record(r, r->win.data + out.start, out.end - out.start, out.abs_off,
+					     out.line);
+		else
+			rc = ingest_reject(&r->ctx, r->win.data + out.start, out.end - out.start,
+					   out.abs_off, out.line, out.why);
+		if (rc != CD_OK)
+			return rc;
+		if (json_split_at_boundary(&r->sp)) {
+			r->ckpt_off = r->win_base + (int64_t)r->scan;
+			r->ckpt_line = r->sp.line;
+			r->ckpt_resume = r->sp.mode;
+		}
+		if ((rc = run_maybe_commit(r)) != CD_OK)
+			return rc;
+	}
+	if (final) {
+		/* a record cut off by the end of input */
+		if (r->sp.rec_start >= 0) {
+			size_t start = (size_t)(r->sp.rec_start - r->win_base);
+
+			rc = ingest_reject(&r->ctx, r->win.data + start, r->win.len - start,
+					   r->sp.rec_start, r->sp.rec_line,
+					   "JSON record cut off at end of input");
+			if (rc != CD_OK)
+				return rc;
+		} else if (r->sp.oversize) {
+			rc = ingest_reject(&r->ctx, NULL, 0, r->sp.over_off, r->sp.over_line,
+					   "record exceeds the size limit (and is cut off)");
+			if (rc != CD_OK)
+				return rc;
+		} else if (r->sp.garbage) {
+			size_t start = (size_t)(r->sp.garbage_start - r->win_base);
+
+			rc = ingest_reject(&r->ctx, r->win.data + start, r->win.len - start,
+					   r->sp.garbage_start, r->sp.rec_line, "not a JSON record");
+			if (rc != CD_OK)
+				return rc;
+		}
+		json_splitter_init(&r->sp, SPLIT_TOP, r->sp.line);
+		r->sp.base = r->win_base + (int64_t)r->win.len;
+		r->ckpt_off = r->sp.base;
+		r->ckpt_line = r->sp.line;
+		r->ckpt_resume = SPLIT_TOP;
+		keep = r->win.len;
+	} else {
+		keep = json_split_keep_from(&r->sp, r->scan);
+	}
+	buf_consume(&r->win, keep);
+	r->win_base += (int64_t)keep;
+	r->scan -= keep;
+	json_split_shift(&r->sp, keep);
+	return CD_OK;
+}
+
+static int
+run_process(struct run *r, int final)
+{
+	return (r->ctx.ing->flags & ING_JSON) ? run_process_json(r, final) : run_process_lines(r, final);
+}
+
+/* ---- progress --------------------------------------------------------- */
+
+struct progress {
+	int on;
+	int64_t total, done_before, start_ns, last_ns, events_before;
+	const struct ingest_summary *sum;
+};
+
+static struct progress progress;
+
+static void
+progress_show(const struct run *r, int force)
+{
+	int64_t now = time_now_ns(), done, events;
+	double secs, rate, mib;
+
+	if (!progress.on || (!force && now - progress.last_ns < 250000000LL))
+		return;
+	progress.last_ns = now;
+	done = progress.done_before + r->ctx.sum->bytes;
+	events = progress.events_before + r->ctx.sum->events;
+	secs = (double)(now - progress.start_ns) / 1e9;
+	rate = secs > 0 ? (double)events / secs : 0;
+	mib = (double)done / 1048576.0;
+	fprintf(stderr, "\r\033[K%s: %.1f MiB", r->ctx.path, mib);
+	if (progress.total > 0) {
+		double frac = (double)done / (double)progress.total;
+
+		fprintf(stderr, " / %.1f MiB (%.0f%%)", (double)progress.total / 1048576.0,
+			frac * 100);
+		if (frac > 0.01 && frac < 1 && secs > 0.5)
+			fprintf(stderr, ", ETA %.0fs", secs / frac - secs);
+	}
+	fprintf(stderr, ", %.0f events/s", rate);
+}
+
+static void
+progress_clear(void)
+{
+	if (progress.on)
+		fputs("\r\033[K", stderr);
+}
+
+/* Read what is available; process it.  Returns CD_OK at EOF or stall. */
+static int
+run_pump(struct run *r)
+{
+	int rc;
+
+	for (;;) {
+		ssize_t n;
+
+		if (interrupted)
+			return CD_E_INTERRUPTED;
+		if (r->win.len + CHUNK > r->win.max) {
+			/* the window is full of one record: process forces progress */
+			if ((rc = run_process(r, 0)) != CD_OK)
+				return rc;
+			if (r->win.len + CHUNK > r->win.max)
+				return CD_E_INTERNAL;
+		}
+		if (r->win.alloc < r->win.len + CHUNK + 1) {
+			r->win.data = xrealloc(r->win.data, r->win.len + CHUNK + 1);
+			r->win.alloc = r->win.len + CHUNK + 1;
+		}
+		n = source_read(r->src, r->win.data + r->win.len, CHUNK);
+		if (n < 0) {
+			out_err("%s: read error: %s", r->ctx.path, strerror(errno));
+			return CD_E_IO;
+		}
+		if (n == 0) {
+			r->eof = 1;
+			return CD_OK;
+		}
+		r->win.len += (size_t)n;
+		r->win.data[r->win.len] = '\0';
+		r->ctx.sum->bytes += n;
+		if ((rc = run_process(r, 0)) != CD_OK)
+			return rc;
+		progress_show(r, 0);
+	}
+}
+
+/* End of input (or a pause under --follow): flush and checkpoint. */
+static int
+run_settle(struct run *r, int final)
+{
+	int rc;
+
+	if (final) {
+		if ((rc = run_process(r, 1)) != CD_OK)
+			return rc;
+		if (r->ctx.ing->flags & ING_LINES) {
+			if ((rc = r->ctx.ing->flush(r->state, &r->ctx)) != CD_OK)
+				return rc;
+			run_line_checkpoint(r, r->win_base, r->win_line);
+		}
+		if (source_truncated(r->src)) {
+			char why[160];
+
+			snprintf(why, sizeof(why),
+				 "compressed stream breaks off at compressed byte %lld; everything before it was kept",
+				 (long long)source_compressed_pos(r->src));
+			if ((rc = ingest_reject(&r->ctx, NULL, 0, r->win_base, r->win_line, why)) != CD_OK)
+				return rc;
+		}
+	}
+	return run_commit(r, final);
+}
+
+/* ---- opening an input ------------------------------------------------ */
+
+static void
+run_release(struct run *r)
+{
+	if (r->state != NULL && r->ctx.ing != NULL && r->ctx.ing->close != NULL)
+		r->ctx.ing->close(&r->state);
+	source_close(&r->src);
+	buf_release(&r->win);
+	ev_arena_release(&r->ctx.arena);
+	buf_release(&r->ctx.extra);
+	free(r->ctx.tok);
+	store_input_release(&r->ctx.input);
+}
+
+/* Fill the window with the head of the stream (for probing and identity). */
+static int
+run_read_head(struct run *r, size_t want)
+{
+	while (r->win.len < want) {
+		ssize_t n;
+
+		if (r->win.alloc < want + 1) {
+			r->win.data = xrealloc(r->win.data, want + 1);
+			r->win.alloc = want + 1;
+		}
+		n = source_read(r->src, r->win.data + r->win.len, want - r->win.len);
+		if (n < 0)
+			return CD_E_IO;
+		if (n == 0)
+			break;
+		r->win.len += (size_t)n;
+		r->ctx.sum->bytes += n;
+	}
+	r->win.data[r->win.len] = '\0';
+	return CD_OK;
+}
+
+static int
+run_start_ingester(struct run *r)
+{
+	if (r->ctx.ing->flags & ING_LINES)
+		return r->ctx.ing->open(&r->ctx, &r->state);
+	return CD_OK;
+}
+
+/*
+ * Open one input.  Returns CD_OK (r->done set when there is nothing to
+ * do), or an error already reported into the summary.
+ */
+static int
+run_open(struct run *r, struct store *s, const struct ingest_opts *o, const char *path,
+	 struct ingest_input_summary *sum)
+{
+	struct ingest_ctx *ctx = &r->ctx;
+	char *cause = NULL, resolved[PATH_MAX];
+	const char *fmt;
+	unsigned char head_sha[32];
+	size_t head_len;
+	int rc, is_stdin = strcmp(path, "-") == 0, same_gen = 0;
+
+	memset(r, 0, sizeof(*r));
+	ctx->store = s;
+	ctx->opts = o;
+	ctx->sum = sum;
+	sum->path = xstrdup(is_stdin ? "<stdin>" : path);
+	if (!is_stdin && realpath(path, resolved) != NULL) {
+		free(sum->path);
+		sum->path = xstrdup(resolved);
+	}
+	ctx->path = sum->path;
+	buf_init(&r->win, o->max_record + 2 * CHUNK);
+	buf_init(&ctx->extra, 65536);
+	ev_arena_init(&ctx->arena, o->max_record + 65536);
+	if (source_open(path, &r->src, &cause) != CD_OK) {
+		sum->error = cause;
+		return CD_E_IO;
+	}
+	if (run_read_head(r, PROBE_BYTES) != CD_OK) {
+		sum->error = xstrdup(strerror(errno));
+		return CD_E_IO;
+	}
+	fmt = o->format ? o->format : ingest_probe(r->win.data, r->win.len);
+	if (r->win.len == 0) {
+		r->done = 1;
+		sum->format = "empty";
+		return CD_OK;
+	}
+	if (fmt == NULL || (ctx->ing = ingester_find(fmt)) == NULL) {
+		sum->error = xstrdup(o->format ? "unknown --format; see `cordon ingest --help`"
+					       : "format not recognised; pass --format (see `cordon ingest --help`)");
+		return CD_E_FORMAT;
+	}
+	sum->format = ctx->ing->name;
+	if (ctx->ing->flags & ING_JSON)
+		ctx->tok = json_tokens_new(JSON_MAX_TOKENS);
+
+	/* identity of this file generation: the hash of its first bytes */
+	head_len = r->win.len < HEAD_BYTES ? r->win.len : HEAD_BYTES;
+	sha256(r->win.data, head_len, head_sha);
+	rc = store_input_get(s, ctx->path, &ctx->input);
+	if (rc == CD_E_DB)
+		return rc;
+	if (rc == CD_OK && !is_stdin && ctx->input.head_len > 0 &&
+	    (size_t)ctx->input.head_len <= r->win.len) {
+		unsigned char old[32];
+
+		sha256(r->win.data, (size_t)ctx->input.head_len, old);
+		same_gen = memcmp(old, ctx->input.head_sha, 32) == 0 &&
+			   (ctx->input.format == NULL || strcmp(ctx->input.format, ctx->ing->name) == 0);
+	}
+	if (same_gen && ctx->input.size_seen >= 0 && ctx->input.size_seen == source_size(r->src)) {
+		sum->skipped = 1;
+		r->done = 1;
+		return CD_OK;
+	}
+	if (rc != CD_OK) {
+		ctx->input.path = xstrdup(ctx->path);
+	}
+	free(ctx->input.format);
+	ctx->input.format = xstrdup(ctx->ing->name);
+	{
+		struct stat st;
+
+		if (fstat(source_fd(r->src), &st) == 0) {
+			ctx->input.dev = (int64_t)st.st_dev;
+			ctx->input.ino = (int64_t)st.st_ino;
+		}
+	}
+	if (!same_gen || ctx->input.head_len < (int64_t)head_len) {
+		ctx->input.head_len = (int64_t)head_len;
+		memcpy(ctx->input.head_sha, head_sha, 32);
+	}
+	if (!same_gen) {
+		ctx->input.offset = 0;
+		ctx->input.line = 1;
+		ctx->input.resume = 0;
+	}
+	ctx->input.size_seen = -1;
+	if ((rc = store_input_put(s, &ctx->input)) != CD_OK)
+		return rc;
+
+	r->win_base = 0;
+	r->win_line = 1;
+	if (same_gen && ctx->input.offset > 0) {
+		/* resume: reopen and skip what the checkpoint covers */
+		source_close(&r->src);
+		buf_reset(&r->win);
+		sum->bytes = 0;
+		if (source_open(path, &r->src, &cause) != CD_OK ||
+		    source_skip(r->src, ctx->input.offset) != CD_OK) {
+			sum->error = cause ? cause : xstrdup("cannot seek to the checkpoint");
+			return CD_E_IO;
+		}
+		r->win_base = ctx->input.offset;
+		r->win_line = ctx->input.line > 0 ? ctx->input.line : 1;
+	}
+	json_splitter_init(&r->sp, same_gen ? (int)ctx->input.resume : SPLIT_TOP, r->win_line);
+	r->sp.base = r->win_base;
+	r->ckpt_off = r->win_base;
+	r->ckpt_line = r->win_line;
+	r->ckpt_resume = r->sp.mode;
+	r->batch_start_ns = time_now_ns();
+	return run_start_ingester(r);
+}
+
+/* ---- --follow ----------------------------------------------------------- */
+
+static int
+run_follow_check(struct run *r)
+{
+	char *cause = NULL;
+	int rc;
+
+	switch (source_check(r->src, r->win_base + (int64_t)r->win.len)) {
+	case SRC_SAME:
+		return CD_OK;
+	case SRC_ROTATED:
+		/* drain the old file, then start on the new one from byte 0 */
+		if ((rc = run_pump(r)) != CD_OK)
+			return rc;
+		if ((rc = run_settle(r, 1)) != CD_OK)
+			return rc;
+		if (source_reopen(r->src, &cause) != CD_OK) {
+			free(cause);
+			return CD_OK; /* not there yet: try again next tick */
+		}
+		break;
+	case SRC_TRUNCATED:
+		if ((rc = run_settle(r, 1)) != CD_OK)
+			return rc;
+		if (source_rewind(r->src) != CD_OK)
+			return CD_E_IO;
+		break;
+	}
+	buf_reset(&r->win);
+	r->win_base = 0;
+	r->win_line = 1;
+	r->scan = 0;
+	json_splitter_init(&r->sp, SPLIT_TOP, 1);
+	r->ckpt_off = 0;
+	r->ckpt_line = 1;
+	r->ckpt_resume = 0;
+	/* a new generation: forget the old identity */
+	r->ctx.input.head_len = 0;
+	memset(r->ctx.input.head_sha, 0, 32);
+	return CD_OK;
+}
+
+/* Update the identity hash once the new generation has enough bytes. */
+static void
+run_follow_identity(struct run *r)
+{
+	if (r->ctx.input.head_len == 0 && r->win_base == 0 && r->win.len > 0) {
+		size_t n = r->win.len < HEAD_BYTES ? r->win.len : HEAD_BYTES;
+
+		r->ctx.input.head_len = (int64_t)n;
+		sha256(r->win.data, n, r->ctx.input.head_sha);
+	}
+}
+
+static int
+follow_loop(struct run *runs, size_t nruns)
+{
+	struct timespec tick = { 0, 250000000L };
+	size_t i;
+	int rc;
+
+	while (!interrupted) {
+		for (i = 0; i < nruns; i++) {
+			struct run *r = &runs[i];
+
+			if (r->done || r->src == NULL)
+				continue;
+			if ((rc = run_follow_check(r)) != CD_OK)
+				return rc;
+			run_follow_identity(r);
+			if ((rc = run_pump(r)) != CD_OK)
+				return rc == CD_E_INTERRUPTED ? CD_OK : rc;
+			run_follow_identity(r);
+			if ((rc = run_process(r, 0)) != CD_OK || (rc = run_commit(r, 0)) != CD_OK)
+				return rc;
+		}
+		nanosleep(&tick, NULL);
+	}
+	return CD_OK;
+}
+
+/* ---- collecting inputs ---------------------------------------------- */
+
+struct pathlist {
+	char **v;
+	size_t n, cap;
+};
+
+static void
+pathlist_add(struct pathlist *l, const char *p)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = xstrdup(p);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Is this file the store itself (or its -wal/-shm)?  Never ingest those. */
+static int
+is_store_file(struct store *s, const char *path)
+{
+	const char *sp = store_path(s);
+	size_t n = strlen(sp);
+	char a[PATH_MAX], b[PATH_MAX];
+
+	if (realpath(path, a) == NULL || realpath(sp, b) == NULL)
+		return 0;
+	n = strlen(b);
+	return strncmp(a, b, n) == 0 &&
+	       (a[n] == '\0' || strcmp(a + n, "-wal") == 0 || strcmp(a + n, "-shm") == 0 ||
+		strcmp(a + n, "-journal") == 0);
+}
+
+static void
+collect_dir(struct store *s, const char *dir, int depth, struct pathlist *out)
+{
+	struct pathlist here = { 0 };
+	struct dirent *de;
+	DIR *d;
+	size_t i;
+
+	if (depth > MAX_DEPTH || (d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char p[PATH_MAX];
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) >= sizeof(p))
+			continue;
+		if (lstat(p, &st) != 0 || S_ISLNK(st.st_mode))
+			continue; /* symlinks are not followed inside directories: no loops */
+		if (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && !is_store_file(s, p)))
+			pathlist_add(&here, p);
+	}
+	closedir(d);
+	qsort(here.v, here.n, sizeof(*here.v), cmp_str);
+	for (i = 0; i < here.n; i++) {
+		struct stat st;
+
+		if (stat(here.v[i], &st) == 0 && S_ISDIR(st.st_mode))
+			collect_dir(s, here.v[i], depth + 1, out);
+		else
+			pathlist_add(out, here.v[i]);
+		free(here.v[i]);
+	}
+	free(here.v);
+}
+
+/* ---- the entry point ------------------------------------------------- */
+
+int
+ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int npaths,
+	   struct ingest_summary *sum)
+{
+	struct pathlist files = { 0 };
+	struct run *runs;
+	struct sigaction sa;
+	int64_t t0 = time_now_ns();
+	size_t i;
+	int i2, rc = CD_OK;
+
+	memset(sum, 0, sizeof(*sum));
+	for (i2 = 0; i2 < npaths; i2++) {
+		struct stat st;
+
+		if (strcmp(paths[i2], "-") != 0 && stat(paths[i2], &st) == 0 && S_ISDIR(st.st_mode))
+			collect_dir(s, paths[i2], 0, &files);
+		else
+			pathlist_add(&files, paths[i2]);
+	}
+	sum->inputs = xcalloc(files.n, sizeof(*sum->inputs));
+	sum->ninputs = files.n;
+	runs = xcalloc(files.n ? files.n : 1, sizeof(*runs));
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	interrupted = 0;
+
+	memset(&progress, 0, sizeof(progress));
+	progress.on = o->progress;
+	progress.start_ns = t0;
+	for (i = 0; i < files.n; i++) {
+		struct stat st;
+
+		if (strcmp(files.v[i], "-") != 0 && stat(files.v[i], &st) == 0)
+			progress.total += (int64_t)st.st_size;
+	}
+
+	if (store_begin(s) != CD_OK) {
+		out_err("cannot start a transaction: %s", store_errmsg(s));
+		rc = CD_E_DB;
+		goto out;
+	}
+	for (i = 0; i < files.n && rc == CD_OK; i++) {
+		struct run *r = &runs[i];
+		int orc = run_open(r, s, o, files.v[i], &sum->inputs[i]);
+
+		if (orc == CD_E_DB) {
+			rc = orc;
+			break;
+		}
+		if (orc != CD_OK) {
+			/* the input as a whole is unusable: record it, go on */
+			r->ctx.ing = NULL;
+			sum->inputs[i].rejects++;
+			if (!o->quiet)
+				out_err("%s: %s", sum->inputs[i].path, sum->inputs[i].error);
+			if (store_reject_add(s, r->ctx.input.id, sum->inputs[i].path, 0, 0, NULL,
+					     sum->inputs[i].error, NULL, 0) != CD_OK)
+				rc = CD_E_DB;
+			r->done = 1;
+			continue;
+		}
+		if (r->done)
+			continue;
+		if ((rc = run_process(r, 0)) == CD_OK && (rc = run_pump(r)) == CD_OK)
+			rc = run_settle(r, !o->follow || source_is_gzip(r->src));
+		progress.done_before += sum->inputs[i].bytes;
+		progress.events_before += sum->inputs[i].events;
+		if (!o->follow || source_is_gzip(r->src))
+			r->done = 1;
+		if (rc == CD_E_INTERRUPTED) {
+			/* keep what is complete; the checkpoint lets a rerun continue */
+			run_commit(r, 0);
+			break;
+		}
+	}
+	if (rc == CD_OK && o->follow) {
+		progress_clear();
+		progress.on = 0;
+		rc = follow_loop(runs, files.n);
+		for (i = 0; i < files.n; i++)
+			if (!runs[i].done && runs[i].src != NULL && runs[i].ctx.ing != NULL)
+				run_settle(&runs[i], 1);
+	}
+	if (rc == CD_OK || rc == CD_E_INTERRUPTED) {
+		if (store_commit(s) != CD_OK) {
+			out_err("final commit failed: %s", store_errmsg(s));
+			rc = CD_E_DB;
+		}
+	} else {
+		store_rollback(s);
+	}
+out:
+	progress_clear();
+	for (i = 0; i < files.n; i++) {
+		sum->events += sum->inputs[i].events;
+		sum->duplicates += sum->inputs[i].duplicates;
+		sum->rejects += sum->inputs[i].rejects;
+		sum->bytes += sum->inputs[i].bytes;
+		run_release(&runs[i]);
+		free(files.v[i]);
+	}
+	free(files.v);
+	free(runs);
+	sum->seconds = (double)(time_now_ns() - t0) / 1e9;
+	return rc;
+}
+
+void
+ingest_summary_release(struct ingest_summary *sum)
+{
+	size_t i;
+
+	for (i = 0; i < sum->ninputs; i++) {
+		free(sum->inputs[i].path);
+		free(sum->inputs[i].error);
+	}
+	free(sum->inputs);
+	memset(sum, 0, sizeof(*sum));
+}
+
+/* ---- fuzzing entry ------------------------------------------------------ */
+
+int64_t
+ingest_buffer(struct store *s, const char *format, const char *data, size_t len)
+{
+	struct ingest_opts o = { .format = format, .max_record = 1 << 20, .quiet = 1 };
+	struct ingest_input_summary isum = { 0 };
+	struct run r;
+	int64_t n;
+
+	memset(&r, 0, sizeof(r));
+	r.ctx.store = s;
+	r.ctx.opts = &o;
+	r.ctx.sum = &isum;
+	r.ctx.path = "<buffer>";
+	r.ctx.ing = ingester_find(format);
+	if (r.ctx.ing == NULL)
+		return -1;
+	buf_init(&r.win, o.max_record + 2 * CHUNK);
+	buf_init(&r.ctx.extra, 65536);
+	ev_arena_init(&r.ctx.arena, o.max_record + 65536);
+	if (r.ctx.ing->flags & ING_JSON)
+		r.ctx.tok = json_tokens_new(JSON_MAX_TOKENS);
+	json_splitter_init(&r.sp, SPLIT_TOP, 1);
+	r.win_line = 1;
+	if (run_start_ingester(&r) == CD_OK && buf_add(&r.win, data, len) == CD_OK &&
+	    run_process(&r, 0) == CD_OK) {
+		run_process(&r, 1);
+		if (r.ctx.ing->flags & ING_LINES)
+			r.ctx.ing->flush(r.state, &r.ctx);
+	}
+	n = isum.events;
+	run_release(&r);
+	return n;
+}

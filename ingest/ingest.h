@@ -1,0 +1,64 @@
+/*
+ * ingest.h - the public interface of ingest/: turning log files into
+ * normalized events in the evidence store.
+ *
+ *   driver.c        inputs, probing, checkpoints, rejects, progress, --follow
+ *   source.c        byte source over a file, stdin or gzip stream
+ *   split.c         record splitters: lines and streamed JSON values
+ *   registry.c      the static table of ingesters
+ *   cmd_ingest.c    `cordon ingest`
+ *   ing_*.c         one ingester per log format (see private.h)
+ */
+#ifndef CORDON_INGEST_H
+#define CORDON_INGEST_H
+
+#include "../core/core.h"
+
+#define INGEST_MAX_RECORD_DEFAULT ((size_t)4 << 20) /* 4 MiB per record */
+
+struct ingest_opts {
+	const char *format;   /* force this ingester; NULL = probe each input */
+	int follow;           /* keep reading as files grow (tail -F) */
+	int progress;         /* progress line on stderr */
+	size_t max_record;    /* bytes; a longer record is rejected */
+	int quiet;
+};
+
+struct ingest_input_summary {
+	char *path;
+	const char *format;
+	int64_t events;       /* new events stored */
+	int64_t duplicates;   /* records already in the store */
+	int64_t rejects;
+	int64_t bytes;        /* bytes read this run */
+	int skipped;          /* unchanged since the last run */
+	char *error;          /* the input could not be read at all */
+};
+
+struct ingest_summary {
+	struct ingest_input_summary *inputs;
+	size_t ninputs;
+	int64_t events, duplicates, rejects, bytes;
+	double seconds;
+};
+
+/* Ingest every path (file, directory, or "-" for stdin) into the store. */
+int ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int npaths,
+	       struct ingest_summary *sum);
+void ingest_summary_release(struct ingest_summary *sum);
+
+/* Names of the known formats, NULL-terminated, for --help and --format. */
+const char *ingest_format_name(size_t i);
+const char *ingest_format_summary(size_t i);
+/* Probe a buffer: the best format's name, or NULL. */
+const char *ingest_probe(const char *head, size_t len);
+
+extern const struct cmd_entry cmd_ingest_entry;
+
+/*
+ * Fuzzing entry: run one format's ingester over a buffer into an
+ * in-memory store.  Returns the number of events stored.
+ */
+int64_t ingest_buffer(struct store *s, const char *format, const char *data, size_t len);
+
+#endif

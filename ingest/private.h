@@ -1,0 +1,175 @@
+/*
+ * private.h - what the ingesters and the driver share inside ingest/.
+ *
+ * An ingester is a const vtable in the static table of registry.c, chosen
+ * by probing the head of each input (or by --format).  Two shapes:
+ *
+ *  ING_JSON   the driver splits the stream into JSON values (NDJSON,
+ *             concatenated pretty objects, top-level arrays, and the
+ *             {"Records":[...]} / {"items":[...]} wrappers), tokenizes each
+ *             with jsmn and calls json_record() once per value.
+ *  ING_LINES  the driver splits into lines and calls line(); the ingester
+ *             keeps its own state (auditd joins records into events).
+ *
+ * Ingesters report through ingest_emit() and ingest_reject(); they never
+ * touch the store.
+ */
+#ifndef CORDON_INGEST_PRIVATE_H
+#define CORDON_INGEST_PRIVATE_H
+
+#include "ingest.h"
+
+#define ING_JSON  0x1
+#define ING_LINES 0x2
+
+struct ingest_ctx;
+
+/* One record as the splitter found it: bytes and where they came from. */
+struct ingest_record {
+	const char *p;
+	size_t n;
+	int64_t offset; /* byte offset in the (decompressed) input */
+	int64_t line;   /* 1-based line number of the first byte */
+};
+
+struct ingester {
+	/** MUST: format name, used by --format and stored as events.source */
+	const char *name;
+	/** MUST: one line for --help */
+	const char *summary;
+	/** MUST: ING_JSON or ING_LINES */
+	unsigned flags;
+	/**
+	 * MUST: how sure this ingester is that head (the first bytes of the
+	 * input, decompressed) is its format.
+	 * @retval 0..100  0 = not mine; the highest score wins
+	 */
+	int (*probe)(const char *head, size_t len);
+	/**
+	 * ING_JSON MUST: normalize one JSON value.  Emit with ingest_emit();
+	 * on bad content return CD_E_PARSE with ingest_set_why() (the driver
+	 * records the reject).
+	 */
+	int (*json_record)(struct ingest_ctx *ctx, const struct json_doc *d,
+			   const struct ingest_record *rec);
+	/** ING_LINES MUST: set up per-input state. */
+	int (*open)(struct ingest_ctx *ctx, void **state);
+	/** ING_LINES MUST: one line, without its newline. */
+	int (*line)(void *state, struct ingest_ctx *ctx, const struct ingest_record *rec);
+	/** ING_LINES MUST: input ended (or paused under --follow): emit what is pending. */
+	int (*flush)(void *state, struct ingest_ctx *ctx);
+	/**
+	 * ING_LINES MAY: lowest input offset a pending (not yet emitted) event
+	 * still needs, or -1 when nothing is pending.  The checkpoint never
+	 * passes it, so a crash re-reads exactly what was not stored.
+	 */
+	int64_t (*pending_offset)(void *state, int64_t *line);
+	/** ING_LINES MUST: free state and set *state to NULL. */
+	void (*close)(void **state);
+};
+
+extern const struct ingester *const ingesters[];
+const struct ingester *ingester_find(const char *name);
+
+/* The event under construction: reset, filled, emitted. */
+struct event *ingest_event(struct ingest_ctx *ctx);
+struct ev_arena *ingest_arena(struct ingest_ctx *ctx);
+const char *ingest_path(const struct ingest_ctx *ctx);
+
+/*
+ * Store the event built in ingest_event() with its evidence (raw bytes,
+ * offset, line).  Returns CD_OK, or CD_E_LIMIT if its fields overflowed
+ * the arena (the caller rejects the record).
+ */
+int ingest_emit(struct ingest_ctx *ctx, const char *raw, size_t rawlen, int64_t offset,
+		int64_t line);
+/* Record a rejected record: reason is copied. */
+int ingest_reject(struct ingest_ctx *ctx, const char *raw, size_t rawlen, int64_t offset,
+		  int64_t line, const char *reason);
+/* For json_record(): why the record is bad (a static string). */
+void ingest_set_why(struct ingest_ctx *ctx, const char *why);
+
+/*
+ * The event's "extra" field: a small JSON object of source fields that have
+ * no column.  Begin, add, end (end stores it in the event).  Values NULL
+ * are skipped.
+ */
+void ingest_extra_begin(struct ingest_ctx *ctx);
+struct buf *ingest_extra_buf(struct ingest_ctx *ctx); /* owned by the driver */
+void ingest_extra_str(struct ingest_ctx *ctx, const char *key, const char *val);
+void ingest_extra_int(struct ingest_ctx *ctx, const char *key, int64_t val);
+/* A JSON value copied as-is (the token's exact text). */
+void ingest_extra_json(struct ingest_ctx *ctx, const char *key, const struct json_doc *d, int tok);
+void ingest_extra_end(struct ingest_ctx *ctx);
+
+/* A value that is only an id if it looks like one (not "****", not empty). */
+int ingest_plausible_id(const char *s);
+
+/* byte sources: source.c */
+struct source;
+int source_open(const char *path, struct source **out, char **cause);
+void source_close(struct source **src);
+/* Read up to cap decompressed bytes; 0 at (current) end. -1 on error. */
+ssize_t source_read(struct source *src, char *buf, size_t cap);
+int source_is_gzip(const struct source *src);
+int source_truncated(const struct source *src);
+int64_t source_size(const struct source *src);   /* file size or -1 */
+int64_t source_compressed_pos(const struct source *src);
+int source_fd(const struct source *src);
+/* Skip n decompressed bytes (resume from a checkpoint). */
+int source_skip(struct source *src, int64_t n);
+/* --follow: what changed on disk. */
+enum source_change { SRC_SAME, SRC_ROTATED, SRC_TRUNCATED };
+enum source_change source_check(struct source *src, int64_t consumed);
+int source_reopen(struct source *src, char **cause);
+int source_rewind(struct source *src);
+
+/* splitters: split.c */
+struct json_splitter {
+	int depth;
+	int in_str, esc;
+	int mode;             /* SPLIT_TOP, SPLIT_IN_WRAPPER, SPLIT_IN_ARRAY */
+	int64_t rec_start;    /* window offset of the current record, or -1 */
+	int wrapped;          /* the current top object held a wrapper array */
+	int oversize;         /* skipping a record that passed max */
+	int64_t over_off, over_line;
+	int key_state;        /* wrapper-key detection at depth 1 */
+	int64_t key_start;
+	int is_wrapper_key;
+	int garbage;          /* skipping a non-JSON line at top level */
+	int64_t garbage_start;
+	int col0;             /* last byte was a newline */
+	int64_t line;         /* line number at the scan position */
+	int64_t rec_line;
+	int64_t base;         /* input offset of window byte 0 */
+};
+
+#define SPLIT_TOP        0
+#define SPLIT_IN_WRAPPER 1
+#define SPLIT_IN_ARRAY   2
+
+enum split_event { SPLIT_NONE, SPLIT_RECORD, SPLIT_REJECT };
+
+struct split_out {
+	enum split_event what;
+	size_t start, end;  /* window offsets of the record or rejected bytes */
+	int64_t line;
+	int64_t abs_off;    /* input offset of the record's first byte */
+	const char *why;
+};
+
+void json_splitter_init(struct json_splitter *sp, int resume_mode, int64_t line);
+/*
+ * Scan win[*pos..len); stop at the first complete record or reject.
+ * Offsets in out are window offsets.  *pos advances.  max bounds a record.
+ */
+void json_split(struct json_splitter *sp, const char *win, size_t len, size_t *pos, size_t max,
+		struct split_out *out);
+/* The window offset before which nothing is needed any more. */
+size_t json_split_keep_from(const struct json_splitter *sp, size_t pos);
+/* Shift internal window offsets after the window dropped n bytes. */
+void json_split_shift(struct json_splitter *sp, size_t n);
+/* Whether the scan position is between records (a safe checkpoint). */
+int json_split_at_boundary(const struct json_splitter *sp);
+
+#endif

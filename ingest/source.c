@@ -1,0 +1,288 @@
+/*
+ * source.c - a byte source over a file, stdin or a gzip stream.
+ *
+ * gzip is recognised by its magic bytes, not the file name; concatenated
+ * members are read as one stream (as zcat does); a stream that breaks off
+ * yields everything before the break and is flagged truncated.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "private.h"
+
+#define ZIN_SIZE (256 * 1024)
+
+struct source {
+	char *path;     /* NULL for stdin */
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	int64_t size;
+	int gz;
+	int truncated;
+	int zdone;      /* the last member ended cleanly */
+	int zerr;
+	z_stream z;
+	unsigned char *zin;
+	int64_t zpos;   /* compressed bytes consumed */
+	/* bytes read ahead while sniffing the magic */
+	unsigned char peek[2];
+	size_t npeek;
+};
+
+static int
+source_sniff(struct source *src)
+{
+	ssize_t n;
+
+	src->npeek = 0;
+	while (src->npeek < 2) {
+		n = read(src->fd, src->peek + src->npeek, 2 - src->npeek);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return CD_E_IO;
+		if (n == 0)
+			break;
+		src->npeek += (size_t)n;
+	}
+	src->gz = src->npeek == 2 && src->peek[0] == 0x1f && src->peek[1] == 0x8b;
+	if (src->gz) {
+		memset(&src->z, 0, sizeof(src->z));
+		if (inflateInit2(&src->z, 15 + 32) != Z_OK)
+			return CD_E_NOMEM;
+		src->zin = xmalloc(ZIN_SIZE);
+		memcpy(src->zin, src->peek, src->npeek);
+		src->z.next_in = src->zin;
+		src->z.avail_in = (uInt)src->npeek;
+		src->npeek = 0;
+	}
+	return CD_OK;
+}
+
+static int
+source_stat(struct source *src)
+{
+	struct stat st;
+
+	if (fstat(src->fd, &st) != 0)
+		return CD_E_IO;
+	src->dev = st.st_dev;
+	src->ino = st.st_ino;
+	src->size = S_ISREG(st.st_mode) ? (int64_t)st.st_size : -1;
+	return CD_OK;
+}
+
+int
+source_open(const char *path, struct source **out, char **cause)
+{
+	struct source *src = xcalloc(1, sizeof(*src));
+	int r;
+
+	*out = NULL;
+	if (strcmp(path, "-") == 0) {
+		src->fd = dup(STDIN_FILENO);
+	} else {
+		src->path = xstrdup(path);
+		src->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	}
+	if (src->fd < 0) {
+		*cause = xstrdup(strerror(errno));
+		source_close(&src);
+		return CD_E_IO;
+	}
+	if ((r = source_stat(src)) != CD_OK || (r = source_sniff(src)) != CD_OK) {
+		*cause = xstrdup(strerror(errno));
+		source_close(&src);
+		return r;
+	}
+	*out = src;
+	return CD_OK;
+}
+
+void
+source_close(struct source **sp)
+{
+	struct source *src = *sp;
+
+	if (src == NULL)
+		return;
+	if (src->gz)
+		inflateEnd(&src->z);
+	if (src->fd >= 0)
+		close(src->fd);
+	free(src->zin);
+	free(src->path);
+	free(src);
+	*sp = NULL;
+}
+
+static ssize_t
+read_raw(struct source *src, void *buf, size_t cap)
+{
+	ssize_t n;
+
+	if (src->npeek) {
+		size_t k = src->npeek < cap ? src->npeek : cap;
+
+		memcpy(buf, src->peek, k);
+		memmove(src->peek, src->peek + k, src->npeek - k);
+		src->npeek -= k;
+		return (ssize_t)k;
+	}
+	do
+		n = read(src->fd, buf, cap);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+static ssize_t
+read_gz(struct source *src, char *buf, size_t cap)
+{
+	for (;;) {
+		int zr;
+
+		if (src->zerr)
+			return 0;
+		if (src->z.avail_in == 0) {
+			ssize_t n = read_raw(src, src->zin, ZIN_SIZE);
+
+			if (n < 0)
+				return -1;
+			if (n == 0) {
+				/* end of file: clean only between members */
+				if (!src->zdone)
+					src->truncated = 1;
+				return 0;
+			}
+			src->z.next_in = src->zin;
+			src->z.avail_in = (uInt)n;
+		}
+		if (src->zdone) {
+			/* another member follows (or trailing junk) */
+			if (inflateReset(&src->z) != Z_OK)
+				return -1;
+			src->zdone = 0;
+		}
+		src->z.next_out = (unsigned char *)buf;
+		src->z.avail_out = (uInt)cap;
+		{
+			uInt before = src->z.avail_in;
+
+			zr = inflate(&src->z, Z_NO_FLUSH);
+			src->zpos += before - src->z.avail_in;
+		}
+		if (zr == Z_STREAM_END) {
+			src->zdone = 1;
+		} else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+			/* corrupt data: keep what came before, flag it */
+			src->zerr = 1;
+			src->truncated = 1;
+		}
+		if (cap - src->z.avail_out > 0)
+			return (ssize_t)(cap - src->z.avail_out);
+		if (src->zerr)
+			return 0;
+	}
+}
+
+ssize_t
+source_read(struct source *src, char *buf, size_t cap)
+{
+	return src->gz ? read_gz(src, buf, cap) : read_raw(src, buf, cap);
+}
+
+int
+source_is_gzip(const struct source *src)
+{
+	return src->gz;
+}
+
+int
+source_truncated(const struct source *src)
+{
+	return src->truncated;
+}
+
+int64_t
+source_size(const struct source *src)
+{
+	return src->size;
+}
+
+int64_t
+source_compressed_pos(const struct source *src)
+{
+	return src->zpos;
+}
+
+int
+source_fd(const struct source *src)
+{
+	return src->fd;
+}
+
+int
+source_skip(struct source *src, int64_t n)
+{
+	char tmp[65536];
+
+	if (!src->gz && src->path != NULL && n >= (int64_t)src->npeek) {
+		/* plain file: seek past the sniffed bytes and the rest */
+		if (lseek(src->fd, (off_t)n, SEEK_SET) == (off_t)n) {
+			src->npeek = 0;
+			return CD_OK;
+		}
+	}
+	while (n > 0) {
+		ssize_t k = source_read(src, tmp, n < (int64_t)sizeof(tmp) ? (size_t)n : sizeof(tmp));
+
+		if (k <= 0)
+			return CD_E_IO;
+		n -= k;
+	}
+	return CD_OK;
+}
+
+enum source_change
+source_check(struct source *src, int64_t consumed)
+{
+	struct stat st, fst;
+
+	if (src->path == NULL || src->gz)
+		return SRC_SAME;
+	if (stat(src->path, &st) == 0 && (st.st_ino != src->ino || st.st_dev != src->dev))
+		return SRC_ROTATED;
+	if (fstat(src->fd, &fst) == 0 && S_ISREG(fst.st_mode) && fst.st_size < consumed)
+		return SRC_TRUNCATED;
+	return SRC_SAME;
+}
+
+int
+source_reopen(struct source *src, char **cause)
+{
+	int fd = open(src->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0) {
+		*cause = xstrdup(strerror(errno));
+		return CD_E_IO;
+	}
+	close(src->fd);
+	src->fd = fd;
+	src->npeek = 0;
+	return source_stat(src);
+}
+
+int
+source_rewind(struct source *src)
+{
+	src->npeek = 0;
+	if (lseek(src->fd, 0, SEEK_SET) != 0)
+		return CD_E_IO;
+	return source_stat(src);
+}

@@ -1,0 +1,341 @@
+/*
+ * split.c - cut a byte stream into JSON records without parsing it.
+ *
+ * One pass over the bytes tracks only string/escape state and bracket
+ * depth, so a 2 GB CloudTrail file streams through a window of a few
+ * megabytes.  It accepts NDJSON, concatenated pretty-printed objects, a
+ * top-level array of records, and the {"Records":[...]} (CloudTrail) and
+ * {"items":[...]} (EventList, kubectl List) wrappers, unwrapped as they
+ * stream.  Broken input is cut as early as it can be seen, so one bad
+ * record does not swallow the good ones after it:
+ *   - a raw newline inside a string ends the record (JSON forbids it);
+ *   - '{' in column 0 inside a top-level record starts a new one (pretty
+ *     printers always indent nested objects);
+ *   - a top-level line that does not start a JSON value is rejected alone.
+ */
+#include <string.h>
+
+#include "private.h"
+
+enum { KEY_NONE, KEY_IN, KEY_AFTER, KEY_COLON };
+
+void
+json_splitter_init(struct json_splitter *sp, int resume_mode, int64_t line)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->mode = resume_mode;
+	sp->depth = resume_mode == SPLIT_IN_WRAPPER ? 2 : resume_mode == SPLIT_IN_ARRAY ? 1 : 0;
+	sp->wrapped = resume_mode == SPLIT_IN_WRAPPER;
+	sp->rec_start = -1;
+	sp->col0 = 1;
+	sp->line = line > 0 ? line : 1;
+}
+
+/* Depth at which records start in the current mode. */
+static int
+record_depth(const struct json_splitter *sp)
+{
+	return sp->mode == SPLIT_IN_WRAPPER ? 2 : sp->mode == SPLIT_IN_ARRAY ? 1 : 0;
+}
+
+static int
+is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static void
+emit(struct json_splitter *sp, struct split_out *out, enum split_event what, size_t start,
+     size_t end, int64_t line, const char *why)
+{
+	out->what = what;
+	out->start = start;
+	out->end = end;
+	out->line = line;
+	out->abs_off = sp->base + (int64_t)start;
+	out->why = why;
+}
+
+/* Abandon the current record as broken; the scanner is back between records. */
+static void
+reset_between(struct json_splitter *sp)
+{
+	sp->depth = record_depth(sp);
+	sp->in_str = sp->esc = 0;
+	sp->rec_start = -1;
+	sp->key_state = KEY_NONE;
+	if (sp->mode == SPLIT_TOP)
+		sp->wrapped = 0;
+}
+
+void
+json_split(struct json_splitter *sp, const char *win, size_t len, size_t *pos, size_t max,
+	   struct split_out *out)
+{
+	size_t i = *pos;
+
+	out->what = SPLIT_NONE;
+	while (i < len) {
+		char c = win[i];
+
+		/* a non-JSON line at top level: skip to its end, reject it */
+		if (sp->garbage) {
+			const char *nl = memchr(win + i, '\n', len - i);
+
+			if (nl == NULL) {
+				i = len;
+				break;
+			}
+			i = (size_t)(nl - win) + 1;
+			sp->line++;
+			sp->col0 = 1;
+			sp->garbage = 0;
+			emit(sp, out, SPLIT_REJECT, (size_t)(sp->garbage_start - sp->base), i - 1,
+			     sp->rec_line, "not a JSON record");
+			*pos = i;
+			return;
+		}
+		if (sp->in_str) {
+			/* fast path through ordinary string bytes */
+			while (i < len && !sp->esc && win[i] != '"' && win[i] != '\\' && win[i] != '\n')
+				i++;
+			if (i >= len)
+				break;
+			c = win[i];
+			if (sp->esc) {
+				sp->esc = 0;
+			} else if (c == '\\') {
+				sp->esc = 1;
+			} else if (c == '"') {
+				sp->in_str = 0;
+				if (sp->key_state == KEY_IN) {
+					struct span k = { win + (sp->key_start - sp->base),
+							  (size_t)(sp->base + (int64_t)i - sp->key_start) };
+
+					sp->is_wrapper_key = span_eq(k, "Records") || span_eq(k, "items");
+					sp->key_state = KEY_AFTER;
+				}
+			} else { /* raw newline inside a string: the record is broken */
+				size_t start = sp->rec_start >= 0 ? (size_t)(sp->rec_start - sp->base) : i;
+				int64_t line = sp->rec_line;
+				int had = sp->rec_start >= 0 || sp->oversize;
+
+				sp->line++;
+				sp->col0 = 1;
+				i++;
+				if (sp->oversize) {
+					sp->oversize = 0;
+					reset_between(sp);
+					emit(sp, out, SPLIT_REJECT, i, i, sp->over_line,
+					     "record exceeds the size limit");
+					out->abs_off = sp->over_off;
+					*pos = i;
+					return;
+				}
+				reset_between(sp);
+				if (had) {
+					emit(sp, out, SPLIT_REJECT, start, i - 1, line,
+					     "unterminated string in JSON record");
+					*pos = i;
+					return;
+				}
+				continue;
+			}
+			i++;
+			sp->col0 = 0;
+			continue;
+		}
+
+		if (c == '\n') {
+			sp->line++;
+			sp->col0 = 1;
+			i++;
+			continue;
+		}
+		if (is_ws(c)) {
+			i++;
+			continue;
+		}
+		/* '{' in column 0 inside a top-level record: the old one was cut off */
+		if (c == '{' && sp->col0 && sp->mode == SPLIT_TOP && sp->depth > 0 &&
+		    (sp->rec_start >= 0 || sp->oversize)) {
+			size_t start = sp->rec_start >= 0 ? (size_t)(sp->rec_start - sp->base) : i;
+			int over = sp->oversize;
+
+			sp->oversize = 0;
+			reset_between(sp);
+			if (over) {
+				emit(sp, out, SPLIT_REJECT, i, i, sp->over_line,
+				     "record exceeds the size limit");
+				out->abs_off = sp->over_off;
+			} else {
+				emit(sp, out, SPLIT_REJECT, start, i, sp->rec_line,
+				     "unterminated JSON record");
+			}
+			*pos = i;
+			return;
+		}
+		sp->col0 = 0;
+
+		if (sp->depth == record_depth(sp) && !(sp->mode == SPLIT_TOP && sp->wrapped)) {
+			/* between records */
+			if (c == ',') {
+				i++;
+				continue;
+			}
+			if (c == '{') {
+				sp->rec_start = sp->base + (int64_t)i;
+				sp->rec_line = sp->line;
+				sp->depth++;
+				sp->key_state = KEY_NONE;
+				sp->wrapped = 0;
+				i++;
+				continue;
+			}
+			if (c == '[' && sp->mode == SPLIT_TOP) {
+				sp->mode = SPLIT_IN_ARRAY;
+				sp->depth = 1;
+				i++;
+				continue;
+			}
+			if (c == ']' && sp->mode != SPLIT_TOP) {
+				if (sp->mode == SPLIT_IN_WRAPPER) {
+					sp->mode = SPLIT_TOP;
+					sp->depth = 1; /* still inside the wrapper object */
+					sp->wrapped = 1;
+				} else {
+					sp->mode = SPLIT_TOP;
+					sp->depth = 0;
+				}
+				i++;
+				continue;
+			}
+			sp->garbage = 1;
+			sp->garbage_start = sp->base + (int64_t)i;
+			sp->rec_line = sp->line;
+			continue;
+		}
+
+		/* inside a record (or inside a wrapper object around records) */
+		switch (c) {
+		case '"':
+			sp->in_str = 1;
+			if (sp->mode == SPLIT_TOP && sp->depth == 1 && sp->key_state == KEY_NONE) {
+				sp->key_state = KEY_IN;
+				sp->key_start = sp->base + (int64_t)i + 1;
+			} else if (sp->key_state == KEY_COLON) {
+				sp->key_state = KEY_NONE;
+			}
+			break;
+		case ':':
+			if (sp->key_state == KEY_AFTER)
+				sp->key_state = KEY_COLON;
+			break;
+		case ',':
+			if (sp->mode == SPLIT_TOP && sp->depth == 1)
+				sp->key_state = KEY_NONE;
+			break;
+		case '{':
+		case '[':
+			if (c == '[' && sp->mode == SPLIT_TOP && sp->depth == 1 &&
+			    sp->key_state == KEY_COLON && sp->is_wrapper_key && !sp->oversize) {
+				/* {"Records":[ ... ]}: stream the elements as records */
+				sp->mode = SPLIT_IN_WRAPPER;
+				sp->depth = 2;
+				sp->wrapped = 1;
+				sp->rec_start = -1;
+				sp->key_state = KEY_NONE;
+				i++;
+				continue;
+			}
+			if (sp->key_state == KEY_COLON)
+				sp->key_state = KEY_NONE;
+			if (sp->depth >= 10000) { /* nesting bomb: treat as broken */
+				sp->garbage = 1;
+				sp->garbage_start = sp->rec_start >= 0 ? sp->rec_start : sp->base + (int64_t)i;
+				reset_between(sp);
+				continue;
+			}
+			sp->depth++;
+			break;
+		case '}':
+		case ']':
+			sp->depth--;
+			if (sp->depth == record_depth(sp)) {
+				if (sp->mode == SPLIT_TOP && sp->wrapped) {
+					/* end of a wrapper object: its records are already out */
+					sp->wrapped = 0;
+					sp->key_state = KEY_NONE;
+					i++;
+					continue;
+				}
+				i++;
+				if (sp->oversize) {
+					sp->oversize = 0;
+					reset_between(sp);
+					emit(sp, out, SPLIT_REJECT, i, i, sp->over_line,
+					     "record exceeds the size limit");
+					out->abs_off = sp->over_off;
+					*pos = i;
+					return;
+				}
+				emit(sp, out, SPLIT_RECORD, (size_t)(sp->rec_start - sp->base), i,
+				     sp->rec_line, NULL);
+				sp->rec_start = -1;
+				sp->key_state = KEY_NONE;
+				*pos = i;
+				return;
+			}
+			if (sp->depth < record_depth(sp)) { /* stray closer */
+				reset_between(sp);
+			}
+			break;
+		default:
+			if (sp->key_state == KEY_COLON)
+				sp->key_state = KEY_NONE;
+			break;
+		}
+		i++;
+		if (sp->rec_start >= 0 && (size_t)(sp->base + (int64_t)i - sp->rec_start) > max) {
+			/* too big: stop keeping its bytes, reject it when it ends */
+			sp->oversize = 1;
+			sp->over_off = sp->rec_start;
+			sp->over_line = sp->rec_line;
+			sp->rec_start = -1;
+		}
+	}
+	if (sp->in_str && sp->rec_start >= 0 && (size_t)(sp->base + (int64_t)i - sp->rec_start) > max) {
+		sp->oversize = 1;
+		sp->over_off = sp->rec_start;
+		sp->over_line = sp->rec_line;
+		sp->rec_start = -1;
+	}
+	*pos = i;
+}
+
+size_t
+json_split_keep_from(const struct json_splitter *sp, size_t pos)
+{
+	int64_t keep = sp->base + (int64_t)pos;
+
+	if (sp->rec_start >= 0 && sp->rec_start < keep)
+		keep = sp->rec_start;
+	if (sp->garbage && sp->garbage_start < keep)
+		keep = sp->garbage_start;
+	if (sp->key_state == KEY_IN && sp->key_start < keep)
+		keep = sp->key_start;
+	return (size_t)(keep - sp->base);
+}
+
+void
+json_split_shift(struct json_splitter *sp, size_t n)
+{
+	sp->base += (int64_t)n;
+}
+
+int
+json_split_at_boundary(const struct json_splitter *sp)
+{
+	return !sp->in_str && sp->rec_start < 0 && !sp->oversize && !sp->garbage &&
+	       sp->depth == record_depth(sp) && !(sp->mode == SPLIT_TOP && sp->wrapped);
+}
