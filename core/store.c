@@ -206,7 +206,7 @@ store_open(const char *path, int readonly, struct store **out, char **cause)
 		*cause = xstrdup("no such store; run `cordon ingest` first or pass --db");
 		return CD_E_NOTFOUND;
 	}
-	if (!readonly && (r = store_create_file(path, cause)) != CD_OK)
+	if (!readonly && strcmp(path, ":memory:") != 0 && (r = store_create_file(path, cause)) != CD_OK)
 		return r;
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);

@@ -110,7 +110,11 @@ cloudtrail_record(struct ingest_ctx *ctx, const struct json_doc *d, const struct
 		ev->issued_cred = ev_json_path(a, d, 0, "responseElements.accessKey.accessKeyId");
 	ev->object = object_of(a, d, 0);
 	ev->src_ip = ev_json_path(a, d, 0, "sourceIPAddress");
+	if (ev->src_ip == NULL) /* forwarders (Datadog) move it */
+		ev->src_ip = ev_json_path(a, d, 0, "network.client.ip");
 	ev->user_agent = ev_json_path(a, d, 0, "userAgent");
+	if (ev->user_agent == NULL)
+		ev->user_agent = ev_json_path(a, d, 0, "http.useragent");
 	ev->region = ev_json_path(a, d, 0, "awsRegion");
 	code = ev_json_path(a, d, 0, "errorCode");
 	if (code != NULL) {

@@ -123,6 +123,12 @@ json_split(struct json_splitter *sp, const char *win, size_t len, size_t *pos, s
 				sp->line++;
 				sp->col0 = 1;
 				i++;
+				if (!sp->oversize && sp->rec_start >= 0 &&
+				    (size_t)(sp->base + (int64_t)i - sp->rec_start) > max) {
+					sp->oversize = 1;
+					sp->over_off = sp->rec_start;
+					sp->over_line = sp->rec_line;
+				}
 				if (sp->oversize) {
 					sp->oversize = 0;
 					reset_between(sp);
@@ -270,6 +276,12 @@ json_split(struct json_splitter *sp, const char *win, size_t len, size_t *pos, s
 					continue;
 				}
 				i++;
+				if (!sp->oversize && sp->rec_start >= 0 &&
+				    (size_t)(sp->base + (int64_t)i - sp->rec_start) > max) {
+					sp->oversize = 1;
+					sp->over_off = sp->rec_start;
+					sp->over_line = sp->rec_line;
+				}
 				if (sp->oversize) {
 					sp->oversize = 0;
 					reset_between(sp);

@@ -1,0 +1,249 @@
+/*
+ * test_core.c - unit tests for core/: buffers, cursor parsers, time, SHA-256,
+ * JSON navigation, container ids, cgroup attribution, redaction.
+ */
+#include <stdlib.h>
+
+#include "../../core/core.h"
+#include "unit.h"
+
+static void
+test_buf_cap(void)
+{
+	struct buf b;
+
+	buf_init(&b, 8);
+	CHECK(buf_addstr(&b, "12345678") == CD_OK);
+	CHECK(b.len == 8 && b.data[8] == '\0');
+	CHECK(buf_addc(&b, 'x') == CD_E_LIMIT);
+	CHECK(b.len == 8); /* unchanged on failure */
+	buf_consume(&b, 3);
+	CHECK_STR(b.data, "45678");
+	CHECK(buf_printf(&b, "%d", 123) == CD_OK);
+	CHECK_STR(b.data, "45678123");
+	CHECK(buf_printf(&b, "%d", 4) == CD_E_LIMIT);
+	buf_release(&b);
+}
+
+static void
+test_strparse(void)
+{
+	const char *s = "1234x", *p = s;
+	uint64_t v;
+	int64_t i;
+	struct span sp;
+
+	CHECK(str_uint64(&p, s + 5, &v, UINT64_MAX) == CD_OK && v == 1234 && *p == 'x');
+	p = "18446744073709551616"; /* 2^64 */
+	CHECK(str_uint64(&p, p + 20, &v, UINT64_MAX) == CD_E_LIMIT);
+	sp.p = "-9223372036854775808";
+	sp.n = 20;
+	CHECK(span_to_i64(sp, &i) == CD_OK && i == INT64_MIN);
+	sp.p = "12a";
+	sp.n = 3;
+	CHECK(span_to_i64(sp, &i) != CD_OK);
+	sp.p = "";
+	sp.n = 0;
+	CHECK(span_to_u64(sp, &v) != CD_OK);
+	{
+		char out[8];
+		size_t n;
+		struct span h = { "2f62696e", 8 }, odd = { "2f6", 3 }, bad = { "zz", 2 };
+
+		CHECK(hex_decode(h, out, sizeof(out), &n) == CD_OK && n == 4 && memcmp(out, "/bin", 4) == 0);
+		CHECK(hex_decode(odd, out, sizeof(out), &n) != CD_OK);
+		CHECK(hex_decode(bad, out, sizeof(out), &n) != CD_OK);
+	}
+}
+
+static void
+test_time(void)
+{
+	int64_t ns;
+	char buf[48];
+	struct span a = { "2025-06-03T10:00:00Z", 20 };
+	struct span b = { "2025-06-03T12:00:00.5+02:00", 27 };
+	struct span c = { "2024-05-07T18:54:26.271403849+0000", 34 };
+	struct span e = { "1748944800.123", 14 };
+	struct span bad = { "2025-13-03T10:00:00Z", 20 };
+	struct span junk = { "2025-06-03T10:00:00Zjunk", 24 };
+
+	CHECK(time_parse_rfc3339(a, &ns) == CD_OK && ns == 1748944800LL * 1000000000LL);
+	CHECK(time_parse_rfc3339(b, &ns) == CD_OK && ns == 1748944800LL * 1000000000LL + 500000000);
+	CHECK(time_parse_rfc3339(c, &ns) == CD_OK && ns % 1000000000LL == 271403849);
+	CHECK(time_parse_epoch(e, &ns) == CD_OK && ns == 1748944800123000000LL);
+	CHECK(time_parse_rfc3339(bad, &ns) != CD_OK);
+	CHECK(time_parse_rfc3339(junk, &ns) != CD_OK);
+	time_format(1748944800123000000LL, buf, sizeof(buf));
+	CHECK_STR(buf, "2025-06-03T10:00:00.123Z");
+	time_format(0, buf, sizeof(buf));
+	CHECK_STR(buf, "1970-01-01T00:00:00Z");
+	time_format(-1, buf, sizeof(buf));
+	CHECK_STR(buf, "1969-12-31T23:59:59.999999999Z");
+	CHECK(time_parse_arg("2h", 10000LL * 1000000000LL, &ns) == CD_OK && ns == 2800LL * 1000000000LL);
+	CHECK(time_parse_arg("2x", 0, &ns) != CD_OK);
+	CHECK(time_parse_arg("h", 0, &ns) != CD_OK);
+}
+
+static void
+test_sha256(void)
+{
+	unsigned char d[32];
+	char hex[65];
+	struct sha256 c;
+	int i;
+
+	sha256("", 0, d);
+	hex_encode(d, 32, hex);
+	CHECK_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	sha256("abc", 3, d);
+	hex_encode(d, 32, hex);
+	CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	/* one million 'a', fed unevenly */
+	sha256_init(&c);
+	for (i = 0; i < 1000; i++) {
+		char chunk[1000];
+
+		memset(chunk, 'a', sizeof(chunk));
+		sha256_update(&c, chunk, 7);
+		sha256_update(&c, chunk, 993);
+	}
+	sha256_final(&c, d);
+	hex_encode(d, 32, hex);
+	CHECK_STR(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+static void
+test_json(void)
+{
+	static const char js[] =
+		"{\"a\":{\"b\":[1,{\"c\":\"x\\u00e9\\ud83d\\ude00\\n\"}],\"n\":1748944800123456789},"
+		"\"k\":null,\"s\":\"12\",\"e\":\"\"}";
+	jsmntok_t *tok = json_tokens_new(64);
+	struct json_doc d;
+	const char *why;
+	char out[64];
+	int64_t v;
+	int i;
+
+	CHECK(json_parse(&d, js, sizeof(js) - 1, tok, 64, &why) == CD_OK);
+	i = json_path(&d, 0, "a.b");
+	CHECK(json_type(&d, i) == JSON_ARRAY && json_count(&d, i) == 2);
+	i = json_get(&d, json_at(&d, i, 1), "c");
+	CHECK(json_str(&d, i, out, sizeof(out), NULL) == CD_OK);
+	CHECK_STR(out, "x\xc3\xa9\xf0\x9f\x98\x80\n");
+	CHECK(json_str(&d, i, out, 4, NULL) == CD_E_LIMIT);
+	CHECK(json_i64(&d, json_path(&d, 0, "a.n"), &v) == CD_OK && v == 1748944800123456789LL);
+	CHECK(json_is_null(&d, json_get(&d, 0, "k")));
+	CHECK(json_i64(&d, json_get(&d, 0, "s"), &v) == CD_OK && v == 12);
+	CHECK(json_get(&d, 0, "missing") == -1);
+	CHECK(json_path(&d, 0, "a.b.c") == -1); /* b is an array */
+	CHECK(json_count(&d, 0) == 4);
+	/* broken and oversized inputs */
+	CHECK(json_parse(&d, "{\"a\":", 5, tok, 64, &why) == CD_E_PARSE);
+	CHECK(json_parse(&d, "{} {}", 5, tok, 64, &why) == CD_E_PARSE);
+	CHECK(json_parse(&d, "[1,2,3,4,5,6,7,8,9]", 19, tok, 4, &why) == CD_E_LIMIT);
+	CHECK(json_parse(&d, "{\"a\" 1}", 7, tok, 64, &why) == CD_E_PARSE);
+	free(tok);
+}
+
+static void
+test_container_id(void)
+{
+	struct ev_arena a;
+	struct event ev;
+
+	ev_arena_init(&a, 4096);
+	ev_reset(&ev, &a);
+	CHECK_STR(ev_container_id(&a, "containerd://4B5E57F6EB2F42B9039B3D1E13929295F231749C510CBE341CD68036D9AF97E2", 77),
+		  "4b5e57f6eb2f42b9039b3d1e13929295f231749c510cbe341cd68036d9af97e2");
+	CHECK_STR(ev_container_id(&a, "docker://4b5e57f6eb2f", 21), "4b5e57f6eb2f");
+	CHECK(ev_container_id(&a, "host", 4) == NULL);
+	CHECK(ev_container_id(&a, "", 0) == NULL);
+	CHECK(ev_container_id(&a, "docker://nothex-not-hex", 23) == NULL);
+	{
+		const char *cg = "/kubepods.slice/kubepods-burstable.slice/"
+				 "kubepods-burstable-pod3f1c2a9e_8b7d_4c6e_9f10_2a3b4c5d6e7f.slice/"
+				 "cri-containerd-4b5e57f6eb2f42b9039b3d1e13929295f231749c510cbe341cd68036d9af97e2.scope";
+
+		ev_from_cgroup(&ev, &a, cg, strlen(cg));
+		CHECK_STR(ev.pod_uid, "3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f");
+		CHECK_STR(ev.container_id, "4b5e57f6eb2f42b9039b3d1e13929295f231749c510cbe341cd68036d9af97e2");
+	}
+	ev_reset(&ev, &a);
+	{
+		const char *cg = "/kubepods/besteffort/pod3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f/"
+				 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+		ev_from_cgroup(&ev, &a, cg, strlen(cg));
+		CHECK_STR(ev.pod_uid, "3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f");
+		CHECK_STR(ev.container_id, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	}
+	ev_reset(&ev, &a);
+	ev_from_cgroup(&ev, &a, "/user.slice/user-1000.slice/session-2.scope", 43);
+	CHECK(ev.pod_uid == NULL && ev.container_id == NULL);
+	/* the arena is bounded: a full arena refuses, and says so */
+	ev_reset(&ev, &a);
+	{
+		char big[5000];
+
+		memset(big, 'a', sizeof(big));
+		CHECK(ev_strdup(&a, big, sizeof(big)) == NULL);
+		CHECK(ev_arena_full(&a));
+	}
+	ev_arena_release(&a);
+}
+
+static void
+test_redact(void)
+{
+	struct buf b;
+	static const char *const secret[] = {
+		"curl -H 'Authorization: Bearer abcdef123456' https://x",
+		"aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+		"vault login hvs.CAESIJ1234567890abcdefghijklmnop",
+		"mysql --password=hunter2 -u root",
+		"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2EifQ.c2lnbmF0dXJl",
+		"git clone https://user:s3cretpass@github.com/x/y",
+		"GITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+		"{\"password\":\"p4ss\"}",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++) {
+		buf_init(&b, 1 << 20);
+		CHECK(redact(secret[i], &b) == CD_OK);
+		CHECK(strstr(b.data, "[REDACTED]") != NULL);
+		CHECK(redact_has_secret(secret[i]));
+		buf_release(&b);
+	}
+	buf_init(&b, 1 << 20);
+	CHECK(redact("cat /var/run/secrets/kubernetes.io/serviceaccount/token", &b) == CD_OK);
+	CHECK_STR(b.data, "cat /var/run/secrets/kubernetes.io/serviceaccount/token");
+	buf_reset(&b);
+	CHECK(redact("AKIAIOSFODNN7EXAMPLE used from 203.0.113.66", &b) == CD_OK);
+	CHECK_STR(b.data, "AKIAIOSFODNN7EXAMPLE used from 203.0.113.66"); /* ids are not secrets */
+	buf_release(&b);
+	redact_release();
+}
+
+static void
+test_fields(void)
+{
+	CHECK(ev_field_find("cred_id") != NULL);
+	CHECK(ev_field_find("ts_ns")->type == EV_T_INT);
+	CHECK(ev_field_find("nope") == NULL);
+	CHECK(ev_nfields > 30);
+}
+
+const struct unit_test core_tests[] = {
+	{ "buf_cap", test_buf_cap },
+	{ "strparse", test_strparse },
+	{ "time", test_time },
+	{ "sha256", test_sha256 },
+	{ "json", test_json },
+	{ "container_id", test_container_id },
+	{ "redact", test_redact },
+	{ "fields", test_fields },
+	{ NULL, NULL },
+};

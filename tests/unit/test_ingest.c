@@ -1,0 +1,114 @@
+/*
+ * test_ingest.c - unit tests for ingest/: the JSON record splitter.
+ */
+#include <stdlib.h>
+
+#include "../../ingest/private.h"
+#include "unit.h"
+
+/* Split all of s; return "R[..]" for records and "X[..]" for rejects, joined. */
+static void
+split_all(const char *s, size_t max, char *out, size_t cap)
+{
+	struct json_splitter sp;
+	struct split_out o;
+	size_t pos = 0, len = strlen(s), n = 0;
+
+	json_splitter_init(&sp, SPLIT_TOP, 1);
+	out[0] = '\0';
+	for (;;) {
+		json_split(&sp, s, len, &pos, max, &o);
+		if (o.what == SPLIT_NONE)
+			break;
+		n += (size_t)snprintf(out + n, cap - n, "%c%lld:%.*s|", o.what == SPLIT_RECORD ? 'R' : 'X',
+				      (long long)o.line, (int)(o.end - o.start), s + o.start);
+	}
+	if (sp.rec_start >= 0)
+		snprintf(out + n, cap - n, "PENDING");
+}
+
+static void
+test_split_ndjson(void)
+{
+	char out[512];
+
+	split_all("{\"a\":1}\n{\"b\":\"}\"}\n", 1000, out, sizeof(out));
+	CHECK_STR(out, "R1:{\"a\":1}|R2:{\"b\":\"}\"}|");
+}
+
+static void
+test_split_pretty(void)
+{
+	char out[512];
+
+	split_all("{\n  \"a\": {\n    \"b\": 1\n  }\n}\n{\n \"c\": 2\n}\n", 1000, out, sizeof(out));
+	CHECK_STR(out, "R1:{\n  \"a\": {\n    \"b\": 1\n  }\n}|R6:{\n \"c\": 2\n}|");
+}
+
+static void
+test_split_wrappers(void)
+{
+	char out[512];
+
+	split_all("{\"Records\": [{\"x\":1}, {\"y\":[2]}]}", 1000, out, sizeof(out));
+	CHECK_STR(out, "R1:{\"x\":1}|R1:{\"y\":[2]}|");
+	split_all("{\"kind\":\"EventList\",\"metadata\":{},\"items\":[{\"i\":1},\n{\"i\":2}]}", 1000, out,
+		  sizeof(out));
+	CHECK_STR(out, "R1:{\"i\":1}|R2:{\"i\":2}|");
+	split_all("[{\"a\":1},{\"b\":2}]", 1000, out, sizeof(out));
+	CHECK_STR(out, "R1:{\"a\":1}|R1:{\"b\":2}|");
+	/* "items" that is not an array is an ordinary record */
+	split_all("{\"items\":3}", 1000, out, sizeof(out));
+	CHECK_STR(out, "R1:{\"items\":3}|");
+	/* a nested "Records" key is not a wrapper */
+	split_all("{\"a\":{\"Records\":[1]}}", 1000, out, sizeof(out));
+	CHECK_STR(out, "R1:{\"a\":{\"Records\":[1]}}|");
+}
+
+static void
+test_split_broken(void)
+{
+	char out[512];
+
+	/* an unterminated record does not swallow the next line */
+	split_all("{\"a\":1\n{\"b\":2}\n", 1000, out, sizeof(out));
+	CHECK_STR(out, "X1:{\"a\":1\n|R2:{\"b\":2}|");
+	/* an unterminated string ends at the newline */
+	split_all("{\"a\":\"oops\n{\"b\":2}\n", 1000, out, sizeof(out));
+	CHECK_STR(out, "X1:{\"a\":\"oops|R2:{\"b\":2}|");
+	/* garbage lines are rejected one by one */
+	split_all("hello\n{\"b\":2}\nworld\n", 1000, out, sizeof(out));
+	CHECK_STR(out, "X1:hello|R2:{\"b\":2}|X3:world|");
+	/* oversize records are rejected without keeping their bytes */
+	split_all("{\"a\":\"0123456789012345678901234567890123456789\"}\n{\"b\":2}\n", 20, out,
+		  sizeof(out));
+	CHECK_STR(out, "X1:|R2:{\"b\":2}|");
+	/* a record cut off by the end stays pending for the driver to reject */
+	split_all("{\"a\":[1,2", 1000, out, sizeof(out));
+	CHECK_STR(out, "PENDING");
+}
+
+static void
+test_split_resume(void)
+{
+	struct json_splitter sp;
+	struct split_out o;
+	const char *rest = ", {\"z\":1}]}";
+	size_t pos = 0;
+
+	/* resuming inside a Records array, as a checkpoint records it */
+	json_splitter_init(&sp, SPLIT_IN_WRAPPER, 7);
+	json_split(&sp, rest, strlen(rest), &pos, 1000, &o);
+	CHECK(o.what == SPLIT_RECORD && o.end - o.start == 7 && o.line == 7);
+	json_split(&sp, rest, strlen(rest), &pos, 1000, &o);
+	CHECK(o.what == SPLIT_NONE && json_split_at_boundary(&sp));
+}
+
+const struct unit_test ingest_tests[] = {
+	{ "split_ndjson", test_split_ndjson },
+	{ "split_pretty", test_split_pretty },
+	{ "split_wrappers", test_split_wrappers },
+	{ "split_broken", test_split_broken },
+	{ "split_resume", test_split_resume },
+	{ NULL, NULL },
+};
