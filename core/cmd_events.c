@@ -160,7 +160,7 @@ put_value(struct buf *b, const char *s, int show)
 }
 
 static int
-row_json(sqlite3_stmt *st, struct buf *b, int raw, int show)
+row_json(struct store *s, sqlite3_stmt *st, struct buf *b, int raw, int show)
 {
 	size_t i;
 	int rc = buf_printf(b, "{\"id\":%lld", (long long)sqlite3_column_int64(st, 0));
@@ -204,8 +204,18 @@ row_json(sqlite3_stmt *st, struct buf *b, int raw, int show)
 					  (long long)sqlite3_column_int64(st, c + 2),
 					  (long long)sqlite3_column_int64(st, c + 3));
 		if (rc == CD_OK && raw) {
-			rc = buf_addstr(b, ",\"raw\":");
-			rc = rc ? rc : put_value(b, (const char *)sqlite3_column_text(st, c + 4), show);
+			struct buf r;
+
+			buf_init(&r, (size_t)256 << 20);
+			if (store_evidence_get(s, sqlite3_column_int64(st, c + 4),
+					       sqlite3_column_int64(st, c + 5),
+					       sqlite3_column_int64(st, c + 3), &r) == CD_OK) {
+				rc = buf_addstr(b, ",\"raw\":");
+				rc = rc ? rc : put_value(b, r.data, show);
+			} else {
+				rc = buf_addstr(b, ",\"raw\":null");
+			}
+			buf_release(&r);
 		}
 	}
 	return rc ? rc : buf_addc(b, '}');
@@ -370,8 +380,7 @@ cmd_events(struct cmd_ctx *cc)
 	rc = buf_addstr(&sql, "SELECT e.id");
 	for (k = 0; k < ev_nfields && rc == CD_OK; k++)
 		rc = buf_printf(&sql, ", e.%s", ev_fields[k].name);
-	rc = rc ? rc : buf_printf(&sql, ", i.path, e.offset, e.line, e.raw_len, %s",
-				  raw ? "(SELECT raw FROM evidence WHERE event_id = e.id)" : "NULL");
+	rc = rc ? rc : buf_addstr(&sql, ", i.path, e.offset, e.line, e.raw_len, e.seg_id, e.seg_off");
 	rc = rc ? rc : buf_addstr(&sql, " FROM events e LEFT JOIN inputs i ON i.id = e.input_id WHERE 1");
 	if (since != EV_NULL)
 		rc = rc ? rc : buf_addstr(&sql, " AND e.ts_ns >= ?");
@@ -437,7 +446,7 @@ cmd_events(struct cmd_ctx *cc)
 			row_table(st, show);
 		} else {
 			buf_reset(&out);
-			if (row_json(st, &out, raw, show) != CD_OK) {
+			if (row_json(s, st, &out, raw, show) != CD_OK) {
 				out_err("event %lld too large to print", (long long)sqlite3_column_int64(st, 0));
 				continue;
 			}

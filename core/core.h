@@ -141,7 +141,15 @@ struct json_doc {
 	const char *js; /* the record bytes (not NUL-terminated) */
 	size_t len;
 	jsmntok_t *tok;
+	const int *next; /* next[i]: the token after i's subtree (O(1) skips) */
 	int ntok;
+};
+
+/* Token storage for json_parse, reused across records. */
+struct json_tokens {
+	jsmntok_t *tok;
+	int *next;
+	int cap;
 };
 
 enum json_type { JSON_NONE = 0, JSON_OBJECT, JSON_ARRAY, JSON_STRING, JSON_PRIMITIVE };
@@ -150,9 +158,10 @@ enum json_type { JSON_NONE = 0, JSON_OBJECT, JSON_ARRAY, JSON_STRING, JSON_PRIMI
  * Tokenize one JSON value.  tok must hold cap tokens.  Returns CD_OK,
  * CD_E_PARSE (with *why set) or CD_E_LIMIT (too many tokens).
  */
-int json_parse(struct json_doc *d, const char *js, size_t len, jsmntok_t *tok, int cap,
+int json_parse(struct json_doc *d, const char *js, size_t len, struct json_tokens *t,
 	       const char **why);
-jsmntok_t *json_tokens_new(int cap);
+void json_tokens_init(struct json_tokens *t, int cap);
+void json_tokens_release(struct json_tokens *t);
 enum json_type json_type(const struct json_doc *d, int i);
 /* Index of the token after the whole subtree rooted at i. */
 int json_skip(const struct json_doc *d, int i);
@@ -320,6 +329,9 @@ struct store_evidence {
  * was already stored (the same record seen before). */
 int store_event_add(struct store *s, const struct event *ev, const struct store_evidence *evd,
 		    const unsigned char key[16], int *inserted);
+/* The raw bytes of an event, from its (seg_id, seg_off, raw_len) columns. */
+int store_evidence_get(struct store *s, int64_t seg_id, int64_t seg_off, int64_t len,
+		       struct buf *out);
 int store_reject_add(struct store *s, int64_t input_id, const char *path, int64_t offset,
 		     int64_t line, const char *format, const char *reason, const char *raw,
 		     size_t raw_len);

@@ -10,26 +10,68 @@
 #define JSMN_STRICT
 #include <jsmn.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core.h"
 
-jsmntok_t *
-json_tokens_new(int cap)
+void
+json_tokens_init(struct json_tokens *t, int cap)
 {
-	return xcalloc((size_t)cap, sizeof(jsmntok_t));
+	t->tok = xcalloc((size_t)cap, sizeof(jsmntok_t));
+	t->next = xcalloc((size_t)cap, sizeof(int));
+	t->cap = cap;
+}
+
+void
+json_tokens_release(struct json_tokens *t)
+{
+	free(t->tok);
+	free(t->next);
+	t->tok = NULL;
+	t->next = NULL;
+	t->cap = 0;
+}
+
+/*
+ * next[i] = first token after i's subtree, from the spans alone, in one
+ * pass with a stack of open tokens (the stack reuses next[] as links).
+ */
+static void
+json_link(jsmntok_t *tok, int *next, int n)
+{
+	int top = -1, j;
+
+	for (j = 0; j < n; j++) {
+		while (top >= 0 && tok[j].start >= tok[top].end) {
+			int below = next[top];
+
+			next[top] = j;
+			top = below;
+		}
+		next[j] = top; /* remember what is below j on the stack */
+		top = j;
+	}
+	while (top >= 0) {
+		int below = next[top];
+
+		next[top] = n;
+		top = below;
+	}
 }
 
 int
-json_parse(struct json_doc *d, const char *js, size_t len, jsmntok_t *tok, int cap,
+json_parse(struct json_doc *d, const char *js, size_t len, struct json_tokens *t,
 	   const char **why)
 {
+	jsmntok_t *tok = t->tok;
 	jsmn_parser p;
-	int n;
+	int n, cap = t->cap;
 
 	d->js = js;
 	d->len = len;
 	d->tok = tok;
+	d->next = t->next;
 	d->ntok = 0;
 	*why = NULL;
 	if (len > (size_t)INT32_MAX) {
@@ -55,6 +97,7 @@ json_parse(struct json_doc *d, const char *js, size_t len, jsmntok_t *tok, int c
 		return CD_E_PARSE;
 	}
 	d->ntok = n;
+	json_link(tok, t->next, n);
 	if (json_skip(d, 0) != n) {
 		*why = "more than one JSON value in record";
 		return CD_E_PARSE;
@@ -84,14 +127,9 @@ json_type(const struct json_doc *d, int i)
 int
 json_skip(const struct json_doc *d, int i)
 {
-	int j, end;
-
 	if (i < 0 || i >= d->ntok)
 		return d->ntok;
-	end = d->tok[i].end;
-	for (j = i + 1; j < d->ntok && d->tok[j].start < end; j++)
-		;
-	return j;
+	return d->next[i];
 }
 
 int
@@ -132,11 +170,20 @@ json_key_eq(const struct json_doc *d, int key, const char *lit)
 int
 json_get(const struct json_doc *d, int obj, const char *key)
 {
-	int k;
+	size_t n = strlen(key);
+	int k, end;
 
-	for (k = json_first(d, obj); k > 0; k = json_next(d, obj, k))
-		if (json_key_eq(d, k, key))
+	if (json_type(d, obj) != JSON_OBJECT)
+		return -1;
+	/* keys and values alternate; next[] hops over each value's subtree */
+	end = d->next[obj];
+	for (k = obj + 1; k + 1 < end; k = d->next[k + 1]) {
+		const jsmntok_t *t = &d->tok[k];
+
+		if (t->type == JSMN_STRING && (size_t)(t->end - t->start) == n &&
+		    (n == 0 || d->js[t->start] == key[0]) && memcmp(d->js + t->start, key, n) == 0)
 			return k + 1;
+	}
 	return -1;
 }
 

@@ -15,13 +15,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core.h"
+#include "private.h"
 
 struct store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *ins_event;
-	sqlite3_stmt *ins_evidence;
+	struct evw *evw;          /* raw-record segments (writers only) */
+	struct buf seg_cache;     /* last segment read back */
+	int64_t seg_cache_id;
 	sqlite3_stmt *ins_reject;
 	sqlite3_stmt *get_input;
 	sqlite3_stmt *put_input;
@@ -43,8 +45,9 @@ static const char *const migrations[] = {
 #undef EV_STR
 #undef EV_INT
 	", dedup BLOB NOT NULL UNIQUE, input_id INTEGER, offset INTEGER, line INTEGER,"
-	" raw_len INTEGER);"
-	"CREATE TABLE evidence(event_id INTEGER PRIMARY KEY, raw BLOB NOT NULL);"
+	" raw_len INTEGER, seg_id INTEGER, seg_off INTEGER);"
+	"CREATE TABLE evidence_segments(id INTEGER PRIMARY KEY, codec INTEGER NOT NULL,"
+	" raw_len INTEGER NOT NULL, data BLOB NOT NULL);"
 	"CREATE TABLE rejects(id INTEGER PRIMARY KEY, input_id INTEGER, path TEXT,"
 	" offset INTEGER, line INTEGER, format TEXT, reason TEXT NOT NULL, snippet BLOB,"
 	" ts_ns INTEGER);"
@@ -142,8 +145,8 @@ store_prepare(struct store *s, char **cause)
 	for (i = 0; i < ev_nfields && r == CD_OK; i++)
 		r = buf_printf(&sql, "%s, ", ev_fields[i].name);
 	if (r == CD_OK)
-		r = buf_addstr(&sql, "dedup, input_id, offset, line, raw_len) VALUES(");
-	for (i = 0; i < ev_nfields + 5 && r == CD_OK; i++)
+		r = buf_addstr(&sql, "dedup, input_id, offset, line, raw_len, seg_id, seg_off) VALUES(");
+	for (i = 0; i < ev_nfields + 7 && r == CD_OK; i++)
 		r = buf_addstr(&sql, i ? ",?" : "?");
 	if (r == CD_OK)
 		r = buf_addc(&sql, ')');
@@ -152,7 +155,7 @@ store_prepare(struct store *s, char **cause)
 	buf_release(&sql);
 	if (r != CD_OK)
 		return r;
-	if (prepare(s, &s->ins_evidence, "INSERT INTO evidence(event_id, raw) VALUES(?,?)", cause) ||
+	if (evw_init(&s->evw, s->db, cause) != CD_OK ||
 	    prepare(s, &s->ins_reject,
 		    "INSERT INTO rejects(input_id, path, offset, line, format, reason, snippet, ts_ns)"
 		    " VALUES(?,?,?,?,?,?,?,?)",
@@ -210,6 +213,7 @@ store_open(const char *path, int readonly, struct store **out, char **cause)
 		return r;
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
+	buf_init(&s->seg_cache, (size_t)1 << 30);
 	flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
 	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		*cause = xstrdup(s->db ? sqlite3_errmsg(s->db) : "cannot open");
@@ -220,7 +224,7 @@ store_open(const char *path, int readonly, struct store **out, char **cause)
 	sqlite3_extended_result_codes(s->db, 1);
 	if (!readonly) {
 		if ((r = exec_sql(s->db,
-				  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+				  "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 				  " PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=4000;",
 				  cause)) != CD_OK ||
 		    (r = store_migrate(s, cause)) != CD_OK || (r = store_prepare(s, cause)) != CD_OK) {
@@ -257,7 +261,8 @@ store_close(struct store **sp)
 	if (s == NULL)
 		return;
 	sqlite3_finalize(s->ins_event);
-	sqlite3_finalize(s->ins_evidence);
+	evw_free(&s->evw);
+	buf_release(&s->seg_cache);
 	sqlite3_finalize(s->ins_reject);
 	sqlite3_finalize(s->get_input);
 	sqlite3_finalize(s->put_input);
@@ -289,19 +294,46 @@ store_errmsg(struct store *s)
 int
 store_begin(struct store *s)
 {
-	return exec_sql(s->db, "BEGIN IMMEDIATE", NULL);
+	int r = exec_sql(s->db, "BEGIN IMMEDIATE", NULL);
+
+	if (r == CD_OK && s->evw != NULL)
+		evw_begin(s->evw);
+	return r;
 }
 
 int
 store_commit(struct store *s)
 {
+	if (s->evw != NULL && evw_flush(s->evw) != CD_OK)
+		return CD_E_DB;
 	return exec_sql(s->db, "COMMIT", NULL);
 }
 
 int
 store_rollback(struct store *s)
 {
+	if (s->evw != NULL)
+		evw_abandon(s->evw);
 	return exec_sql(s->db, "ROLLBACK", NULL);
+}
+
+int
+store_evidence_get(struct store *s, int64_t seg_id, int64_t seg_off, int64_t len, struct buf *out)
+{
+	int r;
+
+	buf_reset(out);
+	if (seg_id <= 0 || seg_off < 0 || len < 0)
+		return CD_E_NOTFOUND;
+	if (s->seg_cache_id != seg_id) {
+		s->seg_cache_id = 0;
+		if ((r = evidence_read_segment(s->db, seg_id, &s->seg_cache)) != CD_OK)
+			return r;
+		s->seg_cache_id = seg_id;
+	}
+	if ((uint64_t)seg_off + (uint64_t)len > s->seg_cache.len)
+		return CD_E_PARSE;
+	return buf_add(out, s->seg_cache.data + seg_off, (size_t)len);
 }
 
 static void
@@ -327,10 +359,14 @@ store_event_add(struct store *s, const struct event *ev, const struct store_evid
 		const unsigned char key[16], int *inserted)
 {
 	sqlite3_stmt *st = s->ins_event;
+	int64_t seg = 0, off = 0;
 	size_t i;
 	int rc, col = 1;
 
 	*inserted = 0;
+	/* take the segment slot first; give it back if the row is a duplicate */
+	if (evw_append(s->evw, evd->raw, evd->raw_len, &seg, &off) != CD_OK)
+		return CD_E_DB;
 	for (i = 0; i < ev_nfields; i++, col++) {
 		const char *base = (const char *)ev + ev_fields[i].offset;
 
@@ -344,20 +380,17 @@ store_event_add(struct store *s, const struct event *ev, const struct store_evid
 	sqlite3_bind_int64(st, col++, evd->offset);
 	sqlite3_bind_int64(st, col++, evd->line);
 	sqlite3_bind_int64(st, col++, (int64_t)evd->raw_len);
+	sqlite3_bind_int64(st, col++, seg);
+	sqlite3_bind_int64(st, col++, off);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE)
 		return CD_E_DB;
-	if (sqlite3_changes(s->db) == 0)
+	if (sqlite3_changes(s->db) == 0) {
+		evw_unappend(s->evw, evd->raw_len);
 		return CD_OK;
-	st = s->ins_evidence;
-	sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(s->db));
-	sqlite3_bind_blob(st, 2, evd->raw_len ? evd->raw : "", (int)evd->raw_len, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return CD_E_DB;
+	}
 	*inserted = 1;
 	return CD_OK;
 }

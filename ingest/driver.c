@@ -38,7 +38,7 @@ struct ingest_ctx {
 	const char *path;
 	struct event ev;
 	struct ev_arena arena;
-	jsmntok_t *tok;
+	struct json_tokens tok;
 	const char *why;
 	struct ingest_input_summary *sum;
 	int64_t shown_rejects;
@@ -214,7 +214,7 @@ run_json_record(struct run *r, const char *p, size_t n, int64_t off, int64_t lin
 
 	ev_reset(&ctx->ev, &ctx->arena);
 	ctx->why = NULL;
-	rc = json_parse(&d, p, n, ctx->tok, JSON_MAX_TOKENS, &why);
+	rc = json_parse(&d, p, n, &ctx->tok, &why);
 	if (rc == CD_OK) {
 		rc = ctx->ing->json_record(ctx, &d, &rec);
 		why = ctx->why;
@@ -545,7 +545,7 @@ run_release(struct run *r)
 	buf_release(&r->win);
 	ev_arena_release(&r->ctx.arena);
 	buf_release(&r->ctx.extra);
-	free(r->ctx.tok);
+	json_tokens_release(&r->ctx.tok);
 	store_input_release(&r->ctx.input);
 }
 
@@ -629,7 +629,7 @@ run_open(struct run *r, struct store *s, const struct ingest_opts *o, const char
 	}
 	sum->format = ctx->ing->name;
 	if (ctx->ing->flags & ING_JSON)
-		ctx->tok = json_tokens_new(JSON_MAX_TOKENS);
+		json_tokens_init(&ctx->tok, JSON_MAX_TOKENS);
 
 	/* identity of this file generation: the hash of its first bytes */
 	head_len = r->win.len < HEAD_BYTES ? r->win.len : HEAD_BYTES;
@@ -1006,7 +1006,7 @@ ingest_buffer(struct store *s, const char *format, const char *data, size_t len)
 	buf_init(&r.ctx.extra, 65536);
 	ev_arena_init(&r.ctx.arena, o.max_record + 65536);
 	if (r.ctx.ing->flags & ING_JSON)
-		r.ctx.tok = json_tokens_new(JSON_MAX_TOKENS);
+		json_tokens_init(&r.ctx.tok, JSON_MAX_TOKENS);
 	json_splitter_init(&r.sp, SPLIT_TOP, 1);
 	r.win_line = 1;
 	if (run_start_ingester(&r) == CD_OK && buf_add(&r.win, data, len) == CD_OK &&

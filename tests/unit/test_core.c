@@ -119,14 +119,16 @@ test_json(void)
 	static const char js[] =
 		"{\"a\":{\"b\":[1,{\"c\":\"x\\u00e9\\ud83d\\ude00\\n\"}],\"n\":1748944800123456789},"
 		"\"k\":null,\"s\":\"12\",\"e\":\"\"}";
-	jsmntok_t *tok = json_tokens_new(64);
+	struct json_tokens tok, small;
 	struct json_doc d;
 	const char *why;
 	char out[64];
 	int64_t v;
 	int i;
 
-	CHECK(json_parse(&d, js, sizeof(js) - 1, tok, 64, &why) == CD_OK);
+	json_tokens_init(&tok, 64);
+	json_tokens_init(&small, 4);
+	CHECK(json_parse(&d, js, sizeof(js) - 1, &tok, &why) == CD_OK);
 	i = json_path(&d, 0, "a.b");
 	CHECK(json_type(&d, i) == JSON_ARRAY && json_count(&d, i) == 2);
 	i = json_get(&d, json_at(&d, i, 1), "c");
@@ -140,11 +142,24 @@ test_json(void)
 	CHECK(json_path(&d, 0, "a.b.c") == -1); /* b is an array */
 	CHECK(json_count(&d, 0) == 4);
 	/* broken and oversized inputs */
-	CHECK(json_parse(&d, "{\"a\":", 5, tok, 64, &why) == CD_E_PARSE);
-	CHECK(json_parse(&d, "{} {}", 5, tok, 64, &why) == CD_E_PARSE);
-	CHECK(json_parse(&d, "[1,2,3,4,5,6,7,8,9]", 19, tok, 4, &why) == CD_E_LIMIT);
-	CHECK(json_parse(&d, "{\"a\" 1}", 7, tok, 64, &why) == CD_E_PARSE);
-	free(tok);
+	CHECK(json_parse(&d, "{\"a\":", 5, &tok, &why) == CD_E_PARSE);
+	CHECK(json_parse(&d, "{} {}", 5, &tok, &why) == CD_E_PARSE);
+	CHECK(json_parse(&d, "[1,2,3,4,5,6,7,8,9]", 19, &small, &why) == CD_E_LIMIT);
+	CHECK(json_parse(&d, "{\"a\" 1}", 7, &tok, &why) == CD_E_PARSE);
+	/* skips are exact for nested values */
+	{
+		static const char nested[] = "[[1,[2]],{\"a\":[]},3]";
+
+		/* tokens: 0 [  1 [  2 1  3 [  4 2  5 {  6 "a"  7 []  8 3 */
+		CHECK(json_parse(&d, nested, sizeof(nested) - 1, &tok, &why) == CD_OK);
+		CHECK(d.ntok == 9);
+		CHECK(json_skip(&d, 1) == 5 && json_skip(&d, 3) == 5 && json_skip(&d, 5) == 8);
+		CHECK(json_skip(&d, 0) == d.ntok && json_skip(&d, 8) == 9);
+		CHECK(json_at(&d, 0, 2) == 8 && json_count(&d, 0) == 3);
+		CHECK(json_type(&d, json_get(&d, 5, "a")) == JSON_ARRAY);
+	}
+	json_tokens_release(&tok);
+	json_tokens_release(&small);
 }
 
 static void
@@ -223,6 +238,9 @@ test_redact(void)
 	buf_reset(&b);
 	CHECK(redact("AKIAIOSFODNN7EXAMPLE used from 203.0.113.66", &b) == CD_OK);
 	CHECK_STR(b.data, "AKIAIOSFODNN7EXAMPLE used from 203.0.113.66"); /* ids are not secrets */
+	buf_reset(&b);
+	CHECK(redact("arn:aws:secretsmanager:us-east-1:1:secret:prod/db-AbCdEf", &b) == CD_OK);
+	CHECK_STR(b.data, "arn:aws:secretsmanager:us-east-1:1:secret:prod/db-AbCdEf"); /* a name, not a value */
 	buf_release(&b);
 	redact_release();
 }
