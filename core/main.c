@@ -2,6 +2,7 @@
  * main.c - the cordon binary: global options and the command table.
  */
 #include <locale.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -52,6 +53,8 @@ main(int argc, char **argv)
 	int i = 1, k;
 
 	setlocale(LC_CTYPE, "");
+	/* no global malloc statistics: they cost a mutex per allocation */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	umask(077); /* evidence and anything next to it stays private */
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {

@@ -32,7 +32,7 @@ static const struct redact_rule rules[] = {
 	  1 },
 	{ "(?i)--(?:password|passwd|token|secret|client-secret|api-key|access-key|secret-key)(?:=|\\s+)([^\\s\"']+)",
 	  1 },
-	{ "(?i)(?<![:/.\\w-])(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?token|client[_-]?secret|private[_-]?key|secret[_-]?key)[\"']?\\s*[=:]\\s*[\"']?([^\\s\"'&,;}]+)",
+	{ "(?i)(?<![:/.-])(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?token|client[_-]?secret|private[_-]?key|secret[_-]?key)[\"']?\\s*[=:]\\s*[\"']?([^\\s\"'&,;}]+)",
 	  1 },
 	{ "[a-zA-Z][a-zA-Z0-9+.-]*://[^/\\s:@]+:([^/\\s@]+)@", 1 },
 };

@@ -225,7 +225,7 @@ store_open(const char *path, int readonly, struct store **out, char **cause)
 	if (!readonly) {
 		if ((r = exec_sql(s->db,
 				  "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-				  " PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=4000;",
+				  " PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=16000;",
 				  cause)) != CD_OK ||
 		    (r = store_migrate(s, cause)) != CD_OK || (r = store_prepare(s, cause)) != CD_OK) {
 			store_close(&s);
@@ -382,9 +382,9 @@ store_event_add(struct store *s, const struct event *ev, const struct store_evid
 	sqlite3_bind_int64(st, col++, (int64_t)evd->raw_len);
 	sqlite3_bind_int64(st, col++, seg);
 	sqlite3_bind_int64(st, col++, off);
+	/* every parameter is bound on every call: no clear_bindings needed */
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE)
 		return CD_E_DB;
 	if (sqlite3_changes(s->db) == 0) {

@@ -25,13 +25,14 @@
 #define HEAD_BYTES   4096           /* identity of a file generation */
 #define PROBE_BYTES  (64 * 1024)
 #define CHUNK        (1024 * 1024)
-#define BATCH_EVENTS 20000
+#define BATCH_EVENTS 100000
 #define BATCH_NS     1000000000LL
 #define SHOW_REJECTS 10             /* per input, on stderr; all go to the store */
 #define MAX_DEPTH    32             /* directory recursion */
 
 struct ingest_ctx {
 	struct store *store;
+	struct writer *w;     /* every store write goes through here, in order */
 	const struct ingest_opts *opts;
 	const struct ingester *ing;
 	struct store_input input;
@@ -155,7 +156,6 @@ ingest_emit(struct ingest_ctx *ctx, const char *raw, size_t rawlen, int64_t offs
 {
 	struct store_evidence evd;
 	unsigned char key[16];
-	int inserted = 0;
 
 	if (ev_arena_full(&ctx->arena))
 		return CD_E_LIMIT;
@@ -167,15 +167,7 @@ ingest_emit(struct ingest_ctx *ctx, const char *raw, size_t rawlen, int64_t offs
 	evd.line = line;
 	evd.raw = raw;
 	evd.raw_len = rawlen;
-	if (store_event_add(ctx->store, &ctx->ev, &evd, key, &inserted) != CD_OK) {
-		out_err("%s: cannot store event: %s", ctx->path, store_errmsg(ctx->store));
-		return CD_E_DB;
-	}
-	if (inserted)
-		ctx->sum->events++;
-	else
-		ctx->sum->duplicates++;
-	return CD_OK;
+	return writer_event(ctx->w, &ctx->ev, &evd, key, ctx->sum) == CD_OK ? CD_OK : CD_E_DB;
 }
 
 int
@@ -193,11 +185,9 @@ ingest_reject(struct ingest_ctx *ctx, const char *raw, size_t rawlen, int64_t of
 				 ctx->path);
 		ctx->shown_rejects++;
 	}
-	if (store_reject_add(ctx->store, ctx->input.id, ctx->path, offset, line,
-			     ctx->ing ? ctx->ing->name : NULL, reason, raw, rawlen) != CD_OK) {
-		out_err("%s: cannot store reject: %s", ctx->path, store_errmsg(ctx->store));
+	if (writer_reject(ctx->w, ctx->input.id, ctx->path, offset, line,
+			  ctx->ing ? ctx->ing->name : NULL, reason, raw, rawlen) != CD_OK)
 		return CD_E_DB;
-	}
 	return CD_OK;
 }
 
@@ -248,31 +238,18 @@ run_line(struct run *r, const char *p, size_t n, int64_t off, int64_t line)
 
 /* ---- checkpoints and batches ---------------------------------------- */
 
+/* Queue the checkpoint: the input row, then COMMIT, in order with the events. */
 static int
-run_checkpoint(struct run *r, int at_eof)
+run_commit(struct run *r, int at_eof)
 {
 	struct ingest_ctx *ctx = &r->ctx;
 
-	if (ctx->input.id == 0)
-		return CD_OK;
 	ctx->input.offset = r->ckpt_off;
 	ctx->input.line = r->ckpt_line;
 	ctx->input.resume = r->ckpt_resume;
 	ctx->input.size_seen = at_eof && !source_truncated(r->src) ? source_size(r->src) : -1;
-	return store_input_put(ctx->store, &ctx->input);
-}
-
-static int
-run_commit(struct run *r, int at_eof)
-{
-	int rc;
-
-	if ((rc = run_checkpoint(r, at_eof)) != CD_OK)
-		return rc;
-	if (store_commit(r->ctx.store) != CD_OK || store_begin(r->ctx.store) != CD_OK) {
-		out_err("%s: commit failed: %s", r->ctx.path, store_errmsg(r->ctx.store));
+	if (writer_checkpoint(ctx->w, &ctx->input) != CD_OK)
 		return CD_E_DB;
-	}
 	r->batch_events = 0;
 	r->batch_start_ns = time_now_ns();
 	return CD_OK;
@@ -444,7 +421,7 @@ progress_show(const struct run *r, int force)
 		return;
 	progress.last_ns = now;
 	done = progress.done_before + r->ctx.sum->bytes;
-	events = progress.events_before + r->ctx.sum->events;
+	events = progress.events_before + __atomic_load_n(&r->ctx.sum->events, __ATOMIC_RELAXED);
 	secs = (double)(now - progress.start_ns) / 1e9;
 	rate = secs > 0 ? (double)events / secs : 0;
 	mib = (double)done / 1048576.0;
@@ -585,8 +562,8 @@ run_start_ingester(struct run *r)
  * do), or an error already reported into the summary.
  */
 static int
-run_open(struct run *r, struct store *s, const struct ingest_opts *o, const char *path,
-	 struct ingest_input_summary *sum)
+run_open(struct run *r, struct store *s, struct writer *w, const struct ingest_opts *o,
+	 const char *path, struct ingest_input_summary *sum)
 {
 	struct ingest_ctx *ctx = &r->ctx;
 	char *cause = NULL, resolved[PATH_MAX];
@@ -597,6 +574,7 @@ run_open(struct run *r, struct store *s, const struct ingest_opts *o, const char
 
 	memset(r, 0, sizeof(*r));
 	ctx->store = s;
+	ctx->w = w;
 	ctx->opts = o;
 	ctx->sum = sum;
 	sum->path = xstrdup(is_stdin ? "<stdin>" : path);
@@ -634,6 +612,9 @@ run_open(struct run *r, struct store *s, const struct ingest_opts *o, const char
 	/* identity of this file generation: the hash of its first bytes */
 	head_len = r->win.len < HEAD_BYTES ? r->win.len : HEAD_BYTES;
 	sha256(r->win.data, head_len, head_sha);
+	/* direct store access: let the writer finish what is queued first */
+	if (writer_sync(w) != CD_OK)
+		return CD_E_DB;
 	rc = store_input_get(s, ctx->path, &ctx->input);
 	if (rc == CD_E_DB)
 		return rc;
@@ -865,6 +846,7 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 	   struct ingest_summary *sum)
 {
 	struct pathlist files = { 0 };
+	struct writer *w = NULL;
 	struct run *runs;
 	struct sigaction sa;
 	int64_t t0 = time_now_ns();
@@ -905,9 +887,10 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 		rc = CD_E_DB;
 		goto out;
 	}
+	writer_new(s, 1, &w);
 	for (i = 0; i < files.n && rc == CD_OK; i++) {
 		struct run *r = &runs[i];
-		int orc = run_open(r, s, o, files.v[i], &sum->inputs[i]);
+		int orc = run_open(r, s, w, o, files.v[i], &sum->inputs[i]);
 
 		if (orc == CD_E_DB) {
 			rc = orc;
@@ -919,8 +902,8 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 			sum->inputs[i].rejects++;
 			if (!o->quiet)
 				out_err("%s: %s", sum->inputs[i].path, sum->inputs[i].error);
-			if (store_reject_add(s, r->ctx.input.id, sum->inputs[i].path, 0, 0, NULL,
-					     sum->inputs[i].error, NULL, 0) != CD_OK)
+			if (writer_reject(w, r->ctx.input.id, sum->inputs[i].path, 0, 0, NULL,
+					  sum->inputs[i].error, NULL, 0) != CD_OK)
 				rc = CD_E_DB;
 			r->done = 1;
 			continue;
@@ -930,7 +913,7 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 		if ((rc = run_process(r, 0)) == CD_OK && (rc = run_pump(r)) == CD_OK)
 			rc = run_settle(r, !o->follow || source_is_gzip(r->src));
 		progress.done_before += sum->inputs[i].bytes;
-		progress.events_before += sum->inputs[i].events;
+		progress.events_before += __atomic_load_n(&sum->inputs[i].events, __ATOMIC_RELAXED);
 		if (!o->follow || source_is_gzip(r->src))
 			r->done = 1;
 		if (rc == CD_E_INTERRUPTED) {
@@ -947,6 +930,9 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 			if (!runs[i].done && runs[i].src != NULL && runs[i].ctx.ing != NULL)
 				run_settle(&runs[i], 1);
 	}
+	if (writer_sync(w) != CD_OK && (rc == CD_OK || rc == CD_E_INTERRUPTED))
+		rc = CD_E_DB;
+	writer_free(&w);
 	if (rc == CD_OK || rc == CD_E_INTERRUPTED) {
 		if (store_commit(s) != CD_OK) {
 			out_err("final commit failed: %s", store_errmsg(s));
@@ -996,12 +982,19 @@ ingest_buffer(struct store *s, const char *format, const char *data, size_t len)
 
 	memset(&r, 0, sizeof(r));
 	r.ctx.store = s;
+	writer_new(s, 0, &r.ctx.w);
 	r.ctx.opts = &o;
 	r.ctx.sum = &isum;
 	r.ctx.path = "<buffer>";
 	r.ctx.ing = ingester_find(format);
-	if (r.ctx.ing == NULL)
+	if (r.ctx.ing == NULL) {
+		writer_free(&r.ctx.w);
 		return -1;
+	}
+	if (store_begin(s) != CD_OK) {
+		writer_free(&r.ctx.w);
+		return -1;
+	}
 	buf_init(&r.win, o.max_record + 2 * CHUNK);
 	buf_init(&r.ctx.extra, 65536);
 	ev_arena_init(&r.ctx.arena, o.max_record + 65536);
@@ -1015,6 +1008,8 @@ ingest_buffer(struct store *s, const char *format, const char *data, size_t len)
 		if (r.ctx.ing->flags & ING_LINES)
 			r.ctx.ing->flush(r.state, &r.ctx);
 	}
+	writer_free(&r.ctx.w);
+	store_commit(s);
 	n = isum.events;
 	run_release(&r);
 	return n;

@@ -105,6 +105,23 @@ void ingest_extra_end(struct ingest_ctx *ctx);
 /* A value that is only an id if it looks like one (not "****", not empty). */
 int ingest_plausible_id(const char *s);
 
+/*
+ * The store writer (writer.c): store operations queued in order and applied
+ * on a second thread.  writer_sync() waits until all are applied; call it
+ * before any direct store access.  Returns the first store error, sticky.
+ */
+struct writer;
+int writer_new(struct store *s, int threaded, struct writer **out);
+void writer_free(struct writer **w);
+int writer_event(struct writer *w, const struct event *ev, const struct store_evidence *evd,
+		 const unsigned char key[16], struct ingest_input_summary *sum);
+int writer_reject(struct writer *w, int64_t input_id, const char *path, int64_t offset,
+		  int64_t line, const char *format, const char *reason, const char *raw,
+		  size_t raw_len);
+/* Write the input row, COMMIT, BEGIN: everything queued before is durable. */
+int writer_checkpoint(struct writer *w, const struct store_input *in);
+int writer_sync(struct writer *w);
+
 /* byte sources: source.c */
 struct source;
 int source_open(const char *path, struct source **out, char **cause);

@@ -38,6 +38,14 @@ record_depth(const struct json_splitter *sp)
 	return sp->mode == SPLIT_IN_WRAPPER ? 2 : sp->mode == SPLIT_IN_ARRAY ? 1 : 0;
 }
 
+/* Bytes that may start a line inside an unindented multi-line record. */
+static int
+json_continues(char c)
+{
+	return c == '}' || c == ']' || c == '"' || c == ',' || c == '[' || c == ':' || c == '-' ||
+	       (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n';
+}
+
 static int
 is_ws(char c)
 {
@@ -162,9 +170,13 @@ json_split(struct json_splitter *sp, const char *win, size_t len, size_t *pos, s
 			i++;
 			continue;
 		}
-		/* '{' in column 0 inside a top-level record: the old one was cut off */
-		if (c == '{' && sp->col0 && sp->mode == SPLIT_TOP && sp->depth > 0 &&
-		    (sp->rec_start >= 0 || sp->oversize)) {
+		/*
+		 * Column 0 inside a top-level record: pretty printers indent
+		 * nested content, so '{' here starts a new record and a byte
+		 * that cannot continue JSON means the old one was cut off.
+		 */
+		if (sp->col0 && sp->mode == SPLIT_TOP && sp->depth > 0 &&
+		    (sp->rec_start >= 0 || sp->oversize) && (c == '{' || !json_continues(c))) {
 			size_t start = sp->rec_start >= 0 ? (size_t)(sp->rec_start - sp->base) : i;
 			int over = sp->oversize;
 

@@ -35,13 +35,14 @@ fi
 echo "== golden"
 for f in $(find "$ROOT/tests/data" -type f ! -name '*.ref' ! -name '*.md' | sort); do
 	name=${f#$ROOT/tests/data/}
-	if sh "$ROOT/tests/golden.sh" "$f"; then ok; else bad "golden $name"; fi
+	if sh "$ROOT/tests/golden.sh" "$f"; then ok; echo "ok   $name"; else bad "golden $name"; fi
 done
 
 # ---- behaviour ------------------------------------------------------------
 echo "== cases"
 for t in "$ROOT"/tests/cases/*.sh; do
 	[ -f "$t" ] || continue
+	[ "$(basename "$t")" = lib.sh ] && continue
 	n=$(basename "$t" .sh)
 	d="$TMPROOT/case-$n"; mkdir -p "$d"
 	if (cd "$d" && TMP="$d" sh "$t") > "$d/log" 2>&1; then ok; echo "ok   $n"; else

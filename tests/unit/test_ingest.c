@@ -76,6 +76,12 @@ test_split_broken(void)
 	/* an unterminated string ends at the newline */
 	split_all("{\"a\":\"oops\n{\"b\":2}\n", 1000, out, sizeof(out));
 	CHECK_STR(out, "X1:{\"a\":\"oops|R2:{\"b\":2}|");
+	/* a line that cannot continue JSON ends an unterminated record */
+	split_all("{\"a\": broken\nplain text\n{\"b\":2}\n", 1000, out, sizeof(out));
+	CHECK_STR(out, "X1:{\"a\": broken\n|X2:plain text|R3:{\"b\":2}|");
+	/* unindented multi-line records still split right */
+	split_all("{\n\"a\": 1,\n\"b\": [\n2\n]\n}\n", 1000, out, sizeof(out));
+	CHECK_STR(out, "R1:{\n\"a\": 1,\n\"b\": [\n2\n]\n}|");
 	/* garbage lines are rejected one by one */
 	split_all("hello\n{\"b\":2}\nworld\n", 1000, out, sizeof(out));
 	CHECK_STR(out, "X1:hello|R2:{\"b\":2}|X3:world|");

@@ -1,0 +1,315 @@
+/*
+ * writer.c - the store writer: SQLite inserts on their own thread.
+ *
+ * Parsing and normalizing (the driver and ingesters) run on one thread and
+ * hand finished events, rejects and checkpoints to this queue; a second
+ * thread applies them to the store in exactly the order they were queued,
+ * so the crash-safety argument of driver.c is unchanged: a checkpoint op
+ * commits the events queued before it, and nothing after.  The queue is
+ * bounded in bytes (the producer waits when it is full).  Each op is one
+ * allocation holding the event's strings and raw bytes.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "private.h"
+
+#define QUEUE_MAX_BYTES ((size_t)32 << 20)
+#define BATCH_OPS       128
+
+enum wop_type { W_EVENT, W_REJECT, W_CKPT };
+
+struct wop {
+	enum wop_type type;
+	struct wop *next;
+	size_t size;
+	struct ingest_input_summary *sum;
+	struct event ev;
+	struct store_evidence evd;
+	unsigned char key[16];
+	struct store_input in;  /* W_CKPT: the input row to write before COMMIT */
+	int64_t input_id, offset, line;
+	const char *path, *format, *reason, *raw; /* W_REJECT */
+	size_t raw_len;
+	char data[];
+};
+
+struct writer {
+	struct store *store;
+	int threaded;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct wop *head, *tail;         /* shared queue */
+	struct wop *bhead, *btail;       /* producer's batch, not yet shared */
+	int nbatch;
+	size_t queued_bytes;
+	int busy;                        /* the consumer is applying ops */
+	int stop;
+	int err;                         /* first failure; sticky */
+};
+
+static void
+wop_apply(struct writer *w, struct wop *op)
+{
+	int inserted = 0, rc = CD_OK;
+
+	if (w->err != CD_OK)
+		return; /* after a failure nothing more is written */
+	switch (op->type) {
+	case W_EVENT:
+		rc = store_event_add(w->store, &op->ev, &op->evd, op->key, &inserted);
+		if (rc == CD_OK)
+			__atomic_add_fetch(inserted ? &op->sum->events : &op->sum->duplicates, 1,
+					   __ATOMIC_RELAXED);
+		break;
+	case W_REJECT:
+		rc = store_reject_add(w->store, op->input_id, op->path, op->offset, op->line,
+				      op->format, op->reason, op->raw, op->raw_len);
+		break;
+	case W_CKPT:
+		if (op->in.id != 0)
+			rc = store_input_put(w->store, &op->in);
+		if (rc == CD_OK && (store_commit(w->store) != CD_OK || store_begin(w->store) != CD_OK))
+			rc = CD_E_DB;
+		break;
+	}
+	if (rc != CD_OK) {
+		out_err("cannot write to the store: %s", store_errmsg(w->store));
+		w->err = rc;
+	}
+}
+
+static void
+wop_free_list(struct wop *op)
+{
+	while (op != NULL) {
+		struct wop *next = op->next;
+
+		free(op);
+		op = next;
+	}
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		struct wop *list, *op;
+		size_t bytes = 0;
+
+		while (w->head == NULL && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->head == NULL && w->stop)
+			break;
+		list = w->head;
+		w->head = w->tail = NULL;
+		w->busy = 1;
+		pthread_mutex_unlock(&w->mu);
+		for (op = list; op != NULL; op = op->next) {
+			wop_apply(w, op);
+			bytes += op->size;
+		}
+		wop_free_list(list);
+		pthread_mutex_lock(&w->mu);
+		w->queued_bytes -= bytes;
+		w->busy = 0;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+int
+writer_new(struct store *s, int threaded, struct writer **out)
+{
+	struct writer *w = xcalloc(1, sizeof(*w));
+
+	w->store = s;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (threaded && pthread_create(&w->thread, NULL, writer_main, w) == 0)
+		w->threaded = 1;
+	*out = w;
+	return CD_OK;
+}
+
+/* Hand the producer's batch to the consumer (or apply it, unthreaded). */
+static void
+writer_flush_batch(struct writer *w)
+{
+	struct wop *op;
+
+	if (w->bhead == NULL)
+		return;
+	if (!w->threaded) {
+		for (op = w->bhead; op != NULL; op = op->next)
+			wop_apply(w, op);
+		wop_free_list(w->bhead);
+	} else {
+		size_t bytes = 0;
+
+		for (op = w->bhead; op != NULL; op = op->next)
+			bytes += op->size;
+		pthread_mutex_lock(&w->mu);
+		while (w->queued_bytes > QUEUE_MAX_BYTES)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->tail != NULL)
+			w->tail->next = w->bhead;
+		else
+			w->head = w->bhead;
+		w->tail = w->btail;
+		w->queued_bytes += bytes;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+	}
+	w->bhead = w->btail = NULL;
+	w->nbatch = 0;
+}
+
+static int
+writer_push(struct writer *w, struct wop *op)
+{
+	op->next = NULL;
+	if (w->btail != NULL)
+		w->btail->next = op;
+	else
+		w->bhead = op;
+	w->btail = op;
+	if (++w->nbatch >= BATCH_OPS || op->type == W_CKPT)
+		writer_flush_batch(w);
+	return __atomic_load_n(&w->err, __ATOMIC_RELAXED);
+}
+
+int
+writer_sync(struct writer *w)
+{
+	writer_flush_batch(w);
+	if (w->threaded) {
+		pthread_mutex_lock(&w->mu);
+		while (w->head != NULL || w->busy)
+			pthread_cond_wait(&w->cv, &w->mu);
+		pthread_mutex_unlock(&w->mu);
+	}
+	return w->err;
+}
+
+void
+writer_free(struct writer **wp)
+{
+	struct writer *w = *wp;
+
+	if (w == NULL)
+		return;
+	writer_sync(w);
+	if (w->threaded) {
+		pthread_mutex_lock(&w->mu);
+		w->stop = 1;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->thread, NULL);
+	}
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	free(w);
+	*wp = NULL;
+}
+
+/* Copy a string into the op's data area. */
+static const char *
+put(char **cur, const char *s)
+{
+	size_t n;
+	char *d = *cur;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s) + 1;
+	memcpy(d, s, n);
+	*cur += n;
+	return d;
+}
+
+int
+writer_event(struct writer *w, const struct event *ev, const struct store_evidence *evd,
+	     const unsigned char key[16], struct ingest_input_summary *sum)
+{
+	size_t need = evd->raw_len, i;
+	struct wop *op;
+	char *cur;
+
+	for (i = 0; i < ev_nfields; i++)
+		if (ev_fields[i].type == EV_T_STR) {
+			const char *s = *(const char *const *)(const void *)((const char *)ev +
+									      ev_fields[i].offset);
+
+			if (s != NULL)
+				need += strlen(s) + 1;
+		}
+	op = xmalloc(sizeof(*op) + need);
+	op->type = W_EVENT;
+	op->size = sizeof(*op) + need;
+	op->sum = sum;
+	op->ev = *ev;
+	op->ev.dedup = NULL;
+	cur = op->data;
+	for (i = 0; i < ev_nfields; i++)
+		if (ev_fields[i].type == EV_T_STR) {
+			const char **dst = (const char **)(void *)((char *)&op->ev + ev_fields[i].offset);
+
+			*dst = put(&cur, *dst);
+		}
+	op->evd = *evd;
+	if (evd->raw_len)
+		memcpy(cur, evd->raw, evd->raw_len);
+	op->evd.raw = cur;
+	memcpy(op->key, key, 16);
+	return writer_push(w, op);
+}
+
+int
+writer_reject(struct writer *w, int64_t input_id, const char *path, int64_t offset, int64_t line,
+	      const char *format, const char *reason, const char *raw, size_t raw_len)
+{
+	size_t need, keep = raw_len > 512 ? 512 : raw_len; /* the store keeps 512 bytes */
+	struct wop *op;
+	char *cur;
+
+	need = (path ? strlen(path) + 1 : 0) + (format ? strlen(format) + 1 : 0) +
+	       (reason ? strlen(reason) + 1 : 0) + keep;
+	op = xcalloc(1, sizeof(*op) + need);
+	op->type = W_REJECT;
+	op->size = sizeof(*op) + need;
+	op->input_id = input_id;
+	op->offset = offset;
+	op->line = line;
+	cur = op->data;
+	op->path = put(&cur, path);
+	op->format = put(&cur, format);
+	op->reason = put(&cur, reason);
+	if (raw != NULL) {
+		memcpy(cur, raw, keep);
+		op->raw = cur;
+		op->raw_len = keep;
+	}
+	return writer_push(w, op);
+}
+
+int
+writer_checkpoint(struct writer *w, const struct store_input *in)
+{
+	size_t need = (in->path ? strlen(in->path) + 1 : 0) + (in->format ? strlen(in->format) + 1 : 0);
+	struct wop *op = xcalloc(1, sizeof(*op) + need);
+	char *cur = op->data;
+
+	op->type = W_CKPT;
+	op->size = sizeof(*op) + need;
+	op->in = *in;
+	op->in.path = (char *)put(&cur, in->path);
+	op->in.format = (char *)put(&cur, in->format);
+	return writer_push(w, op);
+}

@@ -1,0 +1,17 @@
+# The store is created 0600 whatever the umask, in WAL mode, schema versioned.
+. "$ROOT/tests/cases/lib.sh"
+ct_lines 3 0 > a.jsonl
+(umask 000; "$CORDON" --db t.db ingest -q a.jsonl)
+expect_eq "$(stat -c %a t.db)" 600 "store mode"
+for f in t.db-wal t.db-shm; do [ ! -e "$f" ] || expect_eq "$(stat -c %a $f)" 600 "$f mode"; done
+expect_eq "$(sqlite3 t.db 'PRAGMA journal_mode')" wal "journal mode"
+expect_eq "$(sqlite3 t.db 'PRAGMA user_version')" 1 "schema version"
+# $CORDON_DB, then ./cordon.db
+CORDON_DB=env.db "$CORDON" ingest -q a.jsonl
+[ -f env.db ] || die "CORDON_DB not honoured"
+"$CORDON" ingest -q a.jsonl
+[ -f cordon.db ] || die "default ./cordon.db not used"
+# a store from a newer cordon is refused with a clear message
+sqlite3 t.db 'PRAGMA user_version=99'
+if "$CORDON" --db t.db ingest -q a.jsonl 2> err; then die "newer store accepted"; fi
+grep -q "newer cordon" err || die "no clear message: $(cat err)"
