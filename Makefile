@@ -71,7 +71,8 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIBSRCS) $(HDRS)
 fuzz-build: $(FUZZERS)
 
 check: build/san/cordon build/san/unit fuzz-build checksrc
-	@ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	@ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:exitcode=99 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=99 \
 		CORDON=$(CURDIR)/build/san/cordon UNIT=$(CURDIR)/build/san/unit SANITIZED=1 \
 		sh tests/run.sh
 	@sh tests/fuzz/smoke.sh $(FUZZ_SMOKE_RUNS) $(FUZZERS)

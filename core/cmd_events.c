@@ -285,7 +285,7 @@ row_table(sqlite3_stmt *st, int show)
 	cell(&line, wl, 24, show);
 	cell(&line, who, 34, show);
 	cell(&line, col_text(st, "action"), 26, show);
-	cell(&line, col_text(st, "object"), 40, show);
+	cell(&line, col_text(st, "object") ? col_text(st, "object") : col_text(st, "dst"), 40, show);
 	cell(&line, col_text(st, "outcome"), 7, 1);
 	while (line.len > 0 && line.data[line.len - 1] == ' ')
 		line.data[--line.len] = '\0';

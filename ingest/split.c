@@ -167,6 +167,7 @@ json_split(struct json_splitter *sp, const char *win, size_t len, size_t *pos, s
 			continue;
 		}
 		if (is_ws(c)) {
+			sp->col0 = 0; /* indentation: no longer column 0 */
 			i++;
 			continue;
 		}

@@ -45,7 +45,7 @@ for t in "$ROOT"/tests/cases/*.sh; do
 	[ "$(basename "$t")" = lib.sh ] && continue
 	n=$(basename "$t" .sh)
 	d="$TMPROOT/case-$n"; mkdir -p "$d"
-	if (cd "$d" && TMP="$d" sh "$t") > "$d/log" 2>&1; then ok; echo "ok   $n"; else
+	if (cd "$d" && TMP="$d" timeout 900 sh "$t") > "$d/log" 2>&1; then ok; echo "ok   $n"; else
 		bad "case $n"; sed 's/^/    /' "$d/log" | tail -n 30
 	fi
 done

@@ -43,6 +43,9 @@ test_split_pretty(void)
 
 	split_all("{\n  \"a\": {\n    \"b\": 1\n  }\n}\n{\n \"c\": 2\n}\n", 1000, out, sizeof(out));
 	CHECK_STR(out, "R1:{\n  \"a\": {\n    \"b\": 1\n  }\n}|R6:{\n \"c\": 2\n}|");
+	/* an indented '{' opening an array element is not column 0 */
+	split_all("{\n  \"a\": [\n    {\n      \"b\": 1\n    }\n  ]\n}\n", 1000, out, sizeof(out));
+	CHECK_STR(out, "R1:{\n  \"a\": [\n    {\n      \"b\": 1\n    }\n  ]\n}|");
 }
 
 static void
