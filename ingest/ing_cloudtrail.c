@@ -120,6 +120,10 @@ cloudtrail_record(struct ingest_ctx *ctx, const struct json_doc *d, const struct
 	if (code != NULL) {
 		ev->outcome = is_denied(code) ? "denied" : "error";
 		ev->outcome_code = code;
+	} else if (span_eq(json_raw(d, json_path(d, 0, "responseElements.ConsoleLogin")), "Failure")) {
+		/* failed console sign-ins carry no errorCode */
+		ev->outcome = "denied";
+		ev->outcome_code = "ConsoleLoginFailure";
 	} else {
 		ev->outcome = "success";
 	}
@@ -141,6 +145,7 @@ cloudtrail_record(struct ingest_ctx *ctx, const struct json_doc *d, const struct
 	ingest_extra_str(ctx, "web_identity_provider",
 			 ev_json_path(a, d, ui, "sessionContext.webIdFederationData.federatedProvider"));
 	ingest_extra_str(ctx, "error_message", ev_json_path(a, d, 0, "errorMessage"));
+	ingest_extra_str(ctx, "mfa_used", ev_json_path(a, d, 0, "additionalEventData.MFAUsed"));
 	ingest_extra_str(ctx, "request_id", ev_json_path(a, d, 0, "requestID"));
 	ingest_extra_str(ctx, "vpc_endpoint", ev_json_path(a, d, 0, "vpcEndpointId"));
 	ingest_extra_str(ctx, "session_name",
