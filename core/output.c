@@ -65,6 +65,9 @@ json_put_str(struct buf *b, const char *s)
 	return json_put_strn(b, s, strlen(s));
 }
 
+static void out_vmsg(const char *level, const char *color, const char *fmt, va_list ap)
+	CD_PRINTF(3, 0);
+
 static void
 out_vmsg(const char *level, const char *color, const char *fmt, va_list ap)
 {

@@ -127,6 +127,9 @@ time_parse_rfc3339(struct span s, int64_t *ns)
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || oh > 23 ||
 	    om > 59)
 		return CD_E_PARSE;
+	/* int64 nanoseconds span 1677-09-21 .. 2262-04-11: refuse what does not fit */
+	if (y < 1678 || y > 2261)
+		return CD_E_LIMIT;
 	secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
 	secs -= sign * (int64_t)(oh * 3600 + om * 60);
 	*ns = secs * 1000000000LL + frac;
@@ -140,8 +143,8 @@ time_parse_epoch(struct span s, int64_t *ns)
 	uint64_t sec;
 	int64_t frac = 0;
 
-	/* 10^10 seconds is year 2286: anything larger is not an epoch time */
-	if (str_uint64(&p, end, &sec, 10000000000ULL))
+	/* 9e9 seconds (year 2255) keeps seconds * 1e9 inside int64 */
+	if (str_uint64(&p, end, &sec, 9000000000ULL))
 		return CD_E_PARSE;
 	if (p < end && *p == '.') {
 		p++;

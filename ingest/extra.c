@@ -56,6 +56,36 @@ ingest_extra_int(struct ingest_ctx *ctx, const char *key, int64_t val)
 		b->data[b->len] = '\0';
 }
 
+/* Copy JSON text without whitespace outside strings: extra stays one line. */
+static int
+add_compact(struct buf *b, struct span t)
+{
+	size_t i, run = 0;
+	int in_str = 0, esc = 0;
+
+	for (i = 0; i < t.n; i++) {
+		char c = t.p[i];
+
+		if (in_str) {
+			if (esc)
+				esc = 0;
+			else if (c == '\\')
+				esc = 1;
+			else if (c == '"')
+				in_str = 0;
+			continue;
+		}
+		if (c == '"') {
+			in_str = 1;
+		} else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+			if (buf_add(b, t.p + run, i - run) != CD_OK)
+				return CD_E_LIMIT;
+			run = i + 1;
+		}
+	}
+	return buf_add(b, t.p + run, t.n - run);
+}
+
 void
 ingest_extra_json(struct ingest_ctx *ctx, const char *key, const struct json_doc *d, int tok)
 {
@@ -66,7 +96,7 @@ ingest_extra_json(struct ingest_ctx *ctx, const char *key, const struct json_doc
 	if (tok < 0 || json_is_null(d, tok))
 		return;
 	t = json_text(d, tok);
-	if (extra_key(b, key) != CD_OK || buf_add(b, t.p, t.n) != CD_OK)
+	if (extra_key(b, key) != CD_OK || add_compact(b, t) != CD_OK)
 		b->len = mark;
 	if (b->len)
 		b->data[b->len] = '\0';

@@ -74,6 +74,12 @@ test_time(void)
 	CHECK(time_parse_epoch(e, &ns) == CD_OK && ns == 1748944800123000000LL);
 	CHECK(time_parse_rfc3339(bad, &ns) != CD_OK);
 	CHECK(time_parse_rfc3339(junk, &ns) != CD_OK);
+	{
+		struct span far = { "9999-12-31T23:59:59Z", 20 }, early = { "0001-01-01T00:00:00Z", 20 };
+
+		CHECK(time_parse_rfc3339(far, &ns) == CD_E_LIMIT); /* would overflow int64 ns */
+		CHECK(time_parse_rfc3339(early, &ns) == CD_E_LIMIT);
+	}
 	time_format(1748944800123000000LL, buf, sizeof(buf));
 	CHECK_STR(buf, "2025-06-03T10:00:00.123Z");
 	time_format(0, buf, sizeof(buf));
@@ -222,6 +228,7 @@ test_redact(void)
 		"git clone https://user:s3cretpass@github.com/x/y",
 		"GITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789",
 		"{\"password\":\"p4ss\"}",
+		"env DB_PASSWORD=hunter2 ./app",
 	};
 	size_t i;
 
