@@ -18,7 +18,14 @@ extern const struct ingester ing_vault;
 extern const struct ingester ing_gcpaudit;
 
 const struct ingester *const ingesters[] = {
+	&ing_auditd,
 	&ing_cloudtrail,
+	&ing_k8saudit,
+	&ing_vault,
+	&ing_gcpaudit,
+	&ing_falco,
+	&ing_tetragon,
+	&ing_tracee,
 	NULL,
 };
 

@@ -1,0 +1,3 @@
+/* fuzz_falco.c - libFuzzer target for the Falco ingester. */
+#define FUZZ_FORMAT "falco"
+#include "fuzz_common.h"
