@@ -2,7 +2,7 @@
  * evidence.c - the raw bytes of every record, compressed in segments.
  *
  * Records are appended to a 1 MiB segment; a full segment is deflated
- * (zlib level 1) on a worker thread while the main thread goes on parsing,
+ * (raw deflate, level 1; codec 2) on a worker thread while the main thread goes on parsing,
  * and the main thread alone writes finished segments to SQLite.  Each event
  * row points into its segment (seg_id, seg_off, raw_len).  Compressed
  * segments cut the bytes the store writes (and WAL writes twice) by about
@@ -30,7 +30,7 @@ struct job {
 	size_t raw_len, raw_cap;
 	unsigned char *out;
 	size_t out_len, out_cap;
-	int codec; /* 0 stored, 1 zlib */
+	int codec; /* 0 stored, 2 raw deflate */
 };
 
 struct evw {
@@ -45,10 +45,46 @@ struct evw {
 	pthread_cond_t cv;
 };
 
+/*
+ * Raw deflate (no zlib header or Adler-32: the segment row is the frame
+ * and SQLite pages carry their own integrity), level 1, stream reused.
+ */
+static void
+seg_deflate(z_stream *z, int *zok, struct job *j)
+{
+	uLong bound;
+
+	if (!*zok) {
+		memset(z, 0, sizeof(*z));
+		*zok = deflateInit2(z, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK ? 1 : -1;
+	} else if (*zok > 0) {
+		deflateReset(z);
+	}
+	j->codec = 0; /* stored, unless compression works and helps */
+	if (*zok < 0)
+		return;
+	bound = deflateBound(z, (uLong)j->raw_len);
+	if (j->out_cap < bound) {
+		free(j->out);
+		j->out = xmalloc(bound);
+		j->out_cap = bound;
+	}
+	z->next_in = j->raw;
+	z->avail_in = (uInt)j->raw_len;
+	z->next_out = j->out;
+	z->avail_out = (uInt)bound;
+	if (deflate(z, Z_FINISH) == Z_STREAM_END && z->total_out < j->raw_len) {
+		j->out_len = z->total_out;
+		j->codec = 2;
+	}
+}
+
 static void *
 evw_worker(void *arg)
 {
 	struct evw *w = arg;
+	z_stream z;
+	int zok = 0;
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
@@ -65,27 +101,14 @@ evw_worker(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&w->mu);
-		{
-			uLongf n = compressBound((uLong)j->raw_len);
-
-			if (j->out_cap < n) {
-				free(j->out);
-				j->out = xmalloc(n);
-				j->out_cap = n;
-			}
-			if (compress2(j->out, &n, j->raw, (uLong)j->raw_len, 1) == Z_OK &&
-			    n < j->raw_len) {
-				j->out_len = n;
-				j->codec = 1;
-			} else {
-				j->codec = 0; /* incompressible: store as is */
-			}
-		}
+		seg_deflate(&z, &zok, j);
 		pthread_mutex_lock(&w->mu);
 		j->state = JOB_DONE;
 		pthread_cond_broadcast(&w->cv);
 	}
 	pthread_mutex_unlock(&w->mu);
+	if (zok > 0)
+		deflateEnd(&z);
 	return NULL;
 }
 
@@ -144,7 +167,7 @@ evw_write(struct evw *w, struct job *j)
 	sqlite3_bind_int64(w->ins, 1, j->id);
 	sqlite3_bind_int(w->ins, 2, j->codec);
 	sqlite3_bind_int64(w->ins, 3, (int64_t)j->raw_len);
-	if (j->codec == 1)
+	if (j->codec != 0)
 		sqlite3_bind_blob(w->ins, 4, j->out, (int)j->out_len, SQLITE_STATIC);
 	else
 		sqlite3_bind_blob(w->ins, 4, j->raw, (int)j->raw_len, SQLITE_STATIC);
@@ -351,12 +374,19 @@ evidence_read_segment(sqlite3 *db, int64_t id, struct buf *out)
 			if (codec == 0 && n == raw_len) {
 				memcpy(out->data, data, (size_t)n);
 				rc = CD_OK;
-			} else if (codec == 1) {
-				uLongf got = (uLongf)raw_len;
+			} else if (codec == 2) {
+				z_stream z;
 
-				if (uncompress((unsigned char *)out->data, &got, data, (uLong)n) == Z_OK &&
-				    got == (uLongf)raw_len)
-					rc = CD_OK;
+				memset(&z, 0, sizeof(z));
+				if (inflateInit2(&z, -15) == Z_OK) {
+					z.next_in = (unsigned char *)(uintptr_t)data;
+					z.avail_in = (uInt)n;
+					z.next_out = (unsigned char *)out->data;
+					z.avail_out = (uInt)raw_len;
+					if (inflate(&z, Z_FINISH) == Z_STREAM_END && z.total_out == (uLong)raw_len)
+						rc = CD_OK;
+					inflateEnd(&z);
+				}
 			}
 			if (rc == CD_OK) {
 				out->len = (size_t)raw_len;

@@ -321,10 +321,19 @@ json_str(const struct json_doc *d, int i, char *out, size_t cap, size_t *outlen)
 	while (p < end) {
 		char tmp[4];
 		size_t k = 1;
+		const char *bs = memchr(p, '\\', (size_t)(end - p));
+		size_t run = bs ? (size_t)(bs - p) : (size_t)(end - p);
 
-		if (*p != '\\') {
-			tmp[0] = *p++;
-		} else {
+		/* copy the run up to the next escape in one go */
+		if (run > 0) {
+			if (o + run >= cap)
+				return CD_E_LIMIT;
+			memcpy(out + o, p, run);
+			o += run;
+			p += run;
+			continue;
+		}
+		{
 			if (++p >= end)
 				break;
 			switch (*p++) {

@@ -19,6 +19,9 @@
 
 enum { KEY_NONE, KEY_IN, KEY_AFTER, KEY_COLON };
 
+/* Bytes that end a run of ordinary string content. */
+static const unsigned char str_stop[256] = { ['"'] = 1, ['\\'] = 1, ['\n'] = 1 };
+
 void
 json_splitter_init(struct json_splitter *sp, int resume_mode, int64_t line)
 {
@@ -104,9 +107,10 @@ json_split(struct json_splitter *sp, const char *win, size_t len, size_t *pos, s
 			return;
 		}
 		if (sp->in_str) {
-			/* fast path through ordinary string bytes */
-			while (i < len && !sp->esc && win[i] != '"' && win[i] != '\\' && win[i] != '\n')
-				i++;
+			/* fast path through ordinary string bytes: one table load each */
+			if (!sp->esc)
+				while (i < len && !str_stop[(unsigned char)win[i]])
+					i++;
 			if (i >= len)
 				break;
 			c = win[i];

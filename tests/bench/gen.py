@@ -14,13 +14,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def ct_templates():
+    """Records shaped like today's CloudTrail (tlsDetails, eventCategory,
+    resources, session context): the modern fixture and the demo incident.
+    The minimal test fixtures are not representative of record size."""
     recs = []
-    d = os.path.join(ROOT, "tests", "data", "cloudtrail")
-    for name in sorted(os.listdir(d)):
-        p = os.path.join(d, name)
-        if not name.endswith((".json", ".jsonl")):
-            continue
-        with open(p) as f:
+    import gzip
+    paths = [os.path.join(ROOT, "tests", "data", "cloudtrail", "modern-records.json")]
+    d = os.path.join(ROOT, "examples", "incident")
+    paths += [os.path.join(d, n) for n in sorted(os.listdir(d)) if n.startswith("cloudtrail")]
+    for p in paths:
+        opener = gzip.open if p.endswith(".gz") else open
+        with opener(p, "rt") as f:
             text = f.read()
         try:
             doc = json.loads(text)

@@ -44,7 +44,7 @@ rm -f "$W/ct.db"*
 set -- $(rss "$CORDON" --db "$W/ct.db" ingest -q "$W/ct200k.json")
 t_c=$1; rss_c=$2
 n=$(sqlite3 "$W/ct.db" 'SELECT count(*) FROM events')
-printf "  input        %s MiB, %s records stored\n" "$(mib $size)" "$n"
+printf "  input        %s MiB, %s records stored, %s bytes per record\n" "$(mib $size)" "$n" "$((size / 200000))"
 printf "  jq           %6.2fs  %8s records/s\n" "$t_jq" "$(rate 200000 $t_jq)"
 printf "  cordon       %6.2fs  %8s records/s  (into the indexed store; peak RSS %s MiB)\n" \
 	"$t_c" "$(rate 200000 $t_c)" "$(awk -v k=$rss_c 'BEGIN{printf "%.0f", k/1024}')"
