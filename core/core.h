@@ -25,6 +25,9 @@
 
 /* jsmn (Debian libjsmn-dev): declarations only here; json.c holds the code. */
 #ifndef JSMN_H
+/* parent links make closing a value O(depth), not O(tokens so far):
+ * without them a large flat object tokenizes in quadratic time */
+#define JSMN_PARENT_LINKS
 #define JSMN_HEADER
 #include <jsmn.h>
 #undef JSMN_HEADER

@@ -8,6 +8,7 @@
  * array as hostile: sizes are never trusted, only spans.
  */
 #define JSMN_STRICT
+#define JSMN_PARENT_LINKS /* must match core.h: it changes jsmntok_t */
 #include <jsmn.h>
 
 #include <stdlib.h>

@@ -65,6 +65,36 @@ struct run {
 
 static volatile sig_atomic_t interrupted;
 
+/*
+ * Fault injection for the crash tests (like Suricata's nallocinc): with
+ * CORDON_TEST_KILL_AT=N the process SIGKILLs itself when it emits its Nth
+ * event, wherever the writer and the commits are; CORDON_TEST_BATCH=N
+ * commits every N events.  Unset, neither costs anything.
+ */
+static int64_t test_kill_at, test_emitted;
+static int64_t batch_events = BATCH_EVENTS;
+
+static void
+test_hooks_init(void)
+{
+	const char *k = getenv("CORDON_TEST_KILL_AT"), *b = getenv("CORDON_TEST_BATCH");
+	struct span sp;
+	uint64_t v;
+
+	if (k != NULL) {
+		sp.p = k;
+		sp.n = strlen(k);
+		if (span_to_u64(sp, &v) == CD_OK && v > 0 && v < INT64_MAX)
+			test_kill_at = (int64_t)v;
+	}
+	if (b != NULL) {
+		sp.p = b;
+		sp.n = strlen(b);
+		if (span_to_u64(sp, &v) == CD_OK && v > 0 && v < INT64_MAX)
+			batch_events = (int64_t)v;
+	}
+}
+
 static void
 on_signal(int sig)
 {
@@ -167,6 +197,8 @@ ingest_emit(struct ingest_ctx *ctx, const char *raw, size_t rawlen, int64_t offs
 	evd.line = line;
 	evd.raw = raw;
 	evd.raw_len = rawlen;
+	if (test_kill_at && ++test_emitted == test_kill_at)
+		raise(SIGKILL);
 	return writer_event(ctx->w, &ctx->ev, &evd, key, ctx->sum) == CD_OK ? CD_OK : CD_E_DB;
 }
 
@@ -258,9 +290,9 @@ run_commit(struct run *r, int at_eof)
 static int
 run_maybe_commit(struct run *r)
 {
-	if (++r->batch_events < BATCH_EVENTS && (r->batch_events & 255) != 0)
+	if (++r->batch_events < batch_events && (r->batch_events & 255) != 0)
 		return CD_OK;
-	if (r->batch_events >= BATCH_EVENTS || time_now_ns() - r->batch_start_ns > BATCH_NS)
+	if (r->batch_events >= batch_events || time_now_ns() - r->batch_start_ns > BATCH_NS)
 		return run_commit(r, 0);
 	return CD_OK;
 }
@@ -854,6 +886,7 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 	int i2, rc = CD_OK;
 
 	memset(sum, 0, sizeof(*sum));
+	test_hooks_init();
 	for (i2 = 0; i2 < npaths; i2++) {
 		struct stat st;
 

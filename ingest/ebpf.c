@@ -118,26 +118,6 @@ timestamp_object(const struct json_doc *d, int obj, int64_t *ns)
 	return CD_OK;
 }
 
-/*
- * Whether an RFC 3339 or "seconds.fraction" time fits int64 nanoseconds
- * (1677-09-21 .. 2262-04-11).  time_parse_rfc3339() and time_parse_epoch()
- * multiply without checking (core/timeutil.c), so out-of-range years and
- * epochs are refused here first.
- */
-static int
-time_in_range(struct span s, int rfc3339)
-{
-	const char *p = s.p, *end;
-	uint64_t v;
-
-	if (rfc3339) {
-		end = s.n >= 4 ? s.p + 4 : s.p + s.n;
-		return str_uint64(&p, end, &v, 9999) == CD_OK && p == end && v >= 1678 && v <= 2261;
-	}
-	end = memchr(s.p, '.', s.n);
-	return end != NULL && str_uint64(&p, end, &v, 9223372035ULL) == CD_OK && p == end;
-}
-
 int
 ingest_ebpf_json_time(const struct json_doc *d, int tok, int64_t *ns)
 {
@@ -149,7 +129,7 @@ ingest_ebpf_json_time(const struct json_doc *d, int tok, int64_t *ns)
 		return timestamp_object(d, tok, ns);
 	if (t != JSON_STRING && t != JSON_PRIMITIVE)
 		return CD_E_PARSE;
-	if (t == JSON_STRING && time_in_range(s, 1) && time_parse_rfc3339(s, ns) == CD_OK)
+	if (t == JSON_STRING && time_parse_rfc3339(s, ns) == CD_OK)
 		return CD_OK;
 	if (span_to_i64(s, &v) == CD_OK) {
 		if (v == INT64_MIN) /* the "absent" marker */
@@ -157,7 +137,7 @@ ingest_ebpf_json_time(const struct json_doc *d, int tok, int64_t *ns)
 		*ns = v;
 		return CD_OK;
 	}
-	if (time_in_range(s, 0))
+	if (memchr(s.p, '.', s.n) != NULL)
 		return time_parse_epoch(s, ns);
 	return CD_E_PARSE;
 }
@@ -383,50 +363,6 @@ ingest_ebpf_json_strict(const struct json_doc *d, int tok)
 	return st.p == st.end;
 }
 
-/*
- * Append "key":<value> to the extra object with JSON whitespace outside
- * strings removed, so a pretty-printed value stays on one output line.
- * ingest_extra_json() copies the text verbatim, so this writes the buffer
- * itself, with the same rules: a value that does not fit is left out.
- */
-static void
-extra_compact(struct ingest_ctx *ctx, const char *key, struct span v)
-{
-	struct buf *b = ingest_extra_buf(ctx);
-	size_t mark = b->len, i, run = 0;
-	int in_str = 0, esc = 0, rc;
-
-	if (b->len == 0)
-		return;
-	rc = b->len > 1 ? buf_addc(b, ',') : CD_OK;
-	if (rc == CD_OK)
-		rc = json_put_str(b, key);
-	if (rc == CD_OK)
-		rc = buf_addc(b, ':');
-	for (i = 0; i < v.n && rc == CD_OK; i++) {
-		char c = v.p[i];
-
-		if (in_str) {
-			if (esc)
-				esc = 0;
-			else if (c == '\\')
-				esc = 1;
-			else if (c == '"')
-				in_str = 0;
-		} else if (c == '"') {
-			in_str = 1;
-		} else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-			rc = buf_add(b, v.p + run, i - run);
-			run = i + 1;
-		}
-	}
-	if (rc == CD_OK)
-		rc = buf_add(b, v.p + run, v.n - run);
-	if (rc != CD_OK)
-		b->len = mark;
-	b->data[b->len] = '\0';
-}
-
 void
 ingest_ebpf_extra_value(struct ingest_ctx *ctx, const char *key, const struct json_doc *d, int tok)
 {
@@ -448,7 +384,7 @@ ingest_ebpf_extra_value(struct ingest_ctx *ctx, const char *key, const struct js
 		return;
 	s = json_text(d, tok);
 	if (ingest_ebpf_json_strict(d, tok))
-		extra_compact(ctx, key, s);
+		ingest_extra_json(ctx, key, d, tok); /* compacts whitespace */
 	else
 		ingest_extra_str(ctx, key, ev_strdup(a, s.p, s.n));
 }

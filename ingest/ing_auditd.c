@@ -42,7 +42,7 @@
 #define AU_RECENT      16384                /* stored events remembered (2^n) */
 #define AU_MAX_NODE    255                  /* node= name */
 #define AU_MAX_STAMP   48                   /* "SEC.MSEC:SERIAL" */
-#define AU_KEY_MAX     (AU_MAX_NODE + 1 + AU_MAX_STAMP + 1)
+#define AU_KEY_MAX     (AU_MAX_NODE + 1 + AU_MAX_STAMP + 2)
 /* bounds on an event's columns and extra; the raw evidence keeps everything */
 #define AU_MAX_FIELD   ((size_t)16 << 10)   /* one column value */
 #define AU_MAX_XVAL    ((size_t)8 << 10)    /* one value in extra */
@@ -433,6 +433,10 @@ parse_from(const char *p, const char *end, struct auditd_hdr *h, const char **wh
 	const char *t, *s, *dot = NULL, *colon = NULL;
 	uint64_t sec;
 
+	/* a failed earlier attempt (transport prefix search) may have left values */
+	h->node = h->type = h->stamp = h->body = sp(p, 0);
+	h->ts_ns = 0;
+	h->serial = 0;
 	if (str_lit(&p, end, "node=") == CD_OK) {
 		const char *nd = p;
 
@@ -936,15 +940,20 @@ au_expire(struct au_state *st, struct ingest_ctx *ctx)
 static size_t
 au_key(const struct auditd_hdr *h, char *key)
 {
-	size_t n = 0;
+	size_t n = 0, nn = h->node.n, sn = h->stamp.n;
 
-	if (h->node.n) {
-		memcpy(key, h->node.p, h->node.n);
-		n = h->node.n;
+	/* parse_from() bounds both; clamp anyway rather than trust it blindly */
+	if (nn > AU_MAX_NODE)
+		nn = AU_MAX_NODE;
+	if (sn > AU_MAX_STAMP + 1)
+		sn = AU_MAX_STAMP + 1;
+	if (nn) {
+		memcpy(key, h->node.p, nn);
+		n = nn;
 		key[n++] = ' ';
 	}
-	memcpy(key + n, h->stamp.p, h->stamp.n);
-	n += h->stamp.n;
+	memcpy(key + n, h->stamp.p, sn);
+	n += sn;
 	key[n] = '\0';
 	return n;
 }
@@ -964,8 +973,7 @@ struct au_build {
 	int prio;                     /* the record is SYSCALL: its values win */
 	int have_syscall;
 	struct span first_type;
-	struct auditd_field fv[K__COUNT]; /* first value of each known field */
-	unsigned char have[K__COUNT];
+	unsigned char have[K__COUNT];  /* fv[id] is set */
 	/* EXECVE */
 	int have_execve, argv_trunc;
 	uint64_t cur_arg;
@@ -977,14 +985,15 @@ struct au_build {
 	struct span avc_verdict, avc_perms;
 	/* ENRICHED values used for columns */
 	struct span e_syscall, e_arch;
-	/* keys copied into gen and enr */
-	struct span gkeys[AU_MAX_XKEYS], ekeys[AU_MAX_XKEYS];
 	size_t ngkeys, nekeys;
-	char recs[512];
 	size_t nrecs;
 	int recs_full;
 	struct span last_type;
 	unsigned last_count;
+	/* not cleared per event: read only where have[], ngkeys, nekeys, nrecs say */
+	struct auditd_field fv[K__COUNT]; /* first value of each known field */
+	struct span gkeys[AU_MAX_XKEYS], ekeys[AU_MAX_XKEYS]; /* keys in gen and enr */
+	char recs[512];
 };
 
 /* Decimal digits of v, without printf. */
@@ -1036,6 +1045,18 @@ static const char *
 au_col(struct au_build *b, const struct auditd_field *f, int decode, int nul_mode)
 {
 	return au_dup(b, au_text(b->st, f, decode, nul_mode));
+}
+
+/* A span of the record as a column, cleaned to UTF-8. */
+static const char *
+au_dupt(struct au_build *b, struct span s)
+{
+	struct auditd_field f;
+
+	f.key = s;
+	f.val = s;
+	f.quote = 0;
+	return au_col(b, &f, 0, AUDITD_NUL_CUT);
 }
 
 static void
@@ -1268,9 +1289,11 @@ au_path_done(struct au_build *b)
 	}
 	ok = buf_addstr(pb, pb->len > 1 ? ",{\"name\":" : "{\"name\":") == CD_OK &&
 	     json_put_strn(pb, name.p, name.n) == CD_OK;
-	if (ok && b->p_nametype.val.n)
-		ok = buf_addstr(pb, ",\"nametype\":") == CD_OK &&
-		     json_put_strn(pb, b->p_nametype.val.p, b->p_nametype.val.n) == CD_OK;
+	if (ok && b->p_nametype.val.n) {
+		struct span t = au_text(b->st, &b->p_nametype, 0, AUDITD_NUL_CUT); /* name is written */
+
+		ok = buf_addstr(pb, ",\"nametype\":") == CD_OK && json_put_strn(pb, t.p, t.n) == CD_OK;
+	}
 	if (ok && b->p_inode.val.n && span_to_i64(b->p_inode.val, &v) == CD_OK)
 		ok = buf_add(pb, ",\"inode\":", 9) == CD_OK && buf_add_i64(pb, v) == CD_OK;
 	if (ok && b->p_mode.val.n && plain_ascii(b->p_mode.val))
@@ -1661,7 +1684,6 @@ au_action(struct au_build *b)
 
 		if (b->have[K_ARCH])
 			name = auditd_syscall_name(b->fv[K_ARCH].val, nr);
-
 		if (name != NULL)
 			ev->action = name;
 		else if (valid_key(b->e_syscall))
@@ -1729,9 +1751,9 @@ au_extra(struct au_build *b, const char *dstbuf, int fam, const struct auditd_hd
 			ingest_extra_str(ctx, "saddr", au_xstr(b, K_SADDR, 0));
 	}
 	if (b->avc_verdict.n) {
-		ingest_extra_str(ctx, "avc", au_dup(b, b->avc_verdict));
+		ingest_extra_str(ctx, "avc", au_dupt(b, b->avc_verdict));
 		if (b->avc_perms.n)
-			ingest_extra_str(ctx, "avc_perms", au_dup(b, b->avc_perms));
+			ingest_extra_str(ctx, "avc_perms", au_dupt(b, b->avc_perms));
 	}
 	if (b->have[K_APPARMOR])
 		ingest_extra_str(ctx, "apparmor", au_xstr(b, K_APPARMOR, 0));
@@ -1742,11 +1764,8 @@ au_extra(struct au_build *b, const char *dstbuf, int fam, const struct auditd_hd
 		ingest_extra_str(ctx, "seccomp_code", au_xstr(b, K_CODE, 0));
 	if (b->cg_from_path)
 		ingest_extra_str(ctx, "container_from", "PATH");
-	if (first->prefix.n) {
-		struct auditd_field pf = { { "transport", 9 }, first->prefix, 0 };
-
-		ingest_extra_str(ctx, "transport", au_col(b, &pf, 0, AUDITD_NUL_CUT));
-	}
+	if (first->prefix.n)
+		ingest_extra_str(ctx, "transport", au_dupt(b, first->prefix));
 	if (st->paths.len > 1 && buf_addc(&st->paths, ']') == CD_OK)
 		extra_raw(ctx, "paths", st->paths.data, st->paths.len);
 	if (st->gen.len > 0) {
@@ -1787,7 +1806,8 @@ au_emit(struct au_state *st, struct ingest_ctx *ctx, const char *raw, size_t n, 
 	char dst[512];
 	int fam = -1, rc;
 
-	memset(&b, 0, sizeof(b));
+	memset(&b, 0, offsetof(struct au_build, fv));
+	b.recs[0] = '\0';
 	b.st = st;
 	b.ctx = ctx;
 	b.ev = ingest_event(ctx);
@@ -1823,7 +1843,7 @@ au_emit(struct au_state *st, struct ingest_ctx *ctx, const char *raw, size_t n, 
 	b.ev->ts_ns = first.ts_ns;
 	b.ev->kind = b.have_syscall ? "SYSCALL" : au_dup(&b, b.first_type);
 	if (first.node.n)
-		b.ev->host = au_dup(&b, first.node);
+		b.ev->host = au_dupt(&b, first.node);
 	b.ev->ref = ev_strdup(b.a, first.stamp.p, first.stamp.n);
 	b.ev->dedup = ev_strdup(b.a, key, keylen);
 	au_action(&b);
@@ -1981,9 +2001,8 @@ auditd_line(void *state, struct ingest_ctx *ctx, const struct ingest_record *rec
 		st->titled = -1;
 		if (eoe && st->slot[t].hash == hash && st->slot[t].keylen == kn &&
 		    memcmp(st->slot[t].key, key, kn) == 0) {
-			if (au_append(st, &st->slot[t], rec->p, rec->n) != CD_OK) {
-				/* full: the EOE says nothing more */
-			}
+			/* when the slot is full the EOE stays out: it says nothing more */
+			(void)au_append(st, &st->slot[t], rec->p, rec->n);
 			return au_complete(st, ctx, t);
 		}
 		if ((rc = au_complete(st, ctx, t)) != CD_OK)
@@ -1993,9 +2012,7 @@ auditd_line(void *state, struct ingest_ctx *ctx, const struct ingest_record *rec
 	if (eoe) {
 		if (i < 0)
 			return CD_OK; /* its event is stored already, or began before this input */
-		if (au_append(st, &st->slot[i], rec->p, rec->n) != CD_OK) {
-			/* full: store it without the EOE */
-		}
+		(void)au_append(st, &st->slot[i], rec->p, rec->n); /* as above */
 		return au_complete(st, ctx, i);
 	}
 	if (i < 0) {

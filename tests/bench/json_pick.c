@@ -4,6 +4,7 @@
  * and pull the same fields, printing records/s for each.
  */
 #define JSMN_STRICT
+#define JSMN_PARENT_LINKS /* as cordon builds it */
 #include <jsmn.h>
 
 #include <cjson/cJSON.h>

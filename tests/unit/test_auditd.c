@@ -54,6 +54,17 @@ test_auditd_header(void)
 	CHECK(auditd_parse_header(l, strlen(l), &h, &why) == CD_OK);
 	CHECK(span_is(h.prefix, "Jun  3 10:00:00 h audispd:") && span_is(h.type, "EOE"));
 
+	/* a failed candidate (node= too long) leaves nothing behind: found by fuzzing */
+	{
+		char line[600];
+
+		memset(line, 'a', sizeof(line));
+		memcpy(line, "x node=", 7);
+		memcpy(line + 400, " type=EOE msg=audit(1.0:2): ", 28);
+		CHECK(auditd_parse_header(line, 428, &h, &why) == CD_OK);
+		CHECK(h.node.n == 0 && h.prefix.n == 400 && span_is(h.stamp, "1.0:2"));
+	}
+
 	/* the malformed forms each get a reason */
 	why = NULL;
 	l = "type=UNKNOWN[1329] msg=g";
