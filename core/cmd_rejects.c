@@ -54,17 +54,10 @@ cmd_rejects(struct cmd_ctx *cc)
 				return EXIT_ERROR;
 			}
 			break;
-		case 'l': {
-			struct span sp = { optarg, strlen(optarg) };
-			uint64_t v;
-
-			if (span_to_u64(sp, &v) != CD_OK || v > INT64_MAX) {
-				out_err("--limit takes a number (0 = all)");
+		case 'l':
+			if (out_parse_count(optarg, "--limit", &limit) != CD_OK)
 				return EXIT_ERROR;
-			}
-			limit = (int64_t)v;
 			break;
-		}
 		case 'S': snippet = 1; break;
 		case 'X': show = 1; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;

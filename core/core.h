@@ -358,6 +358,8 @@ void out_warn(const char *fmt, ...) CD_PRINTF(1, 2);
 /* Whether --format is json/ndjson/table/text; returns -1 when unknown. */
 enum out_format { OUT_TABLE, OUT_JSON, OUT_NDJSON, OUT_TEXT };
 int out_format_parse(const char *s, enum out_format *f);
+/* A non-negative count option (--limit): prints the error itself. */
+int out_parse_count(const char *arg, const char *option, int64_t *out);
 
 /* ---- main.c: command table -------------------------------------------- */
 

@@ -113,3 +113,17 @@ out_format_parse(const char *s, enum out_format *f)
 		return -1;
 	return 0;
 }
+
+int
+out_parse_count(const char *arg, const char *option, int64_t *out)
+{
+	struct span sp = { arg, strlen(arg) };
+	uint64_t v;
+
+	if (span_to_u64(sp, &v) != CD_OK || v > INT64_MAX) {
+		out_err("%s takes a number (0 = all), not '%s'", option, arg);
+		return CD_E_USAGE;
+	}
+	*out = (int64_t)v;
+	return CD_OK;
+}

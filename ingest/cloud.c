@@ -288,82 +288,6 @@ ingest_cloud_first_str(struct ev_arena *a, const struct json_doc *d, int tok)
 	return s && *s ? s : NULL;
 }
 
-/* Start "key": in the extra object; CD_E_LIMIT when it does not fit. */
-static int
-extra_key(struct buf *b, const char *key)
-{
-	if (b->len == 0) /* ingest_extra_begin() failed */
-		return CD_E_LIMIT;
-	if (b->len > 1 && buf_addc(b, ',') != CD_OK)
-		return CD_E_LIMIT;
-	if (json_put_str(b, key) != CD_OK || buf_addc(b, ':') != CD_OK)
-		return CD_E_LIMIT;
-	return CD_OK;
-}
-
-void
-ingest_cloud_extra_list(struct ingest_ctx *ctx, const char *key, const char *const *v, size_t n)
-{
-	struct buf *b = ingest_extra_buf(ctx);
-	size_t mark = b->len, i;
-	int rc;
-
-	if (n == 0)
-		return;
-	rc = extra_key(b, key);
-	if (rc == CD_OK)
-		rc = buf_addc(b, '[');
-	for (i = 0; rc == CD_OK && i < n; i++) {
-		if (i > 0)
-			rc = buf_addc(b, ',');
-		if (rc == CD_OK)
-			rc = json_put_str(b, v[i] ? v[i] : "");
-	}
-	if (rc == CD_OK)
-		rc = buf_addc(b, ']');
-	if (rc != CD_OK)
-		b->len = mark; /* too much: leave it out rather than lose the record */
-	if (b->len)
-		b->data[b->len] = '\0';
-}
-
-void
-ingest_cloud_extra_json(struct ingest_ctx *ctx, const char *key, const struct json_doc *d, int tok)
-{
-	struct buf *b = ingest_extra_buf(ctx);
-	size_t mark = b->len, i, run = 0;
-	int in_str = 0, esc = 0, rc;
-	struct span t;
-
-	if (json_type(d, tok) == JSON_NONE || json_is_null(d, tok))
-		return;
-	t = json_text(d, tok);
-	rc = extra_key(b, key);
-	for (i = 0; rc == CD_OK && i < t.n; i++) {
-		char c = t.p[i];
-
-		if (in_str) {
-			if (esc)
-				esc = 0;
-			else if (c == '\\')
-				esc = 1;
-			else if (c == '"')
-				in_str = 0;
-		} else if (c == '"') {
-			in_str = 1;
-		} else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-			rc = buf_add(b, t.p + run, i - run);
-			run = i + 1;
-		}
-	}
-	if (rc == CD_OK)
-		rc = buf_add(b, t.p + run, t.n - run);
-	if (rc != CD_OK)
-		b->len = mark;
-	if (b->len)
-		b->data[b->len] = '\0';
-}
-
 /* ---- pod spec facts ------------------------------------------------- */
 
 /* Next element of array arr after prev (-1: the first), or -1. */
@@ -442,16 +366,16 @@ ingest_cloud_pod_spec(struct ingest_ctx *ctx, const struct json_doc *d, int pod)
 		if (json_type(d, k) == JSON_STRING)
 			list_add(paths, &npaths, ev_json_str(a, d, k));
 	}
-	ingest_cloud_extra_list(ctx, "privileged", priv, npriv);
+	ingest_extra_strv(ctx, "privileged", priv, npriv);
 	if (json_true(d, (t = json_get(d, spec, "hostPID"))))
-		ingest_cloud_extra_json(ctx, "host_pid", d, t);
+		ingest_extra_json(ctx, "host_pid", d, t);
 	if (json_true(d, (t = json_get(d, spec, "hostNetwork"))))
-		ingest_cloud_extra_json(ctx, "host_network", d, t);
+		ingest_extra_json(ctx, "host_network", d, t);
 	if (json_true(d, (t = json_get(d, spec, "hostIPC"))))
-		ingest_cloud_extra_json(ctx, "host_ipc", d, t);
-	ingest_cloud_extra_list(ctx, "host_paths", paths, npaths);
-	ingest_cloud_extra_list(ctx, "cap_add", caps, ncaps);
-	ingest_cloud_extra_list(ctx, "working_dirs", dirs, ndirs);
+		ingest_extra_json(ctx, "host_ipc", d, t);
+	ingest_extra_strv(ctx, "host_paths", paths, npaths);
+	ingest_extra_strv(ctx, "cap_add", caps, ncaps);
+	ingest_extra_strv(ctx, "working_dirs", dirs, ndirs);
 	name = ev_json_path(a, d, spec, "serviceAccountName");
 	if (name == NULL)
 		name = ev_json_path(a, d, spec, "serviceAccount");
@@ -469,7 +393,7 @@ ingest_cloud_token_request(struct ingest_ctx *ctx, const struct json_doc *d, int
 	ingest_extra_str(ctx, "bound_kind", ev_json_path(a, d, spec, "boundObjectRef.kind"));
 	ingest_extra_str(ctx, "bound_name", ev_json_path(a, d, spec, "boundObjectRef.name"));
 	ingest_extra_str(ctx, "bound_uid", ev_json_path(a, d, spec, "boundObjectRef.uid"));
-	ingest_cloud_extra_json(ctx, "audiences", d, json_get(d, spec, "audiences"));
+	ingest_extra_json(ctx, "audiences", d, json_get(d, spec, "audiences"));
 	ingest_extra_str(ctx, "token_expiry",
 			 ev_json_path(a, d, resp, "status.expirationTimestamp"));
 }

@@ -89,17 +89,6 @@ const char *ingest_cloud_k8s_object(struct ev_arena *a, struct span ns, struct s
  */
 const char *ingest_cloud_first_str(struct ev_arena *a, const struct json_doc *d, int tok);
 
-/* Add "key":["a","b"] to the event's extra object; n == 0 adds nothing. */
-void ingest_cloud_extra_list(struct ingest_ctx *ctx, const char *key, const char *const *v,
-			     size_t n);
-
-/*
- * Like ingest_extra_json(), but with the whitespace outside strings
- * removed: a pretty-printed record must not put newlines into extra.
- */
-void ingest_cloud_extra_json(struct ingest_ctx *ctx, const char *key, const struct json_doc *d,
-			     int tok);
-
 /*
  * The security-relevant facts of a Pod object (audit requestObject or
  * responseObject, GKE protoPayload.request) into extra: privileged

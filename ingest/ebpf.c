@@ -7,7 +7,6 @@
 
 #include "ebpf.h"
 
-#define STRICT_MAX_DEPTH 64
 #define EXTRA_VALUE_MAX  16384 /* bytes of JSON text per extra value */
 
 const char *
@@ -203,172 +202,11 @@ ingest_ebpf_utf8_cut(const char *s, size_t n, size_t max)
 	return k;
 }
 
-/* ---- a strict JSON grammar check over bytes ------------------------- */
-
-struct strict {
-	const char *p, *end;
-};
-
-static void
-strict_ws(struct strict *st)
-{
-	while (st->p < st->end &&
-	       (*st->p == ' ' || *st->p == '\t' || *st->p == '\n' || *st->p == '\r'))
-		st->p++;
-}
-
-static int
-strict_lit(struct strict *st, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	if ((size_t)(st->end - st->p) < n || memcmp(st->p, lit, n) != 0)
-		return -1;
-	st->p += n;
-	return 0;
-}
-
-static int
-strict_digits(struct strict *st)
-{
-	const char *start = st->p;
-
-	while (st->p < st->end && *st->p >= '0' && *st->p <= '9')
-		st->p++;
-	return st->p > start ? 0 : -1;
-}
-
-static int
-strict_number(struct strict *st)
-{
-	if (st->p < st->end && *st->p == '-')
-		st->p++;
-	if (st->p < st->end && *st->p == '0')
-		st->p++;
-	else if (strict_digits(st) != 0)
-		return -1;
-	if (st->p < st->end && *st->p == '.') {
-		st->p++;
-		if (strict_digits(st) != 0)
-			return -1;
-	}
-	if (st->p < st->end && (*st->p == 'e' || *st->p == 'E')) {
-		st->p++;
-		if (st->p < st->end && (*st->p == '+' || *st->p == '-'))
-			st->p++;
-		if (strict_digits(st) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int
-strict_string(struct strict *st)
-{
-	int i;
-
-	if (st->p >= st->end || *st->p != '"')
-		return -1;
-	st->p++;
-	while (st->p < st->end && *st->p != '"') {
-		unsigned char c = (unsigned char)*st->p++;
-
-		if (c < 0x20)
-			return -1;
-		if (c != '\\')
-			continue;
-		if (st->p >= st->end)
-			return -1;
-		c = (unsigned char)*st->p++;
-		if (c == 'u') {
-			for (i = 0; i < 4; i++)
-				if (st->p >= st->end || hexval((unsigned char)*st->p++) < 0)
-					return -1;
-		} else if (!strchr("\"\\/bfnrt", c) || c == '\0') {
-			return -1;
-		}
-	}
-	if (st->p >= st->end)
-		return -1;
-	st->p++;
-	return 0;
-}
-
-static int
-strict_value(struct strict *st, int depth)
-{
-	char open;
-
-	strict_ws(st);
-	if (st->p >= st->end || depth > STRICT_MAX_DEPTH)
-		return -1;
-	switch (*st->p) {
-	case '"':
-		return strict_string(st);
-	case 't':
-		return strict_lit(st, "true");
-	case 'f':
-		return strict_lit(st, "false");
-	case 'n':
-		return strict_lit(st, "null");
-	case '{':
-	case '[':
-		break;
-	default:
-		return strict_number(st);
-	}
-	open = *st->p++;
-	strict_ws(st);
-	if (st->p < st->end && *st->p == (open == '{' ? '}' : ']')) {
-		st->p++;
-		return 0;
-	}
-	for (;;) {
-		if (open == '{') {
-			strict_ws(st);
-			if (strict_string(st) != 0)
-				return -1;
-			strict_ws(st);
-			if (st->p >= st->end || *st->p++ != ':')
-				return -1;
-		}
-		if (strict_value(st, depth + 1) != 0)
-			return -1;
-		strict_ws(st);
-		if (st->p >= st->end)
-			return -1;
-		if (*st->p == ',') {
-			st->p++;
-			continue;
-		}
-		if (*st->p++ != (open == '{' ? '}' : ']'))
-			return -1;
-		return 0;
-	}
-}
-
-int
-ingest_ebpf_json_strict(const struct json_doc *d, int tok)
-{
-	struct span s = json_text(d, tok);
-	struct strict st;
-
-	if (json_type(d, tok) == JSON_NONE)
-		return 0;
-	st.p = s.p;
-	st.end = s.p + s.n;
-	if (strict_value(&st, 0) != 0)
-		return 0;
-	strict_ws(&st);
-	return st.p == st.end;
-}
-
 void
 ingest_ebpf_extra_value(struct ingest_ctx *ctx, const char *key, const struct json_doc *d, int tok)
 {
 	struct ev_arena *a = ingest_arena(ctx);
 	enum json_type t = json_type(d, tok);
-	struct span s;
 
 	if (t == JSON_NONE || json_is_null(d, tok) || json_text(d, tok).n > EXTRA_VALUE_MAX)
 		return;
@@ -382,9 +220,5 @@ ingest_ebpf_extra_value(struct ingest_ctx *ctx, const char *key, const struct js
 	}
 	if ((t == JSON_OBJECT || t == JSON_ARRAY) && json_count(d, tok) == 0)
 		return;
-	s = json_text(d, tok);
-	if (ingest_ebpf_json_strict(d, tok))
-		ingest_extra_json(ctx, key, d, tok); /* compacts whitespace */
-	else
-		ingest_extra_str(ctx, key, ev_strdup(a, s.p, s.n));
+	ingest_extra_json(ctx, key, d, tok); /* validates and compacts */
 }

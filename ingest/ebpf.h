@@ -62,8 +62,6 @@ const char *ingest_ebpf_errname_outcome(const char *res);
 /* Longest prefix of s[0..n) of at most max bytes that does not split a UTF-8 sequence. */
 size_t ingest_ebpf_utf8_cut(const char *s, size_t n, size_t max);
 
-/* Whether the subtree at tok is strict JSON (jsmn accepts "tru" or "-x" as primitives). */
-int ingest_ebpf_json_strict(const struct json_doc *d, int tok);
 
 /*
  * Copy a JSON value into the event's extra object: strings decoded and

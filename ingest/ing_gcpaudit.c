@@ -126,7 +126,7 @@ audit_entry(struct ingest_ctx *ctx, const struct json_doc *d, int pp)
 	ingest_extra_str(ctx, "service", service);
 	ingest_extra_str(ctx, "status_message", ev_json_path(a, d, pp, "status.message"));
 	ingest_extra_str(ctx, "principal_subject", subject);
-	ingest_cloud_extra_json(ctx, "delegation", d,
+	ingest_extra_json(ctx, "delegation", d,
 				json_get(d, ai, "serviceAccountDelegationInfo"));
 	ingest_extra_str(ctx, "caller_ip", ev->src_ip == NULL ? ip : NULL);
 	ingest_extra_str(ctx, "caller_network", ev_json_path(a, d, rm, "callerNetwork"));

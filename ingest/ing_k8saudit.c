@@ -164,9 +164,9 @@ k8saudit_record(struct ingest_ctx *ctx, const struct json_doc *d, const struct i
 	ingest_extra_begin(ctx);
 	ingest_extra_str(ctx, "level", ev_json_path(a, d, 0, "level"));
 	ingest_extra_str(ctx, "request_uri", uri);
-	ingest_cloud_extra_json(ctx, "source_ips", d, json_get(d, 0, "sourceIPs"));
+	ingest_extra_json(ctx, "source_ips", d, json_get(d, 0, "sourceIPs"));
 	ingest_extra_str(ctx, "user_uid", ev_json_path(a, d, user, "uid"));
-	ingest_cloud_extra_json(ctx, "groups", d, json_get(d, user, "groups"));
+	ingest_extra_json(ctx, "groups", d, json_get(d, user, "groups"));
 	ingest_extra_str(ctx, "node_uid", member_str(a, d, ux, EXTRA_PREFIX "node-uid"));
 	ingest_extra_str(ctx, "aws_arn", member_str(a, d, ux, "arn"));
 	ingest_extra_str(ctx, "aws_session_name", member_str(a, d, ux, "sessionName"));

@@ -122,16 +122,16 @@ vault_record(struct ingest_ctx *ctx, const struct json_doc *d, const struct inge
 	ingest_extra_begin(ctx);
 	t = either(d, auth, rauth, "entity_id");
 	ingest_extra_str(ctx, "entity_id", ev_json_str(a, d, t));
-	ingest_cloud_extra_json(ctx, "policies", d, either(d, auth, rauth, "policies"));
+	ingest_extra_json(ctx, "policies", d, either(d, auth, rauth, "policies"));
 	t = either(d, auth, rauth, "token_type");
 	ingest_extra_str(ctx, "token_type", ev_json_str(a, d, t));
-	ingest_cloud_extra_json(ctx, "token_ttl", d, either(d, auth, rauth, "token_ttl"));
+	ingest_extra_json(ctx, "token_ttl", d, either(d, auth, rauth, "token_ttl"));
 	meta = json_get(d, auth, "metadata");
 	if (json_type(d, meta) != JSON_OBJECT || json_count(d, meta) == 0)
 		meta = json_get(d, rauth, "metadata");
 	if (json_type(d, meta) == JSON_OBJECT)
-		ingest_cloud_extra_json(ctx, "metadata", d, meta);
-	ingest_cloud_extra_json(ctx, "remote_port", d, json_get(d, req, "remote_port"));
+		ingest_extra_json(ctx, "metadata", d, meta);
+	ingest_extra_json(ctx, "remote_port", d, json_get(d, req, "remote_port"));
 	ingest_extra_str(ctx, "mount_type", ev_json_path(a, d, req, "mount_type"));
 	ingest_extra_str(ctx, "mount_point", ev_json_path(a, d, req, "mount_point"));
 	ns = ev_json_path(a, d, req, "namespace.path");

@@ -99,7 +99,13 @@ struct buf *ingest_extra_buf(struct ingest_ctx *ctx); /* owned by the driver */
 void ingest_extra_str(struct ingest_ctx *ctx, const char *key, const char *val);
 void ingest_extra_int(struct ingest_ctx *ctx, const char *key, int64_t val);
 /* A JSON value copied as-is (the token's exact text). */
+/* A JSON value, whitespace removed; a value jsmn let through that is not
+ * strict JSON ("tru", "01") is stored as a string instead. */
 void ingest_extra_json(struct ingest_ctx *ctx, const char *key, const struct json_doc *d, int tok);
+/* Whether token tok is strict JSON (RFC 8259), not just what jsmn accepts. */
+int ingest_json_strict(const struct json_doc *d, int tok);
+/* A list of strings as a JSON array (NULL items as ""). */
+void ingest_extra_strv(struct ingest_ctx *ctx, const char *key, const char *const *v, size_t n);
 void ingest_extra_end(struct ingest_ctx *ctx);
 
 /* A value that is only an id if it looks like one (not "****", not empty). */

@@ -79,6 +79,29 @@ reset_between(struct json_splitter *sp)
 		sp->wrapped = 0;
 }
 
+/* Too big: stop keeping the record's bytes; it is rejected when it ends. */
+static void
+check_size(struct json_splitter *sp, size_t i, size_t max)
+{
+	if (!sp->oversize && sp->rec_start >= 0 &&
+	    (size_t)(sp->base + (int64_t)i - sp->rec_start) > max) {
+		sp->oversize = 1;
+		sp->over_off = sp->rec_start;
+		sp->over_line = sp->rec_line;
+		sp->rec_start = -1;
+	}
+}
+
+/* The oversized record ended at i: reject it, without its bytes. */
+static void
+emit_oversize(struct json_splitter *sp, struct split_out *out, size_t i)
+{
+	sp->oversize = 0;
+	reset_between(sp);
+	emit(sp, out, SPLIT_REJECT, i, i, sp->over_line, "record exceeds the size limit");
+	out->abs_off = sp->over_off;
+}
+
 void
 json_split(struct json_splitter *sp, const char *win, size_t len, size_t *pos, size_t max,
 	   struct split_out *out)
@@ -135,18 +158,9 @@ json_split(struct json_splitter *sp, const char *win, size_t len, size_t *pos, s
 				sp->line++;
 				sp->col0 = 1;
 				i++;
-				if (!sp->oversize && sp->rec_start >= 0 &&
-				    (size_t)(sp->base + (int64_t)i - sp->rec_start) > max) {
-					sp->oversize = 1;
-					sp->over_off = sp->rec_start;
-					sp->over_line = sp->rec_line;
-				}
+				check_size(sp, i, max);
 				if (sp->oversize) {
-					sp->oversize = 0;
-					reset_between(sp);
-					emit(sp, out, SPLIT_REJECT, i, i, sp->over_line,
-					     "record exceeds the size limit");
-					out->abs_off = sp->over_off;
+					emit_oversize(sp, out, i);
 					*pos = i;
 					return;
 				}
@@ -183,15 +197,11 @@ json_split(struct json_splitter *sp, const char *win, size_t len, size_t *pos, s
 		if (sp->col0 && sp->mode == SPLIT_TOP && sp->depth > 0 &&
 		    (sp->rec_start >= 0 || sp->oversize) && (c == '{' || !json_continues(c))) {
 			size_t start = sp->rec_start >= 0 ? (size_t)(sp->rec_start - sp->base) : i;
-			int over = sp->oversize;
 
-			sp->oversize = 0;
-			reset_between(sp);
-			if (over) {
-				emit(sp, out, SPLIT_REJECT, i, i, sp->over_line,
-				     "record exceeds the size limit");
-				out->abs_off = sp->over_off;
+			if (sp->oversize) {
+				emit_oversize(sp, out, i);
 			} else {
+				reset_between(sp);
 				emit(sp, out, SPLIT_REJECT, start, i, sp->rec_line,
 				     "unterminated JSON record");
 			}
@@ -293,18 +303,9 @@ json_split(struct json_splitter *sp, const char *win, size_t len, size_t *pos, s
 					continue;
 				}
 				i++;
-				if (!sp->oversize && sp->rec_start >= 0 &&
-				    (size_t)(sp->base + (int64_t)i - sp->rec_start) > max) {
-					sp->oversize = 1;
-					sp->over_off = sp->rec_start;
-					sp->over_line = sp->rec_line;
-				}
+				check_size(sp, i, max);
 				if (sp->oversize) {
-					sp->oversize = 0;
-					reset_between(sp);
-					emit(sp, out, SPLIT_REJECT, i, i, sp->over_line,
-					     "record exceeds the size limit");
-					out->abs_off = sp->over_off;
+					emit_oversize(sp, out, i);
 					*pos = i;
 					return;
 				}
@@ -325,20 +326,9 @@ json_split(struct json_splitter *sp, const char *win, size_t len, size_t *pos, s
 			break;
 		}
 		i++;
-		if (sp->rec_start >= 0 && (size_t)(sp->base + (int64_t)i - sp->rec_start) > max) {
-			/* too big: stop keeping its bytes, reject it when it ends */
-			sp->oversize = 1;
-			sp->over_off = sp->rec_start;
-			sp->over_line = sp->rec_line;
-			sp->rec_start = -1;
-		}
+		check_size(sp, i, max);
 	}
-	if (sp->in_str && sp->rec_start >= 0 && (size_t)(sp->base + (int64_t)i - sp->rec_start) > max) {
-		sp->oversize = 1;
-		sp->over_off = sp->rec_start;
-		sp->over_line = sp->rec_line;
-		sp->rec_start = -1;
-	}
+	check_size(sp, i, max);
 	*pos = i;
 }
 

@@ -240,19 +240,19 @@ test_json_strict(void)
 
 	for (i = 0; good[i]; i++) {
 		d = parse(good[i]);
-		CHECK(d->ntok > 0 && ingest_ebpf_json_strict(d, 0));
-		if (!(d->ntok > 0 && ingest_ebpf_json_strict(d, 0)))
+		CHECK(d->ntok > 0 && ingest_json_strict(d, 0));
+		if (!(d->ntok > 0 && ingest_json_strict(d, 0)))
 			fprintf(stderr, "    good: %s\n", good[i]);
 	}
 	for (i = 0; bad[i]; i++) {
 		d = parse(bad[i]);
-		CHECK(d->ntok == 0 || !ingest_ebpf_json_strict(d, 0));
-		if (!(d->ntok == 0 || !ingest_ebpf_json_strict(d, 0)))
+		CHECK(d->ntok == 0 || !ingest_json_strict(d, 0));
+		if (!(d->ntok == 0 || !ingest_json_strict(d, 0)))
 			fprintf(stderr, "    bad: %s\n", bad[i]);
 	}
 	d = parse("{\"a\":[1,2]}");
-	CHECK(ingest_ebpf_json_strict(d, json_get(d, 0, "a")));
-	CHECK(!ingest_ebpf_json_strict(d, -1));
+	CHECK(ingest_json_strict(d, json_get(d, 0, "a")));
+	CHECK(!ingest_json_strict(d, -1));
 }
 
 static void
