@@ -386,6 +386,8 @@ cmd_events(struct cmd_ctx *cc)
 
 		if (filters[i].op == '=' && *filters[i].value == '\0')
 			rc = buf_printf(&sql, " AND e.%s IS NULL", n);
+		else if (filters[i].op == '=' && strcmp(n, "actor") == 0)
+			rc = buf_addstr(&sql, " AND e.actor_key = ? AND e.actor = ?"); /* indexed */
 		else if (filters[i].op == '=')
 			rc = buf_printf(&sql, " AND e.%s = ?", n);
 		else if (filters[i].op == '!')
@@ -424,6 +426,8 @@ cmd_events(struct cmd_ctx *cc)
 			}
 			sqlite3_bind_int64(st, bind++, v);
 		} else {
+			if (filters[i].op == '=' && strcmp(filters[i].f->name, "actor") == 0)
+				sqlite3_bind_int64(st, bind++, store_text_key(filters[i].value));
 			sqlite3_bind_text(st, bind++, filters[i].value, -1, SQLITE_STATIC);
 		}
 	}

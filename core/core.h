@@ -332,6 +332,8 @@ struct store_evidence {
  * was already stored (the same record seen before). */
 int store_event_add(struct store *s, const struct event *ev, const struct store_evidence *evd,
 		    const unsigned char key[16], int *inserted);
+/* The indexed key of a text value (events.actor_key = store_text_key(actor)). */
+int64_t store_text_key(const char *s);
 /* The raw bytes of an event, from its (seg_id, seg_off, raw_len) columns. */
 int store_evidence_get(struct store *s, int64_t seg_id, int64_t seg_off, int64_t len,
 		       struct buf *out);

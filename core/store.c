@@ -45,7 +45,7 @@ static const char *const migrations[] = {
 #undef EV_STR
 #undef EV_INT
 	", dedup BLOB NOT NULL UNIQUE, input_id INTEGER, offset INTEGER, line INTEGER,"
-	" raw_len INTEGER, seg_id INTEGER, seg_off INTEGER);"
+	" raw_len INTEGER, seg_id INTEGER, seg_off INTEGER, actor_key INTEGER);"
 	"CREATE TABLE evidence_segments(id INTEGER PRIMARY KEY, codec INTEGER NOT NULL,"
 	" raw_len INTEGER NOT NULL, data BLOB NOT NULL);"
 	"CREATE TABLE rejects(id INTEGER PRIMARY KEY, input_id INTEGER, path TEXT,"
@@ -55,7 +55,7 @@ static const char *const migrations[] = {
 	"CREATE INDEX events_host_pid ON events(host, pid) WHERE pid IS NOT NULL;"
 	"CREATE INDEX events_container ON events(container_id) WHERE container_id IS NOT NULL;"
 	"CREATE INDEX events_pod ON events(pod_uid) WHERE pod_uid IS NOT NULL;"
-	"CREATE INDEX events_actor ON events(actor) WHERE actor IS NOT NULL;"
+	"CREATE INDEX events_actor ON events(actor_key) WHERE actor_key IS NOT NULL;"
 	"CREATE INDEX events_cred ON events(cred_id) WHERE cred_id IS NOT NULL;"
 	"CREATE INDEX events_issued ON events(issued_cred) WHERE issued_cred IS NOT NULL;",
 };
@@ -145,8 +145,9 @@ store_prepare(struct store *s, char **cause)
 	for (i = 0; i < ev_nfields && r == CD_OK; i++)
 		r = buf_printf(&sql, "%s, ", ev_fields[i].name);
 	if (r == CD_OK)
-		r = buf_addstr(&sql, "dedup, input_id, offset, line, raw_len, seg_id, seg_off) VALUES(");
-	for (i = 0; i < ev_nfields + 7 && r == CD_OK; i++)
+		r = buf_addstr(&sql, "dedup, input_id, offset, line, raw_len, seg_id, seg_off, actor_key)"
+				     " VALUES(");
+	for (i = 0; i < ev_nfields + 8 && r == CD_OK; i++)
 		r = buf_addstr(&sql, i ? ",?" : "?");
 	if (r == CD_OK)
 		r = buf_addc(&sql, ')');
@@ -224,8 +225,8 @@ store_open(const char *path, int readonly, struct store **out, char **cause)
 	sqlite3_extended_result_codes(s->db, 1);
 	if (!readonly) {
 		if ((r = exec_sql(s->db,
-				  "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-				  " PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=16000;",
+				  "PRAGMA page_size=32768; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+				  " PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=2000;",
 				  cause)) != CD_OK ||
 		    (r = store_migrate(s, cause)) != CD_OK || (r = store_prepare(s, cause)) != CD_OK) {
 			store_close(&s);
@@ -354,6 +355,23 @@ bind_int(sqlite3_stmt *st, int i, int64_t v)
 		sqlite3_bind_null(st, i);
 }
 
+/*
+ * FNV-1a, 63 bits: the index key for actor.  Identities are long ARNs and
+ * usernames; an integer index is a third the size and compares in one
+ * instruction.  Collisions only add candidates: queries also test actor.
+ */
+int64_t
+store_text_key(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return (int64_t)(h >> 1);
+}
+
 int
 store_event_add(struct store *s, const struct event *ev, const struct store_evidence *evd,
 		const unsigned char key[16], int *inserted)
@@ -382,6 +400,7 @@ store_event_add(struct store *s, const struct event *ev, const struct store_evid
 	sqlite3_bind_int64(st, col++, (int64_t)evd->raw_len);
 	sqlite3_bind_int64(st, col++, seg);
 	sqlite3_bind_int64(st, col++, off);
+	bind_int(st, col++, ev->actor != NULL ? store_text_key(ev->actor) : EV_NULL);
 	/* every parameter is bound on every call: no clear_bindings needed */
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);

@@ -134,7 +134,6 @@ cloudtrail_record(struct ingest_ctx *ctx, const struct json_doc *d, const struct
 	ingest_extra_begin(ctx);
 	ingest_extra_str(ctx, "account", ev_json_path(a, d, 0, "recipientAccountId"));
 	ingest_extra_str(ctx, "identity_type", ev_json_path(a, d, ui, "type"));
-	ingest_extra_str(ctx, "principal_id", ev_json_path(a, d, ui, "principalId"));
 	ingest_extra_str(ctx, "session_issuer",
 			 ev_json_path(a, d, ui, "sessionContext.sessionIssuer.arn"));
 	ingest_extra_str(ctx, "session_created",
@@ -146,7 +145,6 @@ cloudtrail_record(struct ingest_ctx *ctx, const struct json_doc *d, const struct
 			 ev_json_path(a, d, ui, "sessionContext.webIdFederationData.federatedProvider"));
 	ingest_extra_str(ctx, "error_message", ev_json_path(a, d, 0, "errorMessage"));
 	ingest_extra_str(ctx, "mfa_used", ev_json_path(a, d, 0, "additionalEventData.MFAUsed"));
-	ingest_extra_str(ctx, "request_id", ev_json_path(a, d, 0, "requestID"));
 	ingest_extra_str(ctx, "vpc_endpoint", ev_json_path(a, d, 0, "vpcEndpointId"));
 	ingest_extra_str(ctx, "session_name",
 			 ev_json_path(a, d, 0, "requestParameters.roleSessionName"));
