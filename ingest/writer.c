@@ -6,8 +6,9 @@
  * thread applies them to the store in exactly the order they were queued,
  * so the crash-safety argument of driver.c is unchanged: a checkpoint op
  * commits the events queued before it, and nothing after.  The queue is
- * bounded in bytes (the producer waits when it is full).  Each op is one
- * allocation holding the event's strings and raw bytes.
+ * bounded in bytes (the producer waits when it is full).  Ops (an event's
+ * fields and raw bytes in one piece) are carved out of 256 KiB chunks that
+ * are reference-counted, so neither thread calls malloc or free per event.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -16,13 +17,22 @@
 #include "private.h"
 
 #define QUEUE_MAX_BYTES ((size_t)32 << 20)
-#define BATCH_OPS       128
+#define BATCH_OPS       1024
+#define CHUNK_BYTES     ((size_t)256 << 10)
+
+/* A block ops are carved from; freed when its last op is applied. */
+struct wchunk {
+	int refs;            /* the producer's (while current) + one per op */
+	size_t used, cap;
+	char mem[] __attribute__((aligned(16)));
+};
 
 enum wop_type { W_EVENT, W_REJECT, W_CKPT };
 
 struct wop {
 	enum wop_type type;
 	struct wop *next;
+	struct wchunk *chunk;
 	size_t size;
 	struct ingest_input_summary *sum;
 	struct event ev;
@@ -43,6 +53,7 @@ struct writer {
 	pthread_cond_t cv;
 	struct wop *head, *tail;         /* shared queue */
 	struct wop *bhead, *btail;       /* producer's batch, not yet shared */
+	struct wchunk *cur;              /* producer's chunk */
 	int nbatch;
 	size_t queued_bytes;
 	int busy;                        /* the consumer is applying ops */
@@ -82,12 +93,45 @@ wop_apply(struct writer *w, struct wop *op)
 }
 
 static void
+chunk_release(struct wchunk *c)
+{
+	if (c != NULL && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(c);
+}
+
+/* A zeroed op of size bytes from the producer's chunk. */
+static struct wop *
+op_alloc(struct writer *w, size_t size)
+{
+	struct wop *op;
+
+	size = (size + 15) & ~(size_t)15;
+	if (w->cur == NULL || w->cur->cap - w->cur->used < size) {
+		size_t cap = size > CHUNK_BYTES ? size : CHUNK_BYTES;
+		struct wchunk *c = xmalloc(sizeof(*c) + cap);
+
+		c->refs = 1;
+		c->used = 0;
+		c->cap = cap;
+		chunk_release(w->cur);
+		w->cur = c;
+	}
+	op = (struct wop *)(void *)(w->cur->mem + w->cur->used);
+	w->cur->used += size;
+	__atomic_add_fetch(&w->cur->refs, 1, __ATOMIC_RELAXED);
+	memset(op, 0, sizeof(*op));
+	op->chunk = w->cur;
+	op->size = size;
+	return op;
+}
+
+static void
 wop_free_list(struct wop *op)
 {
 	while (op != NULL) {
-		struct wop *next = op->next;
+		struct wop *next = op->next; /* before the chunk may go */
 
-		free(op);
+		chunk_release(op->chunk);
 		op = next;
 	}
 }
@@ -213,6 +257,7 @@ writer_free(struct writer **wp)
 		pthread_mutex_unlock(&w->mu);
 		pthread_join(w->thread, NULL);
 	}
+	chunk_release(w->cur);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
 	free(w);
@@ -250,9 +295,8 @@ writer_event(struct writer *w, const struct event *ev, const struct store_eviden
 			if (s != NULL)
 				need += strlen(s) + 1;
 		}
-	op = xmalloc(sizeof(*op) + need);
+	op = op_alloc(w, sizeof(*op) + need);
 	op->type = W_EVENT;
-	op->size = sizeof(*op) + need;
 	op->sum = sum;
 	op->ev = *ev;
 	op->ev.dedup = NULL;
@@ -281,9 +325,8 @@ writer_reject(struct writer *w, int64_t input_id, const char *path, int64_t offs
 
 	need = (path ? strlen(path) + 1 : 0) + (format ? strlen(format) + 1 : 0) +
 	       (reason ? strlen(reason) + 1 : 0) + keep;
-	op = xcalloc(1, sizeof(*op) + need);
+	op = op_alloc(w, sizeof(*op) + need);
 	op->type = W_REJECT;
-	op->size = sizeof(*op) + need;
 	op->input_id = input_id;
 	op->offset = offset;
 	op->line = line;
@@ -303,11 +346,10 @@ int
 writer_checkpoint(struct writer *w, const struct store_input *in)
 {
 	size_t need = (in->path ? strlen(in->path) + 1 : 0) + (in->format ? strlen(in->format) + 1 : 0);
-	struct wop *op = xcalloc(1, sizeof(*op) + need);
+	struct wop *op = op_alloc(w, sizeof(*op) + need);
 	char *cur = op->data;
 
 	op->type = W_CKPT;
-	op->size = sizeof(*op) + need;
 	op->in = *in;
 	op->in.path = (char *)put(&cur, in->path);
 	op->in.format = (char *)put(&cur, in->format);
