@@ -57,8 +57,6 @@ struct run {
 	struct json_splitter sp;
 	void *state;           /* line ingester state */
 	int64_t ckpt_off, ckpt_line, ckpt_resume;
-	int64_t batch_events;
-	int64_t batch_start_ns;
 	int eof;
 	int done;
 };
@@ -73,6 +71,9 @@ static volatile sig_atomic_t interrupted;
  */
 static int64_t test_kill_at, test_emitted;
 static int64_t batch_events = BATCH_EVENTS;
+
+/* Events since the last COMMIT, across inputs: many small files share batches. */
+static int64_t batch_count, batch_start_ns;
 
 static void
 test_hooks_init(void)
@@ -270,9 +271,14 @@ run_line(struct run *r, const char *p, size_t n, int64_t off, int64_t line)
 
 /* ---- checkpoints and batches ---------------------------------------- */
 
-/* Queue the checkpoint: the input row, then COMMIT, in order with the events. */
+/*
+ * Queue the checkpoint (the input row, in order with the events it covers)
+ * and, with commit, a COMMIT.  Without commit the row rides in the current
+ * transaction: it becomes durable together with its events, whenever that
+ * is, so crash safety holds either way.
+ */
 static int
-run_commit(struct run *r, int at_eof)
+run_checkpoint(struct run *r, int at_eof, int commit)
 {
 	struct ingest_ctx *ctx = &r->ctx;
 
@@ -280,19 +286,27 @@ run_commit(struct run *r, int at_eof)
 	ctx->input.line = r->ckpt_line;
 	ctx->input.resume = r->ckpt_resume;
 	ctx->input.size_seen = at_eof && !source_truncated(r->src) ? source_size(r->src) : -1;
-	if (writer_checkpoint(ctx->w, &ctx->input) != CD_OK)
+	if (writer_checkpoint(ctx->w, &ctx->input, commit) != CD_OK)
 		return CD_E_DB;
-	r->batch_events = 0;
-	r->batch_start_ns = time_now_ns();
+	if (commit) {
+		batch_count = 0;
+		batch_start_ns = time_now_ns();
+	}
 	return CD_OK;
+}
+
+static int
+run_commit(struct run *r, int at_eof)
+{
+	return run_checkpoint(r, at_eof, 1);
 }
 
 static int
 run_maybe_commit(struct run *r)
 {
-	if (++r->batch_events < batch_events && (r->batch_events & 255) != 0)
+	if (++batch_count < batch_events && (batch_count & 255) != 0)
 		return CD_OK;
-	if (r->batch_events >= batch_events || time_now_ns() - r->batch_start_ns > BATCH_NS)
+	if (batch_count >= batch_events || time_now_ns() - batch_start_ns > BATCH_NS)
 		return run_commit(r, 0);
 	return CD_OK;
 }
@@ -539,8 +553,10 @@ run_settle(struct run *r, int final)
 			if ((rc = ingest_reject(&r->ctx, NULL, 0, r->win_base, r->win_line, why)) != CD_OK)
 				return rc;
 		}
+		/* the end of one input needs no COMMIT of its own */
+		return run_checkpoint(r, 1, 0);
 	}
-	return run_commit(r, final);
+	return run_commit(r, 0);
 }
 
 /* ---- opening an input ------------------------------------------------ */
@@ -595,25 +611,24 @@ run_start_ingester(struct run *r)
  */
 static int
 run_open(struct run *r, struct store *s, struct writer *w, const struct ingest_opts *o,
-	 const char *path, struct ingest_input_summary *sum)
+	 const char *path, struct store_input *known, struct ingest_input_summary *sum)
 {
 	struct ingest_ctx *ctx = &r->ctx;
-	char *cause = NULL, resolved[PATH_MAX];
+	char *cause = NULL;
 	const char *fmt;
 	unsigned char head_sha[32];
 	size_t head_len;
-	int rc, is_stdin = strcmp(path, "-") == 0, same_gen = 0;
+	int is_stdin = strcmp(path, "-") == 0, same_gen = 0;
 
 	memset(r, 0, sizeof(*r));
 	ctx->store = s;
 	ctx->w = w;
 	ctx->opts = o;
 	ctx->sum = sum;
-	sum->path = xstrdup(is_stdin ? "<stdin>" : path);
-	if (!is_stdin && realpath(path, resolved) != NULL) {
-		free(sum->path);
-		sum->path = xstrdup(resolved);
-	}
+	/* the input's row, loaded (or created) before the writer started */
+	ctx->input = *known;
+	memset(known, 0, sizeof(*known));
+	sum->path = xstrdup(ctx->input.path);
 	ctx->path = sum->path;
 	buf_init(&r->win, o->max_record + 2 * CHUNK);
 	buf_init(&ctx->extra, 65536);
@@ -644,13 +659,7 @@ run_open(struct run *r, struct store *s, struct writer *w, const struct ingest_o
 	/* identity of this file generation: the hash of its first bytes */
 	head_len = r->win.len < HEAD_BYTES ? r->win.len : HEAD_BYTES;
 	sha256(r->win.data, head_len, head_sha);
-	/* direct store access: let the writer finish what is queued first */
-	if (writer_sync(w) != CD_OK)
-		return CD_E_DB;
-	rc = store_input_get(s, ctx->path, &ctx->input);
-	if (rc == CD_E_DB)
-		return rc;
-	if (rc == CD_OK && !is_stdin && ctx->input.head_len > 0 &&
+	if (!is_stdin && ctx->input.head_len > 0 &&
 	    (size_t)ctx->input.head_len <= r->win.len) {
 		unsigned char old[32];
 
@@ -662,9 +671,6 @@ run_open(struct run *r, struct store *s, struct writer *w, const struct ingest_o
 		sum->skipped = 1;
 		r->done = 1;
 		return CD_OK;
-	}
-	if (rc != CD_OK) {
-		ctx->input.path = xstrdup(ctx->path);
 	}
 	free(ctx->input.format);
 	ctx->input.format = xstrdup(ctx->ing->name);
@@ -685,9 +691,7 @@ run_open(struct run *r, struct store *s, struct writer *w, const struct ingest_o
 		ctx->input.line = 1;
 		ctx->input.resume = 0;
 	}
-	ctx->input.size_seen = -1;
-	if ((rc = store_input_put(s, &ctx->input)) != CD_OK)
-		return rc;
+	ctx->input.size_seen = -1; /* written with the first checkpoint */
 
 	r->win_base = 0;
 	r->win_line = 1;
@@ -709,7 +713,6 @@ run_open(struct run *r, struct store *s, struct writer *w, const struct ingest_o
 	r->ckpt_off = r->win_base;
 	r->ckpt_line = r->win_line;
 	r->ckpt_resume = r->sp.mode;
-	r->batch_start_ns = time_now_ns();
 	return run_start_ingester(r);
 }
 
@@ -873,11 +876,37 @@ collect_dir(struct store *s, const char *dir, int depth, struct pathlist *out)
 
 /* ---- the entry point ------------------------------------------------- */
 
+/*
+ * The store row of an input, created if new: loaded for every input before
+ * the writer thread starts, so opening an input never waits for the writer.
+ */
+static int
+input_row(struct store *s, const char *path, struct store_input *in)
+{
+	char resolved[PATH_MAX];
+	const char *name = path;
+	int rc;
+
+	if (strcmp(path, "-") == 0)
+		name = "<stdin>";
+	else if (realpath(path, resolved) != NULL)
+		name = resolved;
+	rc = store_input_get(s, name, in);
+	if (rc != CD_E_NOTFOUND)
+		return rc;
+	memset(in, 0, sizeof(*in));
+	in->path = xstrdup(name);
+	in->line = 1;
+	in->size_seen = -1;
+	return store_input_put(s, in);
+}
+
 int
 ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int npaths,
 	   struct ingest_summary *sum)
 {
 	struct pathlist files = { 0 };
+	struct store_input *known = NULL;
 	struct writer *w = NULL;
 	struct run *runs;
 	struct sigaction sa;
@@ -920,10 +949,16 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 		rc = CD_E_DB;
 		goto out;
 	}
+	known = xcalloc(files.n ? files.n : 1, sizeof(*known));
+	for (i = 0; i < files.n && rc == CD_OK; i++)
+		if (input_row(s, files.v[i], &known[i]) != CD_OK) {
+			out_err("cannot record input %s: %s", files.v[i], store_errmsg(s));
+			rc = CD_E_DB;
+		}
 	writer_new(s, 1, &w);
 	for (i = 0; i < files.n && rc == CD_OK; i++) {
 		struct run *r = &runs[i];
-		int orc = run_open(r, s, w, o, files.v[i], &sum->inputs[i]);
+		int orc = run_open(r, s, w, o, files.v[i], &known[i], &sum->inputs[i]);
 
 		if (orc == CD_E_DB) {
 			rc = orc;
@@ -982,8 +1017,11 @@ out:
 		sum->rejects += sum->inputs[i].rejects;
 		sum->bytes += sum->inputs[i].bytes;
 		run_release(&runs[i]);
+		if (known != NULL)
+			store_input_release(&known[i]);
 		free(files.v[i]);
 	}
+	free(known);
 	free(files.v);
 	free(runs);
 	sum->seconds = (double)(time_now_ns() - t0) / 1e9;

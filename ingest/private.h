@@ -124,8 +124,9 @@ int writer_event(struct writer *w, const struct event *ev, const struct store_ev
 int writer_reject(struct writer *w, int64_t input_id, const char *path, int64_t offset,
 		  int64_t line, const char *format, const char *reason, const char *raw,
 		  size_t raw_len);
-/* Write the input row, COMMIT, BEGIN: everything queued before is durable. */
-int writer_checkpoint(struct writer *w, const struct store_input *in);
+/* Write the input row; with commit, COMMIT and BEGIN: everything queued
+ * before is then durable. */
+int writer_checkpoint(struct writer *w, const struct store_input *in, int commit);
 int writer_sync(struct writer *w);
 
 /* byte sources: source.c */

@@ -39,6 +39,7 @@ struct wop {
 	struct store_evidence evd;
 	unsigned char key[16];
 	struct store_input in;  /* W_CKPT: the input row to write before COMMIT */
+	int commit;             /* W_CKPT: COMMIT and BEGIN after the row */
 	int64_t input_id, offset, line;
 	const char *path, *format, *reason, *raw; /* W_REJECT */
 	size_t raw_len;
@@ -82,7 +83,8 @@ wop_apply(struct writer *w, struct wop *op)
 	case W_CKPT:
 		if (op->in.id != 0)
 			rc = store_input_put(w->store, &op->in);
-		if (rc == CD_OK && (store_commit(w->store) != CD_OK || store_begin(w->store) != CD_OK))
+		if (rc == CD_OK && op->commit &&
+		    (store_commit(w->store) != CD_OK || store_begin(w->store) != CD_OK))
 			rc = CD_E_DB;
 		break;
 	}
@@ -343,13 +345,14 @@ writer_reject(struct writer *w, int64_t input_id, const char *path, int64_t offs
 }
 
 int
-writer_checkpoint(struct writer *w, const struct store_input *in)
+writer_checkpoint(struct writer *w, const struct store_input *in, int commit)
 {
 	size_t need = (in->path ? strlen(in->path) + 1 : 0) + (in->format ? strlen(in->format) + 1 : 0);
 	struct wop *op = op_alloc(w, sizeof(*op) + need);
 	char *cur = op->data;
 
 	op->type = W_CKPT;
+	op->commit = commit;
 	op->in = *in;
 	op->in.path = (char *)put(&cur, in->path);
 	op->in.format = (char *)put(&cur, in->format);

@@ -68,7 +68,7 @@ printf "  ratio        cordon takes %sx ausearch's time (target <= 1.00)\n" "$(r
 echo
 echo "== streaming: peak RSS on a ~2 GB NDJSON input"
 if [ ! -f "$W/ct2g.jsonl" ]; then
-	$GEN cloudtrail-ndjson 2600000 > "$W/ct2g.jsonl"
+	$GEN cloudtrail-ndjson 1700000 > "$W/ct2g.jsonl"
 fi
 size=$(stat -c %s "$W/ct2g.jsonl")
 rm -f "$W/big.db"*
