@@ -982,8 +982,13 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 			rc = run_settle(r, !o->follow || source_is_gzip(r->src));
 		progress.done_before += sum->inputs[i].bytes;
 		progress.events_before += __atomic_load_n(&sum->inputs[i].events, __ATOMIC_RELAXED);
-		if (!o->follow || source_is_gzip(r->src))
+		if (!o->follow || source_is_gzip(r->src)) {
 			r->done = 1;
+			/* its window, tokens and arena are not needed any more: with
+			 * thousands of inputs, memory stays that of one */
+			if (rc == CD_OK)
+				run_release(r);
+		}
 		if (rc == CD_E_INTERRUPTED) {
 			/* keep what is complete; the checkpoint lets a rerun continue */
 			run_commit(r, 0);

@@ -4,8 +4,9 @@
 # prints ratios and the targets, and never fails on timing.
 #
 #   JSON parser choice   jsmn vs cJSON vs jansson on the same records
-#   CloudTrail           200,000 records: cordon ingest vs jq extracting the
-#                        main fields (target: cordon >= 5x jq)
+#   CloudTrail           200,000 records in three shapes (one Records file,
+#                        200 delivered-size files, NDJSON): cordon ingest vs
+#                        jq extracting the main fields (target: cordon >= 5x jq)
 #   auditd               1,000,000 records: cordon ingest vs ausearch --raw
 #                        scanning the same log (target: cordon <= ausearch)
 #   streaming            a ~2 GB NDJSON input: peak RSS (target < 256 MiB)
@@ -36,19 +37,35 @@ cc -O2 -o "$W/json_pick" "$ROOT/tests/bench/json_pick.c" -lcjson -ljansson
 "$W/json_pick" "$W/ct50k.jsonl"
 
 echo
-echo "== CloudTrail: 200,000 records in one {\"Records\":[...]} file"
+echo "== CloudTrail: 200,000 records, the same records in three shapes"
+echo "   (one {\"Records\":[...]} file; 200 files of 1,000 as CloudTrail delivers"
+echo "   them to S3; one event per line), each into a fresh indexed store"
 [ -f "$W/ct200k.json" ] || $GEN cloudtrail 200000 "$W/ct200k.json"
+if [ ! -d "$W/ct200k-files" ]; then
+	mkdir -p "$W/ct200k-files"
+	jq -c '.Records[]' "$W/ct200k.json" > "$W/ct200k.jsonl"
+	split -l 1000 -d -a 3 "$W/ct200k.jsonl" "$W/ct200k-files/part"
+	for f in "$W"/ct200k-files/part*; do
+		jq -s -c '{Records: .}' "$f" > "$f.json" && rm "$f"
+	done
+fi
 size=$(stat -c %s "$W/ct200k.json")
-t_jq=$(secs jq -c '.Records[] | [.eventTime, .eventSource, .eventName, .awsRegion, .sourceIPAddress, .userAgent, .userIdentity.arn, .userIdentity.accessKeyId, .errorCode, .eventID]' "$W/ct200k.json")
-rm -f "$W/ct.db"*
-set -- $(rss "$CORDON" --db "$W/ct.db" ingest -q "$W/ct200k.json")
-t_c=$1; rss_c=$2
-n=$(sqlite3 "$W/ct.db" 'SELECT count(*) FROM events')
-printf "  input        %s MiB, %s records stored, %s bytes per record\n" "$(mib $size)" "$n" "$((size / 200000))"
-printf "  jq           %6.2fs  %8s records/s\n" "$t_jq" "$(rate 200000 $t_jq)"
-printf "  cordon       %6.2fs  %8s records/s  (into the indexed store; peak RSS %s MiB)\n" \
-	"$t_c" "$(rate 200000 $t_c)" "$(awk -v k=$rss_c 'BEGIN{printf "%.0f", k/1024}')"
-printf "  ratio        cordon is %sx jq's throughput (target >= 5x)\n" "$(ratio $t_jq $t_c)"
+printf "  input        %s MiB, %s bytes per record\n" "$(mib $size)" "$((size / 200000))"
+JQF='[.eventTime, .eventSource, .eventName, .awsRegion, .sourceIPAddress, .userAgent, .userIdentity.arn, .userIdentity.accessKeyId, .errorCode, .eventID]'
+for shape in one-file delivered-files ndjson; do
+	case $shape in
+	one-file) in="$W/ct200k.json"; t_jq=$(secs jq -c ".Records[] | $JQF" "$in") ;;
+	delivered-files) in="$W/ct200k-files"; t_jq=$(secs jq -c ".Records[] | $JQF" "$W"/ct200k-files/*.json) ;;
+	ndjson) in="$W/ct200k.jsonl"; t_jq=$(secs jq -c "$JQF" "$in") ;;
+	esac
+	rm -f "$W/ct.db"*
+	set -- $(rss "$CORDON" --db "$W/ct.db" ingest -q "$in")
+	t_c=$1; rss_c=$2
+	n=$(sqlite3 "$W/ct.db" 'SELECT count(*) FROM events')
+	printf "  %-15s jq %6.2fs | cordon %6.2fs, %7s records/s, %s stored, RSS %s MiB | cordon = %sx jq (target >= 5x)\n" \
+		"$shape" "$t_jq" "$t_c" "$(rate 200000 $t_c)" "$n" \
+		"$(awk -v k=$rss_c 'BEGIN{printf "%.0f", k/1024}')" "$(ratio $t_jq $t_c)"
+done
 
 echo
 echo "== auditd: 1,000,000 records"
