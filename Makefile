@@ -63,10 +63,17 @@ build/san/unit: $(SAN_LIB) $(UNITSRCS) tests/unit/unit.h
 	$(SAN_CC) $(filter-out -O2,$(CFLAGS)) -Wno-missing-prototypes $(SAN_FLAGS) -o $@ \
 		$(UNITSRCS) $(SAN_LIB) $(LDLIBS)
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIBSRCS) $(HDRS)
+# the library is compiled once for all fuzz targets
+FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -O1 -g -fno-sanitize-recover=all
+FUZZ_LIB   = $(LIBSRCS:%.c=build/fuzzobj/%.o)
+
+build/fuzzobj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(SAN_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_LIB)
 	@mkdir -p build/fuzz
-	$(SAN_CC) -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -o $@ $< $(LIBSRCS) $(LDLIBS)
+	$(SAN_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB) $(LDLIBS)
 
 fuzz-build: $(FUZZERS)
 
