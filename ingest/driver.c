@@ -782,16 +782,29 @@ follow_loop(struct run *runs, size_t nruns)
 		for (i = 0; i < nruns; i++) {
 			struct run *r = &runs[i];
 
+			int64_t before, pl;
+
 			if (r->done || r->src == NULL)
 				continue;
 			if ((rc = run_follow_check(r)) != CD_OK)
 				return rc;
 			run_follow_identity(r);
+			before = r->ctx.sum->bytes;
 			if ((rc = run_pump(r)) != CD_OK)
 				return rc == CD_E_INTERRUPTED ? CD_OK : rc;
 			run_follow_identity(r);
-			if ((rc = run_process(r, 0)) != CD_OK || (rc = run_commit(r, 0)) != CD_OK)
-				return rc;
+			if (r->ctx.sum->bytes != before) {
+				if ((rc = run_process(r, 0)) != CD_OK || (rc = run_commit(r, 0)) != CD_OK)
+					return rc;
+			} else if ((r->ctx.ing->flags & ING_LINES) && r->ctx.ing->pending_offset != NULL &&
+				   r->ctx.ing->pending_offset(r->state, &pl) >= 0) {
+				/* a quiet tick: what is still pending is complete by now */
+				if ((rc = r->ctx.ing->flush(r->state, &r->ctx)) != CD_OK)
+					return rc;
+				run_line_checkpoint(r, r->win_base, r->win_line);
+				if ((rc = run_commit(r, 0)) != CD_OK)
+					return rc;
+			}
 		}
 		nanosleep(&tick, NULL);
 	}

@@ -14,6 +14,7 @@ wait_count() { # wait_count DB N: poll until the store holds N events (10 s)
 ct_lines 10 0 > live.jsonl
 "$CORDON" --db t.db ingest -q --follow live.jsonl &
 pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT # never leave the follower behind
 wait_count t.db 10
 ct_lines 5 10 >> live.jsonl
 wait_count t.db 15
