@@ -557,9 +557,14 @@ struct au_slot {
 	uint64_t last_seq;    /* record counter when it last grew */
 	uint32_t nrec;
 	int32_t hnext;        /* hash chain, or the free list */
-	int32_t lprev, lnext; /* least recently grown first */
-	int32_t fprev, fnext; /* oldest first record first */
+	/* links in the two orders pending events are kept in (AU_LRU, AU_FIFO) */
+	struct au_link {
+		int32_t prev, next;
+	} link[2];
 };
+
+/* AU_LRU: least recently grown first; AU_FIFO: oldest first record first. */
+enum au_order { AU_LRU, AU_FIFO };
 
 /* Field names the builder knows (looked up through a small hash table). */
 enum au_kid {
@@ -605,7 +610,9 @@ struct au_state {
 	int32_t nslot;
 	int32_t bucket[AU_NBUCKET];
 	int32_t freelist;
-	int32_t lhead, ltail, fhead, ftail;
+	struct au_ends {
+		int32_t head, tail;
+	} order[2];           /* ends of the AU_LRU and AU_FIFO lists */
 	int32_t titled;       /* the slot whose PROCTITLE was the last record, or -1 */
 	size_t npending, bytes;
 	uint64_t seq;         /* records accepted */
@@ -711,64 +718,38 @@ au_text(struct au_state *st, const struct auditd_field *f, int decode, int nul_m
 
 /* ---- pending events ----------------------------------------------------- */
 
+/* Unlink slot i from one of the two orders. */
 static void
-lru_unlink(struct au_state *st, int32_t i)
+order_unlink(struct au_state *st, enum au_order o, int32_t i)
 {
-	struct au_slot *s = &st->slot[i];
+	struct au_link *l = &st->slot[i].link[o];
+	struct au_ends *e = &st->order[o];
 
-	if (s->lprev >= 0)
-		st->slot[s->lprev].lnext = s->lnext;
+	if (l->prev >= 0)
+		st->slot[l->prev].link[o].next = l->next;
 	else
-		st->lhead = s->lnext;
-	if (s->lnext >= 0)
-		st->slot[s->lnext].lprev = s->lprev;
+		e->head = l->next;
+	if (l->next >= 0)
+		st->slot[l->next].link[o].prev = l->prev;
 	else
-		st->ltail = s->lprev;
-	s->lprev = s->lnext = -1;
+		e->tail = l->prev;
+	l->prev = l->next = -1;
 }
 
+/* Append slot i at the tail of one of the two orders. */
 static void
-lru_append(struct au_state *st, int32_t i)
+order_append(struct au_state *st, enum au_order o, int32_t i)
 {
-	struct au_slot *s = &st->slot[i];
+	struct au_link *l = &st->slot[i].link[o];
+	struct au_ends *e = &st->order[o];
 
-	s->lprev = st->ltail;
-	s->lnext = -1;
-	if (st->ltail >= 0)
-		st->slot[st->ltail].lnext = i;
+	l->prev = e->tail;
+	l->next = -1;
+	if (e->tail >= 0)
+		st->slot[e->tail].link[o].next = i;
 	else
-		st->lhead = i;
-	st->ltail = i;
-}
-
-static void
-fifo_unlink(struct au_state *st, int32_t i)
-{
-	struct au_slot *s = &st->slot[i];
-
-	if (s->fprev >= 0)
-		st->slot[s->fprev].fnext = s->fnext;
-	else
-		st->fhead = s->fnext;
-	if (s->fnext >= 0)
-		st->slot[s->fnext].fprev = s->fprev;
-	else
-		st->ftail = s->fprev;
-	s->fprev = s->fnext = -1;
-}
-
-static void
-fifo_append(struct au_state *st, int32_t i)
-{
-	struct au_slot *s = &st->slot[i];
-
-	s->fprev = st->ftail;
-	s->fnext = -1;
-	if (st->ftail >= 0)
-		st->slot[st->ftail].fnext = i;
-	else
-		st->fhead = i;
-	st->ftail = i;
+		e->head = i;
+	e->tail = i;
 }
 
 static int32_t
@@ -823,8 +804,8 @@ au_complete(struct au_state *st, struct ingest_ctx *ctx, int32_t i)
 	while (*pp != i)
 		pp = &st->slot[*pp].hnext;
 	*pp = s->hnext;
-	lru_unlink(st, i);
-	fifo_unlink(st, i);
+	order_unlink(st, AU_LRU, i);
+	order_unlink(st, AU_FIFO, i);
 	st->npending--;
 	st->bytes -= s->len;
 	if (st->titled == i)
@@ -872,9 +853,9 @@ static void
 au_touch(struct au_state *st, int32_t i)
 {
 	st->slot[i].last_seq = st->seq;
-	if (st->ltail != i) {
-		lru_unlink(st, i);
-		lru_append(st, i);
+	if (st->order[AU_LRU].tail != i) {
+		order_unlink(st, AU_LRU, i);
+		order_append(st, AU_LRU, i);
 	}
 }
 
@@ -896,14 +877,14 @@ au_new(struct au_state *st, struct ingest_ctx *ctx, uint64_t h, const char *key,
 		st->slot = xrealloc(st->slot, (size_t)n * sizeof(*st->slot));
 		memset(st->slot + st->nslot, 0, (size_t)(n - st->nslot) * sizeof(*st->slot));
 		for (j = n - 1; j >= st->nslot; j--) {
-			st->slot[j].lprev = st->slot[j].lnext = -1;
-			st->slot[j].fprev = st->slot[j].fnext = -1;
+			st->slot[j].link[AU_LRU].prev = st->slot[j].link[AU_LRU].next = -1;
+			st->slot[j].link[AU_FIFO].prev = st->slot[j].link[AU_FIFO].next = -1;
 			st->slot[j].hnext = st->freelist;
 			st->freelist = j;
 		}
 		st->nslot = n;
 	}
-	if (st->freelist < 0 && (*rc = au_complete(st, ctx, st->lhead)) != CD_OK)
+	if (st->freelist < 0 && (*rc = au_complete(st, ctx, st->order[AU_LRU].head)) != CD_OK)
 		return -1;
 	i = st->freelist;
 	s = &st->slot[i];
@@ -917,8 +898,8 @@ au_new(struct au_state *st, struct ingest_ctx *ctx, uint64_t h, const char *key,
 	s->len = 0;
 	s->hnext = st->bucket[h & (AU_NBUCKET - 1)];
 	st->bucket[h & (AU_NBUCKET - 1)] = i;
-	lru_append(st, i);
-	fifo_append(st, i);
+	order_append(st, AU_LRU, i);
+	order_append(st, AU_FIFO, i);
 	st->npending++;
 	return i;
 }
@@ -929,9 +910,9 @@ au_expire(struct au_state *st, struct ingest_ctx *ctx)
 {
 	int rc;
 
-	while (st->lhead >= 0 &&
-	       (st->seq - st->slot[st->lhead].last_seq > AU_WINDOW || st->bytes > AU_MAX_BYTES))
-		if ((rc = au_complete(st, ctx, st->lhead)) != CD_OK)
+	while (st->order[AU_LRU].head >= 0 &&
+	       (st->seq - st->slot[st->order[AU_LRU].head].last_seq > AU_WINDOW || st->bytes > AU_MAX_BYTES))
+		if ((rc = au_complete(st, ctx, st->order[AU_LRU].head)) != CD_OK)
 			return rc;
 	return CD_OK;
 }
@@ -1943,7 +1924,8 @@ auditd_open(struct ingest_ctx *ctx, void **state)
 	for (i = 0; i < AU_NBUCKET; i++)
 		st->bucket[i] = -1;
 	st->freelist = -1;
-	st->lhead = st->ltail = st->fhead = st->ftail = -1;
+	st->order[AU_LRU].head = st->order[AU_LRU].tail = -1;
+	st->order[AU_FIFO].head = st->order[AU_FIFO].tail = -1;
 	st->titled = -1;
 	au_ktab_init(st);
 	buf_init(&st->argv, argv_max + 1);
@@ -2054,8 +2036,8 @@ auditd_flush(void *state, struct ingest_ctx *ctx)
 	struct au_state *st = state;
 	int rc;
 
-	while (st->fhead >= 0)
-		if ((rc = au_complete(st, ctx, st->fhead)) != CD_OK)
+	while (st->order[AU_FIFO].head >= 0)
+		if ((rc = au_complete(st, ctx, st->order[AU_FIFO].head)) != CD_OK)
 			return rc;
 	st->titled = -1;
 	return CD_OK;
@@ -2067,10 +2049,10 @@ auditd_pending_offset(void *state, int64_t *line)
 {
 	struct au_state *st = state;
 
-	if (st->fhead < 0)
+	if (st->order[AU_FIFO].head < 0)
 		return -1;
-	*line = st->slot[st->fhead].line;
-	return st->slot[st->fhead].offset;
+	*line = st->slot[st->order[AU_FIFO].head].line;
+	return st->slot[st->order[AU_FIFO].head].offset;
 }
 
 /* Implements ingester::close */
