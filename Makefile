@@ -9,16 +9,17 @@
 #   make checksrc   banned-function and style gate
 
 CC       ?= cc
-PKGS     = sqlite3 libpcre2-8 zlib
+PKGS     = sqlite3 libpcre2-8 zlib libcurl
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	    -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers \
 	    -fno-strict-aliasing
-LDLIBS   = -lsqlite3 -lpcre2-8 -lz -lpthread
+LDLIBS   = -lsqlite3 -lpcre2-8 -lz -lcurl -lpthread
 
-SRCS     = $(wildcard core/*.c ingest/*.c)
+DIRS     = core ingest correlate revoke connectors
+SRCS     = $(foreach d,$(DIRS),$(wildcard $(d)/*.c))
 LIBSRCS  = $(filter-out core/main.c,$(SRCS))
-HDRS     = $(wildcard core/*.h core/*.def ingest/*.h)
+HDRS     = $(foreach d,$(DIRS),$(wildcard $(d)/*.h $(d)/*.def))
 OBJS     = $(SRCS:%.c=build/obj/%.o)
 LIBOBJS  = $(LIBSRCS:%.c=build/obj/%.o)
 UNITSRCS = $(wildcard tests/unit/*.c)

@@ -287,7 +287,7 @@ void ev_from_cgroup(struct event *ev, struct ev_arena *a, const char *path, size
 struct store; /* opaque */
 struct sqlite3;
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Resolve the store path: explicit, else $CORDON_DB, else ./cordon.db. */
 const char *store_default_path(const char *explicit_path);

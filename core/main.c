@@ -9,6 +9,8 @@
 
 #include "core.h"
 #include "../ingest/ingest.h"
+#include "../correlate/correlate.h"
+#include "../revoke/revoke.h"
 
 extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_rejects_entry;

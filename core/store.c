@@ -58,6 +58,29 @@ static const char *const migrations[] = {
 	"CREATE INDEX events_actor ON events(actor_key) WHERE actor_key IS NOT NULL;"
 	"CREATE INDEX events_cred ON events(cred_id) WHERE cred_id IS NOT NULL;"
 	"CREATE INDEX events_issued ON events(issued_cred) WHERE issued_cred IS NOT NULL;",
+
+	/* 2: the identity graph, the correlator and the revocation trail */
+	/* -- identity graph (correlate/graph*.c): typed nodes, typed edges with
+	 *    provenance; kinds and edge types are listed in correlate/correlate.h */
+	"CREATE TABLE graph_nodes(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL,"
+	" provider TEXT, label TEXT, attrs TEXT, UNIQUE(kind, key));"
+	"CREATE TABLE graph_edges(id INTEGER PRIMARY KEY, src INTEGER NOT NULL, dst INTEGER NOT NULL,"
+	" type TEXT NOT NULL, conditional INTEGER NOT NULL DEFAULT 0, origin_input INTEGER,"
+	" origin_event INTEGER, origin TEXT, detail TEXT, UNIQUE(src, dst, type));"
+	"CREATE INDEX graph_edges_dst ON graph_edges(dst, type);"
+	/* -- correlator (correlate/): findings per event and rule, incidents */
+	"CREATE TABLE findings(id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL, rule TEXT NOT NULL,"
+	" class TEXT NOT NULL, severity TEXT NOT NULL, ts_ns INTEGER, workload TEXT, identity TEXT,"
+	" cred_id TEXT, summary TEXT, UNIQUE(event_id, rule));"
+	"CREATE INDEX findings_ts ON findings(ts_ns);"
+	"CREATE TABLE incidents(id TEXT PRIMARY KEY, root TEXT NOT NULL UNIQUE, severity TEXT,"
+	" first_ns INTEGER, last_ns INTEGER, opened_ns INTEGER, updated_ns INTEGER,"
+	" revision INTEGER NOT NULL DEFAULT 1, digest BLOB, report TEXT NOT NULL);"
+	/* -- revocation (revoke/): the hash-chained audit trail of actions */
+	"CREATE TABLE actions(id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, who TEXT,"
+	" plan TEXT, provider TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL,"
+	" request TEXT, http_status INTEGER, request_id TEXT, result TEXT NOT NULL,"
+	" verified TEXT, undo_of INTEGER, undo TEXT, detail TEXT, prev_hash BLOB, hash BLOB NOT NULL);",
 };
 
 const char *
