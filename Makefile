@@ -18,6 +18,9 @@ LDLIBS   = -lsqlite3 -lpcre2-8 -lz -lcurl -lpthread
 
 DIRS     = core ingest correlate revoke connectors
 SRCS     = $(foreach d,$(DIRS),$(wildcard $(d)/*.c))
+# the shipped rules, compiled in (scripts/embed.sh)
+GENSRCS  = build/gen/default_rules.c
+SRCS    += $(GENSRCS)
 LIBSRCS  = $(filter-out core/main.c,$(SRCS))
 HDRS     = $(foreach d,$(DIRS),$(wildcard $(d)/*.h $(d)/*.def))
 OBJS     = $(SRCS:%.c=build/obj/%.o)
@@ -40,6 +43,10 @@ all: cordon
 
 cordon: $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+build/gen/default_rules.c: correlate/default.rules scripts/embed.sh
+	@mkdir -p build/gen
+	sh scripts/embed.sh default_rules_text < correlate/default.rules > $@
 
 build/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)

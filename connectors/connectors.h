@@ -2,10 +2,131 @@
  * connectors.h - the public interface of connectors/: one const vtable per
  * provider (AWS, Kubernetes, Vault, GitHub, GCP, webhook), all HTTP through
  * one libcurl wrapper.
+ *
+ *   registry.c   the static table of connectors; lookup by name
+ *   http.c       the one libcurl wrapper: TLS, timeouts, retries, dry-run
+ *   xml.c        bounded cursor extractor for AWS query-protocol XML
+ *   ini.c        ~/.aws/credentials and ~/.aws/config (INI subset)
+ *   kubeconfig.c KUBECONFIG (the YAML subset kubectl writes, or JSON)
+ *   util.c       base64, URL encoding, secrets read from files
+ *   aws*.c k8s.c vault.c github.c gcp.c webhook.c   the providers
+ *
+ * Every action checks the current state, acts, then reads the state back.
+ * "Already in the target state" is success (CONN_ALREADY).  Actions are
+ * thread-safe: each call opens its own configuration and curl handle, so a
+ * revoke pool may run independent targets at once.  No secret (provider
+ * credentials, a token being revoked, a new key's secret) is ever copied
+ * into a conn_result text field; the one exception is conn_result.secret,
+ * which carries a freshly rotated secret to the caller only.
  */
 #ifndef CORDON_CONNECTORS_H
 #define CORDON_CONNECTORS_H
 
 #include "../core/core.h"
+
+enum conn_outcome {
+	CONN_DONE = 0,   /* acted and verified */
+	CONN_ALREADY,    /* already in the target state: nothing to do (success) */
+	CONN_FAILED,     /* failed; detail says why */
+	CONN_DRYRUN,     /* --dry-run: requests printed, nothing sent */
+};
+
+const char *conn_outcome_name(enum conn_outcome o);
+
+/* What one action did.  Text fields never hold secrets. */
+struct conn_result {
+	enum conn_outcome outcome;
+	long http_status;        /* status of the acting request (0: none sent) */
+	char request_id[128];    /* the provider's request id for it */
+	char request[1024];      /* summary of the requests sent, in order */
+	char verified[256];      /* the state read back afterwards */
+	char undo[256];          /* "ACTION TARGET" on the same provider that reverses this */
+	char detail[1024];       /* why it failed; notes */
+	char new_id[160];        /* rotations: the new credential's id (not secret) */
+	char *secret;            /* rotations: the new secret, for the caller only; freezero */
+	size_t secret_len;
+};
+
+void conn_result_init(struct conn_result *r);
+/* Wipes and frees the secret. */
+void conn_result_release(struct conn_result *r);
+
+/* Options that apply to every request of a run. */
+struct conn_opts {
+	int dry_run;           /* print requests (secrets redacted); send nothing */
+	FILE *dry_out;         /* where dry-run and debug output goes */
+	int debug;             /* also print each request as it is sent (redacted) */
+	/* An input secret an action needs (the GitHub token to revoke), read
+	 * from a file or stdin by the caller; wiped by the caller. */
+	const char *input_secret;
+	size_t input_secret_len;
+};
+
+/* Phases of a plan, in the order they run. */
+enum conn_phase {
+	PHASE_QUARANTINE = 1, /* stop the compromised workload */
+	PHASE_REVOKE,         /* disable/revoke per identity */
+	PHASE_ROTATE,         /* rotations */
+	PHASE_CLEANUP,        /* persistence cleanup */
+	PHASE_NOTIFY,         /* tell people */
+};
+
+#define CONN_F_REVERSIBLE   0x01 /* undo is possible (undo names the action) */
+#define CONN_F_NONIDEMPOTENT 0x02 /* never retried blindly: state is re-read */
+#define CONN_F_NEEDS_SECRET 0x04 /* needs conn_opts.input_secret */
+#define CONN_F_UNDO_ONLY    0x08 /* only reached through `revoke undo` */
+#define CONN_F_READONLY     0x10 /* reads only: not a plan step, not audited */
+
+struct conn;
+
+/* One thing a provider can do to a target. */
+struct conn_action {
+	const char *name;          /* MUST: plan vocabulary ("disable-key") */
+	const char *target_doc;    /* MUST: what the target is, for --help and errors */
+	unsigned flags;            /* MAY: CONN_F_* */
+	enum conn_phase phase;     /* MUST: where it goes in a plan */
+	const char *undo;          /* MAY: the action (same provider) that reverses it */
+	/* MUST: check, act, verify.  Fills res; returns CD_OK unless the
+	 * failure is a usage error (bad target): CD_E_USAGE. */
+	int (*run)(struct conn *c, const char *target, struct conn_result *res);
+};
+
+/* One provider. */
+struct connector {
+	const char *name;                  /* MUST: "aws" */
+	const struct conn_action *actions; /* MUST: ends with a zeroed entry */
+	/* MUST: read configuration from the environment and files into
+	 * *cdata; *cause gets a message naming the missing setting. */
+	int (*open)(void **cdata, char **cause);
+	/* MUST: wipe and free what open made. */
+	void (*close)(void **cdata);
+};
+
+/* An open provider: the vtable, its configuration, the run's options. */
+struct conn {
+	const struct connector *ops;
+	void *cdata;
+	const struct conn_opts *opts;
+};
+
+/* All connectors, ending with NULL. */
+extern const struct connector *const conn_table[];
+const struct connector *conn_find(const char *name);
+const struct conn_action *conn_action_find(const struct connector *c, const char *name);
+/* Open a provider's configuration; CD_OK or an error with *cause set. */
+int conn_open(const struct connector *ops, const struct conn_opts *opts, struct conn *c,
+	      char **cause);
+void conn_close(struct conn *c);
+/* Run one action: validates, runs, never returns with a secret in a text field. */
+int conn_run(struct conn *c, const struct conn_action *a, const char *target,
+	     struct conn_result *res);
+
+/* Read a credential from a file ("-": stdin), trailing whitespace removed;
+ * the caller wipes it with freezero(out, len + 1). */
+int conn_read_secret(const char *path, char **out, size_t *len, char **cause);
+
+/* Global libcurl setup: call once from the main thread before any worker. */
+int conn_global_init(void);
+void conn_global_cleanup(void);
 
 #endif

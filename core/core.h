@@ -201,6 +201,8 @@ int time_parse_rfc3339(struct span s, int64_t *ns);
 int time_parse_epoch(struct span s, int64_t *ns);
 /* A command-line time: RFC 3339, or a duration ago ("90s", "15m", "2h", "7d"). */
 int time_parse_arg(const char *s, int64_t now_ns, int64_t *ns);
+/* A duration: "90s", "15m", "2h", "14d", "1w" -> nanoseconds. */
+int time_parse_duration(const char *s, int64_t *ns);
 int64_t time_now_ns(void);
 /* RFC 3339 UTC, nanoseconds trimmed of trailing zeros; out needs 40 bytes. */
 void time_format(int64_t ns, char *out, size_t cap);

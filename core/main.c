@@ -19,6 +19,14 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_ingest_entry,
 	&cmd_events_entry,
 	&cmd_rejects_entry,
+	&cmd_correlate_entry,
+	&cmd_incidents_entry,
+	&cmd_incident_entry,
+	&cmd_rules_entry,
+	&cmd_reach_entry,
+	&cmd_whois_entry,
+	&cmd_revoke_entry,
+	&cmd_audit_entry,
 	NULL,
 };
 

@@ -66,8 +66,22 @@ static const char *const migrations[] = {
 	" provider TEXT, label TEXT, attrs TEXT, UNIQUE(kind, key));"
 	"CREATE TABLE graph_edges(id INTEGER PRIMARY KEY, src INTEGER NOT NULL, dst INTEGER NOT NULL,"
 	" type TEXT NOT NULL, conditional INTEGER NOT NULL DEFAULT 0, origin_input INTEGER,"
-	" origin_event INTEGER, origin TEXT, detail TEXT, UNIQUE(src, dst, type));"
+	" origin_event INTEGER, origin TEXT, detail TEXT, derived INTEGER NOT NULL DEFAULT 0,"
+	" UNIQUE(src, dst, type));"
 	"CREATE INDEX graph_edges_dst ON graph_edges(dst, type);"
+	"CREATE INDEX graph_edges_input ON graph_edges(origin_input) WHERE origin_input IS NOT NULL;"
+	"CREATE INDEX graph_edges_derived ON graph_edges(derived) WHERE derived = 1;"
+	/*    policy statements, trust policies, RBAC rules and Vault policy paths
+	 *    as read (graph_rules), and what they are attached to (graph_attach):
+	 *    the edges derived from them are recomputed when inventory changes */
+	"CREATE TABLE graph_rules(id INTEGER PRIMARY KEY, provider TEXT NOT NULL, kind TEXT NOT NULL,"
+	" owner TEXT NOT NULL, effect TEXT, actions TEXT, not_action INTEGER NOT NULL DEFAULT 0,"
+	" resources TEXT, not_resource INTEGER NOT NULL DEFAULT 0, principals TEXT, names TEXT,"
+	" conditional INTEGER NOT NULL DEFAULT 0, cond TEXT, origin_input INTEGER, origin TEXT);"
+	"CREATE INDEX graph_rules_input ON graph_rules(origin_input);"
+	"CREATE TABLE graph_attach(id INTEGER PRIMARY KEY, provider TEXT NOT NULL, kind TEXT NOT NULL,"
+	" subject TEXT NOT NULL, owner TEXT NOT NULL, scope TEXT, origin_input INTEGER, origin TEXT);"
+	"CREATE INDEX graph_attach_input ON graph_attach(origin_input);"
 	/* -- correlator (correlate/): findings per event and rule, incidents */
 	"CREATE TABLE findings(id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL, rule TEXT NOT NULL,"
 	" class TEXT NOT NULL, severity TEXT NOT NULL, ts_ns INTEGER, workload TEXT, identity TEXT,"
@@ -76,6 +90,9 @@ static const char *const migrations[] = {
 	"CREATE TABLE incidents(id TEXT PRIMARY KEY, root TEXT NOT NULL UNIQUE, severity TEXT,"
 	" first_ns INTEGER, last_ns INTEGER, opened_ns INTEGER, updated_ns INTEGER,"
 	" revision INTEGER NOT NULL DEFAULT 1, digest BLOB, report TEXT NOT NULL);"
+	"CREATE TABLE baselines(rule TEXT NOT NULL, entity TEXT NOT NULL, value TEXT NOT NULL,"
+	" first_ns INTEGER NOT NULL, last_ns INTEGER NOT NULL, n INTEGER NOT NULL,"
+	" PRIMARY KEY(rule, entity, value)) WITHOUT ROWID;"
 	/* -- revocation (revoke/): the hash-chained audit trail of actions */
 	"CREATE TABLE actions(id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, who TEXT,"
 	" plan TEXT, provider TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL,"

@@ -167,19 +167,12 @@ time_now_ns(void)
 }
 
 int
-time_parse_arg(const char *s, int64_t now_ns, int64_t *ns)
+time_parse_duration(const char *s, int64_t *ns)
 {
-	struct span sp = { s, strlen(s) };
-	const char *p = s, *end = s + sp.n;
+	const char *p = s, *end = s + strlen(s);
 	uint64_t v;
 	int64_t unit;
 
-	if (time_parse_rfc3339(sp, ns) == CD_OK)
-		return CD_OK;
-	if (strcmp(s, "now") == 0) {
-		*ns = now_ns;
-		return CD_OK;
-	}
 	if (str_uint64(&p, end, &v, 1000000000ULL) || end - p != 1)
 		return CD_E_PARSE;
 	switch (*p) {
@@ -192,7 +185,25 @@ time_parse_arg(const char *s, int64_t now_ns, int64_t *ns)
 	}
 	if ((int64_t)v > INT64_MAX / 1000000000LL / unit)
 		return CD_E_PARSE;
-	*ns = now_ns - (int64_t)v * unit * 1000000000LL;
+	*ns = (int64_t)v * unit * 1000000000LL;
+	return CD_OK;
+}
+
+int
+time_parse_arg(const char *s, int64_t now_ns, int64_t *ns)
+{
+	struct span sp = { s, strlen(s) };
+	int64_t d;
+
+	if (time_parse_rfc3339(sp, ns) == CD_OK)
+		return CD_OK;
+	if (strcmp(s, "now") == 0) {
+		*ns = now_ns;
+		return CD_OK;
+	}
+	if (time_parse_duration(s, &d) != CD_OK)
+		return CD_E_PARSE;
+	*ns = now_ns - d;
 	return CD_OK;
 }
 

@@ -47,6 +47,27 @@
  *   can-impersonate   identity -> identity
  *   can-create-token  identity -> identity
  *   can-access        identity -> resource           (detail: the allowed actions)
+ * Added by the graph (issue 3):
+ *   authenticates-as  also secret -> identity        (a locator whose credential id is
+ *                                                     unknown: sa-token, kubelet-cred, imds)
+ *   holds             node -> secret                 (escape expansion: what root on the
+ *                                                     node can read; derived)
+ *   includes          resource|secret -> secret|identity|resource (a scope gives what is in
+ *                                                     it: creating pods in NS gives NS's
+ *                                                     secrets and service-account tokens;
+ *                                                     k8s-secret:NS/NAME gives its /KEYs)
+ * Identity keys also used: "k8s:group:NAME" (a Kubernetes group: member-of
+ * edges from its members), "aws:service:HOST" and "aws:federated:ARN"
+ * (trust-policy principals), "aws:ARN-of-instance-profile" (-> can-assume
+ * its role), "vault:policy/NAME" (a Vault policy: member-of from tokens).
+ * Resource keys: "aws:PATTERN" (a policy Resource, "aws:*" for everything),
+ * "k8s:pods/NS" (pod creation scope; "k8s:pods/" + "*" cluster-wide),
+ * "k8s:secrets/NS", "vault:PATH", "gcp:SCOPE".
+ *
+ * Every edge records where it came from: origin_input (the inventory file,
+ * inputs.id), origin_event (the event that showed it) or derived = 1 (computed
+ * from graph_rules/graph_attach by graph_derive(); recomputed from scratch
+ * whenever inventory changes), and origin (text: file, policy, statement).
  * An edge with conditional = 1 holds only if conditions we do not evaluate
  * hold (IAM Condition blocks): kept and shown, never silently dropped.
  */
@@ -54,5 +75,133 @@
 #define CORDON_CORRELATE_H
 
 #include "../core/core.h"
+
+/* ---- the identity graph: reading (graph_reach.c, graph_escape.c) ------- */
+
+/* One reached node. */
+struct graph_hit {
+	char *kind, *key, *provider, *label;
+	int depth;        /* edges from the subject (0 = the subject itself) */
+	int conditional;  /* some edge on the path is conditional */
+	char **path;      /* node keys from the subject to this node (npath of them) */
+	char **edges;     /* edge types along the path, npath - 1 of them */
+	int npath;
+};
+
+/* Hits in breadth-first order: nearer first; unconditional paths preferred. */
+struct graph_result {
+	struct graph_hit *hits;
+	size_t n;
+};
+
+/* Free the hits; r may be NULL; r is left empty. */
+void graph_result_release(struct graph_result *r);
+
+/*
+ * Everything reachable from SUBJECT: a node key with or without its kind
+ * prefix ("identity:aws:arn:..."), a credential id without provider
+ * ("AKIA..."), an identity (ARN, "system:serviceaccount:ns:sa", an
+ * assumed-role session ARN resolves to its role), a container id (any
+ * unique prefix of at least 12 hex digits), ns/pod, or a node name.
+ * max_depth <= 0 means unlimited; provider (NULL = all) keeps only hits
+ * of that provider (paths may cross others).  The subject itself is hit 0.
+ * Traversal follows edges forward except runs-on into a node (a pod does
+ * not reach its node without an escape; reach the node itself for that).
+ * @retval CD_OK          *out filled
+ * @retval CD_E_NOTFOUND  no such subject (or an ambiguous prefix)
+ * @retval CD_E_DB        store error
+ */
+int graph_reach(struct store *s, const char *subject, int max_depth, const char *provider,
+		struct graph_result *out);
+
+/*
+ * Escape expansion: the secret locators (kind "secret") readable on node
+ * (pod service-account tokens, secrets mounted into its pods, kubelet-cred,
+ * imds, credential-map host files), and behind them the credentials and the
+ * identities they authenticate as.  node is a node name (or an instance id
+ * known from a node's providerID).
+ */
+int graph_node_exposure(struct store *s, const char *node, struct graph_result *out);
+
+/*
+ * The secret nodes that a file read on host at path hits: credential-map
+ * file globs for that host or "*", kubelet pod volume paths
+ * (/var/lib/kubelet/pods/UID/volumes/...), the in-pod token path
+ * /var/run/secrets/kubernetes.io/serviceaccount/... (of pod_uid; without
+ * pod_uid, of every pod on host), secret volume mount paths of pod_uid, and
+ * kubelet credential files.  host and pod_uid may be NULL.  Each hit's path
+ * is [host-or-pod, secret].
+ */
+int graph_secret_for_path(struct store *s, const char *host, const char *pod_uid,
+			  const char *path, struct graph_result *out);
+
+/*
+ * Learn lineage from events not seen yet (a meta row remembers the last
+ * event id; idempotent): CloudTrail AssumeRole*, GetSessionToken and
+ * CreateAccessKey responses, EC2 role sessions named after instance ids,
+ * Kubernetes TokenRequests and bound-token user.extra (pod, node), Vault
+ * logins.  Then recomputes derived edges if inventory changed
+ * (graph_derive).  Runs in its own transaction.
+ */
+int graph_learn_events(struct store *s);
+
+/* Recompute every derived edge (policy, trust, RBAC, escape expansion) when
+ * the facts changed since the last run, or always with force. */
+int graph_derive(struct store *s, int force);
+
+/* ---- the identity graph: writing (graph_store.c) ------------------------ */
+
+/*
+ * One inventory file's load, atomic: a SAVEPOINT inside the caller's
+ * transaction.  Begin removes what an earlier load of the same input stored
+ * (edges, rules, attachments; nodes stay, they are shared).  A write error
+ * is sticky and makes end roll back.
+ */
+struct graph_tx;
+int graph_tx_begin(struct store *s, int64_t input_id, const char *origin, struct graph_tx **out);
+/* commit != 0: keep (and mark the graph for re-derivation); else roll back. */
+int graph_tx_end(struct graph_tx **t, int commit);
+/* Upsert a node; NULL fields keep what is stored.  Returns its id, or -1. */
+int64_t graph_tx_node(struct graph_tx *t, const char *kind, const char *key, const char *provider,
+		      const char *label, const char *attrs);
+/* An edge from this input (the first writer of a (src, dst, type) wins). */
+int graph_tx_edge(struct graph_tx *t, int64_t src, int64_t dst, const char *type, int conditional,
+		  const char *detail);
+/* Node + edge by keys, creating nodes as needed (provider from the key
+ * prefix for credential, identity and resource); no edge from a node to
+ * itself (self-trust). */
+int graph_link(struct graph_tx *t, const char *skind, const char *skey, const char *type,
+	       const char *dkind, const char *dkey, int conditional, const char *detail);
+/* "aws:arn:..." -> "aws" (the text before the first ':', "" if none), into out. */
+void graph_provider_of(const char *key, char *out, size_t cap);
+
+/* A policy statement, trust statement, RBAC rule or Vault path rule. */
+struct graph_rule {
+	const char *provider;   /* "aws", "k8s", "vault", "gcp" */
+	const char *kind;       /* "identity", "trust", "rbac", "vault" */
+	const char *owner;      /* policy ARN, "inline:ARN:NAME", "Role:NS/NAME", ... */
+	const char *effect;     /* "Allow" / "Deny" */
+	const char *actions;    /* newline-separated (verbs, capabilities) */
+	const char *resources;  /* newline-separated */
+	const char *principals; /* trust: newline-separated "AWS:ARN", "Service:x", ... */
+	const char *names;      /* RBAC resourceNames, newline-separated */
+	const char *cond;       /* the Condition block, JSON (kept for display) */
+	int not_action, not_resource, conditional;
+};
+int graph_tx_rule(struct graph_tx *t, const struct graph_rule *r);
+/* subject (a node key) gets owner's rules: kind "identity", "boundary",
+ * "binding" (scope: the namespace of a RoleBinding, NULL cluster-wide). */
+int graph_tx_attach(struct graph_tx *t, const char *provider, const char *kind,
+		    const char *subject, const char *owner, const char *scope);
+
+/* ---- the correlator (findings.c, incident*.c, rules*.c) ----------------- */
+
+extern const struct cmd_entry cmd_correlate_entry;
+extern const struct cmd_entry cmd_incidents_entry;
+extern const struct cmd_entry cmd_incident_entry;
+extern const struct cmd_entry cmd_rules_entry;
+
+extern const struct cmd_entry cmd_reach_entry;
+extern const struct cmd_entry cmd_whois_entry;
 
 #endif

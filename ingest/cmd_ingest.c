@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "private.h"
+#include "inv.h"
 
 static const char usage[] =
 	"usage: cordon ingest [options] PATH...\n"
@@ -42,6 +43,8 @@ print_usage(FILE *f)
 	buf_init(&b, 8192);
 	for (i = 0; ingest_format_name(i) != NULL && r == CD_OK; i++)
 		r = buf_printf(&b, "  %-11s %s\n", ingest_format_name(i), ingest_format_summary(i));
+	for (i = 0; inventories[i] != NULL && r == CD_OK; i++)
+		r = buf_printf(&b, "  %-14s %s\n", inventories[i]->name, inventories[i]->summary);
 	fprintf(f, usage, b.data);
 	buf_release(&b);
 }
@@ -128,7 +131,7 @@ cmd_ingest(struct cmd_ctx *cc)
 			cc->db_path = optarg;
 			break;
 		case 'F':
-			if (ingester_find(optarg) == NULL) {
+			if (ingester_find(optarg) == NULL && inventory_find(optarg) == NULL) {
 				out_err("unknown format '%s'; known formats are listed by `cordon ingest --help`",
 					optarg);
 				return EXIT_ERROR;
@@ -175,6 +178,9 @@ cmd_ingest(struct cmd_ctx *cc)
 		return EXIT_ERROR;
 	}
 	rc = ingest_run(s, &o, cc->argv + optind, cc->argc - optind, &sum);
+	/* lineage from the new events, and derived edges if inventory changed */
+	if ((rc == CD_OK || rc == CD_E_INTERRUPTED) && graph_learn_events(s) != CD_OK)
+		rc = CD_E_DB;
 	if (json)
 		print_summary_json(&sum);
 	else if (!o.quiet)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "private.h"
+#include "inv.h"
 
 #define HEAD_BYTES   4096           /* identity of a file generation */
 #define PROBE_BYTES  (64 * 1024)
@@ -614,6 +615,7 @@ run_open(struct run *r, struct store *s, struct writer *w, const struct ingest_o
 	 const char *path, struct store_input *known, struct ingest_input_summary *sum)
 {
 	struct ingest_ctx *ctx = &r->ctx;
+	const struct inventory *inv;
 	char *cause = NULL;
 	const char *fmt;
 	unsigned char head_sha[32];
@@ -640,6 +642,11 @@ run_open(struct run *r, struct store *s, struct writer *w, const struct ingest_o
 	if (run_read_head(r, PROBE_BYTES) != CD_OK) {
 		sum->error = xstrdup(strerror(errno));
 		return CD_E_IO;
+	}
+	/* an inventory (IAM, kubectl, Vault, GCP, credential map) is read whole */
+	if ((inv = inventory_choose(o->format, r->win.data, r->win.len)) != NULL) {
+		r->done = 1;
+		return inventory_run(inv, s, w, r->src, &r->win, &ctx->input, sum);
 	}
 	fmt = o->format ? o->format : ingest_probe(r->win.data, r->win.len);
 	if (r->win.len == 0) {

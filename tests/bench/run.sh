@@ -94,3 +94,4 @@ printf "  input        %s MiB\n" "$(mib $size)"
 printf "  cordon       %6.2fs, peak RSS %s MiB (target < 256 MiB)\n" "$1" \
 	"$(awk -v k=$2 'BEGIN{printf "%.0f", k/1024}')"
 rm -f "$W/big.db"*
+sh "$ROOT/tests/bench/correlate.sh"

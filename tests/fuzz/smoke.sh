@@ -12,6 +12,8 @@ for f in "$@"; do
 	for d in "$ROOT/tests/fuzz/seeds/$fmt" "$ROOT/tests/data/$fmt"; do
 		[ -d "$d" ] && find "$d" -type f ! -name '*.ref' -exec cp {} "$work/" \;
 	done
+	# the shipped rules are the best seed for the rule parser
+	[ "$fmt" = rules ] && cp "$ROOT/correlate/default.rules" "$work/"
 	dict=""; [ -f "$ROOT/tests/fuzz/$n.dict" ] && dict="-dict=$ROOT/tests/fuzz/$n.dict"
 	if "$f" -runs="$runs" -max_len=16384 -seed=1 $dict "$work" > "$work.log" 2>&1; then
 		echo "fuzz ok   $n ($runs runs)"

@@ -1,0 +1,967 @@
+/*
+ * aws.c - the AWS connector: IAM and STS over the query protocol.
+ *
+ * Every call is POST / with a form body, signed by libcurl's
+ * CURLOPT_AWS_SIGV4 with all four scope fields.  libcurl 7.88.1 has known
+ * SigV4 bugs (../shared/reference/connectors.md 1.5) that shape this file:
+ * no query strings (not canonicalized), no user-set X-Amz-Date (sent
+ * twice), the body only through POSTFIELDS (the only thing hashed), the key
+ * id validated before it reaches Credential= (aws_config.c), and the
+ * session token added as a header, which 7.88 signs.
+ *
+ * Actions read the key's owner and status first, act, then list the keys
+ * again to verify.  NoSuchEntity on a delete means "already done".
+ * CreateAccessKey is never retried blindly: after a lost answer the keys
+ * are listed again and a key that appeared is reported, not duplicated.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws.h"
+
+#define IAM_VERSION "2010-05-08"
+#define STS_VERSION "2011-06-15"
+#define AWS_MAX_KEYS 16
+
+struct aws_out {
+	struct http_resp rs;
+	char code[96];
+	char msg[256];
+};
+
+struct aws_key {
+	char id[132];
+	char status[16];
+};
+
+static int
+aws_open(void **cdata, char **cause)
+{
+	struct aws_cfg *a;
+	int r = aws_cfg_load(&a, cause);
+
+	*cdata = r == CD_OK ? a : NULL;
+	return r;
+}
+
+static void
+aws_close(void **cdata)
+{
+	if (*cdata != NULL)
+		aws_cfg_free(*cdata);
+	*cdata = NULL;
+}
+
+/* Implements http_req::throttle: AWS throttles with HTTP 400 and a code. */
+static int
+aws_throttle(const struct http_resp *rs)
+{
+	struct span body = { rs->body.data, rs->body.len }, err, code;
+
+	if (rs->status != 400)
+		return 0;
+	if (xml_find(body, "Error", &err) != CD_OK || xml_find(err, "Code", &code) != CD_OK)
+		return 0;
+	return span_eq(code, "Throttling") || span_eq(code, "ThrottlingException") ||
+	       span_eq(code, "RequestLimitExceeded") || span_eq(code, "RequestThrottled") ||
+	       span_eq(code, "RequestThrottledException") || span_eq(code, "TooManyRequestsException");
+}
+
+static int
+form_add(struct buf *b, const char *key, const char *val)
+{
+	int r = b->len ? buf_addc(b, '&') : CD_OK;
+
+	r = r ? r : url_encode(b, key, strlen(key));
+	r = r ? r : buf_addc(b, '=');
+	r = r ? r : url_encode(b, val, strlen(val));
+	return r;
+}
+
+static void
+xml_field(struct span s, const char *tag, char *out, size_t cap)
+{
+	struct span v;
+
+	out[0] = '\0';
+	if (xml_find(s, tag, &v) == CD_OK && xml_text(v, out, cap) != CD_OK)
+		out[0] = '\0';
+}
+
+/*
+ * One IAM (sts = 0) or STS call.  CD_OK when an answer arrived (o->rs.status
+ * says which; o->code holds an error code), CD_E_IO when none did.  The
+ * caller releases o->rs.
+ */
+static int
+aws_call(struct conn *c, int sts, const struct buf *form, int idempotent, struct aws_out *o,
+	 struct conn_result *res, const char *summary)
+{
+	struct aws_cfg *a = c->cdata;
+	struct http_req rq = { 0 };
+	struct http_tls tls = { 0 };
+	struct span body;
+
+	rq.method = "POST";
+	rq.url = sts ? a->sts_url : a->iam_url;
+	/* set by us so it is signed (both forms verify; one less difference) */
+	http_req_header(&rq, "Content-Type: application/x-www-form-urlencoded; charset=utf-8", 0);
+	if (a->token_header != NULL)
+		http_req_header(&rq, a->token_header, 1);
+	rq.body = form->data;
+	rq.body_len = form->len;
+	rq.sigv4 = sts ? a->sts_scope : a->iam_scope;
+	rq.userpwd = a->userpwd;
+	if (a->ca_bundle != NULL) {
+		tls.ca_file = a->ca_bundle;
+		rq.tls = &tls;
+	}
+	rq.idempotent = idempotent;
+	rq.reqid_headers[0] = "x-amzn-RequestId";
+	rq.reqid_headers[1] = "x-amz-request-id";
+	rq.throttle = aws_throttle;
+	http_resp_init(&o->rs);
+	o->code[0] = o->msg[0] = '\0';
+	if (http_send(c->opts, &rq, &o->rs) != CD_OK) {
+		res_note_request(res, "%s -> no response", summary);
+		snprintf(o->msg, sizeof(o->msg), "%s", o->rs.error);
+		return CD_E_IO;
+	}
+	if (o->rs.dry_run) {
+		res_note_request(res, "%s (dry-run)", summary);
+		return CD_OK;
+	}
+	body.p = o->rs.body.data;
+	body.n = o->rs.body.len;
+	if (o->rs.request_id[0] == '\0')
+		xml_field(body, "RequestId", o->rs.request_id, sizeof(o->rs.request_id));
+	/* the first answer stands for the action until an acting call replaces it */
+	if (res->http_status == 0)
+		res_from_resp(res, &o->rs);
+	if (o->rs.status >= 300) {
+		struct span err;
+
+		if (xml_find(body, "Error", &err) == CD_OK) {
+			xml_field(err, "Code", o->code, sizeof(o->code));
+			xml_field(err, "Message", o->msg, sizeof(o->msg));
+		}
+		if (o->code[0] == '\0')
+			snprintf(o->code, sizeof(o->code), "HTTP%ld", o->rs.status);
+	}
+	res_note_request(res, "%s -> %ld%s%s", summary, o->rs.status, o->code[0] ? " " : "", o->code);
+	return CD_OK;
+}
+
+/* Record an AWS failure on res, with a hint for the errors people hit. */
+static void
+aws_fail(struct conn_result *res, const struct aws_out *o, const char *what)
+{
+	res->outcome = CONN_FAILED;
+	res_from_resp(res, &o->rs);
+	if (o->rs.status == 0) {
+		res_detail(res, "%s: no response: %s", what, o->msg);
+		return;
+	}
+	res_detail(res, "%s: HTTP %ld %s: %s", what, o->rs.status, o->code, o->msg);
+	if (strcmp(o->code, "SignatureDoesNotMatch") == 0)
+		res_detail(res, "the AWS secret key does not match the access key id "
+				"(check AWS_SECRET_ACCESS_KEY or the profile)");
+	else if (strcmp(o->code, "InvalidClientTokenId") == 0)
+		res_detail(res, "the AWS access key id used to sign is not valid");
+	else if (strcmp(o->code, "ExpiredToken") == 0)
+		res_detail(res, "the AWS session token has expired");
+}
+
+static int
+form_start(struct buf *b, const char *action, const char *version)
+{
+	buf_init(b, 256 * 1024);
+	return form_add(b, "Action", action) || form_add(b, "Version", version);
+}
+
+/* The owner of a key (GetAccessKeyLastUsed).  CD_E_NOTFOUND: no such key. */
+static int
+aws_key_user(struct conn *c, const char *akid, char *user, size_t cap, struct conn_result *res)
+{
+	struct aws_out o;
+	struct buf f;
+	char sum[256];
+	int r;
+
+	user[0] = '\0';
+	if (form_start(&f, "GetAccessKeyLastUsed", IAM_VERSION) || form_add(&f, "AccessKeyId", akid)) {
+		buf_release(&f);
+		return CD_E_LIMIT;
+	}
+	snprintf(sum, sizeof(sum), "iam GetAccessKeyLastUsed AccessKeyId=%s", akid);
+	r = aws_call(c, 0, &f, 1, &o, res, sum);
+	buf_release(&f);
+	if (r == CD_OK && o.rs.status == 200) {
+		struct span b = { o.rs.body.data, o.rs.body.len };
+
+		xml_field(b, "UserName", user, cap);
+		if (user[0] == '\0') {
+			res_detail(res, "GetAccessKeyLastUsed answered without a UserName");
+			r = CD_E_PARSE;
+		}
+	} else if (r == CD_OK && strcmp(o.code, "NoSuchEntity") == 0) {
+		r = CD_E_NOTFOUND;
+	} else {
+		aws_fail(res, &o, "GetAccessKeyLastUsed");
+		r = CD_E_IO;
+	}
+	http_resp_release(&o.rs);
+	return r;
+}
+
+/* A user's keys (ListAccessKeys, every page). */
+static int
+aws_key_list(struct conn *c, const char *user, struct aws_key *keys, int *nkeys,
+	     struct conn_result *res)
+{
+	char marker[512] = "";
+	int page, r = CD_OK;
+
+	*nkeys = 0;
+	for (page = 0; page < 20; page++) {
+		struct aws_out o;
+		struct buf f;
+		char sum[256], trunc[8];
+		struct span b, meta, m;
+		const char *cur;
+
+		if (form_start(&f, "ListAccessKeys", IAM_VERSION) || form_add(&f, "UserName", user) ||
+		    (marker[0] && form_add(&f, "Marker", marker))) {
+			buf_release(&f);
+			return CD_E_LIMIT;
+		}
+		snprintf(sum, sizeof(sum), "iam ListAccessKeys UserName=%s", user);
+		r = aws_call(c, 0, &f, 1, &o, res, sum);
+		buf_release(&f);
+		if (r != CD_OK || o.rs.status != 200) {
+			aws_fail(res, &o, "ListAccessKeys");
+			http_resp_release(&o.rs);
+			return CD_E_IO;
+		}
+		b.p = o.rs.body.data;
+		b.n = o.rs.body.len;
+		if (xml_find(b, "AccessKeyMetadata", &meta) == CD_OK) {
+			cur = meta.p;
+			while (*nkeys < AWS_MAX_KEYS && xml_next(meta, &cur, "member", &m) == CD_OK) {
+				xml_field(m, "AccessKeyId", keys[*nkeys].id, sizeof(keys[*nkeys].id));
+				xml_field(m, "Status", keys[*nkeys].status, sizeof(keys[*nkeys].status));
+				if (keys[*nkeys].id[0])
+					(*nkeys)++;
+			}
+		}
+		xml_field(b, "IsTruncated", trunc, sizeof(trunc));
+		xml_field(b, "Marker", marker, sizeof(marker));
+		http_resp_release(&o.rs);
+		if (strcmp(trunc, "true") != 0 || marker[0] == '\0')
+			return CD_OK;
+	}
+	return CD_OK;
+}
+
+static const struct aws_key *
+key_find(const struct aws_key *keys, int n, const char *id)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(keys[i].id, id) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static int
+akid_target(const char *t, struct conn_result *res)
+{
+	size_t n = strlen(t), i;
+
+	if (n < 16 || n > 128) {
+		res_detail(res, "'%s' is not an access key id (AKIA..., 16-128 characters)", t);
+		return CD_E_USAGE;
+	}
+	for (i = 0; i < n; i++)
+		if (!((t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= '0' && t[i] <= '9'))) {
+			res_detail(res, "'%s' is not an access key id", t);
+			return CD_E_USAGE;
+		}
+	return CD_OK;
+}
+
+/* UpdateAccessKey; NoSuchEntity -> CD_E_NOTFOUND. */
+static int
+aws_set_status(struct conn *c, const char *akid, const char *user, const char *status,
+	       struct conn_result *res)
+{
+	struct aws_out o;
+	struct buf f;
+	char sum[320];
+	int r;
+
+	if (form_start(&f, "UpdateAccessKey", IAM_VERSION) || form_add(&f, "AccessKeyId", akid) ||
+	    form_add(&f, "Status", status) || (user && form_add(&f, "UserName", user))) {
+		buf_release(&f);
+		return CD_E_LIMIT;
+	}
+	snprintf(sum, sizeof(sum), "iam UpdateAccessKey AccessKeyId=%s Status=%s UserName=%s", akid,
+		 status, user ? user : "(caller)");
+	r = aws_call(c, 0, &f, 1, &o, res, sum);
+	buf_release(&f);
+	if (r == CD_OK && !o.rs.dry_run)
+		res_from_resp(res, &o.rs);
+	if (r == CD_OK && (o.rs.status == 200 || o.rs.dry_run))
+		r = CD_OK;
+	else if (r == CD_OK && strcmp(o.code, "NoSuchEntity") == 0)
+		r = CD_E_NOTFOUND;
+	else {
+		aws_fail(res, &o, "UpdateAccessKey");
+		r = CD_E_IO;
+	}
+	http_resp_release(&o.rs);
+	return r;
+}
+
+/* Shared by disable-key and enable-key. */
+static int
+aws_key_status_action(struct conn *c, const char *akid, const char *want, struct conn_result *res)
+{
+	struct aws_key keys[AWS_MAX_KEYS];
+	const struct aws_key *k;
+	char user[256];
+	int n, r;
+
+	if (akid_target(akid, res) != CD_OK)
+		return CD_E_USAGE;
+	if (c->opts->dry_run) {
+		snprintf(user, sizeof(user), "<owner of %s, looked up when run>", akid);
+		aws_set_status(c, akid, user, want, res);
+		res->outcome = CONN_DRYRUN;
+		return CD_OK;
+	}
+	/* check */
+	r = aws_key_user(c, akid, user, sizeof(user), res);
+	if (r == CD_E_NOTFOUND) {
+		res->outcome = strcmp(want, "Inactive") == 0 ? CONN_ALREADY : CONN_FAILED;
+		res_verified(res, "absent (deleted)");
+		if (res->outcome == CONN_FAILED)
+			res_detail(res, "access key %s no longer exists", akid);
+		return CD_OK;
+	}
+	if (r != CD_OK || aws_key_list(c, user, keys, &n, res) != CD_OK) {
+		res->outcome = CONN_FAILED;
+		return CD_OK;
+	}
+	k = key_find(keys, n, akid);
+	if (k != NULL && strcmp(k->status, want) == 0) {
+		res->outcome = CONN_ALREADY;
+		res_verified(res, "%s (user %s)", k->status, user);
+		goto undo;
+	}
+	/* act */
+	r = aws_set_status(c, akid, user, want, res);
+	if (r == CD_E_NOTFOUND && strcmp(want, "Inactive") == 0) {
+		res->outcome = CONN_ALREADY;
+		res_verified(res, "absent (deleted)");
+		return CD_OK;
+	}
+	if (r != CD_OK) {
+		res->outcome = CONN_FAILED;
+		return CD_OK;
+	}
+	/* verify */
+	if (aws_key_list(c, user, keys, &n, res) != CD_OK) {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "acted, but could not read the key back");
+		return CD_OK;
+	}
+	k = key_find(keys, n, akid);
+	if (k == NULL || strcmp(k->status, want) != 0) {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "verification: key %s is %s, not %s", akid, k ? k->status : "absent", want);
+		return CD_OK;
+	}
+	res->outcome = CONN_DONE;
+	res_verified(res, "%s (user %s)", k->status, user);
+undo:
+	res_undo(res, "%s %s",
+		 strcmp(want, "Inactive") == 0 ? "enable-key" : "disable-key", akid);
+	return CD_OK;
+}
+
+/* Implements conn_action::run for disable-key. */
+static int
+aws_disable_key(struct conn *c, const char *akid, struct conn_result *res)
+{
+	return aws_key_status_action(c, akid, "Inactive", res);
+}
+
+/* Implements conn_action::run for enable-key (the undo of disable-key). */
+static int
+aws_enable_key(struct conn *c, const char *akid, struct conn_result *res)
+{
+	return aws_key_status_action(c, akid, "Active", res);
+}
+
+/* DeleteAccessKey; NoSuchEntity -> CD_E_NOTFOUND. */
+static int
+aws_delete_one(struct conn *c, const char *akid, const char *user, struct conn_result *res)
+{
+	struct aws_out o;
+	struct buf f;
+	char sum[320];
+	int r;
+
+	if (form_start(&f, "DeleteAccessKey", IAM_VERSION) || form_add(&f, "AccessKeyId", akid) ||
+	    (user && form_add(&f, "UserName", user))) {
+		buf_release(&f);
+		return CD_E_LIMIT;
+	}
+	snprintf(sum, sizeof(sum), "iam DeleteAccessKey AccessKeyId=%s UserName=%s", akid,
+		 user ? user : "(caller)");
+	r = aws_call(c, 0, &f, 1, &o, res, sum);
+	buf_release(&f);
+	if (r == CD_OK && !o.rs.dry_run)
+		res_from_resp(res, &o.rs);
+	if (r == CD_OK && (o.rs.status == 200 || o.rs.dry_run))
+		r = CD_OK;
+	else if (r == CD_OK && strcmp(o.code, "NoSuchEntity") == 0)
+		r = CD_E_NOTFOUND;
+	else {
+		aws_fail(res, &o, "DeleteAccessKey");
+		r = CD_E_IO;
+	}
+	http_resp_release(&o.rs);
+	return r;
+}
+
+/* Implements conn_action::run for delete-key. */
+static int
+aws_delete_key(struct conn *c, const char *akid, struct conn_result *res)
+{
+	struct aws_key keys[AWS_MAX_KEYS];
+	char user[256];
+	int n, r;
+
+	if (akid_target(akid, res) != CD_OK)
+		return CD_E_USAGE;
+	if (c->opts->dry_run) {
+		snprintf(user, sizeof(user), "<owner of %s, looked up when run>", akid);
+		aws_delete_one(c, akid, user, res);
+		res->outcome = CONN_DRYRUN;
+		return CD_OK;
+	}
+	r = aws_key_user(c, akid, user, sizeof(user), res);
+	if (r == CD_E_NOTFOUND) {
+		res->outcome = CONN_ALREADY;
+		res_verified(res, "absent (deleted)");
+		return CD_OK;
+	}
+	if (r != CD_OK) {
+		res->outcome = CONN_FAILED;
+		return CD_OK;
+	}
+	r = aws_delete_one(c, akid, user, res);
+	if (r != CD_OK && r != CD_E_NOTFOUND) {
+		res->outcome = CONN_FAILED;
+		return CD_OK;
+	}
+	if (aws_key_list(c, user, keys, &n, res) != CD_OK) {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "acted, but could not read the keys back");
+		return CD_OK;
+	}
+	if (key_find(keys, n, akid) != NULL) {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "verification: key %s is still listed for %s", akid, user);
+		return CD_OK;
+	}
+	res->outcome = r == CD_E_NOTFOUND ? CONN_ALREADY : CONN_DONE;
+	res_verified(res, "absent from %s's keys", user);
+	return CD_OK;
+}
+
+/* CreateAccessKey: the secret goes to res->secret only.  Never retried
+ * blindly: after a lost or throttled answer the keys are listed again. */
+static int
+aws_create_key(struct conn *c, const char *user, const struct aws_key *before, int nbefore,
+	       struct conn_result *res)
+{
+	int attempt;
+
+	for (attempt = 0; attempt < 3; attempt++) {
+		struct aws_out o;
+		struct buf f;
+		char sum[320];
+		struct aws_key now[AWS_MAX_KEYS];
+		int r, n, i;
+
+		if (form_start(&f, "CreateAccessKey", IAM_VERSION) || form_add(&f, "UserName", user)) {
+			buf_release(&f);
+			return CD_E_LIMIT;
+		}
+		snprintf(sum, sizeof(sum), "iam CreateAccessKey UserName=%s", user);
+		r = aws_call(c, 0, &f, 0, &o, res, sum);
+		buf_release(&f);
+		if (r == CD_OK && o.rs.dry_run) {
+			http_resp_release(&o.rs);
+			return CD_OK;
+		}
+		if (r == CD_OK && o.rs.status == 200) {
+			struct span b = { o.rs.body.data, o.rs.body.len }, ak, sv;
+			char secret[256];
+
+			res_from_resp(res, &o.rs);
+			if (xml_find(b, "AccessKey", &ak) == CD_OK &&
+			    xml_find(ak, "SecretAccessKey", &sv) == CD_OK &&
+			    xml_text(sv, secret, sizeof(secret)) == CD_OK) {
+				xml_field(ak, "AccessKeyId", res->new_id, sizeof(res->new_id));
+				res->secret_len = strlen(secret);
+				res->secret = xstrndup(secret, res->secret_len);
+			}
+			explicit_bzero(secret, sizeof(secret));
+			http_resp_release(&o.rs);
+			if (res->secret == NULL || res->new_id[0] == '\0') {
+				res_detail(res, "CreateAccessKey answered without a key");
+				return CD_E_PARSE;
+			}
+			return CD_OK;
+		}
+		if (r == CD_OK && strcmp(o.code, "LimitExceeded") == 0) {
+			aws_fail(res, &o, "CreateAccessKey (quota: two keys per user; not retried)");
+			http_resp_release(&o.rs);
+			return CD_E_LIMIT;
+		}
+		if (r == CD_OK && o.rs.status != 429 && o.rs.status < 500 && !aws_throttle(&o.rs)) {
+			aws_fail(res, &o, "CreateAccessKey");
+			http_resp_release(&o.rs);
+			return CD_E_IO;
+		}
+		/* lost or throttled: did a key appear anyway? */
+		http_pause(attempt, o.rs.retry_after_ms);
+		http_resp_release(&o.rs);
+		if (aws_key_list(c, user, now, &n, res) != CD_OK)
+			return CD_E_IO;
+		for (i = 0; i < n; i++) {
+			if (key_find(before, nbefore, now[i].id) == NULL) {
+				res_detail(res,
+					   "CreateAccessKey's answer was lost but key %s was created; its "
+					   "secret cannot be recovered: delete it with `cordon revoke aws-key "
+					   "%s --delete`",
+					   now[i].id, now[i].id);
+				return CD_E_IO;
+			}
+		}
+		res_detail(res, "CreateAccessKey attempt %d failed (%s); no key was created; trying again",
+			   attempt + 1, r == CD_OK ? o.code : "no response");
+	}
+	return CD_E_IO;
+}
+
+/* Implements conn_action::run for rotate-key: create a new key (its secret
+ * only to the caller), then disable the old one, then verify both. */
+static int
+aws_rotate_key(struct conn *c, const char *akid, struct conn_result *res)
+{
+	struct aws_key keys[AWS_MAX_KEYS];
+	const struct aws_key *k, *nk, *ok;
+	char user[256];
+	int n, i, r;
+
+	if (akid_target(akid, res) != CD_OK)
+		return CD_E_USAGE;
+	if (c->opts->dry_run) {
+		snprintf(user, sizeof(user), "<owner of %s, looked up when run>", akid);
+		aws_create_key(c, user, NULL, 0, res);
+		aws_set_status(c, akid, user, "Inactive", res);
+		res->outcome = CONN_DRYRUN;
+		return CD_OK;
+	}
+	r = aws_key_user(c, akid, user, sizeof(user), res);
+	if (r == CD_E_NOTFOUND) {
+		res->outcome = CONN_ALREADY;
+		res_verified(res, "absent (deleted): nothing to rotate");
+		return CD_OK;
+	}
+	if (r != CD_OK || aws_key_list(c, user, keys, &n, res) != CD_OK) {
+		res->outcome = CONN_FAILED;
+		return CD_OK;
+	}
+	k = key_find(keys, n, akid);
+	if (k == NULL || strcmp(k->status, "Active") != 0) {
+		/* rotated (or disabled) before: a second run must not mint more keys */
+		res->outcome = CONN_ALREADY;
+		res_verified(res, "%s: already %s, not rotated again", akid,
+			 k ? k->status : "absent");
+		return CD_OK;
+	}
+	if (n >= 2) {
+		for (i = 0; i < n; i++) {
+			if (strcmp(keys[i].id, akid) == 0)
+				continue;
+			if (strcmp(keys[i].status, "Active") == 0) {
+				res->outcome = CONN_FAILED;
+				res_detail(res,
+					   "%s already has two active keys (%s and %s): disable or delete one "
+					   "first",
+					   user, akid, keys[i].id);
+				return CD_OK;
+			}
+			/* the quota is two keys: make room by deleting the inactive one */
+			if (aws_delete_one(c, keys[i].id, user, res) == CD_E_IO) {
+				res->outcome = CONN_FAILED;
+				return CD_OK;
+			}
+			res_detail(res, "deleted inactive key %s to make room", keys[i].id);
+		}
+		if (aws_key_list(c, user, keys, &n, res) != CD_OK) {
+			res->outcome = CONN_FAILED;
+			return CD_OK;
+		}
+	}
+	if (aws_create_key(c, user, keys, n, res) != CD_OK) {
+		res->outcome = CONN_FAILED;
+		return CD_OK;
+	}
+	if (aws_set_status(c, akid, user, "Inactive", res) != CD_OK) {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "new key %s created, but the old key is still active", res->new_id);
+		return CD_OK;
+	}
+	if (aws_key_list(c, user, keys, &n, res) != CD_OK) {
+		res->outcome = CONN_FAILED;
+		return CD_OK;
+	}
+	nk = key_find(keys, n, res->new_id);
+	ok = key_find(keys, n, akid);
+	if (nk == NULL || strcmp(nk->status, "Active") != 0 || (ok && strcmp(ok->status, "Inactive"))) {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "verification: new key %s is %s, old key %s", res->new_id,
+			   nk ? nk->status : "absent", ok ? ok->status : "absent");
+		return CD_OK;
+	}
+	res->outcome = CONN_DONE;
+	res_verified(res, "new key %s Active; %s Inactive (user %s)",
+		 res->new_id, akid, user);
+	return CD_OK;
+}
+
+/* Role name from an ARN (arn:aws:iam::ACCOUNT:role/PATH/NAME) or a name. */
+static int
+role_name(const char *t, char *out, size_t cap)
+{
+	const char *n = t;
+
+	if (strncmp(t, "arn:", 4) == 0) {
+		const char *slash = strrchr(t, '/');
+
+		if (strstr(t, ":role/") == NULL || slash == NULL)
+			return CD_E_USAGE;
+		n = slash + 1;
+	}
+	if (!ident_ok(n, "+=,.@_-", 64) || strlen(n) >= cap)
+		return CD_E_USAGE;
+	memcpy(out, n, strlen(n) + 1);
+	return CD_OK;
+}
+
+static void
+url_decode_into(struct span s, char *out, size_t cap)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < s.n && k + 1 < cap; i++) {
+		if (s.p[i] == '%' && i + 2 < s.n && hexval((unsigned char)s.p[i + 1]) >= 0 &&
+		    hexval((unsigned char)s.p[i + 2]) >= 0) {
+			out[k++] = (char)(hexval((unsigned char)s.p[i + 1]) << 4 |
+					  hexval((unsigned char)s.p[i + 2]));
+			i += 2;
+		} else {
+			out[k++] = s.p[i] == '+' ? ' ' : s.p[i];
+		}
+	}
+	out[k] = '\0';
+}
+
+/* Implements conn_action::run for revoke-role-sessions: the console's
+ * "Revoke active sessions" (AWSRevokeOlderSessions, aws:TokenIssueTime). */
+static int
+aws_revoke_role_sessions(struct conn *c, const char *target, struct conn_result *res)
+{
+	char role[80], now[40], doc[512], sum[256], got[2048];
+	struct aws_out o;
+	struct buf f;
+	int r;
+
+	if (role_name(target, role, sizeof(role)) != CD_OK) {
+		res_detail(res, "'%s' is not a role name or role ARN", target);
+		return CD_E_USAGE;
+	}
+	time_format(time_now_ns() / 1000000000LL * 1000000000LL, now, sizeof(now));
+	snprintf(doc, sizeof(doc),
+		 "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Deny\",\"Action\":\"*\","
+		 "\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"%s\"}}}}",
+		 now);
+	if (form_start(&f, "PutRolePolicy", IAM_VERSION) || form_add(&f, "RoleName", role) ||
+	    form_add(&f, "PolicyName", "AWSRevokeOlderSessions") || form_add(&f, "PolicyDocument", doc)) {
+		buf_release(&f);
+		return CD_E_LIMIT;
+	}
+	snprintf(sum, sizeof(sum), "iam PutRolePolicy RoleName=%s PolicyName=AWSRevokeOlderSessions "
+				   "aws:TokenIssueTime<%s",
+		 role, now);
+	r = aws_call(c, 0, &f, 1, &o, res, sum);
+	buf_release(&f);
+	if (r == CD_OK && o.rs.dry_run) {
+		http_resp_release(&o.rs);
+		res->outcome = CONN_DRYRUN;
+		return CD_OK;
+	}
+	if (r != CD_OK || o.rs.status != 200) {
+		aws_fail(res, &o, "PutRolePolicy");
+		if (strcmp(o.code, "UnmodifiableEntity") == 0)
+			res_detail(res, "service-linked roles cannot take the deny policy");
+		http_resp_release(&o.rs);
+		return CD_OK;
+	}
+	res_from_resp(res, &o.rs);
+	http_resp_release(&o.rs);
+	/* verify: the policy reads back with our cut-off time */
+	if (form_start(&f, "GetRolePolicy", IAM_VERSION) || form_add(&f, "RoleName", role) ||
+	    form_add(&f, "PolicyName", "AWSRevokeOlderSessions")) {
+		buf_release(&f);
+		return CD_E_LIMIT;
+	}
+	snprintf(sum, sizeof(sum), "iam GetRolePolicy RoleName=%s PolicyName=AWSRevokeOlderSessions",
+		 role);
+	r = aws_call(c, 0, &f, 1, &o, res, sum);
+	buf_release(&f);
+	if (r == CD_OK && o.rs.status == 200) {
+		struct span b = { o.rs.body.data, o.rs.body.len }, pd;
+		char enc[2048];
+
+		got[0] = '\0';
+		if (xml_find(b, "PolicyDocument", &pd) == CD_OK && xml_text(pd, enc, sizeof(enc)) == CD_OK) {
+			struct span es = { enc, strlen(enc) };
+
+			url_decode_into(es, got, sizeof(got));
+		}
+		if (strstr(got, now) != NULL && strstr(got, "aws:TokenIssueTime") != NULL) {
+			res->outcome = CONN_DONE;
+			snprintf(res->verified, sizeof(res->verified),
+				 "AWSRevokeOlderSessions denies sessions issued before %s", now);
+		} else {
+			res->outcome = CONN_FAILED;
+			res_detail(res, "verification: AWSRevokeOlderSessions does not hold %s", now);
+		}
+	} else {
+		aws_fail(res, &o, "GetRolePolicy (verification)");
+	}
+	http_resp_release(&o.rs);
+	return CD_OK;
+}
+
+/* GetLoginProfile: 200 present, CD_E_NOTFOUND absent. */
+static int
+aws_login_profile(struct conn *c, const char *user, const char *op, struct conn_result *res,
+		  struct aws_out *o)
+{
+	struct buf f;
+	char sum[256];
+	int r;
+
+	if (form_start(&f, op, IAM_VERSION) || form_add(&f, "UserName", user)) {
+		buf_release(&f);
+		return CD_E_LIMIT;
+	}
+	snprintf(sum, sizeof(sum), "iam %s UserName=%s", op, user);
+	r = aws_call(c, 0, &f, 1, o, res, sum);
+	buf_release(&f);
+	if (r != CD_OK)
+		return CD_E_IO;
+	if (o->rs.dry_run || o->rs.status == 200)
+		return CD_OK;
+	if (strcmp(o->code, "NoSuchEntity") == 0)
+		return CD_E_NOTFOUND;
+	return CD_E_IO;
+}
+
+/* Implements conn_action::run for delete-login-profile (console password;
+ * API keys are unaffected - the plan disables those separately). */
+static int
+aws_delete_login_profile(struct conn *c, const char *user, struct conn_result *res)
+{
+	struct aws_out o;
+	int r;
+
+	if (!ident_ok(user, "+=,.@_-", 64)) {
+		res_detail(res, "'%s' is not an IAM user name", user);
+		return CD_E_USAGE;
+	}
+	if (!c->opts->dry_run) {
+		r = aws_login_profile(c, user, "GetLoginProfile", res, &o);
+		if (r == CD_E_NOTFOUND) {
+			res->outcome = CONN_ALREADY;
+			res_verified(res, "no login profile");
+		} else if (r != CD_OK) {
+			aws_fail(res, &o, "GetLoginProfile");
+		}
+		http_resp_release(&o.rs);
+		if (r != CD_OK)
+			return CD_OK;
+	}
+	r = aws_login_profile(c, user, "DeleteLoginProfile", res, &o);
+	if (r == CD_OK && o.rs.dry_run) {
+		http_resp_release(&o.rs);
+		res->outcome = CONN_DRYRUN;
+		return CD_OK;
+	}
+	if (r == CD_OK || r == CD_E_NOTFOUND)
+		res_from_resp(res, &o.rs);
+	else
+		aws_fail(res, &o, "DeleteLoginProfile");
+	http_resp_release(&o.rs);
+	if (r != CD_OK && r != CD_E_NOTFOUND)
+		return CD_OK;
+	r = aws_login_profile(c, user, "GetLoginProfile", res, &o);
+	if (r == CD_E_NOTFOUND) {
+		res->outcome = CONN_DONE;
+		res_verified(res, "no login profile");
+	} else {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "verification: %s still has a login profile", user);
+	}
+	http_resp_release(&o.rs);
+	return CD_OK;
+}
+
+/* Implements conn_action::run for key-info (read-only): account, owner,
+ * status and last use of a key. */
+static int
+aws_key_info(struct conn *c, const char *akid, struct conn_result *res)
+{
+	struct aws_key keys[AWS_MAX_KEYS];
+	const struct aws_key *k;
+	char user[256], account[32] = "?", last[64] = "", svc[64] = "";
+	struct aws_out o;
+	struct buf f;
+	char sum[256];
+	int r, n = 0;
+
+	if (akid_target(akid, res) != CD_OK)
+		return CD_E_USAGE;
+	if (form_start(&f, "GetAccessKeyInfo", STS_VERSION) || form_add(&f, "AccessKeyId", akid)) {
+		buf_release(&f);
+		return CD_E_LIMIT;
+	}
+	snprintf(sum, sizeof(sum), "sts GetAccessKeyInfo AccessKeyId=%s", akid);
+	r = aws_call(c, 1, &f, 1, &o, res, sum);
+	buf_release(&f);
+	if (r == CD_OK && o.rs.dry_run) {
+		http_resp_release(&o.rs);
+		res->outcome = CONN_DRYRUN;
+		return CD_OK;
+	}
+	if (r == CD_OK && o.rs.status == 200) {
+		struct span b = { o.rs.body.data, o.rs.body.len };
+
+		xml_field(b, "Account", account, sizeof(account));
+		res_from_resp(res, &o.rs);
+	} else {
+		aws_fail(res, &o, "GetAccessKeyInfo");
+		http_resp_release(&o.rs);
+		return CD_OK;
+	}
+	http_resp_release(&o.rs);
+	r = aws_key_user(c, akid, user, sizeof(user), res);
+	if (r == CD_E_NOTFOUND) {
+		res->outcome = CONN_DONE;
+		snprintf(res->verified, sizeof(res->verified),
+			 "account %s; not in this account's IAM users (deleted or foreign)", account);
+		return CD_OK;
+	}
+	if (r != CD_OK) {
+		res->outcome = CONN_FAILED;
+		return CD_OK;
+	}
+	/* last use: GetAccessKeyLastUsed again, for its date and service */
+	if (form_start(&f, "GetAccessKeyLastUsed", IAM_VERSION) || form_add(&f, "AccessKeyId", akid)) {
+		buf_release(&f);
+		return CD_E_LIMIT;
+	}
+	snprintf(sum, sizeof(sum), "iam GetAccessKeyLastUsed AccessKeyId=%s", akid);
+	if (aws_call(c, 0, &f, 1, &o, res, sum) == CD_OK && o.rs.status == 200) {
+		struct span b = { o.rs.body.data, o.rs.body.len };
+
+		xml_field(b, "LastUsedDate", last, sizeof(last));
+		xml_field(b, "ServiceName", svc, sizeof(svc));
+	}
+	buf_release(&f);
+	http_resp_release(&o.rs);
+	if (aws_key_list(c, user, keys, &n, res) != CD_OK) {
+		res->outcome = CONN_FAILED;
+		return CD_OK;
+	}
+	k = key_find(keys, n, akid);
+	res->outcome = CONN_DONE;
+	res_verified(res, "account %s; user %s; %s; last used %s%s%s%s",
+		 account, user, k ? k->status : "not listed", last[0] ? last : "never",
+		 svc[0] ? " (" : "", svc, svc[0] ? ")" : "");
+	return CD_OK;
+}
+
+/* Implements conn_action::run for list-keys (read-only). */
+static int
+aws_list_keys(struct conn *c, const char *user, struct conn_result *res)
+{
+	struct aws_key keys[AWS_MAX_KEYS];
+	int n, i;
+	size_t len = 0;
+
+	if (!ident_ok(user, "+=,.@_-", 64)) {
+		res_detail(res, "'%s' is not an IAM user name", user);
+		return CD_E_USAGE;
+	}
+	if (aws_key_list(c, user, keys, &n, res) != CD_OK) {
+		res->outcome = c->opts->dry_run ? CONN_DRYRUN : CONN_FAILED;
+		return CD_OK;
+	}
+	res->outcome = c->opts->dry_run ? CONN_DRYRUN : CONN_DONE;
+	res->verified[0] = '\0';
+	for (i = 0; i < n && len < sizeof(res->verified); i++)
+		len += (size_t)snprintf(res->verified + len, sizeof(res->verified) - len, "%s%s %s",
+					i ? ", " : "", keys[i].id, keys[i].status);
+	if (n == 0)
+		res_verified(res, "no access keys");
+	return CD_OK;
+}
+
+static const struct conn_action aws_actions[] = {
+	{ .name = "disable-key", .target_doc = "access key id (AKIA...)", .flags = CONN_F_REVERSIBLE,
+	  .phase = PHASE_REVOKE, .undo = "enable-key", .run = aws_disable_key },
+	{ .name = "enable-key", .target_doc = "access key id (AKIA...)",
+	  .flags = CONN_F_REVERSIBLE | CONN_F_UNDO_ONLY, .phase = PHASE_REVOKE, .undo = "disable-key",
+	  .run = aws_enable_key },
+	{ .name = "delete-key", .target_doc = "access key id (AKIA...)", .phase = PHASE_CLEANUP,
+	  .run = aws_delete_key },
+	{ .name = "rotate-key", .target_doc = "access key id (AKIA...)",
+	  .flags = CONN_F_NONIDEMPOTENT, .phase = PHASE_ROTATE, .run = aws_rotate_key },
+	{ .name = "revoke-role-sessions", .target_doc = "role name or role ARN",
+	  .phase = PHASE_REVOKE, .run = aws_revoke_role_sessions },
+	{ .name = "delete-login-profile", .target_doc = "IAM user name", .phase = PHASE_REVOKE,
+	  .run = aws_delete_login_profile },
+	{ .name = "key-info", .target_doc = "access key id (AKIA...)", .flags = CONN_F_READONLY,
+	  .phase = PHASE_REVOKE, .run = aws_key_info },
+	{ .name = "list-keys", .target_doc = "IAM user name", .flags = CONN_F_READONLY,
+	  .phase = PHASE_REVOKE, .run = aws_list_keys },
+	{ .name = NULL },
+};
+
+const struct connector conn_aws = {
+	.name = "aws",
+	.actions = aws_actions,
+	.open = aws_open,
+	.close = aws_close,
+};

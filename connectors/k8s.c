@@ -1,0 +1,737 @@
+/*
+ * k8s.c - the Kubernetes connector: core/v1 pods, secrets, service
+ * accounts and nodes through the API server, configured from KUBECONFIG.
+ *
+ * Configuration as kubectl reads it: KUBECONFIG (the first file of the
+ * list that exists) or ~/.kube/config, its current-context, that context's
+ * cluster (server, certificate-authority or -data) and user (token,
+ * tokenFile, client-certificate/-key or their -data).  Like client-go, a
+ * bearer token is only ever sent over TLS; insecure-skip-tls-verify and
+ * exec/auth-provider plugins are refused with a message.
+ *
+ * Bound service-account tokens cannot be revoked one by one: deleting the
+ * pod (or the legacy token secret, or recreating the service account with
+ * a new UID) is what kills them.  DELETE of something already gone (404) is
+ * "already done".
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "private.h"
+
+struct k8s_cfg {
+	char *server;
+	char *token_header;  /* "Authorization: Bearer ...", wiped */
+	char *ca_file;
+	char *ca_pem;
+	size_t ca_len;
+	char *cert_file, *key_file;
+	char *cert_pem;
+	size_t cert_len;
+	char *key_pem;       /* wiped */
+	size_t key_len;
+	struct http_tls tls;
+};
+
+static void
+wipe(char **p, size_t n)
+{
+	if (*p != NULL)
+		freezero(*p, n ? n + 1 : strlen(*p) + 1);
+	*p = NULL;
+}
+
+static void
+k8s_close(void **cdata)
+{
+	struct k8s_cfg *k = *cdata;
+
+	if (k == NULL)
+		return;
+	free(k->server);
+	wipe(&k->token_header, 0);
+	free(k->ca_file);
+	free(k->ca_pem);
+	free(k->cert_file);
+	free(k->key_file);
+	free(k->cert_pem);
+	wipe(&k->key_pem, k->key_len);
+	free(k);
+	*cdata = NULL;
+}
+
+/* A path in a kubeconfig is relative to the file's directory. */
+static char *
+rel_path(const char *kcpath, const char *p)
+{
+	const char *slash = strrchr(kcpath, '/');
+	struct buf b;
+
+	if (p[0] == '/' || slash == NULL)
+		return xstrdup(p);
+	buf_init(&b, 8192);
+	if (buf_add(&b, kcpath, (size_t)(slash - kcpath + 1)) != CD_OK || buf_addstr(&b, p) != CD_OK) {
+		buf_release(&b);
+		return xstrdup(p);
+	}
+	return buf_take(&b);
+}
+
+static char *
+kcfile(void)
+{
+	const char *v = env_get("KUBECONFIG"), *home = env_get("HOME");
+	struct buf b;
+
+	if (v != NULL) {
+		/* a list: the first file that exists (kubectl merges; we do not) */
+		const char *p = v;
+
+		while (*p) {
+			const char *c = strchr(p, ':');
+			size_t n = c ? (size_t)(c - p) : strlen(p);
+			char *f = xstrndup(p, n);
+
+			if (n > 0 && access(f, R_OK) == 0)
+				return f;
+			free(f);
+			p += n + (c != NULL);
+		}
+		return NULL;
+	}
+	if (home == NULL)
+		return NULL;
+	buf_init(&b, 4096);
+	if (buf_printf(&b, "%s/.kube/config", home) != CD_OK) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_take(&b);
+}
+
+static int kfail(char **cause, const char *fmt, ...) CD_PRINTF(2, 3);
+
+static int
+kfail(char **cause, const char *fmt, ...)
+{
+	char tmp[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	*cause = xstrdup(tmp);
+	return CD_E_USAGE;
+}
+
+static int
+k8s_open(void **cdata, char **cause)
+{
+	struct k8s_cfg *k = xcalloc(1, sizeof(*k));
+	struct kv_doc d = { 0 };
+	char *path = kcfile(), *text = NULL, *rcause = NULL, key[600];
+	const char *ctx, *cluster, *user, *v, *why;
+	size_t len = 0;
+	int ci, ui, xi, r = CD_E_USAGE;
+
+	*cdata = NULL;
+	if (path == NULL) {
+		r = kfail(cause, "no kubeconfig: set KUBECONFIG (or create ~/.kube/config)");
+		goto out;
+	}
+	if (file_read(path, (size_t)4 << 20, &text, &len, &rcause) != CD_OK) {
+		free(rcause);
+		r = kfail(cause, "cannot read kubeconfig %s", path);
+		goto out;
+	}
+	if (kv_parse(text, len, &d, &why) != CD_OK) {
+		r = kfail(cause, "kubeconfig %s is not a kubeconfig this parser reads", path);
+		goto out;
+	}
+	ctx = kv_get(&d, "current-context");
+	if (ctx == NULL || (xi = kv_find_named(&d, "contexts", ctx)) < 0) {
+		r = kfail(cause, "kubeconfig %s has no current-context", path);
+		goto out;
+	}
+	snprintf(key, sizeof(key), "contexts[%d].context.cluster", xi);
+	cluster = kv_get(&d, key);
+	snprintf(key, sizeof(key), "contexts[%d].context.user", xi);
+	user = kv_get(&d, key);
+	if (cluster == NULL || (ci = kv_find_named(&d, "clusters", cluster)) < 0) {
+		r = kfail(cause, "kubeconfig: context's cluster '%s' not found", cluster ? cluster : "?");
+		goto out;
+	}
+	snprintf(key, sizeof(key), "clusters[%d].cluster.server", ci);
+	if ((v = kv_get(&d, key)) == NULL || strncmp(v, "https://", 8) != 0) {
+		r = kfail(cause, "kubeconfig: cluster '%s' needs an https:// server (tokens are only "
+				 "sent over TLS)",
+			  cluster);
+		goto out;
+	}
+	k->server = xstrdup(v);
+	snprintf(key, sizeof(key), "clusters[%d].cluster.insecure-skip-tls-verify", ci);
+	if ((v = kv_get(&d, key)) != NULL && strcmp(v, "true") == 0) {
+		r = kfail(cause, "kubeconfig: cluster '%s' sets insecure-skip-tls-verify; cordon always "
+				 "verifies TLS (give certificate-authority instead)",
+			  cluster);
+		goto out;
+	}
+	snprintf(key, sizeof(key), "clusters[%d].cluster.certificate-authority-data", ci);
+	if ((v = kv_get(&d, key)) != NULL && *v) {
+		if (b64_decode(v, strlen(v), &k->ca_pem, &k->ca_len) != CD_OK) {
+			r = kfail(cause, "kubeconfig: certificate-authority-data of '%s' is not base64",
+				  cluster);
+			goto out;
+		}
+	} else {
+		snprintf(key, sizeof(key), "clusters[%d].cluster.certificate-authority", ci);
+		if ((v = kv_get(&d, key)) != NULL && *v)
+			k->ca_file = rel_path(path, v);
+	}
+	if (user != NULL && (ui = kv_find_named(&d, "users", user)) >= 0) {
+		char *tok = NULL;
+		size_t toklen = 0;
+
+		snprintf(key, sizeof(key), "users[%d].user.exec.command", ui);
+		if (kv_get(&d, key) != NULL) {
+			r = kfail(cause, "kubeconfig: user '%s' uses an exec credential plugin; give cordon "
+					 "a token or client certificate",
+				  user);
+			goto out;
+		}
+		snprintf(key, sizeof(key), "users[%d].user.token", ui);
+		if ((v = kv_get(&d, key)) != NULL && *v) {
+			tok = xstrdup(v);
+			toklen = strlen(v);
+		} else {
+			snprintf(key, sizeof(key), "users[%d].user.tokenFile", ui);
+			if ((v = kv_get(&d, key)) != NULL && *v) {
+				char *tf = rel_path(path, v);
+
+				rcause = NULL;
+				if (conn_read_secret(tf, &tok, &toklen, &rcause) != CD_OK) {
+					free(rcause);
+					r = kfail(cause, "kubeconfig: cannot read tokenFile %s", tf);
+					free(tf);
+					goto out;
+				}
+				free(tf);
+			}
+		}
+		if (tok != NULL) {
+			struct buf b;
+
+			buf_init(&b, 65536);
+			if (buf_printf(&b, "Authorization: Bearer %s", tok) == CD_OK)
+				k->token_header = buf_take(&b);
+			else
+				freezero(b.data, b.alloc);
+			freezero(tok, toklen + 1);
+		}
+		snprintf(key, sizeof(key), "users[%d].user.client-certificate-data", ui);
+		if ((v = kv_get(&d, key)) != NULL && *v)
+			b64_decode(v, strlen(v), &k->cert_pem, &k->cert_len);
+		snprintf(key, sizeof(key), "users[%d].user.client-key-data", ui);
+		if ((v = kv_get(&d, key)) != NULL && *v)
+			b64_decode(v, strlen(v), &k->key_pem, &k->key_len);
+		snprintf(key, sizeof(key), "users[%d].user.client-certificate", ui);
+		if ((v = kv_get(&d, key)) != NULL && *v)
+			k->cert_file = rel_path(path, v);
+		snprintf(key, sizeof(key), "users[%d].user.client-key", ui);
+		if ((v = kv_get(&d, key)) != NULL && *v)
+			k->key_file = rel_path(path, v);
+	}
+	if (k->token_header == NULL && k->cert_pem == NULL && k->cert_file == NULL) {
+		r = kfail(cause, "kubeconfig: user '%s' has no token and no client certificate",
+			  user ? user : "?");
+		goto out;
+	}
+	k->tls.ca_file = k->ca_file;
+	k->tls.ca_pem = k->ca_pem;
+	k->tls.ca_pem_len = k->ca_len;
+	k->tls.cert_file = k->cert_file;
+	k->tls.key_file = k->key_file;
+	k->tls.cert_pem = k->cert_pem;
+	k->tls.cert_pem_len = k->cert_len;
+	k->tls.key_pem = k->key_pem;
+	k->tls.key_pem_len = k->key_len;
+	*cdata = k;
+	k = NULL;
+	r = CD_OK;
+out:
+	if (text != NULL)
+		freezero(text, len + 1);
+	kv_release(&d);
+	free(path);
+	if (k != NULL) {
+		void *p = k;
+
+		k8s_close(&p);
+	}
+	return r;
+}
+
+struct k8s_out {
+	struct http_resp rs;
+	char reason[64];
+	char message[256];
+};
+
+/* One API call; CD_OK when an answer arrived.  The caller releases o->rs. */
+static int
+k8s_call(struct conn *c, const char *method, const char *path, const char *body,
+	 const char *ctype, int idempotent, struct k8s_out *o, struct conn_result *res)
+{
+	struct k8s_cfg *k = c->cdata;
+	struct http_req rq = { 0 };
+	struct buf url;
+	char cth[128];
+	int r;
+
+	buf_init(&url, 8192);
+	if (url_join(&url, k->server, path) != CD_OK) {
+		buf_release(&url);
+		return CD_E_LIMIT;
+	}
+	rq.method = method;
+	rq.url = url.data;
+	http_req_header(&rq, "Accept: application/json", 0);
+	if (body != NULL) {
+		snprintf(cth, sizeof(cth), "Content-Type: %s", ctype ? ctype : "application/json");
+		http_req_header(&rq, cth, 0);
+		rq.body = body;
+		rq.body_len = strlen(body);
+	}
+	if (k->token_header != NULL)
+		http_req_header(&rq, k->token_header, 1);
+	rq.tls = &k->tls;
+	rq.idempotent = idempotent;
+	rq.reqid_headers[0] = "Audit-Id";
+	rq.reqid_headers[1] = "X-Request-Id";
+	http_resp_init(&o->rs);
+	o->reason[0] = o->message[0] = '\0';
+	r = http_send(c->opts, &rq, &o->rs);
+	buf_release(&url);
+	if (r != CD_OK) {
+		res_note_request(res, "%s %s -> no response", method, path);
+		snprintf(o->message, sizeof(o->message), "%s", o->rs.error);
+		return CD_E_IO;
+	}
+	if (o->rs.dry_run) {
+		res_note_request(res, "%s %s (dry-run)", method, path);
+		return CD_OK;
+	}
+	if (o->rs.status >= 300) {
+		json_body_str(&o->rs.body, "reason", o->reason, sizeof(o->reason));
+		json_body_str(&o->rs.body, "message", o->message, sizeof(o->message));
+	}
+	if (res->http_status == 0)
+		res_from_resp(res, &o->rs);
+	res_note_request(res, "%s %s -> %ld%s%s", method, path, o->rs.status, o->reason[0] ? " " : "",
+			 o->reason);
+	return CD_OK;
+}
+
+static void
+k8s_fail(struct conn_result *res, const struct k8s_out *o, const char *what)
+{
+	res->outcome = CONN_FAILED;
+	if (o->rs.status == 0) {
+		res_detail(res, "%s: no response: %s", what, o->message);
+		if (strstr(o->message, "certificate") || strstr(o->message, "SSL"))
+			res_detail(res, "TLS verification failed: give the cluster's CA as "
+					"certificate-authority(-data) in the kubeconfig");
+		return;
+	}
+	res_from_resp(res, &o->rs);
+	res_detail(res, "%s: HTTP %ld %s: %s", what, o->rs.status, o->reason[0] ? o->reason : "?",
+		   o->message);
+}
+
+/* "ns/name" with DNS-1123-ish parts. */
+static int
+ns_name(const char *t, char *ns, char *name, size_t cap, struct conn_result *res)
+{
+	const char *slash = strchr(t, '/');
+
+	if (slash == NULL || slash == t || (size_t)(slash - t) >= cap || strlen(slash + 1) >= cap) {
+		res_detail(res, "'%s' is not NAMESPACE/NAME", t);
+		return CD_E_USAGE;
+	}
+	memcpy(ns, t, (size_t)(slash - t));
+	ns[slash - t] = '\0';
+	memcpy(name, slash + 1, strlen(slash + 1) + 1);
+	if (!ident_ok(ns, "-.", 63) || !ident_ok(name, "-.", 253)) {
+		res_detail(res, "'%s' is not NAMESPACE/NAME (letters, digits, '-' and '.')", t);
+		return CD_E_USAGE;
+	}
+	return CD_OK;
+}
+
+/* Delete one namespaced object and read it back (404, or terminating). */
+static int
+k8s_delete_obj(struct conn *c, const char *target, const char *kind, struct conn_result *res)
+{
+	char ns[256], name[256], path[700], dts[64];
+	struct k8s_out o;
+	const char *body = strcmp(kind, "pods") == 0
+				   ? "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\","
+				     "\"gracePeriodSeconds\":0,\"propagationPolicy\":\"Background\"}"
+				   : "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\","
+				     "\"propagationPolicy\":\"Background\"}";
+	int r, already = 0;
+
+	if (ns_name(target, ns, name, sizeof(ns), res) != CD_OK)
+		return CD_E_USAGE;
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/%s/%s", ns, kind, name);
+	if (!c->opts->dry_run) {
+		r = k8s_call(c, "GET", path, NULL, NULL, 1, &o, res);
+		if (r == CD_OK && o.rs.status == 404) {
+			http_resp_release(&o.rs);
+			res->outcome = CONN_ALREADY;
+			res_verified(res, "absent (404)");
+			return CD_OK;
+		}
+		if (r != CD_OK || o.rs.status != 200) {
+			k8s_fail(res, &o, "GET");
+			http_resp_release(&o.rs);
+			return CD_OK;
+		}
+		http_resp_release(&o.rs);
+	}
+	r = k8s_call(c, "DELETE", path, body, NULL, 1, &o, res);
+	if (r == CD_OK && o.rs.dry_run) {
+		http_resp_release(&o.rs);
+		res->outcome = CONN_DRYRUN;
+		return CD_OK;
+	}
+	if (r == CD_OK && (o.rs.status == 200 || o.rs.status == 202)) {
+		res_from_resp(res, &o.rs);
+	} else if (r == CD_OK && o.rs.status == 404) {
+		already = 1;
+	} else {
+		k8s_fail(res, &o, "DELETE");
+		http_resp_release(&o.rs);
+		return CD_OK;
+	}
+	http_resp_release(&o.rs);
+	r = k8s_call(c, "GET", path, NULL, NULL, 1, &o, res);
+	if (r == CD_OK && o.rs.status == 404) {
+		res->outcome = already ? CONN_ALREADY : CONN_DONE;
+		res_verified(res, "absent (404)");
+	} else if (r == CD_OK && o.rs.status == 200 &&
+		   json_body_str(&o.rs.body, "metadata.deletionTimestamp", dts, sizeof(dts)) == 0) {
+		res->outcome = CONN_DONE;
+		res_verified(res, "terminating since %s", dts);
+	} else {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "verification: %s/%s still exists (HTTP %ld)", kind, target, o.rs.status);
+	}
+	http_resp_release(&o.rs);
+	return CD_OK;
+}
+
+/* Implements conn_action::run for delete-pod. */
+static int
+k8s_delete_pod(struct conn *c, const char *target, struct conn_result *res)
+{
+	return k8s_delete_obj(c, target, "pods", res);
+}
+
+/* Implements conn_action::run for delete-secret. */
+static int
+k8s_delete_secret(struct conn *c, const char *target, struct conn_result *res)
+{
+	return k8s_delete_obj(c, target, "secrets", res);
+}
+
+/* Names of the legacy token secrets of ns/sa (from a secret list). */
+static int
+sa_token_secrets(struct conn *c, const char *ns, const char *sa, char names[][254], int max,
+		 int *n, struct conn_result *res)
+{
+	struct json_tokens t;
+	struct json_doc d;
+	struct k8s_out o;
+	char path[400];
+	const char *why;
+	int r, items, k, cnt;
+
+	*n = 0;
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/secrets", ns);
+	r = k8s_call(c, "GET", path, NULL, NULL, 1, &o, res);
+	if (r != CD_OK || o.rs.status != 200) {
+		k8s_fail(res, &o, "list secrets");
+		http_resp_release(&o.rs);
+		return CD_E_IO;
+	}
+	json_tokens_init(&t, JSON_MAX_TOKENS);
+	if (json_parse(&d, o.rs.body.data, o.rs.body.len, &t, &why) == CD_OK &&
+	    (items = json_get(&d, 0, "items")) >= 0 && json_type(&d, items) == JSON_ARRAY) {
+		cnt = json_count(&d, items);
+		for (k = 0; k < cnt && *n < max; k++) {
+			int it = json_at(&d, items, k), ty = json_get(&d, it, "type");
+			int an = json_path(&d, it, "metadata.annotations");
+			int nm = json_path(&d, it, "metadata.name");
+			int sn = an >= 0 ? json_get(&d, an, "kubernetes.io/service-account.name") : -1;
+			size_t len;
+
+			if (ty < 0 || !span_eq(json_raw(&d, ty), "kubernetes.io/service-account-token") ||
+			    sn < 0 || !span_eq(json_raw(&d, sn), sa) || nm < 0)
+				continue;
+			if (json_str(&d, nm, names[*n], 254, &len) == CD_OK)
+				(*n)++;
+		}
+	}
+	json_tokens_release(&t);
+	http_resp_release(&o.rs);
+	return CD_OK;
+}
+
+/* Implements conn_action::run for delete-sa-token-secrets. */
+static int
+k8s_delete_sa_token_secrets(struct conn *c, const char *target, struct conn_result *res)
+{
+	char ns[256], sa[256], names[32][254], path[700];
+	int n, i, deleted = 0;
+
+	if (ns_name(target, ns, sa, sizeof(ns), res) != CD_OK)
+		return CD_E_USAGE;
+	if (c->opts->dry_run) {
+		struct k8s_out o;
+
+		snprintf(path, sizeof(path), "/api/v1/namespaces/%s/secrets/<each token secret of %s>", ns,
+			 sa);
+		k8s_call(c, "DELETE", path, "{\"propagationPolicy\":\"Background\"}", NULL, 1, &o, res);
+		http_resp_release(&o.rs);
+		res->outcome = CONN_DRYRUN;
+		return CD_OK;
+	}
+	if (sa_token_secrets(c, ns, sa, names, 32, &n, res) != CD_OK) {
+		res->outcome = CONN_FAILED;
+		return CD_OK;
+	}
+	for (i = 0; i < n; i++) {
+		struct k8s_out o;
+
+		snprintf(path, sizeof(path), "/api/v1/namespaces/%.63s/secrets/%.253s", ns, names[i]);
+		if (k8s_call(c, "DELETE", path, "{\"propagationPolicy\":\"Background\"}", NULL, 1, &o,
+			     res) != CD_OK ||
+		    (o.rs.status != 200 && o.rs.status != 202 && o.rs.status != 404)) {
+			k8s_fail(res, &o, "DELETE token secret");
+			http_resp_release(&o.rs);
+			return CD_OK;
+		}
+		res_from_resp(res, &o.rs);
+		deleted += o.rs.status != 404;
+		http_resp_release(&o.rs);
+	}
+	if (sa_token_secrets(c, ns, sa, names, 32, &n, res) != CD_OK) {
+		res->outcome = CONN_FAILED;
+		return CD_OK;
+	}
+	if (n > 0) {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "verification: %d token secrets of %s remain", n, target);
+		return CD_OK;
+	}
+	res->outcome = deleted ? CONN_DONE : CONN_ALREADY;
+	res_verified(res, "no legacy token secrets for %s (%d deleted)", target, deleted);
+	return CD_OK;
+}
+
+/* Implements conn_action::run for recreate-sa: delete, create anew (new
+ * UID: every token of the old one dies), verify the UID changed. */
+static int
+k8s_recreate_sa(struct conn *c, const char *target, struct conn_result *res)
+{
+	char ns[256], sa[256], path[700], olduid[128] = "", newuid[128] = "", body[1200];
+	struct k8s_out o;
+	int r, attempt;
+
+	if (ns_name(target, ns, sa, sizeof(ns), res) != CD_OK)
+		return CD_E_USAGE;
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/serviceaccounts/%s", ns, sa);
+	snprintf(body, sizeof(body),
+		 "{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{\"name\":\"%s\","
+		 "\"namespace\":\"%s\",\"annotations\":{\"cordon.dev/recreated\":\"true\"}}}",
+		 sa, ns);
+	if (!c->opts->dry_run) {
+		r = k8s_call(c, "GET", path, NULL, NULL, 1, &o, res);
+		if (r == CD_OK && o.rs.status == 200)
+			json_body_str(&o.rs.body, "metadata.uid", olduid, sizeof(olduid));
+		else if (!(r == CD_OK && o.rs.status == 404)) {
+			k8s_fail(res, &o, "GET serviceaccount");
+			http_resp_release(&o.rs);
+			return CD_OK;
+		}
+		http_resp_release(&o.rs);
+	}
+	if (olduid[0] || c->opts->dry_run) {
+		r = k8s_call(c, "DELETE", path, "{\"propagationPolicy\":\"Background\"}", NULL, 1, &o, res);
+		if (!(r == CD_OK && (o.rs.dry_run || o.rs.status == 200 || o.rs.status == 404))) {
+			k8s_fail(res, &o, "DELETE serviceaccount");
+			http_resp_release(&o.rs);
+			return CD_OK;
+		}
+		if (!o.rs.dry_run)
+			res_from_resp(res, &o.rs);
+		http_resp_release(&o.rs);
+	}
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/serviceaccounts", ns);
+	for (attempt = 0; attempt < 4; attempt++) {
+		/* a create is not retried blindly: on a lost answer, read first */
+		r = k8s_call(c, "POST", path, body, NULL, 0, &o, res);
+		if (r == CD_OK && o.rs.dry_run) {
+			http_resp_release(&o.rs);
+			res->outcome = CONN_DRYRUN;
+			return CD_OK;
+		}
+		if (r == CD_OK && (o.rs.status == 201 || o.rs.status == 200)) {
+			json_body_str(&o.rs.body, "metadata.uid", newuid, sizeof(newuid));
+			res_from_resp(res, &o.rs);
+			http_resp_release(&o.rs);
+			break;
+		}
+		if (r == CD_OK && o.rs.status != 409 && o.rs.status != 429 && o.rs.status < 500) {
+			k8s_fail(res, &o, "create serviceaccount");
+			http_resp_release(&o.rs);
+			return CD_OK;
+		}
+		http_pause(attempt, o.rs.retry_after_ms);
+		http_resp_release(&o.rs);
+		/* 409 (old one still terminating), 429, 5xx or no answer: what is there now? */
+		snprintf(path, sizeof(path), "/api/v1/namespaces/%s/serviceaccounts/%s", ns, sa);
+		r = k8s_call(c, "GET", path, NULL, NULL, 1, &o, res);
+		if (r == CD_OK && o.rs.status == 200 &&
+		    json_body_str(&o.rs.body, "metadata.uid", newuid, sizeof(newuid)) == 0 &&
+		    strcmp(newuid, olduid) != 0) {
+			http_resp_release(&o.rs);
+			break;
+		}
+		newuid[0] = '\0';
+		http_resp_release(&o.rs);
+		snprintf(path, sizeof(path), "/api/v1/namespaces/%s/serviceaccounts", ns);
+	}
+	if (newuid[0] == '\0') {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "the service account was deleted but could not be created again");
+		return CD_OK;
+	}
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/serviceaccounts/%s", ns, sa);
+	r = k8s_call(c, "GET", path, NULL, NULL, 1, &o, res);
+	{
+		char uid[128] = "";
+
+		if (r == CD_OK && o.rs.status == 200)
+			json_body_str(&o.rs.body, "metadata.uid", uid, sizeof(uid));
+		if (uid[0] && strcmp(uid, olduid) != 0) {
+			res->outcome = CONN_DONE;
+			res_verified(res, "uid %s -> %s: tokens of the old account are dead",
+				     olduid[0] ? olduid : "(none)", uid);
+		} else {
+			res->outcome = CONN_FAILED;
+			res_detail(res, "verification: service account uid is '%s'", uid);
+		}
+	}
+	http_resp_release(&o.rs);
+	return CD_OK;
+}
+
+/* Shared by cordon-node and uncordon-node. */
+static int
+k8s_node_sched(struct conn *c, const char *node, int unsched, struct conn_result *res)
+{
+	char path[400], v[16];
+	struct k8s_out o;
+	int r;
+
+	if (!ident_ok(node, "-.", 253)) {
+		res_detail(res, "'%s' is not a node name", node);
+		return CD_E_USAGE;
+	}
+	snprintf(path, sizeof(path), "/api/v1/nodes/%s", node);
+	if (!c->opts->dry_run) {
+		r = k8s_call(c, "GET", path, NULL, NULL, 1, &o, res);
+		if (r != CD_OK || o.rs.status != 200) {
+			k8s_fail(res, &o, "GET node");
+			http_resp_release(&o.rs);
+			return CD_OK;
+		}
+		if (json_body_str(&o.rs.body, "spec.unschedulable", v, sizeof(v)) != 0)
+			v[0] = '\0';
+		http_resp_release(&o.rs);
+		if ((strcmp(v, "true") == 0) == unsched) {
+			res->outcome = CONN_ALREADY;
+			res_verified(res, "spec.unschedulable=%s", unsched ? "true" : "false");
+			return CD_OK;
+		}
+	}
+	r = k8s_call(c, "PATCH", path,
+		     unsched ? "{\"spec\":{\"unschedulable\":true}}" : "{\"spec\":{\"unschedulable\":null}}",
+		     "application/strategic-merge-patch+json", 1, &o, res);
+	if (r == CD_OK && o.rs.dry_run) {
+		http_resp_release(&o.rs);
+		res->outcome = CONN_DRYRUN;
+		return CD_OK;
+	}
+	if (r != CD_OK || o.rs.status != 200) {
+		k8s_fail(res, &o, "PATCH node");
+		http_resp_release(&o.rs);
+		return CD_OK;
+	}
+	res_from_resp(res, &o.rs);
+	http_resp_release(&o.rs);
+	r = k8s_call(c, "GET", path, NULL, NULL, 1, &o, res);
+	if (r == CD_OK && o.rs.status == 200 &&
+	    json_body_str(&o.rs.body, "spec.unschedulable", v, sizeof(v)) != 0)
+		v[0] = '\0';
+	if (r == CD_OK && o.rs.status == 200 && (strcmp(v, "true") == 0) == unsched) {
+		res->outcome = CONN_DONE;
+		res_verified(res, "spec.unschedulable=%s", unsched ? "true" : "false");
+		res_undo(res, "%s %s", unsched ? "uncordon-node" : "cordon-node", node);
+	} else {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "verification: node %s unschedulable is '%s'", node, v);
+	}
+	http_resp_release(&o.rs);
+	return CD_OK;
+}
+
+/* Implements conn_action::run for cordon-node. */
+static int
+k8s_cordon_node(struct conn *c, const char *node, struct conn_result *res)
+{
+	return k8s_node_sched(c, node, 1, res);
+}
+
+/* Implements conn_action::run for uncordon-node (the undo of cordon-node). */
+static int
+k8s_uncordon_node(struct conn *c, const char *node, struct conn_result *res)
+{
+	return k8s_node_sched(c, node, 0, res);
+}
+
+static const struct conn_action k8s_actions[] = {
+	{ .name = "delete-pod", .target_doc = "NAMESPACE/POD", .phase = PHASE_QUARANTINE,
+	  .run = k8s_delete_pod },
+	{ .name = "cordon-node", .target_doc = "NODE", .flags = CONN_F_REVERSIBLE,
+	  .phase = PHASE_QUARANTINE, .undo = "uncordon-node", .run = k8s_cordon_node },
+	{ .name = "uncordon-node", .target_doc = "NODE", .flags = CONN_F_REVERSIBLE | CONN_F_UNDO_ONLY,
+	  .phase = PHASE_QUARANTINE, .undo = "cordon-node", .run = k8s_uncordon_node },
+	{ .name = "delete-sa-token-secrets", .target_doc = "NAMESPACE/SERVICEACCOUNT",
+	  .phase = PHASE_REVOKE, .run = k8s_delete_sa_token_secrets },
+	{ .name = "recreate-sa", .target_doc = "NAMESPACE/SERVICEACCOUNT",
+	  .flags = CONN_F_NONIDEMPOTENT, .phase = PHASE_ROTATE, .run = k8s_recreate_sa },
+	{ .name = "delete-secret", .target_doc = "NAMESPACE/SECRET", .phase = PHASE_CLEANUP,
+	  .run = k8s_delete_secret },
+	{ .name = NULL },
+};
+
+const struct connector conn_k8s = {
+	.name = "k8s",
+	.actions = k8s_actions,
+	.open = k8s_open,
+	.close = k8s_close,
+};

@@ -1,0 +1,346 @@
+/*
+ * util.c - small helpers the connectors share: base64, URL encoding,
+ * reading small files (credentials) without leaving copies behind, result
+ * formatting, randomness.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "private.h"
+
+static int
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+/* Standard or URL alphabet; whitespace skipped; padding optional. */
+int
+b64_decode(const char *in, size_t n, char **out, size_t *outlen)
+{
+	char *o = xmalloc(n / 4 * 3 + 4);
+	size_t i, k = 0;
+	uint32_t acc = 0;
+	int bits = 0, pad = 0;
+
+	for (i = 0; i < n; i++) {
+		int c = (unsigned char)in[i], v;
+
+		if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+			continue;
+		if (c == '=') {
+			pad++;
+			continue;
+		}
+		if (pad || (v = b64val(c)) < 0) {
+			freezero(o, n / 4 * 3 + 4);
+			return CD_E_PARSE;
+		}
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			o[k++] = (char)(acc >> bits & 0xff);
+		}
+	}
+	o[k] = '\0';
+	*out = o;
+	*outlen = k;
+	return CD_OK;
+}
+
+int
+url_encode(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i;
+	int r = CD_OK;
+
+	for (i = 0; i < n && r == CD_OK; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.' || c == '~') {
+			r = buf_addc(b, (char)c);
+		} else {
+			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
+
+			r = buf_add(b, e, 3);
+		}
+	}
+	return r;
+}
+
+int
+file_read(const char *path, size_t max, char **out, size_t *outlen, char **cause)
+{
+	struct buf b;
+	char chunk[4096];
+	int fd;
+	ssize_t n;
+
+	*out = NULL;
+	fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*cause = xstrdup(strerror(errno));
+		return CD_E_IO;
+	}
+	buf_init(&b, max);
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			*cause = xstrdup(strerror(errno));
+			break;
+		}
+		if (buf_add(&b, chunk, (size_t)n) != CD_OK) {
+			*cause = xstrdup("file too large");
+			n = -1;
+			break;
+		}
+	}
+	explicit_bzero(chunk, sizeof(chunk));
+	close(fd);
+	if (n != 0) {
+		freezero(b.data, b.alloc);
+		return CD_E_IO;
+	}
+	*outlen = b.len;
+	*out = b.data; /* b's alloc is at least len + 1; callers freezero(len + 1) */
+	return CD_OK;
+}
+
+const char *
+env_get(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v ? v : NULL;
+}
+
+static void
+vappend(char *dst, size_t cap, const char *sep, const char *fmt, va_list ap)
+{
+	size_t len = strlen(dst);
+
+	if (len && len + strlen(sep) < cap) {
+		memcpy(dst + len, sep, strlen(sep) + 1);
+		len += strlen(sep);
+	}
+	if (len < cap)
+		vsnprintf(dst + len, cap - len, fmt, ap);
+}
+
+void
+res_note_request(struct conn_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vappend(res->request, sizeof(res->request), "; ", fmt, ap);
+	va_end(ap);
+}
+
+void
+res_detail(struct conn_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vappend(res->detail, sizeof(res->detail), "; ", fmt, ap);
+	va_end(ap);
+}
+
+void
+res_from_resp(struct conn_result *res, const struct http_resp *rs)
+{
+	res->http_status = rs->status;
+	if (rs->request_id[0])
+		snprintf(res->request_id, sizeof(res->request_id), "%s", rs->request_id);
+}
+
+int
+ident_ok(const char *s, const char *extra, size_t max)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > max)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      (extra != NULL && strchr(extra, c) != NULL)))
+			return 0;
+	}
+	/* no path traversal through a "safe" identifier */
+	return strstr(s, "..") == NULL;
+}
+
+void
+rand_bytes(void *p, size_t n)
+{
+	unsigned char *q = p;
+
+	while (n > 0) {
+		ssize_t k = getrandom(q, n, 0);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			cd_fatal("getrandom: %s", strerror(errno));
+		}
+		q += k;
+		n -= (size_t)k;
+	}
+}
+
+int
+url_join(struct buf *b, const char *base, const char *path)
+{
+	size_t n = strlen(base);
+
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	if (buf_add(b, base, n) != CD_OK)
+		return CD_E_LIMIT;
+	if (*path != '/' && buf_addc(b, '/') != CD_OK)
+		return CD_E_LIMIT;
+	return buf_addstr(b, path);
+}
+
+/* A dotted path whose segments may end in [N] ("errors[0]", "data.keys[1]"). */
+static int
+json_walk(const struct json_doc *d, int cur, const char *path)
+{
+	char seg[128];
+	const char *p = path;
+
+	while (cur >= 0 && *p) {
+		const char *dot = strchr(p, '.'), *br;
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+
+		if (n >= sizeof(seg))
+			return -1;
+		memcpy(seg, p, n);
+		seg[n] = '\0';
+		br = strchr(seg, '[');
+		if (br != NULL) {
+			struct span idx = { br + 1, strlen(br + 1) };
+			uint64_t k;
+
+			if (idx.n < 2 || idx.p[idx.n - 1] != ']')
+				return -1;
+			idx.n--;
+			if (span_to_u64(idx, &k) != CD_OK || k > 100000)
+				return -1;
+			seg[br - seg] = '\0';
+			if (seg[0])
+				cur = json_get(d, cur, seg);
+			if (cur >= 0)
+				cur = json_at(d, cur, (int)k);
+		} else {
+			cur = json_get(d, cur, seg);
+		}
+		p += n;
+		if (*p == '.')
+			p++;
+	}
+	return cur;
+}
+
+int
+json_body_str(const struct buf *body, const char *path, char *out, size_t cap)
+{
+	struct json_tokens t;
+	struct json_doc d;
+	const char *why;
+	int i, r = -1;
+	size_t n;
+
+	out[0] = '\0';
+	if (body->len == 0)
+		return -1;
+	json_tokens_init(&t, 4096);
+	if (json_parse(&d, body->data, body->len, &t, &why) == CD_OK &&
+	    (i = json_walk(&d, 0, path)) >= 0 && !json_is_null(&d, i)) {
+		if (json_type(&d, i) == JSON_STRING)
+			r = json_str(&d, i, out, cap, &n) == CD_OK ? 0 : -1;
+		else {
+			struct span s = json_raw(&d, i);
+
+			if (s.n < cap) {
+				memcpy(out, s.p, s.n);
+				out[s.n] = '\0';
+				r = 0;
+			}
+		}
+	}
+	json_tokens_release(&t);
+	return r;
+}
+
+char *
+buf_take(struct buf *b)
+{
+	char *p = buf_detach(b, NULL);
+
+	buf_release(b);
+	return p;
+}
+
+int
+conn_read_secret(const char *path, char **out, size_t *len, char **cause)
+{
+	int r = file_read(path, 64 * 1024, out, len, cause);
+
+	if (r != CD_OK)
+		return r;
+	while (*len > 0 && ((*out)[*len - 1] == '\n' || (*out)[*len - 1] == '\r' ||
+			    (*out)[*len - 1] == ' ' || (*out)[*len - 1] == '\t'))
+		(*out)[--*len] = '\0';
+	if (*len == 0) {
+		freezero(*out, 1);
+		*out = NULL;
+		*cause = xstrdup("the file is empty");
+		return CD_E_PARSE;
+	}
+	return CD_OK;
+}
+
+void
+res_verified(struct conn_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->verified[0] = '\0';
+	va_start(ap, fmt);
+	vappend(res->verified, sizeof(res->verified), "", fmt, ap);
+	va_end(ap);
+}
+
+void
+res_undo(struct conn_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->undo[0] = '\0';
+	va_start(ap, fmt);
+	vappend(res->undo, sizeof(res->undo), "", fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,629 @@
+/*
+ * vault.c - the HashiCorp Vault connector: tokens by accessor, leases by
+ * prefix, KV v2 versions.
+ *
+ * Configuration as the vault CLI reads it: VAULT_ADDR, VAULT_TOKEN (else
+ * ~/.vault-token), VAULT_CACERT, VAULT_NAMESPACE.  Plain http is accepted
+ * only on loopback (a dev server); everything else must be https.
+ *
+ * Revoking an accessor kills the token and its children; an unknown or
+ * already revoked accessor answers 400, which is "already done" once a
+ * lookup agrees.  Rotating a KV v2 secret writes new random values for the
+ * same keys with check-and-set on the version read, then destroys the old
+ * version; the write is never repeated blindly (cas makes a repeat fail
+ * anyway) - the metadata is read again instead.  The old values are wiped
+ * from memory; the new ones go only to the caller.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "private.h"
+
+struct vault_cfg {
+	char *addr;
+	char *token_header;  /* "X-Vault-Token: ...", wiped */
+	char *ns_header;     /* "X-Vault-Namespace: ..." */
+	struct http_tls tls;
+	char *ca_file;
+};
+
+static void
+vault_close(void **cdata)
+{
+	struct vault_cfg *v = *cdata;
+
+	if (v == NULL)
+		return;
+	free(v->addr);
+	if (v->token_header != NULL)
+		freezero(v->token_header, strlen(v->token_header) + 1);
+	free(v->ns_header);
+	free(v->ca_file);
+	free(v);
+	*cdata = NULL;
+}
+
+static int
+loopback_or_https(const char *u)
+{
+	return strncmp(u, "https://", 8) == 0 || strncmp(u, "http://127.0.0.1", 16) == 0 ||
+	       strncmp(u, "http://localhost", 16) == 0 || strncmp(u, "http://[::1]", 12) == 0;
+}
+
+static int
+vault_open(void **cdata, char **cause)
+{
+	struct vault_cfg *v;
+	const char *addr = env_get("VAULT_ADDR"), *tok = env_get("VAULT_TOKEN");
+	char *filetok = NULL, *rc = NULL;
+	size_t flen = 0;
+	struct buf b;
+
+	*cdata = NULL;
+	if (addr == NULL) {
+		*cause = xstrdup("VAULT_ADDR is not set");
+		return CD_E_USAGE;
+	}
+	if (!loopback_or_https(addr)) {
+		*cause = xstrdup("VAULT_ADDR must be https:// (plain http only on loopback)");
+		return CD_E_USAGE;
+	}
+	if (tok == NULL && env_get("HOME") != NULL) {
+		buf_init(&b, 4096);
+		if (buf_printf(&b, "%s/.vault-token", env_get("HOME")) == CD_OK &&
+		    conn_read_secret(b.data, &filetok, &flen, &rc) == CD_OK)
+			tok = filetok;
+		free(rc);
+		buf_release(&b);
+	}
+	if (tok == NULL) {
+		*cause = xstrdup("no Vault token: set VAULT_TOKEN (or write ~/.vault-token)");
+		return CD_E_USAGE;
+	}
+	v = xcalloc(1, sizeof(*v));
+	v->addr = xstrdup(addr);
+	buf_init(&b, 65536);
+	if (buf_printf(&b, "X-Vault-Token: %s", tok) == CD_OK)
+		v->token_header = buf_take(&b);
+	else
+		freezero(b.data, b.alloc);
+	if (filetok != NULL)
+		freezero(filetok, flen + 1);
+	if (env_get("VAULT_NAMESPACE") != NULL) {
+		buf_init(&b, 4096);
+		if (buf_printf(&b, "X-Vault-Namespace: %s", env_get("VAULT_NAMESPACE")) == CD_OK)
+			v->ns_header = buf_take(&b);
+		else
+			buf_release(&b);
+	}
+	if (env_get("VAULT_CACERT") != NULL)
+		v->ca_file = xstrdup(env_get("VAULT_CACERT"));
+	v->tls.ca_file = v->ca_file;
+	*cdata = v;
+	return CD_OK;
+}
+
+struct vault_out {
+	struct http_resp rs;
+	char error[256];
+};
+
+/* One call; CD_OK when an answer arrived.  The caller releases o->rs. */
+static int
+vault_call(struct conn *c, const char *method, const char *path, const char *body,
+	   const char *body_shown, int idempotent, struct vault_out *o, struct conn_result *res)
+{
+	struct vault_cfg *v = c->cdata;
+	struct http_req rq = { 0 };
+	struct buf url;
+	int r;
+
+	buf_init(&url, 8192);
+	if (url_join(&url, v->addr, path) != CD_OK) {
+		buf_release(&url);
+		return CD_E_LIMIT;
+	}
+	rq.method = method;
+	rq.url = url.data;
+	http_req_header(&rq, v->token_header, 1);
+	if (v->ns_header != NULL)
+		http_req_header(&rq, v->ns_header, 0);
+	/* the CLI's marker header; Vault rejects browsers without it */
+	http_req_header(&rq, "X-Vault-Request: true", 0);
+	if (body != NULL) {
+		http_req_header(&rq, "Content-Type: application/json", 0);
+		rq.body = body;
+		rq.body_len = strlen(body);
+		rq.body_shown = body_shown;
+	}
+	rq.tls = &v->tls;
+	rq.idempotent = idempotent;
+	rq.reqid_headers[0] = "X-Request-Id";
+	http_resp_init(&o->rs);
+	o->error[0] = '\0';
+	r = http_send(c->opts, &rq, &o->rs);
+	buf_release(&url);
+	if (r != CD_OK) {
+		res_note_request(res, "%s %s -> no response", method, path);
+		snprintf(o->error, sizeof(o->error), "%s", o->rs.error);
+		return CD_E_IO;
+	}
+	if (o->rs.dry_run) {
+		res_note_request(res, "%s %s (dry-run)", method, path);
+		return CD_OK;
+	}
+	if (o->rs.request_id[0] == '\0')
+		json_body_str(&o->rs.body, "request_id", o->rs.request_id, sizeof(o->rs.request_id));
+	if (o->rs.status >= 400)
+		json_body_str(&o->rs.body, "errors[0]", o->error, sizeof(o->error));
+	if (res->http_status == 0)
+		res_from_resp(res, &o->rs);
+	res_note_request(res, "%s %s -> %ld", method, path, o->rs.status);
+	return CD_OK;
+}
+
+static void
+vault_fail(struct conn_result *res, const struct vault_out *o, const char *what)
+{
+	res->outcome = CONN_FAILED;
+	if (o->rs.status == 0) {
+		res_detail(res, "%s: no response: %s", what, o->error);
+		return;
+	}
+	res_from_resp(res, &o->rs);
+	res_detail(res, "%s: HTTP %ld: %s", what, o->rs.status, o->error[0] ? o->error : "(no message)");
+	if (o->rs.status == 503)
+		res_detail(res, "Vault is sealed or unavailable");
+}
+
+static int
+accessor_ok(const char *a, struct conn_result *res)
+{
+	if (!ident_ok(a, "._-", 128)) {
+		res_detail(res, "'%s' is not a Vault token accessor", a);
+		return CD_E_USAGE;
+	}
+	return CD_OK;
+}
+
+/* lookup-accessor: 1 alive, 0 gone, -1 error (res set). */
+static int
+accessor_alive(struct conn *c, const char *acc, struct conn_result *res, char *info, size_t cap)
+{
+	char body[300], dn[128] = "", ttl[32] = "", pol[128] = "";
+	struct vault_out o;
+	int r;
+
+	snprintf(body, sizeof(body), "{\"accessor\":\"%s\"}", acc);
+	r = vault_call(c, "POST", "/v1/auth/token/lookup-accessor", body, NULL, 1, &o, res);
+	if (r == CD_OK && o.rs.status == 200) {
+		json_body_str(&o.rs.body, "data.display_name", dn, sizeof(dn));
+		json_body_str(&o.rs.body, "data.ttl", ttl, sizeof(ttl));
+		json_body_str(&o.rs.body, "data.policies[0]", pol, sizeof(pol));
+		if (info != NULL)
+			snprintf(info, cap, "alive: display name %s, policy %s..., ttl %ss", dn[0] ? dn : "?",
+				 pol[0] ? pol : "?", ttl[0] ? ttl : "?");
+		r = 1;
+	} else if (r == CD_OK && (o.rs.status == 400 || o.rs.status == 404)) {
+		r = 0; /* "invalid accessor" / "token not found" */
+	} else {
+		vault_fail(res, &o, "lookup-accessor");
+		r = -1;
+	}
+	http_resp_release(&o.rs);
+	return r;
+}
+
+/* Implements conn_action::run for revoke-accessor. */
+static int
+vault_revoke_accessor(struct conn *c, const char *acc, struct conn_result *res)
+{
+	char body[300];
+	struct vault_out o;
+	int r, already = 0;
+
+	if (accessor_ok(acc, res) != CD_OK)
+		return CD_E_USAGE;
+	if (!c->opts->dry_run) {
+		r = accessor_alive(c, acc, res, NULL, 0);
+		if (r < 0)
+			return CD_OK;
+		if (r == 0) {
+			res->outcome = CONN_ALREADY;
+			res_verified(res, "accessor unknown to Vault (revoked or expired)");
+			return CD_OK;
+		}
+	}
+	snprintf(body, sizeof(body), "{\"accessor\":\"%s\"}", acc);
+	r = vault_call(c, "POST", "/v1/auth/token/revoke-accessor", body, NULL, 1, &o, res);
+	if (r == CD_OK && o.rs.dry_run) {
+		http_resp_release(&o.rs);
+		res->outcome = CONN_DRYRUN;
+		return CD_OK;
+	}
+	if (r == CD_OK && (o.rs.status == 204 || o.rs.status == 200))
+		res_from_resp(res, &o.rs);
+	else if (r == CD_OK && o.rs.status == 400)
+		already = 1; /* raced: gone in between */
+	else {
+		vault_fail(res, &o, "revoke-accessor");
+		http_resp_release(&o.rs);
+		return CD_OK;
+	}
+	http_resp_release(&o.rs);
+	r = accessor_alive(c, acc, res, NULL, 0);
+	if (r == 0) {
+		res->outcome = already ? CONN_ALREADY : CONN_DONE;
+		res_verified(res, "lookup-accessor: token gone (children revoked with it)");
+	} else if (r > 0) {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "verification: the accessor still resolves to a live token");
+	}
+	return CD_OK;
+}
+
+/* Implements conn_action::run for lookup-accessor (read-only). */
+static int
+vault_lookup_accessor(struct conn *c, const char *acc, struct conn_result *res)
+{
+	char info[256];
+	int r;
+
+	if (accessor_ok(acc, res) != CD_OK)
+		return CD_E_USAGE;
+	r = accessor_alive(c, acc, res, info, sizeof(info));
+	if (c->opts->dry_run) {
+		res->outcome = CONN_DRYRUN;
+		return CD_OK;
+	}
+	if (r < 0)
+		return CD_OK;
+	res->outcome = CONN_DONE;
+	res_verified(res, "%s", r ? info : "not found (revoked or expired)");
+	return CD_OK;
+}
+
+/* LIST sys/leases/lookup/PREFIX: number of live entries, -1 on error. */
+static int
+leases_under(struct conn *c, const char *prefix, struct conn_result *res)
+{
+	char path[700];
+	struct vault_out o;
+	int r, n = 0;
+
+	snprintf(path, sizeof(path), "/v1/sys/leases/lookup/%s?list=true", prefix);
+	r = vault_call(c, "GET", path, NULL, NULL, 1, &o, res);
+	if (r == CD_OK && o.rs.status == 404) {
+		n = 0;
+	} else if (r == CD_OK && o.rs.status == 200) {
+		char k[8];
+
+		n = json_body_str(&o.rs.body, "data.keys[0]", k, sizeof(k)) == 0 ? 1 : 0;
+	} else {
+		vault_fail(res, &o, "list leases");
+		n = -1;
+	}
+	http_resp_release(&o.rs);
+	return n;
+}
+
+/* Implements conn_action::run for revoke-prefix. */
+static int
+vault_revoke_prefix(struct conn *c, const char *prefix, struct conn_result *res)
+{
+	char path[700];
+	struct vault_out o;
+	int r;
+
+	if (!ident_ok(prefix, "/._-", 512) || prefix[0] == '/') {
+		res_detail(res, "'%s' is not a lease prefix (e.g. aws/creds/deploy)", prefix);
+		return CD_E_USAGE;
+	}
+	if (!c->opts->dry_run) {
+		r = leases_under(c, prefix, res);
+		if (r < 0)
+			return CD_OK;
+		if (r == 0) {
+			res->outcome = CONN_ALREADY;
+			res_verified(res, "no live leases under %s", prefix);
+			return CD_OK;
+		}
+	}
+	snprintf(path, sizeof(path), "/v1/sys/leases/revoke-prefix/%s", prefix);
+	r = vault_call(c, "POST", path, "{}", NULL, 1, &o, res);
+	if (r == CD_OK && o.rs.dry_run) {
+		http_resp_release(&o.rs);
+		res->outcome = CONN_DRYRUN;
+		return CD_OK;
+	}
+	if (!(r == CD_OK && (o.rs.status == 204 || o.rs.status == 200))) {
+		vault_fail(res, &o, "revoke-prefix");
+		http_resp_release(&o.rs);
+		return CD_OK;
+	}
+	res_from_resp(res, &o.rs);
+	http_resp_release(&o.rs);
+	r = leases_under(c, prefix, res);
+	if (r == 0) {
+		res->outcome = CONN_DONE;
+		res_verified(res, "no live leases under %s", prefix);
+	} else if (r > 0) {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "verification: leases remain under %s", prefix);
+	}
+	return CD_OK;
+}
+
+/* "MOUNT/PATH[@VERSION]" into mount, path, version (0 = current). */
+static int
+kv_target(const char *t, char *mount, char *path, size_t cap, uint64_t *ver, struct conn_result *res)
+{
+	const char *slash = strchr(t, '/'), *at = strrchr(t, '@');
+	size_t plen;
+
+	*ver = 0;
+	if (slash == NULL || slash == t || (size_t)(slash - t) >= cap)
+		goto bad;
+	memcpy(mount, t, (size_t)(slash - t));
+	mount[slash - t] = '\0';
+	plen = at && at > slash ? (size_t)(at - slash - 1) : strlen(slash + 1);
+	if (plen == 0 || plen >= cap)
+		goto bad;
+	memcpy(path, slash + 1, plen);
+	path[plen] = '\0';
+	/* "secret/data/app" names the same secret as "secret/app" */
+	if (strncmp(path, "data/", 5) == 0)
+		memmove(path, path + 5, strlen(path + 5) + 1);
+	if (at && at > slash) {
+		struct span v = { at + 1, strlen(at + 1) };
+
+		if (span_to_u64(v, ver) != CD_OK || *ver == 0)
+			goto bad;
+	}
+	if (!ident_ok(mount, "._-", 128) || !ident_ok(path, "/._-", 512))
+		goto bad;
+	return CD_OK;
+bad:
+	res_detail(res, "'%s' is not MOUNT/PATH[@VERSION] of a KV v2 secret", t);
+	return CD_E_USAGE;
+}
+
+/* Metadata: current version, and whether version ver is destroyed. */
+static int
+kv_meta(struct conn *c, const char *mount, const char *path, uint64_t ver, uint64_t *current,
+	int *destroyed, struct conn_result *res)
+{
+	char p[800], key[64], v[32];
+	struct vault_out o;
+	int r;
+
+	snprintf(p, sizeof(p), "/v1/%s/metadata/%s", mount, path);
+	r = vault_call(c, "GET", p, NULL, NULL, 1, &o, res);
+	if (r != CD_OK || o.rs.status != 200) {
+		vault_fail(res, &o, o.rs.status == 404 ? "no such secret" : "read metadata");
+		http_resp_release(&o.rs);
+		return CD_E_IO;
+	}
+	*current = 0;
+	if (json_body_str(&o.rs.body, "data.current_version", v, sizeof(v)) == 0) {
+		struct span s = { v, strlen(v) };
+
+		if (span_to_u64(s, current) != CD_OK)
+			*current = 0;
+	}
+	*destroyed = 0;
+	snprintf(key, sizeof(key), "data.versions.%llu.destroyed",
+		 (unsigned long long)(ver ? ver : *current));
+	if (json_body_str(&o.rs.body, key, v, sizeof(v)) == 0)
+		*destroyed = strcmp(v, "true") == 0;
+	else
+		*destroyed = -1; /* no such version */
+	http_resp_release(&o.rs);
+	return CD_OK;
+}
+
+static int
+kv_destroy(struct conn *c, const char *mount, const char *path, uint64_t ver,
+	   struct conn_result *res)
+{
+	char p[800], body[64];
+	struct vault_out o;
+	int r;
+
+	snprintf(p, sizeof(p), "/v1/%s/destroy/%s", mount, path);
+	snprintf(body, sizeof(body), "{\"versions\":[%llu]}", (unsigned long long)ver);
+	r = vault_call(c, "POST", p, body, NULL, 1, &o, res);
+	if (r == CD_OK && (o.rs.dry_run || o.rs.status == 204 || o.rs.status == 200)) {
+		if (!o.rs.dry_run)
+			res_from_resp(res, &o.rs);
+		http_resp_release(&o.rs);
+		return CD_OK;
+	}
+	vault_fail(res, &o, "destroy");
+	http_resp_release(&o.rs);
+	return CD_E_IO;
+}
+
+/* Implements conn_action::run for destroy-secret-version. */
+static int
+vault_destroy_version(struct conn *c, const char *target, struct conn_result *res)
+{
+	char mount[160], path[600];
+	uint64_t ver, cur;
+	int destroyed;
+
+	if (kv_target(target, mount, path, sizeof(path), &ver, res) != CD_OK)
+		return CD_E_USAGE;
+	if (c->opts->dry_run) {
+		kv_destroy(c, mount, path, ver ? ver : 1, res);
+		if (!ver)
+			res_detail(res, "version: the current one, read when run");
+		res->outcome = CONN_DRYRUN;
+		return CD_OK;
+	}
+	if (kv_meta(c, mount, path, ver, &cur, &destroyed, res) != CD_OK)
+		return CD_OK;
+	if (ver == 0)
+		ver = cur;
+	if (destroyed == 1) {
+		res->outcome = CONN_ALREADY;
+		res_verified(res, "version %llu destroyed", (unsigned long long)ver);
+		return CD_OK;
+	}
+	if (destroyed < 0) {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "%s has no version %llu", target, (unsigned long long)ver);
+		return CD_OK;
+	}
+	if (kv_destroy(c, mount, path, ver, res) != CD_OK)
+		return CD_OK;
+	if (kv_meta(c, mount, path, ver, &cur, &destroyed, res) != CD_OK)
+		return CD_OK;
+	if (destroyed == 1) {
+		res->outcome = CONN_DONE;
+		res_verified(res, "version %llu destroyed", (unsigned long long)ver);
+	} else {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "verification: version %llu is not destroyed", (unsigned long long)ver);
+	}
+	return CD_OK;
+}
+
+/* {"options":{"cas":N},"data":{KEY: new random value, ...}} from the data read;
+ * the new values (a JSON object) also go to *newdata. */
+static int
+kv_new_values(const struct buf *read, uint64_t cas, struct buf *body, struct buf *newdata)
+{
+	struct json_tokens t;
+	struct json_doc d;
+	const char *why;
+	int data, k, r = CD_E_PARSE, first = 1;
+
+	json_tokens_init(&t, 65536);
+	if (json_parse(&d, read->data, read->len, &t, &why) != CD_OK ||
+	    (data = json_path(&d, 0, "data.data")) < 0 || json_type(&d, data) != JSON_OBJECT)
+		goto out;
+	r = buf_printf(body, "{\"options\":{\"cas\":%llu},\"data\":", (unsigned long long)cas);
+	r = r ? r : buf_addc(newdata, '{');
+	for (k = json_first(&d, data); k > 0 && r == CD_OK; k = json_next(&d, data, k)) {
+		unsigned char rnd[24];
+		char hex[49];
+
+		rand_bytes(rnd, sizeof(rnd));
+		hex_encode(rnd, sizeof(rnd), hex);
+		explicit_bzero(rnd, sizeof(rnd));
+		r = first ? CD_OK : buf_addc(newdata, ',');
+		r = r ? r : buf_add(newdata, json_text(&d, k).p, json_text(&d, k).n);
+		r = r ? r : buf_printf(newdata, ":\"%s\"", hex);
+		explicit_bzero(hex, sizeof(hex));
+		first = 0;
+	}
+	r = r ? r : buf_addc(newdata, '}');
+	r = r ? r : buf_add(body, newdata->data, newdata->len);
+	r = r ? r : buf_addc(body, '}');
+out:
+	json_tokens_release(&t);
+	return r;
+}
+
+/* Implements conn_action::run for rotate-secret. */
+static int
+vault_rotate_secret(struct conn *c, const char *target, struct conn_result *res)
+{
+	char mount[160], path[600], p[800], v[32];
+	struct buf body, newdata;
+	struct vault_out o;
+	uint64_t ver, cur = 0, after = 0;
+	int r, destroyed;
+
+	if (kv_target(target, mount, path, sizeof(path), &ver, res) != CD_OK)
+		return CD_E_USAGE;
+	snprintf(p, sizeof(p), "/v1/%s/data/%s", mount, path);
+	if (c->opts->dry_run) {
+		r = vault_call(c, "POST", p, "{}",
+			       "{\"options\":{\"cas\":<version read when run>},\"data\":{<same keys, new "
+			       "random values>}}",
+			       0, &o, res);
+		http_resp_release(&o.rs);
+		kv_destroy(c, mount, path, 1, res);
+		res_detail(res, "the destroyed version is the one read when run");
+		res->outcome = CONN_DRYRUN;
+		return CD_OK;
+	}
+	r = vault_call(c, "GET", p, NULL, NULL, 1, &o, res);
+	if (r != CD_OK || o.rs.status != 200) {
+		vault_fail(res, &o, "read secret");
+		http_resp_release(&o.rs);
+		return CD_OK;
+	}
+	if (json_body_str(&o.rs.body, "data.metadata.version", v, sizeof(v)) == 0) {
+		struct span s = { v, strlen(v) };
+
+		if (span_to_u64(s, &cur) != CD_OK)
+			cur = 0;
+	}
+	buf_init(&body, 1 << 20);
+	buf_init(&newdata, 1 << 20);
+	r = cur ? kv_new_values(&o.rs.body, cur, &body, &newdata) : CD_E_PARSE;
+	http_resp_release(&o.rs); /* the old values: wiped here */
+	if (r != CD_OK) {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "%s: not a readable KV v2 secret with data", target);
+		goto out;
+	}
+	r = vault_call(c, "POST", p, body.data, "{\"options\":{\"cas\":N},\"data\":{[REDACTED]}}", 0, &o,
+		       res);
+	if (r == CD_OK && o.rs.status == 200)
+		res_from_resp(res, &o.rs);
+	http_resp_release(&o.rs);
+	/* whatever the answer: did a version cur + 1 appear? (cas: only ours can) */
+	if (kv_meta(c, mount, path, 0, &after, &destroyed, res) != CD_OK)
+		goto out;
+	if (after != cur + 1) {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "the new version was not written (current version %llu)",
+			   (unsigned long long)after);
+		goto out;
+	}
+	res->secret_len = newdata.len;
+	res->secret = xstrndup(newdata.data, newdata.len);
+	snprintf(res->new_id, sizeof(res->new_id), "%s version %llu", target,
+		 (unsigned long long)after);
+	if (kv_destroy(c, mount, path, cur, res) != CD_OK)
+		goto out;
+	if (kv_meta(c, mount, path, cur, &after, &destroyed, res) != CD_OK)
+		goto out;
+	if (destroyed == 1) {
+		res->outcome = CONN_DONE;
+		res_verified(res, "version %llu written with new values; version %llu destroyed",
+			     (unsigned long long)cur + 1, (unsigned long long)cur);
+	} else {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "verification: old version %llu is not destroyed", (unsigned long long)cur);
+	}
+out:
+	freezero(body.data, body.alloc);
+	freezero(newdata.data, newdata.alloc);
+	return CD_OK;
+}
+
+static const struct conn_action vault_actions[] = {
+	{ .name = "revoke-accessor", .target_doc = "token accessor", .phase = PHASE_REVOKE,
+	  .run = vault_revoke_accessor },
+	{ .name = "revoke-prefix", .target_doc = "lease prefix (aws/creds/ROLE)", .phase = PHASE_REVOKE,
+	  .run = vault_revoke_prefix },
+	{ .name = "rotate-secret", .target_doc = "KV v2 MOUNT/PATH", .flags = CONN_F_NONIDEMPOTENT,
+	  .phase = PHASE_ROTATE, .run = vault_rotate_secret },
+	{ .name = "destroy-secret-version", .target_doc = "KV v2 MOUNT/PATH[@VERSION]",
+	  .phase = PHASE_CLEANUP, .run = vault_destroy_version },
+	{ .name = "lookup-accessor", .target_doc = "token accessor", .flags = CONN_F_READONLY,
+	  .phase = PHASE_REVOKE, .run = vault_lookup_accessor },
+	{ .name = NULL },
+};
+
+const struct connector conn_vault = {
+	.name = "vault",
+	.actions = vault_actions,
+	.open = vault_open,
+	.close = vault_close,
+};

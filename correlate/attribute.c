@@ -1,0 +1,150 @@
+/*
+ * attribute.c - which workload an event came from.
+ *
+ * eBPF sources tag container and pod; auditd tags nothing (auid is unset
+ * for container processes), so an auditd event is joined on (host, pid,
+ * time) to the latest exec seen by Tetragon, Tracee or Falco for that pid,
+ * and failing that to its parent's, up the ppid chain: a process that
+ * entered the host namespaces (nsenter) is still traced to the container
+ * it came from.
+ */
+#include <string.h>
+
+#include "engine.h"
+
+#define EXEC_WINDOW_NS ((int64_t)86400 * 1000000000LL) /* how old an exec may be */
+#define ANCESTRY_DEPTH 8
+
+static void
+copy(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src ? src : "");
+}
+
+static void
+col_copy(char *dst, size_t cap, sqlite3_stmt *st, int col)
+{
+	copy(dst, cap, (const char *)sqlite3_column_text(st, col));
+}
+
+/* Pod details for a container id (any source that saw both). */
+static void
+fill_pod(sqlite3 *db, struct workload *w)
+{
+	sqlite3_stmt *st;
+	char hi[80];
+	size_t n = strlen(w->container_id);
+
+	if (n < 12 || w->pod_name[0])
+		return;
+	/* prefix range on the container index: ids are lowercase hex */
+	copy(hi, sizeof(hi), w->container_id);
+	hi[n - 1]++;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT pod_ns, pod_name, pod_uid, image, container_id FROM events"
+			       " WHERE container_id >= ?1 AND container_id < ?2 AND pod_name IS NOT NULL"
+			       " LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, w->container_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		col_copy(w->pod_ns, sizeof(w->pod_ns), st, 0);
+		col_copy(w->pod_name, sizeof(w->pod_name), st, 1);
+		col_copy(w->pod_uid, sizeof(w->pod_uid), st, 2);
+		if (!w->image[0])
+			col_copy(w->image, sizeof(w->image), st, 3);
+		/* prefer the full 64-hex id when another source has it */
+		if (sqlite3_column_bytes(st, 4) > (int)n)
+			col_copy(w->container_id, sizeof(w->container_id), st, 4);
+	}
+	sqlite3_finalize(st);
+}
+
+/* The latest container-tagged event of (host, pid) at or before ts. */
+static int
+join_pid(sqlite3 *db, const char *host, int64_t pid, int64_t ts, struct workload *w,
+	 int64_t *ppid)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+
+	*ppid = EV_NULL;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT container_id, pod_ns, pod_name, pod_uid, image, ppid FROM events"
+			       " WHERE host IS ?1 AND pid = ?2 AND ts_ns <= ?3 AND ts_ns >= ?4"
+			       " ORDER BY container_id IS NULL, ts_ns DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, pid);
+	sqlite3_bind_int64(st, 3, ts + 2000000000LL); /* sources disagree by a little */
+	sqlite3_bind_int64(st, 4, ts - EXEC_WINDOW_NS);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+			col_copy(w->container_id, sizeof(w->container_id), st, 0);
+			col_copy(w->pod_ns, sizeof(w->pod_ns), st, 1);
+			col_copy(w->pod_name, sizeof(w->pod_name), st, 2);
+			col_copy(w->pod_uid, sizeof(w->pod_uid), st, 3);
+			col_copy(w->image, sizeof(w->image), st, 4);
+			found = 1;
+		} else if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
+			*ppid = sqlite3_column_int64(st, 5);
+		}
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+int
+attribute_event(sqlite3 *db, const struct event *ev, struct workload *w)
+{
+	int64_t pid, ppid;
+	int depth;
+
+	memset(w, 0, sizeof(*w));
+	copy(w->host, sizeof(w->host), ev->host);
+	copy(w->container_id, sizeof(w->container_id), ev->container_id);
+	copy(w->pod_ns, sizeof(w->pod_ns), ev->pod_ns);
+	copy(w->pod_name, sizeof(w->pod_name), ev->pod_name);
+	copy(w->pod_uid, sizeof(w->pod_uid), ev->pod_uid);
+	copy(w->image, sizeof(w->image), ev->image);
+	if (w->container_id[0]) {
+		copy(w->how, sizeof(w->how), "container id");
+		fill_pod(db, w);
+		return 1;
+	}
+	if (w->pod_uid[0] || w->pod_name[0]) {
+		copy(w->how, sizeof(w->how), "pod");
+		return 1;
+	}
+	pid = ev->pid;
+	ppid = ev->ppid;
+	for (depth = 0; pid != EV_NULL && pid > 2 && depth < ANCESTRY_DEPTH; depth++) {
+		int64_t next = EV_NULL;
+
+		if (join_pid(db, ev->host, pid, ev->ts_ns, w, &next)) {
+			copy(w->how, sizeof(w->how), depth == 0 ? "pid join" : "ancestry");
+			fill_pod(db, w);
+			return 1;
+		}
+		pid = depth == 0 && ppid != EV_NULL ? ppid : next;
+	}
+	copy(w->how, sizeof(w->how), "host");
+	return 0;
+}
+
+void
+workload_key(const struct workload *w, char *out, size_t cap)
+{
+	if (w->container_id[0])
+		snprintf(out, cap, "ctr:%.12s", w->container_id);
+	else if (w->pod_uid[0])
+		snprintf(out, cap, "pod:%s", w->pod_uid);
+	else if (w->pod_name[0])
+		snprintf(out, cap, "pod:%s/%s", w->pod_ns, w->pod_name);
+	else if (w->host[0])
+		snprintf(out, cap, "host:%s", w->host);
+	else
+		snprintf(out, cap, "host:unknown");
+}

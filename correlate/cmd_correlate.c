@@ -1,0 +1,195 @@
+/*
+ * cmd_correlate.c - `cordon correlate`: the batch correlator for cron and
+ * runbooks.  Incremental (only events since the last run are matched),
+ * idempotent (a rerun adds nothing), exit 1 when an incident was opened or
+ * changed.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+static const char usage[] =
+	"usage: cordon correlate [options]\n"
+	"\n"
+	"Match the events that arrived since the last run against the detection\n"
+	"rules, update baselines, and open or update incidents: one per root\n"
+	"workload, with what it exposed, the credentials behind that, their use\n"
+	"after exposure, the identities they reach and a revocation plan.\n"
+	"\n"
+	"options:\n"
+	"  --db PATH          evidence store (default $CORDON_DB, else ./cordon.db)\n"
+	"  --since WHEN       only report incidents active since WHEN (RFC 3339 or\n"
+	"                     a duration ago: 90m, 6h, 7d)\n"
+	"  --rules DIR        extra rule files (default $CORDON_RULES)\n"
+	"  --learn DURATION   learning window for first-seen rules (default 14d)\n"
+	"  --all              print every incident, not only those opened or changed\n"
+	"  --format FMT       text (default), json or ndjson\n"
+	"  -h, --help         this help\n"
+	"\n"
+	"JSON: {\"incidents\":[{\"id\",\"severity\",\"first_seen\",\"last_seen\",\"workload\":{...},\n"
+	"\"signals\":[...],\"exposed\":[...],\"credentials\":[...],\"reachable\":[...],\"plan\":[...]}]}\n"
+	"(see README.md, \"The incident report\").\n"
+	"\n"
+	"exit status: 0 nothing new; 1 an incident was opened or changed;\n"
+	"2 usage, rule or store error.\n";
+
+static int
+print_incidents(struct store *s, enum out_format fmt, int all, int64_t run_start)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(store_db(s),
+			       "SELECT id, severity, revision, report, updated_ns FROM incidents"
+			       " WHERE ?1 OR updated_ns >= ?2 ORDER BY first_ns, id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return CD_E_DB;
+	sqlite3_bind_int(st, 1, all);
+	sqlite3_bind_int64(st, 2, run_start);
+	if (fmt == OUT_JSON)
+		fputs("{\"incidents\":[", stdout);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *report = (const char *)sqlite3_column_text(st, 3);
+
+		if (fmt == OUT_JSON) {
+			fputs(n ? "," : "", stdout);
+			fputs(report, stdout);
+		} else if (fmt == OUT_NDJSON) {
+			puts(report);
+		} else {
+			printf("%s  %-8s  revision %d  (cordon incident %s)\n",
+			       (const char *)sqlite3_column_text(st, 0),
+			       (const char *)sqlite3_column_text(st, 1), sqlite3_column_int(st, 2),
+			       (const char *)sqlite3_column_text(st, 0));
+		}
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (fmt == OUT_JSON)
+		fputs("]}\n", stdout);
+	return CD_OK;
+}
+
+static int
+cmd_correlate(struct cmd_ctx *cc)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'D' },
+		{ "since", required_argument, NULL, 's' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "learn", required_argument, NULL, 'L' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum out_format fmt = OUT_TEXT;
+	struct corr_opts o = { 0 };
+	struct corr_stats stats = { 0 };
+	struct incident_change ch = { 0 };
+	struct ruleset rs;
+	struct known_net net;
+	struct store *s = NULL;
+	char *cause = NULL;
+	int64_t since = TIME_NONE, run_start;
+	int c, all = 0, rc;
+	struct timespec t0, t1, t2;
+
+	optind = 1;
+	while ((c = getopt_long(cc->argc, cc->argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'D': cc->db_path = optarg; break;
+		case 's':
+			if (time_parse_arg(optarg, time_now_ns(), &since) != CD_OK) {
+				out_err("--since: '%s' is neither RFC 3339 nor a duration like 6h", optarg);
+				return EXIT_ERROR;
+			}
+			break;
+		case 'r': o.rules_dir = optarg; break;
+		case 'L':
+			if (time_parse_duration(optarg, &o.learn_ns) != CD_OK || o.learn_ns <= 0) {
+				out_err("--learn: '%s' is not a duration (14d, 36h)", optarg);
+				return EXIT_ERROR;
+			}
+			break;
+		case 'a': all = 1; break;
+		case 'F':
+			if (out_format_parse(optarg, &fmt) != 0 || fmt == OUT_TABLE) {
+				out_err("--format takes text, json or ndjson");
+				return EXIT_ERROR;
+			}
+			break;
+		case 'h': fputs(usage, stdout); return EXIT_OK;
+		default: fputs(usage, stderr); return EXIT_ERROR;
+		}
+	}
+	if (optind < cc->argc) {
+		out_err("unexpected argument '%s'", cc->argv[optind]);
+		return EXIT_ERROR;
+	}
+	ruleset_init(&rs);
+	if (ruleset_load_default(&rs, o.rules_dir, &cause) != CD_OK) {
+		out_err("%s; check it with `cordon rules test FILE`", cause);
+		free(cause);
+		ruleset_release(&rs);
+		return EXIT_ERROR;
+	}
+	cc->db_path = store_default_path(cc->db_path);
+	if (store_open(cc->db_path, 0, &s, &cause) != CD_OK) {
+		out_err("%s: %s", cc->db_path, cause);
+		free(cause);
+		ruleset_release(&rs);
+		return EXIT_ERROR;
+	}
+	run_start = time_now_ns();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = graph_learn_events(s);
+	if (rc == CD_OK)
+		rc = known_net_load(store_db(s), &net);
+	else
+		memset(&net, 0, sizeof(net));
+	if (rc == CD_OK && (rc = store_begin(s)) == CD_OK) {
+		rc = findings_run(s, &rs, &net, &o, &stats, &cause);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (rc == CD_OK)
+			rc = incidents_build(s, &rs, since, &ch, &cause);
+		if (rc == CD_OK)
+			rc = store_commit(s);
+		else
+			store_rollback(s);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	known_net_release(&net);
+	if (rc != CD_OK) {
+		out_err("%s: correlation failed: %s; nothing was changed", cc->db_path,
+			cause ? cause : store_errmsg(s));
+		free(cause);
+		store_close(&s);
+		ruleset_release(&rs);
+		return EXIT_ERROR;
+	}
+	if (fmt == OUT_TEXT) {
+		printf("%lld new events, %lld new findings; incidents: %lld opened, %lld changed,"
+		       " %lld unchanged (%.2fs rules, %.2fs incidents)\n",
+		       (long long)stats.events, (long long)stats.findings, (long long)ch.opened,
+		       (long long)ch.changed, (long long)ch.unchanged,
+		       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+		       (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) / 1e9);
+	}
+	print_incidents(s, fmt, all, run_start);
+	store_close(&s);
+	ruleset_release(&rs);
+	return ch.opened || ch.changed ? EXIT_FINDINGS : EXIT_OK;
+}
+
+const struct cmd_entry cmd_correlate_entry = {
+	.name = "correlate",
+	.summary = "match new events against the rules and open or update incidents",
+	.usage = usage,
+	.flags = CMD_NEEDS_DB,
+	.exec = cmd_correlate,
+};

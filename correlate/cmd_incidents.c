@@ -1,0 +1,311 @@
+/*
+ * cmd_incidents.c - `cordon incidents` (the list) and `cordon incident ID`
+ * (the whole story: timeline with links to raw evidence, lineage, reach
+ * and the plan), both read from the stored reports.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+static const char list_usage[] =
+	"usage: cordon incidents [--format table|json|ndjson]\n"
+	"\n"
+	"List incidents: id, severity, first and last activity, root workload,\n"
+	"revision, and counts of signals, exposed secrets and credentials.\n"
+	"\n"
+	"options:\n"
+	"  --db PATH       evidence store (default $CORDON_DB, else ./cordon.db)\n"
+	"  --format FMT    table (default), json (the full reports) or ndjson\n"
+	"  -h, --help      this help\n"
+	"\n"
+	"exit status: 0 listed (even none); 2 usage or store error.\n";
+
+static const char show_usage[] =
+	"usage: cordon incident ID [--format text|json]\n"
+	"\n"
+	"Show one incident: the root workload and the workloads attached to it,\n"
+	"the cross-source timeline of signals (each with the event id; see the raw\n"
+	"record with `cordon events id=N --raw`), what was exposed, the credentials\n"
+	"behind it and their use after exposure, the identities they reach (with\n"
+	"the path to each) and the revocation plan (`cordon revoke plan --incident ID`).\n"
+	"\n"
+	"options:\n"
+	"  --db PATH       evidence store (default $CORDON_DB, else ./cordon.db)\n"
+	"  --format FMT    text (default) or json\n"
+	"  -h, --help      this help\n"
+	"\n"
+	"exit status: 0 shown; 1 no such incident; 2 usage or store error.\n";
+
+static int
+open_ro(struct cmd_ctx *cc, struct store **s)
+{
+	char *cause = NULL;
+
+	cc->db_path = store_default_path(cc->db_path);
+	if (store_open(cc->db_path, 1, s, &cause) != CD_OK) {
+		out_err("%s: %s", cc->db_path, cause);
+		free(cause);
+		return EXIT_ERROR;
+	}
+	return EXIT_OK;
+}
+
+static int
+count_of(const struct json_doc *d, const char *key)
+{
+	int t = json_get(d, 0, key);
+
+	return t >= 0 ? json_count(d, t) : 0;
+}
+
+static const char *
+str_at(const struct json_doc *d, int obj, const char *path, char *buf, size_t cap)
+{
+	int t = json_path(d, obj, path);
+
+	if (t < 0 || json_is_null(d, t) || json_str(d, t, buf, cap, NULL) != CD_OK)
+		return "-";
+	return buf;
+}
+
+static int
+parse_report(const char *js, size_t len, struct json_doc *d, struct json_tokens *t)
+{
+	const char *why;
+	int cap = (int)(len / 2 + 64);
+
+	json_tokens_init(t, cap);
+	return json_parse(d, js, len, t, &why);
+}
+
+static int
+cmd_incidents(struct cmd_ctx *cc)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'D' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum out_format fmt = OUT_TABLE;
+	struct store *s = NULL;
+	sqlite3_stmt *st;
+	int c, n = 0;
+
+	optind = 1;
+	while ((c = getopt_long(cc->argc, cc->argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'D': cc->db_path = optarg; break;
+		case 'F':
+			if (out_format_parse(optarg, &fmt) != 0 || fmt == OUT_TEXT) {
+				out_err("--format takes table, json or ndjson");
+				return EXIT_ERROR;
+			}
+			break;
+		case 'h': fputs(list_usage, stdout); return EXIT_OK;
+		default: fputs(list_usage, stderr); return EXIT_ERROR;
+		}
+	}
+	if (open_ro(cc, &s) != EXIT_OK)
+		return EXIT_ERROR;
+	if (sqlite3_prepare_v2(store_db(s),
+			       "SELECT id, severity, first_ns, last_ns, root, revision, report FROM incidents"
+			       " ORDER BY first_ns, id",
+			       -1, &st, NULL) != SQLITE_OK) {
+		out_err("%s: %s", cc->db_path, store_errmsg(s));
+		store_close(&s);
+		return EXIT_ERROR;
+	}
+	if (fmt == OUT_JSON)
+		fputs("{\"incidents\":[", stdout);
+	else if (fmt == OUT_TABLE)
+		printf("%-14s %-8s %-20s %-20s %-4s %-5s %-5s %-5s %s\n", "ID", "SEVERITY", "FIRST",
+		       "LAST", "REV", "SIGS", "EXPO", "CREDS", "ROOT");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *report = (const char *)sqlite3_column_text(st, 6);
+
+		if (fmt == OUT_JSON) {
+			fputs(n ? "," : "", stdout);
+			fputs(report, stdout);
+		} else if (fmt == OUT_NDJSON) {
+			puts(report);
+		} else {
+			struct json_doc d;
+			struct json_tokens t;
+			char first[48], last[48];
+
+			time_format(sqlite3_column_int64(st, 2), first, sizeof(first));
+			time_format(sqlite3_column_int64(st, 3), last, sizeof(last));
+			first[19] = last[19] = '\0';
+			if (parse_report(report, strlen(report), &d, &t) == CD_OK)
+				printf("%-14s %-8s %-20s %-20s %-4d %-5d %-5d %-5d %s\n",
+				       (const char *)sqlite3_column_text(st, 0),
+				       (const char *)sqlite3_column_text(st, 1), first, last,
+				       sqlite3_column_int(st, 5), count_of(&d, "signals"),
+				       count_of(&d, "exposed"), count_of(&d, "credentials"),
+				       (const char *)sqlite3_column_text(st, 4));
+			json_tokens_release(&t);
+		}
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (fmt == OUT_JSON)
+		fputs("]}\n", stdout);
+	store_close(&s);
+	return EXIT_OK;
+}
+
+static void
+print_story(const struct json_doc *d, int color)
+{
+	char a[1024], b[1024], c2[1024], e[256];
+	int arr, el, k;
+	const char *bold = color ? "\033[1m" : "", *off = color ? "\033[0m" : "";
+
+	printf("%s%s%s  severity %s  %s .. %s\n", bold, str_at(d, 0, "id", a, sizeof(a)), off,
+	       str_at(d, 0, "severity", b, sizeof(b)), str_at(d, 0, "first_seen", c2, sizeof(c2)),
+	       str_at(d, 0, "last_seen", e, sizeof(e)));
+	printf("root workload: %s on %s", str_at(d, 0, "root", a, sizeof(a)),
+	       str_at(d, 0, "workload.host", b, sizeof(b)));
+	printf("  pod %s  image %s  (attributed by %s)\n",
+	       str_at(d, 0, "workload.pod", a, sizeof(a)), str_at(d, 0, "workload.image", b, sizeof(b)),
+	       str_at(d, 0, "workload.attributed_by", c2, sizeof(c2)));
+	arr = json_get(d, 0, "workloads");
+	for (k = 0; (el = json_at(d, arr, k)) >= 0; k++)
+		printf("  + %s: %s\n", str_at(d, el, "key", a, sizeof(a)),
+		       str_at(d, el, "why", b, sizeof(b)));
+
+	printf("\n%stimeline%s (raw record: cordon events id=EVENT --raw)\n", bold, off);
+	arr = json_get(d, 0, "signals");
+	for (k = 0; (el = json_at(d, arr, k)) >= 0; k++) {
+		int64_t id = -1;
+
+		json_i64(d, json_get(d, el, "event_id"), &id);
+		printf("  %-30s %-8s %-9s %-10s event %-6lld %s\n", str_at(d, el, "ts", a, sizeof(a)),
+		       str_at(d, el, "rule", b, sizeof(b)), str_at(d, el, "source", c2, sizeof(c2)),
+		       str_at(d, el, "severity", e, sizeof(e)), (long long)id,
+		       str_at(d, el, "title", a, sizeof(a)));
+		printf("  %-30s %s\n", "", str_at(d, el, "summary", a, sizeof(a)));
+	}
+	printf("\n%sexposed%s\n", bold, off);
+	arr = json_get(d, 0, "exposed");
+	for (k = 0; (el = json_at(d, arr, k)) >= 0; k++)
+		printf("  %-13s %s  (at %s by %s)\n", str_at(d, el, "kind", a, sizeof(a)),
+		       str_at(d, el, "locator", b, sizeof(b)), str_at(d, el, "ts", c2, sizeof(c2)),
+		       str_at(d, el, "via", e, sizeof(e)));
+	printf("\n%scredentials%s\n", bold, off);
+	arr = json_get(d, 0, "credentials");
+	for (k = 0; (el = json_at(d, arr, k)) >= 0; k++) {
+		int an = json_get(d, el, "anomalies"), x, i;
+		int used = json_raw(d, json_get(d, el, "used_after_exposure")).p[0] == 't';
+
+		printf("  %-6s %s -> %s  %s", str_at(d, el, "provider", a, sizeof(a)),
+		       str_at(d, el, "id", b, sizeof(b)), str_at(d, el, "identity", c2, sizeof(c2)),
+		       used ? "USED AFTER EXPOSURE" : "not seen used");
+		for (i = 0; (x = json_at(d, an, i)) >= 0; i++)
+			printf("%s%s", i ? "," : " anomalies: ",
+			       json_str(d, x, a, sizeof(a), NULL) == CD_OK ? a : "?");
+		putchar('\n');
+	}
+	printf("\n%sreachable identities%s\n", bold, off);
+	arr = json_get(d, 0, "reachable");
+	for (k = 0; (el = json_at(d, arr, k)) >= 0; k++) {
+		int p = json_get(d, el, "path"), x, i;
+
+		printf("  %-6s %s\n         via ", str_at(d, el, "provider", a, sizeof(a)),
+		       str_at(d, el, "identity", b, sizeof(b)));
+		for (i = 0; (x = json_at(d, p, i)) >= 0; i++)
+			printf("%s%s", i ? " -> " : "",
+			       json_str(d, x, a, sizeof(a), NULL) == CD_OK ? a : "?");
+		putchar('\n');
+	}
+	printf("\n%splan%s (cordon revoke plan --incident %s)\n", bold, off,
+	       str_at(d, 0, "id", e, sizeof(e)));
+	arr = json_get(d, 0, "plan");
+	for (k = 0; (el = json_at(d, arr, k)) >= 0; k++)
+		printf("  %2d. %-6s %-22s %s\n      %s\n", k + 1, str_at(d, el, "provider", a, sizeof(a)),
+		       str_at(d, el, "action", b, sizeof(b)), str_at(d, el, "target", c2, sizeof(c2)),
+		       str_at(d, el, "why", a, sizeof(a)));
+}
+
+static int
+cmd_incident(struct cmd_ctx *cc)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'D' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum out_format fmt = OUT_TEXT;
+	struct store *s = NULL;
+	sqlite3_stmt *st;
+	int c, status = EXIT_FINDINGS;
+
+	optind = 1;
+	while ((c = getopt_long(cc->argc, cc->argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'D': cc->db_path = optarg; break;
+		case 'F':
+			if (out_format_parse(optarg, &fmt) != 0 || fmt == OUT_TABLE ||
+			    fmt == OUT_NDJSON) {
+				out_err("--format takes text or json");
+				return EXIT_ERROR;
+			}
+			break;
+		case 'h': fputs(show_usage, stdout); return EXIT_OK;
+		default: fputs(show_usage, stderr); return EXIT_ERROR;
+		}
+	}
+	if (optind + 1 != cc->argc) {
+		out_err("give one incident id; `cordon incidents` lists them");
+		return EXIT_ERROR;
+	}
+	if (open_ro(cc, &s) != EXIT_OK)
+		return EXIT_ERROR;
+	if (sqlite3_prepare_v2(store_db(s), "SELECT report FROM incidents WHERE id = ?1", -1, &st,
+			       NULL) != SQLITE_OK) {
+		out_err("%s: %s", cc->db_path, store_errmsg(s));
+		store_close(&s);
+		return EXIT_ERROR;
+	}
+	sqlite3_bind_text(st, 1, cc->argv[optind], -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *report = (const char *)sqlite3_column_text(st, 0);
+
+		if (fmt == OUT_JSON) {
+			puts(report);
+		} else {
+			struct json_doc d;
+			struct json_tokens t;
+
+			if (parse_report(report, strlen(report), &d, &t) == CD_OK)
+				print_story(&d, out_color_enabled(stdout));
+			json_tokens_release(&t);
+		}
+		status = EXIT_OK;
+	} else {
+		out_err("no incident '%s'; `cordon incidents` lists them", cc->argv[optind]);
+	}
+	sqlite3_finalize(st);
+	store_close(&s);
+	return status;
+}
+
+const struct cmd_entry cmd_incidents_entry = {
+	.name = "incidents",
+	.summary = "list incidents",
+	.usage = list_usage,
+	.flags = CMD_NEEDS_DB,
+	.exec = cmd_incidents,
+};
+
+const struct cmd_entry cmd_incident_entry = {
+	.name = "incident",
+	.summary = "show one incident: timeline, exposure, credentials, reach, plan",
+	.usage = show_usage,
+	.flags = CMD_NEEDS_DB,
+	.exec = cmd_incident,
+};

@@ -1,0 +1,236 @@
+/*
+ * cmd_reach.c - `cordon reach SUBJECT`: the blast radius of an identity,
+ * credential, workload or node, as a tree with the path to each reached
+ * identity and resource.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph.h"
+
+static const char usage[] =
+	"usage: cordon reach [options] SUBJECT\n"
+	"\n"
+	"Everything SUBJECT can reach in the identity graph: the credentials and\n"
+	"secrets it exposes, the identities they authenticate as, the roles those\n"
+	"can assume, the secrets they can read, the resources they can act on.\n"
+	"SUBJECT is a credential id (AKIA..., JTI=..., a Vault accessor), an identity\n"
+	"(an ARN, system:serviceaccount:NS:SA), a container id (12+ hex digits), a pod\n"
+	"NS/NAME, a node name, an instance id, or any node key with its kind\n"
+	"(identity:aws:arn:...). Reaching a node is an escape: everything readable on\n"
+	"it. Build the graph with `cordon ingest` on inventories and logs.\n"
+	"\n"
+	"options:\n"
+	"  --db PATH         evidence store (default $CORDON_DB, else ./cordon.db)\n"
+	"  --depth N         follow at most N edges (default 0 = no limit)\n"
+	"  --provider P      list only aws, k8s, vault or gcp nodes (paths may cross others)\n"
+	"  --format FMT      text (default, a tree) or json\n"
+	"  -h, --help        this help\n"
+	"\n"
+	"Edges marked [conditional] hold only if IAM conditions we do not evaluate hold.\n"
+	"\n"
+	"exit status: 0 the subject reaches nothing; 1 it reaches identities, secrets\n"
+	"or resources (listed); 2 usage or store error, or SUBJECT is not in the graph.\n";
+
+/* Index of the hit that is hit i's parent on its path, or -1. */
+static int
+parent_of(const struct graph_result *r, size_t i)
+{
+	const struct graph_hit *h = &r->hits[i];
+	size_t j;
+
+	if (h->npath < 2)
+		return -1;
+	for (j = 0; j < r->n; j++)
+		if (r->hits[j].depth == h->depth - 1 && strcmp(r->hits[j].key, h->path[h->npath - 2]) == 0)
+			return (int)j;
+	return -1;
+}
+
+static void
+print_tree(const struct graph_result *r, const int *parent, int at, int indent, int color)
+{
+	size_t j;
+
+	for (j = 0; j < r->n; j++) {
+		const struct graph_hit *h = &r->hits[j];
+
+		if (parent[j] != at)
+			continue;
+		printf("%*s%s%s%s %s %s%s%s%s%s\n", indent, "", color ? "\033[2m" : "",
+		       h->edges[h->npath - 2], color ? "\033[0m" : "", h->kind, h->key,
+		       h->label ? "  (" : "", h->label ? h->label : "", h->label ? ")" : "",
+		       h->conditional ? "  [conditional]" : "");
+		print_tree(r, parent, (int)j, indent + 2, color);
+	}
+}
+
+/* Hits whose path was cut by --provider: print them flat, with their path. */
+static void
+print_orphans(const struct graph_result *r, const int *parent)
+{
+	size_t j;
+	int k, any = 0;
+
+	for (j = 1; j < r->n; j++) {
+		const struct graph_hit *h = &r->hits[j];
+
+		if (parent[j] != -1)
+			continue;
+		if (!any++)
+			printf("\nreached through nodes not shown (--provider):\n");
+		printf("  %s %s%s\n    path: %s", h->kind, h->key, h->conditional ? "  [conditional]" : "",
+		       h->path[0]);
+		for (k = 1; k < h->npath; k++)
+			printf(" -%s-> %s", h->edges[k - 1], h->path[k]);
+		printf("\n");
+	}
+}
+
+static int
+put_json(const struct graph_result *r, int depth, const char *provider)
+{
+	struct buf b;
+	size_t j;
+	int k, rc;
+
+	buf_init(&b, (size_t)1 << 30);
+	rc = buf_addstr(&b, "{\"subject\":{\"kind\":");
+	rc = rc ? rc : json_put_str(&b, r->hits[0].kind);
+	rc = rc ? rc : buf_addstr(&b, ",\"key\":");
+	rc = rc ? rc : json_put_str(&b, r->hits[0].key);
+	rc = rc ? rc : buf_addstr(&b, ",\"provider\":");
+	rc = rc ? rc : json_put_str(&b, r->hits[0].provider);
+	rc = rc ? rc : buf_addstr(&b, ",\"label\":");
+	rc = rc ? rc : json_put_str(&b, r->hits[0].label);
+	rc = rc ? rc : buf_printf(&b, "},\"depth\":%d,\"provider\":", depth);
+	rc = rc ? rc : json_put_str(&b, provider);
+	rc = rc ? rc : buf_addstr(&b, ",\"reached\":[");
+	for (j = 1; j < r->n && rc == CD_OK; j++) {
+		const struct graph_hit *h = &r->hits[j];
+
+		rc = buf_addstr(&b, j > 1 ? ",{\"kind\":" : "{\"kind\":");
+		rc = rc ? rc : json_put_str(&b, h->kind);
+		rc = rc ? rc : buf_addstr(&b, ",\"key\":");
+		rc = rc ? rc : json_put_str(&b, h->key);
+		rc = rc ? rc : buf_addstr(&b, ",\"provider\":");
+		rc = rc ? rc : json_put_str(&b, h->provider);
+		rc = rc ? rc : buf_addstr(&b, ",\"label\":");
+		rc = rc ? rc : json_put_str(&b, h->label);
+		rc = rc ? rc : buf_printf(&b, ",\"depth\":%d,\"conditional\":%s,\"path\":[", h->depth,
+					  h->conditional ? "true" : "false");
+		for (k = 0; k < h->npath && rc == CD_OK; k++)
+			rc = (k ? buf_addc(&b, ',') : CD_OK) || json_put_str(&b, h->path[k]);
+		rc = rc ? rc : buf_addstr(&b, "],\"edges\":[");
+		for (k = 0; k + 1 < h->npath && rc == CD_OK; k++)
+			rc = (k ? buf_addc(&b, ',') : CD_OK) || json_put_str(&b, h->edges[k]);
+		rc = rc ? rc : buf_addstr(&b, "]}");
+	}
+	rc = rc ? rc : buf_printf(&b, "],\"count\":%zu}\n", r->n - 1);
+	if (rc == CD_OK)
+		fputs(b.data, stdout);
+	else
+		out_err("result too large for JSON output; narrow it with --depth or --provider");
+	buf_release(&b);
+	return rc;
+}
+
+static int
+cmd_reach(struct cmd_ctx *cc)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'D' },
+		{ "depth", required_argument, NULL, 'd' },
+		{ "provider", required_argument, NULL, 'p' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum out_format fmt = OUT_TEXT;
+	struct graph_result r = { 0 };
+	struct store *s = NULL;
+	const char *provider = NULL;
+	char *cause = NULL, *why = NULL;
+	int64_t depth = 0, id;
+	int c, rc, status = EXIT_ERROR;
+
+	optind = 1;
+	while ((c = getopt_long(cc->argc, cc->argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'D': cc->db_path = optarg; break;
+		case 'd':
+			if (out_parse_count(optarg, "--depth", &depth) != CD_OK || depth > 1000) {
+				out_err("--depth takes 0 (no limit) to 1000");
+				return EXIT_ERROR;
+			}
+			break;
+		case 'p': provider = optarg; break;
+		case 'F':
+			if (out_format_parse(optarg, &fmt) != 0 || (fmt != OUT_TEXT && fmt != OUT_JSON &&
+								    fmt != OUT_TABLE)) {
+				out_err("--format takes text or json");
+				return EXIT_ERROR;
+			}
+			break;
+		case 'h': fputs(usage, stdout); return EXIT_OK;
+		default: fputs(usage, stderr); return EXIT_ERROR;
+		}
+	}
+	if (optind + 1 != cc->argc) {
+		out_err("give exactly one SUBJECT (a credential id, identity, workload or node)");
+		fputs(usage, stderr);
+		return EXIT_ERROR;
+	}
+	if (store_open(store_default_path(cc->db_path), 1, &s, &cause) != CD_OK) {
+		out_err("%s: %s", store_default_path(cc->db_path), cause);
+		free(cause);
+		return EXIT_ERROR;
+	}
+	rc = graph_resolve(s, cc->argv[optind], &id, &why);
+	if (rc == CD_OK) {
+		struct graph_walk w = { NULL, (int)depth, provider };
+
+		rc = graph_walk_from(s, id, &w, &r);
+	}
+	if (rc == CD_E_NOTFOUND) {
+		out_err("%s: %s", cc->argv[optind], why ? why : "not in the identity graph");
+		goto out;
+	}
+	if (rc != CD_OK) {
+		out_err("reach failed: %s", cd_strerror(rc));
+		goto out;
+	}
+	if (fmt == OUT_JSON) {
+		if (put_json(&r, (int)depth, provider) != CD_OK)
+			goto out;
+	} else {
+		int *parent = xcalloc(r.n, sizeof(int));
+		size_t j, ncond = 0;
+
+		for (j = 0; j < r.n; j++) {
+			parent[j] = j == 0 ? -2 : parent_of(&r, j);
+			ncond += r.hits[j].conditional != 0;
+		}
+		printf("%s %s%s%s%s\n", r.hits[0].kind, r.hits[0].key, r.hits[0].label ? "  (" : "",
+		       r.hits[0].label ? r.hits[0].label : "", r.hits[0].label ? ")" : "");
+		print_tree(&r, parent, 0, 2, out_color_enabled(stdout));
+		print_orphans(&r, parent);
+		printf("\n%zu reached (%zu only conditionally)\n", r.n - 1, ncond);
+		free(parent);
+	}
+	status = r.n > 1 ? EXIT_FINDINGS : EXIT_OK;
+out:
+	free(why);
+	graph_result_release(&r);
+	store_close(&s);
+	return status;
+}
+
+const struct cmd_entry cmd_reach_entry = {
+	.name = "reach",
+	.summary = "what an identity, credential, workload or node can reach (blast radius)",
+	.usage = usage,
+	.flags = CMD_NEEDS_DB,
+	.exec = cmd_reach,
+};

@@ -1,0 +1,408 @@
+/*
+ * cmd_whois.c - `cordon whois CREDENTIAL`: whose it is, where it is stored
+ * (which secrets, workloads and nodes expose it), where it came from, and
+ * when and from where it was last used, from the graph and the events.
+ */
+#include <getopt.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph.h"
+
+static const char usage[] =
+	"usage: cordon whois [options] CREDENTIAL\n"
+	"\n"
+	"Who a credential is and where it lives: the identity it authenticates as,\n"
+	"the secrets that hold it and the workloads and nodes that expose those,\n"
+	"what issued it, and its use in the ingested logs (first and last use,\n"
+	"source addresses, user agents). CREDENTIAL is an access key id, a\n"
+	"Kubernetes JTI=..., a Vault accessor, a GCP key name, with or without its\n"
+	"provider prefix (aws:AKIA...).\n"
+	"\n"
+	"options:\n"
+	"  --db PATH         evidence store (default $CORDON_DB, else ./cordon.db)\n"
+	"  --format FMT      text (default) or json\n"
+	"  --show-secrets    do not hide secret-looking values (user agents)\n"
+	"  -h, --help        this help\n"
+	"\n"
+	"exit status: 0 reported; 2 usage or store error, or nothing is known about\n"
+	"CREDENTIAL (ingest the inventory or logs that mention it).\n";
+
+struct out {
+	enum out_format fmt;
+	int show;
+	struct buf j;  /* JSON being built */
+	int r;         /* an append failed (output too large) */
+	int nsec;      /* members in the current JSON array */
+};
+
+static const char *
+clean(struct out *o, const char *s, struct buf *tmp)
+{
+	if (s == NULL || o->show)
+		return s;
+	buf_reset(tmp);
+	return redact(s, tmp) == CD_OK ? tmp->data : "[REDACTED]";
+}
+
+/* Edges next to the credential (or to its secrets): dir 0 out, 1 in. */
+static int
+neighbours(struct store *s, int64_t id, int in, const char *types, sqlite3_stmt **st)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT n.id, n.kind, n.key, n.label, e.type, e.detail, e.origin, e.conditional"
+		 " FROM graph_edges e JOIN graph_nodes n ON n.id = e.%s WHERE e.%s = ?"
+		 " AND e.type IN (%s) ORDER BY e.type, n.key",
+		 in ? "src" : "dst", in ? "dst" : "src", types);
+	if (sqlite3_prepare_v2(store_db(s), sql, -1, st, NULL) != SQLITE_OK)
+		return CD_E_DB;
+	sqlite3_bind_int64(*st, 1, id);
+	return CD_OK;
+}
+
+static void
+json_edge(struct out *o, sqlite3_stmt *st, const char *extra_key, const char *extra)
+{
+	int r;
+
+	r = buf_addstr(&o->j, o->nsec++ ? ",{\"kind\":" : "{\"kind\":");
+	r = r ? r : json_put_str(&o->j, (const char *)sqlite3_column_text(st, 1));
+	r = r ? r : buf_addstr(&o->j, ",\"key\":");
+	r = r ? r : json_put_str(&o->j, (const char *)sqlite3_column_text(st, 2));
+	r = r ? r : buf_addstr(&o->j, ",\"edge\":");
+	r = r ? r : json_put_str(&o->j, (const char *)sqlite3_column_text(st, 4));
+	r = r ? r : buf_addstr(&o->j, ",\"detail\":");
+	r = r ? r : json_put_str(&o->j, (const char *)sqlite3_column_text(st, 5));
+	r = r ? r : buf_addstr(&o->j, ",\"origin\":");
+	r = r ? r : json_put_str(&o->j, (const char *)sqlite3_column_text(st, 6));
+	r = r ? r : buf_printf(&o->j, ",\"conditional\":%s", sqlite3_column_int(st, 7) ? "true" : "false");
+	if (extra_key != NULL) {
+		r = r ? r : buf_printf(&o->j, ",\"%s\":", extra_key);
+		r = r ? r : json_put_str(&o->j, extra);
+	}
+	r = r ? r : buf_addc(&o->j, '}');
+	(void)r;
+}
+
+static void
+text_edge(sqlite3_stmt *st, const char *indent, const char *via)
+{
+	const char *label = (const char *)sqlite3_column_text(st, 3);
+	const char *detail = (const char *)sqlite3_column_text(st, 5);
+	const char *origin = (const char *)sqlite3_column_text(st, 6);
+
+	printf("%s%s %s%s%s%s", indent, (const char *)sqlite3_column_text(st, 1),
+	       (const char *)sqlite3_column_text(st, 2), label ? "  (" : "", label ? label : "",
+	       label ? ")" : "");
+	if (via != NULL)
+		printf("  via %s", via);
+	if (detail != NULL)
+		printf("  [%s]", detail);
+	if (origin != NULL)
+		printf("  from %s", origin);
+	if (sqlite3_column_int(st, 7))
+		printf("  [conditional]");
+	printf("\n");
+}
+
+/* owners and what it issued (outgoing), its origin (incoming issued/assumed) */
+static int
+section(struct store *s, struct out *o, int64_t id, int in, const char *types, const char *title,
+	const char *jkey)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (neighbours(s, id, in, types, &st) != CD_OK)
+		return CD_E_DB;
+	if (o->fmt == OUT_JSON) {
+		o->r |= buf_printf(&o->j, ",\"%s\":[", jkey);
+		o->nsec = 0;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (o->fmt == OUT_JSON) {
+			json_edge(o, st, NULL, NULL);
+		} else {
+			if (n == 0)
+				printf("%s\n", title);
+			text_edge(st, "  ", NULL);
+		}
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (o->fmt == OUT_JSON)
+		o->r |= buf_addc(&o->j, ']');
+	else if (n == 0)
+		printf("%s\n  (nothing known)\n", title);
+	return CD_OK;
+}
+
+/* The secrets holding it, and for each the workloads and nodes exposing them. */
+static int
+stored(struct store *s, struct out *o, int64_t id)
+{
+	sqlite3_stmt *st, *st2;
+	int n = 0;
+
+	if (neighbours(s, id, 1, "'exposes'", &st) != CD_OK)
+		return CD_E_DB;
+	if (o->fmt == OUT_JSON) {
+		o->r |= buf_addstr(&o->j, ",\"stored\":[");
+		o->nsec = 0;
+	} else {
+		printf("stored in\n");
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t sid = sqlite3_column_int64(st, 0);
+		int saved;
+
+		if (o->fmt == OUT_JSON) {
+			json_edge(o, st, NULL, NULL);
+			/* exposed_by: inside the secret's object */
+			o->j.len--;
+			o->j.data[o->j.len] = '\0';
+			o->r |= buf_addstr(&o->j, ",\"exposed_by\":[");
+		} else {
+			text_edge(st, "  ", NULL);
+		}
+		if (neighbours(s, sid, 1, "'mounts', 'holds', 'includes'", &st2) != CD_OK) {
+			sqlite3_finalize(st);
+			return CD_E_DB;
+		}
+		saved = o->nsec;
+		o->nsec = 0;
+		while (sqlite3_step(st2) == SQLITE_ROW) {
+			if (o->fmt == OUT_JSON)
+				json_edge(o, st2, NULL, NULL);
+			else
+				text_edge(st2, "      exposed by ", (const char *)sqlite3_column_text(st2, 4));
+		}
+		o->nsec = saved;
+		sqlite3_finalize(st2);
+		if (o->fmt == OUT_JSON)
+			o->r |= buf_addstr(&o->j, "]}");
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (o->fmt == OUT_JSON)
+		o->r |= buf_addc(&o->j, ']');
+	else if (n == 0)
+		printf("  (no secret location known; add one to a credential map)\n");
+	return CD_OK;
+}
+
+/* Use in the events: counts, first/last, addresses. */
+static int
+usage_section(struct store *s, struct out *o, const char *id)
+{
+	sqlite3_stmt *st;
+	struct buf tmp;
+	char t1[40], t2[40];
+	int64_t n = 0, first = 0, last = 0;
+	int k = 0;
+
+	buf_init(&tmp, (size_t)1 << 20);
+	if (sqlite3_prepare_v2(store_db(s),
+			       "SELECT count(*), min(ts_ns), max(ts_ns) FROM events WHERE cred_id = ?", -1, &st,
+			       NULL) != SQLITE_OK)
+		return CD_E_DB;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		n = sqlite3_column_int64(st, 0);
+		first = sqlite3_column_int64(st, 1);
+		last = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	time_format(first, t1, sizeof(t1));
+	time_format(last, t2, sizeof(t2));
+	if (o->fmt == OUT_JSON) {
+		o->r |= buf_printf(&o->j, ",\"use\":{\"events\":%lld", (long long)n);
+		if (n > 0)
+			o->r |= buf_printf(&o->j, ",\"first\":\"%s\",\"last\":\"%s\"", t1, t2);
+		o->r |= buf_addstr(&o->j, ",\"sources\":[");
+	} else if (n == 0) {
+		printf("use\n  not seen in the ingested logs (as the credential used)\n");
+	} else {
+		printf("use\n  %lld events, first %s, last %s\n", (long long)n, t1, t2);
+	}
+	if (n > 0 &&
+	    sqlite3_prepare_v2(store_db(s),
+			       "SELECT src_ip, user_agent, source, count(*), max(ts_ns),"
+			       " (SELECT action FROM events x WHERE x.cred_id = ?1 AND x.src_ip IS e.src_ip"
+			       "  ORDER BY ts_ns DESC LIMIT 1)"
+			       " FROM events e WHERE cred_id = ?1 GROUP BY src_ip, user_agent, source"
+			       " ORDER BY max(ts_ns) DESC LIMIT 20",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *ip = (const char *)sqlite3_column_text(st, 0);
+			const char *ua = clean(o, (const char *)sqlite3_column_text(st, 1), &tmp);
+			const char *src = (const char *)sqlite3_column_text(st, 2);
+			const char *act = (const char *)sqlite3_column_text(st, 5);
+
+			time_format(sqlite3_column_int64(st, 4), t2, sizeof(t2));
+			if (o->fmt == OUT_JSON) {
+				int r = buf_addstr(&o->j, k++ ? ",{\"src_ip\":" : "{\"src_ip\":");
+
+				r = r ? r : json_put_str(&o->j, ip);
+				r = r ? r : buf_addstr(&o->j, ",\"user_agent\":");
+				r = r ? r : json_put_str(&o->j, ua);
+				r = r ? r : buf_addstr(&o->j, ",\"source\":");
+				r = r ? r : json_put_str(&o->j, src);
+				r = r ? r : buf_printf(&o->j, ",\"events\":%lld,\"last\":\"%s\",\"last_action\":",
+						       (long long)sqlite3_column_int64(st, 3), t2);
+				r = r ? r : json_put_str(&o->j, act);
+				r = r ? r : buf_addc(&o->j, '}');
+			} else {
+				printf("  last %s from %s (%s, %lld events, last action %s)%s%s\n", t2,
+				       ip ? ip : "-", src ? src : "-", (long long)sqlite3_column_int64(st, 3),
+				       act ? act : "-", ua ? "  agent " : "", ua ? ua : "");
+			}
+		}
+		sqlite3_finalize(st);
+	}
+	if (o->fmt == OUT_JSON)
+		o->r |= buf_addstr(&o->j, "]");
+	/* where it was minted, when the logs show it */
+	if (sqlite3_prepare_v2(store_db(s),
+			       "SELECT ts_ns, source, action, actor, src_ip FROM events WHERE issued_cred = ?"
+			       " ORDER BY ts_ns LIMIT 1",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			const char *act = (const char *)sqlite3_column_text(st, 2);
+			const char *actor = (const char *)sqlite3_column_text(st, 3);
+			const char *ip = (const char *)sqlite3_column_text(st, 4);
+
+			n++;
+			time_format(sqlite3_column_int64(st, 0), t1, sizeof(t1));
+			if (o->fmt == OUT_JSON) {
+				(void)(buf_printf(&o->j, ",\"issued\":{\"time\":\"%s\",\"action\":", t1) ||
+				       json_put_str(&o->j, act) || buf_addstr(&o->j, ",\"actor\":") ||
+				       json_put_str(&o->j, actor) || buf_addstr(&o->j, ",\"src_ip\":") ||
+				       json_put_str(&o->j, ip) || buf_addc(&o->j, '}'));
+			} else {
+				printf("  issued %s by %s (%s) from %s\n", t1, actor ? actor : "-", act ? act : "-",
+				       ip ? ip : "-");
+			}
+		}
+		sqlite3_finalize(st);
+	}
+	if (o->fmt == OUT_JSON)
+		o->r |= buf_addc(&o->j, '}');
+	buf_release(&tmp);
+	return n > 0 ? CD_OK : CD_E_NOTFOUND;
+}
+
+static int
+cmd_whois(struct cmd_ctx *cc)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'D' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "show-secrets", no_argument, NULL, 'X' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct out o = { .fmt = OUT_TEXT };
+	struct store *s = NULL;
+	sqlite3_stmt *st;
+	char *cause = NULL, *why = NULL, *key = NULL, *label = NULL;
+	const char *arg, *bare;
+	int64_t id = 0;
+	int c, rc, known = 0, status = EXIT_ERROR;
+
+	optind = 1;
+	while ((c = getopt_long(cc->argc, cc->argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'D': cc->db_path = optarg; break;
+		case 'F':
+			if (out_format_parse(optarg, &o.fmt) != 0 ||
+			    (o.fmt != OUT_TEXT && o.fmt != OUT_JSON && o.fmt != OUT_TABLE)) {
+				out_err("--format takes text or json");
+				return EXIT_ERROR;
+			}
+			break;
+		case 'X': o.show = 1; break;
+		case 'h': fputs(usage, stdout); return EXIT_OK;
+		default: fputs(usage, stderr); return EXIT_ERROR;
+		}
+	}
+	if (optind + 1 != cc->argc) {
+		out_err("give exactly one CREDENTIAL (an access key id, JTI=..., Vault accessor, ...)");
+		fputs(usage, stderr);
+		return EXIT_ERROR;
+	}
+	arg = cc->argv[optind];
+	if (store_open(store_default_path(cc->db_path), 1, &s, &cause) != CD_OK) {
+		out_err("%s: %s", store_default_path(cc->db_path), cause);
+		free(cause);
+		return EXIT_ERROR;
+	}
+	buf_init(&o.j, (size_t)64 << 20);
+	rc = graph_resolve(s, arg, &id, &why);
+	if (rc == CD_E_DB)
+		goto out;
+	if (rc == CD_OK && sqlite3_prepare_v2(store_db(s), "SELECT kind, key, label FROM graph_nodes WHERE id = ?",
+					      -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		if (sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "credential") == 0) {
+			key = xstrdup((const char *)sqlite3_column_text(st, 1));
+			if (sqlite3_column_text(st, 2) != NULL)
+				label = xstrdup((const char *)sqlite3_column_text(st, 2));
+			known = 1;
+		}
+		sqlite3_finalize(st);
+	}
+	/* the id as the logs hold it: without the provider prefix */
+	bare = known && strchr(key, ':') ? strchr(key, ':') + 1 : arg;
+	if (o.fmt == OUT_JSON) {
+		(void)(buf_addstr(&o.j, "{\"credential\":") || json_put_str(&o.j, known ? key : arg) ||
+		       buf_addstr(&o.j, ",\"label\":") || json_put_str(&o.j, label) ||
+		       buf_printf(&o.j, ",\"in_graph\":%s", known ? "true" : "false"));
+	} else {
+		printf("credential %s%s%s%s\n", known ? key : arg, label ? "  (" : "", label ? label : "",
+		       label ? ")" : "");
+	}
+	if (known) {
+		if (section(s, &o, id, 0, "'authenticates-as'", "owner", "owners") != CD_OK ||
+		    stored(s, &o, id) != CD_OK ||
+		    section(s, &o, id, 1, "'issued', 'assumed'", "issued by", "issued_by") != CD_OK ||
+		    section(s, &o, id, 0, "'issued'", "issued", "issued"))
+			goto out;
+	} else if (o.fmt != OUT_JSON) {
+		printf("  not in the identity graph (%s)\n", why ? why : "unknown");
+	}
+	rc = usage_section(s, &o, bare);
+	if (!known && rc == CD_E_NOTFOUND) {
+		if (o.fmt == OUT_JSON)
+			fputs("\n", stdout);
+		out_err("%s: nothing known: not in any inventory and not seen in the logs; ingest them "
+			"with `cordon ingest`", arg);
+		goto out;
+	}
+	if (o.fmt == OUT_JSON) {
+		o.r |= buf_addstr(&o.j, "}\n");
+		fputs(o.j.data, stdout);
+	}
+	status = EXIT_OK;
+out:
+	free(why);
+	free(key);
+	free(label);
+	buf_release(&o.j);
+	store_close(&s);
+	redact_release();
+	return status;
+}
+
+const struct cmd_entry cmd_whois_entry = {
+	.name = "whois",
+	.summary = "whose a credential is, where it is stored, when and where it was used",
+	.usage = usage,
+	.flags = CMD_NEEDS_DB,
+	.exec = cmd_whois,
+};

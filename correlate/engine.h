@@ -1,0 +1,71 @@
+/*
+ * engine.h - what the correlator's files share inside correlate/.
+ *
+ *   evrow.c      events rows <-> struct event
+ *   strmap.c     a string-keyed hash map with an arena (per-run state)
+ *   findings.c   pass 1: new events x rules -> findings (stateless, windows,
+ *                first-seen against the baselines table)
+ *   attribute.c  host events -> the workload they came from
+ *   incident.c   pass 2: findings -> incidents (exposure, credentials,
+ *                use after exposure, reach, plan) and their JSON report
+ */
+#ifndef CORDON_CORRELATE_ENGINE_H
+#define CORDON_CORRELATE_ENGINE_H
+
+#include <sqlite3.h>
+
+#include "rules.h"
+
+/* ---- evrow.c ---- */
+/* "id, ts_ns, source, ..." in fields.def order (event columns from 1). */
+int evrow_columns(struct buf *b);
+void evrow_fill(sqlite3_stmt *st, int first_col, struct event *ev);
+
+/* ---- strmap.c ---- */
+struct strmap_entry {
+	char *key;
+	size_t klen;
+	int64_t a, b, c; /* caller's values */
+};
+struct strmap {
+	struct strmap_entry *slot;
+	size_t cap, n;
+};
+void strmap_init(struct strmap *m);
+void strmap_release(struct strmap *m);
+/* Find or insert (new entries have a = b = c = 0 and *created = 1). */
+struct strmap_entry *strmap_get(struct strmap *m, const char *key, size_t klen, int *created);
+struct strmap_entry *strmap_find(const struct strmap *m, const char *key, size_t klen);
+
+/* ---- attribute.c ---- */
+struct workload {
+	char container_id[72], pod_ns[256], pod_name[256], pod_uid[64], host[256], image[256];
+	char how[64]; /* "container id", "pid join", "ancestry", "host" */
+};
+/* Attribute an event to a workload (ev fields first, then host+pid+time
+ * joins against exec events of eBPF sources, following ppid). */
+int attribute_event(sqlite3 *db, const struct event *ev, struct workload *w);
+/* The workload's key: "ctr:" + 12 hex, else "pod:" + uid, else "host:" + host. */
+void workload_key(const struct workload *w, char *out, size_t cap);
+
+/* ---- findings.c ---- */
+struct corr_opts {
+	const char *rules_dir;
+	int64_t learn_ns;     /* 0: the rule's own (default 14 days) */
+	int progress;
+};
+struct corr_stats {
+	int64_t events, findings, candidates;
+	double seconds_rules, seconds_incidents;
+};
+int findings_run(struct store *s, const struct ruleset *rs, const struct known_net *net,
+		 const struct corr_opts *o, struct corr_stats *stats, char **cause);
+int known_net_load(sqlite3 *db, struct known_net *net);
+void known_net_release(struct known_net *net);
+
+/* ---- incident.c ---- */
+struct incident_change { int64_t opened, changed, unchanged; };
+int incidents_build(struct store *s, const struct ruleset *rs, int64_t since_ns,
+		    struct incident_change *ch, char **cause);
+
+#endif

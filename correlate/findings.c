@@ -1,0 +1,629 @@
+/*
+ * findings.c - pass 1 of the correlator: every event that arrived since the
+ * last run, against every rule, into the findings table.
+ *
+ * One sequential read of the new rows (rowid order, the cheapest scan).
+ * Stateless rules produce hits at once.  Window rules (distinct/count)
+ * collect small candidates that are sorted by (rule, entity, time) and
+ * swept; in an incremental run, older events inside the windows' reach are
+ * read again (without producing stateless hits) so a window spanning two
+ * runs counts the same as one.  first-seen rules compare each (entity,
+ * value) pair's earliest time in this run with the baselines table.
+ * Findings are keyed (event, rule): rerunning adds nothing.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+#define MIN_HISTORY_NS ((int64_t)3600 * 1000000000LL) /* an entity needs this much past */
+
+struct hit {
+	int64_t event_id;
+	size_t rule;
+};
+
+struct cand {
+	uint64_t entity;  /* hash of the entity value */
+	uint64_t value;   /* hash of the counted value (distinct) */
+	int64_t ts, id;
+	size_t rule;
+};
+
+struct pass {
+	const struct ruleset *rs;
+	struct hit *hits;
+	size_t nhits, caphits;
+	struct cand *cands;
+	size_t ncands, capcands;
+	struct strmap seen;    /* "rule\0entity\0value" -> a=min ts, b=event id, c=max ts */
+	struct strmap ent;     /* "rule\0entity" -> a=min ts */
+	int64_t max_window;
+};
+
+static uint64_t
+hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static void
+add_hit(struct pass *p, int64_t id, size_t rule)
+{
+	if (p->nhits == p->caphits) {
+		p->caphits = p->caphits ? p->caphits * 2 : 256;
+		p->hits = xrealloc(p->hits, p->caphits * sizeof(*p->hits));
+	}
+	p->hits[p->nhits].event_id = id;
+	p->hits[p->nhits++].rule = rule;
+}
+
+static void
+add_cand(struct pass *p, const struct cand *c)
+{
+	if (p->ncands == p->capcands) {
+		p->capcands = p->capcands ? p->capcands * 2 : 1024;
+		p->cands = xrealloc(p->cands, p->capcands * sizeof(*p->cands));
+	}
+	p->cands[p->ncands++] = *c;
+}
+
+static void
+first_seen_note(struct pass *p, size_t ri, const char *entity, const char *value, int64_t ts,
+		int64_t id)
+{
+	char key[1024];
+	int n, created;
+	struct strmap_entry *e;
+
+	n = snprintf(key, sizeof(key), "%s%c%s%c%s", p->rs->r[ri].id, 0, entity, 0, value);
+	if (n < 0 || (size_t)n >= sizeof(key))
+		return;
+	e = strmap_get(&p->seen, key, (size_t)n, &created);
+	if (created || ts < e->a) {
+		e->a = ts;
+		e->b = id;
+	}
+	if (created || ts > e->c)
+		e->c = ts;
+	n = snprintf(key, sizeof(key), "%s%c%s", p->rs->r[ri].id, 0, entity);
+	e = strmap_get(&p->ent, key, (size_t)n, &created);
+	if (created || ts < e->a)
+		e->a = ts;
+}
+
+/* One event against every rule.  old: a re-read for windows only. */
+static void
+eval_event(struct pass *p, const struct known_net *net, struct json_tokens *toks,
+	   const struct event *ev, int64_t id, int old)
+{
+	struct match_ev m;
+	size_t i;
+
+	match_ev_init(&m, ev, toks);
+	m.net = net;
+	for (i = 0; i < p->rs->n; i++) {
+		const struct rule *r = &p->rs->r[i];
+		const char *ent, *val;
+		struct cand c;
+
+		if (old && (r->st.kind == STATE_NONE || r->st.kind == STATE_FIRST_SEEN))
+			continue;
+		if (!rule_matches(r, &m))
+			continue;
+		switch (r->st.kind) {
+		case STATE_NONE:
+			add_hit(p, id, i);
+			break;
+		case STATE_FIRST_SEEN:
+			ent = match_field(&m, r->st.entity_field, NULL);
+			if (ent == NULL)
+				break;
+			{
+				char ebuf[512];
+
+				snprintf(ebuf, sizeof(ebuf), "%s", ent);
+				val = match_field(&m, r->st.value_field, NULL);
+				if (val != NULL)
+					first_seen_note(p, i, ebuf, val, ev->ts_ns, id);
+			}
+			break;
+		case STATE_DISTINCT:
+		case STATE_COUNT:
+			ent = match_field(&m, r->st.entity_field, NULL);
+			if (ent == NULL)
+				break;
+			c.entity = hash_str(ent);
+			c.value = 0;
+			if (r->st.kind == STATE_DISTINCT) {
+				val = match_field(&m, r->st.value_field, NULL);
+				if (val == NULL)
+					break;
+				c.value = hash_str(val);
+			}
+			c.ts = ev->ts_ns;
+			c.id = id;
+			c.rule = i;
+			add_cand(p, &c);
+			break;
+		}
+	}
+}
+
+static int
+scan(struct pass *p, sqlite3 *db, const struct known_net *net, const char *where, int64_t a,
+     int64_t b, int old, int64_t *count, int64_t *min_ts, int64_t *max_ts)
+{
+	struct buf sql;
+	sqlite3_stmt *st;
+	struct event ev;
+	struct json_tokens toks;
+	int rc;
+
+	buf_init(&sql, 8192);
+	if (buf_addstr(&sql, "SELECT ") != CD_OK || evrow_columns(&sql) != CD_OK ||
+	    buf_printf(&sql, " FROM events WHERE %s", where) != CD_OK) {
+		buf_release(&sql);
+		return CD_E_LIMIT;
+	}
+	rc = sqlite3_prepare_v2(db, sql.data, -1, &st, NULL);
+	buf_release(&sql);
+	if (rc != SQLITE_OK)
+		return CD_E_DB;
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	json_tokens_init(&toks, 4096);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		evrow_fill(st, 1, &ev);
+		if (ev.ts_ns == EV_NULL)
+			continue;
+		eval_event(p, net, &toks, &ev, id, old);
+		(*count)++;
+		if (min_ts && ev.ts_ns < *min_ts)
+			*min_ts = ev.ts_ns;
+		if (max_ts && ev.ts_ns > *max_ts)
+			*max_ts = ev.ts_ns;
+	}
+	json_tokens_release(&toks);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? CD_OK : CD_E_DB;
+}
+
+static int
+cand_cmp(const void *x, const void *y)
+{
+	const struct cand *a = x, *b = y;
+
+	if (a->rule != b->rule)
+		return a->rule < b->rule ? -1 : 1;
+	if (a->entity != b->entity)
+		return a->entity < b->entity ? -1 : 1;
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* Sweep each (rule, entity) run of candidates with a time window. */
+static void
+sweep_windows(struct pass *p)
+{
+	size_t i = 0, j, k;
+
+	qsort(p->cands, p->ncands, sizeof(*p->cands), cand_cmp);
+	while (i < p->ncands) {
+		const struct rule *r = &p->rs->r[p->cands[i].rule];
+
+		for (j = i; j < p->ncands && p->cands[j].rule == p->cands[i].rule &&
+			    p->cands[j].entity == p->cands[i].entity;
+		     j++)
+			;
+		for (k = i; k < j; k++) {
+			size_t lo = k, m, distinct = 0;
+
+			while (lo > i && p->cands[k].ts - p->cands[lo - 1].ts <= r->st.window_ns)
+				lo--;
+			if (r->st.kind == STATE_COUNT) {
+				if ((int64_t)(k - lo + 1) >= r->st.threshold)
+					add_hit(p, p->cands[k].id, p->cands[k].rule);
+				continue;
+			}
+			/* distinct values in [lo, k]: windows are short, so quadratic is fine,
+			 * but bounded: a flood stops counting once the threshold is met */
+			for (m = lo; m <= k && (int64_t)distinct < r->st.threshold; m++) {
+				size_t q;
+				int dup = 0;
+
+				for (q = lo; q < m; q++)
+					if (p->cands[q].value == p->cands[m].value) {
+						dup = 1;
+						break;
+					}
+				distinct += !dup;
+			}
+			/* only the event that brings a new value raises the finding */
+			if ((int64_t)distinct >= r->st.threshold) {
+				int fresh = 1;
+
+				for (m = lo; m < k; m++)
+					if (p->cands[m].value == p->cands[k].value) {
+						fresh = 0;
+						break;
+					}
+				if (fresh)
+					add_hit(p, p->cands[k].id, p->cands[k].rule);
+			}
+		}
+		i = j;
+	}
+}
+
+/* Compare this run's first sightings with the stored baselines; update them. */
+static int
+first_seen_finish(struct pass *p, sqlite3 *db, int64_t learn_override)
+{
+	sqlite3_stmt *get = NULL, *put = NULL;
+	size_t i;
+	int rc = CD_E_DB;
+
+	if (sqlite3_prepare_v2(db, "SELECT first_ns, last_ns FROM baselines"
+				   " WHERE rule = ?1 AND entity = ?2 AND value = ?3",
+			       -1, &get, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "INSERT INTO baselines(rule, entity, value, first_ns, last_ns, n)"
+			       " VALUES(?1, ?2, ?3, ?4, ?5, 1) ON CONFLICT(rule, entity, value) DO UPDATE"
+			       " SET first_ns = min(first_ns, excluded.first_ns),"
+			       " last_ns = max(last_ns, excluded.last_ns), n = n + 1",
+			       -1, &put, NULL) != SQLITE_OK)
+		goto out;
+	/* entities first: their earliest time decides whether a value can be "new" */
+	for (i = 0; i < p->ent.cap; i++) {
+		struct strmap_entry *e = &p->ent.slot[i];
+		const char *rid, *ent;
+
+		if (e->key == NULL)
+			continue;
+		rid = e->key;
+		ent = rid + strlen(rid) + 1;
+		sqlite3_bind_text(get, 1, rid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(get, 2, ent, -1, SQLITE_STATIC);
+		sqlite3_bind_text(get, 3, "", -1, SQLITE_STATIC);
+		if (sqlite3_step(get) == SQLITE_ROW && sqlite3_column_int64(get, 0) < e->a)
+			e->b = sqlite3_column_int64(get, 0); /* stored first time */
+		else
+			e->b = e->a;
+		sqlite3_reset(get);
+	}
+	for (i = 0; i < p->seen.cap; i++) {
+		struct strmap_entry *e = &p->seen.slot[i];
+		const char *rid, *ent, *val;
+		const struct rule *r;
+		struct strmap_entry *en;
+		char ekey[1024];
+		int n, known = 0;
+		int64_t learn, stored_first = 0, stored_last = 0;
+
+		if (e->key == NULL)
+			continue;
+		rid = e->key;
+		ent = rid + strlen(rid) + 1;
+		val = ent + strlen(ent) + 1;
+		r = ruleset_find(p->rs, rid);
+		if (r == NULL)
+			continue;
+		learn = learn_override > 0 ? learn_override : r->st.window_ns;
+		sqlite3_bind_text(get, 1, rid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(get, 2, ent, -1, SQLITE_STATIC);
+		sqlite3_bind_text(get, 3, val, -1, SQLITE_STATIC);
+		if (sqlite3_step(get) == SQLITE_ROW) {
+			known = 1;
+			stored_first = sqlite3_column_int64(get, 0);
+			stored_last = sqlite3_column_int64(get, 1);
+		}
+		sqlite3_reset(get);
+		n = snprintf(ekey, sizeof(ekey), "%s%c%s", rid, 0, ent);
+		en = strmap_find(&p->ent, ekey, (size_t)n);
+		/*
+		 * New: never seen before this run's first sighting within the
+		 * learning window, and the entity has a past to compare with.
+		 */
+		if ((!known || stored_first > e->a ||
+		     (stored_last < e->a - learn && stored_first < e->a)) &&
+		    en != NULL && en->b <= e->a - MIN_HISTORY_NS)
+			add_hit(p, e->b, (size_t)(r - p->rs->r));
+		sqlite3_bind_text(put, 1, rid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(put, 2, ent, -1, SQLITE_STATIC);
+		sqlite3_bind_text(put, 3, val, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(put, 4, e->a);
+		sqlite3_bind_int64(put, 5, e->c);
+		if (sqlite3_step(put) != SQLITE_DONE)
+			goto out;
+		sqlite3_reset(put);
+		(void)stored_first;
+	}
+	for (i = 0; i < p->ent.cap; i++) {
+		struct strmap_entry *e = &p->ent.slot[i];
+		const char *rid;
+
+		if (e->key == NULL)
+			continue;
+		rid = e->key;
+		sqlite3_bind_text(put, 1, rid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(put, 2, rid + strlen(rid) + 1, -1, SQLITE_STATIC);
+		sqlite3_bind_text(put, 3, "", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(put, 4, e->a);
+		sqlite3_bind_int64(put, 5, e->a);
+		if (sqlite3_step(put) != SQLITE_DONE)
+			goto out;
+		sqlite3_reset(put);
+	}
+	rc = CD_OK;
+out:
+	sqlite3_finalize(get);
+	sqlite3_finalize(put);
+	return rc;
+}
+
+/* A one-line account of what happened, for lists and timelines. */
+static void
+summarize(const struct event *ev, struct buf *b)
+{
+	int rc = CD_OK;
+
+	if (ev->exe)
+		rc |= buf_printf(b, "%s", ev->exe);
+	else if (ev->actor)
+		rc |= buf_printf(b, "%s", ev->actor);
+	if (ev->action)
+		rc |= buf_printf(b, "%s%s", b->len ? " " : "", ev->action);
+	if (ev->object)
+		rc |= buf_printf(b, " %s", ev->object);
+	if (ev->dst)
+		rc |= buf_printf(b, " -> %s", ev->dst);
+	if (ev->src_ip && !ev->exe)
+		rc |= buf_printf(b, " from %s", ev->src_ip);
+	if (ev->outcome && strcmp(ev->outcome, "success") != 0)
+		rc |= buf_printf(b, " (%s)", ev->outcome);
+	if (ev->rule)
+		rc |= buf_printf(b, " [%s]", ev->rule);
+	(void)rc; /* a summary cut at the buffer's bound is still a summary */
+}
+
+/* Write each hit: attribute its event to a workload and store the finding. */
+static int
+materialize(struct pass *p, sqlite3 *db, int64_t *stored)
+{
+	sqlite3_stmt *get = NULL, *ins = NULL;
+	struct buf sql, sum;
+	size_t i;
+	int rc = CD_E_DB;
+
+	buf_init(&sql, 8192);
+	buf_init(&sum, 400);
+	if (buf_addstr(&sql, "SELECT ") != CD_OK || evrow_columns(&sql) != CD_OK ||
+	    buf_addstr(&sql, " FROM events WHERE id = ?1") != CD_OK)
+		goto out;
+	if (sqlite3_prepare_v2(db, sql.data, -1, &get, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "INSERT OR IGNORE INTO findings(event_id, rule, class, severity, ts_ns,"
+			       " workload, identity, cred_id, summary) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+			       -1, &ins, NULL) != SQLITE_OK)
+		goto out;
+	for (i = 0; i < p->nhits; i++) {
+		const struct rule *r = &p->rs->r[p->hits[i].rule];
+		struct event ev;
+		struct workload w;
+		char wkey[300];
+
+		sqlite3_bind_int64(get, 1, p->hits[i].event_id);
+		if (sqlite3_step(get) != SQLITE_ROW) {
+			sqlite3_reset(get);
+			continue;
+		}
+		evrow_fill(get, 1, &ev);
+		wkey[0] = '\0';
+		if (r->cls != CLASS_USAGE || ev.container_id || ev.pid != EV_NULL) {
+			attribute_event(db, &ev, &w);
+			workload_key(&w, wkey, sizeof(wkey));
+		}
+		buf_reset(&sum);
+		summarize(&ev, &sum);
+		sqlite3_bind_int64(ins, 1, p->hits[i].event_id);
+		sqlite3_bind_text(ins, 2, r->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 3, rule_class_name(r->cls), -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 4, rule_sev_name(r->sev), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 5, ev.ts_ns);
+		if (wkey[0])
+			sqlite3_bind_text(ins, 6, wkey, -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(ins, 6);
+		sqlite3_bind_text(ins, 7, ev.actor, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 8, ev.cred_id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 9, sum.data, -1, SQLITE_TRANSIENT);
+		sqlite3_reset(get);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			goto out;
+		*stored += sqlite3_changes(db);
+		sqlite3_reset(ins);
+	}
+	rc = CD_OK;
+out:
+	sqlite3_finalize(get);
+	sqlite3_finalize(ins);
+	buf_release(&sql);
+	buf_release(&sum);
+	return rc;
+}
+
+static int64_t
+meta_int(sqlite3 *db, const char *key)
+{
+	sqlite3_stmt *st;
+	int64_t v = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+meta_set_int(sqlite3 *db, const char *key, int64_t v)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)", -1,
+			       &st, NULL) != SQLITE_OK)
+		return CD_E_DB;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, v);
+	rc = sqlite3_step(st) == SQLITE_DONE ? CD_OK : CD_E_DB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+findings_run(struct store *s, const struct ruleset *rs, const struct known_net *net,
+	     const struct corr_opts *o, struct corr_stats *stats, char **cause)
+{
+	sqlite3 *db = store_db(s);
+	struct pass p;
+	int64_t last, maxid = 0, min_ts = INT64_MAX, max_ts = INT64_MIN, reread = 0;
+	sqlite3_stmt *st;
+	size_t i;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	p.rs = rs;
+	strmap_init(&p.seen);
+	strmap_init(&p.ent);
+	for (i = 0; i < rs->n; i++)
+		if ((rs->r[i].st.kind == STATE_DISTINCT || rs->r[i].st.kind == STATE_COUNT) &&
+		    rs->r[i].st.window_ns > p.max_window)
+			p.max_window = rs->r[i].st.window_ns;
+	last = meta_int(db, "correlate.last_event_id");
+	if (sqlite3_prepare_v2(db, "SELECT max(id) FROM events", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			maxid = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	rc = CD_OK;
+	if (maxid > last) {
+		rc = scan(&p, db, net, "id > ?1 AND id <= ?2 ORDER BY id", last, maxid, 0,
+			  &stats->events, &min_ts, &max_ts);
+		/* windows reaching back into (or forward over) what earlier runs read */
+		if (rc == CD_OK && last > 0 && p.max_window > 0 && min_ts <= max_ts) {
+			char where[160];
+
+			snprintf(where, sizeof(where),
+				 "ts_ns >= ?1 AND ts_ns <= ?2 AND id <= %lld ORDER BY id",
+				 (long long)last);
+			rc = scan(&p, db, net, where, min_ts - p.max_window, max_ts + p.max_window,
+				  1, &reread, NULL, NULL);
+		}
+	}
+	stats->candidates = (int64_t)p.ncands;
+	if (rc == CD_OK) {
+		sweep_windows(&p);
+		rc = first_seen_finish(&p, db, o->learn_ns);
+	}
+	if (rc == CD_OK)
+		rc = materialize(&p, db, &stats->findings);
+	if (rc == CD_OK && maxid > last)
+		rc = meta_set_int(db, "correlate.last_event_id", maxid);
+	if (rc != CD_OK)
+		*cause = xstrdup(sqlite3_errmsg(db));
+	free(p.hits);
+	free(p.cands);
+	strmap_release(&p.seen);
+	strmap_release(&p.ent);
+	return rc;
+}
+
+/* ---- what the inventory knows about addresses -------------------------------- */
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+set_add(char ***v, size_t *n, const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return;
+	*v = xrealloc(*v, (*n + 1) * sizeof(char *));
+	(*v)[(*n)++] = xstrdup(s);
+}
+
+/*
+ * Node names and addresses and pod addresses from the graph's node
+ * attributes (kubectl inventories).  Attribute names follow what the
+ * inventory loader stores; unknown shapes are simply not used.
+ */
+int
+known_net_load(sqlite3 *db, struct known_net *net)
+{
+	sqlite3_stmt *st;
+
+	memset(net, 0, sizeof(*net));
+	if (sqlite3_prepare_v2(db,
+			       "SELECT kind, key, json_extract(attrs, '$.internal_ip'),"
+			       " json_extract(attrs, '$.ip'), json_extract(attrs, '$.pod_ip'),"
+			       " json_extract(attrs, '$.host_ip')"
+			       " FROM graph_nodes WHERE kind IN ('node', 'pod') AND json_valid(attrs)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return CD_E_DB;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(st, 0);
+
+		if (strcmp(kind, "node") == 0) {
+			set_add(&net->nodes, &net->nnodes, (const char *)sqlite3_column_text(st, 1));
+			set_add(&net->node_ips, &net->nnode_ips,
+				(const char *)sqlite3_column_text(st, 2));
+			set_add(&net->node_ips, &net->nnode_ips,
+				(const char *)sqlite3_column_text(st, 3));
+		} else {
+			set_add(&net->pod_ips, &net->npod_ips,
+				(const char *)sqlite3_column_text(st, 4));
+			set_add(&net->pod_ips, &net->npod_ips,
+				(const char *)sqlite3_column_text(st, 3));
+			/* a pod's hostIP is its node's address */
+			set_add(&net->node_ips, &net->nnode_ips,
+				(const char *)sqlite3_column_text(st, 5));
+		}
+	}
+	sqlite3_finalize(st);
+	qsort(net->nodes, net->nnodes, sizeof(char *), str_cmp);
+	qsort(net->node_ips, net->nnode_ips, sizeof(char *), str_cmp);
+	qsort(net->pod_ips, net->npod_ips, sizeof(char *), str_cmp);
+	return CD_OK;
+}
+
+void
+known_net_release(struct known_net *net)
+{
+	size_t i;
+
+	for (i = 0; i < net->nnodes; i++)
+		free(net->nodes[i]);
+	for (i = 0; i < net->nnode_ips; i++)
+		free(net->node_ips[i]);
+	for (i = 0; i < net->npod_ips; i++)
+		free(net->pod_ips[i]);
+	free(net->nodes);
+	free(net->node_ips);
+	free(net->pod_ips);
+	memset(net, 0, sizeof(*net));
+}

@@ -1,0 +1,385 @@
+/*
+ * graph_learn.c - lineage the logs reveal, as observed edges.
+ *
+ *   CloudTrail  the key an event was signed with -> authenticates-as -> its
+ *               principal (an assumed-role session -> its role); STS
+ *               AssumeRole*, GetSessionToken, GetFederationToken and
+ *               iam:CreateAccessKey responses: caller key -> issued -> new
+ *               key -> authenticates-as -> role or user, caller -> assumed
+ *               -> role; an EC2 role session named after an instance id:
+ *               imds:i-... -> exposes -> that key
+ *   Kubernetes  JTI -> authenticates-as -> user; a bound token's pod ->
+ *               mounts -> sa-token:NS/SA -> exposes -> JTI; pod -> runs-on
+ *               -> node; TokenRequest: caller -> issued -> new JTI; EKS
+ *               IAM keys -> authenticates-as -> the mapped k8s user
+ *   Vault       accessor -> authenticates-as -> display name; a login's
+ *               service account -> assumed -> the Vault identity; policies
+ *   GCP         key -> authenticates-as -> principal
+ *   any source  pod -> runs-on -> host, container -> runs-on -> pod
+ *
+ * Incremental: the meta row graph_learned_event holds the last event id
+ * read; events are immutable, so reading each once is enough.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph.h"
+
+struct learn {
+	struct graph_tx t;
+	struct gmap seen; /* "src\x1ftype\x1fdst" links made in this run */
+};
+
+/* A link once per run (most events repeat the same facts). */
+static int
+learn_link(struct learn *l, const char *sk, const char *skey, const char *type, const char *dk,
+     const char *dkey, const char *detail)
+{
+	struct buf k;
+	int rc = CD_OK;
+
+	if (skey == NULL || dkey == NULL || !*skey || !*dkey)
+		return CD_OK;
+	buf_init(&k, 1 << 20);
+	if (buf_printf(&k, "%s\x1f%s\x1f%s\x1f%s\x1f%s", sk, skey, type, dk, dkey) == CD_OK &&
+	    gmap_add(&l->seen, k.data, 0))
+		rc = graph_link(&l->t, sk, skey, type, dk, dkey, 0, detail);
+	buf_release(&k);
+	return rc;
+}
+
+static char *
+pre(const char *provider, const char *s)
+{
+	return s ? gjoin(provider, ":", s) : NULL;
+}
+
+/* arn:aws:sts::A:assumed-role/R/S -> the role's identity key; else the ARN's. */
+static char *
+aws_identity(const char *arn, const char *issuer)
+{
+	const char *ar;
+
+	if (arn == NULL)
+		return NULL;
+	if ((ar = strstr(arn, ":assumed-role/")) != NULL && strncmp(arn, "arn:aws:sts::", 13) == 0) {
+		const char *acct = arn + 13, *c = strchr(acct, ':'), *r = ar + 14, *sl = strchr(r, '/');
+		char *out;
+		size_t an, rn;
+
+		if (issuer != NULL && strncmp(issuer, "arn:aws:iam::", 13) == 0)
+			return gjoin("aws", ":", issuer);
+		if (c == NULL)
+			return NULL;
+		an = (size_t)(c - acct);
+		rn = sl ? (size_t)(sl - r) : strlen(r);
+		out = xmalloc(an + rn + 32);
+		snprintf(out, an + rn + 32, "aws:arn:aws:iam::%.*s:role/%.*s", (int)an, acct, (int)rn, r);
+		return out;
+	}
+	return gjoin("aws", ":", arn);
+}
+
+/* The session name of an assumed-role ARN, or NULL. */
+static const char *
+session_of(const char *arn)
+{
+	const char *ar = arn ? strstr(arn, ":assumed-role/") : NULL, *sl;
+
+	if (ar == NULL)
+		return NULL;
+	sl = strchr(ar + 14, '/');
+	return sl ? sl + 1 : NULL;
+}
+
+static int
+ends(const char *s, const char *t)
+{
+	size_t n = strlen(s), m = strlen(t);
+
+	return n >= m && strcmp(s + n - m, t) == 0;
+}
+
+enum col {
+	C_ID, C_SOURCE, C_ACTOR, C_CRED, C_ISSUED, C_ACTION, C_OBJECT, C_HOST, C_NS, C_POD, C_UID,
+	C_CONTAINER, C_X_ISSUED_ID, C_X_WEB_SUB, C_X_ISSUER, C_X_BOUND_KIND, C_X_BOUND_NAME,
+	C_X_SA, C_X_SANS, C_X_POLICIES,
+};
+
+static int
+learn_cloudtrail(struct learn *l, const char **c)
+{
+	char *who = aws_identity(c[C_ACTOR], c[C_X_ISSUER]), *ck = pre("aws", c[C_CRED]);
+	char *ik = pre("aws", c[C_ISSUED]), *target = NULL;
+	const char *act = c[C_ACTION] ? c[C_ACTION] : "", *sess = session_of(c[C_ACTOR]);
+	int rc = CD_OK;
+
+	if (ck && who)
+		rc = learn_link(l, "credential", ck, "authenticates-as", "identity", who, "seen in CloudTrail");
+	if (rc == CD_OK && ck && sess && strncmp(sess, "i-", 2) == 0) {
+		/* EC2 role sessions are named after the instance: its metadata service */
+		char *loc = gjoin("imds", ":", sess);
+
+		rc = learn_link(l, "secret", loc, "exposes", "credential", ck, "EC2 instance role session");
+		rc = rc ? rc : learn_link(l, "secret", loc, "authenticates-as", "identity", who, "EC2 instance role");
+		free(loc);
+	}
+	if (rc == CD_OK && ik) {
+		if (strstr(act, ":AssumeRole") != NULL) {
+			target = c[C_X_ISSUED_ID] ? aws_identity(c[C_X_ISSUED_ID], NULL)
+						  : c[C_OBJECT] ? pre("aws", c[C_OBJECT]) : NULL;
+			if (c[C_X_WEB_SUB] && strncmp(c[C_X_WEB_SUB], "system:serviceaccount:", 22) == 0) {
+				char *sa = pre("k8s", c[C_X_WEB_SUB]);
+
+				rc = learn_link(l, "identity", sa, "assumed", "identity", target, "AssumeRoleWithWebIdentity");
+				free(sa);
+			} else if (who && target) {
+				rc = learn_link(l, "identity", who, "assumed", "identity", target, act);
+			}
+		} else if (ends(act, ":GetSessionToken") || ends(act, ":GetFederationToken")) {
+			target = who ? xstrdup(who) : NULL;
+		} else if (ends(act, ":CreateAccessKey")) {
+			const char *slash = c[C_ACTOR] ? strrchr(c[C_ACTOR], '/') : NULL;
+
+			if (c[C_OBJECT] == NULL || (slash && strcmp(slash + 1, c[C_OBJECT]) == 0))
+				target = who ? xstrdup(who) : NULL;
+			else if (c[C_ACTOR] && strncmp(c[C_ACTOR], "arn:aws:", 8) == 0) {
+				const char *a = strstr(c[C_ACTOR], "::"), *e = a ? strchr(a + 2, ':') : NULL;
+
+				if (e != NULL) {
+					size_t n = (size_t)(e - a - 2) + strlen(c[C_OBJECT]) + 40;
+
+					target = xmalloc(n);
+					snprintf(target, n, "aws:arn:aws:iam::%.*s:user/%s", (int)(e - a - 2), a + 2,
+						 c[C_OBJECT]);
+				}
+			}
+		}
+		if (rc == CD_OK && ck)
+			rc = learn_link(l, "credential", ck, "issued", "credential", ik, act);
+		else if (rc == CD_OK && who)
+			rc = learn_link(l, "identity", who, "assumed", "credential", ik, act);
+		if (rc == CD_OK && target)
+			rc = learn_link(l, "credential", ik, "authenticates-as", "identity", target, act);
+	}
+	free(who);
+	free(ck);
+	free(ik);
+	free(target);
+	return rc;
+}
+
+static int
+learn_k8s(struct learn *l, const char **c)
+{
+	const char *cred = c[C_CRED], *actor = c[C_ACTOR];
+	int aws = cred && (strncmp(cred, "AKIA", 4) == 0 || strncmp(cred, "ASIA", 4) == 0);
+	char *ck = cred ? gjoin(aws ? "aws" : "k8s", ":", cred) : NULL, *who = pre("k8s", actor);
+	char *ik = pre("k8s", c[C_ISSUED]);
+	int rc = CD_OK;
+
+	if (ck && who)
+		rc = learn_link(l, "credential", ck, "authenticates-as", "identity", who,
+			  aws ? "EKS: the IAM credential maps to this Kubernetes user" : "seen in Kubernetes audit");
+	/* a bound token names its pod */
+	if (rc == CD_OK && actor && strncmp(actor, "system:serviceaccount:", 22) == 0 && c[C_POD] && c[C_NS]) {
+		const char *sa = actor + 22, *colon = strchr(sa, ':');
+		char *pod = gjoin(c[C_NS], "/", c[C_POD]), *loc;
+
+		if (colon != NULL) {
+			loc = xmalloc(strlen(sa) + 16);
+			snprintf(loc, strlen(sa) + 16, "sa-token:%.*s/%s", (int)(colon - sa), sa, colon + 1);
+			rc = learn_link(l, "pod", pod, "mounts", "secret", loc, "bound token seen in audit");
+			rc = rc ? rc : learn_link(l, "secret", loc, "authenticates-as", "identity", who, NULL);
+			if (rc == CD_OK && ck && !aws)
+				rc = learn_link(l, "secret", loc, "exposes", "credential", ck, "bound token seen in audit");
+			free(loc);
+		}
+		free(pod);
+	}
+	/* TokenRequest: serviceaccounts/token create issues a JTI */
+	if (rc == CD_OK && ik && c[C_OBJECT]) {
+		const char *o = c[C_OBJECT], *m = strstr(o, "/serviceaccounts/");
+
+		if (m != NULL) {
+			char *ns = xstrndup(o, (size_t)(m - o)), *sa = gjoin("k8s:system:serviceaccount", ":", ns);
+			char *id = gjoin(sa, ":", m + 17);
+
+			rc = learn_link(l, "credential", ik, "authenticates-as", "identity", id, "TokenRequest");
+			if (rc == CD_OK)
+				rc = ck ? learn_link(l, "credential", ck, "issued", "credential", ik, "TokenRequest")
+					: learn_link(l, "identity", who, "assumed", "credential", ik, "TokenRequest");
+			if (rc == CD_OK && c[C_X_BOUND_KIND] && strcmp(c[C_X_BOUND_KIND], "Pod") == 0 &&
+			    c[C_X_BOUND_NAME]) {
+				char *pod = gjoin(ns, "/", c[C_X_BOUND_NAME]);
+				char *loc = gjoin("sa-token", ":", ns), *loc2 = gjoin(loc, "/", m + 17);
+
+				rc = learn_link(l, "pod", pod, "mounts", "secret", loc2, "TokenRequest bound to the pod");
+				rc = rc ? rc : learn_link(l, "secret", loc2, "exposes", "credential", ik, "TokenRequest");
+				free(pod);
+				free(loc);
+				free(loc2);
+			}
+			free(ns);
+			free(sa);
+			free(id);
+		}
+	}
+	free(ck);
+	free(who);
+	free(ik);
+	return rc;
+}
+
+static int
+learn_vault(struct learn *l, const char **c)
+{
+	char *who = pre("vault", c[C_ACTOR]), *ck = pre("vault", c[C_CRED]), *ik = pre("vault", c[C_ISSUED]);
+	int rc = CD_OK;
+
+	if (ck && who)
+		rc = learn_link(l, "credential", ck, "authenticates-as", "identity", who, "seen in Vault audit");
+	if (rc == CD_OK && ik && who) {
+		rc = learn_link(l, "credential", ik, "authenticates-as", "identity", who, "Vault login");
+		if (rc == CD_OK && c[C_X_SA] && c[C_X_SANS]) {
+			char *ns = gjoin("k8s:system:serviceaccount", ":", c[C_X_SANS]), *sa = gjoin(ns, ":", c[C_X_SA]);
+
+			rc = learn_link(l, "identity", sa, "assumed", "identity", who, "Vault kubernetes login");
+			free(ns);
+			free(sa);
+		}
+	}
+	if (rc == CD_OK && who && c[C_X_POLICIES]) {
+		/* ["default","web-read"]: the quoted names */
+		const char *p = c[C_X_POLICIES];
+
+		while (rc == CD_OK && (p = strchr(p, '"')) != NULL) {
+			const char *e = strchr(p + 1, '"');
+			char *name, *pk;
+
+			if (e == NULL)
+				break;
+			name = xstrndup(p + 1, (size_t)(e - p - 1));
+			pk = gjoin("vault:policy", "/", name);
+			rc = learn_link(l, "identity", who, "member-of", "identity", pk, "token policy");
+			free(name);
+			free(pk);
+			p = e + 1;
+		}
+	}
+	free(who);
+	free(ck);
+	free(ik);
+	return rc;
+}
+
+static int
+learn_one(struct learn *l, const char **c)
+{
+	const char *src = c[C_SOURCE] ? c[C_SOURCE] : "";
+	int rc = CD_OK;
+
+	if (strcmp(src, "cloudtrail") == 0)
+		rc = learn_cloudtrail(l, c);
+	else if (strcmp(src, "k8saudit") == 0)
+		rc = learn_k8s(l, c);
+	else if (strcmp(src, "vault") == 0)
+		rc = learn_vault(l, c);
+	else if (strcmp(src, "gcpaudit") == 0 && c[C_CRED] && c[C_ACTOR]) {
+		const char *k = c[C_CRED];
+		char *ck, *who = pre("gcp", c[C_ACTOR]);
+
+		if (strncmp(k, "//iam.googleapis.com/", 21) == 0)
+			k += 21;
+		ck = pre("gcp", k);
+		rc = learn_link(l, "credential", ck, "authenticates-as", "identity", who, "seen in GCP audit");
+		free(ck);
+		free(who);
+	}
+	if (rc == CD_OK && c[C_NS] && c[C_POD] && (c[C_HOST] || c[C_CONTAINER]) &&
+	    strcmp(src, "k8saudit") != 0 && strcmp(src, "gcpaudit") != 0) {
+		char *pod = gjoin(c[C_NS], "/", c[C_POD]);
+
+		if (c[C_HOST])
+			rc = learn_link(l, "pod", pod, "runs-on", "node", c[C_HOST], "seen in host events");
+		if (rc == CD_OK && c[C_CONTAINER])
+			rc = learn_link(l, "container", c[C_CONTAINER], "runs-on", "pod", pod, "seen in host events");
+		free(pod);
+	} else if (rc == CD_OK && strcmp(src, "k8saudit") == 0 && c[C_NS] && c[C_POD] && c[C_HOST]) {
+		char *pod = gjoin(c[C_NS], "/", c[C_POD]);
+
+		/* bound-token user.extra: the caller's pod and node */
+		rc = learn_link(l, "pod", pod, "runs-on", "node", c[C_HOST], "bound token user.extra");
+		free(pod);
+	}
+	return rc;
+}
+
+int
+graph_learn_events(struct store *s)
+{
+	struct learn l;
+	sqlite3_stmt *st = NULL;
+	int64_t last = 0, max = 0;
+	int rc;
+
+	graph_meta_get(s, GRAPH_META_LEARNED, &last);
+	if (graph_exec(s, "BEGIN IMMEDIATE") != CD_OK)
+		return CD_E_DB;
+	memset(&l, 0, sizeof(l));
+	gmap_init(&l.seen);
+	if ((rc = graph_tx_open(s, &l.t)) != CD_OK)
+		goto out;
+	l.t.origin = xstrdup("event");
+	if (sqlite3_prepare_v2(store_db(s),
+			       "SELECT id, source, actor, cred_id, issued_cred, action, object, host, pod_ns,"
+			       " pod_name, pod_uid, container_id,"
+			       " CASE WHEN json_valid(extra) THEN json_extract(extra, '$.issued_identity') END,"
+			       " CASE WHEN json_valid(extra) THEN json_extract(extra, '$.web_identity_subject') END,"
+			       " CASE WHEN json_valid(extra) THEN json_extract(extra, '$.session_issuer') END,"
+			       " CASE WHEN json_valid(extra) THEN json_extract(extra, '$.bound_kind') END,"
+			       " CASE WHEN json_valid(extra) THEN json_extract(extra, '$.bound_name') END,"
+			       " CASE WHEN json_valid(extra) THEN json_extract(extra, '$.metadata.service_account_name') END,"
+			       " CASE WHEN json_valid(extra) THEN json_extract(extra, '$.metadata.service_account_namespace') END,"
+			       " CASE WHEN json_valid(extra) THEN json_extract(extra, '$.policies') END"
+			       " FROM events WHERE id > ? AND (cred_id IS NOT NULL OR issued_cred IS NOT NULL"
+			       " OR (pod_name IS NOT NULL AND (host IS NOT NULL OR container_id IS NOT NULL)))"
+			       " ORDER BY id",
+			       -1, &st, NULL) != SQLITE_OK) {
+		rc = CD_E_DB;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, last);
+	while (rc == CD_OK && sqlite3_step(st) == SQLITE_ROW) {
+		const char *c[C_X_POLICIES + 1];
+		int i;
+
+		for (i = 0; i <= C_X_POLICIES; i++) {
+			c[i] = (const char *)sqlite3_column_text(st, i);
+			if (c[i] != NULL && *c[i] == '\0')
+				c[i] = NULL;
+		}
+		l.t.event_id = sqlite3_column_int64(st, C_ID);
+		rc = learn_one(&l, c);
+		if (rc == CD_OK && l.t.err != CD_OK)
+			rc = l.t.err;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc == CD_OK && sqlite3_prepare_v2(store_db(s), "SELECT max(id) FROM events", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		max = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc == CD_OK && max > last)
+		rc = graph_meta_set(s, GRAPH_META_LEARNED, max);
+	if (rc == CD_OK && l.t.added > 0)
+		rc = graph_meta_set(s, GRAPH_META_DIRTY, 1);
+out:
+	graph_tx_close(&l.t);
+	gmap_release(&l.seen);
+	if (rc == CD_OK && graph_exec(s, "COMMIT") == CD_OK)
+		return graph_derive(s, 0);
+	graph_exec(s, "ROLLBACK");
+	return rc != CD_OK ? rc : CD_E_DB;
+}

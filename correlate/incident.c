@@ -1,0 +1,343 @@
+/*
+ * incident.c - pass 2 of the correlator: findings -> incidents.
+ *
+ * 1. Workloads with escape or credential-access findings; host-only
+ *    findings join the workload that escaped on that host just before;
+ *    workloads started by an escaped workload (a pod created with its
+ *    stolen token, a sibling container started through its runtime
+ *    socket) join it, so each incident has one root workload.
+ * 2. What the root exposed: per signal, by its rule's `exposes` (node,
+ *    file, env, imds, sa-token, vault-token, kubelet), through the graph.
+ * 3. The credentials behind the exposed secrets, their use after exposure
+ *    and the usage anomalies on them; the identities they reach.
+ * 4. A revocation plan, in order: quarantine, cut credentials, rotate what
+ *    was read, remove persistence.
+ * An incident is opened for a root with an escape signal, or with a
+ * credential-access signal whose credentials were then used anomalously.
+ * Ids derive from the root, so they are stable across runs; a report whose
+ * content changed gets a new revision.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "incident.h"
+
+#define HOST_JOIN_NS    ((int64_t)1800 * 1000000000LL)  /* host signal -> escaped workload */
+#define SIBLING_NS      ((int64_t)600 * 1000000000LL)   /* runtime socket -> new container */
+#define SKEW_NS         ((int64_t)120 * 1000000000LL)   /* clocks of different sources */
+#define USE_WINDOW_NS   ((int64_t)30 * 86400 * 1000000000LL) /* AKIA: no expiry; look 30 days */
+
+/* ---- small vectors ------------------------------------------------------------ */
+
+void
+strv_add_unique(struct strv *v, const char *s)
+{
+	size_t i;
+
+	if (s == NULL || *s == '\0')
+		return;
+	for (i = 0; i < v->n; i++)
+		if (strcmp(v->s[i], s) == 0)
+			return;
+	v->s = xrealloc(v->s, (v->n + 1) * sizeof(char *));
+	v->s[v->n++] = xstrdup(s);
+}
+
+void
+strv_release(struct strv *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		free(v->s[i]);
+	free(v->s);
+	memset(v, 0, sizeof(*v));
+}
+
+static char *
+col_dup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+/* ---- loading findings ---------------------------------------------------------- */
+
+static int
+load_findings(sqlite3 *db, struct inc_ctx *c)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT f.id, f.event_id, f.rule, f.class, f.severity, f.ts_ns,"
+			       " f.workload, f.identity, f.cred_id, f.summary, e.source, e.host,"
+			       " e.object, e.container_id, e.pod_ns, e.pod_name, e.pod_uid, e.image,"
+			       " e.pid, e.action, e.dst"
+			       " FROM findings f JOIN events e ON e.id = f.event_id ORDER BY f.ts_ns, f.id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return CD_E_DB;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct finding *f;
+
+		c->f = xrealloc(c->f, (c->nf + 1) * sizeof(*c->f));
+		f = &c->f[c->nf++];
+		memset(f, 0, sizeof(*f));
+		f->event_id = sqlite3_column_int64(st, 1);
+		f->rule = col_dup(st, 2);
+		f->cls = col_dup(st, 3);
+		f->severity = col_dup(st, 4);
+		f->ts = sqlite3_column_int64(st, 5);
+		f->workload = col_dup(st, 6);
+		f->identity = col_dup(st, 7);
+		f->cred_id = col_dup(st, 8);
+		f->summary = col_dup(st, 9);
+		f->source = col_dup(st, 10);
+		f->host = col_dup(st, 11);
+		f->object = col_dup(st, 12);
+		f->action = col_dup(st, 19);
+		f->dst = col_dup(st, 20);
+		f->wl = -1;
+	}
+	sqlite3_finalize(st);
+	return CD_OK;
+}
+
+static void
+findings_release(struct inc_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nf; i++) {
+		struct finding *f = &c->f[i];
+
+		free(f->rule); free(f->cls); free(f->severity); free(f->workload);
+		free(f->identity); free(f->cred_id); free(f->summary); free(f->source);
+		free(f->host); free(f->object); free(f->action); free(f->dst);
+	}
+	free(c->f);
+}
+
+/* ---- workloads ------------------------------------------------------------------- */
+
+static int
+wl_find(struct inc_ctx *c, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < c->nw; i++)
+		if (strcmp(c->w[i].key, key) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+wl_add(struct inc_ctx *c, sqlite3 *db, const struct finding *f)
+{
+	struct wl *w;
+	int i = wl_find(c, f->workload);
+	sqlite3_stmt *st;
+
+	if (i >= 0)
+		return i;
+	c->w = xrealloc(c->w, (c->nw + 1) * sizeof(*c->w));
+	w = &c->w[c->nw];
+	memset(w, 0, sizeof(*w));
+	w->key = xstrdup(f->workload);
+	w->parent = -1;
+	w->first = w->last = f->ts;
+	/* details from the finding's event, completed by attribution */
+	{
+		struct buf sql;
+		struct event ev;
+
+		buf_init(&sql, 8192);
+		if (buf_addstr(&sql, "SELECT ") == CD_OK && evrow_columns(&sql) == CD_OK &&
+		    buf_addstr(&sql, " FROM events WHERE id = ?1") == CD_OK &&
+		    sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_int64(st, 1, f->event_id);
+			if (sqlite3_step(st) == SQLITE_ROW) {
+				evrow_fill(st, 1, &ev);
+				attribute_event(db, &ev, &w->d);
+			}
+			sqlite3_finalize(st);
+		}
+		buf_release(&sql);
+	}
+	if (!w->d.host[0] && f->host)
+		snprintf(w->d.host, sizeof(w->d.host), "%s", f->host);
+	return (int)c->nw++;
+}
+
+static int
+wl_root(const struct inc_ctx *c, int i)
+{
+	int guard = 0;
+
+	while (c->w[i].parent >= 0 && guard++ < 64)
+		i = c->w[i].parent;
+	return i;
+}
+
+static int
+is_escape(const struct finding *f)
+{
+	return strcmp(f->cls, "escape") == 0;
+}
+
+/* The pod uid whose bound token created pod ns/name (a pod made with a stolen token). */
+static char *
+creator_pod_uid(sqlite3 *db, const char *ns, const char *name)
+{
+	sqlite3_stmt *st;
+	char obj[600], *uid = NULL;
+
+	snprintf(obj, sizeof(obj), "%s/pods/%s", ns, name);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT c.pod_uid FROM events k JOIN events c ON c.cred_id = k.cred_id"
+			       " WHERE k.source = 'k8saudit' AND k.action = 'create pods' AND k.object = ?1"
+			       " AND k.cred_id IS NOT NULL AND c.pod_uid IS NOT NULL LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(st, 1, obj, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		uid = col_dup(st, 0);
+	sqlite3_finalize(st);
+	return uid;
+}
+
+static void
+link_workloads(struct inc_ctx *c, sqlite3 *db)
+{
+	size_t i, j, k;
+
+	/* a pod created with a token whose bound pod is another workload */
+	for (i = 0; i < c->nw; i++) {
+		struct wl *b = &c->w[i];
+		char *uid;
+
+		if (!b->d.pod_name[0])
+			continue;
+		uid = creator_pod_uid(db, b->d.pod_ns, b->d.pod_name);
+		if (uid != NULL) {
+			for (j = 0; j < c->nw; j++)
+				if (j != i && strcmp(c->w[j].d.pod_uid, uid) == 0 &&
+				    wl_root(c, (int)j) != (int)i) {
+					b->parent = (int)j;
+					snprintf(b->why, sizeof(b->why), "pod created with %s's token",
+						 c->w[j].key);
+					break;
+				}
+			free(uid);
+		}
+	}
+	/* a container without a pod started right after a runtime-socket signal */
+	for (i = 0; i < c->nw; i++) {
+		struct wl *b = &c->w[i];
+
+		if (b->parent >= 0 || !b->d.container_id[0] || b->d.pod_name[0])
+			continue;
+		for (k = 0; k < c->nf; k++) {
+			const struct finding *f = &c->f[k];
+
+			if (strcmp(f->rule, "ESC-07") != 0 || f->wl < 0 || f->wl == (int)i ||
+			    f->host == NULL || strcmp(f->host, b->d.host) != 0)
+				continue;
+			if (b->first >= f->ts && b->first - f->ts <= SIBLING_NS &&
+			    wl_root(c, f->wl) != (int)i) {
+				b->parent = f->wl;
+				snprintf(b->why, sizeof(b->why), "started through %s's runtime socket",
+					 c->w[f->wl].key);
+				break;
+			}
+		}
+	}
+	/* host-only signals: the workload that escaped on that host just before */
+	for (i = 0; i < c->nw; i++) {
+		struct wl *b = &c->w[i];
+		int best = -1;
+		int64_t best_ts = 0;
+
+		if (strncmp(b->key, "host:", 5) != 0)
+			continue;
+		for (k = 0; k < c->nf; k++) {
+			const struct finding *f = &c->f[k];
+
+			if (f->wl < 0 || f->wl == (int)i || strncmp(c->w[f->wl].key, "host:", 5) == 0 ||
+			    strcmp(c->w[f->wl].d.host, b->d.host) != 0)
+				continue;
+			if (f->ts <= b->first + SKEW_NS && b->first - f->ts <= HOST_JOIN_NS &&
+			    (best < 0 || f->ts > best_ts)) {
+				best = f->wl;
+				best_ts = f->ts;
+			}
+		}
+		if (best >= 0) {
+			b->parent = best;
+			snprintf(b->why, sizeof(b->why), "host activity after %s's escape",
+				 c->w[best].key);
+		}
+	}
+}
+
+/* ---- per-root assembly ------------------------------------------------------------ */
+
+int
+incidents_build(struct store *s, const struct ruleset *rs, int64_t since_ns,
+		struct incident_change *ch, char **cause)
+{
+	sqlite3 *db = store_db(s);
+	struct inc_ctx c;
+	size_t i;
+	int rc = CD_OK;
+
+	memset(&c, 0, sizeof(c));
+	c.rs = rs;
+	c.s = s;
+	if (load_findings(db, &c) != CD_OK) {
+		*cause = xstrdup(sqlite3_errmsg(db));
+		return CD_E_DB;
+	}
+	for (i = 0; i < c.nf; i++) {
+		struct finding *f = &c.f[i];
+
+		if (f->workload == NULL || strcmp(f->cls, "usage-anomaly") == 0)
+			continue;
+		f->wl = wl_add(&c, db, f);
+		if (f->ts < c.w[f->wl].first)
+			c.w[f->wl].first = f->ts;
+		if (f->ts > c.w[f->wl].last)
+			c.w[f->wl].last = f->ts;
+	}
+	link_workloads(&c, db);
+	for (i = 0; i < c.nw && rc == CD_OK; i++) {
+		struct incident inc;
+		size_t k;
+		int escape = 0, cred = 0;
+
+		if (c.w[i].parent >= 0)
+			continue;
+		memset(&inc, 0, sizeof(inc));
+		inc.root = (int)i;
+		for (k = 0; k < c.nf; k++) {
+			if (c.f[k].wl < 0 || wl_root(&c, c.f[k].wl) != (int)i)
+				continue;
+			escape |= is_escape(&c.f[k]);
+			cred |= !is_escape(&c.f[k]);
+		}
+		if (since_ns != TIME_NONE && c.w[i].last < since_ns)
+			continue;
+		incident_assemble(&c, db, &inc);
+		if (escape || (cred && inc.anomalous_use))
+			rc = incident_store(&c, db, &inc, ch);
+		incident_release(&inc);
+	}
+	if (rc != CD_OK && *cause == NULL)
+		*cause = xstrdup(sqlite3_errmsg(db));
+	for (i = 0; i < c.nw; i++)
+		free(c.w[i].key);
+	free(c.w);
+	findings_release(&c);
+	return rc;
+}

@@ -1,0 +1,87 @@
+/*
+ * incident.h - the incident builder's shared state (incident*.c only).
+ */
+#ifndef CORDON_CORRELATE_INCIDENT_H
+#define CORDON_CORRELATE_INCIDENT_H
+
+#include "engine.h"
+
+struct strv {
+	char **s;
+	size_t n;
+};
+void strv_add_unique(struct strv *v, const char *s);
+void strv_release(struct strv *v);
+
+struct finding {
+	int64_t event_id, ts;
+	char *rule, *cls, *severity, *workload, *identity, *cred_id, *summary;
+	char *source, *host, *object, *action, *dst;
+	int wl; /* index into workloads, -1 for usage findings */
+};
+
+struct wl {
+	char *key;
+	struct workload d;
+	int parent;        /* -1: a root */
+	char why[300];     /* why it belongs to its parent */
+	int64_t first, last;
+};
+
+struct inc_ctx {
+	const struct ruleset *rs;
+	struct store *s;
+	struct finding *f;
+	size_t nf;
+	struct wl *w;
+	size_t nw;
+};
+
+struct exposed {
+	char *kind, *locator;
+	int64_t ts;
+	char *via; /* the rule that exposed it */
+};
+
+struct cred {
+	char *provider, *id, *identity;
+	int64_t exposed_ts;
+	int used_after;
+	struct strv anomalies;
+};
+
+struct reach {
+	char *provider, *identity;
+	struct strv path;
+	int conditional;
+};
+
+struct step {
+	char *provider, *action, *target, *why;
+};
+
+struct incident {
+	int root;
+	struct strv members;           /* workload keys in the tree */
+	int64_t first, last;
+	int sev;                       /* enum rule_sev */
+	int anomalous_use;             /* a credential was used with anomalies after exposure */
+	struct exposed *ex;  size_t nex;
+	struct cred *cr;     size_t ncr;
+	struct reach *re;    size_t nre;
+	struct step *plan;   size_t nplan;
+	struct strv identities;        /* exposed identities (graph keys) */
+	int64_t *sig;        size_t nsig; /* finding indexes in ctx */
+	int node_escape;               /* a signal exposed a whole node */
+	struct strv escaped_nodes;
+};
+
+void incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc);
+int incident_store(struct inc_ctx *c, sqlite3 *db, const struct incident *inc,
+		   struct incident_change *ch);
+void incident_release(struct incident *inc);
+/* The JSON of one incident (the contract in README.md). */
+int incident_json(const struct inc_ctx *c, const struct incident *inc, const char *id,
+		  struct buf *b);
+
+#endif

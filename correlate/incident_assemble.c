@@ -1,0 +1,914 @@
+/*
+ * incident_assemble.c - one root workload's story: what its signals
+ * exposed, the credentials behind that, their use after exposure, the
+ * identities they reach and the plan to cut them off.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "incident.h"
+
+#define SKEW_NS        ((int64_t)120 * 1000000000LL)
+#define LOOKBACK_NS    ((int64_t)30 * 86400 * 1000000000LL)
+
+static int
+wl_root_of(const struct inc_ctx *c, int i)
+{
+	int guard = 0;
+
+	while (i >= 0 && c->w[i].parent >= 0 && guard++ < 64)
+		i = c->w[i].parent;
+	return i;
+}
+
+static const char *
+locator_kind(const char *loc)
+{
+	static const char *const kinds[][2] = {
+		{ "file:", "file" }, { "env:", "env" }, { "imds:", "imds" },
+		{ "k8s-secret:", "k8s-secret" }, { "sa-token:", "sa-token" },
+		{ "vault-token:", "vault-token" }, { "kubelet-cred:", "kubelet-cred" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strncmp(loc, kinds[i][0], strlen(kinds[i][0])) == 0)
+			return kinds[i][1];
+	return "file";
+}
+
+static void
+add_exposed(struct incident *inc, const char *loc, int64_t ts, const char *via)
+{
+	size_t i;
+	struct exposed *e;
+
+	if (loc == NULL || *loc == '\0')
+		return;
+	for (i = 0; i < inc->nex; i++)
+		if (strcmp(inc->ex[i].locator, loc) == 0) {
+			if (ts < inc->ex[i].ts)
+				inc->ex[i].ts = ts;
+			return;
+		}
+	inc->ex = xrealloc(inc->ex, (inc->nex + 1) * sizeof(*inc->ex));
+	e = &inc->ex[inc->nex++];
+	e->locator = xstrdup(loc);
+	e->kind = xstrdup(locator_kind(loc));
+	e->ts = ts;
+	e->via = xstrdup(via);
+}
+
+static struct cred *
+add_cred(struct incident *inc, const char *provider, const char *id, const char *identity,
+	 int64_t ts)
+{
+	size_t i;
+	struct cred *cr;
+
+	if (id == NULL || *id == '\0')
+		return NULL;
+	for (i = 0; i < inc->ncr; i++)
+		if (strcmp(inc->cr[i].id, id) == 0) {
+			if (ts < inc->cr[i].exposed_ts)
+				inc->cr[i].exposed_ts = ts;
+			if (inc->cr[i].identity == NULL && identity != NULL)
+				inc->cr[i].identity = xstrdup(identity);
+			return &inc->cr[i];
+		}
+	inc->cr = xrealloc(inc->cr, (inc->ncr + 1) * sizeof(*inc->cr));
+	cr = &inc->cr[inc->ncr++];
+	memset(cr, 0, sizeof(*cr));
+	cr->provider = xstrdup(provider ? provider : "unknown");
+	cr->id = xstrdup(id);
+	cr->identity = identity ? xstrdup(identity) : NULL;
+	cr->exposed_ts = ts;
+	return cr;
+}
+
+static void
+add_step(struct incident *inc, const char *provider, const char *action, const char *target,
+	 const char *why)
+{
+	size_t i;
+	struct step *s;
+
+	if (target == NULL || *target == '\0')
+		return;
+	for (i = 0; i < inc->nplan; i++)
+		if (strcmp(inc->plan[i].action, action) == 0 &&
+		    strcmp(inc->plan[i].target, target) == 0 &&
+		    strcmp(inc->plan[i].provider, provider) == 0)
+			return;
+	inc->plan = xrealloc(inc->plan, (inc->nplan + 1) * sizeof(*inc->plan));
+	s = &inc->plan[inc->nplan++];
+	s->provider = xstrdup(provider);
+	s->action = xstrdup(action);
+	s->target = xstrdup(target);
+	s->why = xstrdup(why);
+}
+
+/* "aws:AKIA..." -> provider "aws", id "AKIA..." */
+static void
+split_key(const char *key, char *prov, size_t pcap, const char **rest)
+{
+	const char *colon = strchr(key, ':');
+	size_t n = colon ? (size_t)(colon - key) : 0;
+
+	if (n >= pcap)
+		n = pcap - 1;
+	memcpy(prov, key, n);
+	prov[n] = '\0';
+	*rest = colon ? colon + 1 : key;
+}
+
+/* Credentials and identities behind a secret locator, from the graph. */
+static void
+behind_secret(struct store *s, struct incident *inc, const char *loc, int64_t ts)
+{
+	struct graph_result r = { 0 };
+	char subject[1200];
+	size_t i;
+
+	snprintf(subject, sizeof(subject), "secret:%s", loc);
+	if (graph_reach(s, subject, 3, NULL, &r) != CD_OK)
+		return;
+	for (i = 0; i < r.n; i++) {
+		const struct graph_hit *h = &r.hits[i];
+		char prov[32];
+		const char *id;
+
+		if (strcmp(h->kind, "credential") == 0) {
+			const char *ident = NULL;
+			size_t k;
+
+			/* the identity it authenticates as: the next hit along a path through it */
+			for (k = 0; k < r.n && ident == NULL; k++)
+				if (strcmp(r.hits[k].kind, "identity") == 0 && r.hits[k].npath >= 2 &&
+				    strcmp(r.hits[k].path[r.hits[k].npath - 2], h->key) == 0)
+					ident = r.hits[k].key;
+			split_key(h->key, prov, sizeof(prov), &id);
+			if (ident != NULL) {
+				char p2[32];
+				const char *iname;
+
+				split_key(ident, p2, sizeof(p2), &iname);
+				add_cred(inc, prov, id, iname, ts);
+			} else {
+				add_cred(inc, prov, id, NULL, ts);
+			}
+		} else if (strcmp(h->kind, "identity") == 0 && h->depth <= 2) {
+			strv_add_unique(&inc->identities, h->key);
+		}
+	}
+	graph_result_release(&r);
+}
+
+static void
+secrets_from(struct incident *inc, struct graph_result *r, int64_t ts, const char *via,
+	     const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->hits[i].kind, "secret") == 0 &&
+		    (prefix == NULL || strncmp(r->hits[i].key, prefix, strlen(prefix)) == 0))
+			add_exposed(inc, r->hits[i].key, ts, via);
+}
+
+/* The service account a pod runs as, from its bound-token events. */
+static int
+pod_sa(sqlite3 *db, const struct workload *w, char *ns, size_t nscap, char *sa, size_t sacap)
+{
+	sqlite3_stmt *st;
+	int ok = 0;
+
+	if (!w->pod_uid[0])
+		return 0;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT actor FROM events WHERE pod_uid = ?1 AND actor LIKE"
+			       " 'system:serviceaccount:%' LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, w->pod_uid, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(st, 0) + 22;
+		const char *colon = strchr(a, ':');
+
+		if (colon != NULL) {
+			snprintf(ns, nscap, "%.*s", (int)(colon - a), a);
+			snprintf(sa, sacap, "%s", colon + 1);
+			ok = 1;
+		}
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* A workload's Vault token: the latest Kubernetes-auth login of its service account. */
+static void
+vault_token_of(sqlite3 *db, struct incident *inc, const struct workload *w, int64_t ts,
+	       const char *via)
+{
+	sqlite3_stmt *st;
+	char ns[256], sa[256];
+
+	if (!pod_sa(db, w, ns, sizeof(ns), sa, sizeof(sa)))
+		return;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT issued_cred, actor FROM events WHERE source = 'vault'"
+			       " AND issued_cred IS NOT NULL AND ts_ns <= ?1"
+			       " AND json_extract(extra, '$.metadata.service_account_namespace') = ?2"
+			       " AND json_extract(extra, '$.metadata.service_account_name') = ?3"
+			       " ORDER BY ts_ns DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, ts + SKEW_NS);
+	sqlite3_bind_text(st, 2, ns, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, sa, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		char loc[600], ident[600];
+		const char *acc = (const char *)sqlite3_column_text(st, 0);
+		const char *who = (const char *)sqlite3_column_text(st, 1);
+
+		snprintf(loc, sizeof(loc), "vault-token:%s", acc);
+		add_exposed(inc, loc, ts, via);
+		add_cred(inc, "vault", acc, who, ts);
+		if (who != NULL) {
+			snprintf(ident, sizeof(ident), "vault:%s", who);
+			strv_add_unique(&inc->identities, ident);
+		}
+	}
+	sqlite3_finalize(st);
+}
+
+static int
+kubelet_path(const char *p)
+{
+	return p != NULL && (strstr(p, "/var/lib/kubelet/pki/") != NULL ||
+			     strstr(p, "/etc/kubernetes/kubelet.conf") != NULL ||
+			     strstr(p, "/var/lib/kubelet/kubeconfig") != NULL);
+}
+
+/* One signal's exposure, by its rule's `exposes`. */
+static void
+expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct finding *f)
+{
+	const struct rule *r = ruleset_find(c->rs, f->rule);
+	const struct workload *w = &c->w[f->wl].d;
+	const char *host = w->host[0] ? w->host : f->host;
+	struct graph_result g = { 0 };
+	char loc[1200];
+
+	if (r == NULL)
+		return;
+	switch (r->exposes) {
+	case EXPOSES_NONE:
+		break;
+	case EXPOSES_NODE:
+		if (host == NULL)
+			break;
+		if (graph_node_exposure(c->s, host, &g) == CD_OK)
+			secrets_from(inc, &g, f->ts, f->rule, NULL);
+		graph_result_release(&g);
+		snprintf(loc, sizeof(loc), "imds:%s", host);
+		add_exposed(inc, loc, f->ts, f->rule);
+		snprintf(loc, sizeof(loc), "kubelet-cred:%s", host);
+		add_exposed(inc, loc, f->ts, f->rule);
+		inc->node_escape = 1;
+		strv_add_unique(&inc->escaped_nodes, host);
+		break;
+	case EXPOSES_FILE:
+	case EXPOSES_SA_TOKEN:
+	case EXPOSES_VAULT_TOKEN:
+		if (f->object != NULL &&
+		    graph_secret_for_path(c->s, host, w->pod_uid[0] ? w->pod_uid : NULL, f->object,
+					  &g) == CD_OK &&
+		    g.n > 0) {
+			secrets_from(inc, &g, f->ts, f->rule, NULL);
+			graph_result_release(&g);
+			break;
+		}
+		graph_result_release(&g);
+		if (kubelet_path(f->object) && host != NULL) {
+			snprintf(loc, sizeof(loc), "kubelet-cred:%s", host);
+			add_exposed(inc, loc, f->ts, f->rule);
+		} else if (f->object != NULL && (strstr(f->object, "vault-token") != NULL ||
+						 strncmp(f->object, "/vault/secrets/", 15) == 0)) {
+			vault_token_of(db, inc, w, f->ts, f->rule);
+		} else if (r->exposes == EXPOSES_SA_TOKEN) {
+			char ns[256], sa[256];
+
+			if (pod_sa(db, w, ns, sizeof(ns), sa, sizeof(sa))) {
+				snprintf(loc, sizeof(loc), "sa-token:%s/%s", ns, sa);
+				add_exposed(inc, loc, f->ts, f->rule);
+			}
+		} else if (f->object != NULL && host != NULL) {
+			snprintf(loc, sizeof(loc), "file:%s:%s", host, f->object);
+			add_exposed(inc, loc, f->ts, f->rule);
+		}
+		break;
+	case EXPOSES_ENV: {
+		char subject[600];
+		size_t before = inc->nex;
+
+		if (w->container_id[0])
+			snprintf(subject, sizeof(subject), "%.64s", w->container_id);
+		else if (w->pod_name[0])
+			snprintf(subject, sizeof(subject), "%s/%s", w->pod_ns, w->pod_name);
+		else
+			break;
+		if (graph_reach(c->s, subject, 2, NULL, &g) == CD_OK)
+			secrets_from(inc, &g, f->ts, f->rule, "env:");
+		graph_result_release(&g);
+		if (inc->nex == before) {
+			snprintf(loc, sizeof(loc), "env:%s:*",
+				 w->pod_name[0] ? subject : c->w[f->wl].key + 4);
+			add_exposed(inc, loc, f->ts, f->rule);
+		}
+		vault_token_of(db, inc, w, f->ts, f->rule);
+		break;
+	}
+	case EXPOSES_IMDS:
+		if (host != NULL) {
+			snprintf(loc, sizeof(loc), "imds:%s", host);
+			add_exposed(inc, loc, f->ts, f->rule);
+		}
+		break;
+	case EXPOSES_KUBELET:
+		if (host != NULL) {
+			snprintf(loc, sizeof(loc), "kubelet-cred:%s", host);
+			add_exposed(inc, loc, f->ts, f->rule);
+		}
+		break;
+	}
+}
+
+/* Events that used a credential, or acted as an identity, after exposure. */
+static void
+creds_from_events(sqlite3 *db, struct incident *inc, const char *sql, const char *arg,
+		  const char *provider, int64_t ts)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, ts - SKEW_NS);
+	sqlite3_bind_int64(st, 3, ts + LOOKBACK_NS);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		add_cred(inc, provider, (const char *)sqlite3_column_text(st, 0),
+			 (const char *)sqlite3_column_text(st, 1), ts);
+	sqlite3_finalize(st);
+}
+
+/* Node-role sessions: "assumed-role/ROLE/i-..." with the node's instance id. */
+static void
+imds_sessions(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const char *node, int64_t ts)
+{
+	sqlite3_stmt *st;
+	char pattern[600];
+	const char *iid = NULL;
+	char *iid_copy = NULL;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT json_extract(attrs, '$.instance_id') FROM graph_nodes"
+			       " WHERE kind = 'node' AND key = ?1",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
+			iid = iid_copy = xstrdup((const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	if (iid == NULL)
+		return;
+	snprintf(pattern, sizeof(pattern), "%%:assumed-role/%%/%s", iid);
+	/* only the sessions used anomalously are the attacker's copies */
+	creds_from_events(db, inc,
+			  "SELECT DISTINCT e.cred_id, e.actor FROM events e JOIN findings f"
+			  " ON f.event_id = e.id AND f.class = 'usage-anomaly'"
+			  " WHERE e.source = 'cloudtrail' AND e.actor LIKE ?1 AND e.cred_id IS NOT NULL"
+			  " AND e.ts_ns >= ?2 AND e.ts_ns <= ?3",
+			  pattern, "aws", ts);
+	free(iid_copy);
+	(void)c;
+}
+
+/* Bound tokens (JTIs) of a service account or node identity used after exposure. */
+static void
+k8s_tokens(sqlite3 *db, struct incident *inc, const char *actor, const char *pod_uid, int64_t ts)
+{
+	sqlite3_stmt *st;
+	const char *sql = pod_uid != NULL
+		? "SELECT DISTINCT cred_id, actor FROM events WHERE source = 'k8saudit'"
+		  " AND actor = ?1 AND pod_uid = ?4 AND cred_id IS NOT NULL AND ts_ns >= ?2 AND ts_ns <= ?3"
+		: "SELECT DISTINCT e.cred_id, e.actor FROM events e JOIN findings f"
+		  " ON f.event_id = e.id AND f.class = 'usage-anomaly' WHERE e.source = 'k8saudit'"
+		  " AND e.actor = ?1 AND e.cred_id IS NOT NULL AND e.ts_ns >= ?2 AND e.ts_ns <= ?3";
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, ts - SKEW_NS);
+	sqlite3_bind_int64(st, 3, ts + LOOKBACK_NS);
+	if (pod_uid != NULL)
+		sqlite3_bind_text(st, 4, pod_uid, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		add_cred(inc, "k8s", (const char *)sqlite3_column_text(st, 0),
+			 (const char *)sqlite3_column_text(st, 1), ts);
+	sqlite3_finalize(st);
+}
+
+/* Dynamic credentials that no inventory lists: sessions, bound tokens. */
+static void
+credentials_of_exposure(struct inc_ctx *c, sqlite3 *db, struct incident *inc,
+			const struct exposed *e, const struct workload *root)
+{
+	char actor[700];
+	const char *rest = strchr(e->locator, ':') + 1;
+
+	if (strcmp(e->kind, "imds") == 0) {
+		imds_sessions(c, db, inc, rest, e->ts);
+	} else if (strcmp(e->kind, "sa-token") == 0) {
+		const char *slash = strchr(rest, '/');
+		char ns[256];
+		int own;
+
+		if (slash == NULL)
+			return;
+		snprintf(ns, sizeof(ns), "%.*s", (int)(slash - rest), rest);
+		snprintf(actor, sizeof(actor), "system:serviceaccount:%s:%s", ns, slash + 1);
+		{
+			char key[760];
+
+			snprintf(key, sizeof(key), "k8s:%s", actor);
+			strv_add_unique(&inc->identities, key);
+		}
+		/* the root pod's own token: by its pod uid; other pods': anomalous use */
+		own = root->pod_uid[0] && strcmp(ns, root->pod_ns) == 0;
+		k8s_tokens(db, inc, actor, own ? root->pod_uid : NULL, e->ts);
+	} else if (strcmp(e->kind, "kubelet-cred") == 0) {
+		char key[760];
+
+		snprintf(actor, sizeof(actor), "system:node:%s", rest);
+		snprintf(key, sizeof(key), "k8s:%s", actor);
+		strv_add_unique(&inc->identities, key);
+		k8s_tokens(db, inc, actor, NULL, e->ts);
+	}
+}
+
+/*
+ * Secrets the API handed to an exposed credential after its exposure: a
+ * `get secrets` exposes that secret, a `list secrets` every secret of the
+ * namespace the inventory knows.
+ */
+static void
+secrets_read_by(struct store *s, sqlite3 *db, struct incident *inc)
+{
+	sqlite3_stmt *st, *ns_st;
+	size_t i, n = inc->ncr;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT action, object, ts_ns FROM events WHERE source = 'k8saudit'"
+			       " AND cred_id = ?1 AND ts_ns >= ?2 AND outcome = 'success'"
+			       " AND action IN ('get secrets', 'list secrets', 'watch secrets')",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT key FROM graph_nodes WHERE kind = 'secret' AND key >= ?1"
+			       " AND key < ?2 AND instr(substr(key, length(?1) + 1), '/') = 0",
+			       -1, &ns_st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(inc->cr[i].provider, "k8s") != 0)
+			continue;
+		sqlite3_bind_text(st, 1, inc->cr[i].id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, inc->cr[i].exposed_ts - SKEW_NS);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *act = (const char *)sqlite3_column_text(st, 0);
+			const char *o = (const char *)sqlite3_column_text(st, 1);
+			int64_t ts = sqlite3_column_int64(st, 2);
+			const char *mid = o ? strstr(o, "/secrets") : NULL;
+			char loc[700], hi[700];
+
+			if (mid == NULL)
+				continue;
+			if (strcmp(act, "get secrets") == 0 && mid[8] == '/') {
+				snprintf(loc, sizeof(loc), "k8s-secret:%.*s/%s", (int)(mid - o), o, mid + 9);
+				add_exposed(inc, loc, ts, "USE-03");
+				continue;
+			}
+			snprintf(loc, sizeof(loc), "k8s-secret:%.*s/", (int)(mid - o), o);
+			snprintf(hi, sizeof(hi), "k8s-secret:%.*s0", (int)(mid - o), o);
+			sqlite3_bind_text(ns_st, 1, loc, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(ns_st, 2, hi, -1, SQLITE_TRANSIENT);
+			while (sqlite3_step(ns_st) == SQLITE_ROW)
+				add_exposed(inc, (const char *)sqlite3_column_text(ns_st, 0), ts,
+					    "list secrets");
+			sqlite3_reset(ns_st);
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(ns_st);
+	(void)s;
+}
+
+/* Use after exposure and the anomalies found on it; usage findings join the story. */
+static void
+usage_of(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
+{
+	size_t i, k;
+	sqlite3_stmt *used;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT 1 FROM events WHERE cred_id = ?1 AND ts_ns >= ?2 LIMIT 1", -1,
+			       &used, NULL) != SQLITE_OK)
+		return;
+	for (i = 0; i < inc->ncr; i++) {
+		struct cred *cr = &inc->cr[i];
+
+		sqlite3_bind_text(used, 1, cr->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(used, 2, cr->exposed_ts - SKEW_NS);
+		cr->used_after = sqlite3_step(used) == SQLITE_ROW;
+		sqlite3_reset(used);
+		for (k = 0; k < c->nf; k++) {
+			const struct finding *f = &c->f[k];
+
+			if (strcmp(f->cls, "usage-anomaly") != 0 || f->ts < cr->exposed_ts - SKEW_NS)
+				continue;
+			if (!((f->cred_id && strcmp(f->cred_id, cr->id) == 0) ||
+			      (f->identity && cr->identity && strcmp(f->identity, cr->identity) == 0 &&
+			       f->cred_id == NULL)))
+				continue;
+			strv_add_unique(&cr->anomalies, f->rule);
+			inc->anomalous_use = 1;
+			{
+				size_t q;
+				int dup = 0;
+
+				for (q = 0; q < inc->nsig; q++)
+					if (inc->sig[q] == (int64_t)k)
+						dup = 1;
+				if (!dup) {
+					inc->sig = xrealloc(inc->sig, (inc->nsig + 1) * sizeof(int64_t));
+					inc->sig[inc->nsig++] = (int64_t)k;
+				}
+			}
+		}
+	}
+	sqlite3_finalize(used);
+}
+
+static void
+add_reach(struct incident *inc, const char *key, struct graph_hit *h)
+{
+	char prov[32];
+	const char *name;
+	struct reach *r;
+	size_t i;
+
+	split_key(key, prov, sizeof(prov), &name);
+	for (i = 0; i < inc->nre; i++)
+		if (strcmp(inc->re[i].identity, name) == 0 && strcmp(inc->re[i].provider, prov) == 0)
+			return;
+	inc->re = xrealloc(inc->re, (inc->nre + 1) * sizeof(*inc->re));
+	r = &inc->re[inc->nre++];
+	memset(r, 0, sizeof(*r));
+	r->provider = xstrdup(prov);
+	r->identity = xstrdup(name);
+	if (h != NULL) {
+		int p;
+
+		for (p = 0; p < h->npath; p++)
+			strv_add_unique(&r->path, h->path[p]);
+		r->conditional = h->conditional;
+	} else {
+		strv_add_unique(&r->path, key);
+	}
+}
+
+static void
+reach_from(struct store *s, struct incident *inc, const char *subject)
+{
+	struct graph_result g = { 0 };
+	size_t i;
+
+	if (graph_reach(s, subject, 8, NULL, &g) != CD_OK)
+		return;
+	for (i = 0; i < g.n; i++)
+		if (strcmp(g.hits[i].kind, "identity") == 0 &&
+		    strncmp(g.hits[i].key, "k8s:group:", 10) != 0 &&
+		    strncmp(g.hits[i].key, "vault:policy/", 13) != 0)
+			add_reach(inc, g.hits[i].key, &g.hits[i]);
+	graph_result_release(&g);
+}
+
+/* arn:aws:sts::A:assumed-role/NAME/SESSION -> arn:aws:iam::A:role/NAME */
+static void
+role_of_session(const char *arn, char *out, size_t cap)
+{
+	const char *p = strstr(arn, ":assumed-role/"), *acct, *name, *slash;
+
+	out[0] = '\0';
+	if (p == NULL || strncmp(arn, "arn:aws:sts::", 13) != 0)
+		return;
+	acct = arn + 13;
+	name = p + 14;
+	slash = strchr(name, '/');
+	snprintf(out, cap, "arn:aws:iam::%.*s:role/%.*s", (int)(p - acct), acct,
+		 (int)(slash ? slash - name : (long)strlen(name)), name);
+}
+
+static void
+plan_rotations(sqlite3 *db, struct incident *inc)
+{
+	sqlite3_stmt *st;
+	size_t i;
+
+	/* k8s secrets handed out (200) to an exposed identity after exposure */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT DISTINCT object FROM events WHERE source = 'k8saudit'"
+			       " AND cred_id = ?1 AND action = 'get secrets' AND outcome = 'success'"
+			       " AND object IS NOT NULL",
+			       -1, &st, NULL) == SQLITE_OK) {
+		for (i = 0; i < inc->ncr; i++) {
+			sqlite3_bind_text(st, 1, inc->cr[i].id, -1, SQLITE_STATIC);
+			while (sqlite3_step(st) == SQLITE_ROW) {
+				const char *o = (const char *)sqlite3_column_text(st, 0);
+				const char *mid = strstr(o, "/secrets/");
+				char target[600];
+
+				if (mid == NULL)
+					continue;
+				snprintf(target, sizeof(target), "%.*s/%s", (int)(mid - o), o, mid + 9);
+				add_step(inc, "k8s", "rotate-secret", target,
+					 "secret value was returned to the exposed identity");
+			}
+			sqlite3_reset(st);
+		}
+		sqlite3_finalize(st);
+	}
+	/* Vault KV reads that succeeded with an exposed token */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT DISTINCT object FROM events WHERE source = 'vault'"
+			       " AND cred_id = ?1 AND action = 'read' AND outcome = 'success'"
+			       " AND object LIKE '%/data/%'",
+			       -1, &st, NULL) == SQLITE_OK) {
+		for (i = 0; i < inc->ncr; i++) {
+			if (strcmp(inc->cr[i].provider, "vault") != 0)
+				continue;
+			sqlite3_bind_text(st, 1, inc->cr[i].id, -1, SQLITE_STATIC);
+			while (sqlite3_step(st) == SQLITE_ROW)
+				add_step(inc, "vault", "rotate-secret",
+					 (const char *)sqlite3_column_text(st, 0),
+					 "secret was read with the exposed token");
+			sqlite3_reset(st);
+		}
+		sqlite3_finalize(st);
+	}
+}
+
+/* Credentials an exposed credential created: persistence to remove. */
+static void
+plan_persistence(sqlite3 *db, struct incident *inc, int steps)
+{
+	sqlite3_stmt *st;
+	size_t i, n = inc->ncr;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT source, action, issued_cred FROM events WHERE cred_id = ?1"
+			       " AND issued_cred IS NOT NULL AND ts_ns >= ?2 AND outcome = 'success'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_text(st, 1, inc->cr[i].id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, inc->cr[i].exposed_ts - SKEW_NS);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *src = (const char *)sqlite3_column_text(st, 0);
+			const char *act = (const char *)sqlite3_column_text(st, 1);
+			const char *issued = (const char *)sqlite3_column_text(st, 2);
+
+			if (strcmp(src, "cloudtrail") == 0 && act && strcmp(act, "iam:CreateAccessKey") == 0) {
+				if (steps)
+					add_step(inc, "aws", "delete-key", issued,
+						 "access key created with an exposed credential");
+				else
+					add_cred(inc, "aws", issued, NULL, inc->cr[i].exposed_ts);
+			} else if (steps && strcmp(src, "vault") == 0)
+				add_step(inc, "vault", "revoke-accessor", issued,
+					 "token created with an exposed token");
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+}
+
+static void
+plan_build(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
+{
+	const struct workload *root = &c->w[inc->root].d;
+	char target[800];
+	size_t i;
+
+	/* 1. quarantine the workload and the node it escaped to */
+	if (root->pod_name[0]) {
+		snprintf(target, sizeof(target), "%s/%s", root->pod_ns, root->pod_name);
+		add_step(inc, "k8s", "delete-pod", target,
+			 "quarantine: the pod's bound tokens die with it");
+	}
+	for (i = 0; i < inc->escaped_nodes.n; i++)
+		add_step(inc, "k8s", "cordon-node", inc->escaped_nodes.s[i],
+			 "quarantine: no new pods on the escaped node");
+	/* 2. cut every exposed credential */
+	for (i = 0; i < inc->ncr; i++) {
+		const struct cred *cr = &inc->cr[i];
+
+		if (strcmp(cr->provider, "aws") == 0) {
+			if (strncmp(cr->id, "AKIA", 4) == 0) {
+				add_step(inc, "aws", "disable-key", cr->id, "long-term key exposed");
+			} else if (cr->identity != NULL) {
+				char role[600];
+
+				role_of_session(cr->identity, role, sizeof(role));
+				add_step(inc, "aws", "revoke-role-sessions", role[0] ? role : cr->identity,
+					 "temporary credentials of the role were exposed");
+			}
+		} else if (strcmp(cr->provider, "vault") == 0) {
+			add_step(inc, "vault", "revoke-accessor", cr->id,
+				 "token exposed (its child tokens and leases die too)");
+		} else if (strcmp(cr->provider, "gcp") == 0) {
+			add_step(inc, "gcp", "disable-key", cr->id, "service-account key exposed");
+		} else if (strcmp(cr->provider, "github") == 0) {
+			add_step(inc, "github", "revoke-token", cr->id, "token exposed");
+		}
+	}
+	for (i = 0; i < inc->nex; i++) {
+		const struct exposed *e = &inc->ex[i];
+		const char *rest = strchr(e->locator, ':') + 1;
+
+		if (strcmp(e->kind, "imds") == 0) {
+			size_t k;
+
+			/* the node role, whether or not a session was seen used */
+			for (k = 0; k < inc->identities.n; k++)
+				if (strstr(inc->identities.s[k], ":role/") != NULL &&
+				    strncmp(inc->identities.s[k], "aws:", 4) == 0)
+					add_step(inc, "aws", "revoke-role-sessions",
+						 inc->identities.s[k] + 4,
+						 "instance role credentials exposed through IMDS");
+		} else if (strcmp(e->kind, "sa-token") == 0) {
+			const char *slash = strchr(rest, '/');
+			int own = slash && root->pod_name[0] &&
+				  (size_t)(slash - rest) == strlen(root->pod_ns) &&
+				  strncmp(rest, root->pod_ns, (size_t)(slash - rest)) == 0;
+			size_t k;
+			int used = 0;
+			char actor[600];
+
+			snprintf(actor, sizeof(actor), "system:serviceaccount:%.*s:%s",
+				 slash ? (int)(slash - rest) : 0, rest, slash ? slash + 1 : "");
+			for (k = 0; k < inc->ncr; k++)
+				if (inc->cr[k].identity && strcmp(inc->cr[k].identity, actor) == 0 &&
+				    inc->cr[k].used_after)
+					used = 1;
+			if (!own && used)
+				add_step(inc, "k8s", "recreate-sa", rest,
+					 "its token was exposed and used: new tokens only");
+		} else if (strcmp(e->kind, "kubelet-cred") == 0 && inc->node_escape) {
+			add_step(inc, "k8s", "rotate-kubelet-cert", rest,
+				 "manual: the kubelet's client credentials were readable");
+		}
+	}
+	/* 3. rotate what was read, 4. remove persistence */
+	plan_rotations(db, inc);
+	plan_persistence(db, inc, 1);
+}
+
+void
+incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
+{
+	const struct workload *root = &c->w[inc->root].d;
+	size_t k, i, nex0;
+	char key[800];
+
+	inc->first = INT64_MAX;
+	inc->last = INT64_MIN;
+	for (k = 0; k < c->nf; k++) {
+		const struct finding *f = &c->f[k];
+		enum rule_sev sev;
+
+		if (f->wl < 0 || wl_root_of(c, f->wl) != inc->root)
+			continue;
+		inc->sig = xrealloc(inc->sig, (inc->nsig + 1) * sizeof(int64_t));
+		inc->sig[inc->nsig++] = (int64_t)k;
+		strv_add_unique(&inc->members, c->w[f->wl].key);
+		if (rule_sev_parse(f->severity, &sev) == CD_OK && (int)sev > inc->sev)
+			inc->sev = (int)sev;
+		expose(c, db, inc, f);
+	}
+	/* behind each exposed secret: inventory credentials, then dynamic ones */
+	nex0 = inc->nex;
+	for (i = 0; i < nex0; i++)
+		behind_secret(c->s, inc, inc->ex[i].locator, inc->ex[i].ts);
+	for (i = 0; i < inc->nex; i++)
+		credentials_of_exposure(c, db, inc, &inc->ex[i], root);
+	/* what exposed tokens then read exposes more: one more round */
+	secrets_read_by(c->s, db, inc);
+	for (i = nex0; i < inc->nex; i++)
+		behind_secret(c->s, inc, inc->ex[i].locator, inc->ex[i].ts);
+	plan_persistence(db, inc, 0); /* credentials the exposed ones created */
+	usage_of(c, db, inc);
+	/* reach: from each credential and each exposed identity */
+	for (i = 0; i < inc->ncr; i++) {
+		if (inc->cr[i].identity == NULL) {
+			struct graph_result g = { 0 };
+			size_t k2;
+
+			if (graph_reach(c->s, inc->cr[i].id, 1, NULL, &g) == CD_OK)
+				for (k2 = 0; k2 < g.n && inc->cr[i].identity == NULL; k2++)
+					if (strcmp(g.hits[k2].kind, "identity") == 0) {
+						char p2[32];
+						const char *iname;
+
+						split_key(g.hits[k2].key, p2, sizeof(p2), &iname);
+						inc->cr[i].identity = xstrdup(iname);
+					}
+			graph_result_release(&g);
+		}
+		snprintf(key, sizeof(key), "%s", inc->cr[i].id);
+		reach_from(c->s, inc, key);
+		if (inc->cr[i].identity != NULL) {
+			char ident[800], role[600];
+
+			role_of_session(inc->cr[i].identity, role, sizeof(role));
+			snprintf(ident, sizeof(ident), "%s:%s", inc->cr[i].provider,
+				 role[0] ? role : inc->cr[i].identity);
+			strv_add_unique(&inc->identities, ident);
+		}
+	}
+	for (i = 0; i < inc->identities.n; i++) {
+		size_t before = inc->nre;
+
+		if (inc->identities.s[i][0] == '\0')
+			continue;
+		reach_from(c->s, inc, inc->identities.s[i]);
+		if (inc->nre == before)
+			add_reach(inc, inc->identities.s[i], NULL);
+	}
+	for (k = 0; k < inc->nsig; k++) {
+		const struct finding *f = &c->f[inc->sig[k]];
+		enum rule_sev sev;
+
+		if (f->ts < inc->first)
+			inc->first = f->ts;
+		if (f->ts > inc->last)
+			inc->last = f->ts;
+		if (rule_sev_parse(f->severity, &sev) == CD_OK && (int)sev > inc->sev)
+			inc->sev = (int)sev;
+	}
+	/* CORR-03: an escape whose exposure was then used is critical */
+	if (inc->anomalous_use && inc->node_escape)
+		inc->sev = SEV_CRITICAL;
+	plan_build(c, db, inc);
+}
+
+void
+incident_release(struct incident *inc)
+{
+	size_t i;
+
+	strv_release(&inc->members);
+	strv_release(&inc->identities);
+	strv_release(&inc->escaped_nodes);
+	for (i = 0; i < inc->nex; i++) {
+		free(inc->ex[i].kind);
+		free(inc->ex[i].locator);
+		free(inc->ex[i].via);
+	}
+	free(inc->ex);
+	for (i = 0; i < inc->ncr; i++) {
+		free(inc->cr[i].provider);
+		free(inc->cr[i].id);
+		free(inc->cr[i].identity);
+		strv_release(&inc->cr[i].anomalies);
+	}
+	free(inc->cr);
+	for (i = 0; i < inc->nre; i++) {
+		free(inc->re[i].provider);
+		free(inc->re[i].identity);
+		strv_release(&inc->re[i].path);
+	}
+	free(inc->re);
+	for (i = 0; i < inc->nplan; i++) {
+		free(inc->plan[i].provider);
+		free(inc->plan[i].action);
+		free(inc->plan[i].target);
+		free(inc->plan[i].why);
+	}
+	free(inc->plan);
+	free(inc->sig);
+	memset(inc, 0, sizeof(*inc));
+}

@@ -1,0 +1,487 @@
+/*
+ * rule_match.c - matching one event against a rule's when/unless blocks,
+ * and running a rule's own examples.
+ *
+ * Conditions inside a block were sorted by cost when the rule was loaded,
+ * so the cheap literal tests reject most events before any regex runs.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules.h"
+
+void
+match_ev_init(struct match_ev *m, const struct event *ev, struct json_tokens *toks)
+{
+	m->ev = ev;
+	m->net = NULL;
+	m->vf_done = 0;
+	m->extra_state = 0;
+	m->toks = toks;
+}
+
+static const char *
+ev_str(const struct event *ev, size_t field)
+{
+	const struct ev_field *f = &ev_fields[field];
+
+	return *(const char *const *)((const char *)ev + f->offset);
+}
+
+static int64_t
+ev_int(const struct event *ev, size_t field)
+{
+	return *(const int64_t *)((const char *)ev + ev_fields[field].offset);
+}
+
+/* dst is "ip:port", "[v6]:port" or a unix socket path. */
+static void
+split_dst(const char *dst, char *ip, size_t ipcap, char *port, size_t portcap)
+{
+	const char *colon;
+	size_t n;
+
+	ip[0] = port[0] = '\0';
+	if (dst == NULL || dst[0] == '/' || dst[0] == '@')
+		return;
+	if (dst[0] == '[') {
+		const char *rb = strchr(dst, ']');
+
+		if (rb == NULL)
+			return;
+		n = (size_t)(rb - dst - 1);
+		if (n < ipcap) {
+			memcpy(ip, dst + 1, n);
+			ip[n] = '\0';
+		}
+		if (rb[1] == ':')
+			snprintf(port, portcap, "%s", rb + 2);
+		return;
+	}
+	colon = strrchr(dst, ':');
+	if (colon == NULL || strchr(dst, ':') != colon) {
+		snprintf(ip, ipcap, "%s", dst);
+		return;
+	}
+	n = (size_t)(colon - dst);
+	if (n < ipcap) {
+		memcpy(ip, dst, n);
+		ip[n] = '\0';
+	}
+	snprintf(port, portcap, "%s", colon + 1);
+}
+
+int
+known_net_has(char *const *set, size_t n, const char *s)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(set[mid], s);
+
+		if (c == 0)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* RFC 1918 / loopback / link-local / non-IP ("AWS Internal", service names). */
+static const char *
+ip_kind(const struct known_net *net, const char *ip)
+{
+	const char *p = ip;
+	uint64_t o[4];
+	int i;
+
+	if (net != NULL && known_net_has(net->node_ips, net->nnode_ips, ip))
+		return "node";
+	if (net != NULL && known_net_has(net->pod_ips, net->npod_ips, ip))
+		return "pod";
+	if (strchr(ip, ':') != NULL) {
+		if (strcmp(ip, "::1") == 0)
+			return "loopback";
+		if ((ip[0] == 'f' || ip[0] == 'F') && (ip[1] == 'c' || ip[1] == 'd' ||
+						       ip[1] == 'C' || ip[1] == 'D'))
+			return "private";
+		for (; *p; p++)
+			if (!(hexval(*p) >= 0 || *p == ':' || *p == '.'))
+				return "service";
+		return "public";
+	}
+	for (i = 0; i < 4; i++) {
+		const char *end = ip + strlen(ip);
+
+		if (str_uint64(&p, end, &o[i], 255) != CD_OK)
+			return "service";
+		if (i < 3 && str_char(&p, end, '.') != CD_OK)
+			return "service";
+	}
+	if (*p != '\0')
+		return "service";
+	if (o[0] == 127)
+		return "loopback";
+	if (o[0] == 10 || (o[0] == 172 && o[1] >= 16 && o[1] <= 31) ||
+	    (o[0] == 192 && o[1] == 168) || (o[0] == 169 && o[1] == 254) ||
+	    (o[0] == 100 && o[1] >= 64 && o[1] <= 127))
+		return "private";
+	return "public";
+}
+
+static const char *
+vfield(struct match_ev *m, int vf)
+{
+	const struct event *ev = m->ev;
+	char *out = m->vbuf[vf];
+	size_t cap = sizeof(m->vbuf[vf]);
+
+	if (m->vf_done & (1u << vf))
+		return m->vf[vf];
+	m->vf_done |= 1u << vf;
+	m->vf[vf] = NULL;
+	switch (vf) {
+	case VF_DST_IP:
+	case VF_DST_PORT: {
+		char ip[96], port[16];
+
+		split_dst(ev->dst, ip, sizeof(ip), port, sizeof(port));
+		snprintf(m->vbuf[VF_DST_IP], cap, "%s", ip);
+		snprintf(m->vbuf[VF_DST_PORT], cap, "%s", port);
+		m->vf[VF_DST_IP] = ip[0] ? m->vbuf[VF_DST_IP] : NULL;
+		m->vf[VF_DST_PORT] = port[0] ? m->vbuf[VF_DST_PORT] : NULL;
+		m->vf_done |= (1u << VF_DST_IP) | (1u << VF_DST_PORT);
+		break;
+	}
+	case VF_SRC_NET: {
+		const char *ip = ev->src_ip, *last;
+
+		if (ip == NULL)
+			break;
+		last = strrchr(ip, '.');
+		if (last != NULL && strchr(ip, ':') == NULL && (size_t)(last - ip) < cap - 8) {
+			memcpy(out, ip, (size_t)(last - ip));
+			memcpy(out + (last - ip), ".0/24", 6);
+		} else {
+			/* IPv6: the /64 is the first four groups */
+			size_t i, groups = 0;
+
+			for (i = 0; ip[i] && i < cap - 5; i++) {
+				if (ip[i] == ':' && ++groups == 4)
+					break;
+				out[i] = ip[i];
+			}
+			memcpy(out + i, "::/64", 6);
+		}
+		m->vf[vf] = out;
+		break;
+	}
+	case VF_UA_FAMILY: {
+		const char *ua = ev->user_agent;
+		size_t n = 0;
+
+		if (ua == NULL)
+			break;
+		while (ua[n] && ua[n] != '/' && ua[n] != ' ' && n < cap - 1)
+			n++;
+		memcpy(out, ua, n);
+		out[n] = '\0';
+		m->vf[vf] = out;
+		break;
+	}
+	case VF_API:
+		if (ev->action == NULL)
+			break;
+		if (ev->source != NULL && strcmp(ev->source, "vault") == 0 && ev->object != NULL)
+			snprintf(out, cap, "vault:%s %s", ev->action, ev->object);
+		else
+			snprintf(out, cap, "%s:%s", ev->source ? ev->source : "", ev->action);
+		m->vf[vf] = out;
+		break;
+	case VF_SRC_KIND:
+		m->vf[vf] = ev->src_ip ? ip_kind(m->net, ev->src_ip) : NULL;
+		break;
+	case VF_HOST_KIND:
+		m->vf[vf] = ev->host == NULL ? NULL
+			: m->net != NULL && known_net_has(m->net->nodes, m->net->nnodes, ev->host)
+			? "k8s-node" : "unknown";
+		break;
+	}
+	return m->vf[vf];
+}
+
+static const char *
+extra_field(struct match_ev *m, const char *path)
+{
+	const char *why;
+	int t;
+
+	if (m->ev->extra == NULL || m->toks == NULL)
+		return NULL;
+	if (m->extra_state == 0) {
+		m->extra_state = json_parse(&m->extra, m->ev->extra, strlen(m->ev->extra), m->toks,
+					    &why) == CD_OK ? 1 : -1;
+	}
+	if (m->extra_state < 0)
+		return NULL;
+	t = json_path(&m->extra, 0, path);
+	if (t < 0 || json_is_null(&m->extra, t))
+		return NULL;
+	if (json_type(&m->extra, t) == JSON_STRING) {
+		if (json_str(&m->extra, t, m->xbuf, sizeof(m->xbuf), NULL) != CD_OK)
+			return NULL;
+	} else {
+		struct span s = json_text(&m->extra, t);
+
+		if (s.n >= sizeof(m->xbuf))
+			s.n = sizeof(m->xbuf) - 1;
+		memcpy(m->xbuf, s.p, s.n);
+		m->xbuf[s.n] = '\0';
+	}
+	return m->xbuf;
+}
+
+const char *
+match_field(struct match_ev *m, int field, const char *extra_path)
+{
+	if (field < 0)
+		return extra_field(m, extra_path);
+	if ((size_t)field < ev_nfields) {
+		if (ev_fields[field].type == EV_T_STR)
+			return ev_str(m->ev, (size_t)field);
+		if (ev_int(m->ev, (size_t)field) == EV_NULL)
+			return NULL;
+		/* integers compare as decimal text for =, in, prefix... */
+		snprintf(m->xbuf, sizeof(m->xbuf), "%lld",
+			 (long long)ev_int(m->ev, (size_t)field));
+		return m->xbuf;
+	}
+	return vfield(m, field - (int)ev_nfields);
+}
+
+static int
+re_match(pcre2_code *re, const char *s)
+{
+	/* one match block for every rule: matching is single-threaded and
+	 * only the yes/no answer is used, so one ovector pair suffices */
+	static pcre2_match_data *md;
+
+	if (md == NULL)
+		md = pcre2_match_data_create(1, NULL);
+	/* 0 = matched with the ovector too small for the groups: still a match */
+	return pcre2_match(re, (PCRE2_SPTR)s, strlen(s), 0, 0, md, NULL) >= 0;
+}
+
+static int
+num_value(struct match_ev *m, const struct cond *c, int64_t *out)
+{
+	const char *s;
+
+	if (c->field >= 0 && (size_t)c->field < ev_nfields &&
+	    ev_fields[c->field].type == EV_T_INT) {
+		*out = ev_int(m->ev, (size_t)c->field);
+		return *out != EV_NULL;
+	}
+	s = match_field(m, c->field, c->extra_path);
+	if (s == NULL)
+		return 0;
+	return span_to_i64((struct span){ s, strlen(s) }, out) == CD_OK;
+}
+
+static int
+cond_holds(struct match_ev *m, const struct cond *c)
+{
+	const char *v;
+	size_t n, i;
+	int64_t x;
+
+	switch (c->op) {
+	case OP_LT:
+	case OP_LE:
+	case OP_GT:
+	case OP_GE:
+		if (!num_value(m, c, &x))
+			return 0;
+		return c->op == OP_LT ? x < c->num : c->op == OP_LE ? x <= c->num
+			: c->op == OP_GT ? x > c->num : x >= c->num;
+	default:
+		break;
+	}
+	v = match_field(m, c->field, c->extra_path);
+	if (c->op == OP_PRESENT)
+		return v != NULL && *v != '\0';
+	if (c->op == OP_ABSENT)
+		return v == NULL || *v == '\0';
+	if (v == NULL)
+		return c->op == OP_NE || c->op == OP_NOT_IN || c->op == OP_NOT_RE;
+	n = strlen(v);
+	switch (c->op) {
+	case OP_EQ: return n == c->vlen && memcmp(v, c->value, n) == 0;
+	case OP_NE: return !(n == c->vlen && memcmp(v, c->value, n) == 0);
+	case OP_PREFIX: return n >= c->vlen && memcmp(v, c->value, c->vlen) == 0;
+	case OP_SUFFIX: return n >= c->vlen && memcmp(v + n - c->vlen, c->value, c->vlen) == 0;
+	case OP_CONTAINS: return memmem(v, n, c->value, c->vlen) != NULL;
+	case OP_IN:
+	case OP_NOT_IN:
+		for (i = 0; i < c->nset; i++)
+			if (strcmp(v, c->set[i]) == 0)
+				return c->op == OP_IN;
+		return c->op == OP_NOT_IN;
+	case OP_RE: return re_match(c->re, v);
+	case OP_NOT_RE: return !re_match(c->re, v);
+	default: return 0;
+	}
+}
+
+static int
+block_holds(struct match_ev *m, const struct block *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (!cond_holds(m, &b->c[i]))
+			return 0;
+	return 1;
+}
+
+int
+rule_matches(const struct rule *r, struct match_ev *m)
+{
+	size_t i;
+	int hit = 0;
+
+	for (i = 0; i < r->nwhen && !hit; i++)
+		hit = block_holds(m, &r->when[i]);
+	if (!hit)
+		return 0;
+	for (i = 0; i < r->nunless; i++)
+		if (block_holds(m, &r->unless[i]))
+			return 0;
+	return 1;
+}
+
+/* ---- examples ------------------------------------------------------------- */
+
+/*
+ * An example is "field=value field=\"value with spaces\" extra.k=v".
+ * Integer fields take decimal; extra.* values become a JSON object.
+ */
+static int
+example_event(const char *text, struct event *ev, struct ev_arena *a, struct buf *extra,
+	      char *why, size_t whycap)
+{
+	const char *p = text;
+
+	ev_reset(ev, a);
+	buf_reset(extra);
+	while (*p) {
+		const char *k, *eq;
+		char name[128], val[1024];
+		size_t vn = 0;
+		const struct ev_field *f;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		k = p;
+		eq = strchr(p, '=');
+		if (eq == NULL || (size_t)(eq - k) >= sizeof(name)) {
+			snprintf(why, whycap, "expected FIELD=VALUE at '%.40s'", k);
+			return CD_E_PARSE;
+		}
+		memcpy(name, k, (size_t)(eq - k));
+		name[eq - k] = '\0';
+		p = eq + 1;
+		if (*p == '"') {
+			p++;
+			while (*p && *p != '"' && vn < sizeof(val) - 1) {
+				if (*p == '\\' && p[1])
+					p++;
+				val[vn++] = *p++;
+			}
+			if (*p != '"') {
+				snprintf(why, whycap, "unterminated quote in %s", name);
+				return CD_E_PARSE;
+			}
+			p++;
+		} else {
+			while (*p && *p != ' ' && *p != '\t' && vn < sizeof(val) - 1)
+				val[vn++] = *p++;
+		}
+		val[vn] = '\0';
+		if (strncmp(name, "extra.", 6) == 0) {
+			if (buf_addstr(extra, extra->len ? "," : "{") != CD_OK ||
+			    json_put_str(extra, name + 6) != CD_OK || buf_addc(extra, ':') != CD_OK ||
+			    json_put_str(extra, val) != CD_OK) {
+				snprintf(why, whycap, "example too long");
+				return CD_E_LIMIT;
+			}
+			continue;
+		}
+		f = ev_field_find(name);
+		if (f == NULL) {
+			snprintf(why, whycap, "unknown field '%s'", name);
+			return CD_E_PARSE;
+		}
+		if (f->type == EV_T_INT) {
+			int64_t x;
+
+			if (span_to_i64((struct span){ val, vn }, &x) != CD_OK) {
+				snprintf(why, whycap, "%s takes an integer", name);
+				return CD_E_PARSE;
+			}
+			*(int64_t *)((char *)ev + f->offset) = x;
+		} else {
+			*(const char **)((char *)ev + f->offset) = ev_strdup(a, val, vn);
+		}
+	}
+	if (extra->len) {
+		if (buf_addc(extra, '}') != CD_OK)
+			return CD_E_LIMIT;
+		ev->extra = extra->data;
+	}
+	return CD_OK;
+}
+
+int
+rule_run_examples(const struct rule *r, FILE *f)
+{
+	struct ev_arena a;
+	struct event ev;
+	struct buf extra;
+	struct json_tokens toks;
+	struct match_ev m;
+	size_t i;
+	int failed = 0;
+	char why[256];
+
+	ev_arena_init(&a, 65536);
+	buf_init(&extra, 65536);
+	json_tokens_init(&toks, 1024);
+	for (i = 0; i < r->nex; i++) {
+		const struct example *e = &r->ex[i];
+		int got;
+
+		if (example_event(e->text, &ev, &a, &extra, why, sizeof(why)) != CD_OK) {
+			fprintf(f, "%s:%d: rule %s: bad example: %s\n", r->file, e->line, r->id, why);
+			failed++;
+			continue;
+		}
+		match_ev_init(&m, &ev, &toks);
+		got = rule_matches(r, &m);
+		if (got != e->expect) {
+			fprintf(f, "%s:%d: rule %s: example should %s but %s\n", r->file, e->line,
+				r->id, e->expect ? "match" : "not match",
+				got ? "matches" : "does not");
+			failed++;
+		}
+	}
+	json_tokens_release(&toks);
+	buf_release(&extra);
+	ev_arena_release(&a);
+	return failed;
+}

@@ -1,0 +1,159 @@
+/*
+ * rules.h - detection rules: the file format's parsed form and matching.
+ *
+ * Private to correlate/.  The file format is documented in README.md
+ * ("Rule files") and at the top of correlate/default.rules.
+ */
+#ifndef CORDON_CORRELATE_RULES_H
+#define CORDON_CORRELATE_RULES_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "correlate.h"
+
+#define RULE_MAX_FILE   ((size_t)4 << 20) /* bytes per rule file */
+#define RULE_MAX_LINE   8192
+#define RULE_MAX_RULES  4096
+
+enum rule_class { CLASS_ESCAPE, CLASS_CREDENTIAL, CLASS_USAGE };
+enum rule_sev { SEV_INFO, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
+
+/* What a signal exposes, for the incident builder (the rule's `exposes`). */
+enum rule_exposes {
+	EXPOSES_NONE,
+	EXPOSES_NODE,        /* host escape: everything on the node */
+	EXPOSES_FILE,        /* the file named by `object` */
+	EXPOSES_ENV,         /* the workload's environment */
+	EXPOSES_IMDS,        /* the node's instance-metadata credentials */
+	EXPOSES_SA_TOKEN,    /* the workload's service-account token */
+	EXPOSES_VAULT_TOKEN, /* the workload's Vault token (sink file or env) */
+	EXPOSES_KUBELET,     /* the node's kubelet credentials */
+};
+
+enum cond_op {
+	OP_EQ, OP_NE, OP_PREFIX, OP_SUFFIX, OP_CONTAINS, OP_IN, OP_NOT_IN,
+	OP_RE, OP_NOT_RE, OP_LT, OP_LE, OP_GT, OP_GE, OP_PRESENT, OP_ABSENT,
+};
+
+/* Virtual fields computed from the normalized ones (after the ev_fields). */
+enum vfield {
+	VF_DST_IP = 0,  /* the address part of dst */
+	VF_DST_PORT,    /* the port part of dst */
+	VF_SRC_NET,     /* src_ip with the last IPv4 octet zeroed: "203.0.113.0/24" */
+	VF_UA_FAMILY,   /* user_agent up to the first '/' or space */
+	VF_API,         /* "source:action" (Vault: "vault:OPERATION PATH") */
+	VF_SRC_KIND,    /* src_ip is: node, pod, private, public, loopback or service */
+	VF_HOST_KIND,   /* host is: k8s-node (in the inventory) or unknown */
+	VF__COUNT
+};
+
+struct cond {
+	int field;          /* < ev_nfields: a stored field; else VF + ev_nfields; -1: extra path */
+	char *extra_path;   /* "extra.a.b" -> "a.b" */
+	enum cond_op op;
+	char *value;        /* literal (owned) */
+	size_t vlen;
+	char **set;         /* OP_IN / OP_NOT_IN members */
+	size_t nset;
+	int64_t num;        /* numeric comparisons */
+	pcre2_code *re;
+	int cost;           /* literal checks sort before regex */
+};
+
+struct block {
+	struct cond *c;
+	size_t n;
+};
+
+/* Stateful part of a usage rule (optional). */
+enum state_kind { STATE_NONE, STATE_FIRST_SEEN, STATE_DISTINCT, STATE_COUNT };
+
+struct rule_state {
+	enum state_kind kind;
+	int value_field;   /* first-seen / distinct: the field whose values count */
+	int entity_field;  /* per ENTITY */
+	int64_t threshold; /* distinct / count: >= N */
+	int64_t window_ns; /* within DURATION (first-seen: learning window) */
+};
+
+struct example {
+	int expect;        /* 1 match, 0 nomatch */
+	char *text;        /* "field=value ..." as written */
+	int line;
+};
+
+struct rule {
+	char *id, *title, *file;
+	int line;
+	enum rule_class cls;
+	enum rule_sev sev;
+	enum rule_exposes exposes;
+	char **attack;
+	size_t nattack;
+	struct block *when;
+	size_t nwhen;
+	struct block *unless;
+	size_t nunless;
+	struct rule_state st;
+	struct example *ex;
+	size_t nex;
+};
+
+struct ruleset {
+	struct rule *r;
+	size_t n;
+	char **sources; /* files loaded, in order */
+	size_t nsources;
+};
+
+/* What the inventory says about addresses and nodes (sorted string sets). */
+struct known_net {
+	char **node_ips, **pod_ips, **nodes;
+	size_t nnode_ips, npod_ips, nnodes;
+};
+
+/* A field value source for matching: an event plus its virtual fields. */
+struct match_ev {
+	const struct event *ev;
+	const struct known_net *net; /* may be NULL */
+	const char *vf[VF__COUNT];   /* computed lazily */
+	unsigned vf_done;
+	char vbuf[VF__COUNT][128];
+	struct json_doc extra;       /* parsed lazily */
+	int extra_state;             /* 0 not parsed, 1 parsed, -1 unusable */
+	struct json_tokens *toks;
+	char xbuf[512];
+};
+
+extern const char default_rules_text[];
+
+void ruleset_init(struct ruleset *rs);
+void ruleset_release(struct ruleset *rs);
+/* Parse rules from text; errors go to *cause as "FILE:LINE: reason". */
+int ruleset_parse(struct ruleset *rs, const char *name, const char *text, size_t len, char **cause);
+/* Load a file or every *.rules file of a directory (sorted). */
+int ruleset_load_path(struct ruleset *rs, const char *path, char **cause);
+/* The shipped defaults, then --rules DIR (or $CORDON_RULES): a later rule
+ * with the same id replaces an earlier one. */
+int ruleset_load_default(struct ruleset *rs, const char *user_dir, char **cause);
+const struct rule *ruleset_find(const struct ruleset *rs, const char *id);
+
+void match_ev_init(struct match_ev *m, const struct event *ev, struct json_tokens *toks);
+int known_net_has(char *const *set, size_t n, const char *s);
+/* The when/unless part of a rule (stateful parts are the engine's). */
+int rule_matches(const struct rule *r, struct match_ev *m);
+/* A field's value for an event: stored, virtual or extra.*; NULL if absent. */
+const char *match_field(struct match_ev *m, int field, const char *extra_path);
+/* Field index by name (stored or virtual); -1 when unknown. */
+int rule_field_index(const char *name);
+const char *rule_field_name(int field);
+
+/* Run a rule's examples; prints failures to f; returns the number failed. */
+int rule_run_examples(const struct rule *r, FILE *f);
+
+const char *rule_class_name(enum rule_class c);
+const char *rule_sev_name(enum rule_sev s);
+int rule_sev_parse(const char *s, enum rule_sev *out);
+
+#endif

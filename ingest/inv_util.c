@@ -1,0 +1,187 @@
+/*
+ * inv_util.c - what the inventory parsers share: the whole file as one
+ * JSON document (jsmn tokens counted first, then allocated to fit, so the
+ * cost is bounded by the file size and not by a fixed per-record cap),
+ * decoded strings, and errors that name the line.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inv.h"
+
+char *
+inv_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return xstrdup("");
+	s = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+int
+inv_fail(struct inv_ctx *c, int64_t off, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+	int64_t line = 1, i;
+
+	if (c->why[0] != '\0')
+		return CD_E_PARSE; /* the first reason is the one reported */
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (off >= 0 && (size_t)off <= c->len) {
+		for (i = 0; i < off; i++)
+			if (c->data[i] == '\n')
+				line++;
+		snprintf(c->why, sizeof(c->why), "line %lld: %s", (long long)line, msg);
+	} else {
+		snprintf(c->why, sizeof(c->why), "%s", msg);
+	}
+	return CD_E_PARSE;
+}
+
+int
+inv_json(struct inv_ctx *c, struct json_doc *d, struct json_tokens *t)
+{
+	jsmn_parser p;
+	const char *why;
+	int n, rc;
+
+	memset(t, 0, sizeof(*t));
+	if (c->len > (size_t)INT32_MAX)
+		return inv_fail(c, -1, "file too large for one JSON document");
+	jsmn_init(&p);
+	n = jsmn_parse(&p, c->data, c->len, NULL, 0);
+	if (n == JSMN_ERROR_INVAL || n == JSMN_ERROR_PART || n <= 0)
+		return inv_fail(c, (int64_t)p.pos, "%s",
+				n == JSMN_ERROR_PART ? "JSON cut off before its end"
+				: n <= 0 && n != JSMN_ERROR_INVAL ? "empty file"
+								  : "invalid JSON");
+	json_tokens_init(t, n + 1);
+	rc = json_parse(d, c->data, c->len, t, &why);
+	if (rc != CD_OK) {
+		jsmn_init(&p);
+		jsmn_parse(&p, c->data, c->len, t->tok, (unsigned)t->cap);
+		return inv_fail(c, (int64_t)p.pos, "%s", why ? why : "invalid JSON");
+	}
+	return CD_OK;
+}
+
+int64_t
+inv_off(const struct json_doc *d, int i)
+{
+	if (i < 0 || i >= d->ntok)
+		return -1;
+	return d->tok[i].start;
+}
+
+char *
+inv_str(const struct json_doc *d, int i)
+{
+	enum json_type ty = json_type(d, i);
+	struct span sp;
+	char *out;
+
+	if (ty == JSON_STRING) {
+		sp = json_raw(d, i);
+		out = xmalloc(sp.n + 1);
+		if (json_str(d, i, out, sp.n + 1, NULL) != CD_OK) {
+			free(out);
+			return NULL;
+		}
+		return out;
+	}
+	if (ty == JSON_PRIMITIVE && !json_is_null(d, i)) {
+		sp = json_raw(d, i);
+		return xstrndup(sp.p, sp.n);
+	}
+	return NULL;
+}
+
+char *
+inv_path(const struct json_doc *d, int obj, const char *path)
+{
+	return inv_str(d, json_path(d, obj, path));
+}
+
+char *
+inv_strlist(const struct json_doc *d, int i)
+{
+	struct buf b;
+	int j, k, n, rc = CD_OK;
+	char *s;
+
+	if (json_type(d, i) == JSON_STRING)
+		return inv_str(d, i);
+	if (json_type(d, i) != JSON_ARRAY)
+		return NULL;
+	buf_init(&b, (size_t)1 << 24);
+	n = json_count(d, i);
+	for (j = 0, k = i + 1; j < n && rc == CD_OK; j++, k = json_skip(d, k)) {
+		if ((s = inv_str(d, k)) == NULL)
+			continue;
+		if (b.len > 0)
+			rc = buf_addc(&b, '\n');
+		if (rc == CD_OK)
+			rc = buf_addstr(&b, s);
+		free(s);
+	}
+	return buf_detach(&b, NULL);
+}
+
+char *
+inv_compact(const struct json_doc *d, int i)
+{
+	struct span sp = json_text(d, i);
+	struct buf b;
+	size_t k;
+	int in_str = 0, esc = 0;
+
+	if (i < 0 || sp.n == 0)
+		return NULL;
+	buf_init(&b, 4096);
+	for (k = 0; k < sp.n; k++) {
+		char ch = sp.p[k];
+
+		if (in_str) {
+			if (esc)
+				esc = 0;
+			else if (ch == '\\')
+				esc = 1;
+			else if (ch == '"')
+				in_str = 0;
+		} else if (ch == '"') {
+			in_str = 1;
+		} else if (ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t') {
+			continue;
+		}
+		if (buf_addc(&b, ch) != CD_OK)
+			break; /* kept for display only: a cut condition is still shown */
+	}
+	return buf_detach(&b, NULL);
+}
+
+int
+inv_head_starts(const char *head, size_t len, char c)
+{
+	size_t i = 0;
+
+	if (len >= 3 && (unsigned char)head[0] == 0xef && (unsigned char)head[1] == 0xbb &&
+	    (unsigned char)head[2] == 0xbf)
+		i = 3;
+	while (i < len && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n'))
+		i++;
+	return i < len && head[i] == c;
+}

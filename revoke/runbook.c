@@ -1,0 +1,287 @@
+/*
+ * runbook.c - the one-liners: `cordon revoke aws-key AKIA... --disable`
+ * and friends, for the keyboard and for runbook scripts.
+ *
+ * Each is a row of a table (name, provider, default action, flags that
+ * pick another action); all share the options, the output and the exit
+ * codes of apply.  Several targets may be given; independent ones run at
+ * once.  Credentials to revoke (a GitHub token) are read from a file or
+ * stdin, never from argv, where any local user could read them.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "private.h"
+
+struct runbook_flag {
+	const char *flag;    /* "disable" (given as --disable) */
+	const char *action;
+};
+
+struct runbook {
+	const char *name;
+	const char *provider;
+	const char *action;          /* default; NULL: one of the flags is required */
+	struct runbook_flag flags[4];
+	const char *args;            /* usage of the positional arguments */
+	const char *help;
+	int secret_target;           /* the target is the secret from --file */
+};
+
+static const struct runbook runbooks[] = {
+	{ "aws-key", "aws", NULL,
+	  { { "disable", "disable-key" }, { "delete", "delete-key" }, { "rotate", "rotate-key" },
+	    { "info", "key-info" } },
+	  "AKIA... --disable|--delete|--rotate|--info",
+	  "disable (reversible), delete, or rotate an IAM access key (the new secret is\n"
+	  "printed once with --show-secret, never stored); --info shows its account,\n"
+	  "owner, status and last use", 0 },
+	{ "aws-user-keys", "aws", "list-keys", { { NULL, NULL } }, "USER", "list a user's access keys",
+	  0 },
+	{ "aws-role-sessions", "aws", "revoke-role-sessions", { { NULL, NULL } }, "ROLE",
+	  "deny every session of the role issued before now (AWSRevokeOlderSessions)", 0 },
+	{ "aws-login-profile", "aws", "delete-login-profile", { { NULL, NULL } }, "USER",
+	  "delete the user's console password (API keys are separate)", 0 },
+	{ "vault-accessor", "vault", "revoke-accessor", { { "lookup", "lookup-accessor" } },
+	  "ACCESSOR [--lookup]", "revoke a Vault token (and its children) by accessor", 0 },
+	{ "vault-prefix", "vault", "revoke-prefix", { { NULL, NULL } }, "PREFIX",
+	  "revoke every lease under a prefix (e.g. aws/creds/deploy)", 0 },
+	{ "vault-secret", "vault", NULL,
+	  { { "destroy", "destroy-secret-version" }, { "rotate", "rotate-secret" } },
+	  "MOUNT/PATH[@VERSION] --destroy|--rotate",
+	  "destroy a KV v2 version (default: the current one), or rotate the secret\n"
+	  "(new random values, old version destroyed; --show-secret prints them once)", 0 },
+	{ "k8s-pod", "k8s", "delete-pod", { { NULL, NULL } }, "NS/NAME",
+	  "delete a pod (its bound service-account tokens die with it)", 0 },
+	{ "k8s-secret", "k8s", "delete-secret", { { NULL, NULL } }, "NS/NAME", "delete a secret", 0 },
+	{ "k8s-sa", "k8s", "recreate-sa", { { "token-secrets", "delete-sa-token-secrets" } },
+	  "NS/NAME [--token-secrets]",
+	  "recreate a service account (new UID: every token of the old one dies);\n"
+	  "--token-secrets deletes only its legacy token secrets", 0 },
+	{ "k8s-node", "k8s", NULL, { { "cordon", "cordon-node" }, { "uncordon", "uncordon-node" } },
+	  "NAME --cordon|--uncordon", "cordon a node (no new pods; reversible)", 0 },
+	{ "gcp-key", "gcp", NULL,
+	  { { "disable", "disable-key" }, { "delete", "delete-key" }, { "enable", "enable-key" } },
+	  "projects/P/serviceAccounts/SA/keys/KEY --disable|--delete",
+	  "disable (reversible) or delete a service-account key", 0 },
+	{ "github-token", "github", "revoke-token", { { NULL, NULL } }, "--file FILE",
+	  "report leaked tokens to GitHub's credential revocation API (one per line;\n"
+	  "- reads stdin); never pass a token on the command line", 1 },
+	{ "github-deploy-key", "github", "delete-deploy-key", { { NULL, NULL } }, "OWNER/REPO/KEY_ID",
+	  "delete a repository deploy key", 0 },
+	{ "github-installation-token", "github", "revoke-installation-token", { { NULL, NULL } },
+	  "--file FILE", "revoke a GitHub App installation token (read from FILE)", 1 },
+	{ "notify", "webhook", "notify", { { NULL, NULL } }, "TEXT",
+	  "post TEXT to $CORDON_WEBHOOK_URL (Slack-compatible JSON)", 0 },
+};
+
+#define NRUNBOOKS (sizeof(runbooks) / sizeof(runbooks[0]))
+
+static const struct runbook *
+runbook_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NRUNBOOKS; i++)
+		if (strcmp(runbooks[i].name, name) == 0)
+			return &runbooks[i];
+	return NULL;
+}
+
+int
+revoke_is_runbook(const char *name)
+{
+	return runbook_find(name) != NULL;
+}
+
+void
+revoke_runbook_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "\nrunbook one-liners (cordon revoke NAME --help for each):\n");
+	for (i = 0; i < NRUNBOOKS; i++)
+		fprintf(f, "  %-26s %s\n", runbooks[i].name, runbooks[i].args);
+}
+
+static void
+runbook_help(const struct runbook *rb, FILE *f)
+{
+	fprintf(f,
+		"usage: cordon revoke %s %s [options]\n"
+		"\n%s.\n"
+		"\n"
+		"options:\n"
+		"  --db PATH      evidence store for the audit trail (default $CORDON_DB, else ./cordon.db)\n"
+		"  --dry-run      print the exact requests (secrets redacted); send nothing\n"
+		"  --format FMT   table (default) or json\n"
+		"  --jobs N       with several targets, at most N at once (default 4)\n"
+		"  --who NAME     who acts, for the audit trail (default $USER@host)\n"
+		"  --file FILE    read the credential from FILE (- = stdin)\n"
+		"  --show-secret  print a new secret once (rotations); never stored\n"
+		"  --debug        print each request (redacted) to stderr as it is sent\n"
+		"  -h, --help     this help\n"
+		"\n"
+		"exit status: 0 done or already done; 1 failed; 2 usage or configuration error.\n",
+		rb->name, rb->args, rb->help);
+}
+
+/* The audit target for a secret: its kind and a hash prefix, never itself. */
+static void
+secret_label(const char *tok, size_t n, char *out, size_t cap)
+{
+	unsigned char h[32];
+	char hex[65];
+	size_t pre = 0;
+
+	sha256(tok, n, h);
+	hex_encode(h, 32, hex);
+	/* a GitHub token's prefix names its kind (ghp_, github_pat_...) */
+	while (pre < n && pre < 11 && tok[pre] != '_')
+		pre++;
+	if (pre < n && tok[pre] == '_' && pre < 11)
+		pre++;
+	else
+		pre = 0;
+	snprintf(out, cap, "%.*s... sha256:%.12s", (int)pre, tok, hex);
+}
+
+int
+cmd_revoke_runbook(struct cmd_ctx *cc, const char *name)
+{
+	enum { O_DB = 256, O_FORMAT, O_JOBS, O_WHO, O_FILE, O_SHOW, O_DEBUG, O_DRY, O_FLAG0 };
+	const struct runbook *rb = runbook_find(name);
+	struct option longopts[16];
+	const char *action, *file = NULL;
+	struct run_cfg rc;
+	struct plan p;
+	char *tok = NULL, *cause = NULL, label[128];
+	size_t toklen = 0, nl = 0, i;
+	int c, status = EXIT_ERROR, nflags = 0;
+
+	static const struct option common[] = {
+		{ "db", required_argument, NULL, O_DB },
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "jobs", required_argument, NULL, O_JOBS },
+		{ "who", required_argument, NULL, O_WHO },
+		{ "file", required_argument, NULL, O_FILE },
+		{ "show-secret", no_argument, NULL, O_SHOW },
+		{ "debug", no_argument, NULL, O_DEBUG },
+		{ "dry-run", no_argument, NULL, O_DRY },
+		{ "help", no_argument, NULL, 'h' },
+	};
+
+	for (i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+		longopts[nl++] = common[i];
+	for (i = 0; i < 4 && rb->flags[i].flag != NULL; i++) {
+		longopts[nl].name = rb->flags[i].flag;
+		longopts[nl].has_arg = no_argument;
+		longopts[nl].flag = NULL;
+		longopts[nl].val = O_FLAG0 + (int)i;
+		nl++;
+	}
+	memset(&longopts[nl], 0, sizeof(longopts[nl]));
+	memset(&rc, 0, sizeof(rc));
+	rc.jobs = 4;
+	rc.config_is_usage = 1;
+	action = rb->action;
+	optind = 1;
+	while ((c = getopt_long(cc->argc - 1, cc->argv + 1, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_DB: cc->db_path = optarg; break;
+		case O_FORMAT:
+			if (out_format_parse(optarg, &rc.fmt) != 0 ||
+			    (rc.fmt != OUT_TABLE && rc.fmt != OUT_JSON)) {
+				out_err("--format takes table or json");
+				return EXIT_ERROR;
+			}
+			break;
+		case O_JOBS: {
+			struct span s = { optarg, strlen(optarg) };
+			uint64_t v;
+
+			if (span_to_u64(s, &v) != CD_OK || v < 1 || v > 64) {
+				out_err("--jobs takes a number from 1 to 64");
+				return EXIT_ERROR;
+			}
+			rc.jobs = (int)v;
+			break;
+		}
+		case O_WHO: rc.who = optarg; break;
+		case O_FILE: file = optarg; break;
+		case O_SHOW: rc.show_secret = 1; break;
+		case O_DEBUG: rc.debug = 1; break;
+		case O_DRY: rc.dry_run = 1; break;
+		case 'h': runbook_help(rb, stdout); return EXIT_OK;
+		default:
+			if (c >= O_FLAG0 && c < O_FLAG0 + 4) {
+				action = rb->flags[c - O_FLAG0].action;
+				nflags++;
+				break;
+			}
+			runbook_help(rb, stderr);
+			return EXIT_ERROR;
+		}
+	}
+	if (action == NULL || nflags > 1) {
+		out_err("revoke %s: choose exactly one of the actions: %s", rb->name, rb->args);
+		return EXIT_ERROR;
+	}
+	rc.db_path = cc->db_path;
+	/* optind counts from argv + 1 */
+	if (rb->secret_target ? optind != cc->argc - 1 || file == NULL : optind >= cc->argc - 1) {
+		if (rb->secret_target)
+			out_err("revoke %s reads the credential from --file FILE (or --file - for stdin), "
+				"never from the command line",
+				rb->name);
+		else
+			out_err("revoke %s needs %s", rb->name, rb->args);
+		return EXIT_ERROR;
+	}
+	if (file != NULL) {
+		if (conn_read_secret(file, &tok, &toklen, &cause) != CD_OK) {
+			out_err("%s: %s", file, cause ? cause : "unreadable");
+			free(cause);
+			return EXIT_ERROR;
+		}
+		rc.secret = tok;
+		rc.secret_len = toklen;
+	}
+	plan_init(&p);
+	p.source = xstrdup("runbook");
+	if (rb->secret_target) {
+		secret_label(tok, toklen, label, sizeof(label));
+		plan_add(&p, rb->provider, action, label, NULL);
+	} else {
+		for (i = (size_t)optind + 1; i < (size_t)cc->argc; i++)
+			plan_add(&p, rb->provider, action, cc->argv[i], NULL);
+	}
+	/* read-only and undo actions are not plan vocabulary: resolve them here */
+	for (i = 0; i < p.n; i++) {
+		const struct connector *cn = conn_find(rb->provider);
+		const struct conn_action *a = cn ? conn_action_find(cn, action) : NULL;
+
+		if (a == NULL) {
+			out_err("revoke %s: the %s connector cannot %s", rb->name, rb->provider, action);
+			goto out;
+		}
+		p.steps[i].manual = 0;
+		p.steps[i].conn = cn;
+		p.steps[i].act = a;
+		p.steps[i].phase = a->phase;
+	}
+	plan_order(&p);
+	{
+		char pname[128];
+
+		snprintf(pname, sizeof(pname), "runbook %s", rb->name);
+		rc.plan_name = pname;
+		status = revoke_execute(&p, &rc);
+	}
+out:
+	plan_release(&p);
+	if (tok != NULL)
+		freezero(tok, toklen + 1);
+	return status;
+}

@@ -1,0 +1,85 @@
+#!/bin/sh
+# tests/bench/correlate.sh - the correlator on a large store (part of
+# `make bench`; not a test, never fails on timing).
+#
+# A store of N events (default 10,000,000): CloudTrail traffic of 2,000
+# identities from their usual addresses, Kubernetes audit traffic of 500
+# service accounts, Tetragon execs of 1,000 containers, and a few escapes
+# (IMDS credential theft replayed from outside).  Prints: one SQLite scan
+# of the events table (the anchor), the full correlation (time, peak RSS,
+# ratio to the scan), then an incremental run over 100,000 new events
+# (target < 2 s).
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+CORDON=${CORDON:-$ROOT/cordon}
+W=$ROOT/build/bench/corr
+N=${CORDON_BENCH_CORR_EVENTS:-10000000}
+mkdir -p "$W"
+TIME=/usr/bin/time
+
+gen() { # gen COUNT FIRST_ID SEED: NDJSON lines, a mix of three sources
+	awk -v n="$1" -v first="$2" -v seed="$3" 'BEGIN {
+		srand(seed); t0 = 1748000000
+		for (i = first; i < first + n; i++) {
+			t = t0 + int(i / 20); s = t % 60; m = int(t / 60) % 60; h = int(t / 3600) % 24
+			d = 1 + int((t - t0) / 86400) % 28
+			ts = sprintf("2025-06-%02dT%02d:%02d:%02dZ", d, h, m, s)
+			r = i % 10
+			if (r < 6) {
+				u = i % 2000
+				printf "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::111122223333:user/svc%d\",\"accessKeyId\":\"AKIABENCH%011d\",\"userName\":\"svc%d\"},\"eventTime\":\"%s\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"%s\",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"52.1.%d.%d\",\"userAgent\":\"aws-sdk-go/1.44 (go1.20; linux; amd64)\",\"eventID\":\"b%019d\"}\n", u, u, u, ts, (i % 3 ? "GetObject" : "PutObject"), u % 200, 3 + u % 50, i
+			} else if (r < 8) {
+				a = i % 500
+				printf "{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"level\":\"Metadata\",\"auditID\":\"k%019d\",\"stage\":\"ResponseComplete\",\"requestURI\":\"/api/v1/namespaces/ns%d/configmaps\",\"verb\":\"list\",\"user\":{\"username\":\"system:serviceaccount:ns%d:app%d\",\"groups\":[\"system:serviceaccounts\"]},\"sourceIPs\":[\"10.0.%d.%d\"],\"userAgent\":\"app/1.0 client-go\",\"objectRef\":{\"resource\":\"configmaps\",\"namespace\":\"ns%d\",\"apiVersion\":\"v1\"},\"responseStatus\":{\"code\":200},\"requestReceivedTimestamp\":\"%s\",\"stageTimestamp\":\"%s\"}\n", i, a, a, a, 2 + a % 200, 10 + a % 200, a, ts, ts
+			} else {
+				c = i % 1000
+				printf "{\"process_exec\":{\"process\":{\"exec_id\":\"e%d\",\"pid\":%d,\"uid\":1000,\"cwd\":\"/app\",\"binary\":\"/usr/bin/worker\",\"arguments\":\"--job %d\",\"start_time\":\"%s\",\"pod\":{\"namespace\":\"ns%d\",\"name\":\"w%d\",\"container\":{\"id\":\"containerd://%064x\",\"name\":\"w\",\"image\":{\"name\":\"registry/worker:1\"}}}},\"parent\":{\"binary\":\"/bin/sh\"}},\"node_name\":\"node%d\",\"time\":\"%s\"}\n", i, 1000 + i % 30000, i, ts, c % 500, c, c + 1, c % 50, ts
+			}
+		}
+		# escapes: an IMDS connect from a container, then its key used from outside
+		for (e = 0; e < 5; e++) {
+			ts = sprintf("2025-06-20T1%d:00:00Z", e); ts2 = sprintf("2025-06-20T1%d:00:40Z", e)
+			printf "{\"output\":\"imds\",\"priority\":\"Notice\",\"rule\":\"Contact cloud metadata service from container\",\"time\":\"%s\",\"hostname\":\"node%d\",\"output_fields\":{\"container.id\":\"%012x\",\"fd.name\":\"10.0.1.87:51514->169.254.169.254:80\",\"proc.exepath\":\"/usr/bin/curl\",\"proc.pid\":%d,\"evt.type\":\"connect\"}}\n", ts, e, e + 1 + seed * 10, 40000 + e
+			printf "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::111122223333:user/svc%d\",\"accessKeyId\":\"AKIABENCH%011d\",\"userName\":\"svc%d\"},\"eventTime\":\"%s\",\"eventSource\":\"sts.amazonaws.com\",\"eventName\":\"GetCallerIdentity\",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"203.0.113.66\",\"userAgent\":\"aws-cli/2.17.0\",\"eventID\":\"x%d%018d\"}\n", e, e, e, ts2, seed, e
+		}
+	}'
+}
+
+echo "== correlate: a store of $N events"
+if [ ! -f "$W/store.db" ] || [ "$(cat "$W/n" 2>/dev/null)" != "$N" ]; then
+	rm -f "$W"/store.db*
+	gen "$N" 0 1 > "$W/base.jsonl"
+	# one source per file so probing picks the right ingester
+	grep '^{"eventVersion"' "$W/base.jsonl" > "$W/base-ct.jsonl"
+	grep '^{"kind":"Event"' "$W/base.jsonl" > "$W/base-k8s.jsonl"
+	grep '^{"process_exec"' "$W/base.jsonl" > "$W/base-tg.jsonl"
+	grep '^{"output"' "$W/base.jsonl" > "$W/base-falco.jsonl"
+	rm "$W/base.jsonl"
+	$TIME -f '  ingest       %e s, peak RSS %M KiB' "$CORDON" --db "$W/store.db" ingest --quiet \
+		"$W/base-ct.jsonl" "$W/base-k8s.jsonl" "$W/base-tg.jsonl" "$W/base-falco.jsonl" >/dev/null || true
+	echo "$N" > "$W/n"
+	cp "$W/store.db" "$W/store.pristine.db"
+else
+	cp "$W/store.pristine.db" "$W/store.db"
+	rm -f "$W/store.db-wal" "$W/store.db-shm"
+fi
+ev=$(sqlite3 "$W/store.db" 'SELECT count(*) FROM events')
+$TIME -f '%e' -o "$W/t" sqlite3 "$W/store.db" \
+	"SELECT count(*), sum(length(actor)), sum(length(action)), sum(length(src_ip)) FROM events" >/dev/null
+scan=$(cat "$W/t")
+printf "  events       %s\n" "$ev"
+printf "  anchor       one SQLite scan of the events table: %s s\n" "$scan"
+$TIME -f '%e %M' -o "$W/t" "$CORDON" --db "$W/store.db" correlate --format text > "$W/out" || true
+read -r full rss < "$W/t"
+printf "  full run     %s s, peak RSS %s MiB (%s x one scan)\n" "$full" "$((rss / 1024))" \
+	"$(awk -v a="$full" -v b="$scan" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }')"
+sed 's/^/               /' "$W/out" | head -3
+gen 100000 "$N" 2 > "$W/new.jsonl"
+grep '^{"eventVersion"' "$W/new.jsonl" > "$W/new-ct.jsonl"
+grep '^{"kind":"Event"' "$W/new.jsonl" > "$W/new-k8s.jsonl"
+grep '^{"process_exec"' "$W/new.jsonl" > "$W/new-tg.jsonl"
+grep '^{"output"' "$W/new.jsonl" > "$W/new-falco.jsonl"
+"$CORDON" --db "$W/store.db" ingest --quiet "$W"/new-*.jsonl >/dev/null || true
+$TIME -f '%e' -o "$W/t" "$CORDON" --db "$W/store.db" correlate --format text > "$W/out" || true
+printf "  incremental  100,000 new events: %s s (target < 2 s)\n" "$(cat "$W/t")"
+sed 's/^/               /' "$W/out" | head -3
