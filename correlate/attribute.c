@@ -96,6 +96,63 @@ join_pid(sqlite3 *db, const char *host, int64_t pid, int64_t ts, struct workload
 	return found;
 }
 
+/* A container of the pod with this uid (any source that saw both). */
+static void
+fill_container(sqlite3 *db, struct workload *w)
+{
+	sqlite3_stmt *st;
+
+	if (!w->pod_uid[0] || w->container_id[0])
+		return;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT container_id, image, host FROM events WHERE pod_uid = ?1"
+			       " AND container_id IS NOT NULL ORDER BY length(container_id) DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, w->pod_uid, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		col_copy(w->container_id, sizeof(w->container_id), st, 0);
+		if (!w->image[0])
+			col_copy(w->image, sizeof(w->image), st, 1);
+		if (!w->host[0])
+			col_copy(w->host, sizeof(w->host), st, 2);
+	}
+	sqlite3_finalize(st);
+}
+
+/*
+ * A pod-creating API call is about the pod it creates, not about the pod
+ * whose token made the call: the created pod's uid is in the response
+ * (extra.object_uid), its name in object "NS/pods/NAME".
+ */
+static int
+created_pod(sqlite3 *db, const struct event *ev, struct workload *w)
+{
+	const char *mid, *uid;
+	char buf[64];
+
+	if (ev->source == NULL || strcmp(ev->source, "k8saudit") != 0 || ev->action == NULL ||
+	    strcmp(ev->action, "create pods") != 0 || ev->object == NULL ||
+	    (mid = strstr(ev->object, "/pods/")) == NULL)
+		return 0;
+	snprintf(w->pod_ns, sizeof(w->pod_ns), "%.*s", (int)(mid - ev->object), ev->object);
+	copy(w->pod_name, sizeof(w->pod_name), mid + 6);
+	uid = ev->extra ? strstr(ev->extra, "\"object_uid\":\"") : NULL;
+	if (uid != NULL) {
+		size_t n = 0;
+
+		uid += 14;
+		while (uid[n] && uid[n] != '"' && n < sizeof(buf) - 1)
+			n++;
+		memcpy(buf, uid, n);
+		buf[n] = '\0';
+		copy(w->pod_uid, sizeof(w->pod_uid), buf);
+	}
+	fill_container(db, w);
+	copy(w->how, sizeof(w->how), "created pod");
+	return 1;
+}
+
 int
 attribute_event(sqlite3 *db, const struct event *ev, struct workload *w)
 {
@@ -103,6 +160,8 @@ attribute_event(sqlite3 *db, const struct event *ev, struct workload *w)
 	int depth;
 
 	memset(w, 0, sizeof(*w));
+	if (created_pod(db, ev, w))
+		return 1;
 	copy(w->host, sizeof(w->host), ev->host);
 	copy(w->container_id, sizeof(w->container_id), ev->container_id);
 	copy(w->pod_ns, sizeof(w->pod_ns), ev->pod_ns);
@@ -116,6 +175,7 @@ attribute_event(sqlite3 *db, const struct event *ev, struct workload *w)
 	}
 	if (w->pod_uid[0] || w->pod_name[0]) {
 		copy(w->how, sizeof(w->how), "pod");
+		fill_container(db, w);
 		return 1;
 	}
 	pid = ev->pid;

@@ -33,21 +33,6 @@ static const char usage[] =
 	"exit status: 0 the subject reaches nothing; 1 it reaches identities, secrets\n"
 	"or resources (listed); 2 usage or store error, or SUBJECT is not in the graph.\n";
 
-/* Index of the hit that is hit i's parent on its path, or -1. */
-static int
-parent_of(const struct graph_result *r, size_t i)
-{
-	const struct graph_hit *h = &r->hits[i];
-	size_t j;
-
-	if (h->npath < 2)
-		return -1;
-	for (j = 0; j < r->n; j++)
-		if (r->hits[j].depth == h->depth - 1 && strcmp(r->hits[j].key, h->path[h->npath - 2]) == 0)
-			return (int)j;
-	return -1;
-}
-
 static void
 print_tree(const struct graph_result *r, const int *parent, int at, int indent, int color)
 {
@@ -209,7 +194,7 @@ cmd_reach(struct cmd_ctx *cc)
 		size_t j, ncond = 0;
 
 		for (j = 0; j < r.n; j++) {
-			parent[j] = j == 0 ? -2 : parent_of(&r, j);
+			parent[j] = j == 0 ? -2 : r.hits[j].parent;
 			ncond += r.hits[j].conditional != 0;
 		}
 		printf("%s %s%s%s%s\n", r.hits[0].kind, r.hits[0].key, r.hits[0].label ? "  (" : "",

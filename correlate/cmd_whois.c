@@ -140,11 +140,40 @@ section(struct store *s, struct out *o, int64_t id, int in, const char *types, c
 	return CD_OK;
 }
 
+/* What exposes a secret: pods and containers mounting it, nodes holding it,
+ * and up through a secret that includes it (k8s-secret:NS/NAME -> /KEY). */
+static int
+exposers(struct store *s, struct out *o, int64_t sid, int level)
+{
+	sqlite3_stmt *st;
+	static const char pad[] = "                    ";
+	int rc = CD_OK;
+
+	if (level > 3)
+		return CD_OK;
+	if (neighbours(s, sid, 1, "'mounts', 'holds', 'includes'", &st) != CD_OK)
+		return CD_E_DB;
+	while (rc == CD_OK && sqlite3_step(st) == SQLITE_ROW) {
+		char indent[64];
+
+		snprintf(indent, sizeof(indent), "%.*sexposed by ", 6 + 2 * level, pad);
+		if (o->fmt == OUT_JSON)
+			json_edge(o, st, NULL, NULL);
+		else
+			text_edge(st, indent, (const char *)sqlite3_column_text(st, 4));
+		if (strcmp((const char *)sqlite3_column_text(st, 1), "secret") == 0 ||
+		    strcmp((const char *)sqlite3_column_text(st, 1), "resource") == 0)
+			rc = exposers(s, o, sqlite3_column_int64(st, 0), level + 1);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* The secrets holding it, and for each the workloads and nodes exposing them. */
 static int
 stored(struct store *s, struct out *o, int64_t id)
 {
-	sqlite3_stmt *st, *st2;
+	sqlite3_stmt *st;
 	int n = 0;
 
 	if (neighbours(s, id, 1, "'exposes'", &st) != CD_OK)
@@ -168,20 +197,13 @@ stored(struct store *s, struct out *o, int64_t id)
 		} else {
 			text_edge(st, "  ", NULL);
 		}
-		if (neighbours(s, sid, 1, "'mounts', 'holds', 'includes'", &st2) != CD_OK) {
+		saved = o->nsec;
+		o->nsec = 0;
+		if (exposers(s, o, sid, 0) != CD_OK) {
 			sqlite3_finalize(st);
 			return CD_E_DB;
 		}
-		saved = o->nsec;
-		o->nsec = 0;
-		while (sqlite3_step(st2) == SQLITE_ROW) {
-			if (o->fmt == OUT_JSON)
-				json_edge(o, st2, NULL, NULL);
-			else
-				text_edge(st2, "      exposed by ", (const char *)sqlite3_column_text(st2, 4));
-		}
 		o->nsec = saved;
-		sqlite3_finalize(st2);
 		if (o->fmt == OUT_JSON)
 			o->r |= buf_addstr(&o->j, "]}");
 		n++;

@@ -86,6 +86,8 @@ struct graph_hit {
 	char **path;      /* node keys from the subject to this node (npath of them) */
 	char **edges;     /* edge types along the path, npath - 1 of them */
 	int npath;
+	int parent;       /* index of the hit this one was reached from; -1 for the
+			   * subject or when that hit was filtered out (--provider) */
 };
 
 /* Hits in breadth-first order: nearer first; unconditional paths preferred. */

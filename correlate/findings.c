@@ -16,7 +16,8 @@
 
 #include "engine.h"
 
-#define MIN_HISTORY_NS ((int64_t)3600 * 1000000000LL) /* an entity needs this much past */
+/* first-seen needs a past to compare with: an entity's first day is its warm-up */
+#define MIN_HISTORY_NS ((int64_t)86400 * 1000000000LL)
 
 struct hit {
 	int64_t event_id;
@@ -37,7 +38,9 @@ struct pass {
 	struct cand *cands;
 	size_t ncands, capcands;
 	struct strmap seen;    /* "rule\0entity\0value" -> a=min ts, b=event id, c=max ts */
-	struct strmap ent;     /* "rule\0entity" -> a=min ts */
+	struct strmap ent;     /* "field\0entity" -> a=min ts: any event, not just matches */
+	int ent_fields[8];     /* the entity fields of first-seen rules */
+	size_t nent_fields;
 	int64_t max_window;
 };
 
@@ -90,10 +93,29 @@ first_seen_note(struct pass *p, size_t ri, const char *entity, const char *value
 	}
 	if (created || ts > e->c)
 		e->c = ts;
-	n = snprintf(key, sizeof(key), "%s%c%s", p->rs->r[ri].id, 0, entity);
-	e = strmap_get(&p->ent, key, (size_t)n, &created);
-	if (created || ts < e->a)
-		e->a = ts;
+}
+
+/* An entity's history is every event it appears in, matched or not. */
+static void
+entity_note(struct pass *p, struct match_ev *m, int64_t ts)
+{
+	size_t i;
+	char key[600];
+	int n, created;
+	struct strmap_entry *e;
+
+	for (i = 0; i < p->nent_fields; i++) {
+		const char *ent = match_field(m, p->ent_fields[i], NULL);
+
+		if (ent == NULL)
+			continue;
+		n = snprintf(key, sizeof(key), "%s%c%s", rule_field_name(p->ent_fields[i]), 0, ent);
+		if (n < 0 || (size_t)n >= sizeof(key))
+			continue;
+		e = strmap_get(&p->ent, key, (size_t)n, &created);
+		if (created || ts < e->a)
+			e->a = ts;
+	}
 }
 
 /* One event against every rule.  old: a re-read for windows only. */
@@ -106,6 +128,8 @@ eval_event(struct pass *p, const struct known_net *net, struct json_tokens *toks
 
 	match_ev_init(&m, ev, toks);
 	m.net = net;
+	if (!old)
+		entity_note(p, &m, ev->ts_ns);
 	for (i = 0; i < p->rs->n; i++) {
 		const struct rule *r = &p->rs->r[i];
 		const char *ent, *val;
@@ -285,12 +309,14 @@ first_seen_finish(struct pass *p, sqlite3 *db, int64_t learn_override)
 	for (i = 0; i < p->ent.cap; i++) {
 		struct strmap_entry *e = &p->ent.slot[i];
 		const char *rid, *ent;
+		char star[80];
 
 		if (e->key == NULL)
 			continue;
-		rid = e->key;
+		rid = e->key; /* the field name: entity rows live under rule "*FIELD" */
 		ent = rid + strlen(rid) + 1;
-		sqlite3_bind_text(get, 1, rid, -1, SQLITE_STATIC);
+		snprintf(star, sizeof(star), "*%s", rid);
+		sqlite3_bind_text(get, 1, star, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(get, 2, ent, -1, SQLITE_STATIC);
 		sqlite3_bind_text(get, 3, "", -1, SQLITE_STATIC);
 		if (sqlite3_step(get) == SQLITE_ROW && sqlite3_column_int64(get, 0) < e->a)
@@ -326,7 +352,8 @@ first_seen_finish(struct pass *p, sqlite3 *db, int64_t learn_override)
 			stored_last = sqlite3_column_int64(get, 1);
 		}
 		sqlite3_reset(get);
-		n = snprintf(ekey, sizeof(ekey), "%s%c%s", rid, 0, ent);
+		n = snprintf(ekey, sizeof(ekey), "%s%c%s", rule_field_name(r->st.entity_field), 0,
+			     ent);
 		en = strmap_find(&p->ent, ekey, (size_t)n);
 		/*
 		 * New: never seen before this run's first sighting within the
@@ -350,10 +377,13 @@ first_seen_finish(struct pass *p, sqlite3 *db, int64_t learn_override)
 		struct strmap_entry *e = &p->ent.slot[i];
 		const char *rid;
 
+		char star[80];
+
 		if (e->key == NULL)
 			continue;
 		rid = e->key;
-		sqlite3_bind_text(put, 1, rid, -1, SQLITE_STATIC);
+		snprintf(star, sizeof(star), "*%s", rid);
+		sqlite3_bind_text(put, 1, star, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(put, 2, rid + strlen(rid) + 1, -1, SQLITE_STATIC);
 		sqlite3_bind_text(put, 3, "", -1, SQLITE_STATIC);
 		sqlite3_bind_int64(put, 4, e->a);
@@ -507,6 +537,17 @@ findings_run(struct store *s, const struct ruleset *rs, const struct known_net *
 	p.rs = rs;
 	strmap_init(&p.seen);
 	strmap_init(&p.ent);
+	for (i = 0; i < rs->n; i++) {
+		size_t k;
+
+		if (rs->r[i].st.kind != STATE_FIRST_SEEN)
+			continue;
+		for (k = 0; k < p.nent_fields; k++)
+			if (p.ent_fields[k] == rs->r[i].st.entity_field)
+				break;
+		if (k == p.nent_fields && k < sizeof(p.ent_fields) / sizeof(p.ent_fields[0]))
+			p.ent_fields[p.nent_fields++] = rs->r[i].st.entity_field;
+	}
 	for (i = 0; i < rs->n; i++)
 		if ((rs->r[i].st.kind == STATE_DISTINCT || rs->r[i].st.kind == STATE_COUNT) &&
 		    rs->r[i].st.window_ns > p.max_window)

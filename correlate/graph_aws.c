@@ -767,6 +767,31 @@ key_owners(struct aws *w)
 	return rc;
 }
 
+/* IRSA annotations: conditional unless the trust policy already decided. */
+static int
+irsa_annotations(struct aws *w)
+{
+	sqlite3_stmt *st;
+	int rc = CD_OK;
+
+	if (sqlite3_prepare_v2(store_db(w->t->s),
+			       "SELECT subject, owner, origin_input FROM graph_attach WHERE provider = 'aws'"
+			       " AND kind = 'irsa'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return CD_E_DB;
+	w->t->edge_origin = "service account annotation eks.amazonaws.com/role-arn";
+	while (rc == CD_OK && sqlite3_step(st) == SQLITE_ROW) {
+		w->t->input_id = sqlite3_column_int64(st, 2);
+		rc = graph_link(w->t, "identity", (const char *)sqlite3_column_text(st, 0), "can-assume",
+				"identity", (const char *)sqlite3_column_text(st, 1), 1,
+				"IRSA annotation; the role's trust policy is not in the inventory or does not name it");
+	}
+	w->t->edge_origin = NULL;
+	w->t->input_id = 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int
 graph_derive_aws(struct graph_tx *t)
 {
@@ -779,7 +804,7 @@ graph_derive_aws(struct graph_tx *t)
 	gmap_init(&w.owner);
 	gmap_init(&w.edges);
 	if ((rc = load(&w)) == CD_OK && (rc = attach(&w)) == CD_OK && (rc = trust_edges(&w)) == CD_OK &&
-	    (rc = access_edges(&w)) == CD_OK)
+	    (rc = access_edges(&w)) == CD_OK && (rc = irsa_annotations(&w)) == CD_OK)
 		rc = key_owners(&w);
 	release(&w);
 	return rc;

@@ -124,6 +124,7 @@ graph_result_add(struct graph_result *r, const char *kind, const char *key, cons
 	h->depth = depth;
 	h->conditional = conditional;
 	h->npath = npath;
+	h->parent = -1;
 	h->path = xcalloc((size_t)(npath > 0 ? npath : 1), sizeof(char *));
 	h->edges = xcalloc((size_t)(npath > 1 ? npath - 1 : 1), sizeof(char *));
 	for (i = 0; i < npath; i++)
@@ -164,8 +165,8 @@ graph_walk_from(struct store *s, int64_t start, const struct graph_walk *gw, str
 {
 	sqlite3_stmt *st = NULL, *one = NULL;
 	struct walk w;
-	size_t i, first_n;
-	int rc = CD_E_DB;
+	size_t i;
+	int *hitof = NULL, rc = CD_E_DB;
 
 	memset(out, 0, sizeof(*out));
 	memset(&w, 0, sizeof(w));
@@ -185,16 +186,17 @@ graph_walk_from(struct store *s, int64_t start, const struct graph_walk *gw, str
 	}
 	add_visit(&w, start, -1, NULL, 0, 0, one, 0);
 	expand(&w, st, gw, 0, 0);
-	first_n = w.n;
 	expand(&w, st, gw, 0, 1);
-	(void)first_n;
+	hitof = xcalloc(w.n ? w.n : 1, sizeof(int));
 	for (i = 0; i < w.n; i++) {
 		const struct visit *v = &w.v[i];
 		char **path, **edges;
 		int n = v->depth + 1, j, p;
 
+		hitof[i] = -1;
 		if (i > 0 && gw->provider != NULL && (v->provider == NULL || strcmp(v->provider, gw->provider) != 0))
 			continue;
+		hitof[i] = (int)out->n;
 		path = xcalloc((size_t)n, sizeof(char *));
 		edges = xcalloc((size_t)n, sizeof(char *));
 		for (j = n - 1, p = (int)i; j >= 0 && p >= 0; j--, p = w.v[p].parent) {
@@ -203,6 +205,7 @@ graph_walk_from(struct store *s, int64_t start, const struct graph_walk *gw, str
 				edges[j - 1] = w.v[p].edge;
 		}
 		graph_result_add(out, v->kind, v->key, v->provider, v->label, v->depth, v->cond, path, edges, n);
+		out->hits[out->n - 1].parent = v->parent >= 0 ? hitof[v->parent] : -1;
 		free(path);
 		free(edges);
 	}
@@ -220,6 +223,7 @@ out:
 		free(w.v[i].label);
 	}
 	free(w.v);
+	free(hitof);
 	gmap_release(&w.seen);
 	return rc;
 }
@@ -289,9 +293,13 @@ graph_resolve(struct store *s, const char *subject, int64_t *id, char **why)
 	if (r == 0)
 		r = one_id(s,
 			   "SELECT id FROM graph_nodes WHERE kind IN ('credential', 'identity') AND key IN"
-			   " ('aws:' || ?1, 'k8s:' || ?1, 'vault:' || ?1, 'gcp:' || ?1, 'github:' || ?1)"
-			   " ORDER BY kind LIMIT 1",
+			   " ('aws:' || ?1, 'k8s:' || ?1, 'vault:' || ?1, 'gcp:' || ?1, 'github:' || ?1)",
 			   subject, NULL);
+	if (r == -2) {
+		*why = xstrdup("names more than one identity or credential (in several providers); "
+			       "give it with its provider prefix, e.g. k8s:NAME or aws:ID");
+		return CD_E_NOTFOUND;
+	}
 	/* an assumed-role session: its role */
 	if (r == 0 && strncmp(subject, "arn:aws:sts::", 13) == 0 && strstr(subject, ":assumed-role/")) {
 		const char *acct = subject + 13, *ar = strstr(subject, ":assumed-role/") + 14;

@@ -253,6 +253,21 @@ link_workloads(struct inc_ctx *c, sqlite3 *db)
 			}
 		}
 	}
+	/* the same pod seen without a container id (API events) joins its container */
+	for (i = 0; i < c->nw; i++) {
+		struct wl *b = &c->w[i];
+
+		if (b->parent >= 0 || b->d.container_id[0] || !b->d.pod_name[0])
+			continue;
+		for (j = 0; j < c->nw; j++)
+			if (j != i && c->w[j].d.container_id[0] &&
+			    strcmp(c->w[j].d.pod_name, b->d.pod_name) == 0 &&
+			    strcmp(c->w[j].d.pod_ns, b->d.pod_ns) == 0 && wl_root(c, (int)j) != (int)i) {
+				b->parent = (int)j;
+				snprintf(b->why, sizeof(b->why), "the same pod as %s", c->w[j].key);
+				break;
+			}
+	}
 	/* host-only signals: the workload that escaped on that host just before */
 	for (i = 0; i < c->nw; i++) {
 		struct wl *b = &c->w[i];
@@ -320,10 +335,17 @@ incidents_build(struct store *s, const struct ruleset *rs, int64_t since_ns,
 			continue;
 		memset(&inc, 0, sizeof(inc));
 		inc.root = (int)i;
+		if (strcmp(c.w[i].key, "host:unknown") == 0)
+			continue; /* nothing to attribute it to: the signals stay findings */
 		for (k = 0; k < c.nf; k++) {
+			enum rule_sev sev = SEV_MEDIUM;
+
 			if (c.f[k].wl < 0 || wl_root(&c, c.f[k].wl) != (int)i)
 				continue;
-			escape |= is_escape(&c.f[k]);
+			/* a risky pod created (medium) joins an incident but opens none */
+			if (is_escape(&c.f[k]) && rule_sev_parse(c.f[k].severity, &sev) == CD_OK &&
+			    sev >= SEV_HIGH)
+				escape = 1;
 			cred |= !is_escape(&c.f[k]);
 		}
 		if (since_ns != TIME_NONE && c.w[i].last < since_ns)

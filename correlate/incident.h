@@ -39,6 +39,7 @@ struct inc_ctx {
 
 struct exposed {
 	char *kind, *locator;
+	char *graph_key;  /* the secret node behind it ("file:*:..." for a map glob) */
 	int64_t ts;
 	char *via; /* the rule that exposed it */
 };

@@ -38,7 +38,8 @@ locator_kind(const char *loc)
 }
 
 static void
-add_exposed(struct incident *inc, const char *loc, int64_t ts, const char *via)
+add_exposed_node(struct incident *inc, const char *loc, const char *graph_key, int64_t ts,
+		 const char *via)
 {
 	size_t i;
 	struct exposed *e;
@@ -57,6 +58,13 @@ add_exposed(struct incident *inc, const char *loc, int64_t ts, const char *via)
 	e->kind = xstrdup(locator_kind(loc));
 	e->ts = ts;
 	e->via = xstrdup(via);
+	e->graph_key = xstrdup(graph_key ? graph_key : loc);
+}
+
+static void
+add_exposed(struct incident *inc, const char *loc, int64_t ts, const char *via)
+{
+	add_exposed_node(inc, loc, NULL, ts, via);
 }
 
 static struct cred *
@@ -164,16 +172,28 @@ behind_secret(struct store *s, struct incident *inc, const char *loc, int64_t ts
 	graph_result_release(&r);
 }
 
+/* Secrets hit on host: a credential-map glob ("file:*:PATH") becomes this host's file. */
 static void
-secrets_from(struct incident *inc, struct graph_result *r, int64_t ts, const char *via,
-	     const char *prefix)
+secrets_from(struct incident *inc, struct graph_result *r, const char *host, int64_t ts,
+	     const char *via, const char *prefix)
 {
 	size_t i;
 
-	for (i = 0; i < r->n; i++)
-		if (strcmp(r->hits[i].kind, "secret") == 0 &&
-		    (prefix == NULL || strncmp(r->hits[i].key, prefix, strlen(prefix)) == 0))
-			add_exposed(inc, r->hits[i].key, ts, via);
+	for (i = 0; i < r->n; i++) {
+		const char *key = r->hits[i].key;
+
+		if (strcmp(r->hits[i].kind, "secret") != 0 ||
+		    (prefix != NULL && strncmp(key, prefix, strlen(prefix)) != 0))
+			continue;
+		if (host != NULL && strncmp(key, "file:*:", 7) == 0 && strchr(key + 7, '*') == NULL) {
+			char loc[1200];
+
+			snprintf(loc, sizeof(loc), "file:%s:%s", host, key + 7);
+			add_exposed_node(inc, loc, key, ts, via);
+		} else {
+			add_exposed(inc, key, ts, via);
+		}
+	}
 }
 
 /* The service account a pod runs as, from its bound-token events. */
@@ -250,12 +270,34 @@ kubelet_path(const char *p)
 			     strstr(p, "/var/lib/kubelet/kubeconfig") != NULL);
 }
 
+/*
+ * Whose Vault token a file read exposes: a kubelet pod volume path names
+ * the pod by uid (a host-side read of another pod's sink); otherwise the
+ * reading workload's own.
+ */
+static const struct workload *
+vault_owner(const char *path, const struct workload *w, struct workload *tmp)
+{
+	const char *p = strstr(path, "/var/lib/kubelet/pods/"), *end;
+
+	if (p == NULL)
+		return w;
+	p += 22;
+	end = strchr(p, '/');
+	if (end == NULL || end - p >= (long)sizeof(tmp->pod_uid))
+		return w;
+	memset(tmp, 0, sizeof(*tmp));
+	memcpy(tmp->pod_uid, p, (size_t)(end - p));
+	return tmp;
+}
+
 /* One signal's exposure, by its rule's `exposes`. */
 static void
 expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct finding *f)
 {
 	const struct rule *r = ruleset_find(c->rs, f->rule);
 	const struct workload *w = &c->w[f->wl].d;
+	struct workload owner;
 	const char *host = w->host[0] ? w->host : f->host;
 	struct graph_result g = { 0 };
 	char loc[1200];
@@ -269,7 +311,7 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 		if (host == NULL)
 			break;
 		if (graph_node_exposure(c->s, host, &g) == CD_OK)
-			secrets_from(inc, &g, f->ts, f->rule, NULL);
+			secrets_from(inc, &g, host, f->ts, f->rule, NULL);
 		graph_result_release(&g);
 		snprintf(loc, sizeof(loc), "imds:%s", host);
 		add_exposed(inc, loc, f->ts, f->rule);
@@ -285,8 +327,10 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 		    graph_secret_for_path(c->s, host, w->pod_uid[0] ? w->pod_uid : NULL, f->object,
 					  &g) == CD_OK &&
 		    g.n > 0) {
-			secrets_from(inc, &g, f->ts, f->rule, NULL);
+			secrets_from(inc, &g, host, f->ts, f->rule, NULL);
 			graph_result_release(&g);
+			if (f->object != NULL && strstr(f->object, "vault-token") != NULL)
+				vault_token_of(db, inc, vault_owner(f->object, w, &owner), f->ts, f->rule);
 			break;
 		}
 		graph_result_release(&g);
@@ -295,7 +339,7 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 			add_exposed(inc, loc, f->ts, f->rule);
 		} else if (f->object != NULL && (strstr(f->object, "vault-token") != NULL ||
 						 strncmp(f->object, "/vault/secrets/", 15) == 0)) {
-			vault_token_of(db, inc, w, f->ts, f->rule);
+			vault_token_of(db, inc, vault_owner(f->object, w, &owner), f->ts, f->rule);
 		} else if (r->exposes == EXPOSES_SA_TOKEN) {
 			char ns[256], sa[256];
 
@@ -319,7 +363,7 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 		else
 			break;
 		if (graph_reach(c->s, subject, 2, NULL, &g) == CD_OK)
-			secrets_from(inc, &g, f->ts, f->rule, "env:");
+			secrets_from(inc, &g, host, f->ts, f->rule, "env:");
 		graph_result_release(&g);
 		if (inc->nex == before) {
 			snprintf(loc, sizeof(loc), "env:%s:*",
@@ -697,13 +741,44 @@ plan_persistence(sqlite3 *db, struct incident *inc, int steps)
 						 "access key created with an exposed credential");
 				else
 					add_cred(inc, "aws", issued, NULL, inc->cr[i].exposed_ts);
-			} else if (steps && strcmp(src, "vault") == 0)
-				add_step(inc, "vault", "revoke-accessor", issued,
-					 "token created with an exposed token");
+			} else if (strcmp(src, "vault") == 0) {
+				if (steps)
+					add_step(inc, "vault", "revoke-accessor", issued,
+						 "token created with an exposed token");
+				else
+					add_cred(inc, "vault", issued, inc->cr[i].identity,
+						 inc->cr[i].exposed_ts);
+			}
 		}
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
+}
+
+/* The pod a bound token (JTI) belongs to, from its own API calls: delete it. */
+static int
+delete_bound_pod(sqlite3 *db, struct incident *inc, const char *jti)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT pod_ns, pod_name FROM events WHERE cred_id = ?1"
+			       " AND pod_name IS NOT NULL AND pod_ns IS NOT NULL LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, jti, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		char target[600];
+
+		snprintf(target, sizeof(target), "%s/%s", (const char *)sqlite3_column_text(st, 0),
+			 (const char *)sqlite3_column_text(st, 1));
+		add_step(inc, "k8s", "delete-pod", target,
+			 "its bound token was exposed and used: it dies with the pod");
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found;
 }
 
 static void
@@ -713,11 +788,20 @@ plan_build(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 	char target[800];
 	size_t i;
 
-	/* 1. quarantine the workload and the node it escaped to */
+	/* 1. quarantine the workloads and the node they escaped to */
 	if (root->pod_name[0]) {
 		snprintf(target, sizeof(target), "%s/%s", root->pod_ns, root->pod_name);
 		add_step(inc, "k8s", "delete-pod", target,
 			 "quarantine: the pod's bound tokens die with it");
+	}
+	for (i = 0; i < c->nw; i++) {
+		const struct workload *m = &c->w[i].d;
+
+		if ((int)i == inc->root || !m->pod_name[0] || wl_root_of(c, (int)i) != inc->root)
+			continue;
+		snprintf(target, sizeof(target), "%s/%s", m->pod_ns, m->pod_name);
+		add_step(inc, "k8s", "delete-pod", target,
+			 "quarantine: a workload started from the root one");
 	}
 	for (i = 0; i < inc->escaped_nodes.n; i++)
 		add_step(inc, "k8s", "cordon-node", inc->escaped_nodes.s[i],
@@ -761,23 +845,22 @@ plan_build(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 						 "instance role credentials exposed through IMDS");
 		} else if (strcmp(e->kind, "sa-token") == 0) {
 			const char *slash = strchr(rest, '/');
-			int own = slash && root->pod_name[0] &&
-				  (size_t)(slash - rest) == strlen(root->pod_ns) &&
-				  strncmp(rest, root->pod_ns, (size_t)(slash - rest)) == 0;
 			size_t k;
-			int used = 0;
 			char actor[600];
 
 			snprintf(actor, sizeof(actor), "system:serviceaccount:%.*s:%s",
 				 slash ? (int)(slash - rest) : 0, rest, slash ? slash + 1 : "");
+			/* a used bound token dies with its pod; without a known pod, new tokens */
 			for (k = 0; k < inc->ncr; k++)
 				if (inc->cr[k].identity && strcmp(inc->cr[k].identity, actor) == 0 &&
-				    inc->cr[k].used_after)
-					used = 1;
-			if (!own && used)
-				add_step(inc, "k8s", "recreate-sa", rest,
-					 "its token was exposed and used: new tokens only");
-		} else if (strcmp(e->kind, "kubelet-cred") == 0 && inc->node_escape) {
+				    inc->cr[k].used_after &&
+				    !delete_bound_pod(db, inc, inc->cr[k].id))
+					add_step(inc, "k8s", "recreate-sa", rest,
+						 "its token was exposed and used: new tokens only");
+		} else if (strcmp(e->kind, "kubelet-cred") == 0) {
+			/* whoever holds the kubelet's credentials can act as the node */
+			add_step(inc, "k8s", "cordon-node", rest,
+				 "quarantine: the node's kubelet credentials were exposed");
 			add_step(inc, "k8s", "rotate-kubelet-cert", rest,
 				 "manual: the kubelet's client credentials were readable");
 		}
@@ -812,13 +895,13 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 	/* behind each exposed secret: inventory credentials, then dynamic ones */
 	nex0 = inc->nex;
 	for (i = 0; i < nex0; i++)
-		behind_secret(c->s, inc, inc->ex[i].locator, inc->ex[i].ts);
+		behind_secret(c->s, inc, inc->ex[i].graph_key, inc->ex[i].ts);
 	for (i = 0; i < inc->nex; i++)
 		credentials_of_exposure(c, db, inc, &inc->ex[i], root);
 	/* what exposed tokens then read exposes more: one more round */
 	secrets_read_by(c->s, db, inc);
 	for (i = nex0; i < inc->nex; i++)
-		behind_secret(c->s, inc, inc->ex[i].locator, inc->ex[i].ts);
+		behind_secret(c->s, inc, inc->ex[i].graph_key, inc->ex[i].ts);
 	plan_persistence(db, inc, 0); /* credentials the exposed ones created */
 	usage_of(c, db, inc);
 	/* reach: from each credential and each exposed identity */
@@ -887,6 +970,7 @@ incident_release(struct incident *inc)
 		free(inc->ex[i].kind);
 		free(inc->ex[i].locator);
 		free(inc->ex[i].via);
+		free(inc->ex[i].graph_key);
 	}
 	free(inc->ex);
 	for (i = 0; i < inc->ncr; i++) {

@@ -272,8 +272,8 @@ load_sa(struct inv_ctx *c, const struct json_doc *d, int obj, const char *ns, co
 	if (rc == CD_OK && role != NULL) {
 		char *rk = inv_printf("aws:%s", role);
 
-		rc = graph_link(c->tx, "identity", id, "can-assume", "identity", rk, 1,
-				"IRSA annotation eks.amazonaws.com/role-arn; the role's trust policy decides");
+		/* an edge only when derived: the role's trust policy, if known, decides */
+		rc = graph_tx_attach(c->tx, "aws", "irsa", id, rk, NULL);
 		free(rk);
 	}
 	free(role);

@@ -60,15 +60,27 @@ inventory_choose(const char *forced, const char *head, size_t len)
 	return best_score > log_score ? best : NULL;
 }
 
+/* The file name without directory and without a .gz and one known
+ * extension: web-read.hcl -> web-read, sa@p.iam.gserviceaccount.com.json ->
+ * sa@p.iam.gserviceaccount.com (names inventories do not carry). */
 static void
 set_stem(struct inv_ctx *c, const char *path)
 {
-	const char *base = strrchr(path, '/'), *dot;
-	size_t n;
+	static const char *const exts[] = { ".gz", ".json", ".hcl", ".txt", ".policy", NULL };
+	const char *base = strrchr(path, '/');
+	size_t n, i, k;
 
 	base = base ? base + 1 : path;
-	dot = strchr(base, '.');
-	n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+	n = strlen(base);
+	for (k = 0; k < 2; k++)
+		for (i = 0; exts[i] != NULL; i++) {
+			size_t e = strlen(exts[i]);
+
+			if (n > e && memcmp(base + n - e, exts[i], e) == 0 && (k == 0 ? i == 0 : i > 0)) {
+				n -= e;
+				break;
+			}
+		}
 	if (n >= sizeof(c->stem))
 		n = sizeof(c->stem) - 1;
 	memcpy(c->stem, base, n);

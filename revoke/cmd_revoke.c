@@ -120,6 +120,8 @@ revoke_execute(struct plan *p, const struct run_cfg *rc)
 			continue;
 		if (items[i].res.outcome == CONN_FAILED && status == EXIT_OK)
 			status = EXIT_FINDINGS;
+		if (items[i].config_error && !config)
+			out_err("%s", items[i].res.detail); /* once: the rest say the same */
 		config |= items[i].config_error;
 		usage_err |= items[i].usage_error;
 	}

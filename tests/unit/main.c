@@ -13,9 +13,10 @@ extern const struct unit_test ingest_tests[];
 extern const struct unit_test auditd_tests[];
 extern const struct unit_test ebpf_tests[];
 extern const struct unit_test cloud_tests[];
+extern const struct unit_test revoke_tests[];
 
 static const struct unit_test *const suites[] = {
-	core_tests, ingest_tests, auditd_tests, ebpf_tests, cloud_tests, NULL,
+	core_tests, ingest_tests, auditd_tests, ebpf_tests, cloud_tests, revoke_tests, NULL,
 };
 
 int

@@ -1,0 +1,264 @@
+/*
+ * test_revoke.c - unit tests for connectors/ and revoke/: the parsers of
+ * untrusted configuration and responses (kubeconfig YAML subset, ~/.aws
+ * INI, AWS XML, base64), plan ordering, and the audit hash chain.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include "../../connectors/private.h"
+#include "../../revoke/private.h"
+#include "unit.h"
+
+static void
+test_kubeconfig_yaml(void)
+{
+	static const char kc[] =
+		"apiVersion: v1\n"
+		"kind: Config\n"
+		"# a comment\n"
+		"clusters:\n"
+		"- cluster:\n"
+		"    certificate-authority-data: QUJD\n"
+		"    server: https://127.0.0.1:6443   # trailing comment\n"
+		"  name: c1\n"
+		"- name: \"c2\"\n"
+		"  cluster:\n"
+		"    server: 'https://b:1'\n"
+		"contexts:\n"
+		"  - context:\n"
+		"      cluster: c2\n"
+		"      user: u1\n"
+		"    name: ctx\n"
+		"current-context: ctx\n"
+		"users:\n"
+		"- name: u1\n"
+		"  user:\n"
+		"    token: \"a#b\"\n"
+		"    exec:\n"
+		"      args:\n"
+		"      - one\n"
+		"      - two\n"
+		"preferences: {}\n";
+	struct kv_doc d;
+	const char *why;
+
+	CHECK(kv_parse(kc, sizeof(kc) - 1, &d, &why) == CD_OK);
+	CHECK_STR(kv_get(&d, "clusters[0].cluster.server"), "https://127.0.0.1:6443");
+	CHECK_STR(kv_get(&d, "clusters[0].cluster.certificate-authority-data"), "QUJD");
+	CHECK_STR(kv_get(&d, "clusters[0].name"), "c1");
+	CHECK_STR(kv_get(&d, "clusters[1].name"), "c2");
+	CHECK_STR(kv_get(&d, "clusters[1].cluster.server"), "https://b:1");
+	CHECK_STR(kv_get(&d, "contexts[0].context.cluster"), "c2");
+	CHECK_STR(kv_get(&d, "contexts[0].name"), "ctx");
+	CHECK_STR(kv_get(&d, "current-context"), "ctx");
+	CHECK_STR(kv_get(&d, "users[0].user.token"), "a#b");
+	CHECK_STR(kv_get(&d, "users[0].user.exec.args[1]"), "two");
+	CHECK_STR(kv_get(&d, "preferences"), "{}");
+	CHECK(kv_find_named(&d, "clusters", "c2") == 1);
+	CHECK(kv_find_named(&d, "clusters", "nope") == -1);
+	kv_release(&d);
+}
+
+static void
+test_kubeconfig_bad(void)
+{
+	static const char *const bad[] = {
+		"a: 1\n\tb: 2\n",            /* tab indentation */
+		"a:\n  b: 1\n c: 2\n",       /* dedent to no known level */
+		"- x\n",                     /* a list with no key */
+		"a: \"unterminated\n",
+		"{\"a\": [1, 2",             /* truncated JSON */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct kv_doc d;
+		const char *why = NULL;
+
+		CHECK(kv_parse(bad[i], strlen(bad[i]), &d, &why) != CD_OK);
+		CHECK(why != NULL);
+	}
+}
+
+static void
+test_kubeconfig_json(void)
+{
+	static const char kc[] = "{\"current-context\":\"x\",\"contexts\":[{\"name\":\"x\","
+				 "\"context\":{\"cluster\":\"c\",\"user\":\"u\"}}],"
+				 "\"clusters\":[{\"name\":\"c\",\"cluster\":{\"server\":\"https://h\"}}]}";
+	struct kv_doc d;
+	const char *why;
+
+	CHECK(kv_parse(kc, sizeof(kc) - 1, &d, &why) == CD_OK);
+	CHECK_STR(kv_get(&d, "contexts[0].context.user"), "u");
+	CHECK_STR(kv_get(&d, "clusters[0].cluster.server"), "https://h");
+	kv_release(&d);
+}
+
+static void
+test_aws_ini(void)
+{
+	static const char ini[] = "[default]\n"
+				  "aws_access_key_id = AKIADEFAULT\n"
+				  "; comment\n"
+				  "[profile ir]\n"
+				  "region: eu-west-1\n"
+				  "s3 =\n"
+				  "  max_concurrent_requests = 10\n"
+				  "AWS_Secret_Access_Key=a#b;c=\n"
+				  "[ir]\n"
+				  "aws_access_key_id=AKIAIR\n";
+	char *v;
+
+	CHECK(ini_get(ini, sizeof(ini) - 1, "default", "aws_access_key_id", &v) == CD_OK);
+	CHECK_STR(v, "AKIADEFAULT");
+	free(v);
+	CHECK(ini_get(ini, sizeof(ini) - 1, "profile ir", "region", &v) == CD_OK);
+	CHECK_STR(v, "eu-west-1");
+	free(v);
+	CHECK(ini_get(ini, sizeof(ini) - 1, "profile ir", "aws_secret_access_key", &v) == CD_OK);
+	CHECK_STR(v, "a#b;c=");
+	free(v);
+	CHECK(ini_get(ini, sizeof(ini) - 1, "profile ir", "max_concurrent_requests", &v) ==
+	      CD_E_NOTFOUND);
+	CHECK(ini_get(ini, sizeof(ini) - 1, "ir", "aws_access_key_id", &v) == CD_OK);
+	CHECK_STR(v, "AKIAIR");
+	free(v);
+	CHECK(ini_get("[broken\n", 8, "x", "y", &v) == CD_E_PARSE);
+}
+
+static void
+test_aws_xml(void)
+{
+	static const char x[] =
+		"<?xml version=\"1.0\"?><ListAccessKeysResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">"
+		"<ListAccessKeysResult><AccessKeyMetadata>"
+		"<member><AccessKeyId>AKIA1</AccessKeyId><Status>Active</Status></member>"
+		"<!-- <member><AccessKeyId>AKIAFAKE</AccessKeyId></member> -->"
+		"<member><AccessKeyId>AKIA2</AccessKeyId><Status>Inactive</Status><UserName>a&amp;b&#x41;</UserName></member>"
+		"</AccessKeyMetadata><IsTruncated>false</IsTruncated></ListAccessKeysResult>"
+		"<ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></ListAccessKeysResponse>";
+	struct span s = { x, sizeof(x) - 1 }, meta, m, v;
+	const char *cur;
+	char out[64];
+	int n = 0;
+
+	CHECK(xml_find(s, "AccessKeyMetadata", &meta) == CD_OK);
+	cur = meta.p;
+	while (xml_next(meta, &cur, "member", &m) == CD_OK) {
+		n++;
+		CHECK(xml_find(m, "AccessKeyId", &v) == CD_OK);
+	}
+	CHECK(n == 2);
+	CHECK(xml_find(s, "UserName", &v) == CD_OK && xml_text(v, out, sizeof(out)) == CD_OK);
+	CHECK_STR(out, "a&bA");
+	CHECK(xml_find(s, "RequestId", &v) == CD_OK && xml_text(v, out, sizeof(out)) == CD_OK);
+	CHECK_STR(out, "req-1");
+	CHECK(xml_find(s, "Nope", &v) == CD_E_NOTFOUND);
+	s.n = 60; /* cut inside an element */
+	CHECK(xml_find(s, "ListAccessKeysResult", &v) != CD_OK);
+	v.p = "&bogus;";
+	v.n = 7;
+	CHECK(xml_text(v, out, sizeof(out)) == CD_E_PARSE);
+	v.p = "abcdef";
+	v.n = 6;
+	CHECK(xml_text(v, out, 4) == CD_E_LIMIT);
+}
+
+static void
+test_b64_url(void)
+{
+	char *o;
+	size_t n;
+	struct buf b;
+
+	CHECK(b64_decode("aGVs\nbG8=", 9, &o, &n) == CD_OK && n == 5 && memcmp(o, "hello", 5) == 0);
+	free(o);
+	CHECK(b64_decode("a$b", 3, &o, &n) == CD_E_PARSE);
+	CHECK(b64_decode("QQ==QQ", 6, &o, &n) == CD_E_PARSE);
+	buf_init(&b, 64);
+	CHECK(url_encode(&b, "a b/c~=", 7) == CD_OK);
+	CHECK_STR(b.data, "a%20b%2Fc~%3D");
+	buf_release(&b);
+}
+
+static void
+test_plan_order(void)
+{
+	struct plan p;
+	char *cause = NULL;
+	static const char js[] =
+		"{\"plan\":[{\"provider\":\"webhook\",\"action\":\"notify\",\"target\":\"hi\"},"
+		"{\"provider\":\"aws\",\"action\":\"rotate-key\",\"target\":\"AKIAXXXXXXXXXXXXXXXX\"},"
+		"{\"provider\":\"aws\",\"action\":\"enable-key\",\"target\":\"AKIAXXXXXXXXXXXXXXXX\"},"
+		"{\"provider\":\"k8s\",\"action\":\"delete-pod\",\"target\":\"ns/p\"},"
+		"{\"provider\":\"nope\",\"action\":\"x\",\"target\":\"y\"},"
+		"{\"provider\":\"k8s\",\"action\":\"delete-pod\",\"target\":\"ns/p\"}]}";
+
+	plan_init(&p);
+	CHECK(plan_from_json(js, sizeof(js) - 1, &p, &cause) == CD_OK);
+	CHECK(p.n == 5); /* the duplicate is dropped */
+	if (p.n == 5) {
+		CHECK_STR(p.steps[0].action, "delete-pod");
+		CHECK_STR(p.steps[1].action, "rotate-key");
+		/* undo-only actions and unknown providers are manual, never run */
+		CHECK(p.steps[2].manual && p.steps[3].manual);
+		CHECK_STR(p.steps[4].action, "notify");
+		CHECK(p.steps[4].id == 5);
+	}
+	plan_release(&p);
+	plan_init(&p);
+	CHECK(plan_from_json("{\"x\":1}", 7, &p, &cause) == CD_E_PARSE && cause != NULL);
+	free(cause);
+	plan_release(&p);
+}
+
+static void
+test_audit_chain(void)
+{
+	struct store *s;
+	struct audit_row r;
+	char *cause = NULL;
+	int64_t rows, bad;
+	int i;
+
+	CHECK(store_open(":memory:", 0, &s, &cause) == CD_OK);
+	if (s == NULL)
+		return;
+	for (i = 0; i < 3; i++) {
+		memset(&r, 0, sizeof(r));
+		r.ts_ns = 1000 + i;
+		r.who = "t@h";
+		r.provider = "aws";
+		r.action = "disable-key";
+		r.target = "AKIA";
+		r.result = "done";
+		r.http_status = 200;
+		r.undo_of = EV_NULL;
+		CHECK(audit_append(s, &r, &cause) == CD_OK);
+		CHECK(r.id == i + 1);
+	}
+	CHECK(audit_verify(s, &rows, &bad, &cause) == CD_OK && rows == 3);
+	sqlite3_exec(store_db(s), "UPDATE actions SET http_status=500 WHERE id=2", NULL, NULL, NULL);
+	CHECK(audit_verify(s, &rows, &bad, &cause) == CD_E_PARSE && bad == 2);
+	free(cause);
+	sqlite3_exec(store_db(s), "UPDATE actions SET http_status=200 WHERE id=2", NULL, NULL, NULL);
+	CHECK(audit_verify(s, &rows, &bad, &cause) == CD_OK);
+	sqlite3_exec(store_db(s), "DELETE FROM actions WHERE id=3", NULL, NULL, NULL);
+	CHECK(audit_verify(s, &rows, &bad, &cause) == CD_E_PARSE && bad == 3);
+	free(cause);
+	store_close(&s);
+}
+
+const struct unit_test revoke_tests[] = {
+	{ "kubeconfig_yaml", test_kubeconfig_yaml },
+	{ "kubeconfig_bad", test_kubeconfig_bad },
+	{ "kubeconfig_json", test_kubeconfig_json },
+	{ "aws_ini", test_aws_ini },
+	{ "aws_xml", test_aws_xml },
+	{ "b64_url", test_b64_url },
+	{ "plan_order", test_plan_order },
+	{ "audit_chain", test_audit_chain },
+	{ NULL, NULL },
+};
