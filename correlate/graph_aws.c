@@ -61,6 +61,8 @@ struct aprin {
 	char type[8];     /* user, role, group */
 	struct ivec rules;   /* applicable statements */
 	struct ivec brules;  /* boundary statements */
+	struct ivec arules;  /* applicable statements whose action covers sts:AssumeRole */
+	struct ivec abrules; /* the same of the boundary */
 	char *boundary;      /* boundary policy ARN, or NULL */
 	int assume;          /* some Allow could match sts:AssumeRole */
 	struct ivec owners;  /* attached policy owners (rule group indices) */
@@ -218,6 +220,8 @@ release(struct aws *w)
 		free(w->p[i].key);
 		free(w->p[i].rules.v);
 		free(w->p[i].brules.v);
+		free(w->p[i].arules.v);
+		free(w->p[i].abrules.v);
 		free(w->p[i].owners.v);
 		free(w->p[i].boundary);
 	}
@@ -337,13 +341,21 @@ attach(struct aws *w)
 		}
 	}
 	sqlite3_finalize(st);
-	for (i = 0; i < w->np; i++)
+	/* trust evaluation asks only about sts:AssumeRole: keep those apart */
+	for (i = 0; i < w->np; i++) {
 		for (k = 0; k < w->p[i].rules.n; k++) {
 			const struct arule *r = &w->r[w->p[i].rules.v[k]];
 
-			if (r->allow && rule_action(r, "sts:AssumeRole"))
-				w->p[i].assume = 1;
+			if (rule_action(r, "sts:AssumeRole")) {
+				ivec_push(&w->p[i].arules, w->p[i].rules.v[k]);
+				if (r->allow)
+					w->p[i].assume = 1;
+			}
 		}
+		for (k = 0; k < w->p[i].brules.n; k++)
+			if (rule_action(&w->r[w->p[i].brules.v[k]], "sts:AssumeRole"))
+				ivec_push(&w->p[i].abrules, w->p[i].brules.v[k]);
+	}
 	return CD_OK;
 }
 
@@ -358,9 +370,12 @@ evaluate(const struct aws *w, const struct aprin *p, const char *action, const c
 	int cond_deny = 0;
 	size_t k;
 
+	const struct ivec *rules = strcmp(action, "sts:AssumeRole") == 0 ? &p->arules : &p->rules;
+	const struct ivec *brules = rules == &p->arules ? &p->abrules : &p->brules;
+
 	*why = NULL;
-	for (k = 0; k < p->rules.n; k++) {
-		const struct arule *r = &w->r[p->rules.v[k]];
+	for (k = 0; k < rules->n; k++) {
+		const struct arule *r = &w->r[rules->v[k]];
 
 		if (!rule_action(r, action) || !rule_resource(r, arn))
 			continue;
@@ -379,8 +394,8 @@ evaluate(const struct aws *w, const struct aprin *p, const char *action, const c
 	if (v != V_NONE && p->boundary != NULL) {
 		enum verdict b = V_NONE;
 
-		for (k = 0; k < p->brules.n; k++) {
-			const struct arule *r = &w->r[p->brules.v[k]];
+		for (k = 0; k < brules->n; k++) {
+			const struct arule *r = &w->r[brules->v[k]];
 
 			if (!rule_action(r, action) || !rule_resource(r, arn))
 				continue;

@@ -17,16 +17,17 @@ ceq(char a, char b, int nocase)
 	return nocase ? tolower((unsigned char)a) == tolower((unsigned char)b) : a == b;
 }
 
-int
-gmatch(const char *pat, const char *s, int nocase)
+/* pat[0..pn) against s: the shared matcher (lists match items in place). */
+static int
+gmatch_n(const char *pat, size_t pn, const char *s, int nocase)
 {
-	const char *star = NULL, *resume = NULL;
+	const char *pe = pat + pn, *star = NULL, *resume = NULL;
 
 	while (*s) {
-		if (*pat == '*') {
+		if (pat < pe && *pat == '*') {
 			star = pat++;
 			resume = s;
-		} else if (*pat && (*pat == '?' || ceq(*pat, *s, nocase))) {
+		} else if (pat < pe && (*pat == '?' || ceq(*pat, *s, nocase))) {
 			pat++;
 			s++;
 		} else if (star != NULL) {
@@ -36,9 +37,15 @@ gmatch(const char *pat, const char *s, int nocase)
 			return 0;
 		}
 	}
-	while (*pat == '*')
+	while (pat < pe && *pat == '*')
 		pat++;
-	return *pat == '\0';
+	return pat == pe;
+}
+
+int
+gmatch(const char *pat, const char *s, int nocase)
+{
+	return gmatch_n(pat, strlen(pat), s, nocase);
 }
 
 int
@@ -47,25 +54,18 @@ gcovers(const char *outer, const char *inner, int nocase)
 	return gmatch(outer, inner, nocase);
 }
 
-/* Call fn on each item of a newline-separated list until it returns 1. */
-static int
-glist_any(const char *list, const char *s, int nocase, int (*fn)(const char *, const char *, int))
+int
+glist_match(const char *list, const char *s, int nocase)
 {
-	char item[2048];
 	const char *p = list;
 
 	if (list == NULL)
 		return 0;
 	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		size_t n = strcspn(p, "\n");
 
-		if (n > 0 && n < sizeof(item)) {
-			memcpy(item, p, n);
-			item[n] = '\0';
-			if (fn(item, s, nocase))
-				return 1;
-		}
+		if (n > 0 && gmatch_n(p, n, s, nocase))
+			return 1;
 		p += n;
 		if (*p == '\n')
 			p++;
@@ -74,15 +74,9 @@ glist_any(const char *list, const char *s, int nocase, int (*fn)(const char *, c
 }
 
 int
-glist_match(const char *list, const char *s, int nocase)
-{
-	return glist_any(list, s, nocase, gmatch);
-}
-
-int
 glist_covers(const char *list, const char *inner, int nocase)
 {
-	return glist_any(list, inner, nocase, gcovers);
+	return glist_match(list, inner, nocase);
 }
 
 int

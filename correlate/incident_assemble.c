@@ -606,6 +606,49 @@ usage_of(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 	sqlite3_finalize(used);
 }
 
+/*
+ * Short-lived credentials learned from logs (bound tokens, STS sessions,
+ * Vault tokens) matter only if they were alive at exposure: issued within
+ * the longest usual lifetime before it, or seen used after it.  Long-lived
+ * ones (AKIA keys, service-account keys, mapped secrets) always matter.
+ */
+#define LIVE_NS ((int64_t)12 * 3600 * 1000000000LL)
+
+static void
+prune_stale(sqlite3 *db, struct incident *inc)
+{
+	sqlite3_stmt *st;
+	size_t i, j;
+
+	if (sqlite3_prepare_v2(db, "SELECT max(ts_ns) FROM events WHERE issued_cred = ?1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return;
+	for (i = j = 0; i < inc->ncr; i++) {
+		struct cred *cr = &inc->cr[i];
+		int keep = 1;
+
+		if (!cr->used_after && (strncmp(cr->id, "JTI=", 4) == 0 ||
+					strncmp(cr->id, "ASIA", 4) == 0 ||
+					strcmp(cr->provider, "vault") == 0)) {
+			sqlite3_bind_text(st, 1, cr->id, -1, SQLITE_STATIC);
+			keep = sqlite3_step(st) == SQLITE_ROW &&
+			       sqlite3_column_type(st, 0) != SQLITE_NULL &&
+			       sqlite3_column_int64(st, 0) >= cr->exposed_ts - LIVE_NS;
+			sqlite3_reset(st);
+		}
+		if (keep) {
+			inc->cr[j++] = *cr;
+		} else {
+			free(cr->provider);
+			free(cr->id);
+			free(cr->identity);
+			strv_release(&cr->anomalies);
+		}
+	}
+	inc->ncr = j;
+	sqlite3_finalize(st);
+}
+
 static void
 add_reach(struct incident *inc, const char *key, struct graph_hit *h)
 {
@@ -904,6 +947,7 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 		behind_secret(c->s, inc, inc->ex[i].graph_key, inc->ex[i].ts);
 	plan_persistence(db, inc, 0); /* credentials the exposed ones created */
 	usage_of(c, db, inc);
+	prune_stale(db, inc);
 	/* reach: from each credential and each exposed identity */
 	for (i = 0; i < inc->ncr; i++) {
 		if (inc->cr[i].identity == NULL) {
