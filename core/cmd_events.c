@@ -123,7 +123,11 @@ parse_filter(const char *arg, struct filter *out)
 	n = (size_t)(op - arg);
 	memcpy(name, arg, n);
 	name[n] = '\0';
-	if ((out->f = ev_field_find(name)) == NULL) {
+	/* the row id is filterable too: reports link evidence as "event N" */
+	static const struct ev_field id_field = { "id", EV_T_INT, 0, "event id" };
+
+	out->f = strcmp(name, "id") == 0 ? &id_field : ev_field_find(name);
+	if (out->f == NULL) {
 		out_err("unknown field '%s'; `cordon events --fields` lists them", name);
 		return CD_E_USAGE;
 	}

@@ -160,14 +160,14 @@ cmd_incidents(struct cmd_ctx *cc)
 static void
 print_story(const struct json_doc *d, int color)
 {
-	char a[1024], b[1024], c2[1024], e[256];
+	char a[1024], b[1024], c2[1024], e[256], t[1024];
 	int arr, el, k;
 	const char *bold = color ? "\033[1m" : "", *off = color ? "\033[0m" : "";
 
 	printf("%s%s%s  severity %s  %s .. %s\n", bold, str_at(d, 0, "id", a, sizeof(a)), off,
 	       str_at(d, 0, "severity", b, sizeof(b)), str_at(d, 0, "first_seen", c2, sizeof(c2)),
 	       str_at(d, 0, "last_seen", e, sizeof(e)));
-	printf("root workload: %s on %s", str_at(d, 0, "root", a, sizeof(a)),
+	printf("root workload: %s on %s\n", str_at(d, 0, "root", a, sizeof(a)),
 	       str_at(d, 0, "workload.host", b, sizeof(b)));
 	printf("  pod %s  image %s  (attributed by %s)\n",
 	       str_at(d, 0, "workload.pod", a, sizeof(a)), str_at(d, 0, "workload.image", b, sizeof(b)),
@@ -186,7 +186,7 @@ print_story(const struct json_doc *d, int color)
 		printf("  %-30s %-8s %-9s %-10s event %-6lld %s\n", str_at(d, el, "ts", a, sizeof(a)),
 		       str_at(d, el, "rule", b, sizeof(b)), str_at(d, el, "source", c2, sizeof(c2)),
 		       str_at(d, el, "severity", e, sizeof(e)), (long long)id,
-		       str_at(d, el, "title", a, sizeof(a)));
+		       str_at(d, el, "title", t, sizeof(t)));
 		printf("  %-30s %s\n", "", str_at(d, el, "summary", a, sizeof(a)));
 	}
 	printf("\n%sexposed%s\n", bold, off);
@@ -227,7 +227,7 @@ print_story(const struct json_doc *d, int color)
 	for (k = 0; (el = json_at(d, arr, k)) >= 0; k++)
 		printf("  %2d. %-6s %-22s %s\n      %s\n", k + 1, str_at(d, el, "provider", a, sizeof(a)),
 		       str_at(d, el, "action", b, sizeof(b)), str_at(d, el, "target", c2, sizeof(c2)),
-		       str_at(d, el, "why", a, sizeof(a)));
+		       str_at(d, el, "why", t, sizeof(t)));
 }
 
 static int

@@ -81,6 +81,11 @@ expect_eq $rc 2 "unknown incident"
 set +e; C revoke apply plan.json < /dev/null > r 2>&1; rc=$?; set -e
 expect_eq $rc 2 "apply without --yes"
 grep -q "refusing to act without --yes" r || die "refusal: $(cat r)"
+# on a terminal it asks; "n" does nothing
+if command -v script > /dev/null; then
+	printf 'n\n' | script -qec "$CORDON --db $DB revoke apply plan.json" /dev/null > tty 2>&1 || :
+	grep -q "apply 5 actions now? \[y/N\] nothing done" tty || die "terminal prompt: $(cat tty)"
+fi
 # --dry-run: every request printed, secrets redacted, nothing sent
 C revoke apply plan.json --dry-run < /dev/null > dry || die "dry-run: $(cat dry)"
 grep -q "X-Vault-Token: \[REDACTED\]" dry && grep -q "Authorization: \[REDACTED\]" dry && grep -q "Action=UpdateAccessKey" dry || die "dry-run output: $(cat dry)"
