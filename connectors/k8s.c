@@ -146,7 +146,8 @@ k8s_open(void **cdata, char **cause)
 		goto out;
 	}
 	if (kv_parse(text, len, &d, &why) != CD_OK) {
-		r = kfail(cause, "kubeconfig %s is not a kubeconfig this parser reads", path);
+		r = kfail(cause, "kubeconfig %s: %s (cordon reads the YAML kubectl writes, or JSON)", path,
+			  why);
 		goto out;
 	}
 	ctx = kv_get(&d, "current-context");

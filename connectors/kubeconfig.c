@@ -17,7 +17,7 @@
 
 #define KV_MAX_DEPTH 24
 #define KV_MAX_PATH 512
-#define KV_MAX_VALUE (256 * 1024)
+#define KV_MAX_VALUE ((size_t)4 << 20) /* embedded CA bundles are large */
 
 enum frame_kind { FR_MAP, FR_LIST };
 
@@ -325,13 +325,14 @@ kv_json_walk(const struct json_doc *jd, int i, const char *path, struct kv_doc *
 		}
 		return CD_OK;
 	case JSON_STRING: {
-		char *v = xmalloc(KV_MAX_VALUE);
-		size_t vn;
+		/* decoding never lengthens a string */
+		size_t cap = json_raw(jd, i).n + 1, vn;
+		char *v = xmalloc(cap);
 
-		r = json_str(jd, i, v, KV_MAX_VALUE, &vn);
+		r = json_str(jd, i, v, cap, &vn);
 		if (r == CD_OK)
 			r = kv_put(d, path, v, vn);
-		freezero(v, KV_MAX_VALUE);
+		freezero(v, cap);
 		return r;
 	}
 	case JSON_PRIMITIVE: {

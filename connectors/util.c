@@ -133,6 +133,9 @@ env_get(const char *name)
 	return v != NULL && *v ? v : NULL;
 }
 
+static void vappend(char *dst, size_t cap, const char *sep, const char *fmt, va_list ap)
+	CD_PRINTF(4, 0);
+
 static void
 vappend(char *dst, size_t cap, const char *sep, const char *fmt, va_list ap)
 {

@@ -424,9 +424,9 @@ imds_sessions(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const char *
 			iid = iid_copy = xstrdup((const char *)sqlite3_column_text(st, 0));
 		sqlite3_finalize(st);
 	}
-	if (iid == NULL)
-		return;
-	snprintf(pattern, sizeof(pattern), "%%:assumed-role/%%/%s", iid);
+	/* without the node's instance id (no kubectl inventory), any node-role
+	 * style session ("/i-...") that was used anomalously after exposure */
+	snprintf(pattern, sizeof(pattern), "%%:assumed-role/%%/%s", iid ? iid : "i-%");
 	/* only the sessions used anomalously are the attacker's copies */
 	creds_from_events(db, inc,
 			  "SELECT DISTINCT e.cred_id, e.actor FROM events e JOIN findings f"
@@ -913,6 +913,14 @@ plan_build(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 	plan_persistence(db, inc, 1);
 }
 
+static int
+sig_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 void
 incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 {
@@ -926,6 +934,19 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 		const struct finding *f = &c->f[k];
 		enum rule_sev sev;
 
+		/* a workload's own baseline anomalies join its story */
+		if (f->wl < 0 && f->workload != NULL && strcmp(f->cls, "usage-anomaly") == 0) {
+			size_t m;
+
+			for (m = 0; m < c->nw; m++)
+				if (strcmp(c->w[m].key, f->workload) == 0 &&
+				    wl_root_of(c, (int)m) == inc->root) {
+					inc->sig = xrealloc(inc->sig, (inc->nsig + 1) * sizeof(int64_t));
+					inc->sig[inc->nsig++] = (int64_t)k;
+					break;
+				}
+			continue;
+		}
 		if (f->wl < 0 || wl_root_of(c, f->wl) != inc->root)
 			continue;
 		inc->sig = xrealloc(inc->sig, (inc->nsig + 1) * sizeof(int64_t));
@@ -996,6 +1017,8 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 		if (rule_sev_parse(f->severity, &sev) == CD_OK && (int)sev > inc->sev)
 			inc->sev = (int)sev;
 	}
+	/* findings are loaded in time order, so index order is timeline order */
+	qsort(inc->sig, inc->nsig, sizeof(int64_t), sig_cmp);
 	/* CORR-03: an escape whose exposure was then used is critical */
 	if (inc->anomalous_use && inc->node_escape)
 		inc->sev = SEV_CRITICAL;

@@ -131,7 +131,9 @@ revoke_execute(struct plan *p, const struct run_cfg *rc)
 			printf("manual   %s %s %s%s%s: do this by hand\n", p->steps[i].provider,
 			       p->steps[i].action, p->steps[i].target, p->steps[i].note ? " - " : "",
 			       p->steps[i].note ? p->steps[i].note : "");
-	if ((usage_err || (config && rc->config_is_usage)) && status != EXIT_ERROR)
+	/* one-liners: a bad target or missing configuration is the caller's
+	 * mistake (2); in a plan it is one failed step among others (1) */
+	if ((usage_err || config) && rc->config_is_usage && status != EXIT_ERROR)
 		status = EXIT_ERROR;
 out:
 	for (i = 0; i < p->n; i++)
@@ -372,6 +374,13 @@ cmd_apply(struct cmd_ctx *cc, int argc, char **argv, int undo)
 	rc.plan_name = name;
 	for (i = 0; i < p.n; i++)
 		nauto += !p.steps[i].manual;
+	for (i = 0; i < p.n && token_file == NULL && !rc.dry_run; i++)
+		if (p.steps[i].act != NULL && (p.steps[i].act->flags & CONN_F_NEEDS_SECRET)) {
+			out_err("step %d (%s %s) needs the leaked credential itself: pass --token-file "
+				"FILE (or - for stdin); nothing was done",
+				p.steps[i].id, p.steps[i].provider, p.steps[i].action);
+			goto out;
+		}
 	/* undo names one exact action by id: like a one-liner, it does not ask */
 	if (!undo && !rc.dry_run && !yes && nauto > 0) {
 		if (!isatty(0)) {

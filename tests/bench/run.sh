@@ -95,3 +95,4 @@ printf "  cordon       %6.2fs, peak RSS %s MiB (target < 256 MiB)\n" "$1" \
 	"$(awk -v k=$2 'BEGIN{printf "%.0f", k/1024}')"
 rm -f "$W/big.db"*
 sh "$ROOT/tests/bench/correlate.sh"
+sh "$ROOT/tests/bench/inventory.sh"

@@ -89,7 +89,8 @@ grep -q "^already" del2 || die "del2: $(cat del2)"
 # --- session credentials: X-Amz-Security-Token sent and signed ----------------------
 emu_ctl aws DELETE /requests > /dev/null
 AWS_ACCESS_KEY_ID=ASIASESSION000000001 AWS_SECRET_ACCESS_KEY=$SESSION_SECRET AWS_SESSION_TOKEN=$SESSION_TOKEN \
-	C revoke aws-key AKIAEXPOSED000000001 --info > info || die "session creds: $(cat info)"
+	C revoke aws-key AKIAEXPOSED000000001 --info --debug > info 2> info.err || die "session creds: $(cat info info.err)"
+grep -q "X-Amz-Security-Token: \[REDACTED\]" info.err || die "debug output: $(cat info.err)"
 grep -q "account 123456789012; user ci-deployer" info || die "info: $(cat info)"
 emu_ctl aws GET /requests | jq -e 'length > 0 and all(.[]; .token == true and (.signed_headers | index("x-amz-security-token")) and .status == 200)' > /dev/null \
 	|| die "session token not signed: $(emu_ctl aws GET /requests)"
@@ -147,7 +148,7 @@ expect_eq "$(emu_ctl aws GET /requests | jq length)" 0 "requests sent in dry-run
 C audit verify > v || die "audit verify: $(cat v)"
 sqlite3 "$DB" "PRAGMA wal_checkpoint(PASSIVE)" > /dev/null
 for s in "$CALLER_SECRET" "$EXPOSED_SECRET" "$OTHER_SECRET" "$SESSION_SECRET" "$SESSION_TOKEN" "$shown"; do
-	for f in out out2 out3 rot rot2 rot3 rs lp lp2 del del2 info uk sso bad thr f5 tf dry err "$DB" "$DB-wal" "$TMP/emu/aws.log"; do
+	for f in out out2 out3 rot rot2 rot3 rs lp lp2 del del2 info info.err uk sso bad thr f5 tf dry err "$DB" "$DB-wal" "$TMP/emu/aws.log"; do
 		[ -f "$f" ] || continue
 		if grep -qaF -- "$s" "$f"; then die "secret ${s%${s#????????}}... found in $f"; fi
 	done

@@ -114,6 +114,18 @@ YAML
 KUBECONFIG=$PWD/kc-data C revoke k8s-pod prod/web-2 > o || die "ca-data + client cert: $(cat o)"
 grep -q "^done" o || die "ca-data: $(cat o)"
 
+# a kubeconfig written by kubectl itself (embedded CA, token)
+if command -v kubectl > /dev/null; then
+	K=$PWD/kc-kubectl
+	kubectl config --kubeconfig="$K" set-cluster emu --server="$EMU_K8S_URL" --certificate-authority="$EMU_K8S_CA" --embed-certs=true > /dev/null
+	kubectl config --kubeconfig="$K" set-credentials r --token="$ADMIN" > /dev/null
+	kubectl config --kubeconfig="$K" set-context c --cluster=emu --user=r > /dev/null
+	kubectl config --kubeconfig="$K" use-context c > /dev/null
+	KUBECONFIG="/nonexistent:$K" C revoke k8s-node node-1 --cordon > o || die "kubectl-written kubeconfig: $(cat o)"
+	grep -q "^done" o || die "kubectl kubeconfig: $(cat o)"
+	KUBECONFIG=$K C revoke k8s-node node-1 --uncordon > /dev/null || die "uncordon"
+fi
+
 # no CA: TLS verification fails, cleanly, with a hint
 sed '/certificate-authority/d' kubeconfig > kc-noca
 set +e

@@ -134,3 +134,10 @@ for s in "$S" "$VT" PlanChildDoNotLeak PlanK8sAdminDoNotLeak; do
 		if grep -qaF -- "$s" "$f"; then die "secret $s found in $f"; fi
 	done
 done
+# a step that needs the leaked token itself: refused up front without --token-file
+printf '{"steps":[{"provider":"aws","action":"disable-key","target":"AKIAPLAN000000000001"},{"provider":"github","action":"revoke-token","target":"ghp_... sha256:0123"}]}' > gh-plan.json
+n0=$(sqlite3 "$DB" 'SELECT count(*) FROM actions')
+set +e; C revoke apply gh-plan.json --yes < /dev/null > ghr 2>&1; rc=$?; set -e
+expect_eq $rc 2 "revoke-token without --token-file"
+grep -q "needs the leaked credential itself: pass --token-file" ghr || die "token-file message: $(cat ghr)"
+expect_eq "$(sqlite3 "$DB" 'SELECT count(*) FROM actions')" "$n0" "nothing done without the token"

@@ -5,7 +5,21 @@ ct_lines 3 0 > a.jsonl
 expect_eq "$(stat -c %a t.db)" 600 "store mode"
 for f in t.db-wal t.db-shm; do [ ! -e "$f" ] || expect_eq "$(stat -c %a $f)" 600 "$f mode"; done
 expect_eq "$(sqlite3 t.db 'PRAGMA journal_mode')" wal "journal mode"
-expect_eq "$(sqlite3 t.db 'PRAGMA user_version')" 1 "schema version"
+expect_eq "$(sqlite3 t.db 'PRAGMA user_version')" 2 "schema version"
+# a version-1 store (before the graph, findings, incidents and actions) is
+# migrated forward in place and keeps its events
+cp t.db v1.db
+drops=$(sqlite3 v1.db "SELECT 'DROP TABLE ' || name || ';' FROM sqlite_master WHERE type = 'table'
+	AND name NOT IN ('meta', 'inputs', 'events', 'evidence_segments', 'rejects')")
+sqlite3 v1.db "$drops PRAGMA user_version=1;"
+before=$(sqlite3 v1.db 'SELECT count(*) FROM events')
+ct_lines 2 100 > b.jsonl
+"$CORDON" --db v1.db ingest -q b.jsonl
+expect_eq "$(sqlite3 v1.db 'PRAGMA user_version')" 2 "migrated schema version"
+expect_eq "$(sqlite3 v1.db 'SELECT count(*) FROM events')" $((before + 2)) "events kept across the migration"
+sqlite3 v1.db 'SELECT count(*) FROM incidents' > /dev/null || die "migration 2 tables missing"
+# a reader never migrates: it says what to do
+sqlite3 v1.db 'PRAGMA user_version' > /dev/null
 # $CORDON_DB, then ./cordon.db
 CORDON_DB=env.db "$CORDON" ingest -q a.jsonl
 [ -f env.db ] || die "CORDON_DB not honoured"
