@@ -93,6 +93,10 @@ static const char *const migrations[] = {
 	"CREATE TABLE baselines(rule TEXT NOT NULL, entity TEXT NOT NULL, value TEXT NOT NULL,"
 	" first_ns INTEGER NOT NULL, last_ns INTEGER NOT NULL, n INTEGER NOT NULL,"
 	" PRIMARY KEY(rule, entity, value)) WITHOUT ROWID;"
+	"CREATE TABLE window_state(rule TEXT NOT NULL, event_id INTEGER NOT NULL,"
+	" entity INTEGER NOT NULL, value INTEGER NOT NULL, ts_ns INTEGER NOT NULL,"
+	" PRIMARY KEY(rule, event_id)) WITHOUT ROWID;"
+	"CREATE INDEX events_created_pods ON events(object) WHERE action = 'create pods';"
 	/* -- revocation (revoke/): the hash-chained audit trail of actions */
 	"CREATE TABLE actions(id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, who TEXT,"
 	" plan TEXT, provider TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL,"

@@ -25,6 +25,7 @@ void evrow_fill(sqlite3_stmt *st, int first_col, struct event *ev);
 struct strmap_entry {
 	char *key;
 	size_t klen;
+	uint64_t hash;
 	int64_t a, b, c; /* caller's values */
 };
 struct strmap {

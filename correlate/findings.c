@@ -5,9 +5,8 @@
  * One sequential read of the new rows (rowid order, the cheapest scan).
  * Stateless rules produce hits at once.  Window rules (distinct/count)
  * collect small candidates that are sorted by (rule, entity, time) and
- * swept; in an incremental run, older events inside the windows' reach are
- * read again (without producing stateless hits) so a window spanning two
- * runs counts the same as one.  first-seen rules compare each (entity,
+ * swept; the candidates a later window can still reach are kept in
+ * window_state, so a window spanning two runs counts the same as one.  first-seen rules compare each (entity,
  * value) pair's earliest time in this run with the baselines table.
  * Findings are keyed (event, rule): rerunning adds nothing.
  */
@@ -106,12 +105,20 @@ entity_note(struct pass *p, struct match_ev *m, int64_t ts)
 
 	for (i = 0; i < p->nent_fields; i++) {
 		const char *ent = match_field(m, p->ent_fields[i], NULL);
+		const char *name = rule_field_name(p->ent_fields[i]);
+		size_t a, b;
 
 		if (ent == NULL)
 			continue;
-		n = snprintf(key, sizeof(key), "%s%c%s", rule_field_name(p->ent_fields[i]), 0, ent);
-		if (n < 0 || (size_t)n >= sizeof(key))
+		/* "field\0entity", built without printf: this runs for every event */
+		a = strlen(name);
+		b = strlen(ent);
+		if (a + 1 + b > sizeof(key))
 			continue;
+		memcpy(key, name, a);
+		key[a] = '\0';
+		memcpy(key + a + 1, ent, b);
+		n = (int)(a + 1 + b);
 		e = strmap_get(&p->ent, key, (size_t)n, &created);
 		if (created || ts < e->a)
 			e->a = ts;
@@ -285,6 +292,108 @@ sweep_windows(struct pass *p)
 		}
 		i = j;
 	}
+}
+
+/*
+ * Window rules need the candidates of earlier runs that fall inside a
+ * window of this run's: they are kept in window_state (only the tail of
+ * each run that a later window can reach), instead of re-reading events.
+ */
+static int
+window_load(struct pass *p, sqlite3 *db, int64_t min_ts, int64_t max_ts, int64_t *n)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	int rc = CD_OK;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT event_id, entity, value, ts_ns FROM window_state WHERE rule = ?1"
+			       " AND ts_ns >= ?2 AND ts_ns <= ?3",
+			       -1, &st, NULL) != SQLITE_OK)
+		return CD_E_DB;
+	for (i = 0; i < p->rs->n && rc == CD_OK; i++) {
+		const struct rule *r = &p->rs->r[i];
+
+		if (r->st.kind != STATE_DISTINCT && r->st.kind != STATE_COUNT)
+			continue;
+		sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, min_ts - r->st.window_ns);
+		sqlite3_bind_int64(st, 3, max_ts + r->st.window_ns);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			struct cand c;
+
+			/* saved by earlier runs: their events are all older than this run's */
+			c.id = sqlite3_column_int64(st, 0);
+			c.entity = (uint64_t)sqlite3_column_int64(st, 1);
+			c.value = (uint64_t)sqlite3_column_int64(st, 2);
+			c.ts = sqlite3_column_int64(st, 3);
+			c.rule = i;
+			add_cand(p, &c);
+			(*n)++;
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* How far back of a run's newest event its candidates stay: two windows, at
+ * least an hour (CloudTrail delivers 5-15 minutes late; files come unordered). */
+static int64_t
+window_keep(const struct rule *r)
+{
+	int64_t keep = 2 * r->st.window_ns;
+
+	return keep < (int64_t)3600 * 1000000000LL ? (int64_t)3600 * 1000000000LL : keep;
+}
+
+static int
+window_save(struct pass *p, sqlite3 *db, size_t fresh, int64_t max_ts)
+{
+	sqlite3_stmt *ins = NULL, *del = NULL;
+	size_t i;
+	int rc = CD_E_DB;
+
+	if (sqlite3_prepare_v2(db,
+			       "INSERT OR IGNORE INTO window_state(rule, event_id, entity, value, ts_ns)"
+			       " VALUES(?1, ?2, ?3, ?4, ?5)",
+			       -1, &ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "DELETE FROM window_state WHERE rule = ?1 AND ts_ns < ?2", -1,
+			       &del, NULL) != SQLITE_OK)
+		goto out;
+	for (i = 0; i < fresh; i++) {
+		const struct cand *c = &p->cands[i];
+		const struct rule *r = &p->rs->r[c->rule];
+
+		/* kept for events arriving up to one window late (delivery lag, files
+		 * ingested out of order): beyond that no later window reaches it */
+		if (c->ts < max_ts - window_keep(r))
+			continue;
+		sqlite3_bind_text(ins, 1, r->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 2, c->id);
+		sqlite3_bind_int64(ins, 3, (int64_t)c->entity);
+		sqlite3_bind_int64(ins, 4, (int64_t)c->value);
+		sqlite3_bind_int64(ins, 5, c->ts);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			goto out;
+		sqlite3_reset(ins);
+	}
+	for (i = 0; i < p->rs->n; i++) {
+		const struct rule *r = &p->rs->r[i];
+
+		if (r->st.kind != STATE_DISTINCT && r->st.kind != STATE_COUNT)
+			continue;
+		sqlite3_bind_text(del, 1, r->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(del, 2, max_ts - 2 * window_keep(r));
+		if (sqlite3_step(del) != SQLITE_DONE)
+			goto out;
+		sqlite3_reset(del);
+	}
+	rc = CD_OK;
+out:
+	sqlite3_finalize(ins);
+	sqlite3_finalize(del);
+	return rc;
 }
 
 /* Compare this run's first sightings with the stored baselines; update them. */
@@ -560,18 +669,16 @@ findings_run(struct store *s, const struct ruleset *rs, const struct known_net *
 	}
 	rc = CD_OK;
 	if (maxid > last) {
+		size_t fresh;
+
 		rc = scan(&p, db, net, "id > ?1 AND id <= ?2 ORDER BY id", last, maxid, 0,
 			  &stats->events, &min_ts, &max_ts);
-		/* windows reaching back into (or forward over) what earlier runs read */
-		if (rc == CD_OK && last > 0 && p.max_window > 0 && min_ts <= max_ts) {
-			char where[160];
-
-			snprintf(where, sizeof(where),
-				 "ts_ns >= ?1 AND ts_ns <= ?2 AND id <= %lld ORDER BY id",
-				 (long long)last);
-			rc = scan(&p, db, net, where, min_ts - p.max_window, max_ts + p.max_window,
-				  1, &reread, NULL, NULL);
-		}
+		/* windows reaching back into (or forward over) what earlier runs saw */
+		fresh = p.ncands;
+		if (rc == CD_OK && p.max_window > 0 && min_ts <= max_ts)
+			rc = window_load(&p, db, min_ts, max_ts, &reread);
+		if (rc == CD_OK)
+			rc = window_save(&p, db, fresh, max_ts);
 	}
 	stats->candidates = (int64_t)p.ncands;
 	if (rc == CD_OK) {

@@ -196,7 +196,7 @@ creator_pod_uid(sqlite3 *db, const char *ns, const char *name)
 	snprintf(obj, sizeof(obj), "%s/pods/%s", ns, name);
 	if (sqlite3_prepare_v2(db,
 			       "SELECT c.pod_uid FROM events k JOIN events c ON c.cred_id = k.cred_id"
-			       " WHERE k.source = 'k8saudit' AND k.action = 'create pods' AND k.object = ?1"
+			       " WHERE k.action = 'create pods' AND k.object = ?1 AND k.source = 'k8saudit'"
 			       " AND k.cred_id IS NOT NULL AND c.pod_uid IS NOT NULL LIMIT 1",
 			       -1, &st, NULL) != SQLITE_OK)
 		return NULL;

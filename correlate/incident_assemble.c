@@ -428,10 +428,11 @@ imds_sessions(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const char *
 	 * style session ("/i-...") that was used anomalously after exposure */
 	snprintf(pattern, sizeof(pattern), "%%:assumed-role/%%/%s", iid ? iid : "i-%");
 	/* only the sessions used anomalously are the attacker's copies */
+	/* findings drive the join (CROSS JOIN keeps that order): they are few */
 	creds_from_events(db, inc,
-			  "SELECT DISTINCT e.cred_id, e.actor FROM events e JOIN findings f"
-			  " ON f.event_id = e.id AND f.class = 'usage-anomaly'"
-			  " WHERE e.source = 'cloudtrail' AND e.actor LIKE ?1 AND e.cred_id IS NOT NULL"
+			  "SELECT DISTINCT e.cred_id, e.actor FROM findings f CROSS JOIN events e"
+			  " ON e.id = f.event_id WHERE f.class = 'usage-anomaly'"
+			  " AND e.source = 'cloudtrail' AND e.actor LIKE ?1 AND e.cred_id IS NOT NULL"
 			  " AND e.ts_ns >= ?2 AND e.ts_ns <= ?3",
 			  pattern, "aws", ts);
 	free(iid_copy);
@@ -443,12 +444,14 @@ static void
 k8s_tokens(sqlite3 *db, struct incident *inc, const char *actor, const char *pod_uid, int64_t ts)
 {
 	sqlite3_stmt *st;
+	/* by the pod-uid index, or driven by the (few) usage findings */
 	const char *sql = pod_uid != NULL
-		? "SELECT DISTINCT cred_id, actor FROM events WHERE source = 'k8saudit'"
-		  " AND actor = ?1 AND pod_uid = ?4 AND cred_id IS NOT NULL AND ts_ns >= ?2 AND ts_ns <= ?3"
-		: "SELECT DISTINCT e.cred_id, e.actor FROM events e JOIN findings f"
-		  " ON f.event_id = e.id AND f.class = 'usage-anomaly' WHERE e.source = 'k8saudit'"
-		  " AND e.actor = ?1 AND e.cred_id IS NOT NULL AND e.ts_ns >= ?2 AND e.ts_ns <= ?3";
+		? "SELECT DISTINCT cred_id, actor FROM events WHERE pod_uid = ?4 AND actor = ?1"
+		  " AND source = 'k8saudit' AND cred_id IS NOT NULL AND ts_ns >= ?2 AND ts_ns <= ?3"
+		: "SELECT DISTINCT e.cred_id, e.actor FROM findings f CROSS JOIN events e"
+		  " ON e.id = f.event_id WHERE f.class = 'usage-anomaly' AND f.identity = ?1"
+		  " AND e.source = 'k8saudit' AND e.cred_id IS NOT NULL AND e.ts_ns >= ?2"
+		  " AND e.ts_ns <= ?3";
 
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return;

@@ -38,14 +38,21 @@ strmap_release(struct strmap *m)
 }
 
 static struct strmap_entry *
-probe(struct strmap_entry *slot, size_t cap, const char *key, size_t klen)
+probe_h(struct strmap_entry *slot, size_t cap, const char *key, size_t klen, uint64_t h)
 {
-	size_t i = (size_t)fnv1a(key, klen) & (cap - 1);
+	size_t i = (size_t)(h ^ (h >> 29)) & (cap - 1);
 
+	/* the stored hash rejects almost every other key without a memcmp */
 	while (slot[i].key != NULL &&
-	       !(slot[i].klen == klen && memcmp(slot[i].key, key, klen) == 0))
+	       !(slot[i].hash == h && slot[i].klen == klen && memcmp(slot[i].key, key, klen) == 0))
 		i = (i + 1) & (cap - 1);
 	return &slot[i];
+}
+
+static struct strmap_entry *
+probe(struct strmap_entry *slot, size_t cap, const char *key, size_t klen)
+{
+	return probe_h(slot, cap, key, klen, fnv1a(key, klen));
 }
 
 static void
@@ -58,7 +65,7 @@ grow(struct strmap *m)
 	m->slot = xcalloc(m->cap, sizeof(*m->slot));
 	for (i = 0; i < oldcap; i++)
 		if (old[i].key != NULL)
-			*probe(m->slot, m->cap, old[i].key, old[i].klen) = old[i];
+			*probe_h(m->slot, m->cap, old[i].key, old[i].klen, old[i].hash) = old[i];
 	free(old);
 }
 
@@ -67,11 +74,14 @@ strmap_get(struct strmap *m, const char *key, size_t klen, int *created)
 {
 	struct strmap_entry *e;
 
-	if ((m->n + 1) * 4 > m->cap * 3)
+	uint64_t h = fnv1a(key, klen);
+
+	if ((m->n + 1) * 2 > m->cap)
 		grow(m);
-	e = probe(m->slot, m->cap, key, klen);
+	e = probe_h(m->slot, m->cap, key, klen, h);
 	*created = e->key == NULL;
 	if (*created) {
+		e->hash = h;
 		e->key = xmalloc(klen + 1);
 		memcpy(e->key, key, klen);
 		e->key[klen] = '\0';

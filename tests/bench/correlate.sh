@@ -36,10 +36,12 @@ gen() { # gen COUNT FIRST_ID SEED: NDJSON lines, a mix of three sources
 				printf "{\"process_exec\":{\"process\":{\"exec_id\":\"e%d\",\"pid\":%d,\"uid\":1000,\"cwd\":\"/app\",\"binary\":\"/usr/bin/worker\",\"arguments\":\"--job %d\",\"start_time\":\"%s\",\"pod\":{\"namespace\":\"ns%d\",\"name\":\"w%d\",\"container\":{\"id\":\"containerd://%064x\",\"name\":\"w\",\"image\":{\"name\":\"registry/worker:1\"}}}},\"parent\":{\"binary\":\"/bin/sh\"}},\"node_name\":\"node%d\",\"time\":\"%s\"}\n", i, 1000 + i % 30000, i, ts, c % 500, c, c + 1, c % 50, ts
 			}
 		}
-		# escapes: an IMDS connect from a container, then its key used from outside
+		# escapes: an IMDS connect and a release_agent write from a container,
+		# then a key used from outside
 		for (e = 0; e < 5; e++) {
 			ts = sprintf("2025-06-20T1%d:00:00Z", e); ts2 = sprintf("2025-06-20T1%d:00:40Z", e)
 			printf "{\"output\":\"imds\",\"priority\":\"Notice\",\"rule\":\"Contact cloud metadata service from container\",\"time\":\"%s\",\"hostname\":\"node%d\",\"output_fields\":{\"container.id\":\"%012x\",\"fd.name\":\"10.0.1.87:51514->169.254.169.254:80\",\"proc.exepath\":\"/usr/bin/curl\",\"proc.pid\":%d,\"evt.type\":\"connect\"}}\n", ts, e, e + 1 + seed * 10, 40000 + e
+			printf "{\"output\":\"release_agent\",\"priority\":\"Critical\",\"rule\":\"Detect release_agent File Container Escapes\",\"time\":\"%s\",\"hostname\":\"node%d\",\"output_fields\":{\"container.id\":\"%012x\",\"fd.name\":\"/tmp/cgrp/release_agent\",\"proc.exepath\":\"/bin/sh\",\"proc.pid\":%d,\"evt.type\":\"openat\"}}\n", ts, e, e + 1 + seed * 10, 40100 + e
 			printf "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::111122223333:user/svc%d\",\"accessKeyId\":\"AKIABENCH%011d\",\"userName\":\"svc%d\"},\"eventTime\":\"%s\",\"eventSource\":\"sts.amazonaws.com\",\"eventName\":\"GetCallerIdentity\",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"203.0.113.66\",\"userAgent\":\"aws-cli/2.17.0\",\"eventID\":\"x%d%018d\"}\n", e, e, e, ts2, seed, e
 		}
 	}'
@@ -70,7 +72,9 @@ scan=$(cat "$W/t")
 printf "  events       %s\n" "$ev"
 printf "  anchor       one SQLite scan of the events table: %s s\n" "$scan"
 $TIME -f '%e %M' -o "$W/t" "$CORDON" --db "$W/store.db" correlate --format text > "$W/out" || true
-read -r full rss < "$W/t"
+read -r full rss <<EOF2
+$(tail -n 1 "$W/t")
+EOF2
 printf "  full run     %s s, peak RSS %s MiB (%s x one scan)\n" "$full" "$((rss / 1024))" \
 	"$(awk -v a="$full" -v b="$scan" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }')"
 sed 's/^/               /' "$W/out" | head -3
@@ -81,5 +85,5 @@ grep '^{"process_exec"' "$W/new.jsonl" > "$W/new-tg.jsonl"
 grep '^{"output"' "$W/new.jsonl" > "$W/new-falco.jsonl"
 "$CORDON" --db "$W/store.db" ingest --quiet "$W"/new-*.jsonl >/dev/null || true
 $TIME -f '%e' -o "$W/t" "$CORDON" --db "$W/store.db" correlate --format text > "$W/out" || true
-printf "  incremental  100,000 new events: %s s (target < 2 s)\n" "$(cat "$W/t")"
+printf "  incremental  100,000 new events: %s s (target < 2 s)\n" "$(tail -n 1 "$W/t")"
 sed 's/^/               /' "$W/out" | head -3
