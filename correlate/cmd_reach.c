@@ -103,8 +103,9 @@ put_json(const struct graph_result *r, int depth, const char *provider)
 		rc = rc ? rc : json_put_str(&b, h->provider);
 		rc = rc ? rc : buf_addstr(&b, ",\"label\":");
 		rc = rc ? rc : json_put_str(&b, h->label);
-		rc = rc ? rc : buf_printf(&b, ",\"depth\":%d,\"conditional\":%s,\"path\":[", h->depth,
-					  h->conditional ? "true" : "false");
+		rc = rc ? rc : buf_printf(&b, ",\"depth\":%d,\"conditional\":%s,\"parent\":%d,\"path\":[",
+					  h->depth, h->conditional ? "true" : "false",
+					  h->parent > 0 ? h->parent - 1 : -1);
 		for (k = 0; k < h->npath && rc == CD_OK; k++)
 			rc = (k ? buf_addc(&b, ',') : CD_OK) || json_put_str(&b, h->path[k]);
 		rc = rc ? rc : buf_addstr(&b, "],\"edges\":[");

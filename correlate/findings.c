@@ -246,7 +246,8 @@ sweep_windows(struct pass *p)
 {
 	size_t i = 0, j, k;
 
-	qsort(p->cands, p->ncands, sizeof(*p->cands), cand_cmp);
+	if (p->ncands > 1)
+		qsort(p->cands, p->ncands, sizeof(*p->cands), cand_cmp);
 	while (i < p->ncands) {
 		const struct rule *r = &p->rs->r[p->cands[i].rule];
 
@@ -753,9 +754,13 @@ known_net_load(sqlite3 *db, struct known_net *net)
 		}
 	}
 	sqlite3_finalize(st);
-	qsort(net->nodes, net->nnodes, sizeof(char *), str_cmp);
-	qsort(net->node_ips, net->nnode_ips, sizeof(char *), str_cmp);
-	qsort(net->pod_ips, net->npod_ips, sizeof(char *), str_cmp);
+	/* qsort must not see a NULL array, even an empty one */
+	if (net->nnodes > 1)
+		qsort(net->nodes, net->nnodes, sizeof(char *), str_cmp);
+	if (net->nnode_ips > 1)
+		qsort(net->node_ips, net->nnode_ips, sizeof(char *), str_cmp);
+	if (net->npod_ips > 1)
+		qsort(net->pod_ips, net->npod_ips, sizeof(char *), str_cmp);
 	return CD_OK;
 }
 

@@ -1021,7 +1021,8 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 			inc->sev = (int)sev;
 	}
 	/* findings are loaded in time order, so index order is timeline order */
-	qsort(inc->sig, inc->nsig, sizeof(int64_t), sig_cmp);
+	if (inc->nsig > 1)
+		qsort(inc->sig, inc->nsig, sizeof(int64_t), sig_cmp);
 	/* CORR-03: an escape whose exposure was then used is critical */
 	if (inc->anomalous_use && inc->node_escape)
 		inc->sev = SEV_CRITICAL;

@@ -209,6 +209,7 @@ perr(struct pline *l, const char *fmt, ...)
 	if (buf_printf(&b, "%s:%d: %s", l->file, l->line, msg) != CD_OK)
 		buf_reset(&b);
 	*l->cause = buf_detach(&b, NULL);
+	buf_release(&b); /* detach leaves a fresh empty buffer behind */
 	return CD_E_PARSE;
 }
 
@@ -265,6 +266,7 @@ rest_value(struct pline *l, char **out, size_t *outlen)
 			return perr(l, "unterminated or trailing text after a quoted value");
 		}
 		*out = buf_detach(&b, outlen);
+		buf_release(&b);
 	} else {
 		*out = xstrndup(l->p, (size_t)(e - l->p));
 		*outlen = (size_t)(e - l->p);
@@ -832,6 +834,7 @@ ruleset_load_path(struct ruleset *rs, const char *path, char **cause)
 		if (buf_printf(&b, "%s: %s", path, strerror(errno)) != CD_OK)
 			buf_reset(&b);
 		*cause = buf_detach(&b, NULL);
+		buf_release(&b);
 		return CD_E_IO;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -845,6 +848,7 @@ ruleset_load_path(struct ruleset *rs, const char *path, char **cause)
 				buf_reset(&b);
 			free(m);
 			*cause = buf_detach(&b, NULL);
+			buf_release(&b);
 		}
 		return rc;
 	}
@@ -866,10 +870,12 @@ ruleset_load_path(struct ruleset *rs, const char *path, char **cause)
 			}
 			names = xrealloc(names, (n + 1) * sizeof(char *));
 			names[n++] = buf_detach(&b, NULL);
+			buf_release(&b);
 		}
 	}
 	closedir(d);
-	qsort(names, n, sizeof(char *), name_cmp);
+	if (n > 1)
+		qsort(names, n, sizeof(char *), name_cmp);
 	for (i = 0; i < n; i++) {
 		if (rc == CD_OK)
 			rc = ruleset_load_path(rs, names[i], cause);

@@ -94,6 +94,8 @@ char *inv_strlist(const struct json_doc *d, int i);
 char *inv_compact(const struct json_doc *d, int i);
 /* Whether head's first non-blank byte is c. */
 int inv_head_starts(const char *head, size_t len, char c);
+/* The buffer's bytes as a string; the buffer is released. */
+char *inv_take(struct buf *b);
 /* printf into a new string. */
 char *inv_printf(const char *fmt, ...) CD_PRINTF(1, 2);
 

@@ -118,7 +118,7 @@ principals_of(const struct json_doc *d, int pr)
 		}
 		free(list);
 	}
-	return buf_detach(&b, NULL);
+	return inv_take(&b);
 }
 
 /* Every statement of a document as graph_rules rows. */

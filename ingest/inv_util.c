@@ -11,6 +11,15 @@
 #include "inv.h"
 
 char *
+inv_take(struct buf *b)
+{
+	char *s = buf_detach(b, NULL);
+
+	buf_release(b); /* buf_detach leaves a fresh empty buffer behind */
+	return s;
+}
+
+char *
 inv_printf(const char *fmt, ...)
 {
 	va_list ap;
@@ -138,7 +147,7 @@ inv_strlist(const struct json_doc *d, int i)
 			rc = buf_addstr(&b, s);
 		free(s);
 	}
-	return buf_detach(&b, NULL);
+	return inv_take(&b);
 }
 
 char *
@@ -170,7 +179,7 @@ inv_compact(const struct json_doc *d, int i)
 		if (buf_addc(&b, ch) != CD_OK)
 			break; /* kept for display only: a cut condition is still shown */
 	}
-	return buf_detach(&b, NULL);
+	return inv_take(&b);
 }
 
 int

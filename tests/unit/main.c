@@ -15,9 +15,11 @@ extern const struct unit_test ebpf_tests[];
 extern const struct unit_test cloud_tests[];
 extern const struct unit_test revoke_tests[];
 extern const struct unit_test graph_tests[];
+extern const struct unit_test correlate_tests[];
 
 static const struct unit_test *const suites[] = {
-	core_tests, ingest_tests, auditd_tests, ebpf_tests, cloud_tests, revoke_tests, graph_tests, NULL,
+	core_tests, ingest_tests, auditd_tests, ebpf_tests, cloud_tests, revoke_tests, graph_tests,
+	correlate_tests, NULL,
 };
 
 int
