@@ -72,7 +72,8 @@ revoke_execute(struct plan *p, const struct run_cfg *rc)
 
 	memset(&eo, 0, sizeof(eo));
 	eo.co.dry_run = rc->dry_run;
-	eo.co.dry_out = rc->dry_run ? stdout : stderr;
+	/* with --format json stdout is one JSON document: requests go to stderr */
+	eo.co.dry_out = rc->dry_run && rc->fmt != OUT_JSON ? stdout : stderr;
 	eo.co.debug = rc->debug || (getenv("CORDON_DEBUG_HTTP") && *getenv("CORDON_DEBUG_HTTP"));
 	eo.co.input_secret = rc->secret;
 	eo.co.input_secret_len = rc->secret_len;
@@ -125,6 +126,9 @@ revoke_execute(struct plan *p, const struct run_cfg *rc)
 		config |= items[i].config_error;
 		usage_err |= items[i].usage_error;
 	}
+	for (i = 0; i < p->n && rc->fmt == OUT_JSON; i++)
+		if (p->steps[i].manual)
+			result_out_manual(&ro, &p->steps[i]);
 	result_out_finish(&ro, (time_now_ns() - t0) / 1000000);
 	for (i = 0; i < p->n && rc->fmt != OUT_JSON; i++)
 		if (p->steps[i].manual)

@@ -19,6 +19,7 @@ result_out_init(struct result_out *ro, enum out_format fmt, int show_secret)
 	ro->fmt = fmt;
 	ro->show_secret = show_secret;
 	buf_init(&ro->json, (size_t)64 << 20);
+	buf_init(&ro->manual, (size_t)16 << 20);
 }
 
 void
@@ -27,6 +28,25 @@ result_out_release(struct result_out *ro)
 	/* may have held a shown secret */
 	freezero(ro->json.data, ro->json.alloc);
 	ro->json.data = NULL;
+	buf_release(&ro->manual);
+}
+
+void
+result_out_manual(struct result_out *ro, const struct plan_step *st)
+{
+	int e = buf_printf(&ro->manual, "%s{\"step\":%d,\"provider\":", ro->manual.len ? "," : "",
+			   st->id);
+
+	e = e ? e : json_put_str(&ro->manual, st->provider);
+	e = e ? e : buf_addstr(&ro->manual, ",\"action\":");
+	e = e ? e : json_put_str(&ro->manual, st->action);
+	e = e ? e : buf_addstr(&ro->manual, ",\"target\":");
+	e = e ? e : json_put_str(&ro->manual, st->target);
+	e = e ? e : buf_addstr(&ro->manual, ",\"note\":");
+	e = e ? e : json_put_str(&ro->manual, st->note);
+	e = e ? e : buf_addc(&ro->manual, '}');
+	if (e != CD_OK)
+		out_warn("manual step %d too large for the JSON output", st->id);
 }
 
 static int
@@ -131,10 +151,10 @@ void
 result_out_finish(struct result_out *ro, int64_t elapsed_ms)
 {
 	if (ro->fmt == OUT_JSON) {
-		printf("{\"results\":[%s],\"summary\":{\"actions\":%zu,\"done\":%zu,\"already\":%zu,"
-		       "\"failed\":%zu,\"dry_run\":%zu,\"elapsed_ms\":%lld}}\n",
-		       ro->json.data, ro->n, ro->done, ro->already, ro->failed, ro->dryrun,
-		       (long long)elapsed_ms);
+		printf("{\"results\":[%s],\"manual\":[%s],\"summary\":{\"actions\":%zu,\"done\":%zu,"
+		       "\"already\":%zu,\"failed\":%zu,\"dry_run\":%zu,\"elapsed_ms\":%lld}}\n",
+		       ro->json.data, ro->manual.data, ro->n, ro->done, ro->already, ro->failed,
+		       ro->dryrun, (long long)elapsed_ms);
 		return;
 	}
 	if (ro->n > 1 || ro->failed)

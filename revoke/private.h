@@ -97,11 +97,14 @@ struct result_out {
 	enum out_format fmt;
 	int show_secret;          /* print a rotated key's new secret once */
 	struct buf json;          /* results collected for --format json */
+	struct buf manual;        /* manual steps, for --format json */
 	size_t n, failed, done, already, dryrun;
 };
 
 void result_out_init(struct result_out *ro, enum out_format fmt, int show_secret);
 void result_out_item(struct result_out *ro, struct exec_item *it);
+/* A manual step, listed in the JSON document ("manual":[...]). */
+void result_out_manual(struct result_out *ro, const struct plan_step *st);
 /* Print the JSON document (if json) and the summary line. */
 void result_out_finish(struct result_out *ro, int64_t elapsed_ms);
 void result_out_release(struct result_out *ro);

@@ -89,6 +89,9 @@ fi
 # --dry-run: every request printed, secrets redacted, nothing sent
 C revoke apply plan.json --dry-run < /dev/null > dry || die "dry-run: $(cat dry)"
 grep -q "X-Vault-Token: \[REDACTED\]" dry && grep -q "Authorization: \[REDACTED\]" dry && grep -q "Action=UpdateAccessKey" dry || die "dry-run output: $(cat dry)"
+C revoke apply plan.json --dry-run --format json < /dev/null > dry.json 2> dry.err || die "dry-run json"
+jq -e '.summary.dry_run == 5 and (.manual | length == 1)' dry.json > /dev/null || die "dry-run json: $(cat dry.json)"
+grep -q "X-Vault-Token: \[REDACTED\]" dry.err || die "dry-run requests on stderr with --format json"
 for e in aws vault k8s; do
 	expect_eq "$(emu_ctl $e GET /requests | jq length)" 0 "$e requests in dry-run"
 done
@@ -129,7 +132,7 @@ awk -v p="$par" -v s="$ser" 'BEGIN { exit !(p < 2.5 && s >= 4) }' || die "not co
 C audit verify > /dev/null || die "audit after concurrent writes"
 sqlite3 "$DB" "PRAGMA wal_checkpoint(PASSIVE)" > /dev/null
 for s in "$S" "$VT" PlanChildDoNotLeak PlanK8sAdminDoNotLeak; do
-	for f in table r dry res again conc conc1 "$DB" "$DB-wal"; do
+	for f in table r dry dry.json dry.err res again conc conc1 "$DB" "$DB-wal"; do
 		[ -f "$f" ] || continue
 		if grep -qaF -- "$s" "$f"; then die "secret $s found in $f"; fi
 	done
