@@ -13,6 +13,7 @@
  *   store.c     the SQLite evidence store: schema, migrations, inserts
  *   redact.c    hides secret-looking values on output
  *   output.c    JSON/table writers, colour and NO_COLOR
+ *   cmd_util.c  what commands share: --format, opening the store, meta rows
  *   main.c      command table and dispatch
  */
 #ifndef CORDON_CORE_H
@@ -343,6 +344,9 @@ int store_reject_add(struct store *s, int64_t input_id, const char *path, int64_
 		     int64_t line, const char *format, const char *reason, const char *raw,
 		     size_t raw_len);
 int64_t store_count(struct store *s, const char *table);
+/* Integer rows of the meta table (cmd_util.c); get: CD_E_NOTFOUND if absent. */
+int store_meta_get_int(struct store *s, const char *key, int64_t *val);
+int store_meta_set_int(struct store *s, const char *key, int64_t val);
 
 /* ---- redact.c --------------------------------------------------------- */
 
@@ -362,6 +366,10 @@ void out_warn(const char *fmt, ...) CD_PRINTF(1, 2);
 /* Whether --format is json/ndjson/table/text; returns -1 when unknown. */
 enum out_format { OUT_TABLE, OUT_JSON, OUT_NDJSON, OUT_TEXT };
 int out_format_parse(const char *s, enum out_format *f);
+/* --format among the formats a command supports (OUT_F(OUT_JSON) | ...);
+ * prints "--format takes table, json or ndjson" itself (cmd_util.c). */
+#define OUT_F(x) (1u << (x))
+int out_format_arg(const char *arg, unsigned allowed, enum out_format *f);
 /* A non-negative count option (--limit): prints the error itself. */
 int out_parse_count(const char *arg, const char *option, int64_t *out);
 
@@ -374,6 +382,9 @@ struct cmd_ctx {
 };
 
 #define CMD_NEEDS_DB 0x1
+
+/* Open the store of --db / $CORDON_DB / ./cordon.db; prints the error itself. */
+int cmd_open_store(struct cmd_ctx *cc, int readonly, struct store **s);
 
 struct cmd_entry {
 	const char *name;     /* MUST: the subcommand */

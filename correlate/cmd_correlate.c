@@ -38,43 +38,6 @@ static const char usage[] =
 	"2 usage, rule or store error.\n";
 
 static int
-print_incidents(struct store *s, enum out_format fmt, int all, int64_t run_start)
-{
-	sqlite3_stmt *st;
-	int n = 0;
-
-	if (sqlite3_prepare_v2(store_db(s),
-			       "SELECT id, severity, revision, report, updated_ns FROM incidents"
-			       " WHERE ?1 OR updated_ns >= ?2 ORDER BY first_ns, id",
-			       -1, &st, NULL) != SQLITE_OK)
-		return CD_E_DB;
-	sqlite3_bind_int(st, 1, all);
-	sqlite3_bind_int64(st, 2, run_start);
-	if (fmt == OUT_JSON)
-		fputs("{\"incidents\":[", stdout);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *report = (const char *)sqlite3_column_text(st, 3);
-
-		if (fmt == OUT_JSON) {
-			fputs(n ? "," : "", stdout);
-			fputs(report, stdout);
-		} else if (fmt == OUT_NDJSON) {
-			puts(report);
-		} else {
-			printf("%s  %-8s  revision %d  (cordon incident %s)\n",
-			       (const char *)sqlite3_column_text(st, 0),
-			       (const char *)sqlite3_column_text(st, 1), sqlite3_column_int(st, 2),
-			       (const char *)sqlite3_column_text(st, 0));
-		}
-		n++;
-	}
-	sqlite3_finalize(st);
-	if (fmt == OUT_JSON)
-		fputs("]}\n", stdout);
-	return CD_OK;
-}
-
-static int
 cmd_correlate(struct cmd_ctx *cc)
 {
 	static const struct option longopts[] = {
@@ -118,10 +81,9 @@ cmd_correlate(struct cmd_ctx *cc)
 			break;
 		case 'a': all = 1; break;
 		case 'F':
-			if (out_format_parse(optarg, &fmt) != 0 || fmt == OUT_TABLE) {
-				out_err("--format takes text, json or ndjson");
+			if (out_format_arg(optarg, OUT_F(OUT_TEXT) | OUT_F(OUT_JSON) | OUT_F(OUT_NDJSON),
+					   &fmt) != CD_OK)
 				return EXIT_ERROR;
-			}
 			break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: fputs(usage, stderr); return EXIT_ERROR;
@@ -138,10 +100,7 @@ cmd_correlate(struct cmd_ctx *cc)
 		ruleset_release(&rs);
 		return EXIT_ERROR;
 	}
-	cc->db_path = store_default_path(cc->db_path);
-	if (store_open(cc->db_path, 0, &s, &cause) != CD_OK) {
-		out_err("%s: %s", cc->db_path, cause);
-		free(cause);
+	if (cmd_open_store(cc, 0, &s) != CD_OK) {
 		ruleset_release(&rs);
 		return EXIT_ERROR;
 	}
@@ -180,7 +139,10 @@ cmd_correlate(struct cmd_ctx *cc)
 		       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 		       (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) / 1e9);
 	}
-	print_incidents(s, fmt, all, run_start);
+	/* text: the table of what this run opened or changed */
+	if (incidents_list(s, fmt == OUT_TEXT ? OUT_TABLE : fmt, all ? INT64_MIN : run_start) !=
+	    CD_OK)
+		out_err("%s: %s", cc->db_path, store_errmsg(s));
 	store_close(&s);
 	ruleset_release(&rs);
 	return ch.opened || ch.changed ? EXIT_FINDINGS : EXIT_OK;

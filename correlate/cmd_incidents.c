@@ -39,20 +39,6 @@ static const char show_usage[] =
 	"exit status: 0 shown; 1 no such incident; 2 usage or store error.\n";
 
 static int
-open_ro(struct cmd_ctx *cc, struct store **s)
-{
-	char *cause = NULL;
-
-	cc->db_path = store_default_path(cc->db_path);
-	if (store_open(cc->db_path, 1, s, &cause) != CD_OK) {
-		out_err("%s: %s", cc->db_path, cause);
-		free(cause);
-		return EXIT_ERROR;
-	}
-	return EXIT_OK;
-}
-
-static int
 count_of(const struct json_doc *d, const char *key)
 {
 	int t = json_get(d, 0, key);
@@ -80,49 +66,24 @@ parse_report(const char *js, size_t len, struct json_doc *d, struct json_tokens 
 	return json_parse(d, js, len, t, &why);
 }
 
-static int
-cmd_incidents(struct cmd_ctx *cc)
+/*
+ * The incidents updated since `since` (INT64_MIN: all), as a table or as
+ * their reports: shared by `cordon incidents` and `cordon correlate`.
+ */
+int
+incidents_list(struct store *s, enum out_format fmt, int64_t since)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'D' },
-		{ "format", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	enum out_format fmt = OUT_TABLE;
-	struct store *s = NULL;
 	sqlite3_stmt *st;
-	int c, n = 0;
+	int n = 0;
 
-	optind = 1;
-	while ((c = getopt_long(cc->argc, cc->argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'D': cc->db_path = optarg; break;
-		case 'F':
-			if (out_format_parse(optarg, &fmt) != 0 || fmt == OUT_TEXT) {
-				out_err("--format takes table, json or ndjson");
-				return EXIT_ERROR;
-			}
-			break;
-		case 'h': fputs(list_usage, stdout); return EXIT_OK;
-		default: fputs(list_usage, stderr); return EXIT_ERROR;
-		}
-	}
-	if (open_ro(cc, &s) != EXIT_OK)
-		return EXIT_ERROR;
 	if (sqlite3_prepare_v2(store_db(s),
 			       "SELECT id, severity, first_ns, last_ns, root, revision, report FROM incidents"
-			       " ORDER BY first_ns, id",
-			       -1, &st, NULL) != SQLITE_OK) {
-		out_err("%s: %s", cc->db_path, store_errmsg(s));
-		store_close(&s);
-		return EXIT_ERROR;
-	}
+			       " WHERE updated_ns >= ?1 ORDER BY first_ns, id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return CD_E_DB;
+	sqlite3_bind_int64(st, 1, since);
 	if (fmt == OUT_JSON)
 		fputs("{\"incidents\":[", stdout);
-	else if (fmt == OUT_TABLE)
-		printf("%-14s %-8s %-20s %-20s %-4s %-5s %-5s %-5s %s\n", "ID", "SEVERITY", "FIRST",
-		       "LAST", "REV", "SIGS", "EXPO", "CREDS", "ROOT");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *report = (const char *)sqlite3_column_text(st, 6);
 
@@ -136,6 +97,10 @@ cmd_incidents(struct cmd_ctx *cc)
 			struct json_tokens t;
 			char first[48], last[48];
 
+			if (n == 0)
+				printf("%-14s %-8s %-20s %-20s %-4s %-5s %-5s %-5s %s\n", "ID",
+				       "SEVERITY", "FIRST", "LAST", "REV", "SIGS", "EXPO", "CREDS",
+				       "ROOT");
 			time_format(sqlite3_column_int64(st, 2), first, sizeof(first));
 			time_format(sqlite3_column_int64(st, 3), last, sizeof(last));
 			first[19] = last[19] = '\0';
@@ -153,8 +118,42 @@ cmd_incidents(struct cmd_ctx *cc)
 	sqlite3_finalize(st);
 	if (fmt == OUT_JSON)
 		fputs("]}\n", stdout);
+	return CD_OK;
+}
+
+static int
+cmd_incidents(struct cmd_ctx *cc)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'D' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum out_format fmt = OUT_TABLE;
+	struct store *s = NULL;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(cc->argc, cc->argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'D': cc->db_path = optarg; break;
+		case 'F':
+			if (out_format_arg(optarg, OUT_F(OUT_TABLE) | OUT_F(OUT_JSON) | OUT_F(OUT_NDJSON),
+					   &fmt) != CD_OK)
+				return EXIT_ERROR;
+			break;
+		case 'h': fputs(list_usage, stdout); return EXIT_OK;
+		default: fputs(list_usage, stderr); return EXIT_ERROR;
+		}
+	}
+	if (cmd_open_store(cc, 1, &s) != CD_OK)
+		return EXIT_ERROR;
+	rc = incidents_list(s, fmt, INT64_MIN);
+	if (rc != CD_OK)
+		out_err("%s: %s", cc->db_path, store_errmsg(s));
 	store_close(&s);
-	return EXIT_OK;
+	return rc == CD_OK ? EXIT_OK : EXIT_ERROR;
 }
 
 static void
@@ -249,11 +248,8 @@ cmd_incident(struct cmd_ctx *cc)
 		switch (c) {
 		case 'D': cc->db_path = optarg; break;
 		case 'F':
-			if (out_format_parse(optarg, &fmt) != 0 || fmt == OUT_TABLE ||
-			    fmt == OUT_NDJSON) {
-				out_err("--format takes text or json");
+			if (out_format_arg(optarg, OUT_F(OUT_TEXT) | OUT_F(OUT_JSON), &fmt) != CD_OK)
 				return EXIT_ERROR;
-			}
 			break;
 		case 'h': fputs(show_usage, stdout); return EXIT_OK;
 		default: fputs(show_usage, stderr); return EXIT_ERROR;
@@ -263,7 +259,7 @@ cmd_incident(struct cmd_ctx *cc)
 		out_err("give one incident id; `cordon incidents` lists them");
 		return EXIT_ERROR;
 	}
-	if (open_ro(cc, &s) != EXIT_OK)
+	if (cmd_open_store(cc, 1, &s) != CD_OK)
 		return EXIT_ERROR;
 	if (sqlite3_prepare_v2(store_db(s), "SELECT report FROM incidents WHERE id = ?1", -1, &st,
 			       NULL) != SQLITE_OK) {

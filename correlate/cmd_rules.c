@@ -93,8 +93,9 @@ run_tests(const struct ruleset *rs)
 	return failed ? EXIT_FINDINGS : EXIT_OK;
 }
 
+/* One getopt pass; returns an exit status to stop with, or -1 to go on. */
 static int
-cmd_rules(struct cmd_ctx *cc)
+parse_opts(struct cmd_ctx *cc, const char *shortopts, const char **dir, enum out_format *fmt)
 {
 	static const struct option longopts[] = {
 		{ "rules", required_argument, NULL, 'r' },
@@ -102,6 +103,25 @@ cmd_rules(struct cmd_ctx *cc)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	int c;
+
+	while ((c = getopt_long(cc->argc, cc->argv, shortopts, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': *dir = optarg; break;
+		case 'F':
+			if (out_format_arg(optarg, OUT_F(OUT_TABLE) | OUT_F(OUT_JSON), fmt) != CD_OK)
+				return EXIT_ERROR;
+			break;
+		case 'h': fputs(usage, stdout); return EXIT_OK;
+		default: fputs(usage, stderr); return EXIT_ERROR;
+		}
+	}
+	return -1;
+}
+
+static int
+cmd_rules(struct cmd_ctx *cc)
+{
 	enum out_format fmt = OUT_TABLE;
 	const char *dir = NULL, *sub;
 	struct ruleset rs;
@@ -109,38 +129,16 @@ cmd_rules(struct cmd_ctx *cc)
 	int c, i, rc, status;
 
 	optind = 1;
-	while ((c = getopt_long(cc->argc, cc->argv, "+h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r': dir = optarg; break;
-		case 'F':
-			if (out_format_parse(optarg, &fmt) != 0 || fmt == OUT_NDJSON) {
-				out_err("--format takes table or json");
-				return EXIT_ERROR;
-			}
-			break;
-		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_ERROR;
-		}
-	}
+	/* options may come before and after the subcommand */
+	if ((c = parse_opts(cc, "+h", &dir, &fmt)) >= 0)
+		return c;
 	if (optind >= cc->argc) {
 		fputs(usage, stderr);
 		return EXIT_ERROR;
 	}
 	sub = cc->argv[optind++];
-	/* options may also follow the subcommand */
-	while ((c = getopt_long(cc->argc, cc->argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r': dir = optarg; break;
-		case 'F':
-			if (out_format_parse(optarg, &fmt) != 0 || fmt == OUT_NDJSON) {
-				out_err("--format takes table or json");
-				return EXIT_ERROR;
-			}
-			break;
-		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_ERROR;
-		}
-	}
+	if ((c = parse_opts(cc, "h", &dir, &fmt)) >= 0)
+		return c;
 	ruleset_init(&rs);
 	if (strcmp(sub, "test") == 0 && optind < cc->argc) {
 		rc = CD_OK;

@@ -64,6 +64,10 @@ int findings_run(struct store *s, const struct ruleset *rs, const struct known_n
 int known_net_load(sqlite3 *db, struct known_net *net);
 void known_net_release(struct known_net *net);
 
+/* ---- cmd_incidents.c ---- */
+/* Incidents updated since `since` (INT64_MIN: all): a table or the reports. */
+int incidents_list(struct store *s, enum out_format fmt, int64_t since);
+
 /* ---- incident.c ---- */
 struct incident_change { int64_t opened, changed, unchanged; };
 int incidents_build(struct store *s, const struct ruleset *rs, int64_t since_ns,

@@ -600,38 +600,6 @@ out:
 	return rc;
 }
 
-static int64_t
-meta_int(sqlite3 *db, const char *key)
-{
-	sqlite3_stmt *st;
-	int64_t v = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-static int
-meta_set_int(sqlite3 *db, const char *key, int64_t v)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)", -1,
-			       &st, NULL) != SQLITE_OK)
-		return CD_E_DB;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, v);
-	rc = sqlite3_step(st) == SQLITE_DONE ? CD_OK : CD_E_DB;
-	sqlite3_finalize(st);
-	return rc;
-}
-
 int
 findings_run(struct store *s, const struct ruleset *rs, const struct known_net *net,
 	     const struct corr_opts *o, struct corr_stats *stats, char **cause)
@@ -662,14 +630,14 @@ findings_run(struct store *s, const struct ruleset *rs, const struct known_net *
 		if ((rs->r[i].st.kind == STATE_DISTINCT || rs->r[i].st.kind == STATE_COUNT) &&
 		    rs->r[i].st.window_ns > p.max_window)
 			p.max_window = rs->r[i].st.window_ns;
-	last = meta_int(db, "correlate.last_event_id");
+	last = 0;
+	rc = store_meta_get_int(s, "correlate.last_event_id", &last) == CD_E_DB ? CD_E_DB : CD_OK;
 	if (sqlite3_prepare_v2(db, "SELECT max(id) FROM events", -1, &st, NULL) == SQLITE_OK) {
 		if (sqlite3_step(st) == SQLITE_ROW)
 			maxid = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
 	}
-	rc = CD_OK;
-	if (maxid > last) {
+	if (rc == CD_OK && maxid > last) {
 		size_t fresh;
 
 		rc = scan(&p, db, net, "id > ?1 AND id <= ?2 ORDER BY id", last, maxid, 0,
@@ -689,7 +657,7 @@ findings_run(struct store *s, const struct ruleset *rs, const struct known_net *
 	if (rc == CD_OK)
 		rc = materialize(&p, db, &stats->findings);
 	if (rc == CD_OK && maxid > last)
-		rc = meta_set_int(db, "correlate.last_event_id", maxid);
+		rc = store_meta_set_int(s, "correlate.last_event_id", maxid);
 	if (rc != CD_OK)
 		*cause = xstrdup(sqlite3_errmsg(db));
 	free(p.hits);

@@ -1,0 +1,89 @@
+/*
+ * cmd_util.c - what every command does the same way: take --format from
+ * the formats it supports, and open the store named by --db / $CORDON_DB,
+ * each with the one error message users learn.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "core.h"
+
+static const char *const format_names[] = { "table", "json", "ndjson", "text" };
+
+int
+out_format_arg(const char *arg, unsigned allowed, enum out_format *f)
+{
+	enum out_format got;
+	struct buf b;
+	size_t i, n = 0, k = 0;
+
+	if (out_format_parse(arg, &got) == 0 && (allowed & OUT_F(got)))
+		*f = got;
+	else {
+		for (i = 0; i < 4; i++)
+			n += (allowed & OUT_F(i)) != 0;
+		buf_init(&b, 256);
+		for (i = 0; i < 4; i++) {
+			if (!(allowed & OUT_F(i)))
+				continue;
+			k++;
+			if (buf_printf(&b, "%s%s", k == 1 ? "" : k == n ? " or " : ", ",
+				       format_names[i]) != CD_OK)
+				break;
+		}
+		out_err("--format takes %s, not '%s'", b.data, arg);
+		buf_release(&b);
+		return CD_E_USAGE;
+	}
+	return CD_OK;
+}
+
+int
+cmd_open_store(struct cmd_ctx *cc, int readonly, struct store **s)
+{
+	char *cause = NULL;
+
+	cc->db_path = store_default_path(cc->db_path);
+	if (store_open(cc->db_path, readonly, s, &cause) != CD_OK) {
+		out_err("%s: %s", cc->db_path, cause);
+		free(cause);
+		return CD_E_DB;
+	}
+	return CD_OK;
+}
+
+int
+store_meta_get_int(struct store *s, const char *key, int64_t *val)
+{
+	sqlite3_stmt *st;
+	int rc = CD_E_NOTFOUND;
+
+	if (sqlite3_prepare_v2(store_db(s), "SELECT value FROM meta WHERE key = ?1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return CD_E_DB;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*val = sqlite3_column_int64(st, 0);
+		rc = CD_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_meta_set_int(struct store *s, const char *key, int64_t val)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(store_db(s), "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return CD_E_DB;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, val);
+	rc = sqlite3_step(st) == SQLITE_DONE ? CD_OK : CD_E_DB;
+	sqlite3_finalize(st);
+	return rc;
+}
