@@ -322,7 +322,6 @@ cmd_events(struct cmd_ctx *cc)
 	struct store *s = NULL;
 	sqlite3_stmt *st = NULL;
 	struct buf sql, out;
-	char *cause = NULL;
 	int c, oldest = 0, raw = 0, show = 0, nfilters = 0, i, bind = 1, status = EXIT_ERROR, rc;
 	int64_t rows = 0;
 	size_t k;
@@ -341,10 +340,9 @@ cmd_events(struct cmd_ctx *cc)
 			break;
 		case 'S': source = optarg; break;
 		case 'F':
-			if (out_format_parse(optarg, &fmt) != 0 || fmt == OUT_TEXT) {
-				out_err("--format takes table, json or ndjson");
+			if (out_format_arg(optarg, OUT_F(OUT_TABLE) | OUT_F(OUT_JSON) | OUT_F(OUT_NDJSON),
+					   &fmt) != CD_OK)
 				return EXIT_ERROR;
-			}
 			break;
 		case 'o': oldest = 1; break;
 		case 'n': oldest = 0; break;
@@ -366,10 +364,8 @@ cmd_events(struct cmd_ctx *cc)
 	for (i = optind; i < cc->argc; i++)
 		if (parse_filter(cc->argv[i], &filters[nfilters++]) != CD_OK)
 			goto out;
-	if (store_open(store_default_path(cc->db_path), 1, &s, &cause) != CD_OK) {
-		out_err("%s: %s", store_default_path(cc->db_path), cause);
+	if (cmd_open_store(cc, 1, &s) != CD_OK)
 		goto out;
-	}
 	sqlite3_create_function(store_db(s), "regexp", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
 				sql_regexp, NULL, NULL);
 
@@ -470,7 +466,6 @@ cmd_events(struct cmd_ctx *cc)
 out:
 	sqlite3_finalize(st);
 	store_close(&s);
-	free(cause);
 	free(filters);
 	redact_release();
 	return status;

@@ -39,7 +39,6 @@ cmd_rejects(struct cmd_ctx *cc)
 	enum out_format fmt = OUT_TABLE;
 	struct store *s = NULL;
 	sqlite3_stmt *st = NULL;
-	char *cause = NULL;
 	int64_t limit = 100, n = 0;
 	int c, snippet = 0, show = 0, status = EXIT_ERROR, rc;
 	struct buf b;
@@ -49,10 +48,9 @@ cmd_rejects(struct cmd_ctx *cc)
 		switch (c) {
 		case 'D': cc->db_path = optarg; break;
 		case 'F':
-			if (out_format_parse(optarg, &fmt) != 0 || fmt == OUT_TEXT) {
-				out_err("--format takes table, json or ndjson");
+			if (out_format_arg(optarg, OUT_F(OUT_TABLE) | OUT_F(OUT_JSON) | OUT_F(OUT_NDJSON),
+					   &fmt) != CD_OK)
 				return EXIT_ERROR;
-			}
 			break;
 		case 'l':
 			if (out_parse_count(optarg, "--limit", &limit) != CD_OK)
@@ -64,11 +62,8 @@ cmd_rejects(struct cmd_ctx *cc)
 		default: fputs(usage, stderr); return EXIT_ERROR;
 		}
 	}
-	if (store_open(store_default_path(cc->db_path), 1, &s, &cause) != CD_OK) {
-		out_err("%s: %s", store_default_path(cc->db_path), cause);
-		free(cause);
+	if (cmd_open_store(cc, 1, &s) != CD_OK)
 		return EXIT_ERROR;
-	}
 	if (sqlite3_prepare_v2(store_db(s),
 			       "SELECT path, line, offset, format, reason, snippet FROM rejects"
 			       " ORDER BY id LIMIT ?",

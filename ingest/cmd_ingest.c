@@ -121,7 +121,6 @@ cmd_ingest(struct cmd_ctx *cc)
 	struct ingest_opts o = { .max_record = INGEST_MAX_RECORD_DEFAULT };
 	struct ingest_summary sum;
 	struct store *s = NULL;
-	char *cause = NULL;
 	int c, json = 0, rc, status;
 
 	optind = 1;
@@ -172,11 +171,8 @@ cmd_ingest(struct cmd_ctx *cc)
 		return EXIT_ERROR;
 	}
 	o.progress = !o.quiet && isatty(STDERR_FILENO);
-	if (store_open(store_default_path(cc->db_path), 0, &s, &cause) != CD_OK) {
-		out_err("%s: %s", store_default_path(cc->db_path), cause);
-		free(cause);
+	if (cmd_open_store(cc, 0, &s) != CD_OK)
 		return EXIT_ERROR;
-	}
 	rc = ingest_run(s, &o, cc->argv + optind, cc->argc - optind, &sum);
 	/* lineage from the new events, and derived edges if inventory changed */
 	if ((rc == CD_OK || rc == CD_E_INTERRUPTED) && graph_learn_events(s) != CD_OK)
