@@ -14,6 +14,7 @@
  * CreateAccessKey is never retried blindly: after a lost answer the keys
  * are listed again and a key that appeared is reported, not duplicated.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,12 +23,6 @@
 #define IAM_VERSION "2010-05-08"
 #define STS_VERSION "2011-06-15"
 #define AWS_MAX_KEYS 16
-
-struct aws_out {
-	struct http_resp rs;
-	char code[96];
-	char msg[256];
-};
 
 struct aws_key {
 	char id[132];
@@ -88,28 +83,88 @@ xml_field(struct span s, const char *tag, char *out, size_t cap)
 		out[0] = '\0';
 }
 
+/* Implements api_style::parse: <Error><Code>/<Message> and <RequestId>. */
+static void
+aws_parse(struct api_out *o)
+{
+	struct span body = { o->rs.body.data, o->rs.body.len }, err;
+
+	if (o->rs.request_id[0] == '\0')
+		xml_field(body, "RequestId", o->rs.request_id, sizeof(o->rs.request_id));
+	if (o->rs.status < 300)
+		return;
+	if (xml_find(body, "Error", &err) == CD_OK) {
+		xml_field(err, "Code", o->code, sizeof(o->code));
+		xml_field(err, "Message", o->message, sizeof(o->message));
+	}
+	if (o->code[0] == '\0')
+		snprintf(o->code, sizeof(o->code), "HTTP%ld", o->rs.status);
+}
+
+/* Implements api_style::explain, with a hint for the errors people hit. */
+static void
+aws_explain(struct conn_result *res, const struct api_out *o, const char *what)
+{
+	if (o->rs.status == 0)
+		return;
+	res_detail(res, "%s: HTTP %ld %s: %s", what, o->rs.status, o->code, o->message);
+	if (strcmp(o->code, "SignatureDoesNotMatch") == 0)
+		res_detail(res, "the AWS secret key does not match the access key id "
+				"(check AWS_SECRET_ACCESS_KEY or the profile)");
+	else if (strcmp(o->code, "InvalidClientTokenId") == 0)
+		res_detail(res, "the AWS access key id used to sign is not valid");
+	else if (strcmp(o->code, "ExpiredToken") == 0)
+		res_detail(res, "the AWS session token has expired");
+}
+
+static const struct api_style aws_style = { .parse = aws_parse, .explain = aws_explain };
+
+/* Record an AWS failure on res.  Unlike the other providers, a call that
+ * got no answer clears the status an earlier call left on res. */
+static void
+aws_fail(struct conn_result *res, const struct api_out *o, const char *what)
+{
+	res_from_resp(res, &o->rs);
+	api_fail(res, o, what);
+}
+
 /*
- * One IAM (sts = 0) or STS call.  CD_OK when an answer arrived (o->rs.status
- * says which; o->code holds an error code), CD_E_IO when none did.  The
- * caller releases o->rs.
+ * One IAM (sts = 0) or STS call of ACTION with a form of name/value pairs
+ * (NULL name ends them; a NULL value leaves its pair out).  CD_OK when an
+ * answer arrived (o->rs.status says which; o->code holds an error code),
+ * CD_E_IO when none did.  The caller releases o->rs.
  */
 static int
-aws_call(struct conn *c, int sts, const struct buf *form, int idempotent, struct aws_out *o,
-	 struct conn_result *res, const char *summary)
+aws_call(struct conn *c, int sts, int idempotent, const char *summary, struct api_out *o,
+	 struct conn_result *res, const char *action, ...)
 {
 	struct aws_cfg *a = c->cdata;
 	struct http_req rq = { 0 };
 	struct http_tls tls = { 0 };
-	struct span body;
+	struct buf form;
+	const char *k, *v;
+	va_list ap;
+	int r;
 
+	buf_init(&form, 256 * 1024);
+	r = form_add(&form, "Action", action) || form_add(&form, "Version", sts ? STS_VERSION : IAM_VERSION);
+	va_start(ap, action);
+	while ((k = va_arg(ap, const char *)) != NULL) {
+		v = va_arg(ap, const char *);
+		if (v != NULL && r == CD_OK)
+			r = form_add(&form, k, v);
+	}
+	va_end(ap);
+	/* every value is an identifier or a short policy checked by the caller */
+	CD_BUG_ON(r != CD_OK);
 	rq.method = "POST";
 	rq.url = sts ? a->sts_url : a->iam_url;
 	/* set by us so it is signed (both forms verify; one less difference) */
 	http_req_header(&rq, "Content-Type: application/x-www-form-urlencoded; charset=utf-8", 0);
 	if (a->token_header != NULL)
 		http_req_header(&rq, a->token_header, 1);
-	rq.body = form->data;
-	rq.body_len = form->len;
+	rq.body = form.data;
+	rq.body_len = form.len;
 	rq.sigv4 = sts ? a->sts_scope : a->iam_scope;
 	rq.userpwd = a->userpwd;
 	if (a->ca_bundle != NULL) {
@@ -120,82 +175,22 @@ aws_call(struct conn *c, int sts, const struct buf *form, int idempotent, struct
 	rq.reqid_headers[0] = "x-amzn-RequestId";
 	rq.reqid_headers[1] = "x-amz-request-id";
 	rq.throttle = aws_throttle;
-	http_resp_init(&o->rs);
-	o->code[0] = o->msg[0] = '\0';
-	if (http_send(c->opts, &rq, &o->rs) != CD_OK) {
-		res_note_request(res, "%s -> no response", summary);
-		snprintf(o->msg, sizeof(o->msg), "%s", o->rs.error);
-		return CD_E_IO;
-	}
-	if (o->rs.dry_run) {
-		res_note_request(res, "%s (dry-run)", summary);
-		return CD_OK;
-	}
-	body.p = o->rs.body.data;
-	body.n = o->rs.body.len;
-	if (o->rs.request_id[0] == '\0')
-		xml_field(body, "RequestId", o->rs.request_id, sizeof(o->rs.request_id));
-	/* the first answer stands for the action until an acting call replaces it */
-	if (res->http_status == 0)
-		res_from_resp(res, &o->rs);
-	if (o->rs.status >= 300) {
-		struct span err;
-
-		if (xml_find(body, "Error", &err) == CD_OK) {
-			xml_field(err, "Code", o->code, sizeof(o->code));
-			xml_field(err, "Message", o->msg, sizeof(o->msg));
-		}
-		if (o->code[0] == '\0')
-			snprintf(o->code, sizeof(o->code), "HTTP%ld", o->rs.status);
-	}
-	res_note_request(res, "%s -> %ld%s%s", summary, o->rs.status, o->code[0] ? " " : "", o->code);
-	return CD_OK;
-}
-
-/* Record an AWS failure on res, with a hint for the errors people hit. */
-static void
-aws_fail(struct conn_result *res, const struct aws_out *o, const char *what)
-{
-	res->outcome = CONN_FAILED;
-	res_from_resp(res, &o->rs);
-	if (o->rs.status == 0) {
-		res_detail(res, "%s: no response: %s", what, o->msg);
-		return;
-	}
-	res_detail(res, "%s: HTTP %ld %s: %s", what, o->rs.status, o->code, o->msg);
-	if (strcmp(o->code, "SignatureDoesNotMatch") == 0)
-		res_detail(res, "the AWS secret key does not match the access key id "
-				"(check AWS_SECRET_ACCESS_KEY or the profile)");
-	else if (strcmp(o->code, "InvalidClientTokenId") == 0)
-		res_detail(res, "the AWS access key id used to sign is not valid");
-	else if (strcmp(o->code, "ExpiredToken") == 0)
-		res_detail(res, "the AWS session token has expired");
-}
-
-static int
-form_start(struct buf *b, const char *action, const char *version)
-{
-	buf_init(b, 256 * 1024);
-	return form_add(b, "Action", action) || form_add(b, "Version", version);
+	r = api_send(c, &rq, summary, &aws_style, o, res);
+	buf_release(&form);
+	return r;
 }
 
 /* The owner of a key (GetAccessKeyLastUsed).  CD_E_NOTFOUND: no such key. */
 static int
 aws_key_user(struct conn *c, const char *akid, char *user, size_t cap, struct conn_result *res)
 {
-	struct aws_out o;
-	struct buf f;
+	struct api_out o;
 	char sum[256];
 	int r;
 
 	user[0] = '\0';
-	if (form_start(&f, "GetAccessKeyLastUsed", IAM_VERSION) || form_add(&f, "AccessKeyId", akid)) {
-		buf_release(&f);
-		return CD_E_LIMIT;
-	}
 	snprintf(sum, sizeof(sum), "iam GetAccessKeyLastUsed AccessKeyId=%s", akid);
-	r = aws_call(c, 0, &f, 1, &o, res, sum);
-	buf_release(&f);
+	r = aws_call(c, 0, 1, sum, &o, res, "GetAccessKeyLastUsed", "AccessKeyId", akid, NULL);
 	if (r == CD_OK && o.rs.status == 200) {
 		struct span b = { o.rs.body.data, o.rs.body.len };
 
@@ -224,20 +219,14 @@ aws_key_list(struct conn *c, const char *user, struct aws_key *keys, int *nkeys,
 
 	*nkeys = 0;
 	for (page = 0; page < 20; page++) {
-		struct aws_out o;
-		struct buf f;
+		struct api_out o;
 		char sum[256], trunc[8];
 		struct span b, meta, m;
 		const char *cur;
 
-		if (form_start(&f, "ListAccessKeys", IAM_VERSION) || form_add(&f, "UserName", user) ||
-		    (marker[0] && form_add(&f, "Marker", marker))) {
-			buf_release(&f);
-			return CD_E_LIMIT;
-		}
 		snprintf(sum, sizeof(sum), "iam ListAccessKeys UserName=%s", user);
-		r = aws_call(c, 0, &f, 1, &o, res, sum);
-		buf_release(&f);
+		r = aws_call(c, 0, 1, sum, &o, res, "ListAccessKeys", "UserName", user, "Marker",
+			     marker[0] ? marker : NULL, NULL);
 		if (r != CD_OK || o.rs.status != 200) {
 			aws_fail(res, &o, "ListAccessKeys");
 			http_resp_release(&o.rs);
@@ -291,37 +280,41 @@ akid_target(const char *t, struct conn_result *res)
 	return CD_OK;
 }
 
-/* UpdateAccessKey; NoSuchEntity -> CD_E_NOTFOUND. */
+/*
+ * UpdateAccessKey (status given) or DeleteAccessKey (status NULL) on one
+ * key of user (NULL: the caller's own).  NoSuchEntity -> CD_E_NOTFOUND,
+ * with its answer recorded on res like a success's.
+ */
+static int
+aws_key_op(struct conn *c, const char *op, const char *akid, const char *status, const char *user,
+	   struct conn_result *res)
+{
+	const struct api_expect e = { .what = op, .ok = { 200 }, .gone_code = "NoSuchEntity" };
+	struct api_out o;
+	char sum[320];
+	int r;
+
+	snprintf(sum, sizeof(sum), "iam %s AccessKeyId=%s%s%s UserName=%s", op, akid,
+		 status ? " Status=" : "", status ? status : "", user ? user : "(caller)");
+	r = aws_call(c, 0, 1, sum, &o, res, op, "AccessKeyId", akid, "Status", status, "UserName", user,
+		     NULL);
+	if (!o.rs.dry_run)
+		res_from_resp(res, &o.rs); /* whatever the answer, or none (see aws_fail) */
+	r = api_acted(r, &o, &e, res);
+	return r == ACTED_FAILED ? CD_E_IO : r == ACTED_ALREADY ? CD_E_NOTFOUND : CD_OK;
+}
+
 static int
 aws_set_status(struct conn *c, const char *akid, const char *user, const char *status,
 	       struct conn_result *res)
 {
-	struct aws_out o;
-	struct buf f;
-	char sum[320];
-	int r;
+	return aws_key_op(c, "UpdateAccessKey", akid, status, user, res);
+}
 
-	if (form_start(&f, "UpdateAccessKey", IAM_VERSION) || form_add(&f, "AccessKeyId", akid) ||
-	    form_add(&f, "Status", status) || (user && form_add(&f, "UserName", user))) {
-		buf_release(&f);
-		return CD_E_LIMIT;
-	}
-	snprintf(sum, sizeof(sum), "iam UpdateAccessKey AccessKeyId=%s Status=%s UserName=%s", akid,
-		 status, user ? user : "(caller)");
-	r = aws_call(c, 0, &f, 1, &o, res, sum);
-	buf_release(&f);
-	if (r == CD_OK && !o.rs.dry_run)
-		res_from_resp(res, &o.rs);
-	if (r == CD_OK && (o.rs.status == 200 || o.rs.dry_run))
-		r = CD_OK;
-	else if (r == CD_OK && strcmp(o.code, "NoSuchEntity") == 0)
-		r = CD_E_NOTFOUND;
-	else {
-		aws_fail(res, &o, "UpdateAccessKey");
-		r = CD_E_IO;
-	}
-	http_resp_release(&o.rs);
-	return r;
+static int
+aws_delete_one(struct conn *c, const char *akid, const char *user, struct conn_result *res)
+{
+	return aws_key_op(c, "DeleteAccessKey", akid, NULL, user, res);
 }
 
 /* Shared by disable-key and enable-key. */
@@ -405,38 +398,6 @@ aws_enable_key(struct conn *c, const char *akid, struct conn_result *res)
 	return aws_key_status_action(c, akid, "Active", res);
 }
 
-/* DeleteAccessKey; NoSuchEntity -> CD_E_NOTFOUND. */
-static int
-aws_delete_one(struct conn *c, const char *akid, const char *user, struct conn_result *res)
-{
-	struct aws_out o;
-	struct buf f;
-	char sum[320];
-	int r;
-
-	if (form_start(&f, "DeleteAccessKey", IAM_VERSION) || form_add(&f, "AccessKeyId", akid) ||
-	    (user && form_add(&f, "UserName", user))) {
-		buf_release(&f);
-		return CD_E_LIMIT;
-	}
-	snprintf(sum, sizeof(sum), "iam DeleteAccessKey AccessKeyId=%s UserName=%s", akid,
-		 user ? user : "(caller)");
-	r = aws_call(c, 0, &f, 1, &o, res, sum);
-	buf_release(&f);
-	if (r == CD_OK && !o.rs.dry_run)
-		res_from_resp(res, &o.rs);
-	if (r == CD_OK && (o.rs.status == 200 || o.rs.dry_run))
-		r = CD_OK;
-	else if (r == CD_OK && strcmp(o.code, "NoSuchEntity") == 0)
-		r = CD_E_NOTFOUND;
-	else {
-		aws_fail(res, &o, "DeleteAccessKey");
-		r = CD_E_IO;
-	}
-	http_resp_release(&o.rs);
-	return r;
-}
-
 /* Implements conn_action::run for delete-key. */
 static int
 aws_delete_key(struct conn *c, const char *akid, struct conn_result *res)
@@ -492,19 +453,13 @@ aws_create_key(struct conn *c, const char *user, const struct aws_key *before, i
 	int attempt;
 
 	for (attempt = 0; attempt < 3; attempt++) {
-		struct aws_out o;
-		struct buf f;
+		struct api_out o;
 		char sum[320];
 		struct aws_key now[AWS_MAX_KEYS];
 		int r, n, i;
 
-		if (form_start(&f, "CreateAccessKey", IAM_VERSION) || form_add(&f, "UserName", user)) {
-			buf_release(&f);
-			return CD_E_LIMIT;
-		}
 		snprintf(sum, sizeof(sum), "iam CreateAccessKey UserName=%s", user);
-		r = aws_call(c, 0, &f, 0, &o, res, sum);
-		buf_release(&f);
+		r = aws_call(c, 0, 0, sum, &o, res, "CreateAccessKey", "UserName", user, NULL);
 		if (r == CD_OK && o.rs.dry_run) {
 			http_resp_release(&o.rs);
 			return CD_OK;
@@ -685,14 +640,15 @@ url_decode_into(struct span s, char *out, size_t cap)
 	out[k] = '\0';
 }
 
+static const struct api_expect aws_policy_put = { .what = "PutRolePolicy", .ok = { 200 } };
+
 /* Implements conn_action::run for revoke-role-sessions: the console's
  * "Revoke active sessions" (AWSRevokeOlderSessions, aws:TokenIssueTime). */
 static int
 aws_revoke_role_sessions(struct conn *c, const char *target, struct conn_result *res)
 {
 	char role[80], now[40], doc[512], sum[256], got[2048];
-	struct aws_out o;
-	struct buf f;
+	struct api_out o;
 	int r;
 
 	if (role_name(target, role, sizeof(role)) != CD_OK) {
@@ -704,40 +660,23 @@ aws_revoke_role_sessions(struct conn *c, const char *target, struct conn_result 
 		 "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Deny\",\"Action\":\"*\","
 		 "\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"%s\"}}}}",
 		 now);
-	if (form_start(&f, "PutRolePolicy", IAM_VERSION) || form_add(&f, "RoleName", role) ||
-	    form_add(&f, "PolicyName", "AWSRevokeOlderSessions") || form_add(&f, "PolicyDocument", doc)) {
-		buf_release(&f);
-		return CD_E_LIMIT;
-	}
 	snprintf(sum, sizeof(sum), "iam PutRolePolicy RoleName=%s PolicyName=AWSRevokeOlderSessions "
 				   "aws:TokenIssueTime<%s",
 		 role, now);
-	r = aws_call(c, 0, &f, 1, &o, res, sum);
-	buf_release(&f);
-	if (r == CD_OK && o.rs.dry_run) {
-		http_resp_release(&o.rs);
-		res->outcome = CONN_DRYRUN;
+	r = aws_call(c, 0, 1, sum, &o, res, "PutRolePolicy", "RoleName", role, "PolicyName",
+		     "AWSRevokeOlderSessions", "PolicyDocument", doc, NULL);
+	if (r != CD_OK)
+		res_from_resp(res, &o.rs); /* see aws_fail */
+	r = api_acted(r, &o, &aws_policy_put, res);
+	if (r == ACTED_FAILED && strcmp(o.code, "UnmodifiableEntity") == 0)
+		res_detail(res, "service-linked roles cannot take the deny policy");
+	if (r != ACTED_DONE)
 		return CD_OK;
-	}
-	if (r != CD_OK || o.rs.status != 200) {
-		aws_fail(res, &o, "PutRolePolicy");
-		if (strcmp(o.code, "UnmodifiableEntity") == 0)
-			res_detail(res, "service-linked roles cannot take the deny policy");
-		http_resp_release(&o.rs);
-		return CD_OK;
-	}
-	res_from_resp(res, &o.rs);
-	http_resp_release(&o.rs);
 	/* verify: the policy reads back with our cut-off time */
-	if (form_start(&f, "GetRolePolicy", IAM_VERSION) || form_add(&f, "RoleName", role) ||
-	    form_add(&f, "PolicyName", "AWSRevokeOlderSessions")) {
-		buf_release(&f);
-		return CD_E_LIMIT;
-	}
 	snprintf(sum, sizeof(sum), "iam GetRolePolicy RoleName=%s PolicyName=AWSRevokeOlderSessions",
 		 role);
-	r = aws_call(c, 0, &f, 1, &o, res, sum);
-	buf_release(&f);
+	r = aws_call(c, 0, 1, sum, &o, res, "GetRolePolicy", "RoleName", role, "PolicyName",
+		     "AWSRevokeOlderSessions", NULL);
 	if (r == CD_OK && o.rs.status == 200) {
 		struct span b = { o.rs.body.data, o.rs.body.len }, pd;
 		char enc[2048];
@@ -766,19 +705,13 @@ aws_revoke_role_sessions(struct conn *c, const char *target, struct conn_result 
 /* GetLoginProfile: 200 present, CD_E_NOTFOUND absent. */
 static int
 aws_login_profile(struct conn *c, const char *user, const char *op, struct conn_result *res,
-		  struct aws_out *o)
+		  struct api_out *o)
 {
-	struct buf f;
 	char sum[256];
 	int r;
 
-	if (form_start(&f, op, IAM_VERSION) || form_add(&f, "UserName", user)) {
-		buf_release(&f);
-		return CD_E_LIMIT;
-	}
 	snprintf(sum, sizeof(sum), "iam %s UserName=%s", op, user);
-	r = aws_call(c, 0, &f, 1, o, res, sum);
-	buf_release(&f);
+	r = aws_call(c, 0, 1, sum, o, res, op, "UserName", user, NULL);
 	if (r != CD_OK)
 		return CD_E_IO;
 	if (o->rs.dry_run || o->rs.status == 200)
@@ -793,7 +726,7 @@ aws_login_profile(struct conn *c, const char *user, const char *op, struct conn_
 static int
 aws_delete_login_profile(struct conn *c, const char *user, struct conn_result *res)
 {
-	struct aws_out o;
+	struct api_out o;
 	int r;
 
 	if (!ident_ok(user, "+=,.@_-", 64)) {
@@ -845,20 +778,14 @@ aws_key_info(struct conn *c, const char *akid, struct conn_result *res)
 	struct aws_key keys[AWS_MAX_KEYS];
 	const struct aws_key *k;
 	char user[256], account[32] = "?", last[64] = "", svc[64] = "";
-	struct aws_out o;
-	struct buf f;
+	struct api_out o;
 	char sum[256];
 	int r, n = 0;
 
 	if (akid_target(akid, res) != CD_OK)
 		return CD_E_USAGE;
-	if (form_start(&f, "GetAccessKeyInfo", STS_VERSION) || form_add(&f, "AccessKeyId", akid)) {
-		buf_release(&f);
-		return CD_E_LIMIT;
-	}
 	snprintf(sum, sizeof(sum), "sts GetAccessKeyInfo AccessKeyId=%s", akid);
-	r = aws_call(c, 1, &f, 1, &o, res, sum);
-	buf_release(&f);
+	r = aws_call(c, 1, 1, sum, &o, res, "GetAccessKeyInfo", "AccessKeyId", akid, NULL);
 	if (r == CD_OK && o.rs.dry_run) {
 		http_resp_release(&o.rs);
 		res->outcome = CONN_DRYRUN;
@@ -887,18 +814,14 @@ aws_key_info(struct conn *c, const char *akid, struct conn_result *res)
 		return CD_OK;
 	}
 	/* last use: GetAccessKeyLastUsed again, for its date and service */
-	if (form_start(&f, "GetAccessKeyLastUsed", IAM_VERSION) || form_add(&f, "AccessKeyId", akid)) {
-		buf_release(&f);
-		return CD_E_LIMIT;
-	}
 	snprintf(sum, sizeof(sum), "iam GetAccessKeyLastUsed AccessKeyId=%s", akid);
-	if (aws_call(c, 0, &f, 1, &o, res, sum) == CD_OK && o.rs.status == 200) {
+	if (aws_call(c, 0, 1, sum, &o, res, "GetAccessKeyLastUsed", "AccessKeyId", akid, NULL) == CD_OK &&
+	    o.rs.status == 200) {
 		struct span b = { o.rs.body.data, o.rs.body.len };
 
 		xml_field(b, "LastUsedDate", last, sizeof(last));
 		xml_field(b, "ServiceName", svc, sizeof(svc));
 	}
-	buf_release(&f);
 	http_resp_release(&o.rs);
 	if (aws_key_list(c, user, keys, &n, res) != CD_OK) {
 		res->outcome = CONN_FAILED;

@@ -5,10 +5,11 @@
  *
  *   registry.c   the static table of connectors; lookup by name
  *   http.c       the one libcurl wrapper: TLS, timeouts, retries, dry-run
+ *   api.c        one provider call: send, record, judge the answer
  *   xml.c        bounded cursor extractor for AWS query-protocol XML
  *   ini.c        ~/.aws/credentials and ~/.aws/config (INI subset)
  *   kubeconfig.c KUBECONFIG (the YAML subset kubectl writes, or JSON)
- *   util.c       base64, URL encoding, secrets read from files
+ *   util.c       base64, URL encoding, secrets read from files, headers
  *   aws*.c k8s.c vault.c github.c gcp.c webhook.c   the providers
  *
  * Every action checks the current state, acts, then reads the state back.

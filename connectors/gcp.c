@@ -32,8 +32,7 @@ gcp_close(void **cdata)
 	if (g == NULL)
 		return;
 	free(g->base);
-	if (g->auth_header != NULL)
-		freezero(g->auth_header, strlen(g->auth_header) + 1);
+	secret_free(&g->auth_header);
 	free(g->ca_file);
 	free(g);
 	*cdata = NULL;
@@ -44,7 +43,6 @@ gcp_open(void **cdata, char **cause)
 {
 	const char *tok = env_get("CLOUDSDK_AUTH_ACCESS_TOKEN"), *base;
 	struct gcp_cfg *g;
-	struct buf b;
 
 	if (tok == NULL)
 		tok = env_get("GOOGLE_OAUTH_ACCESS_TOKEN");
@@ -63,11 +61,7 @@ gcp_open(void **cdata, char **cause)
 	}
 	g = xcalloc(1, sizeof(*g));
 	g->base = xstrdup(base);
-	buf_init(&b, 65536);
-	if (buf_printf(&b, "Authorization: Bearer %s", tok) == CD_OK)
-		g->auth_header = buf_take(&b);
-	else
-		freezero(b.data, b.alloc);
+	g->auth_header = secret_header("Authorization: Bearer ", tok, strlen(tok));
 	if (env_get("CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE") != NULL)
 		g->ca_file = xstrdup(env_get("CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE"));
 	g->tls.ca_file = g->ca_file;
@@ -75,80 +69,56 @@ gcp_open(void **cdata, char **cause)
 	return CD_OK;
 }
 
-struct gcp_out {
-	struct http_resp rs;
-	char status[64];
-	char message[256];
-};
+/* Implements api_style::parse: {"error":{"status":..., "message":...}}. */
+static void
+gcp_parse(struct api_out *o)
+{
+	if (o->rs.status >= 400) {
+		json_body_str(&o->rs.body, "error.status", o->code, sizeof(o->code));
+		json_body_str(&o->rs.body, "error.message", o->message, sizeof(o->message));
+	}
+}
 
+/* Implements api_style::explain. */
+static void
+gcp_explain(struct conn_result *res, const struct api_out *o, const char *what)
+{
+	if (o->rs.status == 0)
+		return;
+	res_detail(res, "%s: HTTP %ld %s: %s", what, o->rs.status, o->code, o->message);
+	if (o->rs.status == 401)
+		res_detail(res, "the GCP access token is invalid or expired");
+}
+
+static const struct api_style gcp_style = { .parse = gcp_parse, .explain = gcp_explain };
+
+/* METHOD v1/NAME[VERB] on the IAM API. */
 static int
 gcp_call(struct conn *c, const char *method, const char *name, const char *verb, const char *body,
-	 struct gcp_out *o, struct conn_result *res)
+	 struct api_out *o, struct conn_result *res)
 {
 	struct gcp_cfg *g = c->cdata;
 	struct http_req rq = { 0 };
-	struct buf url, path;
+	struct buf path;
 	int r;
 
-	buf_init(&url, 8192);
-	buf_init(&path, 4096);
-	if (buf_printf(&path, "v1/%s%s", name, verb ? verb : "") != CD_OK ||
-	    url_join(&url, g->base, path.data) != CD_OK) {
-		buf_release(&url);
-		buf_release(&path);
-		return CD_E_LIMIT;
-	}
 	rq.method = method;
-	rq.url = url.data;
 	http_req_header(&rq, g->auth_header, 1);
-	if (body != NULL) {
-		http_req_header(&rq, "Content-Type: application/json", 0);
-		rq.body = body;
-		rq.body_len = strlen(body);
-	}
+	if (body != NULL)
+		api_body(&rq, "Content-Type: application/json", body, NULL);
 	rq.tls = &g->tls;
 	rq.idempotent = 1;
 	rq.reqid_headers[0] = "x-request-id";
 	rq.reqid_headers[1] = "x-goog-request-id";
-	http_resp_init(&o->rs);
-	o->status[0] = o->message[0] = '\0';
-	r = http_send(c->opts, &rq, &o->rs);
-	buf_release(&url);
-	if (r != CD_OK) {
-		res_note_request(res, "%s %s -> no response", method, path.data);
-		snprintf(o->message, sizeof(o->message), "%s", o->rs.error);
-		buf_release(&path);
-		return CD_E_IO;
+	buf_init(&path, 4096);
+	if (buf_printf(&path, "v1/%s%s", name, verb ? verb : "") == CD_OK) {
+		r = api_rest(c, g->base, path.data, &rq, &gcp_style, o, res);
+	} else {
+		api_out_init(o, &gcp_style);
+		r = CD_E_LIMIT;
 	}
-	if (o->rs.dry_run) {
-		res_note_request(res, "%s %s (dry-run)", method, path.data);
-		buf_release(&path);
-		return CD_OK;
-	}
-	if (o->rs.status >= 400) {
-		json_body_str(&o->rs.body, "error.status", o->status, sizeof(o->status));
-		json_body_str(&o->rs.body, "error.message", o->message, sizeof(o->message));
-	}
-	if (res->http_status == 0)
-		res_from_resp(res, &o->rs);
-	res_note_request(res, "%s %s -> %ld%s%s", method, path.data, o->rs.status,
-			 o->status[0] ? " " : "", o->status);
 	buf_release(&path);
-	return CD_OK;
-}
-
-static void
-gcp_fail(struct conn_result *res, const struct gcp_out *o, const char *what)
-{
-	res->outcome = CONN_FAILED;
-	if (o->rs.status == 0) {
-		res_detail(res, "%s: no response: %s", what, o->message);
-		return;
-	}
-	res_from_resp(res, &o->rs);
-	res_detail(res, "%s: HTTP %ld %s: %s", what, o->rs.status, o->status, o->message);
-	if (o->rs.status == 401)
-		res_detail(res, "the GCP access token is invalid or expired");
+	return r;
 }
 
 static int
@@ -166,26 +136,26 @@ key_name_ok(const char *n, struct conn_result *res)
 static int
 key_state(struct conn *c, const char *name, struct conn_result *res)
 {
-	struct gcp_out o;
+	struct api_out o;
 	char v[16];
-	int r = gcp_call(c, "GET", name, NULL, NULL, &o, res);
+	int r = api_present(gcp_call(c, "GET", name, NULL, NULL, &o, res), &o, "GET key", res);
 
-	if (r == CD_OK && o.rs.status == 200)
+	if (r == 1)
 		r = json_body_str(&o.rs.body, "disabled", v, sizeof(v)) == 0 && strcmp(v, "true") == 0;
-	else if (r == CD_OK && o.rs.status == 404)
+	else if (r == 0)
 		r = 2;
-	else {
-		gcp_fail(res, &o, "GET key");
-		r = -1;
-	}
 	http_resp_release(&o.rs);
 	return r;
 }
 
+static const struct api_expect gcp_disabled = { .what = "disable", .ok = { 200 } };
+static const struct api_expect gcp_enabled = { .what = "enable", .ok = { 200 } };
+
+/* Shared by disable-key and enable-key: check, act, verify. */
 static int
 gcp_set_disabled(struct conn *c, const char *name, int disable, struct conn_result *res)
 {
-	struct gcp_out o;
+	struct api_out o;
 	int r, s;
 
 	if (key_name_ok(name, res) != CD_OK)
@@ -208,18 +178,9 @@ gcp_set_disabled(struct conn *c, const char *name, int disable, struct conn_resu
 		}
 	}
 	r = gcp_call(c, "POST", name, disable ? ":disable" : ":enable", "{}", &o, res);
-	if (r == CD_OK && o.rs.dry_run) {
-		http_resp_release(&o.rs);
-		res->outcome = CONN_DRYRUN;
+	r = api_acted(r, &o, disable ? &gcp_disabled : &gcp_enabled, res);
+	if (r == ACTED_FAILED || r == ACTED_DRYRUN)
 		return CD_OK;
-	}
-	if (r != CD_OK || o.rs.status != 200) {
-		gcp_fail(res, &o, disable ? "disable" : "enable");
-		http_resp_release(&o.rs);
-		return CD_OK;
-	}
-	res_from_resp(res, &o.rs);
-	http_resp_release(&o.rs);
 	s = key_state(c, name, res);
 	if (s == disable) {
 		res->outcome = CONN_DONE;
@@ -246,12 +207,18 @@ gcp_enable_key(struct conn *c, const char *name, struct conn_result *res)
 	return gcp_set_disabled(c, name, 0, res);
 }
 
+/* A deleted key answers 404, or 400 FAILED_PRECONDITION (the only status
+ * Google maps that code to). */
+static const struct api_expect gcp_deleted = {
+	.what = "DELETE key", .ok = { 200 }, .gone = { 404 }, .gone_code = "FAILED_PRECONDITION",
+};
+
 /* Implements conn_action::run for delete-key. */
 static int
 gcp_delete_key(struct conn *c, const char *name, struct conn_result *res)
 {
-	struct gcp_out o;
-	int r, s, already = 0;
+	struct api_out o;
+	int s, acted;
 
 	if (key_name_ok(name, res) != CD_OK)
 		return CD_E_USAGE;
@@ -265,26 +232,12 @@ gcp_delete_key(struct conn *c, const char *name, struct conn_result *res)
 			return CD_OK;
 		}
 	}
-	r = gcp_call(c, "DELETE", name, NULL, NULL, &o, res);
-	if (r == CD_OK && o.rs.dry_run) {
-		http_resp_release(&o.rs);
-		res->outcome = CONN_DRYRUN;
+	acted = api_acted(gcp_call(c, "DELETE", name, NULL, NULL, &o, res), &o, &gcp_deleted, res);
+	if (acted == ACTED_FAILED || acted == ACTED_DRYRUN)
 		return CD_OK;
-	}
-	if (r == CD_OK && o.rs.status == 200)
-		res_from_resp(res, &o.rs);
-	else if (r == CD_OK && (o.rs.status == 404 ||
-				(o.rs.status == 400 && strcmp(o.status, "FAILED_PRECONDITION") == 0)))
-		already = 1;
-	else {
-		gcp_fail(res, &o, "DELETE key");
-		http_resp_release(&o.rs);
-		return CD_OK;
-	}
-	http_resp_release(&o.rs);
 	s = key_state(c, name, res);
 	if (s == 2) {
-		res->outcome = already ? CONN_ALREADY : CONN_DONE;
+		res->outcome = acted == ACTED_ALREADY ? CONN_ALREADY : CONN_DONE;
 		res_verified(res, "absent (404)");
 	} else if (s >= 0) {
 		res->outcome = CONN_FAILED;

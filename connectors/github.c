@@ -34,8 +34,7 @@ gh_close(void **cdata)
 	if (g == NULL)
 		return;
 	free(g->api);
-	if (g->auth_header != NULL)
-		freezero(g->auth_header, strlen(g->auth_header) + 1);
+	secret_free(&g->auth_header);
 	free(g->ca_file);
 	free(g);
 	*cdata = NULL;
@@ -46,7 +45,6 @@ gh_open(void **cdata, char **cause)
 {
 	struct gh_cfg *g;
 	const char *api = env_get("GITHUB_API_URL"), *tok = env_get("GITHUB_TOKEN");
-	struct buf b;
 
 	if (api == NULL)
 		api = "https://api.github.com";
@@ -57,13 +55,8 @@ gh_open(void **cdata, char **cause)
 	}
 	g = xcalloc(1, sizeof(*g));
 	g->api = xstrdup(api);
-	if (tok != NULL) {
-		buf_init(&b, 65536);
-		if (buf_printf(&b, "Authorization: Bearer %s", tok) == CD_OK)
-			g->auth_header = buf_take(&b);
-		else
-			freezero(b.data, b.alloc);
-	}
+	if (tok != NULL)
+		g->auth_header = secret_header("Authorization: Bearer ", tok, strlen(tok));
 	if (env_get("CURL_CA_BUNDLE") != NULL)
 		g->ca_file = xstrdup(env_get("CURL_CA_BUNDLE"));
 	g->tls.ca_file = g->ca_file;
@@ -71,76 +64,48 @@ gh_open(void **cdata, char **cause)
 	return CD_OK;
 }
 
-struct gh_out {
-	struct http_resp rs;
-	char message[256];
-};
-
-/* One call.  auth: a full "Authorization: ..." header (secret) or NULL. */
-static int
-gh_call(struct conn *c, const char *method, const char *path, const char *auth, const char *body,
-	const char *body_shown, struct gh_out *o, struct conn_result *res)
+/* Implements api_style::parse: errors are {"message": ...}. */
+static void
+gh_parse(struct api_out *o)
 {
-	struct gh_cfg *g = c->cdata;
-	struct http_req rq = { 0 };
-	struct buf url;
-	int r;
-
-	buf_init(&url, 8192);
-	if (url_join(&url, g->api, path) != CD_OK) {
-		buf_release(&url);
-		return CD_E_LIMIT;
-	}
-	rq.method = method;
-	rq.url = url.data;
-	http_req_header(&rq, "Accept: application/vnd.github+json", 0);
-	http_req_header(&rq, "X-GitHub-Api-Version: 2022-11-28", 0);
-	if (auth != NULL)
-		http_req_header(&rq, auth, 1);
-	if (body != NULL) {
-		http_req_header(&rq, "Content-Type: application/json", 0);
-		rq.body = body;
-		rq.body_len = strlen(body);
-		rq.body_shown = body_shown;
-	}
-	rq.tls = &g->tls;
-	rq.idempotent = 1; /* revocations and deletes: repeating is harmless */
-	rq.reqid_headers[0] = "X-GitHub-Request-Id";
-	rq.reqid_headers[1] = "x-request-id";
-	http_resp_init(&o->rs);
-	o->message[0] = '\0';
-	r = http_send(c->opts, &rq, &o->rs);
-	buf_release(&url);
-	if (r != CD_OK) {
-		res_note_request(res, "%s %s -> no response", method, path);
-		snprintf(o->message, sizeof(o->message), "%s", o->rs.error);
-		return CD_E_IO;
-	}
-	if (o->rs.dry_run) {
-		res_note_request(res, "%s %s (dry-run)", method, path);
-		return CD_OK;
-	}
 	if (o->rs.status >= 400)
 		json_body_str(&o->rs.body, "message", o->message, sizeof(o->message));
-	if (res->http_status == 0)
-		res_from_resp(res, &o->rs);
-	res_note_request(res, "%s %s -> %ld", method, path, o->rs.status);
-	return CD_OK;
 }
 
+/* Implements api_style::explain. */
 static void
-gh_fail(struct conn_result *res, const struct gh_out *o, const char *what)
+gh_explain(struct conn_result *res, const struct api_out *o, const char *what)
 {
-	res->outcome = CONN_FAILED;
-	if (o->rs.status == 0) {
-		res_detail(res, "%s: no response: %s", what, o->message);
+	if (o->rs.status == 0)
 		return;
-	}
-	res_from_resp(res, &o->rs);
 	res_detail(res, "%s: HTTP %ld: %s", what, o->rs.status, o->message[0] ? o->message : "?");
 	if (o->rs.retry_after_ms > 0)
 		res_detail(res, "rate limited: GitHub asks to wait %llds",
 			   (long long)(o->rs.retry_after_ms / 1000));
+}
+
+static const struct api_style gh_style = { .parse = gh_parse, .explain = gh_explain };
+
+/* One call.  auth: a full "Authorization: ..." header (secret) or NULL. */
+static int
+gh_call(struct conn *c, const char *method, const char *path, const char *auth, const char *body,
+	const char *body_shown, struct api_out *o, struct conn_result *res)
+{
+	struct gh_cfg *g = c->cdata;
+	struct http_req rq = { 0 };
+
+	rq.method = method;
+	http_req_header(&rq, "Accept: application/vnd.github+json", 0);
+	http_req_header(&rq, "X-GitHub-Api-Version: 2022-11-28", 0);
+	if (auth != NULL)
+		http_req_header(&rq, auth, 1);
+	if (body != NULL)
+		api_body(&rq, "Content-Type: application/json", body, body_shown);
+	rq.tls = &g->tls;
+	rq.idempotent = 1; /* revocations and deletes: repeating is harmless */
+	rq.reqid_headers[0] = "X-GitHub-Request-Id";
+	rq.reqid_headers[1] = "x-request-id";
+	return api_rest(c, g->api, path, &rq, &gh_style, o, res);
 }
 
 /* The tokens of the input secret: one per line. */
@@ -172,17 +137,14 @@ split_tokens(const struct conn_opts *o, struct span *out, int max)
 static int
 token_alive(struct conn *c, struct span tok, struct conn_result *res)
 {
-	struct gh_out o;
-	struct buf h;
+	char *auth = secret_header("Authorization: Bearer ", tok.p, tok.n);
+	struct api_out o;
 	int r;
 
-	buf_init(&h, 65536);
-	if (buf_addstr(&h, "Authorization: Bearer ") != CD_OK || buf_add(&h, tok.p, tok.n) != CD_OK) {
-		freezero(h.data, h.alloc);
+	if (auth == NULL)
 		return -1;
-	}
-	r = gh_call(c, "GET", "/user", h.data, NULL, NULL, &o, res);
-	freezero(h.data, h.alloc);
+	r = gh_call(c, "GET", "/user", auth, NULL, NULL, &o, res);
+	secret_free(&auth);
 	if (r != CD_OK)
 		r = -1;
 	else if (o.rs.status == 401)
@@ -194,6 +156,9 @@ token_alive(struct conn *c, struct span tok, struct conn_result *res)
 	http_resp_release(&o.rs);
 	return r;
 }
+
+/* POST /credentials/revoke accepts a batch for later revocation: 202. */
+static const struct api_expect gh_revoked = { .what = "POST /credentials/revoke", .ok = { 202 } };
 
 /* Implements conn_action::run for revoke-token: every token of the input
  * (one per line), in batches of 1000, unauthenticated. */
@@ -230,7 +195,7 @@ gh_revoke_token(struct conn *c, const char *target, struct conn_result *res)
 	for (i = 0; i < n; i += GH_BATCH) {
 		struct buf body;
 		char shown[128];
-		struct gh_out o;
+		struct api_out o;
 		int k, r = CD_OK, m = 0;
 
 		buf_init(&body, (size_t)64 << 20);
@@ -250,17 +215,8 @@ gh_revoke_token(struct conn *c, const char *target, struct conn_result *res)
 		}
 		r = gh_call(c, "POST", "/credentials/revoke", NULL, body.data, shown, &o, res);
 		freezero(body.data, body.alloc);
-		if (r == CD_OK && o.rs.dry_run) {
-			http_resp_release(&o.rs);
-			continue;
-		}
-		if (r != CD_OK || o.rs.status != 202) {
-			gh_fail(res, &o, "POST /credentials/revoke");
-			http_resp_release(&o.rs);
+		if (api_acted(r, &o, &gh_revoked, res) == ACTED_FAILED)
 			goto out;
-		}
-		res_from_resp(res, &o.rs);
-		http_resp_release(&o.rs);
 	}
 	if (c->opts->dry_run) {
 		res->outcome = CONN_DRYRUN;
@@ -286,6 +242,10 @@ out:
 	return CD_OK;
 }
 
+static const struct api_expect gh_key_deleted = {
+	.what = "DELETE deploy key", .ok = { 204 }, .gone = { 404 },
+};
+
 /* Implements conn_action::run for delete-deploy-key (OWNER/REPO/ID). */
 static int
 gh_delete_deploy_key(struct conn *c, const char *target, struct conn_result *res)
@@ -293,10 +253,10 @@ gh_delete_deploy_key(struct conn *c, const char *target, struct conn_result *res
 	struct gh_cfg *g = c->cdata;
 	const char *s1 = strchr(target, '/'), *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
 	char path[700];
-	struct gh_out o;
+	struct api_out o;
 	struct span id;
 	uint64_t v;
-	int r, already = 0;
+	int r, acted;
 
 	if (s2 == NULL || !ident_ok(target, "/._-", 300)) {
 		res_detail(res, "'%s' is not OWNER/REPO/KEY_ID", target);
@@ -316,39 +276,26 @@ gh_delete_deploy_key(struct conn *c, const char *target, struct conn_result *res
 	snprintf(path, sizeof(path), "/repos/%.*s/keys/%llu", (int)(s2 - target), target,
 		 (unsigned long long)v);
 	if (!c->opts->dry_run) {
-		r = gh_call(c, "GET", path, g->auth_header, NULL, NULL, &o, res);
-		if (r == CD_OK && o.rs.status == 404) {
-			http_resp_release(&o.rs);
+		/* check */
+		r = api_present(gh_call(c, "GET", path, g->auth_header, NULL, NULL, &o, res), &o,
+				"GET deploy key", res);
+		http_resp_release(&o.rs);
+		if (r == 0) {
 			res->outcome = CONN_ALREADY;
 			res_verified(res, "deploy key absent (404)");
-			return CD_OK;
 		}
-		if (r != CD_OK || o.rs.status != 200) {
-			gh_fail(res, &o, "GET deploy key");
-			http_resp_release(&o.rs);
+		if (r != 1)
 			return CD_OK;
-		}
-		http_resp_release(&o.rs);
 	}
-	r = gh_call(c, "DELETE", path, g->auth_header, NULL, NULL, &o, res);
-	if (r == CD_OK && o.rs.dry_run) {
-		http_resp_release(&o.rs);
-		res->outcome = CONN_DRYRUN;
+	/* act */
+	acted = api_acted(gh_call(c, "DELETE", path, g->auth_header, NULL, NULL, &o, res), &o,
+			  &gh_key_deleted, res);
+	if (acted == ACTED_FAILED || acted == ACTED_DRYRUN)
 		return CD_OK;
-	}
-	if (r == CD_OK && o.rs.status == 204)
-		res_from_resp(res, &o.rs);
-	else if (r == CD_OK && o.rs.status == 404)
-		already = 1;
-	else {
-		gh_fail(res, &o, "DELETE deploy key");
-		http_resp_release(&o.rs);
-		return CD_OK;
-	}
-	http_resp_release(&o.rs);
-	r = gh_call(c, "GET", path, g->auth_header, NULL, NULL, &o, res);
-	if (r == CD_OK && o.rs.status == 404) {
-		res->outcome = already ? CONN_ALREADY : CONN_DONE;
+	/* verify */
+	r = api_present(gh_call(c, "GET", path, g->auth_header, NULL, NULL, &o, res), &o, NULL, res);
+	if (r == 0) {
+		res->outcome = acted == ACTED_ALREADY ? CONN_ALREADY : CONN_DONE;
 		res_verified(res, "deploy key absent (404)");
 	} else {
 		res->outcome = CONN_FAILED;
@@ -358,14 +305,18 @@ gh_delete_deploy_key(struct conn *c, const char *target, struct conn_result *res
 	return CD_OK;
 }
 
+static const struct api_expect gh_installation_revoked = {
+	.what = "DELETE /installation/token", .ok = { 204, 401 },
+};
+
 /* Implements conn_action::run for revoke-installation-token (the token
  * from the input secret: DELETE /installation/token authenticated by it). */
 static int
 gh_revoke_installation_token(struct conn *c, const char *target, struct conn_result *res)
 {
 	struct span tok;
-	struct gh_out o;
-	struct buf h;
+	struct api_out o;
+	char *auth;
 	int r, s;
 
 	(void)target;
@@ -381,25 +332,15 @@ gh_revoke_installation_token(struct conn *c, const char *target, struct conn_res
 			return CD_OK;
 		}
 	}
-	buf_init(&h, 65536);
-	if (buf_addstr(&h, "Authorization: Bearer ") != CD_OK || buf_add(&h, tok.p, tok.n) != CD_OK) {
-		freezero(h.data, h.alloc);
+	auth = secret_header("Authorization: Bearer ", tok.p, tok.n);
+	if (auth == NULL)
 		return CD_E_LIMIT;
-	}
-	r = gh_call(c, "DELETE", "/installation/token", h.data, NULL, NULL, &o, res);
-	freezero(h.data, h.alloc);
-	if (r == CD_OK && o.rs.dry_run) {
-		http_resp_release(&o.rs);
-		res->outcome = CONN_DRYRUN;
+	r = gh_call(c, "DELETE", "/installation/token", auth, NULL, NULL, &o, res);
+	secret_free(&auth);
+	/* 401: the token died on the way; verified below like any other */
+	r = api_acted(r, &o, &gh_installation_revoked, res);
+	if (r == ACTED_FAILED || r == ACTED_DRYRUN)
 		return CD_OK;
-	}
-	if (!(r == CD_OK && (o.rs.status == 204 || o.rs.status == 401))) {
-		gh_fail(res, &o, "DELETE /installation/token");
-		http_resp_release(&o.rs);
-		return CD_OK;
-	}
-	res_from_resp(res, &o.rs);
-	http_resp_release(&o.rs);
 	s = token_alive(c, tok, res);
 	if (s == 0) {
 		res->outcome = CONN_DONE;

@@ -50,7 +50,7 @@ k8s_close(void **cdata)
 	if (k == NULL)
 		return;
 	free(k->server);
-	wipe(&k->token_header, 0);
+	secret_free(&k->token_header);
 	free(k->ca_file);
 	free(k->ca_pem);
 	free(k->cert_file);
@@ -221,13 +221,7 @@ k8s_open(void **cdata, char **cause)
 			}
 		}
 		if (tok != NULL) {
-			struct buf b;
-
-			buf_init(&b, 65536);
-			if (buf_printf(&b, "Authorization: Bearer %s", tok) == CD_OK)
-				k->token_header = buf_take(&b);
-			else
-				freezero(b.data, b.alloc);
+			k->token_header = secret_header("Authorization: Bearer ", tok, strlen(tok));
 			freezero(tok, toklen + 1);
 		}
 		snprintf(key, sizeof(key), "users[%d].user.client-certificate-data", ui);
@@ -273,36 +267,46 @@ out:
 	return r;
 }
 
-struct k8s_out {
-	struct http_resp rs;
-	char reason[64];
-	char message[256];
-};
+/* Implements api_style::parse: errors are Status objects (reason, message). */
+static void
+k8s_parse(struct api_out *o)
+{
+	if (o->rs.status >= 300) {
+		json_body_str(&o->rs.body, "reason", o->code, sizeof(o->code));
+		json_body_str(&o->rs.body, "message", o->message, sizeof(o->message));
+	}
+}
+
+/* Implements api_style::explain. */
+static void
+k8s_explain(struct conn_result *res, const struct api_out *o, const char *what)
+{
+	if (o->rs.status == 0) {
+		if (strstr(o->message, "certificate") || strstr(o->message, "SSL"))
+			res_detail(res, "TLS verification failed: give the cluster's CA as "
+					"certificate-authority(-data) in the kubeconfig");
+		return;
+	}
+	res_detail(res, "%s: HTTP %ld %s: %s", what, o->rs.status, o->code[0] ? o->code : "?",
+		   o->message);
+}
+
+static const struct api_style k8s_style = { .parse = k8s_parse, .explain = k8s_explain };
 
 /* One API call; CD_OK when an answer arrived.  The caller releases o->rs. */
 static int
 k8s_call(struct conn *c, const char *method, const char *path, const char *body,
-	 const char *ctype, int idempotent, struct k8s_out *o, struct conn_result *res)
+	 const char *ctype, int idempotent, struct api_out *o, struct conn_result *res)
 {
 	struct k8s_cfg *k = c->cdata;
 	struct http_req rq = { 0 };
-	struct buf url;
 	char cth[128];
-	int r;
 
-	buf_init(&url, 8192);
-	if (url_join(&url, k->server, path) != CD_OK) {
-		buf_release(&url);
-		return CD_E_LIMIT;
-	}
 	rq.method = method;
-	rq.url = url.data;
 	http_req_header(&rq, "Accept: application/json", 0);
 	if (body != NULL) {
 		snprintf(cth, sizeof(cth), "Content-Type: %s", ctype ? ctype : "application/json");
-		http_req_header(&rq, cth, 0);
-		rq.body = body;
-		rq.body_len = strlen(body);
+		api_body(&rq, cth, body, NULL);
 	}
 	if (k->token_header != NULL)
 		http_req_header(&rq, k->token_header, 1);
@@ -310,44 +314,7 @@ k8s_call(struct conn *c, const char *method, const char *path, const char *body,
 	rq.idempotent = idempotent;
 	rq.reqid_headers[0] = "Audit-Id";
 	rq.reqid_headers[1] = "X-Request-Id";
-	http_resp_init(&o->rs);
-	o->reason[0] = o->message[0] = '\0';
-	r = http_send(c->opts, &rq, &o->rs);
-	buf_release(&url);
-	if (r != CD_OK) {
-		res_note_request(res, "%s %s -> no response", method, path);
-		snprintf(o->message, sizeof(o->message), "%s", o->rs.error);
-		return CD_E_IO;
-	}
-	if (o->rs.dry_run) {
-		res_note_request(res, "%s %s (dry-run)", method, path);
-		return CD_OK;
-	}
-	if (o->rs.status >= 300) {
-		json_body_str(&o->rs.body, "reason", o->reason, sizeof(o->reason));
-		json_body_str(&o->rs.body, "message", o->message, sizeof(o->message));
-	}
-	if (res->http_status == 0)
-		res_from_resp(res, &o->rs);
-	res_note_request(res, "%s %s -> %ld%s%s", method, path, o->rs.status, o->reason[0] ? " " : "",
-			 o->reason);
-	return CD_OK;
-}
-
-static void
-k8s_fail(struct conn_result *res, const struct k8s_out *o, const char *what)
-{
-	res->outcome = CONN_FAILED;
-	if (o->rs.status == 0) {
-		res_detail(res, "%s: no response: %s", what, o->message);
-		if (strstr(o->message, "certificate") || strstr(o->message, "SSL"))
-			res_detail(res, "TLS verification failed: give the cluster's CA as "
-					"certificate-authority(-data) in the kubeconfig");
-		return;
-	}
-	res_from_resp(res, &o->rs);
-	res_detail(res, "%s: HTTP %ld %s: %s", what, o->rs.status, o->reason[0] ? o->reason : "?",
-		   o->message);
+	return api_rest(c, k->server, path, &rq, &k8s_style, o, res);
 }
 
 /* "ns/name" with DNS-1123-ish parts. */
@@ -370,58 +337,48 @@ ns_name(const char *t, char *ns, char *name, size_t cap, struct conn_result *res
 	return CD_OK;
 }
 
+/* A DELETE is accepted (200), queued (202), or finds nothing (404). */
+static const struct api_expect k8s_deleted = {
+	.what = "DELETE", .ok = { 200, 202 }, .gone = { 404 },
+};
+
 /* Delete one namespaced object and read it back (404, or terminating). */
 static int
 k8s_delete_obj(struct conn *c, const char *target, const char *kind, struct conn_result *res)
 {
 	char ns[256], name[256], path[700], dts[64];
-	struct k8s_out o;
+	struct api_out o;
 	const char *body = strcmp(kind, "pods") == 0
 				   ? "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\","
 				     "\"gracePeriodSeconds\":0,\"propagationPolicy\":\"Background\"}"
 				   : "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\","
 				     "\"propagationPolicy\":\"Background\"}";
-	int r, already = 0;
+	int r, acted;
 
 	if (ns_name(target, ns, name, sizeof(ns), res) != CD_OK)
 		return CD_E_USAGE;
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/%s/%s", ns, kind, name);
 	if (!c->opts->dry_run) {
-		r = k8s_call(c, "GET", path, NULL, NULL, 1, &o, res);
-		if (r == CD_OK && o.rs.status == 404) {
-			http_resp_release(&o.rs);
+		/* check */
+		r = api_present(k8s_call(c, "GET", path, NULL, NULL, 1, &o, res), &o, "GET", res);
+		http_resp_release(&o.rs);
+		if (r == 0) {
 			res->outcome = CONN_ALREADY;
 			res_verified(res, "absent (404)");
-			return CD_OK;
 		}
-		if (r != CD_OK || o.rs.status != 200) {
-			k8s_fail(res, &o, "GET");
-			http_resp_release(&o.rs);
+		if (r != 1)
 			return CD_OK;
-		}
-		http_resp_release(&o.rs);
 	}
-	r = k8s_call(c, "DELETE", path, body, NULL, 1, &o, res);
-	if (r == CD_OK && o.rs.dry_run) {
-		http_resp_release(&o.rs);
-		res->outcome = CONN_DRYRUN;
+	/* act */
+	acted = api_acted(k8s_call(c, "DELETE", path, body, NULL, 1, &o, res), &o, &k8s_deleted, res);
+	if (acted == ACTED_FAILED || acted == ACTED_DRYRUN)
 		return CD_OK;
-	}
-	if (r == CD_OK && (o.rs.status == 200 || o.rs.status == 202)) {
-		res_from_resp(res, &o.rs);
-	} else if (r == CD_OK && o.rs.status == 404) {
-		already = 1;
-	} else {
-		k8s_fail(res, &o, "DELETE");
-		http_resp_release(&o.rs);
-		return CD_OK;
-	}
-	http_resp_release(&o.rs);
-	r = k8s_call(c, "GET", path, NULL, NULL, 1, &o, res);
-	if (r == CD_OK && o.rs.status == 404) {
-		res->outcome = already ? CONN_ALREADY : CONN_DONE;
+	/* verify: gone, or going */
+	r = api_present(k8s_call(c, "GET", path, NULL, NULL, 1, &o, res), &o, NULL, res);
+	if (r == 0) {
+		res->outcome = acted == ACTED_ALREADY ? CONN_ALREADY : CONN_DONE;
 		res_verified(res, "absent (404)");
-	} else if (r == CD_OK && o.rs.status == 200 &&
+	} else if (r == 1 &&
 		   json_body_str(&o.rs.body, "metadata.deletionTimestamp", dts, sizeof(dts)) == 0) {
 		res->outcome = CONN_DONE;
 		res_verified(res, "terminating since %s", dts);
@@ -454,7 +411,7 @@ sa_token_secrets(struct conn *c, const char *ns, const char *sa, char names[][25
 {
 	struct json_tokens t;
 	struct json_doc d;
-	struct k8s_out o;
+	struct api_out o;
 	char path[400];
 	const char *why;
 	int r, items, k, cnt;
@@ -463,7 +420,7 @@ sa_token_secrets(struct conn *c, const char *ns, const char *sa, char names[][25
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/secrets", ns);
 	r = k8s_call(c, "GET", path, NULL, NULL, 1, &o, res);
 	if (r != CD_OK || o.rs.status != 200) {
-		k8s_fail(res, &o, "list secrets");
+		api_fail(res, &o, "list secrets");
 		http_resp_release(&o.rs);
 		return CD_E_IO;
 	}
@@ -490,17 +447,23 @@ sa_token_secrets(struct conn *c, const char *ns, const char *sa, char names[][25
 	return CD_OK;
 }
 
+/* Each token secret found is deleted; one gone meanwhile counts as deleted
+ * by someone else (its 404 is the answer recorded). */
+static const struct api_expect k8s_token_secret_deleted = {
+	.what = "DELETE token secret", .ok = { 200, 202, 404 },
+};
+
 /* Implements conn_action::run for delete-sa-token-secrets. */
 static int
 k8s_delete_sa_token_secrets(struct conn *c, const char *target, struct conn_result *res)
 {
 	char ns[256], sa[256], names[32][254], path[700];
-	int n, i, deleted = 0;
+	int n, i, r, deleted = 0;
 
 	if (ns_name(target, ns, sa, sizeof(ns), res) != CD_OK)
 		return CD_E_USAGE;
 	if (c->opts->dry_run) {
-		struct k8s_out o;
+		struct api_out o;
 
 		snprintf(path, sizeof(path), "/api/v1/namespaces/%s/secrets/<each token secret of %s>", ns,
 			 sa);
@@ -514,19 +477,14 @@ k8s_delete_sa_token_secrets(struct conn *c, const char *target, struct conn_resu
 		return CD_OK;
 	}
 	for (i = 0; i < n; i++) {
-		struct k8s_out o;
+		struct api_out o;
 
 		snprintf(path, sizeof(path), "/api/v1/namespaces/%.63s/secrets/%.253s", ns, names[i]);
-		if (k8s_call(c, "DELETE", path, "{\"propagationPolicy\":\"Background\"}", NULL, 1, &o,
-			     res) != CD_OK ||
-		    (o.rs.status != 200 && o.rs.status != 202 && o.rs.status != 404)) {
-			k8s_fail(res, &o, "DELETE token secret");
-			http_resp_release(&o.rs);
+		r = k8s_call(c, "DELETE", path, "{\"propagationPolicy\":\"Background\"}", NULL, 1, &o,
+			     res);
+		if (api_acted(r, &o, &k8s_token_secret_deleted, res) == ACTED_FAILED)
 			return CD_OK;
-		}
-		res_from_resp(res, &o.rs);
 		deleted += o.rs.status != 404;
-		http_resp_release(&o.rs);
 	}
 	if (sa_token_secrets(c, ns, sa, names, 32, &n, res) != CD_OK) {
 		res->outcome = CONN_FAILED;
@@ -542,13 +500,18 @@ k8s_delete_sa_token_secrets(struct conn *c, const char *target, struct conn_resu
 	return CD_OK;
 }
 
+/* The old account is deleted, or was never there (its 404 is recorded). */
+static const struct api_expect k8s_sa_deleted = {
+	.what = "DELETE serviceaccount", .ok = { 200, 404 },
+};
+
 /* Implements conn_action::run for recreate-sa: delete, create anew (new
  * UID: every token of the old one dies), verify the UID changed. */
 static int
 k8s_recreate_sa(struct conn *c, const char *target, struct conn_result *res)
 {
 	char ns[256], sa[256], path[700], olduid[128] = "", newuid[128] = "", body[1200];
-	struct k8s_out o;
+	struct api_out o;
 	int r, attempt;
 
 	if (ns_name(target, ns, sa, sizeof(ns), res) != CD_OK)
@@ -559,26 +522,18 @@ k8s_recreate_sa(struct conn *c, const char *target, struct conn_result *res)
 		 "\"namespace\":\"%s\",\"annotations\":{\"cordon.dev/recreated\":\"true\"}}}",
 		 sa, ns);
 	if (!c->opts->dry_run) {
-		r = k8s_call(c, "GET", path, NULL, NULL, 1, &o, res);
-		if (r == CD_OK && o.rs.status == 200)
+		r = api_present(k8s_call(c, "GET", path, NULL, NULL, 1, &o, res), &o,
+				"GET serviceaccount", res);
+		if (r == 1)
 			json_body_str(&o.rs.body, "metadata.uid", olduid, sizeof(olduid));
-		else if (!(r == CD_OK && o.rs.status == 404)) {
-			k8s_fail(res, &o, "GET serviceaccount");
-			http_resp_release(&o.rs);
-			return CD_OK;
-		}
 		http_resp_release(&o.rs);
+		if (r < 0)
+			return CD_OK;
 	}
 	if (olduid[0] || c->opts->dry_run) {
 		r = k8s_call(c, "DELETE", path, "{\"propagationPolicy\":\"Background\"}", NULL, 1, &o, res);
-		if (!(r == CD_OK && (o.rs.dry_run || o.rs.status == 200 || o.rs.status == 404))) {
-			k8s_fail(res, &o, "DELETE serviceaccount");
-			http_resp_release(&o.rs);
+		if (api_acted(r, &o, &k8s_sa_deleted, res) == ACTED_FAILED)
 			return CD_OK;
-		}
-		if (!o.rs.dry_run)
-			res_from_resp(res, &o.rs);
-		http_resp_release(&o.rs);
 	}
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/serviceaccounts", ns);
 	for (attempt = 0; attempt < 4; attempt++) {
@@ -596,7 +551,7 @@ k8s_recreate_sa(struct conn *c, const char *target, struct conn_result *res)
 			break;
 		}
 		if (r == CD_OK && o.rs.status != 409 && o.rs.status != 429 && o.rs.status < 500) {
-			k8s_fail(res, &o, "create serviceaccount");
+			api_fail(res, &o, "create serviceaccount");
 			http_resp_release(&o.rs);
 			return CD_OK;
 		}
@@ -640,12 +595,14 @@ k8s_recreate_sa(struct conn *c, const char *target, struct conn_result *res)
 	return CD_OK;
 }
 
+static const struct api_expect k8s_node_patched = { .what = "PATCH node", .ok = { 200 } };
+
 /* Shared by cordon-node and uncordon-node. */
 static int
 k8s_node_sched(struct conn *c, const char *node, int unsched, struct conn_result *res)
 {
 	char path[400], v[16];
-	struct k8s_out o;
+	struct api_out o;
 	int r;
 
 	if (!ident_ok(node, "-.", 253)) {
@@ -655,8 +612,8 @@ k8s_node_sched(struct conn *c, const char *node, int unsched, struct conn_result
 	snprintf(path, sizeof(path), "/api/v1/nodes/%s", node);
 	if (!c->opts->dry_run) {
 		r = k8s_call(c, "GET", path, NULL, NULL, 1, &o, res);
-		if (r != CD_OK || o.rs.status != 200) {
-			k8s_fail(res, &o, "GET node");
+		if (api_present(r, &o, NULL, res) != 1) {
+			api_fail(res, &o, "GET node");
 			http_resp_release(&o.rs);
 			return CD_OK;
 		}
@@ -672,18 +629,9 @@ k8s_node_sched(struct conn *c, const char *node, int unsched, struct conn_result
 	r = k8s_call(c, "PATCH", path,
 		     unsched ? "{\"spec\":{\"unschedulable\":true}}" : "{\"spec\":{\"unschedulable\":null}}",
 		     "application/strategic-merge-patch+json", 1, &o, res);
-	if (r == CD_OK && o.rs.dry_run) {
-		http_resp_release(&o.rs);
-		res->outcome = CONN_DRYRUN;
+	r = api_acted(r, &o, &k8s_node_patched, res);
+	if (r == ACTED_FAILED || r == ACTED_DRYRUN)
 		return CD_OK;
-	}
-	if (r != CD_OK || o.rs.status != 200) {
-		k8s_fail(res, &o, "PATCH node");
-		http_resp_release(&o.rs);
-		return CD_OK;
-	}
-	res_from_resp(res, &o.rs);
-	http_resp_release(&o.rs);
 	r = k8s_call(c, "GET", path, NULL, NULL, 1, &o, res);
 	if (r == CD_OK && o.rs.status == 200 &&
 	    json_body_str(&o.rs.body, "spec.unschedulable", v, sizeof(v)) != 0)

@@ -76,6 +76,65 @@ void http_pause(int attempt, int64_t retry_after_ms);
 /* Print a request (secrets redacted) as dry-run/debug output does. */
 void http_show(FILE *f, const char *prefix, const struct http_req *rq);
 
+/* ---- api.c ------------------------------------------------------------ */
+
+struct api_style;
+
+/* The answer to one provider call.  The caller releases rs
+ * (http_resp_release) whatever the call returned. */
+struct api_out {
+	struct http_resp rs;
+	char code[96];            /* the provider's error code ("NoSuchEntity", "NotFound"); "" none */
+	char message[256];        /* its error message, or why no answer came */
+	const struct api_style *style;
+};
+
+/* What differs between providers in reading an answer. */
+struct api_style {
+	/* MUST: for an answer (not a dry-run), fill o->code and o->message
+	 * from an error body, and o->rs.request_id when only the body has it. */
+	void (*parse)(struct api_out *o);
+	/* MUST: res_detail() what the provider said (o->rs.status != 0), or a
+	 * hint when no answer came (status 0: "no response" is already there). */
+	void (*explain)(struct conn_result *res, const struct api_out *o, const char *what);
+};
+
+/* What an acting call's answer may be.  Lists end at the first 0. */
+struct api_expect {
+	const char *what;         /* MUST: names the call in a failure ("DELETE deploy key") */
+	long ok[3];               /* MUST: statuses meaning it acted */
+	long gone[3];             /* MAY: statuses meaning nothing was there: already done */
+	const char *gone_code;    /* MAY: a provider error code meaning the same */
+};
+
+enum api_acted { ACTED_FAILED = -1, ACTED_DRYRUN, ACTED_DONE, ACTED_ALREADY };
+
+/* An empty answer the caller may fail on and release like any other: for
+ * a call that could not even be built (CD_E_LIMIT). */
+void api_out_init(struct api_out *o, const struct api_style *style);
+/* Attach a body with its Content-Type header (added as the next header). */
+void api_body(struct http_req *rq, const char *ctype_header, const char *body, const char *shown);
+/*
+ * Send rq and note it on res->request as "SHOWN -> STATUS[ CODE]" (or
+ * "(dry-run)", "-> no response"); the first answer's status and request id
+ * stand on res until an acting call replaces them.  CD_OK when an answer
+ * arrived (or dry-run), CD_E_IO when none did (o->message says why).
+ */
+int api_send(struct conn *c, const struct http_req *rq, const char *shown,
+	     const struct api_style *style, struct api_out *o, struct conn_result *res);
+/* api_send to base + path (rq->url is set here), shown as "METHOD PATH". */
+int api_rest(struct conn *c, const char *base, const char *path, struct http_req *rq,
+	     const struct api_style *style, struct api_out *o, struct conn_result *res);
+/* Record a failed call on res: outcome CONN_FAILED and why. */
+void api_fail(struct conn_result *res, const struct api_out *o, const char *what);
+/* Judge the answer (r, o) to an acting call by e, then release o->rs.
+ * ACTED_DONE: res has its status and request id; ACTED_DRYRUN: res->outcome
+ * is CONN_DRYRUN; ACTED_FAILED: res says why. */
+int api_acted(int r, struct api_out *o, const struct api_expect *e, struct conn_result *res);
+/* A read's answer: 1 there (200), 0 absent (404), -1 anything else (then,
+ * with what, api_fail).  o->rs is not released. */
+int api_present(int r, const struct api_out *o, const char *what, struct conn_result *res);
+
 /* ---- xml.c ------------------------------------------------------------ */
 
 /* First element <tag> (or <tag attr...>) inside s; its inner bytes. */
@@ -138,6 +197,11 @@ int ident_ok(const char *s, const char *extra, size_t max);
 void rand_bytes(void *p, size_t n);
 /* Join a base URL and a path without a doubled slash. */
 int url_join(struct buf *b, const char *base, const char *path) CD_WUR;
+/* PREFIX then n bytes of a credential ("Authorization: Bearer " TOKEN): a
+ * header that holds a secret; NULL when too long.  Free with secret_free. */
+char *secret_header(const char *prefix, const char *value, size_t n);
+/* Wipe and free a NUL-terminated secret; *p becomes NULL.  NULL is fine. */
+void secret_free(char **p);
 /* JSON field of a response body as a string; 0 when found. */
 int json_body_str(const struct buf *body, const char *path, char *out, size_t cap);
 

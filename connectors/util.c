@@ -227,40 +227,40 @@ url_join(struct buf *b, const char *base, const char *path)
 	return buf_addstr(b, path);
 }
 
-/* A dotted path whose segments may end in [N] ("errors[0]", "data.keys[1]"). */
+/*
+ * json_path() with list indexes: a dotted path whose segments may end in
+ * [N] ("errors[0]", "data.keys[1]").  The dotted runs between indexes go
+ * to json_path; only the [N] steps are handled here.
+ */
 static int
 json_walk(const struct json_doc *d, int cur, const char *path)
 {
-	char seg[128];
+	char run[256];
 	const char *p = path;
 
 	while (cur >= 0 && *p) {
-		const char *dot = strchr(p, '.'), *br;
-		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		const char *br = strchr(p, '['), *close;
+		size_t n = br ? (size_t)(br - p) : strlen(p);
+		struct span idx;
+		uint64_t k;
 
-		if (n >= sizeof(seg))
+		if (n >= sizeof(run))
 			return -1;
-		memcpy(seg, p, n);
-		seg[n] = '\0';
-		br = strchr(seg, '[');
-		if (br != NULL) {
-			struct span idx = { br + 1, strlen(br + 1) };
-			uint64_t k;
-
-			if (idx.n < 2 || idx.p[idx.n - 1] != ']')
-				return -1;
-			idx.n--;
-			if (span_to_u64(idx, &k) != CD_OK || k > 100000)
-				return -1;
-			seg[br - seg] = '\0';
-			if (seg[0])
-				cur = json_get(d, cur, seg);
-			if (cur >= 0)
-				cur = json_at(d, cur, (int)k);
-		} else {
-			cur = json_get(d, cur, seg);
-		}
-		p += n;
+		memcpy(run, p, n);
+		run[n] = '\0';
+		if (n > 0)
+			cur = json_path(d, cur, run);
+		if (br == NULL || cur < 0)
+			return cur;
+		close = strchr(br, ']');
+		if (close == NULL)
+			return -1;
+		idx.p = br + 1;
+		idx.n = (size_t)(close - br - 1);
+		if (span_to_u64(idx, &k) != CD_OK || k > 100000)
+			return -1;
+		cur = json_at(d, cur, (int)k);
+		p = close + 1;
 		if (*p == '.')
 			p++;
 	}
@@ -346,4 +346,25 @@ res_undo(struct conn_result *res, const char *fmt, ...)
 	va_start(ap, fmt);
 	vappend(res->undo, sizeof(res->undo), "", fmt, ap);
 	va_end(ap);
+}
+
+char *
+secret_header(const char *prefix, const char *value, size_t n)
+{
+	struct buf b;
+
+	buf_init(&b, 65536);
+	if (buf_addstr(&b, prefix) != CD_OK || buf_add(&b, value, n) != CD_OK) {
+		freezero(b.data, b.alloc);
+		return NULL;
+	}
+	return buf_take(&b);
+}
+
+void
+secret_free(char **p)
+{
+	if (*p != NULL)
+		freezero(*p, strlen(*p) + 1);
+	*p = NULL;
 }

@@ -35,8 +35,7 @@ vault_close(void **cdata)
 	if (v == NULL)
 		return;
 	free(v->addr);
-	if (v->token_header != NULL)
-		freezero(v->token_header, strlen(v->token_header) + 1);
+	secret_free(&v->token_header);
 	free(v->ns_header);
 	free(v->ca_file);
 	free(v);
@@ -82,11 +81,7 @@ vault_open(void **cdata, char **cause)
 	}
 	v = xcalloc(1, sizeof(*v));
 	v->addr = xstrdup(addr);
-	buf_init(&b, 65536);
-	if (buf_printf(&b, "X-Vault-Token: %s", tok) == CD_OK)
-		v->token_header = buf_take(&b);
-	else
-		freezero(b.data, b.alloc);
+	v->token_header = secret_header("X-Vault-Token: ", tok, strlen(tok));
 	if (filetok != NULL)
 		freezero(filetok, flen + 1);
 	if (env_get("VAULT_NAMESPACE") != NULL) {
@@ -103,77 +98,51 @@ vault_open(void **cdata, char **cause)
 	return CD_OK;
 }
 
-struct vault_out {
-	struct http_resp rs;
-	char error[256];
-};
+/* Implements api_style::parse: {"errors":[...]}, and the request id in
+ * the body when no header carried it. */
+static void
+vault_parse(struct api_out *o)
+{
+	if (o->rs.request_id[0] == '\0')
+		json_body_str(&o->rs.body, "request_id", o->rs.request_id, sizeof(o->rs.request_id));
+	if (o->rs.status >= 400)
+		json_body_str(&o->rs.body, "errors[0]", o->message, sizeof(o->message));
+}
+
+/* Implements api_style::explain. */
+static void
+vault_explain(struct conn_result *res, const struct api_out *o, const char *what)
+{
+	if (o->rs.status == 0)
+		return;
+	res_detail(res, "%s: HTTP %ld: %s", what, o->rs.status,
+		   o->message[0] ? o->message : "(no message)");
+	if (o->rs.status == 503)
+		res_detail(res, "Vault is sealed or unavailable");
+}
+
+static const struct api_style vault_style = { .parse = vault_parse, .explain = vault_explain };
 
 /* One call; CD_OK when an answer arrived.  The caller releases o->rs. */
 static int
 vault_call(struct conn *c, const char *method, const char *path, const char *body,
-	   const char *body_shown, int idempotent, struct vault_out *o, struct conn_result *res)
+	   const char *body_shown, int idempotent, struct api_out *o, struct conn_result *res)
 {
 	struct vault_cfg *v = c->cdata;
 	struct http_req rq = { 0 };
-	struct buf url;
-	int r;
 
-	buf_init(&url, 8192);
-	if (url_join(&url, v->addr, path) != CD_OK) {
-		buf_release(&url);
-		return CD_E_LIMIT;
-	}
 	rq.method = method;
-	rq.url = url.data;
 	http_req_header(&rq, v->token_header, 1);
 	if (v->ns_header != NULL)
 		http_req_header(&rq, v->ns_header, 0);
 	/* the CLI's marker header; Vault rejects browsers without it */
 	http_req_header(&rq, "X-Vault-Request: true", 0);
-	if (body != NULL) {
-		http_req_header(&rq, "Content-Type: application/json", 0);
-		rq.body = body;
-		rq.body_len = strlen(body);
-		rq.body_shown = body_shown;
-	}
+	if (body != NULL)
+		api_body(&rq, "Content-Type: application/json", body, body_shown);
 	rq.tls = &v->tls;
 	rq.idempotent = idempotent;
 	rq.reqid_headers[0] = "X-Request-Id";
-	http_resp_init(&o->rs);
-	o->error[0] = '\0';
-	r = http_send(c->opts, &rq, &o->rs);
-	buf_release(&url);
-	if (r != CD_OK) {
-		res_note_request(res, "%s %s -> no response", method, path);
-		snprintf(o->error, sizeof(o->error), "%s", o->rs.error);
-		return CD_E_IO;
-	}
-	if (o->rs.dry_run) {
-		res_note_request(res, "%s %s (dry-run)", method, path);
-		return CD_OK;
-	}
-	if (o->rs.request_id[0] == '\0')
-		json_body_str(&o->rs.body, "request_id", o->rs.request_id, sizeof(o->rs.request_id));
-	if (o->rs.status >= 400)
-		json_body_str(&o->rs.body, "errors[0]", o->error, sizeof(o->error));
-	if (res->http_status == 0)
-		res_from_resp(res, &o->rs);
-	res_note_request(res, "%s %s -> %ld", method, path, o->rs.status);
-	return CD_OK;
-}
-
-static void
-vault_fail(struct conn_result *res, const struct vault_out *o, const char *what)
-{
-	res->outcome = CONN_FAILED;
-	if (o->rs.status == 0) {
-		res_detail(res, "%s: no response: %s", what, o->error);
-		return;
-	}
-	res_from_resp(res, &o->rs);
-	res_detail(res, "%s: HTTP %ld: %s", what, o->rs.status, o->error[0] ? o->error : "(no message)");
-	if (o->rs.status == 503)
-		res_detail(res, "Vault is sealed or unavailable");
+	return api_rest(c, v->addr, path, &rq, &vault_style, o, res);
 }
 
 static int
@@ -191,7 +160,7 @@ static int
 accessor_alive(struct conn *c, const char *acc, struct conn_result *res, char *info, size_t cap)
 {
 	char body[300], dn[128] = "", ttl[32] = "", pol[128] = "";
-	struct vault_out o;
+	struct api_out o;
 	int r;
 
 	snprintf(body, sizeof(body), "{\"accessor\":\"%s\"}", acc);
@@ -207,20 +176,25 @@ accessor_alive(struct conn *c, const char *acc, struct conn_result *res, char *i
 	} else if (r == CD_OK && (o.rs.status == 400 || o.rs.status == 404)) {
 		r = 0; /* "invalid accessor" / "token not found" */
 	} else {
-		vault_fail(res, &o, "lookup-accessor");
+		api_fail(res, &o, "lookup-accessor");
 		r = -1;
 	}
 	http_resp_release(&o.rs);
 	return r;
 }
 
+/* 400: the accessor is unknown - raced, gone in between. */
+static const struct api_expect vault_accessor_revoked = {
+	.what = "revoke-accessor", .ok = { 204, 200 }, .gone = { 400 },
+};
+
 /* Implements conn_action::run for revoke-accessor. */
 static int
 vault_revoke_accessor(struct conn *c, const char *acc, struct conn_result *res)
 {
 	char body[300];
-	struct vault_out o;
-	int r, already = 0;
+	struct api_out o;
+	int r, acted;
 
 	if (accessor_ok(acc, res) != CD_OK)
 		return CD_E_USAGE;
@@ -236,24 +210,12 @@ vault_revoke_accessor(struct conn *c, const char *acc, struct conn_result *res)
 	}
 	snprintf(body, sizeof(body), "{\"accessor\":\"%s\"}", acc);
 	r = vault_call(c, "POST", "/v1/auth/token/revoke-accessor", body, NULL, 1, &o, res);
-	if (r == CD_OK && o.rs.dry_run) {
-		http_resp_release(&o.rs);
-		res->outcome = CONN_DRYRUN;
+	acted = api_acted(r, &o, &vault_accessor_revoked, res);
+	if (acted == ACTED_FAILED || acted == ACTED_DRYRUN)
 		return CD_OK;
-	}
-	if (r == CD_OK && (o.rs.status == 204 || o.rs.status == 200))
-		res_from_resp(res, &o.rs);
-	else if (r == CD_OK && o.rs.status == 400)
-		already = 1; /* raced: gone in between */
-	else {
-		vault_fail(res, &o, "revoke-accessor");
-		http_resp_release(&o.rs);
-		return CD_OK;
-	}
-	http_resp_release(&o.rs);
 	r = accessor_alive(c, acc, res, NULL, 0);
 	if (r == 0) {
-		res->outcome = already ? CONN_ALREADY : CONN_DONE;
+		res->outcome = acted == ACTED_ALREADY ? CONN_ALREADY : CONN_DONE;
 		res_verified(res, "lookup-accessor: token gone (children revoked with it)");
 	} else if (r > 0) {
 		res->outcome = CONN_FAILED;
@@ -287,32 +249,28 @@ vault_lookup_accessor(struct conn *c, const char *acc, struct conn_result *res)
 static int
 leases_under(struct conn *c, const char *prefix, struct conn_result *res)
 {
-	char path[700];
-	struct vault_out o;
-	int r, n = 0;
+	char path[700], k[8];
+	struct api_out o;
+	int n;
 
 	snprintf(path, sizeof(path), "/v1/sys/leases/lookup/%s?list=true", prefix);
-	r = vault_call(c, "GET", path, NULL, NULL, 1, &o, res);
-	if (r == CD_OK && o.rs.status == 404) {
+	n = api_present(vault_call(c, "GET", path, NULL, NULL, 1, &o, res), &o, "list leases", res);
+	if (n == 1 && json_body_str(&o.rs.body, "data.keys[0]", k, sizeof(k)) != 0)
 		n = 0;
-	} else if (r == CD_OK && o.rs.status == 200) {
-		char k[8];
-
-		n = json_body_str(&o.rs.body, "data.keys[0]", k, sizeof(k)) == 0 ? 1 : 0;
-	} else {
-		vault_fail(res, &o, "list leases");
-		n = -1;
-	}
 	http_resp_release(&o.rs);
 	return n;
 }
+
+static const struct api_expect vault_prefix_revoked = {
+	.what = "revoke-prefix", .ok = { 204, 200 },
+};
 
 /* Implements conn_action::run for revoke-prefix. */
 static int
 vault_revoke_prefix(struct conn *c, const char *prefix, struct conn_result *res)
 {
 	char path[700];
-	struct vault_out o;
+	struct api_out o;
 	int r;
 
 	if (!ident_ok(prefix, "/._-", 512) || prefix[0] == '/') {
@@ -331,18 +289,9 @@ vault_revoke_prefix(struct conn *c, const char *prefix, struct conn_result *res)
 	}
 	snprintf(path, sizeof(path), "/v1/sys/leases/revoke-prefix/%s", prefix);
 	r = vault_call(c, "POST", path, "{}", NULL, 1, &o, res);
-	if (r == CD_OK && o.rs.dry_run) {
-		http_resp_release(&o.rs);
-		res->outcome = CONN_DRYRUN;
+	r = api_acted(r, &o, &vault_prefix_revoked, res);
+	if (r == ACTED_FAILED || r == ACTED_DRYRUN)
 		return CD_OK;
-	}
-	if (!(r == CD_OK && (o.rs.status == 204 || o.rs.status == 200))) {
-		vault_fail(res, &o, "revoke-prefix");
-		http_resp_release(&o.rs);
-		return CD_OK;
-	}
-	res_from_resp(res, &o.rs);
-	http_resp_release(&o.rs);
 	r = leases_under(c, prefix, res);
 	if (r == 0) {
 		res->outcome = CONN_DONE;
@@ -394,13 +343,13 @@ kv_meta(struct conn *c, const char *mount, const char *path, uint64_t ver, uint6
 	int *destroyed, struct conn_result *res)
 {
 	char p[800], key[64], v[32];
-	struct vault_out o;
+	struct api_out o;
 	int r;
 
 	snprintf(p, sizeof(p), "/v1/%s/metadata/%s", mount, path);
 	r = vault_call(c, "GET", p, NULL, NULL, 1, &o, res);
 	if (r != CD_OK || o.rs.status != 200) {
-		vault_fail(res, &o, o.rs.status == 404 ? "no such secret" : "read metadata");
+		api_fail(res, &o, o.rs.status == 404 ? "no such secret" : "read metadata");
 		http_resp_release(&o.rs);
 		return CD_E_IO;
 	}
@@ -422,26 +371,21 @@ kv_meta(struct conn *c, const char *mount, const char *path, uint64_t ver, uint6
 	return CD_OK;
 }
 
+static const struct api_expect vault_destroyed = { .what = "destroy", .ok = { 204, 200 } };
+
+/* Destroy version ver of a KV v2 secret (dry-run: show it). */
 static int
 kv_destroy(struct conn *c, const char *mount, const char *path, uint64_t ver,
 	   struct conn_result *res)
 {
 	char p[800], body[64];
-	struct vault_out o;
+	struct api_out o;
 	int r;
 
 	snprintf(p, sizeof(p), "/v1/%s/destroy/%s", mount, path);
 	snprintf(body, sizeof(body), "{\"versions\":[%llu]}", (unsigned long long)ver);
 	r = vault_call(c, "POST", p, body, NULL, 1, &o, res);
-	if (r == CD_OK && (o.rs.dry_run || o.rs.status == 204 || o.rs.status == 200)) {
-		if (!o.rs.dry_run)
-			res_from_resp(res, &o.rs);
-		http_resp_release(&o.rs);
-		return CD_OK;
-	}
-	vault_fail(res, &o, "destroy");
-	http_resp_release(&o.rs);
-	return CD_E_IO;
+	return api_acted(r, &o, &vault_destroyed, res) == ACTED_FAILED ? CD_E_IO : CD_OK;
 }
 
 /* Implements conn_action::run for destroy-secret-version. */
@@ -532,7 +476,7 @@ vault_rotate_secret(struct conn *c, const char *target, struct conn_result *res)
 {
 	char mount[160], path[600], p[800], v[32];
 	struct buf body, newdata;
-	struct vault_out o;
+	struct api_out o;
 	uint64_t ver, cur = 0, after = 0;
 	int r, destroyed;
 
@@ -552,7 +496,7 @@ vault_rotate_secret(struct conn *c, const char *target, struct conn_result *res)
 	}
 	r = vault_call(c, "GET", p, NULL, NULL, 1, &o, res);
 	if (r != CD_OK || o.rs.status != 200) {
-		vault_fail(res, &o, "read secret");
+		api_fail(res, &o, "read secret");
 		http_resp_release(&o.rs);
 		return CD_OK;
 	}

@@ -50,7 +50,7 @@ static const char usage[] =
 	"exit status: 0 every action done or already done; 1 some action failed;\n"
 	"2 usage or configuration error, or refused (no --yes without a terminal).\n";
 
-enum { O_DB = 256, O_FORMAT, O_JOBS, O_WHO, O_TOKEN, O_SHOW, O_DEBUG, O_DRY, O_INCIDENT, O_OUT };
+enum { O_INCIDENT = RUN_O_NEXT, O_OUT };
 
 static void
 on_result(struct exec_item *it, void *arg)
@@ -149,37 +149,13 @@ out:
 }
 
 static int
-parse_jobs(const char *arg, int *jobs)
-{
-	struct span s = { arg, strlen(arg) };
-	uint64_t v;
-
-	if (span_to_u64(s, &v) != CD_OK || v < 1 || v > 64) {
-		out_err("--jobs takes a number from 1 to 64, not '%s'", arg);
-		return CD_E_USAGE;
-	}
-	*jobs = (int)v;
-	return CD_OK;
-}
-
-static int
-parse_format(const char *arg, enum out_format *f)
-{
-	if (out_format_parse(arg, f) != 0 || (*f != OUT_TABLE && *f != OUT_JSON)) {
-		out_err("--format takes table or json");
-		return CD_E_USAGE;
-	}
-	return CD_OK;
-}
-
-static int
 cmd_plan(struct cmd_ctx *cc, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, O_DB },
+		{ "db", required_argument, NULL, RUN_O_DB },
 		{ "incident", required_argument, NULL, O_INCIDENT },
 		{ "out", required_argument, NULL, O_OUT },
-		{ "format", required_argument, NULL, O_FORMAT },
+		{ "format", required_argument, NULL, RUN_O_FORMAT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -194,11 +170,11 @@ cmd_plan(struct cmd_ctx *cc, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
-		case O_DB: cc->db_path = optarg; break;
+		case RUN_O_DB: cc->db_path = optarg; break;
 		case O_INCIDENT: incident = optarg; break;
 		case O_OUT: outp = optarg; break;
-		case O_FORMAT:
-			if (parse_format(optarg, &fmt) != CD_OK)
+		case RUN_O_FORMAT:
+			if (run_parse_format(optarg, &fmt) != CD_OK)
 				return EXIT_ERROR;
 			break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
@@ -248,22 +224,6 @@ out:
 	return status;
 }
 
-/* Read the secret for --token-file; returns CD_OK (or nothing to read). */
-static int
-read_token(const char *path, char **tok, size_t *len)
-{
-	char *cause = NULL;
-
-	if (path == NULL)
-		return CD_OK;
-	if (conn_read_secret(path, tok, len, &cause) != CD_OK) {
-		out_err("%s: %s", path, cause ? cause : "unreadable");
-		free(cause);
-		return CD_E_USAGE;
-	}
-	return CD_OK;
-}
-
 /* A plan file, or - for stdin; capped. */
 static int
 file_read_plan(const char *path, char **text, size_t *len, char **cause)
@@ -311,19 +271,8 @@ confirm(const struct plan *p, size_t nauto)
 static int
 cmd_apply(struct cmd_ctx *cc, int argc, char **argv, int undo)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, O_DB },
-		{ "format", required_argument, NULL, O_FORMAT },
-		{ "jobs", required_argument, NULL, O_JOBS },
-		{ "who", required_argument, NULL, O_WHO },
-		{ "token-file", required_argument, NULL, O_TOKEN },
-		{ "show-secret", no_argument, NULL, O_SHOW },
-		{ "debug", no_argument, NULL, O_DEBUG },
-		{ "dry-run", no_argument, NULL, O_DRY },
-		{ "yes", no_argument, NULL, 'y' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct option longopts[RUN_NLONGOPTS + 2];
+	size_t nl = run_longopts(longopts, "token-file");
 	struct run_cfg rc;
 	struct plan p;
 	const char *token_file = NULL;
@@ -331,25 +280,17 @@ cmd_apply(struct cmd_ctx *cc, int argc, char **argv, int undo)
 	size_t len = 0, toklen = 0, i, nauto = 0;
 	int c, yes = 0, status = EXIT_ERROR;
 
+	longopts[nl++] = (struct option){ "yes", no_argument, NULL, 'y' };
+	memset(&longopts[nl], 0, sizeof(longopts[nl]));
 	memset(&rc, 0, sizeof(rc));
 	rc.jobs = 4;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "hy", longopts, NULL)) != -1) {
+		switch (run_opt(cc, &rc, &token_file, c, optarg)) {
+		case 1: continue;
+		case -1: return EXIT_ERROR;
+		}
 		switch (c) {
-		case O_DB: cc->db_path = optarg; break;
-		case O_FORMAT:
-			if (parse_format(optarg, &rc.fmt) != CD_OK)
-				return EXIT_ERROR;
-			break;
-		case O_JOBS:
-			if (parse_jobs(optarg, &rc.jobs) != CD_OK)
-				return EXIT_ERROR;
-			break;
-		case O_WHO: rc.who = optarg; break;
-		case O_TOKEN: token_file = optarg; break;
-		case O_SHOW: rc.show_secret = 1; break;
-		case O_DEBUG: rc.debug = 1; break;
-		case O_DRY: rc.dry_run = 1; break;
 		case 'y': yes = 1; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: fputs(usage, stderr); return EXIT_ERROR;
@@ -397,7 +338,7 @@ cmd_apply(struct cmd_ctx *cc, int argc, char **argv, int undo)
 			goto out;
 		}
 	}
-	if (read_token(token_file, &tok, &toklen) != CD_OK)
+	if (run_read_secret(token_file, &tok, &toklen) != CD_OK)
 		goto out;
 	rc.secret = tok;
 	rc.secret_len = toklen;

@@ -5,6 +5,8 @@
 #ifndef CORDON_REVOKE_PRIVATE_H
 #define CORDON_REVOKE_PRIVATE_H
 
+#include <getopt.h>
+
 #include "revoke.h"
 #include "../connectors/connectors.h"
 
@@ -125,6 +127,25 @@ struct run_cfg {
 	int64_t undo_of;
 	int config_is_usage;      /* one-liners: a configuration error exits 2 */
 };
+
+/* ---- runopts.c: the options apply, undo and the one-liners share ------ */
+
+/* getopt_long values of the shared options; a command's own start at RUN_O_NEXT. */
+enum { RUN_O_DB = 256, RUN_O_FORMAT, RUN_O_JOBS, RUN_O_WHO, RUN_O_SECRET, RUN_O_SHOW, RUN_O_DEBUG,
+       RUN_O_DRY, RUN_O_NEXT };
+#define RUN_NLONGOPTS 9 /* entries run_longopts writes */
+
+/* Write the shared long options (and --help as 'h') into lo; the option
+ * naming the file a secret is read from is --SECRET_FLAG.  Returns how
+ * many were written (RUN_NLONGOPTS). */
+size_t run_longopts(struct option *lo, const char *secret_flag);
+/* Apply one getopt_long result c: 1 taken, 0 not a shared option, -1 a bad
+ * value (message printed: exit 2). */
+int run_opt(struct cmd_ctx *cc, struct run_cfg *rc, const char **secret_file, int c, const char *arg);
+/* --format: table or json only (message printed on error). */
+int run_parse_format(const char *arg, enum out_format *f);
+/* Read the secret named by --token-file/--file, if any (message printed). */
+int run_read_secret(const char *path, char **tok, size_t *len);
 
 /* Run a plan's automatic steps, print results; returns the exit status. */
 int revoke_execute(struct plan *p, const struct run_cfg *rc);
