@@ -250,7 +250,7 @@ hcl_skip_value(struct hcl *h, int depth)
 				h->p++;
 				return CD_OK;
 			}
-			if (*h->p == '=' || *h->p == ':') {
+			if (*h->p == '=' || *h->p == ':' || *h->p == ',') {
 				h->p++;
 				continue;
 			}
@@ -266,8 +266,16 @@ hcl_skip_value(struct hcl *h, int depth)
 				return rc;
 		}
 	}
-	while (h->p < h->end && *h->p != '\n' && *h->p != ',' && *h->p != '}' && *h->p != ']')
-		h->p++;
+	{
+		const char *start = h->p;
+
+		while (h->p < h->end && *h->p != '\n' && *h->p != ',' && *h->p != '}' &&
+		       *h->p != ']')
+			h->p++;
+		/* a value must consume something, or a caller's loop never ends */
+		if (h->p == start)
+			return hcl_fail(h, "unexpected character where a value belongs");
+	}
 	return CD_OK;
 }
 

@@ -127,10 +127,8 @@ cmd_audit(struct cmd_ctx *cc)
 		switch (c) {
 		case 'D': cc->db_path = optarg; break;
 		case 'F':
-			if (out_format_parse(optarg, &fmt) != 0 || (fmt != OUT_TABLE && fmt != OUT_JSON)) {
-				out_err("--format takes table or json");
+			if (run_parse_format(optarg, &fmt) != CD_OK)
 				return EXIT_ERROR;
-			}
 			break;
 		case 'l':
 			if (out_parse_count(optarg, "--limit", &limit) != CD_OK)

@@ -3,6 +3,7 @@
  * and the hash-chained audit trail of every attempted action.
  *
  *   cmd_revoke.c  `cordon revoke` subcommands: plan, apply, undo, one-liners
+ *   runopts.c     the options apply, undo and the one-liners share
  *   cmd_audit.c   `cordon audit verify|list`
  *   plan.c        plans: from an incident's report, to and from JSON, ordering
  *   exec.c        running steps: a bounded thread pool, results to one writer

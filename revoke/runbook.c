@@ -150,30 +150,16 @@ secret_label(const char *tok, size_t n, char *out, size_t cap)
 int
 cmd_revoke_runbook(struct cmd_ctx *cc, const char *name)
 {
-	enum { O_DB = 256, O_FORMAT, O_JOBS, O_WHO, O_FILE, O_SHOW, O_DEBUG, O_DRY, O_FLAG0 };
+	enum { O_FLAG0 = RUN_O_NEXT };
 	const struct runbook *rb = runbook_find(name);
-	struct option longopts[16];
+	struct option longopts[RUN_NLONGOPTS + 5];
 	const char *action, *file = NULL;
 	struct run_cfg rc;
 	struct plan p;
-	char *tok = NULL, *cause = NULL, label[128];
-	size_t toklen = 0, nl = 0, i;
+	char *tok = NULL, label[128];
+	size_t toklen = 0, nl = run_longopts(longopts, "file"), i;
 	int c, status = EXIT_ERROR, nflags = 0;
 
-	static const struct option common[] = {
-		{ "db", required_argument, NULL, O_DB },
-		{ "format", required_argument, NULL, O_FORMAT },
-		{ "jobs", required_argument, NULL, O_JOBS },
-		{ "who", required_argument, NULL, O_WHO },
-		{ "file", required_argument, NULL, O_FILE },
-		{ "show-secret", no_argument, NULL, O_SHOW },
-		{ "debug", no_argument, NULL, O_DEBUG },
-		{ "dry-run", no_argument, NULL, O_DRY },
-		{ "help", no_argument, NULL, 'h' },
-	};
-
-	for (i = 0; i < sizeof(common) / sizeof(common[0]); i++)
-		longopts[nl++] = common[i];
 	for (i = 0; i < 4 && rb->flags[i].flag != NULL; i++) {
 		longopts[nl].name = rb->flags[i].flag;
 		longopts[nl].has_arg = no_argument;
@@ -188,31 +174,11 @@ cmd_revoke_runbook(struct cmd_ctx *cc, const char *name)
 	action = rb->action;
 	optind = 1;
 	while ((c = getopt_long(cc->argc - 1, cc->argv + 1, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case O_DB: cc->db_path = optarg; break;
-		case O_FORMAT:
-			if (out_format_parse(optarg, &rc.fmt) != 0 ||
-			    (rc.fmt != OUT_TABLE && rc.fmt != OUT_JSON)) {
-				out_err("--format takes table or json");
-				return EXIT_ERROR;
-			}
-			break;
-		case O_JOBS: {
-			struct span s = { optarg, strlen(optarg) };
-			uint64_t v;
-
-			if (span_to_u64(s, &v) != CD_OK || v < 1 || v > 64) {
-				out_err("--jobs takes a number from 1 to 64");
-				return EXIT_ERROR;
-			}
-			rc.jobs = (int)v;
-			break;
+		switch (run_opt(cc, &rc, &file, c, optarg)) {
+		case 1: continue;
+		case -1: return EXIT_ERROR;
 		}
-		case O_WHO: rc.who = optarg; break;
-		case O_FILE: file = optarg; break;
-		case O_SHOW: rc.show_secret = 1; break;
-		case O_DEBUG: rc.debug = 1; break;
-		case O_DRY: rc.dry_run = 1; break;
+		switch (c) {
 		case 'h': runbook_help(rb, stdout); return EXIT_OK;
 		default:
 			if (c >= O_FLAG0 && c < O_FLAG0 + 4) {
@@ -239,15 +205,10 @@ cmd_revoke_runbook(struct cmd_ctx *cc, const char *name)
 			out_err("revoke %s needs %s", rb->name, rb->args);
 		return EXIT_ERROR;
 	}
-	if (file != NULL) {
-		if (conn_read_secret(file, &tok, &toklen, &cause) != CD_OK) {
-			out_err("%s: %s", file, cause ? cause : "unreadable");
-			free(cause);
-			return EXIT_ERROR;
-		}
-		rc.secret = tok;
-		rc.secret_len = toklen;
-	}
+	if (run_read_secret(file, &tok, &toklen) != CD_OK)
+		return EXIT_ERROR;
+	rc.secret = tok;
+	rc.secret_len = toklen;
 	plan_init(&p);
 	p.source = xstrdup("runbook");
 	if (rb->secret_target) {

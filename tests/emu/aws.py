@@ -578,39 +578,51 @@ def op_get_access_key_last_used(emu, req, pr, p):
         x(k['user']), inner)
 
 
-def op_put_role_policy(emu, req, pr, p):
-    r = emu.role_for(p)
-    pn = emu.req_param(p, 'PolicyName', 'policyName', 1, 128)
-    doc = emu.req_param(p, 'PolicyDocument', 'policyDocument', 1, 131072)
+def _check_modifiable(r):
+    """Service-linked roles refuse inline policy changes."""
     if r['service_linked']:
         raise AwsError(400, 'UnmodifiableEntity',
                        "Cannot perform the operation on the protected role '%s' - this role is only "
                        "modifiable by AWS" % r['name'])
+
+
+def op_put_role_policy(emu, req, pr, p):
+    r = emu.role_for(p)
+    pn = emu.req_param(p, 'PolicyName', 'policyName', 1, 128)
+    doc = emu.req_param(p, 'PolicyDocument', 'policyDocument', 1, 131072)
+    _check_modifiable(r)
     emu.check_policy_doc(doc)
     r['policies'][pn] = doc
     return None
 
 
+def _inline_policy(emu, p, holder, kind, before=None):
+    """The PolicyName of a Get/Delete{Role,User}Policy call, which must exist
+    (before(holder) runs between the two checks, as IAM orders them)."""
+    pn = emu.req_param(p, 'PolicyName', 'policyName', 1, 128)
+    if before is not None:
+        before(holder)
+    if pn not in holder['policies']:
+        raise no_such('The %s policy with name %s cannot be found.' % (kind, pn))
+    return pn
+
+
+def _inline_policy_xml(tag, holder, pn):
+    """Get{Role,User}Policy's answer: the document URL-encoded, as IAM sends it."""
+    return ('    <%s>%s</%s>\n    <PolicyName>%s</PolicyName>\n'
+            '    <PolicyDocument>%s</PolicyDocument>\n') % (tag, x(holder['name']), tag, x(pn),
+                                                           x(quote(holder['policies'][pn], safe='')))
+
+
 def op_get_role_policy(emu, req, pr, p):
     r = emu.role_for(p)
-    pn = emu.req_param(p, 'PolicyName', 'policyName', 1, 128)
-    if pn not in r['policies']:
-        raise no_such('The role policy with name %s cannot be found.' % pn)
-    return ('    <RoleName>%s</RoleName>\n    <PolicyName>%s</PolicyName>\n'
-            '    <PolicyDocument>%s</PolicyDocument>\n') % (x(r['name']), x(pn),
-                                                           x(quote(r['policies'][pn], safe='')))
+    return _inline_policy_xml('RoleName', r, _inline_policy(emu, p, r, 'role'))
 
 
 def op_delete_role_policy(emu, req, pr, p):
     r = emu.role_for(p)
     pn = emu.req_param(p, 'PolicyName', 'policyName', 1, 128)
-    if r['service_linked']:
-        raise AwsError(400, 'UnmodifiableEntity',
-                       "Cannot perform the operation on the protected role '%s' - this role is only "
-                       "modifiable by AWS" % r['name'])
-    if pn not in r['policies']:
-        raise no_such('The role policy with name %s cannot be found.' % pn)
-    del r['policies'][pn]
+    del r['policies'][_inline_policy(emu, p, r, 'role', before=_check_modifiable)]
     return None
 
 
@@ -653,20 +665,12 @@ def _user_named(emu, p):
 
 def op_get_user_policy(emu, req, pr, p):
     u = _user_named(emu, p)
-    pn = emu.req_param(p, 'PolicyName', 'policyName', 1, 128)
-    if pn not in u['policies']:
-        raise no_such('The user policy with name %s cannot be found.' % pn)
-    return ('    <UserName>%s</UserName>\n    <PolicyName>%s</PolicyName>\n'
-            '    <PolicyDocument>%s</PolicyDocument>\n') % (x(u['name']), x(pn),
-                                                           x(quote(u['policies'][pn], safe='')))
+    return _inline_policy_xml('UserName', u, _inline_policy(emu, p, u, 'user'))
 
 
 def op_delete_user_policy(emu, req, pr, p):
     u = _user_named(emu, p)
-    pn = emu.req_param(p, 'PolicyName', 'policyName', 1, 128)
-    if pn not in u['policies']:
-        raise no_such('The user policy with name %s cannot be found.' % pn)
-    del u['policies'][pn]
+    del u['policies'][_inline_policy(emu, p, u, 'user')]
     return None
 
 

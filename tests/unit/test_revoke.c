@@ -10,6 +10,20 @@
 #include "../../revoke/private.h"
 #include "unit.h"
 
+/* Parse a kubeconfig text and check path=value pairs ({NULL, NULL} ends). */
+static void
+check_kubeconfig(const char *text, size_t len, const char *const want[][2])
+{
+	struct kv_doc d;
+	const char *why;
+	size_t i;
+
+	CHECK(kv_parse(text, len, &d, &why) == CD_OK);
+	for (i = 0; want[i][0] != NULL; i++)
+		CHECK_STR(kv_get(&d, want[i][0]), want[i][1]);
+	kv_release(&d);
+}
+
 static void
 test_kubeconfig_yaml(void)
 {
@@ -40,21 +54,25 @@ test_kubeconfig_yaml(void)
 		"      - one\n"
 		"      - two\n"
 		"preferences: {}\n";
+	static const char *const want[][2] = {
+		{ "clusters[0].cluster.server", "https://127.0.0.1:6443" },
+		{ "clusters[0].cluster.certificate-authority-data", "QUJD" },
+		{ "clusters[0].name", "c1" },
+		{ "clusters[1].name", "c2" },
+		{ "clusters[1].cluster.server", "https://b:1" },
+		{ "contexts[0].context.cluster", "c2" },
+		{ "contexts[0].name", "ctx" },
+		{ "current-context", "ctx" },
+		{ "users[0].user.token", "a#b" },
+		{ "users[0].user.exec.args[1]", "two" },
+		{ "preferences", "{}" },
+		{ NULL, NULL },
+	};
 	struct kv_doc d;
 	const char *why;
 
+	check_kubeconfig(kc, sizeof(kc) - 1, want);
 	CHECK(kv_parse(kc, sizeof(kc) - 1, &d, &why) == CD_OK);
-	CHECK_STR(kv_get(&d, "clusters[0].cluster.server"), "https://127.0.0.1:6443");
-	CHECK_STR(kv_get(&d, "clusters[0].cluster.certificate-authority-data"), "QUJD");
-	CHECK_STR(kv_get(&d, "clusters[0].name"), "c1");
-	CHECK_STR(kv_get(&d, "clusters[1].name"), "c2");
-	CHECK_STR(kv_get(&d, "clusters[1].cluster.server"), "https://b:1");
-	CHECK_STR(kv_get(&d, "contexts[0].context.cluster"), "c2");
-	CHECK_STR(kv_get(&d, "contexts[0].name"), "ctx");
-	CHECK_STR(kv_get(&d, "current-context"), "ctx");
-	CHECK_STR(kv_get(&d, "users[0].user.token"), "a#b");
-	CHECK_STR(kv_get(&d, "users[0].user.exec.args[1]"), "two");
-	CHECK_STR(kv_get(&d, "preferences"), "{}");
 	CHECK(kv_find_named(&d, "clusters", "c2") == 1);
 	CHECK(kv_find_named(&d, "clusters", "nope") == -1);
 	kv_release(&d);
@@ -87,13 +105,13 @@ test_kubeconfig_json(void)
 	static const char kc[] = "{\"current-context\":\"x\",\"contexts\":[{\"name\":\"x\","
 				 "\"context\":{\"cluster\":\"c\",\"user\":\"u\"}}],"
 				 "\"clusters\":[{\"name\":\"c\",\"cluster\":{\"server\":\"https://h\"}}]}";
-	struct kv_doc d;
-	const char *why;
+	static const char *const want[][2] = {
+		{ "contexts[0].context.user", "u" },
+		{ "clusters[0].cluster.server", "https://h" },
+		{ NULL, NULL },
+	};
 
-	CHECK(kv_parse(kc, sizeof(kc) - 1, &d, &why) == CD_OK);
-	CHECK_STR(kv_get(&d, "contexts[0].context.user"), "u");
-	CHECK_STR(kv_get(&d, "clusters[0].cluster.server"), "https://h");
-	kv_release(&d);
+	check_kubeconfig(kc, sizeof(kc) - 1, want);
 }
 
 static void
