@@ -104,6 +104,7 @@ cmd_correlate(struct cmd_ctx *cc)
 		ruleset_release(&rs);
 		return EXIT_ERROR;
 	}
+	o.progress = isatty(STDERR_FILENO);
 	run_start = time_now_ns();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = graph_learn_events(s);

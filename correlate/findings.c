@@ -41,6 +41,8 @@ struct pass {
 	int ent_fields[8];     /* the entity fields of first-seen rules */
 	size_t nent_fields;
 	int64_t max_window;
+	int progress;          /* stderr is a terminal */
+	int64_t total, shown_ns;
 };
 
 static uint64_t
@@ -216,6 +218,16 @@ scan(struct pass *p, sqlite3 *db, const struct known_net *net, const char *where
 			continue;
 		eval_event(p, net, &toks, &ev, id, old);
 		(*count)++;
+		/* a progress line on a terminal: a full run over millions of rows takes a while */
+		if (p->progress && (*count & 0xffff) == 0) {
+			int64_t now = time_now_ns();
+
+			if (now - p->shown_ns >= 1000000000LL) {
+				fprintf(stderr, "\rcorrelate: %lld of %lld new events",
+					(long long)*count, (long long)p->total);
+				p->shown_ns = now;
+			}
+		}
 		if (min_ts && ev.ts_ns < *min_ts)
 			*min_ts = ev.ts_ns;
 		if (max_ts && ev.ts_ns > *max_ts)
@@ -640,8 +652,12 @@ findings_run(struct store *s, const struct ruleset *rs, const struct known_net *
 	if (rc == CD_OK && maxid > last) {
 		size_t fresh;
 
+		p.progress = o->progress;
+		p.total = maxid - last;
 		rc = scan(&p, db, net, "id > ?1 AND id <= ?2 ORDER BY id", last, maxid, 0,
 			  &stats->events, &min_ts, &max_ts);
+		if (p.progress && p.shown_ns != 0)
+			fputs("\r\033[K", stderr);
 		/* windows reaching back into (or forward over) what earlier runs saw */
 		fresh = p.ncands;
 		if (rc == CD_OK && p.max_window > 0 && min_ts <= max_ts)

@@ -643,24 +643,22 @@ def op_get_role(emu, req, pr, p):
         x(r['name']), r['role_id'], x(emu.role_arn(r['name'])), iso(r['create']), trust)
 
 
-def op_put_user_policy(emu, req, pr, p):
-    name = emu.req_param(p, 'UserName', 'userName', 1, 128)
-    u = emu.users.get(name)
-    if u is None:
-        raise no_such('The user with name %s cannot be found.' % name)
-    pn = emu.req_param(p, 'PolicyName', 'policyName', 1, 128)
-    doc = emu.req_param(p, 'PolicyDocument', 'policyDocument', 1, 131072)
-    emu.check_policy_doc(doc)
-    u['policies'][pn] = doc
-    return None
-
-
 def _user_named(emu, p):
+    """The user a *UserPolicy call names (required, unlike key calls)."""
     name = emu.req_param(p, 'UserName', 'userName', 1, 128)
     u = emu.users.get(name)
     if u is None:
         raise no_such('The user with name %s cannot be found.' % name)
     return u
+
+
+def op_put_user_policy(emu, req, pr, p):
+    u = _user_named(emu, p)
+    pn = emu.req_param(p, 'PolicyName', 'policyName', 1, 128)
+    doc = emu.req_param(p, 'PolicyDocument', 'policyDocument', 1, 131072)
+    emu.check_policy_doc(doc)
+    u['policies'][pn] = doc
+    return None
 
 
 def op_get_user_policy(emu, req, pr, p):
