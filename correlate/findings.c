@@ -705,6 +705,62 @@ set_add(char ***v, size_t *n, const char *s)
  * attributes (kubectl inventories).  Attribute names follow what the
  * inventory loader stores; unknown shapes are simply not used.
  */
+/*
+ * $CORDON_EGRESS: the cluster's own egress (NAT) addresses, so a node-role
+ * session from any other public address is "outside" without a baseline.
+ * "52.1.2.3, 198.51.100.0/24" -> "52.1.2.3", "198.51.100." (exact IPs
+ * keep no trailing dot, so 52.1.2.3 does not match 52.1.2.30 by prefix).
+ */
+static void
+egress_load(struct known_net *net)
+{
+	const char *env = getenv("CORDON_EGRESS"), *p;
+
+	if (env == NULL)
+		return;
+	for (p = env; *p;) {
+		const char *start, *end, *slash;
+		char item[64];
+		size_t n;
+		int octets, dots = 0;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		start = p;
+		while (*p && *p != ',' && *p != ' ')
+			p++;
+		end = p;
+		n = (size_t)(end - start);
+		if (n == 0 || n >= sizeof(item))
+			continue;
+		memcpy(item, start, n);
+		item[n] = '\0';
+		slash = strchr(item, '/');
+		if (slash != NULL) {
+			/* keep the first prefix/8 octets and their dots */
+			octets = strcmp(slash, "/8") == 0 ? 1 : strcmp(slash, "/16") == 0 ? 2
+				: strcmp(slash, "/24") == 0 ? 3 : strcmp(slash, "/32") == 0 ? 4 : 0;
+			if (octets == 0)
+				continue; /* other prefix lengths: not supported, ignored */
+			if (octets == 4) {
+				item[slash - item] = '\0';
+			} else {
+				size_t k;
+
+				for (k = 0; item[k] && dots < octets; k++)
+					if (item[k] == '.')
+						dots++;
+				item[k] = '\0';
+			}
+		} else {
+			/* an exact address: match it whole (a trailing space ends it) */
+			set_add(&net->egress, &net->negress, item);
+			continue;
+		}
+		set_add(&net->egress, &net->negress, item);
+	}
+}
+
 int
 known_net_load(sqlite3 *db, struct known_net *net)
 {
@@ -738,6 +794,7 @@ known_net_load(sqlite3 *db, struct known_net *net)
 		}
 	}
 	sqlite3_finalize(st);
+	egress_load(net);
 	/* qsort must not see a NULL array, even an empty one */
 	if (net->nnodes > 1)
 		qsort(net->nodes, net->nnodes, sizeof(char *), str_cmp);
@@ -759,8 +816,11 @@ known_net_release(struct known_net *net)
 		free(net->node_ips[i]);
 	for (i = 0; i < net->npod_ips; i++)
 		free(net->pod_ips[i]);
+	for (i = 0; i < net->negress; i++)
+		free(net->egress[i]);
 	free(net->nodes);
 	free(net->node_ips);
 	free(net->pod_ips);
+	free(net->egress);
 	memset(net, 0, sizeof(*net));
 }

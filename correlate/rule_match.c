@@ -102,6 +102,18 @@ ip_kind(const struct known_net *net, const char *ip)
 		return "node";
 	if (net != NULL && known_net_has(net->pod_ips, net->npod_ips, ip))
 		return "pod";
+	if (net != NULL) {
+		size_t k;
+
+		for (k = 0; k < net->negress; k++) {
+			size_t n = strlen(net->egress[k]);
+
+			/* "a.b.c." is a prefix; anything else is one exact address */
+			if (n > 0 && net->egress[k][n - 1] == '.' ? strncmp(ip, net->egress[k], n) == 0
+								 : strcmp(ip, net->egress[k]) == 0)
+				return "egress";
+		}
+	}
 	if (strchr(ip, ':') != NULL) {
 		if (strcmp(ip, "::1") == 0)
 			return "loopback";
@@ -203,6 +215,9 @@ vfield(struct match_ev *m, int vf)
 		break;
 	case VF_SRC_KIND:
 		m->vf[vf] = ev->src_ip ? ip_kind(m->net, ev->src_ip) : NULL;
+		break;
+	case VF_EGRESS_KNOWN:
+		m->vf[vf] = m->net != NULL && m->net->negress > 0 ? "yes" : NULL;
 		break;
 	case VF_HOST_KIND:
 		m->vf[vf] = ev->host == NULL ? NULL

@@ -45,6 +45,7 @@ enum vfield {
 	VF_API,         /* "source:action" (Vault: "vault:OPERATION PATH") */
 	VF_SRC_KIND,    /* src_ip is: node, pod, private, public, loopback or service */
 	VF_HOST_KIND,   /* host is: k8s-node (in the inventory) or unknown */
+	VF_EGRESS_KNOWN, /* "yes" when $CORDON_EGRESS lists the cluster's egress */
 	VF__COUNT
 };
 
@@ -107,10 +108,14 @@ struct ruleset {
 	size_t nsources;
 };
 
-/* What the inventory says about addresses and nodes (sorted string sets). */
+/* What the inventory says about addresses and nodes (sorted string sets),
+ * and the cluster's egress addresses from $CORDON_EGRESS (IPs or a.b.c.0/24,
+ * a.b.0.0/16, a.0.0.0/8 prefixes, kept as "a.b.c." text prefixes). */
 struct known_net {
 	char **node_ips, **pod_ips, **nodes;
 	size_t nnode_ips, npod_ips, nnodes;
+	char **egress;
+	size_t negress;
 };
 
 /* A field value source for matching: an event plus its virtual fields. */
