@@ -39,7 +39,9 @@ usage(FILE *f)
 		"usage: cordon [--db PATH] COMMAND [ARGS]\n"
 		"\n"
 		"Incident response for sandbox and container escapes: ingest host, eBPF\n"
-		"and cloud logs into one evidence store per case, and query it.\n"
+		"and cloud logs and identity inventories into one evidence store per case,\n"
+		"correlate escapes to the credentials they exposed and the identities those\n"
+		"reach, and revoke them through the providers' APIs.\n"
 		"\n"
 		"commands:\n");
 	for (i = 0; commands[i] != NULL; i++)
@@ -51,7 +53,8 @@ usage(FILE *f)
 		"  --version    print the version\n"
 		"  -h, --help   this help; `cordon COMMAND --help` for a command\n"
 		"\n"
-		"exit status: 0 success; 1 done with findings (rejected records, ...);\n"
+		"exit status: 0 success; 1 done with findings (rejected records, a new\n"
+		"incident, a failed action, ...);\n"
 		"2 usage, configuration or store error.\n");
 }
 

@@ -137,7 +137,7 @@ cmd_reach(struct cmd_ctx *cc)
 	struct graph_result r = { 0 };
 	struct store *s = NULL;
 	const char *provider = NULL;
-	char *cause = NULL, *why = NULL;
+	char *why = NULL;
 	int64_t depth = 0, id;
 	int c, rc, status = EXIT_ERROR;
 
@@ -153,11 +153,8 @@ cmd_reach(struct cmd_ctx *cc)
 			break;
 		case 'p': provider = optarg; break;
 		case 'F':
-			if (out_format_parse(optarg, &fmt) != 0 || (fmt != OUT_TEXT && fmt != OUT_JSON &&
-								    fmt != OUT_TABLE)) {
-				out_err("--format takes text or json");
+			if (out_format_arg(optarg, OUT_F(OUT_TEXT) | OUT_F(OUT_JSON), &fmt) != CD_OK)
 				return EXIT_ERROR;
-			}
 			break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: fputs(usage, stderr); return EXIT_ERROR;
@@ -168,11 +165,8 @@ cmd_reach(struct cmd_ctx *cc)
 		fputs(usage, stderr);
 		return EXIT_ERROR;
 	}
-	if (store_open(store_default_path(cc->db_path), 1, &s, &cause) != CD_OK) {
-		out_err("%s: %s", store_default_path(cc->db_path), cause);
-		free(cause);
+	if (cmd_open_store(cc, 1, &s) != CD_OK)
 		return EXIT_ERROR;
-	}
 	rc = graph_resolve(s, cc->argv[optind], &id, &why);
 	if (rc == CD_OK) {
 		struct graph_walk w = { NULL, (int)depth, provider };

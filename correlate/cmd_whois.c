@@ -252,8 +252,11 @@ usage_section(struct store *s, struct out *o, const char *id)
 	}
 	if (n > 0 &&
 	    sqlite3_prepare_v2(store_db(s),
+			       /* the last action of this row's own group: matched on every
+				* GROUP BY column, or it is the action of another agent */
 			       "SELECT src_ip, user_agent, source, count(*), max(ts_ns),"
 			       " (SELECT action FROM events x WHERE x.cred_id = ?1 AND x.src_ip IS e.src_ip"
+			       "  AND x.user_agent IS e.user_agent AND x.source IS e.source"
 			       "  ORDER BY ts_ns DESC LIMIT 1)"
 			       " FROM events e WHERE cred_id = ?1 GROUP BY src_ip, user_agent, source"
 			       " ORDER BY max(ts_ns) DESC LIMIT 20",
@@ -332,7 +335,7 @@ cmd_whois(struct cmd_ctx *cc)
 	struct out o = { .fmt = OUT_TEXT };
 	struct store *s = NULL;
 	sqlite3_stmt *st;
-	char *cause = NULL, *why = NULL, *key = NULL, *label = NULL;
+	char *why = NULL, *key = NULL, *label = NULL;
 	const char *arg, *bare;
 	int64_t id = 0;
 	int c, rc, known = 0, status = EXIT_ERROR;
@@ -342,11 +345,8 @@ cmd_whois(struct cmd_ctx *cc)
 		switch (c) {
 		case 'D': cc->db_path = optarg; break;
 		case 'F':
-			if (out_format_parse(optarg, &o.fmt) != 0 ||
-			    (o.fmt != OUT_TEXT && o.fmt != OUT_JSON && o.fmt != OUT_TABLE)) {
-				out_err("--format takes text or json");
+			if (out_format_arg(optarg, OUT_F(OUT_TEXT) | OUT_F(OUT_JSON), &o.fmt) != CD_OK)
 				return EXIT_ERROR;
-			}
 			break;
 		case 'X': o.show = 1; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
@@ -359,11 +359,8 @@ cmd_whois(struct cmd_ctx *cc)
 		return EXIT_ERROR;
 	}
 	arg = cc->argv[optind];
-	if (store_open(store_default_path(cc->db_path), 1, &s, &cause) != CD_OK) {
-		out_err("%s: %s", store_default_path(cc->db_path), cause);
-		free(cause);
+	if (cmd_open_store(cc, 1, &s) != CD_OK)
 		return EXIT_ERROR;
-	}
 	buf_init(&o.j, (size_t)64 << 20);
 	rc = graph_resolve(s, arg, &id, &why);
 	if (rc == CD_E_DB)
@@ -372,9 +369,8 @@ cmd_whois(struct cmd_ctx *cc)
 					      -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, id);
 		if (sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "credential") == 0) {
-			key = xstrdup((const char *)sqlite3_column_text(st, 1));
-			if (sqlite3_column_text(st, 2) != NULL)
-				label = xstrdup((const char *)sqlite3_column_text(st, 2));
+			key = graph_col_dup(st, 1);
+			label = graph_col_dup(st, 2);
 			known = 1;
 		}
 		sqlite3_finalize(st);

@@ -163,6 +163,8 @@ struct graph_tx;
 int graph_tx_begin(struct store *s, int64_t input_id, const char *origin, struct graph_tx **out);
 /* commit != 0: keep (and mark the graph for re-derivation); else roll back. */
 int graph_tx_end(struct graph_tx **t, int commit);
+/* What this load wrote so far: distinct nodes (new or updated) and new edges. */
+void graph_tx_counts(const struct graph_tx *t, int64_t *nodes, int64_t *edges);
 /* Upsert a node; NULL fields keep what is stored.  Returns its id, or -1. */
 int64_t graph_tx_node(struct graph_tx *t, const char *kind, const char *key, const char *provider,
 		      const char *label, const char *attrs);

@@ -2,7 +2,7 @@
  * graph.h - what the identity-graph files share inside correlate/ (not
  * public: the interface is correlate.h).
  *
- *   graph_store.c   graph_tx: nodes, edges, rules, attachments, meta flags
+ *   graph_store.c   graph_tx: nodes, edges, rules, attachments; column copies
  *   graph_map.c     string -> integer hash map (node ids, dedup sets)
  *   graph_match.c   IAM-style wildcards, pattern coverage
  *   graph_derive.c  recompute derived edges: aws, k8s, escape expansion
@@ -76,8 +76,8 @@ void graph_tx_close(struct graph_tx *t);
 /* Id of an existing node, or 0. */
 int64_t graph_node_id(struct graph_tx *t, const char *kind, const char *key);
 
-int graph_meta_get(struct store *s, const char *key, int64_t *val);
-int graph_meta_set(struct store *s, const char *key, int64_t val);
+/* A text column as a new string, NULL when the column is NULL. */
+char *graph_col_dup(struct sqlite3_stmt *st, int i);
 
 /* Run SQL with no result; CD_OK or CD_E_DB (message printed). */
 int graph_exec(struct store *s, const char *sql);

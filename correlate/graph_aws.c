@@ -93,14 +93,6 @@ struct access {
 	char *origin;
 };
 
-static char *
-col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *v = sqlite3_column_text(st, i);
-
-	return v ? xstrdup((const char *)v) : NULL;
-}
-
 static void
 acct_of(const char *arn, char out[16])
 {
@@ -153,7 +145,7 @@ load(struct aws *w)
 		}
 		p = &w->p[w->np];
 		memset(p, 0, sizeof(*p));
-		p->key = col(st, 0);
+		p->key = graph_col_dup(st, 0);
 		p->arn = p->key + 4;
 		acct_of(p->arn, p->acct);
 		snprintf(p->type, sizeof(p->type), "%s", (const char *)sqlite3_column_text(st, 1));
@@ -179,18 +171,18 @@ load(struct aws *w)
 			w->r = xrealloc(w->r, cap * sizeof(*w->r));
 		}
 		r = &w->r[w->nr];
-		r->kind = col(st, 0);
-		r->owner = col(st, 1);
-		r->effect = col(st, 2);
-		r->actions = col(st, 3);
+		r->kind = graph_col_dup(st, 0);
+		r->owner = graph_col_dup(st, 1);
+		r->effect = graph_col_dup(st, 2);
+		r->actions = graph_col_dup(st, 3);
 		r->not_action = sqlite3_column_int(st, 4);
-		r->resources = col(st, 5);
+		r->resources = graph_col_dup(st, 5);
 		r->not_resource = sqlite3_column_int(st, 6);
-		r->principals = col(st, 7);
+		r->principals = graph_col_dup(st, 7);
 		r->conditional = sqlite3_column_int(st, 8);
-		r->cond = col(st, 9);
+		r->cond = graph_col_dup(st, 9);
 		r->input = sqlite3_column_int64(st, 10);
-		r->origin = col(st, 11);
+		r->origin = graph_col_dup(st, 11);
 		r->allow = r->effect != NULL && strcmp(r->effect, "Allow") == 0;
 		g = owner_group(w, r->owner ? r->owner : "");
 		ivec_push(&w->groups[g], (int)w->nr);
@@ -746,6 +738,20 @@ access_edges(struct aws *w)
 	return rc;
 }
 
+/* The aws attachments of one kind as (subject, owner, origin_input) rows:
+ * each becomes one edge, made where its input's meaning is known. */
+static int
+attach_rows(struct aws *w, const char *kind, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(store_db(w->t->s),
+			       "SELECT subject, owner, origin_input FROM graph_attach WHERE provider = 'aws'"
+			       " AND kind = ?",
+			       -1, st, NULL) != SQLITE_OK)
+		return CD_E_DB;
+	sqlite3_bind_text(*st, 1, kind, -1, SQLITE_STATIC);
+	return CD_OK;
+}
+
 /* list-access-keys owners: user name -> the user's ARN. */
 static int
 key_owners(struct aws *w)
@@ -753,10 +759,7 @@ key_owners(struct aws *w)
 	sqlite3_stmt *st;
 	int rc = CD_OK;
 
-	if (sqlite3_prepare_v2(store_db(w->t->s),
-			       "SELECT subject, owner, origin_input FROM graph_attach WHERE provider = 'aws'"
-			       " AND kind = 'key-owner'",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (attach_rows(w, "key-owner", &st) != CD_OK)
 		return CD_E_DB;
 	while (rc == CD_OK && sqlite3_step(st) == SQLITE_ROW) {
 		const char *cred = (const char *)sqlite3_column_text(st, 0);
@@ -789,10 +792,7 @@ irsa_annotations(struct aws *w)
 	sqlite3_stmt *st;
 	int rc = CD_OK;
 
-	if (sqlite3_prepare_v2(store_db(w->t->s),
-			       "SELECT subject, owner, origin_input FROM graph_attach WHERE provider = 'aws'"
-			       " AND kind = 'irsa'",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (attach_rows(w, "irsa", &st) != CD_OK)
 		return CD_E_DB;
 	w->t->edge_origin = "service account annotation eks.amazonaws.com/role-arn";
 	while (rc == CD_OK && sqlite3_step(st) == SQLITE_ROW) {

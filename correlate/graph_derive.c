@@ -19,7 +19,7 @@ graph_derive(struct store *s, int force)
 	int64_t dirty = 0;
 	int rc;
 
-	if (!force && (graph_meta_get(s, GRAPH_META_DIRTY, &dirty) != CD_OK || dirty == 0))
+	if (!force && (store_meta_get_int(s, GRAPH_META_DIRTY, &dirty) != CD_OK || dirty == 0))
 		return CD_OK;
 	if (graph_exec(s, "BEGIN IMMEDIATE") != CD_OK)
 		return CD_E_DB;
@@ -33,7 +33,7 @@ graph_derive(struct store *s, int force)
 		graph_tx_close(&t);
 	}
 	if (rc == CD_OK)
-		rc = graph_meta_set(s, GRAPH_META_DIRTY, 0);
+		rc = store_meta_set_int(s, GRAPH_META_DIRTY, 0);
 	if (rc == CD_OK)
 		return graph_exec(s, "COMMIT");
 	graph_exec(s, "ROLLBACK");

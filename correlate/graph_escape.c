@@ -17,14 +17,6 @@
 
 #include "graph.h"
 
-static char *
-text(sqlite3_stmt *st, int i)
-{
-	const unsigned char *v = sqlite3_column_text(st, i);
-
-	return v ? xstrdup((const char *)v) : NULL;
-}
-
 int
 graph_derive_escape(struct graph_tx *t)
 {
@@ -57,7 +49,7 @@ graph_derive_escape(struct graph_tx *t)
 				cap = cap ? cap * 2 : 16;
 				files = xrealloc(files, cap * sizeof(*files));
 			}
-			files[nf++] = text(st, 0);
+			files[nf++] = graph_col_dup(st, 0);
 		}
 		sqlite3_finalize(st);
 	}
@@ -69,7 +61,8 @@ graph_derive_escape(struct graph_tx *t)
 			       " FROM graph_nodes n WHERE n.kind = 'node' AND (n.attrs IS NULL OR json_valid(n.attrs))",
 			       -1, &st, NULL) == SQLITE_OK) {
 		while (rc == CD_OK && sqlite3_step(st) == SQLITE_ROW) {
-			char *node = text(st, 0), *label = text(st, 1), *iid = text(st, 2), *pid = text(st, 3);
+			char *node = graph_col_dup(st, 0), *label = graph_col_dup(st, 1);
+			char *iid = graph_col_dup(st, 2), *pid = graph_col_dup(st, 3);
 			int k8s = (label && strcmp(label, "node") == 0) || sqlite3_column_int(st, 4);
 			char *loc;
 

@@ -232,26 +232,20 @@ load(struct k8s *k)
 		return CD_E_DB;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct krule *r;
-		int i;
 
 		if (k->nr == cap) {
 			cap = cap ? cap * 2 : 256;
 			k->r = xrealloc(k->r, cap * sizeof(*k->r));
 		}
 		r = &k->r[k->nr++];
-		for (i = 0; i < 4; i++) {
-			const unsigned char *v = sqlite3_column_text(st, i);
-			char *c = v ? xstrdup((const char *)v) : NULL;
-
-			if (i == 0)
-				r->owner = c ? c : xstrdup("");
-			else if (i == 1)
-				r->verbs = c ? c : xstrdup("");
-			else if (i == 2)
-				r->res = c ? c : xstrdup("");
-			else
-				r->names = c;
-		}
+		/* names may stay NULL (no resourceNames: every name); the rest are matched */
+		if ((r->owner = graph_col_dup(st, 0)) == NULL)
+			r->owner = xstrdup("");
+		if ((r->verbs = graph_col_dup(st, 1)) == NULL)
+			r->verbs = xstrdup("");
+		if ((r->res = graph_col_dup(st, 2)) == NULL)
+			r->res = xstrdup("");
+		r->names = graph_col_dup(st, 3);
 	}
 	sqlite3_finalize(st);
 	cap = 0;
@@ -262,7 +256,6 @@ load(struct k8s *k)
 		return CD_E_DB;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct kbind *b;
-		const unsigned char *sc = sqlite3_column_text(st, 2), *og = sqlite3_column_text(st, 3);
 
 		if (k->nb == cap) {
 			cap = cap ? cap * 2 : 256;
@@ -271,8 +264,8 @@ load(struct k8s *k)
 		b = &k->b[k->nb++];
 		b->subject = xstrdup((const char *)sqlite3_column_text(st, 0));
 		b->owner = xstrdup((const char *)sqlite3_column_text(st, 1));
-		b->scope = sc ? xstrdup((const char *)sc) : NULL;
-		b->origin = og ? xstrdup((const char *)og) : NULL;
+		b->scope = graph_col_dup(st, 2);
+		b->origin = graph_col_dup(st, 3);
 		b->input = sqlite3_column_int64(st, 4);
 	}
 	sqlite3_finalize(st);

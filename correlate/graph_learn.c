@@ -324,7 +324,8 @@ graph_learn_events(struct store *s)
 	int64_t last = 0, max = 0;
 	int rc;
 
-	graph_meta_get(s, GRAPH_META_LEARNED, &last);
+	/* absent: last stays 0, every event is new */
+	store_meta_get_int(s, GRAPH_META_LEARNED, &last);
 	if (graph_exec(s, "BEGIN IMMEDIATE") != CD_OK)
 		return CD_E_DB;
 	memset(&l, 0, sizeof(l));
@@ -372,9 +373,9 @@ graph_learn_events(struct store *s)
 		max = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	if (rc == CD_OK && max > last)
-		rc = graph_meta_set(s, GRAPH_META_LEARNED, max);
+		rc = store_meta_set_int(s, GRAPH_META_LEARNED, max);
 	if (rc == CD_OK && l.t.added > 0)
-		rc = graph_meta_set(s, GRAPH_META_DIRTY, 1);
+		rc = store_meta_set_int(s, GRAPH_META_DIRTY, 1);
 out:
 	graph_tx_close(&l.t);
 	gmap_release(&l.seen);

@@ -29,14 +29,6 @@ struct walk {
 	struct gmap seen; /* node id -> index */
 };
 
-static char *
-dup_col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	return t ? xstrdup((const char *)t) : NULL;
-}
-
 static int
 add_visit(struct walk *w, int64_t id, int parent, const char *edge, int depth, int cond,
 	  sqlite3_stmt *st, int c0)
@@ -57,10 +49,10 @@ add_visit(struct walk *w, int64_t id, int parent, const char *edge, int depth, i
 	v->edge = edge ? xstrdup(edge) : NULL;
 	v->depth = depth;
 	v->cond = cond;
-	v->kind = dup_col(st, c0);
-	v->key = dup_col(st, c0 + 1);
-	v->provider = dup_col(st, c0 + 2);
-	v->label = dup_col(st, c0 + 3);
+	v->kind = graph_col_dup(st, c0);
+	v->key = graph_col_dup(st, c0 + 1);
+	v->provider = graph_col_dup(st, c0 + 2);
+	v->label = graph_col_dup(st, c0 + 3);
 	return 1;
 }
 

@@ -24,39 +24,12 @@ graph_exec(struct store *s, const char *sql)
 	return CD_OK;
 }
 
-int
-graph_meta_get(struct store *s, const char *key, int64_t *val)
+char *
+graph_col_dup(sqlite3_stmt *st, int i)
 {
-	sqlite3_stmt *st;
-	int rc = CD_E_NOTFOUND;
+	const unsigned char *v = sqlite3_column_text(st, i);
 
-	*val = 0;
-	if (sqlite3_prepare_v2(store_db(s), "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return CD_E_DB;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*val = sqlite3_column_int64(st, 0);
-		rc = CD_OK;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int
-graph_meta_set(struct store *s, const char *key, int64_t val)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(store_db(s), "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", -1,
-			       &st, NULL) != SQLITE_OK)
-		return CD_E_DB;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, val);
-	rc = sqlite3_step(st) == SQLITE_DONE ? CD_OK : CD_E_DB;
-	sqlite3_finalize(st);
-	return rc;
+	return v ? xstrdup((const char *)v) : NULL;
 }
 
 void
@@ -166,7 +139,7 @@ graph_tx_end(struct graph_tx **tp, int commit)
 	if (t->err != CD_OK)
 		commit = 0;
 	if (t->savepoint) {
-		if (commit && graph_meta_set(t->s, GRAPH_META_DIRTY, 1) != CD_OK)
+		if (commit && store_meta_set_int(t->s, GRAPH_META_DIRTY, 1) != CD_OK)
 			commit = 0;
 		if (!commit)
 			graph_exec(t->s, "ROLLBACK TO graph_tx");
@@ -179,6 +152,13 @@ graph_tx_end(struct graph_tx **tp, int commit)
 	free(t);
 	*tp = NULL;
 	return rc;
+}
+
+void
+graph_tx_counts(const struct graph_tx *t, int64_t *nodes, int64_t *edges)
+{
+	*nodes = (int64_t)t->ids.n;
+	*edges = t->added;
 }
 
 static void

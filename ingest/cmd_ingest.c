@@ -33,18 +33,34 @@ static const char usage[] =
 	"exit status: 0 all records stored; 1 some records or inputs rejected (see\n"
 	"`cordon rejects`), everything else stored; 2 usage or store error.\n";
 
+/* The FORMAT column: as wide as the longest log format or inventory name,
+ * so that a row never pushes the numbers after it out of line. */
+static int
+format_width(void)
+{
+	size_t i, w = strlen("FORMAT");
+
+	for (i = 0; ingest_format_name(i) != NULL; i++)
+		if (strlen(ingest_format_name(i)) > w)
+			w = strlen(ingest_format_name(i));
+	for (i = 0; inventories[i] != NULL; i++)
+		if (strlen(inventories[i]->name) > w)
+			w = strlen(inventories[i]->name);
+	return (int)w;
+}
+
 static void
 print_usage(FILE *f)
 {
 	struct buf b;
 	size_t i;
-	int r = CD_OK;
+	int r = CD_OK, w = format_width();
 
 	buf_init(&b, 8192);
 	for (i = 0; ingest_format_name(i) != NULL && r == CD_OK; i++)
-		r = buf_printf(&b, "  %-11s %s\n", ingest_format_name(i), ingest_format_summary(i));
+		r = buf_printf(&b, "  %-*s %s\n", w, ingest_format_name(i), ingest_format_summary(i));
 	for (i = 0; inventories[i] != NULL && r == CD_OK; i++)
-		r = buf_printf(&b, "  %-14s %s\n", inventories[i]->name, inventories[i]->summary);
+		r = buf_printf(&b, "  %-*s %s\n", w, inventories[i]->name, inventories[i]->summary);
 	fprintf(f, usage, b.data);
 	buf_release(&b);
 }
@@ -72,6 +88,9 @@ print_summary_json(const struct ingest_summary *sum)
 				       (long long)in->rejects, (long long)in->bytes,
 				       in->skipped ? "true" : "false");
 		r = r ? r : json_put_str(&b, in->error);
+		if (in->inventory)
+			r = r ? r : buf_printf(&b, ",\"nodes\":%lld,\"edges\":%lld", (long long)in->nodes,
+					       (long long)in->edges);
 		r = r ? r : buf_addc(&b, '}');
 	}
 	r = r ? r : buf_printf(&b,
@@ -84,22 +103,37 @@ print_summary_json(const struct ingest_summary *sum)
 	buf_release(&b);
 }
 
+/*
+ * One row per input.  An inventory stores graph nodes and edges, not
+ * events: its EVENTS and DUPLICATE cells are "-" (a 0 there would read as
+ * "nothing stored"), and what it stored follows its path.
+ */
 static void
 print_summary_table(const struct ingest_summary *sum)
 {
+	int w = format_width();
 	size_t i;
 
-	printf("%-11s %10s %10s %8s %12s  %s\n", "FORMAT", "EVENTS", "DUPLICATE", "REJECTS",
-	       "BYTES", "INPUT");
+	printf("%-*s %10s %10s %8s %12s  %s\n", w, "FORMAT", "EVENTS", "DUPLICATE", "REJECTS", "BYTES",
+	       "INPUT");
 	for (i = 0; i < sum->ninputs; i++) {
 		const struct ingest_input_summary *in = &sum->inputs[i];
+		char events[24] = "-", dups[24] = "-";
 
-		printf("%-11s %10lld %10lld %8lld %12lld  %s%s\n",
-		       in->format ? in->format : "-", (long long)in->events,
-		       (long long)in->duplicates, (long long)in->rejects, (long long)in->bytes,
-		       in->path, in->skipped ? " (unchanged)" : "");
+		if (!in->inventory) {
+			snprintf(events, sizeof(events), "%lld", (long long)in->events);
+			snprintf(dups, sizeof(dups), "%lld", (long long)in->duplicates);
+		}
+		printf("%-*s %10s %10s %8lld %12lld  %s", w, in->format ? in->format : "-", events, dups,
+		       (long long)in->rejects, (long long)in->bytes, in->path);
+		if (in->skipped)
+			printf(" (unchanged)");
+		else if (in->inventory && in->error == NULL)
+			printf(" (graph: %lld nodes, %lld edges)", (long long)in->nodes,
+			       (long long)in->edges);
+		printf("\n");
 	}
-	printf("%-11s %10lld %10lld %8lld %12lld  %.2fs, %.0f events/s\n", "total",
+	printf("%-*s %10lld %10lld %8lld %12lld  %.2fs, %.0f events/s\n", w, "total",
 	       (long long)sum->events, (long long)sum->duplicates, (long long)sum->rejects,
 	       (long long)sum->bytes, sum->seconds,
 	       sum->seconds > 0 ? (double)sum->events / sum->seconds : 0.0);

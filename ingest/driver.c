@@ -134,6 +134,13 @@ ingest_set_why(struct ingest_ctx *ctx, const char *why)
 	ctx->why = why;
 }
 
+static int
+hash_run(void *arg, const char *p, size_t n)
+{
+	sha256_update(arg, p, n);
+	return 0;
+}
+
 /*
  * The dedup key: SHA-256 over the format and the record's natural id when
  * the format has one, else over the record with JSON whitespace outside
@@ -151,30 +158,10 @@ dedup_key(const struct ingest_ctx *ctx, const char *raw, size_t n, unsigned char
 		sha256_update(&c, "id:", 3);
 		sha256_update(&c, ctx->ev.dedup, strlen(ctx->ev.dedup));
 	} else if (ctx->ing->flags & ING_JSON) {
-		size_t i, run = 0;
-		int in_str = 0, esc = 0;
+		struct span t = { raw, n };
 
 		sha256_update(&c, "raw:", 4);
-		for (i = 0; i < n; i++) {
-			char ch = raw[i];
-
-			if (in_str) {
-				if (esc)
-					esc = 0;
-				else if (ch == '\\')
-					esc = 1;
-				else if (ch == '"')
-					in_str = 0;
-				continue;
-			}
-			if (ch == '"') {
-				in_str = 1;
-			} else if (ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t') {
-				sha256_update(&c, raw + run, i - run);
-				run = i + 1;
-			}
-		}
-		sha256_update(&c, raw + run, n - run);
+		(void)ingest_json_runs(t, hash_run, &c);
 	} else {
 		sha256_update(&c, "raw:", 4);
 		sha256_update(&c, raw, n);

@@ -1,6 +1,6 @@
 /*
- * extra.c - helpers every ingester shares: the "extra" JSON object and
- * id plausibility.
+ * extra.c - helpers every ingester shares: the "extra" JSON object, JSON
+ * text without its whitespace, and id plausibility.
  */
 #include <string.h>
 
@@ -218,12 +218,11 @@ ingest_json_strict(const struct json_doc *d, int tok)
 	return st.p == st.end;
 }
 
-/* Copy JSON text without whitespace outside strings: extra stays one line. */
-static int
-add_compact(struct buf *b, struct span t)
+int
+ingest_json_runs(struct span t, int (*emit)(void *arg, const char *p, size_t n), void *arg)
 {
 	size_t i, run = 0;
-	int in_str = 0, esc = 0;
+	int in_str = 0, esc = 0, rc;
 
 	for (i = 0; i < t.n; i++) {
 		char c = t.p[i];
@@ -240,12 +239,18 @@ add_compact(struct buf *b, struct span t)
 		if (c == '"') {
 			in_str = 1;
 		} else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-			if (buf_add(b, t.p + run, i - run) != CD_OK)
-				return CD_E_LIMIT;
+			if (i > run && (rc = emit(arg, t.p + run, i - run)) != 0)
+				return rc;
 			run = i + 1;
 		}
 	}
-	return buf_add(b, t.p + run, t.n - run);
+	return t.n > run ? emit(arg, t.p + run, t.n - run) : 0;
+}
+
+static int
+emit_buf(void *arg, const char *p, size_t n)
+{
+	return buf_add(arg, p, n);
 }
 
 void
@@ -260,7 +265,8 @@ ingest_extra_json(struct ingest_ctx *ctx, const char *key, const struct json_doc
 	t = json_text(d, tok);
 	/* jsmn lets "tru" or "01" through; such a value is kept as a string */
 	if (extra_key(b, key) != CD_OK ||
-	    (ingest_json_strict(d, tok) ? add_compact(b, t) : json_put_strn(b, t.p, t.n)) != CD_OK)
+	    (ingest_json_strict(d, tok) ? ingest_json_runs(t, emit_buf, b)
+					: json_put_strn(b, t.p, t.n)) != CD_OK)
 		b->len = mark;
 	if (b->len)
 		b->data[b->len] = '\0';

@@ -33,6 +33,9 @@ struct ingest_input_summary {
 	int64_t bytes;        /* bytes read this run */
 	int skipped;          /* unchanged since the last run */
 	char *error;          /* the input could not be read at all */
+	int inventory;        /* an inventory: it stores graph nodes and edges, never events */
+	int64_t nodes;        /* inventory: graph nodes it wrote (new or updated) */
+	int64_t edges;        /* inventory: graph edges it stored */
 };
 
 struct ingest_summary {

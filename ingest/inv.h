@@ -32,7 +32,8 @@ struct inv_ctx {
 	const char *data;    /* the whole file */
 	size_t len;
 	char why[512];       /* why the file was rejected */
-	int64_t objects;     /* entries loaded (for the summary) */
+	int64_t objects;     /* entries loaded (a file with none is rejected) */
+	int64_t nodes, edges; /* what the load wrote into the graph (for the summary) */
 };
 
 struct inventory {
@@ -94,6 +95,14 @@ char *inv_strlist(const struct json_doc *d, int i);
 char *inv_compact(const struct json_doc *d, int i);
 /* Whether head's first non-blank byte is c. */
 int inv_head_starts(const char *head, size_t len, char c);
+/* One member of a node's attrs object; val NULL is JSON null. */
+struct inv_attr {
+	const char *key;
+	const char *val;
+};
+/* {"key":"val",...} as a new string; "" when it passes 64 KiB (a cut
+ * object would be invalid JSON). */
+char *inv_attrs(const struct inv_attr *a, size_t n);
 /* The buffer's bytes as a string; the buffer is released. */
 char *inv_take(struct buf *b);
 /* printf into a new string. */

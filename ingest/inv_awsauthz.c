@@ -306,107 +306,98 @@ group_arn(const struct json_doc *d, int groups, const char *name)
 	return NULL;
 }
 
+/* A user's groups: member-of edges, to groups of this file or by name. */
 static int
-load_users(struct inv_ctx *c, const struct json_doc *d)
+user_groups(struct inv_ctx *c, const struct json_doc *d, int obj, const char *arn, const char *key,
+	    int64_t uid)
 {
-	int list = json_get(d, 0, "UserDetailList"), groups = json_get(d, 0, "GroupDetailList");
-	int n = json_count(d, list), k, j, rc = CD_OK;
+	int groups = json_get(d, 0, "GroupDetailList"), gl = json_get(d, obj, "GroupList");
+	int gn = json_count(d, gl), gk, gj, rc = CD_OK;
 
-	for (j = 0, k = list + 1; j < n && rc == CD_OK; j++, k = json_skip(d, k)) {
-		char *arn = inv_path(d, k, "Arn"), *key = NULL;
-		int gl, gk, gj, gn;
-		int64_t uid;
+	(void)key;
+	for (gj = 0, gk = gl + 1; gj < gn && rc == CD_OK; gj++, gk = json_skip(d, gk)) {
+		char *gname = inv_str(d, gk), *garn = gname ? group_arn(d, groups, gname) : NULL;
 
-		if (arn == NULL) {
-			rc = inv_fail(c, inv_off(d, k), "user without an Arn");
-			break;
+		if (garn == NULL && gname != NULL) {
+			/* not in this file: the group's ARN from the user's account and path "/" */
+			const char *acct = strstr(arn, "::");
+			const char *end = acct ? strchr(acct + 2, ':') : NULL;
+
+			if (end != NULL)
+				garn = inv_printf("arn:aws:iam::%.*s:group/%s", (int)(end - acct - 2),
+						  acct + 2, gname);
 		}
-		uid = put_identity(c, d, k, arn, "user", &key);
-		gl = json_get(d, k, "GroupList");
-		gn = json_count(d, gl);
-		for (gj = 0, gk = gl + 1; gj < gn && rc == CD_OK; gj++, gk = json_skip(d, gk)) {
-			char *gname = inv_str(d, gk), *garn = gname ? group_arn(d, groups, gname) : NULL;
+		if (garn != NULL) {
+			char *gkey = inv_printf("aws:%s", garn);
+			int64_t gid = graph_tx_node(c->tx, "identity", gkey, "aws", "group", NULL);
 
-			if (garn == NULL && gname != NULL) {
-				/* not in this file: the group's ARN from the user's account and path "/" */
-				const char *acct = strstr(arn, "::");
-				const char *end = acct ? strchr(acct + 2, ':') : NULL;
-
-				if (end != NULL)
-					garn = inv_printf("arn:aws:iam::%.*s:group/%s",
-							  (int)(end - acct - 2), acct + 2, gname);
-			}
-			if (garn != NULL) {
-				char *gkey = inv_printf("aws:%s", garn);
-				int64_t gid = graph_tx_node(c->tx, "identity", gkey, "aws", "group", NULL);
-
-				rc = graph_tx_edge(c->tx, uid, gid, "member-of", 0, NULL);
-				free(gkey);
-			}
-			free(gname);
-			free(garn);
+			rc = graph_tx_edge(c->tx, uid, gid, "member-of", 0, NULL);
+			free(gkey);
 		}
-		if (rc == CD_OK)
-			rc = put_policies(c, d, k, key, "UserPolicyList");
-		free(arn);
-		free(key);
+		free(gname);
+		free(garn);
 	}
 	return rc;
 }
 
+/* A role's trust policy, and the instance profiles that can assume it. */
 static int
-load_groups(struct inv_ctx *c, const struct json_doc *d)
+role_trust(struct inv_ctx *c, const struct json_doc *d, int obj, const char *arn, const char *key,
+	   int64_t rid)
 {
-	int list = json_get(d, 0, "GroupDetailList"), n = json_count(d, list), k, j, rc = CD_OK;
+	int trust = json_get(d, obj, "AssumeRolePolicyDocument"), pl, pk, pj, pn, rc = CD_OK;
 
-	for (j = 0, k = list + 1; j < n && rc == CD_OK; j++, k = json_skip(d, k)) {
-		char *arn = inv_path(d, k, "Arn"), *key = NULL;
+	(void)arn;
+	if (trust >= 0)
+		rc = put_statements(c, d, trust, "trust", key);
+	pl = json_get(d, obj, "InstanceProfileList");
+	pn = json_count(d, pl);
+	for (pj = 0, pk = pl + 1; pj < pn && rc == CD_OK; pj++, pk = json_skip(d, pk)) {
+		char *parn = inv_path(d, pk, "Arn"), *pkey;
+		int64_t pid;
 
-		if (arn == NULL) {
-			rc = inv_fail(c, inv_off(d, k), "group without an Arn");
-			break;
-		}
-		put_identity(c, d, k, arn, "group", &key);
-		rc = put_policies(c, d, k, key, "GroupPolicyList");
-		free(arn);
-		free(key);
+		if (parn == NULL)
+			continue;
+		pkey = inv_printf("aws:%s", parn);
+		pid = graph_tx_node(c->tx, "identity", pkey, "aws", "instance-profile", NULL);
+		rc = graph_tx_edge(c->tx, pid, rid, "can-assume", 0, "instance profile");
+		free(pkey);
+		free(parn);
 	}
 	return rc;
 }
 
+/* The three principal lists, loaded in this order: each entry is an
+ * identity node, then what its kind adds (more: MAY be NULL), then its
+ * policies.  One loop, so the three cannot drift apart. */
+static const struct principals {
+	const char *list, *what, *policies;
+	int (*more)(struct inv_ctx *c, const struct json_doc *d, int obj, const char *arn,
+		    const char *key, int64_t id);
+} principals[] = {
+	{ "GroupDetailList", "group", "GroupPolicyList", NULL },
+	{ "UserDetailList", "user", "UserPolicyList", user_groups },
+	{ "RoleDetailList", "role", "RolePolicyList", role_trust },
+};
+
 static int
-load_roles(struct inv_ctx *c, const struct json_doc *d)
+load_principals(struct inv_ctx *c, const struct json_doc *d, const struct principals *pl)
 {
-	int list = json_get(d, 0, "RoleDetailList"), n = json_count(d, list), k, j, rc = CD_OK;
+	int list = json_get(d, 0, pl->list), n = json_count(d, list), k, j, rc = CD_OK;
 
 	for (j = 0, k = list + 1; j < n && rc == CD_OK; j++, k = json_skip(d, k)) {
 		char *arn = inv_path(d, k, "Arn"), *key = NULL;
-		int trust = json_get(d, k, "AssumeRolePolicyDocument"), pl, pk, pj, pn;
-		int64_t rid;
+		int64_t id;
 
 		if (arn == NULL) {
-			rc = inv_fail(c, inv_off(d, k), "role without an Arn");
+			rc = inv_fail(c, inv_off(d, k), "%s without an Arn", pl->what);
 			break;
 		}
-		rid = put_identity(c, d, k, arn, "role", &key);
-		if (trust >= 0)
-			rc = put_statements(c, d, trust, "trust", key);
-		pl = json_get(d, k, "InstanceProfileList");
-		pn = json_count(d, pl);
-		for (pj = 0, pk = pl + 1; pj < pn && rc == CD_OK; pj++, pk = json_skip(d, pk)) {
-			char *parn = inv_path(d, pk, "Arn"), *pkey;
-			int64_t pid;
-
-			if (parn == NULL)
-				continue;
-			pkey = inv_printf("aws:%s", parn);
-			pid = graph_tx_node(c->tx, "identity", pkey, "aws", "instance-profile", NULL);
-			rc = graph_tx_edge(c->tx, pid, rid, "can-assume", 0, "instance profile");
-			free(pkey);
-			free(parn);
-		}
+		id = put_identity(c, d, k, arn, pl->what, &key);
+		if (pl->more != NULL)
+			rc = pl->more(c, d, k, arn, key, id);
 		if (rc == CD_OK)
-			rc = put_policies(c, d, k, key, "RolePolicyList");
+			rc = put_policies(c, d, k, key, pl->policies);
 		free(arn);
 		free(key);
 	}
@@ -455,6 +446,7 @@ awsauthz_load(struct inv_ctx *c)
 {
 	struct json_doc d;
 	struct json_tokens t;
+	size_t i;
 	int rc;
 
 	if ((rc = inv_json(c, &d, &t)) != CD_OK)
@@ -463,8 +455,9 @@ awsauthz_load(struct inv_ctx *c)
 		rc = inv_fail(c, 0, "authorization details must be a JSON object");
 		goto out;
 	}
-	if ((rc = load_groups(c, &d)) == CD_OK && (rc = load_users(c, &d)) == CD_OK &&
-	    (rc = load_roles(c, &d)) == CD_OK)
+	for (i = 0; i < sizeof(principals) / sizeof(principals[0]) && rc == CD_OK; i++)
+		rc = load_principals(c, &d, &principals[i]);
+	if (rc == CD_OK)
 		rc = load_policies(c, &d);
 out:
 	json_tokens_release(&t);

@@ -38,25 +38,21 @@ awskeys_load(struct inv_ctx *c)
 	for (j = 0, k = list + 1; j < n && rc == CD_OK; j++, k = json_skip(&d, k)) {
 		char *user = inv_path(&d, k, "UserName"), *id = inv_path(&d, k, "AccessKeyId");
 		char *status = inv_path(&d, k, "Status"), *created = inv_path(&d, k, "CreateDate");
-		char *key, *label;
-		struct buf attrs;
+		const struct inv_attr kv[] = { { "user", user }, { "status", status }, { "created", created } };
+		char *key, *label, *attrs;
 
 		if (id == NULL || user == NULL) {
 			rc = inv_fail(c, inv_off(&d, k), "access key entry without AccessKeyId or UserName");
 		} else {
 			key = inv_printf("aws:%s", id);
 			label = inv_printf("access key of %s (%s)", user, status ? status : "status unknown");
-			buf_init(&attrs, 4096);
-			(void)(buf_addstr(&attrs, "{\"user\":") || json_put_str(&attrs, user) ||
-			       buf_addstr(&attrs, ",\"status\":") || json_put_str(&attrs, status) ||
-			       buf_addstr(&attrs, ",\"created\":") || json_put_str(&attrs, created) ||
-			       buf_addc(&attrs, '}'));
-			if (graph_tx_node(c->tx, "credential", key, "aws", label, attrs.data) < 0)
+			attrs = inv_attrs(kv, sizeof(kv) / sizeof(kv[0]));
+			if (graph_tx_node(c->tx, "credential", key, "aws", label, attrs) < 0)
 				rc = CD_E_DB;
 			else
 				rc = graph_tx_attach(c->tx, "aws", "key-owner", key, user, NULL);
 			c->objects++;
-			buf_release(&attrs);
+			free(attrs);
 			free(key);
 			free(label);
 		}

@@ -60,8 +60,9 @@ gcpkeys_load(struct inv_ctx *c)
 		char *name = inv_path(&d, k, "name"), *owner = name ? key_owner(name) : NULL;
 		char *type = inv_path(&d, k, "keyType"), *after = inv_path(&d, k, "validAfterTime");
 		char *before = inv_path(&d, k, "validBeforeTime"), *dis = inv_path(&d, k, "disabled");
-		char *ckey, *ikey, *label;
-		struct buf attrs;
+		const struct inv_attr kv[] = { { "type", type }, { "valid_after", after },
+					       { "valid_before", before } };
+		char *ckey, *ikey, *label, *attrs;
 
 		if (owner == NULL) {
 			rc = inv_fail(c, inv_off(&d, k), "key entry without a name "
@@ -71,18 +72,14 @@ gcpkeys_load(struct inv_ctx *c)
 			ikey = inv_printf("gcp:%s", owner);
 			label = inv_printf("%s key%s", type ? type : "service-account",
 					   dis && strcmp(dis, "true") == 0 ? " (disabled)" : "");
-			buf_init(&attrs, 4096);
-			(void)(buf_addstr(&attrs, "{\"type\":") || json_put_str(&attrs, type) ||
-			       buf_addstr(&attrs, ",\"valid_after\":") || json_put_str(&attrs, after) ||
-			       buf_addstr(&attrs, ",\"valid_before\":") || json_put_str(&attrs, before) ||
-			       buf_addc(&attrs, '}'));
-			if (graph_tx_node(c->tx, "credential", ckey, "gcp", label, attrs.data) < 0)
+			attrs = inv_attrs(kv, sizeof(kv) / sizeof(kv[0]));
+			if (graph_tx_node(c->tx, "credential", ckey, "gcp", label, attrs) < 0)
 				rc = CD_E_DB;
 			else
 				rc = graph_link(c->tx, "credential", ckey, "authenticates-as", "identity", ikey,
 						0, NULL);
 			c->objects++;
-			buf_release(&attrs);
+			free(attrs);
 			free(ckey);
 			free(ikey);
 			free(label);

@@ -438,39 +438,44 @@ load_binding(struct inv_ctx *c, const struct json_doc *d, int obj, const char *k
 	return rc;
 }
 
+/* The instance id at the end of a providerID (aws:///us-east-1a/i-0abc), or NULL. */
+static char *
+instance_id(const char *pid)
+{
+	const char *slash = pid ? strrchr(pid, '/') : NULL;
+
+	return slash != NULL && slash[1] != '\0' ? xstrdup(slash + 1) : NULL;
+}
+
+/* The InternalIP: a node identity used from anywhere else is suspect. */
+static char *
+internal_ip(const struct json_doc *d, int obj)
+{
+	int addrs = json_path(d, obj, "status.addresses"), k, a;
+	char *ip = NULL;
+
+	for (k = 0; (a = json_at(d, addrs, k)) >= 0 && ip == NULL; k++) {
+		char *type = inv_path(d, a, "type");
+
+		if (type != NULL && strcmp(type, "InternalIP") == 0)
+			ip = inv_path(d, a, "address");
+		free(type);
+	}
+	return ip;
+}
+
 static int
 load_node(struct inv_ctx *c, const struct json_doc *d, int obj, const char *name)
 {
-	char *pid = inv_path(d, obj, "spec.providerID"), *iid = NULL, *id;
-	struct buf attrs;
+	char *pid = inv_path(d, obj, "spec.providerID"), *iid = instance_id(pid);
+	char *ip = internal_ip(d, obj), *id, *attrs;
+	const struct inv_attr kv[] = { { "provider_id", pid }, { "instance_id", iid },
+				       { "internal_ip", ip } };
 	int rc = CD_OK;
 
-	if (pid != NULL) {
-		const char *slash = strrchr(pid, '/');
-
-		if (slash != NULL && slash[1] != '\0')
-			iid = xstrdup(slash + 1);
-	}
-	buf_init(&attrs, 4096);
-	{
-		/* the InternalIP: a node identity used from anywhere else is suspect */
-		int addrs = json_path(d, obj, "status.addresses"), k, a;
-		char *ip = NULL;
-
-		for (k = 0; (a = json_at(d, addrs, k)) >= 0 && ip == NULL; k++) {
-			char *type = inv_path(d, a, "type");
-
-			if (type != NULL && strcmp(type, "InternalIP") == 0)
-				ip = inv_path(d, a, "address");
-			free(type);
-		}
-		(void)(buf_addstr(&attrs, "{\"provider_id\":") || json_put_str(&attrs, pid) ||
-		       buf_addstr(&attrs, ",\"instance_id\":") || json_put_str(&attrs, iid) ||
-		       buf_addstr(&attrs, ",\"internal_ip\":") || json_put_str(&attrs, ip) ||
-		       buf_addc(&attrs, '}'));
-		free(ip);
-	}
-	if (graph_tx_node(c->tx, "node", name, NULL, "node", attrs.data) < 0)
+	attrs = inv_attrs(kv, sizeof(kv) / sizeof(kv[0]));
+	free(ip);
+	if (graph_tx_node(c->tx, "node", name, NULL, "node", attrs) < 0)
 		rc = CD_E_DB;
 	id = inv_printf("kubelet-cred:%s", name);
 	if (rc == CD_OK) {
@@ -480,7 +485,7 @@ load_node(struct inv_ctx *c, const struct json_doc *d, int obj, const char *name
 				"kubelet client certificate");
 		free(who);
 	}
-	buf_release(&attrs);
+	free(attrs);
 	free(id);
 	free(pid);
 	free(iid);

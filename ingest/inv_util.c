@@ -20,6 +20,23 @@ inv_take(struct buf *b)
 }
 
 char *
+inv_attrs(const struct inv_attr *a, size_t n)
+{
+	struct buf b;
+	size_t i;
+	int rc;
+
+	buf_init(&b, 65536);
+	rc = buf_addc(&b, '{');
+	for (i = 0; i < n && rc == CD_OK; i++)
+		rc = (i ? buf_addc(&b, ',') : CD_OK) || json_put_str(&b, a[i].key) ||
+		     buf_addc(&b, ':') || json_put_str(&b, a[i].val);
+	if (rc != CD_OK || buf_addc(&b, '}') != CD_OK)
+		buf_reset(&b);
+	return inv_take(&b);
+}
+
+char *
 inv_printf(const char *fmt, ...)
 {
 	va_list ap;
@@ -150,35 +167,28 @@ inv_strlist(const struct json_doc *d, int i)
 	return inv_take(&b);
 }
 
+/* A run that does not fit is cut, not dropped: the condition is kept for
+ * display only, and a cut one still shows what it tested. */
+static int
+add_cut(void *arg, const char *p, size_t n)
+{
+	struct buf *b = arg;
+	size_t room = b->max - b->len;
+	int rc = buf_add(b, p, n < room ? n : room);
+
+	return rc != CD_OK ? rc : n > room ? CD_E_LIMIT : CD_OK;
+}
+
 char *
 inv_compact(const struct json_doc *d, int i)
 {
 	struct span sp = json_text(d, i);
 	struct buf b;
-	size_t k;
-	int in_str = 0, esc = 0;
 
 	if (i < 0 || sp.n == 0)
 		return NULL;
 	buf_init(&b, 4096);
-	for (k = 0; k < sp.n; k++) {
-		char ch = sp.p[k];
-
-		if (in_str) {
-			if (esc)
-				esc = 0;
-			else if (ch == '\\')
-				esc = 1;
-			else if (ch == '"')
-				in_str = 0;
-		} else if (ch == '"') {
-			in_str = 1;
-		} else if (ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t') {
-			continue;
-		}
-		if (buf_addc(&b, ch) != CD_OK)
-			break; /* kept for display only: a cut condition is still shown */
-	}
+	(void)ingest_json_runs(sp, add_cut, &b);
 	return inv_take(&b);
 }
 

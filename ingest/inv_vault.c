@@ -35,11 +35,9 @@ vaulttoken_load(struct inv_ctx *c)
 	struct json_doc d;
 	struct json_tokens t;
 	char *acc = NULL, *name = NULL, *path = NULL, *exp = NULL, *type = NULL, *sa = NULL, *sans = NULL;
-	char *ckey = NULL, *ikey = NULL, *loc = NULL, *label = NULL;
+	char *ckey = NULL, *ikey = NULL, *loc = NULL, *label = NULL, *attrs = NULL;
 	int data, pol, j, k, n, rc;
-	struct buf attrs;
 
-	buf_init(&attrs, 65536);
 	if ((rc = inv_json(c, &d, &t)) != CD_OK)
 		goto out;
 	data = json_get(&d, 0, "data");
@@ -59,15 +57,17 @@ vaulttoken_load(struct inv_ctx *c)
 	sa = inv_path(&d, data, "meta.service_account_name");
 	sans = inv_path(&d, data, "meta.service_account_namespace");
 	pol = json_get(&d, data, "policies");
-	(void)(buf_addstr(&attrs, "{\"display_name\":") || json_put_str(&attrs, name) ||
-	       buf_addstr(&attrs, ",\"path\":") || json_put_str(&attrs, path) ||
-	       buf_addstr(&attrs, ",\"expire_time\":") || json_put_str(&attrs, exp) ||
-	       buf_addstr(&attrs, ",\"type\":") || json_put_str(&attrs, type) || buf_addc(&attrs, '}'));
+	{
+		const struct inv_attr kv[] = { { "display_name", name }, { "path", path },
+					       { "expire_time", exp }, { "type", type } };
+
+		attrs = inv_attrs(kv, sizeof(kv) / sizeof(kv[0]));
+	}
 	ckey = inv_printf("vault:%s", acc);
 	ikey = inv_printf("vault:%s", name && *name ? name : acc);
 	loc = inv_printf("vault-token:%s", acc);
 	label = inv_printf("Vault %s token", type ? type : "");
-	if (graph_tx_node(c->tx, "credential", ckey, "vault", label, attrs.data) < 0) {
+	if (graph_tx_node(c->tx, "credential", ckey, "vault", label, attrs) < 0) {
 		rc = CD_E_DB;
 		goto out;
 	}
@@ -93,7 +93,7 @@ vaulttoken_load(struct inv_ctx *c)
 	}
 	c->objects++;
 out:
-	buf_release(&attrs);
+	free(attrs);
 	json_tokens_release(&t);
 	free(acc);
 	free(name);
@@ -180,6 +180,18 @@ hcl_ws(struct hcl *h)
 			break;
 		}
 	}
+}
+
+/* Skip blanks, then take c if it comes next: 1 when taken. */
+static int
+hcl_eat(struct hcl *h, char c)
+{
+	hcl_ws(h);
+	if (h->p < h->end && *h->p == c) {
+		h->p++;
+		return 1;
+	}
+	return 0;
 }
 
 static int
@@ -279,6 +291,45 @@ hcl_skip_value(struct hcl *h, int depth)
 	return CD_OK;
 }
 
+/* The list after capabilities = [ : its strings, newline-separated, into caps. */
+static int
+hcl_caps(struct hcl *h, struct buf *caps, struct buf *s)
+{
+	int rc;
+
+	while (!hcl_eat(h, ']')) {
+		if ((rc = hcl_string(h, s)) != CD_OK)
+			return rc;
+		if ((caps->len && buf_addc(caps, '\n') != CD_OK) || buf_addstr(caps, s->data) != CD_OK)
+			return hcl_fail(h, "too many capabilities");
+	}
+	return CD_OK;
+}
+
+/* The block of one path rule: { capabilities = [...] ... }; the other
+ * attributes are skipped. */
+static int
+hcl_path_block(struct hcl *h, struct buf *word, struct buf *caps, struct buf *s)
+{
+	int rc;
+
+	if (!hcl_eat(h, '{'))
+		return hcl_fail(h, "expected { after the path");
+	buf_reset(caps);
+	while (!hcl_eat(h, '}')) {
+		if ((rc = hcl_ident(h, word)) != CD_OK)
+			return rc;
+		(void)hcl_eat(h, '=');
+		if (strcmp(word->data, "capabilities") == 0 && hcl_eat(h, '['))
+			rc = hcl_caps(h, caps, s);
+		else
+			rc = hcl_skip_value(h, 0);
+		if (rc != CD_OK)
+			return rc;
+	}
+	return CD_OK;
+}
+
 static int
 hcl_policy(struct inv_ctx *c, const char *policy, const char *text, size_t len, int64_t base_off)
 {
@@ -299,56 +350,13 @@ hcl_policy(struct inv_ctx *c, const char *policy, const char *text, size_t len, 
 		hcl_ws(&h);
 		if (strcmp(word.data, "path") != 0) {
 			/* a top-level attribute or block we do not use */
-			if (h.p < h.end && *h.p == '=')
-				h.p++;
+			(void)hcl_eat(&h, '=');
 			if ((rc = hcl_skip_value(&h, 0)) != CD_OK)
 				break;
 			continue;
 		}
-		if ((rc = hcl_string(&h, &path)) != CD_OK)
-			break;
-		hcl_ws(&h);
-		if (h.p >= h.end || *h.p != '{') {
-			rc = hcl_fail(&h, "expected { after the path");
-			break;
-		}
-		h.p++;
-		buf_reset(&caps);
-		for (;;) {
-			hcl_ws(&h);
-			if (h.p < h.end && *h.p == '}') {
-				h.p++;
-				break;
-			}
-			if ((rc = hcl_ident(&h, &word)) != CD_OK)
-				break;
-			hcl_ws(&h);
-			if (h.p < h.end && *h.p == '=')
-				h.p++;
-			hcl_ws(&h);
-			if (strcmp(word.data, "capabilities") != 0 || h.p >= h.end || *h.p != '[') {
-				if ((rc = hcl_skip_value(&h, 0)) != CD_OK)
-					break;
-				continue;
-			}
-			h.p++;
-			for (;;) {
-				hcl_ws(&h);
-				if (h.p < h.end && *h.p == ']') {
-					h.p++;
-					break;
-				}
-				if ((rc = hcl_string(&h, &s)) != CD_OK)
-					break;
-				if ((caps.len && buf_addc(&caps, '\n') != CD_OK) || buf_addstr(&caps, s.data) != CD_OK) {
-					rc = hcl_fail(&h, "too many capabilities");
-					break;
-				}
-			}
-			if (rc != CD_OK)
-				break;
-		}
-		if (rc != CD_OK)
+		if ((rc = hcl_string(&h, &path)) != CD_OK ||
+		    (rc = hcl_path_block(&h, &word, &caps, &s)) != CD_OK)
 			break;
 		if ((rc = put_path(c, policy, path.data, caps.data)) != CD_OK)
 			break;

@@ -106,6 +106,7 @@ load_graph(const struct inventory *inv, struct store *s, int64_t input_id, const
 	rc = inv->load(c);
 	if (rc == CD_OK && c->objects == 0)
 		rc = inv_fail(c, -1, "no %s entries in the file", inv->name);
+	graph_tx_counts(c->tx, &c->nodes, &c->edges);
 	erc = graph_tx_end(&c->tx, rc == CD_OK);
 	if (rc == CD_OK && erc != CD_OK)
 		rc = erc;
@@ -124,6 +125,7 @@ inventory_run(const struct inventory *inv, struct store *s, struct writer *w, st
 	int rc;
 
 	sum->format = inv->name;
+	sum->inventory = 1;
 	/* the same generation as last time, fully read: nothing to do */
 	head_len = win->len < 4096 ? win->len : 4096;
 	sha256(win->data, head_len, sha);
@@ -172,6 +174,8 @@ inventory_run(const struct inventory *inv, struct store *s, struct writer *w, st
 		return CD_E_PARSE;
 	}
 	sum->events = 0;
+	sum->nodes = c.nodes;
+	sum->edges = c.edges;
 	free(in->format);
 	in->format = xstrdup(inv->name);
 	in->head_len = (int64_t)head_len;

@@ -104,6 +104,13 @@ void ingest_extra_int(struct ingest_ctx *ctx, const char *key, int64_t val);
 void ingest_extra_json(struct ingest_ctx *ctx, const char *key, const struct json_doc *d, int tok);
 /* Whether token tok is strict JSON (RFC 8259), not just what jsmn accepts. */
 int ingest_json_strict(const struct json_doc *d, int tok);
+/*
+ * JSON text t as the runs of bytes between its whitespace outside strings,
+ * so that a pretty and a compact copy of one value give the same bytes
+ * (dedup keys, the extra field, inventory conditions).  emit gets each run
+ * in order; its first non-zero return stops the walk and is returned.
+ */
+int ingest_json_runs(struct span t, int (*emit)(void *arg, const char *p, size_t n), void *arg);
 /* A list of strings as a JSON array (NULL items as ""). */
 void ingest_extra_strv(struct ingest_ctx *ctx, const char *key, const char *const *v, size_t n);
 void ingest_extra_end(struct ingest_ctx *ctx);

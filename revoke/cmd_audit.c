@@ -105,7 +105,7 @@ cmd_audit(struct cmd_ctx *cc)
 	enum out_format fmt = OUT_TABLE;
 	struct store *s = NULL;
 	const char *sub;
-	char *cause = NULL, *why = NULL;
+	char *why = NULL;
 	int64_t limit = 0, rows, bad;
 	int c, status = EXIT_ERROR, r;
 
@@ -142,11 +142,8 @@ cmd_audit(struct cmd_ctx *cc)
 		out_err("audit %s takes no arguments", sub);
 		return EXIT_ERROR;
 	}
-	if (store_open(store_default_path(cc->db_path), 1, &s, &cause) != CD_OK) {
-		out_err("%s: %s", store_default_path(cc->db_path), cause);
-		free(cause);
+	if (cmd_open_store(cc, 1, &s) != CD_OK)
 		return EXIT_ERROR;
-	}
 	if (strcmp(sub, "list") == 0) {
 		status = audit_list(s, fmt, limit);
 		store_close(&s);

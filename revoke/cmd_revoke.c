@@ -185,11 +185,8 @@ cmd_plan(struct cmd_ctx *cc, int argc, char **argv)
 		out_err("revoke plan needs --incident ID (and nothing else)");
 		return EXIT_ERROR;
 	}
-	if (store_open(store_default_path(cc->db_path), 1, &s, &cause) != CD_OK) {
-		out_err("%s: %s", store_default_path(cc->db_path), cause);
-		free(cause);
+	if (cmd_open_store(cc, 1, &s) != CD_OK)
 		return EXIT_ERROR;
-	}
 	plan_init(&p);
 	buf_init(&b, (size_t)64 << 20);
 	if (plan_from_incident(s, incident, &p, &cause) != CD_OK) {
@@ -303,7 +300,7 @@ cmd_apply(struct cmd_ctx *cc, int argc, char **argv, int undo)
 	}
 	plan_init(&p);
 	if (undo) {
-		if (revoke_undo_plan(cc->db_path, argv[optind], &p, &rc.undo_of) != CD_OK)
+		if (revoke_undo_plan(cc, argv[optind], &p, &rc.undo_of) != CD_OK)
 			goto out;
 		snprintf(name, sizeof(name), "undo of action %s", argv[optind]);
 	} else {

@@ -150,7 +150,7 @@ int run_read_secret(const char *path, char **tok, size_t *len);
 /* Run a plan's automatic steps, print results; returns the exit status. */
 int revoke_execute(struct plan *p, const struct run_cfg *rc);
 /* undo.c: the one-step plan that reverses audit row ID. */
-int revoke_undo_plan(const char *db_path, const char *id, struct plan *p, int64_t *undo_of);
+int revoke_undo_plan(struct cmd_ctx *cc, const char *id, struct plan *p, int64_t *undo_of);
 int cmd_revoke_runbook(struct cmd_ctx *cc, const char *name);
 int revoke_is_runbook(const char *name);
 void revoke_runbook_usage(FILE *f);

@@ -30,11 +30,7 @@ run_longopts(struct option *lo, const char *secret_flag)
 int
 run_parse_format(const char *arg, enum out_format *f)
 {
-	if (out_format_parse(arg, f) != 0 || (*f != OUT_TABLE && *f != OUT_JSON)) {
-		out_err("--format takes table or json");
-		return CD_E_USAGE;
-	}
-	return CD_OK;
+	return out_format_arg(arg, OUT_F(OUT_TABLE) | OUT_F(OUT_JSON), f);
 }
 
 static int

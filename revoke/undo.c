@@ -13,13 +13,12 @@
 #include "private.h"
 
 int
-revoke_undo_plan(const char *db_path, const char *id, struct plan *p, int64_t *undo_of)
+revoke_undo_plan(struct cmd_ctx *cc, const char *id, struct plan *p, int64_t *undo_of)
 {
 	struct span sp = { id, strlen(id) };
 	struct store *s = NULL;
 	sqlite3_stmt *st = NULL;
-	char *cause = NULL;
-	const char *path = store_default_path(db_path);
+	const char *path;
 	uint64_t v;
 	int r = CD_E_USAGE;
 
@@ -27,11 +26,9 @@ revoke_undo_plan(const char *db_path, const char *id, struct plan *p, int64_t *u
 		out_err("'%s' is not an action id (see `cordon audit list`)", id);
 		return CD_E_USAGE;
 	}
-	if (store_open(path, 1, &s, &cause) != CD_OK) {
-		out_err("%s: %s", path, cause);
-		free(cause);
+	if (cmd_open_store(cc, 1, &s) != CD_OK)
 		return CD_E_DB;
-	}
+	path = cc->db_path; /* resolved by cmd_open_store */
 	if (sqlite3_prepare_v2(store_db(s),
 			       "SELECT provider, action, target, result, undo FROM actions WHERE id = ?", -1,
 			       &st, NULL) != SQLITE_OK) {

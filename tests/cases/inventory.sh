@@ -169,6 +169,31 @@ for k in sa-token:prod/web k8s:JTI=7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f vault:ku
 	grep -qxF "$k" "$TMP/n" || die "node exposure from the logs: $k"
 done
 
+# ---- whois: each use row shows its own group's last action ----------------------------------
+S4=$ROOT/tests/scenarios/S4
+"$CORDON" --db "$TMP/s4.db" ingest -q "$S4/inventory" "$S4/benign" "$S4/attack" || die "S4 ingest"
+"$CORDON" --db "$TMP/s4.db" whois AKIAIOSFODNN7EXAMPLE > "$TMP/w.txt" || die "whois S4"
+grep -q 'last action iam:ListUsers)  agent .*command/iam\.list-users$' "$TMP/w.txt" ||
+	{ cat "$TMP/w.txt"; die "whois: a use row shows its own last action"; }
+expect_eq "$(grep -c 'last action iam:CreateAccessKey' "$TMP/w.txt")" 1 "whois: the last event's action on its row only"
+"$CORDON" --db "$TMP/s4.db" whois --format json AKIAIOSFODNN7EXAMPLE > "$TMP/w.json" || die "whois S4 json"
+expect_eq "$(jq -r '[.use.sources[] | select(.user_agent | endswith("command/secretsmanager.list-secrets")) | .last_action] | join(" ")' "$TMP/w.json")" \
+	secretsmanager:ListSecrets "whois json: a source's own last action"
+
+# ---- the ingest summary: an inventory shows what it stored, the columns line up ----------------
+"$CORDON" --db "$TMP/t.db" ingest "$INV/projects-acme-prod.json" "$INV/k8s-pods.json" \
+	"$ROOT/examples/incident/falco.json" > "$TMP/table" || die "summary ingest"
+# the last character of every row's EVENTS cell sits under the header's (gcp-iam-policy fits)
+w=$(head -1 "$TMP/table" | awk '{ print index($0, "EVENTS") + 5 }')
+awk -v w="$w" 'substr($0, w, 1) == " " || substr($0, w + 1, 1) != " " { print; bad = 1 } END { exit bad }' \
+	"$TMP/table" || die "summary columns out of line"
+grep -Eq '^gcp-iam-policy +- +- +0 +[0-9]+  .*/projects-acme-prod\.json \(graph: [1-9][0-9]* nodes, [1-9][0-9]* edges\)$' \
+	"$TMP/table" || { cat "$TMP/table"; die "summary row of an inventory"; }
+grep -Eq '^falco +3 +0 +0 ' "$TMP/table" || die "summary row of a log"
+"$CORDON" --db "$TMP/t2.db" ingest -q --json "$INV/k8s-pods.json" "$ROOT/examples/incident/falco.json" > "$TMP/sum2.json"
+jq -e '(.inputs[0] | .nodes > 0 and .edges > 0 and .events == 0) and (.inputs[1] | has("nodes") | not)' \
+	"$TMP/sum2.json" > /dev/null || { cat "$TMP/sum2.json"; die "summary JSON nodes and edges"; }
+
 # ---- usage errors -------------------------------------------------------------------------
 rc=0; "$CORDON" --db "$db" reach nosuchthing 2> "$TMP/err" || rc=$?; expect_eq $rc 2 "unknown subject"
 grep -q 'not in the identity graph' "$TMP/err" || die "unknown subject message"
