@@ -300,6 +300,9 @@ void store_close(struct store **s);
 struct sqlite3 *store_db(struct store *s);
 const char *store_path(const struct store *s);
 int store_begin(struct store *s);
+int store_in_transaction(struct store *s);
+/* store_begin, retrying while another writer holds the store (max_ns). */
+int store_begin_wait(struct store *s, int64_t max_ns);
 int store_commit(struct store *s);
 int store_rollback(struct store *s);
 const char *store_errmsg(struct store *s);

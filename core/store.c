@@ -346,9 +346,46 @@ store_begin(struct store *s)
 	return r;
 }
 
+/*
+ * BEGIN IMMEDIATE, waiting as long as another writer (a correlate run, a
+ * second ingest) holds the store: a follower must outlast a long
+ * correlation rather than stop.  Says so once when the wait gets long.
+ */
+int
+store_begin_wait(struct store *s, int64_t max_ns)
+{
+	int64_t start = time_now_ns();
+	int told = 0;
+
+	for (;;) {
+		int rc = store_begin(s);
+		int64_t waited;
+
+		if (rc == CD_OK || (sqlite3_errcode(s->db) & 0xff) != SQLITE_BUSY)
+			return rc;
+		waited = time_now_ns() - start;
+		if (waited >= max_ns)
+			return rc;
+		if (!told && waited > (int64_t)5 * 1000000000LL) {
+			out_warn("%s: waiting for another writer to finish (cordon correlate?)",
+				 s->path);
+			told = 1;
+		}
+		usleep(50000);
+	}
+}
+
+int
+store_in_transaction(struct store *s)
+{
+	return !sqlite3_get_autocommit(s->db);
+}
+
 int
 store_commit(struct store *s)
 {
+	if (sqlite3_get_autocommit(s->db))
+		return CD_OK; /* no transaction open: nothing to commit */
 	if (s->evw != NULL && evw_flush(s->evw) != CD_OK)
 		return CD_E_DB;
 	return exec_sql(s->db, "COMMIT", NULL);
@@ -359,6 +396,8 @@ store_rollback(struct store *s)
 {
 	if (s->evw != NULL)
 		evw_abandon(s->evw);
+	if (sqlite3_get_autocommit(s->db))
+		return CD_OK;
 	return exec_sql(s->db, "ROLLBACK", NULL);
 }
 
