@@ -112,7 +112,7 @@ cmd_correlate(struct cmd_ctx *cc)
 		rc = known_net_load(store_db(s), &net);
 	else
 		memset(&net, 0, sizeof(net));
-	if (rc == CD_OK && (rc = store_begin(s)) == CD_OK) {
+	if (rc == CD_OK && (rc = store_begin_wait(s, (int64_t)600 * 1000000000LL)) == CD_OK) {
 		rc = findings_run(s, &rs, &net, &o, &stats, &cause);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (rc == CD_OK)

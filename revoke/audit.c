@@ -105,7 +105,7 @@ audit_append(struct store *s, struct audit_row *row, char **cause)
 	int rc;
 
 	*cause = NULL;
-	if (store_begin(s) != CD_OK) {
+	if (store_begin_wait(s, (int64_t)60 * 1000000000LL) != CD_OK) {
 		*cause = xstrdup(store_errmsg(s));
 		return CD_E_DB;
 	}
