@@ -59,7 +59,6 @@ struct writer {
 	int nbatch;
 	size_t queued_bytes;
 	int busy;                        /* the consumer is applying ops */
-	int open;                        /* a transaction is open */
 	int stop;
 	int err;                         /* first failure; sticky */
 };
@@ -74,13 +73,10 @@ wop_apply(struct writer *w, struct wop *op)
 	 * follower holds no lock, so `cordon correlate` and other writers can
 	 * run beside it (WAL lets readers in at any time).
 	 */
-	if (w->err == CD_OK && !w->open) {
-		if (store_begin_wait(w->store, WRITER_WAIT_NS) != CD_OK) {
-			out_err("cannot write to the store: %s", store_errmsg(w->store));
-			w->err = CD_E_DB;
-		} else {
-			w->open = 1;
-		}
+	if (w->err == CD_OK && !store_in_transaction(w->store) &&
+	    store_begin_wait(w->store, WRITER_WAIT_NS) != CD_OK) {
+		out_err("cannot write to the store: %s", store_errmsg(w->store));
+		w->err = CD_E_DB;
 	}
 	if (w->err != CD_OK)
 		return; /* after a failure nothing more is written */
@@ -98,10 +94,8 @@ wop_apply(struct writer *w, struct wop *op)
 	case W_CKPT:
 		if (op->in.id != 0)
 			rc = store_input_put(w->store, &op->in);
-		if (rc == CD_OK && op->commit) {
+		if (rc == CD_OK && op->commit)
 			rc = store_commit(w->store) == CD_OK ? CD_OK : CD_E_DB;
-			w->open = 0;
-		}
 		break;
 	}
 	if (rc != CD_OK) {
@@ -192,7 +186,6 @@ writer_new(struct store *s, int threaded, struct writer **out)
 	struct writer *w = xcalloc(1, sizeof(*w));
 
 	w->store = s;
-	w->open = store_in_transaction(s); /* the driver's first transaction */
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	if (threaded && pthread_create(&w->thread, NULL, writer_main, w) == 0)
