@@ -174,7 +174,9 @@ evw_write(struct evw *w, struct job *j)
 	rc = sqlite3_step(w->ins);
 	sqlite3_reset(w->ins);
 	sqlite3_clear_bindings(w->ins);
+	pthread_mutex_lock(&w->mu); /* states change under the lock only */
 	j->state = JOB_FREE;
+	pthread_mutex_unlock(&w->mu);
 	return rc == SQLITE_DONE ? CD_OK : CD_E_DB;
 }
 
@@ -186,7 +188,7 @@ evw_drain(struct evw *w, int wait)
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		int queued = 0;
+		int queued = 0, wrote = 0;
 
 		for (i = 0; i < NJOBS; i++) {
 			if (w->jobs[i].state == JOB_DONE) {
@@ -194,12 +196,21 @@ evw_drain(struct evw *w, int wait)
 				if (evw_write(w, &w->jobs[i]) != CD_OK)
 					rc = CD_E_DB;
 				pthread_mutex_lock(&w->mu);
+				wrote = 1;
 			}
 			if (w->jobs[i].state == JOB_QUEUED)
 				queued = 1;
 		}
 		if (!wait || !queued)
 			break;
+		/*
+		 * While the lock was dropped to write, the worker may have
+		 * finished a job seen queued earlier in this pass and broadcast
+		 * then: waiting now would miss that wake-up for good.  Only a
+		 * pass made entirely under the lock may wait.
+		 */
+		if (wrote)
+			continue;
 		pthread_cond_wait(&w->cv, &w->mu);
 	}
 	pthread_mutex_unlock(&w->mu);

@@ -336,14 +336,17 @@ graph_learn_events(struct store *s)
 	if (sqlite3_prepare_v2(store_db(s),
 			       "SELECT id, source, actor, cred_id, issued_cred, action, object, host, pod_ns,"
 			       " pod_name, pod_uid, container_id,"
-			       " CASE WHEN json_valid(extra) THEN json_extract(extra, '$.issued_identity') END,"
-			       " CASE WHEN json_valid(extra) THEN json_extract(extra, '$.web_identity_subject') END,"
-			       " CASE WHEN json_valid(extra) THEN json_extract(extra, '$.session_issuer') END,"
-			       " CASE WHEN json_valid(extra) THEN json_extract(extra, '$.bound_kind') END,"
-			       " CASE WHEN json_valid(extra) THEN json_extract(extra, '$.bound_name') END,"
-			       " CASE WHEN json_valid(extra) THEN json_extract(extra, '$.metadata.service_account_name') END,"
-			       " CASE WHEN json_valid(extra) THEN json_extract(extra, '$.metadata.service_account_namespace') END,"
-			       " CASE WHEN json_valid(extra) THEN json_extract(extra, '$.policies') END"
+			       /* extra is parsed only for the rows whose learning reads it:
+				* issuing events, assumed-role sessions, Vault; most cloud
+				* calls need none of it, and parsing every one doubled ingest */
+			       " CASE WHEN issued_cred IS NOT NULL AND json_valid(extra) THEN json_extract(extra, '$.issued_identity') END,"
+			       " CASE WHEN issued_cred IS NOT NULL AND json_valid(extra) THEN json_extract(extra, '$.web_identity_subject') END,"
+			       " CASE WHEN instr(actor, ':assumed-role/') > 0 AND json_valid(extra) THEN json_extract(extra, '$.session_issuer') END,"
+			       " CASE WHEN issued_cred IS NOT NULL AND json_valid(extra) THEN json_extract(extra, '$.bound_kind') END,"
+			       " CASE WHEN issued_cred IS NOT NULL AND json_valid(extra) THEN json_extract(extra, '$.bound_name') END,"
+			       " CASE WHEN issued_cred IS NOT NULL AND json_valid(extra) THEN json_extract(extra, '$.metadata.service_account_name') END,"
+			       " CASE WHEN issued_cred IS NOT NULL AND json_valid(extra) THEN json_extract(extra, '$.metadata.service_account_namespace') END,"
+			       " CASE WHEN source = 'vault' AND json_valid(extra) THEN json_extract(extra, '$.policies') END"
 			       " FROM events WHERE id > ? AND (cred_id IS NOT NULL OR issued_cred IS NOT NULL"
 			       " OR (pod_name IS NOT NULL AND (host IS NOT NULL OR container_id IS NOT NULL)))"
 			       " ORDER BY id",
