@@ -128,7 +128,7 @@ fill_container(sqlite3 *db, struct workload *w)
 static int
 created_pod(sqlite3 *db, const struct event *ev, struct workload *w)
 {
-	const char *mid, *uid;
+	const char *mid;
 	char buf[64];
 
 	if (ev->source == NULL || strcmp(ev->source, "k8saudit") != 0 || ev->action == NULL ||
@@ -137,16 +137,16 @@ created_pod(sqlite3 *db, const struct event *ev, struct workload *w)
 		return 0;
 	snprintf(w->pod_ns, sizeof(w->pod_ns), "%.*s", (int)(mid - ev->object), ev->object);
 	copy(w->pod_name, sizeof(w->pod_name), mid + 6);
-	uid = ev->extra ? strstr(ev->extra, "\"object_uid\":\"") : NULL;
-	if (uid != NULL) {
-		size_t n = 0;
+	if (ev->extra != NULL) {
+		struct json_tokens t;
+		struct json_doc d;
+		const char *why;
 
-		uid += 14;
-		while (uid[n] && uid[n] != '"' && n < sizeof(buf) - 1)
-			n++;
-		memcpy(buf, uid, n);
-		buf[n] = '\0';
-		copy(w->pod_uid, sizeof(w->pod_uid), buf);
+		json_tokens_init(&t, 1024);
+		if (json_parse(&d, ev->extra, strlen(ev->extra), &t, &why) == CD_OK &&
+		    json_str(&d, json_get(&d, 0, "object_uid"), buf, sizeof(buf), NULL) == CD_OK)
+			copy(w->pod_uid, sizeof(w->pod_uid), buf);
+		json_tokens_release(&t);
 	}
 	fill_container(db, w);
 	copy(w->how, sizeof(w->how), "created pod");

@@ -127,25 +127,22 @@ entity_note(struct pass *p, struct match_ev *m, int64_t ts)
 	}
 }
 
-/* One event against every rule.  old: a re-read for windows only. */
+/* One event against every rule. */
 static void
 eval_event(struct pass *p, const struct known_net *net, struct json_tokens *toks,
-	   const struct event *ev, int64_t id, int old)
+	   const struct event *ev, int64_t id)
 {
 	struct match_ev m;
 	size_t i;
 
 	match_ev_init(&m, ev, toks);
 	m.net = net;
-	if (!old)
-		entity_note(p, &m, ev->ts_ns);
+	entity_note(p, &m, ev->ts_ns);
 	for (i = 0; i < p->rs->n; i++) {
 		const struct rule *r = &p->rs->r[i];
 		const char *ent, *val;
 		struct cand c;
 
-		if (old && (r->st.kind == STATE_NONE || r->st.kind == STATE_FIRST_SEEN))
-			continue;
 		if (!rule_matches(r, &m))
 			continue;
 		switch (r->st.kind) {
@@ -187,9 +184,10 @@ eval_event(struct pass *p, const struct known_net *net, struct json_tokens *toks
 	}
 }
 
+/* The new events (ids in (a, b]) in rowid order: the cheapest full scan. */
 static int
-scan(struct pass *p, sqlite3 *db, const struct known_net *net, const char *where, int64_t a,
-     int64_t b, int old, int64_t *count, int64_t *min_ts, int64_t *max_ts)
+scan(struct pass *p, sqlite3 *db, const struct known_net *net, int64_t a, int64_t b,
+     int64_t *count, int64_t *min_ts, int64_t *max_ts)
 {
 	struct buf sql;
 	sqlite3_stmt *st;
@@ -199,7 +197,7 @@ scan(struct pass *p, sqlite3 *db, const struct known_net *net, const char *where
 
 	buf_init(&sql, 8192);
 	if (buf_addstr(&sql, "SELECT ") != CD_OK || evrow_columns(&sql) != CD_OK ||
-	    buf_printf(&sql, " FROM events WHERE %s", where) != CD_OK) {
+	    buf_addstr(&sql, " FROM events WHERE id > ?1 AND id <= ?2 ORDER BY id") != CD_OK) {
 		buf_release(&sql);
 		return CD_E_LIMIT;
 	}
@@ -216,7 +214,7 @@ scan(struct pass *p, sqlite3 *db, const struct known_net *net, const char *where
 		evrow_fill(st, 1, &ev);
 		if (ev.ts_ns == EV_NULL)
 			continue;
-		eval_event(p, net, &toks, &ev, id, old);
+		eval_event(p, net, &toks, &ev, id);
 		(*count)++;
 		/* a progress line on a terminal: a full run over millions of rows takes a while */
 		if (p->progress && (*count & 0xffff) == 0) {
@@ -228,9 +226,9 @@ scan(struct pass *p, sqlite3 *db, const struct known_net *net, const char *where
 				p->shown_ns = now;
 			}
 		}
-		if (min_ts && ev.ts_ns < *min_ts)
+		if (ev.ts_ns < *min_ts)
 			*min_ts = ev.ts_ns;
-		if (max_ts && ev.ts_ns > *max_ts)
+		if (ev.ts_ns > *max_ts)
 			*max_ts = ev.ts_ns;
 	}
 	json_tokens_release(&toks);
@@ -654,8 +652,7 @@ findings_run(struct store *s, const struct ruleset *rs, const struct known_net *
 
 		p.progress = o->progress;
 		p.total = maxid - last;
-		rc = scan(&p, db, net, "id > ?1 AND id <= ?2 ORDER BY id", last, maxid, 0,
-			  &stats->events, &min_ts, &max_ts);
+		rc = scan(&p, db, net, last, maxid, &stats->events, &min_ts, &max_ts);
 		if (p.progress && p.shown_ns != 0)
 			fputs("\r\033[K", stderr);
 		/* windows reaching back into (or forward over) what earlier runs saw */

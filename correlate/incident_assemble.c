@@ -408,7 +408,7 @@ creds_from_events(sqlite3 *db, struct incident *inc, const char *sql, const char
 
 /* Node-role sessions: "assumed-role/ROLE/i-..." with the node's instance id. */
 static void
-imds_sessions(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const char *node, int64_t ts)
+imds_sessions(sqlite3 *db, struct incident *inc, const char *node, int64_t ts)
 {
 	sqlite3_stmt *st;
 	char pattern[600];
@@ -436,7 +436,6 @@ imds_sessions(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const char *
 			  " AND e.ts_ns >= ?2 AND e.ts_ns <= ?3",
 			  pattern, "aws", ts);
 	free(iid_copy);
-	(void)c;
 }
 
 /* Bound tokens (JTIs) of a service account or node identity used after exposure. */
@@ -468,14 +467,14 @@ k8s_tokens(sqlite3 *db, struct incident *inc, const char *actor, const char *pod
 
 /* Dynamic credentials that no inventory lists: sessions, bound tokens. */
 static void
-credentials_of_exposure(struct inc_ctx *c, sqlite3 *db, struct incident *inc,
+credentials_of_exposure(sqlite3 *db, struct incident *inc,
 			const struct exposed *e, const struct workload *root)
 {
 	char actor[700];
 	const char *rest = strchr(e->locator, ':') + 1;
 
 	if (strcmp(e->kind, "imds") == 0) {
-		imds_sessions(c, db, inc, rest, e->ts);
+		imds_sessions(db, inc, rest, e->ts);
 	} else if (strcmp(e->kind, "sa-token") == 0) {
 		const char *slash = strchr(rest, '/');
 		char ns[256];
@@ -510,7 +509,7 @@ credentials_of_exposure(struct inc_ctx *c, sqlite3 *db, struct incident *inc,
  * namespace the inventory knows.
  */
 static void
-secrets_read_by(struct store *s, sqlite3 *db, struct incident *inc)
+secrets_read_by(sqlite3 *db, struct incident *inc)
 {
 	sqlite3_stmt *st, *ns_st;
 	size_t i, n = inc->ncr;
@@ -560,7 +559,6 @@ secrets_read_by(struct store *s, sqlite3 *db, struct incident *inc)
 	}
 	sqlite3_finalize(st);
 	sqlite3_finalize(ns_st);
-	(void)s;
 }
 
 /* Use after exposure and the anomalies found on it; usage findings join the story. */
@@ -964,9 +962,9 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 	for (i = 0; i < nex0; i++)
 		behind_secret(c->s, inc, inc->ex[i].graph_key, inc->ex[i].ts);
 	for (i = 0; i < inc->nex; i++)
-		credentials_of_exposure(c, db, inc, &inc->ex[i], root);
+		credentials_of_exposure(db, inc, &inc->ex[i], root);
 	/* what exposed tokens then read exposes more: one more round */
-	secrets_read_by(c->s, db, inc);
+	secrets_read_by(db, inc);
 	for (i = nex0; i < inc->nex; i++)
 		behind_secret(c->s, inc, inc->ex[i].graph_key, inc->ex[i].ts);
 	plan_persistence(db, inc, 0); /* credentials the exposed ones created */

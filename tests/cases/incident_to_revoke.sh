@@ -19,24 +19,7 @@ cat > k8s.json <<JSON
 JSON
 emu_start aws "$TMP/emu" --seed aws.json
 emu_start k8s "$TMP/emu" --seed k8s.json
-cat > kubeconfig <<YAML
-apiVersion: v1
-clusters:
-- cluster:
-    server: $EMU_K8S_URL
-    certificate-authority: $EMU_K8S_CA
-  name: emu
-contexts:
-- context:
-    cluster: emu
-    user: admin
-  name: ctx
-current-context: ctx
-users:
-- name: admin
-  user:
-    token: $TOKEN
-YAML
+emu_kubeconfig kubeconfig "$TOKEN"
 export AWS_ACCESS_KEY_ID=AKIAE2ECALLER0000001 AWS_SECRET_ACCESS_KEY=$SECRET AWS_ENDPOINT_URL=$EMU_AWS_URL
 export AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent
 export KUBECONFIG=$PWD/kubeconfig CORDON_HTTP_BACKOFF_MS=50

@@ -119,3 +119,26 @@ emu_ctl() {
 	[ -z "$_ca" ] || set -- "$@" --cacert "$_ca"
 	curl "$@" "$_url$_path"
 }
+
+# emu_kubeconfig FILE TOKEN: a kubeconfig for the running k8s emulator
+# (its CA, a bearer token), as a responder's would be.
+emu_kubeconfig() {
+	cat > "$1" <<YAML
+apiVersion: v1
+clusters:
+- cluster:
+    server: $EMU_K8S_URL
+    certificate-authority: $EMU_K8S_CA
+  name: emu
+contexts:
+- context:
+    cluster: emu
+    user: admin
+  name: ctx
+current-context: ctx
+users:
+- name: admin
+  user:
+    token: $2
+YAML
+}
