@@ -290,7 +290,7 @@ void ev_from_cgroup(struct event *ev, struct ev_arena *a, const char *path, size
 struct store; /* opaque */
 struct sqlite3;
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Resolve the store path: explicit, else $CORDON_DB, else ./cordon.db. */
 const char *store_default_path(const char *explicit_path);
@@ -299,6 +299,15 @@ int store_open(const char *path, int readonly, struct store **out, char **cause)
 void store_close(struct store **s);
 struct sqlite3 *store_db(struct store *s);
 const char *store_path(const struct store *s);
+
+/*
+ * While a long write runs (an ingest), WAL checkpoints happen on a thread
+ * of their own, off the writing thread (checkpoint.c).  Stop before the
+ * store closes.  A store that cannot have one just checkpoints inline.
+ */
+struct store_ckpt;
+int store_ckpt_start(struct store *s, struct store_ckpt **out);
+void store_ckpt_stop(struct store_ckpt **c);
 int store_begin(struct store *s);
 int store_in_transaction(struct store *s);
 /* store_begin, retrying while another writer holds the store (max_ns). */
@@ -338,6 +347,8 @@ struct store_evidence {
  * was already stored (the same record seen before). */
 int store_event_add(struct store *s, const struct event *ev, const struct store_evidence *evd,
 		    const unsigned char key[16], int *inserted);
+/* The id of the event the last store_event_add inserted. */
+int64_t store_last_event_id(struct store *s);
 /* The indexed key of a text value (events.actor_key = store_text_key(actor)). */
 int64_t store_text_key(const char *s);
 /* The raw bytes of an event, from its (seg_id, seg_off, raw_len) columns. */

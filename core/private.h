@@ -1,5 +1,5 @@
 /*
- * private.h - what store.c and evidence.c share inside core/.
+ * private.h - what store.c, evidence.c and checkpoint.c share inside core/.
  */
 #ifndef CORDON_CORE_PRIVATE_H
 #define CORDON_CORE_PRIVATE_H
@@ -8,6 +8,9 @@
 
 struct sqlite3;
 struct evw;
+
+/* WAL pages after which a commit checkpoints (when no checkpointer runs) */
+#define STORE_AUTOCHECKPOINT 2000
 
 int evw_init(struct evw **out, struct sqlite3 *db, char **cause);
 void evw_free(struct evw **w);

@@ -147,6 +147,18 @@ int graph_secret_for_path(struct store *s, const char *host, const char *pod_uid
  */
 int graph_learn_events(struct store *s);
 
+/*
+ * The same learning as events are stored, in the transaction that stores
+ * them (an ingest's writer calls it), so the catch-up pass above has
+ * nothing to read back: event for each stored event with its id, commit
+ * before each COMMIT (it moves the learned mark).
+ */
+struct graph_learner;
+struct graph_learner *graph_learner_new(struct store *s);
+int graph_learner_event(struct graph_learner *g, const struct event *ev, int64_t id);
+int graph_learner_commit(struct graph_learner *g);
+void graph_learner_free(struct graph_learner **g);
+
 /* Recompute every derived edge (policy, trust, RBAC, escape expansion) when
  * the facts changed since the last run, or always with force. */
 int graph_derive(struct store *s, int force);

@@ -29,24 +29,39 @@
 struct learn {
 	struct graph_tx t;
 	struct gmap seen; /* "src\x1ftype\x1fdst" links made in this run */
+	struct gmap rows; /* the column tuples already learned from */
+	struct buf key;
 };
+
+/* Strings joined by 0x1f, an absent one as 0x1e: a map key. */
+static int
+join_key(struct buf *k, const char *const *v, int n)
+{
+	int i, rc = CD_OK;
+
+	for (i = 0; i < n && rc == CD_OK; i++) {
+		if (i > 0)
+			rc = buf_addc(k, '\x1f');
+		if (rc == CD_OK)
+			rc = v[i] != NULL ? buf_addstr(k, v[i]) : buf_addc(k, '\x1e');
+	}
+	return rc;
+}
 
 /* A link once per run (most events repeat the same facts). */
 static int
 learn_link(struct learn *l, const char *sk, const char *skey, const char *type, const char *dk,
      const char *dkey, const char *detail)
 {
-	struct buf k;
-	int rc = CD_OK;
+	const char *parts[] = { sk, skey, type, dk, dkey };
 
 	if (skey == NULL || dkey == NULL || !*skey || !*dkey)
 		return CD_OK;
-	buf_init(&k, 1 << 20);
-	if (buf_printf(&k, "%s\x1f%s\x1f%s\x1f%s\x1f%s", sk, skey, type, dk, dkey) == CD_OK &&
-	    gmap_add(&l->seen, k.data, 0))
-		rc = graph_link(&l->t, sk, skey, type, dk, dkey, 0, detail);
-	buf_release(&k);
-	return rc;
+	/* the row's key is done with by now: the buffer is reused */
+	buf_reset(&l->key);
+	if (join_key(&l->key, parts, 5) == CD_OK && gmap_add(&l->seen, l->key.data, 0))
+		return graph_link(&l->t, sk, skey, type, dk, dkey, 0, detail);
+	return CD_OK;
 }
 
 static char *
@@ -316,29 +331,192 @@ learn_one(struct learn *l, const char **c)
 	return rc;
 }
 
+/* ---- the learner: one per ingest (in its writer) or catch-up pass ------ */
+
+struct graph_learner {
+	struct learn l;
+	struct store *s;
+	int open;               /* l.t prepared */
+	struct ev_arena arena;  /* the extra fields of one event */
+	struct json_tokens tok;
+	int64_t first, last;    /* event ids learned in the open transaction */
+	int64_t added;          /* l.t.added at the last commit */
+};
+
+struct graph_learner *
+graph_learner_new(struct store *s)
+{
+	struct graph_learner *g = xcalloc(1, sizeof(*g));
+
+	g->s = s;
+	gmap_init(&g->l.seen);
+	gmap_init(&g->l.rows);
+	buf_init(&g->l.key, (size_t)1 << 20);
+	ev_arena_init(&g->arena, (size_t)1 << 20);
+	json_tokens_init(&g->tok, 4096);
+	return g;
+}
+
+void
+graph_learner_free(struct graph_learner **gp)
+{
+	struct graph_learner *g = *gp;
+
+	if (g == NULL)
+		return;
+	if (g->open)
+		graph_tx_close(&g->l.t);
+	gmap_release(&g->l.seen);
+	gmap_release(&g->l.rows);
+	buf_release(&g->l.key);
+	ev_arena_release(&g->arena);
+	json_tokens_release(&g->tok);
+	free(g);
+	*gp = NULL;
+}
+
+/* Learn from one row of columns (C_ID unused): a tuple seen before teaches
+ * nothing new, since learning is a function of these columns. */
+static int
+learner_row(struct graph_learner *g, const char **c, int64_t id)
+{
+	struct learn *l = &g->l;
+	int rc;
+
+	buf_reset(&l->key);
+	if (join_key(&l->key, c + 1, C_X_POLICIES) != CD_OK || !gmap_add(&l->rows, l->key.data, 0))
+		return CD_OK;
+	if (!g->open) {
+		if (graph_tx_open(g->s, &l->t) != CD_OK)
+			return CD_E_DB;
+		l->t.origin = xstrdup("event");
+		g->open = 1;
+	}
+	l->t.event_id = id;
+	rc = learn_one(l, c);
+	return rc != CD_OK ? rc : l->t.err;
+}
+
+static const char *
+nonempty(const char *s)
+{
+	return s != NULL && *s ? s : NULL;
+}
+
+/* The columns learning reads, from an event as stored (cf. learn_sql). */
+int
+graph_learner_event(struct graph_learner *g, const struct event *ev, int64_t id)
+{
+	const char *c[C_X_POLICIES + 1] = { NULL };
+	int issued, rc;
+
+	/* every stored event counts for the mark, learned from or not */
+	if (g->first == 0)
+		g->first = id;
+	g->last = id;
+	c[C_SOURCE] = nonempty(ev->source);
+	c[C_ACTOR] = nonempty(ev->actor);
+	c[C_CRED] = nonempty(ev->cred_id);
+	c[C_ISSUED] = nonempty(ev->issued_cred);
+	c[C_HOST] = nonempty(ev->host);
+	c[C_NS] = nonempty(ev->pod_ns);
+	c[C_POD] = nonempty(ev->pod_name);
+	c[C_UID] = nonempty(ev->pod_uid);
+	c[C_CONTAINER] = nonempty(ev->container_id);
+	if (!c[C_CRED] && !c[C_ISSUED] && !(c[C_POD] && (c[C_HOST] || c[C_CONTAINER])))
+		return CD_OK;
+	issued = c[C_ISSUED] != NULL;
+	if (issued) {
+		c[C_ACTION] = nonempty(ev->action);
+		c[C_OBJECT] = nonempty(ev->object);
+	}
+	g->arena.used = 0;
+	if (ev->extra != NULL &&
+	    (issued || (c[C_SOURCE] && strcmp(c[C_SOURCE], "vault") == 0) ||
+	     (c[C_ACTOR] && strstr(c[C_ACTOR], ":assumed-role/") != NULL))) {
+		struct json_doc d;
+		const char *why;
+
+		if (json_parse(&d, ev->extra, strlen(ev->extra), &g->tok, &why) == CD_OK) {
+			if (issued) {
+				c[C_X_ISSUED_ID] = ev_json_path(&g->arena, &d, 0, "issued_identity");
+				c[C_X_WEB_SUB] = ev_json_path(&g->arena, &d, 0, "web_identity_subject");
+				c[C_X_BOUND_KIND] = ev_json_path(&g->arena, &d, 0, "bound_kind");
+				c[C_X_BOUND_NAME] = ev_json_path(&g->arena, &d, 0, "bound_name");
+				c[C_X_SA] = ev_json_path(&g->arena, &d, 0, "metadata.service_account_name");
+				c[C_X_SANS] = ev_json_path(&g->arena, &d, 0, "metadata.service_account_namespace");
+			}
+			if (c[C_ACTOR] && strstr(c[C_ACTOR], ":assumed-role/") != NULL)
+				c[C_X_ISSUER] = ev_json_path(&g->arena, &d, 0, "session_issuer");
+			if (c[C_SOURCE] && strcmp(c[C_SOURCE], "vault") == 0)
+				c[C_X_POLICIES] = ev_json_path(&g->arena, &d, 0, "policies");
+		}
+	}
+	for (rc = C_X_ISSUED_ID; rc <= C_X_POLICIES; rc++)
+		c[rc] = nonempty(c[rc]);
+	return learner_row(g, c, id);
+}
+
+/*
+ * Before the COMMIT of the transaction the events were stored in: the
+ * learned mark moves to the last one when nothing before them is
+ * unlearned (events stored by an older cordon, say), so the catch-up
+ * pass never reads them again; the graph is marked for derivation when
+ * links were added.
+ */
+int
+graph_learner_commit(struct graph_learner *g)
+{
+	int64_t mark = 0;
+	int rc = CD_OK;
+
+	if (g->open && g->l.t.added > g->added) {
+		rc = store_meta_set_int(g->s, GRAPH_META_DIRTY, 1);
+		g->added = g->l.t.added;
+	}
+	if (rc == CD_OK && g->last > 0) {
+		store_meta_get_int(g->s, GRAPH_META_LEARNED, &mark);
+		if (mark >= g->first - 1 && g->last > mark)
+			rc = store_meta_set_int(g->s, GRAPH_META_LEARNED, g->last);
+	}
+	g->first = g->last = 0;
+	return rc;
+}
+
+/*
+ * The catch-up pass: events an ingest did not learn from as it stored
+ * them (a store written by an older cordon, an interrupted run), read
+ * back from the store with the same columns.
+ */
 int
 graph_learn_events(struct store *s)
 {
-	struct learn l;
+	struct graph_learner *g;
 	sqlite3_stmt *st = NULL;
 	int64_t last = 0, max = 0;
-	int rc;
+	int rc = CD_OK;
 
 	/* absent: last stays 0, every event is new */
 	store_meta_get_int(s, GRAPH_META_LEARNED, &last);
+	if (sqlite3_prepare_v2(store_db(s), "SELECT max(id) FROM events", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		max = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (max <= last)
+		return graph_derive(s, 0);
 	if (graph_exec(s, "BEGIN IMMEDIATE") != CD_OK)
 		return CD_E_DB;
-	memset(&l, 0, sizeof(l));
-	gmap_init(&l.seen);
-	if ((rc = graph_tx_open(s, &l.t)) != CD_OK)
-		goto out;
-	l.t.origin = xstrdup("event");
+	g = graph_learner_new(s);
 	if (sqlite3_prepare_v2(store_db(s),
-			       "SELECT id, source, actor, cred_id, issued_cred, action, object, host, pod_ns,"
+			       /* action and object matter only to issuing events; NULL
+				* elsewhere, so repeated calls by one key are one tuple */
+			       "SELECT id, source, actor, cred_id, issued_cred,"
+			       " CASE WHEN issued_cred IS NOT NULL THEN action END,"
+			       " CASE WHEN issued_cred IS NOT NULL THEN object END, host, pod_ns,"
 			       " pod_name, pod_uid, container_id,"
 			       /* extra is parsed only for the rows whose learning reads it:
-				* issuing events, assumed-role sessions, Vault; most cloud
-				* calls need none of it, and parsing every one doubled ingest */
+				* issuing events, assumed-role sessions, Vault */
 			       " CASE WHEN issued_cred IS NOT NULL AND json_valid(extra) THEN json_extract(extra, '$.issued_identity') END,"
 			       " CASE WHEN issued_cred IS NOT NULL AND json_valid(extra) THEN json_extract(extra, '$.web_identity_subject') END,"
 			       " CASE WHEN instr(actor, ':assumed-role/') > 0 AND json_valid(extra) THEN json_extract(extra, '$.session_issuer') END,"
@@ -347,41 +525,27 @@ graph_learn_events(struct store *s)
 			       " CASE WHEN issued_cred IS NOT NULL AND json_valid(extra) THEN json_extract(extra, '$.metadata.service_account_name') END,"
 			       " CASE WHEN issued_cred IS NOT NULL AND json_valid(extra) THEN json_extract(extra, '$.metadata.service_account_namespace') END,"
 			       " CASE WHEN source = 'vault' AND json_valid(extra) THEN json_extract(extra, '$.policies') END"
-			       " FROM events WHERE id > ? AND (cred_id IS NOT NULL OR issued_cred IS NOT NULL"
+			       " FROM events WHERE id > ? AND id <= ? AND (cred_id IS NOT NULL OR issued_cred IS NOT NULL"
 			       " OR (pod_name IS NOT NULL AND (host IS NOT NULL OR container_id IS NOT NULL)))"
 			       " ORDER BY id",
-			       -1, &st, NULL) != SQLITE_OK) {
+			       -1, &st, NULL) != SQLITE_OK)
 		rc = CD_E_DB;
-		goto out;
-	}
 	sqlite3_bind_int64(st, 1, last);
+	sqlite3_bind_int64(st, 2, max);
 	while (rc == CD_OK && sqlite3_step(st) == SQLITE_ROW) {
 		const char *c[C_X_POLICIES + 1];
 		int i;
 
-		for (i = 0; i <= C_X_POLICIES; i++) {
-			c[i] = (const char *)sqlite3_column_text(st, i);
-			if (c[i] != NULL && *c[i] == '\0')
-				c[i] = NULL;
-		}
-		l.t.event_id = sqlite3_column_int64(st, C_ID);
-		rc = learn_one(&l, c);
-		if (rc == CD_OK && l.t.err != CD_OK)
-			rc = l.t.err;
+		for (i = 0; i <= C_X_POLICIES; i++)
+			c[i] = nonempty((const char *)sqlite3_column_text(st, i));
+		rc = learner_row(g, c, sqlite3_column_int64(st, C_ID));
 	}
 	sqlite3_finalize(st);
-	st = NULL;
-	if (rc == CD_OK && sqlite3_prepare_v2(store_db(s), "SELECT max(id) FROM events", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		max = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (rc == CD_OK && max > last)
+	if (rc == CD_OK)
 		rc = store_meta_set_int(s, GRAPH_META_LEARNED, max);
-	if (rc == CD_OK && l.t.added > 0)
+	if (rc == CD_OK && g->open && g->l.t.added > 0)
 		rc = store_meta_set_int(s, GRAPH_META_DIRTY, 1);
-out:
-	graph_tx_close(&l.t);
-	gmap_release(&l.seen);
+	graph_learner_free(&g);
 	if (rc == CD_OK && graph_exec(s, "COMMIT") == CD_OK)
 		return graph_derive(s, 0);
 	graph_exec(s, "ROLLBACK");

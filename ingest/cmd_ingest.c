@@ -140,6 +140,18 @@ print_summary_table(const struct ingest_summary *sum)
 }
 
 static int
+learn_event(void *arg, const struct event *ev, int64_t id)
+{
+	return graph_learner_event(arg, ev, id);
+}
+
+static int
+learn_commit(void *arg)
+{
+	return graph_learner_commit(arg);
+}
+
+static int
 cmd_ingest(struct cmd_ctx *cc)
 {
 	static const struct option longopts[] = {
@@ -153,6 +165,8 @@ cmd_ingest(struct cmd_ctx *cc)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ingest_opts o = { .max_record = INGEST_MAX_RECORD_DEFAULT };
+	struct ingest_observer obs = { NULL, learn_event, learn_commit };
+	struct graph_learner *learner;
 	struct ingest_summary sum;
 	struct store *s = NULL;
 	int c, json = 0, rc, status;
@@ -207,8 +221,13 @@ cmd_ingest(struct cmd_ctx *cc)
 	o.progress = !o.quiet && isatty(STDERR_FILENO);
 	if (cmd_open_store(cc, 0, &s) != CD_OK)
 		return EXIT_ERROR;
+	/* lineage is learned as events are stored; the catch-up pass after
+	 * covers what was stored without (and derives edges if needed) */
+	learner = graph_learner_new(s);
+	obs.arg = learner;
+	o.observer = &obs;
 	rc = ingest_run(s, &o, cc->argv + optind, cc->argc - optind, &sum);
-	/* lineage from the new events, and derived edges if inventory changed */
+	graph_learner_free(&learner);
 	if ((rc == CD_OK || rc == CD_E_INTERRUPTED) && graph_learn_events(s) != CD_OK)
 		rc = CD_E_DB;
 	if (json)

@@ -26,7 +26,7 @@
 #define HEAD_BYTES   4096           /* identity of a file generation */
 #define PROBE_BYTES  (64 * 1024)
 #define CHUNK        (1024 * 1024)
-#define BATCH_EVENTS 100000
+#define BATCH_EVENTS 20000
 #define BATCH_NS     1000000000LL
 #define SHOW_REJECTS 10             /* per input, on stderr; all go to the store */
 #define MAX_DEPTH    32             /* directory recursion */
@@ -56,6 +56,7 @@ struct run {
 	int64_t win_line;      /* line number at win.data[0] (line ingesters) */
 	size_t scan;           /* JSON: splitter position in the window */
 	struct json_splitter sp;
+	int ndjson;            /* records have been whole lines: try the fast path */
 	void *state;           /* line ingester state */
 	int64_t ckpt_off, ckpt_line, ckpt_resume;
 	int eof;
@@ -180,6 +181,10 @@ ingest_emit(struct ingest_ctx *ctx, const char *raw, size_t rawlen, int64_t offs
 		return CD_E_LIMIT;
 	if (ctx->ev.source == NULL)
 		ctx->ev.source = ctx->ing->name;
+	/* every ingester rejects a record without a time; the store's unique
+	 * key is (time, dedup), which a NULL time would not hold */
+	if (ctx->ev.ts_ns == EV_NULL)
+		return ingest_reject(ctx, raw, rawlen, offset, line, "record without a time");
 	dedup_key(ctx, raw, rawlen, key);
 	evd.input_id = ctx->input.id;
 	evd.offset = offset;
@@ -214,20 +219,18 @@ ingest_reject(struct ingest_ctx *ctx, const char *raw, size_t rawlen, int64_t of
 
 /* ---- one record ------------------------------------------------------ */
 
+/* A record parsed (rc CD_OK, d) or not (rc and why): normalize or reject it. */
 static int
-run_json_record(struct run *r, const char *p, size_t n, int64_t off, int64_t line)
+run_parsed_record(struct run *r, int rc, const struct json_doc *d, const char *why, const char *p,
+		  size_t n, int64_t off, int64_t line)
 {
 	struct ingest_ctx *ctx = &r->ctx;
 	struct ingest_record rec = { p, n, off, line };
-	struct json_doc d;
-	const char *why;
-	int rc;
 
 	ev_reset(&ctx->ev, &ctx->arena);
 	ctx->why = NULL;
-	rc = json_parse(&d, p, n, &ctx->tok, &why);
 	if (rc == CD_OK) {
-		rc = ctx->ing->json_record(ctx, &d, &rec);
+		rc = ctx->ing->json_record(ctx, d, &rec);
 		why = ctx->why;
 	}
 	if (rc == CD_E_DB)
@@ -363,6 +366,15 @@ run_process_lines(struct run *r, int final)
 	return CD_OK;
 }
 
+/* Only blank space, then a newline, at win[i..]: a record ended its line. */
+static int
+is_line_end(const char *win, size_t len, size_t i)
+{
+	while (i < len && (win[i] == ' ' || win[i] == '\t' || win[i] == '\r'))
+		i++;
+	return i < len && win[i] == '\n';
+}
+
 static int
 run_process_json(struct run *r, int final)
 {
@@ -371,17 +383,41 @@ run_process_json(struct run *r, int final)
 	int rc;
 
 	for (;;) {
+		struct json_doc d;
+		const char *why;
+
+		if (r->ndjson && json_split_line(&r->sp, r->win.data, r->win.len, &r->scan,
+						 r->ctx.opts->max_record, &out)) {
+			const char *p = r->win.data + out.start;
+			size_t n = out.end - out.start;
+
+			/* one parse both checks the line and reads it; a wrapper
+			 * ({"Records":[...]} on one line) is unwrapped by the scan */
+			if (json_parse(&d, p, n, &r->ctx.tok, &why) == CD_OK && !json_is_wrapper(&d)) {
+				json_split_line_take(&r->sp, &r->scan, &out);
+				if ((rc = run_parsed_record(r, CD_OK, &d, NULL, p, n, out.abs_off, out.line)) != CD_OK)
+					return rc;
+				goto next;
+			}
+			r->ndjson = 0; /* the scan takes this one; a whole-line record re-arms */
+		}
 		json_split(&r->sp, r->win.data, r->win.len, &r->scan, r->ctx.opts->max_record, &out);
 		if (out.what == SPLIT_NONE)
 			break;
-		if (out.what == SPLIT_RECORD)
-			rc = run_json_record(r, r->win.data + out.start, out.end - out.start, out.abs_off,
-					     out.line);
-		else
+		if (out.what == SPLIT_RECORD) {
+			const char *p = r->win.data + out.start;
+			size_t n = out.end - out.start;
+
+			rc = json_parse(&d, p, n, &r->ctx.tok, &why);
+			rc = run_parsed_record(r, rc, &d, why, p, n, out.abs_off, out.line);
+			r->ndjson = r->sp.mode == SPLIT_TOP && r->sp.depth == 0 && r->scan < r->win.len &&
+				    memchr(p, '\n', n) == NULL && is_line_end(r->win.data, r->win.len, r->scan);
+		} else
 			rc = ingest_reject(&r->ctx, r->win.data + out.start, out.end - out.start,
 					   out.abs_off, out.line, out.why);
 		if (rc != CD_OK)
 			return rc;
+next:
 		if (json_split_at_boundary(&r->sp)) {
 			r->ckpt_off = r->win_base + (int64_t)r->scan;
 			r->ckpt_line = r->sp.line;
@@ -962,7 +998,7 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 			out_err("cannot record input %s: %s", files.v[i], store_errmsg(s));
 			rc = CD_E_DB;
 		}
-	writer_new(s, 1, &w);
+	writer_new(s, 1, o->observer, &w);
 	for (i = 0; i < files.n && rc == CD_OK; i++) {
 		struct run *r = &runs[i];
 		int orc = run_open(r, s, w, o, files.v[i], &known[i], &sum->inputs[i]);
@@ -1012,15 +1048,16 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 	}
 	if (writer_sync(w) != CD_OK && (rc == CD_OK || rc == CD_E_INTERRUPTED))
 		rc = CD_E_DB;
-	writer_free(&w);
 	if (rc == CD_OK || rc == CD_E_INTERRUPTED) {
-		if (store_commit(s) != CD_OK) {
+		/* the writer thread is idle: the last COMMIT is made here */
+		if (writer_commit(w) != CD_OK) {
 			out_err("final commit failed: %s", store_errmsg(s));
 			rc = CD_E_DB;
 		}
 	} else {
 		store_rollback(s);
 	}
+	writer_free(&w);
 out:
 	progress_clear();
 	for (i = 0; i < files.n; i++) {
@@ -1065,7 +1102,7 @@ ingest_buffer(struct store *s, const char *format, const char *data, size_t len)
 
 	memset(&r, 0, sizeof(r));
 	r.ctx.store = s;
-	writer_new(s, 0, &r.ctx.w);
+	writer_new(s, 0, NULL, &r.ctx.w);
 	r.ctx.opts = &o;
 	r.ctx.sum = &isum;
 	r.ctx.path = "<buffer>";

@@ -16,8 +16,20 @@
 
 #define INGEST_MAX_RECORD_DEFAULT ((size_t)4 << 20) /* 4 MiB per record */
 
+/*
+ * Told of each event as it is stored, in the store's transaction, on the
+ * writer's thread (the identity graph learns lineage this way); commit
+ * runs before each COMMIT.  Either fails the ingest by returning an error.
+ */
+struct ingest_observer {
+	void *arg;
+	int (*event)(void *arg, const struct event *ev, int64_t id);
+	int (*commit)(void *arg);
+};
+
 struct ingest_opts {
 	const char *format;   /* force this ingester; NULL = probe each input */
+	const struct ingest_observer *observer; /* or NULL */
 	int follow;           /* keep reading as files grow (tail -F) */
 	int progress;         /* progress line on stderr */
 	size_t max_record;    /* bytes; a longer record is rejected */

@@ -124,7 +124,10 @@ int ingest_plausible_id(const char *s);
  * before any direct store access.  Returns the first store error, sticky.
  */
 struct writer;
-int writer_new(struct store *s, int threaded, struct writer **out);
+int writer_new(struct store *s, int threaded, const struct ingest_observer *obs,
+	       struct writer **out);
+/* COMMIT, the observer first; only when the writer thread is idle or gone. */
+int writer_commit(struct writer *w);
 void writer_free(struct writer **w);
 int writer_event(struct writer *w, const struct event *ev, const struct store_evidence *evd,
 		 const unsigned char key[16], struct ingest_input_summary *sum);
@@ -202,5 +205,12 @@ size_t json_split_keep_from(const struct json_splitter *sp, size_t pos);
 void json_split_shift(struct json_splitter *sp, size_t n);
 /* Whether the scan position is between records (a safe checkpoint). */
 int json_split_at_boundary(const struct json_splitter *sp);
+/* NDJSON: offer the next line as one record (1), or decline (0). */
+int json_split_line(struct json_splitter *sp, const char *win, size_t len, size_t *pos, size_t max,
+		    struct split_out *out);
+/* Whether a parsed line is a wrapper of records, for the scan to unwrap. */
+int json_is_wrapper(const struct json_doc *d);
+/* Accept the offered line: the scan goes on after it. */
+void json_split_line_take(struct json_splitter *sp, size_t *pos, const struct split_out *out);
 
 #endif

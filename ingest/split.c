@@ -358,3 +358,57 @@ json_split_at_boundary(const struct json_splitter *sp)
 	return !sp->in_str && sp->rec_start < 0 && !sp->oversize && !sp->garbage &&
 	       sp->depth == record_depth(sp) && !(sp->mode == SPLIT_TOP && sp->wrapped);
 }
+
+/*
+ * The NDJSON fast path.  Between top-level records, with the next line
+ * starting '{' in column 0, offer that line (to its last '}') as a record
+ * without the byte-by-byte scan: the parser that reads it next checks it
+ * as thoroughly.  The caller takes the offer with json_split_line_take,
+ * or, when the line does not parse as one record (a pretty-printed one,
+ * a wrapper, anything broken), calls json_split from the same place and
+ * the scan decides as it always has.  Only blank space is consumed here.
+ */
+int
+json_split_line(struct json_splitter *sp, const char *win, size_t len, size_t *pos, size_t max,
+		struct split_out *out)
+{
+	size_t i = *pos, end;
+	const char *nl;
+
+	if (!json_split_at_boundary(sp) || sp->mode != SPLIT_TOP || sp->depth != 0)
+		return 0;
+	for (; i < len && is_ws(win[i]); i++) {
+		if (win[i] == '\n') {
+			sp->line++;
+			sp->col0 = 1;
+		} else {
+			sp->col0 = 0;
+		}
+	}
+	*pos = i;
+	if (i >= len || win[i] != '{' || !sp->col0 ||
+	    (nl = memchr(win + i, '\n', len - i)) == NULL)
+		return 0;
+	end = (size_t)(nl - win);
+	while (end > i && is_ws(win[end - 1]))
+		end--;
+	if (win[end - 1] != '}' || end - i > max)
+		return 0;
+	emit(sp, out, SPLIT_RECORD, i, end, sp->line, NULL);
+	return 1;
+}
+
+/* A parsed line the scan would unwrap: a top-level "Records" or "items" array. */
+int
+json_is_wrapper(const struct json_doc *d)
+{
+	return json_type(d, json_get(d, 0, "Records")) == JSON_ARRAY ||
+	       json_type(d, json_get(d, 0, "items")) == JSON_ARRAY;
+}
+
+void
+json_split_line_take(struct json_splitter *sp, size_t *pos, const struct split_out *out)
+{
+	*pos = out->end;
+	sp->col0 = 0;
+}

@@ -1,0 +1,134 @@
+/*
+ * checkpoint.c - WAL checkpoints off the writer's thread during a long write.
+ *
+ * SQLite checkpoints (copying the WAL back into the database file and
+ * syncing both) run in whichever connection commits when the WAL passes
+ * wal_autocheckpoint pages.  During an ingest that is the writer thread,
+ * the pipeline's bottleneck: on 200,000 CloudTrail records the checkpoints
+ * and their fsyncs were a fifth of the ingest's wall time.  Checkpoints
+ * here come sooner (CKPT_PAGES), so little is left for the end, which
+ * nothing overlaps.  While a long
+ * write runs, a second connection on its own thread does them instead,
+ * PASSIVE (it never blocks the writer or a reader), woken by the writing
+ * connection's WAL hook.  After a checkpoint that copied everything, the
+ * next write transaction starts the WAL over, so it stays bounded as
+ * before; the last checkpoint is the one SQLite makes when the writing
+ * connection closes.
+ */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "private.h"
+
+#define CKPT_PAGES 512  /* 16 MiB of WAL: little is left to copy at the end */
+
+struct store_ckpt {
+	struct store *s;
+	sqlite3 *db;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int pending;
+	int stop;
+};
+
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store_ckpt *c = arg;
+
+	(void)db;
+	(void)name;
+	if (pages >= CKPT_PAGES) {
+		pthread_mutex_lock(&c->mu);
+		c->pending = 1;
+		pthread_cond_signal(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+	}
+	return SQLITE_OK;
+}
+
+static void *
+ckpt_main(void *arg)
+{
+	struct store_ckpt *c = arg;
+
+	pthread_setname_np(pthread_self(), "cordon-ckpt");
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		while (!c->pending && !c->stop)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (c->stop)
+			break;
+		c->pending = 0;
+		pthread_mutex_unlock(&c->mu);
+		/* busy or partial is fine: the next hook tries again */
+		(void)sqlite3_wal_checkpoint_v2(c->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&c->mu);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+int
+store_ckpt_start(struct store *s, struct store_ckpt **out)
+{
+	struct store_ckpt *c;
+
+	*out = NULL;
+	if (s == NULL || sqlite3_db_readonly(store_db(s), "main") != 0 ||
+	    strcmp(store_path(s), ":memory:") == 0)
+		return CD_OK;
+	c = xcalloc(1, sizeof(*c));
+	c->s = s;
+	if (sqlite3_open_v2(store_path(s), &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		/* no second connection: checkpoints stay with the writer */
+		sqlite3_close(c->db);
+		free(c);
+		return CD_OK;
+	}
+	sqlite3_busy_timeout(c->db, 1000);
+	/* a connection knows the file is in WAL mode once it has read it */
+	if (sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_close(c->db);
+		free(c);
+		return CD_OK;
+	}
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	if (pthread_create(&c->thread, NULL, ckpt_main, c) != 0) {
+		pthread_mutex_destroy(&c->mu);
+		pthread_cond_destroy(&c->cv);
+		sqlite3_close(c->db);
+		free(c);
+		return CD_OK;
+	}
+	/* replaces the connection's automatic checkpoints */
+	sqlite3_wal_hook(store_db(s), wal_hook, c);
+	*out = c;
+	return CD_OK;
+}
+
+void
+store_ckpt_stop(struct store_ckpt **cp)
+{
+	struct store_ckpt *c = *cp;
+
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->stop = 1;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->thread, NULL);
+	/* automatic checkpoints again, as the store opened */
+	sqlite3_wal_autocheckpoint(store_db(c->s), STORE_AUTOCHECKPOINT);
+	sqlite3_close(c->db);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->cv);
+	free(c);
+	*cp = NULL;
+}
