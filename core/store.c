@@ -298,9 +298,19 @@ store_open(const char *path, int readonly, struct store **out, char **cause)
 	sqlite3_busy_timeout(s->db, 10000);
 	sqlite3_extended_result_codes(s->db, 1);
 	if (!readonly) {
+		/*
+		 * Page size (new stores only): once each identity's run in the
+		 * actor and credential indexes passes a page, every batch
+		 * dirties one leaf per identity, and each dirty leaf is written
+		 * whole.  3M CloudTrail records of 2,000 identities took 84 s
+		 * with 32 KiB pages, 47 s with 16 KiB and 57 s with 8 KiB; 200,000
+		 * records of a few identities are about as fast at 16 as at 32.
+		 * A writer's cache holds those leaves: evicted, each is written
+		 * again and again.
+		 */
 		if ((r = exec_sql(s->db,
-				  "PRAGMA page_size=32768; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-				  " PRAGMA cache_size=-32768;",
+				  "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+				  " PRAGMA cache_size=-65536;",
 				  cause)) != CD_OK ||
 		    (r = sqlite3_wal_autocheckpoint(s->db, STORE_AUTOCHECKPOINT) == SQLITE_OK ? CD_OK
 												: CD_E_DB) != CD_OK ||

@@ -5,6 +5,9 @@
   gen.py cloudtrail-ndjson N  N records, one per line, to stdout (streams)
   gen.py auditd N OUT         an auditd log of about N records (SYSCALL,
                               EXECVE, CWD, PATH, PROCTITLE, EOE events)
+  gen.py auditd-user N OUT    N user-space records, one event each (PAM
+                              USER_ACCT, CRED_ACQ, USER_START, USER_END and
+                              USER_LOGIN, ENRICHED): a cron/ssh-heavy host
 
 Every record gets a fresh id (eventID / audit serial) so nothing dedups.
 """
@@ -84,6 +87,31 @@ def auditd(n, out):
             serial += 1
 
 
+USER_TEMPLATES = [
+    "type=USER_ACCT msg=audit(%s): pid=%d uid=0 auid=4294967295 ses=4294967295 subj=unconfined msg='op=PAM:accounting grantors=pam_permit acct=\"root\" exe=\"/usr/sbin/cron\" hostname=? addr=? terminal=cron res=success'\x1dUID=\"root\" AUID=\"unset\"\n",
+    "type=CRED_ACQ msg=audit(%s): pid=%d uid=0 auid=4294967295 ses=4294967295 subj=unconfined msg='op=PAM:setcred grantors=pam_permit,pam_cap acct=\"root\" exe=\"/usr/sbin/cron\" hostname=? addr=? terminal=cron res=success'\x1dUID=\"root\" AUID=\"unset\"\n",
+    "type=USER_START msg=audit(%s): pid=%d uid=0 auid=0 ses=%d subj=unconfined msg='op=PAM:session_open grantors=pam_loginuid,pam_env,pam_permit,pam_unix acct=\"root\" exe=\"/usr/sbin/cron\" hostname=? addr=? terminal=cron res=success'\x1dUID=\"root\" AUID=\"root\"\n",
+    "type=USER_LOGIN msg=audit(%s): pid=%d uid=0 auid=1000 ses=%d subj=unconfined msg='op=login id=1000 exe=\"/usr/sbin/sshd\" hostname=? addr=203.0.113.%d terminal=/dev/pts/0 res=success'\x1dUID=\"root\" AUID=\"alice\" ID=\"alice\"\n",
+    "type=USER_END msg=audit(%s): pid=%d uid=0 auid=0 ses=%d subj=unconfined msg='op=PAM:session_close grantors=pam_loginuid,pam_env,pam_permit,pam_unix acct=\"root\" exe=\"/usr/sbin/cron\" hostname=? addr=? terminal=cron res=success'\x1dUID=\"root\" AUID=\"root\"\n",
+]
+
+
+def auditd_user(n, out):
+    t = 1748944800
+    with open(out, "w") as f:
+        for i in range(n):
+            serial = 1000 + i
+            stamp = "%d.%03d:%d" % (t + serial // 1000, serial % 1000, serial)
+            pid = 3000 + i % 9000
+            k = i % 5
+            if k < 2:
+                f.write(USER_TEMPLATES[k] % (stamp, pid))
+            elif k == 3:
+                f.write(USER_TEMPLATES[k] % (stamp, pid, i % 500, i % 250))
+            else:
+                f.write(USER_TEMPLATES[k] % (stamp, pid, i % 500))
+
+
 if __name__ == "__main__":
     kind = sys.argv[1]
     n = int(sys.argv[2])
@@ -93,5 +121,7 @@ if __name__ == "__main__":
         cloudtrail_ndjson(n)
     elif kind == "auditd":
         auditd(n, sys.argv[3])
+    elif kind == "auditd-user":
+        auditd_user(n, sys.argv[3])
     else:
         sys.exit("unknown kind")

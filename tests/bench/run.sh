@@ -7,8 +7,9 @@
 #   CloudTrail           200,000 records in three shapes (one Records file,
 #                        200 delivered-size files, NDJSON): cordon ingest vs
 #                        jq extracting the main fields (target: cordon >= 5x jq)
-#   auditd               1,000,000 records: cordon ingest vs ausearch --raw
-#                        scanning the same log (target: cordon <= ausearch)
+#   auditd               1,000,000 records, syscall-heavy and user-space mixes:
+#                        cordon ingest vs ausearch --raw scanning the same log
+#                        (target: cordon <= ausearch)
 #   streaming            a ~2 GB NDJSON input: peak RSS (target < 256 MiB)
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -68,19 +69,26 @@ for shape in one-file delivered-files ndjson; do
 done
 
 echo
-echo "== auditd: 1,000,000 records"
+echo "== auditd: 1,000,000 records, in two mixes"
+echo "   (syscall-heavy: exec events of SYSCALL, EXECVE, CWD, PATH, PROCTITLE and EOE,"
+echo "   six records to an event; user-space: PAM and login records, one record to an"
+echo "   event, so six times the events and store rows for the same record count)"
 [ -f "$W/audit1m.log" ] || $GEN auditd 1000000 "$W/audit1m.log"
-size=$(stat -c %s "$W/audit1m.log")
-t_au=$(secs ausearch --raw -if "$W/audit1m.log")
-rm -f "$W/au.db"*
-set -- $(rss "$CORDON" --db "$W/au.db" ingest -q "$W/audit1m.log")
-t_c=$1; rss_c=$2
-n=$(sqlite3 "$W/au.db" 'SELECT count(*) FROM events')
-printf "  input        %s MiB, %s events stored\n" "$(mib $size)" "$n"
-printf "  ausearch     %6.2fs  (--raw scan)\n" "$t_au"
-printf "  cordon       %6.2fs  (parse, join, store; peak RSS %s MiB)\n" "$t_c" \
-	"$(awk -v k=$rss_c 'BEGIN{printf "%.0f", k/1024}')"
-printf "  ratio        cordon takes %sx ausearch's time (target <= 1.00)\n" "$(ratio $t_c $t_au)"
+[ -f "$W/audit1m-user.log" ] || $GEN auditd-user 1000000 "$W/audit1m-user.log"
+for mix in syscall-heavy user-space; do
+	case $mix in
+	syscall-heavy) in="$W/audit1m.log" ;;
+	user-space) in="$W/audit1m-user.log" ;;
+	esac
+	t_au=$(secs ausearch --raw -if "$in")
+	rm -f "$W/au.db"*
+	set -- $(rss "$CORDON" --db "$W/au.db" ingest -q "$in")
+	t_c=$1; rss_c=$2
+	n=$(sqlite3 "$W/au.db" 'SELECT count(*) FROM events')
+	printf "  %-14s %s MiB: ausearch %6.2fs | cordon %6.2fs, %s events stored, RSS %s MiB | cordon takes %sx ausearch's time (target <= 1.00)\n" \
+		"$mix" "$(mib $(stat -c %s "$in"))" "$t_au" "$t_c" "$n" \
+		"$(awk -v k=$rss_c 'BEGIN{printf "%.0f", k/1024}')" "$(ratio $t_c $t_au)"
+done
 
 echo
 echo "== streaming: peak RSS on a ~2 GB NDJSON input"
