@@ -75,15 +75,29 @@ static volatile sig_atomic_t interrupted;
 
 /*
  * Fault injection for the crash tests (like Suricata's nallocinc): with
- * CORDON_TEST_KILL_AT=N the process SIGKILLs itself when it emits its Nth
- * event, wherever the writer and the commits are; CORDON_TEST_BATCH=N
- * commits every N events.  Unset, neither costs anything.
+ * CORDON_TEST_KILL_AT=N the process SIGKILLs itself when the writer has
+ * stored its Nth event, in the middle of whatever transaction is open;
+ * CORDON_TEST_BATCH=N commits every N events.  Unset, neither costs
+ * anything.
  */
-static int64_t test_kill_at, test_emitted;
+static int64_t test_kill_at, test_stored;
 static int64_t batch_events = BATCH_EVENTS;
 
 /* Events since the last COMMIT, across inputs: many small files share batches. */
 static int64_t batch_count, batch_start_ns;
+
+/*
+ * Called by the writer after it stores each event: the kill lands where
+ * the store is, in the middle of a transaction with more queued behind
+ * it, whatever the speed of the threads (counted on the parsing side, it
+ * could come before the writer had committed anything).
+ */
+void
+ingest_test_stored(void)
+{
+	if (test_kill_at && ++test_stored == test_kill_at)
+		raise(SIGKILL);
+}
 
 static void
 test_hooks_init(void)
@@ -199,8 +213,6 @@ ingest_emit(struct ingest_ctx *ctx, const char *raw, size_t rawlen, int64_t offs
 	evd.line = line;
 	evd.raw = raw;
 	evd.raw_len = rawlen;
-	if (test_kill_at && ++test_emitted == test_kill_at)
-		raise(SIGKILL);
 	return writer_event(ctx->w, &ctx->ev, &evd, key, ctx->sum) == CD_OK ? CD_OK : CD_E_DB;
 }
 

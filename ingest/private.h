@@ -126,6 +126,8 @@ int ingest_plausible_id(const char *s);
 struct writer;
 int writer_new(struct store *s, int threaded, const struct ingest_observer *obs,
 	       struct writer **out);
+/* Fault injection (driver.c): the writer stored an event. */
+void ingest_test_stored(void);
 /* COMMIT, the observer first; only when the writer thread is idle or gone. */
 int writer_commit(struct writer *w);
 void writer_free(struct writer **w);

@@ -115,6 +115,8 @@ wop_apply(struct writer *w, struct wop *op)
 					   __ATOMIC_RELAXED);
 		if (rc == CD_OK && inserted && w->obs != NULL)
 			rc = w->obs->event(w->obs->arg, &op->ev, store_last_event_id(w->store));
+		if (rc == CD_OK)
+			ingest_test_stored();
 		break;
 	case W_REJECT:
 		rc = store_reject_add(w->store, op->input_id, op->path, op->offset, op->line,
