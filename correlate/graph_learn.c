@@ -429,6 +429,17 @@ graph_learner_event(struct graph_learner *g, const struct event *ev, int64_t id)
 	if (issued) {
 		c[C_ACTION] = nonempty(ev->action);
 		c[C_OBJECT] = nonempty(ev->object);
+	} else if (!c[C_SOURCE] || strcmp(c[C_SOURCE], "vault") != 0) {
+		/*
+		 * Here the only extra field read is an assumed-role session's
+		 * issuer, and one session ARN always has the same issuer: the
+		 * columns before the extras decide, and a repeat (the same key
+		 * calling again) is dropped before its extra is parsed.
+		 */
+		buf_reset(&g->l.key);
+		if (join_key(&g->l.key, c + 1, C_CONTAINER) != CD_OK ||
+		    !gmap_add(&g->l.rows, g->l.key.data, 0))
+			return CD_OK;
 	}
 	g->arena.used = 0;
 	if (ev->extra != NULL &&
