@@ -19,7 +19,7 @@
 #include "private.h"
 
 #define SEG_TARGET ((size_t)1 << 20)
-#define NJOBS      16
+#define NJOBS      4
 
 enum job_state { JOB_FREE, JOB_FILLING, JOB_QUEUED, JOB_DONE };
 
@@ -85,6 +85,7 @@ evw_worker(void *arg)
 	struct evw *w = arg;
 	z_stream z;
 	int zok = 0;
+
 	pthread_setname_np(pthread_self(), "cordon-deflate");
 
 	pthread_mutex_lock(&w->mu);

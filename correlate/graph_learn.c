@@ -339,7 +339,7 @@ struct graph_learner {
 	int open;               /* l.t prepared */
 	struct ev_arena arena;  /* the extra fields of one event */
 	struct json_tokens tok;
-	int64_t first, last;    /* event ids learned in the open transaction */
+	int64_t first, last;    /* event ids stored in the open transaction */
 	int64_t added;          /* l.t.added at the last commit */
 };
 
@@ -403,12 +403,13 @@ nonempty(const char *s)
 	return s != NULL && *s ? s : NULL;
 }
 
-/* The columns learning reads, from an event as stored (cf. learn_sql). */
+/* The columns learning reads, from an event as stored (as the catch-up
+ * pass's SELECT reads them from the table). */
 int
 graph_learner_event(struct graph_learner *g, const struct event *ev, int64_t id)
 {
 	const char *c[C_X_POLICIES + 1] = { NULL };
-	int issued, rc;
+	int issued, vault, assumed, i;
 
 	/* every stored event counts for the mark, learned from or not */
 	if (g->first == 0)
@@ -426,10 +427,12 @@ graph_learner_event(struct graph_learner *g, const struct event *ev, int64_t id)
 	if (!c[C_CRED] && !c[C_ISSUED] && !(c[C_POD] && (c[C_HOST] || c[C_CONTAINER])))
 		return CD_OK;
 	issued = c[C_ISSUED] != NULL;
+	vault = c[C_SOURCE] != NULL && strcmp(c[C_SOURCE], "vault") == 0;
+	assumed = c[C_ACTOR] != NULL && strstr(c[C_ACTOR], ":assumed-role/") != NULL;
 	if (issued) {
 		c[C_ACTION] = nonempty(ev->action);
 		c[C_OBJECT] = nonempty(ev->object);
-	} else if (!c[C_SOURCE] || strcmp(c[C_SOURCE], "vault") != 0) {
+	} else if (!vault) {
 		/*
 		 * Here the only extra field read is an assumed-role session's
 		 * issuer, and one session ARN always has the same issuer: the
@@ -442,9 +445,7 @@ graph_learner_event(struct graph_learner *g, const struct event *ev, int64_t id)
 			return CD_OK;
 	}
 	g->arena.used = 0;
-	if (ev->extra != NULL &&
-	    (issued || (c[C_SOURCE] && strcmp(c[C_SOURCE], "vault") == 0) ||
-	     (c[C_ACTOR] && strstr(c[C_ACTOR], ":assumed-role/") != NULL))) {
+	if (ev->extra != NULL && (issued || vault || assumed)) {
 		struct json_doc d;
 		const char *why;
 
@@ -457,14 +458,14 @@ graph_learner_event(struct graph_learner *g, const struct event *ev, int64_t id)
 				c[C_X_SA] = ev_json_path(&g->arena, &d, 0, "metadata.service_account_name");
 				c[C_X_SANS] = ev_json_path(&g->arena, &d, 0, "metadata.service_account_namespace");
 			}
-			if (c[C_ACTOR] && strstr(c[C_ACTOR], ":assumed-role/") != NULL)
+			if (assumed)
 				c[C_X_ISSUER] = ev_json_path(&g->arena, &d, 0, "session_issuer");
-			if (c[C_SOURCE] && strcmp(c[C_SOURCE], "vault") == 0)
+			if (vault)
 				c[C_X_POLICIES] = ev_json_path(&g->arena, &d, 0, "policies");
 		}
 	}
-	for (rc = C_X_ISSUED_ID; rc <= C_X_POLICIES; rc++)
-		c[rc] = nonempty(c[rc]);
+	for (i = C_X_ISSUED_ID; i <= C_X_POLICIES; i++)
+		c[i] = nonempty(c[i]);
 	return learner_row(g, c, id);
 }
 
@@ -541,8 +542,10 @@ graph_learn_events(struct store *s)
 			       " ORDER BY id",
 			       -1, &st, NULL) != SQLITE_OK)
 		rc = CD_E_DB;
-	sqlite3_bind_int64(st, 1, last);
-	sqlite3_bind_int64(st, 2, max);
+	if (rc == CD_OK) {
+		sqlite3_bind_int64(st, 1, last);
+		sqlite3_bind_int64(st, 2, max);
+	}
 	while (rc == CD_OK && sqlite3_step(st) == SQLITE_ROW) {
 		const char *c[C_X_POLICIES + 1];
 		int i;

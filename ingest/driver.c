@@ -430,8 +430,8 @@ run_process_json(struct run *r, int final)
 
 			rc = json_parse(&d, p, n, &r->ctx.tok, &why);
 			rc = run_parsed_record(r, rc, &d, why, p, n, out.abs_off, out.line);
-			r->ndjson = r->sp.mode == SPLIT_TOP && r->sp.depth == 0 && r->scan < r->win.len &&
-				    memchr(p, '\n', n) == NULL && is_line_end(r->win.data, r->win.len, r->scan);
+			r->ndjson = r->sp.mode == SPLIT_TOP && r->sp.depth == 0 && memchr(p, '\n', n) == NULL &&
+				    is_line_end(r->win.data, r->win.len, r->scan);
 		} else
 			rc = ingest_reject(&r->ctx, r->win.data + out.start, out.end - out.start,
 					   out.abs_off, out.line, out.why);
