@@ -239,6 +239,16 @@ struct event {
 
 enum ev_field_type { EV_T_STR, EV_T_INT };
 
+/* ev_fields[] indexes; EV_NFIELDS sizes per-field arrays (string lengths) */
+enum {
+#define EV_STR(name, doc) EV_F_##name,
+#define EV_INT(name, doc) EV_F_##name,
+#include "fields.def"
+#undef EV_STR
+#undef EV_INT
+	EV_NFIELDS
+};
+
 struct ev_field {
 	const char *name;
 	enum ev_field_type type;
@@ -290,7 +300,7 @@ void ev_from_cgroup(struct event *ev, struct ev_arena *a, const char *path, size
 struct store; /* opaque */
 struct sqlite3;
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Resolve the store path: explicit, else $CORDON_DB, else ./cordon.db. */
 const char *store_default_path(const char *explicit_path);
@@ -342,11 +352,14 @@ struct store_evidence {
 	size_t raw_len;
 };
 
-/* Insert one event; *inserted = 0 when its dedup key was already stored. */
-/* Insert one event under its 16-byte dedup key; *inserted = 0 when the key
- * was already stored (the same record seen before). */
-int store_event_add(struct store *s, const struct event *ev, const struct store_evidence *evd,
-		    const unsigned char key[16], int *inserted);
+/*
+ * Insert one event under its 16-byte dedup key; *inserted = 0 when the key
+ * was already stored (the same record seen before).  lens, when not NULL,
+ * holds each string field's length by ev_fields[] index, so the writer's
+ * thread (the ingest bottleneck) never measures a string twice.
+ */
+int store_event_add(struct store *s, const struct event *ev, const uint32_t *lens,
+		    const struct store_evidence *evd, const unsigned char key[16], int *inserted);
 /* The id of the event the last store_event_add inserted. */
 int64_t store_last_event_id(struct store *s);
 /* The indexed key of a text value (events.actor_key = store_text_key(actor)). */

@@ -18,6 +18,7 @@ const struct ev_field ev_fields[] = {
 #undef EV_INT
 };
 const size_t ev_nfields = sizeof(ev_fields) / sizeof(ev_fields[0]);
+_Static_assert(sizeof(ev_fields) / sizeof(ev_fields[0]) == EV_NFIELDS, "ev_fields[] and EV_NFIELDS list the same fields");
 
 const struct ev_field *
 ev_field_find(const char *name)

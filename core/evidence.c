@@ -1,8 +1,8 @@
 /*
  * evidence.c - the raw bytes of every record, compressed in segments.
  *
- * Records are appended to a 1 MiB segment; a full segment is deflated
- * (raw deflate, level 1; codec 2) on a worker thread while the main thread goes on parsing,
+ * Records are appended to a 1 MiB segment; a full segment is compressed
+ * (zstd level 1, codec 3) on a worker thread while the main thread goes on parsing,
  * and the main thread alone writes finished segments to SQLite.  Each event
  * row points into its segment (seg_id, seg_off, raw_len).  Compressed
  * segments cut the bytes the store writes (and WAL writes twice) by about
@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "private.h"
 
@@ -30,7 +31,7 @@ struct job {
 	size_t raw_len, raw_cap;
 	unsigned char *out;
 	size_t out_len, out_cap;
-	int codec; /* 0 stored, 2 raw deflate */
+	int codec; /* 0 stored, 2 raw deflate (stores before schema 4), 3 zstd */
 };
 
 struct evw {
@@ -46,36 +47,30 @@ struct evw {
 };
 
 /*
- * Raw deflate (no zlib header or Adler-32: the segment row is the frame
- * and SQLite pages carry their own integrity), level 1, stream reused.
+ * zstd level 1, one frame per segment, context reused.  Measured on 242 MB
+ * of CloudTrail in 1 MiB segments (README "Evidence compression"): zlib
+ * level 1 took 0.89 s for a ratio of 12.8, zstd level 1 0.11 s for 32; the
+ * compressor had been a fifth of all ingest CPU on two cores.  Segments
+ * written by older versions (raw deflate, codec 2) are still read.
  */
 static void
-seg_deflate(z_stream *z, int *zok, struct job *j)
+seg_compress(ZSTD_CCtx **zc, struct job *j)
 {
-	uLong bound;
+	size_t bound, n;
 
-	if (!*zok) {
-		memset(z, 0, sizeof(*z));
-		*zok = deflateInit2(z, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK ? 1 : -1;
-	} else if (*zok > 0) {
-		deflateReset(z);
-	}
 	j->codec = 0; /* stored, unless compression works and helps */
-	if (*zok < 0)
+	if (*zc == NULL && (*zc = ZSTD_createCCtx()) == NULL)
 		return;
-	bound = deflateBound(z, (uLong)j->raw_len);
+	bound = ZSTD_compressBound(j->raw_len);
 	if (j->out_cap < bound) {
 		free(j->out);
 		j->out = xmalloc(bound);
 		j->out_cap = bound;
 	}
-	z->next_in = j->raw;
-	z->avail_in = (uInt)j->raw_len;
-	z->next_out = j->out;
-	z->avail_out = (uInt)bound;
-	if (deflate(z, Z_FINISH) == Z_STREAM_END && z->total_out < j->raw_len) {
-		j->out_len = z->total_out;
-		j->codec = 2;
+	n = ZSTD_compressCCtx(*zc, j->out, bound, j->raw, j->raw_len, 1);
+	if (!ZSTD_isError(n) && n < j->raw_len) {
+		j->out_len = n;
+		j->codec = 3;
 	}
 }
 
@@ -83,10 +78,9 @@ static void *
 evw_worker(void *arg)
 {
 	struct evw *w = arg;
-	z_stream z;
-	int zok = 0;
+	ZSTD_CCtx *zc = NULL;
 
-	pthread_setname_np(pthread_self(), "cordon-deflate");
+	pthread_setname_np(pthread_self(), "cordon-compress");
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
@@ -103,14 +97,13 @@ evw_worker(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&w->mu);
-		seg_deflate(&z, &zok, j);
+		seg_compress(&zc, j);
 		pthread_mutex_lock(&w->mu);
 		j->state = JOB_DONE;
 		pthread_cond_broadcast(&w->cv);
 	}
 	pthread_mutex_unlock(&w->mu);
-	if (zok > 0)
-		deflateEnd(&z);
+	ZSTD_freeCCtx(zc);
 	return NULL;
 }
 
@@ -400,6 +393,11 @@ evidence_read_segment(sqlite3 *db, int64_t id, struct buf *out)
 						rc = CD_OK;
 					inflateEnd(&z);
 				}
+			} else if (codec == 3) {
+				size_t got = ZSTD_decompress(out->data, (size_t)raw_len, data, (size_t)n);
+
+				if (!ZSTD_isError(got) && got == (size_t)raw_len)
+					rc = CD_OK;
 			}
 			if (rc == CD_OK) {
 				out->len = (size_t)raw_len;

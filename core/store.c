@@ -132,6 +132,14 @@ static const char *const migrations[] = {
 	"CREATE INDEX events_cred ON events(cred_id) WHERE cred_id IS NOT NULL;"
 	"CREATE INDEX events_issued ON events(issued_cred) WHERE issued_cred IS NOT NULL;"
 	"CREATE INDEX events_created_pods ON events(object) WHERE action = 'create pods';",
+
+	/*
+	 * 4: new evidence segments are zstd frames (codec 3).  Nothing in the
+	 * tables changes; the version step is what makes a cordon that only
+	 * knows raw deflate refuse the store ("written by a newer cordon")
+	 * instead of failing on the first evidence it reads.
+	 */
+	"INSERT OR REPLACE INTO meta(key, value) VALUES('evidence_codecs', 'stored deflate zstd');",
 };
 
 const char *
@@ -498,8 +506,8 @@ store_text_key(const char *s)
 }
 
 int
-store_event_add(struct store *s, const struct event *ev, const struct store_evidence *evd,
-		const unsigned char key[16], int *inserted)
+store_event_add(struct store *s, const struct event *ev, const uint32_t *lens,
+		const struct store_evidence *evd, const unsigned char key[16], int *inserted)
 {
 	sqlite3_stmt *st = s->ins_event;
 	int64_t seg = 0, off = 0;
@@ -513,9 +521,14 @@ store_event_add(struct store *s, const struct event *ev, const struct store_evid
 	for (i = 0; i < ev_nfields; i++, col++) {
 		const char *base = (const char *)ev + ev_fields[i].offset;
 
-		if (ev_fields[i].type == EV_T_STR)
-			bind_text(st, col, *(const char *const *)(const void *)base);
-		else
+		if (ev_fields[i].type == EV_T_STR) {
+			const char *v = *(const char *const *)(const void *)base;
+
+			if (v != NULL && lens != NULL)
+				sqlite3_bind_text(st, col, v, (int)lens[i], SQLITE_STATIC);
+			else
+				bind_text(st, col, v);
+		} else
 			bind_int(st, col, *(const int64_t *)(const void *)base);
 	}
 	sqlite3_bind_blob(st, col++, key, 16, SQLITE_STATIC);

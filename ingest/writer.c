@@ -49,6 +49,7 @@ struct wop {
 	struct event ev;
 	struct store_evidence evd;
 	unsigned char key[16];
+	uint32_t lens[EV_NFIELDS]; /* W_EVENT: string field lengths */
 	struct store_input in;  /* W_CKPT: the input row to write before COMMIT */
 	int commit;             /* W_CKPT: COMMIT and BEGIN after the row */
 	int64_t input_id, offset, line;
@@ -109,7 +110,7 @@ wop_apply(struct writer *w, struct wop *op)
 		return; /* after a failure nothing more is written */
 	switch (op->type) {
 	case W_EVENT:
-		rc = store_event_add(w->store, &op->ev, &op->evd, op->key, &inserted);
+		rc = store_event_add(w->store, &op->ev, op->lens, &op->evd, op->key, &inserted);
 		if (rc == CD_OK)
 			__atomic_add_fetch(inserted ? &op->sum->events : &op->sum->duplicates, 1,
 					   __ATOMIC_RELAXED);
@@ -375,28 +376,37 @@ writer_event(struct writer *w, const struct event *ev, const struct store_eviden
 	     const unsigned char key[16], struct ingest_input_summary *sum)
 {
 	size_t need = evd->raw_len, i;
+	uint32_t lens[EV_NFIELDS];
 	struct wop *op;
 	char *cur;
 
-	for (i = 0; i < ev_nfields; i++)
-		if (ev_fields[i].type == EV_T_STR) {
-			const char *s = *(const char *const *)(const void *)((const char *)ev +
-									      ev_fields[i].offset);
+	for (i = 0; i < ev_nfields; i++) {
+		const char *s = *(const char *const *)(const void *)((const char *)ev +
+								      ev_fields[i].offset);
 
-			if (s != NULL)
-				need += strlen(s) + 1;
+		lens[i] = 0;
+		if (ev_fields[i].type == EV_T_STR && s != NULL) {
+			/* arena strings: bounded by the record's arena, far below 4 GiB */
+			lens[i] = (uint32_t)strlen(s);
+			need += lens[i] + 1;
 		}
+	}
 	op = op_alloc(w, sizeof(*op) + need);
 	op->type = W_EVENT;
 	op->sum = sum;
 	op->ev = *ev;
 	op->ev.dedup = NULL;
+	memcpy(op->lens, lens, sizeof(lens));
 	cur = op->data;
 	for (i = 0; i < ev_nfields; i++)
 		if (ev_fields[i].type == EV_T_STR) {
 			const char **dst = (const char **)(void *)((char *)&op->ev + ev_fields[i].offset);
 
-			*dst = put(&cur, *dst);
+			if (*dst != NULL) {
+				memcpy(cur, *dst, lens[i] + 1);
+				*dst = cur;
+				cur += lens[i] + 1;
+			}
 		}
 	op->evd = *evd;
 	if (evd->raw_len)
