@@ -352,16 +352,25 @@ struct store_evidence {
 	size_t raw_len;
 };
 
+/* One event row to store (see store_events_add). */
+struct store_event_in {
+	const struct event *ev;
+	const uint32_t *lens;             /* string lengths by ev_fields[] index, or NULL */
+	const struct store_evidence *evd; /* where it came from, and its raw bytes */
+	const unsigned char *key;         /* the 16-byte dedup key */
+	int64_t id;                       /* out: its row id, 0 when the key was stored before */
+};
+
+/* Rows to a statement: give store_events_add this many at a time. */
+#define STORE_EVENT_BATCH 32
+
 /*
- * Insert one event under its 16-byte dedup key; *inserted = 0 when the key
- * was already stored (the same record seen before).  lens, when not NULL,
- * holds each string field's length by ev_fields[] index, so the writer's
- * thread (the ingest bottleneck) never measures a string twice.
+ * Insert n events (in the open transaction), each under its dedup key; a
+ * key already stored (the same record seen before) inserts nothing and
+ * leaves id 0.  Ids follow the order of in[].  lens saves the writer's
+ * thread, the ingest bottleneck, from measuring strings a second time.
  */
-int store_event_add(struct store *s, const struct event *ev, const uint32_t *lens,
-		    const struct store_evidence *evd, const unsigned char key[16], int *inserted);
-/* The id of the event the last store_event_add inserted. */
-int64_t store_last_event_id(struct store *s);
+int store_events_add(struct store *s, struct store_event_in *in, size_t n);
 /* The indexed key of a text value (events.actor_key = store_text_key(actor)). */
 int64_t store_text_key(const char *s);
 /* The raw bytes of an event, from its (seg_id, seg_off, raw_len) columns. */

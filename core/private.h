@@ -8,6 +8,7 @@
 
 struct sqlite3;
 struct evw;
+struct evins;
 
 /* WAL pages after which a commit checkpoints (when no checkpointer runs) */
 #define STORE_AUTOCHECKPOINT 2000
@@ -24,6 +25,10 @@ int evw_flush(struct evw *w);
 void evw_begin(struct evw *w);
 /* After ROLLBACK: drop unwritten segments. */
 void evw_abandon(struct evw *w);
+/* event_insert.c: event rows, STORE_EVENT_BATCH to a statement */
+int evins_init(struct evins **out, struct sqlite3 *db, struct evw *evw, char **cause);
+void evins_free(struct evins **x);
+int evins_add(struct evins *x, struct store_event_in *in, size_t n);
 /* Decompress one segment into out (whose max bounds it). */
 int evidence_read_segment(struct sqlite3 *db, int64_t id, struct buf *out);
 

@@ -20,7 +20,7 @@
 struct store {
 	sqlite3 *db;
 	char *path;
-	sqlite3_stmt *ins_event;
+	struct evins *evins;      /* event rows (writers only) */
 	struct evw *evw;          /* raw-record segments (writers only) */
 	struct buf seg_cache;     /* last segment read back */
 	int64_t seg_cache_id;
@@ -218,27 +218,8 @@ prepare(struct store *s, sqlite3_stmt **st, const char *sql, char **cause)
 static int
 store_prepare(struct store *s, char **cause)
 {
-	struct buf sql;
-	size_t i;
-	int r;
-
-	buf_init(&sql, 8192);
-	r = buf_addstr(&sql, "INSERT OR IGNORE INTO events(");
-	for (i = 0; i < ev_nfields && r == CD_OK; i++)
-		r = buf_printf(&sql, "%s, ", ev_fields[i].name);
-	if (r == CD_OK)
-		r = buf_addstr(&sql, "dedup, input_id, offset, line, raw_len, seg_id, seg_off, actor_key)"
-				     " VALUES(");
-	for (i = 0; i < ev_nfields + 8 && r == CD_OK; i++)
-		r = buf_addstr(&sql, i ? ",?" : "?");
-	if (r == CD_OK)
-		r = buf_addc(&sql, ')');
-	CD_BUG_ON(r != CD_OK);
-	r = prepare(s, &s->ins_event, sql.data, cause);
-	buf_release(&sql);
-	if (r != CD_OK)
-		return r;
 	if (evw_init(&s->evw, s->db, cause) != CD_OK ||
+	    evins_init(&s->evins, s->db, s->evw, cause) != CD_OK ||
 	    prepare(s, &s->ins_reject,
 		    "INSERT INTO rejects(input_id, path, offset, line, format, reason, snippet, ts_ns)"
 		    " VALUES(?,?,?,?,?,?,?,?)",
@@ -355,7 +336,7 @@ store_close(struct store **sp)
 
 	if (s == NULL)
 		return;
-	sqlite3_finalize(s->ins_event);
+	evins_free(&s->evins);
 	evw_free(&s->evw);
 	buf_release(&s->seg_cache);
 	sqlite3_finalize(s->ins_reject);
@@ -506,56 +487,9 @@ store_text_key(const char *s)
 }
 
 int
-store_event_add(struct store *s, const struct event *ev, const uint32_t *lens,
-		const struct store_evidence *evd, const unsigned char key[16], int *inserted)
+store_events_add(struct store *s, struct store_event_in *in, size_t n)
 {
-	sqlite3_stmt *st = s->ins_event;
-	int64_t seg = 0, off = 0;
-	size_t i;
-	int rc, col = 1;
-
-	*inserted = 0;
-	/* take the segment slot first; give it back if the row is a duplicate */
-	if (evw_append(s->evw, evd->raw, evd->raw_len, &seg, &off) != CD_OK)
-		return CD_E_DB;
-	for (i = 0; i < ev_nfields; i++, col++) {
-		const char *base = (const char *)ev + ev_fields[i].offset;
-
-		if (ev_fields[i].type == EV_T_STR) {
-			const char *v = *(const char *const *)(const void *)base;
-
-			if (v != NULL && lens != NULL)
-				sqlite3_bind_text(st, col, v, (int)lens[i], SQLITE_STATIC);
-			else
-				bind_text(st, col, v);
-		} else
-			bind_int(st, col, *(const int64_t *)(const void *)base);
-	}
-	sqlite3_bind_blob(st, col++, key, 16, SQLITE_STATIC);
-	bind_int(st, col++, evd->input_id > 0 ? evd->input_id : EV_NULL);
-	sqlite3_bind_int64(st, col++, evd->offset);
-	sqlite3_bind_int64(st, col++, evd->line);
-	sqlite3_bind_int64(st, col++, (int64_t)evd->raw_len);
-	sqlite3_bind_int64(st, col++, seg);
-	sqlite3_bind_int64(st, col++, off);
-	bind_int(st, col++, ev->actor != NULL ? store_text_key(ev->actor) : EV_NULL);
-	/* every parameter is bound on every call: no clear_bindings needed */
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return CD_E_DB;
-	if (sqlite3_changes(s->db) == 0) {
-		evw_unappend(s->evw, evd->raw_len);
-		return CD_OK;
-	}
-	*inserted = 1;
-	return CD_OK;
-}
-
-int64_t
-store_last_event_id(struct store *s)
-{
-	return sqlite3_last_insert_rowid(s->db);
+	return evins_add(s->evins, in, n);
 }
 
 int

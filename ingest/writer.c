@@ -91,11 +91,10 @@ writer_commit(struct writer *w)
 	return rc;
 }
 
-static void
-wop_apply(struct writer *w, struct wop *op)
+/* Open a transaction when there is something to write; 0 once failed. */
+static int
+writer_ready(struct writer *w)
 {
-	int inserted = 0, rc = CD_OK;
-
 	/*
 	 * Begin only when there is something to write: between batches a
 	 * follower holds no lock, so `cordon correlate` and other writers can
@@ -106,18 +105,59 @@ wop_apply(struct writer *w, struct wop *op)
 		out_err("cannot write to the store: %s", store_errmsg(w->store));
 		w->err = CD_E_DB;
 	}
-	if (w->err != CD_OK)
-		return; /* after a failure nothing more is written */
+	return w->err == CD_OK; /* after a failure nothing more is written */
+}
+
+static void
+writer_failed(struct writer *w, int rc)
+{
+	out_err("cannot write to the store: %s", store_errmsg(w->store));
+	w->err = rc;
+}
+
+/* n consecutive W_EVENT ops, at most STORE_EVENT_BATCH, in one statement. */
+static void
+wop_apply_events(struct writer *w, struct wop *const *ops, size_t n)
+{
+	struct store_event_in in[STORE_EVENT_BATCH];
+	size_t i;
+	int rc;
+
+	if (!writer_ready(w))
+		return;
+	for (i = 0; i < n; i++) {
+		in[i].ev = &ops[i]->ev;
+		in[i].lens = ops[i]->lens;
+		in[i].evd = &ops[i]->evd;
+		in[i].key = ops[i]->key;
+		in[i].id = 0;
+	}
+	if ((rc = store_events_add(w->store, in, n)) != CD_OK) {
+		writer_failed(w, rc);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		__atomic_add_fetch(in[i].id ? &ops[i]->sum->events : &ops[i]->sum->duplicates, 1,
+				   __ATOMIC_RELAXED);
+		if (in[i].id && w->obs != NULL &&
+		    (rc = w->obs->event(w->obs->arg, in[i].ev, in[i].id)) != CD_OK) {
+			writer_failed(w, rc);
+			return;
+		}
+		ingest_test_stored();
+	}
+}
+
+static void
+wop_apply(struct writer *w, struct wop *op)
+{
+	int rc = CD_OK;
+
+	if (!writer_ready(w))
+		return;
 	switch (op->type) {
 	case W_EVENT:
-		rc = store_event_add(w->store, &op->ev, op->lens, &op->evd, op->key, &inserted);
-		if (rc == CD_OK)
-			__atomic_add_fetch(inserted ? &op->sum->events : &op->sum->duplicates, 1,
-					   __ATOMIC_RELAXED);
-		if (rc == CD_OK && inserted && w->obs != NULL)
-			rc = w->obs->event(w->obs->arg, &op->ev, store_last_event_id(w->store));
-		if (rc == CD_OK)
-			ingest_test_stored();
+		CD_BUG_ON(1); /* events go through wop_apply_events */
 		break;
 	case W_REJECT:
 		rc = store_reject_add(w->store, op->input_id, op->path, op->offset, op->line,
@@ -130,10 +170,39 @@ wop_apply(struct writer *w, struct wop *op)
 			rc = writer_commit(w);
 		break;
 	}
-	if (rc != CD_OK) {
-		out_err("cannot write to the store: %s", store_errmsg(w->store));
-		w->err = rc;
+	if (rc != CD_OK)
+		writer_failed(w, rc);
+}
+
+/*
+ * Apply a list in order; runs of events go STORE_EVENT_BATCH to a
+ * statement.  A run never crosses a reject or checkpoint, so a checkpoint
+ * still commits exactly the events queued before it.
+ */
+static void
+wop_apply_list(struct writer *w, struct wop *list)
+{
+	struct wop *run[STORE_EVENT_BATCH];
+	size_t n = 0;
+	struct wop *op;
+
+	for (op = list; op != NULL; op = op->next) {
+		if (op->type == W_EVENT) {
+			run[n++] = op;
+			if (n == STORE_EVENT_BATCH) {
+				wop_apply_events(w, run, n);
+				n = 0;
+			}
+			continue;
+		}
+		if (n > 0) {
+			wop_apply_events(w, run, n);
+			n = 0;
+		}
+		wop_apply(w, op);
 	}
+	if (n > 0)
+		wop_apply_events(w, run, n);
 }
 
 static void
@@ -231,10 +300,9 @@ writer_main(void *arg)
 		w->head = w->tail = NULL;
 		w->busy = 1;
 		pthread_mutex_unlock(&w->mu);
-		for (op = list; op != NULL; op = op->next) {
-			wop_apply(w, op);
+		wop_apply_list(w, list);
+		for (op = list; op != NULL; op = op->next)
 			bytes += op->size;
-		}
 		wop_free_list(list);
 		pthread_mutex_lock(&w->mu);
 		w->queued_bytes -= bytes;
@@ -275,8 +343,7 @@ writer_flush_batch(struct writer *w)
 	if (w->bhead == NULL)
 		return;
 	if (!w->threaded) {
-		for (op = w->bhead; op != NULL; op = op->next)
-			wop_apply(w, op);
+		wop_apply_list(w, w->bhead);
 		wop_free_list(w->bhead);
 	} else {
 		size_t bytes = 0;

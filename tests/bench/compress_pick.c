@@ -10,21 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include "bench_clock.h"
 #include <zlib.h>
 #include <zstd.h>
 
 #define SEG ((size_t)1 << 20)
 #define INPUT_CAP ((size_t)512 << 20)
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static size_t
 deflate_seg(int level, const unsigned char *in, size_t n, unsigned char *out, size_t cap,
