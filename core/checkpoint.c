@@ -26,8 +26,8 @@
 
 #include "private.h"
 
-#define CKPT_PAGES    512  /* 16 MiB of WAL: a background checkpoint */
-#define RESTART_PAGES 4096 /* 128 MiB: the commit completes one; the WAL restarts */
+#define CKPT_PAGES    512  /* 8 MiB of WAL at 16 KiB pages: a background checkpoint */
+#define RESTART_PAGES 4096 /* 64 MiB: the commit completes one; the WAL restarts */
 
 struct store_ckpt {
 	struct store *s;
