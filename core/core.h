@@ -358,6 +358,7 @@ struct store_event_in {
 	const uint32_t *lens;             /* string lengths by ev_fields[] index, or NULL */
 	const struct store_evidence *evd; /* where it came from, and its raw bytes */
 	const unsigned char *key;         /* the 16-byte dedup key */
+	int64_t actor_key;                /* store_text_key(ev->actor), EV_NULL without one */
 	int64_t id;                       /* out: its row id, 0 when the key was stored before */
 };
 

@@ -176,7 +176,7 @@ bind_row(struct evins *x, struct evins_stmt *s, size_t r, const struct store_eve
 	sqlite3_bind_int64(s->st, p++, (int64_t)evd->raw_len);
 	sqlite3_bind_int64(s->st, p++, seg);
 	sqlite3_bind_int64(s->st, p++, off);
-	bind_i64(s, p, ev->actor != NULL ? store_text_key(ev->actor) : EV_NULL);
+	bind_i64(s, p, ev->actor != NULL ? e->actor_key : EV_NULL);
 	return CD_OK;
 }
 

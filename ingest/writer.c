@@ -50,6 +50,7 @@ struct wop {
 	struct store_evidence evd;
 	unsigned char key[16];
 	uint32_t lens[EV_NFIELDS]; /* W_EVENT: string field lengths */
+	int64_t actor_key;         /* W_EVENT: store_text_key(actor), hashed here */
 	struct store_input in;  /* W_CKPT: the input row to write before COMMIT */
 	int commit;             /* W_CKPT: COMMIT and BEGIN after the row */
 	int64_t input_id, offset, line;
@@ -130,6 +131,7 @@ wop_apply_events(struct writer *w, struct wop *const *ops, size_t n)
 		in[i].lens = ops[i]->lens;
 		in[i].evd = &ops[i]->evd;
 		in[i].key = ops[i]->key;
+		in[i].actor_key = ops[i]->actor_key;
 		in[i].id = 0;
 	}
 	if ((rc = store_events_add(w->store, in, n)) != CD_OK) {
@@ -179,14 +181,15 @@ wop_apply(struct writer *w, struct wop *op)
  * statement.  A run never crosses a reject or checkpoint, so a checkpoint
  * still commits exactly the events queued before it.
  */
-static void
+static size_t
 wop_apply_list(struct writer *w, struct wop *list)
 {
 	struct wop *run[STORE_EVENT_BATCH];
-	size_t n = 0;
+	size_t n = 0, bytes = 0;
 	struct wop *op;
 
 	for (op = list; op != NULL; op = op->next) {
+		bytes += op->size;
 		if (op->type == W_EVENT) {
 			run[n++] = op;
 			if (n == STORE_EVENT_BATCH) {
@@ -203,6 +206,7 @@ wop_apply_list(struct writer *w, struct wop *list)
 	}
 	if (n > 0)
 		wop_apply_events(w, run, n);
+	return bytes; /* what the list held of the queue */
 }
 
 static void
@@ -289,7 +293,7 @@ writer_main(void *arg)
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		struct wop *list, *op;
+		struct wop *list;
 		size_t bytes = 0;
 
 		while (w->head == NULL && !w->stop)
@@ -300,9 +304,7 @@ writer_main(void *arg)
 		w->head = w->tail = NULL;
 		w->busy = 1;
 		pthread_mutex_unlock(&w->mu);
-		wop_apply_list(w, list);
-		for (op = list; op != NULL; op = op->next)
-			bytes += op->size;
+		bytes = wop_apply_list(w, list);
 		wop_free_list(list);
 		pthread_mutex_lock(&w->mu);
 		w->queued_bytes -= bytes;
@@ -464,6 +466,7 @@ writer_event(struct writer *w, const struct event *ev, const struct store_eviden
 	op->ev = *ev;
 	op->ev.dedup = NULL;
 	memcpy(op->lens, lens, sizeof(lens));
+	op->actor_key = ev->actor != NULL ? store_text_key(ev->actor) : EV_NULL;
 	cur = op->data;
 	for (i = 0; i < ev_nfields; i++)
 		if (ev_fields[i].type == EV_T_STR) {
