@@ -96,8 +96,10 @@ fuzz: fuzz-build
 	@for f in $(FUZZERS); do \
 		n=$$(basename $$f); mkdir -p build/corpus/$$n; \
 		echo "== $$n ($(FUZZ_SECONDS)s)"; \
+		seeds=$$(for d in tests/fuzz/seeds/$${n#fuzz_} tests/data/$${n#fuzz_}; do \
+			[ -d $$d ] && echo $$d; done); \
 		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-			-dict=tests/fuzz/$$n.dict build/corpus/$$n tests/fuzz/seeds/$${n#fuzz_} \
+			-dict=tests/fuzz/$$n.dict build/corpus/$$n $$seeds \
 			|| exit 1; \
 	done
 

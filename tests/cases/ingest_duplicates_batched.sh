@@ -23,12 +23,6 @@ expect_eq "$(sqlite3 t.db "SELECT count(*) FROM events e JOIN events f ON f.id =
 # the learner is handed the right ids when batches meet duplicates: each
 # scenario's cloud records, every other one first, then all of them
 S="$ROOT/tests/scenarios"
-edges() {
-	sqlite3 "$1" "SELECT s.kind || ':' || s.key, e.type, d.kind || ':' || d.key, e.origin_event
-		FROM graph_edges e JOIN graph_nodes s ON s.id = e.src JOIN graph_nodes d ON d.id = e.dst
-		WHERE e.origin = 'event' ORDER BY 1, 2, 3"
-}
-total=0
 for sc in "$S"/S*; do
 	n=$(basename "$sc")
 	: > "$n.all"
@@ -40,18 +34,7 @@ for sc in "$S"/S*; do
 	set +e
 	"$CORDON" --db "$n.db" ingest -q "$sc/inventory" "$sc/benign" "$n.half.jsonl" "$n.all.jsonl"
 	set -e
-	expect_eq "$(sqlite3 "$n.db" "SELECT value FROM meta WHERE key = 'graph_learned_event'")" \
-		"$(sqlite3 "$n.db" 'SELECT max(id) FROM events')" "$n: learned mark"
-	edges "$n.db" > "$n.ingest"
-	sqlite3 "$n.db" "DELETE FROM graph_edges WHERE origin = 'event';
-		UPDATE meta SET value = 0 WHERE key = 'graph_learned_event'"
-	set +e
-	"$CORDON" --db "$n.db" correlate > /dev/null 2>&1
-	set -e
-	edges "$n.db" > "$n.catchup"
-	diff "$n.ingest" "$n.catchup" > /dev/null || die "$n: learned at ingest differs from the catch-up pass:
-$(diff "$n.ingest" "$n.catchup" | head -20)"
-	total=$((total + $(wc -l < "$n.ingest")))
+	learned_as_caught_up "$n.db" "$n"
 done
-[ "$total" -gt 20 ] || die "only $total event-learned edges compared"
-echo "event-learned edges compared: $total"
+[ "$learned_total" -gt 20 ] || die "only $learned_total event-learned edges compared"
+echo "event-learned edges compared: $learned_total"

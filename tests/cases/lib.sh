@@ -12,3 +12,25 @@ ct_lines() {
 	awk -v n="$1" -v s="$2" 'BEGIN { for (i = s; i < s + n; i++)
 		printf "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::111122223333:user/u%d\",\"accessKeyId\":\"AKIAEXAMPLE%09d\"},\"eventTime\":\"2025-06-03T10:%02d:%02dZ\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"ListBuckets\",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"203.0.113.%d\",\"eventID\":\"00000000-0000-4000-8000-%012d\"}\n", i % 7, i, (i / 60) % 60, i % 60, i % 250, i }'
 }
+# learned_as_caught_up DB NAME: the lineage the ingest writer learned as it
+# stored events (its mark at the last event) equals what `cordon correlate`
+# relearns after those edges and the mark are wiped; adds the number of
+# edges compared to $learned_total
+learned_total=0
+learned_as_caught_up() {
+	expect_eq "$(sqlite3 "$1" "SELECT value FROM meta WHERE key = 'graph_learned_event'")" \
+		"$(sqlite3 "$1" 'SELECT max(id) FROM events')" "$2: learned mark after ingest"
+	_edges() {
+		sqlite3 "$1" "SELECT s.kind || ':' || s.key, e.type, d.kind || ':' || d.key, e.origin_event
+			FROM graph_edges e JOIN graph_nodes s ON s.id = e.src JOIN graph_nodes d ON d.id = e.dst
+			WHERE e.origin = 'event' ORDER BY 1, 2, 3"
+	}
+	_edges "$1" > "$2.ingest"
+	sqlite3 "$1" "DELETE FROM graph_edges WHERE origin = 'event';
+		UPDATE meta SET value = 0 WHERE key = 'graph_learned_event'"
+	"$CORDON" --db "$1" correlate > /dev/null 2>&1 || true
+	_edges "$1" > "$2.catchup"
+	diff "$2.ingest" "$2.catchup" > /dev/null || die "$2: learned at ingest differs from the catch-up pass:
+$(diff "$2.ingest" "$2.catchup" | head -20)"
+	learned_total=$((learned_total + $(wc -l < "$2.ingest")))
+}

@@ -29,10 +29,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (inventory_buffer(s, FUZZ_FORMAT, (const char *)data, size, why, sizeof(why)) == CD_OK)
 		graph_derive(s, 1);
-	if (++runs % 32 == 0)
-		sqlite3_exec(store_db(s),
-			     "DELETE FROM graph_edges; DELETE FROM graph_nodes; DELETE FROM graph_rules;"
-			     " DELETE FROM graph_attach;",
-			     NULL, NULL, NULL);
+	if (++runs % 32 == 0 &&
+	    sqlite3_exec(store_db(s),
+			 "DELETE FROM graph_edges; DELETE FROM graph_nodes; DELETE FROM graph_rules;"
+			 " DELETE FROM graph_attach;",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		abort();
 	return 0;
 }
