@@ -13,8 +13,9 @@
 #                        (target: cordon <= ausearch)
 #   streaming            a ~2 GB NDJSON input: peak RSS (target < 256 MiB)
 #
-# CloudTrail and auditd timings are the fastest of CORDON_BENCH_RUNS (3) runs
-# of each command: this machine's speed drifts by up to half within minutes.
+# CloudTrail and auditd: the anchor and cordon alternate CORDON_BENCH_RUNS (3)
+# times; printed are the fastest of each and the median ratio of adjacent
+# pairs (this machine's speed drifts by up to half within minutes).
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CORDON=${CORDON:-$ROOT/cordon}
@@ -28,21 +29,32 @@ rss() { # rss CMD...: "seconds maxrss_kib" of one run (stdout discarded)
 	$TIME -f '%e %M' -o "$W/t" "$@" > /dev/null
 	cat "$W/t"
 }
-# This machine's speed drifts by up to half within minutes, so anchors and
-# cordon are each run RUNS times (CORDON_BENCH_RUNS, default 3) and the
-# fastest run of each, the one the drift disturbed least, is compared.
+# This machine's speed drifts by up to half within minutes, so the anchor
+# and cordon run alternately RUNS times (CORDON_BENCH_RUNS, default 3): the
+# ratio of each adjacent pair compares like with like, and their median is
+# the figure to read; the fastest run of each is printed beside it.
 RUNS=${CORDON_BENCH_RUNS:-3}
-best() { # best STORE CMD...: "seconds maxrss_kib" of the fastest of RUNS runs;
-	# STORE (if not empty) is removed before each run, so each fills a fresh one
+# pairs STORE INPUT...: alternate `anchor` (a shell function the caller
+# defines) with cordon ingesting INPUT into a fresh STORE; prints
+# "fastest_anchor_s fastest_cordon_s cordon_maxrss_kib median_pair_ratio"
+pairs() {
 	store=$1; shift
+	: > "$W/pairs"
 	r=0
-	: > "$W/runs"
 	while [ $r -lt "$RUNS" ]; do
-		[ -z "$store" ] || rm -f "$store"*
-		rss "$@" >> "$W/runs"
+		t0=$(date +%s.%N)
+		anchor > /dev/null
+		t1=$(date +%s.%N)
+		a=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+		rm -f "$store"*
+		$TIME -f '%e %M' -o "$W/t" "$CORDON" --db "$store" ingest -q "$@" > /dev/null
+		read -r c m < "$W/t"
+		echo "$a $c $m $(ratio "$a" "$c")" >> "$W/pairs"
 		r=$((r + 1))
 	done
-	sort -n "$W/runs" | head -n 1
+	printf '%s %s %s\n' "$(sort -n -k1,1 "$W/pairs" | head -n 1 | cut -d' ' -f1)" \
+		"$(sort -n -k2,2 "$W/pairs" | head -n 1 | cut -d' ' -f2,3)" \
+		"$(sort -n -k4,4 "$W/pairs" | sed -n "$(((RUNS + 1) / 2))p" | cut -d' ' -f4)"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
@@ -63,7 +75,8 @@ cc -O2 -o "$W/compress_pick" "$ROOT/tests/bench/compress_pick.c" -lz -lzstd
 
 echo
 echo "== CloudTrail: 200,000 records, the same records in three shapes"
-echo "   (each time the fastest of $RUNS runs: this machine's speed drifts)"
+echo "   (jq and cordon alternate $RUNS times: the fastest of each, and the median"
+echo "   ratio of adjacent pairs, which is the figure to read on a drifting machine)"
 echo "   (one {\"Records\":[...]} file; 200 files of 1,000 as CloudTrail delivers"
 echo "   them to S3; one event per line), each into a fresh indexed store"
 [ -f "$W/ct200k.json" ] || $GEN cloudtrail 200000 "$W/ct200k.json"
@@ -80,17 +93,16 @@ printf "  input        %s MiB, %s bytes per record\n" "$(mib $size)" "$((size / 
 JQF='[.eventTime, .eventSource, .eventName, .awsRegion, .sourceIPAddress, .userAgent, .userIdentity.arn, .userIdentity.accessKeyId, .errorCode, .eventID]'
 for shape in one-file delivered-files ndjson; do
 	case $shape in
-	one-file) in="$W/ct200k.json"; set -- $(best "" jq -c ".Records[] | $JQF" "$in") ;;
-	delivered-files) in="$W/ct200k-files"; set -- $(best "" jq -c ".Records[] | $JQF" "$W"/ct200k-files/*.json) ;;
-	ndjson) in="$W/ct200k.jsonl"; set -- $(best "" jq -c "$JQF" "$in") ;;
+	one-file) in="$W/ct200k.json"; anchor() { jq -c ".Records[] | $JQF" "$in"; } ;;
+	delivered-files) in="$W/ct200k-files"; anchor() { jq -c ".Records[] | $JQF" "$W"/ct200k-files/*.json; } ;;
+	ndjson) in="$W/ct200k.jsonl"; anchor() { jq -c "$JQF" "$in"; } ;;
 	esac
-	t_jq=$1
-	set -- $(best "$W/ct.db" "$CORDON" --db "$W/ct.db" ingest -q "$in")
-	t_c=$1; rss_c=$2
+	set -- $(pairs "$W/ct.db" "$in")
+	t_jq=$1; t_c=$2; rss_c=$3; r_med=$4
 	n=$(sqlite3 "$W/ct.db" 'SELECT count(*) FROM events')
-	printf "  %-15s jq %6.2fs | cordon %6.2fs, %7s records/s, %s stored, RSS %s MiB | cordon = %sx jq (target >= 5x)\n" \
+	printf "  %-15s jq %6.2fs | cordon %6.2fs, %7s records/s, %s stored, RSS %s MiB | cordon = %sx jq, pairs' median %sx (target >= 5x)\n" \
 		"$shape" "$t_jq" "$t_c" "$(rate 200000 $t_c)" "$n" \
-		"$(awk -v k=$rss_c 'BEGIN{printf "%.0f", k/1024}')" "$(ratio $t_jq $t_c)"
+		"$(awk -v k=$rss_c 'BEGIN{printf "%.0f", k/1024}')" "$(ratio $t_jq $t_c)" "$r_med"
 done
 
 echo
@@ -105,14 +117,14 @@ for mix in syscall-heavy user-space; do
 	syscall-heavy) in="$W/audit1m.log" ;;
 	user-space) in="$W/audit1m-user.log" ;;
 	esac
-	set -- $(best "" ausearch --raw -if "$in")
-	t_au=$1
-	set -- $(best "$W/au.db" "$CORDON" --db "$W/au.db" ingest -q "$in")
-	t_c=$1; rss_c=$2
+	anchor() { ausearch --raw -if "$in"; }
+	set -- $(pairs "$W/au.db" "$in")
+	t_au=$1; t_c=$2; rss_c=$3; r_med=$4
 	n=$(sqlite3 "$W/au.db" 'SELECT count(*) FROM events')
-	printf "  %-14s %s MiB: ausearch %6.2fs | cordon %6.2fs, %s events stored, RSS %s MiB | cordon takes %sx ausearch's time (target <= 1.00)\n" \
+	printf "  %-14s %s MiB: ausearch %6.2fs | cordon %6.2fs, %s events stored, RSS %s MiB | cordon takes %sx ausearch's time, pairs' median %sx (target <= 1.00)\n" \
 		"$mix" "$(mib $(stat -c %s "$in"))" "$t_au" "$t_c" "$n" \
-		"$(awk -v k=$rss_c 'BEGIN{printf "%.0f", k/1024}')" "$(ratio $t_c $t_au)"
+		"$(awk -v k=$rss_c 'BEGIN{printf "%.0f", k/1024}')" "$(ratio $t_c $t_au)" \
+		"$(awk -v r="$r_med" 'BEGIN { printf "%.2f", (r > 0 ? 1 / r : 0) }')"
 done
 
 echo
