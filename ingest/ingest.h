@@ -17,9 +17,11 @@
 #define INGEST_MAX_RECORD_DEFAULT ((size_t)4 << 20) /* 4 MiB per record */
 
 /*
- * Told of each event as it is stored, in the store's transaction, on the
- * writer's thread (the identity graph learns lineage this way); commit
- * runs before each COMMIT.  Either fails the ingest by returning an error.
+ * Told of each event the store took (not of duplicates), with its row id,
+ * in id order, right after the statement that stored it and inside the
+ * same transaction, on the writer's thread (the identity graph learns
+ * lineage this way); commit runs before each COMMIT.  Either fails the
+ * ingest by returning an error.
  */
 struct ingest_observer {
 	void *arg;
