@@ -14,6 +14,9 @@
  *   - a top-level line that does not start a JSON value is rejected alone.
  */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "private.h"
 
@@ -21,6 +24,36 @@ enum { KEY_NONE, KEY_IN, KEY_AFTER, KEY_COLON };
 
 /* Bytes that end a run of ordinary string content. */
 static const unsigned char str_stop[256] = { ['"'] = 1, ['\\'] = 1, ['\n'] = 1 };
+
+/*
+ * The first byte at or after i that ends ordinary string content, or len.
+ * Strings are most of a JSON log's bytes, and this scan was half of the
+ * splitter's time on CloudTrail files (the splitter about a sixth of the
+ * parsing thread's): with SSE2, which every x86-64 has, it looks at 16
+ * bytes a step.
+ */
+static size_t
+str_run_end(const char *win, size_t i, size_t len)
+{
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+		      nl = _mm_set1_epi8('\n');
+
+	while (len - i >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(win + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+			_mm_cmpeq_epi8(v, nl)));
+
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	while (i < len && !str_stop[(unsigned char)win[i]])
+		i++;
+	return i;
+}
 
 void
 json_splitter_init(struct json_splitter *sp, int resume_mode, int64_t line)
@@ -130,10 +163,9 @@ json_split(struct json_splitter *sp, const char *win, size_t len, size_t *pos, s
 			return;
 		}
 		if (sp->in_str) {
-			/* fast path through ordinary string bytes: one table load each */
+			/* fast path through ordinary string bytes */
 			if (!sp->esc)
-				while (i < len && !str_stop[(unsigned char)win[i]])
-					i++;
+				i = str_run_end(win, i, len);
 			if (i >= len)
 				break;
 			c = win[i];

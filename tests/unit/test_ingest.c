@@ -113,7 +113,36 @@ test_split_resume(void)
 	CHECK(o.what == SPLIT_NONE && json_split_at_boundary(&sp));
 }
 
+/*
+ * Stop bytes (quote, backslash, raw newline) at every offset around the
+ * 16-byte steps of the string scan: each record splits whole, escaped
+ * quotes and braces inside strings do not end it, a raw newline does.
+ */
+static void
+test_split_long_strings(void)
+{
+	char rec[256], in[600], want[600], out[1200];
+	int k;
+
+	for (k = 0; k < 48; k++) {
+		/* k bytes, an escaped quote, a brace, k more bytes, an escaped backslash */
+		snprintf(rec, sizeof(rec), "{\"a\":\"%.*s\\\"}%.*s\\\\\",\"b\":%d}", k,
+			 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", k,
+			 "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy", k);
+		snprintf(in, sizeof(in), "%s\n%s\n", rec, rec);
+		snprintf(want, sizeof(want), "R1:%s|R2:%s|", rec, rec);
+		split_all(in, 1000, out, sizeof(out));
+		CHECK_STR(out, want);
+		/* a raw newline k bytes into a string breaks that record only */
+		snprintf(in, sizeof(in), "{\"a\":\"%.*s\n\"}\n{\"c\":1}\n", k,
+			 "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz");
+		split_all(in, 1000, out, sizeof(out));
+		CHECK(strncmp(out, "X1:", 3) == 0 && strstr(out, "R3:{\"c\":1}|") != NULL);
+	}
+}
+
 const struct unit_test ingest_tests[] = {
+	{ "split_long_strings", test_split_long_strings },
 	{ "split_ndjson", test_split_ndjson },
 	{ "split_pretty", test_split_pretty },
 	{ "split_wrappers", test_split_wrappers },
