@@ -176,7 +176,7 @@ bind_row(struct evins *x, struct evins_stmt *s, size_t r, const struct store_eve
 	sqlite3_bind_int64(s->st, p++, (int64_t)evd->raw_len);
 	sqlite3_bind_int64(s->st, p++, seg);
 	sqlite3_bind_int64(s->st, p++, off);
-	bind_i64(s, p, ev->actor != NULL ? e->actor_key : EV_NULL);
+	bind_i64(s, p, e->actor_key);
 	return CD_OK;
 }
 
@@ -208,13 +208,14 @@ sort_out_duplicates(struct evins *x, struct store_event_in *in, size_t n, int64_
 	int64_t next = sqlite3_last_insert_rowid(x->db) - changes + 1;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	x->single_left = SINGLE_AFTER_DUP;
+	for (i = 0; i < n; i++)
+		in[i].id = 0;
+	/* with nothing inserted, last_insert_rowid() is an older statement's */
+	for (i = 0; i < n && changes > 0; i++) {
 		int64_t id = 0;
 		int rc;
 
-		in[i].id = 0;
-		if (changes == 0)
-			continue;
 		sqlite3_bind_int64(x->find, 1, in[i].ev->ts_ns);
 		sqlite3_bind_blob(x->find, 2, in[i].key, 16, SQLITE_STATIC);
 		rc = sqlite3_step(x->find);
@@ -227,9 +228,9 @@ sort_out_duplicates(struct evins *x, struct store_event_in *in, size_t n, int64_
 		if (id == next) {
 			in[i].id = id;
 			next++;
+			changes--;
 		}
 	}
-	x->single_left = SINGLE_AFTER_DUP;
 	return CD_OK;
 }
 

@@ -3,7 +3,7 @@
  *
  * Records are appended to a 1 MiB segment; a full segment is compressed
  * (zstd level 1, codec 3) on a worker thread while the main thread goes on parsing,
- * and the main thread alone writes finished segments to SQLite.  Each event
+ * and the writer's thread alone writes finished segments to SQLite.  Each event
  * row points into its segment (seg_id, seg_off, raw_len).  Compressed
  * segments cut the bytes the store writes (and WAL writes twice) by about
  * ten times on JSON logs, which is what keeps ingest I/O-light.  Segments
