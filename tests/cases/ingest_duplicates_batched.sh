@@ -2,6 +2,8 @@
 # that meets records already stored, or the same record twice, must still
 # store each record once, count the rest as duplicates, give every stored
 # row the raw bytes of its own record, and hand the learner the right ids.
+# (Which id each row of a mixed batch gets is checked exactly by the unit
+# test store_batch_ids; here the whole path runs end to end.)
 . "$ROOT/tests/cases/lib.sh"
 ct_lines 1000 0 > a.jsonl
 # b: records 500..2499 (half already stored), each of 2000..2099 twice in a
@@ -20,8 +22,8 @@ expect_eq "$(sqlite3 t.db 'SELECT count(DISTINCT ref) FROM events')" 2500 "one r
 # ids are dense and in input order, as one-row inserts made them
 expect_eq "$(sqlite3 t.db 'SELECT max(id) - min(id) + 1 FROM events')" 2500 "dense ids"
 expect_eq "$(sqlite3 t.db "SELECT count(*) FROM events e JOIN events f ON f.id = e.id + 1 WHERE f.line < e.line AND f.input_id = e.input_id")" 0 "ids follow the lines"
-# the learner is handed the right ids when batches meet duplicates: each
-# scenario's cloud records, every other one first, then all of them
+# lineage learned while duplicates interleave with new records equals the
+# catch-up pass: each scenario's cloud records, every other one first, then all
 S="$ROOT/tests/scenarios"
 for sc in "$S"/S*; do
 	n=$(basename "$sc")

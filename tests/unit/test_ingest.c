@@ -1,5 +1,6 @@
 /*
- * test_ingest.c - unit tests for ingest/: the JSON record splitter.
+ * test_ingest.c - unit tests for ingest/: the JSON record splitter, and the
+ * batched event inserts the ingest writer makes.
  */
 #include <stdlib.h>
 
@@ -141,7 +142,84 @@ test_split_long_strings(void)
 	}
 }
 
+/* n events at seconds ts[i], keyed by ts[i], each with its own raw bytes */
+static int
+add_events(struct store *s, const int *ts, size_t n, struct store_event_in *in)
+{
+	static struct event ev[64];
+	static struct store_evidence evd[64];
+	static unsigned char key[64][16];
+	static char raw[64][32];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		memset(&ev[i], 0, sizeof(ev[i]));
+		ev[i].pid = ev[i].ppid = ev[i].uid = ev[i].auid = ev[i].ses = EV_NULL;
+		ev[i].ts_ns = (int64_t)ts[i] * 1000000000;
+		ev[i].source = "unit";
+		memset(key[i], 0, 16);
+		memcpy(key[i], &ts[i], sizeof(ts[i]));
+		snprintf(raw[i], sizeof(raw[i]), "record %d", ts[i]);
+		memset(&evd[i], 0, sizeof(evd[i]));
+		evd[i].raw = raw[i];
+		evd[i].raw_len = strlen(raw[i]);
+		in[i].ev = &ev[i];
+		in[i].lens = NULL;
+		in[i].evd = &evd[i];
+		in[i].key = key[i];
+		in[i].actor_key = EV_NULL;
+		in[i].id = -1;
+	}
+	return store_events_add(s, in, n);
+}
+
+/*
+ * The id contract of batched inserts: new rows get consecutive ids in
+ * order, rows already stored and a second copy within the batch get 0,
+ * whatever their positions in a full batch.
+ */
+static void
+test_store_batch_ids(void)
+{
+	struct store_event_in in[64];
+	struct store *s = NULL;
+	char *cause = NULL;
+	int ts[64];
+	size_t i;
+	int64_t next;
+
+	if (store_open(":memory:", 0, &s, &cause) != CD_OK) {
+		free(cause);
+		CHECK(0);
+		return;
+	}
+	CHECK(store_begin(s) == CD_OK);
+	/* a batch of new rows: ids 1..32 */
+	for (i = 0; i < STORE_EVENT_BATCH; i++)
+		ts[i] = 1000 + 2 * (int)i; /* even seconds */
+	CHECK(add_events(s, ts, STORE_EVENT_BATCH, in) == CD_OK);
+	for (i = 0; i < STORE_EVENT_BATCH; i++)
+		CHECK(in[i].id == (int64_t)i + 1);
+	/* old rows at even positions, new rows at odd ones, and the new row of
+	 * position 1 again at the end: only the new rows' first copies count */
+	for (i = 0; i < STORE_EVENT_BATCH; i++)
+		ts[i] = i % 2 ? 1001 + 2 * (int)i : 1000 + 2 * (int)i;
+	ts[STORE_EVENT_BATCH - 1] = ts[1];
+	CHECK(add_events(s, ts, STORE_EVENT_BATCH, in) == CD_OK);
+	next = STORE_EVENT_BATCH + 1;
+	for (i = 0; i < STORE_EVENT_BATCH; i++) {
+		int fresh = i % 2 == 1 && i != STORE_EVENT_BATCH - 1;
+
+		CHECK(in[i].id == (fresh ? next : 0));
+		if (fresh)
+			next++;
+	}
+	CHECK(store_commit(s) == CD_OK);
+	store_close(&s);
+}
+
 const struct unit_test ingest_tests[] = {
+	{ "store_batch_ids", test_store_batch_ids },
 	{ "split_long_strings", test_split_long_strings },
 	{ "split_ndjson", test_split_ndjson },
 	{ "split_pretty", test_split_pretty },
