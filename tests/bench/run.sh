@@ -12,6 +12,8 @@
 #                        cordon ingest vs ausearch --raw scanning the same log
 #                        (target: cordon <= ausearch)
 #   streaming            a ~2 GB NDJSON input: peak RSS (target < 256 MiB)
+#   SQLite yardstick     after CloudTrail and each auditd mix: the sqlite3
+#                        shell alone copying the rows cordon stored
 #
 # CloudTrail and auditd: the anchor and cordon alternate CORDON_BENCH_RUNS (3)
 # times; printed are the fastest of each and the median ratio of adjacent
