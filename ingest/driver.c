@@ -395,6 +395,18 @@ is_line_end(const char *win, size_t len, size_t i)
 	return i < len && win[i] == '\n';
 }
 
+
+/* Where (and, if the decoder said, why) a compressed input broke off. */
+static void
+stream_break(const struct source *src, char *why, size_t cap)
+{
+	const char *cause = source_error(src);
+
+	snprintf(why, cap,
+		 "compressed stream breaks off at compressed byte %lld%s%s%s; everything before it was kept",
+		 (long long)source_compressed_pos(src), cause ? " (" : "", cause ? cause : "",
+		 cause ? ")" : "");
+}
 static int
 run_process_json(struct run *r, int final)
 {
@@ -589,12 +601,13 @@ run_settle(struct run *r, int final)
 			run_line_checkpoint(r, r->win_base, r->win_line);
 		}
 		if (source_truncated(r->src)) {
-			char why[160];
+			char why[256];
 
-			snprintf(why, sizeof(why),
-				 "compressed stream breaks off at compressed byte %lld; everything before it was kept",
-				 (long long)source_compressed_pos(r->src));
-			if ((rc = ingest_reject(&r->ctx, NULL, 0, r->win_base, r->win_line, why)) != CD_OK)
+			stream_break(r->src, why, sizeof(why));
+			/* the place: the end of what was read, as line ingesters or the splitter count it */
+			if ((rc = ingest_reject(&r->ctx, NULL, 0, r->win_base,
+						(r->ctx.ing->flags & ING_LINES) ? r->win_line : r->sp.line,
+						why)) != CD_OK)
 				return rc;
 		}
 		/* the end of one input needs no COMMIT of its own */
@@ -694,6 +707,14 @@ run_open(struct run *r, struct store *s, struct writer *w, const struct ingest_o
 	fmt = o->format ? o->format : ingest_probe(r->win.data, r->win.len);
 	if (r->win.len == 0) {
 		r->done = 1;
+		if (source_truncated(r->src)) {
+			/* a compressed input that gave nothing is broken, not empty */
+			char why[256];
+
+			stream_break(r->src, why, sizeof(why));
+			sum->error = xstrdup(why);
+			return CD_E_FORMAT;
+		}
 		sum->format = "empty";
 		return CD_OK;
 	}
@@ -1042,10 +1063,10 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 		if (r->done)
 			continue;
 		if ((rc = run_process(r, 0)) == CD_OK && (rc = run_pump(r)) == CD_OK)
-			rc = run_settle(r, !o->follow || source_is_gzip(r->src));
+			rc = run_settle(r, !o->follow || source_is_compressed(r->src));
 		progress.done_before += sum->inputs[i].bytes;
 		progress.events_before += __atomic_load_n(&sum->inputs[i].events, __ATOMIC_RELAXED);
-		if (!o->follow || source_is_gzip(r->src)) {
+		if (!o->follow || source_is_compressed(r->src)) {
 			r->done = 1;
 			/* its window, tokens and arena are not needed any more: with
 			 * thousands of inputs, memory stays that of one */

@@ -3,7 +3,7 @@
  * normalized events in the evidence store.
  *
  *   driver.c        inputs, probing, checkpoints, rejects, progress, --follow
- *   source.c        byte source over a file, stdin or gzip stream
+ *   source.c        byte source over a file, stdin, gzip or zstd stream
  *   split.c         record splitters: lines and streamed JSON values
  *   registry.c      the static table of ingesters
  *   cmd_ingest.c    `cordon ingest`

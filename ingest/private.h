@@ -147,8 +147,10 @@ int source_open(const char *path, struct source **out, char **cause);
 void source_close(struct source **src);
 /* Read up to cap decompressed bytes; 0 at (current) end. -1 on error. */
 ssize_t source_read(struct source *src, char *buf, size_t cap);
-int source_is_gzip(const struct source *src);
+int source_is_compressed(const struct source *src);
 int source_truncated(const struct source *src);
+/* why a compressed stream broke off when it was corrupt, not just cut; or NULL */
+const char *source_error(const struct source *src);
 int64_t source_size(const struct source *src);   /* file size or -1 */
 int64_t source_compressed_pos(const struct source *src);
 int source_fd(const struct source *src);

@@ -1,9 +1,11 @@
 /*
- * source.c - a byte source over a file, stdin or a gzip stream.
+ * source.c - a byte source over a file, stdin, or a gzip or zstd stream.
  *
- * gzip is recognised by its magic bytes, not the file name; concatenated
- * members are read as one stream (as zcat does); a stream that breaks off
- * yields everything before the break and is flagged truncated.
+ * Compression is recognised by magic bytes, not the file name (rotated
+ * logs and collected evidence keep odd names).  Concatenated gzip members
+ * and zstd frames are read as one stream, as zcat and zstdcat do; a stream
+ * that breaks off, or turns corrupt, yields everything before the break
+ * and is flagged truncated.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,10 +14,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
+#include <zstd_errors.h>
 
 #include "private.h"
 
 #define ZIN_SIZE (256 * 1024)
+/*
+ * A zstd frame names the window its decoder must hold.  2^27 (128 MiB) is
+ * what `zstd --long` and `--ultra -22` write and libzstd's own default
+ * limit; a frame that asks for more is refused as corrupt rather than
+ * allowed to take memory the input chose.
+ */
+#define ZSTD_WINDOW_LOG_MAX 27
+#define MAGIC_BYTES 4
+
+enum codec { CODEC_PLAIN, CODEC_GZIP, CODEC_ZSTD };
 
 struct source {
 	char *path;     /* NULL for stdin */
@@ -23,17 +37,30 @@ struct source {
 	dev_t dev;
 	ino_t ino;
 	int64_t size;
-	int gz;
+	enum codec codec;
 	int truncated;
-	int zdone;      /* the last member ended cleanly */
+	int zdone;      /* the last member or frame ended cleanly */
 	int zerr;
+	const char *why; /* the decoder's word for a corrupt stream, or NULL */
 	z_stream z;
+	ZSTD_DStream *zs;
 	unsigned char *zin;
+	size_t zin_at, zin_len; /* zstd: unread input in zin */
 	int64_t zpos;   /* compressed bytes consumed */
 	/* bytes read ahead while sniffing the magic */
-	unsigned char peek[2];
+	unsigned char peek[MAGIC_BYTES];
 	size_t npeek;
 };
+
+static enum codec
+codec_of(const unsigned char *b, size_t n)
+{
+	if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b)
+		return CODEC_GZIP;
+	if (n >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd)
+		return CODEC_ZSTD;
+	return CODEC_PLAIN;
+}
 
 static int
 source_sniff(struct source *src)
@@ -41,8 +68,8 @@ source_sniff(struct source *src)
 	ssize_t n;
 
 	src->npeek = 0;
-	while (src->npeek < 2) {
-		n = read(src->fd, src->peek + src->npeek, 2 - src->npeek);
+	while (src->npeek < MAGIC_BYTES) {
+		n = read(src->fd, src->peek + src->npeek, MAGIC_BYTES - src->npeek);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -51,17 +78,27 @@ source_sniff(struct source *src)
 			break;
 		src->npeek += (size_t)n;
 	}
-	src->gz = src->npeek == 2 && src->peek[0] == 0x1f && src->peek[1] == 0x8b;
-	if (src->gz) {
+	src->codec = codec_of(src->peek, src->npeek);
+	if (src->codec == CODEC_PLAIN)
+		return CD_OK;
+	src->zin = xmalloc(ZIN_SIZE);
+	memcpy(src->zin, src->peek, src->npeek);
+	if (src->codec == CODEC_GZIP) {
 		memset(&src->z, 0, sizeof(src->z));
 		if (inflateInit2(&src->z, 15 + 32) != Z_OK)
 			return CD_E_NOMEM;
-		src->zin = xmalloc(ZIN_SIZE);
-		memcpy(src->zin, src->peek, src->npeek);
 		src->z.next_in = src->zin;
 		src->z.avail_in = (uInt)src->npeek;
-		src->npeek = 0;
+	} else {
+		if ((src->zs = ZSTD_createDStream()) == NULL ||
+		    ZSTD_isError(ZSTD_DCtx_setParameter(src->zs, ZSTD_d_windowLogMax,
+							ZSTD_WINDOW_LOG_MAX)))
+			return CD_E_NOMEM;
+		src->zin_at = 0;
+		src->zin_len = src->npeek;
+		src->zdone = 1; /* nothing begun: an empty stream is a clean one */
 	}
+	src->npeek = 0;
 	return CD_OK;
 }
 
@@ -112,8 +149,9 @@ source_close(struct source **sp)
 
 	if (src == NULL)
 		return;
-	if (src->gz)
+	if (src->codec == CODEC_GZIP)
 		inflateEnd(&src->z);
+	ZSTD_freeDStream(src->zs);
 	if (src->fd >= 0)
 		close(src->fd);
 	free(src->zin);
@@ -141,6 +179,21 @@ read_raw(struct source *src, void *buf, size_t cap)
 	return n;
 }
 
+/*
+ * More compressed bytes into zin: how many, 0 at the end of the file (the
+ * stream is truncated unless it ended cleanly between members or frames),
+ * -1 on a read error.
+ */
+static ssize_t
+refill(struct source *src)
+{
+	ssize_t n = read_raw(src, src->zin, ZIN_SIZE);
+
+	if (n == 0 && !src->zdone)
+		src->truncated = 1;
+	return n;
+}
+
 static ssize_t
 read_gz(struct source *src, char *buf, size_t cap)
 {
@@ -150,16 +203,10 @@ read_gz(struct source *src, char *buf, size_t cap)
 		if (src->zerr)
 			return 0;
 		if (src->z.avail_in == 0) {
-			ssize_t n = read_raw(src, src->zin, ZIN_SIZE);
+			ssize_t n = refill(src);
 
-			if (n < 0)
-				return -1;
-			if (n == 0) {
-				/* end of file: clean only between members */
-				if (!src->zdone)
-					src->truncated = 1;
-				return 0;
-			}
+			if (n <= 0)
+				return n;
 			src->z.next_in = src->zin;
 			src->z.avail_in = (uInt)n;
 		}
@@ -183,6 +230,7 @@ read_gz(struct source *src, char *buf, size_t cap)
 			/* corrupt data: keep what came before, flag it */
 			src->zerr = 1;
 			src->truncated = 1;
+			src->why = src->z.msg != NULL ? src->z.msg : "corrupt gzip data";
 		}
 		if (cap - src->z.avail_out > 0)
 			return (ssize_t)(cap - src->z.avail_out);
@@ -191,22 +239,75 @@ read_gz(struct source *src, char *buf, size_t cap)
 	}
 }
 
+static ssize_t
+read_zstd(struct source *src, char *buf, size_t cap)
+{
+	for (;;) {
+		ZSTD_inBuffer in;
+		ZSTD_outBuffer out = { buf, cap, 0 };
+		size_t zr;
+
+		if (src->zerr)
+			return 0;
+		if (src->zin_at == src->zin_len) {
+			ssize_t n = refill(src);
+
+			if (n <= 0)
+				return n;
+			src->zin_at = 0;
+			src->zin_len = (size_t)n;
+		}
+		in.src = src->zin;
+		in.size = src->zin_len;
+		in.pos = src->zin_at;
+		zr = ZSTD_decompressStream(src->zs, &out, &in);
+		src->zpos += (int64_t)(in.pos - src->zin_at);
+		src->zin_at = in.pos;
+		if (ZSTD_isError(zr)) {
+			/* corrupt data (or a window over the limit): keep what came before */
+			src->zerr = 1;
+			src->truncated = 1;
+			src->why = ZSTD_getErrorCode(zr) == ZSTD_error_frameParameter_windowTooLarge
+					   ? "the frame needs a window over 128 MiB; decompress it first with"
+					     " `zstd -d --long=31`"
+					   : ZSTD_getErrorName(zr); /* static strings */
+		} else {
+			/* 0: a frame just ended; the next byte may begin another */
+			src->zdone = zr == 0;
+		}
+		if (out.pos > 0)
+			return (ssize_t)out.pos;
+		if (src->zerr)
+			return 0;
+	}
+}
+
 ssize_t
 source_read(struct source *src, char *buf, size_t cap)
 {
-	return src->gz ? read_gz(src, buf, cap) : read_raw(src, buf, cap);
+	switch (src->codec) {
+	case CODEC_GZIP: return read_gz(src, buf, cap);
+	case CODEC_ZSTD: return read_zstd(src, buf, cap);
+	default: return read_raw(src, buf, cap);
+	}
 }
 
 int
-source_is_gzip(const struct source *src)
+source_is_compressed(const struct source *src)
 {
-	return src->gz;
+	return src->codec != CODEC_PLAIN;
 }
 
 int
 source_truncated(const struct source *src)
 {
 	return src->truncated;
+}
+
+const char *
+source_error(const struct source *src)
+{
+	return src->why;
 }
 
 int64_t
@@ -232,7 +333,7 @@ source_skip(struct source *src, int64_t n)
 {
 	char tmp[65536];
 
-	if (!src->gz && src->path != NULL && n >= (int64_t)src->npeek) {
+	if (src->codec == CODEC_PLAIN && src->path != NULL && n >= (int64_t)src->npeek) {
 		/* plain file: seek past the sniffed bytes and the rest */
 		if (lseek(src->fd, (off_t)n, SEEK_SET) == (off_t)n) {
 			src->npeek = 0;
@@ -254,7 +355,7 @@ source_check(struct source *src, int64_t consumed)
 {
 	struct stat st, fst;
 
-	if (src->path == NULL || src->gz)
+	if (src->path == NULL || src->codec != CODEC_PLAIN)
 		return SRC_SAME;
 	if (stat(src->path, &st) == 0 && (st.st_ino != src->ino || st.st_dev != src->dev))
 		return SRC_ROTATED;
