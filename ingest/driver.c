@@ -36,6 +36,7 @@
  */
 #define BATCH_EVENTS 100000
 #define BATCH_NS     400000000LL
+#define QUIET_MS     100            /* a piped stream this long silent is between bursts */
 #define SHOW_REJECTS 10             /* per input, on stderr; all go to the store */
 #define MAX_DEPTH    32             /* directory recursion */
 
@@ -568,6 +569,12 @@ run_pump(struct run *r)
 			r->win.data = xrealloc(r->win.data, r->win.len + CHUNK + 1);
 			r->win.alloc = r->win.len + CHUNK + 1;
 		}
+		/* a stream gone quiet: commit before waiting on it, so its events
+		 * so far can be queried during the lull (a producer that is only
+		 * slower than us, not idle, does not cost a COMMIT per chunk) */
+		if (batch_count > 0 && !source_wait(r->src, QUIET_MS) &&
+		    (rc = run_commit(r, 0)) != CD_OK)
+			return rc;
 		n = source_read(r->src, r->win.data + r->win.len, CHUNK);
 		if (n < 0) {
 			out_err("%s: read error: %s", r->ctx.path, strerror(errno));
@@ -631,7 +638,11 @@ run_release(struct run *r)
 	store_input_release(&r->ctx.input);
 }
 
-/* Fill the window with the head of the stream (for probing and identity). */
+/*
+ * Fill the window with the head of the stream (for probing and identity).
+ * A live stream may not send `want` bytes for a long time: once it goes
+ * quiet with a whole line in hand, that is the head (files always fill it).
+ */
 static int
 run_read_head(struct run *r, size_t want)
 {
@@ -649,6 +660,8 @@ run_read_head(struct run *r, size_t want)
 			break;
 		r->win.len += (size_t)n;
 		r->ctx.sum->bytes += n;
+		if (memchr(r->win.data, '\n', r->win.len) != NULL && !source_wait(r->src, QUIET_MS))
+			break;
 	}
 	r->win.data[r->win.len] = '\0';
 	return CD_OK;

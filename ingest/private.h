@@ -148,6 +148,8 @@ void source_close(struct source **src);
 /* Read up to cap decompressed bytes; 0 at (current) end. -1 on error. */
 ssize_t source_read(struct source *src, char *buf, size_t cap);
 int source_is_compressed(const struct source *src);
+/* 1 when a read would not wait, after waiting up to timeout_ms */
+int source_wait(const struct source *src, int timeout_ms);
 int source_truncated(const struct source *src);
 /* why a compressed stream broke off when it was corrupt, not just cut; or NULL */
 const char *source_error(const struct source *src);

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -296,6 +297,32 @@ int
 source_is_compressed(const struct source *src)
 {
 	return src->codec != CODEC_PLAIN;
+}
+
+/*
+ * Would the next read return without waiting, within timeout_ms?  Always
+ * for a regular file; for a pipe, socket or terminal when bytes (or the
+ * end) arrive in time, or the decoder still holds input.  A live stream
+ * piped in goes quiet between bursts, and the driver commits before it
+ * waits, so what came so far is in the store for whoever is reading it.
+ */
+int
+source_wait(const struct source *src, int timeout_ms)
+{
+	struct stat st;
+	struct pollfd pfd;
+	int n;
+
+	if (src->npeek > 0 || (src->codec == CODEC_GZIP && src->z.avail_in > 0) ||
+	    (src->codec == CODEC_ZSTD && src->zin_at < src->zin_len))
+		return 1;
+	if (fstat(src->fd, &st) == 0 && S_ISREG(st.st_mode))
+		return 1;
+	pfd.fd = src->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	n = poll(&pfd, 1, timeout_ms);
+	return n != 0; /* a signal or an error, too: the read, or the driver, will see it */
 }
 
 int
