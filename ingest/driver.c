@@ -396,7 +396,6 @@ is_line_end(const char *win, size_t len, size_t i)
 	return i < len && win[i] == '\n';
 }
 
-
 /* Where (and, if the decoder said, why) a compressed input broke off. */
 static void
 stream_break(const struct source *src, char *why, size_t cap)
@@ -408,6 +407,7 @@ stream_break(const struct source *src, char *why, size_t cap)
 		 (long long)source_compressed_pos(src), cause ? " (" : "", cause ? cause : "",
 		 cause ? ")" : "");
 }
+
 static int
 run_process_json(struct run *r, int final)
 {
