@@ -646,6 +646,8 @@ run_release(struct run *r)
 static int
 run_read_head(struct run *r, size_t want)
 {
+	int have_line = 0;
+
 	while (r->win.len < want) {
 		ssize_t n;
 
@@ -658,9 +660,10 @@ run_read_head(struct run *r, size_t want)
 			return CD_E_IO;
 		if (n == 0)
 			break;
+		have_line = have_line || memchr(r->win.data + r->win.len, '\n', (size_t)n) != NULL;
 		r->win.len += (size_t)n;
 		r->ctx.sum->bytes += n;
-		if (memchr(r->win.data, '\n', r->win.len) != NULL && !source_wait(r->src, QUIET_MS))
+		if (have_line && !source_wait(r->src, QUIET_MS))
 			break;
 	}
 	r->win.data[r->win.len] = '\0';

@@ -41,8 +41,7 @@ struct source {
 	enum codec codec;
 	int truncated;
 	int zdone;      /* the last member or frame ended cleanly */
-	int zerr;
-	const char *why; /* the decoder's word for a corrupt stream, or NULL */
+	const char *why; /* the decoder's word for a corrupt stream (reading stops), or NULL */
 	z_stream z;
 	ZSTD_DStream *zs;
 	unsigned char *zin;
@@ -201,7 +200,7 @@ read_gz(struct source *src, char *buf, size_t cap)
 	for (;;) {
 		int zr;
 
-		if (src->zerr)
+		if (src->why != NULL)
 			return 0;
 		if (src->z.avail_in == 0) {
 			ssize_t n = refill(src);
@@ -229,13 +228,12 @@ read_gz(struct source *src, char *buf, size_t cap)
 			src->zdone = 1;
 		} else if (zr != Z_OK && zr != Z_BUF_ERROR) {
 			/* corrupt data: keep what came before, flag it */
-			src->zerr = 1;
 			src->truncated = 1;
 			src->why = src->z.msg != NULL ? src->z.msg : "corrupt gzip data";
 		}
 		if (cap - src->z.avail_out > 0)
 			return (ssize_t)(cap - src->z.avail_out);
-		if (src->zerr)
+		if (src->why != NULL)
 			return 0;
 	}
 }
@@ -248,7 +246,7 @@ read_zstd(struct source *src, char *buf, size_t cap)
 		ZSTD_outBuffer out = { buf, cap, 0 };
 		size_t zr;
 
-		if (src->zerr)
+		if (src->why != NULL)
 			return 0;
 		if (src->zin_at == src->zin_len) {
 			ssize_t n = refill(src);
@@ -266,7 +264,6 @@ read_zstd(struct source *src, char *buf, size_t cap)
 		src->zin_at = in.pos;
 		if (ZSTD_isError(zr)) {
 			/* corrupt data (or a window over the limit): keep what came before */
-			src->zerr = 1;
 			src->truncated = 1;
 			src->why = ZSTD_getErrorCode(zr) == ZSTD_error_frameParameter_windowTooLarge
 					   ? "the frame needs a window over 128 MiB; decompress it first with"
@@ -278,7 +275,7 @@ read_zstd(struct source *src, char *buf, size_t cap)
 		}
 		if (out.pos > 0)
 			return (ssize_t)out.pos;
-		if (src->zerr)
+		if (src->why != NULL)
 			return 0;
 	}
 }
@@ -309,14 +306,13 @@ source_is_compressed(const struct source *src)
 int
 source_wait(const struct source *src, int timeout_ms)
 {
-	struct stat st;
 	struct pollfd pfd;
 	int n;
 
 	if (src->npeek > 0 || (src->codec == CODEC_GZIP && src->z.avail_in > 0) ||
 	    (src->codec == CODEC_ZSTD && src->zin_at < src->zin_len))
 		return 1;
-	if (fstat(src->fd, &st) == 0 && S_ISREG(st.st_mode))
+	if (src->size >= 0) /* a regular file */
 		return 1;
 	pfd.fd = src->fd;
 	pfd.events = POLLIN;
