@@ -14,7 +14,9 @@
  *               sts:AssumeRole and the principal's own policies allow
  *               sts:AssumeRole on the role (same-account trust naming the
  *               principal's ARN needs no identity allow); an explicit deny
- *               on either side stops it; a Condition makes it conditional
+ *               on either side stops it; a Condition makes it conditional;
+ *               a trust naming a role session (assumed-role/ROLE/SESSION)
+ *               gives ROLE a conditional edge (only that session may)
  *   can-assume  aws:service:HOST / aws:federated:ARN -> role, and for an
  *               EKS OIDC provider the service accounts its :sub condition
  *               names (IRSA)
@@ -430,10 +432,11 @@ assume_edge(struct aws *w, const char *src, const struct aprin *role, int cond, 
 	return rc;
 }
 
-/* Principal p (user or role) against role's trust statement tr naming it. */
+/* Principal p (user or role) against role's trust statement tr naming it;
+ * cond: the trust names only some of p's sessions. */
 static int
 try_assume(struct aws *w, const struct aprin *p, const struct aprin *role, const struct arule *tr,
-	   int direct)
+	   int direct, int cond)
 {
 	const struct arule *idr = NULL;
 	enum verdict v;
@@ -446,7 +449,43 @@ try_assume(struct aws *w, const struct aprin *p, const struct aprin *role, const
 		return CD_OK;
 	if (v == V_NONE && !(direct && same))
 		return CD_OK;
-	return assume_edge(w, p->key, role, tr->conditional || v == V_COND, tr, idr);
+	return assume_edge(w, p->key, role, cond || tr->conditional || v == V_COND, tr, idr);
+}
+
+/*
+ * A trust naming a role session, "arn:aws:sts::ACCT:assumed-role/NAME/SESSION":
+ * the sessions of role NAME in ACCT with that session name (any, for "*")
+ * may assume the role.  The role's ARN may carry a path, the session ARN
+ * never does, so NAME is compared with the last segment.  Returns the
+ * role's index, or -1.
+ */
+static long
+session_role(const struct aws *w, const char *arn)
+{
+	static const char pre[] = "arn:aws:sts::";
+	const char *name, *end;
+	char acct[16];
+	size_t i, n;
+
+	if (strncmp(arn, pre, sizeof(pre) - 1) != 0 || (name = strstr(arn, ":assumed-role/")) == NULL)
+		return -1;
+	acct_of(arn, acct);
+	name += strlen(":assumed-role/");
+	if ((end = strchr(name, '/')) == NULL || end == name)
+		return -1;
+	n = (size_t)(end - name);
+	for (i = 0; i < w->np; i++) {
+		const struct aprin *p = &w->p[i];
+		const char *last;
+
+		if (strcmp(p->type, "role") != 0 || strcmp(p->acct, acct) != 0)
+			continue;
+		last = strrchr(p->arn, '/');
+		last = last != NULL ? last + 1 : p->arn;
+		if (strlen(last) == n && memcmp(last, name, n) == 0)
+			return (long)i;
+	}
+	return -1;
 }
 
 /* IRSA: "system:serviceaccount:NS:SA" values in the trust's Condition. */
@@ -532,11 +571,15 @@ trust_edges(struct aws *w)
 						for (j = 0; j < w->np && rc == CD_OK; j++)
 							if (w->p[j].assume &&
 							    (acct[0] == '*' || strcmp(w->p[j].acct, acct) == 0))
-								rc = try_assume(w, &w->p[j], role, tr, 0);
+								rc = try_assume(w, &w->p[j], role, tr, 0, 0);
 					} else {
+						long si;
+
 						snprintf(key, sizeof(key), "aws:%s", v);
 						if (gmap_get(&w->prin, key, &pi))
-							rc = try_assume(w, &w->p[pi], role, tr, 1);
+							rc = try_assume(w, &w->p[pi], role, tr, 1, 0);
+						else if ((si = session_role(w, v)) >= 0)
+							rc = try_assume(w, &w->p[si], role, tr, 1, 1);
 						else
 							/* a principal from another inventory or account */
 							rc = assume_edge(w, key, role, 1, tr, NULL);

@@ -177,6 +177,53 @@ test_wildcard_roles(void)
 	store_close(&s);
 }
 
+/*
+ * A trust naming a role session (assumed-role/ROLE/SESSION) lets ROLE's
+ * sessions assume it, conditionally (only that session name); a path on
+ * ROLE's ARN does not hide it; a session of an unknown role adds nothing.
+ */
+static void
+test_session_principal(void)
+{
+	static const char *const kinds[] = { "iam-authz" };
+	static const char doc[] =
+		"{\"RoleDetailList\":["
+		"{\"Arn\":\"arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/SSO_Admin_1a\","
+		"\"AssumeRolePolicyDocument\":{\"Statement\":[]},"
+		"\"RolePolicyList\":[{\"PolicyName\":\"p\",\"PolicyDocument\":{\"Statement\":"
+		"{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}}}]},"
+		"{\"Arn\":\"arn:aws:iam::111122223333:role/target\",\"AssumeRolePolicyDocument\":{\"Statement\":"
+		"[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":"
+		"\"arn:aws:sts::111122223333:assumed-role/SSO_Admin_1a/alice@example.com\"},"
+		"\"Action\":\"sts:AssumeRole\"}]}},"
+		"{\"Arn\":\"arn:aws:iam::111122223333:role/other\",\"AssumeRolePolicyDocument\":{\"Statement\":"
+		"[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":"
+		"\"arn:aws:sts::111122223333:assumed-role/NoSuchRole/bob\"},"
+		"\"Action\":\"sts:AssumeRole\"}]}}]}";
+	const char *files[] = { doc };
+	struct graph_result r;
+	struct store *s = graph_store(kinds, files, 1);
+	size_t i;
+	int target = 0, other = 0;
+
+	if (s == NULL) {
+		CHECK(0);
+		return;
+	}
+	CHECK(graph_reach(s, "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/SSO_Admin_1a", 0,
+			  NULL, &r) == CD_OK);
+	for (i = 0; i < r.n; i++) {
+		if (strcmp(r.hits[i].key, "aws:arn:aws:iam::111122223333:role/target") == 0)
+			target = r.hits[i].conditional ? 2 : 1;
+		if (strcmp(r.hits[i].key, "aws:arn:aws:iam::111122223333:role/other") == 0)
+			other = 1;
+	}
+	CHECK(target == 2);
+	CHECK(other == 0);
+	graph_result_release(&r);
+	store_close(&s);
+}
+
 /* A bad file in a transaction leaves what an earlier good load stored. */
 static void
 test_bad_inventory(void)
@@ -217,6 +264,7 @@ const struct unit_test graph_tests[] = {
 	{ "graph_gmatch", test_gmatch },
 	{ "graph_secret_for_path", test_secret_for_path },
 	{ "graph_wildcard_roles", test_wildcard_roles },
+	{ "graph_session_principal", test_session_principal },
 	{ "graph_bad_inventory", test_bad_inventory },
 	{ NULL, NULL },
 };
