@@ -41,6 +41,7 @@ struct pass {
 	int ent_fields[8];     /* the entity fields of first-seen rules */
 	size_t nent_fields;
 	int64_t max_window;
+	const struct known_net *net;
 	int progress;          /* stderr is a terminal */
 	int64_t total, shown_ns;
 };
@@ -544,17 +545,44 @@ summarize(const struct event *ev, struct buf *b)
 	(void)rc; /* a summary cut at the buffer's bound is still a summary */
 }
 
+/*
+ * An event that carried no workload of its own (auditd) was matched as a
+ * host event.  Once a join names its workload, the rule's allow-lists are
+ * applied again with that workload's namespace, pod and image: a node
+ * agent's IMDS call that only auditd saw is still the agent's.
+ */
+static int
+allowed_after_join(const struct pass *p, const struct rule *r, const struct event *ev,
+		   const struct workload *w, struct json_tokens *toks)
+{
+	struct event joined = *ev;
+	struct match_ev m;
+
+	if (r->nunless == 0 || ev->container_id != NULL || ev->pod_uid != NULL || !w->container_id[0])
+		return 0;
+	joined.container_id = w->container_id;
+	joined.pod_ns = w->pod_ns[0] ? w->pod_ns : NULL;
+	joined.pod_name = w->pod_name[0] ? w->pod_name : NULL;
+	joined.pod_uid = w->pod_uid[0] ? w->pod_uid : NULL;
+	joined.image = w->image[0] ? w->image : NULL;
+	match_ev_init(&m, &joined, toks);
+	m.net = p->net;
+	return rule_excluded(r, &m);
+}
+
 /* Write each hit: attribute its event to a workload and store the finding. */
 static int
 materialize(struct pass *p, sqlite3 *db, int64_t *stored)
 {
 	sqlite3_stmt *get = NULL, *ins = NULL;
 	struct buf sql, sum;
+	struct json_tokens toks;
 	size_t i;
 	int rc = CD_E_DB;
 
 	buf_init(&sql, 8192);
 	buf_init(&sum, 400);
+	json_tokens_init(&toks, 4096);
 	if (buf_addstr(&sql, "SELECT ") != CD_OK || evrow_columns(&sql) != CD_OK ||
 	    buf_addstr(&sql, " FROM events WHERE id = ?1") != CD_OK)
 		goto out;
@@ -579,6 +607,10 @@ materialize(struct pass *p, sqlite3 *db, int64_t *stored)
 		wkey[0] = '\0';
 		if (r->cls != CLASS_USAGE || ev.container_id || ev.pid != EV_NULL) {
 			attribute_event(db, &ev, &w);
+			if (allowed_after_join(p, r, &ev, &w, &toks)) {
+				sqlite3_reset(get);
+				continue;
+			}
 			workload_key(&w, wkey, sizeof(wkey));
 		}
 		buf_reset(&sum);
@@ -607,6 +639,7 @@ out:
 	sqlite3_finalize(ins);
 	buf_release(&sql);
 	buf_release(&sum);
+	json_tokens_release(&toks);
 	return rc;
 }
 
@@ -623,6 +656,7 @@ findings_run(struct store *s, const struct ruleset *rs, const struct known_net *
 
 	memset(&p, 0, sizeof(p));
 	p.rs = rs;
+	p.net = net;
 	strmap_init(&p.seen);
 	strmap_init(&p.ent);
 	for (i = 0; i < rs->n; i++) {

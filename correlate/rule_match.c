@@ -378,6 +378,17 @@ rule_matches(const struct rule *r, struct match_ev *m)
 	return 1;
 }
 
+int
+rule_excluded(const struct rule *r, struct match_ev *m)
+{
+	size_t i;
+
+	for (i = 0; i < r->nunless; i++)
+		if (block_holds(m, &r->unless[i]))
+			return 1;
+	return 0;
+}
+
 /* ---- examples ------------------------------------------------------------- */
 
 /*

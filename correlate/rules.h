@@ -148,6 +148,9 @@ void match_ev_init(struct match_ev *m, const struct event *ev, struct json_token
 int known_net_has(char *const *set, size_t n, const char *s);
 /* The when/unless part of a rule (stateful parts are the engine's). */
 int rule_matches(const struct rule *r, struct match_ev *m);
+/* Whether one of the rule's unless blocks holds (an allow-list applied again
+ * once the event's workload is known from a join). */
+int rule_excluded(const struct rule *r, struct match_ev *m);
 /* A field's value for an event: stored, virtual or extra.*; NULL if absent. */
 const char *match_field(struct match_ev *m, int field, const char *extra_path);
 /* Field index by name (stored or virtual); -1 when unknown. */
