@@ -15,8 +15,6 @@
 
 #include "engine.h"
 
-/* first-seen needs a past to compare with: an entity's first day is its warm-up */
-#define MIN_HISTORY_NS ((int64_t)86400 * 1000000000LL)
 
 struct hit {
 	int64_t event_id;
@@ -482,7 +480,7 @@ first_seen_finish(struct pass *p, sqlite3 *db, int64_t learn_override)
 		 */
 		if ((!known || stored_first > e->a ||
 		     (stored_last < e->a - learn && stored_first < e->a)) &&
-		    en != NULL && en->b <= e->a - MIN_HISTORY_NS)
+		    en != NULL && en->b <= e->a - r->st.warmup_ns)
 			add_hit(p, e->b, (size_t)(r - p->rs->r));
 		sqlite3_bind_text(put, 1, rid, -1, SQLITE_STATIC);
 		sqlite3_bind_text(put, 2, ent, -1, SQLITE_STATIC);

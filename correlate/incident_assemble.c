@@ -10,6 +10,9 @@
 
 #define SKEW_NS        ((int64_t)120 * 1000000000LL)
 #define LOOKBACK_NS    ((int64_t)30 * 86400 * 1000000000LL)
+/* instance-role keys served by IMDS live at most 6 h; a copy is usable
+ * that long after the contact that fetched it (with clock skew, 7 h) */
+#define IMDS_LIFE_NS   ((int64_t)7 * 3600 * 1000000000LL)
 
 static int
 wl_root_of(const struct inc_ctx *c, int i)
@@ -388,32 +391,48 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 	}
 }
 
-/* Events that used a credential, or acted as an identity, after exposure. */
-static void
-creds_from_events(sqlite3 *db, struct incident *inc, const char *sql, const char *arg,
-		  const char *provider, int64_t ts)
+/*
+ * Whether another root workload contacted the same node's instance
+ * metadata after this exposure and no later than a use at use_ts: the
+ * instance role is shared by every pod of the node, so its anomalous use
+ * belongs to the workload whose (non-allow-listed) IMDS contact came last
+ * before it, not to every workload that ever contacted IMDS there.
+ */
+static int
+imds_taken_later(const struct inc_ctx *c, const struct incident *inc, const char *node,
+		 int64_t exposed_ts, int64_t use_ts)
 {
-	sqlite3_stmt *st;
+	size_t k;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, ts - SKEW_NS);
-	sqlite3_bind_int64(st, 3, ts + LOOKBACK_NS);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		add_cred(inc, provider, (const char *)sqlite3_column_text(st, 0),
-			 (const char *)sqlite3_column_text(st, 1), ts);
-	sqlite3_finalize(st);
+	for (k = 0; k < c->nf; k++) {
+		const struct finding *f = &c->f[k];
+		const struct rule *r;
+		const char *host;
+
+		if (f->ts <= exposed_ts || f->ts > use_ts + SKEW_NS)
+			continue;
+		if (f->wl < 0 || wl_root_of(c, f->wl) == inc->root)
+			continue;
+		r = ruleset_find(c->rs, f->rule);
+		host = c->w[f->wl].d.host[0] ? c->w[f->wl].d.host : f->host;
+		if (r != NULL && r->exposes == EXPOSES_IMDS && host != NULL && strcmp(host, node) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* Node-role sessions: "assumed-role/ROLE/i-..." with the node's instance id. */
 static void
-imds_sessions(sqlite3 *db, struct incident *inc, const char *node, int64_t ts)
+imds_sessions(const struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct exposed *e)
 {
 	sqlite3_stmt *st;
 	char pattern[600];
-	const char *iid = NULL;
-	char *iid_copy = NULL;
+	const char *node = strchr(e->locator, ':') + 1;
+	const struct rule *via = ruleset_find(c->rs, e->via);
+	/* an IMDS contact (not a whole-node escape) holds the role's keys only
+	 * for their lifetime, and only until another workload's contact */
+	int contact = via != NULL && via->exposes == EXPOSES_IMDS;
+	char *iid = NULL;
 
 	if (sqlite3_prepare_v2(db,
 			       "SELECT json_extract(attrs, '$.instance_id') FROM graph_nodes"
@@ -421,21 +440,34 @@ imds_sessions(sqlite3 *db, struct incident *inc, const char *node, int64_t ts)
 			       -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
-			iid = iid_copy = xstrdup((const char *)sqlite3_column_text(st, 0));
+			iid = xstrdup((const char *)sqlite3_column_text(st, 0));
 		sqlite3_finalize(st);
 	}
 	/* without the node's instance id (no kubectl inventory), any node-role
-	 * style session ("/i-...") that was used anomalously after exposure */
+	 * style session ("/i-...") that was used anomalously after exposure;
+	 * only the sessions used anomalously are the attacker's copies.
+	 * Findings drive the join (CROSS JOIN keeps that order): they are few. */
 	snprintf(pattern, sizeof(pattern), "%%:assumed-role/%%/%s", iid ? iid : "i-%");
-	/* only the sessions used anomalously are the attacker's copies */
-	/* findings drive the join (CROSS JOIN keeps that order): they are few */
-	creds_from_events(db, inc,
-			  "SELECT DISTINCT e.cred_id, e.actor FROM findings f CROSS JOIN events e"
-			  " ON e.id = f.event_id WHERE f.class = 'usage-anomaly'"
-			  " AND e.source = 'cloudtrail' AND e.actor LIKE ?1 AND e.cred_id IS NOT NULL"
-			  " AND e.ts_ns >= ?2 AND e.ts_ns <= ?3",
-			  pattern, "aws", ts);
-	free(iid_copy);
+	free(iid);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT e.cred_id, e.actor, e.ts_ns FROM findings f CROSS JOIN events e"
+			       " ON e.id = f.event_id WHERE f.class = 'usage-anomaly'"
+			       " AND e.source = 'cloudtrail' AND e.actor LIKE ?1 AND e.cred_id IS NOT NULL"
+			       " AND e.ts_ns >= ?2 AND e.ts_ns <= ?3 ORDER BY e.ts_ns",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, e->ts - SKEW_NS);
+	sqlite3_bind_int64(st, 3, e->ts + (contact ? IMDS_LIFE_NS : LOOKBACK_NS));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t use_ts = sqlite3_column_int64(st, 2);
+
+		if (contact && imds_taken_later(c, inc, node, e->ts, use_ts))
+			continue;
+		add_cred(inc, "aws", (const char *)sqlite3_column_text(st, 0),
+			 (const char *)sqlite3_column_text(st, 1), e->ts);
+	}
+	sqlite3_finalize(st);
 }
 
 /* Bound tokens (JTIs) of a service account or node identity used after exposure. */
@@ -467,14 +499,14 @@ k8s_tokens(sqlite3 *db, struct incident *inc, const char *actor, const char *pod
 
 /* Dynamic credentials that no inventory lists: sessions, bound tokens. */
 static void
-credentials_of_exposure(sqlite3 *db, struct incident *inc,
+credentials_of_exposure(const struct inc_ctx *c, sqlite3 *db, struct incident *inc,
 			const struct exposed *e, const struct workload *root)
 {
 	char actor[700];
 	const char *rest = strchr(e->locator, ':') + 1;
 
 	if (strcmp(e->kind, "imds") == 0) {
-		imds_sessions(db, inc, rest, e->ts);
+		imds_sessions(c, db, inc, e);
 	} else if (strcmp(e->kind, "sa-token") == 0) {
 		const char *slash = strchr(rest, '/');
 		char ns[256];
@@ -962,7 +994,7 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 	for (i = 0; i < nex0; i++)
 		behind_secret(c->s, inc, inc->ex[i].graph_key, inc->ex[i].ts);
 	for (i = 0; i < inc->nex; i++)
-		credentials_of_exposure(db, inc, &inc->ex[i], root);
+		credentials_of_exposure(c, db, inc, &inc->ex[i], root);
 	/* what exposed tokens then read exposes more: one more round */
 	secrets_read_by(db, inc);
 	for (i = nex0; i < inc->nex; i++)

@@ -219,6 +219,22 @@ vfield(struct match_ev *m, int vf)
 	case VF_EGRESS_KNOWN:
 		m->vf[vf] = m->net != NULL && m->net->negress > 0 ? "yes" : NULL;
 		break;
+	case VF_PRINCIPAL: {
+		/* "arn:PART:sts::ACCT:assumed-role/NAME/SESSION" -> "arn:PART:iam::ACCT:role/NAME" */
+		const char *a = ev->actor, *sts, *role, *slash;
+
+		if (a == NULL)
+			break;
+		m->vf[vf] = a;
+		if (strncmp(a, "arn:", 4) != 0 || (sts = strstr(a, ":sts::")) == NULL ||
+		    (role = strstr(sts, ":assumed-role/")) == NULL)
+			break;
+		slash = strchr(role + 14, '/');
+		snprintf(out, cap, "%.*s:iam::%.*s:role/%.*s", (int)(sts - a), a, (int)(role - sts - 6), sts + 6,
+			 (int)(slash ? slash - role - 14 : (long)strlen(role + 14)), role + 14);
+		m->vf[vf] = out;
+		break;
+	}
 	case VF_HOST_KIND:
 		m->vf[vf] = ev->host == NULL ? NULL
 			: m->net != NULL && known_net_has(m->net->nodes, m->net->nnodes, ev->host)

@@ -18,7 +18,7 @@
  *     example nomatch  object=/etc/hosts
  *
  * A rule matches when any `when` block matches and no `unless` block does.
- * Usage rules add one stateful line: `first-seen F per E [learn D]`,
+ * Usage rules add one stateful line: `first-seen F per E [learn D] [warmup D]`,
  * `distinct F per E >= N within D` or `count per E >= N within D`.
  * Every error is "FILE:LINE: reason"; nothing is half-loaded.
  */
@@ -38,7 +38,7 @@ static const char *const exposes_names[] = { "none", "node", "file", "env", "imd
 					     "sa-token", "vault-token", "kubelet" };
 static const char *const vfield_names[VF__COUNT] = { "dst_ip", "dst_port", "src_net",
 						     "ua_family", "api", "src_kind",
-						     "host_kind", "egress_known" };
+						     "host_kind", "egress_known", "principal" };
 
 static const struct {
 	const char *name;
@@ -486,19 +486,22 @@ parse_state(struct pline *l, struct rule *r, struct span kw)
 	}
 	if (st->kind == STATE_FIRST_SEEN) {
 		st->window_ns = (int64_t)14 * 86400 * 1000000000LL;
-		w = word(l);
-		if (w.n == 0)
-			return CD_OK;
-		if (!span_eq(w, "learn"))
-			return perr(l, "expected 'learn DURATION' or end of line");
-		w = word(l);
-		tmp = span_dup(w);
-		if (time_parse_duration(tmp, &st->window_ns) != CD_OK) {
+		st->warmup_ns = RULE_WARMUP_NS;
+		/* optional "learn D" and "warmup D", in either order */
+		while ((w = word(l)).n != 0) {
+			int64_t *to = span_eq(w, "learn") ? &st->window_ns
+				    : span_eq(w, "warmup") ? &st->warmup_ns : NULL;
+
+			if (to == NULL)
+				return perr(l, "expected 'learn DURATION', 'warmup DURATION' or end of line");
+			tmp = span_dup(word(l));
+			if (time_parse_duration(tmp, to) != CD_OK || *to < 0) {
+				free(tmp);
+				return perr(l, "bad duration (use 90s, 15m, 2h, 14d)");
+			}
 			free(tmp);
-			return perr(l, "bad duration (use 90s, 15m, 2h, 14d)");
 		}
-		free(tmp);
-		return at_eol(l) ? CD_OK : perr(l, "trailing text");
+		return CD_OK;
 	}
 	if (!span_eq(word(l), ">="))
 		return perr(l, "expected '>= N'");

@@ -15,6 +15,13 @@
 #define RULE_MAX_FILE   ((size_t)4 << 20) /* bytes per rule file */
 #define RULE_MAX_LINE   8192
 #define RULE_MAX_RULES  4096
+/*
+ * first-seen: how much history an entity needs before a value of it counts
+ * as new.  Cases often hold hours, not days: a baseline is learned from
+ * whatever precedes the activity, and this only keeps an entity's very
+ * first minutes (when everything it does is new) from firing.
+ */
+#define RULE_WARMUP_NS  ((int64_t)30 * 60 * 1000000000LL)
 
 enum rule_class { CLASS_ESCAPE, CLASS_CREDENTIAL, CLASS_USAGE };
 enum rule_sev { SEV_INFO, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
@@ -46,6 +53,8 @@ enum vfield {
 	VF_SRC_KIND,    /* src_ip is: node, pod, private, public, loopback or service */
 	VF_HOST_KIND,   /* host is: k8s-node (in the inventory) or unknown */
 	VF_EGRESS_KNOWN, /* "yes" when $CORDON_EGRESS lists the cluster's egress */
+	VF_PRINCIPAL,   /* the identity behind a session: an assumed-role session's
+			 * role ARN ("arn:aws:iam::A:role/NAME"); else the actor */
 	VF__COUNT
 };
 
@@ -76,6 +85,7 @@ struct rule_state {
 	int entity_field;  /* per ENTITY */
 	int64_t threshold; /* distinct / count: >= N */
 	int64_t window_ns; /* within DURATION (first-seen: learning window) */
+	int64_t warmup_ns; /* first-seen: history an entity needs before a value is new */
 };
 
 struct example {
