@@ -799,7 +799,8 @@ known_net_load(sqlite3 *db, struct known_net *net)
 	if (sqlite3_prepare_v2(db,
 			       "SELECT kind, key, json_extract(attrs, '$.internal_ip'),"
 			       " json_extract(attrs, '$.ip'), json_extract(attrs, '$.pod_ip'),"
-			       " json_extract(attrs, '$.host_ip')"
+			       " json_extract(attrs, '$.host_ip'), json_extract(attrs, '$.uid'),"
+			       " json_extract(attrs, '$.sa')"
 			       " FROM graph_nodes WHERE kind IN ('node', 'pod') AND json_valid(attrs)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return CD_E_DB;
@@ -813,6 +814,21 @@ known_net_load(sqlite3 *db, struct known_net *net)
 			set_add(&net->node_ips, &net->nnode_ips,
 				(const char *)sqlite3_column_text(st, 3));
 		} else {
+			const char *key = (const char *)sqlite3_column_text(st, 1);
+			const char *ip = (const char *)sqlite3_column_text(st, 4);
+			const char *uid = (const char *)sqlite3_column_text(st, 6);
+			const char *sa = (const char *)sqlite3_column_text(st, 7);
+			char own[700];
+
+			if (ip != NULL && uid != NULL) {
+				snprintf(own, sizeof(own), "%s %s", uid, ip);
+				set_add(&net->own, &net->nown, own);
+			}
+			if (ip != NULL && sa != NULL && strchr(key, '/') != NULL) {
+				snprintf(own, sizeof(own), "system:serviceaccount:%.*s:%s %s",
+					 (int)strcspn(key, "/"), key, sa, ip);
+				set_add(&net->own, &net->nown, own);
+			}
 			set_add(&net->pod_ips, &net->npod_ips,
 				(const char *)sqlite3_column_text(st, 4));
 			set_add(&net->pod_ips, &net->npod_ips,
@@ -831,6 +847,8 @@ known_net_load(sqlite3 *db, struct known_net *net)
 		qsort(net->node_ips, net->nnode_ips, sizeof(char *), str_cmp);
 	if (net->npod_ips > 1)
 		qsort(net->pod_ips, net->npod_ips, sizeof(char *), str_cmp);
+	if (net->nown > 1)
+		qsort(net->own, net->nown, sizeof(char *), str_cmp);
 	return CD_OK;
 }
 
@@ -847,6 +865,9 @@ known_net_release(struct known_net *net)
 		free(net->pod_ips[i]);
 	for (i = 0; i < net->negress; i++)
 		free(net->egress[i]);
+	for (i = 0; i < net->nown; i++)
+		free(net->own[i]);
+	free(net->own);
 	free(net->nodes);
 	free(net->node_ips);
 	free(net->pod_ips);

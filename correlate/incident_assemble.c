@@ -133,6 +133,17 @@ split_key(const char *key, char *prov, size_t pcap, const char **rest)
 	*rest = colon ? colon + 1 : key;
 }
 
+static int
+path_has_edge(const struct graph_hit *h, const char *type)
+{
+	int i;
+
+	for (i = 0; i + 1 < h->npath; i++)
+		if (strcmp(h->edges[i], type) == 0)
+			return 1;
+	return 0;
+}
+
 /* Credentials and identities behind a secret locator, from the graph. */
 static void
 behind_secret(struct store *s, struct incident *inc, const char *loc, int64_t ts)
@@ -152,6 +163,15 @@ behind_secret(struct store *s, struct incident *inc, const char *loc, int64_t ts
 		if (strcmp(h->kind, "credential") == 0) {
 			const char *ident = NULL;
 			size_t k;
+
+			/* a service account's bound tokens are its pods': chosen per pod
+			 * by pod_tokens, not every token the account was ever issued */
+			if (strncmp(loc, "sa-token:", 9) == 0 && strncmp(h->key, "k8s:JTI=", 8) == 0)
+				continue;
+			/* what a credential minted (the kubelet's tokens, sessions) was not
+			 * in the secret; what the attacker minted with it is persistence */
+			if (path_has_edge(h, "issued"))
+				continue;
 
 			/* the identity it authenticates as: the next hit along a path through it */
 			for (k = 0; k < r.n && ident == NULL; k++)
@@ -199,56 +219,95 @@ secrets_from(struct incident *inc, struct graph_result *r, const char *host, int
 	}
 }
 
-/* The service account a pod runs as, from its bound-token events. */
+/* What the inventory and the logs say of a pod: its service account and address. */
+struct podinfo {
+	char ns[256], sa[256], ip[64];
+};
+
+/*
+ * The pod's service account and address: from the kubectl inventory (the
+ * pod by name, else by uid), else from its own bound token's API calls
+ * (the pod-uid claim).  Replicas share a service account, so what belongs
+ * to one pod (its Vault login, its token) is told apart by this address.
+ */
 static int
-pod_sa(sqlite3 *db, const struct workload *w, char *ns, size_t nscap, char *sa, size_t sacap)
+pod_info(sqlite3 *db, const struct workload *w, struct podinfo *pi)
 {
 	sqlite3_stmt *st;
-	int ok = 0;
+	char key[600];
 
-	if (!w->pod_uid[0])
+	memset(pi, 0, sizeof(*pi));
+	if (!w->pod_uid[0] && !w->pod_name[0])
 		return 0;
+	snprintf(key, sizeof(key), "%s/%s", w->pod_ns, w->pod_name);
 	if (sqlite3_prepare_v2(db,
-			       "SELECT actor FROM events WHERE pod_uid = ?1 AND actor LIKE"
-			       " 'system:serviceaccount:%' LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, w->pod_uid, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *a = (const char *)sqlite3_column_text(st, 0) + 22;
-		const char *colon = strchr(a, ':');
+			       "SELECT json_extract(attrs, '$.sa'), json_extract(attrs, '$.pod_ip'), key FROM graph_nodes"
+			       " WHERE kind = 'pod' AND (key = ?1 OR (?2 <> '' AND json_extract(attrs, '$.uid') = ?2))"
+			       " AND json_valid(attrs) ORDER BY key = ?1 DESC LIMIT 1",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, w->pod_uid, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL) {
+			const char *k = (const char *)sqlite3_column_text(st, 2);
 
-		if (colon != NULL) {
-			snprintf(ns, nscap, "%.*s", (int)(colon - a), a);
-			snprintf(sa, sacap, "%s", colon + 1);
-			ok = 1;
+			snprintf(pi->ns, sizeof(pi->ns), "%.*s", (int)strcspn(k, "/"), k);
+			snprintf(pi->sa, sizeof(pi->sa), "%s", (const char *)sqlite3_column_text(st, 0));
+			if (sqlite3_column_text(st, 1) != NULL)
+				snprintf(pi->ip, sizeof(pi->ip), "%s", (const char *)sqlite3_column_text(st, 1));
 		}
+		sqlite3_finalize(st);
 	}
-	sqlite3_finalize(st);
-	return ok;
+	if (w->pod_uid[0] && (!pi->sa[0] || !pi->ip[0]) &&
+	    sqlite3_prepare_v2(db,
+			       "SELECT actor, src_ip FROM events WHERE pod_uid = ?1 AND actor LIKE"
+			       " 'system:serviceaccount:%' ORDER BY src_ip IS NULL LIMIT 1",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, w->pod_uid, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			const char *a = (const char *)sqlite3_column_text(st, 0) + 22;
+			const char *colon = strchr(a, ':');
+			const char *ip = (const char *)sqlite3_column_text(st, 1);
+
+			if (!pi->sa[0] && colon != NULL) {
+				snprintf(pi->ns, sizeof(pi->ns), "%.*s", (int)(colon - a), a);
+				snprintf(pi->sa, sizeof(pi->sa), "%s", colon + 1);
+			}
+			if (!pi->ip[0] && ip != NULL)
+				snprintf(pi->ip, sizeof(pi->ip), "%s", ip);
+		}
+		sqlite3_finalize(st);
+	}
+	return pi->sa[0] != '\0';
 }
 
-/* A workload's Vault token: the latest Kubernetes-auth login of its service account. */
+/*
+ * A workload's Vault token: the Kubernetes-auth login of its service
+ * account made from the pod's own address (the agent sidecar shares it),
+ * the latest before the read.  Without a known address, the service
+ * account's latest login.
+ */
 static void
 vault_token_of(sqlite3 *db, struct incident *inc, const struct workload *w, int64_t ts,
 	       const char *via)
 {
 	sqlite3_stmt *st;
-	char ns[256], sa[256];
+	struct podinfo pi;
 
-	if (!pod_sa(db, w, ns, sizeof(ns), sa, sizeof(sa)))
+	if (!pod_info(db, w, &pi))
 		return;
 	if (sqlite3_prepare_v2(db,
 			       "SELECT issued_cred, actor FROM events WHERE source = 'vault'"
 			       " AND issued_cred IS NOT NULL AND ts_ns <= ?1"
 			       " AND json_extract(extra, '$.metadata.service_account_namespace') = ?2"
 			       " AND json_extract(extra, '$.metadata.service_account_name') = ?3"
+			       " AND (?4 = '' OR src_ip = ?4)"
 			       " ORDER BY ts_ns DESC LIMIT 1",
 			       -1, &st, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_int64(st, 1, ts + SKEW_NS);
-	sqlite3_bind_text(st, 2, ns, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, sa, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, pi.ns, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, pi.sa, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, pi.ip, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		char loc[600], ident[600];
 		const char *acc = (const char *)sqlite3_column_text(st, 0);
@@ -344,10 +403,10 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 						 strncmp(f->object, "/vault/secrets/", 15) == 0)) {
 			vault_token_of(db, inc, vault_owner(f->object, w, &owner), f->ts, f->rule);
 		} else if (r->exposes == EXPOSES_SA_TOKEN) {
-			char ns[256], sa[256];
+			struct podinfo pi;
 
-			if (pod_sa(db, w, ns, sizeof(ns), sa, sizeof(sa))) {
-				snprintf(loc, sizeof(loc), "sa-token:%s/%s", ns, sa);
+			if (pod_info(db, w, &pi)) {
+				snprintf(loc, sizeof(loc), "sa-token:%s/%s", pi.ns, pi.sa);
 				add_exposed(inc, loc, f->ts, f->rule);
 			}
 		} else if (f->object != NULL && host != NULL) {
@@ -470,31 +529,127 @@ imds_sessions(const struct inc_ctx *c, sqlite3 *db, struct incident *inc, const 
 	sqlite3_finalize(st);
 }
 
-/* Bound tokens (JTIs) of a service account or node identity used after exposure. */
+/* Bound tokens (JTIs) of a service account or node identity used anomalously
+ * after exposure; driven by the (few) usage findings. */
 static void
-k8s_tokens(sqlite3 *db, struct incident *inc, const char *actor, const char *pod_uid, int64_t ts)
+k8s_tokens(sqlite3 *db, struct incident *inc, const char *actor, int64_t ts)
 {
 	sqlite3_stmt *st;
-	/* by the pod-uid index, or driven by the (few) usage findings */
-	const char *sql = pod_uid != NULL
-		? "SELECT DISTINCT cred_id, actor FROM events WHERE pod_uid = ?4 AND actor = ?1"
-		  " AND source = 'k8saudit' AND cred_id IS NOT NULL AND ts_ns >= ?2 AND ts_ns <= ?3"
-		: "SELECT DISTINCT e.cred_id, e.actor FROM findings f CROSS JOIN events e"
-		  " ON e.id = f.event_id WHERE f.class = 'usage-anomaly' AND f.identity = ?1"
-		  " AND e.source = 'k8saudit' AND e.cred_id IS NOT NULL AND e.ts_ns >= ?2"
-		  " AND e.ts_ns <= ?3";
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db,
+			       "SELECT DISTINCT e.cred_id, e.actor FROM findings f CROSS JOIN events e"
+			       " ON e.id = f.event_id WHERE f.class = 'usage-anomaly' AND f.identity = ?1"
+			       " AND e.source = 'k8saudit' AND e.cred_id IS NOT NULL AND e.ts_ns >= ?2"
+			       " AND e.ts_ns <= ?3",
+			       -1, &st, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_text(st, 1, actor, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, ts - SKEW_NS);
 	sqlite3_bind_int64(st, 3, ts + LOOKBACK_NS);
-	if (pod_uid != NULL)
-		sqlite3_bind_text(st, 4, pod_uid, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		add_cred(inc, "k8s", (const char *)sqlite3_column_text(st, 0),
 			 (const char *)sqlite3_column_text(st, 1), ts);
 	sqlite3_finalize(st);
+}
+
+/*
+ * The bound tokens (JTIs) of one pod that an exposure at ts gave away: the
+ * one in its token file then (the latest the pod used before), and any it
+ * had by then that was used afterwards from an address other than the
+ * pod's own (a copy).  Kubelet refreshes the file, so the pod's later
+ * tokens and the other replicas' tokens were not exposed.  Without the
+ * pod's address, a later use counts when a usage anomaly fired on it.
+ */
+static void
+pod_tokens(sqlite3 *db, struct incident *inc, const char *actor, const char *uid, const char *ip,
+	   int64_t ts)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT cred_id, actor FROM events WHERE pod_uid = ?1 AND actor = ?2"
+			       " AND source = 'k8saudit' AND cred_id IS NOT NULL AND ts_ns <= ?3"
+			       " ORDER BY ts_ns DESC LIMIT 1",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, ts + SKEW_NS);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			add_cred(inc, "k8s", (const char *)sqlite3_column_text(st, 0),
+				 (const char *)sqlite3_column_text(st, 1), ts);
+		sqlite3_finalize(st);
+	}
+	if (sqlite3_prepare_v2(db,
+			       "SELECT DISTINCT e.cred_id, e.actor FROM events e WHERE e.pod_uid = ?1"
+			       " AND e.actor = ?2 AND e.source = 'k8saudit' AND e.cred_id IS NOT NULL"
+			       " AND e.ts_ns >= ?3 AND e.ts_ns <= ?4"
+			       " AND (CASE WHEN ?5 = '' THEN EXISTS(SELECT 1 FROM findings f WHERE"
+			       "  f.event_id = e.id AND f.class = 'usage-anomaly')"
+			       "  ELSE e.src_ip IS NOT ?5 END)"
+			       " AND EXISTS(SELECT 1 FROM events b WHERE b.cred_id = e.cred_id AND b.ts_ns <= ?6)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, ts - SKEW_NS);
+	sqlite3_bind_int64(st, 4, ts + LOOKBACK_NS);
+	sqlite3_bind_text(st, 5, ip ? ip : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, ts + SKEW_NS);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		add_cred(inc, "k8s", (const char *)sqlite3_column_text(st, 0),
+			 (const char *)sqlite3_column_text(st, 1), ts);
+	sqlite3_finalize(st);
+}
+
+/*
+ * A service account's token exposed: the tokens of the pods whose files
+ * were readable, the root pod's and those of every pod of the account on
+ * an escaped node (the inventory names them).  With no inventory pod to
+ * go by, the root pod's own, or the account's tokens used anomalously.
+ */
+static void
+sa_tokens(sqlite3 *db, struct incident *inc, const char *ns, const char *sa, const char *actor,
+	  const struct workload *root, int64_t ts)
+{
+	sqlite3_stmt *st;
+	char lo[300], hi[300];
+	int pods = 0;
+
+	snprintf(lo, sizeof(lo), "%s/", ns);
+	snprintf(hi, sizeof(hi), "%s0", ns); /* '0' follows '/' */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT json_extract(attrs, '$.uid'), json_extract(attrs, '$.node'),"
+			       " json_extract(attrs, '$.pod_ip') FROM graph_nodes WHERE kind = 'pod'"
+			       " AND key >= ?1 AND key < ?2 AND json_valid(attrs)"
+			       " AND json_extract(attrs, '$.sa') = ?3",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, lo, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, sa, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *uid = (const char *)sqlite3_column_text(st, 0);
+			const char *node = (const char *)sqlite3_column_text(st, 1);
+			int readable = 0;
+			size_t k;
+
+			if (uid == NULL)
+				continue;
+			readable = strcmp(uid, root->pod_uid) == 0;
+			for (k = 0; k < inc->escaped_nodes.n && !readable && node != NULL; k++)
+				readable = strcmp(inc->escaped_nodes.s[k], node) == 0;
+			if (!readable)
+				continue;
+			pod_tokens(db, inc, actor, uid, (const char *)sqlite3_column_text(st, 2), ts);
+			pods++;
+		}
+		sqlite3_finalize(st);
+	}
+	if (pods > 0)
+		return;
+	if (root->pod_uid[0] && strcmp(ns, root->pod_ns) == 0)
+		pod_tokens(db, inc, actor, root->pod_uid, NULL, ts);
+	else
+		k8s_tokens(db, inc, actor, ts);
 }
 
 /* Dynamic credentials that no inventory lists: sessions, bound tokens. */
@@ -510,7 +665,6 @@ credentials_of_exposure(const struct inc_ctx *c, sqlite3 *db, struct incident *i
 	} else if (strcmp(e->kind, "sa-token") == 0) {
 		const char *slash = strchr(rest, '/');
 		char ns[256];
-		int own;
 
 		if (slash == NULL)
 			return;
@@ -522,16 +676,14 @@ credentials_of_exposure(const struct inc_ctx *c, sqlite3 *db, struct incident *i
 			snprintf(key, sizeof(key), "k8s:%s", actor);
 			strv_add_unique(&inc->identities, key);
 		}
-		/* the root pod's own token: by its pod uid; other pods': anomalous use */
-		own = root->pod_uid[0] && strcmp(ns, root->pod_ns) == 0;
-		k8s_tokens(db, inc, actor, own ? root->pod_uid : NULL, e->ts);
+		sa_tokens(db, inc, ns, slash + 1, actor, root, e->ts);
 	} else if (strcmp(e->kind, "kubelet-cred") == 0) {
 		char key[760];
 
 		snprintf(actor, sizeof(actor), "system:node:%s", rest);
 		snprintf(key, sizeof(key), "k8s:%s", actor);
 		strv_add_unique(&inc->identities, key);
-		k8s_tokens(db, inc, actor, NULL, e->ts);
+		k8s_tokens(db, inc, actor, e->ts);
 	}
 }
 

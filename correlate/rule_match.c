@@ -235,6 +235,23 @@ vfield(struct match_ev *m, int vf)
 		m->vf[vf] = out;
 		break;
 	}
+	case VF_SRC_OWN: {
+		char key[512];
+
+		if (m->net == NULL || ev->src_ip == NULL)
+			break;
+		if (ev->pod_uid != NULL) {
+			snprintf(key, sizeof(key), "%s %s", ev->pod_uid, ev->src_ip);
+			if (known_net_has(m->net->own, m->net->nown, key))
+				m->vf[vf] = "yes";
+		}
+		if (m->vf[vf] == NULL && ev->actor != NULL) {
+			snprintf(key, sizeof(key), "%s %s", ev->actor, ev->src_ip);
+			if (known_net_has(m->net->own, m->net->nown, key))
+				m->vf[vf] = "yes";
+		}
+		break;
+	}
 	case VF_HOST_KIND:
 		m->vf[vf] = ev->host == NULL ? NULL
 			: m->net != NULL && known_net_has(m->net->nodes, m->net->nnodes, ev->host)

@@ -38,7 +38,8 @@ static const char *const exposes_names[] = { "none", "node", "file", "env", "imd
 					     "sa-token", "vault-token", "kubelet" };
 static const char *const vfield_names[VF__COUNT] = { "dst_ip", "dst_port", "src_net",
 						     "ua_family", "api", "src_kind",
-						     "host_kind", "egress_known", "principal" };
+						     "host_kind", "egress_known", "principal",
+						     "src_own" };
 
 static const struct {
 	const char *name;

@@ -55,6 +55,8 @@ enum vfield {
 	VF_EGRESS_KNOWN, /* "yes" when $CORDON_EGRESS lists the cluster's egress */
 	VF_PRINCIPAL,   /* the identity behind a session: an assumed-role session's
 			 * role ARN ("arn:aws:iam::A:role/NAME"); else the actor */
+	VF_SRC_OWN,     /* "yes" when src_ip is an address of the actor's own pods
+			 * (by the bound token's pod uid, or by its service account) */
 	VF__COUNT
 };
 
@@ -126,6 +128,12 @@ struct known_net {
 	size_t nnode_ips, npod_ips, nnodes;
 	char **egress;
 	size_t negress;
+	/* "IDENTITY ADDRESS" of each pod: its uid and its service account
+	 * ("system:serviceaccount:NS:SA") with its address (a hostNetwork
+	 * pod's is its node's), so an identity at its own pods' address is
+	 * told from one used elsewhere */
+	char **own;
+	size_t nown;
 };
 
 /* A field value source for matching: an event plus its virtual fields. */
