@@ -554,10 +554,11 @@ k8s_tokens(sqlite3 *db, struct incident *inc, const char *actor, int64_t ts)
 
 /*
  * The bound tokens (JTIs) of one pod that an exposure at ts gave away: the
- * one in its token file then (the latest the pod used before), and any it
- * had by then that was used afterwards from an address other than the
- * pod's own (a copy).  Kubelet refreshes the file, so the pod's later
- * tokens and the other replicas' tokens were not exposed.  Without the
+ * one in its token file then (of the tokens the pod ever used, the newest
+ * issued or first seen by then), and any token of the pod used from an
+ * address other than the pod's own after it (a copy: after a host escape
+ * the attacker holds the node and takes the tokens kubelet writes later).
+ * The other replicas' tokens were not in this pod's file.  Without the
  * pod's address, a later use counts when a usage anomaly fired on it.
  */
 static void
@@ -567,9 +568,11 @@ pod_tokens(sqlite3 *db, struct incident *inc, const char *actor, const char *uid
 	sqlite3_stmt *st;
 
 	if (sqlite3_prepare_v2(db,
-			       "SELECT cred_id, actor FROM events WHERE pod_uid = ?1 AND actor = ?2"
-			       " AND source = 'k8saudit' AND cred_id IS NOT NULL AND ts_ns <= ?3"
-			       " ORDER BY ts_ns DESC LIMIT 1",
+			       "SELECT j.cred_id, j.actor, min(j.seen, coalesce((SELECT min(b.ts_ns) FROM events b"
+			       "  WHERE b.issued_cred = j.cred_id), j.seen)) AS born"
+			       " FROM (SELECT cred_id, actor, min(ts_ns) AS seen FROM events WHERE pod_uid = ?1"
+			       "  AND actor = ?2 AND source = 'k8saudit' AND cred_id IS NOT NULL GROUP BY cred_id) j"
+			       " WHERE born <= ?3 ORDER BY born DESC LIMIT 1",
 			       -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
@@ -585,8 +588,7 @@ pod_tokens(sqlite3 *db, struct incident *inc, const char *actor, const char *uid
 			       " AND e.ts_ns >= ?3 AND e.ts_ns <= ?4"
 			       " AND (CASE WHEN ?5 = '' THEN EXISTS(SELECT 1 FROM findings f WHERE"
 			       "  f.event_id = e.id AND f.class = 'usage-anomaly')"
-			       "  ELSE e.src_ip IS NOT ?5 END)"
-			       " AND EXISTS(SELECT 1 FROM events b WHERE b.cred_id = e.cred_id AND b.ts_ns <= ?6)",
+			       "  ELSE e.src_ip IS NOT ?5 END)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
@@ -594,7 +596,6 @@ pod_tokens(sqlite3 *db, struct incident *inc, const char *actor, const char *uid
 	sqlite3_bind_int64(st, 3, ts - SKEW_NS);
 	sqlite3_bind_int64(st, 4, ts + LOOKBACK_NS);
 	sqlite3_bind_text(st, 5, ip ? ip : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, ts + SKEW_NS);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		add_cred(inc, "k8s", (const char *)sqlite3_column_text(st, 0),
 			 (const char *)sqlite3_column_text(st, 1), ts);
