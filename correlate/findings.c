@@ -36,6 +36,7 @@ struct pass {
 	size_t ncands, capcands;
 	struct strmap seen;    /* "rule\0entity\0value" -> a=min ts, b=event id, c=max ts */
 	struct strmap ent;     /* "field\0entity" -> a=min ts: any event, not just matches */
+	struct strmap addr;    /* "address\0credential" -> a=min ts, c=max ts, b=count */
 	int ent_fields[8];     /* the entity fields of first-seen rules */
 	size_t nent_fields;
 	int64_t max_window;
@@ -126,6 +127,73 @@ entity_note(struct pass *p, struct match_ev *m, int64_t ts)
 	}
 }
 
+/*
+ * Which credential was used from which public address, and when first:
+ * kept in baselines under rule "*addr" (entity = address, value =
+ * credential), so the incident builder can ask, by address, what else an
+ * attacker's address used (network joins) without a scan of the events.
+ */
+static void
+addr_note(struct pass *p, struct match_ev *m, const struct event *ev)
+{
+	char key[600];
+	const char *kind;
+	size_t a, b;
+	int created;
+	struct strmap_entry *e;
+
+	if (ev->cred_id == NULL || ev->src_ip == NULL)
+		return;
+	kind = match_field(m, (int)ev_nfields + VF_SRC_KIND, NULL);
+	if (kind == NULL || strcmp(kind, "public") != 0)
+		return;
+	a = strlen(ev->src_ip);
+	b = strlen(ev->cred_id);
+	if (a + 1 + b > sizeof(key))
+		return;
+	memcpy(key, ev->src_ip, a);
+	key[a] = '\0';
+	memcpy(key + a + 1, ev->cred_id, b);
+	e = strmap_get(&p->addr, key, a + 1 + b, &created);
+	if (created || ev->ts_ns < e->a)
+		e->a = ev->ts_ns;
+	if (created || ev->ts_ns > e->c)
+		e->c = ev->ts_ns;
+	e->b++;
+}
+
+static int
+addr_finish(struct pass *p, sqlite3 *db)
+{
+	sqlite3_stmt *put;
+	size_t i;
+	int rc = CD_OK;
+
+	if (sqlite3_prepare_v2(db,
+			       "INSERT INTO baselines(rule, entity, value, first_ns, last_ns, n)"
+			       " VALUES('*addr', ?1, ?2, ?3, ?4, ?5) ON CONFLICT(rule, entity, value) DO UPDATE"
+			       " SET first_ns = min(first_ns, excluded.first_ns),"
+			       " last_ns = max(last_ns, excluded.last_ns), n = n + excluded.n",
+			       -1, &put, NULL) != SQLITE_OK)
+		return CD_E_DB;
+	for (i = 0; i < p->addr.cap && rc == CD_OK; i++) {
+		struct strmap_entry *e = &p->addr.slot[i];
+
+		if (e->key == NULL)
+			continue;
+		sqlite3_bind_text(put, 1, e->key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(put, 2, e->key + strlen(e->key) + 1, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(put, 3, e->a);
+		sqlite3_bind_int64(put, 4, e->c);
+		sqlite3_bind_int64(put, 5, e->b);
+		if (sqlite3_step(put) != SQLITE_DONE)
+			rc = CD_E_DB;
+		sqlite3_reset(put);
+	}
+	sqlite3_finalize(put);
+	return rc;
+}
+
 /* One event against every rule. */
 static void
 eval_event(struct pass *p, const struct known_net *net, struct json_tokens *toks,
@@ -137,6 +205,7 @@ eval_event(struct pass *p, const struct known_net *net, struct json_tokens *toks
 	match_ev_init(&m, ev, toks);
 	m.net = net;
 	entity_note(p, &m, ev->ts_ns);
+	addr_note(p, &m, ev);
 	for (i = 0; i < p->rs->n; i++) {
 		const struct rule *r = &p->rs->r[i];
 		const char *ent, *val;
@@ -657,6 +726,7 @@ findings_run(struct store *s, const struct ruleset *rs, const struct known_net *
 	p.net = net;
 	strmap_init(&p.seen);
 	strmap_init(&p.ent);
+	strmap_init(&p.addr);
 	for (i = 0; i < rs->n; i++) {
 		size_t k;
 
@@ -698,6 +768,8 @@ findings_run(struct store *s, const struct ruleset *rs, const struct known_net *
 	if (rc == CD_OK) {
 		sweep_windows(&p);
 		rc = first_seen_finish(&p, db, o->learn_ns);
+	if (rc == CD_OK)
+		rc = addr_finish(&p, db);
 	}
 	if (rc == CD_OK)
 		rc = materialize(&p, db, &stats->findings);
@@ -709,6 +781,7 @@ findings_run(struct store *s, const struct ruleset *rs, const struct known_net *
 	free(p.cands);
 	strmap_release(&p.seen);
 	strmap_release(&p.ent);
+	strmap_release(&p.addr);
 	return rc;
 }
 

@@ -49,6 +49,10 @@ struct cred {
 	int64_t exposed_ts;
 	int used_after;
 	struct strv anomalies;
+	/* learned from the logs (no inventory states it): how sure, and the
+	 * chain of evidence, one step per item */
+	const char *confidence; /* "high", "medium"; NULL when stated */
+	struct strv evidence;
 };
 
 struct reach {

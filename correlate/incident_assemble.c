@@ -829,10 +829,230 @@ prune_stale(sqlite3 *db, struct incident *inc)
 			free(cr->id);
 			free(cr->identity);
 			strv_release(&cr->anomalies);
+			strv_release(&cr->evidence);
 		}
 	}
 	inc->ncr = j;
 	sqlite3_finalize(st);
+}
+
+/* ---- network joins ---------------------------------------------------------- */
+
+/* An address of the attacker's: where it came from (for the evidence). */
+struct naddr {
+	char ip[64];
+	int64_t ts;
+	char why[400];
+};
+
+struct naddrs {
+	struct naddr *a;
+	size_t n;
+};
+
+static void
+naddr_add(struct naddrs *v, const char *ip, int64_t ts, const char *why)
+{
+	size_t i;
+
+	if (ip == NULL || *ip == '\0' || strlen(ip) >= sizeof(v->a[0].ip))
+		return;
+	for (i = 0; i < v->n; i++)
+		if (strcmp(v->a[i].ip, ip) == 0) {
+			if (ts < v->a[i].ts) {
+				v->a[i].ts = ts;
+				snprintf(v->a[i].why, sizeof(v->a[i].why), "%s", why);
+			}
+			return;
+		}
+	v->a = xrealloc(v->a, (v->n + 1) * sizeof(*v->a));
+	snprintf(v->a[v->n].ip, sizeof(v->a[v->n].ip), "%s", ip);
+	v->a[v->n].ts = ts;
+	snprintf(v->a[v->n].why, sizeof(v->a[v->n].why), "%s", why);
+	v->n++;
+}
+
+/*
+ * The public addresses the incident's credentials were first used from
+ * after their exposure (per "*addr" baselines: an address the credential
+ * had used before is its own, not the attacker's), and those its
+ * workloads connected to.
+ */
+static void
+attacker_addresses(sqlite3 *db, const struct incident *inc, int64_t t0, struct naddrs *out)
+{
+	sqlite3_stmt *uses = NULL, *conn = NULL;
+	size_t i;
+	char when[40], why[400];
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT b.entity, b.first_ns FROM (SELECT DISTINCT src_ip FROM events WHERE cred_id = ?1"
+			       " AND ts_ns >= ?2 AND src_ip IS NOT NULL) u JOIN baselines b ON b.rule = '*addr'"
+			       " AND b.entity = u.src_ip AND b.value = ?1 WHERE b.first_ns >= ?2",
+			       -1, &uses, NULL) == SQLITE_OK) {
+		for (i = 0; i < inc->ncr; i++) {
+			sqlite3_bind_text(uses, 1, inc->cr[i].id, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(uses, 2, inc->cr[i].exposed_ts - SKEW_NS);
+			while (sqlite3_step(uses) == SQLITE_ROW) {
+				int64_t ts = sqlite3_column_int64(uses, 1);
+
+				time_format(ts, when, sizeof(when));
+				snprintf(why, sizeof(why), "%s of this incident was first used from %s at %s",
+					 inc->cr[i].id, (const char *)sqlite3_column_text(uses, 0), when);
+				naddr_add(out, (const char *)sqlite3_column_text(uses, 0), ts, why);
+			}
+			sqlite3_reset(uses);
+		}
+		sqlite3_finalize(uses);
+	}
+	/* where the workloads connected to or sent data */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT dst, ts_ns FROM events WHERE container_id >= ?1 AND container_id < ?2"
+			       " AND dst IS NOT NULL AND ts_ns >= ?3 AND source IN ('auditd', 'falco', 'tetragon', 'tracee')",
+			       -1, &conn, NULL) != SQLITE_OK)
+		return;
+	for (i = 0; i < inc->members.n; i++) {
+		const char *key = inc->members.s[i];
+		char lo[80], hi[80], ip[64];
+		size_t n;
+
+		if (strncmp(key, "ctr:", 4) != 0)
+			continue;
+		snprintf(lo, sizeof(lo), "%s", key + 4);
+		snprintf(hi, sizeof(hi), "%s", key + 4);
+		n = strlen(hi);
+		if (n == 0)
+			continue;
+		hi[n - 1]++;
+		sqlite3_bind_text(conn, 1, lo, -1, SQLITE_STATIC);
+		sqlite3_bind_text(conn, 2, hi, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(conn, 3, t0 - SKEW_NS);
+		while (sqlite3_step(conn) == SQLITE_ROW) {
+			const char *dst = (const char *)sqlite3_column_text(conn, 0);
+			const char *colon = strrchr(dst, ':');
+			size_t len = colon != NULL && strchr(dst, ':') == colon ? (size_t)(colon - dst) : strlen(dst);
+
+			if (len == 0 || len >= sizeof(ip) || dst[0] == '/')
+				continue;
+			memcpy(ip, dst, len);
+			ip[len] = '\0';
+			time_format(sqlite3_column_int64(conn, 1), when, sizeof(when));
+			snprintf(why, sizeof(why), "%s connected to %s at %s", key, ip, when);
+			naddr_add(out, ip, sqlite3_column_int64(conn, 1), why);
+		}
+		sqlite3_reset(conn);
+	}
+	sqlite3_finalize(conn);
+}
+
+/* The provider and identity of a credential, from any event that used it. */
+static void
+cred_owner(sqlite3 *db, const char *id, char *prov, size_t pcap, char *who, size_t wcap)
+{
+	sqlite3_stmt *st;
+
+	snprintf(prov, pcap, "%s", strncmp(id, "AKIA", 4) == 0 || strncmp(id, "ASIA", 4) == 0 ? "aws"
+				   : strncmp(id, "JTI=", 4) == 0 ? "k8s" : "unknown");
+	who[0] = '\0';
+	if (sqlite3_prepare_v2(db, "SELECT source, actor FROM events WHERE cred_id = ?1 AND actor IS NOT NULL LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *src = (const char *)sqlite3_column_text(st, 0);
+
+		if (strcmp(prov, "unknown") == 0)
+			snprintf(prov, pcap, "%s", strcmp(src, "cloudtrail") == 0 ? "aws"
+					   : strcmp(src, "k8saudit") == 0 ? "k8s"
+					   : strcmp(src, "gcpaudit") == 0 ? "gcp" : src);
+		snprintf(who, wcap, "%s", (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+}
+
+/*
+ * Network joins and learned secret contents: a credential first used,
+ * after the incident's exposure, from an address of the attacker's (one
+ * the incident's credentials were newly used from, or one its workloads
+ * connected to) belongs to the incident.  Confidence is high when that was
+ * the credential's first use at all (a long-lived key nobody had used in
+ * the logs, typically the content of a secret returned or a file read just
+ * before, which no inventory maps), medium when only the address is new.
+ */
+static void
+network_joins(sqlite3 *db, struct incident *inc)
+{
+	struct naddrs addrs = { 0 };
+	sqlite3_stmt *st = NULL, *first = NULL;
+	int64_t t0 = INT64_MAX;
+	size_t i;
+
+	for (i = 0; i < inc->nex; i++)
+		if (inc->ex[i].ts < t0)
+			t0 = inc->ex[i].ts;
+	if (t0 == INT64_MAX)
+		return;
+	attacker_addresses(db, inc, t0, &addrs);
+	if (addrs.n == 0 ||
+	    sqlite3_prepare_v2(db,
+			       "SELECT value, first_ns FROM baselines WHERE rule = '*addr' AND entity = ?1"
+			       " AND first_ns >= ?2",
+			       -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT min(ts_ns) FROM events WHERE cred_id = ?1", -1, &first, NULL) != SQLITE_OK)
+		goto out;
+	for (i = 0; i < addrs.n; i++) {
+		sqlite3_bind_text(st, 1, addrs.a[i].ip, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, t0 - SKEW_NS);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *id = (const char *)sqlite3_column_text(st, 0);
+			int64_t ts = sqlite3_column_int64(st, 1), ever = ts;
+			char prov[32], who[600], when[40], line[700];
+			const struct exposed *secret = NULL;
+			struct cred *cr;
+			size_t k;
+
+			for (k = 0; k < inc->ncr; k++)
+				if (strcmp(inc->cr[k].id, id) == 0)
+					break;
+			if (k < inc->ncr)
+				continue; /* already the incident's */
+			sqlite3_bind_text(first, 1, id, -1, SQLITE_STATIC);
+			if (sqlite3_step(first) == SQLITE_ROW)
+				ever = sqlite3_column_int64(first, 0);
+			sqlite3_reset(first);
+			/* the unmapped secret or file most recently exposed before the use */
+			for (k = 0; k < inc->nex; k++) {
+				const struct exposed *e = &inc->ex[k];
+
+				if (e->ts <= ts + SKEW_NS && (strcmp(e->kind, "k8s-secret") == 0 ||
+							      strcmp(e->kind, "file") == 0 || strcmp(e->kind, "env") == 0) &&
+				    (secret == NULL || e->ts > secret->ts))
+					secret = e;
+			}
+			cred_owner(db, id, prov, sizeof(prov), who, sizeof(who));
+			cr = add_cred(inc, prov, id, who[0] ? who : NULL, ts);
+			if (cr == NULL)
+				continue;
+			cr->used_after = 1;
+			cr->confidence = ever >= t0 - SKEW_NS ? "high" : "medium";
+			strv_add_unique(&cr->evidence, addrs.a[i].why);
+			time_format(ts, when, sizeof(when));
+			snprintf(line, sizeof(line), "%s%s was first used from %s at %s", id,
+				 ever >= t0 - SKEW_NS ? "" : " (used before, never from there)", addrs.a[i].ip, when);
+			strv_add_unique(&cr->evidence, line);
+			if (secret != NULL) {
+				time_format(secret->ts, when, sizeof(when));
+				snprintf(line, sizeof(line), "%s was exposed at %s (%s) and may hold it", secret->locator,
+					 when, secret->via);
+				strv_add_unique(&cr->evidence, line);
+			}
+		}
+		sqlite3_reset(st);
+	}
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(first);
+	free(addrs.a);
 }
 
 static void
@@ -1153,6 +1373,7 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 	for (i = nex0; i < inc->nex; i++)
 		behind_secret(c->s, inc, inc->ex[i].graph_key, inc->ex[i].ts);
 	plan_persistence(db, inc, 0); /* credentials the exposed ones created */
+	network_joins(db, inc);
 	usage_of(c, db, inc);
 	prune_stale(db, inc);
 	/* reach: from each credential and each exposed identity */
@@ -1232,6 +1453,7 @@ incident_release(struct incident *inc)
 		free(inc->cr[i].id);
 		free(inc->cr[i].identity);
 		strv_release(&inc->cr[i].anomalies);
+		strv_release(&inc->cr[i].evidence);
 	}
 	free(inc->cr);
 	for (i = 0; i < inc->nre; i++) {

@@ -121,6 +121,12 @@ incident_json(const struct inc_ctx *c, const struct incident *inc, const char *i
 		rc |= buf_printf(b, ",\"used_after_exposure\":%s,\"anomalies\":",
 				 inc->cr[i].used_after ? "true" : "false");
 		rc |= put_strv(b, &inc->cr[i].anomalies);
+		if (inc->cr[i].confidence != NULL) {
+			rc |= buf_printf(b, ",\"learned\":{\"confidence\":\"%s\",\"evidence\":",
+					 inc->cr[i].confidence);
+			rc |= put_strv(b, &inc->cr[i].evidence);
+			rc |= buf_addc(b, '}');
+		}
 		rc |= buf_addc(b, '}');
 	}
 	rc |= buf_addstr(b, "],\"reachable\":[");
