@@ -207,6 +207,27 @@ creator_pod_uid(sqlite3 *db, const char *ns, const char *name)
 	return uid;
 }
 
+/* Whether the inventory says pod ns/name mounts a container runtime's socket. */
+static int
+mounts_runtime_socket(sqlite3 *db, const struct workload *w)
+{
+	sqlite3_stmt *st;
+	char key[600];
+	int yes = 0;
+
+	snprintf(key, sizeof(key), "%s/%s", w->pod_ns, w->pod_name);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT 1 FROM graph_nodes WHERE kind = 'pod' AND key = ?1 AND json_valid(attrs)"
+			       " AND EXISTS(SELECT 1 FROM json_each(attrs, '$.host_paths') WHERE value GLOB '*.sock'"
+			       " OR value GLOB '*/run/containerd*' OR value GLOB '*/run/crio*')",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
 static void
 link_workloads(struct inc_ctx *c, sqlite3 *db)
 {
@@ -251,6 +272,35 @@ link_workloads(struct inc_ctx *c, sqlite3 *db)
 					 c->w[f->wl].key);
 				break;
 			}
+		}
+	}
+	/*
+	 * Still no parent, and no socket event in the logs (Falco's default
+	 * rules do not see the connect): a pod on the same node that mounts
+	 * the runtime socket (inventory hostPath) and has signals of its own
+	 * is the one that can have started it; the most recent such before
+	 * the container appeared.
+	 */
+	for (i = 0; i < c->nw; i++) {
+		struct wl *b = &c->w[i];
+		int best = -1;
+
+		if (b->parent >= 0 || !b->d.container_id[0] || b->d.pod_name[0] || !b->d.host[0])
+			continue;
+		for (j = 0; j < c->nw; j++) {
+			const struct wl *a = &c->w[j];
+
+			if (j == i || !a->d.pod_name[0] || strcmp(a->d.host, b->d.host) != 0 ||
+			    a->first > b->first + SKEW_NS || wl_root(c, (int)j) == (int)i ||
+			    !mounts_runtime_socket(db, &a->d))
+				continue;
+			if (best < 0 || a->first > c->w[best].first)
+				best = (int)j;
+		}
+		if (best >= 0) {
+			b->parent = best;
+			snprintf(b->why, sizeof(b->why), "started while %.200s mounts the runtime socket"
+				 " (no socket event in the logs)", c->w[best].key);
 		}
 	}
 	/* the same pod seen without a container id (API events) joins its container */
