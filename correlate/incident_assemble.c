@@ -324,6 +324,35 @@ vault_token_of(sqlite3 *db, struct incident *inc, const struct workload *w, int6
 	sqlite3_finalize(st);
 }
 
+/* The Vault token of every pod on an escaped node: the agents' sinks are
+ * files on the node (kubelet's pod volumes). */
+static void
+node_vault_tokens(sqlite3 *db, struct incident *inc, const char *host, int64_t ts, const char *via)
+{
+	sqlite3_stmt *st;
+	size_t k;
+
+	for (k = 0; k < inc->escaped_nodes.n; k++)
+		if (strcmp(inc->escaped_nodes.s[k], host) == 0)
+			return; /* done at the first escape signal on it */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT key FROM graph_nodes WHERE kind = 'pod' AND json_valid(attrs)"
+			       " AND json_extract(attrs, '$.node') = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(st, 0);
+		struct workload w;
+
+		memset(&w, 0, sizeof(w));
+		snprintf(w.pod_ns, sizeof(w.pod_ns), "%.*s", (int)strcspn(key, "/"), key);
+		snprintf(w.pod_name, sizeof(w.pod_name), "%s", key + strcspn(key, "/") + (key[strcspn(key, "/")] != '\0'));
+		vault_token_of(db, inc, &w, ts, via);
+	}
+	sqlite3_finalize(st);
+}
+
 static int
 kubelet_path(const char *p)
 {
@@ -379,6 +408,7 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 		add_exposed(inc, loc, f->ts, f->rule);
 		snprintf(loc, sizeof(loc), "kubelet-cred:%s", host);
 		add_exposed(inc, loc, f->ts, f->rule);
+		node_vault_tokens(db, inc, host, f->ts, f->rule);
 		inc->node_escape = 1;
 		strv_add_unique(&inc->escaped_nodes, host);
 		break;
