@@ -830,30 +830,70 @@ usage_of(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
  */
 #define LIVE_NS ((int64_t)12 * 3600 * 1000000000LL)
 
+/* arn:aws:sts::A:assumed-role/NAME/SESSION -> arn:aws:iam::A:role/NAME */
+static void role_of_session(const char *arn, char *out, size_t cap);
+
+/* Two credentials of one principal (a role's sessions count as the role). */
+static int
+same_principal(const struct cred *a, const struct cred *b)
+{
+	char ra[600], rb[600];
+
+	if (a->identity == NULL || b->identity == NULL)
+		return 0;
+	role_of_session(a->identity, ra, sizeof(ra));
+	role_of_session(b->identity, rb, sizeof(rb));
+	return strcmp(ra[0] ? ra : a->identity, rb[0] ? rb : b->identity) == 0;
+}
+
+static int
+short_lived(const struct cred *cr)
+{
+	return strncmp(cr->id, "JTI=", 4) == 0 || strncmp(cr->id, "ASIA", 4) == 0 ||
+	       strcmp(cr->provider, "vault") == 0;
+}
+
+/*
+ * Of the short-lived credentials never used after exposure, keep the one
+ * live then: per identity, the newest issued by the exposure (IMDS serves
+ * and kubelet holds the newest; an older one had been superseded), and
+ * only if issued within the longest usual lifetime before it.
+ */
 static void
 prune_stale(sqlite3 *db, struct incident *inc)
 {
 	sqlite3_stmt *st;
-	size_t i, j;
+	int64_t *issued;
+	size_t i, j, k;
 
 	if (sqlite3_prepare_v2(db, "SELECT max(ts_ns) FROM events WHERE issued_cred = ?1", -1, &st,
 			       NULL) != SQLITE_OK)
 		return;
+	issued = xmalloc((inc->ncr + 1) * sizeof(*issued));
+	for (i = 0; i < inc->ncr; i++) {
+		issued[i] = INT64_MIN;
+		if (!short_lived(&inc->cr[i]))
+			continue;
+		sqlite3_bind_text(st, 1, inc->cr[i].id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+			issued[i] = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
 	for (i = j = 0; i < inc->ncr; i++) {
 		struct cred *cr = &inc->cr[i];
 		int keep = 1;
 
-		if (!cr->used_after && (strncmp(cr->id, "JTI=", 4) == 0 ||
-					strncmp(cr->id, "ASIA", 4) == 0 ||
-					strcmp(cr->provider, "vault") == 0)) {
-			sqlite3_bind_text(st, 1, cr->id, -1, SQLITE_STATIC);
-			keep = sqlite3_step(st) == SQLITE_ROW &&
-			       sqlite3_column_type(st, 0) != SQLITE_NULL &&
-			       sqlite3_column_int64(st, 0) >= cr->exposed_ts - LIVE_NS;
-			sqlite3_reset(st);
+		if (!cr->used_after && short_lived(cr)) {
+			keep = issued[i] != INT64_MIN && issued[i] >= cr->exposed_ts - LIVE_NS;
+			for (k = 0; k < inc->ncr && keep; k++)
+				if (k != i && issued[k] > issued[i] && issued[k] <= cr->exposed_ts + SKEW_NS &&
+				    strncmp(cr->id, inc->cr[k].id, 4) == 0 && same_principal(cr, &inc->cr[k]))
+					keep = 0; /* superseded before the exposure */
 		}
 		if (keep) {
-			inc->cr[j++] = *cr;
+			inc->cr[j] = *cr;
+			issued[j++] = issued[i];
 		} else {
 			free(cr->provider);
 			free(cr->id);
@@ -863,7 +903,7 @@ prune_stale(sqlite3 *db, struct incident *inc)
 		}
 	}
 	inc->ncr = j;
-	sqlite3_finalize(st);
+	free(issued);
 }
 
 /* ---- network joins ---------------------------------------------------------- */
@@ -1405,24 +1445,26 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 	plan_persistence(db, inc, 0); /* credentials the exposed ones created */
 	network_joins(db, inc);
 	usage_of(c, db, inc);
+	/* whose each credential is, from the graph, where the logs did not say */
+	for (i = 0; i < inc->ncr; i++) {
+		struct graph_result g = { 0 };
+		size_t k2;
+
+		if (inc->cr[i].identity != NULL || graph_reach(c->s, inc->cr[i].id, 1, NULL, &g) != CD_OK)
+			continue;
+		for (k2 = 0; k2 < g.n && inc->cr[i].identity == NULL; k2++)
+			if (strcmp(g.hits[k2].kind, "identity") == 0) {
+				char p2[32];
+				const char *iname;
+
+				split_key(g.hits[k2].key, p2, sizeof(p2), &iname);
+				inc->cr[i].identity = xstrdup(iname);
+			}
+		graph_result_release(&g);
+	}
 	prune_stale(db, inc);
 	/* reach: from each credential and each exposed identity */
 	for (i = 0; i < inc->ncr; i++) {
-		if (inc->cr[i].identity == NULL) {
-			struct graph_result g = { 0 };
-			size_t k2;
-
-			if (graph_reach(c->s, inc->cr[i].id, 1, NULL, &g) == CD_OK)
-				for (k2 = 0; k2 < g.n && inc->cr[i].identity == NULL; k2++)
-					if (strcmp(g.hits[k2].kind, "identity") == 0) {
-						char p2[32];
-						const char *iname;
-
-						split_key(g.hits[k2].key, p2, sizeof(p2), &iname);
-						inc->cr[i].identity = xstrdup(iname);
-					}
-			graph_result_release(&g);
-		}
 		snprintf(key, sizeof(key), "%s", inc->cr[i].id);
 		reach_from(c->s, inc, key);
 		if (inc->cr[i].identity != NULL) {
