@@ -318,31 +318,34 @@ link_workloads(struct inc_ctx *c, sqlite3 *db)
 				break;
 			}
 	}
-	/* host-only signals: the workload that escaped on that host just before */
-	for (i = 0; i < c->nw; i++) {
-		struct wl *b = &c->w[i];
+	/*
+	 * Host-only signals, one at a time: a signal of the host itself is the
+	 * doing of the workload that escaped on that host just before it (up
+	 * to HOST_JOIN_NS), not of whoever escaped there first: the host's
+	 * own earlier life (a cron reading a credential file) stays the host's.
+	 */
+	for (k = 0; k < c->nf; k++) {
+		struct finding *f = &c->f[k];
 		int best = -1;
 		int64_t best_ts = 0;
+		size_t q;
 
-		if (strncmp(b->key, "host:", 5) != 0)
+		if (f->wl < 0 || strncmp(c->w[f->wl].key, "host:", 5) != 0)
 			continue;
-		for (k = 0; k < c->nf; k++) {
-			const struct finding *f = &c->f[k];
+		for (q = 0; q < c->nf; q++) {
+			const struct finding *g = &c->f[q];
 
-			if (f->wl < 0 || f->wl == (int)i || strncmp(c->w[f->wl].key, "host:", 5) == 0 ||
-			    strcmp(c->w[f->wl].d.host, b->d.host) != 0)
+			if (g->wl < 0 || strncmp(c->w[g->wl].key, "host:", 5) == 0 || !is_escape(g) ||
+			    strcmp(c->w[g->wl].d.host, c->w[f->wl].d.host) != 0)
 				continue;
-			if (f->ts <= b->first + SKEW_NS && b->first - f->ts <= HOST_JOIN_NS &&
-			    (best < 0 || f->ts > best_ts)) {
-				best = f->wl;
-				best_ts = f->ts;
+			if (g->ts <= f->ts + SKEW_NS && f->ts - g->ts <= HOST_JOIN_NS &&
+			    (best < 0 || g->ts > best_ts)) {
+				best = g->wl;
+				best_ts = g->ts;
 			}
 		}
-		if (best >= 0) {
-			b->parent = best;
-			snprintf(b->why, sizeof(b->why), "host activity after %s's escape",
-				 c->w[best].key);
-		}
+		if (best >= 0)
+			f->wl = best;
 	}
 }
 
