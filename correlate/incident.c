@@ -170,6 +170,22 @@ wl_add(struct inc_ctx *c, sqlite3 *db, const struct finding *f)
 	return (int)c->nw++;
 }
 
+/* One host under two names: sources disagree on "ip-10-0-1-23" and
+ * "ip-10-0-1-23.ec2.internal" (a short name and its FQDN are the same). */
+static int
+same_host(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+
+	if (na == 0 || nb == 0)
+		return 0;
+	if (na == nb)
+		return strcmp(a, b) == 0;
+	if (na > nb)
+		return strncmp(a, b, nb) == 0 && a[nb] == '.';
+	return strncmp(a, b, na) == 0 && b[na] == '.';
+}
+
 static int
 wl_root(const struct inc_ctx *c, int i)
 {
@@ -263,7 +279,7 @@ link_workloads(struct inc_ctx *c, sqlite3 *db)
 			const struct finding *f = &c->f[k];
 
 			if (strcmp(f->rule, "ESC-07") != 0 || f->wl < 0 || f->wl == (int)i ||
-			    f->host == NULL || strcmp(f->host, b->d.host) != 0)
+			    f->host == NULL || !same_host(f->host, b->d.host))
 				continue;
 			if (b->first >= f->ts && b->first - f->ts <= SIBLING_NS &&
 			    wl_root(c, f->wl) != (int)i) {
@@ -290,7 +306,7 @@ link_workloads(struct inc_ctx *c, sqlite3 *db)
 		for (j = 0; j < c->nw; j++) {
 			const struct wl *a = &c->w[j];
 
-			if (j == i || !a->d.pod_name[0] || strcmp(a->d.host, b->d.host) != 0 ||
+			if (j == i || !a->d.pod_name[0] || !same_host(a->d.host, b->d.host) ||
 			    a->first > b->first + SKEW_NS || wl_root(c, (int)j) == (int)i ||
 			    !mounts_runtime_socket(db, &a->d))
 				continue;
@@ -336,7 +352,7 @@ link_workloads(struct inc_ctx *c, sqlite3 *db)
 			const struct finding *g = &c->f[q];
 
 			if (g->wl < 0 || strncmp(c->w[g->wl].key, "host:", 5) == 0 || !is_escape(g) ||
-			    strcmp(c->w[g->wl].d.host, c->w[f->wl].d.host) != 0)
+			    !same_host(c->w[g->wl].d.host, c->w[f->wl].d.host))
 				continue;
 			if (g->ts <= f->ts + SKEW_NS && f->ts - g->ts <= HOST_JOIN_NS &&
 			    (best < 0 || g->ts > best_ts)) {
