@@ -593,20 +593,32 @@ k8s_tokens(sqlite3 *db, struct incident *inc, const char *actor, int64_t ts)
  */
 static void
 pod_tokens(sqlite3 *db, struct incident *inc, const char *actor, const char *uid, const char *ip,
-	   int64_t ts)
+	   const char *kubelet, const char *sa_object, int64_t ts)
 {
 	sqlite3_stmt *st;
 
+	/* kubelet's TokenRequests name no pod (below RequestResponse level): when
+	 * the pod is its account's only one on the node, the node's requests for
+	 * the account are the pod's (kubelet, sa_object non-NULL) */
 	if (sqlite3_prepare_v2(db,
-			       "SELECT j.cred_id, j.actor, min(j.seen, coalesce((SELECT min(b.ts_ns) FROM events b"
+			       "SELECT cred_id, actor, born FROM ("
+			       " SELECT j.cred_id, j.actor, min(j.seen, coalesce((SELECT min(b.ts_ns) FROM events b"
 			       "  WHERE b.issued_cred = j.cred_id), j.seen)) AS born"
 			       " FROM (SELECT cred_id, actor, min(ts_ns) AS seen FROM events WHERE pod_uid = ?1"
 			       "  AND actor = ?2 AND source = 'k8saudit' AND cred_id IS NOT NULL GROUP BY cred_id) j"
+			       " UNION ALL SELECT issued_cred, ?2, ts_ns FROM events WHERE ?4 IS NOT NULL"
+			       "  AND actor_key = ?5 AND actor = ?4 AND object = ?6 AND issued_cred IS NOT NULL"
+			       "  AND action = 'create serviceaccounts/token')"
 			       " WHERE born <= ?3 ORDER BY born DESC LIMIT 1",
 			       -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, ts + SKEW_NS);
+		if (kubelet != NULL) {
+			sqlite3_bind_text(st, 4, kubelet, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 5, store_text_key(kubelet));
+			sqlite3_bind_text(st, 6, sa_object, -1, SQLITE_STATIC);
+		}
 		if (sqlite3_step(st) == SQLITE_ROW)
 			add_cred(inc, "k8s", (const char *)sqlite3_column_text(st, 0),
 				 (const char *)sqlite3_column_text(st, 1), ts);
@@ -630,6 +642,32 @@ pod_tokens(sqlite3 *db, struct incident *inc, const char *actor, const char *uid
 		add_cred(inc, "k8s", (const char *)sqlite3_column_text(st, 0),
 			 (const char *)sqlite3_column_text(st, 1), ts);
 	sqlite3_finalize(st);
+}
+
+/* Whether the inventory has one pod of account ns/sa on node. */
+static int
+sole_pod_on_node(sqlite3 *db, const char *ns, const char *sa, const char *node)
+{
+	sqlite3_stmt *st;
+	char lo[300], hi[300];
+	int n = 0;
+
+	snprintf(lo, sizeof(lo), "%s/", ns);
+	snprintf(hi, sizeof(hi), "%s0", ns);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT count(*) FROM graph_nodes WHERE kind = 'pod' AND key >= ?1 AND key < ?2"
+			       " AND json_valid(attrs) AND json_extract(attrs, '$.sa') = ?3"
+			       " AND json_extract(attrs, '$.node') = ?4",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, lo, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, sa, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, node, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n == 1;
 }
 
 /*
@@ -660,6 +698,7 @@ sa_tokens(sqlite3 *db, struct incident *inc, const char *ns, const char *sa, con
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			const char *uid = (const char *)sqlite3_column_text(st, 0);
 			const char *node = (const char *)sqlite3_column_text(st, 1);
+			char kubelet[400], object[600];
 			int readable = 0;
 			size_t k;
 
@@ -670,7 +709,10 @@ sa_tokens(sqlite3 *db, struct incident *inc, const char *ns, const char *sa, con
 				readable = strcmp(inc->escaped_nodes.s[k], node) == 0;
 			if (!readable)
 				continue;
-			pod_tokens(db, inc, actor, uid, (const char *)sqlite3_column_text(st, 2), ts);
+			snprintf(kubelet, sizeof(kubelet), "system:node:%s", node ? node : "");
+			snprintf(object, sizeof(object), "%s/serviceaccounts/%s", ns, sa);
+			pod_tokens(db, inc, actor, uid, (const char *)sqlite3_column_text(st, 2),
+				   node != NULL && sole_pod_on_node(db, ns, sa, node) ? kubelet : NULL, object, ts);
 			pods++;
 		}
 		sqlite3_finalize(st);
@@ -678,7 +720,7 @@ sa_tokens(sqlite3 *db, struct incident *inc, const char *ns, const char *sa, con
 	if (pods > 0)
 		return;
 	if (root->pod_uid[0] && strcmp(ns, root->pod_ns) == 0)
-		pod_tokens(db, inc, actor, root->pod_uid, NULL, ts);
+		pod_tokens(db, inc, actor, root->pod_uid, NULL, NULL, NULL, ts);
 	else
 		k8s_tokens(db, inc, actor, ts);
 }
