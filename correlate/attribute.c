@@ -61,38 +61,83 @@ fill_pod(sqlite3 *db, struct workload *w)
 	sqlite3_finalize(st);
 }
 
-/* The latest container-tagged event of (host, pid) at or before ts. */
+/* Whether the inventory places pod (uid, or ns/name) on node host. */
+static int
+pod_on_node(sqlite3 *db, const char *uid, const char *ns, const char *name, const char *host)
+{
+	sqlite3_stmt *st;
+	char key[600];
+	int yes = 0;
+
+	snprintf(key, sizeof(key), "%s/%s", ns ? ns : "", name ? name : "");
+	if (sqlite3_prepare_v2(db,
+			       "SELECT json_extract(attrs, '$.node') FROM graph_nodes WHERE kind = 'pod'"
+			       " AND (key = ?1 OR (?2 <> '' AND json_valid(attrs) AND json_extract(attrs, '$.uid') = ?2))"
+			       " LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, uid ? uid : "", -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL) {
+		const char *node = (const char *)sqlite3_column_text(st, 0);
+		size_t n = strlen(host);
+
+		yes = strcmp(node, host) == 0 || (strncmp(node, host, n) == 0 && node[n] == '.') ||
+		      (strncmp(host, node, strlen(node)) == 0 && host[strlen(node)] == '.');
+	}
+	sqlite3_finalize(st);
+	return yes;
+}
+
+/*
+ * The latest container-tagged event of (host, pid) at or before ts.  Some
+ * sources name no node (Tracee's hostName is the container's UTS name):
+ * their events of that pid count when the inventory puts their pod on host.
+ */
 static int
 join_pid(sqlite3 *db, const char *host, int64_t pid, int64_t ts, struct workload *w,
 	 int64_t *ppid)
 {
 	sqlite3_stmt *st;
-	int found = 0;
+	int found = 0, pass;
 
 	*ppid = EV_NULL;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT container_id, pod_ns, pod_name, pod_uid, image, ppid FROM events"
-			       " WHERE host IS ?1 AND pid = ?2 AND ts_ns <= ?3 AND ts_ns >= ?4"
-			       " ORDER BY container_id IS NULL, ts_ns DESC LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, pid);
-	sqlite3_bind_int64(st, 3, ts + 2000000000LL); /* sources disagree by a little */
-	sqlite3_bind_int64(st, 4, ts - EXEC_WINDOW_NS);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
-			col_copy(w->container_id, sizeof(w->container_id), st, 0);
-			col_copy(w->pod_ns, sizeof(w->pod_ns), st, 1);
-			col_copy(w->pod_name, sizeof(w->pod_name), st, 2);
-			col_copy(w->pod_uid, sizeof(w->pod_uid), st, 3);
-			col_copy(w->image, sizeof(w->image), st, 4);
-			found = 1;
-		} else if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
-			*ppid = sqlite3_column_int64(st, 5);
+	for (pass = 0; pass < 2 && !found; pass++) {
+		if (sqlite3_prepare_v2(db,
+				       pass == 0
+				       ? "SELECT container_id, pod_ns, pod_name, pod_uid, image, ppid FROM events"
+					 " WHERE host IS ?1 AND pid = ?2 AND ts_ns <= ?3 AND ts_ns >= ?4"
+					 " ORDER BY container_id IS NULL, ts_ns DESC LIMIT 1"
+				       : "SELECT container_id, pod_ns, pod_name, pod_uid, image, ppid FROM events"
+					 " WHERE host IS NULL AND pid = ?2 AND ts_ns <= ?3 AND ts_ns >= ?4"
+					 " AND container_id IS NOT NULL AND ?1 IS NOT NULL ORDER BY ts_ns DESC LIMIT 8",
+				       -1, &st, NULL) != SQLITE_OK)
+			return 0;
+		sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, pid);
+		sqlite3_bind_int64(st, 3, ts + 2000000000LL); /* sources disagree by a little */
+		sqlite3_bind_int64(st, 4, ts - EXEC_WINDOW_NS);
+		while (!found && sqlite3_step(st) == SQLITE_ROW) {
+			if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+				if (pass == 1 &&
+				    !pod_on_node(db, (const char *)sqlite3_column_text(st, 3),
+						 (const char *)sqlite3_column_text(st, 1),
+						 (const char *)sqlite3_column_text(st, 2), host))
+					continue;
+				col_copy(w->container_id, sizeof(w->container_id), st, 0);
+				col_copy(w->pod_ns, sizeof(w->pod_ns), st, 1);
+				col_copy(w->pod_name, sizeof(w->pod_name), st, 2);
+				col_copy(w->pod_uid, sizeof(w->pod_uid), st, 3);
+				col_copy(w->image, sizeof(w->image), st, 4);
+				found = 1;
+			} else if (pass == 0 && sqlite3_column_type(st, 5) != SQLITE_NULL) {
+				*ppid = sqlite3_column_int64(st, 5);
+			}
+			if (pass == 0)
+				break;
 		}
+		sqlite3_finalize(st);
 	}
-	sqlite3_finalize(st);
 	return found;
 }
 

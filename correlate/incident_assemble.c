@@ -13,6 +13,8 @@
 /* instance-role keys served by IMDS live at most 6 h; a copy is usable
  * that long after the contact that fetched it (with clock skew, 7 h) */
 #define IMDS_LIFE_NS   ((int64_t)7 * 3600 * 1000000000LL)
+/* the longest usual life of a short-lived credential (STS, bound token, Vault token) */
+#define LIVE_NS        ((int64_t)12 * 3600 * 1000000000LL)
 
 static int
 wl_root_of(const struct inc_ctx *c, int i)
@@ -308,7 +310,25 @@ vault_token_of(sqlite3 *db, struct incident *inc, const struct workload *w, int6
 	sqlite3_bind_text(st, 2, pi.ns, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, pi.sa, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, pi.ip, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (sqlite3_step(st) != SQLITE_ROW && pi.ip[0]) {
+		/* the login is older than the logs: the token the pod's address used
+		 * last (renewals), within a token's usual life before the read */
+		sqlite3_finalize(st);
+		if (sqlite3_prepare_v2(db,
+				       "SELECT cred_id, actor FROM events WHERE ts_ns <= ?1 AND ts_ns >= ?2"
+				       " AND source = 'vault' AND src_ip = ?3 AND cred_id IS NOT NULL"
+				       " ORDER BY ts_ns DESC LIMIT 1",
+				       -1, &st, NULL) != SQLITE_OK)
+			return;
+		sqlite3_bind_int64(st, 1, ts + SKEW_NS);
+		sqlite3_bind_int64(st, 2, ts - LIVE_NS);
+		sqlite3_bind_text(st, 3, pi.ip, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_finalize(st);
+			return;
+		}
+	}
+	if (sqlite3_data_count(st) > 0) {
 		char loc[600], ident[600];
 		const char *acc = (const char *)sqlite3_column_text(st, 0);
 		const char *who = (const char *)sqlite3_column_text(st, 1);
@@ -867,10 +887,10 @@ usage_of(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 /*
  * Short-lived credentials learned from logs (bound tokens, STS sessions,
  * Vault tokens) matter only if they were alive at exposure: issued within
- * the longest usual lifetime before it, or seen used after it.  Long-lived
- * ones (AKIA keys, service-account keys, mapped secrets) always matter.
+ * the longest usual lifetime before it (LIVE_NS), or seen used after it.
+ * Long-lived ones (AKIA keys, service-account keys, mapped secrets) always
+ * matter.
  */
-#define LIVE_NS ((int64_t)12 * 3600 * 1000000000LL)
 
 /* arn:aws:sts::A:assumed-role/NAME/SESSION -> arn:aws:iam::A:role/NAME */
 static void role_of_session(const char *arn, char *out, size_t cap);
