@@ -42,6 +42,7 @@ struct exposed {
 	char *graph_key;  /* the secret node behind it ("file:*:..." for a map glob) */
 	int64_t ts;
 	char *via; /* the rule that exposed it */
+	int mapped; /* an inventory or the map names a credential behind it */
 };
 
 struct cred {

@@ -15,6 +15,8 @@
 #define IMDS_LIFE_NS   ((int64_t)7 * 3600 * 1000000000LL)
 /* the longest usual life of a short-lived credential (STS, bound token, Vault token) */
 #define LIVE_NS        ((int64_t)12 * 3600 * 1000000000LL)
+/* how soon after an unmapped key file or secret is read its key is used */
+#define KEYFILE_USE_NS ((int64_t)3600 * 1000000000LL)
 
 static int
 wl_root_of(const struct inc_ctx *c, int i)
@@ -147,16 +149,17 @@ path_has_edge(const struct graph_hit *h, const char *type)
 }
 
 /* Credentials and identities behind a secret locator, from the graph. */
-static void
+static int
 behind_secret(struct store *s, struct incident *inc, const char *loc, int64_t ts)
 {
 	struct graph_result r = { 0 };
 	char subject[1200];
 	size_t i;
+	int found = 0;
 
 	snprintf(subject, sizeof(subject), "secret:%s", loc);
 	if (graph_reach(s, subject, 3, NULL, &r) != CD_OK)
-		return;
+		return 0;
 	for (i = 0; i < r.n; i++) {
 		const struct graph_hit *h = &r.hits[i];
 		char prov[32];
@@ -181,6 +184,7 @@ behind_secret(struct store *s, struct incident *inc, const char *loc, int64_t ts
 				    strcmp(r.hits[k].path[r.hits[k].npath - 2], h->key) == 0)
 					ident = r.hits[k].key;
 			split_key(h->key, prov, sizeof(prov), &id);
+			found = 1;
 			if (ident != NULL) {
 				char p2[32];
 				const char *iname;
@@ -195,6 +199,7 @@ behind_secret(struct store *s, struct incident *inc, const char *loc, int64_t ts
 		}
 	}
 	graph_result_release(&r);
+	return found;
 }
 
 /* Secrets hit on host: a credential-map glob ("file:*:PATH") becomes this host's file. */
@@ -1187,6 +1192,70 @@ out:
 	free(addrs.a);
 }
 
+/* Whether an exposed secret or file could hold a long-lived cloud key. */
+static int
+may_hold_key(const struct exposed *e)
+{
+	if (strcmp(e->kind, "k8s-secret") == 0 || strcmp(e->kind, "env") == 0)
+		return 1;
+	return strcmp(e->kind, "file") == 0 &&
+	       (strstr(e->locator, "/.aws/") != NULL || strstr(e->locator, "credentials") != NULL);
+}
+
+/*
+ * An unmapped secret or key file exposed, then, within the hour, a
+ * long-lived key used from a network it had never used (USE-01): the key
+ * is probably the content, though no address ties it to the incident yet.
+ * Confidence low: the responder confirms it (`cordon whois KEY`).
+ */
+static void
+key_file_joins(sqlite3 *db, struct incident *inc)
+{
+	sqlite3_stmt *st;
+	size_t i;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT e.cred_id, e.actor, e.ts_ns, e.src_ip FROM findings f CROSS JOIN events e"
+			       " ON e.id = f.event_id WHERE f.ts_ns >= ?1 AND f.ts_ns <= ?2 AND f.rule = 'USE-01'"
+			       " AND e.cred_id LIKE 'AKIA%' ORDER BY f.ts_ns",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	for (i = 0; i < inc->nex; i++) {
+		const struct exposed *e = &inc->ex[i];
+
+		if (e->mapped || !may_hold_key(e))
+			continue;
+		sqlite3_bind_int64(st, 1, e->ts - SKEW_NS);
+		sqlite3_bind_int64(st, 2, e->ts + KEYFILE_USE_NS);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *id = (const char *)sqlite3_column_text(st, 0);
+			char when[40], line[700];
+			struct cred *cr;
+			size_t k;
+
+			for (k = 0; k < inc->ncr && strcmp(inc->cr[k].id, id) != 0; k++)
+				;
+			if (k < inc->ncr)
+				continue;
+			cr = add_cred(inc, "aws", id, (const char *)sqlite3_column_text(st, 1), e->ts);
+			if (cr == NULL)
+				continue;
+			cr->used_after = 1;
+			cr->confidence = "low";
+			time_format(e->ts, when, sizeof(when));
+			snprintf(line, sizeof(line), "%s was exposed at %s (%s) and no inventory names what it holds",
+				 e->locator, when, e->via);
+			strv_add_unique(&cr->evidence, line);
+			time_format(sqlite3_column_int64(st, 2), when, sizeof(when));
+			snprintf(line, sizeof(line), "%s was used from a network it never used (USE-01) at %s, from %s",
+				 id, when, (const char *)sqlite3_column_text(st, 3));
+			strv_add_unique(&cr->evidence, line);
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+}
+
 static void
 add_reach(struct incident *inc, const char *key, struct graph_hit *h)
 {
@@ -1497,15 +1566,16 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 	/* behind each exposed secret: inventory credentials, then dynamic ones */
 	nex0 = inc->nex;
 	for (i = 0; i < nex0; i++)
-		behind_secret(c->s, inc, inc->ex[i].graph_key, inc->ex[i].ts);
+		inc->ex[i].mapped = behind_secret(c->s, inc, inc->ex[i].graph_key, inc->ex[i].ts);
 	for (i = 0; i < inc->nex; i++)
 		credentials_of_exposure(c, db, inc, &inc->ex[i], root);
 	/* what exposed tokens then read exposes more: one more round */
 	secrets_read_by(db, inc);
 	for (i = nex0; i < inc->nex; i++)
-		behind_secret(c->s, inc, inc->ex[i].graph_key, inc->ex[i].ts);
+		inc->ex[i].mapped = behind_secret(c->s, inc, inc->ex[i].graph_key, inc->ex[i].ts);
 	plan_persistence(db, inc, 0); /* credentials the exposed ones created */
 	network_joins(db, inc);
+	key_file_joins(db, inc);
 	usage_of(c, db, inc);
 	/* whose each credential is, from the graph, where the logs did not say */
 	for (i = 0; i < inc->ncr; i++) {
