@@ -165,6 +165,8 @@ fill_container(sqlite3 *db, struct workload *w)
 	sqlite3_finalize(st);
 }
 
+static void fill_host(sqlite3 *db, struct workload *w);
+
 /*
  * A pod-creating API call is about the pod it creates, not about the pod
  * whose token made the call: the created pod's uid is in the response
@@ -194,8 +196,32 @@ created_pod(sqlite3 *db, const struct event *ev, struct workload *w)
 		json_tokens_release(&t);
 	}
 	fill_container(db, w);
+	fill_host(db, w);
 	copy(w->how, sizeof(w->how), "created pod");
 	return 1;
+}
+
+/* The node of a pod from the inventory, for sources that name no node. */
+static void
+fill_host(sqlite3 *db, struct workload *w)
+{
+	sqlite3_stmt *st;
+	char key[600];
+
+	if (w->host[0] || (!w->pod_uid[0] && !w->pod_name[0]))
+		return;
+	snprintf(key, sizeof(key), "%s/%s", w->pod_ns, w->pod_name);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT json_extract(attrs, '$.node') FROM graph_nodes WHERE kind = 'pod'"
+			       " AND (key = ?1 OR (?2 <> '' AND json_valid(attrs) AND json_extract(attrs, '$.uid') = ?2))"
+			       " LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, w->pod_uid, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		col_copy(w->host, sizeof(w->host), st, 0);
+	sqlite3_finalize(st);
 }
 
 int
@@ -216,11 +242,13 @@ attribute_event(sqlite3 *db, const struct event *ev, struct workload *w)
 	if (w->container_id[0]) {
 		copy(w->how, sizeof(w->how), "container id");
 		fill_pod(db, w);
+		fill_host(db, w);
 		return 1;
 	}
 	if (w->pod_uid[0] || w->pod_name[0]) {
 		copy(w->how, sizeof(w->how), "pod");
 		fill_container(db, w);
+		fill_host(db, w);
 		return 1;
 	}
 	pid = ev->pid;
