@@ -547,16 +547,31 @@ imds_sessions(const struct inc_ctx *c, sqlite3 *db, struct incident *inc, const 
 	 * for their lifetime, and only until another workload's contact */
 	int contact = via != NULL && via->exposes == EXPOSES_IMDS;
 	char *iid = NULL;
+	int nodes_known = 0;
 
-	if (sqlite3_prepare_v2(db,
-			       "SELECT json_extract(attrs, '$.instance_id') FROM graph_nodes"
-			       " WHERE kind = 'node' AND key = ?1",
+	/* the node's instance id: the locator may name it already ("imds:i-...") */
+	if (strncmp(node, "i-", 2) == 0 && strspn(node + 2, "0123456789abcdef") == strlen(node + 2))
+		iid = xstrdup(node);
+	if (iid == NULL &&
+	    sqlite3_prepare_v2(db,
+			       "SELECT json_extract(attrs, '$.instance_id'), (SELECT count(*) FROM graph_nodes"
+			       " WHERE kind = 'node') FROM graph_nodes WHERE kind = 'node' AND key = ?1",
 			       -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
 			iid = xstrdup((const char *)sqlite3_column_text(st, 0));
 		sqlite3_finalize(st);
 	}
+	if (iid == NULL &&
+	    sqlite3_prepare_v2(db, "SELECT 1 FROM graph_nodes WHERE kind = 'node' LIMIT 1", -1, &st, NULL) ==
+		    SQLITE_OK) {
+		nodes_known = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	/* an inventory that lists nodes but not this one's instance: another
+	 * node's session is not this node's */
+	if (iid == NULL && nodes_known)
+		return;
 	/* without the node's instance id (no kubectl inventory), any node-role
 	 * style session ("/i-...") that was used anomalously after exposure;
 	 * only the sessions used anomalously are the attacker's copies.
