@@ -117,7 +117,13 @@ class Case:
         return self.r.randint(32768, 60999)
 
     def has(self, src):
-        return src in self.sources
+        """Every runtime source records the whole window; the ones the case
+        does not have are dropped when the case is written (so a source added
+        by need() has the benign history too)."""
+        return True
+
+    def tracee(self, t, p, name, data, threat=None, syscall=""):
+        tracee(self.o, t, p, name, data, threat, syscall, style=self.tracee_style)
 
     # ---- the cluster -------------------------------------------------------
     def build(self):
@@ -134,6 +140,7 @@ class Case:
         self.sources = set(r.choice([("falco",), ("tetragon",), ("tracee",), ("tetragon", "auditd"),
                                      ("falco", "auditd"), ("tracee", "auditd"), ("falco", "tetragon"),
                                      ("falco", "tetragon", "auditd"), ("falco", "tracee", "tetragon", "auditd")]))
+        self.tracee_style = r.choice(["v1beta1", "flat"])
         self.vpc = r.randint(0, 31)
         nn = r.randint(2, 5)
         zones = [self.region + z for z in "abc"]
@@ -733,7 +740,7 @@ class Case:
         if self.has("tetragon"):
             tg_exec(self.o, p)
         if self.has("tracee"):
-            tracee(self.o, p.start + 0.0003, p, "sched_process_exec",
+            self.tracee( p.start + 0.0003, p, "sched_process_exec",
                    [{"name": "cmdpath", "str": p.binary}, {"name": "pathname", "str": p.binary},
                     {"name": "argv", "str_array": {"value": p.argv()}}], syscall="execve")
         if self.has("auditd"):
@@ -759,11 +766,11 @@ class Case:
         if self.has("tetragon"):
             tg_file(self.o, t + 0.0004, p, real_path or path, perm=2 if write else 4)
         if self.has("tracee"):
-            tracee(self.o, t + 0.0005, p, "security_file_open",
+            self.tracee( t + 0.0005, p, "security_file_open",
                    [{"name": "pathname", "str": real_path or path}, {"name": "flags", "int32": 577 if write else 32768},
                     {"name": "syscall_pathname", "str": path}], syscall="openat")
             if tracee_sig:
-                tracee(self.o, t + 0.0008, p, tracee_sig[0], [{"name": "pathname", "str": real_path or path}],
+                self.tracee( t + 0.0008, p, tracee_sig[0], [{"name": "pathname", "str": real_path or path}],
                        threat=tracee_sig[1])
         if self.has("auditd") and watch_key:
             audit(self.o, t + 0.0006, p.node, "openat", p, watch_key,
@@ -778,7 +785,7 @@ class Case:
         if self.has("tetragon"):
             tg_connect(self.o, t + 0.01, p, saddr, sport, daddr, dport)
         if self.has("tracee"):
-            tracee(self.o, t + 0.011, p, "security_socket_connect",
+            self.tracee( t + 0.011, p, "security_socket_connect",
                    [{"name": "sockfd", "int32": 3},
                     {"name": "remote_addr", "sockaddr": {"sa_family": "AF_INET", "sin_addr": daddr,
                                                          "sin_port": str(dport)}}], syscall="connect")
@@ -793,10 +800,10 @@ class Case:
 
     def unix_connect(self, p, t, path):
         if self.has("tracee"):
-            tracee(self.o, t + 0.011, p, "security_socket_connect",
+            self.tracee( t + 0.011, p, "security_socket_connect",
                    [{"name": "sockfd", "int32": 3},
                     {"name": "remote_addr", "sockaddr": {"sa_family": "AF_UNIX", "sun_path": path}}], syscall="connect")
-            tracee(self.o, t + 0.012, p, "docker_abuse", [{"name": "pathname", "str": path}],
+            self.tracee( t + 0.012, p, "docker_abuse", [{"name": "pathname", "str": path}],
                    threat=trc("TRC-1019", "Docker socket abuse detected",
                               "An attempt to abuse the Docker UNIX socket inside a container was detected.", 2,
                               "T1068", "Exploitation for Privilege Escalation", "Privilege Escalation"))
@@ -1163,6 +1170,40 @@ class Case:
                         out.add(("k8s", "system:serviceaccount:%s:%s" % (ns, sa)))
         return out
 
+    def later_may(self):
+        """While the attacker still holds the workload (or the host), every
+        credential delivered to it later in the window is exposed too: the
+        root pod's later tokens and Vault logins, an escaped node's later
+        role sessions and its pods' later tokens.  Reporting them is not an
+        error, so they are 'may'."""
+        for e in self.truth["escaped"]:
+            pods = [p for p in self.pods if "%s/%s" % (p["ns"], p["name"]) == e["pod"]]
+            for p in pods:
+                for (ti, j) in p["tokens"]:
+                    if self.T0 <= ti < self.END:
+                        self.jti_cred(p, j, must=False)
+                for (ti, a) in p["vlogins"]:
+                    if self.T0 <= ti < self.END:
+                        self.vault_cred(p, a, must=False)
+                if self.truth["family"] in ("S1", "S9"):
+                    n = p["node"]
+                    for (ti, k) in n["sessions"]:
+                        if self.T0 <= ti < self.END:
+                            self.cred("aws", k, n["session_arn"], False, ("session", self.node_role, n["inst"]))
+        for n in self.nodes:
+            if n["name"] not in self.escaped_nodes:
+                continue
+            for (ti, k) in n["sessions"]:
+                if self.T0 <= ti < self.END:
+                    self.cred("aws", k, n["session_arn"], False, ("session", self.node_role, n["inst"]))
+            for p in n["pods"]:
+                for (ti, j) in p["tokens"]:
+                    if self.T0 <= ti < self.END:
+                        self.jti_cred(p, j, must=False)
+                for (ti, a) in p["vlogins"]:
+                    if self.T0 <= ti < self.END:
+                        self.vault_cred(p, a, must=False)
+
     def user_of_arn(self, arn):
         return [u for u in self.users.values() if u["arn"] == arn][0]
 
@@ -1248,7 +1289,7 @@ class Case:
         """Make sure the case has a runtime source that sees the step (one of
         alternatives); if none is present add the first.  Documented: a step
         no source can see would make the truth unreachable by any tool."""
-        if not any(self.has(a) for a in alternatives):
+        if not any(a in self.sources for a in alternatives):
             self.sources.add(alternatives[0])
 
     def fam_s1(self):
@@ -1425,7 +1466,7 @@ class Case:
             for j in range(2):
                 audit(self.o, t + 0.0012 + j * 0.0003, ns.node, "setns", ns, "setns")
         if self.has("tracee"):
-            tracee(self.o, t + 0.0013, ns, "setns", [{"name": "fd", "int32": 3}, {"name": "nstype", "int32": 131072}],
+            self.tracee( t + 0.0013, ns, "setns", [{"name": "fd", "int32": 3}, {"name": "nstype", "int32": 131072}],
                    syscall="setns")
         return self.run(ns, "/usr/bin/sh", "", t + 0.01, cwd="/root")
 
@@ -1598,7 +1639,7 @@ class Case:
             audit(self.o, th + 0.001, n["name"], "execve", pay, "umh_exec",
                   paths=[(upper + "/cmd", 991234, "0100755")])
         if self.has("tracee"):
-            tracee(self.o, th + 0.002, pay, "sched_process_exec", [{"name": "pathname", "str": pay.binary}], syscall="execve")
+            self.tracee( th + 0.002, pay, "sched_process_exec", [{"name": "pathname", "str": pay.binary}], syscall="execve")
         hsh = self.run(pay, "/bin/sh", "%s/cmd" % upper, th + 0.01, cwd="/")
         self.host_harvest(hsh, n, th + r.uniform(1, 5), p)
 
@@ -1843,9 +1884,10 @@ class Case:
                 if self.S <= t < self.END and (t >= self.T0 - 26 * HOUR or jti in self.used_jtis):
                     self.token_request(p, t, jti)
         self.variant.update({"sources": sorted(self.sources), "nodes": len(self.nodes),
-                             "history_h": round(self.H / HOUR, 2), "imds": "v2" if self.imds_v2 else "v1",
+                             "history_h": round(self.H / HOUR, 2), "tracee_format": self.tracee_style, "imds": "v2" if self.imds_v2 else "v1",
                              "credmap": self.credmap is not None, "node_trust": self.node_trust_mode,
                              "attack_time": iso(self.T0, 0)})
+        self.later_may()
         self.finish_truth()
         if benign_only:
             for k in ("credentials", "credentials_may", "reachable", "reachable_may"):

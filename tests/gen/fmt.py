@@ -276,7 +276,53 @@ def falco(o, t, rule, prio, tags, p, text, fields=None, source="syscall", host=N
 
 
 # ---- Tracee (v1beta1) -------------------------------------------------------------
-def tracee(o, t, p, name, data, threat=None, syscall=""):
+def _targ(d):
+    """A v1beta1 data entry -> the flat format's {name, type, value}."""
+    for k, ty in (("str", "const char*"), ("int32", "int"), ("uint32", "u32"), ("uint64", "u64"),
+                  ("sockaddr", "struct sockaddr*"), ("str_array", "const char**")):
+        if k in d:
+            v = d[k]
+            if k == "str_array":
+                v = v.get("value", [])
+            return {"name": d["name"], "type": ty, "value": v}
+    return {"name": d["name"], "type": "unknown", "value": None}
+
+
+def tracee_flat(o, t, p, name, data, threat=None, syscall="", node=None):
+    """Tracee's older flat JSON (the shape of the samples in shared/corpus/tracee):
+    hostName is the UTS name (the pod's name in a pod, cut to 15 characters)."""
+    pd = p.pod
+    uts = node or p.node
+    if pd and not pd.get("host_network"):
+        uts = pd["name"]
+    rec = {"timestamp": int(t * 1e9), "threadStartTime": int(p.start * 1e9), "processorId": p.pid % 8,
+           "processId": p.ns_pid, "cgroupId": 1000 + p.uniq % 90000, "threadId": p.ns_pid,
+           "parentProcessId": p.parent.ns_pid if p.parent else 0, "hostProcessId": p.pid, "hostThreadId": p.pid,
+           "hostParentProcessId": p.parent.pid if p.parent else 0, "userId": p.uid,
+           "mountNamespace": 4026531840 + (p.uniq % 900 if p.cid else 0),
+           "pidNamespace": 4026531836 + (p.uniq % 900 if p.cid else 0),
+           "processName": p.comm, "executable": {"path": p.binary}, "hostName": uts[:15],
+           "containerId": p.cid or "", "containerImage": (pd["image"] if pd else ("alpine:latest" if p.cid else "")),
+           "containerName": pd["cname"] if pd else "", "podName": pd["name"] if pd else "",
+           "podNamespace": pd["ns"] if pd else "", "podUID": pd["uid"] if pd else "",
+           "eventId": str(700 + o.seq % 300), "eventName": threat["name"] if threat else name,
+           "matchedPolicies": ["default"], "argsNum": len(data), "returnValue": 0, "syscall": syscall,
+           "stackAddresses": None, "contextFlags": {"containerStarted": bool(p.cid), "isCompat": False},
+           "args": [_targ(d) for d in data]}
+    if threat:
+        pr = threat["properties"]
+        rec["eventId"] = "6" + str(o.seq % 1000).zfill(3)
+        rec["metadata"] = {"Version": "1", "Description": threat["description"], "Tags": None,
+                           "Properties": {"Category": pr.get("Category", ""), "Severity": threat["severity"],
+                                          "Technique": threat["mitre"]["technique"]["name"],
+                                          "external_id": threat["mitre"]["technique"]["id"],
+                                          "signatureID": pr["signatureID"], "signatureName": threat["name"]}}
+    o.add("logs/tracee.jsonl", t, dumps(rec))
+
+
+def tracee(o, t, p, name, data, threat=None, syscall="", style="v1beta1"):
+    if style == "flat":
+        return tracee_flat(o, t, p, name, data, threat, syscall)
     anc = []
     if p.parent is not None:
         anc = [{"unique_id": p.parent.uniq, "host_pid": p.parent.pid, "pid": p.parent.ns_pid,
