@@ -126,6 +126,19 @@ def score_case(truth, report):
     return r
 
 
+def cred_kind(cid):
+    """A coarse kind of credential id, to group misses and extras."""
+    if cid.startswith("JTI="):
+        return "k8s token (JTI)"
+    if cid.startswith("ASIA"):
+        return "AWS session (ASIA)"
+    if cid.startswith("AKIA"):
+        return "AWS key (AKIA)"
+    if len(cid) == 24 and cid.isalnum():
+        return "Vault accessor"
+    return "other"
+
+
 def pct(a, b):
     return "%5.1f%%" % (100.0 * a / b) if b else "    -"
 
@@ -223,7 +236,8 @@ def totals(rows):
     t = {"cases": len(rows), "attack_cases": 0, "benign_cases": 0, "escaped_found": 0, "escaped": 0,
          "creds_found": 0, "creds": 0, "creds_extra": 0, "reach_found": 0, "reach": 0, "reach_extra": 0,
          "benign_incidents": 0, "benign_cases_with_incident": 0, "false_incidents": 0,
-         "attack_cases_with_false_incident": 0, "per_family": {}}
+         "attack_cases_with_false_incident": 0, "per_family": {}, "missing_by_kind": {},
+         "extra_by_kind": {}, "reach_missing_by_family": {}}
     for r in rows:
         if r["benign_only"]:
             t["benign_cases"] += 1
@@ -231,6 +245,14 @@ def totals(rows):
             t["benign_cases_with_incident"] += 1 if r["benign_incidents"] else 0
             continue
         t["attack_cases"] += 1
+        for c in r["creds_missing"]:
+            k = "%s %s" % (r["family"], cred_kind(c))
+            t["missing_by_kind"][k] = t["missing_by_kind"].get(k, 0) + 1
+        for c in r["creds_extra"]:
+            k = cred_kind(c)
+            t["extra_by_kind"][k] = t["extra_by_kind"].get(k, 0) + 1
+        if r["reach_missing"]:
+            t["reach_missing_by_family"][r["family"]] = t["reach_missing_by_family"].get(r["family"], 0) + len(r["reach_missing"])
         t["escaped_found"] += r["escaped"][0]
         t["escaped"] += r["escaped"][1]
         t["creds_found"] += r["creds"][0]
@@ -271,6 +293,10 @@ def summary(t):
             fam, f["cases"], f["escaped_found"], f["escaped"], pct(f["escaped_found"], f["escaped"]),
             f["creds_found"], f["creds"], pct(f["creds_found"], f["creds"]), f["creds_extra"],
             f["reach_found"], f["reach"], pct(f["reach_found"], f["reach"]), f["reach_extra"]))
+    out.append("missing credentials by family and kind: " + ", ".join(
+        "%s %d" % (k, v) for k, v in sorted(t["missing_by_kind"].items())))
+    out.append("extra credentials by kind: " + ", ".join(
+        "%s %d" % (k, v) for k, v in sorted(t["extra_by_kind"].items())))
     return "\n".join(out)
 
 
