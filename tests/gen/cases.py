@@ -1127,7 +1127,10 @@ class Case:
         for e in self.truth["escaped"]:
             if e["pod"] == "%s/%s" % (root["ns"], root["name"]):
                 e["host"] = n["name"]
-        self.node_cred(n, t, must=True)
+        # the role is exposed (its reach is required); the session key itself is
+        # required when IMDS was fetched or the session used (host_harvest)
+        self.node_cred(n, t, must=False)
+        self.reach_extra |= self.reach_of(("session", self.node_role, n["inst"]))
         self.reach_extra.add(("k8s", "system:node:" + n["name"]))
         for p in n["pods"]:
             if not [1 for (ti, _) in p["tokens"] if ti <= t]:
