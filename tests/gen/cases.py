@@ -975,7 +975,9 @@ class Case:
                 for t in self.series(max(self.S, p["started"] + 1), self.END, 20 * HOUR, sparse=1) + \
                         ([p["started"] + 1.0] if p["started"] >= self.S else []):
                     self.file_read(p["app"], t, "/var/run/secrets/kubernetes.io/serviceaccount/token",
-                                   real_path="/run/secrets/kubernetes.io/serviceaccount/..%s/token" % iso(t - 300, 0)[:19].replace("-", "_").replace(":", "_").replace("T", "_"))
+                                   real_path="/run/secrets/kubernetes.io/serviceaccount/..%s.%d/token" % (
+                                       iso(t - 300, 0)[:19].replace("-", "_").replace(":", "_").replace("T", "_"),
+                                       r.randint(10 ** 9, 2 * 10 ** 9)))
             # Vault agent: logins, KV reads, renew-self, from the pod IP
             if p["vault"]:
                 for (ti, acc) in p["vlogins"]:
@@ -1558,6 +1560,7 @@ class Case:
     def fam_s4(self):
         """S4: CI job with the node's docker.sock -> privileged sibling with / -> host files."""
         self.need("tetragon", "falco", "tracee")
+        self.need("auditd", "tracee")  # the socket connect (scenarios.md S4 step 2: TR, AU)
         r = self.r
         t = self.T0
         p, job = self.ci_job(t - r.uniform(600, 3600), build=False)
@@ -1720,6 +1723,10 @@ class Case:
             self.credmap.append(("env:agents/%s:GITHUB_TOKEN" % name, "github", gh_id, "acme-agent-bot"))
             self.credmap.append(("env:agents/%s:ANTHROPIC_API_KEY" % name, "anthropic", llm_id, "acme-agents"))
             self.credmap.append(("file:*:/srv/agents/.aws/credentials", "aws", dev["keys"][0][0], dev["arn"]))
+        # its normal life: the sandbox's key used daily from the NAT address
+        for tb in self.series(max(self.S, p["started"]), self.T0 - 600, 8 * HOUR, sparse=3):
+            self.ctx(tb, self.user_ident(dev), "codeartifact", "GetAuthorizationToken", n["nat"],
+                     "aws-cli/2.15.30 Python/3.11.8 Linux/6.1.92 exe/x86_64.amzn.2023 command/codeartifact.login")
         t = self.T0
         tel = self.run(p["app"], "/usr/bin/node", "node_modules/nx/src/telemetry.js", t)
         sh = self.run(tel, "/bin/sh", "-c 'env; cat /proc/1/environ'", t + 0.5)
