@@ -1,6 +1,6 @@
 # gen_cases.sh - the randomized case generator (tests/gen) is a valid
-# measuring instrument: three fixed seeds (an S5 release_agent escape, an
-# S6 runc escape, a benign-only cluster) generate the same bytes twice; every
+# measuring instrument: three fixed seeds (an S9 kubelet-credential theft,
+# an S10 chained escape, a benign-only cluster) generate the same bytes twice; every
 # inventory and log file ingests with zero rejects; truth.json is well formed,
 # names workloads that are in the inventory and credentials that are in the
 # case's files; and the scorer gives 0% on an empty report and 100% (no
@@ -10,7 +10,7 @@
 G="$ROOT/tests/gen"
 command -v python3 >/dev/null 2>&1 || die "python3 is required"
 
-for s in 22 23 20; do
+for s in 22 23 25; do
 	python3 "$G/cases.py" "$s" "c$s" || die "seed $s: generator failed"
 	python3 "$G/cases.py" "$s" "again$s" || die "seed $s: generator failed"
 	diff -r "c$s" "again$s" > /dev/null || die "seed $s: two runs differ"
@@ -32,7 +32,7 @@ done
 python3 - "$PWD" <<'EOF' || die "truth.json checks failed"
 import json, os, re, sys
 root = sys.argv[1]
-kinds = {"c22": False, "c23": False, "c20": True}
+kinds = {"c22": False, "c23": False, "c25": True}
 for case, benign in kinds.items():
     t = json.load(open(os.path.join(root, case, "truth.json")))
     for k in ("benign_only", "escaped", "credentials", "credentials_may", "reachable", "reachable_may"):
@@ -66,11 +66,11 @@ print("truth ok")
 EOF
 
 # the scorer: 0% on an empty report, 100% and nothing extra on the truth itself
-python3 "$G/score.py" --empty --format json c22 c23 c20 > empty.json || die "score.py --empty failed"
+python3 "$G/score.py" --empty --format json c22 c23 c25 > empty.json || die "score.py --empty failed"
 jq -e '.totals | .escaped > 0 and .creds > 0 and .reach > 0
 	and .escaped_found == 0 and .creds_found == 0 and .reach_found == 0' empty.json > /dev/null \
 	|| die "the scorer found something in an empty report: $(jq -c .totals empty.json)"
-python3 - "$G" c22 c23 c20 <<'EOF' || die "a report made from the truth does not score 100%"
+python3 - "$G" c22 c23 c25 <<'EOF' || die "a report made from the truth does not score 100%"
 import json, sys
 sys.path.insert(0, sys.argv[1])
 import score

@@ -1920,9 +1920,12 @@ class Case:
                     self.credmap.append(("k8s-secret:%s/%s" % (s["ns"], s["name"]), "aws", s["holds"][1], s["holds"][2]))
                     self.mapped_secrets.add((s["ns"], s["name"]))
             self.credmap.append(("file:*:/root/.docker/config.json", "github", self.gh_pat, "acme-ci-bot"))
-        benign_only = r.random() < 0.2
+        # the family comes from the seed, so that consecutive seeds cover them
+        # evenly: 25 residues, 5 benign-only (1 in 5), 2 for each of S1-S10
+        k = self.seed % 25
+        benign_only = k < 5
         self.truth["benign_only"] = benign_only
-        fam = None if benign_only else r.choice(self.FAMILIES)
+        fam = None if benign_only else self.FAMILIES[(k - 5) // 2]
         self.truth["family"] = fam
         self.benign()
         if fam:
