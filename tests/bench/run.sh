@@ -192,3 +192,8 @@ printf "  cordon       %6.2fs, peak RSS %s MiB (target < 256 MiB)\n" "$1" \
 rm -f "$W/big.db"*
 sh "$ROOT/tests/bench/correlate.sh"
 sh "$ROOT/tests/bench/inventory.sh"
+
+echo
+echo "== correlation on generated cases (tests/gen: ${CORDON_GEN_CASES:-50} randomized cases from seed"
+echo "   ${CORDON_GEN_SEED:-1000}, about 1 in 5 benign-only; figures, never asserted)"
+sh "$ROOT/tests/gen/run.sh" "${CORDON_GEN_CASES:-50}" "${CORDON_GEN_SEED:-1000}" | sed -n '/^cases:/,$p' | sed 's/^/  /'

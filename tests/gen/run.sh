@@ -1,0 +1,24 @@
+#!/bin/sh
+# tests/gen/run.sh [N [BASESEED]] - generate N randomized cases (default 50)
+# from BASESEED (default 1000) in a temporary directory, run cordon on each
+# and print the figures (tests/gen/score.py).  Measures; never asserts.
+# Environment: CORDON (binary; default ./cordon of this tree), GEN_KEEP=DIR
+# keeps the cases (with each report.json) in DIR instead of a temp dir,
+# GEN_FORMAT=json prints the scorer's JSON.
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+N=${1:-50}
+BASE=${2:-1000}
+CORDON=${CORDON:-$ROOT/cordon}
+if [ -n "${GEN_KEEP:-}" ]; then
+	W=$GEN_KEEP
+	mkdir -p "$W"
+	keep=--keep
+else
+	W=$(mktemp -d "${TMPDIR:-/tmp}/cordon-gen.XXXXXX")
+	trap 'rm -rf "$W"' EXIT INT TERM
+	keep=
+fi
+unset CORDON_EGRESS CORDON_RULES CORDON_DB
+python3 "$ROOT/tests/gen/cases.py" -n "$N" "$BASE" "$W" > "$W/cases.txt"
+python3 "$ROOT/tests/gen/score.py" --cordon "$CORDON" --format "${GEN_FORMAT:-text}" $keep "$W"/case-*
