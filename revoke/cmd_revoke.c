@@ -58,6 +58,30 @@ on_result(struct exec_item *it, void *arg)
 	result_out_item(arg, it);
 }
 
+/* After a run: the chain head, printed and appended to the witness file
+ * outside the store (see auditkey.c). */
+static void
+witness_head(struct store *s, const char *witness)
+{
+	unsigned char hash[32];
+	char hex[65], path[4200], *cause = NULL;
+	int64_t id;
+
+	if (audit_head(s, &id, hash) != CD_OK || strcmp(store_path(s), ":memory:") == 0)
+		return;
+	if (witness == NULL)
+		audit_side_path(store_path(s), ".witness", path, sizeof(path));
+	else
+		snprintf(path, sizeof(path), "%s", witness);
+	hex_encode(hash, 32, hex);
+	if (audit_witness_append(path, id, hash, &cause) != CD_OK) {
+		out_warn("audit head row %lld %s: %s", (long long)id, hex, cause);
+		free(cause);
+		return;
+	}
+	fprintf(stderr, "audit head: row %lld %s (appended to %s)\n", (long long)id, hex, path);
+}
+
 int
 revoke_execute(struct plan *p, const struct run_cfg *rc)
 {
@@ -112,10 +136,12 @@ revoke_execute(struct plan *p, const struct run_cfg *rc)
 	conn_global_cleanup();
 	redact_release();
 	if (r != CD_OK) {
-		out_err("cannot write the audit trail: %s; stopped", cause ? cause : "?");
+		out_err("%s", cause ? cause : "cannot write the audit trail");
 		free(cause);
 		status = EXIT_ERROR;
 	}
+	if (s != NULL)
+		witness_head(s, rc->witness);
 	for (i = 0; i < p->n; i++) {
 		if (p->steps[i].manual)
 			continue;
