@@ -14,6 +14,7 @@
  * reports the item as it arrives.
  */
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +194,39 @@ record_intents(const struct exec_opts *o, struct exec_item *items, const size_t 
 	return r;
 }
 
+/*
+ * Main thread: a target the provider no longer shows, which the connector
+ * cannot prove was ever the caller's (res.absent_by), is "already" done
+ * only if this trail holds our own verified success of the removing
+ * action on it: that success read it back as ours and gone.
+ */
+static void
+prove_absent(const struct exec_opts *o, struct exec_item *it)
+{
+	struct conn_result *r = &it->res;
+	sqlite3_stmt *st = NULL;
+
+	if (o->store == NULL || r->outcome != CONN_FAILED || r->absent_by[0] == '\0')
+		return;
+	if (sqlite3_prepare_v2(store_db(o->store),
+			       "SELECT id, verified FROM actions WHERE provider = ? AND action = ? AND"
+			       " target = ? AND result = 'done' ORDER BY id DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, it->step->provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->absent_by, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, it->step->target, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 1);
+
+		r->outcome = CONN_ALREADY;
+		snprintf(r->verified, sizeof(r->verified), "absent; removed by action %lld (%s)",
+			 (long long)sqlite3_column_int64(st, 0), v ? v : "verified then");
+		r->detail[0] = '\0';
+	}
+	sqlite3_finalize(st);
+}
+
 /* Main thread: the outcome row of one finished item. */
 static int
 record(const struct exec_opts *o, struct exec_item *it, char **cause)
@@ -263,6 +297,7 @@ run_phase(const struct exec_opts *o, struct exec_item *items, size_t *idx, size_
 		pthread_mutex_unlock(&p.mu);
 		got++;
 		it->ran = 1;
+		prove_absent(o, it);
 		/* after one failed outcome write the store is not writable now:
 		 * the rest stay intents without outcome, reported all the same */
 		if (r == CD_OK && record(o, it, &why) != CD_OK) {
