@@ -91,9 +91,8 @@ audit_list(struct store *s, enum out_format fmt, int64_t limit)
 				break;
 			if (i == 1)
 				r = json_put_str(&b, t);
-			else if ((i == 0 || i == 7 || i == 11 ||
-				  (i == 15 && strcmp(txt[i], "unknown") != 0)) &&
-				 txt[i] != NULL)
+			else if (txt[i] != NULL &&
+				 (i == 0 || i == 7 || i == 11 || (i == 15 && strcmp(txt[i], "unknown") != 0)))
 				r = buf_addstr(&b, txt[i]);
 			else
 				r = json_put_str(&b, txt[i]);
