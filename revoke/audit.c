@@ -370,23 +370,28 @@ check_witness(sqlite3 *db, struct audit_check *ck)
 		ck->why = xstrdup(sqlite3_errmsg(db));
 		return CD_E_DB;
 	}
-	for (i = 0; i < w.n; i++) {
+	/* the latest head first: everything after the chain's end is gone */
+	for (i = 0; i < w.n; i++)
+		if (w.e[i].id > ck->witness_id)
+			ck->witness_id = w.e[i].id;
+	for (i = 0; i < w.n && r == CD_OK; i++) {
 		const struct audit_witness_entry *e = &w.e[i];
 		char hex[65];
 
-		if (e->id > ck->witness_id)
-			ck->witness_id = e->id;
-		if (r != CD_OK)
-			continue;
 		hex_encode(e->hash, 32, hex);
-		if (e->id > ck->rows) {
+		if (e->id == ck->witness_id && e->id > ck->rows) {
 			ck->bad_id = ck->rows + 1;
 			ck->why = fmt_why("truncated: the witness recorded the head at row %lld (%.16s...) but "
 					  "the chain ends at row %lld: rows after %lld were removed",
 					  (long long)e->id, hex, (long long)ck->rows, (long long)ck->rows);
 			r = CD_E_PARSE;
-			continue;
 		}
+	}
+	for (i = 0; i < w.n && r == CD_OK; i++) {
+		const struct audit_witness_entry *e = &w.e[i];
+		char hex[65];
+
+		hex_encode(e->hash, 32, hex);
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, e->id);
 		if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_bytes(st, 0) != 32 ||
