@@ -45,6 +45,9 @@ emu_ctl aws DELETE /requests > /dev/null
 hold
 set +e
 C revoke aws-key AKIAINTENT0000000001 --disable > out 2> err; rc1=$?
+set -e
+expect_eq "$(nreq)" 0 "provider requests while the one-liner's intent could not be recorded"
+set +e
 printf '{"steps":[{"provider":"aws","action":"disable-key","target":"AKIAINTENT0000000001"},{"provider":"aws","action":"delete-key","target":"AKIAINTENT0000000002"}]}' > plan.json
 C revoke apply plan.json --yes < /dev/null > aout 2> aerr; rc2=$?
 C revoke undo "$first" > uout 2> uerr; rc3=$?
