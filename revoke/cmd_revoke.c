@@ -18,13 +18,16 @@ static const char usage[] =
 	"usage: cordon revoke plan --incident ID [--out FILE] [--format table|json]\n"
 	"       cordon revoke apply PLAN [--yes] [--dry-run] [--format table|json] [--jobs N]\n"
 	"                         [--who NAME] [--token-file FILE] [--show-secret] [--debug]\n"
+	"                         [--witness FILE]\n"
 	"       cordon revoke undo ACTION_ID [--yes] [--dry-run] [--format table|json]\n"
 	"       cordon revoke RUNBOOK TARGET... [options]   (one action now; see below)\n"
 	"\n"
 	"Cut off exposed credentials through the providers' APIs.  Every action\n"
 	"checks the current state, acts, and reads the state back; \"already\n"
-	"disabled/deleted\" counts as done.  Every attempt is appended to the\n"
-	"hash-chained audit trail (`cordon audit verify`).\n"
+	"disabled/deleted\" counts as done, when proven (a target cordon cannot see\n"
+	"fails).  Every attempt is recorded in the hash-chained audit trail before\n"
+	"anything is sent (its intent) and after (its outcome); when the intent\n"
+	"cannot be recorded nothing is sent (`cordon audit verify`).\n"
 	"\n"
 	"plan     build the incident's revocation plan in the safe order: quarantine\n"
 	"         the workload, revoke per identity, rotate, clean up, notify.  Steps\n"
@@ -44,11 +47,13 @@ static const char usage[] =
 	"  --token-file FILE  the leaked GitHub token for github revoke-token steps (- = stdin)\n"
 	"  --show-secret      print a rotated key's new secret once (never stored)\n"
 	"  --debug            print each request (redacted) to stderr as it is sent\n"
+	"  --witness FILE     append the audit chain's head to FILE (default STORE.witness)\n"
 	"  -y, --yes          do not ask\n"
 	"  -h, --help         this help; `cordon revoke RUNBOOK --help` for one-liners\n"
 	"\n"
 	"exit status: 0 every action done or already done; 1 some action failed;\n"
-	"2 usage or configuration error, or refused (no --yes without a terminal).\n";
+	"2 usage or configuration error, refused (no --yes without a terminal), or the\n"
+	"audit trail could not be written (see the message: what was and was not sent).\n";
 
 enum { O_INCIDENT = RUN_O_NEXT, O_OUT };
 
@@ -140,8 +145,11 @@ revoke_execute(struct plan *p, const struct run_cfg *rc)
 		free(cause);
 		status = EXIT_ERROR;
 	}
-	if (s != NULL)
-		witness_head(s, rc->witness);
+	for (i = 0; i < p->n && s != NULL; i++)
+		if (items[i].intent_id != 0) {
+			witness_head(s, rc->witness); /* this run wrote rows */
+			break;
+		}
 	for (i = 0; i < p->n; i++) {
 		if (p->steps[i].manual)
 			continue;
