@@ -190,6 +190,37 @@ insert_row(sqlite3 *db, const struct audit_row *row, const unsigned char prev[32
 	return rc == SQLITE_DONE ? CD_OK : CD_E_DB;
 }
 
+/* Whether the store's witness recorded a head after row last: then the
+ * trail was cut short, and new rows must not bury that. */
+static int
+witness_ahead(const char *store, int64_t last, char **cause)
+{
+	struct audit_witness w;
+	char path[4200], tmp[4600];
+	int64_t max = 0;
+	size_t i;
+	int r;
+
+	audit_side_path(store, ".witness", path, sizeof(path));
+	r = audit_witness_load(path, &w, cause);
+	if (r == CD_E_NOTFOUND)
+		return 0;
+	if (r != CD_OK)
+		return 1;
+	for (i = 0; i < w.n; i++)
+		if (w.e[i].id > max)
+			max = w.e[i].id;
+	audit_witness_release(&w);
+	if (max <= last)
+		return 0;
+	snprintf(tmp, sizeof(tmp),
+		 "the witness %s recorded the trail's head at row %lld, but the trail has %lld rows: it "
+		 "was cut short (see `cordon audit verify`); nothing is added to it",
+		 path, (long long)max, (long long)last);
+	*cause = xstrdup(tmp);
+	return 1;
+}
+
 int
 audit_append_rows(struct store *s, struct audit_row *rows, size_t n, char **cause)
 {
@@ -231,6 +262,25 @@ audit_append_rows(struct store *s, struct audit_row *rows, size_t n, char **caus
 	audit_key_path(store_path(s), kpath, sizeof(kpath));
 	if (has_side_files(s) && audit_key_ensure(kpath, last + 1, &key, cause) != CD_OK) {
 		store_rollback(s);
+		return CD_E_IO;
+	}
+	if (has_side_files(s) && witness_ahead(store_path(s), last, cause)) {
+		store_rollback(s);
+		audit_key_release(&key);
+		return CD_E_IO;
+	}
+	if (key.present && key.from > last + 1) {
+		/* appending would bury a truncation under new rows */
+		char tmp[4600];
+
+		snprintf(tmp, sizeof(tmp),
+			 "the audit key %s was made when the trail had %lld rows, but it has %lld: the "
+			 "trail was cut short, or the key belongs to another store (move it away to start "
+			 "a new trail)",
+			 kpath, (long long)key.from - 1, (long long)last);
+		*cause = xstrdup(tmp);
+		store_rollback(s);
+		audit_key_release(&key);
 		return CD_E_IO;
 	}
 	for (i = 0; i < n; i++) {

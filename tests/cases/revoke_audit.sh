@@ -121,6 +121,14 @@ expect_eq $rc 2 "missing explicit witness"
 fresh; sqlite3 t.db "DELETE FROM actions; DELETE FROM meta WHERE key = 'audit_head'"
 WHAT="everything deleted" WHY="truncated: the witness recorded the head at row 8 .* but the chain ends at row 0" broken
 
+# a trail cut short is not buried under new rows: the next action refuses
+# (nothing sent), since its intent cannot join the chain honestly
+emu_ctl aws DELETE /requests > /dev/null
+set +e; "$CORDON" --db t.db revoke aws-key AKIAAUDIT00000000001 --disable > out 2>&1; rc=$?; set -e
+expect_eq $rc 2 "acting on a truncated trail"
+grep -q "the witness t.db.witness recorded the trail's head at row 8, but the trail has 0 rows" out || die "truncated trail: $(cat out)"
+expect_eq "$(emu_ctl aws GET /requests | jq 'length')" 0 "requests on a truncated trail"
+
 # --- re-forged with plain SHA-256 (no key) -------------------------------------------
 fresh; sqlite3 t.db "UPDATE actions SET result = 'failed', verified = NULL WHERE id = 2"
 /usr/bin/python3 forge.py t.db v1
@@ -134,6 +142,12 @@ rm t.db.witness
 "$CORDON" --db t.db audit verify > out || die "keyed forge (control): $(cat out)"
 
 # --- an older cordon's store: unkeyed chain, no key file, still verifiable -----------
+# (and a key made for a longer trail than the store now holds: refused too)
+fresh; rm t.db.witness; /usr/bin/python3 forge.py t.db v1
+printf 'cordon-audit-key 1\nfrom 12\nkey %s\n' "$(sed -n 's/^key //p' pristine.db.key)" > t.db.key
+set +e; "$CORDON" --db t.db revoke aws-key AKIAAUDIT00000000001 --disable > out 2>&1; rc=$?; set -e
+expect_eq $rc 2 "acting with a key made for a longer trail"
+grep -q "the audit key t.db.key was made when the trail had 11 rows, but it has 8" out || die "key ahead: $(cat out)"
 fresh; rm t.db.key t.db.witness; /usr/bin/python3 forge.py t.db v1
 "$CORDON" --db t.db audit verify > out || die "old unkeyed store: $(cat out)"
 grep -q "intact: 8 rows, hash chain verified (unkeyed SHA-256 (no key file))" out || die "old store: $(cat out)"
