@@ -14,7 +14,7 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	    -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers \
 	    -fno-strict-aliasing
-LDLIBS   = -lsqlite3 -lpcre2-8 -lz -lzstd -lcurl -lpthread
+LDLIBS   = -lsqlite3 -lpcre2-8 -lz -lzstd -lcurl -lcrypto -lpthread
 
 DIRS     = core ingest correlate revoke connectors
 SRCS     = $(foreach d,$(DIRS),$(wildcard $(d)/*.c))

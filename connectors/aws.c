@@ -180,17 +180,31 @@ aws_call(struct conn *c, int sts, int idempotent, const char *summary, struct ap
 	return r;
 }
 
-/* The owner of a key (GetAccessKeyLastUsed).  CD_E_NOTFOUND: no such key. */
+/*
+ * The owner of a key (GetAccessKeyLastUsed).  CD_E_NOTFOUND: no such key in
+ * this account, asked three times (IAM is eventually consistent, and one
+ * NoSuchEntity may be transient), or AccessDenied (then *denied is 1).
+ */
 static int
-aws_key_user(struct conn *c, const char *akid, char *user, size_t cap, struct conn_result *res)
+aws_key_user(struct conn *c, const char *akid, char *user, size_t cap, int *denied,
+	     struct conn_result *res)
 {
 	struct api_out o;
 	char sum[256];
-	int r;
+	int r, attempt;
 
 	user[0] = '\0';
+	*denied = 0;
 	snprintf(sum, sizeof(sum), "iam GetAccessKeyLastUsed AccessKeyId=%s", akid);
-	r = aws_call(c, 0, 1, sum, &o, res, "GetAccessKeyLastUsed", "AccessKeyId", akid, NULL);
+	for (attempt = 0;; attempt++) {
+		r = aws_call(c, 0, 1, sum, &o, res, "GetAccessKeyLastUsed", "AccessKeyId", akid, NULL);
+		if (r == CD_OK && strcmp(o.code, "NoSuchEntity") == 0 && attempt < 2) {
+			http_resp_release(&o.rs);
+			http_pause(attempt, -1);
+			continue;
+		}
+		break;
+	}
 	if (r == CD_OK && o.rs.status == 200) {
 		struct span b = { o.rs.body.data, o.rs.body.len };
 
@@ -201,12 +215,72 @@ aws_key_user(struct conn *c, const char *akid, char *user, size_t cap, struct co
 		}
 	} else if (r == CD_OK && strcmp(o.code, "NoSuchEntity") == 0) {
 		r = CD_E_NOTFOUND;
+	} else if (r == CD_OK && strcmp(o.code, "AccessDenied") == 0) {
+		aws_fail(res, &o, "GetAccessKeyLastUsed");
+		*denied = 1;
+		r = CD_E_NOTFOUND;
 	} else {
 		aws_fail(res, &o, "GetAccessKeyLastUsed");
 		r = CD_E_IO;
 	}
 	http_resp_release(&o.rs);
 	return r;
+}
+
+/* One STS read returning <Account> (GetCallerIdentity, GetAccessKeyInfo). */
+static int
+aws_sts_account(struct conn *c, const char *op, const char *akid, char *acct, size_t cap,
+		struct conn_result *res)
+{
+	struct api_out o;
+	char sum[256];
+	int r;
+
+	acct[0] = '\0';
+	snprintf(sum, sizeof(sum), "sts %s%s%s", op, akid ? " AccessKeyId=" : "", akid ? akid : "");
+	r = aws_call(c, 1, 1, sum, &o, res, op, "AccessKeyId", akid, NULL);
+	if (r == CD_OK && o.rs.status == 200) {
+		struct span b = { o.rs.body.data, o.rs.body.len };
+
+		xml_field(b, "Account", acct, cap);
+	}
+	r = acct[0] ? CD_OK : CD_E_IO;
+	http_resp_release(&o.rs);
+	return r;
+}
+
+/*
+ * A key whose owner cannot be read (NoSuchEntity after retries, or
+ * AccessDenied): never "already done".  Say whose it is: another
+ * account's (GetAccessKeyInfo against GetCallerIdentity), or not found in
+ * ours (deleted, mistyped, never existed) - which only the caller's own
+ * trail can turn into "already" (absent_by).
+ */
+static void
+aws_key_unseen(struct conn *c, const char *akid, int denied, struct conn_result *res)
+{
+	char mine[32], theirs[32];
+
+	res->outcome = CONN_FAILED;
+	if (aws_sts_account(c, "GetCallerIdentity", NULL, mine, sizeof(mine), res) == CD_OK &&
+	    aws_sts_account(c, "GetAccessKeyInfo", akid, theirs, sizeof(theirs), res) == CD_OK &&
+	    strcmp(mine, theirs) != 0) {
+		res_detail(res, "access key %s belongs to AWS account %s, not the caller's (%s): cordon "
+				"can neither revoke nor verify it; ask that account's owner (or AWS) to act",
+			   akid, theirs, mine);
+		return;
+	}
+	if (denied) {
+		res_detail(res, "cannot read the owner of %s: the caller may not call "
+				"iam:GetAccessKeyLastUsed, so nothing proves the key is revoked",
+			   akid);
+		return;
+	}
+	res_verified(res, "not found in account %s", mine[0] ? mine : "?");
+	res_detail(res, "access key %s is not in this account's IAM (NoSuchEntity, asked 3 times): "
+			"deleted, mistyped, or never existed; cordon cannot prove it is revoked",
+		   akid);
+	snprintf(res->absent_by, sizeof(res->absent_by), "delete-key");
 }
 
 /* A user's keys (ListAccessKeys, every page). */
@@ -324,7 +398,7 @@ aws_key_status_action(struct conn *c, const char *akid, const char *want, struct
 	struct aws_key keys[AWS_MAX_KEYS];
 	const struct aws_key *k;
 	char user[256];
-	int n, r;
+	int n, r, denied;
 
 	if (akid_target(akid, res) != CD_OK)
 		return CD_E_USAGE;
@@ -334,13 +408,12 @@ aws_key_status_action(struct conn *c, const char *akid, const char *want, struct
 		res->outcome = CONN_DRYRUN;
 		return CD_OK;
 	}
-	/* check */
-	r = aws_key_user(c, akid, user, sizeof(user), res);
+	/* check: whose key it is, then its state in the owner's list */
+	r = aws_key_user(c, akid, user, sizeof(user), &denied, res);
 	if (r == CD_E_NOTFOUND) {
-		res->outcome = strcmp(want, "Inactive") == 0 ? CONN_ALREADY : CONN_FAILED;
-		res_verified(res, "absent (deleted)");
-		if (res->outcome == CONN_FAILED)
-			res_detail(res, "access key %s no longer exists", akid);
+		aws_key_unseen(c, akid, denied, res);
+		if (strcmp(want, "Inactive") != 0)
+			res->absent_by[0] = '\0'; /* a deleted key cannot be enabled */
 		return CD_OK;
 	}
 	if (r != CD_OK || aws_key_list(c, user, keys, &n, res) != CD_OK) {
@@ -356,8 +429,16 @@ aws_key_status_action(struct conn *c, const char *akid, const char *want, struct
 	/* act */
 	r = aws_set_status(c, akid, user, want, res);
 	if (r == CD_E_NOTFOUND && strcmp(want, "Inactive") == 0) {
-		res->outcome = CONN_ALREADY;
-		res_verified(res, "absent (deleted)");
+		/* gone under us: "already" only if the owner's list agrees */
+		if (aws_key_list(c, user, keys, &n, res) == CD_OK && key_find(keys, n, akid) == NULL) {
+			res->outcome = CONN_ALREADY;
+			res_verified(res, "absent from %s's keys (deleted)", user);
+		} else {
+			res->outcome = CONN_FAILED;
+			res_detail(res, "UpdateAccessKey said NoSuchEntity but %s's keys could not be "
+					"read back to confirm it",
+				   user);
+		}
 		return CD_OK;
 	}
 	if (r != CD_OK) {
@@ -404,7 +485,7 @@ aws_delete_key(struct conn *c, const char *akid, struct conn_result *res)
 {
 	struct aws_key keys[AWS_MAX_KEYS];
 	char user[256];
-	int n, r;
+	int n, r, denied;
 
 	if (akid_target(akid, res) != CD_OK)
 		return CD_E_USAGE;
@@ -414,10 +495,9 @@ aws_delete_key(struct conn *c, const char *akid, struct conn_result *res)
 		res->outcome = CONN_DRYRUN;
 		return CD_OK;
 	}
-	r = aws_key_user(c, akid, user, sizeof(user), res);
+	r = aws_key_user(c, akid, user, sizeof(user), &denied, res);
 	if (r == CD_E_NOTFOUND) {
-		res->outcome = CONN_ALREADY;
-		res_verified(res, "absent (deleted)");
+		aws_key_unseen(c, akid, denied, res);
 		return CD_OK;
 	}
 	if (r != CD_OK) {
@@ -523,7 +603,7 @@ aws_rotate_key(struct conn *c, const char *akid, struct conn_result *res)
 	struct aws_key keys[AWS_MAX_KEYS];
 	const struct aws_key *k, *nk, *ok;
 	char user[256];
-	int n, i, r;
+	int n, i, r, denied;
 
 	if (akid_target(akid, res) != CD_OK)
 		return CD_E_USAGE;
@@ -534,10 +614,9 @@ aws_rotate_key(struct conn *c, const char *akid, struct conn_result *res)
 		res->outcome = CONN_DRYRUN;
 		return CD_OK;
 	}
-	r = aws_key_user(c, akid, user, sizeof(user), res);
+	r = aws_key_user(c, akid, user, sizeof(user), &denied, res);
 	if (r == CD_E_NOTFOUND) {
-		res->outcome = CONN_ALREADY;
-		res_verified(res, "absent (deleted): nothing to rotate");
+		aws_key_unseen(c, akid, denied, res);
 		return CD_OK;
 	}
 	if (r != CD_OK || aws_key_list(c, user, keys, &n, res) != CD_OK) {
@@ -780,7 +859,7 @@ aws_key_info(struct conn *c, const char *akid, struct conn_result *res)
 	char user[256], account[32] = "?", last[64] = "", svc[64] = "";
 	struct api_out o;
 	char sum[256];
-	int r, n = 0;
+	int r, n = 0, denied;
 
 	if (akid_target(akid, res) != CD_OK)
 		return CD_E_USAGE;
@@ -802,7 +881,7 @@ aws_key_info(struct conn *c, const char *akid, struct conn_result *res)
 		return CD_OK;
 	}
 	http_resp_release(&o.rs);
-	r = aws_key_user(c, akid, user, sizeof(user), res);
+	r = aws_key_user(c, akid, user, sizeof(user), &denied, res);
 	if (r == CD_E_NOTFOUND) {
 		res->outcome = CONN_DONE;
 		snprintf(res->verified, sizeof(res->verified),

@@ -13,7 +13,11 @@
  *   aws*.c k8s.c vault.c github.c gcp.c webhook.c   the providers
  *
  * Every action checks the current state, acts, then reads the state back.
- * "Already in the target state" is success (CONN_ALREADY).  Actions are
+ * "Already in the target state" is success (CONN_ALREADY) only when it is
+ * proven: the target is the caller's (its owner or namespace could be read)
+ * and a read-back shows it absent or inactive.  A target the caller cannot
+ * see (another account's key, a mistyped id, a forbidden namespace) is a
+ * failure that says why, never "already".  Actions are
  * thread-safe: each call opens its own configuration and curl handle, so a
  * revoke pool may run independent targets at once.  No secret (provider
  * credentials, a token being revoked, a new key's secret) is ever copied
@@ -46,6 +50,12 @@ struct conn_result {
 	char new_id[160];        /* rotations: the new credential's id (not secret) */
 	char *secret;            /* rotations: the new secret, for the caller only; freezero */
 	size_t secret_len;
+	/* The target was not found and nothing the provider said proves it was
+	 * ever the caller's (outcome CONN_FAILED).  When set, the action (same
+	 * provider) whose verified success would prove it gone: the caller may
+	 * turn the failure into CONN_ALREADY if its own audit trail holds such
+	 * a success on this target. */
+	char absent_by[64];
 };
 
 void conn_result_init(struct conn_result *r);

@@ -165,10 +165,16 @@ gcp_set_disabled(struct conn *c, const char *name, int disable, struct conn_resu
 		if (s < 0)
 			return CD_OK;
 		if (s == 2) {
-			res->outcome = disable ? CONN_ALREADY : CONN_FAILED;
-			res_verified(res, "absent (deleted)");
-			if (!disable)
+			/* absent before we acted: nothing shows it was ever the caller's */
+			res->outcome = CONN_FAILED;
+			res_verified(res, "absent (404)");
+			if (!disable) {
 				res_detail(res, "the key no longer exists");
+				return CD_OK;
+			}
+			res_detail(res, "key not found (404): deleted before, mistyped, or not visible to "
+					"the caller; cordon cannot prove it is revoked");
+			snprintf(res->absent_by, sizeof(res->absent_by), "delete-key");
 			return CD_OK;
 		}
 		if (s == disable) {
@@ -227,8 +233,11 @@ gcp_delete_key(struct conn *c, const char *name, struct conn_result *res)
 		if (s < 0)
 			return CD_OK;
 		if (s == 2) {
-			res->outcome = CONN_ALREADY;
+			res->outcome = CONN_FAILED;
 			res_verified(res, "absent (404)");
+			res_detail(res, "key not found (404): deleted before, mistyped, or not visible to "
+					"the caller; cordon cannot prove it is revoked");
+			snprintf(res->absent_by, sizeof(res->absent_by), "delete-key");
 			return CD_OK;
 		}
 	}

@@ -281,8 +281,13 @@ gh_delete_deploy_key(struct conn *c, const char *target, struct conn_result *res
 				"GET deploy key", res);
 		http_resp_release(&o.rs);
 		if (r == 0) {
-			res->outcome = CONN_ALREADY;
+			/* GitHub answers 404 for a repository the token cannot see, too */
+			res->outcome = CONN_FAILED;
 			res_verified(res, "deploy key absent (404)");
+			res_detail(res, "deploy key not found (404): deleted before, mistyped, or the "
+					"repository is not visible to GITHUB_TOKEN (GitHub answers 404 for "
+					"both); cordon cannot prove it is revoked");
+			snprintf(res->absent_by, sizeof(res->absent_by), "delete-deploy-key");
 		}
 		if (r != 1)
 			return CD_OK;

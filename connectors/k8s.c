@@ -361,10 +361,20 @@ k8s_delete_obj(struct conn *c, const char *target, const char *kind, struct conn
 	if (!c->opts->dry_run) {
 		/* check */
 		r = api_present(k8s_call(c, "GET", path, NULL, NULL, 1, &o, res), &o, "GET", res);
+		if (r < 0 && o.rs.status == 403)
+			res_detail(res, "the caller may not read %s in namespace %s: cordon can neither act "
+					"on nor verify it",
+				   kind, ns);
 		http_resp_release(&o.rs);
 		if (r == 0) {
-			res->outcome = CONN_ALREADY;
+			/* absent before we acted: nothing shows it was ever there */
+			res->outcome = CONN_FAILED;
 			res_verified(res, "absent (404)");
+			res_detail(res, "%s %s not found (404): deleted by someone else, mistyped, or never in "
+					"this cluster; cordon cannot prove it is revoked",
+				   kind, target);
+			snprintf(res->absent_by, sizeof(res->absent_by), "%s",
+				 strcmp(kind, "pods") == 0 ? "delete-pod" : "delete-secret");
 		}
 		if (r != 1)
 			return CD_OK;

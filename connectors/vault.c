@@ -203,8 +203,14 @@ vault_revoke_accessor(struct conn *c, const char *acc, struct conn_result *res)
 		if (r < 0)
 			return CD_OK;
 		if (r == 0) {
-			res->outcome = CONN_ALREADY;
-			res_verified(res, "accessor unknown to Vault (revoked or expired)");
+			/* unknown before we acted: nothing shows it was ever this Vault's */
+			res->outcome = CONN_FAILED;
+			res_verified(res, "accessor unknown to Vault");
+			res_detail(res, "accessor %s is unknown to this Vault (invalid accessor): revoked or "
+					"expired before, mistyped, or another Vault's; cordon cannot prove it is "
+					"revoked",
+				   acc);
+			snprintf(res->absent_by, sizeof(res->absent_by), "revoke-accessor");
 			return CD_OK;
 		}
 	}

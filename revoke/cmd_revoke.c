@@ -18,13 +18,16 @@ static const char usage[] =
 	"usage: cordon revoke plan --incident ID [--out FILE] [--format table|json]\n"
 	"       cordon revoke apply PLAN [--yes] [--dry-run] [--format table|json] [--jobs N]\n"
 	"                         [--who NAME] [--token-file FILE] [--show-secret] [--debug]\n"
+	"                         [--witness FILE]\n"
 	"       cordon revoke undo ACTION_ID [--yes] [--dry-run] [--format table|json]\n"
 	"       cordon revoke RUNBOOK TARGET... [options]   (one action now; see below)\n"
 	"\n"
 	"Cut off exposed credentials through the providers' APIs.  Every action\n"
 	"checks the current state, acts, and reads the state back; \"already\n"
-	"disabled/deleted\" counts as done.  Every attempt is appended to the\n"
-	"hash-chained audit trail (`cordon audit verify`).\n"
+	"disabled/deleted\" counts as done, when proven (a target cordon cannot see\n"
+	"fails).  Every attempt is recorded in the hash-chained audit trail before\n"
+	"anything is sent (its intent) and after (its outcome); when the intent\n"
+	"cannot be recorded nothing is sent (`cordon audit verify`).\n"
 	"\n"
 	"plan     build the incident's revocation plan in the safe order: quarantine\n"
 	"         the workload, revoke per identity, rotate, clean up, notify.  Steps\n"
@@ -44,11 +47,13 @@ static const char usage[] =
 	"  --token-file FILE  the leaked GitHub token for github revoke-token steps (- = stdin)\n"
 	"  --show-secret      print a rotated key's new secret once (never stored)\n"
 	"  --debug            print each request (redacted) to stderr as it is sent\n"
+	"  --witness FILE     append the audit chain's head to FILE (default STORE.witness)\n"
 	"  -y, --yes          do not ask\n"
 	"  -h, --help         this help; `cordon revoke RUNBOOK --help` for one-liners\n"
 	"\n"
 	"exit status: 0 every action done or already done; 1 some action failed;\n"
-	"2 usage or configuration error, or refused (no --yes without a terminal).\n";
+	"2 usage or configuration error, refused (no --yes without a terminal), or the\n"
+	"audit trail could not be written (see the message: what was and was not sent).\n";
 
 enum { O_INCIDENT = RUN_O_NEXT, O_OUT };
 
@@ -56,6 +61,30 @@ static void
 on_result(struct exec_item *it, void *arg)
 {
 	result_out_item(arg, it);
+}
+
+/* After a run: the chain head, printed and appended to the witness file
+ * outside the store (see auditkey.c). */
+static void
+witness_head(struct store *s, const char *witness)
+{
+	unsigned char hash[32];
+	char hex[65], path[4200], *cause = NULL;
+	int64_t id;
+
+	if (audit_head(s, &id, hash) != CD_OK || strcmp(store_path(s), ":memory:") == 0)
+		return;
+	if (witness == NULL)
+		audit_side_path(store_path(s), ".witness", path, sizeof(path));
+	else
+		snprintf(path, sizeof(path), "%s", witness);
+	hex_encode(hash, 32, hex);
+	if (audit_witness_append(path, id, hash, &cause) != CD_OK) {
+		out_warn("audit head row %lld %s: %s", (long long)id, hex, cause);
+		free(cause);
+		return;
+	}
+	fprintf(stderr, "audit head: row %lld %s (appended to %s)\n", (long long)id, hex, path);
 }
 
 int
@@ -112,10 +141,15 @@ revoke_execute(struct plan *p, const struct run_cfg *rc)
 	conn_global_cleanup();
 	redact_release();
 	if (r != CD_OK) {
-		out_err("cannot write the audit trail: %s; stopped", cause ? cause : "?");
+		out_err("%s", cause ? cause : "cannot write the audit trail");
 		free(cause);
 		status = EXIT_ERROR;
 	}
+	for (i = 0; i < p->n && s != NULL; i++)
+		if (items[i].intent_id != 0) {
+			witness_head(s, rc->witness); /* this run wrote rows */
+			break;
+		}
 	for (i = 0; i < p->n; i++) {
 		if (p->steps[i].manual)
 			continue;

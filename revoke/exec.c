@@ -6,11 +6,16 @@
  * and so on), because the order is what makes a plan safe.  Inside a phase
  * independent targets run at once; two steps on the same provider target
  * run one after the other, in plan order.  A failing step is recorded and
- * the rest proceeds.  SQLite is written from the main thread only: workers
- * push finished items onto a queue and the main thread appends the audit
- * row and reports each one as it arrives.
+ * the rest proceeds.  SQLite is written from the main thread only: before
+ * a phase starts, the main thread commits one intent row per step (what
+ * is about to be sent, as a dry run of the same step shows it); nothing is
+ * handed to a worker unless that commit succeeded.  Workers push finished
+ * items onto a queue and the main thread appends each outcome row and
+ * reports the item as it arrives.
  */
 #include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,14 +117,124 @@ worker(void *arg)
 	return NULL;
 }
 
-/* Main thread: the audit row for one finished item. */
+static int
+audited(const struct exec_opts *o, const struct exec_item *it)
+{
+	return o->store != NULL && !(it->step->act->flags & CONN_F_READONLY);
+}
+
+/* Main thread: what a step is about to send, from a dry run of it (no
+ * request leaves; nothing secret is in the summary). */
+static void
+planned_request(const struct exec_opts *o, const struct exec_item *it, FILE *sink, char *out,
+		size_t cap)
+{
+	static const char tag[] = " (dry-run)";
+	struct conn_opts co = o->co;
+	struct conn_result res;
+	struct conn c;
+	char *cause = NULL, *p;
+
+	out[0] = '\0';
+	co.dry_run = 1;
+	co.debug = 0;
+	co.dry_out = sink;
+	conn_result_init(&res);
+	if (sink != NULL && conn_open(it->step->conn, &co, &c, &cause) == CD_OK) {
+		conn_run(&c, it->step->act, it->step->target, &res);
+		conn_close(&c);
+		snprintf(out, cap, "%s", res.request);
+		while ((p = strstr(out, tag)) != NULL)
+			memmove(p, p + sizeof(tag) - 1, strlen(p + sizeof(tag) - 1) + 1);
+	}
+	free(cause);
+	conn_result_release(&res);
+}
+
+/* Main thread: one transaction with the intent row of every audited item
+ * of a phase.  On failure nothing of the phase may run. */
+static int
+record_intents(const struct exec_opts *o, struct exec_item *items, const size_t *idx, size_t n,
+	       char **cause)
+{
+	struct audit_row *rows = xcalloc(n, sizeof(*rows));
+	size_t *which = xcalloc(n, sizeof(*which)), i, k = 0;
+	char (*req)[1024] = xcalloc(n, sizeof(*req));
+	FILE *sink = fopen("/dev/null", "w");
+	int64_t now = time_now_ns();
+	int r;
+
+	for (i = 0; i < n; i++) {
+		struct exec_item *it = &items[idx[i]];
+		struct audit_row *row = &rows[k];
+
+		if (!audited(o, it))
+			continue;
+		planned_request(o, it, sink, req[k], sizeof(req[k]));
+		row->ts_ns = now;
+		row->who = o->who;
+		row->plan = o->plan_name;
+		row->provider = it->step->provider;
+		row->action = it->step->action;
+		row->target = it->step->target;
+		row->request = req[k][0] ? req[k] : NULL;
+		row->http_status = EV_NULL;
+		row->result = AUDIT_INTENT;
+		row->undo_of = it->undo_of ? it->undo_of : EV_NULL;
+		which[k++] = idx[i];
+	}
+	if (sink != NULL)
+		fclose(sink);
+	r = audit_append_rows(o->store, rows, k, cause);
+	for (i = 0; i < k && r == CD_OK; i++)
+		items[which[i]].intent_id = rows[i].id;
+	free(rows);
+	free(which);
+	free(req);
+	return r;
+}
+
+/*
+ * Main thread: a target the provider no longer shows, which the connector
+ * cannot prove was ever the caller's (res.absent_by), is "already" done
+ * only if this trail holds our own verified success of the removing
+ * action on it: that success read it back as ours and gone.
+ */
+static void
+prove_absent(const struct exec_opts *o, struct exec_item *it)
+{
+	struct conn_result *r = &it->res;
+	sqlite3_stmt *st = NULL;
+
+	if (o->store == NULL || r->outcome != CONN_FAILED || r->absent_by[0] == '\0')
+		return;
+	if (sqlite3_prepare_v2(store_db(o->store),
+			       "SELECT id, verified FROM actions WHERE provider = ? AND action = ? AND"
+			       " target = ? AND result = 'done' ORDER BY id DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, it->step->provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->absent_by, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, it->step->target, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 1);
+
+		r->outcome = CONN_ALREADY;
+		snprintf(r->verified, sizeof(r->verified), "absent; removed by action %lld (%s)",
+			 (long long)sqlite3_column_int64(st, 0), v ? v : "verified then");
+		r->detail[0] = '\0';
+	}
+	sqlite3_finalize(st);
+}
+
+/* Main thread: the outcome row of one finished item. */
 static int
 record(const struct exec_opts *o, struct exec_item *it, char **cause)
 {
 	struct audit_row row;
 	const struct plan_step *st = it->step;
 
-	if (o->store == NULL || it->res.outcome == CONN_DRYRUN || (st->act->flags & CONN_F_READONLY))
+	if (!audited(o, it) || it->res.outcome == CONN_DRYRUN)
 		return CD_OK;
 	memset(&row, 0, sizeof(row));
 	row.ts_ns = time_now_ns();
@@ -148,10 +263,16 @@ run_phase(const struct exec_opts *o, struct exec_item *items, size_t *idx, size_
 	struct pool p;
 	pthread_t *th;
 	size_t k, nth = (size_t)(o->jobs > 0 ? o->jobs : 1), got = 0;
+	char *why = NULL;
 	int r = CD_OK;
 
 	if (nth > n)
 		nth = n;
+	if (o->store != NULL && record_intents(o, items, idx, n, &why) != CD_OK) {
+		*cause = xstrdup(why ? why : "?");
+		free(why);
+		return CD_E_INTERRUPTED; /* nothing of this phase was sent */
+	}
 	memset(&p, 0, sizeof(p));
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv_work, NULL);
@@ -175,9 +296,20 @@ run_phase(const struct exec_opts *o, struct exec_item *items, size_t *idx, size_
 		it = &items[idx[p.doneq[p.dq_head++]]];
 		pthread_mutex_unlock(&p.mu);
 		got++;
-		if (r == CD_OK && record(o, it, cause) != CD_OK)
+		it->ran = 1;
+		prove_absent(o, it);
+		/* after one failed outcome write the store is not writable now:
+		 * the rest stay intents without outcome, reported all the same */
+		if (r == CD_OK && record(o, it, &why) != CD_OK) {
 			r = CD_E_DB; /* keep draining: workers are mid-flight */
-		if (r == CD_OK && o->on_result != NULL)
+			*cause = why;
+			why = NULL;
+		}
+		if (audited(o, it) && it->action_id == 0 && it->res.outcome != CONN_DRYRUN) {
+			it->outcome_unrecorded = 1;
+			it->action_id = it->intent_id;
+		}
+		if (o->on_result != NULL)
 			o->on_result(it, o->arg);
 	}
 	for (k = 0; k < nth; k++)
@@ -195,6 +327,8 @@ int
 exec_run(const struct exec_opts *o, struct exec_item *items, size_t n, char **cause)
 {
 	size_t *idx = xcalloc(n ? n : 1, sizeof(size_t)), i, k;
+	struct buf b;
+	char *why = NULL;
 	int ph, r = CD_OK;
 
 	*cause = NULL;
@@ -203,8 +337,56 @@ exec_run(const struct exec_opts *o, struct exec_item *items, size_t n, char **ca
 			if ((int)items[i].step->phase == ph && !items[i].step->manual)
 				idx[k++] = i;
 		if (k > 0)
-			r = run_phase(o, items, idx, k, cause);
+			r = run_phase(o, items, idx, k, &why);
 	}
 	free(idx);
-	return r;
+	if (r == CD_OK)
+		return CD_OK;
+	/* what was and was not sent, in so many words */
+	buf_init(&b, 64 * 1024);
+	if (r == CD_E_INTERRUPTED) {
+		if (buf_printf(&b, "cannot record the intent of the next actions in the audit trail (%s): "
+				   "they were not sent",
+			       why) != CD_OK) {
+			/* capped: the start says enough */
+		}
+	} else {
+		size_t m = 0;
+
+		if (buf_printf(&b, "cannot record the outcome of actions already sent (%s): intent row(s)",
+			       why) != CD_OK) {
+			/* capped */
+		}
+		for (i = 0; i < n; i++)
+			if (items[i].outcome_unrecorded && buf_printf(&b, "%s %lld", m++ ? "," : "",
+								      (long long)items[i].intent_id) != CD_OK)
+				break;
+		if (buf_addstr(&b, " stay \"outcome unknown\" in `cordon audit list`; check the "
+				   "provider") != CD_OK) {
+			/* capped */
+		}
+	}
+	for (i = 0, k = 0; i < n; i++)
+		k += !items[i].step->manual && !items[i].ran;
+	if (k > 0 && r != CD_E_INTERRUPTED &&
+	    buf_printf(&b, "; %zu later step(s) were not sent", k) != CD_OK) {
+		/* capped */
+	}
+	free(why);
+	*cause = buf_detach(&b, NULL);
+	buf_release(&b);
+	/* the steps never handed to a connector: say so, like any result */
+	for (i = 0; i < n; i++) {
+		struct exec_item *it = &items[i];
+
+		if (it->step->manual || it->ran)
+			continue;
+		it->not_sent = 1;
+		it->res.outcome = CONN_FAILED;
+		snprintf(it->res.detail, sizeof(it->res.detail),
+			 "not sent: the audit trail could not be written");
+		if (o->on_result != NULL)
+			o->on_result(it, o->arg);
+	}
+	return CD_E_DB;
 }

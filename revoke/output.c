@@ -58,6 +58,14 @@ json_item(struct buf *b, const struct exec_item *it, int show_secret)
 
 	e = e ? e : (it->action_id ? buf_printf(b, "%lld", (long long)it->action_id)
 				    : buf_addstr(b, "null"));
+	e = e ? e : buf_addstr(b, ",\"intent_id\":");
+	e = e ? e : (it->intent_id ? buf_printf(b, "%lld", (long long)it->intent_id)
+				    : buf_addstr(b, "null"));
+	e = e ? e : buf_addstr(b, ",\"audit\":");
+	e = e ? e : json_put_str(b, it->not_sent		? "not sent"
+				    : it->outcome_unrecorded	? "outcome unknown"
+				    : it->intent_id		? "recorded"
+								: NULL);
 	e = e ? e : buf_printf(b, ",\"step\":%d,\"provider\":", st->id);
 	e = e ? e : json_put_str(b, st->provider);
 	e = e ? e : buf_addstr(b, ",\"action\":");

@@ -57,11 +57,77 @@ struct audit_row {
 	const char *undo, *detail;
 };
 
-/* Append one row to the chain (its own transaction). */
+/* An intent's outcome row: the next row of the same who, plan, provider,
+ * action and target after row A (SQL, A is the alias of the intent). */
+#define AUDIT_NEXT(a)                                                                          \
+	"(SELECT min(n.id) FROM actions n WHERE n.id > " a ".id AND n.who IS " a ".who AND"     \
+	" n.plan IS " a ".plan AND n.provider = " a ".provider AND n.action = " a ".action AND" \
+	" n.target = " a ".target)"
+#define AUDIT_INTENT "intent" /* the result column of an intent row */
+
+/* How long an append waits for another writer: $CORDON_AUDIT_WAIT seconds,
+ * default 60. */
+int64_t audit_wait_ns(void);
+/* Append rows to the chain in one transaction (all or none); ids are set.
+ * Creates the chain key on first use. */
+int audit_append_rows(struct store *s, struct audit_row *rows, size_t n, char **cause);
 int audit_append(struct store *s, struct audit_row *row, char **cause);
-/* Walk the chain; returns CD_OK when intact.  Otherwise *bad_id is the first
- * bad row (0: the chain head) and *why says what is wrong. */
-int audit_verify(struct store *s, int64_t *rows, int64_t *bad_id, char **why);
+/* The last row's id and hash; CD_E_NOTFOUND when the trail is empty. */
+int audit_head(struct store *s, int64_t *id, unsigned char hash[32]);
+
+struct audit_check {
+	const char *witness;      /* in: witness file to check against (NULL: none) */
+	int witness_required;     /* in: a missing witness file is an error */
+	int64_t rows;             /* rows verified */
+	int64_t bad_id;           /* first bad row (0: the head) when broken */
+	int64_t keyed_from;       /* first HMAC-keyed row; 0: no key file */
+	int witness_missing;      /* the (default) witness file does not exist */
+	int64_t nwitness;         /* heads the witness recorded */
+	int64_t witness_id;       /* the latest of them */
+	int64_t nunknown;         /* intents without an outcome row */
+	struct buf unknown;       /* which (the first 50) */
+	char *why;                /* what is broken, or the error */
+};
+
+/* Walk the chain; CD_OK when intact (ck says how much and what is
+ * unknown), CD_E_PARSE when broken (ck->bad_id, ck->why), other errors
+ * with ck->why.  Release ck after. */
+int audit_verify(struct store *s, struct audit_check *ck);
+void audit_check_release(struct audit_check *ck);
+
+/* ---- auditkey.c: the key and the witness, outside the store ----------- */
+
+struct audit_key {
+	int present;
+	int64_t from;             /* the first row keyed */
+	unsigned char key[32];    /* secret */
+};
+
+struct audit_witness_entry {
+	int64_t id;
+	unsigned char hash[32];
+};
+
+struct audit_witness {
+	struct audit_witness_entry *e;
+	size_t n, cap;
+};
+
+/* STORE + suffix. */
+void audit_side_path(const char *store, const char *suffix, char *out, size_t cap);
+/* $CORDON_AUDIT_KEY, else STORE.key. */
+void audit_key_path(const char *store, char *out, size_t cap);
+/* Read the key: CD_OK with k->present 0 when there is none. */
+int audit_key_load(const char *path, struct audit_key *k, char **cause);
+/* Read it, or create it (0600) keying rows from next_id on. */
+int audit_key_ensure(const char *path, int64_t next_id, struct audit_key *k, char **cause);
+void audit_key_release(struct audit_key *k);
+/* Append "ID HASH TIME" (file created 0600). */
+int audit_witness_append(const char *path, int64_t id, const unsigned char hash[32], char **cause);
+/* CD_E_NOTFOUND when the file does not exist. */
+int audit_witness_load(const char *path, struct audit_witness *w, char **cause);
+void audit_witness_release(struct audit_witness *w);
+
 /* "$USER@host" unless given. */
 void audit_who(const char *given, char *out, size_t cap);
 
@@ -75,6 +141,10 @@ struct exec_item {
 	int config_error;         /* the provider's configuration could not be read */
 	int usage_error;          /* the target was unusable */
 	int64_t undo_of;          /* for undo rows */
+	int64_t intent_id;        /* its intent row, committed before anything was sent (0: none) */
+	int ran;                  /* handed to a connector */
+	int not_sent;             /* stopped before it ran: the trail could not be written */
+	int outcome_unrecorded;   /* ran, but its outcome row could not be written */
 };
 
 struct exec_opts {
@@ -89,8 +159,11 @@ struct exec_opts {
 };
 
 /* Run the items phase by phase; within a phase up to jobs at once, steps
- * on the same provider target one after another.  Returns CD_OK, or an
- * error when an audit row could not be written (the run stops). */
+ * on the same provider target one after another.  Each phase's intent rows
+ * are committed before any of its steps is handed to a connector; a step
+ * whose intent cannot be recorded is not run.  Returns CD_OK, or CD_E_DB
+ * when a row could not be written: the run stops, *cause says what was and
+ * was not sent, and every item is still reported through on_result. */
 int exec_run(const struct exec_opts *o, struct exec_item *items, size_t n, char **cause);
 
 /* ---- output.c --------------------------------------------------------- */
@@ -126,14 +199,15 @@ struct run_cfg {
 	size_t secret_len;
 	int64_t undo_of;
 	int config_is_usage;      /* one-liners: a configuration error exits 2 */
+	const char *witness;      /* --witness FILE; default STORE.witness */
 };
 
 /* ---- runopts.c: the options apply, undo and the one-liners share ------ */
 
 /* getopt_long values of the shared options; a command's own start at RUN_O_NEXT. */
 enum { RUN_O_DB = 256, RUN_O_FORMAT, RUN_O_JOBS, RUN_O_WHO, RUN_O_SECRET, RUN_O_SHOW, RUN_O_DEBUG,
-       RUN_O_DRY, RUN_O_NEXT };
-#define RUN_NLONGOPTS 9 /* entries run_longopts writes */
+       RUN_O_DRY, RUN_O_WITNESS, RUN_O_NEXT };
+#define RUN_NLONGOPTS 10 /* entries run_longopts writes */
 
 /* Write the shared long options (and --help as 'h') into lo; the option
  * naming the file a secret is read from is --SECRET_FLAG.  Returns how

@@ -121,9 +121,11 @@ runbook_help(const struct runbook *rb, FILE *f)
 		"  --file FILE    read the credential from FILE (- = stdin)\n"
 		"  --show-secret  print a new secret once (rotations); never stored\n"
 		"  --debug        print each request (redacted) to stderr as it is sent\n"
+		"  --witness FILE append the audit chain's head here (default STORE.witness)\n"
 		"  -h, --help     this help\n"
 		"\n"
-		"exit status: 0 done or already done; 1 failed; 2 usage or configuration error.\n",
+		"exit status: 0 done or already done; 1 failed (or not proven done); 2 usage or\n"
+		"configuration error, or the audit trail could not be written.\n",
 		rb->name, rb->args, rb->help);
 }
 

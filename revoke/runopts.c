@@ -20,6 +20,7 @@ run_longopts(struct option *lo, const char *secret_flag)
 		{ "show-secret", no_argument, NULL, RUN_O_SHOW },
 		{ "debug", no_argument, NULL, RUN_O_DEBUG },
 		{ "dry-run", no_argument, NULL, RUN_O_DRY },
+		{ "witness", required_argument, NULL, RUN_O_WITNESS },
 		{ "help", no_argument, NULL, 'h' },
 	};
 
@@ -59,6 +60,7 @@ run_opt(struct cmd_ctx *cc, struct run_cfg *rc, const char **secret_file, int c,
 	case RUN_O_SHOW: rc->show_secret = 1; break;
 	case RUN_O_DEBUG: rc->debug = 1; break;
 	case RUN_O_DRY: rc->dry_run = 1; break;
+	case RUN_O_WITNESS: rc->witness = arg; break;
 	default: return 0;
 	}
 	return 1;

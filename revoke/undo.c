@@ -50,6 +50,12 @@ revoke_undo_plan(struct cmd_ctx *cc, const char *id, struct plan *p, int64_t *un
 		const char *sp2;
 		char uact[64];
 
+		if (res != NULL && strcmp(res, AUDIT_INTENT) == 0) {
+			out_err("row %s is the intent of %s %s %s, not its outcome: undo the outcome row "
+				"(see `cordon audit list`)",
+				id, prov, act, tgt);
+			goto out;
+		}
 		if (res != NULL && strcmp(res, "failed") == 0) {
 			out_err("action %s (%s %s %s) failed: there is nothing to undo", id, prov, act, tgt);
 			goto out;

@@ -56,7 +56,11 @@ grep -q "^already" o5 || die "installation twice: $(cat o5)"
 C revoke github-deploy-key acme/web/101 > o6 || die "deploy key: $(cat o6)"
 grep -q "^done" o6 || die "deploy key: $(cat o6)"
 C revoke github-deploy-key acme/web/101 > o7 || die "deploy key twice"
-grep -q "^already" o7 || die "deploy key twice: $(cat o7)"
+grep -q "^already .*absent; removed by action" o7 || die "deploy key twice: $(cat o7)"
+# a repository the token cannot see answers 404 like a deleted key: not "already"
+set +e; C revoke github-deploy-key other-org/secret-repo/7 > o8 2>&1; rc=$?; set -e
+expect_eq $rc 1 "deploy key in an invisible repository"
+grep -q "cordon cannot prove it is revoked" o8 || die "invisible repo: $(cat o8)"
 
 # --- GCP: disable, twice, undo, delete, twice ------------------------------------------
 K=projects/my-proj/serviceAccounts/ci@my-proj.iam.gserviceaccount.com/keys/0123abcd
@@ -70,7 +74,11 @@ emu_ctl gcp GET /state | jq -e '.service_accounts["ci@my-proj.iam.gserviceaccoun
 C revoke gcp-key "$K" --delete > g4 || die "gcp delete: $(cat g4)"
 grep -q "^done" g4 || die "gcp delete: $(cat g4)"
 C revoke gcp-key "$K" --delete > g5 || die "gcp delete twice"
-grep -q "^already" g5 || die "gcp delete twice: $(cat g5)"
+grep -q "^already .*absent; removed by action" g5 || die "gcp delete twice: $(cat g5)"
+# a key id this store never deleted, absent now (mistyped): not "already"
+set +e; C revoke gcp-key "${K%/*}/0000000000000000000000000000000000000000" --disable > g7 2>&1; rc=$?; set -e
+expect_eq $rc 1 "absent gcp key"
+grep -q "key not found (404).*cordon cannot prove it is revoked" g7 || die "absent gcp key: $(cat g7)"
 set +e; CLOUDSDK_AUTH_ACCESS_TOKEN=ya29.wrong C revoke gcp-key "$K" --disable > g6 2>&1; rc=$?; set -e
 expect_eq $rc 1 "bad GCP token"
 grep -q "HTTP 401" g6 || die "bad token: $(cat g6)"

@@ -7,6 +7,7 @@
 ADMIN=K8sAdminTokenDoNotLeak0000000000000001
 cat > seed.json <<JSON
 {"tokens":[{"token":"$ADMIN","user":"cordon-admin"},
+           {"token":"NarrowTokenDoNotLeak0000000000000001","user":"prod-only","namespaces":["prod"]},
            {"token":"PodBoundTokenDoNotLeak000000000000001","id":"web-pod","sa":"prod/web","bound":{"kind":"Pod","name":"web-1"}},
            {"token":"LegacyTokenDoNotLeak0000000000000001","id":"legacy","sa":"prod/web","bound":{"kind":"Secret","name":"web-token-abc"}},
            {"token":"SaTokenDoNotLeak00000000000000000001","id":"sa-tok","sa":"prod/api"}],
@@ -58,7 +59,19 @@ C revoke k8s-pod prod/web-1 --format json > o || die "delete pod: $(cat o)"
 jq -e '.results[0].result == "done" and .results[0].http_status == 200' o > /dev/null || die "pod: $(cat o)"
 st | jq -e '(.namespaces.prod.pods["web-1"] == null) and (.tokens["web-pod"].alive == false)' > /dev/null || die "pod not deleted / token alive"
 C revoke k8s-pod prod/web-1 > o2 || die "pod twice"
-grep -q "^already" o2 || die "pod twice: $(cat o2)"
+grep -q "^already .*absent; removed by action" o2 || die "pod twice: $(cat o2)"
+# already done must be proven: a pod this store never deleted, absent now,
+# is not "already" (mistyped, deleted by someone else, another cluster)
+set +e; C revoke k8s-pod prod/web-9 > o3 2>&1; rc=$?; set -e
+expect_eq $rc 1 "absent pod this store never deleted"
+grep -q "pods prod/web-9 not found (404): .*cordon cannot prove it is revoked" o3 || die "absent pod: $(cat o3)"
+# a namespace the caller may not read: a failure that says so, no DELETE sent
+sed 's/token: "'"$ADMIN"'"/token: "NarrowTokenDoNotLeak0000000000000001"/' kubeconfig > kc-narrow
+emu_ctl k8s DELETE /requests > /dev/null
+set +e; KUBECONFIG=$PWD/kc-narrow C revoke k8s-secret kube-system/bootstrap-token-x > o3 2>&1; rc=$?; set -e
+expect_eq $rc 1 "namespace the caller cannot read"
+grep -q "the caller may not read secrets in namespace kube-system" o3 || die "forbidden namespace: $(cat o3)"
+emu_ctl k8s GET /requests | jq -e 'length > 0 and all(.[]; .method == "GET" and .status == 403)' > /dev/null || die "requests: $(emu_ctl k8s GET /requests)"
 
 C revoke k8s-sa prod/web --token-secrets > o || die "token secrets: $(cat o)"
 grep -q "^done .*1 deleted" o || die "token secrets: $(cat o)"
@@ -143,7 +156,7 @@ grep -q "always verifies TLS" o || die "insecure message: $(cat o)"
 
 C audit verify > /dev/null || die "audit"
 sqlite3 "$DB" "PRAGMA wal_checkpoint(PASSIVE)" > /dev/null
-for s in "$ADMIN" PodBoundTokenDoNotLeak LegacyTokenDoNotLeak SaTokenDoNotLeak "$key64"; do
+for s in "$ADMIN" NarrowTokenDoNotLeak0000000000000001 PodBoundTokenDoNotLeak LegacyTokenDoNotLeak SaTokenDoNotLeak "$key64"; do
 	for f in o o2 u "$DB" "$DB-wal" "$TMP/emu/k8s.log"; do
 		[ -f "$f" ] || continue
 		if grep -qaF -- "$s" "$f"; then die "secret found in $f"; fi

@@ -24,7 +24,12 @@ C revoke vault-accessor acc-ci --format json > o || die "revoke accessor: $(cat 
 jq -e '.results[0].result == "done"' o > /dev/null || die "accessor: $(cat o)"
 st | jq -e '.tokens["acc-ci"].alive == false and .tokens["acc-ci-2"].alive == false and .tokens["acc-root"].alive == true' > /dev/null || die "children alive"
 C revoke vault-accessor acc-ci > o2 || die "accessor twice"
-grep -q "^already" o2 || die "accessor twice: $(cat o2)"
+grep -q "^already .*absent; removed by action" o2 || die "accessor twice: $(cat o2)"
+# an accessor this store never revoked and Vault does not know (mistyped,
+# another Vault's, gone before): not "already", and nothing is revoked
+set +e; C revoke vault-accessor acc-typo > o3 2>&1; rc=$?; set -e
+expect_eq $rc 1 "unknown accessor"
+grep -q "accessor acc-typo is unknown to this Vault .*cordon cannot prove it is revoked" o3 || die "unknown accessor: $(cat o3)"
 
 C revoke vault-prefix aws/creds/deploy > o || die "prefix: $(cat o)"
 grep -q "^done .*no live leases" o || die "prefix: $(cat o)"

@@ -274,7 +274,7 @@ class AwsEmulator(ec.Emulator):
             503: ('ServiceUnavailable', 'Service is unable to handle request.'),
         }.get(st, ('InternalFailure', 'The request processing has failed because of an unknown error, '
                                       'exception or failure.'))
-        return self.error(req, AwsError(st, fault.code or code, fault.message or msg, sender=False))
+        return self.error(req, AwsError(st, fault.code or code, fault.message or msg, sender=st < 500))
 
     def internal_error(self, req, exc):
         return self.error(req, AwsError(500, 'ServiceFailure', 'emulator failure: %s' % type(exc).__name__,
@@ -563,6 +563,12 @@ def op_list_access_keys(emu, req, pr, p):
 
 def op_get_access_key_last_used(emu, req, pr, p):
     kid = emu.key_id_param(p)
+    if kid in emu.foreign:
+        # another account's key: IAM will not say who owns it
+        who = emu.user_arn(pr['user']) if pr['kind'] == 'user' else 'arn:aws:sts::%s:assumed-role/%s/%s' % (
+            emu.account, pr['session']['role'], pr['session']['session'])
+        raise AwsError(403, 'AccessDenied', 'User: %s is not authorized to perform: iam:GetAccessKeyLastUsed '
+                       'on resource: access key %s' % (who, kid))
     k = emu.keys.get(kid)
     if k is None:
         raise no_such('The Access Key with id %s cannot be found.' % kid)

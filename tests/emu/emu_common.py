@@ -114,7 +114,7 @@ def json_response(status, obj, headers=None):
 
 
 class Fault:
-    KINDS = ('throttle', '5xx', 'slow', 'gone')
+    KINDS = ('throttle', '5xx', 'slow', 'gone', 'error')
 
     def __init__(self, fid, spec):
         if not isinstance(spec, dict):
@@ -135,6 +135,11 @@ class Fault:
         self.status = spec.get('status')
         self.code = spec.get('code')
         self.message = spec.get('message')
+        self.hold_until = spec.get('hold_until')
+        if self.hold_until is not None and not isinstance(self.hold_until, str):
+            raise ValueError('hold_until must be a file path')
+        if self.kind == 'error' and (not isinstance(self.status, int) or not self.code):
+            raise ValueError('an error fault needs "status" (a number) and "code"')
         self.fired = 0
 
     def matches(self, req):
@@ -303,9 +308,15 @@ class Emulator:
             req.fault = fault.kind
             if fault.delay > 0:
                 time.sleep(fault.delay)
+            if fault.hold_until:
+                # held until the test says so (bounded), so that it can do
+                # something at a known point of the client's work
+                end = time.time() + 120
+                while not os.path.exists(fault.hold_until) and time.time() < end:
+                    time.sleep(0.02)
             if fault.kind == 'throttle':
                 resp = self.throttle_response(req, fault)
-            elif fault.kind == '5xx':
+            elif fault.kind in ('5xx', 'error'):
                 resp = self.error_response(req, fault)
             elif fault.kind == 'gone':
                 with self.lock:

@@ -139,7 +139,7 @@ class K8sEmulator(ec.Emulator):
             tok = {'id': t.get('id') or 'token-%d' % (len(self.tokens) + 1), 'token': t['token'],
                    'user': t.get('user'), 'groups': t.get('groups', ['system:authenticated']),
                    'sa': t.get('sa'), 'sa_uid': None, 'bound': t.get('bound'), 'bound_uid': None,
-                   'readonly': bool(t.get('readonly'))}
+                   'readonly': bool(t.get('readonly')), 'only_ns': t.get('namespaces')}
             if tok['sa']:
                 ns, sa = tok['sa'].split('/', 1)
                 tok['user'] = 'system:serviceaccount:%s:%s' % (ns, sa)
@@ -279,6 +279,12 @@ class K8sEmulator(ec.Emulator):
                   'serviceaccounts': ('get', 'list', 'delete', 'create'), 'nodes': ('get', 'list', 'patch')}[r]
             if verb not in ok or (verb == 'create' and name) or (verb in ('delete', 'patch') and not name):
                 return status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {})
+            if who.get('only_ns') is not None and ns is not None and ns not in who['only_ns']:
+                # RBAC bound in some namespaces only: anything elsewhere is
+                # forbidden, whether the object exists or not
+                msg = '%s%s is forbidden: User "%s" cannot %s resource "%s" in API group "" in the namespace "%s"' % (
+                    r, ' "%s"' % name if name else '', who['user'], verb, r, ns)
+                return status(403, 'Forbidden', msg, {'name': name, 'kind': r} if name else {'kind': r})
             if who.get('readonly') and (verb,) not in allowed:
                 where = ' in the namespace "%s"' % ns if ns else ' at the cluster scope'
                 msg = '%s%s is forbidden: User "%s" cannot %s resource "%s" in API group ""%s' % (

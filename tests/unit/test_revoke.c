@@ -1,10 +1,13 @@
 /*
  * test_revoke.c - unit tests for connectors/ and revoke/: the parsers of
  * untrusted configuration and responses (kubeconfig YAML subset, ~/.aws
- * INI, AWS XML, base64), plan ordering, and the audit hash chain.
+ * INI, AWS XML, base64), plan ordering, and the audit hash chain, its key
+ * and its witness.
  */
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../../connectors/private.h"
 #include "../../revoke/private.h"
@@ -233,40 +236,137 @@ test_plan_order(void)
 }
 
 static void
-test_audit_chain(void)
+append_n(struct store *s, int n)
 {
-	struct store *s;
 	struct audit_row r;
 	char *cause = NULL;
-	int64_t rows, bad;
 	int i;
 
-	CHECK(store_open(":memory:", 0, &s, &cause) == CD_OK);
-	if (s == NULL)
-		return;
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < n; i++) {
 		memset(&r, 0, sizeof(r));
 		r.ts_ns = 1000 + i;
 		r.who = "t@h";
 		r.provider = "aws";
 		r.action = "disable-key";
 		r.target = "AKIA";
-		r.result = "done";
-		r.http_status = 200;
+		r.result = i % 2 ? "done" : AUDIT_INTENT;
+		r.http_status = i % 2 ? 200 : EV_NULL;
 		r.undo_of = EV_NULL;
 		CHECK(audit_append(s, &r, &cause) == CD_OK);
-		CHECK(r.id == i + 1);
+		free(cause);
+		cause = NULL;
 	}
-	CHECK(audit_verify(s, &rows, &bad, &cause) == CD_OK && rows == 3);
+}
+
+static int
+verify(struct store *s, const char *witness, int64_t *rows, int64_t *bad)
+{
+	struct audit_check ck;
+	int r;
+
+	memset(&ck, 0, sizeof(ck));
+	ck.witness = witness;
+	r = audit_verify(s, &ck);
+	*rows = ck.rows;
+	*bad = ck.bad_id;
+	audit_check_release(&ck);
+	return r;
+}
+
+static void
+test_audit_chain(void)
+{
+	struct store *s;
+	char *cause = NULL;
+	int64_t rows, bad;
+
+	CHECK(store_open(":memory:", 0, &s, &cause) == CD_OK);
+	if (s == NULL)
+		return;
+	append_n(s, 3);
+	CHECK(verify(s, NULL, &rows, &bad) == CD_OK && rows == 3);
 	sqlite3_exec(store_db(s), "UPDATE actions SET http_status=500 WHERE id=2", NULL, NULL, NULL);
-	CHECK(audit_verify(s, &rows, &bad, &cause) == CD_E_PARSE && bad == 2);
-	free(cause);
+	CHECK(verify(s, NULL, &rows, &bad) == CD_E_PARSE && bad == 2);
 	sqlite3_exec(store_db(s), "UPDATE actions SET http_status=200 WHERE id=2", NULL, NULL, NULL);
-	CHECK(audit_verify(s, &rows, &bad, &cause) == CD_OK);
+	CHECK(verify(s, NULL, &rows, &bad) == CD_OK);
 	sqlite3_exec(store_db(s), "DELETE FROM actions WHERE id=3", NULL, NULL, NULL);
-	CHECK(audit_verify(s, &rows, &bad, &cause) == CD_E_PARSE && bad == 3);
-	free(cause);
+	CHECK(verify(s, NULL, &rows, &bad) == CD_E_PARSE && bad == 3);
 	store_close(&s);
+}
+
+/* A file store: the key beside it (0600, first keyed row 1), a changed
+ * key breaks the chain, a malformed key or witness is an error. */
+static void
+test_audit_keyed(void)
+{
+	char dir[] = "/tmp/cordon-unit-audit.XXXXXX", db[128], key[160], wit[160], text[512];
+	struct audit_key k;
+	struct audit_witness w;
+	struct store *s = NULL;
+	struct stat sb;
+	unsigned char h[32];
+	char *cause = NULL;
+	int64_t rows, bad, id;
+	FILE *f;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(db, sizeof(db), "%s/a.db", dir);
+	snprintf(key, sizeof(key), "%s.key", db);
+	snprintf(wit, sizeof(wit), "%s.witness", db);
+	CHECK(store_open(db, 0, &s, &cause) == CD_OK);
+	if (s == NULL)
+		return;
+	append_n(s, 4);
+	CHECK(stat(key, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	CHECK(audit_key_load(key, &k, &cause) == CD_OK && k.present && k.from == 1);
+	audit_key_release(&k);
+	CHECK(audit_head(s, &id, h) == CD_OK && id == 4);
+	CHECK(audit_witness_append(wit, id, h, &cause) == CD_OK);
+	CHECK(stat(wit, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	CHECK(verify(s, wit, &rows, &bad) == CD_OK && rows == 4);
+	/* the last two rows cut off, meta's head made to match: the witness knows */
+	sqlite3_exec(store_db(s),
+		     "DELETE FROM actions WHERE id > 2; UPDATE meta SET value = '2:' ||"
+		     " lower(hex((SELECT hash FROM actions WHERE id = 2))) WHERE key = 'audit_head'",
+		     NULL, NULL, NULL);
+	CHECK(verify(s, NULL, &rows, &bad) == CD_OK && rows == 2);
+	CHECK(verify(s, wit, &rows, &bad) == CD_E_PARSE && bad == 3);
+	/* another key: every keyed row fails */
+	f = fopen(key, "w");
+	CHECK(f != NULL);
+	if (f != NULL) {
+		fputs("cordon-audit-key 1\nfrom 1\nkey "
+		      "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
+		      f);
+		fclose(f);
+	}
+	CHECK(verify(s, NULL, &rows, &bad) == CD_E_PARSE && bad == 1);
+	/* not a key file: an error, not "broken" */
+	f = fopen(key, "w");
+	if (f != NULL) {
+		fputs("cordon-audit-key 1\nfrom x\n", f);
+		fclose(f);
+	}
+	CHECK(verify(s, NULL, &rows, &bad) == CD_E_IO);
+	/* witness lines: "ROW HASH ..." only */
+	f = fopen(wit, "w");
+	if (f != NULL) {
+		fputs("3 zz\n", f);
+		fclose(f);
+	}
+	CHECK(audit_witness_load(wit, &w, &cause) == CD_E_PARSE && cause != NULL);
+	free(cause);
+	cause = NULL;
+	CHECK(audit_witness_load("/nonexistent/w", &w, &cause) == CD_E_NOTFOUND);
+	store_close(&s);
+	unlink(key);
+	unlink(wit);
+	snprintf(text, sizeof(text), "%s-wal", db);
+	unlink(text);
+	snprintf(text, sizeof(text), "%s-shm", db);
+	unlink(text);
+	unlink(db);
+	rmdir(dir);
 }
 
 const struct unit_test revoke_tests[] = {
@@ -278,5 +378,6 @@ const struct unit_test revoke_tests[] = {
 	{ "b64_url", test_b64_url },
 	{ "plan_order", test_plan_order },
 	{ "audit_chain", test_audit_chain },
+	{ "audit_keyed", test_audit_keyed },
 	{ NULL, NULL },
 };
