@@ -407,6 +407,36 @@ vault_owner(const char *path, const struct workload *w, struct workload *tmp)
 	return tmp;
 }
 
+/*
+ * The Secrets a pod's spec puts in its environment (env[].valueFrom.
+ * secretKeyRef, envFrom): an environ read hands them over whole, as the
+ * inventory records them ("mounts" edges whose detail starts "env").
+ */
+static int
+env_secrets(sqlite3 *db, struct incident *inc, const struct workload *w, int64_t ts, const char *via)
+{
+	sqlite3_stmt *st;
+	char key[600];
+	int n = 0;
+
+	if (!w->pod_name[0])
+		return 0;
+	snprintf(key, sizeof(key), "%s/%s", w->pod_ns, w->pod_name);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT DISTINCT d.key FROM graph_nodes p JOIN graph_edges e ON e.src = p.id"
+			       " JOIN graph_nodes d ON d.id = e.dst WHERE p.kind = 'pod' AND p.key = ?1"
+			       " AND e.type = 'mounts' AND d.kind = 'secret' AND e.detail LIKE 'env%'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		add_exposed(inc, (const char *)sqlite3_column_text(st, 0), ts, via);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
 /* One signal's exposure, by its rule's `exposes`. */
 static void
 expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct finding *f)
@@ -472,6 +502,7 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 	case EXPOSES_ENV: {
 		char subject[600];
 		size_t before = inc->nex;
+		int from_spec = env_secrets(db, inc, w, f->ts, f->rule);
 
 		if (w->container_id[0])
 			snprintf(subject, sizeof(subject), "%.64s", w->container_id);
@@ -482,7 +513,7 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 		if (graph_reach(c->s, subject, 2, NULL, &g) == CD_OK)
 			secrets_from(inc, &g, host, f->ts, f->rule, "env:");
 		graph_result_release(&g);
-		if (inc->nex == before) {
+		if (inc->nex == before && !from_spec) {
 			snprintf(loc, sizeof(loc), "env:%s:*",
 				 w->pod_name[0] ? subject : c->w[f->wl].key + 4);
 			add_exposed(inc, loc, f->ts, f->rule);
