@@ -223,6 +223,24 @@ creator_pod_uid(sqlite3 *db, const char *ns, const char *name)
 	return uid;
 }
 
+/* Whether an event's process ran in SELinux's container domain (auditd subj). */
+static int
+in_container_domain(sqlite3 *db, int64_t event_id)
+{
+	sqlite3_stmt *st;
+	int yes = 0;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT 1 FROM events WHERE id = ?1 AND source = 'auditd' AND json_valid(extra)"
+			       " AND instr(json_extract(extra, '$.subj'), ':container_t:') > 0",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, event_id);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
 /* Whether the inventory says pod ns/name mounts a container runtime's socket. */
 static int
 mounts_runtime_socket(sqlite3 *db, const struct workload *w)
@@ -342,16 +360,21 @@ link_workloads(struct inc_ctx *c, sqlite3 *db)
 	 */
 	for (k = 0; k < c->nf; k++) {
 		struct finding *f = &c->f[k];
-		int best = -1;
+		int best = -1, confined;
 		int64_t best_ts = 0;
 		size_t q;
 
 		if (f->wl < 0 || strncmp(c->w[f->wl].key, "host:", 5) != 0)
 			continue;
+		/* a process the pid join could not place but SELinux labels a
+		 * container's (container_t): the container with signals on that
+		 * host just before, escaped or not */
+		confined = in_container_domain(db, f->event_id);
 		for (q = 0; q < c->nf; q++) {
 			const struct finding *g = &c->f[q];
 
-			if (g->wl < 0 || strncmp(c->w[g->wl].key, "host:", 5) == 0 || !is_escape(g) ||
+			if (g->wl < 0 || strncmp(c->w[g->wl].key, "host:", 5) == 0 ||
+			    !(is_escape(g) || (confined && strcmp(g->cls, "usage-anomaly") != 0)) ||
 			    !same_host(c->w[g->wl].d.host, c->w[f->wl].d.host))
 				continue;
 			if (g->ts <= f->ts + SKEW_NS && f->ts - g->ts <= HOST_JOIN_NS &&
