@@ -88,6 +88,8 @@ print_summary_json(const struct ingest_summary *sum)
 				       (long long)in->rejects, (long long)in->bytes,
 				       in->skipped ? "true" : "false");
 		r = r ? r : json_put_str(&b, in->error);
+		if (in->waiting)
+			r = r ? r : buf_addstr(&b, ",\"waiting\":true");
 		if (in->inventory)
 			r = r ? r : buf_printf(&b, ",\"nodes\":%lld,\"edges\":%lld", (long long)in->nodes,
 					       (long long)in->edges);
@@ -128,6 +130,8 @@ print_summary_table(const struct ingest_summary *sum)
 		       (long long)in->rejects, (long long)in->bytes, in->path);
 		if (in->skipped)
 			printf(" (unchanged)");
+		else if (in->waiting)
+			printf(" (followed; nothing to read yet)");
 		else if (in->inventory && in->error == NULL)
 			printf(" (graph: %lld nodes, %lld edges)", (long long)in->nodes,
 			       (long long)in->edges);

@@ -39,6 +39,7 @@
 #define QUIET_MS     100            /* a piped stream this long silent is between bursts */
 #define SHOW_REJECTS 10             /* per input, on stderr; all go to the store */
 #define MAX_DEPTH    32             /* directory recursion */
+#define WRITE_WAIT_NS ((int64_t)600 * 1000000000LL) /* for another writer to finish */
 
 struct ingest_ctx {
 	struct store *store;
@@ -68,8 +69,11 @@ struct run {
 	int ndjson;            /* records have been whole lines: try the fast path */
 	void *state;           /* line ingester state */
 	int64_t ckpt_off, ckpt_line, ckpt_resume;
+	const char *arg;       /* the path as given (opened again while waiting) */
 	int eof;
 	int done;
+	int waiting;           /* --follow: missing, empty or no whole line yet; tried every tick */
+	int told;              /* said once that it waits */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -221,7 +225,6 @@ int
 ingest_reject(struct ingest_ctx *ctx, const char *raw, size_t rawlen, int64_t offset, int64_t line,
 	      const char *reason)
 {
-	ctx->sum->rejects++;
 	if (!ctx->opts->quiet) {
 		if (ctx->shown_rejects < SHOW_REJECTS)
 			out_warn("%s:%lld (byte %lld): %s record rejected: %s", ctx->path,
@@ -232,7 +235,8 @@ ingest_reject(struct ingest_ctx *ctx, const char *raw, size_t rawlen, int64_t of
 				 ctx->path);
 		ctx->shown_rejects++;
 	}
-	if (writer_reject(ctx->w, ctx->input.id, ctx->path, offset, line,
+	/* counted in the summary once it is stored */
+	if (writer_reject(ctx->w, ctx->sum, ctx->input.id, ctx->path, offset, line,
 			  ctx->ing ? ctx->ing->name : NULL, reason, raw, rawlen) != CD_OK)
 		return CD_E_DB;
 	return CD_OK;
@@ -570,9 +574,10 @@ run_pump(struct run *r)
 			r->win.alloc = r->win.len + CHUNK + 1;
 		}
 		/* a stream gone quiet: commit before waiting on it, so its events
-		 * so far can be queried during the lull (a producer that is only
-		 * slower than us, not idle, does not cost a COMMIT per chunk) */
-		if (batch_count > 0 && !source_wait(r->src, QUIET_MS) &&
+		 * so far can be queried during the lull and no other writer waits
+		 * on our lock (a producer that is only slower than us, not idle,
+		 * does not cost a COMMIT per chunk) */
+		if (writer_dirty(r->ctx.w) && !source_wait(r->src, QUIET_MS) &&
 		    (rc = run_commit(r, 0)) != CD_OK)
 			return rc;
 		n = source_read(r->src, r->win.data + r->win.len, CHUNK);
@@ -678,6 +683,19 @@ run_start_ingester(struct run *r)
 	return CD_OK;
 }
 
+/* --follow: nothing to read yet; the follow loop opens the input again. */
+static int
+run_wait(struct run *r)
+{
+	source_close(&r->src);
+	buf_reset(&r->win);
+	r->ctx.sum->bytes = 0; /* read again from the start when it is tried again */
+	r->ctx.sum->format = NULL;
+	r->ctx.sum->waiting = 1;
+	r->waiting = 1;
+	return CD_OK;
+}
+
 /*
  * Open one input.  Returns CD_OK (r->done set when there is nothing to
  * do), or an error already reported into the summary.
@@ -692,9 +710,12 @@ run_open(struct run *r, struct store *s, struct writer *w, const struct ingest_o
 	const char *fmt;
 	unsigned char head_sha[32];
 	size_t head_len;
-	int is_stdin = strcmp(path, "-") == 0, same_gen = 0;
+	int is_stdin = strcmp(path, "-") == 0, same_gen = 0, told = r->told;
+	struct stat pst;
 
 	memset(r, 0, sizeof(*r));
+	r->arg = path;
+	r->told = told;
 	ctx->store = s;
 	ctx->w = w;
 	ctx->opts = o;
@@ -702,11 +723,20 @@ run_open(struct run *r, struct store *s, struct writer *w, const struct ingest_o
 	/* the input's row, loaded (or created) before the writer started */
 	ctx->input = *known;
 	memset(known, 0, sizeof(*known));
+	free(sum->path);
 	sum->path = xstrdup(ctx->input.path);
+	sum->waiting = 0;
 	ctx->path = sum->path;
 	buf_init(&r->win, o->max_record + 2 * CHUNK);
 	buf_init(&ctx->extra, 65536);
 	ev_arena_init(&ctx->arena, o->max_record + 65536);
+	if (o->follow && !is_stdin && stat(path, &pst) != 0 && errno == ENOENT) {
+		/* like tail -F: a file that is not there yet is waited for */
+		if (!r->told && !o->quiet)
+			out_warn("%s: does not exist yet; following it as soon as it appears", path);
+		r->told = 1;
+		return run_wait(r);
+	}
 	if (source_open(path, &r->src, &cause) != CD_OK) {
 		sum->error = cause;
 		return CD_E_IO;
@@ -721,6 +751,15 @@ run_open(struct run *r, struct store *s, struct writer *w, const struct ingest_o
 		return inventory_run(inv, s, w, r->src, &r->win, &ctx->input, sum);
 	}
 	fmt = o->format ? o->format : ingest_probe(r->win.data, r->win.len);
+	/*
+	 * --follow on a file with nothing to judge yet (empty: logrotate just
+	 * recreated it; or not one whole line) waits for its first bytes: the
+	 * format is probed when they come, not fixed as "empty" now.
+	 */
+	if (o->follow && !is_stdin && !source_is_compressed(r->src) && !source_truncated(r->src) &&
+	    (r->win.len == 0 ||
+	     (fmt == NULL && memchr(r->win.data, '\n', r->win.len) == NULL && r->win.len < PROBE_BYTES)))
+		return run_wait(r);
 	if (r->win.len == 0) {
 		r->done = 1;
 		if (source_truncated(r->src)) {
@@ -754,7 +793,9 @@ run_open(struct run *r, struct store *s, struct writer *w, const struct ingest_o
 		same_gen = memcmp(old, ctx->input.head_sha, 32) == 0 &&
 			   (ctx->input.format == NULL || strcmp(ctx->input.format, ctx->ing->name) == 0);
 	}
-	if (same_gen && ctx->input.size_seen >= 0 && ctx->input.size_seen == source_size(r->src)) {
+	/* unchanged since it was read; under --follow it is still followed from there */
+	if (same_gen && ctx->input.size_seen >= 0 && ctx->input.size_seen == source_size(r->src) &&
+	    !o->follow) {
 		sum->skipped = 1;
 		r->done = 1;
 		return CD_OK;
@@ -803,7 +844,60 @@ run_open(struct run *r, struct store *s, struct writer *w, const struct ingest_o
 	return run_start_ingester(r);
 }
 
+/*
+ * Open an input and read what it has now.  An input that cannot be used
+ * at all is recorded as a reject and is done; store errors and an
+ * interruption are returned.
+ */
+static int
+run_begin(struct run *r, struct store *s, struct writer *w, const struct ingest_opts *o,
+	  const char *path, struct store_input *known, struct ingest_input_summary *sum)
+{
+	int rc = run_open(r, s, w, o, path, known, sum);
+
+	if (rc == CD_E_DB)
+		return rc;
+	if (rc != CD_OK) {
+		/* the input as a whole is unusable: record it, go on */
+		r->ctx.ing = NULL;
+		r->done = 1;
+		if (!o->quiet)
+			out_err("%s: %s", sum->path, sum->error);
+		return writer_reject(w, sum, r->ctx.input.id, sum->path, 0, 0, NULL, sum->error, NULL,
+				     0) == CD_OK ? CD_OK : CD_E_DB;
+	}
+	if (r->done || r->waiting)
+		return CD_OK;
+	if ((rc = run_process(r, 0)) == CD_OK && (rc = run_pump(r)) == CD_OK)
+		rc = run_settle(r, !o->follow || source_is_compressed(r->src));
+	return rc;
+}
+
 /* ---- --follow ----------------------------------------------------------- */
+
+/* A waiting input, tried again: it may have appeared, or had its first bytes. */
+static int
+run_retry(struct run *r)
+{
+	struct store_input in = r->ctx.input;
+	struct ingest_input_summary *sum = r->ctx.sum;
+	struct store *s = r->ctx.store;
+	struct writer *w = r->ctx.w;
+	const struct ingest_opts *o = r->ctx.opts;
+	const char *arg = r->arg;
+	int rc;
+
+	memset(&r->ctx.input, 0, sizeof(r->ctx.input));
+	run_release(r);
+	rc = run_begin(r, s, w, o, arg, &in, sum);
+	if (rc == CD_OK && !r->waiting && !r->done) {
+		if (!o->quiet && r->told)
+			out_warn("%s has appeared; following it", arg);
+		if (source_is_compressed(r->src))
+			r->done = 1; /* read to its end once, not followed */
+	}
+	return rc;
+}
 
 static int
 run_follow_check(struct run *r)
@@ -859,7 +953,7 @@ run_follow_identity(struct run *r)
 }
 
 static int
-follow_loop(struct run *runs, size_t nruns)
+follow_loop(struct run *runs, size_t nruns, struct writer *w)
 {
 	struct timespec tick = { 0, 250000000L };
 	size_t i;
@@ -871,6 +965,11 @@ follow_loop(struct run *runs, size_t nruns)
 
 			int64_t before, pl;
 
+			if (r->waiting && !r->done) {
+				if ((rc = run_retry(r)) != CD_OK)
+					return rc == CD_E_INTERRUPTED ? CD_OK : rc;
+				continue;
+			}
 			if (r->done || r->src == NULL)
 				continue;
 			if ((rc = run_follow_check(r)) != CD_OK)
@@ -893,6 +992,9 @@ follow_loop(struct run *runs, size_t nruns)
 					return rc;
 			}
 		}
+		/* nothing is written while we sleep: nothing may hold the lock */
+		if (writer_commit_queued(w) != CD_OK)
+			return CD_E_DB;
 		nanosleep(&tick, NULL);
 	}
 	return CD_OK;
@@ -976,6 +1078,42 @@ collect_dir(struct store *s, const char *dir, int depth, struct pathlist *out)
 
 /* ---- the entry point ------------------------------------------------- */
 
+/* stdin, a FIFO, a socket or a terminal: its reads may wait for a long time */
+static int
+is_stream(const char *path)
+{
+	struct stat st;
+
+	return strcmp(path, "-") == 0 || (stat(path, &st) == 0 && !S_ISREG(st.st_mode));
+}
+
+/*
+ * A file that does not exist yet (--follow waits for it) is named as
+ * realpath will name it once it does: its resolved directory and its name.
+ */
+static int
+parent_realpath(const char *path, char out[PATH_MAX])
+{
+	char dir[PATH_MAX], rdir[PATH_MAX];
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	size_t n = slash ? (size_t)(slash - path) : 0;
+
+	if (slash == path)
+		n = 1; /* "/name" */
+	if (n >= sizeof(dir) || *base == '\0')
+		return 0;
+	if (slash == NULL)
+		memcpy(dir, ".", 2);
+	else {
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+	}
+	if (realpath(dir, rdir) == NULL)
+		return 0;
+	return (size_t)snprintf(out, PATH_MAX, "%s/%s", strcmp(rdir, "/") == 0 ? "" : rdir, base) <
+	       PATH_MAX;
+}
+
 /*
  * The store row of an input, created if new: loaded for every input before
  * the writer thread starts, so opening an input never waits for the writer.
@@ -989,7 +1127,7 @@ input_row(struct store *s, const char *path, struct store_input *in)
 
 	if (strcmp(path, "-") == 0)
 		name = "<stdin>";
-	else if (realpath(path, resolved) != NULL)
+	else if (realpath(path, resolved) != NULL || parent_realpath(path, resolved))
 		name = resolved;
 	rc = store_input_get(s, name, in);
 	if (rc != CD_E_NOTFOUND)
@@ -1026,6 +1164,8 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 	}
 	sum->inputs = xcalloc(files.n, sizeof(*sum->inputs));
 	sum->ninputs = files.n;
+	for (i = 0; i < files.n; i++)
+		sum->inputs[i].path = xstrdup(files.v[i]); /* named even if the store fails first */
 	runs = xcalloc(files.n ? files.n : 1, sizeof(*runs));
 
 	memset(&sa, 0, sizeof(sa));
@@ -1044,7 +1184,9 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 			progress.total += (int64_t)st.st_size;
 	}
 
-	if (store_begin(s) != CD_OK) {
+	/* the input rows, committed at once: the lock is not held while an
+	 * input is opened (a stream or a FIFO may wait for its first bytes) */
+	if (store_begin_wait(s, WRITE_WAIT_NS) != CD_OK) {
 		out_err("cannot start a transaction: %s", store_errmsg(s));
 		rc = CD_E_DB;
 		goto out;
@@ -1055,40 +1197,33 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 			out_err("cannot record input %s: %s", files.v[i], store_errmsg(s));
 			rc = CD_E_DB;
 		}
+	if (rc != CD_OK || store_commit(s) != CD_OK) {
+		if (rc == CD_OK)
+			out_err("cannot record the inputs: %s", store_errmsg(s));
+		store_rollback(s);
+		rc = CD_E_DB;
+		goto out;
+	}
 	writer_new(s, 1, o->observer, &w);
 	for (i = 0; i < files.n && rc == CD_OK; i++) {
 		struct run *r = &runs[i];
-		int orc = run_open(r, s, w, o, files.v[i], &known[i], &sum->inputs[i]);
 
-		if (orc == CD_E_DB) {
-			rc = orc;
+		/* a stream may wait for its first bytes: commit what came before */
+		if (is_stream(files.v[i]) && writer_commit_queued(w) != CD_OK) {
+			rc = CD_E_DB;
 			break;
 		}
-		if (orc != CD_OK) {
-			/* the input as a whole is unusable: record it, go on */
-			r->ctx.ing = NULL;
-			sum->inputs[i].rejects++;
-			if (!o->quiet)
-				out_err("%s: %s", sum->inputs[i].path, sum->inputs[i].error);
-			if (writer_reject(w, r->ctx.input.id, sum->inputs[i].path, 0, 0, NULL,
-					  sum->inputs[i].error, NULL, 0) != CD_OK)
-				rc = CD_E_DB;
-			r->done = 1;
-			continue;
-		}
-		if (r->done)
-			continue;
-		if ((rc = run_process(r, 0)) == CD_OK && (rc = run_pump(r)) == CD_OK)
-			rc = run_settle(r, !o->follow || source_is_compressed(r->src));
+		rc = run_begin(r, s, w, o, files.v[i], &known[i], &sum->inputs[i]);
+		if (rc == CD_E_DB)
+			break;
 		progress.done_before += sum->inputs[i].bytes;
 		progress.events_before += __atomic_load_n(&sum->inputs[i].events, __ATOMIC_RELAXED);
-		if (!o->follow || source_is_compressed(r->src)) {
+		if (!r->done && !r->waiting && (!o->follow || source_is_compressed(r->src)))
 			r->done = 1;
-			/* its window, tokens and arena are not needed any more: with
-			 * thousands of inputs, memory stays that of one */
-			if (rc == CD_OK)
-				run_release(r);
-		}
+		/* its window, tokens and arena are not needed any more: with
+		 * thousands of inputs, memory stays that of one */
+		if (r->done && rc == CD_OK)
+			run_release(r);
 		if (rc == CD_E_INTERRUPTED) {
 			/* keep what is complete; the checkpoint lets a rerun continue */
 			run_commit(r, 0);
@@ -1098,13 +1233,14 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 	if (rc == CD_OK && o->follow) {
 		progress_clear();
 		progress.on = 0;
-		rc = follow_loop(runs, files.n);
+		rc = follow_loop(runs, files.n, w);
 		for (i = 0; i < files.n; i++)
 			if (!runs[i].done && runs[i].src != NULL && runs[i].ctx.ing != NULL)
 				run_settle(&runs[i], 1);
 	}
 	if (writer_sync(w) != CD_OK && (rc == CD_OK || rc == CD_E_INTERRUPTED))
 		rc = CD_E_DB;
+	sum->full = writer_full(w);
 	if (rc == CD_OK || rc == CD_E_INTERRUPTED) {
 		/* the writer thread is idle: the last COMMIT is made here */
 		if (writer_commit(w) != CD_OK) {
