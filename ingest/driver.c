@@ -14,11 +14,15 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "private.h"
 #include "inv.h"
@@ -82,10 +86,12 @@ static volatile sig_atomic_t interrupted;
  * Fault injection for the crash tests (like Suricata's nallocinc): with
  * CORDON_TEST_KILL_AT=N the process SIGKILLs itself when the writer has
  * stored its Nth event, in the middle of whatever transaction is open;
- * CORDON_TEST_BATCH=N commits every N events.  Unset, neither costs
- * anything.
+ * CORDON_TEST_BATCH=N commits every N events; CORDON_TEST_MAX_PAGES=N
+ * lets the store grow to N pages only (PRAGMA max_page_count: SQLITE_FULL,
+ * as a full disk gives).  Unset, none costs anything.
  */
 static int64_t test_kill_at, test_stored;
+static uint64_t test_max_pages;
 static int64_t batch_events = BATCH_EVENTS;
 
 /* Events since the last COMMIT, across inputs: many small files share batches. */
@@ -108,6 +114,7 @@ static void
 test_hooks_init(void)
 {
 	const char *k = getenv("CORDON_TEST_KILL_AT"), *b = getenv("CORDON_TEST_BATCH");
+	const char *m = getenv("CORDON_TEST_MAX_PAGES");
 	struct span sp;
 	uint64_t v;
 
@@ -122,6 +129,13 @@ test_hooks_init(void)
 		sp.n = strlen(b);
 		if (span_to_u64(sp, &v) == CD_OK && v > 0 && v < INT64_MAX)
 			batch_events = (int64_t)v;
+	}
+	if (m != NULL) {
+		sp.p = m;
+		sp.n = strlen(m);
+		if (span_to_u64(sp, &v) != CD_OK)
+			v = 0;
+		test_max_pages = v;
 	}
 }
 
@@ -251,6 +265,7 @@ run_parsed_record(struct run *r, int rc, const struct json_doc *d, const char *w
 {
 	struct ingest_ctx *ctx = &r->ctx;
 	struct ingest_record rec = { p, n, off, line };
+	int unparsed = rc != CD_OK;
 
 	ev_reset(&ctx->ev, &ctx->arena);
 	ctx->why = NULL;
@@ -262,6 +277,21 @@ run_parsed_record(struct run *r, int rc, const struct json_doc *d, const char *w
 		return rc;
 	if (rc == CD_E_LIMIT && why == NULL)
 		why = "record fields exceed the per-record limit";
+	if (rc != CD_OK && unparsed) {
+		/* the parser stops at a NUL and would call the record cut off */
+		const char *nul = memchr(p, '\0', n);
+
+		if (nul != NULL) {
+			char buf[200];
+			size_t k = (size_t)(nul - p);
+
+			snprintf(buf, sizeof(buf),
+				 "NUL byte at offset %zu in the record at line %lld (input byte %lld);"
+				 " JSON text cannot hold one, so the record was not read",
+				 k, (long long)line, (long long)(off + (int64_t)k));
+			return ingest_reject(ctx, p, n, off, line, buf);
+		}
+	}
 	if (rc != CD_OK)
 		return ingest_reject(ctx, p, n, off, line, why ? why : cd_strerror(rc));
 	return CD_OK;
@@ -1039,36 +1069,148 @@ is_store_file(struct store *s, const char *path)
 		strcmp(a + n, "-journal") == 0);
 }
 
+/* A path a directory walk did not read, and why: reported, never silent. */
+struct skiplist {
+	char **path, **why;
+	size_t n, cap;
+};
+
 static void
-collect_dir(struct store *s, const char *dir, int depth, struct pathlist *out)
+skip_add(struct skiplist *l, const char *path, const char *fmt, ...) CD_PRINTF(3, 4);
+
+static void
+skip_add(struct skiplist *l, const char *path, const char *fmt, ...)
+{
+	char why[PATH_MAX + 256];
+	va_list ap;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 8;
+		l->path = xrealloc(l->path, l->cap * sizeof(*l->path));
+		l->why = xrealloc(l->why, l->cap * sizeof(*l->why));
+	}
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	l->path[l->n] = xstrdup(path);
+	l->why[l->n++] = xstrdup(why);
+}
+
+static void
+skip_release(struct skiplist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->path[i]);
+		free(l->why[i]);
+	}
+	free(l->path);
+	free(l->why);
+}
+
+/* Whether the resolved path p lies inside the resolved directory root. */
+static int
+path_within(const char *p, const char *root)
+{
+	size_t n = strlen(root);
+
+	if (strcmp(root, "/") == 0)
+		return 1;
+	return strncmp(p, root, n) == 0 && (p[n] == '/' || p[n] == '\0');
+}
+
+/*
+ * A symbolic link inside a walked directory is not followed (no loops, no
+ * escape from the tree).  One whose target lies inside the tree is read
+ * under the target's own name; any other is reported as not read.
+ */
+static void
+skip_symlink(const char *p, const char *root, struct skiplist *skipped)
+{
+	char target[PATH_MAX];
+
+	if (realpath(p, target) == NULL)
+		skip_add(skipped, p, "not read: a symbolic link whose target cannot be resolved (%s)",
+			 strerror(errno));
+	else if (root == NULL || !path_within(target, root))
+		skip_add(skipped, p,
+			 "not read: a symbolic link to %s, outside the directory given (links inside"
+			 " directories are not followed; ingest the target by name)",
+			 target);
+}
+
+static const char *
+kind_name(mode_t m)
+{
+	return S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" : S_ISCHR(m) ? "a character device"
+		: S_ISBLK(m) ? "a block device" : "not a regular file";
+}
+
+/*
+ * Every regular file under dir, sorted, into out.  What is not read (a
+ * directory that cannot be opened or is nested too deep, a FIFO, a link
+ * that leaves the tree) goes to skipped with the reason; only the store's
+ * own files are left out silently.
+ */
+static void
+collect_dir(struct store *s, const char *root, const char *dir, int depth, struct pathlist *out,
+	    struct skiplist *skipped)
 {
 	struct pathlist here = { 0 };
 	struct dirent *de;
 	DIR *d;
 	size_t i;
 
-	if (depth > MAX_DEPTH || (d = opendir(dir)) == NULL)
+	if (depth > MAX_DEPTH) {
+		skip_add(skipped, dir,
+			 "directory not read: nested more than %d levels below the directory given;"
+			 " ingest it by name to read what is under it",
+			 MAX_DEPTH);
 		return;
-	while ((de = readdir(d)) != NULL) {
+	}
+	if ((d = opendir(dir)) == NULL) {
+		skip_add(skipped, dir, "directory not read: %s; nothing under it was ingested",
+			 strerror(errno));
+		return;
+	}
+	for (;;) {
 		char p[PATH_MAX];
 		struct stat st;
 
+		errno = 0;
+		if ((de = readdir(d)) == NULL) {
+			if (errno != 0)
+				skip_add(skipped, dir, "directory read only in part: %s",
+					 strerror(errno));
+			break;
+		}
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) >= sizeof(p))
+		if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) >= sizeof(p)) {
+			skip_add(skipped, p, "not read: the path is longer than %d bytes", PATH_MAX);
 			continue;
-		if (lstat(p, &st) != 0 || S_ISLNK(st.st_mode))
-			continue; /* symlinks are not followed inside directories: no loops */
-		if (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && !is_store_file(s, p)))
+		}
+		if (lstat(p, &st) != 0) {
+			skip_add(skipped, p, "not read: %s", strerror(errno));
+			continue;
+		}
+		if (S_ISLNK(st.st_mode))
+			skip_symlink(p, root, skipped);
+		else if (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && !is_store_file(s, p)))
 			pathlist_add(&here, p);
+		else if (!S_ISREG(st.st_mode))
+			skip_add(skipped, p,
+				 "not read: %s, not a regular file (give it by name to read it as a stream)",
+				 kind_name(st.st_mode));
 	}
 	closedir(d);
 	qsort(here.v, here.n, sizeof(*here.v), cmp_str);
 	for (i = 0; i < here.n; i++) {
 		struct stat st;
 
-		if (stat(here.v[i], &st) == 0 && S_ISDIR(st.st_mode))
-			collect_dir(s, here.v[i], depth + 1, out);
+		if (lstat(here.v[i], &st) == 0 && S_ISDIR(st.st_mode))
+			collect_dir(s, root, here.v[i], depth + 1, out, skipped);
 		else
 			pathlist_add(out, here.v[i]);
 		free(here.v[i]);
@@ -1144,6 +1286,7 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 	   struct ingest_summary *sum)
 {
 	struct pathlist files = { 0 };
+	struct skiplist skips = { 0 };
 	struct store_input *known = NULL;
 	struct writer *w = NULL;
 	struct run *runs;
@@ -1154,18 +1297,34 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 
 	memset(sum, 0, sizeof(*sum));
 	test_hooks_init();
+	if (test_max_pages > 0) {
+		/* a disk that fills up: the store stops growing at this many pages */
+		char sql[64];
+
+		snprintf(sql, sizeof(sql), "PRAGMA max_page_count=%llu", (unsigned long long)test_max_pages);
+		sqlite3_exec(store_db(s), sql, NULL, NULL, NULL);
+	}
 	for (i2 = 0; i2 < npaths; i2++) {
 		struct stat st;
 
-		if (strcmp(paths[i2], "-") != 0 && stat(paths[i2], &st) == 0 && S_ISDIR(st.st_mode))
-			collect_dir(s, paths[i2], 0, &files);
-		else
+		if (strcmp(paths[i2], "-") != 0 && stat(paths[i2], &st) == 0 && S_ISDIR(st.st_mode)) {
+			char root[PATH_MAX];
+
+			collect_dir(s, realpath(paths[i2], root) ? root : NULL, paths[i2], 0, &files,
+				    &skips);
+		} else
 			pathlist_add(&files, paths[i2]);
 	}
-	sum->inputs = xcalloc(files.n, sizeof(*sum->inputs));
-	sum->ninputs = files.n;
+	/* the inputs, then the paths the walk did not read */
+	sum->ninputs = files.n + skips.n;
+	sum->inputs = xcalloc(sum->ninputs ? sum->ninputs : 1, sizeof(*sum->inputs));
 	for (i = 0; i < files.n; i++)
 		sum->inputs[i].path = xstrdup(files.v[i]); /* named even if the store fails first */
+	for (i = 0; i < skips.n; i++) {
+		sum->inputs[files.n + i].path = skips.path[i];
+		sum->inputs[files.n + i].error = skips.why[i];
+		skips.path[i] = skips.why[i] = NULL;
+	}
 	runs = xcalloc(files.n ? files.n : 1, sizeof(*runs));
 
 	memset(&sa, 0, sizeof(sa));
@@ -1205,6 +1364,14 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 		goto out;
 	}
 	writer_new(s, 1, o->observer, &w);
+	for (i = files.n; i < sum->ninputs && rc == CD_OK; i++) {
+		struct ingest_input_summary *in = &sum->inputs[i];
+
+		if (!o->quiet)
+			out_err("%s: %s", in->path, in->error);
+		if (writer_reject(w, in, 0, in->path, 0, 0, NULL, in->error, NULL, 0) != CD_OK)
+			rc = CD_E_DB;
+	}
 	for (i = 0; i < files.n && rc == CD_OK; i++) {
 		struct run *r = &runs[i];
 
@@ -1263,6 +1430,9 @@ out:
 			store_input_release(&known[i]);
 		free(files.v[i]);
 	}
+	for (i = files.n; i < sum->ninputs; i++)
+		sum->rejects += sum->inputs[i].rejects;
+	skip_release(&skips);
 	free(known);
 	free(files.v);
 	free(runs);
