@@ -718,7 +718,8 @@ static int
 run_wait(struct run *r)
 {
 	source_close(&r->src);
-	buf_reset(&r->win);
+	if (r->win.data != NULL)
+		buf_reset(&r->win);
 	r->ctx.sum->bytes = 0; /* read again from the start when it is tried again */
 	r->ctx.sum->format = NULL;
 	r->ctx.sum->waiting = 1;
@@ -757,16 +758,17 @@ run_open(struct run *r, struct store *s, struct writer *w, const struct ingest_o
 	sum->path = xstrdup(ctx->input.path);
 	sum->waiting = 0;
 	ctx->path = sum->path;
-	buf_init(&r->win, o->max_record + 2 * CHUNK);
-	buf_init(&ctx->extra, 65536);
-	ev_arena_init(&ctx->arena, o->max_record + 65536);
 	if (o->follow && !is_stdin && stat(path, &pst) != 0 && errno == ENOENT) {
-		/* like tail -F: a file that is not there yet is waited for */
+		/* like tail -F: a file that is not there yet is waited for (and
+		 * nothing is allocated for it meanwhile) */
 		if (!r->told && !o->quiet)
 			out_warn("%s: does not exist yet; following it as soon as it appears", path);
 		r->told = 1;
 		return run_wait(r);
 	}
+	buf_init(&r->win, o->max_record + 2 * CHUNK);
+	buf_init(&ctx->extra, 65536);
+	ev_arena_init(&ctx->arena, o->max_record + 65536);
 	if (source_open(path, &r->src, &cause) != CD_OK) {
 		sum->error = cause;
 		return CD_E_IO;
