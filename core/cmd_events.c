@@ -38,7 +38,8 @@ static const char usage[] =
 	"  --fields            list the field names and exit\n"
 	"  -h, --help          this help\n"
 	"\n"
-	"exit status: 0 events listed (or none matched); 2 usage or store error.\n";
+	"exit status: 0 events listed (or none matched); 2 usage or store error, or a\n"
+	"regex that hit a PCRE2 limit on some event (its answer is unknown).\n";
 
 struct filter {
 	const struct ev_field *f;
@@ -46,7 +47,12 @@ struct filter {
 	const char *value;
 };
 
-/* SQL function regexp(pattern, value): PCRE2, pattern compiled once. */
+/*
+ * SQL function regexp(pattern, value, field, id): PCRE2, pattern compiled
+ * once.  A match that hits a limit fails the query: the row's answer is
+ * unknown, and leaving it out would hide it (a logged string chosen to
+ * make the pattern backtrack must not make its event disappear).
+ */
 static void
 sql_regexp_free(void *p)
 {
@@ -57,7 +63,6 @@ static void
 sql_regexp(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	pcre2_code *re = sqlite3_get_auxdata(c, 0);
-	pcre2_match_data *md;
 	const unsigned char *s;
 	int rc;
 
@@ -85,10 +90,27 @@ sql_regexp(sqlite3_context *c, int argc, sqlite3_value **argv)
 		sqlite3_result_int(c, 0);
 		return;
 	}
-	md = pcre2_match_data_create_from_pattern(re, NULL);
-	rc = pcre2_match(re, s, (PCRE2_SIZE)sqlite3_value_bytes(argv[1]), 0, 0, md, NULL);
-	pcre2_match_data_free(md);
-	sqlite3_result_int(c, rc >= 0);
+	rc = regex_match(re, (const char *)s, (size_t)sqlite3_value_bytes(argv[1]));
+	if (rc < 0) {
+		char why[200], *msg;
+
+		msg = sqlite3_mprintf(
+			"%s~'%s' %s on event %lld (a %d-byte value), so whether that event matches is"
+			" unknown; the query stops rather than leave it out. Rewrite the pattern without"
+			" nested repeats (e.g. 'a+$' for '(a+)+$'), or narrow the query first"
+			" (FIELD=VALUE, --since, --source)",
+			(const char *)sqlite3_value_text(argv[2]), (const char *)sqlite3_value_text(argv[0]),
+			regex_strerror(rc, why, sizeof(why)), (long long)sqlite3_value_int64(argv[3]),
+			sqlite3_value_bytes(argv[1]));
+		if (msg == NULL) {
+			sqlite3_result_error_nomem(c);
+			return;
+		}
+		sqlite3_result_error(c, msg, -1);
+		sqlite3_free(msg);
+		return;
+	}
+	sqlite3_result_int(c, rc);
 }
 
 static int
@@ -366,7 +388,7 @@ cmd_events(struct cmd_ctx *cc)
 			goto out;
 	if (cmd_open_store(cc, 1, &s) != CD_OK)
 		goto out;
-	sqlite3_create_function(store_db(s), "regexp", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+	sqlite3_create_function(store_db(s), "regexp", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
 				sql_regexp, NULL, NULL);
 
 	buf_init(&sql, 65536);
@@ -393,7 +415,7 @@ cmd_events(struct cmd_ctx *cc)
 		else if (filters[i].op == '!')
 			rc = buf_printf(&sql, " AND e.%s IS NOT ?", n);
 		else
-			rc = buf_printf(&sql, " AND regexp(?, e.%s)", n);
+			rc = buf_printf(&sql, " AND regexp(?, e.%s, '%s', e.id)", n, n);
 	}
 	rc = rc ? rc : buf_printf(&sql, " ORDER BY e.ts_ns %s, e.id %s", oldest ? "ASC" : "DESC",
 				  oldest ? "ASC" : "DESC");
@@ -456,12 +478,14 @@ cmd_events(struct cmd_ctx *cc)
 		rows++;
 	}
 	buf_release(&out);
-	if (fmt == OUT_JSON)
-		fputs("]}\n", stdout);
 	if (rc != SQLITE_DONE) {
+		/* JSON is left unclosed: a partial list must not parse as a whole one */
+		fflush(stdout);
 		out_err("query failed: %s", store_errmsg(s));
 		goto out;
 	}
+	if (fmt == OUT_JSON)
+		fputs("]}\n", stdout);
 	status = EXIT_OK;
 out:
 	sqlite3_finalize(st);

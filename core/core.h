@@ -385,6 +385,22 @@ int64_t store_count(struct store *s, const char *table);
 int store_meta_get_int(struct store *s, const char *key, int64_t *val);
 int store_meta_set_int(struct store *s, const char *key, int64_t val);
 
+/* ---- regex.c ---------------------------------------------------------- */
+
+/*
+ * PCRE2 over a value an attacker may have chosen, with explicit limits (a
+ * JIT stack of its own, match, depth and heap limits).  re is a compiled
+ * pcre2_code (8-bit).
+ * @retval 1 match, 0 no match
+ * @retval <0 a PCRE2 error, usually a limit: whether it matches is unknown,
+ *         and the caller must say so rather than read it as "no match"
+ */
+struct pcre2_real_code_8;
+int regex_match(const struct pcre2_real_code_8 *re, const char *s, size_t n);
+/* What a regex_match() error means, as "hit the match limit ..." (buf for
+ * others). */
+const char *regex_strerror(int rc, char *buf, size_t cap);
+
 /* ---- redact.c --------------------------------------------------------- */
 
 /* Copy s into out with secret-looking values replaced by "[REDACTED]". */

@@ -133,6 +133,9 @@ cmd_correlate(struct cmd_ctx *cc)
 		return EXIT_ERROR;
 	}
 	if (fmt == OUT_TEXT) {
+		if (stats.rule_errors > 0)
+			printf("%lld rule evaluations failed (a regex hit a PCRE2 limit); see `cordon"
+			       " rejects`\n", (long long)stats.rule_errors);
 		printf("%lld new events, %lld new findings; incidents: %lld opened, %lld changed,"
 		       " %lld unchanged (%.2fs rules, %.2fs incidents)\n",
 		       (long long)stats.events, (long long)stats.findings, (long long)ch.opened,
@@ -146,7 +149,8 @@ cmd_correlate(struct cmd_ctx *cc)
 		out_err("%s: %s", cc->db_path, store_errmsg(s));
 	store_close(&s);
 	ruleset_release(&rs);
-	return ch.opened || ch.changed ? EXIT_FINDINGS : EXIT_OK;
+	/* a rule left unanswered on an event is a finding of its own: cron alerts */
+	return ch.opened || ch.changed || stats.rule_errors > 0 ? EXIT_FINDINGS : EXIT_OK;
 }
 
 const struct cmd_entry cmd_correlate_entry = {

@@ -57,6 +57,7 @@ struct corr_opts {
 };
 struct corr_stats {
 	int64_t events, findings, candidates;
+	int64_t rule_errors;  /* rule evaluations a regex limit left unanswered (see rejects) */
 	double seconds_rules, seconds_incidents;
 };
 int findings_run(struct store *s, const struct ruleset *rs, const struct known_net *net,

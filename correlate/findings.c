@@ -21,6 +21,13 @@ struct hit {
 	size_t rule;
 };
 
+/* A rule that could not be evaluated on an event (a regex hit a PCRE2 limit). */
+struct rerr {
+	int64_t event_id;
+	char *why;
+};
+#define RERR_KEEP 1000 /* rows per run in rejects; all are counted */
+
 struct cand {
 	uint64_t entity;  /* hash of the entity value */
 	uint64_t value;   /* hash of the counted value (distinct) */
@@ -43,6 +50,9 @@ struct pass {
 	const struct known_net *net;
 	int progress;          /* stderr is a terminal */
 	int64_t total, shown_ns;
+	struct rerr *rerrs;    /* the first RERR_KEEP */
+	size_t nrerrs;
+	int64_t rerr_count;
 };
 
 static uint64_t
@@ -211,7 +221,22 @@ eval_event(struct pass *p, const struct known_net *net, struct json_tokens *toks
 		const char *ent, *val;
 		struct cand c;
 
-		if (!rule_matches(r, &m))
+		int hit = rule_matches(r, &m);
+
+		if (m.re_err) {
+			/* never silently: an attacker's string must not hide its event */
+			p->rerr_count++;
+			if (p->nrerrs < RERR_KEEP) {
+				char why[1024];
+
+				rule_match_error(r, &m, why, sizeof(why));
+				if (p->nrerrs % 64 == 0)
+					p->rerrs = xrealloc(p->rerrs, (p->nrerrs + 64) * sizeof(*p->rerrs));
+				p->rerrs[p->nrerrs].event_id = id;
+				p->rerrs[p->nrerrs++].why = xstrdup(why);
+			}
+		}
+		if (!hit)
 			continue;
 		switch (r->st.kind) {
 		case STATE_NONE:
@@ -710,6 +735,42 @@ out:
 	return rc;
 }
 
+/* Each rule evaluation that failed, as a reject row at its event's record. */
+static int
+rerrs_store(struct pass *p, struct store *s)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	int rc = CD_OK;
+
+	if (p->nrerrs == 0)
+		return CD_OK;
+	if (sqlite3_prepare_v2(store_db(s),
+			       "SELECT e.input_id, i.path, e.offset, e.line FROM events e"
+			       " LEFT JOIN inputs i ON i.id = e.input_id WHERE e.id = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return CD_E_DB;
+	for (i = 0; i < p->nrerrs && rc == CD_OK; i++) {
+		char why[1200];
+
+		snprintf(why, sizeof(why), "event %lld: %s", (long long)p->rerrs[i].event_id,
+			 p->rerrs[i].why);
+		if (i < 10)
+			out_warn("%s", why);
+		else if (i == 10)
+			out_warn("more rules could not be evaluated; `cordon rejects` lists them");
+		sqlite3_bind_int64(st, 1, p->rerrs[i].event_id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			rc = store_reject_add(s, sqlite3_column_int64(st, 0),
+					      (const char *)sqlite3_column_text(st, 1),
+					      sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
+					      "correlate", why, NULL, 0);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int
 findings_run(struct store *s, const struct ruleset *rs, const struct known_net *net,
 	     const struct corr_opts *o, struct corr_stats *stats, char **cause)
@@ -773,10 +834,16 @@ findings_run(struct store *s, const struct ruleset *rs, const struct known_net *
 	}
 	if (rc == CD_OK)
 		rc = materialize(&p, db, &stats->findings);
+	if (rc == CD_OK)
+		rc = rerrs_store(&p, s);
+	stats->rule_errors = p.rerr_count;
 	if (rc == CD_OK && maxid > last)
 		rc = store_meta_set_int(s, "correlate.last_event_id", maxid);
 	if (rc != CD_OK)
 		*cause = xstrdup(sqlite3_errmsg(db));
+	for (i = 0; i < p.nrerrs; i++)
+		free(p.rerrs[i].why);
+	free(p.rerrs);
 	free(p.hits);
 	free(p.cands);
 	strmap_release(&p.seen);

@@ -18,6 +18,9 @@ match_ev_init(struct match_ev *m, const struct event *ev, struct json_tokens *to
 	m->vf_done = 0;
 	m->extra_state = 0;
 	m->toks = toks;
+	m->re_err = 0;
+	m->re_cond = NULL;
+	m->re_in_unless = 0;
 }
 
 static const char *
@@ -310,18 +313,8 @@ match_field(struct match_ev *m, int field, const char *extra_path)
 	return vfield(m, field - (int)ev_nfields);
 }
 
-static int
-re_match(pcre2_code *re, const char *s)
-{
-	/* one match block for every rule: matching is single-threaded and
-	 * only the yes/no answer is used, so one ovector pair suffices */
-	static pcre2_match_data *md;
-
-	if (md == NULL)
-		md = pcre2_match_data_create(1, NULL);
-	/* 0 = matched with the ovector too small for the groups: still a match */
-	return pcre2_match(re, (PCRE2_SPTR)s, strlen(s), 0, 0, md, NULL) >= 0;
-}
+/* Holds (1), does not (0), or unknown (-1): the regex hit a PCRE2 limit. */
+#define COND_UNKNOWN (-1)
 
 static int
 num_value(struct match_ev *m, const struct cond *c, int64_t *out)
@@ -340,7 +333,7 @@ num_value(struct match_ev *m, const struct cond *c, int64_t *out)
 }
 
 static int
-cond_holds(struct match_ev *m, const struct cond *c)
+cond_holds(struct match_ev *m, const struct cond *c, int *re_err)
 {
 	const char *v;
 	size_t n, i;
@@ -378,21 +371,47 @@ cond_holds(struct match_ev *m, const struct cond *c)
 			if (strcmp(v, c->set[i]) == 0)
 				return c->op == OP_IN;
 		return c->op == OP_NOT_IN;
-	case OP_RE: return re_match(c->re, v);
-	case OP_NOT_RE: return !re_match(c->re, v);
+	case OP_RE:
+	case OP_NOT_RE: {
+		int rc = regex_match(c->re, v, n);
+
+		if (rc < 0) {
+			*re_err = rc;
+			return COND_UNKNOWN;
+		}
+		return c->op == OP_RE ? rc : !rc;
+	}
 	default: return 0;
 	}
 }
 
+/*
+ * Every condition holds (1), one does not (0), or none fails but one is
+ * unknown (COND_UNKNOWN): a later condition that fails still settles it.
+ */
 static int
-block_holds(struct match_ev *m, const struct block *b)
+block_holds(struct match_ev *m, const struct block *b, int in_unless)
 {
+	const struct cond *unknown = NULL;
+	int err = 0;
 	size_t i;
 
-	for (i = 0; i < b->n; i++)
-		if (!cond_holds(m, &b->c[i]))
+	for (i = 0; i < b->n; i++) {
+		int h = cond_holds(m, &b->c[i], &err);
+
+		if (h == 0)
 			return 0;
-	return 1;
+		if (h == COND_UNKNOWN && unknown == NULL)
+			unknown = &b->c[i];
+	}
+	if (unknown == NULL)
+		return 1;
+	if (!m->re_err) {
+		m->re_err = err;
+		m->re_cond = unknown;
+		m->re_in_unless = in_unless;
+	}
+	return COND_UNKNOWN;
 }
 
 int
@@ -401,13 +420,24 @@ rule_matches(const struct rule *r, struct match_ev *m)
 	size_t i;
 	int hit = 0;
 
-	for (i = 0; i < r->nwhen && !hit; i++)
-		hit = block_holds(m, &r->when[i]);
-	if (!hit)
+	m->re_err = 0;
+	m->re_cond = NULL;
+	m->re_in_unless = 0;
+	for (i = 0; i < r->nwhen && hit != 1; i++) {
+		int h = block_holds(m, &r->when[i], 0);
+
+		if (h != 0)
+			hit = h;
+	}
+	if (hit != 1) /* no block holds, or one is unknown: reported through re_err */
 		return 0;
+	/* a when-block held: an unknown earlier one does not matter */
+	m->re_err = 0;
+	m->re_cond = NULL;
 	for (i = 0; i < r->nunless; i++)
-		if (block_holds(m, &r->unless[i]))
+		if (block_holds(m, &r->unless[i], 1) == 1)
 			return 0;
+	/* an unknown exception does not suppress the finding: re_err says so */
 	return 1;
 }
 
@@ -416,10 +446,32 @@ rule_excluded(const struct rule *r, struct match_ev *m)
 {
 	size_t i;
 
+	/* an exception whose answer is unknown (a regex limit) does not apply,
+	 * as in rule_matches: the finding is kept */
 	for (i = 0; i < r->nunless; i++)
-		if (block_holds(m, &r->unless[i]))
+		if (block_holds(m, &r->unless[i], 1) == 1)
 			return 1;
 	return 0;
+}
+
+void
+rule_match_error(const struct rule *r, const struct match_ev *m, char *buf, size_t cap)
+{
+	const struct cond *c = m->re_cond;
+	char why[200];
+
+	if (c == NULL) {
+		snprintf(buf, cap, "rule %s: no regex error", r->id);
+		return;
+	}
+	snprintf(buf, cap,
+		 "rule %s: %s%s %s '%s' %s on this event's value, so %s; rewrite the pattern without"
+		 " nested repeats (e.g. 'a+$' for '(a+)+$')",
+		 r->id, c->field < 0 ? "extra." : "",
+		 c->field < 0 ? c->extra_path : rule_field_name(c->field), c->op == OP_RE ? "~" : "!~",
+		 c->value, regex_strerror(m->re_err, why, sizeof(why)),
+		 m->re_in_unless ? "its unless-block could not rule the event out and the finding was kept"
+				 : "the rule could not be evaluated on it and no finding was made");
 }
 
 /* ---- examples ------------------------------------------------------------- */
@@ -532,7 +584,11 @@ rule_run_examples(const struct rule *r, FILE *f)
 		}
 		match_ev_init(&m, &ev, &toks);
 		got = rule_matches(r, &m);
-		if (got != e->expect) {
+		if (m.re_err) {
+			rule_match_error(r, &m, why, sizeof(why));
+			fprintf(f, "%s:%d: %s\n", r->file, e->line, why);
+			failed++;
+		} else if (got != e->expect) {
 			fprintf(f, "%s:%d: rule %s: example should %s but %s\n", r->file, e->line,
 				r->id, e->expect ? "match" : "not match",
 				got ? "matches" : "does not");

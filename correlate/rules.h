@@ -147,6 +147,11 @@ struct match_ev {
 	int extra_state;             /* 0 not parsed, 1 parsed, -1 unusable */
 	struct json_tokens *toks;
 	char xbuf[512];
+	/* set by rule_matches(): a regex that could not answer (a PCRE2 limit
+	 * on this event's value), where, and whether in an unless-block */
+	int re_err;
+	const struct cond *re_cond;
+	int re_in_unless;
 };
 
 extern const char default_rules_text[];
@@ -164,11 +169,18 @@ const struct rule *ruleset_find(const struct ruleset *rs, const char *id);
 
 void match_ev_init(struct match_ev *m, const struct event *ev, struct json_tokens *toks);
 int known_net_has(char *const *set, size_t n, const char *s);
-/* The when/unless part of a rule (stateful parts are the engine's). */
+/*
+ * The when/unless part of a rule (stateful parts are the engine's).  A
+ * regex that hits a PCRE2 limit sets m->re_err: in a when-block the rule
+ * does not match (its answer is unknown), in an unless-block the exception
+ * does not apply (the finding is kept); either way the caller reports it.
+ */
 int rule_matches(const struct rule *r, struct match_ev *m);
 /* Whether one of the rule's unless blocks holds (an allow-list applied again
  * once the event's workload is known from a join). */
 int rule_excluded(const struct rule *r, struct match_ev *m);
+/* What m->re_err means for rule r, as one line for a reject or a warning. */
+void rule_match_error(const struct rule *r, const struct match_ev *m, char *buf, size_t cap);
 /* A field's value for an event: stored, virtual or extra.*; NULL if absent. */
 const char *match_field(struct match_ev *m, int field, const char *extra_path);
 /* Field index by name (stored or virtual); -1 when unknown. */

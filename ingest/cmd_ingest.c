@@ -88,6 +88,8 @@ print_summary_json(const struct ingest_summary *sum)
 				       (long long)in->rejects, (long long)in->bytes,
 				       in->skipped ? "true" : "false");
 		r = r ? r : json_put_str(&b, in->error);
+		if (in->waiting)
+			r = r ? r : buf_addstr(&b, ",\"waiting\":true");
 		if (in->inventory)
 			r = r ? r : buf_printf(&b, ",\"nodes\":%lld,\"edges\":%lld", (long long)in->nodes,
 					       (long long)in->edges);
@@ -128,6 +130,8 @@ print_summary_table(const struct ingest_summary *sum)
 		       (long long)in->rejects, (long long)in->bytes, in->path);
 		if (in->skipped)
 			printf(" (unchanged)");
+		else if (in->waiting)
+			printf(" (followed; nothing to read yet)");
 		else if (in->inventory && in->error == NULL)
 			printf(" (graph: %lld nodes, %lld edges)", (long long)in->nodes,
 			       (long long)in->edges);
@@ -236,6 +240,13 @@ cmd_ingest(struct cmd_ctx *cc)
 		print_summary_table(&sum);
 	if (rc == CD_E_INTERRUPTED)
 		out_err("interrupted; what was read is stored, and a rerun continues from there");
+	else if (sum.full)
+		/* the summary counts only what was committed before the stop */
+		out_err("ingest stopped: the store is full (no space left on its disk): the %lld events"
+			" counted above are stored, nothing after the last commit is; free space (or move"
+			" the store) and run the same command again: it continues from each input's last"
+			" checkpoint, and records already stored are not added twice",
+			(long long)sum.events);
 	else if (rc != CD_OK)
 		out_err("ingest stopped: %s", cd_strerror(rc));
 	status = rc != CD_OK ? EXIT_ERROR : sum.rejects > 0 ? EXIT_FINDINGS : EXIT_OK;

@@ -14,11 +14,15 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "private.h"
 #include "inv.h"
@@ -39,6 +43,7 @@
 #define QUIET_MS     100            /* a piped stream this long silent is between bursts */
 #define SHOW_REJECTS 10             /* per input, on stderr; all go to the store */
 #define MAX_DEPTH    32             /* directory recursion */
+#define WRITE_WAIT_NS ((int64_t)600 * 1000000000LL) /* for another writer to finish */
 
 struct ingest_ctx {
 	struct store *store;
@@ -68,8 +73,11 @@ struct run {
 	int ndjson;            /* records have been whole lines: try the fast path */
 	void *state;           /* line ingester state */
 	int64_t ckpt_off, ckpt_line, ckpt_resume;
+	const char *arg;       /* the path as given (opened again while waiting) */
 	int eof;
 	int done;
+	int waiting;           /* --follow: missing, empty or no whole line yet; tried every tick */
+	int told;              /* said once that it waits */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -78,10 +86,12 @@ static volatile sig_atomic_t interrupted;
  * Fault injection for the crash tests (like Suricata's nallocinc): with
  * CORDON_TEST_KILL_AT=N the process SIGKILLs itself when the writer has
  * stored its Nth event, in the middle of whatever transaction is open;
- * CORDON_TEST_BATCH=N commits every N events.  Unset, neither costs
- * anything.
+ * CORDON_TEST_BATCH=N commits every N events; CORDON_TEST_MAX_PAGES=N
+ * lets the store grow to N pages only (PRAGMA max_page_count: SQLITE_FULL,
+ * as a full disk gives).  Unset, none costs anything.
  */
 static int64_t test_kill_at, test_stored;
+static uint64_t test_max_pages;
 static int64_t batch_events = BATCH_EVENTS;
 
 /* Events since the last COMMIT, across inputs: many small files share batches. */
@@ -104,6 +114,7 @@ static void
 test_hooks_init(void)
 {
 	const char *k = getenv("CORDON_TEST_KILL_AT"), *b = getenv("CORDON_TEST_BATCH");
+	const char *m = getenv("CORDON_TEST_MAX_PAGES");
 	struct span sp;
 	uint64_t v;
 
@@ -118,6 +129,13 @@ test_hooks_init(void)
 		sp.n = strlen(b);
 		if (span_to_u64(sp, &v) == CD_OK && v > 0 && v < INT64_MAX)
 			batch_events = (int64_t)v;
+	}
+	if (m != NULL) {
+		sp.p = m;
+		sp.n = strlen(m);
+		if (span_to_u64(sp, &v) != CD_OK)
+			v = 0;
+		test_max_pages = v;
 	}
 }
 
@@ -221,7 +239,6 @@ int
 ingest_reject(struct ingest_ctx *ctx, const char *raw, size_t rawlen, int64_t offset, int64_t line,
 	      const char *reason)
 {
-	ctx->sum->rejects++;
 	if (!ctx->opts->quiet) {
 		if (ctx->shown_rejects < SHOW_REJECTS)
 			out_warn("%s:%lld (byte %lld): %s record rejected: %s", ctx->path,
@@ -232,7 +249,8 @@ ingest_reject(struct ingest_ctx *ctx, const char *raw, size_t rawlen, int64_t of
 				 ctx->path);
 		ctx->shown_rejects++;
 	}
-	if (writer_reject(ctx->w, ctx->input.id, ctx->path, offset, line,
+	/* counted in the summary once it is stored */
+	if (writer_reject(ctx->w, ctx->sum, ctx->input.id, ctx->path, offset, line,
 			  ctx->ing ? ctx->ing->name : NULL, reason, raw, rawlen) != CD_OK)
 		return CD_E_DB;
 	return CD_OK;
@@ -247,6 +265,7 @@ run_parsed_record(struct run *r, int rc, const struct json_doc *d, const char *w
 {
 	struct ingest_ctx *ctx = &r->ctx;
 	struct ingest_record rec = { p, n, off, line };
+	int unparsed = rc != CD_OK;
 
 	ev_reset(&ctx->ev, &ctx->arena);
 	ctx->why = NULL;
@@ -258,6 +277,21 @@ run_parsed_record(struct run *r, int rc, const struct json_doc *d, const char *w
 		return rc;
 	if (rc == CD_E_LIMIT && why == NULL)
 		why = "record fields exceed the per-record limit";
+	if (rc != CD_OK && unparsed) {
+		/* the parser stops at a NUL and would call the record cut off */
+		const char *nul = memchr(p, '\0', n);
+
+		if (nul != NULL) {
+			char buf[200];
+			size_t k = (size_t)(nul - p);
+
+			snprintf(buf, sizeof(buf),
+				 "NUL byte at offset %zu in the record at line %lld (input byte %lld);"
+				 " JSON text cannot hold one, so the record was not read",
+				 k, (long long)line, (long long)(off + (int64_t)k));
+			return ingest_reject(ctx, p, n, off, line, buf);
+		}
+	}
 	if (rc != CD_OK)
 		return ingest_reject(ctx, p, n, off, line, why ? why : cd_strerror(rc));
 	return CD_OK;
@@ -570,9 +604,10 @@ run_pump(struct run *r)
 			r->win.alloc = r->win.len + CHUNK + 1;
 		}
 		/* a stream gone quiet: commit before waiting on it, so its events
-		 * so far can be queried during the lull (a producer that is only
-		 * slower than us, not idle, does not cost a COMMIT per chunk) */
-		if (batch_count > 0 && !source_wait(r->src, QUIET_MS) &&
+		 * so far can be queried during the lull and no other writer waits
+		 * on our lock (a producer that is only slower than us, not idle,
+		 * does not cost a COMMIT per chunk) */
+		if (writer_dirty(r->ctx.w) && !source_wait(r->src, QUIET_MS) &&
 		    (rc = run_commit(r, 0)) != CD_OK)
 			return rc;
 		n = source_read(r->src, r->win.data + r->win.len, CHUNK);
@@ -678,6 +713,20 @@ run_start_ingester(struct run *r)
 	return CD_OK;
 }
 
+/* --follow: nothing to read yet; the follow loop opens the input again. */
+static int
+run_wait(struct run *r)
+{
+	source_close(&r->src);
+	if (r->win.data != NULL)
+		buf_reset(&r->win);
+	r->ctx.sum->bytes = 0; /* read again from the start when it is tried again */
+	r->ctx.sum->format = NULL;
+	r->ctx.sum->waiting = 1;
+	r->waiting = 1;
+	return CD_OK;
+}
+
 /*
  * Open one input.  Returns CD_OK (r->done set when there is nothing to
  * do), or an error already reported into the summary.
@@ -692,9 +741,12 @@ run_open(struct run *r, struct store *s, struct writer *w, const struct ingest_o
 	const char *fmt;
 	unsigned char head_sha[32];
 	size_t head_len;
-	int is_stdin = strcmp(path, "-") == 0, same_gen = 0;
+	int is_stdin = strcmp(path, "-") == 0, same_gen = 0, told = r->told;
+	struct stat pst;
 
 	memset(r, 0, sizeof(*r));
+	r->arg = path;
+	r->told = told;
 	ctx->store = s;
 	ctx->w = w;
 	ctx->opts = o;
@@ -702,8 +754,18 @@ run_open(struct run *r, struct store *s, struct writer *w, const struct ingest_o
 	/* the input's row, loaded (or created) before the writer started */
 	ctx->input = *known;
 	memset(known, 0, sizeof(*known));
+	free(sum->path);
 	sum->path = xstrdup(ctx->input.path);
+	sum->waiting = 0;
 	ctx->path = sum->path;
+	if (o->follow && !is_stdin && stat(path, &pst) != 0 && errno == ENOENT) {
+		/* like tail -F: a file that is not there yet is waited for (and
+		 * nothing is allocated for it meanwhile) */
+		if (!r->told && !o->quiet)
+			out_warn("%s: does not exist yet; following it as soon as it appears", path);
+		r->told = 1;
+		return run_wait(r);
+	}
 	buf_init(&r->win, o->max_record + 2 * CHUNK);
 	buf_init(&ctx->extra, 65536);
 	ev_arena_init(&ctx->arena, o->max_record + 65536);
@@ -721,6 +783,15 @@ run_open(struct run *r, struct store *s, struct writer *w, const struct ingest_o
 		return inventory_run(inv, s, w, r->src, &r->win, &ctx->input, sum);
 	}
 	fmt = o->format ? o->format : ingest_probe(r->win.data, r->win.len);
+	/*
+	 * --follow on a file with nothing to judge yet (empty: logrotate just
+	 * recreated it; or not one whole line) waits for its first bytes: the
+	 * format is probed when they come, not fixed as "empty" now.
+	 */
+	if (o->follow && !is_stdin && !source_is_compressed(r->src) && !source_truncated(r->src) &&
+	    (r->win.len == 0 ||
+	     (fmt == NULL && memchr(r->win.data, '\n', r->win.len) == NULL && r->win.len < PROBE_BYTES)))
+		return run_wait(r);
 	if (r->win.len == 0) {
 		r->done = 1;
 		if (source_truncated(r->src)) {
@@ -754,7 +825,9 @@ run_open(struct run *r, struct store *s, struct writer *w, const struct ingest_o
 		same_gen = memcmp(old, ctx->input.head_sha, 32) == 0 &&
 			   (ctx->input.format == NULL || strcmp(ctx->input.format, ctx->ing->name) == 0);
 	}
-	if (same_gen && ctx->input.size_seen >= 0 && ctx->input.size_seen == source_size(r->src)) {
+	/* unchanged since it was read; under --follow it is still followed from there */
+	if (same_gen && ctx->input.size_seen >= 0 && ctx->input.size_seen == source_size(r->src) &&
+	    !o->follow) {
 		sum->skipped = 1;
 		r->done = 1;
 		return CD_OK;
@@ -803,7 +876,60 @@ run_open(struct run *r, struct store *s, struct writer *w, const struct ingest_o
 	return run_start_ingester(r);
 }
 
+/*
+ * Open an input and read what it has now.  An input that cannot be used
+ * at all is recorded as a reject and is done; store errors and an
+ * interruption are returned.
+ */
+static int
+run_begin(struct run *r, struct store *s, struct writer *w, const struct ingest_opts *o,
+	  const char *path, struct store_input *known, struct ingest_input_summary *sum)
+{
+	int rc = run_open(r, s, w, o, path, known, sum);
+
+	if (rc == CD_E_DB)
+		return rc;
+	if (rc != CD_OK) {
+		/* the input as a whole is unusable: record it, go on */
+		r->ctx.ing = NULL;
+		r->done = 1;
+		if (!o->quiet)
+			out_err("%s: %s", sum->path, sum->error);
+		return writer_reject(w, sum, r->ctx.input.id, sum->path, 0, 0, NULL, sum->error, NULL,
+				     0) == CD_OK ? CD_OK : CD_E_DB;
+	}
+	if (r->done || r->waiting)
+		return CD_OK;
+	if ((rc = run_process(r, 0)) == CD_OK && (rc = run_pump(r)) == CD_OK)
+		rc = run_settle(r, !o->follow || source_is_compressed(r->src));
+	return rc;
+}
+
 /* ---- --follow ----------------------------------------------------------- */
+
+/* A waiting input, tried again: it may have appeared, or had its first bytes. */
+static int
+run_retry(struct run *r)
+{
+	struct store_input in = r->ctx.input;
+	struct ingest_input_summary *sum = r->ctx.sum;
+	struct store *s = r->ctx.store;
+	struct writer *w = r->ctx.w;
+	const struct ingest_opts *o = r->ctx.opts;
+	const char *arg = r->arg;
+	int rc;
+
+	memset(&r->ctx.input, 0, sizeof(r->ctx.input));
+	run_release(r);
+	rc = run_begin(r, s, w, o, arg, &in, sum);
+	if (rc == CD_OK && !r->waiting && !r->done) {
+		if (!o->quiet && r->told)
+			out_warn("%s has appeared; following it", arg);
+		if (source_is_compressed(r->src))
+			r->done = 1; /* read to its end once, not followed */
+	}
+	return rc;
+}
 
 static int
 run_follow_check(struct run *r)
@@ -859,7 +985,7 @@ run_follow_identity(struct run *r)
 }
 
 static int
-follow_loop(struct run *runs, size_t nruns)
+follow_loop(struct run *runs, size_t nruns, struct writer *w)
 {
 	struct timespec tick = { 0, 250000000L };
 	size_t i;
@@ -871,6 +997,11 @@ follow_loop(struct run *runs, size_t nruns)
 
 			int64_t before, pl;
 
+			if (r->waiting && !r->done) {
+				if ((rc = run_retry(r)) != CD_OK)
+					return rc == CD_E_INTERRUPTED ? CD_OK : rc;
+				continue;
+			}
 			if (r->done || r->src == NULL)
 				continue;
 			if ((rc = run_follow_check(r)) != CD_OK)
@@ -893,6 +1024,9 @@ follow_loop(struct run *runs, size_t nruns)
 					return rc;
 			}
 		}
+		/* nothing is written while we sleep: nothing may hold the lock */
+		if (writer_commit_queued(w) != CD_OK)
+			return CD_E_DB;
 		nanosleep(&tick, NULL);
 	}
 	return CD_OK;
@@ -937,36 +1071,148 @@ is_store_file(struct store *s, const char *path)
 		strcmp(a + n, "-journal") == 0);
 }
 
+/* A path a directory walk did not read, and why: reported, never silent. */
+struct skiplist {
+	char **path, **why;
+	size_t n, cap;
+};
+
 static void
-collect_dir(struct store *s, const char *dir, int depth, struct pathlist *out)
+skip_add(struct skiplist *l, const char *path, const char *fmt, ...) CD_PRINTF(3, 4);
+
+static void
+skip_add(struct skiplist *l, const char *path, const char *fmt, ...)
+{
+	char why[PATH_MAX + 256];
+	va_list ap;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 8;
+		l->path = xrealloc(l->path, l->cap * sizeof(*l->path));
+		l->why = xrealloc(l->why, l->cap * sizeof(*l->why));
+	}
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	l->path[l->n] = xstrdup(path);
+	l->why[l->n++] = xstrdup(why);
+}
+
+static void
+skip_release(struct skiplist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->path[i]);
+		free(l->why[i]);
+	}
+	free(l->path);
+	free(l->why);
+}
+
+/* Whether the resolved path p lies inside the resolved directory root. */
+static int
+path_within(const char *p, const char *root)
+{
+	size_t n = strlen(root);
+
+	if (strcmp(root, "/") == 0)
+		return 1;
+	return strncmp(p, root, n) == 0 && (p[n] == '/' || p[n] == '\0');
+}
+
+/*
+ * A symbolic link inside a walked directory is not followed (no loops, no
+ * escape from the tree).  One whose target lies inside the tree is read
+ * under the target's own name; any other is reported as not read.
+ */
+static void
+skip_symlink(const char *p, const char *root, struct skiplist *skipped)
+{
+	char target[PATH_MAX];
+
+	if (realpath(p, target) == NULL)
+		skip_add(skipped, p, "not read: a symbolic link whose target cannot be resolved (%s)",
+			 strerror(errno));
+	else if (root == NULL || !path_within(target, root))
+		skip_add(skipped, p,
+			 "not read: a symbolic link to %s, outside the directory given (links inside"
+			 " directories are not followed; ingest the target by name)",
+			 target);
+}
+
+static const char *
+kind_name(mode_t m)
+{
+	return S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" : S_ISCHR(m) ? "a character device"
+		: S_ISBLK(m) ? "a block device" : "not a regular file";
+}
+
+/*
+ * Every regular file under dir, sorted, into out.  What is not read (a
+ * directory that cannot be opened or is nested too deep, a FIFO, a link
+ * that leaves the tree) goes to skipped with the reason; only the store's
+ * own files are left out silently.
+ */
+static void
+collect_dir(struct store *s, const char *root, const char *dir, int depth, struct pathlist *out,
+	    struct skiplist *skipped)
 {
 	struct pathlist here = { 0 };
 	struct dirent *de;
 	DIR *d;
 	size_t i;
 
-	if (depth > MAX_DEPTH || (d = opendir(dir)) == NULL)
+	if (depth > MAX_DEPTH) {
+		skip_add(skipped, dir,
+			 "directory not read: nested more than %d levels below the directory given;"
+			 " ingest it by name to read what is under it",
+			 MAX_DEPTH);
 		return;
-	while ((de = readdir(d)) != NULL) {
+	}
+	if ((d = opendir(dir)) == NULL) {
+		skip_add(skipped, dir, "directory not read: %s; nothing under it was ingested",
+			 strerror(errno));
+		return;
+	}
+	for (;;) {
 		char p[PATH_MAX];
 		struct stat st;
 
+		errno = 0;
+		if ((de = readdir(d)) == NULL) {
+			if (errno != 0)
+				skip_add(skipped, dir, "directory read only in part: %s",
+					 strerror(errno));
+			break;
+		}
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) >= sizeof(p))
+		if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) >= sizeof(p)) {
+			skip_add(skipped, p, "not read: the path is longer than %d bytes", PATH_MAX);
 			continue;
-		if (lstat(p, &st) != 0 || S_ISLNK(st.st_mode))
-			continue; /* symlinks are not followed inside directories: no loops */
-		if (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && !is_store_file(s, p)))
+		}
+		if (lstat(p, &st) != 0) {
+			skip_add(skipped, p, "not read: %s", strerror(errno));
+			continue;
+		}
+		if (S_ISLNK(st.st_mode))
+			skip_symlink(p, root, skipped);
+		else if (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && !is_store_file(s, p)))
 			pathlist_add(&here, p);
+		else if (!S_ISREG(st.st_mode))
+			skip_add(skipped, p,
+				 "not read: %s, not a regular file (give it by name to read it as a stream)",
+				 kind_name(st.st_mode));
 	}
 	closedir(d);
 	qsort(here.v, here.n, sizeof(*here.v), cmp_str);
 	for (i = 0; i < here.n; i++) {
 		struct stat st;
 
-		if (stat(here.v[i], &st) == 0 && S_ISDIR(st.st_mode))
-			collect_dir(s, here.v[i], depth + 1, out);
+		if (lstat(here.v[i], &st) == 0 && S_ISDIR(st.st_mode))
+			collect_dir(s, root, here.v[i], depth + 1, out, skipped);
 		else
 			pathlist_add(out, here.v[i]);
 		free(here.v[i]);
@@ -975,6 +1221,42 @@ collect_dir(struct store *s, const char *dir, int depth, struct pathlist *out)
 }
 
 /* ---- the entry point ------------------------------------------------- */
+
+/* stdin, a FIFO, a socket or a terminal: its reads may wait for a long time */
+static int
+is_stream(const char *path)
+{
+	struct stat st;
+
+	return strcmp(path, "-") == 0 || (stat(path, &st) == 0 && !S_ISREG(st.st_mode));
+}
+
+/*
+ * A file that does not exist yet (--follow waits for it) is named as
+ * realpath will name it once it does: its resolved directory and its name.
+ */
+static int
+parent_realpath(const char *path, char out[PATH_MAX])
+{
+	char dir[PATH_MAX], rdir[PATH_MAX];
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	size_t n = slash ? (size_t)(slash - path) : 0;
+
+	if (slash == path)
+		n = 1; /* "/name" */
+	if (n >= sizeof(dir) || *base == '\0')
+		return 0;
+	if (slash == NULL)
+		memcpy(dir, ".", 2);
+	else {
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+	}
+	if (realpath(dir, rdir) == NULL)
+		return 0;
+	return (size_t)snprintf(out, PATH_MAX, "%s/%s", strcmp(rdir, "/") == 0 ? "" : rdir, base) <
+	       PATH_MAX;
+}
 
 /*
  * The store row of an input, created if new: loaded for every input before
@@ -989,7 +1271,7 @@ input_row(struct store *s, const char *path, struct store_input *in)
 
 	if (strcmp(path, "-") == 0)
 		name = "<stdin>";
-	else if (realpath(path, resolved) != NULL)
+	else if (realpath(path, resolved) != NULL || parent_realpath(path, resolved))
 		name = resolved;
 	rc = store_input_get(s, name, in);
 	if (rc != CD_E_NOTFOUND)
@@ -1006,6 +1288,7 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 	   struct ingest_summary *sum)
 {
 	struct pathlist files = { 0 };
+	struct skiplist skips = { 0 };
 	struct store_input *known = NULL;
 	struct writer *w = NULL;
 	struct run *runs;
@@ -1016,16 +1299,34 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 
 	memset(sum, 0, sizeof(*sum));
 	test_hooks_init();
+	if (test_max_pages > 0) {
+		/* a disk that fills up: the store stops growing at this many pages */
+		char sql[64];
+
+		snprintf(sql, sizeof(sql), "PRAGMA max_page_count=%llu", (unsigned long long)test_max_pages);
+		sqlite3_exec(store_db(s), sql, NULL, NULL, NULL);
+	}
 	for (i2 = 0; i2 < npaths; i2++) {
 		struct stat st;
 
-		if (strcmp(paths[i2], "-") != 0 && stat(paths[i2], &st) == 0 && S_ISDIR(st.st_mode))
-			collect_dir(s, paths[i2], 0, &files);
-		else
+		if (strcmp(paths[i2], "-") != 0 && stat(paths[i2], &st) == 0 && S_ISDIR(st.st_mode)) {
+			char root[PATH_MAX];
+
+			collect_dir(s, realpath(paths[i2], root) ? root : NULL, paths[i2], 0, &files,
+				    &skips);
+		} else
 			pathlist_add(&files, paths[i2]);
 	}
-	sum->inputs = xcalloc(files.n, sizeof(*sum->inputs));
-	sum->ninputs = files.n;
+	/* the inputs, then the paths the walk did not read */
+	sum->ninputs = files.n + skips.n;
+	sum->inputs = xcalloc(sum->ninputs ? sum->ninputs : 1, sizeof(*sum->inputs));
+	for (i = 0; i < files.n; i++)
+		sum->inputs[i].path = xstrdup(files.v[i]); /* named even if the store fails first */
+	for (i = 0; i < skips.n; i++) {
+		sum->inputs[files.n + i].path = skips.path[i];
+		sum->inputs[files.n + i].error = skips.why[i];
+		skips.path[i] = skips.why[i] = NULL;
+	}
 	runs = xcalloc(files.n ? files.n : 1, sizeof(*runs));
 
 	memset(&sa, 0, sizeof(sa));
@@ -1044,7 +1345,9 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 			progress.total += (int64_t)st.st_size;
 	}
 
-	if (store_begin(s) != CD_OK) {
+	/* the input rows, committed at once: the lock is not held while an
+	 * input is opened (a stream or a FIFO may wait for its first bytes) */
+	if (store_begin_wait(s, WRITE_WAIT_NS) != CD_OK) {
 		out_err("cannot start a transaction: %s", store_errmsg(s));
 		rc = CD_E_DB;
 		goto out;
@@ -1055,40 +1358,41 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 			out_err("cannot record input %s: %s", files.v[i], store_errmsg(s));
 			rc = CD_E_DB;
 		}
+	if (rc != CD_OK || store_commit(s) != CD_OK) {
+		if (rc == CD_OK)
+			out_err("cannot record the inputs: %s", store_errmsg(s));
+		store_rollback(s);
+		rc = CD_E_DB;
+		goto out;
+	}
 	writer_new(s, 1, o->observer, &w);
+	for (i = files.n; i < sum->ninputs && rc == CD_OK; i++) {
+		struct ingest_input_summary *in = &sum->inputs[i];
+
+		if (!o->quiet)
+			out_err("%s: %s", in->path, in->error);
+		if (writer_reject(w, in, 0, in->path, 0, 0, NULL, in->error, NULL, 0) != CD_OK)
+			rc = CD_E_DB;
+	}
 	for (i = 0; i < files.n && rc == CD_OK; i++) {
 		struct run *r = &runs[i];
-		int orc = run_open(r, s, w, o, files.v[i], &known[i], &sum->inputs[i]);
 
-		if (orc == CD_E_DB) {
-			rc = orc;
+		/* a stream may wait for its first bytes: commit what came before */
+		if (is_stream(files.v[i]) && writer_commit_queued(w) != CD_OK) {
+			rc = CD_E_DB;
 			break;
 		}
-		if (orc != CD_OK) {
-			/* the input as a whole is unusable: record it, go on */
-			r->ctx.ing = NULL;
-			sum->inputs[i].rejects++;
-			if (!o->quiet)
-				out_err("%s: %s", sum->inputs[i].path, sum->inputs[i].error);
-			if (writer_reject(w, r->ctx.input.id, sum->inputs[i].path, 0, 0, NULL,
-					  sum->inputs[i].error, NULL, 0) != CD_OK)
-				rc = CD_E_DB;
-			r->done = 1;
-			continue;
-		}
-		if (r->done)
-			continue;
-		if ((rc = run_process(r, 0)) == CD_OK && (rc = run_pump(r)) == CD_OK)
-			rc = run_settle(r, !o->follow || source_is_compressed(r->src));
+		rc = run_begin(r, s, w, o, files.v[i], &known[i], &sum->inputs[i]);
+		if (rc == CD_E_DB)
+			break;
 		progress.done_before += sum->inputs[i].bytes;
 		progress.events_before += __atomic_load_n(&sum->inputs[i].events, __ATOMIC_RELAXED);
-		if (!o->follow || source_is_compressed(r->src)) {
+		if (!r->done && !r->waiting && (!o->follow || source_is_compressed(r->src)))
 			r->done = 1;
-			/* its window, tokens and arena are not needed any more: with
-			 * thousands of inputs, memory stays that of one */
-			if (rc == CD_OK)
-				run_release(r);
-		}
+		/* its window, tokens and arena are not needed any more: with
+		 * thousands of inputs, memory stays that of one */
+		if (r->done && rc == CD_OK)
+			run_release(r);
 		if (rc == CD_E_INTERRUPTED) {
 			/* keep what is complete; the checkpoint lets a rerun continue */
 			run_commit(r, 0);
@@ -1098,13 +1402,14 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 	if (rc == CD_OK && o->follow) {
 		progress_clear();
 		progress.on = 0;
-		rc = follow_loop(runs, files.n);
+		rc = follow_loop(runs, files.n, w);
 		for (i = 0; i < files.n; i++)
 			if (!runs[i].done && runs[i].src != NULL && runs[i].ctx.ing != NULL)
 				run_settle(&runs[i], 1);
 	}
 	if (writer_sync(w) != CD_OK && (rc == CD_OK || rc == CD_E_INTERRUPTED))
 		rc = CD_E_DB;
+	sum->full = writer_full(w);
 	if (rc == CD_OK || rc == CD_E_INTERRUPTED) {
 		/* the writer thread is idle: the last COMMIT is made here */
 		if (writer_commit(w) != CD_OK) {
@@ -1127,6 +1432,9 @@ out:
 			store_input_release(&known[i]);
 		free(files.v[i]);
 	}
+	for (i = files.n; i < sum->ninputs; i++)
+		sum->rejects += sum->inputs[i].rejects;
+	skip_release(&skips);
 	free(known);
 	free(files.v);
 	free(runs);

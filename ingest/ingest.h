@@ -46,6 +46,7 @@ struct ingest_input_summary {
 	int64_t rejects;
 	int64_t bytes;        /* bytes read this run */
 	int skipped;          /* unchanged since the last run */
+	int waiting;          /* --follow: missing or empty when it stopped; nothing to read */
 	char *error;          /* the input could not be read at all */
 	int inventory;        /* an inventory: it stores graph nodes and edges, never events */
 	int64_t nodes;        /* inventory: graph nodes it wrote (new or updated) */
@@ -57,6 +58,7 @@ struct ingest_summary {
 	size_t ninputs;
 	int64_t events, duplicates, rejects, bytes;
 	double seconds;
+	int full;             /* stopped because the store's disk (or the store) is full */
 };
 
 /* Ingest every path (file, directory, or "-" for stdin) into the store. */

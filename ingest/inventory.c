@@ -163,8 +163,9 @@ inventory_run(const struct inventory *inv, struct store *s, struct writer *w, st
 		sum->error = xstrdup("compressed inventory breaks off; nothing from it was stored");
 		return CD_E_TRUNCATED;
 	}
-	/* the writer thread shares the connection: let it finish first */
-	if (writer_sync(w) != CD_OK)
+	/* the writer thread shares the connection: let it finish first (and
+	 * open the transaction, which the driver commits with the checkpoint) */
+	if (writer_begin(w) != CD_OK)
 		return CD_E_DB;
 	rc = load_graph(inv, s, in->id, sum->path, win->data, win->len, &c);
 	if (rc == CD_E_DB)

@@ -133,13 +133,27 @@ int writer_commit(struct writer *w);
 void writer_free(struct writer **w);
 int writer_event(struct writer *w, const struct event *ev, const struct store_evidence *evd,
 		 const unsigned char key[16], struct ingest_input_summary *sum);
-int writer_reject(struct writer *w, int64_t input_id, const char *path, int64_t offset,
-		  int64_t line, const char *format, const char *reason, const char *raw,
-		  size_t raw_len);
+/* A reject; counted into sum (may be NULL) once it is stored. */
+int writer_reject(struct writer *w, struct ingest_input_summary *sum, int64_t input_id,
+		  const char *path, int64_t offset, int64_t line, const char *format,
+		  const char *reason, const char *raw, size_t raw_len);
 /* Write the input row; with commit, COMMIT and BEGIN: everything queued
  * before is then durable. */
 int writer_checkpoint(struct writer *w, const struct store_input *in, int commit);
 int writer_sync(struct writer *w);
+/* Whether anything was queued since the last COMMIT was queued. */
+int writer_dirty(const struct writer *w);
+/*
+ * Queue a COMMIT if anything is uncommitted: before a wait that can be
+ * long (a stream's next bytes, a --follow tick, a file to appear), so the
+ * store's write lock is never held while nothing is being written.
+ */
+int writer_commit_queued(struct writer *w);
+/* For direct store writes on the caller's thread (inventories): wait for the
+ * writer thread to go idle and make sure a transaction is open. */
+int writer_begin(struct writer *w);
+/* The first store failure was SQLITE_FULL (disk or store full). */
+int writer_full(const struct writer *w);
 
 /* byte sources: source.c */
 struct source;

@@ -11,6 +11,7 @@
  * are reference-counted, so neither thread calls malloc or free per event.
  */
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,16 @@ struct wchunk {
  */
 #define POOL_MAX (QUEUE_MAX_BYTES / CHUNK_BYTES + 4)
 
+/*
+ * An input's counts when the open transaction first touched it: if that
+ * transaction is lost (the disk filled, a COMMIT failed), the counts go
+ * back, so the summary reports only what the store holds.
+ */
+struct wtouch {
+	struct ingest_input_summary *sum;
+	int64_t events, duplicates, rejects;
+};
+
 enum wop_type { W_EVENT, W_REJECT, W_CKPT };
 
 struct wop {
@@ -45,7 +56,7 @@ struct wop {
 	struct wop *next;
 	struct wchunk *chunk;
 	size_t size;
-	struct ingest_input_summary *sum;
+	struct ingest_input_summary *sum; /* W_EVENT, W_REJECT: counted when applied */
 	struct event ev;
 	struct store_evidence evd;
 	unsigned char key[16];
@@ -75,10 +86,53 @@ struct writer {
 	int busy;                        /* the consumer is applying ops */
 	int stop;
 	int err;                         /* first failure; sticky */
+	int full;                        /* that failure was SQLITE_FULL */
+	int dirty;                       /* producer: queued since the last COMMIT */
+	struct wtouch *touch;            /* consumer: inputs the open transaction counted */
+	size_t ntouch, captouch;
 	pthread_mutex_t pool_mu;
 	struct wchunk *pool;             /* free standard-size chunks */
 	size_t npool;
 };
+
+/* The open transaction is about to count into sum: remember sum's counts. */
+static void
+writer_touch(struct writer *w, struct ingest_input_summary *sum)
+{
+	/* ops of one input come in runs: only a change of input adds an entry
+	 * (a repeat is harmless, the oldest snapshot is restored last) */
+	if (w->ntouch > 0 && w->touch[w->ntouch - 1].sum == sum)
+		return;
+	if (w->ntouch == w->captouch) {
+		w->captouch = w->captouch ? w->captouch * 2 : 64;
+		w->touch = xrealloc(w->touch, w->captouch * sizeof(*w->touch));
+	}
+	w->touch[w->ntouch].sum = sum;
+	w->touch[w->ntouch].events = __atomic_load_n(&sum->events, __ATOMIC_RELAXED);
+	w->touch[w->ntouch].duplicates = __atomic_load_n(&sum->duplicates, __ATOMIC_RELAXED);
+	w->touch[w->ntouch].rejects = __atomic_load_n(&sum->rejects, __ATOMIC_RELAXED);
+	w->ntouch++;
+}
+
+/* The transaction is lost: what it counted was never stored. */
+static void
+writer_untouch(struct writer *w)
+{
+	while (w->ntouch > 0) {
+		const struct wtouch *t = &w->touch[--w->ntouch];
+
+		__atomic_store_n(&t->sum->events, t->events, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->sum->duplicates, t->duplicates, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->sum->rejects, t->rejects, __ATOMIC_RELAXED);
+	}
+}
+
+static void
+writer_note_full(struct writer *w)
+{
+	if ((sqlite3_errcode(store_db(w->store)) & 0xff) == SQLITE_FULL)
+		w->full = 1;
+}
 
 int
 writer_commit(struct writer *w)
@@ -89,7 +143,19 @@ writer_commit(struct writer *w)
 		rc = w->obs->commit(w->obs->arg);
 	if (rc == CD_OK && store_commit(w->store) != CD_OK)
 		rc = CD_E_DB;
+	if (rc == CD_OK) {
+		w->ntouch = 0; /* durable now */
+	} else {
+		writer_note_full(w);
+		writer_untouch(w);
+	}
 	return rc;
+}
+
+int
+writer_full(const struct writer *w)
+{
+	return w->full;
 }
 
 /* Open a transaction when there is something to write; 0 once failed. */
@@ -113,6 +179,9 @@ static void
 writer_failed(struct writer *w, int rc)
 {
 	out_err("cannot write to the store: %s", store_errmsg(w->store));
+	writer_note_full(w);
+	/* nothing after this is written and the driver rolls back */
+	writer_untouch(w);
 	w->err = rc;
 }
 
@@ -139,6 +208,7 @@ wop_apply_events(struct writer *w, struct wop *const *ops, size_t n)
 		return;
 	}
 	for (i = 0; i < n; i++) {
+		writer_touch(w, ops[i]->sum);
 		__atomic_add_fetch(in[i].id ? &ops[i]->sum->events : &ops[i]->sum->duplicates, 1,
 				   __ATOMIC_RELAXED);
 		if (in[i].id && w->obs != NULL &&
@@ -155,6 +225,10 @@ wop_apply(struct writer *w, struct wop *op)
 {
 	int rc = CD_OK;
 
+	/* a COMMIT alone, with nothing open, must not take the lock to commit nothing */
+	if (op->type == W_CKPT && op->in.id == 0 && w->err == CD_OK &&
+	    !store_in_transaction(w->store))
+		return;
 	if (!writer_ready(w))
 		return;
 	switch (op->type) {
@@ -164,6 +238,10 @@ wop_apply(struct writer *w, struct wop *op)
 	case W_REJECT:
 		rc = store_reject_add(w->store, op->input_id, op->path, op->offset, op->line,
 				      op->format, op->reason, op->raw, op->raw_len);
+		if (rc == CD_OK && op->sum != NULL) {
+			writer_touch(w, op->sum);
+			__atomic_add_fetch(&op->sum->rejects, 1, __ATOMIC_RELAXED);
+		}
 		break;
 	case W_CKPT:
 		if (op->in.id != 0)
@@ -377,9 +455,37 @@ writer_push(struct writer *w, struct wop *op)
 	else
 		w->bhead = op;
 	w->btail = op;
+	w->dirty = !(op->type == W_CKPT && op->commit);
 	if (++w->nbatch >= BATCH_OPS || op->type == W_CKPT)
 		writer_flush_batch(w);
 	return __atomic_load_n(&w->err, __ATOMIC_RELAXED);
+}
+
+int
+writer_dirty(const struct writer *w)
+{
+	return w->dirty;
+}
+
+int
+writer_commit_queued(struct writer *w)
+{
+	struct store_input none;
+
+	if (!w->dirty)
+		return __atomic_load_n(&w->err, __ATOMIC_RELAXED);
+	memset(&none, 0, sizeof(none));
+	return writer_checkpoint(w, &none, 1);
+}
+
+int
+writer_begin(struct writer *w)
+{
+	if (writer_sync(w) != CD_OK)
+		return w->err;
+	/* the writer thread is idle: the transaction it would open, opened here */
+	w->dirty = 1;
+	return writer_ready(w) ? CD_OK : w->err;
 }
 
 int
@@ -418,6 +524,7 @@ writer_free(struct writer **wp)
 		w->pool = c->next_free;
 		free(c);
 	}
+	free(w->touch);
 	pthread_mutex_destroy(&w->pool_mu);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
@@ -487,8 +594,9 @@ writer_event(struct writer *w, const struct event *ev, const struct store_eviden
 }
 
 int
-writer_reject(struct writer *w, int64_t input_id, const char *path, int64_t offset, int64_t line,
-	      const char *format, const char *reason, const char *raw, size_t raw_len)
+writer_reject(struct writer *w, struct ingest_input_summary *sum, int64_t input_id,
+	      const char *path, int64_t offset, int64_t line, const char *format,
+	      const char *reason, const char *raw, size_t raw_len)
 {
 	size_t need, keep = raw_len > 512 ? 512 : raw_len; /* the store keeps 512 bytes */
 	struct wop *op;
@@ -498,6 +606,7 @@ writer_reject(struct writer *w, int64_t input_id, const char *path, int64_t offs
 	       (reason ? strlen(reason) + 1 : 0) + keep;
 	op = op_alloc(w, sizeof(*op) + need);
 	op->type = W_REJECT;
+	op->sum = sum;
 	op->input_id = input_id;
 	op->offset = offset;
 	op->line = line;

@@ -36,3 +36,26 @@ grep -q "cordon events --fields" err || die "unknown field hint"
 expect_eq $rc 2 "missing store exit"
 grep -q "cordon ingest" err || die "missing store hint"
 set -e
+# a regex that hits a PCRE2 limit on a logged value (an attacker can choose
+# it) either finds the event or fails loudly, never "no match": a run of
+# a's before "target" makes '(a+)+$' backtrack at the start of the value
+a40=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+printf '{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/x"},"eventTime":"2025-06-03T11:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userAgent":"%sb target/1.0","eventID":"00000000-0000-4000-8000-000000009999"}\n' "$a40" > ua.jsonl
+# and a 100,001-character user agent that '(x|y)*z' matches (the JIT's
+# default 32 KiB stack cannot hold it; read as "no match" before)
+awk 'BEGIN { s = ""; for (i = 0; i < 50000; i++) s = s "xy"; printf "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::111122223333:user/y\"},\"eventTime\":\"2025-06-03T11:01:00Z\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"203.0.113.10\",\"userAgent\":\"%sz\",\"eventID\":\"00000000-0000-4000-8000-000000009998\"}\n", s }' > long.jsonl
+"$CORDON" --db t.db ingest -q ua.jsonl long.jsonl
+expect_eq "$(count t.db 'user_agent~target')" 1 "the plain pattern finds it"
+set +e
+"$CORDON" --db t.db events --format ndjson 'user_agent~target|(a+)+$' > out 2> err; rc=$?
+set -e
+if [ $rc = 0 ]; then
+	grep -q 'target/1.0' out || die "a regex limit hid the event: nothing listed, exit 0"
+else
+	expect_eq $rc 2 "regex limit exit"
+	grep -q "user_agent~'target|(a+)+\$'" err || die "regex limit message names field and pattern: $(cat err)"
+	grep -q "limit" err || die "regex limit message says what happened: $(cat err)"
+	grep -q "Rewrite the pattern" err || die "regex limit message says what to do: $(cat err)"
+fi
+expect_eq "$(count t.db 'user_agent~(x|y)*z')" 1 "(x|y)*z over 100k characters"
+expect_eq "$(count t.db 'user_agent~^(x|y)*z$' src_ip=203.0.113.10)" 1 "anchored, over 100k characters"
