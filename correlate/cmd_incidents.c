@@ -166,6 +166,13 @@ print_story(const struct json_doc *d, int color)
 	printf("%s%s%s  severity %s  %s .. %s\n", bold, str_at(d, 0, "id", a, sizeof(a)), off,
 	       str_at(d, 0, "severity", b, sizeof(b)), str_at(d, 0, "first_seen", c2, sizeof(c2)),
 	       str_at(d, 0, "last_seen", e, sizeof(e)));
+	{
+		int64_t hs = -1;
+
+		if (json_i64(d, json_get(d, 0, "history_s"), &hs) == CD_OK && hs >= 0)
+			printf("baselines learned from %lld h %02lld min of history before the first signal\n",
+			       (long long)(hs / 3600), (long long)(hs % 3600 / 60));
+	}
 	printf("root workload: %s on %s\n", str_at(d, 0, "root", a, sizeof(a)),
 	       str_at(d, 0, "workload.host", b, sizeof(b)));
 	printf("  pod %s  image %s  (attributed by %s)\n",
@@ -207,6 +214,15 @@ print_story(const struct json_doc *d, int color)
 			printf("%s%s", i ? "," : " anomalies: ",
 			       json_str(d, x, a, sizeof(a), NULL) == CD_OK ? a : "?");
 		putchar('\n');
+		an = json_get(d, el, "learned");
+		if (an >= 0) {
+			int ev = json_get(d, an, "evidence");
+
+			printf("         learned from the logs, confidence %s:\n",
+			       str_at(d, an, "confidence", a, sizeof(a)));
+			for (i = 0; (x = json_at(d, ev, i)) >= 0; i++)
+				printf("           - %s\n", json_str(d, x, a, sizeof(a), NULL) == CD_OK ? a : "?");
+		}
 	}
 	printf("\n%sreachable identities%s\n", bold, off);
 	arr = json_get(d, 0, "reachable");

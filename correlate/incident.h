@@ -79,6 +79,8 @@ struct incident {
 	struct strv identities;        /* exposed identities (graph keys) */
 	int64_t *sig;        size_t nsig; /* finding indexes in ctx */
 	int node_escape;               /* a signal exposed a whole node */
+	int64_t history_from;          /* the store's first event: baselines had from
+					* then to the first signal to learn from */
 	struct strv escaped_nodes;
 };
 

@@ -60,6 +60,10 @@ incident_json(const struct inc_ctx *c, const struct incident *inc, const char *i
 	rc |= put_time(b, inc->first);
 	rc |= buf_addstr(b, ",\"last_seen\":");
 	rc |= put_time(b, inc->last);
+	/* how much history the baselines (first-seen, new network) had */
+	if (inc->history_from != INT64_MAX && inc->first != INT64_MAX && inc->first >= inc->history_from)
+		rc |= buf_printf(b, ",\"history_s\":%lld",
+				 (long long)((inc->first - inc->history_from) / 1000000000LL));
 	rc |= buf_addstr(b, ",\"root\":");
 	rc |= json_put_str(b, root->key);
 	rc |= buf_addstr(b, ",\"workload\":{");
