@@ -61,32 +61,56 @@ fill_pod(sqlite3 *db, struct workload *w)
 	sqlite3_finalize(st);
 }
 
-/* Whether the inventory places pod (uid, or ns/name) on node host. */
+int
+inventory_pod(sqlite3 *db, const char *ns, const char *name, const char *uid, struct inv_pod *out)
+{
+	sqlite3_stmt *st;
+	int found = 0, pass;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->key, sizeof(out->key), "%s/%s", ns ? ns : "", name ? name : "");
+	/* by name through the (kind, key) index; by uid only when the name is unknown */
+	for (pass = 0; pass < 2 && !found; pass++) {
+		if (pass == 1 && (uid == NULL || *uid == '\0'))
+			break;
+		if (sqlite3_prepare_v2(db,
+				       pass == 0
+				       ? "SELECT key, json_extract(attrs, '$.uid'), json_extract(attrs, '$.node'),"
+					 " json_extract(attrs, '$.sa'), json_extract(attrs, '$.pod_ip') FROM graph_nodes"
+					 " WHERE kind = 'pod' AND key = ?1 AND json_valid(attrs)"
+				       : "SELECT key, json_extract(attrs, '$.uid'), json_extract(attrs, '$.node'),"
+					 " json_extract(attrs, '$.sa'), json_extract(attrs, '$.pod_ip') FROM graph_nodes"
+					 " WHERE kind = 'pod' AND json_valid(attrs) AND json_extract(attrs, '$.uid') = ?1"
+					 " LIMIT 1",
+				       -1, &st, NULL) != SQLITE_OK)
+			return 0;
+		sqlite3_bind_text(st, 1, pass == 0 ? out->key : uid, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			col_copy(out->key, sizeof(out->key), st, 0);
+			col_copy(out->uid, sizeof(out->uid), st, 1);
+			col_copy(out->node, sizeof(out->node), st, 2);
+			col_copy(out->sa, sizeof(out->sa), st, 3);
+			col_copy(out->ip, sizeof(out->ip), st, 4);
+			found = 1;
+		}
+		sqlite3_finalize(st);
+	}
+	return found;
+}
+
+/* Whether the inventory places pod (uid, or ns/name) on node host (a short
+ * name and its FQDN are one host). */
 static int
 pod_on_node(sqlite3 *db, const char *uid, const char *ns, const char *name, const char *host)
 {
-	sqlite3_stmt *st;
-	char key[600];
-	int yes = 0;
+	struct inv_pod p;
+	size_t n = strlen(host), m;
 
-	snprintf(key, sizeof(key), "%s/%s", ns ? ns : "", name ? name : "");
-	if (sqlite3_prepare_v2(db,
-			       "SELECT json_extract(attrs, '$.node') FROM graph_nodes WHERE kind = 'pod'"
-			       " AND (key = ?1 OR (?2 <> '' AND json_valid(attrs) AND json_extract(attrs, '$.uid') = ?2))"
-			       " LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (!inventory_pod(db, ns, name, uid, &p) || !p.node[0])
 		return 0;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, uid ? uid : "", -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL) {
-		const char *node = (const char *)sqlite3_column_text(st, 0);
-		size_t n = strlen(host);
-
-		yes = strcmp(node, host) == 0 || (strncmp(node, host, n) == 0 && node[n] == '.') ||
-		      (strncmp(host, node, strlen(node)) == 0 && host[strlen(node)] == '.');
-	}
-	sqlite3_finalize(st);
-	return yes;
+	m = strlen(p.node);
+	return strcmp(p.node, host) == 0 || (strncmp(p.node, host, n) == 0 && p.node[n] == '.') ||
+	       (strncmp(host, p.node, m) == 0 && host[m] == '.');
 }
 
 /*
@@ -205,23 +229,12 @@ created_pod(sqlite3 *db, const struct event *ev, struct workload *w)
 static void
 fill_host(sqlite3 *db, struct workload *w)
 {
-	sqlite3_stmt *st;
-	char key[600];
+	struct inv_pod p;
 
 	if (w->host[0] || (!w->pod_uid[0] && !w->pod_name[0]))
 		return;
-	snprintf(key, sizeof(key), "%s/%s", w->pod_ns, w->pod_name);
-	if (sqlite3_prepare_v2(db,
-			       "SELECT json_extract(attrs, '$.node') FROM graph_nodes WHERE kind = 'pod'"
-			       " AND (key = ?1 OR (?2 <> '' AND json_valid(attrs) AND json_extract(attrs, '$.uid') = ?2))"
-			       " LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, w->pod_uid, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		col_copy(w->host, sizeof(w->host), st, 0);
-	sqlite3_finalize(st);
+	if (inventory_pod(db, w->pod_ns, w->pod_name, w->pod_uid, &p))
+		copy(w->host, sizeof(w->host), p.node);
 }
 
 int

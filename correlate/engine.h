@@ -46,6 +46,13 @@ struct workload {
 /* Attribute an event to a workload (ev fields first, then host+pid+time
  * joins against exec events of eBPF sources, following ppid). */
 int attribute_event(sqlite3 *db, const struct event *ev, struct workload *w);
+/* What the kubectl inventory says of a pod (graph node attrs). */
+struct inv_pod {
+	char key[600];   /* "ns/name" */
+	char uid[64], node[256], sa[256], ip[64];
+};
+/* The inventory's pod named ns/name, else the one with uid; 1 when found. */
+int inventory_pod(sqlite3 *db, const char *ns, const char *name, const char *uid, struct inv_pod *out);
 /* The workload's key: "ctr:" + 12 hex, else "pod:" + uid, else "host:" + host. */
 void workload_key(const struct workload *w, char *out, size_t cap);
 

@@ -241,28 +241,15 @@ static int
 pod_info(sqlite3 *db, const struct workload *w, struct podinfo *pi)
 {
 	sqlite3_stmt *st;
-	char key[600];
+	struct inv_pod p;
 
 	memset(pi, 0, sizeof(*pi));
 	if (!w->pod_uid[0] && !w->pod_name[0])
 		return 0;
-	snprintf(key, sizeof(key), "%s/%s", w->pod_ns, w->pod_name);
-	if (sqlite3_prepare_v2(db,
-			       "SELECT json_extract(attrs, '$.sa'), json_extract(attrs, '$.pod_ip'), key FROM graph_nodes"
-			       " WHERE kind = 'pod' AND (key = ?1 OR (?2 <> '' AND json_extract(attrs, '$.uid') = ?2))"
-			       " AND json_valid(attrs) ORDER BY key = ?1 DESC LIMIT 1",
-			       -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, w->pod_uid, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL) {
-			const char *k = (const char *)sqlite3_column_text(st, 2);
-
-			snprintf(pi->ns, sizeof(pi->ns), "%.*s", (int)strcspn(k, "/"), k);
-			snprintf(pi->sa, sizeof(pi->sa), "%s", (const char *)sqlite3_column_text(st, 0));
-			if (sqlite3_column_text(st, 1) != NULL)
-				snprintf(pi->ip, sizeof(pi->ip), "%s", (const char *)sqlite3_column_text(st, 1));
-		}
-		sqlite3_finalize(st);
+	if (inventory_pod(db, w->pod_ns, w->pod_name, w->pod_uid, &p) && p.sa[0]) {
+		snprintf(pi->ns, sizeof(pi->ns), "%.*s", (int)strcspn(p.key, "/"), p.key);
+		snprintf(pi->sa, sizeof(pi->sa), "%s", p.sa);
+		snprintf(pi->ip, sizeof(pi->ip), "%s", p.ip);
 	}
 	if (w->pod_uid[0] && (!pi->sa[0] || !pi->ip[0]) &&
 	    sqlite3_prepare_v2(db,
