@@ -43,7 +43,7 @@ struct pass {
 	size_t ncands, capcands;
 	struct strmap seen;    /* "rule\0entity\0value" -> a=min ts, b=event id, c=max ts */
 	struct strmap ent;     /* "field\0entity" -> a=min ts: any event, not just matches */
-	struct strmap addr;    /* "address\0credential" -> a=min ts, c=max ts, b=count */
+	struct strmap addr;    /* (address, credential) hashes -> a=min ts, b=its event, c=max ts */
 	int ent_fields[8];     /* the entity fields of first-seen rules */
 	size_t nent_fields;
 	int64_t max_window;
@@ -91,13 +91,21 @@ first_seen_note(struct pass *p, size_t ri, const char *entity, const char *value
 		int64_t id)
 {
 	char key[1024];
-	int n, created;
+	const char *rid = p->rs->r[ri].id;
+	size_t a = strlen(rid), b = strlen(entity), c = strlen(value), n = a + 1 + b + 1 + c;
+	int created;
 	struct strmap_entry *e;
 
-	n = snprintf(key, sizeof(key), "%s%c%s%c%s", p->rs->r[ri].id, 0, entity, 0, value);
-	if (n < 0 || (size_t)n >= sizeof(key))
+	/* "rule\0entity\0value", built without printf: this runs for most events */
+	if (n >= sizeof(key))
 		return;
-	e = strmap_get(&p->seen, key, (size_t)n, &created);
+	memcpy(key, rid, a);
+	key[a] = '\0';
+	memcpy(key + a + 1, entity, b);
+	key[a + 1 + b] = '\0';
+	memcpy(key + a + 2 + b, value, c);
+	key[n] = '\0';
+	e = strmap_get(&p->seen, key, n, &created);
 	if (created || ts < e->a) {
 		e->a = ts;
 		e->b = id;
@@ -122,6 +130,9 @@ entity_note(struct pass *p, struct match_ev *m, int64_t ts)
 
 		if (ent == NULL)
 			continue;
+		/* a principal that is the actor itself is noted as the actor (below) */
+		if (p->ent_fields[i] == (int)ev_nfields + VF_PRINCIPAL && ent == m->ev->actor)
+			continue;
 		/* "field\0entity", built without printf: this runs for every event */
 		a = strlen(name);
 		b = strlen(ent);
@@ -142,13 +153,15 @@ entity_note(struct pass *p, struct match_ev *m, int64_t ts)
  * kept in baselines under rule "*addr" (entity = address, value =
  * credential), so the incident builder can ask, by address, what else an
  * attacker's address used (network joins) without a scan of the events.
+ * This runs for every event: the pair is keyed by its two 64-bit hashes
+ * (a = first time, b = that event's id, c = last time) and its strings are
+ * read back by id when the run's pairs are written.
  */
 static void
-addr_note(struct pass *p, struct match_ev *m, const struct event *ev)
+addr_note(struct pass *p, struct match_ev *m, const struct event *ev, int64_t id)
 {
-	char key[600];
+	uint64_t key[2];
 	const char *kind;
-	size_t a, b;
 	int created;
 	struct strmap_entry *e;
 
@@ -157,49 +170,53 @@ addr_note(struct pass *p, struct match_ev *m, const struct event *ev)
 	kind = match_field(m, (int)ev_nfields + VF_SRC_KIND, NULL);
 	if (kind == NULL || strcmp(kind, "public") != 0)
 		return;
-	a = strlen(ev->src_ip);
-	b = strlen(ev->cred_id);
-	if (a + 1 + b > sizeof(key))
-		return;
-	memcpy(key, ev->src_ip, a);
-	key[a] = '\0';
-	memcpy(key + a + 1, ev->cred_id, b);
-	e = strmap_get(&p->addr, key, a + 1 + b, &created);
-	if (created || ev->ts_ns < e->a)
+	key[0] = hash_str(ev->src_ip);
+	key[1] = hash_str(ev->cred_id);
+	e = strmap_get(&p->addr, (const char *)key, sizeof(key), &created);
+	if (created || ev->ts_ns < e->a) {
 		e->a = ev->ts_ns;
+		e->b = id;
+	}
 	if (created || ev->ts_ns > e->c)
 		e->c = ev->ts_ns;
-	e->b++;
 }
 
 static int
 addr_finish(struct pass *p, sqlite3 *db)
 {
-	sqlite3_stmt *put;
+	sqlite3_stmt *get = NULL, *put = NULL;
 	size_t i;
 	int rc = CD_OK;
 
-	if (sqlite3_prepare_v2(db,
+	if (sqlite3_prepare_v2(db, "SELECT src_ip, cred_id FROM events WHERE id = ?1", -1, &get, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
 			       "INSERT INTO baselines(rule, entity, value, first_ns, last_ns, n)"
-			       " VALUES('*addr', ?1, ?2, ?3, ?4, ?5) ON CONFLICT(rule, entity, value) DO UPDATE"
+			       " VALUES('*addr', ?1, ?2, ?3, ?4, 1) ON CONFLICT(rule, entity, value) DO UPDATE"
 			       " SET first_ns = min(first_ns, excluded.first_ns),"
-			       " last_ns = max(last_ns, excluded.last_ns), n = n + excluded.n",
-			       -1, &put, NULL) != SQLITE_OK)
+			       " last_ns = max(last_ns, excluded.last_ns), n = n + 1",
+			       -1, &put, NULL) != SQLITE_OK) {
+		sqlite3_finalize(get);
 		return CD_E_DB;
+	}
 	for (i = 0; i < p->addr.cap && rc == CD_OK; i++) {
 		struct strmap_entry *e = &p->addr.slot[i];
 
 		if (e->key == NULL)
 			continue;
-		sqlite3_bind_text(put, 1, e->key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(put, 2, e->key + strlen(e->key) + 1, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(put, 3, e->a);
-		sqlite3_bind_int64(put, 4, e->c);
-		sqlite3_bind_int64(put, 5, e->b);
-		if (sqlite3_step(put) != SQLITE_DONE)
-			rc = CD_E_DB;
-		sqlite3_reset(put);
+		sqlite3_bind_int64(get, 1, e->b);
+		if (sqlite3_step(get) == SQLITE_ROW) {
+			sqlite3_bind_value(put, 1, sqlite3_column_value(get, 0));
+			sqlite3_bind_value(put, 2, sqlite3_column_value(get, 1));
+			sqlite3_bind_int64(put, 3, e->a);
+			sqlite3_bind_int64(put, 4, e->c);
+			if (sqlite3_step(put) != SQLITE_DONE)
+				rc = CD_E_DB;
+			sqlite3_reset(put);
+		}
+		sqlite3_reset(get);
 	}
+	sqlite3_finalize(get);
 	sqlite3_finalize(put);
 	return rc;
 }
@@ -215,7 +232,7 @@ eval_event(struct pass *p, const struct known_net *net, struct json_tokens *toks
 	match_ev_init(&m, ev, toks);
 	m.net = net;
 	entity_note(p, &m, ev->ts_ns);
-	addr_note(p, &m, ev);
+	addr_note(p, &m, ev, id);
 	for (i = 0; i < p->rs->n; i++) {
 		const struct rule *r = &p->rs->r[i];
 		const char *ent, *val;
@@ -248,8 +265,13 @@ eval_event(struct pass *p, const struct known_net *net, struct json_tokens *toks
 				break;
 			{
 				char ebuf[512];
+				size_t en = strlen(ent);
 
-				snprintf(ebuf, sizeof(ebuf), "%s", ent);
+				/* the value may reuse the entity's buffer: keep a copy */
+				if (en >= sizeof(ebuf))
+					en = sizeof(ebuf) - 1;
+				memcpy(ebuf, ent, en);
+				ebuf[en] = '\0';
 				val = match_field(&m, r->st.value_field, NULL);
 				if (val != NULL)
 					first_seen_note(p, i, ebuf, val, ev->ts_ns, id);
@@ -568,6 +590,11 @@ first_seen_finish(struct pass *p, sqlite3 *db, int64_t learn_override)
 		n = snprintf(ekey, sizeof(ekey), "%s%c%s", rule_field_name(r->st.entity_field), 0,
 			     ent);
 		en = strmap_find(&p->ent, ekey, (size_t)n);
+		if (en == NULL && r->st.entity_field == (int)ev_nfields + VF_PRINCIPAL) {
+			/* not a session: the principal is the actor, noted under that name */
+			n = snprintf(ekey, sizeof(ekey), "actor%c%s", 0, ent);
+			en = strmap_find(&p->ent, ekey, (size_t)n);
+		}
 		/*
 		 * New: never seen before this run's first sighting within the
 		 * learning window, and the entity has a past to compare with.
@@ -799,6 +826,18 @@ findings_run(struct store *s, const struct ruleset *rs, const struct known_net *
 		if (k == p.nent_fields && k < sizeof(p.ent_fields) / sizeof(p.ent_fields[0]))
 			p.ent_fields[p.nent_fields++] = rs->r[i].st.entity_field;
 	}
+	/* a principal that is not a session is noted as its actor (entity_note) */
+	for (i = 0; i < p.nent_fields; i++)
+		if (p.ent_fields[i] == (int)ev_nfields + VF_PRINCIPAL) {
+			int actor = rule_field_index("actor");
+			size_t k;
+
+			for (k = 0; k < p.nent_fields && p.ent_fields[k] != actor; k++)
+				;
+			if (k == p.nent_fields && k < sizeof(p.ent_fields) / sizeof(p.ent_fields[0]))
+				p.ent_fields[p.nent_fields++] = actor;
+			break;
+		}
 	for (i = 0; i < rs->n; i++)
 		if ((rs->r[i].st.kind == STATE_DISTINCT || rs->r[i].st.kind == STATE_COUNT) &&
 		    rs->r[i].st.window_ns > p.max_window)

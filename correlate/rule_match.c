@@ -207,15 +207,29 @@ vfield(struct match_ev *m, int vf)
 		m->vf[vf] = out;
 		break;
 	}
-	case VF_API:
+	case VF_API: {
+		size_t a, b;
+
 		if (ev->action == NULL)
 			break;
-		if (ev->source != NULL && strcmp(ev->source, "vault") == 0 && ev->object != NULL)
-			snprintf(out, cap, "vault:%s %s", ev->action, ev->object);
-		else
-			snprintf(out, cap, "%s:%s", ev->source ? ev->source : "", ev->action);
+		a = ev->source ? strlen(ev->source) : 0;
+		b = strlen(ev->action);
+		if ((ev->source != NULL && strcmp(ev->source, "vault") == 0 && ev->object != NULL) ||
+		    a + 1 + b >= cap) {
+			if (ev->object != NULL && ev->source != NULL && strcmp(ev->source, "vault") == 0)
+				snprintf(out, cap, "vault:%s %s", ev->action, ev->object);
+			else
+				snprintf(out, cap, "%s:%s", ev->source ? ev->source : "", ev->action);
+		} else {
+			/* "source:action" without printf: first-seen api runs on most events */
+			memcpy(out, ev->source ? ev->source : "", a);
+			out[a] = ':';
+			memcpy(out + a + 1, ev->action, b);
+			out[a + 1 + b] = '\0';
+		}
 		m->vf[vf] = out;
 		break;
+	}
 	case VF_SRC_KIND:
 		m->vf[vf] = ev->src_ip ? ip_kind(m->net, ev->src_ip) : NULL;
 		break;

@@ -413,12 +413,22 @@ parse_cond(struct pline *l, struct cond *c)
 	return CD_OK;
 }
 
+/*
+ * The order conditions are tried in: literal checks before regexes, and
+ * stored fields before extra.* ones, which parse the event's JSON extra
+ * (a rule testing `extra.K present` first made every event pay for that
+ * parse, though `source` or `action` would have ruled most of them out).
+ */
+static int
+cond_order(const struct cond *c)
+{
+	return c->cost + (c->field < 0 ? 5 : 0);
+}
+
 static int
 cond_cmp(const void *a, const void *b)
 {
-	const struct cond *x = a, *y = b;
-
-	return x->cost - y->cost;
+	return cond_order(a) - cond_order(b);
 }
 
 /* ---- rules ------------------------------------------------------------------- */
