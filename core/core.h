@@ -301,6 +301,12 @@ struct store; /* opaque */
 struct sqlite3;
 
 #define STORE_SCHEMA_VERSION 4
+/*
+ * PRAGMA application_id of every cordon store ("CORD"): a database without
+ * it is not cordon's, except a store from before it (recognised by its
+ * tables), which gets it on its next write-locked open.
+ */
+#define STORE_APPLICATION_ID 0x434f5244
 
 /* Resolve the store path: explicit, else $CORDON_DB, else ./cordon.db. */
 const char *store_default_path(const char *explicit_path);
