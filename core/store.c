@@ -558,25 +558,70 @@ store_wal_exists(const char *path)
 }
 
 /*
- * A writer looks before it writes: the database is probed through a
+ * The path as a read-only, immutable SQLite URI: percent-encoded, so a
+ * file name with ? or # stays one name.
+ */
+static char *
+store_immutable_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct buf b;
+	const unsigned char *p;
+	int r;
+
+	buf_init(&b, 65536);
+	r = buf_addstr(&b, "file:");
+	for (p = (const unsigned char *)path; *p && r == CD_OK; p++) {
+		char esc[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/-._~", *p) != NULL)
+			r = buf_addc(&b, (char)*p);
+		else
+			r = buf_add(&b, esc, 3);
+	}
+	if (r == CD_OK)
+		r = buf_addstr(&b, "?immutable=1");
+	if (r != CD_OK) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
+
+/*
+ * Look before anything is written: the database is probed through a
  * read-only connection, so a file that is refused is left exactly as it
- * was (no tables, no WAL switch, no journal).
+ * was (no tables, no WAL switch, no journal).  Without a -wal file the
+ * probe is immutable: a read-only connection to a WAL-mode database would
+ * otherwise create -wal and -shm beside it.  No WAL writer is at work then
+ * (one always has its -wal open), and a rollback-mode commit by a cordon
+ * creating the store writes page 1, with cordon's id, first.
  */
 static int
 store_probe(const char *path, const struct stat *st, char **cause)
 {
 	sqlite3 *db = NULL;
 	struct store_kind k;
-	int kind, r;
+	char *uri = NULL;
+	int kind, r, flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;
 
 	if (st->st_size == 0)
 		return CD_OK; /* a new store */
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW |
-					       SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (!store_wal_exists(path)) {
+		if ((uri = store_immutable_uri(path)) == NULL) {
+			*cause = xstrdup("store path too long");
+			return CD_E_LIMIT;
+		}
+		flags |= SQLITE_OPEN_URI;
+	}
+	if (sqlite3_open_v2(uri ? uri : path, &db, flags, NULL) != SQLITE_OK) {
 		r = db ? store_sqlite_failed(db, path, cause) : CD_E_NOMEM;
 		sqlite3_close(db);
+		free(uri);
 		return r;
 	}
+	free(uri);
 	sqlite3_busy_timeout(db, 10000);
 	r = store_check_kind(db, path, 1, &kind, &k, cause);
 	sqlite3_close(db);
@@ -595,7 +640,7 @@ store_reader_check(struct store *s, const struct stat *st, char **cause)
 			      " truncated (then restore it from a copy)", s->path);
 		return CD_E_DAMAGED;
 	}
-	if ((r = store_check_kind(s->db, s->path, 1, &kind, &k, cause)) != CD_OK)
+	if ((r = store_check_kind(s->db, s->path, 0, &kind, &k, cause)) != CD_OK)
 		return r;
 	if (kind == KIND_NEW) {
 		*cause = msgf("store %s holds no cordon schema yet; run a writing command"
@@ -621,7 +666,7 @@ store_open(const char *path, int readonly, struct store **out, char **cause)
 	*out = NULL;
 	*cause = NULL;
 	if (!mem && ((r = store_check_file(path, readonly, &st, cause)) != CD_OK ||
-		     (!readonly && (r = store_probe(path, &st, cause)) != CD_OK)))
+		     (r = store_probe(path, &st, cause)) != CD_OK))
 		return r;
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
