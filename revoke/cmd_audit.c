@@ -45,8 +45,8 @@ audit_list(struct store *s, enum out_format fmt, int64_t limit)
 	if (fmt == OUT_JSON)
 		fputs("{\"actions\":[", stdout);
 	else
-		printf("%-5s  %-20s  %-7s  %-8s  %-22s  %-30s  %-5s  %s\n", "ID", "TIME", "RESULT",
-		       "PROVIDER", "ACTION", "TARGET", "HTTP", "WHO");
+		out_printf(stdout, "%-5s  %-20s  %-7s  %-8s  %-22s  %-30s  %-5s  %s\n", "ID",
+			   "TIME", "RESULT", "PROVIDER", "ACTION", "TARGET", "HTTP", "WHO");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char t[40];
 		const char *txt[15];
@@ -59,12 +59,13 @@ audit_list(struct store *s, enum out_format fmt, int64_t limit)
 			txt[i] = (const char *)sqlite3_column_text(st, i);
 		time_format(sqlite3_column_int64(st, 1) / 1000000000LL * 1000000000LL, t, sizeof(t));
 		if (fmt != OUT_JSON) {
-			printf("%-5lld  %-20s  %-7s  %-8s  %-22s  %-30s  %-5s  %s\n",
-			       (long long)sqlite3_column_int64(st, 0), t, txt[9] ? txt[9] : "?",
-			       txt[4] ? txt[4] : "?", txt[5] ? txt[5] : "?", txt[6] ? txt[6] : "?",
-			       txt[7] ? txt[7] : "-", txt[2] ? txt[2] : "?");
+			out_printf(stdout, "%-5lld  %-20s  %-7s  %-8s  %-22s  %-30s  %-5s  %s\n",
+				   (long long)sqlite3_column_int64(st, 0), t, txt[9] ? txt[9] : "?",
+				   txt[4] ? txt[4] : "?", txt[5] ? txt[5] : "?",
+				   txt[6] ? txt[6] : "?", txt[7] ? txt[7] : "-",
+				   txt[2] ? txt[2] : "?");
 			if (txt[13] != NULL)
-				printf("       %s\n", txt[13]);
+				out_printf(stdout, "       %s\n", txt[13]);
 			continue;
 		}
 		buf_reset(&b);
@@ -154,7 +155,8 @@ cmd_audit(struct cmd_ctx *cc)
 		if (fmt == OUT_JSON)
 			printf("{\"intact\":true,\"rows\":%lld}\n", (long long)rows);
 		else
-			printf("audit trail intact: %lld rows, hash chain verified\n", (long long)rows);
+			out_printf(stdout, "audit trail intact: %lld rows, hash chain verified\n",
+				   (long long)rows);
 		status = EXIT_OK;
 	} else if (r == CD_E_PARSE) {
 		if (fmt == OUT_JSON) {
@@ -166,7 +168,8 @@ cmd_audit(struct cmd_ctx *cc)
 				       (long long)rows, (long long)bad, b.data);
 			buf_release(&b);
 		} else {
-			printf("audit trail BROKEN at row %lld: %s\n", (long long)bad, why);
+			out_printf(stdout, "audit trail BROKEN at row %lld: %s\n", (long long)bad,
+				   why);
 		}
 		status = EXIT_FINDINGS;
 	} else {

@@ -94,4 +94,32 @@ for e in err1 err2 err3 err4; do
 	clean $e "error message $e"
 done
 grep -qF '\x1b[2Jx' err1 || die "the quoted input is not shown escaped: $(cat err1)"
+# an incident whose names carry escapes (a program path in the attack's
+# tetragon log, a secret location in the credential map): the incidents
+# table, the incident report, reach, whois and the revoke plan
+cp -r "$ROOT/tests/scenarios/S2" S
+sed -i 's|"/usr/bin/cat"|"/usr/bin/c\\u001b[2J\\u001b]0;x\\u0007\\u009b\\u202eat"|g' S/attack/tetragon.jsonl
+grep -q 'u001b' S/attack/tetragon.jsonl || die "scenario not altered"
+printf 'file:*:/root/.aws/cred\033[8mhidden aws AKIAIOSFODNN7EXAMPLE arn:aws:iam::111122223333:user/ci-deployer\n' >> S/inventory/credentials.map
+"$CORDON" --db s.db ingest -q S/inventory S/benign S/attack
+set +e; "$CORDON" --db s.db correlate > /dev/null; set -e
+"$CORDON" --db s.db incidents > incidents.out
+clean incidents.out "incidents table"
+"$CORDON" --db s.db incidents --format json > incidents.json
+json_ok incidents.json || die "incidents json"
+id=$(jq -r '.incidents[0].id' incidents.json)
+"$CORDON" --db s.db incident "$id" > incident.out
+clean incident.out "incident report"
+grep -qF '/usr/bin/c\x1b[2J\x1b]0;x\x07\u009b\u202eat' incident.out ||
+	die "incident report does not show the program escaped: $(cat incident.out)"
+"$CORDON" --db s.db whois AKIAIOSFODNN7EXAMPLE > whois.out
+clean whois.out "whois"
+grep -qF '/root/.aws/cred\x1b[8mhidden' whois.out || die "whois: location not shown escaped: $(cat whois.out)"
+set +e
+"$CORDON" --db s.db reach "$(printf 'file:*:/root/.aws/cred\033[8mhidden')" > reach.out
+"$CORDON" --db s.db revoke plan --incident "$id" > plan.out
+set -e
+clean reach.out "reach"
+grep -qF 'cred\x1b[8mhidden' reach.out || die "reach: subject not shown escaped: $(cat reach.out)"
+clean plan.out "revoke plan"
 echo "output escape ok"
