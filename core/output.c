@@ -143,8 +143,8 @@ conv_parse(const char *fmt, struct conv *cv, va_list *ap)
 				cv->prec = cv->prec * 10 + (*fmt++ - '0');
 		}
 	}
-	o += (size_t)snprintf(cv->spec + o, sizeof(cv->spec) - o, cv->width ? "%d" : "",
-			      cv->width);
+	if (cv->width)
+		o += (size_t)snprintf(cv->spec + o, sizeof(cv->spec) - o, "%d", cv->width);
 	if (cv->prec >= 0)
 		o += (size_t)snprintf(cv->spec + o, sizeof(cv->spec) - o, ".%d", cv->prec);
 	while (*fmt && strchr("hlzjtL", *fmt) && l < 2)
