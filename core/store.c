@@ -590,13 +590,77 @@ store_immutable_uri(const char *path)
 }
 
 /*
+ * What the header says before SQLite looks (*refuse: a file refused on it
+ * alone), and whether the probe must be immutable: a read-only connection to a WAL-mode
+ * database would create -wal and -shm beside it, so a WAL-mode file that is
+ * not known to be cordon's (by the application id in its header) and has no
+ * -wal file is read immutable.  No WAL writer is at work on it then (one
+ * always has its -wal open).  Anything else is read with locks: a file that
+ * is cordon's, a rollback-mode file (nothing is created for it), a file that
+ * is no database; so a probe never reads a store half-written by a writer
+ * creating or migrating it.
+ */
+static int
+store_probe_immutable(const char *path, int *refuse, char **cause)
+{
+	unsigned char h[100];
+	ssize_t n = 0;
+	uint32_t app;
+	int fd;
+
+	*refuse = CD_OK;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) >= 0) {
+		n = pread(fd, h, sizeof(h), 0);
+		close(fd);
+	}
+	if (n <= 0)
+		return 0; /* SQLite says what it is */
+	/* not even a whole header: decided here, SQLite might take it for WAL */
+	if (memcmp(h, "SQLite format 3", (size_t)(n < 16 ? n : 16)) != 0) {
+		*cause = msgf("not a cordon store: %s (not an SQLite database); it was left as"
+			      " it is: pass --db with a new path for a new store", path);
+		*refuse = CD_E_NOTSTORE;
+		return 0;
+	}
+	if (n < (ssize_t)sizeof(h)) {
+		cause_damaged(path, "its header is cut short", cause);
+		*refuse = CD_E_DAMAGED;
+		return 0;
+	}
+	app = (uint32_t)h[68] << 24 | (uint32_t)h[69] << 16 | (uint32_t)h[70] << 8 | h[71];
+	if ((h[18] != 2 && h[19] != 2) || store_wal_exists(path))
+		return 0;
+	/*
+	 * A WAL-mode file at rest (no -wal: nobody writes it) is the whole
+	 * store, so a header counting more pages than the file holds is a cut
+	 * store, told from the header alone: SQLite would create -wal and
+	 * -shm to look.  The size is taken after the -wal check, so a writer
+	 * that just finished a checkpoint has finished growing the file.
+	 */
+	{
+		int64_t psize = (int64_t)h[16] << 8 | h[17];
+		int64_t pages = (int64_t)h[28] << 24 | (int64_t)h[29] << 16 | (int64_t)h[30] << 8 | h[31];
+		struct stat st;
+		char what[160];
+
+		if (psize == 1)
+			psize = 65536;
+		if (memcmp(h + 24, h + 92, 4) == 0 && pages > 0 && psize >= 512 &&
+		    stat(path, &st) == 0 && (int64_t)st.st_size < pages * psize) {
+			snprintf(what, sizeof(what), "%lld bytes on disk, its header says %lld",
+				 (long long)st.st_size, (long long)(pages * psize));
+			cause_damaged(path, what, cause);
+			*refuse = CD_E_DAMAGED;
+			return 0;
+		}
+	}
+	return app != STORE_APPLICATION_ID;
+}
+
+/*
  * Look before anything is written: the database is probed through a
  * read-only connection, so a file that is refused is left exactly as it
- * was (no tables, no WAL switch, no journal).  Without a -wal file the
- * probe is immutable: a read-only connection to a WAL-mode database would
- * otherwise create -wal and -shm beside it.  No WAL writer is at work then
- * (one always has its -wal open), and a rollback-mode commit by a cordon
- * creating the store writes page 1, with cordon's id, first.
+ * was (no tables, no WAL switch, no journal, no -wal or -shm).
  */
 static int
 store_probe(const char *path, const struct stat *st, char **cause)
@@ -608,13 +672,15 @@ store_probe(const char *path, const struct stat *st, char **cause)
 
 	if (st->st_size == 0)
 		return CD_OK; /* a new store */
-	if (!store_wal_exists(path)) {
+	if (store_probe_immutable(path, &r, cause)) {
 		if ((uri = store_immutable_uri(path)) == NULL) {
 			*cause = xstrdup("store path too long");
 			return CD_E_LIMIT;
 		}
 		flags |= SQLITE_OPEN_URI;
 	}
+	if (r != CD_OK)
+		return r;
 	if (sqlite3_open_v2(uri ? uri : path, &db, flags, NULL) != SQLITE_OK) {
 		r = db ? store_sqlite_failed(db, path, cause) : CD_E_NOMEM;
 		sqlite3_close(db);
