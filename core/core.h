@@ -11,6 +11,7 @@
  *   fields.def  the normalized event fields: one list for struct, SQL, output
  *   event.c     struct event and its bounded per-record arena
  *   store.c     the SQLite evidence store: schema, migrations, inserts
+ *   store_trust.c  whether the file at a store path may be trusted
  *   redact.c    hides secret-looking values on output
  *   output.c    JSON/table writers, colour and NO_COLOR
  *   cmd_util.c  what commands share: --format, opening the store, meta rows
