@@ -199,7 +199,8 @@ walk_tokens(const struct json_doc *d, const char *js, size_t len)
 			for (key = json_first(d, i); key > 0; key = json_next(d, i, key)) {
 				if (key <= i || key >= d->ntok || ++guard > d->ntok)
 					abort();
-				if (json_str(d, key, dec, 2 * len + 16, &dl) == CD_OK &&
+				/* look a few keys up by name: each lookup walks the object */
+				if (guard <= 16 && json_str(d, key, dec, 2 * len + 16, &dl) == CD_OK &&
 				    strlen(dec) == dl) {
 					int val = json_get(d, i, dec);
 
@@ -213,7 +214,8 @@ walk_tokens(const struct json_doc *d, const char *js, size_t len)
 		}
 		if (t == JSON_ARRAY) {
 			n = json_count(d, i);
-			for (k = 0; k <= n; k++) {
+			/* the first elements, the last, and one past it */
+			for (k = 0; k <= n; k = k < 16 || k >= n - 1 ? k + 1 : n - 1) {
 				int el = json_at(d, i, k);
 
 				if (k < n && (el <= i || el >= d->ntok))
