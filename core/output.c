@@ -137,6 +137,8 @@ conv_parse(const char *fmt, struct conv *cv, va_list *ap)
 		cv->prec = 0;
 		if (*fmt == '*') {
 			cv->prec = va_arg(*ap, int);
+			if (cv->prec < 0) /* as if there were none (C11 7.21.6.1) */
+				cv->prec = -1;
 			fmt++;
 		} else {
 			while (*fmt >= '0' && *fmt <= '9' && cv->prec < 100000)

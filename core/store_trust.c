@@ -82,6 +82,7 @@ cause_foreign(const char *path, const struct store_kind *k, char **cause)
 		       (unsigned)STORE_APPLICATION_ID) != CD_OK)
 		buf_reset(&b);
 	*cause = buf_detach(&b, NULL);
+	buf_release(&b); /* detach leaves it initialised */
 }
 
 static void
@@ -94,6 +95,7 @@ cause_damaged(const char *path, const char *what, char **cause)
 		       what) != CD_OK)
 		buf_reset(&b);
 	*cause = buf_detach(&b, NULL);
+	buf_release(&b); /* detach leaves it initialised */
 }
 
 /*
@@ -133,6 +135,7 @@ store_sqlite_failed(sqlite3 *db, const char *path, char **cause)
 				   " it is: pass --db with a new path for a new store", path) != CD_OK)
 			buf_reset(&b);
 		*cause = buf_detach(&b, NULL);
+		buf_release(&b); /* detach leaves it initialised */
 	}
 	return CD_E_NOTSTORE;
 }
@@ -294,6 +297,7 @@ store_immutable_uri(const char *path)
 	static const char hex[] = "0123456789ABCDEF";
 	struct buf b;
 	const unsigned char *p;
+	char *uri;
 	int r;
 
 	buf_init(&b, 65536);
@@ -309,11 +313,9 @@ store_immutable_uri(const char *path)
 	}
 	if (r == CD_OK)
 		r = buf_addstr(&b, "?immutable=1");
-	if (r != CD_OK) {
-		buf_release(&b);
-		return NULL;
-	}
-	return buf_detach(&b, NULL);
+	uri = r == CD_OK ? buf_detach(&b, NULL) : NULL;
+	buf_release(&b); /* detach leaves it initialised */
+	return uri;
 }
 
 /*
