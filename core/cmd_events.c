@@ -258,26 +258,44 @@ col_text(sqlite3_stmt *st, const char *field)
 	return NULL;
 }
 
+/*
+ * One table cell: redacted, escaped (out_escape: a log field is the
+ * attacker's text), then cut to width characters, never inside one.
+ */
 static void
 cell(struct buf *line, const char *s, int width, int show)
 {
-	struct buf r;
+	struct buf r, e;
+	const char *p, *end;
+	size_t k = 0;
 	int n = 0, rc;
 
 	buf_init(&r, (size_t)1 << 20);
+	buf_init(&e, (size_t)4 << 20);
 	if (s == NULL)
 		s = "-";
 	rc = show ? buf_addstr(&r, s) : redact(s, &r);
 	if (rc != CD_OK)
 		buf_reset(&r);
-	for (const char *p = r.data; *p && n < width; p++, n++)
-		rc = buf_addc(line, (*p == '\n' || *p == '\t') ? ' ' : *p);
-	if (r.len > (size_t)width && line->len > 0)
-		line->data[line->len - 1] = '~'; /* cut */
+	if (out_escape(&e, r.data, r.len) != CD_OK)
+		buf_reset(&e);
+	for (p = e.data, end = e.data + e.len; p < end && n < width; p += k, n++) {
+		uint32_t cp;
+
+		if ((k = utf8_decode((const unsigned char *)p, (size_t)(end - p), &cp)) == 0)
+			k = 1;
+		rc = buf_add(line, p, k);
+	}
+	if (p < end && n > 0) { /* cut: the last character shown becomes ~ */
+		line->len -= k;
+		line->data[line->len] = '\0';
+		rc = buf_addc(line, '~');
+	}
 	while (n++ < width)
 		rc = buf_addc(line, ' ');
 	rc = buf_addc(line, ' ');
 	(void)rc;
+	buf_release(&e);
 	buf_release(&r);
 }
 
@@ -315,7 +333,8 @@ row_table(sqlite3_stmt *st, int show)
 	cell(&line, col_text(st, "outcome"), 7, 1);
 	while (line.len > 0 && line.data[line.len - 1] == ' ')
 		line.data[--line.len] = '\0';
-	puts(line.data);
+	fwrite(line.data, 1, line.len, stdout); /* cells are escaped */
+	putchar('\n');
 	buf_release(&line);
 }
 

@@ -92,12 +92,21 @@ cmd_rejects(struct cmd_ctx *cc)
 			buf_release(&rawb);
 		}
 		if (fmt == OUT_TABLE) {
-			printf("%s:%lld (byte %lld) %s: %s\n", path ? path : "?",
-			       (long long)sqlite3_column_int64(st, 1),
-			       (long long)sqlite3_column_int64(st, 2), format ? format : "input",
-			       reason ? reason : "?");
-			if (snippet && snip.len)
-				printf("    %.*s\n", (int)(snip.len > 200 ? 200 : snip.len), snip.data);
+			out_printf(stdout, "%s:%lld (byte %lld) %s: %s\n", path ? path : "?",
+				   (long long)sqlite3_column_int64(st, 1),
+				   (long long)sqlite3_column_int64(st, 2), format ? format : "input",
+				   reason ? reason : "?");
+			if (snippet && snip.len) {
+				struct buf e;
+
+				/* the record as read: any byte, NULs too, escaped */
+				buf_init(&e, 4096);
+				if (buf_addstr(&e, "    ") == CD_OK &&
+				    out_escape(&e, snip.data, snip.len > 200 ? 200 : snip.len) == CD_OK &&
+				    buf_addc(&e, '\n') == CD_OK)
+					fwrite(e.data, 1, e.len, stdout);
+				buf_release(&e);
+			}
 		} else {
 			buf_reset(&b);
 			r = r ? r : buf_addstr(&b, "{\"file\":");

@@ -44,10 +44,15 @@ int
 cmd_open_store(struct cmd_ctx *cc, int readonly, struct store **s)
 {
 	char *cause = NULL;
+	int r;
 
 	cc->db_path = store_default_path(cc->db_path);
-	if (store_open(cc->db_path, readonly, s, &cause) != CD_OK) {
-		out_err("%s: %s", cc->db_path, cause);
+	if ((r = store_open(cc->db_path, readonly, s, &cause)) != CD_OK) {
+		/* these causes name the file themselves */
+		if (r == CD_E_NOTSTORE || r == CD_E_DAMAGED || r == CD_E_UNSAFE)
+			out_err("%s", cause);
+		else
+			out_err("%s: %s", cc->db_path, cause);
 		free(cause);
 		return CD_E_DB;
 	}

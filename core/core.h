@@ -11,6 +11,7 @@
  *   fields.def  the normalized event fields: one list for struct, SQL, output
  *   event.c     struct event and its bounded per-record arena
  *   store.c     the SQLite evidence store: schema, migrations, inserts
+ *   store_trust.c  whether the file at a store path may be trusted
  *   redact.c    hides secret-looking values on output
  *   output.c    JSON/table writers, colour and NO_COLOR
  *   cmd_util.c  what commands share: --format, opening the store, meta rows
@@ -190,6 +191,16 @@ int json_i64(const struct json_doc *d, int i, int64_t *out);
 int json_first(const struct json_doc *d, int obj);
 int json_next(const struct json_doc *d, int obj, int key);
 int json_key_eq(const struct json_doc *d, int key, const char *lit);
+/* Append s as a JSON string literal (with quotes): control characters, DEL
+ * and C1 as \u escapes, bytes of no UTF-8 character as \ufffd; the result
+ * always parses (RFC 8259) and is valid UTF-8. */
+int json_put_str(struct buf *b, const char *s) CD_WUR;
+int json_put_strn(struct buf *b, const char *s, size_t n) CD_WUR;
+/* Length (1..4) of the valid UTF-8 character at p, with its code point;
+ * 0 for a byte that starts none (overlong, surrogate, cut short, > U+10FFFF). */
+size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp);
+/* C1 controls and the bidi and line-separator controls: escaped on output. */
+int utf8_hidden(uint32_t cp);
 
 /* ---- timeutil.c ------------------------------------------------------- */
 
@@ -301,6 +312,12 @@ struct store; /* opaque */
 struct sqlite3;
 
 #define STORE_SCHEMA_VERSION 4
+/*
+ * PRAGMA application_id of every cordon store ("CORD"): a database without
+ * it is not cordon's, except a store from before it (recognised by its
+ * tables), which gets it on its next write-locked open.
+ */
+#define STORE_APPLICATION_ID 0x434f5244
 
 /* Resolve the store path: explicit, else $CORDON_DB, else ./cordon.db. */
 const char *store_default_path(const char *explicit_path);
@@ -411,9 +428,27 @@ void redact_release(void);
 /* ---- output.c --------------------------------------------------------- */
 
 int out_color_enabled(FILE *f);
-/* Append s as a JSON string literal (with quotes). */
-int json_put_str(struct buf *b, const char *s) CD_WUR;
-int json_put_strn(struct buf *b, const char *s, size_t n) CD_WUR;
+/*
+ * Text for people goes through one escaping writer.  out_escape appends s
+ * with every byte a terminal could act on made visible: \n \r \t, other
+ * control bytes and DEL as \xNN, bytes of no UTF-8 character as \xNN, and
+ * the code points utf8_hidden names as \uXXXX.  Backslashes
+ * are left as they are.
+ */
+int out_escape(struct buf *b, const char *s, size_t n) CD_WUR;
+/*
+ * printf for people: the format's own text as written, every %s and %c
+ * argument through out_escape (widths pad the escaped text).  The styles
+ * below, passed as %s by these very pointers, are written as they are.
+ */
+int out_printf(FILE *f, const char *fmt, ...) CD_PRINTF(2, 3);
+int out_vprintf(FILE *f, const char *fmt, va_list ap) CD_PRINTF(2, 0);
+int out_bprintf(struct buf *b, const char *fmt, ...) CD_PRINTF(2, 3) CD_WUR;
+int out_vbprintf(struct buf *b, const char *fmt, va_list ap) CD_PRINTF(2, 0) CD_WUR;
+/* s escaped, then a newline (puts). */
+int out_puts(FILE *f, const char *s);
+extern const char out_sgr_bold[], out_sgr_dim[], out_sgr_off[], out_sgr_red[], out_sgr_green[],
+	out_sgr_yellow[];
 void out_err(const char *fmt, ...) CD_PRINTF(1, 2);
 void out_warn(const char *fmt, ...) CD_PRINTF(1, 2);
 /* Whether --format is json/ndjson/table/text; returns -1 when unknown. */

@@ -385,3 +385,129 @@ json_i64(const struct json_doc *d, int i, int64_t *out)
 		return CD_E_PARSE;
 	return span_to_i64(json_raw(d, i), out);
 }
+
+size_t
+utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	uint32_t c;
+	size_t k, i;
+
+	if (n == 0)
+		return 0;
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		k = 2;
+		c = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		k = 3;
+		c = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		k = 4;
+		c = p[0] & 0x07;
+	} else {
+		return 0; /* a continuation byte, C0/C1 (overlong) or F5..FF */
+	}
+	if (n < k)
+		return 0;
+	for (i = 1; i < k; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	/* overlong forms, UTF-16 surrogates, past U+10FFFF */
+	if ((k == 3 && c < 0x800) || (k == 4 && c < 0x10000) || c > 0x10ffff ||
+	    (c >= 0xd800 && c < 0xe000))
+		return 0;
+	*cp = c;
+	return k;
+}
+
+/*
+ * Code points escaped although valid: C1 controls (a terminal may take
+ * U+009B as CSI), and the bidirectional and line-separator controls that
+ * reorder or break what is on screen (text that reads differently from
+ * what it is).
+ */
+int
+utf8_hidden(uint32_t cp)
+{
+	return (cp >= 0x80 && cp < 0xa0) || cp == 0x61c || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/*
+ * RFC 8259 strings that any parser takes: control characters, DEL and the
+ * code points utf8_hidden names as \u escapes (output may well be read on
+ * a terminal), and
+ * every byte that is no part of a UTF-8 character as U+FFFD, so output is
+ * valid UTF-8 whatever the logs held.
+ */
+int
+json_put_strn(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0;
+	int r = buf_addc(b, '"');
+
+	while (i < n && r == CD_OK) {
+		unsigned char c = p[i];
+		uint32_t cp = 0;
+		size_t k = 1;
+		char esc[7];
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x7f) {
+			i++;
+			continue;
+		}
+		if (c >= 0x80) {
+			k = utf8_decode(p + i, n - i, &cp);
+			if (k > 0 && !utf8_hidden(cp)) {
+				i += k;
+				continue;
+			}
+		}
+		r = buf_add(b, s + run, i - run);
+		if (r != CD_OK)
+			break;
+		switch (c) {
+		case '"': r = buf_add(b, "\\\"", 2); break;
+		case '\\': r = buf_add(b, "\\\\", 2); break;
+		case '\n': r = buf_add(b, "\\n", 2); break;
+		case '\r': r = buf_add(b, "\\r", 2); break;
+		case '\t': r = buf_add(b, "\\t", 2); break;
+		default:
+			if (c >= 0x80 && k == 0) {
+				r = buf_add(b, "\\ufffd", 6);
+				k = 1;
+				break;
+			}
+			if (c < 0x80)
+				cp = c;
+			memcpy(esc, "\\u", 2);
+			esc[2] = hex[cp >> 12 & 15];
+			esc[3] = hex[cp >> 8 & 15];
+			esc[4] = hex[cp >> 4 & 15];
+			esc[5] = hex[cp & 15];
+			r = buf_add(b, esc, 6);
+		}
+		i += k;
+		run = i;
+	}
+	if (r == CD_OK)
+		r = buf_add(b, s + run, n - run);
+	if (r == CD_OK)
+		r = buf_addc(b, '"');
+	return r;
+}
+
+int
+json_put_str(struct buf *b, const char *s)
+{
+	if (s == NULL)
+		return buf_add(b, "null", 4);
+	return json_put_strn(b, s, strlen(s));
+}

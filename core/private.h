@@ -1,5 +1,6 @@
 /*
- * private.h - what store.c, evidence.c and checkpoint.c share inside core/.
+ * private.h - what store.c, store_trust.c, evidence.c and checkpoint.c share
+ * inside core/.
  */
 #ifndef CORDON_CORE_PRIVATE_H
 #define CORDON_CORE_PRIVATE_H
@@ -31,5 +32,46 @@ void evins_free(struct evins **x);
 int evins_add(struct evins *x, struct store_event_in *in, size_t n);
 /* Decompress one segment into out (whose max bounds it). */
 int evidence_read_segment(struct sqlite3 *db, int64_t id, struct buf *out);
+
+/* store.c: run SQL, *cause (if given) gets SQLite's message */
+int store_exec_sql(struct sqlite3 *db, const char *sql, char **cause);
+
+/*
+ * store_trust.c: what a database is, as far as trusting it goes: whose it
+ * is (the application id), its schema version, whether it has tables at
+ * all and cordon's, and how many pages the file should hold.
+ */
+struct store_kind {
+	uint32_t app_id;
+	int version;
+	int tables;        /* tables in its schema */
+	int cordon_tables; /* how many of the five that schema 1 made */
+	int64_t pages;     /* page_count and page_size: what the file should hold */
+	int64_t page_size;
+};
+
+enum { KIND_NEW, KIND_CORDON, KIND_LEGACY, KIND_FOREIGN };
+
+struct stat;
+
+int store_read_kind(struct sqlite3 *db, struct store_kind *k); /* an SQLite code */
+int store_classify(const struct store_kind *k);                  /* a KIND_ */
+/* Read and classify the database on db; a foreign or (check_size) cut one
+ * is refused with *cause naming path. */
+int store_check_kind(struct sqlite3 *db, const char *path, int check_size, int *kind,
+		     struct store_kind *k, char **cause);
+/* The path names a regular file of ours nobody else can write, not a
+ * symlink; a writer creates a missing one 0600.  *st: what was checked. */
+int store_check_file(const char *path, int readonly, struct stat *st, char **cause);
+/* SQLite failed on path: damaged, not a database, or its own message. */
+int store_sqlite_failed(struct sqlite3 *db, const char *path, char **cause);
+/* The file SQLite opened is the one checked (path not swapped since). */
+int store_same_file(const char *path, const struct stat *checked, char **cause);
+/* Before any write: the header, then a read-only look through SQLite. */
+int store_probe(const char *path, const struct stat *st, char **cause);
+/* A reader refuses what a writer would, a store never written, and a
+ * schema version other than this cordon's. */
+int store_reader_check(struct sqlite3 *db, const char *path, const struct stat *st,
+		       char **cause);
 
 #endif

@@ -5,10 +5,10 @@
  * file is created 0600 before SQLite touches it (it copies the mode to its
  * -wal and -shm files).  The schema is versioned with PRAGMA user_version
  * and only ever migrated forward, one step per version, each in its own
- * transaction.
+ * write-locked transaction.  A store is trusted only when it is a regular
+ * file (not a symlink) of ours that nobody else can write, and cordon's by
+ * its PRAGMA application_id; anything else is refused before it is changed.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,8 +155,8 @@ store_default_path(const char *explicit_path)
 	return "cordon.db";
 }
 
-static int
-exec_sql(sqlite3 *db, const char *sql, char **cause)
+int
+store_exec_sql(sqlite3 *db, const char *sql, char **cause)
 {
 	char *msg = NULL;
 
@@ -170,39 +170,72 @@ exec_sql(sqlite3 *db, const char *sql, char **cause)
 }
 
 static int
-store_migrate(struct store *s, char **cause)
+store_set_app_id(sqlite3 *db, char **cause)
 {
-	sqlite3_stmt *st;
-	int version = 0, target = (int)(sizeof(migrations) / sizeof(migrations[0]));
 	char sql[64];
 
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		goto dberr;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (version > target) {
-		*cause = xstrdup("the store was written by a newer cordon; upgrade cordon to read it");
-		return CD_E_SCHEMA;
-	}
-	while (version < target) {
-		if (exec_sql(s->db, "BEGIN IMMEDIATE", cause) != CD_OK)
+	snprintf(sql, sizeof(sql), "PRAGMA application_id=%d", (int)STORE_APPLICATION_ID);
+	return store_exec_sql(db, sql, cause);
+}
+
+/*
+ * Create and migrate under the write lock, one step per transaction.  The
+ * version is read again inside each transaction: two commands started
+ * together on a new store both find version 0 before either has the lock,
+ * and only the first may create the tables.  The kind is checked again
+ * there too, so nothing is ever written to a database that is not cordon's.
+ */
+static int
+store_migrate(struct store *s, char **cause)
+{
+	struct store_kind k;
+	int target = (int)(sizeof(migrations) / sizeof(migrations[0]));
+	int kind = KIND_FOREIGN;
+	char sql[64];
+
+	/* the common case, an up-to-date store, takes no write lock */
+	if (store_read_kind(s->db, &k) == SQLITE_OK && store_classify(&k) == KIND_CORDON &&
+	    k.version == target)
+		return CD_OK;
+	for (;;) {
+		if (store_exec_sql(s->db, "BEGIN IMMEDIATE", cause) != CD_OK)
 			return CD_E_DB;
-		if (exec_sql(s->db, migrations[version], cause) != CD_OK) {
-			exec_sql(s->db, "ROLLBACK", NULL);
+		if (store_check_kind(s->db, s->path, 0, &kind, &k, cause) != CD_OK) {
+			int r = kind == KIND_FOREIGN ? CD_E_NOTSTORE : CD_E_DB;
+
+			store_exec_sql(s->db, "ROLLBACK", NULL);
+			return r;
+		}
+		if (k.version > target) {
+			store_exec_sql(s->db, "ROLLBACK", NULL);
+			*cause = xstrdup(
+				"the store was written by a newer cordon; upgrade cordon to read it");
+			return CD_E_SCHEMA;
+		}
+		if (k.version == target && kind == KIND_CORDON) {
+			store_exec_sql(s->db, "ROLLBACK", NULL); /* another writer did it */
+			return CD_OK;
+		}
+		if (kind != KIND_CORDON && store_set_app_id(s->db, cause) != CD_OK) {
+			store_exec_sql(s->db, "ROLLBACK", NULL);
 			return CD_E_DB;
 		}
-		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", version + 1);
-		if (exec_sql(s->db, sql, cause) != CD_OK || exec_sql(s->db, "COMMIT", cause) != CD_OK) {
-			exec_sql(s->db, "ROLLBACK", NULL);
+		if (k.version < target) {
+			if (store_exec_sql(s->db, migrations[k.version], cause) != CD_OK) {
+				store_exec_sql(s->db, "ROLLBACK", NULL);
+				return CD_E_DB;
+			}
+			snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", k.version + 1);
+			if (store_exec_sql(s->db, sql, cause) != CD_OK) {
+				store_exec_sql(s->db, "ROLLBACK", NULL);
+				return CD_E_DB;
+			}
+		}
+		if (store_exec_sql(s->db, "COMMIT", cause) != CD_OK) {
+			store_exec_sql(s->db, "ROLLBACK", NULL);
 			return CD_E_DB;
 		}
-		version++;
 	}
-	return CD_OK;
-dberr:
-	*cause = xstrdup(sqlite3_errmsg(s->db));
-	return CD_E_DB;
 }
 
 static int
@@ -240,49 +273,34 @@ store_prepare(struct store *s, char **cause)
 	return CD_OK;
 }
 
-/* Create the file 0600 ourselves so no umask can widen it. */
-static int
-store_create_file(const char *path, char **cause)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
-	if (fd < 0) {
-		if (errno == EEXIST)
-			return CD_OK;
-		*cause = xstrdup(strerror(errno));
-		return CD_E_IO;
-	}
-	if (fchmod(fd, 0600) != 0) {
-		*cause = xstrdup(strerror(errno));
-		close(fd);
-		return CD_E_IO;
-	}
-	close(fd);
-	return CD_OK;
-}
-
 int
 store_open(const char *path, int readonly, struct store **out, char **cause)
 {
 	struct store *s;
-	int flags, r;
+	struct stat st;
+	int flags, r, mem = strcmp(path, ":memory:") == 0;
 
 	*out = NULL;
 	*cause = NULL;
-	if (readonly && access(path, F_OK) != 0) {
-		*cause = xstrdup("no such store; run `cordon ingest` first or pass --db");
-		return CD_E_NOTFOUND;
-	}
-	if (!readonly && strcmp(path, ":memory:") != 0 && (r = store_create_file(path, cause)) != CD_OK)
+	if (!mem && ((r = store_check_file(path, readonly, &st, cause)) != CD_OK ||
+		     (r = store_probe(path, &st, cause)) != CD_OK))
 		return r;
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
 	buf_init(&s->seg_cache, (size_t)1 << 30);
+	/* no SQLITE_OPEN_CREATE: the file exists, made by us above */
 	flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		*cause = xstrdup(s->db ? sqlite3_errmsg(s->db) : "cannot open");
+	if (mem)
+		flags |= SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+			    NULL) != SQLITE_OK) {
+		r = s->db ? store_sqlite_failed(s->db, path, cause) : CD_E_NOMEM;
 		store_close(&s);
-		return CD_E_DB;
+		return r;
+	}
+	if (!mem && (r = store_same_file(path, &st, cause)) != CD_OK) {
+		store_close(&s);
+		return r;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
 	sqlite3_extended_result_codes(s->db, 1);
@@ -295,34 +313,26 @@ store_open(const char *path, int readonly, struct store **out, char **cause)
 		 * with 32 KiB pages, 47 s with 16 KiB and 57 s with 8 KiB; 200,000
 		 * records of a few identities are about as fast at 16 as at 32.
 		 * A writer's cache holds those leaves: evicted, each is written
-		 * again and again.
+		 * again and again.  WAL comes after the migration, once the
+		 * file is known to be cordon's.
 		 */
-		if ((r = exec_sql(s->db,
-				  "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+		if ((r = store_exec_sql(s->db,
+				  "PRAGMA page_size=16384; PRAGMA synchronous=NORMAL;"
 				  " PRAGMA cache_size=-65536;",
 				  cause)) != CD_OK ||
+		    (r = store_migrate(s, cause)) != CD_OK ||
+		    (r = store_exec_sql(s->db, "PRAGMA journal_mode=WAL", cause)) != CD_OK ||
 		    (r = sqlite3_wal_autocheckpoint(s->db, STORE_AUTOCHECKPOINT) == SQLITE_OK ? CD_OK
 												: CD_E_DB) != CD_OK ||
-		    (r = store_migrate(s, cause)) != CD_OK || (r = store_prepare(s, cause)) != CD_OK) {
+		    (r = store_prepare(s, cause)) != CD_OK) {
 			store_close(&s);
 			return r;
 		}
 	} else {
-		sqlite3_stmt *st;
-		int version = 0;
-
-		exec_sql(s->db, "PRAGMA cache_size=-32768", NULL);
-		if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
-			if (sqlite3_step(st) == SQLITE_ROW)
-				version = sqlite3_column_int(st, 0);
-			sqlite3_finalize(st);
-		}
-		if (version != STORE_SCHEMA_VERSION) {
-			*cause = xstrdup(version > STORE_SCHEMA_VERSION
-						 ? "the store was written by a newer cordon"
-						 : "the store needs a migration; run any writing command (cordon ingest)");
+		store_exec_sql(s->db, "PRAGMA cache_size=-32768", NULL);
+		if (!mem && (r = store_reader_check(s->db, path, &st, cause)) != CD_OK) {
 			store_close(&s);
-			return CD_E_SCHEMA;
+			return r;
 		}
 	}
 	*out = s;
@@ -370,7 +380,7 @@ store_errmsg(struct store *s)
 int
 store_begin(struct store *s)
 {
-	int r = exec_sql(s->db, "BEGIN IMMEDIATE", NULL);
+	int r = store_exec_sql(s->db, "BEGIN IMMEDIATE", NULL);
 
 	if (r == CD_OK && s->evw != NULL)
 		evw_begin(s->evw);
@@ -419,7 +429,7 @@ store_commit(struct store *s)
 		return CD_OK; /* no transaction open: nothing to commit */
 	if (s->evw != NULL && evw_flush(s->evw) != CD_OK)
 		return CD_E_DB;
-	return exec_sql(s->db, "COMMIT", NULL);
+	return store_exec_sql(s->db, "COMMIT", NULL);
 }
 
 int
@@ -429,7 +439,7 @@ store_rollback(struct store *s)
 		evw_abandon(s->evw);
 	if (sqlite3_get_autocommit(s->db))
 		return CD_OK;
-	return exec_sql(s->db, "ROLLBACK", NULL);
+	return store_exec_sql(s->db, "ROLLBACK", NULL);
 }
 
 int

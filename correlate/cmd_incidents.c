@@ -98,19 +98,21 @@ incidents_list(struct store *s, enum out_format fmt, int64_t since)
 			char first[48], last[48];
 
 			if (n == 0)
-				printf("%-14s %-8s %-20s %-20s %-4s %-5s %-5s %-5s %s\n", "ID",
-				       "SEVERITY", "FIRST", "LAST", "REV", "SIGS", "EXPO", "CREDS",
-				       "ROOT");
+				out_printf(stdout,
+					   "%-14s %-8s %-20s %-20s %-4s %-5s %-5s %-5s %s\n", "ID",
+					   "SEVERITY", "FIRST", "LAST", "REV", "SIGS", "EXPO",
+					   "CREDS", "ROOT");
 			time_format(sqlite3_column_int64(st, 2), first, sizeof(first));
 			time_format(sqlite3_column_int64(st, 3), last, sizeof(last));
 			first[19] = last[19] = '\0';
 			if (parse_report(report, strlen(report), &d, &t) == CD_OK)
-				printf("%-14s %-8s %-20s %-20s %-4d %-5d %-5d %-5d %s\n",
-				       (const char *)sqlite3_column_text(st, 0),
-				       (const char *)sqlite3_column_text(st, 1), first, last,
-				       sqlite3_column_int(st, 5), count_of(&d, "signals"),
-				       count_of(&d, "exposed"), count_of(&d, "credentials"),
-				       (const char *)sqlite3_column_text(st, 4));
+				out_printf(stdout,
+					   "%-14s %-8s %-20s %-20s %-4d %-5d %-5d %-5d %s\n",
+					   (const char *)sqlite3_column_text(st, 0),
+					   (const char *)sqlite3_column_text(st, 1), first, last,
+					   sqlite3_column_int(st, 5), count_of(&d, "signals"),
+					   count_of(&d, "exposed"), count_of(&d, "credentials"),
+					   (const char *)sqlite3_column_text(st, 4));
 			json_tokens_release(&t);
 		}
 		n++;
@@ -161,11 +163,12 @@ print_story(const struct json_doc *d, int color)
 {
 	char a[1024], b[1024], c2[1024], e[256], t[1024];
 	int arr, el, k;
-	const char *bold = color ? "\033[1m" : "", *off = color ? "\033[0m" : "";
+	const char *bold = color ? out_sgr_bold : "", *off = color ? out_sgr_off : "";
 
-	printf("%s%s%s  severity %s  %s .. %s\n", bold, str_at(d, 0, "id", a, sizeof(a)), off,
-	       str_at(d, 0, "severity", b, sizeof(b)), str_at(d, 0, "first_seen", c2, sizeof(c2)),
-	       str_at(d, 0, "last_seen", e, sizeof(e)));
+	out_printf(stdout, "%s%s%s  severity %s  %s .. %s\n", bold,
+		   str_at(d, 0, "id", a, sizeof(a)), off, str_at(d, 0, "severity", b, sizeof(b)),
+		   str_at(d, 0, "first_seen", c2, sizeof(c2)),
+		   str_at(d, 0, "last_seen", e, sizeof(e)));
 	{
 		int64_t hs = -1;
 
@@ -173,76 +176,85 @@ print_story(const struct json_doc *d, int color)
 			printf("baselines learned from %lld h %02lld min of history before the first signal\n",
 			       (long long)(hs / 3600), (long long)(hs % 3600 / 60));
 	}
-	printf("root workload: %s on %s\n", str_at(d, 0, "root", a, sizeof(a)),
-	       str_at(d, 0, "workload.host", b, sizeof(b)));
-	printf("  pod %s  image %s  (attributed by %s)\n",
-	       str_at(d, 0, "workload.pod", a, sizeof(a)), str_at(d, 0, "workload.image", b, sizeof(b)),
-	       str_at(d, 0, "workload.attributed_by", c2, sizeof(c2)));
+	out_printf(stdout, "root workload: %s on %s\n", str_at(d, 0, "root", a, sizeof(a)),
+		   str_at(d, 0, "workload.host", b, sizeof(b)));
+	out_printf(stdout, "  pod %s  image %s  (attributed by %s)\n",
+		   str_at(d, 0, "workload.pod", a, sizeof(a)),
+		   str_at(d, 0, "workload.image", b, sizeof(b)),
+		   str_at(d, 0, "workload.attributed_by", c2, sizeof(c2)));
 	arr = json_get(d, 0, "workloads");
 	for (k = 0; (el = json_at(d, arr, k)) >= 0; k++)
-		printf("  + %s: %s\n", str_at(d, el, "key", a, sizeof(a)),
-		       str_at(d, el, "why", b, sizeof(b)));
+		out_printf(stdout, "  + %s: %s\n", str_at(d, el, "key", a, sizeof(a)),
+			   str_at(d, el, "why", b, sizeof(b)));
 
-	printf("\n%stimeline%s (raw record: cordon events id=EVENT --raw)\n", bold, off);
+	out_printf(stdout, "\n%stimeline%s (raw record: cordon events id=EVENT --raw)\n", bold,
+		   off);
 	arr = json_get(d, 0, "signals");
 	for (k = 0; (el = json_at(d, arr, k)) >= 0; k++) {
 		int64_t id = -1;
 
 		json_i64(d, json_get(d, el, "event_id"), &id);
-		printf("  %-30s %-8s %-9s %-10s event %-6lld %s\n", str_at(d, el, "ts", a, sizeof(a)),
-		       str_at(d, el, "rule", b, sizeof(b)), str_at(d, el, "source", c2, sizeof(c2)),
-		       str_at(d, el, "severity", e, sizeof(e)), (long long)id,
-		       str_at(d, el, "title", t, sizeof(t)));
-		printf("  %-30s %s\n", "", str_at(d, el, "summary", a, sizeof(a)));
+		out_printf(stdout, "  %-30s %-8s %-9s %-10s event %-6lld %s\n",
+			   str_at(d, el, "ts", a, sizeof(a)), str_at(d, el, "rule", b, sizeof(b)),
+			   str_at(d, el, "source", c2, sizeof(c2)),
+			   str_at(d, el, "severity", e, sizeof(e)), (long long)id,
+			   str_at(d, el, "title", t, sizeof(t)));
+		out_printf(stdout, "  %-30s %s\n", "", str_at(d, el, "summary", a, sizeof(a)));
 	}
-	printf("\n%sexposed%s\n", bold, off);
+	out_printf(stdout, "\n%sexposed%s\n", bold, off);
 	arr = json_get(d, 0, "exposed");
 	for (k = 0; (el = json_at(d, arr, k)) >= 0; k++)
-		printf("  %-13s %s  (at %s by %s)\n", str_at(d, el, "kind", a, sizeof(a)),
-		       str_at(d, el, "locator", b, sizeof(b)), str_at(d, el, "ts", c2, sizeof(c2)),
-		       str_at(d, el, "via", e, sizeof(e)));
-	printf("\n%scredentials%s\n", bold, off);
+		out_printf(stdout, "  %-13s %s  (at %s by %s)\n",
+			   str_at(d, el, "kind", a, sizeof(a)),
+			   str_at(d, el, "locator", b, sizeof(b)),
+			   str_at(d, el, "ts", c2, sizeof(c2)), str_at(d, el, "via", e, sizeof(e)));
+	out_printf(stdout, "\n%scredentials%s\n", bold, off);
 	arr = json_get(d, 0, "credentials");
 	for (k = 0; (el = json_at(d, arr, k)) >= 0; k++) {
 		int an = json_get(d, el, "anomalies"), x, i;
 		int used = json_raw(d, json_get(d, el, "used_after_exposure")).p[0] == 't';
 
-		printf("  %-6s %s -> %s  %s", str_at(d, el, "provider", a, sizeof(a)),
-		       str_at(d, el, "id", b, sizeof(b)), str_at(d, el, "identity", c2, sizeof(c2)),
-		       used ? "USED AFTER EXPOSURE" : "not seen used");
+		out_printf(stdout, "  %-6s %s -> %s  %s", str_at(d, el, "provider", a, sizeof(a)),
+			   str_at(d, el, "id", b, sizeof(b)),
+			   str_at(d, el, "identity", c2, sizeof(c2)),
+			   used ? "USED AFTER EXPOSURE" : "not seen used");
 		for (i = 0; (x = json_at(d, an, i)) >= 0; i++)
-			printf("%s%s", i ? "," : " anomalies: ",
-			       json_str(d, x, a, sizeof(a), NULL) == CD_OK ? a : "?");
+			out_printf(stdout, "%s%s", i ? "," : " anomalies: ",
+				   json_str(d, x, a, sizeof(a), NULL) == CD_OK ? a : "?");
 		putchar('\n');
 		an = json_get(d, el, "learned");
 		if (an >= 0) {
 			int ev = json_get(d, an, "evidence");
 
-			printf("         learned from the logs, confidence %s:\n",
-			       str_at(d, an, "confidence", a, sizeof(a)));
+			out_printf(stdout, "         learned from the logs, confidence %s:\n",
+				   str_at(d, an, "confidence", a, sizeof(a)));
 			for (i = 0; (x = json_at(d, ev, i)) >= 0; i++)
-				printf("           - %s\n", json_str(d, x, a, sizeof(a), NULL) == CD_OK ? a : "?");
+				out_printf(stdout, "           - %s\n",
+					   json_str(d, x, a, sizeof(a), NULL) == CD_OK ? a : "?");
 		}
 	}
-	printf("\n%sreachable identities%s\n", bold, off);
+	out_printf(stdout, "\n%sreachable identities%s\n", bold, off);
 	arr = json_get(d, 0, "reachable");
 	for (k = 0; (el = json_at(d, arr, k)) >= 0; k++) {
 		int p = json_get(d, el, "path"), x, i;
 
-		printf("  %-6s %s\n         via ", str_at(d, el, "provider", a, sizeof(a)),
-		       str_at(d, el, "identity", b, sizeof(b)));
+		out_printf(stdout, "  %-6s %s\n         via ",
+			   str_at(d, el, "provider", a, sizeof(a)),
+			   str_at(d, el, "identity", b, sizeof(b)));
 		for (i = 0; (x = json_at(d, p, i)) >= 0; i++)
-			printf("%s%s", i ? " -> " : "",
-			       json_str(d, x, a, sizeof(a), NULL) == CD_OK ? a : "?");
+			out_printf(stdout, "%s%s", i ? " -> " : "",
+				   json_str(d, x, a, sizeof(a), NULL) == CD_OK ? a : "?");
 		putchar('\n');
 	}
-	printf("\n%splan%s (cordon revoke plan --incident %s)\n", bold, off,
-	       str_at(d, 0, "id", e, sizeof(e)));
+	out_printf(stdout, "\n%splan%s (cordon revoke plan --incident %s)\n", bold, off,
+		   str_at(d, 0, "id", e, sizeof(e)));
 	arr = json_get(d, 0, "plan");
 	for (k = 0; (el = json_at(d, arr, k)) >= 0; k++)
-		printf("  %2d. %-6s %-22s %s\n      %s\n", k + 1, str_at(d, el, "provider", a, sizeof(a)),
-		       str_at(d, el, "action", b, sizeof(b)), str_at(d, el, "target", c2, sizeof(c2)),
-		       str_at(d, el, "why", t, sizeof(t)));
+		out_printf(stdout, "  %2d. %-6s %-22s %s\n      %s\n", k + 1,
+			   str_at(d, el, "provider", a, sizeof(a)),
+			   str_at(d, el, "action", b, sizeof(b)),
+			   str_at(d, el, "target", c2, sizeof(c2)),
+			   str_at(d, el, "why", t, sizeof(t)));
 }
 
 static int

@@ -43,10 +43,11 @@ print_tree(const struct graph_result *r, const int *parent, int at, int indent, 
 
 		if (parent[j] != at)
 			continue;
-		printf("%*s%s%s%s %s %s%s%s%s%s\n", indent, "", color ? "\033[2m" : "",
-		       h->edges[h->npath - 2], color ? "\033[0m" : "", h->kind, h->key,
-		       h->label ? "  (" : "", h->label ? h->label : "", h->label ? ")" : "",
-		       h->conditional ? "  [conditional]" : "");
+		out_printf(stdout, "%*s%s%s%s %s %s%s%s%s%s\n", indent, "",
+			   color ? out_sgr_dim : "", h->edges[h->npath - 2],
+			   color ? out_sgr_off : "", h->kind, h->key, h->label ? "  (" : "",
+			   h->label ? h->label : "", h->label ? ")" : "",
+			   h->conditional ? "  [conditional]" : "");
 		print_tree(r, parent, (int)j, indent + 2, color);
 	}
 }
@@ -64,12 +65,12 @@ print_orphans(const struct graph_result *r, const int *parent)
 		if (parent[j] != -1)
 			continue;
 		if (!any++)
-			printf("\nreached through nodes not shown (--provider):\n");
-		printf("  %s %s%s\n    path: %s", h->kind, h->key, h->conditional ? "  [conditional]" : "",
-		       h->path[0]);
+			out_printf(stdout, "\nreached through nodes not shown (--provider):\n");
+		out_printf(stdout, "  %s %s%s\n    path: %s", h->kind, h->key,
+			   h->conditional ? "  [conditional]" : "", h->path[0]);
 		for (k = 1; k < h->npath; k++)
-			printf(" -%s-> %s", h->edges[k - 1], h->path[k]);
-		printf("\n");
+			out_printf(stdout, " -%s-> %s", h->edges[k - 1], h->path[k]);
+		out_printf(stdout, "\n");
 	}
 }
 
@@ -192,11 +193,12 @@ cmd_reach(struct cmd_ctx *cc)
 			parent[j] = j == 0 ? -2 : r.hits[j].parent;
 			ncond += r.hits[j].conditional != 0;
 		}
-		printf("%s %s%s%s%s\n", r.hits[0].kind, r.hits[0].key, r.hits[0].label ? "  (" : "",
-		       r.hits[0].label ? r.hits[0].label : "", r.hits[0].label ? ")" : "");
+		out_printf(stdout, "%s %s%s%s%s\n", r.hits[0].kind, r.hits[0].key,
+			   r.hits[0].label ? "  (" : "", r.hits[0].label ? r.hits[0].label : "",
+			   r.hits[0].label ? ")" : "");
 		print_tree(&r, parent, 0, 2, out_color_enabled(stdout));
 		print_orphans(&r, parent);
-		printf("\n%zu reached (%zu only conditionally)\n", r.n - 1, ncond);
+		out_printf(stdout, "\n%zu reached (%zu only conditionally)\n", r.n - 1, ncond);
 		free(parent);
 	}
 	status = r.n > 1 ? EXIT_FINDINGS : EXIT_OK;

@@ -94,18 +94,18 @@ text_edge(sqlite3_stmt *st, const char *indent, const char *via)
 	const char *detail = (const char *)sqlite3_column_text(st, 5);
 	const char *origin = (const char *)sqlite3_column_text(st, 6);
 
-	printf("%s%s %s%s%s%s", indent, (const char *)sqlite3_column_text(st, 1),
-	       (const char *)sqlite3_column_text(st, 2), label ? "  (" : "", label ? label : "",
-	       label ? ")" : "");
+	out_printf(stdout, "%s%s %s%s%s%s", indent, (const char *)sqlite3_column_text(st, 1),
+		   (const char *)sqlite3_column_text(st, 2), label ? "  (" : "", label ? label : "",
+		   label ? ")" : "");
 	if (via != NULL)
-		printf("  via %s", via);
+		out_printf(stdout, "  via %s", via);
 	if (detail != NULL)
-		printf("  [%s]", detail);
+		out_printf(stdout, "  [%s]", detail);
 	if (origin != NULL)
-		printf("  from %s", origin);
+		out_printf(stdout, "  from %s", origin);
 	if (sqlite3_column_int(st, 7))
-		printf("  [conditional]");
-	printf("\n");
+		out_printf(stdout, "  [conditional]");
+	out_printf(stdout, "\n");
 }
 
 /* owners and what it issued (outgoing), its origin (incoming issued/assumed) */
@@ -127,7 +127,7 @@ section(struct store *s, struct out *o, int64_t id, int in, const char *types, c
 			json_edge(o, st, NULL, NULL);
 		} else {
 			if (n == 0)
-				printf("%s\n", title);
+				out_printf(stdout, "%s\n", title);
 			text_edge(st, "  ", NULL);
 		}
 		n++;
@@ -136,7 +136,7 @@ section(struct store *s, struct out *o, int64_t id, int in, const char *types, c
 	if (o->fmt == OUT_JSON)
 		o->r |= buf_addc(&o->j, ']');
 	else if (n == 0)
-		printf("%s\n  (nothing known)\n", title);
+		out_printf(stdout, "%s\n  (nothing known)\n", title);
 	return CD_OK;
 }
 
@@ -182,7 +182,7 @@ stored(struct store *s, struct out *o, int64_t id)
 		o->r |= buf_addstr(&o->j, ",\"stored\":[");
 		o->nsec = 0;
 	} else {
-		printf("stored in\n");
+		out_printf(stdout, "stored in\n");
 	}
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int64_t sid = sqlite3_column_int64(st, 0);
@@ -212,7 +212,7 @@ stored(struct store *s, struct out *o, int64_t id)
 	if (o->fmt == OUT_JSON)
 		o->r |= buf_addc(&o->j, ']');
 	else if (n == 0)
-		printf("  (no secret location known; add one to a credential map)\n");
+		out_printf(stdout, "  (no secret location known; add one to a credential map)\n");
 	return CD_OK;
 }
 
@@ -246,9 +246,10 @@ usage_section(struct store *s, struct out *o, const char *id)
 			o->r |= buf_printf(&o->j, ",\"first\":\"%s\",\"last\":\"%s\"", t1, t2);
 		o->r |= buf_addstr(&o->j, ",\"sources\":[");
 	} else if (n == 0) {
-		printf("use\n  not seen in the ingested logs (as the credential used)\n");
+		out_printf(stdout,
+			   "use\n  not seen in the ingested logs (as the credential used)\n");
 	} else {
-		printf("use\n  %lld events, first %s, last %s\n", (long long)n, t1, t2);
+		out_printf(stdout, "use\n  %lld events, first %s, last %s\n", (long long)n, t1, t2);
 	}
 	if (n > 0 &&
 	    sqlite3_prepare_v2(store_db(s),
@@ -282,9 +283,12 @@ usage_section(struct store *s, struct out *o, const char *id)
 				r = r ? r : json_put_str(&o->j, act);
 				r = r ? r : buf_addc(&o->j, '}');
 			} else {
-				printf("  last %s from %s (%s, %lld events, last action %s)%s%s\n", t2,
-				       ip ? ip : "-", src ? src : "-", (long long)sqlite3_column_int64(st, 3),
-				       act ? act : "-", ua ? "  agent " : "", ua ? ua : "");
+				out_printf(
+					stdout,
+					"  last %s from %s (%s, %lld events, last action %s)%s%s\n",
+					t2, ip ? ip : "-", src ? src : "-",
+					(long long)sqlite3_column_int64(st, 3), act ? act : "-",
+					ua ? "  agent " : "", ua ? ua : "");
 			}
 		}
 		sqlite3_finalize(st);
@@ -310,8 +314,8 @@ usage_section(struct store *s, struct out *o, const char *id)
 				       json_put_str(&o->j, actor) || buf_addstr(&o->j, ",\"src_ip\":") ||
 				       json_put_str(&o->j, ip) || buf_addc(&o->j, '}'));
 			} else {
-				printf("  issued %s by %s (%s) from %s\n", t1, actor ? actor : "-", act ? act : "-",
-				       ip ? ip : "-");
+				out_printf(stdout, "  issued %s by %s (%s) from %s\n", t1,
+					   actor ? actor : "-", act ? act : "-", ip ? ip : "-");
 			}
 		}
 		sqlite3_finalize(st);
@@ -382,8 +386,8 @@ cmd_whois(struct cmd_ctx *cc)
 		       buf_addstr(&o.j, ",\"label\":") || json_put_str(&o.j, label) ||
 		       buf_printf(&o.j, ",\"in_graph\":%s", known ? "true" : "false"));
 	} else {
-		printf("credential %s%s%s%s\n", known ? key : arg, label ? "  (" : "", label ? label : "",
-		       label ? ")" : "");
+		out_printf(stdout, "credential %s%s%s%s\n", known ? key : arg, label ? "  (" : "",
+			   label ? label : "", label ? ")" : "");
 	}
 	if (known) {
 		if (section(s, &o, id, 0, "'authenticates-as'", "owner", "owners") != CD_OK ||
@@ -392,7 +396,7 @@ cmd_whois(struct cmd_ctx *cc)
 		    section(s, &o, id, 0, "'issued'", "issued", "issued"))
 			goto out;
 	} else if (o.fmt != OUT_JSON) {
-		printf("  not in the identity graph (%s)\n", why ? why : "unknown");
+		out_printf(stdout, "  not in the identity graph (%s)\n", why ? why : "unknown");
 	}
 	rc = usage_section(s, &o, bare);
 	if (!known && rc == CD_E_NOTFOUND) {

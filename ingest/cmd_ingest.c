@@ -126,8 +126,8 @@ print_summary_table(const struct ingest_summary *sum)
 			snprintf(events, sizeof(events), "%lld", (long long)in->events);
 			snprintf(dups, sizeof(dups), "%lld", (long long)in->duplicates);
 		}
-		printf("%-*s %10s %10s %8lld %12lld  %s", w, in->format ? in->format : "-", events, dups,
-		       (long long)in->rejects, (long long)in->bytes, in->path);
+		out_printf(stdout, "%-*s %10s %10s %8lld %12lld  %s", w, in->format ? in->format : "-",
+			   events, dups, (long long)in->rejects, (long long)in->bytes, in->path);
 		if (in->skipped)
 			printf(" (unchanged)");
 		else if (in->waiting)

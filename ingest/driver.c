@@ -562,7 +562,7 @@ progress_show(const struct run *r, int force)
 	secs = (double)(now - progress.start_ns) / 1e9;
 	rate = secs > 0 ? (double)events / secs : 0;
 	mib = (double)done / 1048576.0;
-	fprintf(stderr, "\r\033[K%s: %.1f MiB", r->ctx.path, mib);
+	out_printf(stderr, "\r\033[K%s: %.1f MiB", r->ctx.path, mib);
 	if (progress.total > 0) {
 		double frac = (double)done / (double)progress.total;
 

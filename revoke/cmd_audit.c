@@ -55,8 +55,8 @@ audit_list(struct store *s, enum out_format fmt, int64_t limit)
 	if (fmt == OUT_JSON)
 		fputs("{\"actions\":[", stdout);
 	else
-		printf("%-5s  %-20s  %-7s  %-8s  %-22s  %-30s  %-5s  %s\n", "ID", "TIME", "RESULT",
-		       "PROVIDER", "ACTION", "TARGET", "HTTP", "WHO");
+		out_printf(stdout, "%-5s  %-20s  %-7s  %-8s  %-22s  %-30s  %-5s  %s\n", "ID",
+			   "TIME", "RESULT", "PROVIDER", "ACTION", "TARGET", "HTTP", "WHO");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char t[40];
 		const char *txt[16];
@@ -70,17 +70,18 @@ audit_list(struct store *s, enum out_format fmt, int64_t limit)
 			txt[i] = (const char *)sqlite3_column_text(st, i);
 		time_format(sqlite3_column_int64(st, 1) / 1000000000LL * 1000000000LL, t, sizeof(t));
 		if (fmt != OUT_JSON) {
-			printf("%-5lld  %-20s  %-7s  %-8s  %-22s  %-30s  %-5s  %s\n",
-			       (long long)sqlite3_column_int64(st, 0), t, txt[9] ? txt[9] : "?",
-			       txt[4] ? txt[4] : "?", txt[5] ? txt[5] : "?", txt[6] ? txt[6] : "?",
-			       txt[7] ? txt[7] : "-", txt[2] ? txt[2] : "?");
+			out_printf(stdout, "%-5lld  %-20s  %-7s  %-8s  %-22s  %-30s  %-5s  %s\n",
+				   (long long)sqlite3_column_int64(st, 0), t, txt[9] ? txt[9] : "?",
+				   txt[4] ? txt[4] : "?", txt[5] ? txt[5] : "?",
+				   txt[6] ? txt[6] : "?", txt[7] ? txt[7] : "-",
+				   txt[2] ? txt[2] : "?");
 			if (txt[13] != NULL)
-				printf("       %s\n", txt[13]);
+				out_printf(stdout, "       %s\n", txt[13]);
 			if (txt[15] != NULL && strcmp(txt[15], "unknown") == 0)
-				printf("       outcome unknown: no outcome row was written; the action may "
-				       "have been sent (check the provider)\n");
+				out_printf(stdout, "       outcome unknown: no outcome row was written; the"
+					   " action may have been sent (check the provider)\n");
 			else if (txt[15] != NULL)
-				printf("       outcome: row %s\n", txt[15]);
+				out_printf(stdout, "       outcome: row %s\n", txt[15]);
 			continue;
 		}
 		buf_reset(&b);
@@ -143,20 +144,20 @@ report(const struct audit_check *ck, int r, enum out_format fmt)
 		if (e == CD_OK)
 			fputs(b.data, stdout);
 	} else if (r == CD_OK) {
-		printf("audit trail intact: %lld rows, hash chain verified (%s)\n", (long long)ck->rows,
-		       keyed);
+		out_printf(stdout, "audit trail intact: %lld rows, hash chain verified (%s)\n",
+			   (long long)ck->rows, keyed);
 		if (ck->witness_missing)
-			printf("no witness file (%s): rows cut off the end cannot be ruled out\n",
-			       ck->witness);
+			out_printf(stdout, "no witness file (%s): rows cut off the end cannot be ruled out\n",
+				   ck->witness);
 		else if (ck->nwitness > 0)
-			printf("witness %s: %lld heads, the latest row %lld is in the chain\n", ck->witness,
-			       (long long)ck->nwitness, (long long)ck->witness_id);
+			out_printf(stdout, "witness %s: %lld heads, the latest row %lld is in the chain\n",
+				   ck->witness, (long long)ck->nwitness, (long long)ck->witness_id);
 		if (ck->nunknown > 0)
-			printf("outcome unknown: %lld intent(s) without an outcome row, the action may "
-			       "have been sent: %s\n",
-			       (long long)ck->nunknown, ck->unknown.data);
+			out_printf(stdout, "outcome unknown: %lld intent(s) without an outcome row, the action"
+				   " may have been sent: %s\n", (long long)ck->nunknown, ck->unknown.data);
 	} else {
-		printf("audit trail BROKEN at row %lld: %s\n", (long long)ck->bad_id, ck->why);
+		out_printf(stdout, "audit trail BROKEN at row %lld: %s\n", (long long)ck->bad_id,
+			   ck->why);
 	}
 	buf_release(&b);
 	status = r == CD_OK ? EXIT_OK : EXIT_FINDINGS;

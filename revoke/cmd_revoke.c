@@ -166,9 +166,10 @@ revoke_execute(struct plan *p, const struct run_cfg *rc)
 	result_out_finish(&ro, (time_now_ns() - t0) / 1000000);
 	for (i = 0; i < p->n && rc->fmt != OUT_JSON; i++)
 		if (p->steps[i].manual)
-			printf("manual   %s %s %s%s%s: do this by hand\n", p->steps[i].provider,
-			       p->steps[i].action, p->steps[i].target, p->steps[i].note ? " - " : "",
-			       p->steps[i].note ? p->steps[i].note : "");
+			out_printf(stdout, "manual   %s %s %s%s%s: do this by hand\n",
+				   p->steps[i].provider, p->steps[i].action, p->steps[i].target,
+				   p->steps[i].note ? " - " : "",
+				   p->steps[i].note ? p->steps[i].note : "");
 	/* one-liners: a bad target or missing configuration is the caller's
 	 * mistake (2); in a plan it is one failed step among others (1) */
 	if ((usage_err || config) && rc->config_is_usage && status != EXIT_ERROR)

@@ -120,29 +120,33 @@ result_out_item(struct result_out *ro, struct exec_item *it)
 		return;
 	}
 	if (r->outcome == CONN_DRYRUN) {
-		printf("dry-run  %s %s %s: nothing sent\n", st->provider, st->action, st->target);
+		out_printf(stdout, "dry-run  %s %s %s: nothing sent\n", st->provider, st->action,
+			   st->target);
 		return;
 	}
-	printf("%s%-7s%s  %s %s %s", color ? (r->outcome == CONN_FAILED ? "\033[1;31m" : "\033[32m") : "",
-	       r->outcome == CONN_FAILED ? "FAILED" : conn_outcome_name(r->outcome), color ? "\033[0m" : "",
-	       st->provider, st->action, st->target);
+	out_printf(stdout, "%s%-7s%s  %s %s %s",
+		   color ? (r->outcome == CONN_FAILED ? out_sgr_red : out_sgr_green) : "",
+		   r->outcome == CONN_FAILED ? "FAILED" : conn_outcome_name(r->outcome),
+		   color ? out_sgr_off : "", st->provider, st->action, st->target);
 	if (r->verified[0])
-		printf(": %s", r->verified);
-	printf("\n");
+		out_printf(stdout, ": %s", r->verified);
+	out_printf(stdout, "\n");
 	if (it->action_id || r->http_status || r->request_id[0]) {
-		printf("         ");
+		out_printf(stdout, "         ");
 		if (it->action_id)
-			printf("action %lld", (long long)it->action_id);
+			out_printf(stdout, "action %lld", (long long)it->action_id);
 		if (r->http_status)
-			printf("%sHTTP %ld", it->action_id ? ", " : "", r->http_status);
+			out_printf(stdout, "%sHTTP %ld", it->action_id ? ", " : "", r->http_status);
 		if (r->request_id[0])
-			printf(", request id %s", r->request_id);
+			out_printf(stdout, ", request id %s", r->request_id);
 		if (r->undo[0] && it->action_id && r->outcome != CONN_FAILED)
-			printf("; undo: cordon revoke undo %lld", (long long)it->action_id);
-		printf("\n");
+			out_printf(stdout, "; undo: cordon revoke undo %lld",
+				   (long long)it->action_id);
+		out_printf(stdout, "\n");
 	}
 	if (r->detail[0])
-		printf("         %s%s\n", r->outcome == CONN_FAILED ? "error: " : "", r->detail);
+		out_printf(stdout, "         %s%s\n", r->outcome == CONN_FAILED ? "error: " : "",
+			   r->detail);
 	if (r->new_id[0] && r->secret != NULL) {
 		if (ro->show_secret)
 			printf("         new key %s, secret (shown once, not stored anywhere): %.*s\n",

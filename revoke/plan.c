@@ -280,16 +280,16 @@ plan_print_table(const struct plan *p, FILE *f)
 	size_t i;
 
 	if (p->incident != NULL)
-		fprintf(f, "plan for incident %s: %zu steps\n", p->incident, p->n);
-	fprintf(f, "%-4s  %-10s  %-8s  %-22s  %-40s  %s\n", "STEP", "PHASE", "PROVIDER", "ACTION",
-		"TARGET", "REVERSIBLE");
+		out_printf(f, "plan for incident %s: %zu steps\n", p->incident, p->n);
+	out_printf(f, "%-4s  %-10s  %-8s  %-22s  %-40s  %s\n", "STEP", "PHASE", "PROVIDER",
+		   "ACTION", "TARGET", "REVERSIBLE");
 	for (i = 0; i < p->n; i++) {
 		const struct plan_step *st = &p->steps[i];
 		const char *rev = st->manual ? "by hand"
 				  : (st->act->flags & CONN_F_REVERSIBLE) ? "yes" : "no";
 
-		fprintf(f, "%-4d  %-10s  %-8s  %-22s  %-40s  %s%s%s\n", st->id,
-			st->manual ? "manual" : phase_name(st->phase), st->provider, st->action,
-			st->target, rev, st->note ? "  # " : "", st->note ? st->note : "");
+		out_printf(f, "%-4d  %-10s  %-8s  %-22s  %-40s  %s%s%s\n", st->id,
+			   st->manual ? "manual" : phase_name(st->phase), st->provider, st->action,
+			   st->target, rev, st->note ? "  # " : "", st->note ? st->note : "");
 	}
 }

@@ -261,6 +261,69 @@ test_fields(void)
 	CHECK(ev_nfields > 30);
 }
 
+
+/* json_put_strn: RFC 8259, valid UTF-8 whatever the bytes */
+static void
+test_json_put(void)
+{
+	struct buf b;
+
+	buf_init(&b, 4096);
+	CHECK(json_put_strn(&b, "a\"b\\c\n\x1b[2J\x7f", 11) == CD_OK);
+	CHECK_STR(b.data, "\"a\\\"b\\\\c\\n\\u001b[2J\\u007f\"");
+	buf_reset(&b);
+	/* bytes of no UTF-8 character: U+FFFD each; valid ones kept */
+	CHECK(json_put_strn(&b, "\xff\xc0\xaf\x80\xed\xa0\x80\xe2\x82\xac\xf0\x9f\x98\x80", 14) == CD_OK);
+	CHECK_STR(b.data, "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\xe2\x82\xac\xf0\x9f\x98\x80\"");
+	buf_reset(&b);
+	/* C1 controls and the bidi override are escaped, a cut sequence replaced */
+	CHECK(json_put_strn(&b, "\xc2\x9b\xe2\x80\xae\xe2\x82", 7) == CD_OK);
+	CHECK_STR(b.data, "\"\\u009b\\u202e\\ufffd\\ufffd\"");
+	buf_reset(&b);
+	CHECK(json_put_strn(&b, "a\0b", 3) == CD_OK);
+	CHECK(b.len == 10 && memcmp(b.data, "\"a\\u0000b\"", 10) == 0);
+	buf_release(&b);
+}
+
+static void
+test_utf8(void)
+{
+	uint32_t cp = 0;
+
+	CHECK(utf8_decode((const unsigned char *)"A", 1, &cp) == 1 && cp == 'A');
+	CHECK(utf8_decode((const unsigned char *)"\xc3\xa9", 2, &cp) == 2 && cp == 0xe9);
+	CHECK(utf8_decode((const unsigned char *)"\xc3", 1, &cp) == 0);     /* cut short */
+	CHECK(utf8_decode((const unsigned char *)"\xc1\xbf", 2, &cp) == 0); /* overlong */
+	CHECK(utf8_decode((const unsigned char *)"\xe0\x9f\xbf", 3, &cp) == 0);
+	CHECK(utf8_decode((const unsigned char *)"\xed\xb0\x80", 3, &cp) == 0); /* surrogate */
+	CHECK(utf8_decode((const unsigned char *)"\xf4\x90\x80\x80", 4, &cp) == 0);
+	CHECK(utf8_decode((const unsigned char *)"\xf4\x8f\xbf\xbf", 4, &cp) == 4 && cp == 0x10ffff);
+	CHECK(utf8_hidden(0x9b) && utf8_hidden(0x202e) && utf8_hidden(0x2066) && !utf8_hidden(0xe9));
+}
+
+/* out_escape / out_bprintf: the one writer for terminal text */
+static void
+test_out_escape(void)
+{
+	struct buf b;
+
+	buf_init(&b, 4096);
+	CHECK(out_escape(&b, "ok \\ \xc3\xa9\n\t\r\x1b[2J\x07\x7f", 16) == CD_OK);
+	CHECK_STR(b.data, "ok \\ \xc3\xa9\\n\\t\\r\\x1b[2J\\x07\\x7f");
+	buf_reset(&b);
+	CHECK(out_escape(&b, "\xc2\x9b\xe2\x80\xae\xff\xc0\xaf", 8) == CD_OK);
+	CHECK_STR(b.data, "\\u009b\\u202e\\xff\\xc0\\xaf");
+	buf_reset(&b);
+	/* the format as written, arguments escaped and padded, styles by pointer */
+	CHECK(out_bprintf(&b, "%s|%-6s|%4s|%.3s|%c|%d %lld %zu %5.1f %x%%\n", out_sgr_bold, "a\x1b",
+			  "b", "abcdef", '\a', -3, (long long)1 << 40, (size_t)7, 2.25, 255u) == CD_OK);
+	CHECK_STR(b.data, "\x1b[1m|a\\x1b |   b|abc|\\x07|-3 1099511627776 7   2.2 ff%\n");
+	buf_reset(&b);
+	CHECK(out_bprintf(&b, "%s %*s|%-*s|%.*s", "\x1b[1m", 3, "x", 3, "y", 2, "\x1bzz") == CD_OK);
+	CHECK_STR(b.data, "\\x1b[1m   x|y  |\\x1bz");
+	buf_release(&b);
+}
+
 const struct unit_test core_tests[] = {
 	{ "buf_cap", test_buf_cap },
 	{ "strparse", test_strparse },
@@ -270,5 +333,8 @@ const struct unit_test core_tests[] = {
 	{ "container_id", test_container_id },
 	{ "redact", test_redact },
 	{ "fields", test_fields },
+	{ "json_put", test_json_put },
+	{ "utf8", test_utf8 },
+	{ "out_escape", test_out_escape },
 	{ NULL, NULL },
 };
