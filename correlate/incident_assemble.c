@@ -1194,7 +1194,7 @@ network_joins(sqlite3 *db, struct incident *inc)
 			for (k = 0; k < inc->nex; k++) {
 				const struct exposed *e = &inc->ex[k];
 
-				if (e->ts <= ts + SKEW_NS && (strcmp(e->kind, "k8s-secret") == 0 ||
+				if (e->ts <= ts && (strcmp(e->kind, "k8s-secret") == 0 ||
 							      strcmp(e->kind, "file") == 0 || strcmp(e->kind, "env") == 0) &&
 				    (secret == NULL || e->ts > secret->ts))
 					secret = e;
@@ -1565,7 +1565,7 @@ void
 incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 {
 	const struct workload *root = &c->w[inc->root].d;
-	size_t k, i, nex0;
+	size_t k, i, nex0, nex1;
 	char key[800];
 
 	inc->first = INT64_MAX;
@@ -1619,6 +1619,12 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 	plan_persistence(db, inc, 0); /* credentials the exposed ones created */
 	network_joins(db, inc);
 	key_file_joins(db, inc);
+	/* what the joined credentials read through the API exposes too */
+	nex1 = inc->nex;
+	secrets_read_by(db, inc);
+	for (i = nex1; i < inc->nex; i++)
+		inc->ex[i].mapped = behind_secret(c->s, inc, inc->ex[i].graph_key, inc->ex[i].ts);
+	plan_persistence(db, inc, 0);
 	usage_of(c, db, inc);
 	/* whose each credential is, from the graph, where the logs did not say */
 	for (i = 0; i < inc->ncr; i++) {
