@@ -15,8 +15,9 @@
  *               sts:AssumeRole on the role (same-account trust naming the
  *               principal's ARN needs no identity allow); an explicit deny
  *               on either side stops it; a Condition makes it conditional;
- *               a trust naming a role session (assumed-role/ROLE/SESSION)
- *               gives ROLE a conditional edge (only that session may)
+ *   can-assume-as-session  ROLE -> role whose trust names a session of
+ *               ROLE (assumed-role/ROLE/SESSION); conditional, the detail
+ *               names the session (incidents follow it only from that one)
  *   can-assume  aws:service:HOST / aws:federated:ARN -> role, and for an
  *               EKS OIDC provider the service accounts its :sub condition
  *               names (IRSA)
@@ -432,11 +433,10 @@ assume_edge(struct aws *w, const char *src, const struct aprin *role, int cond, 
 	return rc;
 }
 
-/* Principal p (user or role) against role's trust statement tr naming it;
- * cond: the trust names only some of p's sessions. */
+/* Principal p (user or role) against role's trust statement tr naming it. */
 static int
 try_assume(struct aws *w, const struct aprin *p, const struct aprin *role, const struct arule *tr,
-	   int direct, int cond)
+	   int direct)
 {
 	const struct arule *idr = NULL;
 	enum verdict v;
@@ -449,7 +449,7 @@ try_assume(struct aws *w, const struct aprin *p, const struct aprin *role, const
 		return CD_OK;
 	if (v == V_NONE && !(direct && same))
 		return CD_OK;
-	return assume_edge(w, p->key, role, cond || tr->conditional || v == V_COND, tr, idr);
+	return assume_edge(w, p->key, role, tr->conditional || v == V_COND, tr, idr);
 }
 
 /*
@@ -486,6 +486,34 @@ session_role(const struct aws *w, const char *arn)
 			return (long)i;
 	}
 	return -1;
+}
+
+/*
+ * Role p's sessions named `session` may assume role (a trust naming
+ * "assumed-role/P/SESSION"): an edge of its own type, conditional, whose
+ * detail names the session, so an incident follows it only from that
+ * session ("*": any).  An explicit deny on p stops it.
+ */
+static int
+session_edge(struct aws *w, const struct aprin *p, const struct aprin *role, const struct arule *tr,
+	     const char *session)
+{
+	const struct arule *idr = NULL;
+	char origin[1024], detail[600];
+	int rc;
+
+	if (p == role || evaluate(w, p, "sts:AssumeRole", role->arn, &idr) == V_DENY)
+		return CD_OK;
+	if (strcmp(p->acct, role->acct) != 0 && idr == NULL)
+		return CD_OK; /* across accounts the session's own policy must allow it */
+	snprintf(origin, sizeof(origin), "trust policy of %s", role->arn);
+	snprintf(detail, sizeof(detail), "session %.500s", session);
+	w->t->edge_origin = origin;
+	w->t->input_id = tr->input;
+	rc = graph_link(w->t, "identity", p->key, "can-assume-as-session", "identity", role->key, 1, detail);
+	w->t->edge_origin = NULL;
+	w->t->input_id = 0;
+	return rc;
 }
 
 /* IRSA: "system:serviceaccount:NS:SA" values in the trust's Condition. */
@@ -571,15 +599,15 @@ trust_edges(struct aws *w)
 						for (j = 0; j < w->np && rc == CD_OK; j++)
 							if (w->p[j].assume &&
 							    (acct[0] == '*' || strcmp(w->p[j].acct, acct) == 0))
-								rc = try_assume(w, &w->p[j], role, tr, 0, 0);
+								rc = try_assume(w, &w->p[j], role, tr, 0);
 					} else {
 						long si;
 
 						snprintf(key, sizeof(key), "aws:%s", v);
 						if (gmap_get(&w->prin, key, &pi))
-							rc = try_assume(w, &w->p[pi], role, tr, 1, 0);
+							rc = try_assume(w, &w->p[pi], role, tr, 1);
 						else if ((si = session_role(w, v)) >= 0)
-							rc = try_assume(w, &w->p[si], role, tr, 1, 1);
+							rc = session_edge(w, &w->p[si], role, tr, strrchr(v, '/') + 1);
 						else
 							/* a principal from another inventory or account */
 							rc = assume_edge(w, key, role, 1, tr, NULL);

@@ -1317,8 +1317,51 @@ add_reach(struct incident *inc, const char *key, struct graph_hit *h)
 	}
 }
 
+/*
+ * Whether every session-restricted step on h's path (a trust naming
+ * "assumed-role/ROLE/SESSION") admits the session: a role reached by
+ * assuming it has sessions of any name (the attacker names them); the
+ * role the exposed credential is a session of, only that session's name.
+ */
+static int
+sessions_admit(struct store *s, const struct graph_hit *h, const char *session)
+{
+	sqlite3_stmt *st = NULL;
+	int i, ok = 1;
+
+	for (i = 0; i + 1 < h->npath && ok; i++) {
+		const char *detail;
+
+		if (strcmp(h->edges[i], "can-assume-as-session") != 0)
+			continue;
+		/* a role the attacker assumed on the way: the session name is theirs */
+		if (i > 0 && (strncmp(h->edges[i - 1], "can-assume", 10) == 0 ||
+			      strcmp(h->edges[i - 1], "assumed") == 0))
+			continue;
+		if (session == NULL)
+			return 0;
+		if (st == NULL &&
+		    sqlite3_prepare_v2(store_db(s),
+				       "SELECT e.detail FROM graph_edges e JOIN graph_nodes a ON a.id = e.src"
+				       " JOIN graph_nodes b ON b.id = e.dst WHERE a.kind = 'identity' AND a.key = ?1"
+				       " AND b.kind = 'identity' AND b.key = ?2 AND e.type = 'can-assume-as-session'",
+				       -1, &st, NULL) != SQLITE_OK)
+			return 0;
+		sqlite3_bind_text(st, 1, h->path[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, h->path[i + 1], -1, SQLITE_STATIC);
+		ok = sqlite3_step(st) == SQLITE_ROW && (detail = (const char *)sqlite3_column_text(st, 0)) != NULL &&
+		     strncmp(detail, "session ", 8) == 0 &&
+		     (strcmp(detail + 8, "*") == 0 || strcmp(detail + 8, session) == 0);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* What subject reaches; session: the role session the exposed credential is
+ * (the last part of an assumed-role ARN), or NULL. */
 static void
-reach_from(struct store *s, struct incident *inc, const char *subject)
+reach_from(struct store *s, struct incident *inc, const char *subject, const char *session)
 {
 	struct graph_result g = { 0 };
 	size_t i;
@@ -1328,9 +1371,19 @@ reach_from(struct store *s, struct incident *inc, const char *subject)
 	for (i = 0; i < g.n; i++)
 		if (strcmp(g.hits[i].kind, "identity") == 0 &&
 		    strncmp(g.hits[i].key, "k8s:group:", 10) != 0 &&
-		    strncmp(g.hits[i].key, "vault:policy/", 13) != 0)
+		    strncmp(g.hits[i].key, "vault:policy/", 13) != 0 && sessions_admit(s, &g.hits[i], session))
 			add_reach(inc, g.hits[i].key, &g.hits[i]);
 	graph_result_release(&g);
+}
+
+/* The session name of an assumed-role ARN, or NULL. */
+static const char *
+session_of(const char *arn)
+{
+	const char *p = arn ? strstr(arn, ":assumed-role/") : NULL;
+
+	p = p ? strchr(p + 14, '/') : NULL;
+	return p ? p + 1 : NULL;
 }
 
 /* arn:aws:sts::A:assumed-role/NAME/SESSION -> arn:aws:iam::A:role/NAME */
@@ -1647,7 +1700,7 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 	/* reach: from each credential and each exposed identity */
 	for (i = 0; i < inc->ncr; i++) {
 		snprintf(key, sizeof(key), "%s", inc->cr[i].id);
-		reach_from(c->s, inc, key);
+		reach_from(c->s, inc, key, session_of(inc->cr[i].identity));
 		if (inc->cr[i].identity != NULL) {
 			char ident[800], role[600];
 
@@ -1662,7 +1715,7 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 
 		if (inc->identities.s[i][0] == '\0')
 			continue;
-		reach_from(c->s, inc, inc->identities.s[i]);
+		reach_from(c->s, inc, inc->identities.s[i], NULL);
 		if (inc->nre == before)
 			add_reach(inc, inc->identities.s[i], NULL);
 	}
