@@ -964,6 +964,7 @@ prune_stale(sqlite3 *db, struct incident *inc)
 {
 	sqlite3_stmt *st;
 	int64_t *issued;
+	int *keep;
 	size_t i, j, k;
 
 	if (sqlite3_prepare_v2(db, "SELECT max(ts_ns) FROM events WHERE issued_cred = ?1", -1, &st,
@@ -980,20 +981,25 @@ prune_stale(sqlite3 *db, struct incident *inc)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	for (i = j = 0; i < inc->ncr; i++) {
-		struct cred *cr = &inc->cr[i];
-		int keep = 1;
+	/* decide every keep first: the choice compares credentials with each other */
+	keep = xmalloc((inc->ncr + 1) * sizeof(*keep));
+	for (i = 0; i < inc->ncr; i++) {
+		const struct cred *cr = &inc->cr[i];
 
+		keep[i] = 1;
 		if (!cr->used_after && short_lived(cr)) {
-			keep = issued[i] != INT64_MIN && issued[i] >= cr->exposed_ts - LIVE_NS;
-			for (k = 0; k < inc->ncr && keep; k++)
+			keep[i] = issued[i] != INT64_MIN && issued[i] >= cr->exposed_ts - LIVE_NS;
+			for (k = 0; k < inc->ncr && keep[i]; k++)
 				if (k != i && issued[k] > issued[i] && issued[k] <= cr->exposed_ts + SKEW_NS &&
 				    strncmp(cr->id, inc->cr[k].id, 4) == 0 && same_principal(cr, &inc->cr[k]))
-					keep = 0; /* superseded before the exposure */
+					keep[i] = 0; /* superseded before the exposure */
 		}
-		if (keep) {
-			inc->cr[j] = *cr;
-			issued[j++] = issued[i];
+	}
+	for (i = j = 0; i < inc->ncr; i++) {
+		struct cred *cr = &inc->cr[i];
+
+		if (keep[i]) {
+			inc->cr[j++] = *cr;
 		} else {
 			free(cr->provider);
 			free(cr->id);
@@ -1002,6 +1008,7 @@ prune_stale(sqlite3 *db, struct incident *inc)
 			strv_release(&cr->evidence);
 		}
 	}
+	free(keep);
 	inc->ncr = j;
 	free(issued);
 }
