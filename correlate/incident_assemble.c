@@ -137,6 +137,8 @@ split_key(const char *key, char *prov, size_t pcap, const char **rest)
 	*rest = colon ? colon + 1 : key;
 }
 
+static int sessions_admit(struct store *s, const struct graph_hit *h, const char *session);
+
 static int
 path_has_edge(const struct graph_hit *h, const char *type)
 {
@@ -194,7 +196,7 @@ behind_secret(struct store *s, struct incident *inc, const char *loc, int64_t ts
 			} else {
 				add_cred(inc, prov, id, NULL, ts);
 			}
-		} else if (strcmp(h->kind, "identity") == 0 && h->depth <= 2) {
+		} else if (strcmp(h->kind, "identity") == 0 && h->depth <= 2 && sessions_admit(s, h, NULL)) {
 			strv_add_unique(&inc->identities, h->key);
 		}
 	}
@@ -1383,6 +1385,31 @@ reach_from(struct store *s, struct incident *inc, const char *subject, const cha
 	graph_result_release(&g);
 }
 
+/* The role-session ARN a credential is: its identity, or for an AWS
+ * temporary key known under another name (EKS maps the node role's keys to
+ * system:node:NAME), the session CloudTrail saw using it; "" when none. */
+static void
+session_arn(sqlite3 *db, const struct cred *cr, char *out, size_t cap)
+{
+	sqlite3_stmt *st;
+
+	out[0] = '\0';
+	if (cr->identity != NULL && strstr(cr->identity, ":assumed-role/") != NULL) {
+		snprintf(out, cap, "%s", cr->identity);
+		return;
+	}
+	if (strncmp(cr->id, "ASIA", 4) != 0 ||
+	    sqlite3_prepare_v2(db,
+			       "SELECT actor FROM events WHERE cred_id = ?1 AND source = 'cloudtrail'"
+			       " AND actor LIKE 'arn:%:assumed-role/%' LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, cr->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
 /* The session name of an assumed-role ARN, or NULL. */
 static const char *
 session_of(const char *arn)
@@ -1626,6 +1653,7 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 {
 	const struct workload *root = &c->w[inc->root].d;
 	size_t k, i, nex0, nex1;
+	char sarn[700];
 	char key[800];
 
 	inc->first = INT64_MAX;
@@ -1707,7 +1735,8 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 	/* reach: from each credential and each exposed identity */
 	for (i = 0; i < inc->ncr; i++) {
 		snprintf(key, sizeof(key), "%s", inc->cr[i].id);
-		reach_from(c->s, inc, key, session_of(inc->cr[i].identity));
+		session_arn(db, &inc->cr[i], sarn, sizeof(sarn));
+		reach_from(c->s, inc, key, session_of(sarn));
 		if (inc->cr[i].identity != NULL) {
 			char ident[800], role[600];
 
