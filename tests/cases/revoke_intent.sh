@@ -114,3 +114,10 @@ grep -q "outcome unknown: 1 intent(s) without an outcome row.*intent row $iid2 (
 set +e; C revoke undo "$iid2" > /dev/null 2> ue; rc=$?; set -e
 expect_eq $rc 2 "undo of an intent row"
 grep -q "is the intent of" ue || die "undo intent: $(cat ue)"
+# intent rows carry the requests: never the caller's secret, anywhere cordon wrote
+for f in "$DB" "$DB"-wal "$DB".witness ./*; do
+	[ -f "$f" ] || continue
+	case "$f" in ./seed.json) continue ;; esac
+	if grep -aq "$S" "$f"; then die "the caller's secret is in $f"; fi
+done
+echo "no secret in the store, witness or output"
