@@ -10,6 +10,7 @@
  *   ini.c        ~/.aws/credentials and ~/.aws/config (INI subset)
  *   kubeconfig.c KUBECONFIG (the YAML subset kubectl writes, or JSON)
  *   util.c       base64, URL encoding, secrets read from files, headers
+ *   shared.c     state the steps of one run share (a batch of tokens)
  *   aws*.c k8s.c vault.c github.c gcp.c webhook.c   the providers
  *
  * Every action checks the current state, acts, then reads the state back.
@@ -62,6 +63,12 @@ void conn_result_init(struct conn_result *r);
 /* Wipes and frees the secret. */
 void conn_result_release(struct conn_result *r);
 
+/* State the steps of one run share (conn_opts.shared): made by the run,
+ * freed by it after the last step. */
+struct conn_shared;
+struct conn_shared *conn_shared_new(void);
+void conn_shared_free(struct conn_shared *sh);
+
 /* Options that apply to every request of a run. */
 struct conn_opts {
 	int dry_run;           /* print requests (secrets redacted); send nothing */
@@ -71,7 +78,16 @@ struct conn_opts {
 	 * from a file or stdin by the caller; wiped by the caller. */
 	const char *input_secret;
 	size_t input_secret_len;
+	/* The run's shared state; NULL: every step stands alone. */
+	struct conn_shared *shared;
 };
+
+/* The tokens of an input secret: one per line, blank lines and "#"
+ * comments skipped; at most max.  Returns how many. */
+int conn_secret_tokens(const char *in, size_t len, struct span *out, int max);
+/* The audit target naming a secret without holding it: its kind (a GitHub
+ * token's prefix, "ghp_") and a SHA-256 prefix, "ghp_... sha256:0123abcd4567". */
+void conn_secret_label(const char *tok, size_t n, char *out, size_t cap);
 
 /* Phases of a plan, in the order they run. */
 enum conn_phase {

@@ -108,31 +108,6 @@ gh_call(struct conn *c, const char *method, const char *path, const char *auth, 
 	return api_rest(c, g->api, path, &rq, &gh_style, o, res);
 }
 
-/* The tokens of the input secret: one per line. */
-static int
-split_tokens(const struct conn_opts *o, struct span *out, int max)
-{
-	const char *p = o->input_secret, *end = p + o->input_secret_len;
-	int n = 0;
-
-	while (p < end && n < max) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end;
-		const char *a = p;
-
-		while (a < e && (*a == ' ' || *a == '\t'))
-			a++;
-		while (e > a && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		if (e > a && *a != '#') {
-			out[n].p = a;
-			out[n].n = (size_t)(e - a);
-			n++;
-		}
-		p = nl ? nl + 1 : end;
-	}
-	return n;
-}
-
 /* GET /user with the token: 1 alive, 0 dead (401), -1 unknown. */
 static int
 token_alive(struct conn *c, struct span tok, struct conn_result *res)
@@ -157,54 +132,105 @@ token_alive(struct conn *c, struct span tok, struct conn_result *res)
 	return r;
 }
 
+/*
+ * The step's token: the input token whose label is the target (the
+ * runbook makes one step per token, named by its label), or the input's
+ * only token (a plan step names the credential by its inventory id).
+ */
+static int
+step_token(struct conn *c, const char *target, struct span *tok, struct conn_result *res)
+{
+	struct span *toks = xcalloc(GH_MAX_TOKENS, sizeof(*toks));
+	int n = conn_secret_tokens(c->opts->input_secret, c->opts->input_secret_len, toks,
+				   GH_MAX_TOKENS), i, r = CD_E_USAGE;
+	char label[128];
+
+	for (i = 0; i < n && r != CD_OK; i++) {
+		conn_secret_label(toks[i].p, toks[i].n, label, sizeof(label));
+		if (strcmp(label, target) == 0) {
+			*tok = toks[i];
+			r = CD_OK;
+		}
+	}
+	if (r != CD_OK && n == 1) {
+		*tok = toks[0];
+		r = CD_OK;
+	}
+	if (r != CD_OK)
+		res_detail(res, n == 0 ? "no token in the input"
+				       : "none of the input's tokens is %s (give the one token of this step)",
+			   target);
+	free(toks);
+	return r;
+}
+
+/*
+ * One run's revocation batch: every token of the input, checked before,
+ * and the alive ones sent together.  Made by the first revoke-token step
+ * of the run; the others read its outcome (see shared.c).
+ */
+struct gh_batch {
+	struct span *toks;
+	signed char *before;     /* per token: 1 alive, 0 rejected (401), -1 unknown */
+	int n;
+	int sent;                /* how many rode in the POSTs */
+	int failed;              /* a POST failed: res says why */
+	struct conn_result res;  /* the POSTs' status, request id and summary */
+};
+
+static void *
+gh_batch_make(void *arg)
+{
+	struct conn *c = arg;
+	struct gh_batch *b = xcalloc(1, sizeof(*b));
+
+	b->toks = xcalloc(GH_MAX_TOKENS, sizeof(*b->toks));
+	b->n = conn_secret_tokens(c->opts->input_secret, c->opts->input_secret_len, b->toks,
+				  GH_MAX_TOKENS);
+	b->before = xcalloc((size_t)b->n + 1, 1);
+	conn_result_init(&b->res);
+	b->sent = -1; /* not yet */
+	return b;
+}
+
+static void
+gh_batch_release(void *p)
+{
+	struct gh_batch *b = p;
+
+	free(b->toks);
+	free(b->before);
+	conn_result_release(&b->res);
+	free(b);
+}
+
 /* POST /credentials/revoke accepts a batch for later revocation: 202. */
 static const struct api_expect gh_revoked = { .what = "POST /credentials/revoke", .ok = { 202 } };
 
-/* Implements conn_action::run for revoke-token: every token of the input
- * (one per line), in batches of 1000, unauthenticated. */
-static int
-gh_revoke_token(struct conn *c, const char *target, struct conn_result *res)
+/* Check every token, then send the alive ones, 1000 per call (unauthenticated). */
+static void
+gh_batch_send(struct conn *c, struct gh_batch *b)
 {
-	struct span *toks = xcalloc(GH_MAX_TOKENS, sizeof(*toks));
-	int n = split_tokens(c->opts, toks, GH_MAX_TOKENS), i, alive = 0, dead = 0, unknown = 0;
-	int *state = xcalloc((size_t)(n ? n : 1), sizeof(int));
+	int i, k;
 
-	(void)target;
-	if (n == 0) {
-		res_detail(res, "no token in the input");
-		free(toks);
-		free(state);
-		return CD_E_USAGE;
-	}
-	if (!c->opts->dry_run) {
-		for (i = 0; i < n; i++) {
-			state[i] = token_alive(c, toks[i], res);
-			alive += state[i] == 1;
-		}
-		if (alive == 0) {
-			for (i = 0; i < n; i++)
-				unknown += state[i] < 0;
-			res->outcome = unknown ? CONN_FAILED : CONN_ALREADY;
-			if (unknown)
-				res_detail(res, "%d tokens could not be checked", unknown);
-			else
-				res_verified(res, "%d token%s already rejected by GitHub (401)", n, n > 1 ? "s" : "");
-			goto out;
-		}
-	}
-	for (i = 0; i < n; i += GH_BATCH) {
+	b->sent = 0;
+	for (i = 0; i < b->n; i++)
+		b->before[i] = (signed char)token_alive(c, b->toks[i], &b->res);
+	b->res.request[0] = '\0';
+	b->res.http_status = 0;
+	for (i = 0; i < b->n && !b->failed; i += GH_BATCH) {
 		struct buf body;
 		char shown[128];
 		struct api_out o;
-		int k, r = CD_OK, m = 0;
+		int r, m = 0;
 
 		buf_init(&body, (size_t)64 << 20);
 		r = buf_addstr(&body, "{\"credentials\":[");
-		for (k = i; k < n && k < i + GH_BATCH && r == CD_OK; k++) {
-			if (!c->opts->dry_run && state[k] == 0)
+		for (k = i; k < b->n && k < i + GH_BATCH && r == CD_OK; k++) {
+			if (b->before[k] != 1)
 				continue;
 			r = m ? buf_addc(&body, ',') : CD_OK;
-			r = r ? r : json_put_strn(&body, toks[k].p, toks[k].n);
+			r = r ? r : json_put_strn(&body, b->toks[k].p, b->toks[k].n);
 			m++;
 		}
 		r = r ? r : buf_addstr(&body, "]}");
@@ -213,32 +239,100 @@ gh_revoke_token(struct conn *c, const char *target, struct conn_result *res)
 			freezero(body.data, body.alloc);
 			continue;
 		}
-		r = gh_call(c, "POST", "/credentials/revoke", NULL, body.data, shown, &o, res);
+		r = gh_call(c, "POST", "/credentials/revoke", NULL, body.data, shown, &o, &b->res);
 		freezero(body.data, body.alloc);
-		if (api_acted(r, &o, &gh_revoked, res) == ACTED_FAILED)
-			goto out;
+		if (api_acted(r, &o, &gh_revoked, &b->res) == ACTED_FAILED)
+			b->failed = 1;
+		else
+			b->sent += m;
 	}
-	if (c->opts->dry_run) {
-		res->outcome = CONN_DRYRUN;
-		goto out;
-	}
-	alive = 0;
-	for (i = 0; i < n; i++) {
-		int s = token_alive(c, toks[i], res);
+}
 
-		alive += s == 1;
-		dead += s == 0;
+/* Read-backs after a 202: GitHub revokes asynchronously, usually at once. */
+#define GH_READBACKS 4
+
+/*
+ * Implements conn_action::run for revoke-token.  Done only when the token
+ * was valid before and GitHub rejects it after; a token GitHub already
+ * rejects may be one revoked before, expired, mistyped or never real, so
+ * it is "already" only through this trail's own earlier success on it
+ * (absent_by).
+ */
+static int
+gh_revoke_token(struct conn *c, const char *target, struct conn_result *res)
+{
+	struct gh_batch *b;
+	struct span tok;
+	int i, mine = -1, s = -1, failed = 0;
+
+	if (step_token(c, target, &tok, res) != CD_OK)
+		return CD_E_USAGE;
+	if (c->opts->dry_run) {
+		/* the run sends one batch of every valid token; shown per step */
+		res_note_request(res, "GET /user (token checked); POST /credentials/revoke "
+				      "{\"credentials\":[1 token, REDACTED]} (batched with the run's other "
+				      "tokens, 1000 per call) (dry-run)");
+		res->outcome = CONN_DRYRUN;
+		return CD_OK;
 	}
-	res->outcome = CONN_DONE;
-	if (alive)
-		res_verified(res, "revocation accepted (202) for %d tokens; %d still valid at read-back "
-				  "(GitHub revokes asynchronously: check again)",
-			     n, alive);
+	if (c->opts->shared != NULL) {
+		b = conn_shared_lock(c->opts->shared, "github-revoke", gh_batch_make, c, gh_batch_release);
+	} else {
+		b = gh_batch_make(c);
+	}
+	if (b->sent < 0)
+		gh_batch_send(c, b);
+	for (i = 0; i < b->n && mine < 0; i++)
+		if (b->toks[i].p == tok.p)
+			mine = i;
+	s = mine >= 0 ? b->before[mine] : -1;
+	if (b->res.request[0])
+		res_note_request(res, "%s", b->res.request);
+	if (s == 1 && b->failed) {
+		failed = 1;
+		res->outcome = CONN_FAILED;
+		res_detail(res, "%s", b->res.detail);
+	}
+	if (s == 1) {
+		res->http_status = b->res.http_status;
+		memcpy(res->request_id, b->res.request_id, sizeof(res->request_id));
+	}
+	if (c->opts->shared != NULL)
+		conn_shared_unlock(c->opts->shared);
 	else
-		res_verified(res, "%d token%s rejected by GitHub (401)", dead, dead > 1 ? "s" : "");
-out:
-	free(toks);
-	free(state);
+		gh_batch_release(b);
+	if (s == 0) {
+		res->outcome = CONN_FAILED;
+		res_verified(res, "token rejected by GitHub (401)");
+		res_detail(res, "GitHub already rejects this token (401): revoked before, expired, or never "
+				"valid (mistyped, or another host's); cordon never saw it valid, so it cannot "
+				"prove the leaked credential is revoked (check the token's owner's security log)");
+		snprintf(res->absent_by, sizeof(res->absent_by), "revoke-token");
+		return CD_OK;
+	}
+	if (s < 0) {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "GET /user with the token gave no clear answer: cannot tell whether it is "
+				"valid; nothing sent for it (run again)");
+		return CD_OK;
+	}
+	if (failed)
+		return CD_OK;
+	for (i = 0; i < GH_READBACKS; i++) {
+		if (i > 0)
+			http_pause(i, -1);
+		if ((s = token_alive(c, tok, res)) != 1)
+			break;
+	}
+	if (s == 0) {
+		res->outcome = CONN_DONE;
+		res_verified(res, "token rejected by GitHub (401) after revocation");
+	} else {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "revocation accepted (202) but the token %s after %d read-backs (GitHub "
+				"revokes asynchronously): run again to verify",
+			   s == 1 ? "still works" : "could not be checked", i);
+	}
 	return CD_OK;
 }
 
@@ -324,16 +418,23 @@ gh_revoke_installation_token(struct conn *c, const char *target, struct conn_res
 	char *auth;
 	int r, s;
 
-	(void)target;
-	if (split_tokens(c->opts, &tok, 1) != 1) {
-		res_detail(res, "no token in the input");
+	if (step_token(c, target, &tok, res) != CD_OK)
 		return CD_E_USAGE;
-	}
 	if (!c->opts->dry_run) {
 		s = token_alive(c, tok, res);
 		if (s == 0) {
-			res->outcome = CONN_ALREADY;
-			res_verified(res, "token already rejected by GitHub (401)");
+			res->outcome = CONN_FAILED;
+			res_verified(res, "token rejected by GitHub (401)");
+			res_detail(res, "GitHub already rejects this token (401): revoked before, expired, "
+					"or never valid (mistyped, or another app's); cordon cannot prove it "
+					"revoked the token it was given");
+			snprintf(res->absent_by, sizeof(res->absent_by), "revoke-installation-token");
+			return CD_OK;
+		}
+		if (s < 0) {
+			res->outcome = CONN_FAILED;
+			res_detail(res, "GET /user with the token gave no clear answer; nothing sent (run "
+					"again)");
 			return CD_OK;
 		}
 	}

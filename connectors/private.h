@@ -202,6 +202,15 @@ int url_join(struct buf *b, const char *base, const char *path) CD_WUR;
 char *secret_header(const char *prefix, const char *value, size_t n);
 /* Wipe and free a NUL-terminated secret; *p becomes NULL.  NULL is fine. */
 void secret_free(char **p);
+
+/* ---- shared.c --------------------------------------------------------- */
+
+/* Lock the run's shared state and return slot key's data, made by
+ * make(arg) on first use and freed by release at the end of the run.
+ * Call conn_shared_unlock when done with it. */
+void *conn_shared_lock(struct conn_shared *sh, const char *key, void *(*make)(void *), void *arg,
+		       void (*release)(void *));
+void conn_shared_unlock(struct conn_shared *sh);
 /* JSON field of a response body as a string; 0 when found. */
 int json_body_str(const struct buf *body, const char *path, char *out, size_t cap);
 

@@ -368,3 +368,46 @@ secret_free(char **p)
 		freezero(*p, strlen(*p) + 1);
 	*p = NULL;
 }
+
+int
+conn_secret_tokens(const char *in, size_t len, struct span *out, int max)
+{
+	const char *p = in, *end = in + len;
+	int n = 0;
+
+	while (p < end && n < max) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end;
+		const char *a = p;
+
+		while (a < e && (*a == ' ' || *a == '\t'))
+			a++;
+		while (e > a && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (e > a && *a != '#') {
+			out[n].p = a;
+			out[n].n = (size_t)(e - a);
+			n++;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return n;
+}
+
+void
+conn_secret_label(const char *tok, size_t n, char *out, size_t cap)
+{
+	unsigned char h[32];
+	char hex[65];
+	size_t pre = 0;
+
+	sha256(tok, n, h);
+	hex_encode(h, 32, hex);
+	/* a GitHub token's prefix names its kind (ghp_, github_pat_...) */
+	while (pre < n && pre < 11 && tok[pre] != '_')
+		pre++;
+	if (pre < n && tok[pre] == '_' && pre < 11)
+		pre++;
+	else
+		pre = 0;
+	snprintf(out, cap, "%.*s... sha256:%.12s", (int)pre, tok, hex);
+}

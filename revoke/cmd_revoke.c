@@ -137,7 +137,10 @@ revoke_execute(struct plan *p, const struct run_cfg *rc)
 		status = EXIT_ERROR;
 		goto out;
 	}
+	eo.co.shared = conn_shared_new();
 	r = exec_run(&eo, items, p->n, &cause);
+	conn_shared_free(eo.co.shared);
+	eo.co.shared = NULL;
 	conn_global_cleanup();
 	redact_release();
 	if (r != CD_OK) {

@@ -77,6 +77,9 @@ static const struct runbook runbooks[] = {
 };
 
 #define NRUNBOOKS (sizeof(runbooks) / sizeof(runbooks[0]))
+/* GitHub's revocation API takes 1000 per call; a leak larger than this is
+ * several runs */
+#define RUNBOOK_MAX_TOKENS 10000
 
 static const struct runbook *
 runbook_find(const char *name)
@@ -129,24 +132,15 @@ runbook_help(const struct runbook *rb, FILE *f)
 		rb->name, rb->args, rb->help);
 }
 
-/* The audit target for a secret: its kind and a hash prefix, never itself. */
-static void
-secret_label(const char *tok, size_t n, char *out, size_t cap)
+static int
+plan_has_target(const struct plan *p, const char *target)
 {
-	unsigned char h[32];
-	char hex[65];
-	size_t pre = 0;
+	size_t i;
 
-	sha256(tok, n, h);
-	hex_encode(h, 32, hex);
-	/* a GitHub token's prefix names its kind (ghp_, github_pat_...) */
-	while (pre < n && pre < 11 && tok[pre] != '_')
-		pre++;
-	if (pre < n && tok[pre] == '_' && pre < 11)
-		pre++;
-	else
-		pre = 0;
-	snprintf(out, cap, "%.*s... sha256:%.12s", (int)pre, tok, hex);
+	for (i = 0; i < p->n; i++)
+		if (strcmp(p->steps[i].target, target) == 0)
+			return 1;
+	return 0;
 }
 
 int
@@ -159,6 +153,7 @@ cmd_revoke_runbook(struct cmd_ctx *cc, const char *name)
 	struct run_cfg rc;
 	struct plan p;
 	char *tok = NULL, label[128];
+	struct span *toks = NULL;
 	size_t toklen = 0, nl = run_longopts(longopts, "file"), i;
 	int c, status = EXIT_ERROR, nflags = 0;
 
@@ -214,8 +209,22 @@ cmd_revoke_runbook(struct cmd_ctx *cc, const char *name)
 	plan_init(&p);
 	p.source = xstrdup("runbook");
 	if (rb->secret_target) {
-		secret_label(tok, toklen, label, sizeof(label));
-		plan_add(&p, rb->provider, action, label, NULL);
+		/* a step per token, named by its label: each has its own audit
+		 * row, so a later run can prove it revoked that very token */
+		int nt;
+
+		toks = xcalloc(RUNBOOK_MAX_TOKENS, sizeof(*toks));
+		nt = conn_secret_tokens(tok, toklen, toks, RUNBOOK_MAX_TOKENS);
+		if (nt == 0) {
+			out_err("revoke %s: %s holds no token", rb->name,
+				strcmp(file, "-") == 0 ? "standard input" : file);
+			goto out;
+		}
+		for (i = 0; i < (size_t)nt; i++) {
+			conn_secret_label(toks[i].p, toks[i].n, label, sizeof(label));
+			if (!plan_has_target(&p, label)) /* a token listed twice */
+				plan_add(&p, rb->provider, action, label, NULL);
+		}
 	} else {
 		for (i = (size_t)optind + 1; i < (size_t)cc->argc; i++)
 			plan_add(&p, rb->provider, action, cc->argv[i], NULL);
@@ -244,6 +253,7 @@ cmd_revoke_runbook(struct cmd_ctx *cc, const char *name)
 	}
 out:
 	plan_release(&p);
+	free(toks);
 	if (tok != NULL)
 		freezero(tok, toklen + 1);
 	return status;

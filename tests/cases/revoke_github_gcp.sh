@@ -34,11 +34,20 @@ C() { "$CORDON" --db "$DB" "$@"; }
 # --- GitHub: leaked tokens from a file, batched, unauthenticated ----------------
 printf '%s\n%s\n' "$PAT" "$PAT2" > leaked.txt
 C revoke github-token --file leaked.txt --format json > o || die "github-token: $(cat o)"
-jq -e '.results[0].result == "done" and (.results[0].target | test("^ghp_\\.\\.\\. sha256:"))' o > /dev/null || die "gh: $(cat o)"
+# a step (and an audit row) per token, one batched call for both
+jq -e '(.results | length) == 2 and all(.results[]; .result == "done")' o > /dev/null || die "gh: $(cat o)"
+jq -e '[.results[].target] | (.[0] | test("^ghp_\\.\\.\\. sha256:")) and (.[1] | test("^github_\\.\\.\\. sha256:"))' o > /dev/null || die "gh targets: $(cat o)"
 emu_ctl github GET /state | jq -e '.tokens["pat-1"].alive == false and .tokens["pat-2"].alive == false and .tokens.admin.alive == true' > /dev/null || die "tokens alive"
 emu_ctl github GET /requests | jq -e '[.[] | select(.path == "/credentials/revoke")] | length == 1 and .[0].credentials == 2' > /dev/null || die "one batch of 2"
 printf '%s\n' "$PAT" | C revoke github-token --file - > o2 || die "stdin"
-grep -q "^already" o2 || die "github-token twice: $(cat o2)"
+grep -q "^already .*removed by action" o2 || die "github-token twice: $(cat o2)"
+# a token GitHub rejects that this trail never revoked (mistyped, expired,
+# another host's): not "already", exit 1, and the real one is not touched
+printf '%s\n' ghp_MistypedTokenDoNotLeak00000000000009 > typo.txt
+set +e; C revoke github-token --file typo.txt > o2b 2>&1; rc=$?; set -e
+expect_eq $rc 1 "token never seen valid"
+grep -q "cannot prove the leaked credential is revoked" o2b || die "typo token: $(cat o2b)"
+emu_ctl github GET /requests | jq -e '[.[] | select(.path == "/credentials/revoke")] | length == 1' > /dev/null || die "typo token was sent for revocation"
 set +e; C revoke github-token "$PAT" > o3 2>&1; rc=$?; set -e
 expect_eq $rc 2 "token on argv refused"
 # rate limited (403 + x-ratelimit-remaining: 0 + reset): waits until reset, then succeeds
@@ -52,7 +61,12 @@ echo "github rate limit: retry-after 2s, elapsed ${el}s"
 awk -v e="$el" 'BEGIN { exit !(e >= 2) }' || die "GitHub retry-after not honoured: ${el}s"
 grep -q "^done" o4 || die "installation: $(cat o4)"
 C revoke github-installation-token --file inst.txt > o5 || die "installation twice"
-grep -q "^already" o5 || die "installation twice: $(cat o5)"
+grep -q "^already .*removed by action" o5 || die "installation twice: $(cat o5)"
+# an installation token of another app (GitHub rejects it; never ours): exit 1
+printf '%s\n' ghs_OtherAppTokenDoNotLeak0000000000009 > other.txt
+set +e; C revoke github-installation-token --file other.txt > o5b 2>&1; rc=$?; set -e
+expect_eq $rc 1 "installation token never seen valid"
+grep -q "cordon cannot prove it revoked" o5b || die "other app token: $(cat o5b)"
 C revoke github-deploy-key acme/web/101 > o6 || die "deploy key: $(cat o6)"
 grep -q "^done" o6 || die "deploy key: $(cat o6)"
 C revoke github-deploy-key acme/web/101 > o7 || die "deploy key twice"
@@ -94,7 +108,7 @@ grep -q "\[REDACTED\]" nd || die "dry-run URL: $(cat nd)"
 C audit verify > /dev/null || die audit
 sqlite3 "$DB" "PRAGMA wal_checkpoint(PASSIVE)" > /dev/null
 for s in "$PAT" "$PAT2" "$INST" "$ADMIN" "$GTOK" HookPathDoNotLeak01 HookHmacDoNotLeak01; do
-	for f in o o2 o3 o4 o5 o6 o7 g1 g2 g3 g4 g5 g6 n nd "$DB" "$DB-wal" "$TMP/emu/github.log" "$TMP/emu/gcp.log"; do
+	for f in o o2 o2b o3 o4 o5 o5b o6 o7 g1 g2 g3 g4 g5 g6 n nd "$DB" "$DB-wal" "$TMP/emu/github.log" "$TMP/emu/gcp.log"; do
 		[ -f "$f" ] || continue
 		if grep -qaF -- "$s" "$f"; then die "secret $s found in $f"; fi
 	done
