@@ -133,6 +133,29 @@ token_alive(struct conn *c, struct span tok, struct conn_result *res)
 }
 
 /*
+ * A token found not valid before cordon acted (s: 0 rejected, -1 no clear
+ * answer).  A rejected token may be one revoked before, expired, mistyped
+ * or another app's, so it is "already" only through this trail's own
+ * earlier verified success of action on it (absent_by).
+ */
+static int
+token_unproven(int s, const char *action, struct conn_result *res)
+{
+	res->outcome = CONN_FAILED;
+	if (s < 0) {
+		res_detail(res, "GET /user with the token gave no clear answer: cannot tell whether it is "
+				"valid; nothing sent for it (run again)");
+		return CD_OK;
+	}
+	res_verified(res, "token rejected by GitHub (401)");
+	res_detail(res, "GitHub already rejects this token (401): revoked before, expired, or never "
+			"valid (mistyped, or another app's); cordon never saw it valid, so it cannot "
+			"prove the leaked credential is revoked (check the token owner's security log)");
+	snprintf(res->absent_by, sizeof(res->absent_by), "%s", action);
+	return CD_OK;
+}
+
+/*
  * The step's token: the input token whose label is the target (the
  * runbook makes one step per token, named by its label), or the input's
  * only token (a plan step names the credential by its inventory id).
@@ -301,21 +324,8 @@ gh_revoke_token(struct conn *c, const char *target, struct conn_result *res)
 		conn_shared_unlock(c->opts->shared);
 	else
 		gh_batch_release(b);
-	if (s == 0) {
-		res->outcome = CONN_FAILED;
-		res_verified(res, "token rejected by GitHub (401)");
-		res_detail(res, "GitHub already rejects this token (401): revoked before, expired, or never "
-				"valid (mistyped, or another host's); cordon never saw it valid, so it cannot "
-				"prove the leaked credential is revoked (check the token's owner's security log)");
-		snprintf(res->absent_by, sizeof(res->absent_by), "revoke-token");
-		return CD_OK;
-	}
-	if (s < 0) {
-		res->outcome = CONN_FAILED;
-		res_detail(res, "GET /user with the token gave no clear answer: cannot tell whether it is "
-				"valid; nothing sent for it (run again)");
-		return CD_OK;
-	}
+	if (s != 1)
+		return token_unproven(s, "revoke-token", res);
 	if (failed)
 		return CD_OK;
 	for (i = 0; i < GH_READBACKS; i++) {
@@ -422,21 +432,8 @@ gh_revoke_installation_token(struct conn *c, const char *target, struct conn_res
 		return CD_E_USAGE;
 	if (!c->opts->dry_run) {
 		s = token_alive(c, tok, res);
-		if (s == 0) {
-			res->outcome = CONN_FAILED;
-			res_verified(res, "token rejected by GitHub (401)");
-			res_detail(res, "GitHub already rejects this token (401): revoked before, expired, "
-					"or never valid (mistyped, or another app's); cordon cannot prove it "
-					"revoked the token it was given");
-			snprintf(res->absent_by, sizeof(res->absent_by), "revoke-installation-token");
-			return CD_OK;
-		}
-		if (s < 0) {
-			res->outcome = CONN_FAILED;
-			res_detail(res, "GET /user with the token gave no clear answer; nothing sent (run "
-					"again)");
-			return CD_OK;
-		}
+		if (s != 1)
+			return token_unproven(s, "revoke-installation-token", res);
 	}
 	auth = secret_header("Authorization: Bearer ", tok.p, tok.n);
 	if (auth == NULL)

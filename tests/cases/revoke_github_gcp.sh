@@ -66,7 +66,7 @@ grep -q "^already .*removed by action" o5 || die "installation twice: $(cat o5)"
 printf '%s\n' ghs_OtherAppTokenDoNotLeak0000000000009 > other.txt
 set +e; C revoke github-installation-token --file other.txt > o5b 2>&1; rc=$?; set -e
 expect_eq $rc 1 "installation token never seen valid"
-grep -q "cordon cannot prove it revoked" o5b || die "other app token: $(cat o5b)"
+grep -q "cannot prove the leaked credential is revoked" o5b || die "other app token: $(cat o5b)"
 C revoke github-deploy-key acme/web/101 > o6 || die "deploy key: $(cat o6)"
 grep -q "^done" o6 || die "deploy key: $(cat o6)"
 C revoke github-deploy-key acme/web/101 > o7 || die "deploy key twice"
