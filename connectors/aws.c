@@ -734,7 +734,7 @@ aws_revoke_role_sessions(struct conn *c, const char *target, struct conn_result 
 		res_detail(res, "'%s' is not a role name or role ARN", target);
 		return CD_E_USAGE;
 	}
-	time_format(time_now_ns() / 1000000000LL * 1000000000LL, now, sizeof(now));
+	time_format_sec(time_now_ns(), now, sizeof(now));
 	snprintf(doc, sizeof(doc),
 		 "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Deny\",\"Action\":\"*\","
 		 "\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"%s\"}}}}",

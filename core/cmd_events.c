@@ -30,10 +30,12 @@ static const char usage[] =
 	"  --since TIME        RFC 3339 time or a duration ago: 90s, 15m, 2h, 7d, 1w\n"
 	"  --until TIME        same forms\n"
 	"  --source NAME       only this format (same as source=NAME)\n"
-	"  --format FMT        table (default), json or ndjson\n"
+	"  -o, --format FMT    table (default), json, ndjson, or csv (Timesketch's\n"
+	"                      columns first: message, datetime, timestamp_desc)\n"
 	"  --oldest            oldest first\n"
 	"  --limit N           at most N events (default 100; 0 = all)\n"
-	"  --raw               include each event's original record\n"
+	"  --raw               include each event's original record (tables: under\n"
+	"                      its row)\n"
 	"  --show-secrets      print values that look like secrets (hidden by default)\n"
 	"  --fields            list the field names and exit\n"
 	"  -h, --help          this help\n"
@@ -260,15 +262,17 @@ col_text(sqlite3_stmt *st, const char *field)
 
 /*
  * One table cell: redacted, escaped (out_escape: a log field is the
- * attacker's text), then cut to width characters, never inside one.
+ * attacker's text), then cut to width characters, never inside one.  A
+ * cell cut at the end shows "~" last; a path (mid) keeps its tail, the
+ * file name, and shows "~" where the middle was taken out.
  */
 static void
-cell(struct buf *line, const char *s, int width, int show)
+cell_cut(struct buf *line, const char *s, int width, int show, int mid)
 {
 	struct buf r, e;
 	const char *p, *end;
-	size_t k = 0;
-	int n = 0, rc;
+	size_t k = 0, *at = NULL;
+	int n = 0, total = 0, rc;
 
 	buf_init(&r, (size_t)1 << 20);
 	buf_init(&e, (size_t)4 << 20);
@@ -279,24 +283,56 @@ cell(struct buf *line, const char *s, int width, int show)
 		buf_reset(&r);
 	if (out_escape(&e, r.data, r.len) != CD_OK)
 		buf_reset(&e);
-	for (p = e.data, end = e.data + e.len; p < end && n < width; p += k, n++) {
+	/* offsets of every character: cutting counts characters, not bytes */
+	at = xcalloc(e.len + 2, sizeof(*at));
+	for (p = e.data, end = e.data + e.len; p < end; p += k) {
 		uint32_t cp;
 
 		if ((k = utf8_decode((const unsigned char *)p, (size_t)(end - p), &cp)) == 0)
 			k = 1;
-		rc = buf_add(line, p, k);
+		at[total++] = (size_t)(p - e.data);
 	}
-	if (p < end && n > 0) { /* cut: the last character shown becomes ~ */
-		line->len -= k;
-		line->data[line->len] = '\0';
-		rc = buf_addc(line, '~');
+	at[total] = e.len;
+	if (total <= width) {
+		rc = buf_add(line, e.data, e.len);
+		n = total;
+	} else if (mid && width >= 8) {
+		int tail = width / 2, head = width - 1 - tail;
+		const char *slash = memrchr(e.data, '/', e.len);
+
+		/* keep the whole file name when it fits in most of the cell */
+		if (slash != NULL) {
+			int fn = 0;
+
+			while (fn < total && at[total - fn - 1] > (size_t)(slash - e.data))
+				fn++;
+			if (fn + 1 > tail && fn + 1 <= width - 4) {
+				tail = fn + 1;
+				head = width - 1 - tail;
+			}
+		}
+		rc = buf_add(line, e.data, at[head]);
+		rc = rc ? rc : buf_addc(line, '~');
+		rc = rc ? rc : buf_add(line, e.data + at[total - tail], e.len - at[total - tail]);
+		n = width;
+	} else if (width > 0) {
+		rc = buf_add(line, e.data, at[width - 1]);
+		rc = rc ? rc : buf_addc(line, '~');
+		n = width;
 	}
 	while (n++ < width)
 		rc = buf_addc(line, ' ');
 	rc = buf_addc(line, ' ');
 	(void)rc;
+	free(at);
 	buf_release(&e);
 	buf_release(&r);
+}
+
+static void
+cell(struct buf *line, const char *s, int width, int show)
+{
+	cell_cut(line, s, width, show, 0);
 }
 
 static void
@@ -327,15 +363,107 @@ row_table(sqlite3_stmt *st, int show)
 	cell(&line, col_text(st, "source"), 10, 1);
 	cell(&line, col_text(st, "host"), 18, show);
 	cell(&line, wl, 24, show);
-	cell(&line, who, 34, show);
-	cell(&line, col_text(st, "action"), 26, show);
-	cell(&line, col_text(st, "object") ? col_text(st, "object") : col_text(st, "dst"), 40, show);
+	cell(&line, who, 32, show);
+	cell(&line, col_text(st, "action"), 24, show);
+	cell_cut(&line, col_text(st, "object") ? col_text(st, "object") : col_text(st, "dst"), 40,
+		 show, 1);
+	cell(&line, col_text(st, "rule"), 24, show);
 	cell(&line, col_text(st, "outcome"), 7, 1);
 	while (line.len > 0 && line.data[line.len - 1] == ' ')
 		line.data[--line.len] = '\0';
 	fwrite(line.data, 1, line.len, stdout); /* cells are escaped */
 	putchar('\n');
 	buf_release(&line);
+}
+
+/*
+ * CSV for timeline tools: Timesketch's required columns first (message,
+ * datetime, timestamp_desc; timestamp in microseconds), then ours.
+ */
+static const char *const csv_fields[] = { "source", "host", "pod_ns", "pod_name", "container_id",
+					  "actor", "exe", "action", "object", "outcome", "rule",
+					  "src_ip", "cred_id" };
+#define NCSV (sizeof(csv_fields) / sizeof(csv_fields[0]))
+
+static void
+csv_header(void)
+{
+	size_t i;
+
+	fputs(OUT_CSV_TIMELINE_HEAD ",event_id", stdout);
+	for (i = 0; i < NCSV; i++)
+		printf(",%s", csv_fields[i]);
+	fputs("\r\n", stdout);
+}
+
+static void
+csv_cell(struct buf *b, const char *s, int show)
+{
+	struct buf r;
+
+	if (s == NULL)
+		return;
+	buf_init(&r, (size_t)64 << 20);
+	if ((show ? buf_addstr(&r, s) : redact(s, &r)) == CD_OK)
+		(void)(out_csv_cell(b, r.data, r.len) != CD_OK);
+	buf_release(&r);
+}
+
+static void
+row_csv(sqlite3_stmt *st, struct buf *b, int show)
+{
+	const char *who = col_text(st, "actor"), *obj = col_text(st, "object");
+	char t[48], msg[2048];
+	size_t i;
+	int rc;
+
+	if (who == NULL)
+		who = col_text(st, "exe");
+	if (obj == NULL)
+		obj = col_text(st, "dst");
+	snprintf(msg, sizeof(msg), "%s %s%s%s (%s)%s%s", who ? who : "-",
+		 col_text(st, "action") ? col_text(st, "action") : "-", obj ? " " : "", obj ? obj : "",
+		 col_text(st, "outcome") ? col_text(st, "outcome") : "-",
+		 col_text(st, "rule") ? " rule: " : "", col_text(st, "rule") ? col_text(st, "rule") : "");
+	buf_reset(b);
+	csv_cell(b, msg, show);
+	time_format(sqlite3_column_int64(st, 1), t, sizeof(t));
+	rc = buf_printf(b, ",%s,event time,%lld,%lld", t,
+			(long long)(sqlite3_column_int64(st, 1) / 1000),
+			(long long)sqlite3_column_int64(st, 0));
+	for (i = 0; i < NCSV && rc == CD_OK; i++) {
+		rc = buf_addc(b, ',');
+		csv_cell(b, col_text(st, csv_fields[i]), show);
+	}
+	rc = rc ? rc : buf_addstr(b, "\r\n");
+	if (rc == CD_OK)
+		fwrite(b->data, 1, b->len, stdout);
+	else
+		out_err("event %lld too large to print", (long long)sqlite3_column_int64(st, 0));
+}
+
+/* --raw in a table: the original record under its row, escaped. */
+static void
+raw_under_row(struct store *s, sqlite3_stmt *st, int show)
+{
+	int c = (int)ev_nfields + 1;
+	struct buf r, red;
+
+	buf_init(&r, (size_t)256 << 20);
+	buf_init(&red, (size_t)256 << 20);
+	if (store_evidence_get(s, sqlite3_column_int64(st, c + 4), sqlite3_column_int64(st, c + 5),
+			       sqlite3_column_int64(st, c + 3), &r) == CD_OK) {
+		while (r.len > 0 && (r.data[r.len - 1] == '\n' || r.data[r.len - 1] == '\r'))
+			r.data[--r.len] = '\0';
+		if (!show && redact(r.data, &red) == CD_OK)
+			out_printf(stdout, "    %s\n", red.data);
+		else
+			out_printf(stdout, "    %s\n", r.data);
+	} else {
+		out_printf(stdout, "    (no raw record kept)\n");
+	}
+	buf_release(&red);
+	buf_release(&r);
 }
 
 static int
@@ -364,11 +492,12 @@ cmd_events(struct cmd_ctx *cc)
 	sqlite3_stmt *st = NULL;
 	struct buf sql, out;
 	int c, oldest = 0, raw = 0, show = 0, nfilters = 0, i, bind = 1, status = EXIT_ERROR, rc;
+	int more = 0;
 	int64_t rows = 0;
 	size_t k;
 
 	optind = 1;
-	while ((c = getopt_long(cc->argc, cc->argv, "h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(cc->argc, cc->argv, "events", "h", longopts)) != -1) {
 		switch (c) {
 		case 'D': cc->db_path = optarg; break;
 		case 's':
@@ -381,7 +510,9 @@ cmd_events(struct cmd_ctx *cc)
 			break;
 		case 'S': source = optarg; break;
 		case 'F':
-			if (out_format_arg(optarg, OUT_F(OUT_TABLE) | OUT_F(OUT_JSON) | OUT_F(OUT_NDJSON),
+			if (out_format_arg(optarg,
+					   OUT_F(OUT_TABLE) | OUT_F(OUT_JSON) | OUT_F(OUT_NDJSON) |
+						   OUT_F(OUT_CSV),
 					   &fmt) != CD_OK)
 				return EXIT_ERROR;
 			break;
@@ -398,7 +529,7 @@ cmd_events(struct cmd_ctx *cc)
 				printf("%-15s %s\n", ev_fields[k].name, ev_fields[k].doc);
 			return EXIT_OK;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_ERROR;
+		default: return EXIT_ERROR; /* cmd_getopt said why */
 		}
 	}
 	filters = xcalloc((size_t)(cc->argc - optind + 1), sizeof(*filters));
@@ -438,8 +569,9 @@ cmd_events(struct cmd_ctx *cc)
 	}
 	rc = rc ? rc : buf_printf(&sql, " ORDER BY e.ts_ns %s, e.id %s", oldest ? "ASC" : "DESC",
 				  oldest ? "ASC" : "DESC");
+	/* one row more than shown tells that --limit cut the listing */
 	if (limit > 0)
-		rc = rc ? rc : buf_printf(&sql, " LIMIT %lld", (long long)limit);
+		rc = rc ? rc : buf_printf(&sql, " LIMIT %lld", (long long)limit + 1);
 	CD_BUG_ON(rc != CD_OK);
 	if (sqlite3_prepare_v2(store_db(s), sql.data, -1, &st, NULL) != SQLITE_OK) {
 		out_err("query failed: %s", store_errmsg(s));
@@ -477,11 +609,23 @@ cmd_events(struct cmd_ctx *cc)
 	if (fmt == OUT_JSON)
 		fputs("{\"events\":[", stdout);
 	else if (fmt == OUT_TABLE)
-		printf("%-30s %-10s %-18s %-24s %-34s %-26s %-40s %s\n", "TIME", "SOURCE", "HOST",
-		       "WORKLOAD", "ACTOR/PROCESS", "ACTION", "OBJECT", "OUTCOME");
+		printf("%-30s %-10s %-18s %-24s %-32s %-24s %-40s %-24s %s\n", "TIME", "SOURCE",
+		       "HOST", "WORKLOAD", "ACTOR/PROCESS", "ACTION", "OBJECT", "RULE/ALERT",
+		       "OUTCOME");
+	else if (fmt == OUT_CSV)
+		csv_header();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (limit > 0 && rows == limit) {
+			more = 1;
+			rc = SQLITE_DONE;
+			break;
+		}
 		if (fmt == OUT_TABLE) {
 			row_table(st, show);
+			if (raw)
+				raw_under_row(s, st, show);
+		} else if (fmt == OUT_CSV) {
+			row_csv(st, &out, show);
 		} else {
 			buf_reset(&out);
 			if (row_json(s, st, &out, raw, show) != CD_OK) {
@@ -504,7 +648,14 @@ cmd_events(struct cmd_ctx *cc)
 		goto out;
 	}
 	if (fmt == OUT_JSON)
-		fputs("]}\n", stdout);
+		printf("],\"more\":%s}\n", more ? "true" : "false");
+	if (more && fmt == OUT_TABLE)
+		printf("-- %lld events shown; more match (--limit N for more, --limit 0 for all, or "
+		       "narrow the filters)\n",
+		       (long long)rows);
+	else if (more)
+		out_warn("%lld events listed; more match (--limit N for more, --limit 0 for all)",
+			 (long long)rows);
 	status = EXIT_OK;
 out:
 	sqlite3_finalize(st);

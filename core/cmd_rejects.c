@@ -16,7 +16,7 @@ static const char usage[] =
 	"\n"
 	"options:\n"
 	"  --db PATH       evidence store (default $CORDON_DB, else ./cordon.db)\n"
-	"  --format FMT    table (default), json or ndjson\n"
+	"  -o, --format FMT  table (default), json or ndjson\n"
 	"  --limit N       at most N (default 100; 0 = all)\n"
 	"  --snippet       include the first bytes of each rejected record\n"
 	"  --show-secrets  do not hide secret-looking values in snippets\n"
@@ -44,7 +44,7 @@ cmd_rejects(struct cmd_ctx *cc)
 	struct buf b;
 
 	optind = 1;
-	while ((c = getopt_long(cc->argc, cc->argv, "h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(cc->argc, cc->argv, "rejects", "h", longopts)) != -1) {
 		switch (c) {
 		case 'D': cc->db_path = optarg; break;
 		case 'F':
@@ -59,7 +59,7 @@ cmd_rejects(struct cmd_ctx *cc)
 		case 'S': snippet = 1; break;
 		case 'X': show = 1; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_ERROR;
+		default: return EXIT_ERROR; /* cmd_getopt said why */
 		}
 	}
 	if (cmd_open_store(cc, 1, &s) != CD_OK)

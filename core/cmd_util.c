@@ -3,6 +3,7 @@
  * the formats it supports, and open the store named by --db / $CORDON_DB,
  * each with the one error message users learn.
  */
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +11,7 @@
 
 #include "core.h"
 
-static const char *const format_names[] = { "table", "json", "ndjson", "text" };
+static const char *const format_names[] = { "table", "json", "ndjson", "csv" };
 
 int
 out_format_arg(const char *arg, unsigned allowed, enum out_format *f)
@@ -18,9 +19,13 @@ out_format_arg(const char *arg, unsigned allowed, enum out_format *f)
 	enum out_format got;
 	struct buf b;
 	size_t i, n = 0, k = 0;
+	unsigned native = allowed;
 
+	if (allowed & OUT_F(OUT_JSON))
+		allowed |= OUT_F(OUT_NDJSON);
 	if (out_format_parse(arg, &got) == 0 && (allowed & OUT_F(got)))
-		*f = got;
+		/* one document, already printed on one line, is ndjson too */
+		*f = got == OUT_NDJSON && !(native & OUT_F(OUT_NDJSON)) ? OUT_JSON : got;
 	else {
 		for (i = 0; i < 4; i++)
 			n += (allowed & OUT_F(i)) != 0;
@@ -38,6 +43,41 @@ out_format_arg(const char *arg, unsigned allowed, enum out_format *f)
 		return CD_E_USAGE;
 	}
 	return CD_OK;
+}
+
+int
+cmd_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
+	   const struct option *longopts)
+{
+	const struct option *o;
+	char so[64];
+	int c, li = -1, fmt = 0;
+	const char *bad;
+
+	for (o = longopts; o->name != NULL; o++)
+		if (strcmp(o->name, "format") == 0)
+			fmt = o->val;
+	/* ':' first (after a '+' or '-' mode): a missing value is ':' */
+	if (*shortopts == '+' || *shortopts == '-')
+		snprintf(so, sizeof(so), "%c:%s%s", *shortopts, shortopts + 1, fmt ? "o:" : "");
+	else
+		snprintf(so, sizeof(so), ":%s%s", shortopts, fmt ? "o:" : "");
+	opterr = 0;
+	c = getopt_long(argc, argv, so, longopts, &li);
+	if (c == 'o' && li < 0 && fmt)
+		return fmt;
+	if (c != '?' && c != ':')
+		return c;
+	bad = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+	if (c == ':')
+		out_err("%s: option '%s' needs a value; see `cordon %s --help`", cmd, bad, cmd);
+	else if (optopt != 0 && strncmp(bad, "--", 2) == 0)
+		out_err("%s: option '%s' takes no value; see `cordon %s --help`", cmd, bad, cmd);
+	else if (optopt != 0)
+		out_err("%s: unknown option '-%c'; see `cordon %s --help`", cmd, optopt, cmd);
+	else
+		out_err("%s: unknown option '%s'; see `cordon %s --help`", cmd, bad, cmd);
+	return CMD_OPT_BAD;
 }
 
 int

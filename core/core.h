@@ -216,8 +216,12 @@ int time_parse_arg(const char *s, int64_t now_ns, int64_t *ns);
 /* A duration: "90s", "15m", "2h", "14d", "1w" -> nanoseconds. */
 int time_parse_duration(const char *s, int64_t *ns);
 int64_t time_now_ns(void);
-/* RFC 3339 UTC, nanoseconds trimmed of trailing zeros; out needs 40 bytes. */
+/* RFC 3339 UTC with all nine fraction digits, so every time printed has
+ * one width ("2025-06-03T10:00:20.500000000Z"); out needs 40 bytes. */
 void time_format(int64_t ns, char *out, size_t cap);
+/* To the second, no fraction ("2025-06-03T10:00:20Z"): for provider APIs
+ * and files that want that form. */
+void time_format_sec(int64_t ns, char *out, size_t cap);
 
 /* ---- sha256.c --------------------------------------------------------- */
 
@@ -451,13 +455,21 @@ extern const char out_sgr_bold[], out_sgr_dim[], out_sgr_off[], out_sgr_red[], o
 	out_sgr_yellow[];
 void out_err(const char *fmt, ...) CD_PRINTF(1, 2);
 void out_warn(const char *fmt, ...) CD_PRINTF(1, 2);
-/* Whether --format is json/ndjson/table/text; returns -1 when unknown. */
-enum out_format { OUT_TABLE, OUT_JSON, OUT_NDJSON, OUT_TEXT };
+/* --format: table (for people; "text" is its alias), json, ndjson (one
+ * object per line; a command answering with one document prints it on one
+ * line), csv (events and timelines).  -1 when unknown. */
+enum out_format { OUT_TABLE, OUT_JSON, OUT_NDJSON, OUT_CSV };
 int out_format_parse(const char *s, enum out_format *f);
 /* --format among the formats a command supports (OUT_F(OUT_JSON) | ...);
- * prints "--format takes table, json or ndjson" itself (cmd_util.c). */
+ * ndjson is accepted wherever json is; prints "--format takes table, json
+ * or ndjson" itself (cmd_util.c). */
 #define OUT_F(x) (1u << (x))
 int out_format_arg(const char *arg, unsigned allowed, enum out_format *f);
+/* One CSV cell (RFC 4180 quoting) of s; a leading = + - @ gets an
+ * apostrophe, so no spreadsheet runs a logged string as a formula. */
+int out_csv_cell(struct buf *b, const char *s, size_t n) CD_WUR;
+/* The first columns of every timeline CSV, as Timesketch imports them. */
+#define OUT_CSV_TIMELINE_HEAD "message,datetime,timestamp_desc,timestamp"
 /* A non-negative count option (--limit): prints the error itself. */
 int out_parse_count(const char *arg, const char *option, int64_t *out);
 
@@ -473,6 +485,16 @@ struct cmd_ctx {
 
 /* Open the store of --db / $CORDON_DB / ./cordon.db; prints the error itself. */
 int cmd_open_store(struct cmd_ctx *cc, int readonly, struct store **s);
+
+/*
+ * getopt_long the way every command parses: -o is --format (when the
+ * command has one), and a bad option is one "cordon: error:" line with the
+ * hint to `cordon CMD --help`, then CMD_OPT_BAD (return EXIT_ERROR).
+ */
+struct option;
+#define CMD_OPT_BAD (-2)
+int cmd_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
+	       const struct option *longopts);
 
 struct cmd_entry {
 	const char *name;     /* MUST: the subcommand */

@@ -358,7 +358,9 @@ out_format_parse(const char *s, enum out_format *f)
 	if (strcmp(s, "table") == 0)
 		*f = OUT_TABLE;
 	else if (strcmp(s, "text") == 0)
-		*f = OUT_TEXT;
+		*f = OUT_TABLE;
+	else if (strcmp(s, "csv") == 0)
+		*f = OUT_CSV;
 	else if (strcmp(s, "json") == 0)
 		*f = OUT_JSON;
 	else if (strcmp(s, "ndjson") == 0)
@@ -380,4 +382,19 @@ out_parse_count(const char *arg, const char *option, int64_t *out)
 	}
 	*out = (int64_t)v;
 	return CD_OK;
+}
+
+int
+out_csv_cell(struct buf *b, const char *s, size_t n)
+{
+	size_t i;
+	int rc = buf_addc(b, '"');
+
+	/* a spreadsheet runs a cell starting = + - @ as a formula: the log's
+	 * author must not get to write one into the responder's sheet */
+	if (rc == CD_OK && n > 0 && strchr("=+-@\t\r", s[0]) != NULL)
+		rc = buf_addc(b, '\'');
+	for (i = 0; i < n && rc == CD_OK; i++)
+		rc = s[i] == '"' ? buf_addstr(b, "\"\"") : buf_addc(b, s[i]);
+	return rc ? rc : buf_addc(b, '"');
 }

@@ -225,13 +225,20 @@ time_format(int64_t ns, char *out, size_t cap)
 		days--;
 	}
 	civil_from_days(days, &y, &m, &d);
-	if (frac) {
-		int k = 9;
-
-		snprintf(fbuf, sizeof(fbuf), ".%09lld", (long long)frac);
-		while (fbuf[k] == '0')
-			fbuf[k--] = '\0';
-	}
+	/* always nine digits: every time the same width, so columns align,
+	 * `sort` orders them, and no precision is lost */
+	snprintf(fbuf, sizeof(fbuf), ".%09lld", (long long)frac);
 	snprintf(out, cap, "%04lld-%02u-%02uT%02u:%02u:%02u%sZ", (long long)y, m, d,
 		 (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60), fbuf);
+}
+
+void
+time_format_sec(int64_t ns, char *out, size_t cap)
+{
+	char full[48];
+
+	time_format(ns - (ns % 1000000000LL + 1000000000LL) % 1000000000LL, full, sizeof(full));
+	full[19] = 'Z';
+	full[20] = '\0';
+	snprintf(out, cap, "%s", full);
 }

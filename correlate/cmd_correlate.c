@@ -27,7 +27,7 @@ static const char usage[] =
 	"  --rules DIR        extra rule files (default $CORDON_RULES)\n"
 	"  --learn DURATION   learning window for first-seen rules (default 14d)\n"
 	"  --all              print every incident, not only those opened or changed\n"
-	"  --format FMT       text (default), json or ndjson\n"
+	"  -o, --format FMT   table (default), json or ndjson\n"
 	"  -h, --help         this help\n"
 	"\n"
 	"JSON: {\"incidents\":[{\"id\",\"severity\",\"first_seen\",\"last_seen\",\"workload\":{...},\n"
@@ -50,7 +50,7 @@ cmd_correlate(struct cmd_ctx *cc)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	enum out_format fmt = OUT_TEXT;
+	enum out_format fmt = OUT_TABLE;
 	struct corr_opts o = { 0 };
 	struct corr_stats stats = { 0 };
 	struct incident_change ch = { 0 };
@@ -63,7 +63,7 @@ cmd_correlate(struct cmd_ctx *cc)
 	struct timespec t0, t1, t2;
 
 	optind = 1;
-	while ((c = getopt_long(cc->argc, cc->argv, "h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(cc->argc, cc->argv, "correlate", "h", longopts)) != -1) {
 		switch (c) {
 		case 'D': cc->db_path = optarg; break;
 		case 's':
@@ -81,12 +81,12 @@ cmd_correlate(struct cmd_ctx *cc)
 			break;
 		case 'a': all = 1; break;
 		case 'F':
-			if (out_format_arg(optarg, OUT_F(OUT_TEXT) | OUT_F(OUT_JSON) | OUT_F(OUT_NDJSON),
+			if (out_format_arg(optarg, OUT_F(OUT_TABLE) | OUT_F(OUT_JSON) | OUT_F(OUT_NDJSON),
 					   &fmt) != CD_OK)
 				return EXIT_ERROR;
 			break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_ERROR;
+		default: return EXIT_ERROR; /* cmd_getopt said why */
 		}
 	}
 	if (optind < cc->argc) {
@@ -132,7 +132,7 @@ cmd_correlate(struct cmd_ctx *cc)
 		ruleset_release(&rs);
 		return EXIT_ERROR;
 	}
-	if (fmt == OUT_TEXT) {
+	if (fmt == OUT_TABLE) {
 		if (stats.rule_errors > 0)
 			printf("%lld rule evaluations failed (a regex hit a PCRE2 limit); see `cordon"
 			       " rejects`\n", (long long)stats.rule_errors);
@@ -144,7 +144,7 @@ cmd_correlate(struct cmd_ctx *cc)
 		       (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) / 1e9);
 	}
 	/* text: the table of what this run opened or changed */
-	if (incidents_list(s, fmt == OUT_TEXT ? OUT_TABLE : fmt, all ? INT64_MIN : run_start) !=
+	if (incidents_list(s, fmt == OUT_TABLE ? OUT_TABLE : fmt, all ? INT64_MIN : run_start) !=
 	    CD_OK)
 		out_err("%s: %s", cc->db_path, store_errmsg(s));
 	store_close(&s);

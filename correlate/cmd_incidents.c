@@ -10,20 +10,20 @@
 #include "engine.h"
 
 static const char list_usage[] =
-	"usage: cordon incidents [--format table|json|ndjson]\n"
+	"usage: cordon incidents [-o table|json|ndjson]\n"
 	"\n"
 	"List incidents: id, severity, first and last activity, root workload,\n"
 	"revision, and counts of signals, exposed secrets and credentials.\n"
 	"\n"
 	"options:\n"
 	"  --db PATH       evidence store (default $CORDON_DB, else ./cordon.db)\n"
-	"  --format FMT    table (default), json (the full reports) or ndjson\n"
+	"  -o, --format FMT  table (default), json (the full reports) or ndjson\n"
 	"  -h, --help      this help\n"
 	"\n"
 	"exit status: 0 listed (even none); 2 usage or store error.\n";
 
 static const char show_usage[] =
-	"usage: cordon incident ID [--format text|json]\n"
+	"usage: cordon incident ID [-o table|json|ndjson|csv]\n"
 	"\n"
 	"Show one incident: the root workload and the workloads attached to it,\n"
 	"the cross-source timeline of signals (each with the event id; see the raw\n"
@@ -33,10 +33,11 @@ static const char show_usage[] =
 	"\n"
 	"options:\n"
 	"  --db PATH       evidence store (default $CORDON_DB, else ./cordon.db)\n"
-	"  --format FMT    text (default) or json\n"
+	"  -o, --format FMT  table (default), json, ndjson, or csv (the timeline, with\n"
+	"                   Timesketch's columns first)\n"
 	"  -h, --help      this help\n"
 	"\n"
-	"exit status: 0 shown; 1 no such incident; 2 usage or store error.\n";
+	"exit status: 0 shown; 2 usage or store error, or no incident ID.\n";
 
 static int
 count_of(const struct json_doc *d, const char *key)
@@ -99,15 +100,17 @@ incidents_list(struct store *s, enum out_format fmt, int64_t since)
 
 			if (n == 0)
 				out_printf(stdout,
-					   "%-14s %-8s %-20s %-20s %-4s %-5s %-5s %-5s %s\n", "ID",
+					   "%-14s %-8s %-24s %-24s %-4s %-5s %-5s %-5s %s\n", "ID",
 					   "SEVERITY", "FIRST", "LAST", "REV", "SIGS", "EXPO",
 					   "CREDS", "ROOT");
 			time_format(sqlite3_column_int64(st, 2), first, sizeof(first));
 			time_format(sqlite3_column_int64(st, 3), last, sizeof(last));
-			first[19] = last[19] = '\0';
+			/* milliseconds keep the row in 80 columns; still fixed width */
+			memcpy(first + 23, "Z", 2);
+			memcpy(last + 23, "Z", 2);
 			if (parse_report(report, strlen(report), &d, &t) == CD_OK)
 				out_printf(stdout,
-					   "%-14s %-8s %-20s %-20s %-4d %-5d %-5d %-5d %s\n",
+					   "%-14s %-8s %-24s %-24s %-4d %-5d %-5d %-5d %s\n",
 					   (const char *)sqlite3_column_text(st, 0),
 					   (const char *)sqlite3_column_text(st, 1), first, last,
 					   sqlite3_column_int(st, 5), count_of(&d, "signals"),
@@ -137,7 +140,7 @@ cmd_incidents(struct cmd_ctx *cc)
 	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(cc->argc, cc->argv, "h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(cc->argc, cc->argv, "incidents", "h", longopts)) != -1) {
 		switch (c) {
 		case 'D': cc->db_path = optarg; break;
 		case 'F':
@@ -146,7 +149,7 @@ cmd_incidents(struct cmd_ctx *cc)
 				return EXIT_ERROR;
 			break;
 		case 'h': fputs(list_usage, stdout); return EXIT_OK;
-		default: fputs(list_usage, stderr); return EXIT_ERROR;
+		default: return EXIT_ERROR; /* cmd_getopt said why */
 		}
 	}
 	if (cmd_open_store(cc, 1, &s) != CD_OK)
@@ -257,6 +260,47 @@ print_story(const struct json_doc *d, int color)
 			   str_at(d, el, "why", t, sizeof(t)));
 }
 
+/* The timeline as CSV (Timesketch's columns first), one row per signal. */
+static void
+print_timeline_csv(const struct json_doc *d)
+{
+	static const char *const cols[] = { "rule", "severity", "source", "workload", "summary" };
+	int sig = json_get(d, 0, "signals"), n = sig >= 0 ? json_count(d, sig) : 0, k;
+	struct buf b;
+	size_t c;
+
+	buf_init(&b, (size_t)1 << 20);
+	fputs(OUT_CSV_TIMELINE_HEAD ",event_id,rule,severity,source,workload,summary\r\n", stdout);
+	for (k = 0; k < n; k++) {
+		int e = json_at(d, sig, k), rc;
+		char ts[64] = "", msg[1024], title[512] = "", rule[64] = "";
+		int64_t ns = 0, id = 0;
+
+		(void)json_str(d, json_get(d, e, "ts"), ts, sizeof(ts), NULL);
+		(void)json_str(d, json_get(d, e, "title"), title, sizeof(title), NULL);
+		(void)json_str(d, json_get(d, e, "rule"), rule, sizeof(rule), NULL);
+		(void)json_i64(d, json_get(d, e, "event_id"), &id);
+		if (time_parse_rfc3339((struct span){ ts, strlen(ts) }, &ns) != CD_OK)
+			ns = 0;
+		snprintf(msg, sizeof(msg), "%s %s", rule, title);
+		buf_reset(&b);
+		rc = out_csv_cell(&b, msg, strlen(msg));
+		rc = rc ? rc : buf_printf(&b, ",%s,signal,%lld,%lld", ts, (long long)(ns / 1000),
+					  (long long)id);
+		for (c = 0; c < sizeof(cols) / sizeof(cols[0]) && rc == CD_OK; c++) {
+			char v[2048] = "";
+
+			rc = buf_addc(&b, ',');
+			if (rc == CD_OK && json_str(d, json_get(d, e, cols[c]), v, sizeof(v), NULL) == CD_OK)
+				rc = out_csv_cell(&b, v, strlen(v));
+		}
+		rc = rc ? rc : buf_addstr(&b, "\r\n");
+		if (rc == CD_OK)
+			fwrite(b.data, 1, b.len, stdout);
+	}
+	buf_release(&b);
+}
+
 static int
 cmd_incident(struct cmd_ctx *cc)
 {
@@ -266,21 +310,22 @@ cmd_incident(struct cmd_ctx *cc)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	enum out_format fmt = OUT_TEXT;
+	enum out_format fmt = OUT_TABLE;
 	struct store *s = NULL;
 	sqlite3_stmt *st;
-	int c, status = EXIT_FINDINGS;
+	int c, status = EXIT_ERROR;
 
 	optind = 1;
-	while ((c = getopt_long(cc->argc, cc->argv, "h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(cc->argc, cc->argv, "incident", "h", longopts)) != -1) {
 		switch (c) {
 		case 'D': cc->db_path = optarg; break;
 		case 'F':
-			if (out_format_arg(optarg, OUT_F(OUT_TEXT) | OUT_F(OUT_JSON), &fmt) != CD_OK)
+			if (out_format_arg(optarg, OUT_F(OUT_TABLE) | OUT_F(OUT_JSON) | OUT_F(OUT_CSV),
+					   &fmt) != CD_OK)
 				return EXIT_ERROR;
 			break;
 		case 'h': fputs(show_usage, stdout); return EXIT_OK;
-		default: fputs(show_usage, stderr); return EXIT_ERROR;
+		default: return EXIT_ERROR; /* cmd_getopt said why */
 		}
 	}
 	if (optind + 1 != cc->argc) {
@@ -305,8 +350,12 @@ cmd_incident(struct cmd_ctx *cc)
 			struct json_doc d;
 			struct json_tokens t;
 
-			if (parse_report(report, strlen(report), &d, &t) == CD_OK)
-				print_story(&d, out_color_enabled(stdout));
+			if (parse_report(report, strlen(report), &d, &t) == CD_OK) {
+				if (fmt == OUT_CSV)
+					print_timeline_csv(&d);
+				else
+					print_story(&d, out_color_enabled(stdout));
+			}
 			json_tokens_release(&t);
 		}
 		status = EXIT_OK;

@@ -25,13 +25,14 @@ static const char usage[] =
 	"  --db PATH         evidence store (default $CORDON_DB, else ./cordon.db)\n"
 	"  --depth N         follow at most N edges (default 0 = no limit)\n"
 	"  --provider P      list only aws, k8s, vault or gcp nodes (paths may cross others)\n"
-	"  --format FMT      text (default, a tree) or json\n"
+	"  -o, --format FMT  table (default, a tree), json or ndjson\n"
 	"  -h, --help        this help\n"
 	"\n"
 	"Edges marked [conditional] hold only if IAM conditions we do not evaluate hold.\n"
 	"\n"
-	"exit status: 0 the subject reaches nothing; 1 it reaches identities, secrets\n"
-	"or resources (listed); 2 usage or store error, or SUBJECT is not in the graph.\n";
+	"exit status: 0 the subject reaches nothing (or is not in the graph: said on\n"
+	"stderr); 1 it reaches identities, secrets or resources (listed); 2 usage or\n"
+	"store error.\n";
 
 static void
 print_tree(const struct graph_result *r, const int *parent, int at, int indent, int color)
@@ -134,7 +135,7 @@ cmd_reach(struct cmd_ctx *cc)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	enum out_format fmt = OUT_TEXT;
+	enum out_format fmt = OUT_TABLE;
 	struct graph_result r = { 0 };
 	struct store *s = NULL;
 	const char *provider = NULL;
@@ -143,7 +144,7 @@ cmd_reach(struct cmd_ctx *cc)
 	int c, rc, status = EXIT_ERROR;
 
 	optind = 1;
-	while ((c = getopt_long(cc->argc, cc->argv, "h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(cc->argc, cc->argv, "reach", "h", longopts)) != -1) {
 		switch (c) {
 		case 'D': cc->db_path = optarg; break;
 		case 'd':
@@ -154,11 +155,11 @@ cmd_reach(struct cmd_ctx *cc)
 			break;
 		case 'p': provider = optarg; break;
 		case 'F':
-			if (out_format_arg(optarg, OUT_F(OUT_TEXT) | OUT_F(OUT_JSON), &fmt) != CD_OK)
+			if (out_format_arg(optarg, OUT_F(OUT_TABLE) | OUT_F(OUT_JSON), &fmt) != CD_OK)
 				return EXIT_ERROR;
 			break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_ERROR;
+		default: return EXIT_ERROR; /* cmd_getopt said why */
 		}
 	}
 	if (optind + 1 != cc->argc) {
@@ -175,7 +176,22 @@ cmd_reach(struct cmd_ctx *cc)
 		rc = graph_walk_from(s, id, &w, &r);
 	}
 	if (rc == CD_E_NOTFOUND) {
-		out_err("%s: %s", cc->argv[optind], why ? why : "not in the identity graph");
+		/* nothing found is an answer (exit 0), said on stderr */
+		out_warn("%s: %s", cc->argv[optind], why ? why : "not in the identity graph");
+		if (fmt == OUT_JSON) {
+			struct buf b;
+
+			buf_init(&b, 8192);
+			if (buf_addstr(&b, "{\"subject\":{\"key\":") == CD_OK &&
+			    json_put_str(&b, cc->argv[optind]) == CD_OK &&
+			    buf_addstr(&b, ",\"in_graph\":false},\"reached\":[]}\n") == CD_OK)
+				fputs(b.data, stdout);
+			buf_release(&b);
+		} else {
+			out_printf(stdout, "%s\n  not in the identity graph: reaches nothing known\n",
+				   cc->argv[optind]);
+		}
+		status = EXIT_OK;
 		goto out;
 	}
 	if (rc != CD_OK) {

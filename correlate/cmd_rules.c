@@ -9,7 +9,7 @@
 #include "rules.h"
 
 static const char usage[] =
-	"usage: cordon rules list [--rules DIR] [--format table|json]\n"
+	"usage: cordon rules list [--rules DIR] [-o table|json|ndjson]\n"
 	"       cordon rules test [--rules DIR] [FILE|DIR ...]\n"
 	"\n"
 	"list   the rules in force: the built-in defaults, then every *.rules file\n"
@@ -20,7 +20,7 @@ static const char usage[] =
 	"\n"
 	"options:\n"
 	"  --rules DIR     user rule directory or file (default $CORDON_RULES)\n"
-	"  --format FMT    table (default) or json (list)\n"
+	"  -o, --format FMT  table (default), json or ndjson (list)\n"
 	"  -h, --help      this help\n"
 	"\n"
 	"exit status: 0 all rules load and every example passes; 1 an example\n"
@@ -105,7 +105,7 @@ parse_opts(struct cmd_ctx *cc, const char *shortopts, const char **dir, enum out
 	};
 	int c;
 
-	while ((c = getopt_long(cc->argc, cc->argv, shortopts, longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(cc->argc, cc->argv, "rules", shortopts, longopts)) != -1) {
 		switch (c) {
 		case 'r': *dir = optarg; break;
 		case 'F':
@@ -113,7 +113,7 @@ parse_opts(struct cmd_ctx *cc, const char *shortopts, const char **dir, enum out
 				return EXIT_ERROR;
 			break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_ERROR;
+		default: return EXIT_ERROR; /* cmd_getopt said why */
 		}
 	}
 	return -1;

@@ -22,12 +22,12 @@ static const char usage[] =
 	"\n"
 	"options:\n"
 	"  --db PATH         evidence store (default $CORDON_DB, else ./cordon.db)\n"
-	"  --format FMT      text (default) or json\n"
+	"  -o, --format FMT  table (default), json or ndjson\n"
 	"  --show-secrets    do not hide secret-looking values (user agents)\n"
 	"  -h, --help        this help\n"
 	"\n"
-	"exit status: 0 reported; 2 usage or store error, or nothing is known about\n"
-	"CREDENTIAL (ingest the inventory or logs that mention it).\n";
+	"exit status: 0 reported (also when nothing is known about CREDENTIAL: ingest\n"
+	"the inventory or logs that mention it); 2 usage or store error.\n";
 
 struct out {
 	enum out_format fmt;
@@ -336,7 +336,7 @@ cmd_whois(struct cmd_ctx *cc)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct out o = { .fmt = OUT_TEXT };
+	struct out o = { .fmt = OUT_TABLE };
 	struct store *s = NULL;
 	sqlite3_stmt *st;
 	char *why = NULL, *key = NULL, *label = NULL;
@@ -345,16 +345,16 @@ cmd_whois(struct cmd_ctx *cc)
 	int c, rc, known = 0, status = EXIT_ERROR;
 
 	optind = 1;
-	while ((c = getopt_long(cc->argc, cc->argv, "h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(cc->argc, cc->argv, "whois", "h", longopts)) != -1) {
 		switch (c) {
 		case 'D': cc->db_path = optarg; break;
 		case 'F':
-			if (out_format_arg(optarg, OUT_F(OUT_TEXT) | OUT_F(OUT_JSON), &o.fmt) != CD_OK)
+			if (out_format_arg(optarg, OUT_F(OUT_TABLE) | OUT_F(OUT_JSON), &o.fmt) != CD_OK)
 				return EXIT_ERROR;
 			break;
 		case 'X': o.show = 1; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_ERROR;
+		default: return EXIT_ERROR; /* cmd_getopt said why */
 		}
 	}
 	if (optind + 1 != cc->argc) {
@@ -399,13 +399,10 @@ cmd_whois(struct cmd_ctx *cc)
 		out_printf(stdout, "  not in the identity graph (%s)\n", why ? why : "unknown");
 	}
 	rc = usage_section(s, &o, bare);
-	if (!known && rc == CD_E_NOTFOUND) {
-		if (o.fmt == OUT_JSON)
-			fputs("\n", stdout);
-		out_err("%s: nothing known: not in any inventory and not seen in the logs; ingest them "
-			"with `cordon ingest`", arg);
-		goto out;
-	}
+	if (!known && rc == CD_E_NOTFOUND)
+		/* nothing found is an answer (exit 0), said on stderr */
+		out_warn("%s: nothing known: not in any inventory and not seen in the logs; ingest them "
+			 "with `cordon ingest`", arg);
 	if (o.fmt == OUT_JSON) {
 		o.r |= buf_addstr(&o.j, "}\n");
 		fputs(o.j.data, stdout);

@@ -19,10 +19,11 @@ static const char usage[] =
 	"\n"
 	"options:\n"
 	"  --db PATH           evidence store (default $CORDON_DB, else ./cordon.db)\n"
-	"  --format NAME       skip probing and read every input as NAME\n"
+	"  --input-format NAME skip probing and read every input as NAME (below)\n"
 	"  -f, --follow        keep reading as files grow (tail -F: survives rotation\n"
 	"                      and truncation); stop with Ctrl-C or SIGTERM\n"
-	"  --json              print the summary as JSON on stdout\n"
+	"  -o, --format FMT    the summary as table (default), json or ndjson (--json:\n"
+	"                      the same as --format json)\n"
 	"  --max-record BYTES  reject records longer than this (default 4194304)\n"
 	"  -q, --quiet         no per-record warnings, no progress line\n"
 	"  -h, --help          this help\n"
@@ -160,6 +161,7 @@ cmd_ingest(struct cmd_ctx *cc)
 {
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'D' },
+		{ "input-format", required_argument, NULL, 'I' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
@@ -173,15 +175,28 @@ cmd_ingest(struct cmd_ctx *cc)
 	struct graph_learner *learner;
 	struct ingest_summary sum;
 	struct store *s = NULL;
+	enum out_format fmt = OUT_TABLE;
 	int c, json = 0, rc, status;
 
 	optind = 1;
-	while ((c = getopt_long(cc->argc, cc->argv, "fqh", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(cc->argc, cc->argv, "ingest", "fqh", longopts)) != -1) {
 		switch (c) {
 		case 'D':
 			cc->db_path = optarg;
 			break;
 		case 'F':
+			if (ingester_find(optarg) != NULL || inventory_find(optarg) != NULL) {
+				out_err("--format names the summary's format (table, json or ndjson); "
+					"the input's is --input-format %s",
+					optarg);
+				return EXIT_ERROR;
+			}
+			if (out_format_arg(optarg, OUT_F(OUT_TABLE) | OUT_F(OUT_JSON) | OUT_F(OUT_NDJSON),
+					   &fmt) != CD_OK)
+				return EXIT_ERROR;
+			json = fmt != OUT_TABLE;
+			break;
+		case 'I':
 			if (ingester_find(optarg) == NULL && inventory_find(optarg) == NULL) {
 				out_err("unknown format '%s'; known formats are listed by `cordon ingest --help`",
 					optarg);
@@ -213,8 +228,7 @@ cmd_ingest(struct cmd_ctx *cc)
 			print_usage(stdout);
 			return EXIT_OK;
 		default:
-			print_usage(stderr);
-			return EXIT_ERROR;
+			return EXIT_ERROR; /* cmd_getopt said why */
 		}
 	}
 	if (optind >= cc->argc) {

@@ -193,7 +193,7 @@ audit_witness_append(const char *path, int64_t id, const unsigned char hash[32],
 
 	*cause = NULL;
 	hex_encode(hash, 32, hex);
-	time_format(time_now_ns() / 1000000000LL * 1000000000LL, ts, sizeof(ts));
+	time_format_sec(time_now_ns(), ts, sizeof(ts));
 	n = snprintf(line, sizeof(line), "%lld %s %s\n", (long long)id, hex, ts);
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, line, (size_t)n) != n || fsync(fd) != 0) {

@@ -10,8 +10,8 @@
 #include "private.h"
 
 static const char usage[] =
-	"usage: cordon audit verify [--db PATH] [--format table|json] [--witness FILE]\n"
-	"       cordon audit list [--db PATH] [--format table|json] [--limit N]\n"
+	"usage: cordon audit verify [--db PATH] [-o table|json|ndjson] [--witness FILE]\n"
+	"       cordon audit list [--db PATH] [-o table|json|ndjson] [--limit N]\n"
 	"\n"
 	"The audit trail of revocation actions: one row per attempted action (who,\n"
 	"when, target, request summary, HTTP status, provider request id, result,\n"
@@ -55,7 +55,7 @@ audit_list(struct store *s, enum out_format fmt, int64_t limit)
 	if (fmt == OUT_JSON)
 		fputs("{\"actions\":[", stdout);
 	else
-		out_printf(stdout, "%-5s  %-20s  %-7s  %-8s  %-22s  %-30s  %-5s  %s\n", "ID",
+		out_printf(stdout, "%-5s  %-30s  %-7s  %-8s  %-22s  %-30s  %-5s  %s\n", "ID",
 			   "TIME", "RESULT", "PROVIDER", "ACTION", "TARGET", "HTTP", "WHO");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char t[40];
@@ -68,9 +68,9 @@ audit_list(struct store *s, enum out_format fmt, int64_t limit)
 
 		for (i = 0; i < 16; i++)
 			txt[i] = (const char *)sqlite3_column_text(st, i);
-		time_format(sqlite3_column_int64(st, 1) / 1000000000LL * 1000000000LL, t, sizeof(t));
+		time_format(sqlite3_column_int64(st, 1), t, sizeof(t));
 		if (fmt != OUT_JSON) {
-			out_printf(stdout, "%-5lld  %-20s  %-7s  %-8s  %-22s  %-30s  %-5s  %s\n",
+			out_printf(stdout, "%-5lld  %-30s  %-7s  %-8s  %-22s  %-30s  %-5s  %s\n",
 				   (long long)sqlite3_column_int64(st, 0), t, txt[9] ? txt[9] : "?",
 				   txt[4] ? txt[4] : "?", txt[5] ? txt[5] : "?",
 				   txt[6] ? txt[6] : "?", txt[7] ? txt[7] : "-",
@@ -197,7 +197,7 @@ cmd_audit(struct cmd_ctx *cc)
 		return EXIT_ERROR;
 	}
 	optind = 1;
-	while ((c = getopt_long(cc->argc - 1, cc->argv + 1, "h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(cc->argc - 1, cc->argv + 1, "audit", "h", longopts)) != -1) {
 		switch (c) {
 		case 'D': cc->db_path = optarg; break;
 		case 'F':
@@ -210,7 +210,7 @@ cmd_audit(struct cmd_ctx *cc)
 			break;
 		case 'W': witness = optarg; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_ERROR;
+		default: return EXIT_ERROR; /* cmd_getopt said why */
 		}
 	}
 	if (optind != cc->argc - 1) {

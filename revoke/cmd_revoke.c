@@ -15,11 +15,11 @@
 #include "private.h"
 
 static const char usage[] =
-	"usage: cordon revoke plan --incident ID [--out FILE] [--format table|json]\n"
-	"       cordon revoke apply PLAN [--yes] [--dry-run] [--format table|json] [--jobs N]\n"
+	"usage: cordon revoke plan --incident ID [--out FILE] [-o table|json|ndjson]\n"
+	"       cordon revoke apply PLAN [--yes] [--dry-run] [-o table|json|ndjson] [--jobs N]\n"
 	"                         [--who NAME] [--token-file FILE] [--show-secret] [--debug]\n"
 	"                         [--witness FILE]\n"
-	"       cordon revoke undo ACTION_ID [--yes] [--dry-run] [--format table|json]\n"
+	"       cordon revoke undo ACTION_ID [--yes] [--dry-run] [-o table|json|ndjson]\n"
 	"       cordon revoke RUNBOOK TARGET... [options]   (one action now; see below)\n"
 	"\n"
 	"Cut off exposed credentials through the providers' APIs.  Every action\n"
@@ -41,7 +41,7 @@ static const char usage[] =
 	"options:\n"
 	"  --db PATH          evidence store (default $CORDON_DB, else ./cordon.db)\n"
 	"  --dry-run          print the exact requests (secrets redacted); send nothing\n"
-	"  --format FMT       table (default) or json\n"
+	"  -o, --format FMT   table (default), json or ndjson\n"
 	"  --jobs N           at most N actions at once (1-64, default 4)\n"
 	"  --who NAME         who acts, for the audit trail (default $USER@host)\n"
 	"  --token-file FILE  the leaked GitHub token for github revoke-token steps (- = stdin)\n"
@@ -206,7 +206,7 @@ cmd_plan(struct cmd_ctx *cc, int argc, char **argv)
 	int c, status = EXIT_ERROR;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "revoke plan", "h", longopts)) != -1) {
 		switch (c) {
 		case RUN_O_DB: cc->db_path = optarg; break;
 		case O_INCIDENT: incident = optarg; break;
@@ -216,7 +216,7 @@ cmd_plan(struct cmd_ctx *cc, int argc, char **argv)
 				return EXIT_ERROR;
 			break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_ERROR;
+		default: return EXIT_ERROR; /* cmd_getopt said why */
 		}
 	}
 	if (incident == NULL || optind != argc) {
@@ -320,7 +320,7 @@ cmd_apply(struct cmd_ctx *cc, int argc, char **argv, int undo)
 	memset(&rc, 0, sizeof(rc));
 	rc.jobs = 4;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hy", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, undo ? "revoke undo" : "revoke apply", "hy", longopts)) != -1) {
 		switch (run_opt(cc, &rc, &token_file, c, optarg)) {
 		case 1: continue;
 		case -1: return EXIT_ERROR;
@@ -328,7 +328,7 @@ cmd_apply(struct cmd_ctx *cc, int argc, char **argv, int undo)
 		switch (c) {
 		case 'y': yes = 1; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_ERROR;
+		default: return EXIT_ERROR; /* cmd_getopt said why */
 		}
 	}
 	rc.db_path = cc->db_path;

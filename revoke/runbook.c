@@ -118,7 +118,7 @@ runbook_help(const struct runbook *rb, FILE *f)
 		"options:\n"
 		"  --db PATH      evidence store for the audit trail (default $CORDON_DB, else ./cordon.db)\n"
 		"  --dry-run      print the exact requests (secrets redacted); send nothing\n"
-		"  --format FMT   table (default) or json\n"
+		"  -o, --format FMT table (default), json or ndjson\n"
 		"  --jobs N       with several targets, at most N at once (default 4)\n"
 		"  --who NAME     who acts, for the audit trail (default $USER@host)\n"
 		"  --file FILE    read the credential from FILE (- = stdin)\n"
@@ -152,7 +152,7 @@ cmd_revoke_runbook(struct cmd_ctx *cc, const char *name)
 	const char *action, *file = NULL;
 	struct run_cfg rc;
 	struct plan p;
-	char *tok = NULL, label[128];
+	char *tok = NULL, label[128], pname[128];
 	struct span *toks = NULL;
 	size_t toklen = 0, nl = run_longopts(longopts, "file"), i;
 	int c, status = EXIT_ERROR, nflags = 0;
@@ -169,8 +169,9 @@ cmd_revoke_runbook(struct cmd_ctx *cc, const char *name)
 	rc.jobs = 4;
 	rc.config_is_usage = 1;
 	action = rb->action;
+	snprintf(pname, sizeof(pname), "revoke %s", rb->name);
 	optind = 1;
-	while ((c = getopt_long(cc->argc - 1, cc->argv + 1, "h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(cc->argc - 1, cc->argv + 1, pname, "h", longopts)) != -1) {
 		switch (run_opt(cc, &rc, &file, c, optarg)) {
 		case 1: continue;
 		case -1: return EXIT_ERROR;
@@ -183,8 +184,7 @@ cmd_revoke_runbook(struct cmd_ctx *cc, const char *name)
 				nflags++;
 				break;
 			}
-			runbook_help(rb, stderr);
-			return EXIT_ERROR;
+			return EXIT_ERROR; /* cmd_getopt said why */
 		}
 	}
 	if (action == NULL || nflags > 1) {
@@ -244,13 +244,9 @@ cmd_revoke_runbook(struct cmd_ctx *cc, const char *name)
 		p.steps[i].phase = a->phase;
 	}
 	plan_order(&p);
-	{
-		char pname[128];
-
-		snprintf(pname, sizeof(pname), "runbook %s", rb->name);
-		rc.plan_name = pname;
-		status = revoke_execute(&p, &rc);
-	}
+	snprintf(pname, sizeof(pname), "runbook %s", rb->name);
+	rc.plan_name = pname;
+	status = revoke_execute(&p, &rc);
 out:
 	plan_release(&p);
 	free(toks);

@@ -73,7 +73,7 @@ floor() {
 	src=$1 f=$W/floor.db
 	rm -f "$f"*
 	: > "$W/empty.jsonl"
-	"$CORDON" --db "$f" ingest -q --format cloudtrail "$W/empty.jsonl" > /dev/null
+	"$CORDON" --db "$f" ingest -q --input-format cloudtrail "$W/empty.jsonl" > /dev/null
 	full=$(floor_time "$f" "$src" "INSERT INTO main.events SELECT * FROM src.events WHERE id > 0;")
 	rm -f "$f"*
 	sqlite3 "$f" "PRAGMA page_size=16384; PRAGMA journal_mode=WAL;

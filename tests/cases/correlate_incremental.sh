@@ -64,7 +64,7 @@ ev=$(jq -r '.incidents[0].signals[0].event_id' all.json)
 "$CORDON" --db inc.db events "id=$ev" --raw --format json | jq -e '.events[0].raw' >/dev/null \
 	|| die "the evidence link event $ev has no raw record"
 set +e; "$CORDON" --db inc.db incident INC-nosuch 2>err; rc=$?; set -e
-[ $rc = 1 ] || die "unknown incident: expected exit 1, got $rc"
+[ $rc = 2 ] || die "unknown incident: expected exit 2 (usage: the id names nothing), got $rc"
 grep -q "cordon incidents" err || die "unknown incident error does not say what to do"
 # --since scopes the report
 "$CORDON" --db inc.db correlate --all --since 2020-01-01T00:00:00Z --format json | jq -e '.incidents | length == 1' >/dev/null

@@ -13,7 +13,7 @@ expect_eq "$(count t.db issued_cred=)" 22 "absent field"
 expect_eq "$(count t.db --source cloudtrail src_ip=203.0.113.66)" 3 "source + field"
 "$CORDON" --db t.db events --format json | jq -e '.events | length == 23' > /dev/null || die "json"
 first=$("$CORDON" --db t.db events --format ndjson --oldest --limit 1 | jq -r .time)
-expect_eq "$first" "2025-06-03T10:00:00Z" "oldest first"
+expect_eq "$first" "2025-06-03T10:00:00.000000000Z" "oldest first"
 # raw evidence is byte-exact
 "$CORDON" --db t.db events --format ndjson --raw --show-secrets action=sts:AssumeRole | jq -r .raw > raw.out
 off=$("$CORDON" --db t.db events --format ndjson action=sts:AssumeRole | jq .evidence.offset)

@@ -116,7 +116,9 @@ done
 expect_eq "$(jq -r '.owners[0].key' "$TMP/w.json")" "aws:$A:user/alice" "whois owner"
 expect_eq "$(jq -r '.stored[0].key' "$TMP/w.json")" 'file:*:/root/.aws/credentials' "whois stored"
 expect_eq "$(jq -r '[.stored[0].exposed_by[].key] | sort | join(" ")' "$TMP/w.json")" "node-a node-b" "whois exposed by"
-"$CORDON" --db "$db" whois AKIANOTHINGKNOWN0000 > /dev/null 2>&1 && die "whois of an unknown id must fail"
+# nothing known is an answer (exit 0): JSON says so, stderr says what to do
+"$CORDON" --db "$db" whois -o json AKIANOTHINGKNOWN0000 2> "$TMP/wu.err" | jq -e '.in_graph == false and .use.events == 0' > /dev/null || die "whois of an unknown id"
+grep -q "nothing known" "$TMP/wu.err" || die "whois of an unknown id: no hint"
 
 # ---- idempotent, and bad input loses nothing --------------------------------------------
 before=$(sqlite3 "$db" "SELECT count(*) FROM graph_edges")
@@ -152,7 +154,7 @@ printf '{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{"kind":"Eve
 sed 's/"2024-01-02T03:04:05Z"/"2024-01-02 03:04:05+00:00"/g' "$INV/aws-authz.json" > "$TMP/boto.json"
 "$CORDON" --db "$TMP/d.db" ingest -q "$TMP/boto.json" || die "boto3 dates"
 expect_eq "$(sqlite3 "$TMP/d.db" "SELECT json_extract(attrs, '$.created') FROM graph_nodes WHERE key = 'aws:$A:user/alice'")" \
-	"2024-01-02T03:04:05Z" "created date normalised"
+	"2024-01-02T03:04:05.000000000Z" "created date normalised"
 expect_eq "$("$CORDON" --db "$TMP/d.db" reach --format json $A:user/alice | jq .count)" 9 "same reach with boto3 dates"
 
 # ---- lineage from the sample incident's logs ------------------------------------------------
@@ -195,8 +197,12 @@ jq -e '(.inputs[0] | .nodes > 0 and .edges > 0 and .events == 0) and (.inputs[1]
 	"$TMP/sum2.json" > /dev/null || { cat "$TMP/sum2.json"; die "summary JSON nodes and edges"; }
 
 # ---- usage errors -------------------------------------------------------------------------
-rc=0; "$CORDON" --db "$db" reach nosuchthing 2> "$TMP/err" || rc=$?; expect_eq $rc 2 "unknown subject"
+# nothing found is an answer: exit 0, said on stderr, and an empty reach in JSON
+rc=0; "$CORDON" --db "$db" reach nosuchthing 2> "$TMP/err" || rc=$?; expect_eq $rc 0 "unknown subject"
 grep -q 'not in the identity graph' "$TMP/err" || die "unknown subject message"
+"$CORDON" --db "$db" reach -o json nosuchthing 2> /dev/null | jq -e '.subject.in_graph == false and .reached == []' > /dev/null || die "unknown subject json"
+rc=0; "$CORDON" --db "$db" whois AKIANOSUCHKEY0000000 > "$TMP/wn" 2> "$TMP/err" || rc=$?; expect_eq $rc 0 "unknown credential"
+grep -q 'nothing known' "$TMP/err" || die "unknown credential message"
 rc=0; "$CORDON" --db "$db" reach --depth x a 2> /dev/null || rc=$?; expect_eq $rc 2 "bad --depth"
 "$CORDON" reach --help | grep -q 'exit status' || die "reach --help"
 "$CORDON" whois --help | grep -q 'exit status' || die "whois --help"

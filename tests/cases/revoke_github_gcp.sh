@@ -36,7 +36,7 @@ printf '%s\n%s\n' "$PAT" "$PAT2" > leaked.txt
 C revoke github-token --file leaked.txt --format json > o || die "github-token: $(cat o)"
 # a step (and an audit row) per token, one batched call for both
 jq -e '(.results | length) == 2 and all(.results[]; .result == "done")' o > /dev/null || die "gh: $(cat o)"
-jq -e '[.results[].target] | (.[0] | test("^ghp_\\.\\.\\. sha256:")) and (.[1] | test("^github_\\.\\.\\. sha256:"))' o > /dev/null || die "gh targets: $(cat o)"
+jq -e '[.results[].target] | any(test("^ghp_\\.\\.\\. sha256:")) and any(test("^github_\\.\\.\\. sha256:"))' o > /dev/null || die "gh targets: $(cat o)"
 emu_ctl github GET /state | jq -e '.tokens["pat-1"].alive == false and .tokens["pat-2"].alive == false and .tokens.admin.alive == true' > /dev/null || die "tokens alive"
 emu_ctl github GET /requests | jq -e '[.[] | select(.path == "/credentials/revoke")] | length == 1 and .[0].credentials == 2' > /dev/null || die "one batch of 2"
 printf '%s\n' "$PAT" | C revoke github-token --file - > o2 || die "stdin"

@@ -38,7 +38,8 @@ expect_eq "$(count t.db)" 1 "events stored"
 # the table: escaped, and the escape is visible
 "$CORDON" --db t.db events > table.out
 clean table.out "events table"
-grep -qF '/tmp/\x1b[2JA\x07\x7f\u009b31m' table.out ||
+# (the long name is shortened in the middle: its start and file name stay)
+grep -qF '/tmp/\x1b[2JA\x07' table.out && grep -qF 'gpj.exe evil' table.out ||
 	die "events table does not show the name escaped: $(cat table.out)"
 # every field, wide
 "$CORDON" --db t.db events --format json > ev.json
@@ -74,7 +75,7 @@ PY
 clean ct.table "cloudtrail events table"
 # a rejected record with raw control bytes and invalid UTF-8: the snippet
 printf '{"eventVersion":"1.08","eventTime":"\033[2J\033[8m\377hidden\n' > evil.jsonl
-set +e; "$CORDON" --db t.db ingest -q --format cloudtrail evil.jsonl 2> ingest.err; set -e
+set +e; "$CORDON" --db t.db ingest -q --input-format cloudtrail evil.jsonl 2> ingest.err; set -e
 clean ingest.err "ingest messages"
 "$CORDON" --db t.db rejects --snippet > rejects.out
 clean rejects.out "rejects --snippet"
