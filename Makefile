@@ -7,6 +7,7 @@
 #   make bench      throughput against jq / ausearch anchors (not a test)
 #   make fuzz       longer libFuzzer campaigns (FUZZ_SECONDS per target)
 #   make checksrc   banned-function and style gate
+#   make install    binary, man pages, bash/zsh completion (PREFIX, DESTDIR)
 
 CC       ?= cc
 PKGS     = sqlite3 libpcre2-8 zlib libcurl
@@ -37,7 +38,7 @@ FUZZERS    = $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(wildcard tests/f
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_RUNS ?= 3000
 
-.PHONY: all test check demo bench fuzz fuzz-build checksrc clean deps unit
+.PHONY: all test check demo bench fuzz fuzz-build checksrc clean deps unit install
 
 all: cordon
 
@@ -117,6 +118,10 @@ bench: cordon
 
 checksrc:
 	@sh scripts/checksrc.sh
+
+PREFIX ?= /usr/local
+install: cordon
+	@PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" sh scripts/install.sh ./cordon
 
 clean:
 	rm -rf build cordon

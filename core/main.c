@@ -1,8 +1,14 @@
 /*
  * main.c - the cordon binary: global options and the command table.
  */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <curl/curl.h>
 #include <locale.h>
+#include <openssl/crypto.h>
+#include <pcre2.h>
 #include <sqlite3.h>
+#include <zlib.h>
+#include <zstd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -58,6 +64,21 @@ usage(FILE *f)
 		"2 usage, configuration or store error.\n");
 }
 
+/* The version, and the libraries this binary runs with (a bug report
+ * needs both: SQLite and libcurl differ from one distribution to another). */
+static void
+print_version(void)
+{
+	char pcre[64] = "?";
+
+	(void)pcre2_config(PCRE2_CONFIG_VERSION, pcre);
+	printf("cordon %s\n", CORDON_VERSION);
+	printf("  sqlite %s, pcre2 %s, zlib %s, zstd %s\n", sqlite3_libversion(), pcre,
+	       zlibVersion(), ZSTD_versionString());
+	printf("  %s\n", curl_version());
+	printf("  %s\n", OpenSSL_version(OPENSSL_VERSION));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -77,7 +98,7 @@ main(int argc, char **argv)
 			ctx.db_path = argv[i] + 5;
 			i++;
 		} else if (strcmp(argv[i], "--version") == 0) {
-			printf("cordon %s\n", CORDON_VERSION);
+			print_version();
 			return EXIT_OK;
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout);

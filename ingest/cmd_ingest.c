@@ -91,6 +91,8 @@ print_summary_json(const struct ingest_summary *sum)
 		r = r ? r : json_put_str(&b, in->error);
 		if (in->waiting)
 			r = r ? r : buf_addstr(&b, ",\"waiting\":true");
+		if (in->unknown)
+			r = r ? r : buf_addstr(&b, ",\"unknown_format\":true");
 		if (in->inventory)
 			r = r ? r : buf_printf(&b, ",\"nodes\":%lld,\"edges\":%lld", (long long)in->nodes,
 					       (long long)in->edges);
@@ -131,6 +133,8 @@ print_summary_table(const struct ingest_summary *sum)
 			   events, dups, (long long)in->rejects, (long long)in->bytes, in->path);
 		if (in->skipped)
 			printf(" (unchanged)");
+		else if (in->unknown)
+			printf(" (skipped: not a log or inventory of a known format)");
 		else if (in->waiting)
 			printf(" (followed; nothing to read yet)");
 		else if (in->inventory && in->error == NULL)

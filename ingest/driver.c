@@ -548,6 +548,15 @@ struct progress {
 
 static struct progress progress;
 
+/* Bytes of the input file read so far: compressed ones when it is. */
+static int64_t
+input_bytes_read(const struct run *r)
+{
+	if (r->src != NULL && source_is_compressed(r->src))
+		return source_compressed_pos(r->src);
+	return r->ctx.sum != NULL ? r->ctx.sum->bytes : 0;
+}
+
 static void
 progress_show(const struct run *r, int force)
 {
@@ -557,7 +566,8 @@ progress_show(const struct run *r, int force)
 	if (!progress.on || (!force && now - progress.last_ns < 250000000LL))
 		return;
 	progress.last_ns = now;
-	done = progress.done_before + r->ctx.sum->bytes;
+	/* what the file sizes count: compressed bytes for a compressed input */
+	done = progress.done_before + input_bytes_read(r);
 	events = progress.events_before + __atomic_load_n(&r->ctx.sum->events, __ATOMIC_RELAXED);
 	secs = (double)(now - progress.start_ns) / 1e9;
 	rate = secs > 0 ? (double)events / secs : 0;
@@ -571,7 +581,7 @@ progress_show(const struct run *r, int force)
 		if (frac > 0.01 && frac < 1 && secs > 0.5)
 			fprintf(stderr, ", ETA %.0fs", secs / frac - secs);
 	}
-	fprintf(stderr, ", %.0f events/s", rate);
+	fprintf(stderr, ", %.1f MiB/s, %.0f events/s", secs > 0 ? mib / secs : 0.0, rate);
 }
 
 static void
@@ -782,7 +792,9 @@ run_open(struct run *r, struct store *s, struct writer *w, const struct ingest_o
 		r->done = 1;
 		return inventory_run(inv, s, w, r->src, &r->win, &ctx->input, sum);
 	}
-	fmt = o->format ? o->format : ingest_probe(r->win.data, r->win.len);
+	fmt = o->format	 ? o->format
+	      : sum->walked ? ingest_probe_scored(r->win.data, r->win.len, INGEST_PROBE_CONFIDENT)
+			    : ingest_probe(r->win.data, r->win.len);
 	/*
 	 * --follow on a file with nothing to judge yet (empty: logrotate just
 	 * recreated it; or not one whole line) waits for its first bytes: the
@@ -803,6 +815,12 @@ run_open(struct run *r, struct store *s, struct writer *w, const struct ingest_o
 			return CD_E_FORMAT;
 		}
 		sum->format = "empty";
+		return CD_OK;
+	}
+	if (fmt == NULL && sum->walked && !is_stdin) {
+		/* a README or a Makefile beside the logs: noted, not a reject */
+		r->done = 1;
+		sum->unknown = 1;
 		return CD_OK;
 	}
 	if (fmt == NULL || (ctx->ing = ingester_find(fmt)) == NULL) {
@@ -1289,6 +1307,7 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 {
 	struct pathlist files = { 0 };
 	struct skiplist skips = { 0 };
+	unsigned char *walked = NULL;
 	struct store_input *known = NULL;
 	struct writer *w = NULL;
 	struct run *runs;
@@ -1311,17 +1330,27 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 
 		if (strcmp(paths[i2], "-") != 0 && stat(paths[i2], &st) == 0 && S_ISDIR(st.st_mode)) {
 			char root[PATH_MAX];
+			size_t before = files.n;
 
 			collect_dir(s, realpath(paths[i2], root) ? root : NULL, paths[i2], 0, &files,
 				    &skips);
-		} else
+			walked = xrealloc(walked, files.n + 1);
+			memset(walked + before, 1, files.n - before);
+		} else {
 			pathlist_add(&files, paths[i2]);
+			walked = xrealloc(walked, files.n + 1);
+			walked[files.n - 1] = 0;
+		}
 	}
 	/* the inputs, then the paths the walk did not read */
 	sum->ninputs = files.n + skips.n;
 	sum->inputs = xcalloc(sum->ninputs ? sum->ninputs : 1, sizeof(*sum->inputs));
-	for (i = 0; i < files.n; i++)
+	for (i = 0; i < files.n; i++) {
 		sum->inputs[i].path = xstrdup(files.v[i]); /* named even if the store fails first */
+		sum->inputs[i].walked = walked[i];
+	}
+	free(walked);
+	walked = NULL;
 	for (i = 0; i < skips.n; i++) {
 		sum->inputs[files.n + i].path = skips.path[i];
 		sum->inputs[files.n + i].error = skips.why[i];
@@ -1385,7 +1414,7 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 		rc = run_begin(r, s, w, o, files.v[i], &known[i], &sum->inputs[i]);
 		if (rc == CD_E_DB)
 			break;
-		progress.done_before += sum->inputs[i].bytes;
+		progress.done_before += input_bytes_read(r);
 		progress.events_before += __atomic_load_n(&sum->inputs[i].events, __ATOMIC_RELAXED);
 		if (!r->done && !r->waiting && (!o->follow || source_is_compressed(r->src)))
 			r->done = 1;

@@ -47,6 +47,8 @@ struct ingest_input_summary {
 	int64_t bytes;        /* bytes read this run */
 	int skipped;          /* unchanged since the last run */
 	int waiting;          /* --follow: missing or empty when it stopped; nothing to read */
+	int walked;           /* found by walking a directory, not named */
+	int unknown;          /* walked, and not a log or inventory of a known format: skipped */
 	char *error;          /* the input could not be read at all */
 	int inventory;        /* an inventory: it stores graph nodes and edges, never events */
 	int64_t nodes;        /* inventory: graph nodes it wrote (new or updated) */
@@ -71,6 +73,10 @@ const char *ingest_format_name(size_t i);
 const char *ingest_format_summary(size_t i);
 /* Probe a buffer: the best format's name, or NULL. */
 const char *ingest_probe(const char *head, size_t len);
+/* The same, only when the best probe scores at least min_score (out of
+ * 100): a file found in a directory walk is read only with confidence. */
+const char *ingest_probe_scored(const char *head, size_t len, int min_score);
+#define INGEST_PROBE_CONFIDENT 50
 
 extern const struct cmd_entry cmd_ingest_entry;
 

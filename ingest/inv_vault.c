@@ -118,6 +118,41 @@ const struct inventory inv_vaulttoken = {
 
 /* ---- policies ------------------------------------------------------------- */
 
+/* HCL whose first statement (after blank lines and # or // comments) is
+ * `path "..." {`: a README or notes that mention policies are not one. */
+static int
+hcl_starts_with_path(const char *p, size_t len)
+{
+	const char *end = p + len;
+
+	while (p < end) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+			p++;
+		if (p < end && (*p == '#' || (*p == '/' && p + 1 < end && p[1] == '/'))) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+			p = nl ? nl + 1 : end;
+			continue;
+		}
+		break;
+	}
+	if ((size_t)(end - p) < 5 || memcmp(p, "path", 4) != 0)
+		return 0;
+	p += 4;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p >= end || *p++ != '"')
+		return 0;
+	while (p < end && *p != '"' && *p != '\n')
+		p++;
+	if (p >= end || *p++ != '"')
+		return 0;
+	/* then the block: path "P" { */
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p < end && *p == '{';
+}
+
 /* Implements inventory::probe */
 static int
 vaultpolicy_probe(const char *head, size_t len)
@@ -129,7 +164,7 @@ vaultpolicy_probe(const char *head, size_t len)
 				       memmem(head, len, "\"policy\"", 8)
 			       ? 90
 			       : 0;
-	return memmem(head, len, "path \"", 6) || memmem(head, len, "path\"", 5) ? 90 : 0;
+	return hcl_starts_with_path(head, len) ? 90 : 0;
 }
 
 /* One path rule: policy identity -> can-access -> vault:PATH. */

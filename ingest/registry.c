@@ -57,7 +57,7 @@ ingest_format_summary(size_t i)
 }
 
 const char *
-ingest_probe(const char *head, size_t len)
+ingest_probe_scored(const char *head, size_t len, int min_score)
 {
 	const struct ingester *best = NULL;
 	int best_score = 0;
@@ -71,5 +71,11 @@ ingest_probe(const char *head, size_t len)
 			best = ingesters[i];
 		}
 	}
-	return best ? best->name : NULL;
+	return best && best_score >= min_score ? best->name : NULL;
+}
+
+const char *
+ingest_probe(const char *head, size_t len)
+{
+	return ingest_probe_scored(head, len, 1);
 }

@@ -81,9 +81,13 @@ test_time(void)
 		CHECK(time_parse_rfc3339(early, &ns) == CD_E_LIMIT);
 	}
 	time_format(1748944800123000000LL, buf, sizeof(buf));
-	CHECK_STR(buf, "2025-06-03T10:00:00.123Z");
+	CHECK_STR(buf, "2025-06-03T10:00:00.123000000Z"); /* always nine digits: one width */
 	time_format(0, buf, sizeof(buf));
-	CHECK_STR(buf, "1970-01-01T00:00:00Z");
+	CHECK_STR(buf, "1970-01-01T00:00:00.000000000Z");
+	time_format_sec(1748944800999000000LL, buf, sizeof(buf));
+	CHECK_STR(buf, "2025-06-03T10:00:00Z");
+	time_format_sec(-1, buf, sizeof(buf));
+	CHECK_STR(buf, "1969-12-31T23:59:59Z");
 	time_format(-1, buf, sizeof(buf));
 	CHECK_STR(buf, "1969-12-31T23:59:59.999999999Z");
 	CHECK(time_parse_arg("2h", 10000LL * 1000000000LL, &ns) == CD_OK && ns == 2800LL * 1000000000LL);
