@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "private.h"
 
 struct hook_cfg {
@@ -76,34 +79,15 @@ hook_open(void **cdata, char **cause)
 
 static pthread_mutex_t redact_mu = PTHREAD_MUTEX_INITIALIZER;
 
-/* HMAC-SHA256 (RFC 2104) over a then b. */
+/* HMAC-SHA256 (RFC 2104) of msg, by libcrypto. */
 static void
-hmac_sha256(const char *key, size_t klen, const char *a, size_t an, const char *b, size_t bn,
-	    unsigned char out[32])
+hmac_sha256(const char *key, size_t klen, const char *msg, size_t mlen, unsigned char out[32])
 {
-	unsigned char k[64] = { 0 }, pad[64], inner[32];
-	struct sha256 c;
-	size_t i;
+	unsigned int n = 32;
 
-	if (klen > 64)
-		sha256(key, klen, k);
-	else
-		memcpy(k, key, klen);
-	for (i = 0; i < 64; i++)
-		pad[i] = k[i] ^ 0x36;
-	sha256_init(&c);
-	sha256_update(&c, pad, 64);
-	sha256_update(&c, a, an);
-	sha256_update(&c, b, bn);
-	sha256_final(&c, inner);
-	for (i = 0; i < 64; i++)
-		pad[i] = k[i] ^ 0x5c;
-	sha256_init(&c);
-	sha256_update(&c, pad, 64);
-	sha256_update(&c, inner, 32);
-	sha256_final(&c, out);
-	explicit_bzero(k, sizeof(k));
-	explicit_bzero(pad, sizeof(pad));
+	if (HMAC(EVP_sha256(), key, (int)klen, (const unsigned char *)msg, mlen, out, &n) == NULL ||
+	    n != 32)
+		cd_fatal("libcrypto: HMAC-SHA256 failed");
 }
 
 /* Implements conn_action::run for notify. */
@@ -148,7 +132,7 @@ hook_notify(struct conn *c, const char *text, struct conn_result *res)
 
 			buf_init(&m, (1 << 20) + 64);
 			if (buf_printf(&m, "%s.", ts) == CD_OK && buf_add(&m, body.data, body.len) == CD_OK)
-				hmac_sha256(h->secret, strlen(h->secret), m.data, m.len, "", 0, mac);
+				hmac_sha256(h->secret, strlen(h->secret), m.data, m.len, mac);
 			buf_release(&m);
 		}
 		hex_encode(mac, 32, sig);

@@ -225,11 +225,9 @@ void time_format_sec(int64_t ns, char *out, size_t cap);
 
 /* ---- sha256.c --------------------------------------------------------- */
 
+/* A running SHA-256 (libcrypto): sha256_final ends it and frees it. */
 struct sha256 {
-	uint32_t h[8];
-	uint64_t bytes;
-	unsigned char block[64];
-	size_t fill;
+	struct evp_md_ctx_st *ctx;
 };
 
 void sha256_init(struct sha256 *c);
