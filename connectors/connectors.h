@@ -71,6 +71,7 @@ struct conn_opts {
 	 * from a file or stdin by the caller; wiped by the caller. */
 	const char *input_secret;
 	size_t input_secret_len;
+	const char *aws_profile;   /* --profile NAME: beats the environment's keys */
 };
 
 /* Phases of a plan, in the order they run. */

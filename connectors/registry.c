@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "private.h"
+#include "aws.h"
 
 extern const struct connector conn_aws;
 extern const struct connector conn_k8s;
@@ -71,16 +71,53 @@ conn_action_find(const struct connector *c, const char *name)
 	return NULL;
 }
 
+static _Thread_local const struct conn_opts *tl_opening;
+static _Thread_local int tl_placeholders;
+
+const struct conn_opts *
+conn_opening(void)
+{
+	return tl_opening;
+}
+
+int
+conn_placeholders(void)
+{
+	return tl_placeholders;
+}
+
 int
 conn_open(const struct connector *ops, const struct conn_opts *opts, struct conn *c, char **cause)
 {
+	char *first;
 	int r;
 
 	c->ops = ops;
 	c->opts = opts;
 	c->cdata = NULL;
 	*cause = NULL;
+	tl_opening = opts;
 	r = ops->open(&c->cdata, cause);
+	if (r != CD_OK && opts->dry_run) {
+		/* a dry run needs no credentials: show the plan with placeholders
+		 * for the address and token that are not configured */
+		first = *cause;
+		*cause = NULL;
+		tl_placeholders = 1;
+		r = ops->open(&c->cdata, cause);
+		tl_placeholders = 0;
+		if (r == CD_OK)
+			fprintf(opts->dry_out ? opts->dry_out : stdout,
+				"  # %s configuration: %s; the requests below show placeholders\n", ops->name,
+				first ? first : "incomplete");
+		else {
+			free(*cause);
+			*cause = first;
+			first = NULL;
+		}
+		free(first);
+	}
+	tl_opening = NULL;
 	if (r != CD_OK && *cause == NULL)
 		*cause = xstrdup(cd_strerror(r));
 	return r;
@@ -144,5 +181,6 @@ conn_global_init(void)
 void
 conn_global_cleanup(void)
 {
+	aws_chain_forget();
 	curl_global_cleanup();
 }
