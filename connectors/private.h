@@ -183,6 +183,8 @@ const struct conn_opts *conn_opening(void);
  * configuration is missing: env_get() then answers placeholders for a
  * provider's address and token, which a dry run shows and never sends. */
 int conn_placeholders(void);
+/* The placeholder kubeconfig's path then (NULL: none, KUBECONFIG is set). */
+const char *conn_placeholder_kubeconfig(void);
 
 /* ---- util.c ----------------------------------------------------------- */
 

@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aws.h"
 
@@ -73,6 +74,7 @@ conn_action_find(const struct connector *c, const char *name)
 
 static _Thread_local const struct conn_opts *tl_opening;
 static _Thread_local int tl_placeholders;
+static _Thread_local char tl_kubeconfig[64]; /* a placeholder kubeconfig while one exists */
 
 const struct conn_opts *
 conn_opening(void)
@@ -84,6 +86,53 @@ int
 conn_placeholders(void)
 {
 	return tl_placeholders;
+}
+
+const char *
+conn_placeholder_kubeconfig(void)
+{
+	return tl_placeholders && tl_kubeconfig[0] ? tl_kubeconfig : NULL;
+}
+
+/* A kubeconfig naming no real cluster or user, for a dry run without one:
+ * its placeholders are what the plan shows.  Removed after the open. */
+static void
+placeholder_kubeconfig(void)
+{
+	static const char text[] = "apiVersion: v1\n"
+				   "kind: Config\n"
+				   "clusters:\n"
+				   "- name: placeholder\n"
+				   "  cluster:\n"
+				   "    server: https://$KUBERNETES_API_SERVER\n"
+				   "contexts:\n"
+				   "- name: placeholder\n"
+				   "  context:\n"
+				   "    cluster: placeholder\n"
+				   "    user: placeholder\n"
+				   "current-context: placeholder\n"
+				   "users:\n"
+				   "- name: placeholder\n"
+				   "  user:\n"
+				   "    token: placeholder\n";
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	tl_kubeconfig[0] = '\0';
+	if (getenv("KUBECONFIG") != NULL && *getenv("KUBECONFIG"))
+		return;
+	snprintf(tl_kubeconfig, sizeof(tl_kubeconfig), "%s/cordon-kc.XXXXXX",
+		 dir != NULL && *dir && strlen(dir) < 40 ? dir : "/tmp");
+	fd = mkstemp(tl_kubeconfig);
+	if (fd < 0 || write(fd, text, sizeof(text) - 1) != (ssize_t)(sizeof(text) - 1)) {
+		if (fd >= 0) {
+			close(fd);
+			unlink(tl_kubeconfig);
+		}
+		tl_kubeconfig[0] = '\0';
+		return;
+	}
+	close(fd);
 }
 
 int
@@ -104,8 +153,14 @@ conn_open(const struct connector *ops, const struct conn_opts *opts, struct conn
 		first = *cause;
 		*cause = NULL;
 		tl_placeholders = 1;
+		if (strcmp(ops->name, "k8s") == 0)
+			placeholder_kubeconfig();
 		r = ops->open(&c->cdata, cause);
 		tl_placeholders = 0;
+		if (tl_kubeconfig[0]) {
+			unlink(tl_kubeconfig);
+			tl_kubeconfig[0] = '\0';
+		}
 		if (r == CD_OK)
 			fprintf(opts->dry_out ? opts->dry_out : stdout,
 				"  # %s configuration: %s; the requests below show placeholders\n", ops->name,

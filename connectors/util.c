@@ -141,6 +141,8 @@ env_get(const char *name)
 
 	if (v != NULL && *v)
 		return v;
+	if (strcmp(name, "KUBECONFIG") == 0)
+		return conn_placeholder_kubeconfig();
 	for (i = 0; conn_placeholders() && i < sizeof(placeholder) / sizeof(placeholder[0]); i++)
 		if (strcmp(name, placeholder[i][0]) == 0)
 			return placeholder[i][1];
