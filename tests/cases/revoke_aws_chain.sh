@@ -6,8 +6,10 @@
 # (external_id, role_session_name, duration_seconds), web identity (profile
 # and environment), SSO (sso_session and legacy) from the CLI's token
 # cache, credential_process, container credentials, instance metadata.
-# The real AWS CLI (/usr/bin/aws) given the same files reaches the same
-# identity where it can be pointed at loopback.  Temporary credentials are
+# The real AWS CLI (/usr/bin/aws) given the same files and variables
+# reaches the same identity for every source: its own STS and SSO calls go
+# through tests/emu/awsproxy.py (TLS for the AWS host names, piped to the
+# emulator), since AWS CLI 2.9 cannot point them at loopback.  Temporary credentials are
 # fetched once for parallel steps and again when near expiry; failures name
 # the source and what to do; no secret anywhere.
 . "$ROOT/tests/cases/lib.sh"
@@ -35,6 +37,7 @@ cat > seed.json <<EOF
  "imds":{"role":"node-role"}}
 EOF
 emu_start aws "$TMP/emu" --seed seed.json
+emu_start awsproxy "$TMP/emu" --upstream "127.0.0.1:$EMU_AWS_PORT" --ca-file "$TMP/proxy-ca.crt"
 
 # nothing of the caller's environment; metadata services only when a case asks
 for v in $(env | sed -n 's/^\(AWS_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
@@ -141,8 +144,12 @@ arn_of() {
 	fi
 }
 via_of() { emu_ctl aws GET /state | jq -r --arg k "$1" '.issued[] | select(.id == $k) | .via'; }
-# the CLI, with the same files, asked who it is
-cli_arn() { /usr/bin/aws --endpoint-url "$EMU_AWS_URL" --output json sts get-caller-identity "$@" | jq -r .Arn; }
+# the CLI, with the same files, asked who it is (its own credential calls
+# through the proxy; the question itself straight to the emulator)
+cli_arn() {
+	HTTPS_PROXY=$EMU_AWSPROXY_URL NO_PROXY=127.0.0.1 AWS_CA_BUNDLE=$TMP/proxy-ca.crt \
+		/usr/bin/aws --endpoint-url "$EMU_AWS_URL" --output json sts get-caller-identity "$@" | jq -r .Arn
+}
 
 # --- static keys: the environment; --profile beats them, AWS_PROFILE does not ----------
 k=$(AWS_ACCESS_KEY_ID=AKIABASE000000000001 AWS_SECRET_ACCESS_KEY=$BASE_SECRET revoke env)
@@ -170,15 +177,12 @@ grep -q "ir-session" assume.err && die "the source is not printed outside dry ru
 k=$(revoke chained --profile chained)
 expect_eq "$(arn_of "$k")" "arn:aws:sts::$ACCT:assumed-role/chain-role/chained" "chained: identity"
 expect_eq "$(jq '[.[] | select(.action == "AssumeRole")] | length' chained.log)" 2 "chained: two AssumeRole calls"
-# the AWS CLI 2.9 cannot send its own AssumeRole to loopback (AWS_ENDPOINT_URL_STS came in
-# 2.13): it assumes the same role explicitly and reaches the same identity
-AWS_PROFILE=base /usr/bin/aws --endpoint-url "$EMU_AWS_URL" --output json sts assume-role \
-	--role-arn "arn:aws:iam::$ACCT:role/ir-role" --role-session-name ir-session --external-id ext-123 > cli-assume.json \
-	|| die "aws sts assume-role"
-expect_eq "$(AWS_ACCESS_KEY_ID=$(jq -r .Credentials.AccessKeyId cli-assume.json) \
-	AWS_SECRET_ACCESS_KEY=$(jq -r .Credentials.SecretAccessKey cli-assume.json) \
-	AWS_SESSION_TOKEN=$(jq -r .Credentials.SessionToken cli-assume.json) cli_arn)" \
-	"arn:aws:sts::$ACCT:assumed-role/ir-role/ir-session" "CLI and cordon: assumed role"
+emu_ctl aws DELETE /requests > /dev/null
+expect_eq "$(cli_arn --profile ir)" "arn:aws:sts::$ACCT:assumed-role/ir-role/ir-session" "CLI and cordon: assumed role"
+emu_ctl aws GET /requests | jq -e '[.[] | select(.action == "AssumeRole")][0] | .access_key == "AKIABASE000000000001"
+	and .params.ExternalId == "ext-123" and .params.DurationSeconds == "1800"' > /dev/null \
+	|| die "the CLI's AssumeRole: $(emu_ctl aws GET /requests)"
+expect_eq "$(cli_arn --profile chained)" "arn:aws:sts::$ACCT:assumed-role/chain-role/chained" "CLI and cordon: chained roles"
 # a wrong external id: AccessDenied, named with the profile and the role
 set +e
 C revoke aws-key AKIAEXPOSED000000001 --disable --profile wrong-ext > bad 2>&1; rc=$?
@@ -214,13 +218,9 @@ jq -e '[.[] | select(.action == "AssumeRoleWithWebIdentity")][0] | .access_key =
 	|| die "web identity request: $(jq -c '.[0]' web.log)"
 k=$(AWS_WEB_IDENTITY_TOKEN_FILE=$TMP/web-token AWS_ROLE_ARN=arn:aws:iam::$ACCT:role/ci-role AWS_ROLE_SESSION_NAME=irsa revoke web-env)
 expect_eq "$(arn_of "$k")" "arn:aws:sts::$ACCT:assumed-role/ci-role/irsa" "web (environment): identity"
-/usr/bin/aws --endpoint-url "$EMU_AWS_URL" --output json sts assume-role-with-web-identity \
-	--role-arn "arn:aws:iam::$ACCT:role/ci-role" --role-session-name irsa --web-identity-token "file://$TMP/web-token" > cli-web.json \
-	|| die "aws sts assume-role-with-web-identity"
-expect_eq "$(AWS_ACCESS_KEY_ID=$(jq -r .Credentials.AccessKeyId cli-web.json) \
-	AWS_SECRET_ACCESS_KEY=$(jq -r .Credentials.SecretAccessKey cli-web.json) \
-	AWS_SESSION_TOKEN=$(jq -r .Credentials.SessionToken cli-web.json) cli_arn)" \
-	"arn:aws:sts::$ACCT:assumed-role/ci-role/irsa" "CLI and cordon: web identity"
+expect_eq "$(cli_arn --profile web)" "arn:aws:sts::$ACCT:assumed-role/ci-role/ci-run" "CLI and cordon: web identity (profile)"
+expect_eq "$(AWS_WEB_IDENTITY_TOKEN_FILE=$TMP/web-token AWS_ROLE_ARN=arn:aws:iam::$ACCT:role/ci-role AWS_ROLE_SESSION_NAME=irsa cli_arn)" \
+	"arn:aws:sts::$ACCT:assumed-role/ci-role/irsa" "CLI and cordon: web identity (environment)"
 printf 'not-the-token\n' > wrong-token
 set +e
 AWS_WEB_IDENTITY_TOKEN_FILE=$TMP/wrong-token AWS_ROLE_ARN=arn:aws:iam::$ACCT:role/ci-role \
@@ -255,14 +255,9 @@ printf '{"startUrl":"https://legacy.awsapps.com/start","region":"us-east-1","acc
 	"$SSO_TOKEN" "$future" > "home/.aws/sso/cache/$(sha1 https://legacy.awsapps.com/start).json"
 k=$(revoke sso-legacy --profile sso-legacy)
 expect_eq "$(via_of "$k")" sso "sso (legacy sso_start_url)"
-# the CLI's own SSO call against the emulator: the same role credentials
-/usr/bin/aws --endpoint-url "$EMU_AWS_URL" --region us-east-1 --output json sso get-role-credentials \
-	--access-token "$SSO_TOKEN" --account-id "$ACCT" --role-name sso-role > cli-sso.json 2> cli-sso.err \
-	|| die "aws sso get-role-credentials: $(cat cli-sso.err)"
-expect_eq "$(AWS_ACCESS_KEY_ID=$(jq -r .roleCredentials.accessKeyId cli-sso.json) \
-	AWS_SECRET_ACCESS_KEY=$(jq -r .roleCredentials.secretAccessKey cli-sso.json) \
-	AWS_SESSION_TOKEN=$(jq -r .roleCredentials.sessionToken cli-sso.json) cli_arn)" \
-	"$(arn_of "$k")" "CLI and cordon: sso"
+# the CLI reads the same token cache (the file names are its own) and reaches the same role
+expect_eq "$(cli_arn --profile sso)" "$(arn_of "$k")" "CLI and cordon: sso (sso_session)"
+expect_eq "$(cli_arn --profile sso-legacy)" "$(arn_of "$k")" "CLI and cordon: sso (legacy)"
 
 # --- credential_process: run without a shell, JSON Version 1 ------------------------------
 k=$(revoke proc --profile proc)
@@ -314,6 +309,11 @@ expect_eq "$rc.$rc2" 2.2 "no credentials"
 grep -q "no AWS credentials: tried the environment .*profile 'default' .*container credentials .*instance metadata (disabled by AWS_EC2_METADATA_DISABLED).*--profile NAME" bad \
 	|| die "nothing found: $(cat bad)"
 grep -q "AWS profile 'nosuch' is in neither" bad2 || die "profile not found: $(cat bad2)"
+
+# the CLI's own STS and SSO calls went to the AWS host names, through the proxy
+for h in sts.us-east-1.amazonaws.com portal.sso.us-east-1.amazonaws.com; do
+	grep -q "CONNECT $h:443" "$TMP/emu/awsproxy.log" || die "no CLI call to $h: $(cat "$TMP/emu/awsproxy.log")"
+done
 
 # --- no secret anywhere --------------------------------------------------------------------
 emu_ctl aws GET /requests > all.log
