@@ -217,10 +217,15 @@ aws_sso_creds(const struct aws_chain_ctx *x, const char *profile, struct aws_cre
 	if (http_send(&o, &rq, &rs) != CD_OK) {
 		aws_cause(cause, "profile '%s': no answer from the SSO portal %s: %s", profile, url.data,
 			  rs.error);
-	} else if (rs.status == 401 || rs.status == 403) {
-		aws_cause(cause, "profile '%s': the SSO portal refused the cached token (HTTP %ld): run `aws "
+	} else if (rs.status == 401) {
+		aws_cause(cause, "profile '%s': the SSO portal refused the cached token (HTTP 401): run `aws "
 				 "sso login --profile %s`",
-			  profile, rs.status, profile);
+			  profile, profile);
+		r = CD_E_USAGE;
+	} else if (rs.status == 403) {
+		aws_cause(cause, "profile '%s': the SSO portal denies role %s in account %s (HTTP 403): check "
+				 "sso_account_id and sso_role_name (aws sso list-account-roles)",
+			  profile, role, acct);
 		r = CD_E_USAGE;
 	} else if (rs.status != 200) {
 		aws_cause(cause, "profile '%s': the SSO portal answered HTTP %ld to GetRoleCredentials "

@@ -124,7 +124,9 @@ sts_send(const struct aws_chain_ctx *x, const struct aws_creds *src, const struc
 	}
 	http_resp_init(&rs);
 	if (http_send(&o, &rq, &rs) != CD_OK) {
-		aws_cause(cause, "no answer from %s: %s", x->sts_url, rs.error);
+		aws_cause(cause, "no answer from %s: %s (check the network, the region, or "
+				 "AWS_ENDPOINT_URL_STS)",
+			  x->sts_url, rs.error);
 	} else if (rs.status != 200) {
 		struct span body = { rs.body.data, rs.body.len }, err, v;
 		char code[96] = "", msg[256] = "";
@@ -137,7 +139,16 @@ sts_send(const struct aws_chain_ctx *x, const struct aws_creds *src, const struc
 		}
 		aws_cause(cause, "%s answered HTTP %ld %s: %s%s", x->sts_url, rs.status, code, msg,
 			  strcmp(code, "AccessDenied") == 0
-				  ? " (check the role's trust policy and the source's sts:AssumeRole permission)"
+				  ? " (check the role's trust policy, external_id, and the source's "
+				    "sts:AssumeRole permission)"
+			  : strcmp(code, "InvalidClientTokenId") == 0
+				  ? " (the source's access key id is not valid: deleted or inactive?)"
+			  : strcmp(code, "SignatureDoesNotMatch") == 0
+				  ? " (the source's secret key does not match its access key id)"
+			  : strcmp(code, "ExpiredToken") == 0 ? " (the source's session has expired: renew it)"
+			  : strcmp(code, "InvalidIdentityToken") == 0 || strcmp(code, "ExpiredTokenException") == 0
+				  ? " (the web identity token is not accepted: is it current, and does the role "
+				    "trust its issuer?)"
 				  : "");
 	} else {
 		r = sts_creds(&rs.body, out, cause);

@@ -107,6 +107,11 @@ sso_region = us-east-1
 sso_account_id = $ACCT
 sso_role_name = sso-role
 
+[profile sso-wrong-role]
+sso_session = corp
+sso_account_id = $ACCT
+sso_role_name = not-mine
+
 [profile proc]
 credential_process = $TMP/proc.sh "--arg with space"
 
@@ -255,6 +260,21 @@ printf '{"startUrl":"https://legacy.awsapps.com/start","region":"us-east-1","acc
 	"$SSO_TOKEN" "$future" > "home/.aws/sso/cache/$(sha1 https://legacy.awsapps.com/start).json"
 k=$(revoke sso-legacy --profile sso-legacy)
 expect_eq "$(via_of "$k")" sso "sso (legacy sso_start_url)"
+# a role the SSO user may not use; a token the portal does not know
+set +e
+C revoke aws-key AKIAEXPOSED000000001 --disable --profile sso-wrong-role > bad 2>&1; rc=$?
+set -e
+expect_eq $rc 2 "sso: a role not granted"
+grep -q "profile 'sso-wrong-role': the SSO portal denies role not-mine in account $ACCT (HTTP 403): check sso_account_id" bad || die "sso 403: $(cat bad)"
+printf '{"startUrl":"https://corp.awsapps.com/start","region":"us-east-1","accessToken":"stale","expiresAt":"%s"}\n' \
+	"$future" > "home/.aws/sso/cache/$(sha1 corp).json"
+set +e
+C revoke aws-key AKIAEXPOSED000000001 --disable --profile sso > bad 2>&1; rc=$?
+set -e
+expect_eq $rc 2 "sso: a token the portal refuses"
+grep -q "profile 'sso': the SSO portal refused the cached token (HTTP 401): run \`aws sso login --profile sso\`" bad || die "sso 401: $(cat bad)"
+printf '{"startUrl":"https://corp.awsapps.com/start","region":"us-east-1","accessToken":"%s","expiresAt":"%s"}\n' \
+	"$SSO_TOKEN" "$future" > "home/.aws/sso/cache/$(sha1 corp).json"
 # the CLI reads the same token cache (the file names are its own) and reaches the same role
 expect_eq "$(cli_arn --profile sso)" "$(arn_of "$k")" "CLI and cordon: sso (sso_session)"
 expect_eq "$(cli_arn --profile sso-legacy)" "$(arn_of "$k")" "CLI and cordon: sso (legacy)"
