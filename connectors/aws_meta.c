@@ -231,6 +231,11 @@ aws_imds_creds(const struct aws_files *f, const char *profile, struct aws_creds 
 		goto out;
 	}
 	tok = xstrdup(rs.body.data);
+	if (strpbrk(tok, "\r\n") != NULL) {
+		aws_cause(cause, "%s: the IMDSv2 token holds a line break", ep);
+		r = CD_E_IO;
+		goto out;
+	}
 	hdr = secret_header("X-aws-ec2-metadata-token: ", tok, strlen(tok));
 	if (hdr == NULL || imds_call("GET", ep, "/latest/meta-data/iam/security-credentials/", hdr, 1,
 				     &rs) != CD_OK) {

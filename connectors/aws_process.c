@@ -118,10 +118,8 @@ out:
 
 /* Read the child's stdout until EOF, the cap or the deadline. */
 static int
-read_all(int fd, struct buf *b, int64_t deadline_ns)
+read_chunks(int fd, struct buf *b, int64_t deadline_ns, char *chunk, size_t cap)
 {
-	char chunk[4096];
-
 	for (;;) {
 		struct pollfd pfd = { fd, POLLIN, 0 };
 		int64_t left = (deadline_ns - time_now_ns()) / 1000000;
@@ -137,18 +135,26 @@ read_all(int fd, struct buf *b, int64_t deadline_ns)
 			return CD_E_IO;
 		if (pr == 0)
 			continue;
-		k = read(fd, chunk, sizeof(chunk));
+		k = read(fd, chunk, cap);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)
 			return CD_E_IO;
 		if (k == 0)
 			return CD_OK;
-		if (buf_add(b, chunk, (size_t)k) != CD_OK) {
-			explicit_bzero(chunk, sizeof(chunk));
+		if (buf_add(b, chunk, (size_t)k) != CD_OK)
 			return CD_E_LIMIT;
-		}
 	}
+}
+
+static int
+read_all(int fd, struct buf *b, int64_t deadline_ns)
+{
+	char chunk[4096];
+	int r = read_chunks(fd, b, deadline_ns, chunk, sizeof(chunk));
+
+	explicit_bzero(chunk, sizeof(chunk)); /* it held the secret */
+	return r;
 }
 
 int
