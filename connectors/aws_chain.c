@@ -155,6 +155,8 @@ out:
 	return r;
 }
 
+static int plan_creds(struct aws_creds *out, const char *akid, const char *fmt, ...) CD_PRINTF(3, 4);
+
 /* A name for a source a dry run does not run: no secret, no colon. */
 static int
 plan_creds(struct aws_creds *out, const char *akid, const char *fmt, ...)
