@@ -11,6 +11,7 @@
  *   kubeconfig.c KUBECONFIG (the YAML subset kubectl writes, or JSON)
  *   util.c       base64, URL encoding, secrets read from files, headers
  *   aws*.c k8s.c vault.c github.c gcp.c webhook.c   the providers
+ *                (aws_chain.c and its sources: the AWS CLI's credential chain)
  *
  * Every action checks the current state, acts, then reads the state back.
  * "Already in the target state" is success (CONN_ALREADY) only when it is
@@ -19,7 +20,9 @@
  * see (another account's key, a mistyped id, a forbidden namespace) is a
  * failure that says why, never "already".  Actions are
  * thread-safe: each call opens its own configuration and curl handle, so a
- * revoke pool may run independent targets at once.  No secret (provider
+ * revoke pool may run independent targets at once (temporary AWS
+ * credentials are the one thing they share, through aws_chain.c's locked
+ * cache, so parallel steps assume a role once).  No secret (provider
  * credentials, a token being revoked, a new key's secret) is ever copied
  * into a conn_result text field; the one exception is conn_result.secret,
  * which carries a freshly rotated secret to the caller only.
