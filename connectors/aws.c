@@ -32,10 +32,14 @@ struct aws_key {
 static int
 aws_open(void **cdata, char **cause)
 {
+	const struct conn_opts *o = conn_opening();
 	struct aws_cfg *a;
 	int r = aws_cfg_load(&a, cause);
 
 	*cdata = r == CD_OK ? a : NULL;
+	/* a dry run says which source would sign (never a secret) */
+	if (r == CD_OK && o != NULL && o->dry_run)
+		fprintf(o->dry_out ? o->dry_out : stdout, "  # aws credentials: %s\n", a->source);
 	return r;
 }
 

@@ -1,18 +1,16 @@
 /*
- * aws_config.c - where AWS credentials, region and endpoints come from,
- * following the CLI/SDK conventions:
+ * aws_config.c - the AWS connector's configuration, following the CLI/SDK
+ * conventions:
  *
- *   credentials  AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN),
- *                else profile AWS_PROFILE (default "default") in
- *                AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials), then in
+ *   profile      --profile NAME, AWS_PROFILE, AWS_DEFAULT_PROFILE, "default",
+ *                in AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials) and
  *                AWS_CONFIG_FILE (~/.aws/config, section "profile NAME")
+ *   credentials  the CLI's chain (aws_chain.c)
  *   region       AWS_REGION, AWS_DEFAULT_REGION, the profile's region
  *   endpoints    AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL,
  *                the profile's endpoint_url; else the partition's endpoint
  *   CA bundle    AWS_CA_BUNDLE, the profile's ca_bundle
  *
- * Profiles that assume roles, run a credential_process or use SSO are
- * refused with a message: cordon signs with static or session keys only.
  * Secrets are held in memory only as long as the connector is open and
  * wiped on close.
  */
@@ -69,50 +67,74 @@ aws_file(const char *var, const char *name)
 	return buf_take(&b);
 }
 
-struct ini_file {
-	char *text;
-	size_t len;
-};
-
 static void
-ini_load(const char *path, struct ini_file *f)
+file_load(const char *path, char **text, size_t *len)
 {
 	char *cause = NULL;
 
-	f->text = NULL;
-	f->len = 0;
-	if (path == NULL || file_read(path, (size_t)1 << 20, &f->text, &f->len, &cause) != CD_OK)
-		f->text = NULL;
+	*text = NULL;
+	*len = 0;
+	if (path == NULL || file_read(path, (size_t)1 << 20, text, len, &cause) != CD_OK)
+		*text = NULL;
 	free(cause);
 }
 
-static void
-ini_unload(struct ini_file *f)
+void
+aws_files_load(struct aws_files *f)
 {
-	if (f->text != NULL)
-		freezero(f->text, f->len + 1);
-	f->text = NULL;
+	f->credpath = aws_file("AWS_SHARED_CREDENTIALS_FILE", "credentials");
+	f->confpath = aws_file("AWS_CONFIG_FILE", "config");
+	file_load(f->credpath, &f->cred, &f->credlen);
+	file_load(f->confpath, &f->conf, &f->conflen);
+}
+
+void
+aws_files_release(struct aws_files *f)
+{
+	if (f->cred != NULL)
+		freezero(f->cred, f->credlen + 1);
+	if (f->conf != NULL)
+		freezero(f->conf, f->conflen + 1);
+	free(f->credpath);
+	free(f->confpath);
+	memset(f, 0, sizeof(*f));
+}
+
+char *
+aws_section_get(const struct aws_files *f, const char *section, const char *key)
+{
+	char *v = NULL;
+
+	if (f->conf != NULL && ini_get(f->conf, f->conflen, section, key, &v) == CD_OK)
+		return v;
+	return NULL;
 }
 
 /* A key of the profile: credentials file first (section NAME), then the
  * config file (section "profile NAME", or "default"). */
-static char *
-profile_get(struct ini_file *cred, struct ini_file *conf, const char *profile, const char *key,
-	    int cred_file_too)
+char *
+aws_profile_get(const struct aws_files *f, const char *profile, const char *key, int cred_file_too)
 {
 	char *v = NULL, sect[300];
 
-	if (cred_file_too && cred->text != NULL &&
-	    ini_get(cred->text, cred->len, profile, key, &v) == CD_OK)
+	if (cred_file_too && f->cred != NULL && ini_get(f->cred, f->credlen, profile, key, &v) == CD_OK)
 		return v;
-	if (conf->text == NULL)
-		return NULL;
-	if (strcmp(profile, "default") == 0 && ini_get(conf->text, conf->len, "default", key, &v) == CD_OK)
+	if (strcmp(profile, "default") == 0 && (v = aws_section_get(f, "default", key)) != NULL)
 		return v;
 	snprintf(sect, sizeof(sect), "profile %s", profile);
-	if (ini_get(conf->text, conf->len, sect, key, &v) == CD_OK)
-		return v;
-	return NULL;
+	return aws_section_get(f, sect, key);
+}
+
+int
+aws_profile_exists(const struct aws_files *f, const char *profile)
+{
+	char sect[300];
+
+	snprintf(sect, sizeof(sect), "profile %s", profile);
+	return (f->cred != NULL && ini_has_section(f->cred, f->credlen, profile)) ||
+	       (f->conf != NULL && ini_has_section(f->conf, f->conflen, sect)) ||
+	       (f->conf != NULL && strcmp(profile, "default") == 0 &&
+		ini_has_section(f->conf, f->conflen, "default"));
 }
 
 static int
@@ -137,85 +159,64 @@ endpoint_ok(const char *u)
 	       strncmp(u, "http://localhost", 16) == 0 || strncmp(u, "http://[::1]", 12) == 0;
 }
 
+/* The profile in force: --profile, AWS_PROFILE, AWS_DEFAULT_PROFILE, "default". */
+static const char *
+profile_name(int *explicit_profile)
+{
+	const struct conn_opts *o = conn_opening();
+	const char *p;
+
+	*explicit_profile = o != NULL && o->aws_profile != NULL;
+	if (*explicit_profile)
+		return o->aws_profile;
+	if ((p = env_get("AWS_PROFILE")) != NULL || (p = env_get("AWS_DEFAULT_PROFILE")) != NULL)
+		return p;
+	return "default";
+}
+
+static void
+note_source(struct aws_cfg *a, const struct aws_creds *c)
+{
+	snprintf(a->source, sizeof(a->source), "%s", c->source);
+}
+
 int
 aws_cfg_load(struct aws_cfg **out, char **cause)
 {
 	struct aws_cfg *a = xcalloc(1, sizeof(*a));
-	struct ini_file cred, conf;
-	const char *profile = env_get("AWS_PROFILE");
-	char *credpath = aws_file("AWS_SHARED_CREDENTIALS_FILE", "credentials");
-	char *confpath = aws_file("AWS_CONFIG_FILE", "config");
-	char *v, *ep = NULL;
-	const char *iam_region = "us-east-1";
+	struct aws_files files = { 0 };
+	struct aws_creds creds = { 0 };
+	struct aws_chain_ctx x = { 0 };
+	const struct conn_opts *o = conn_opening();
+	char *ep = NULL;
+	const char *iam_region = "us-east-1", *profile;
 	struct buf b;
-	int r = CD_E_USAGE;
+	int r = CD_E_USAGE, explicit_profile;
 
 	*out = NULL;
-	if (profile == NULL)
-		profile = env_get("AWS_DEFAULT_PROFILE");
-	if (profile == NULL)
-		profile = "default";
-	ini_load(credpath, &cred);
-	ini_load(confpath, &conf);
-	if (env_get("AWS_ACCESS_KEY_ID") && env_get("AWS_SECRET_ACCESS_KEY")) {
-		a->akid = xstrdup(env_get("AWS_ACCESS_KEY_ID"));
-		a->secret = xstrdup(env_get("AWS_SECRET_ACCESS_KEY"));
-		a->token = dup_or_null(env_get("AWS_SESSION_TOKEN"));
-	} else {
-		static const char *const unsupported[] = { "role_arn", "credential_process",
-							   "sso_start_url", "sso_session", NULL };
-		int i;
-
-		a->akid = profile_get(&cred, &conf, profile, "aws_access_key_id", 1);
-		a->secret = profile_get(&cred, &conf, profile, "aws_secret_access_key", 1);
-		a->token = profile_get(&cred, &conf, profile, "aws_session_token", 1);
-		if (a->akid == NULL || a->secret == NULL) {
-			for (i = 0; unsupported[i] != NULL; i++) {
-				v = profile_get(&cred, &conf, profile, unsupported[i], 1);
-				if (v != NULL) {
-					free(v);
-					buf_init(&b, 512);
-					if (buf_printf(&b,
-						       "AWS profile '%s' uses %s; cordon signs with static or "
-						       "session keys only (export them, e.g. `aws configure "
-						       "export-credentials --profile %s --format env`)",
-						       profile, unsupported[i], profile) != CD_OK)
-						buf_reset(&b);
-					*cause = buf_take(&b);
-					goto out;
-				}
-			}
-			buf_init(&b, 512);
-			if (buf_printf(&b,
-				       "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
-				       "or a profile '%s' in %s",
-				       profile, credpath ? credpath : "~/.aws/credentials") != CD_OK)
-				buf_reset(&b);
-			*cause = buf_take(&b);
-			goto out;
-		}
-	}
-	if (!akid_ok(a->akid)) {
-		*cause = xstrdup("AWS access key id is not 16-128 characters of [A-Z0-9]");
+	profile = profile_name(&explicit_profile);
+	if (!ident_ok(profile, "-_.@+", 128)) {
+		*cause = xstrdup("AWS profile name is not a name");
 		goto out;
 	}
+	aws_files_load(&files);
 	if (env_get("AWS_REGION"))
 		a->region = xstrdup(env_get("AWS_REGION"));
 	else if (env_get("AWS_DEFAULT_REGION"))
 		a->region = xstrdup(env_get("AWS_DEFAULT_REGION"));
 	else
-		a->region = profile_get(&cred, &conf, profile, "region", 0);
+		a->region = aws_profile_get(&files, profile, "region", 0);
 	if (a->region != NULL && !ident_ok(a->region, "-", 32)) {
 		*cause = xstrdup("AWS region is not a region name");
 		goto out;
 	}
 	a->ca_bundle = dup_or_null(env_get("AWS_CA_BUNDLE"));
 	if (a->ca_bundle == NULL)
-		a->ca_bundle = profile_get(&cred, &conf, profile, "ca_bundle", 0);
+		a->ca_bundle = aws_profile_get(&files, profile, "ca_bundle", 0);
 	if (env_get("AWS_ENDPOINT_URL"))
 		ep = xstrdup(env_get("AWS_ENDPOINT_URL"));
 	else
-		ep = profile_get(&cred, &conf, profile, "endpoint_url", 0);
+		ep = aws_profile_get(&files, profile, "endpoint_url", 0);
 	/* the partition decides IAM's endpoint and signing region */
 	if (a->region != NULL && strncmp(a->region, "cn-", 3) == 0)
 		iam_region = "cn-north-1";
@@ -252,30 +253,47 @@ aws_cfg_load(struct aws_cfg **out, char **cause)
 		*cause = xstrdup("AWS endpoint must be https:// (plain http only on loopback)");
 		goto out;
 	}
+	x.files = &files;
+	x.profile = profile;
+	x.explicit_profile = explicit_profile;
+	x.sts_url = a->sts_url;
+	x.sts_scope = a->sts_scope;
+	x.ca_bundle = a->ca_bundle;
+	x.plan_only = o != NULL && o->dry_run;
+	if (aws_chain_get(&x, &creds, cause) != CD_OK)
+		goto out;
+	note_source(a, &creds);
+	if (creds.akid[0] != '<' && !akid_ok(creds.akid)) {
+		aws_cause(cause, "%s: the access key id is not 16-128 characters of [A-Z0-9]", creds.source);
+		goto out;
+	}
 	buf_init(&b, 4096);
-	if (buf_printf(&b, "%s:%s", a->akid, a->secret) != CD_OK) {
+	if (buf_printf(&b, "%s:%s", creds.akid, creds.secret) != CD_OK) {
 		freezero(b.data, b.alloc);
 		*cause = xstrdup("AWS secret too long");
 		goto out;
 	}
 	a->userpwd = buf_take(&b);
-	if (a->token != NULL) {
+	if (creds.token != NULL) {
 		buf_init(&b, 8192);
-		if (buf_printf(&b, "X-Amz-Security-Token: %s", a->token) != CD_OK) {
+		if (buf_printf(&b, "X-Amz-Security-Token: %s", creds.token) != CD_OK) {
 			freezero(b.data, b.alloc);
 			*cause = xstrdup("AWS session token too long");
 			goto out;
 		}
 		a->token_header = buf_take(&b);
 	}
+	/* the configuration owns them now; wiped by aws_cfg_free */
+	a->akid = creds.akid;
+	a->secret = creds.secret;
+	a->token = creds.token;
+	creds.akid = creds.secret = creds.token = NULL;
 	*out = a;
 	a = NULL;
 	r = CD_OK;
 out:
-	ini_unload(&cred);
-	ini_unload(&conf);
-	free(credpath);
-	free(confpath);
+	aws_creds_release(&creds);
+	aws_files_release(&files);
 	free(ep);
 	if (a != NULL)
 		aws_cfg_free(a);

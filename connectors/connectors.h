@@ -12,6 +12,7 @@
  *   util.c       base64, URL encoding, secrets read from files, headers
  *   shared.c     state the steps of one run share (a batch of tokens)
  *   aws*.c k8s.c vault.c github.c gcp.c webhook.c   the providers
+ *                (aws_chain.c and its sources: the AWS CLI's credential chain)
  *
  * Every action checks the current state, acts, then reads the state back.
  * "Already in the target state" is success (CONN_ALREADY) only when it is
@@ -20,7 +21,10 @@
  * see (another account's key, a mistyped id, a forbidden namespace) is a
  * failure that says why, never "already".  Actions are
  * thread-safe: each call opens its own configuration and curl handle, so a
- * revoke pool may run independent targets at once.  No secret (provider
+ * revoke pool may run independent targets at once.  What they share is
+ * locked: temporary AWS credentials (aws_chain.c's cache, so parallel steps
+ * assume a role once) and a run's batches (conn_shared: GitHub revokes the
+ * run's tokens in one call).  No secret (provider
  * credentials, a token being revoked, a new key's secret) is ever copied
  * into a conn_result text field; the one exception is conn_result.secret,
  * which carries a freshly rotated secret to the caller only.
@@ -78,6 +82,7 @@ struct conn_opts {
 	 * from a file or stdin by the caller; wiped by the caller. */
 	const char *input_secret;
 	size_t input_secret_len;
+	const char *aws_profile;   /* --profile NAME: beats the environment's keys */
 	/* The run's shared state; NULL: every step stands alone. */
 	struct conn_shared *shared;
 };

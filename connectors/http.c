@@ -254,8 +254,9 @@ http_setup(CURL *h, const struct http_settings *st, const struct http_req *rq,
 	SET(CURLOPT_FOLLOWLOCATION, 0L);
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_USERAGENT, ua);
-	SET(CURLOPT_CONNECTTIMEOUT, HTTP_CONNECT_TIMEOUT_S);
-	SET(CURLOPT_TIMEOUT, st->timeout_s);
+	/* a metadata service answers at once when there is one */
+	SET(CURLOPT_CONNECTTIMEOUT, rq->metadata ? 2L : HTTP_CONNECT_TIMEOUT_S);
+	SET(CURLOPT_TIMEOUT, rq->metadata ? 2L : st->timeout_s);
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
 	SET(CURLOPT_WRITEFUNCTION, on_body);
@@ -324,6 +325,8 @@ http_send(const struct conn_opts *o, const struct http_req *rq, struct http_resp
 	int attempt;
 
 	http_settings(&st);
+	if (rq->metadata)
+		st.attempts = 1;
 	if (o->dry_run) {
 		http_show(o->dry_out ? o->dry_out : stdout, "  > ", rq);
 		rs->dry_run = 1;

@@ -68,3 +68,25 @@ ini_get(const char *text, size_t len, const char *section, const char *key, char
 	}
 	return CD_E_NOTFOUND;
 }
+
+int
+ini_has_section(const char *text, size_t len, const char *section)
+{
+	const char *p = text, *end = text + len;
+	size_t sn = strlen(section);
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *a = p, *b = nl ? nl : end, *c;
+
+		p = nl ? nl + 1 : end;
+		trim(&a, &b);
+		if (a == b || *a != '[' || (c = memchr(a, ']', (size_t)(b - a))) == NULL)
+			continue;
+		a++;
+		trim(&a, &c);
+		if ((size_t)(c - a) == sn && memcmp(a, section, sn) == 0)
+			return 1;
+	}
+	return 0;
+}

@@ -43,6 +43,7 @@ struct http_req {
 	const char *basic_user;               /* MAY: HTTP basic auth user (not secret) */
 	const struct http_tls *tls;           /* MAY */
 	int idempotent;                       /* 1: may be retried blindly */
+	int metadata;                         /* a link-local metadata service: 1 s timeouts, one attempt */
 	const char *reqid_headers[4];         /* response headers carrying a request id */
 	http_throttle_fn throttle;            /* MAY: provider throttle signals */
 };
@@ -148,6 +149,8 @@ int xml_text(struct span s, char *out, size_t cap);
 
 /* Value of key in [section] of an INI text; *out gets a copy (free it). */
 int ini_get(const char *text, size_t len, const char *section, const char *key, char **out);
+/* 1 when the text has a [section] header. */
+int ini_has_section(const char *text, size_t len, const char *section);
 
 /* ---- kubeconfig.c ----------------------------------------------------- */
 
@@ -170,6 +173,18 @@ const char *kv_get(const struct kv_doc *d, const char *path);
 /* Index i of list `list` whose `list[i].name` equals name, or -1. */
 int kv_find_named(const struct kv_doc *d, const char *list, const char *name);
 void kv_release(struct kv_doc *d);
+
+/* ---- registry.c ------------------------------------------------------- */
+
+/* The options of the conn_open running on this thread (NULL outside one):
+ * what a connector's open may consult (--dry-run, --profile). */
+const struct conn_opts *conn_opening(void);
+/* 1 while a dry run opens a connector a second time because its
+ * configuration is missing: env_get() then answers placeholders for a
+ * provider's address and token, which a dry run shows and never sends. */
+int conn_placeholders(void);
+/* The placeholder kubeconfig's path then (NULL: none, KUBECONFIG is set). */
+const char *conn_placeholder_kubeconfig(void);
 
 /* ---- util.c ----------------------------------------------------------- */
 

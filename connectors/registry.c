@@ -7,8 +7,9 @@
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "private.h"
+#include "aws.h"
 
 extern const struct connector conn_aws;
 extern const struct connector conn_k8s;
@@ -71,16 +72,107 @@ conn_action_find(const struct connector *c, const char *name)
 	return NULL;
 }
 
+static _Thread_local const struct conn_opts *tl_opening;
+static _Thread_local int tl_placeholders;
+static _Thread_local char tl_kubeconfig[64]; /* a placeholder kubeconfig while one exists */
+
+const struct conn_opts *
+conn_opening(void)
+{
+	return tl_opening;
+}
+
+int
+conn_placeholders(void)
+{
+	return tl_placeholders;
+}
+
+const char *
+conn_placeholder_kubeconfig(void)
+{
+	return tl_placeholders && tl_kubeconfig[0] ? tl_kubeconfig : NULL;
+}
+
+/* A kubeconfig naming no real cluster or user, for a dry run without one:
+ * its placeholders are what the plan shows.  Removed after the open. */
+static void
+placeholder_kubeconfig(void)
+{
+	static const char text[] = "apiVersion: v1\n"
+				   "kind: Config\n"
+				   "clusters:\n"
+				   "- name: placeholder\n"
+				   "  cluster:\n"
+				   "    server: https://$KUBERNETES_API_SERVER\n"
+				   "contexts:\n"
+				   "- name: placeholder\n"
+				   "  context:\n"
+				   "    cluster: placeholder\n"
+				   "    user: placeholder\n"
+				   "current-context: placeholder\n"
+				   "users:\n"
+				   "- name: placeholder\n"
+				   "  user:\n"
+				   "    token: placeholder\n";
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	tl_kubeconfig[0] = '\0';
+	if (getenv("KUBECONFIG") != NULL && *getenv("KUBECONFIG"))
+		return;
+	snprintf(tl_kubeconfig, sizeof(tl_kubeconfig), "%s/cordon-kc.XXXXXX",
+		 dir != NULL && *dir && strlen(dir) < 40 ? dir : "/tmp");
+	fd = mkstemp(tl_kubeconfig);
+	if (fd < 0 || write(fd, text, sizeof(text) - 1) != (ssize_t)(sizeof(text) - 1)) {
+		if (fd >= 0) {
+			close(fd);
+			unlink(tl_kubeconfig);
+		}
+		tl_kubeconfig[0] = '\0';
+		return;
+	}
+	close(fd);
+}
+
 int
 conn_open(const struct connector *ops, const struct conn_opts *opts, struct conn *c, char **cause)
 {
+	char *first;
 	int r;
 
 	c->ops = ops;
 	c->opts = opts;
 	c->cdata = NULL;
 	*cause = NULL;
+	tl_opening = opts;
 	r = ops->open(&c->cdata, cause);
+	if (r != CD_OK && opts->dry_run) {
+		/* a dry run needs no credentials: show the plan with placeholders
+		 * for the address and token that are not configured */
+		first = *cause;
+		*cause = NULL;
+		tl_placeholders = 1;
+		if (strcmp(ops->name, "k8s") == 0)
+			placeholder_kubeconfig();
+		r = ops->open(&c->cdata, cause);
+		tl_placeholders = 0;
+		if (tl_kubeconfig[0]) {
+			unlink(tl_kubeconfig);
+			tl_kubeconfig[0] = '\0';
+		}
+		if (r == CD_OK)
+			fprintf(opts->dry_out ? opts->dry_out : stdout,
+				"  # %s configuration: %s; the requests below show placeholders\n", ops->name,
+				first ? first : "incomplete");
+		else {
+			free(*cause);
+			*cause = first;
+			first = NULL;
+		}
+		free(first);
+	}
+	tl_opening = NULL;
 	if (r != CD_OK && *cause == NULL)
 		*cause = xstrdup(cd_strerror(r));
 	return r;
@@ -144,5 +236,6 @@ conn_global_init(void)
 void
 conn_global_cleanup(void)
 {
+	aws_chain_forget();
 	curl_global_cleanup();
 }

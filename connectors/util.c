@@ -128,9 +128,25 @@ file_read(const char *path, size_t max, char **out, size_t *outlen, char **cause
 const char *
 env_get(const char *name)
 {
+	/* what a dry run without any configuration shows in place of a
+	 * provider's address or credential (see conn_open) */
+	static const char *const placeholder[][2] = {
+		{ "VAULT_ADDR", "https://$VAULT_ADDR" },
+		{ "VAULT_TOKEN", "placeholder" },
+		{ "CLOUDSDK_AUTH_ACCESS_TOKEN", "placeholder" },
+		{ "CORDON_WEBHOOK_URL", "https://$CORDON_WEBHOOK_URL" },
+	};
 	const char *v = getenv(name);
+	size_t i;
 
-	return v != NULL && *v ? v : NULL;
+	if (v != NULL && *v)
+		return v;
+	if (strcmp(name, "KUBECONFIG") == 0)
+		return conn_placeholder_kubeconfig();
+	for (i = 0; conn_placeholders() && i < sizeof(placeholder) / sizeof(placeholder[0]); i++)
+		if (strcmp(name, placeholder[i][0]) == 0)
+			return placeholder[i][1];
+	return NULL;
 }
 
 static void vappend(char *dst, size_t cap, const char *sep, const char *fmt, va_list ap)

@@ -72,7 +72,17 @@ run_item(const struct conn_opts *co, struct exec_item *it)
 	int64_t t0 = time_now_ns();
 	int r;
 
-	if (conn_open(it->step->conn, co, &c, &cause) != CD_OK) {
+	if (conn_open(it->step->conn, co, &c, &cause) != CD_OK && co->dry_run) {
+		/* a dry run needs no credentials: the step is in the plan all the
+		 * same, with what keeps its requests from being shown */
+		it->res.outcome = CONN_DRYRUN;
+		fprintf(co->dry_out ? co->dry_out : stdout,
+			"  # %s %s %s: requests not shown: %s configuration: %s\n", it->step->provider,
+			it->step->action, it->step->target, it->step->provider, cause ? cause : "unreadable");
+		snprintf(it->res.request, sizeof(it->res.request), "%s %s (dry-run; no %s configuration)",
+			 it->step->action, it->step->target, it->step->provider);
+		free(cause);
+	} else if (cause != NULL) {
 		it->res.outcome = CONN_FAILED;
 		it->config_error = 1;
 		snprintf(it->res.detail, sizeof(it->res.detail), "%s configuration: %s", it->step->provider,

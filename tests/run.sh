@@ -13,6 +13,10 @@ TMPROOT=$(mktemp -d "${TMPDIR:-/tmp}/cordon-test.XXXXXX")
 trap 'rm -rf "$TMPROOT"' EXIT INT TERM
 export ROOT CORDON TMPROOT
 unset CORDON_DB NO_COLOR
+# network only on loopback: no case may reach an instance metadata service
+# by falling to the end of the AWS credential chain (revoke_aws_chain points
+# it at the emulator when it means to)
+export AWS_EC2_METADATA_DISABLED=true
 pass=0
 fail=0
 failed=""

@@ -106,8 +106,8 @@ set +e
 AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= AWS_PROFILE=sso AWS_CONFIG_FILE=$PWD/config2 \
 	C revoke aws-key AKIAEXPOSED000000001 --disable > /dev/null 2> sso; rc=$?
 set -e
-expect_eq $rc 2 "unsupported profile is a configuration error"
-grep -q "sso_session" sso || die "sso message: $(cat sso)"
+expect_eq $rc 2 "an incomplete SSO profile is a configuration error"
+grep -q "profile 'sso': \[sso-session corp\] needs sso_start_url and sso_region" sso || die "sso message: $(cat sso)"
 
 # --- a wrong secret: SignatureDoesNotMatch, clearly ------------------------------
 set +e

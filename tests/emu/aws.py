@@ -32,7 +32,7 @@ IAM_NS = 'https://iam.amazonaws.com/doc/2010-05-08/'
 STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/'
 VERSIONS = {'iam': '2010-05-08', 'sts': '2011-06-15'}
 REGIONS = {'iam': ('us-east-1',), 'sts': ('us-east-1',)}
-SECRET_PARAMS = ('Password', 'NewPassword', 'OldPassword')
+SECRET_PARAMS = ('Password', 'NewPassword', 'OldPassword', 'WebIdentityToken')
 KEY_RE = re.compile(r'^[\w]+$')
 AUTH_RE = re.compile(r'^AWS4-HMAC-SHA256 (.*)$')
 MAX_SKEW = 15 * 60
@@ -121,6 +121,14 @@ class AwsEmulator(ec.Emulator):
         self.sessions = {}    # id -> {id, secret, token, role, session}
         self.deleted_keys = []
         self.foreign = {}
+        # credential sources (see README.md "credential sources")
+        self.session_ttl = None     # seconds; None: the DurationSeconds asked (default 3600)
+        self.web_identity_token = None
+        self.sso = None             # {token, account, roles: [names]}
+        self.container = None       # {token (Authorization value, or None), role}
+        self.imds = None            # {role}
+        self.imds_tokens = set()
+        self.issued = []            # [{id, via, role, session}]: sessions this emulator issued
 
     def _user(self, name, create=None):
         u = self.users.get(name)
@@ -173,6 +181,8 @@ class AwsEmulator(ec.Emulator):
             role = self.roles.get(name) or {'name': name, 'role_id': make_id('AROA'), 'create': time.time(),
                                             'policies': {}, 'service_linked': False}
             role['service_linked'] = bool(r.get('service_linked', role['service_linked']))
+            if 'external_id' in r:
+                role['external_id'] = r['external_id']
             for pn, doc in (r.get('policies') or {}).items():
                 role['policies'][pn] = doc if isinstance(doc, str) else json.dumps(doc)
             self.roles[name] = role
@@ -184,6 +194,13 @@ class AwsEmulator(ec.Emulator):
                                                          'create': time.time(), 'policies': {}, 'service_linked': False}
         for kid, acct in (seed.get('foreign_keys') or {}).items():
             self.foreign[kid] = '%012d' % int(acct)
+        if 'session_ttl' in seed:
+            self.session_ttl = seed['session_ttl']
+        if 'web_identity_token' in seed:
+            self.web_identity_token = seed['web_identity_token']
+        for k in ('sso', 'container', 'imds'):
+            if k in seed:
+                setattr(self, k, seed[k])
 
     def _policy_view(self, doc):
         try:
@@ -209,7 +226,8 @@ class AwsEmulator(ec.Emulator):
                      'policies': {pn: self._policy_view(d) for pn, d in r['policies'].items()}}
                  for n, r in self.roles.items()}
         return {'account': self.account, 'users': users, 'roles': roles,
-                'deleted_keys': list(self.deleted_keys), 'sessions': sorted(self.sessions)}
+                'deleted_keys': list(self.deleted_keys), 'sessions': sorted(self.sessions),
+                'issued': list(self.issued)}
 
     def user_arn(self, name):
         return 'arn:aws:iam::%s:user/%s' % (self.account, name)
@@ -342,6 +360,8 @@ class AwsEmulator(ec.Emulator):
         if key and key['status'] == 'Active':
             principal = {'kind': 'user', 'user': key['user'], 'key': key, 'secret': key['secret']}
         elif sess and token and hmac.compare_digest(token.encode(), sess['token'].encode()):
+            if sess.get('expires') and sess['expires'] <= time.time():
+                raise AwsError(400, 'ExpiredToken', 'The security token included in the request is expired')
             principal = {'kind': 'session', 'session': sess, 'secret': sess['secret']}
         if principal is None:
             raise AwsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.')
@@ -390,10 +410,21 @@ class AwsEmulator(ec.Emulator):
     def handle(self, req):
         try:
             with self.lock:
+                if req.path.startswith('/latest/'):
+                    return self.imds_handle(req)
+                if req.path.startswith('/container/'):
+                    return self.container_handle(req)
+                if req.path == '/federation/credentials':
+                    return self.sso_handle(req)
                 if req.path != '/':
                     raise AwsError(404, 'UnknownOperationException', 'Unknown path %s' % req.path)
-                principal = self.authenticate(req)
                 p = req.params
+                if req.aws_action == 'AssumeRoleWithWebIdentity' and not req.header('Authorization'):
+                    # unsigned: the web identity token is the proof
+                    req.service = 'sts'
+                    result = op_assume_role_with_web_identity(self, req, None, p)
+                    return self.xml(req, 200, req.aws_action, result)
+                principal = self.authenticate(req)
                 action = req.aws_action
                 if not action:
                     raise AwsError(400, 'MissingAction', 'Missing Action')
@@ -409,6 +440,107 @@ class AwsEmulator(ec.Emulator):
                 return self.xml(req, 200, action, result)
         except AwsError as e:
             return self.error(req, e)
+
+    # ---- temporary credentials ------------------------------------------------------
+    def issue_session(self, role_name, session_name, via, duration=3600):
+        """A new ASIA key for ROLE, valid for session_ttl (if seeded) or duration."""
+        ttl = self.session_ttl if self.session_ttl is not None else duration
+        s = {'id': make_key_id(self.account, 'ASIA'), 'secret': make_secret(),
+             'token': 'IQoJb3JpZ2luX2VjE' + make_secret() + make_secret(), 'role': role_name,
+             'session': session_name, 'expires': time.time() + ttl}
+        self.sessions[s['id']] = s
+        self.issued.append({'id': s['id'], 'via': via, 'role': role_name, 'session': session_name})
+        return s
+
+    def role_by_arn(self, arn):
+        m = re.match(r'^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)$', arn or '')
+        if not m:
+            raise validation("1 validation error detected: Value '%s' at 'roleArn' failed to satisfy "
+                             "constraint: Member must satisfy regular expression pattern" % arn)
+        r = self.roles.get(m.group(2))
+        if r is None or m.group(1) != self.account:
+            raise AwsError(403, 'AccessDenied', 'Not authorized to perform sts:AssumeRole on %s' % arn)
+        return r
+
+    def credentials_xml(self, s):
+        return ('    <Credentials>\n      <AccessKeyId>%s</AccessKeyId>\n'
+                '      <SecretAccessKey>%s</SecretAccessKey>\n      <SessionToken>%s</SessionToken>\n'
+                '      <Expiration>%s</Expiration>\n    </Credentials>\n'
+                '    <AssumedRoleUser>\n      <AssumedRoleId>%s:%s</AssumedRoleId>\n'
+                '      <Arn>arn:aws:sts::%s:assumed-role/%s/%s</Arn>\n    </AssumedRoleUser>\n') % (
+            s['id'], s['secret'], s['token'], iso(s['expires']), self.roles[s['role']]['role_id'],
+            x(s['session']), self.account, x(s['role']), x(s['session']))
+
+    def creds_json(self, s, token_key='Token'):
+        return {'AccessKeyId': s['id'], 'SecretAccessKey': s['secret'], token_key: s['token'],
+                'Expiration': iso(s['expires']), 'RoleArn': self.role_arn(s['role'])}
+
+    def _role_named(self, name):
+        if name not in self.roles:
+            self.roles[name] = {'name': name, 'role_id': make_id('AROA'), 'create': time.time(),
+                                'policies': {}, 'service_linked': False}
+        return name
+
+    def imds_handle(self, req):
+        """IMDSv2: PUT /latest/api/token, then GETs carrying the token."""
+        if not self.imds:
+            return ec.Response(404, 'Not Found', 'text/plain')
+        if req.path == '/latest/api/token':
+            if req.method != 'PUT':
+                return ec.Response(405, 'Method Not Allowed', 'text/plain')
+            ttl = req.header('X-aws-ec2-metadata-token-ttl-seconds')
+            if not ttl or not ttl.isdigit() or not 1 <= int(ttl) <= 21600:
+                return ec.Response(400, 'Bad Request', 'text/plain')
+            tok = 'AQAEA' + secrets.token_urlsafe(40)
+            self.imds_tokens.add(tok)
+            return ec.Response(200, tok, 'text/plain', [('X-aws-ec2-metadata-token-ttl-seconds', ttl)])
+        tok = req.header('X-aws-ec2-metadata-token')
+        if req.method != 'GET':
+            return ec.Response(405, 'Method Not Allowed', 'text/plain')
+        if not tok or tok not in self.imds_tokens:
+            req.log['error'] = 'no IMDSv2 token'
+            return ec.Response(401, 'Unauthorized', 'text/plain')
+        base = '/latest/meta-data/iam/security-credentials/'
+        role = self._role_named(self.imds['role'])
+        if req.path == base:
+            return ec.Response(200, role, 'text/plain')
+        if req.path == base + role:
+            s = self.issue_session(role, 'i-0emu0000000000001', 'imds', 21600)
+            body = dict(Code='Success', LastUpdated=iso(time.time()), Type='AWS-HMAC', **self.creds_json(s))
+            body.pop('RoleArn')
+            return ec.json_response(200, body)
+        return ec.Response(404, 'Not Found', 'text/plain')
+
+    def container_handle(self, req):
+        """The ECS / EKS Pod Identity credentials endpoint."""
+        if not self.container or req.method != 'GET':
+            return ec.json_response(404, {'message': 'not found'})
+        want = self.container.get('token')
+        got = req.header('Authorization')
+        if want is not None and (not got or not hmac.compare_digest(got.encode(), want.encode())):
+            req.log['error'] = 'bad authorization token'
+            return ec.json_response(401, {'code': 'AccessDeniedException', 'message': 'invalid token'})
+        s = self.issue_session(self._role_named(self.container['role']), 'ecs-task', 'container', 21600)
+        return ec.json_response(200, self.creds_json(s))
+
+    def sso_handle(self, req):
+        """SSO portal GetRoleCredentials."""
+        if not self.sso or req.method != 'GET':
+            return ec.json_response(404, {'message': 'not found'})
+        tok = req.header('x-amz-sso_bearer_token')
+        if not tok or not hmac.compare_digest(tok.encode(), self.sso['token'].encode()):
+            req.log['error'] = 'UnauthorizedException'
+            return ec.json_response(401, {'message': 'Session token not found or invalid'},
+                                    [('x-amzn-ErrorType', 'UnauthorizedException')])
+        acct, role = req.q('account_id'), req.q('role_name')
+        req.log['params'] = {'account_id': acct, 'role_name': role}
+        if acct != self.sso.get('account', self.account) or role not in self.sso.get('roles', []):
+            req.log['error'] = 'ForbiddenException'
+            return ec.json_response(403, {'message': 'No access'}, [('x-amzn-ErrorType', 'ForbiddenException')])
+        s = self.issue_session(self._role_named(role), 'sso-user', 'sso', 3600)
+        return ec.json_response(200, {'roleCredentials': {
+            'accessKeyId': s['id'], 'secretAccessKey': s['secret'], 'sessionToken': s['token'],
+            'expiration': int(s['expires'] * 1000)}})
 
     # ---- helpers ----------------------------------------------------------------
     def req_param(self, p, name, field=None, lo=1, hi=None):
@@ -749,7 +881,45 @@ IAM_OPS = {
     'CreateLoginProfile': op_create_login_profile, 'GetLoginProfile': op_get_login_profile,
     'DeleteLoginProfile': op_delete_login_profile,
 }
-STS_OPS = {'GetCallerIdentity': op_get_caller_identity, 'GetAccessKeyInfo': op_get_access_key_info}
+def _session_params(emu, p):
+    name = emu.req_param(p, 'RoleSessionName', 'roleSessionName', 2, 64)
+    if not re.match(r'^[\w+=,.@-]*$', name):
+        raise validation("1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy "
+                         "constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*" % name)
+    dur = p.get('DurationSeconds') or '3600'
+    if not dur.isdigit() or not 900 <= int(dur) <= 43200:
+        raise validation("1 validation error detected: Value '%s' at 'durationSeconds' failed to satisfy "
+                         "constraint: Member must have value between 900 and 43200" % dur)
+    return name, int(dur)
+
+
+def op_assume_role(emu, req, pr, p):
+    r = emu.role_by_arn(emu.req_param(p, 'RoleArn', 'roleArn', 20, 2048))
+    name, dur = _session_params(emu, p)
+    want = r.get('external_id')
+    if want is not None and p.get('ExternalId') != want:
+        raise AwsError(403, 'AccessDenied', 'User is not authorized to perform: sts:AssumeRole on resource: %s'
+                       % emu.role_arn(r['name']))
+    req.log['assumed_by'] = pr['user'] if pr['kind'] == 'user' else pr['session']['id']
+    req.log['external_id'] = p.get('ExternalId')
+    s = emu.issue_session(r['name'], name, 'assume-role', dur)
+    return emu.credentials_xml(s) + '    <PackedPolicySize>6</PackedPolicySize>\n'
+
+
+def op_assume_role_with_web_identity(emu, req, pr, p):
+    r = emu.role_by_arn(emu.req_param(p, 'RoleArn', 'roleArn', 20, 2048))
+    name, dur = _session_params(emu, p)
+    tok = emu.req_param(p, 'WebIdentityToken', 'webIdentityToken', 4, 20000)
+    want = emu.web_identity_token
+    if want is None or not hmac.compare_digest(tok.encode(), want.encode()):
+        raise AwsError(400, 'InvalidIdentityToken', 'Couldn\'t retrieve verification key from your identity provider')
+    s = emu.issue_session(r['name'], name, 'web-identity', dur)
+    return ('    <SubjectFromWebIdentityToken>system:serviceaccount:ci:runner</SubjectFromWebIdentityToken>\n'
+            '    <Audience>sts.amazonaws.com</Audience>\n    <Provider>emu</Provider>\n') + emu.credentials_xml(s)
+
+
+STS_OPS = {'GetCallerIdentity': op_get_caller_identity, 'GetAccessKeyInfo': op_get_access_key_info,
+           'AssumeRole': op_assume_role, 'AssumeRoleWithWebIdentity': op_assume_role_with_web_identity}
 
 if __name__ == '__main__':
     ec.run(AwsEmulator)

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../connectors/private.h"
+#include "../../connectors/aws.h"
 #include "../../revoke/private.h"
 #include "unit.h"
 
@@ -147,6 +147,84 @@ test_aws_ini(void)
 	CHECK_STR(v, "AKIAIR");
 	free(v);
 	CHECK(ini_get("[broken\n", 8, "x", "y", &v) == CD_E_PARSE);
+}
+
+/* credential_process lines split as a POSIX shell quotes words. */
+static void
+test_aws_split_args(void)
+{
+	static const struct {
+		const char *line;
+		const char *want[5]; /* NULL ends; want[0] NULL: an error */
+	} cases[] = {
+		{ "/usr/bin/helper --profile x", { "/usr/bin/helper", "--profile", "x", NULL } },
+		{ "  tool  'a b'  \"c \\\" d\" ", { "tool", "a b", "c \" d", NULL } },
+		{ "x a\\ b 'it'\"s\"", { "x", "a b", "its", NULL } },
+		{ "x \"$HOME\" ;rm", { "x", "$HOME", ";rm", NULL } },
+		{ "x 'open", { NULL } },
+		{ "x \"open", { NULL } },
+		{ "   ", { NULL } },
+	};
+	size_t i, k;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char **argv = NULL, *cause = NULL;
+		int r = aws_split_args(cases[i].line, &argv, &cause);
+
+		if (cases[i].want[0] == NULL) {
+			CHECK(r != CD_OK && argv == NULL && cause != NULL);
+			free(cause);
+			continue;
+		}
+		CHECK(r == CD_OK && argv != NULL);
+		for (k = 0; r == CD_OK && cases[i].want[k] != NULL; k++)
+			CHECK_STR(argv[k], cases[i].want[k]);
+		CHECK(r != CD_OK || argv[k] == NULL);
+		aws_free_args(argv);
+	}
+}
+
+static void
+test_aws_ini_sections(void)
+{
+	static const char ini[] = "[default]\n[ profile ir ]\n  [indented]\nx = [not]\n[sso-session corp]\n";
+
+	CHECK(ini_has_section(ini, sizeof(ini) - 1, "default"));
+	CHECK(ini_has_section(ini, sizeof(ini) - 1, "profile ir"));
+	CHECK(ini_has_section(ini, sizeof(ini) - 1, "sso-session corp"));
+	CHECK(ini_has_section(ini, sizeof(ini) - 1, "indented"));
+	CHECK(!ini_has_section(ini, sizeof(ini) - 1, "not"));
+	CHECK(!ini_has_section(ini, sizeof(ini) - 1, "profile"));
+}
+
+/* The credential JSON of credential_process, containers and IMDS. */
+static void
+test_aws_creds_json(void)
+{
+	static const char proc[] = "{\"Version\":1,\"AccessKeyId\":\"ASIA1\",\"SecretAccessKey\":\"s\\u0031\","
+				   "\"SessionToken\":\"t\",\"Expiration\":\"2030-01-02T03:04:05Z\"}";
+	static const char nover[] = "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"s\"}";
+	static const char v2[] = "{\"Version\":2,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"s\"}";
+	static const char badexp[] = "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"s\",\"Expiration\":\"soon\"}";
+	static const char nosecret[] = "{\"AccessKeyId\":\"A\",\"Token\":\"t\"}";
+	struct aws_creds c = { 0 };
+	char *cause = NULL;
+
+	CHECK(aws_creds_from_json(proc, sizeof(proc) - 1, "SessionToken", 1, "p", &c, &cause) == CD_OK);
+	CHECK_STR(c.akid, "ASIA1");
+	CHECK_STR(c.secret, "s1");
+	CHECK_STR(c.token, "t");
+	CHECK(c.expires_ns == 1893553445LL * 1000000000LL);
+	CHECK(aws_creds_from_json(nover, sizeof(nover) - 1, "Token", 0, "c", &c, &cause) == CD_OK);
+	CHECK(c.token == NULL && c.expires_ns == 0);
+	CHECK(aws_creds_from_json(nover, sizeof(nover) - 1, "SessionToken", 1, "p", &c, &cause) != CD_OK);
+	CHECK(cause != NULL && strstr(cause, "Version") != NULL);
+	CHECK(aws_creds_from_json(v2, sizeof(v2) - 1, "SessionToken", 1, "p", &c, &cause) != CD_OK);
+	CHECK(aws_creds_from_json(badexp, sizeof(badexp) - 1, "Token", 0, "c", &c, &cause) != CD_OK);
+	CHECK(aws_creds_from_json(nosecret, sizeof(nosecret) - 1, "Token", 0, "c", &c, &cause) != CD_OK);
+	CHECK(aws_creds_from_json("[]", 2, "Token", 0, "c", &c, &cause) != CD_OK);
+	free(cause);
+	aws_creds_release(&c);
 }
 
 static void
@@ -375,6 +453,9 @@ const struct unit_test revoke_tests[] = {
 	{ "kubeconfig_json", test_kubeconfig_json },
 	{ "aws_ini", test_aws_ini },
 	{ "aws_xml", test_aws_xml },
+	{ "aws_split_args", test_aws_split_args },
+	{ "aws_ini_sections", test_aws_ini_sections },
+	{ "aws_creds_json", test_aws_creds_json },
 	{ "b64_url", test_b64_url },
 	{ "plan_order", test_plan_order },
 	{ "audit_chain", test_audit_chain },
