@@ -68,7 +68,7 @@ test_kubeconfig_yaml(void)
 		{ "current-context", "ctx" },
 		{ "users[0].user.token", "a#b" },
 		{ "users[0].user.exec.args[1]", "two" },
-		{ "preferences", "{}" },
+		{ "preferences", "" },
 		{ NULL, NULL },
 	};
 	struct kv_doc d;
