@@ -71,6 +71,10 @@ struct conn_opts {
 	 * from a file or stdin by the caller; wiped by the caller. */
 	const char *input_secret;
 	size_t input_secret_len;
+	/* Kubernetes: --kubeconfig (that file only) and --context; NULL: as
+	 * kubectl defaults (KUBECONFIG merged, its current-context). */
+	const char *kubeconfig;
+	const char *kube_context;
 };
 
 /* Phases of a plan, in the order they run. */
@@ -109,6 +113,9 @@ struct connector {
 	/* MUST: read configuration from the environment and files into
 	 * *cdata; *cause gets a message naming the missing setting. */
 	int (*open)(void **cdata, char **cause);
+	/* MAY: as open, with the run's options (a provider whose
+	 * configuration a command-line option chooses); used instead of open. */
+	int (*open_opts)(const struct conn_opts *o, void **cdata, char **cause);
 	/* MUST: wipe and free what open made. */
 	void (*close)(void **cdata);
 };

@@ -80,7 +80,7 @@ conn_open(const struct connector *ops, const struct conn_opts *opts, struct conn
 	c->opts = opts;
 	c->cdata = NULL;
 	*cause = NULL;
-	r = ops->open(&c->cdata, cause);
+	r = ops->open_opts != NULL ? ops->open_opts(opts, &c->cdata, cause) : ops->open(&c->cdata, cause);
 	if (r != CD_OK && *cause == NULL)
 		*cause = xstrdup(cd_strerror(r));
 	return r;
@@ -144,5 +144,6 @@ conn_global_init(void)
 void
 conn_global_cleanup(void)
 {
+	k8s_exec_cache_clear();
 	curl_global_cleanup();
 }

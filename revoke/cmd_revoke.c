@@ -18,7 +18,7 @@ static const char usage[] =
 	"usage: cordon revoke plan --incident ID [--out FILE] [--format table|json]\n"
 	"       cordon revoke apply PLAN [--yes] [--dry-run] [--format table|json] [--jobs N]\n"
 	"                         [--who NAME] [--token-file FILE] [--show-secret] [--debug]\n"
-	"                         [--witness FILE]\n"
+	"                         [--witness FILE] [--kubeconfig FILE] [--context NAME]\n"
 	"       cordon revoke undo ACTION_ID [--yes] [--dry-run] [--format table|json]\n"
 	"       cordon revoke RUNBOOK TARGET... [options]   (one action now; see below)\n"
 	"\n"
@@ -48,6 +48,8 @@ static const char usage[] =
 	"  --show-secret      print a rotated key's new secret once (never stored)\n"
 	"  --debug            print each request (redacted) to stderr as it is sent\n"
 	"  --witness FILE     append the audit chain's head to FILE (default STORE.witness)\n"
+	"  --kubeconfig FILE  Kubernetes: read only FILE (default: KUBECONFIG merged as kubectl does)\n"
+	"  --context NAME     Kubernetes: use context NAME, not the current-context\n"
 	"  -y, --yes          do not ask\n"
 	"  -h, --help         this help; `cordon revoke RUNBOOK --help` for one-liners\n"
 	"\n"
@@ -106,6 +108,8 @@ revoke_execute(struct plan *p, const struct run_cfg *rc)
 	eo.co.debug = rc->debug || (getenv("CORDON_DEBUG_HTTP") && *getenv("CORDON_DEBUG_HTTP"));
 	eo.co.input_secret = rc->secret;
 	eo.co.input_secret_len = rc->secret_len;
+	eo.co.kubeconfig = rc->kubeconfig;
+	eo.co.kube_context = rc->kube_context;
 	eo.jobs = rc->jobs;
 	audit_who(rc->who, who, sizeof(who));
 	eo.who = who;
