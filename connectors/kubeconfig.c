@@ -157,6 +157,16 @@ key_ok(const yaml_node_t *k)
 
 static int walk(struct kv_walk *w, yaml_node_t *n, const char *path, int depth);
 
+static int
+wput(struct kv_walk *w, const char *path, const char *v, size_t n)
+{
+	int r = kv_put(w->d, path, v, n);
+
+	if (r == CD_E_LIMIT)
+		w->why = "too many values (an alias expansion bomb?)";
+	return r;
+}
+
 /* Is key k (a scalar) already a key of mapping m, before pair `upto`? */
 static int
 map_has_key(struct kv_walk *w, yaml_node_t *m, const yaml_node_t *k, yaml_node_pair_t *upto)
@@ -292,15 +302,15 @@ walk(struct kv_walk *w, yaml_node_t *n, const char *path, int depth)
 	switch (n->type) {
 	case YAML_SCALAR_NODE:
 		if (is_null(n))
-			return kv_put(w->d, path, "", 0);
+			return wput(w, path, "", 0);
 		if (memchr(n->data.scalar.value, '\0', n->data.scalar.length) != NULL) {
 			w->why = "a NUL byte in a value";
 			return CD_E_PARSE;
 		}
-		return kv_put(w->d, path, (const char *)n->data.scalar.value, n->data.scalar.length);
+		return wput(w, path, (const char *)n->data.scalar.value, n->data.scalar.length);
 	case YAML_SEQUENCE_NODE:
 		if (n->data.sequence.items.start == n->data.sequence.items.top)
-			return kv_put(w->d, path, "", 0);
+			return wput(w, path, "", 0);
 		i = 0;
 		for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++, i++) {
 			yaml_node_t *c = yaml_document_get_node(w->doc, *it);
@@ -318,7 +328,7 @@ walk(struct kv_walk *w, yaml_node_t *n, const char *path, int depth)
 		return CD_OK;
 	case YAML_MAPPING_NODE:
 		if (n->data.mapping.pairs.start == n->data.mapping.pairs.top)
-			return kv_put(w->d, path, "", 0);
+			return wput(w, path, "", 0);
 		if ((r = walk_pairs(w, n, path, depth, NULL, NULL, NULL)) != CD_OK)
 			return r;
 		return walk_merges(w, n, path, depth);
