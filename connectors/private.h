@@ -244,6 +244,15 @@ void k8s_cred_release(struct k8s_cred *c);
 /* Wipe the run's cached credentials (conn_global_cleanup). */
 void k8s_exec_cache_clear(void);
 
+/* ---- gcp_adc.c: Application Default Credentials ---------------------- */
+
+/* An access token by ADC's order (environment token, credentials file,
+ * gcloud's ADC file, metadata server), cached for the run; *source says
+ * which (no secret).  Dry run: a placeholder, nothing exchanged.  Wipe
+ * *tok with freezero(tok, len + 1). */
+int gcp_adc_token(const struct conn_opts *o, char **tok, size_t *len, char **source, char **cause);
+void gcp_adc_cache_clear(void);
+
 /* ---- util.c ----------------------------------------------------------- */
 
 /* The buffer's bytes as a string the caller frees; the buffer is released. */

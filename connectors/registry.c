@@ -145,5 +145,6 @@ void
 conn_global_cleanup(void)
 {
 	k8s_exec_cache_clear();
+	gcp_adc_cache_clear();
 	curl_global_cleanup();
 }
