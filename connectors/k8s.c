@@ -134,7 +134,7 @@ k8s_exec_apply(struct k8s_cfg *k, char **cause)
 /* The user's credentials: exec plugin, token, tokenFile, client cert. */
 static int
 k8s_user(struct k8s_cfg *k, const struct kc_set *s, const char *ctx, const char *user,
-	 const char *ca_b64, char **cause)
+	 const char *ca_b64, int dry_run, char **cause)
 {
 	struct kc_ref u;
 	const char *v, *up;
@@ -153,7 +153,10 @@ k8s_user(struct k8s_cfg *k, const struct kc_set *s, const char *ctx, const char 
 	if ((v = kc_field(s, u, "users", "user.exec.command")) != NULL && *v) {
 		int r = k8s_exec_parse(s, u, user, k->server, ca_b64, &k->exec, cause);
 
-		if (r == CD_OK)
+		/* a dry run runs nothing: the header is shown [REDACTED] anyway */
+		if (r == CD_OK && dry_run)
+			k->token_header = xstrdup("Authorization: Bearer (the exec plugin's token)");
+		else if (r == CD_OK)
 			r = k8s_exec_apply(k, cause);
 		return r;
 	}
@@ -267,7 +270,7 @@ k8s_open(const struct conn_opts *o, void **cdata, char **cause)
 		      kc_path(&s, cx), ctx);
 		goto out;
 	}
-	if ((r = k8s_user(k, &s, ctx, user, ca_b64, cause)) != CD_OK)
+	if ((r = k8s_user(k, &s, ctx, user, ca_b64, o->dry_run, cause)) != CD_OK)
 		goto out;
 	k->tls.ca_file = k->ca_file;
 	k->tls.ca_pem = k->ca_pem;

@@ -95,6 +95,11 @@ rm -f runs
 C revoke k8s-node node-1 --uncordon --kubeconfig kc-expired --context eks > o || die "expired: $(cat o)"
 grep -q "^done" o || die "expired: $(cat o)"
 [ "$(wc -l < runs)" -ge 3 ] || die "an expired credential was reused ($(wc -l < runs) plugin runs)"
+# a dry run runs no plugin: the plan shows the request, its token redacted
+rm -f runs
+C revoke k8s-node node-3 --cordon --kubeconfig kc-exec --context eks --dry-run > o || die "dry run: $(cat o)"
+grep -q "PATCH .*/api/v1/nodes/node-3" o && grep -q "Authorization: \[REDACTED\]" o || die "dry run: $(cat o)"
+[ ! -f runs ] || die "a dry run ran the exec plugin"
 # kubectl runs the same plugin from the same file and reaches the same node
 KUBECONFIG=$PWD/kc-exec kubectl config use-context eks > /dev/null
 KUBECONFIG=$PWD/kc-exec kc_get node-1 "exec plugin"
