@@ -326,8 +326,9 @@ k8s_call(struct conn *c, const char *method, const char *path, const char *body,
 	 const char *ctype, int idempotent, struct api_out *o, struct conn_result *res)
 {
 	struct k8s_cfg *k = c->cdata;
-	struct http_req rq = { 0 };
+	struct http_req rq;
 	char cth[128];
+	int r, attempt;
 
 	/* a long apply outlives a plugin's credential: fetch a fresh one */
 	if (k->exec != NULL && k->expiry_ns != 0 && time_now_ns() >= k->expiry_ns &&
@@ -342,19 +343,37 @@ k8s_call(struct conn *c, const char *method, const char *path, const char *body,
 			return CD_E_IO;
 		}
 	}
-	rq.method = method;
-	http_req_header(&rq, "Accept: application/json", 0);
-	if (body != NULL) {
-		snprintf(cth, sizeof(cth), "Content-Type: %s", ctype ? ctype : "application/json");
-		api_body(&rq, cth, body, NULL);
+	for (attempt = 0;; attempt++) {
+		char *cause = NULL;
+
+		memset(&rq, 0, sizeof(rq));
+		rq.method = method;
+		http_req_header(&rq, "Accept: application/json", 0);
+		if (body != NULL) {
+			snprintf(cth, sizeof(cth), "Content-Type: %s", ctype ? ctype : "application/json");
+			api_body(&rq, cth, body, NULL);
+		}
+		if (k->token_header != NULL)
+			http_req_header(&rq, k->token_header, 1);
+		rq.tls = &k->tls;
+		rq.idempotent = idempotent;
+		rq.reqid_headers[0] = "Audit-Id";
+		rq.reqid_headers[1] = "X-Request-Id";
+		r = api_rest(c, k->server, path, &rq, &k8s_style, o, res);
+		/* as client-go: a 401 to an exec plugin's credential (revoked,
+		 * rotated, expired early) runs the plugin again, once; nothing
+		 * was done with the refused request, so even a create may repeat */
+		if (r != CD_OK || o->rs.status != 401 || k->exec == NULL || attempt > 0 ||
+		    c->opts->dry_run)
+			return r;
+		k8s_exec_invalidate(k->exec);
+		if (k8s_exec_apply(k, &cause) != CD_OK) {
+			res_detail(res, "%s", cause ? cause : "exec plugin failed");
+			free(cause);
+			return r;
+		}
+		http_resp_release(&o->rs);
 	}
-	if (k->token_header != NULL)
-		http_req_header(&rq, k->token_header, 1);
-	rq.tls = &k->tls;
-	rq.idempotent = idempotent;
-	rq.reqid_headers[0] = "Audit-Id";
-	rq.reqid_headers[1] = "X-Request-Id";
-	return api_rest(c, k->server, path, &rq, &k8s_style, o, res);
 }
 
 /* "ns/name" with DNS-1123-ish parts. */

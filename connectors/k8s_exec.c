@@ -35,7 +35,7 @@
 extern char **environ;
 
 #define KX_MAX_OUT ((size_t)1 << 20)
-#define KX_TIMEOUT_S 120
+#define KX_TIMEOUT_S 120 /* CORDON_EXEC_TIMEOUT overrides (1..600) */
 #define KX_MAX_ARGS 64
 #define KX_MAX_ENV 64
 #define KX_CACHE 8
@@ -321,6 +321,17 @@ child_env(const struct k8s_exec *x, char *info)
 	return envp;
 }
 
+static int
+timeout_s(void)
+{
+	const char *v = env_get("CORDON_EXEC_TIMEOUT");
+	uint64_t n;
+
+	if (v != NULL && span_to_u64((struct span){ v, strlen(v) }, &n) == CD_OK && n >= 1 && n <= 600)
+		return (int)n;
+	return KX_TIMEOUT_S;
+}
+
 static int64_t
 mono_ms(void)
 {
@@ -335,8 +346,8 @@ static int
 run_plugin(const struct k8s_exec *x, struct buf *out, char **cause)
 {
 	posix_spawn_file_actions_t fa;
-	int fds[2], rc, status = 0, r = CD_E_IO, done = 0, over = 0;
-	int64_t deadline = mono_ms() + (int64_t)KX_TIMEOUT_S * 1000;
+	int fds[2], rc, status = 0, r = CD_E_IO, done = 0, over = 0, limit_s = timeout_s();
+	int64_t deadline = mono_ms() + (int64_t)limit_s * 1000;
 	char **envp, chunk[4096];
 	struct buf info;
 	pid_t pid;
@@ -432,7 +443,7 @@ run_plugin(const struct k8s_exec *x, struct buf *out, char **cause)
 	else if (!done)
 		*cause = kx_msg("kubeconfig %s: user '%s': exec plugin '%s' gave no answer in %d s: "
 				"run it by hand to see what it waits for",
-				x->kcpath, x->user, x->argv[0], KX_TIMEOUT_S);
+				x->kcpath, x->user, x->argv[0], limit_s);
 	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		*cause = kx_msg("kubeconfig %s: user '%s': exec plugin '%s' failed (%s %d; its own "
 				"messages are above): run it by hand, or log in again with its tool",
@@ -530,6 +541,19 @@ out:
 	if (r != CD_OK)
 		k8s_cred_release(c);
 	return r;
+}
+
+void
+k8s_exec_invalidate(const struct k8s_exec *x)
+{
+	int i;
+
+	pthread_mutex_lock(&kx_mu);
+	for (i = 0; i < kx_n; i++)
+		if (strcmp(kx_cache[i].key, x->key) == 0)
+			/* expired: the next k8s_exec_cred runs the plugin */
+			kx_cache[i].cred.expiry_ns = 1;
+	pthread_mutex_unlock(&kx_mu);
 }
 
 int

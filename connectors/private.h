@@ -240,6 +240,9 @@ void k8s_exec_free(struct k8s_exec **x);
  * plugin's fresh one.  Thread-safe.  Release out with k8s_cred_release. */
 int k8s_exec_cred(const struct k8s_exec *x, struct k8s_cred *out, char **cause);
 int k8s_cred_expired(const struct k8s_cred *c);
+/* The server refused x's credential (401): the next k8s_exec_cred runs
+ * the plugin again. */
+void k8s_exec_invalidate(const struct k8s_exec *x);
 void k8s_cred_release(struct k8s_cred *c);
 /* Wipe the run's cached credentials (conn_global_cleanup). */
 void k8s_exec_cache_clear(void);

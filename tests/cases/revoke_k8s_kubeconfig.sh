@@ -31,6 +31,12 @@ cat > bin/fake-eks <<'SH'
 #!/bin/sh
 # prints an ExecCredential, as `aws eks get-token --cluster-name NAME` does
 echo "$*" >> "$RUNS"
+case "${MODE:-}" in
+# the first run's token is one the cluster does not know (rotated, revoked)
+stale) if [ -f "${RUNS%/*}/stale" ]; then rm -f "${RUNS%/*}/stale"; FAKE_TOKEN=StaleTokenUnknownToTheCluster00001; fi ;;
+flood) head -c 2000000 /dev/zero | tr '\0' x; exit 0 ;;
+hang) exec sleep 30 ;;
+esac
 [ "$1 $2 $3 $4" = "eks get-token --cluster-name emu" ] || { echo "fake-eks: bad args: $*" >&2; exit 5; }
 case "$KUBERNETES_EXEC_INFO" in
 *'"interactive":false'*) ;;
@@ -41,7 +47,7 @@ printf '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1be
 printf '"status":{"expirationTimestamp":"%s","token":"%s"}}\n' "$EXPIRES" "$FAKE_TOKEN"
 SH
 chmod +x bin/fake-eks
-exec_kc() { # exec_kc FILE EXPIRES [INTERACTIVE_MODE] [COMMAND]
+exec_kc() { # exec_kc FILE EXPIRES [INTERACTIVE_MODE] [COMMAND] [MODE]
 	cat > "$1" <<YAML
 apiVersion: v1
 kind: Config
@@ -76,6 +82,8 @@ users:
         value: "$2"
       - name: RUNS
         value: $PWD/runs
+      - name: MODE
+        value: "${5:-}"
       interactiveMode: ${3:-IfAvailable}
       installHint: Install the AWS CLI (apt-get install awscli) and run aws configure.
       provideClusterInfo: false
@@ -106,6 +114,23 @@ KUBECONFIG=$PWD/kc-exec kc_get node-1 "exec plugin"
 # without --context the current-context (now eks) is used
 KUBECONFIG=$PWD/kc-exec C revoke k8s-node node-1 --cordon > o || die "exec via KUBECONFIG: $(cat o)"
 expect_eq "$(unsched node-1)" true "exec plugin via KUBECONFIG"
+
+# a token the cluster refuses (401): the plugin runs again, once, as kubectl does
+exec_kc kc-stale 2099-01-01T00:00:00Z IfAvailable ./bin/fake-eks stale
+: > stale; rm -f runs
+C revoke k8s-node node-2 --uncordon --kubeconfig kc-stale --context eks > o || die "401, plugin again: $(cat o)"
+expect_eq "$(wc -l < runs | tr -d ' ')" 2 "plugin runs after a 401"
+emu_ctl k8s GET /requests | jq -e '[.[] | select(.status == 401)] | length == 1' > /dev/null || die "401s: $(emu_ctl k8s GET /requests)"
+expect_eq "$(unsched node-2)" false "node-2 uncordoned after the 401"
+# a plugin that floods stdout, one that never answers: stopped, said so
+exec_kc kc-flood 2099-01-01T00:00:00Z IfAvailable ./bin/fake-eks flood
+set +e; C revoke k8s-node node-3 --cordon --kubeconfig kc-flood --context eks > o 2>&1; rc=$?; set -e
+expect_eq $rc 2 "flooding plugin"
+grep -q "wrote more than 1048576 bytes" o || die "flood: $(cat o)"
+exec_kc kc-hang 2099-01-01T00:00:00Z IfAvailable ./bin/fake-eks hang
+set +e; CORDON_EXEC_TIMEOUT=1 C revoke k8s-node node-3 --cordon --kubeconfig kc-hang --context eks > o 2>&1; rc=$?; set -e
+expect_eq $rc 2 "hanging plugin"
+grep -q "gave no answer in 1 s" o || die "hang: $(cat o)"
 
 # interactiveMode Always: refused (cordon never prompts), nothing sent
 exec_kc kc-always 2099-01-01T00:00:00Z Always
@@ -165,9 +190,9 @@ users:
     client-certificate: missing.crt
 YAML
 export KUBECONFIG="$PWD/a.yaml:/nonexistent/kc:$PWD/b/b.yaml"
-C revoke k8s-node node-2 --uncordon > o || die "merged KUBECONFIG: $(cat o)"
+C revoke k8s-node node-2 --cordon > o || die "merged KUBECONFIG: $(cat o)"
 grep -q "^done" o || die "merged: $(cat o)"
-expect_eq "$(unsched node-2)" false "merged KUBECONFIG"
+expect_eq "$(unsched node-2)" true "merged KUBECONFIG"
 kc_get node-2 "merged KUBECONFIG"
 # reversed, b's current-context (a broken one) wins: the error names it
 KUBECONFIG="$PWD/b/b.yaml:$PWD/a.yaml"
