@@ -8,7 +8,10 @@
  *   api.c        one provider call: send, record, judge the answer
  *   xml.c        bounded cursor extractor for AWS query-protocol XML
  *   ini.c        ~/.aws/credentials and ~/.aws/config (INI subset)
- *   kubeconfig.c KUBECONFIG (the YAML subset kubectl writes, or JSON)
+ *   kubeconfig.c a kubeconfig file (YAML through libyaml, or JSON) as flat paths
+ *   kubemerge.c  which kubeconfig files kubectl reads, merged by its rules
+ *   k8s_exec.c   kubeconfig exec credential plugins, cached for the run
+ *   gcp_adc.c    GCP Application Default Credentials (key files, metadata)
  *   util.c       base64, URL encoding, secrets read from files, headers
  *   aws*.c k8s.c vault.c github.c gcp.c webhook.c   the providers
  *

@@ -21,6 +21,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "private.h"
 
@@ -83,6 +84,7 @@ capath_load(const char *dir, char **pem, size_t *len, char **cause)
 		char *text = NULL, *rc = NULL;
 		size_t n = 0;
 		struct buf p;
+		struct stat st;
 
 		if (e->d_name[0] == '.')
 			continue;
@@ -95,8 +97,9 @@ capath_load(const char *dir, char **pem, size_t *len, char **cause)
 			buf_release(&p);
 			continue;
 		}
-		/* a subdirectory or unreadable file is skipped, as the CLI does */
-		if (file_read(p.data, (size_t)1 << 20, &text, &n, &rc) == CD_OK) {
+		/* a subdirectory, FIFO or unreadable file is skipped, as the CLI does */
+		if (stat(p.data, &st) == 0 && S_ISREG(st.st_mode) &&
+		    file_read(p.data, (size_t)1 << 20, &text, &n, &rc) == CD_OK) {
 			if (memmem(text, n, "-----BEGIN CERTIFICATE-----", 27) != NULL) {
 				certs++;
 				if (buf_add(&b, text, n) != CD_OK || buf_addc(&b, '\n') != CD_OK)

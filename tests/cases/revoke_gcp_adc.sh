@@ -59,7 +59,8 @@ mkdir gcloud
 jq -n --arg rt "$RT" --arg cs "$CS" --arg uri "$EMU_GCP_URL/token" '{type: "authorized_user",
   client_id: "764086051850-emu.apps.googleusercontent.com", client_secret: $cs, refresh_token: $rt,
   token_uri: $uri}' > gcloud/application_default_credentials.json
-id=$(jq -r '.results[0].action_id' g1)
+# results come in completion order: pick the step on 0123abcd
+id=$(jq -r '.results[] | select(.target | endswith("/0123abcd")) | .action_id' g1)
 CLOUDSDK_CONFIG=$PWD/gcloud C revoke undo "$id" > g4 2>&1 || die "authorized_user: $(cat g4)"
 expect_eq "$(key 0123abcd)" false "undo with gcloud's ADC file"
 # a revoked refresh token: what to run
