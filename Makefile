@@ -10,12 +10,12 @@
 #   make install    binary, man pages, bash/zsh completion (PREFIX, DESTDIR)
 
 CC       ?= cc
-PKGS     = sqlite3 libpcre2-8 zlib libcurl
+PKGS     = sqlite3 libpcre2-8 zlib libcurl yaml-0.1
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	    -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers \
 	    -fno-strict-aliasing
-LDLIBS   = -lsqlite3 -lpcre2-8 -lz -lzstd -lcurl -lcrypto -lpthread
+LDLIBS   = -lsqlite3 -lpcre2-8 -lz -lzstd -lcurl -lyaml -lcrypto -lpthread
 
 DIRS     = core ingest correlate revoke connectors
 SRCS     = $(foreach d,$(DIRS),$(wildcard $(d)/*.c))

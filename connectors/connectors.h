@@ -8,7 +8,10 @@
  *   api.c        one provider call: send, record, judge the answer
  *   xml.c        bounded cursor extractor for AWS query-protocol XML
  *   ini.c        ~/.aws/credentials and ~/.aws/config (INI subset)
- *   kubeconfig.c KUBECONFIG (the YAML subset kubectl writes, or JSON)
+ *   kubeconfig.c a kubeconfig file (YAML through libyaml, or JSON) as flat paths
+ *   kubemerge.c  which kubeconfig files kubectl reads, merged by its rules
+ *   k8s_exec.c   kubeconfig exec credential plugins, cached for the run
+ *   gcp_adc.c    GCP Application Default Credentials (key files, metadata)
  *   util.c       base64, URL encoding, secrets read from files, headers
  *   shared.c     state the steps of one run share (a batch of tokens)
  *   aws*.c k8s.c vault.c github.c gcp.c webhook.c   the providers
@@ -85,6 +88,10 @@ struct conn_opts {
 	const char *aws_profile;   /* --profile NAME: beats the environment's keys */
 	/* The run's shared state; NULL: every step stands alone. */
 	struct conn_shared *shared;
+	/* Kubernetes: --kubeconfig (that file only) and --context; NULL: as
+	 * kubectl defaults (KUBECONFIG merged, its current-context). */
+	const char *kubeconfig;
+	const char *kube_context;
 };
 
 /* The tokens of an input secret: one per line, blank lines and "#"
@@ -130,6 +137,9 @@ struct connector {
 	/* MUST: read configuration from the environment and files into
 	 * *cdata; *cause gets a message naming the missing setting. */
 	int (*open)(void **cdata, char **cause);
+	/* MAY: as open, with the run's options (a provider whose
+	 * configuration a command-line option chooses); used instead of open. */
+	int (*open_opts)(const struct conn_opts *o, void **cdata, char **cause);
 	/* MUST: wipe and free what open made. */
 	void (*close)(void **cdata);
 };

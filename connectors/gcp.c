@@ -3,8 +3,9 @@
  * delete).
  *
  * Configuration as gcloud and the client libraries read it: an OAuth2
- * access token from CLOUDSDK_AUTH_ACCESS_TOKEN or GOOGLE_OAUTH_ACCESS_TOKEN
- * (e.g. `export CLOUDSDK_AUTH_ACCESS_TOKEN=$(gcloud auth print-access-token)`),
+ * access token from Application Default Credentials (gcp_adc.c: a token in
+ * CLOUDSDK_AUTH_ACCESS_TOKEN or GOOGLE_OAUTH_ACCESS_TOKEN, a key file in
+ * GOOGLE_APPLICATION_CREDENTIALS, gcloud's ADC file, the metadata server),
  * the IAM endpoint from CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM (default
  * https://iam.googleapis.com/), a CA bundle from
  * CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE.  Disabling an already disabled key is
@@ -38,19 +39,17 @@ gcp_close(void **cdata)
 	*cdata = NULL;
 }
 
+/* Implements connector::open_opts. */
 static int
-gcp_open(void **cdata, char **cause)
+gcp_open(const struct conn_opts *o, void **cdata, char **cause)
 {
-	const char *tok = env_get("CLOUDSDK_AUTH_ACCESS_TOKEN"), *base;
+	const char *base;
+	char *tok = NULL, *source = NULL;
+	size_t toklen = 0;
 	struct gcp_cfg *g;
+	int r;
 
-	if (tok == NULL)
-		tok = env_get("GOOGLE_OAUTH_ACCESS_TOKEN");
-	if (tok == NULL) {
-		*cause = xstrdup("no GCP access token: set CLOUDSDK_AUTH_ACCESS_TOKEN "
-				 "(gcloud auth print-access-token) or GOOGLE_OAUTH_ACCESS_TOKEN");
-		return CD_E_USAGE;
-	}
+	*cdata = NULL;
 	base = env_get("CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM");
 	if (base == NULL)
 		base = "https://iam.googleapis.com/";
@@ -59,9 +58,15 @@ gcp_open(void **cdata, char **cause)
 		*cause = xstrdup("the IAM endpoint must be https:// (plain http only on loopback)");
 		return CD_E_USAGE;
 	}
+	if ((r = gcp_adc_token(o, &tok, &toklen, &source, cause)) != CD_OK) {
+		free(source);
+		return r;
+	}
+	free(source);
 	g = xcalloc(1, sizeof(*g));
 	g->base = xstrdup(base);
-	g->auth_header = secret_header("Authorization: Bearer ", tok, strlen(tok));
+	g->auth_header = secret_header("Authorization: Bearer ", tok, toklen);
+	freezero(tok, toklen + 1);
 	if (env_get("CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE") != NULL)
 		g->ca_file = xstrdup(env_get("CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE"));
 	g->tls.ca_file = g->ca_file;
@@ -270,6 +275,6 @@ static const struct conn_action gcp_actions[] = {
 const struct connector conn_gcp = {
 	.name = "gcp",
 	.actions = gcp_actions,
-	.open = gcp_open,
+	.open_opts = gcp_open,
 	.close = gcp_close,
 };

@@ -2,12 +2,13 @@
  * k8s.c - the Kubernetes connector: core/v1 pods, secrets, service
  * accounts and nodes through the API server, configured from KUBECONFIG.
  *
- * Configuration as kubectl reads it: KUBECONFIG (the first file of the
- * list that exists) or ~/.kube/config, its current-context, that context's
- * cluster (server, certificate-authority or -data) and user (token,
+ * Configuration as kubectl reads it (kubemerge.c): --kubeconfig, else the
+ * files of KUBECONFIG merged, else ~/.kube/config; --context or the
+ * current-context; that context's cluster (server, certificate-authority
+ * or -data) and user (an exec credential plugin (k8s_exec.c), token,
  * tokenFile, client-certificate/-key or their -data).  Like client-go, a
  * bearer token is only ever sent over TLS; insecure-skip-tls-verify and
- * exec/auth-provider plugins are refused with a message.
+ * auth-provider plugins are refused with a message.
  *
  * Bound service-account tokens cannot be revoked one by one: deleting the
  * pod (or the legacy token secret, or recreating the service account with
@@ -31,6 +32,8 @@ struct k8s_cfg {
 	size_t cert_len;
 	char *key_pem;       /* wiped */
 	size_t key_len;
+	struct k8s_exec *exec; /* the user's exec plugin, or NULL */
+	int64_t expiry_ns;   /* the exec credential's; 0: none */
 	struct http_tls tls;
 };
 
@@ -57,6 +60,7 @@ k8s_close(void **cdata)
 	free(k->key_file);
 	free(k->cert_pem);
 	wipe(&k->key_pem, k->key_len);
+	k8s_exec_free(&k->exec);
 	free(k);
 	*cdata = NULL;
 }
@@ -78,38 +82,6 @@ rel_path(const char *kcpath, const char *p)
 	return buf_take(&b);
 }
 
-static char *
-kcfile(void)
-{
-	const char *v = env_get("KUBECONFIG"), *home = env_get("HOME");
-	struct buf b;
-
-	if (v != NULL) {
-		/* a list: the first file that exists (kubectl merges; we do not) */
-		const char *p = v;
-
-		while (*p) {
-			const char *c = strchr(p, ':');
-			size_t n = c ? (size_t)(c - p) : strlen(p);
-			char *f = xstrndup(p, n);
-
-			if (n > 0 && access(f, R_OK) == 0)
-				return f;
-			free(f);
-			p += n + (c != NULL);
-		}
-		return NULL;
-	}
-	if (home == NULL)
-		return NULL;
-	buf_init(&b, 4096);
-	if (buf_printf(&b, "%s/.kube/config", home) != CD_OK) {
-		buf_release(&b);
-		return NULL;
-	}
-	return buf_take(&b);
-}
-
 static int kfail(char **cause, const char *fmt, ...) CD_PRINTF(2, 3);
 
 static int
@@ -125,123 +97,181 @@ kfail(char **cause, const char *fmt, ...)
 	return CD_E_USAGE;
 }
 
+/* The exec plugin's credential into k (replacing what was there). */
 static int
-k8s_open(void **cdata, char **cause)
+k8s_exec_apply(struct k8s_cfg *k, char **cause)
+{
+	struct k8s_cred cr;
+	int r;
+
+	if ((r = k8s_exec_cred(k->exec, &cr, cause)) != CD_OK)
+		return r;
+	secret_free(&k->token_header);
+	free(k->cert_pem);
+	wipe(&k->key_pem, k->key_len);
+	k->cert_pem = NULL;
+	k->cert_len = k->key_len = 0;
+	if (cr.token != NULL)
+		k->token_header = secret_header("Authorization: Bearer ", cr.token, cr.token_len);
+	if (cr.cert_pem != NULL && cr.key_pem != NULL) {
+		k->cert_pem = cr.cert_pem;
+		k->cert_len = cr.cert_len;
+		k->key_pem = cr.key_pem;
+		k->key_len = cr.key_len;
+		cr.cert_pem = cr.key_pem = NULL;
+	}
+	k->expiry_ns = cr.expiry_ns;
+	k8s_cred_release(&cr);
+	k->tls.cert_pem = k->cert_pem;
+	k->tls.cert_pem_len = k->cert_len;
+	k->tls.key_pem = k->key_pem;
+	k->tls.key_pem_len = k->key_len;
+	if (k->token_header == NULL && k->cert_pem == NULL)
+		return kfail(cause, "the exec plugin's token is too long");
+	return CD_OK;
+}
+
+/* The user's credentials: exec plugin, token, tokenFile, client cert. */
+static int
+k8s_user(struct k8s_cfg *k, const struct kc_set *s, const char *ctx, const char *user,
+	 const char *ca_b64, int dry_run, char **cause)
+{
+	struct kc_ref u;
+	const char *v, *up;
+	char *rcause = NULL;
+
+	if (kc_named(s, "users", user, &u) != CD_OK)
+		return kfail(cause, "kubeconfig %s: context '%s' names user '%s', which no kubeconfig "
+				    "file defines: add it, or pick another --context",
+			     s->f[0].path, ctx, user);
+	up = kc_path(s, u);
+	if ((v = kc_field(s, u, "users", "user.auth-provider.name")) != NULL && *v)
+		return kfail(cause, "kubeconfig %s: user '%s' uses the auth-provider '%s', which "
+				    "kubectl no longer supports either: switch it to its exec plugin "
+				    "(e.g. gke-gcloud-auth-plugin, kubelogin)",
+			     up, user, v);
+	if ((v = kc_field(s, u, "users", "user.exec.command")) != NULL && *v) {
+		int r = k8s_exec_parse(s, u, user, k->server, ca_b64, &k->exec, cause);
+
+		/* a dry run runs nothing: the header is shown [REDACTED] anyway */
+		if (r == CD_OK && dry_run)
+			k->token_header = xstrdup("Authorization: Bearer (the exec plugin's token)");
+		else if (r == CD_OK)
+			r = k8s_exec_apply(k, cause);
+		return r;
+	}
+	if ((v = kc_field(s, u, "users", "user.token")) != NULL && *v) {
+		k->token_header = secret_header("Authorization: Bearer ", v, strlen(v));
+	} else if ((v = kc_field(s, u, "users", "user.tokenFile")) != NULL && *v) {
+		char *tf = rel_path(up, v), *tok = NULL;
+		size_t toklen = 0;
+
+		if (conn_read_secret(tf, &tok, &toklen, &rcause) != CD_OK) {
+			kfail(cause, "kubeconfig %s: user '%s': cannot read tokenFile %s: %s", up, user, tf,
+			      rcause ? rcause : "?");
+			free(rcause);
+			free(tf);
+			return CD_E_USAGE;
+		}
+		free(tf);
+		k->token_header = secret_header("Authorization: Bearer ", tok, toklen);
+		freezero(tok, toklen + 1);
+	}
+	if ((v = kc_field(s, u, "users", "user.client-certificate-data")) != NULL && *v &&
+	    b64_decode(v, strlen(v), &k->cert_pem, &k->cert_len) != CD_OK)
+		return kfail(cause, "kubeconfig %s: user '%s': client-certificate-data is not base64",
+			     up, user);
+	if ((v = kc_field(s, u, "users", "user.client-key-data")) != NULL && *v &&
+	    b64_decode(v, strlen(v), &k->key_pem, &k->key_len) != CD_OK)
+		return kfail(cause, "kubeconfig %s: user '%s': client-key-data is not base64", up, user);
+	if (k->cert_pem == NULL && (v = kc_field(s, u, "users", "user.client-certificate")) != NULL &&
+	    *v)
+		k->cert_file = rel_path(up, v);
+	if (k->key_pem == NULL && (v = kc_field(s, u, "users", "user.client-key")) != NULL && *v)
+		k->key_file = rel_path(up, v);
+	if ((k->cert_pem || k->cert_file) != (k->key_pem || k->key_file))
+		return kfail(cause, "kubeconfig %s: user '%s' has a client certificate without its key "
+				    "(or a key without its certificate)",
+			     up, user);
+	if (k->token_header == NULL && k->cert_pem == NULL && k->cert_file == NULL)
+		return kfail(cause, "kubeconfig %s: user '%s' has no token, tokenFile, client "
+				    "certificate or exec plugin: give one (cordon never prompts)",
+			     up, user);
+	return CD_OK;
+}
+
+/* Implements connector::open_opts: kubectl's kubeconfig, merged. */
+static int
+k8s_open(const struct conn_opts *o, void **cdata, char **cause)
 {
 	struct k8s_cfg *k = xcalloc(1, sizeof(*k));
-	struct kv_doc d = { 0 };
-	char *path = kcfile(), *text = NULL, *rcause = NULL, key[600];
-	const char *ctx, *cluster, *user, *v, *why;
-	size_t len = 0;
-	int ci, ui, xi, r = CD_E_USAGE;
+	struct kc_set s;
+	struct kc_ref cx, cl;
+	const char *ctx, *cluster, *user, *v, *cp, *ca_b64 = NULL;
+	int r;
 
 	*cdata = NULL;
-	if (path == NULL) {
-		r = kfail(cause, "no kubeconfig: set KUBECONFIG (or create ~/.kube/config)");
+	if ((r = kc_set_load(&s, o->kubeconfig, cause)) != CD_OK) {
+		free(k);
+		return r == CD_E_IO || r == CD_E_PARSE ? CD_E_USAGE : r;
+	}
+	r = CD_E_USAGE;
+	ctx = o->kube_context ? o->kube_context : kc_top(&s, "current-context", NULL);
+	if (ctx == NULL) {
+		kfail(cause, "kubeconfig %s%s sets no current-context: give --context NAME, or run "
+			     "kubectl config use-context NAME",
+		      s.f[0].path, s.n > 1 ? " (and the rest of KUBECONFIG)" : "");
 		goto out;
 	}
-	if (file_read(path, (size_t)4 << 20, &text, &len, &rcause) != CD_OK) {
-		free(rcause);
-		r = kfail(cause, "cannot read kubeconfig %s", path);
+	if (kc_named(&s, "contexts", ctx, &cx) != CD_OK) {
+		kfail(cause, "kubeconfig %s%s has no context '%s' (kubectl config get-contexts lists "
+			     "them): give --context NAME",
+		      s.f[0].path, s.n > 1 ? " (and the rest of KUBECONFIG)" : "", ctx);
 		goto out;
 	}
-	if (kv_parse(text, len, &d, &why) != CD_OK) {
-		r = kfail(cause, "kubeconfig %s: %s (cordon reads the YAML kubectl writes, or JSON)", path,
-			  why);
+	cp = kc_path(&s, cx);
+	cluster = kc_field(&s, cx, "contexts", "context.cluster");
+	user = kc_field(&s, cx, "contexts", "context.user");
+	if (cluster == NULL || *cluster == '\0' || kc_named(&s, "clusters", cluster, &cl) != CD_OK) {
+		kfail(cause, "kubeconfig %s: context '%s' names cluster '%s', which no kubeconfig file "
+			     "defines: add it, or pick another --context",
+		      cp, ctx, cluster ? cluster : "");
 		goto out;
 	}
-	ctx = kv_get(&d, "current-context");
-	if (ctx == NULL || (xi = kv_find_named(&d, "contexts", ctx)) < 0) {
-		r = kfail(cause, "kubeconfig %s has no current-context", path);
-		goto out;
-	}
-	snprintf(key, sizeof(key), "contexts[%d].context.cluster", xi);
-	cluster = kv_get(&d, key);
-	snprintf(key, sizeof(key), "contexts[%d].context.user", xi);
-	user = kv_get(&d, key);
-	if (cluster == NULL || (ci = kv_find_named(&d, "clusters", cluster)) < 0) {
-		r = kfail(cause, "kubeconfig: context's cluster '%s' not found", cluster ? cluster : "?");
-		goto out;
-	}
-	snprintf(key, sizeof(key), "clusters[%d].cluster.server", ci);
-	if ((v = kv_get(&d, key)) == NULL || strncmp(v, "https://", 8) != 0) {
-		r = kfail(cause, "kubeconfig: cluster '%s' needs an https:// server (tokens are only "
-				 "sent over TLS)",
-			  cluster);
+	cp = kc_path(&s, cl);
+	if ((v = kc_field(&s, cl, "clusters", "cluster.server")) == NULL || strncmp(v, "https://", 8) != 0) {
+		kfail(cause, "kubeconfig %s: cluster '%s' needs an https:// server (tokens are only "
+			     "sent over TLS)",
+		      cp, cluster);
 		goto out;
 	}
 	k->server = xstrdup(v);
-	snprintf(key, sizeof(key), "clusters[%d].cluster.insecure-skip-tls-verify", ci);
-	if ((v = kv_get(&d, key)) != NULL && strcmp(v, "true") == 0) {
-		r = kfail(cause, "kubeconfig: cluster '%s' sets insecure-skip-tls-verify; cordon always "
-				 "verifies TLS (give certificate-authority instead)",
-			  cluster);
+	if ((v = kc_field(&s, cl, "clusters", "cluster.insecure-skip-tls-verify")) != NULL &&
+	    strcmp(v, "true") == 0) {
+		kfail(cause, "kubeconfig %s: cluster '%s' sets insecure-skip-tls-verify; cordon always "
+			     "verifies TLS (give certificate-authority instead)",
+		      cp, cluster);
 		goto out;
 	}
-	snprintf(key, sizeof(key), "clusters[%d].cluster.certificate-authority-data", ci);
-	if ((v = kv_get(&d, key)) != NULL && *v) {
+	if ((v = kc_field(&s, cl, "clusters", "cluster.certificate-authority-data")) != NULL && *v) {
+		ca_b64 = v;
 		if (b64_decode(v, strlen(v), &k->ca_pem, &k->ca_len) != CD_OK) {
-			r = kfail(cause, "kubeconfig: certificate-authority-data of '%s' is not base64",
-				  cluster);
+			kfail(cause, "kubeconfig %s: certificate-authority-data of cluster '%s' is not "
+				     "base64",
+			      cp, cluster);
 			goto out;
 		}
-	} else {
-		snprintf(key, sizeof(key), "clusters[%d].cluster.certificate-authority", ci);
-		if ((v = kv_get(&d, key)) != NULL && *v)
-			k->ca_file = rel_path(path, v);
+	} else if ((v = kc_field(&s, cl, "clusters", "cluster.certificate-authority")) != NULL && *v) {
+		k->ca_file = rel_path(cp, v);
 	}
-	if (user != NULL && (ui = kv_find_named(&d, "users", user)) >= 0) {
-		char *tok = NULL;
-		size_t toklen = 0;
-
-		snprintf(key, sizeof(key), "users[%d].user.exec.command", ui);
-		if (kv_get(&d, key) != NULL) {
-			r = kfail(cause, "kubeconfig: user '%s' uses an exec credential plugin; give cordon "
-					 "a token or client certificate",
-				  user);
-			goto out;
-		}
-		snprintf(key, sizeof(key), "users[%d].user.token", ui);
-		if ((v = kv_get(&d, key)) != NULL && *v) {
-			tok = xstrdup(v);
-			toklen = strlen(v);
-		} else {
-			snprintf(key, sizeof(key), "users[%d].user.tokenFile", ui);
-			if ((v = kv_get(&d, key)) != NULL && *v) {
-				char *tf = rel_path(path, v);
-
-				rcause = NULL;
-				if (conn_read_secret(tf, &tok, &toklen, &rcause) != CD_OK) {
-					free(rcause);
-					r = kfail(cause, "kubeconfig: cannot read tokenFile %s", tf);
-					free(tf);
-					goto out;
-				}
-				free(tf);
-			}
-		}
-		if (tok != NULL) {
-			k->token_header = secret_header("Authorization: Bearer ", tok, strlen(tok));
-			freezero(tok, toklen + 1);
-		}
-		snprintf(key, sizeof(key), "users[%d].user.client-certificate-data", ui);
-		if ((v = kv_get(&d, key)) != NULL && *v)
-			b64_decode(v, strlen(v), &k->cert_pem, &k->cert_len);
-		snprintf(key, sizeof(key), "users[%d].user.client-key-data", ui);
-		if ((v = kv_get(&d, key)) != NULL && *v)
-			b64_decode(v, strlen(v), &k->key_pem, &k->key_len);
-		snprintf(key, sizeof(key), "users[%d].user.client-certificate", ui);
-		if ((v = kv_get(&d, key)) != NULL && *v)
-			k->cert_file = rel_path(path, v);
-		snprintf(key, sizeof(key), "users[%d].user.client-key", ui);
-		if ((v = kv_get(&d, key)) != NULL && *v)
-			k->key_file = rel_path(path, v);
-	}
-	if (k->token_header == NULL && k->cert_pem == NULL && k->cert_file == NULL) {
-		r = kfail(cause, "kubeconfig: user '%s' has no token and no client certificate",
-			  user ? user : "?");
+	if (user == NULL || *user == '\0') {
+		kfail(cause, "kubeconfig %s: context '%s' names no user: cordon needs credentials "
+			     "(a token, client certificate or exec plugin)",
+		      kc_path(&s, cx), ctx);
 		goto out;
 	}
+	if ((r = k8s_user(k, &s, ctx, user, ca_b64, o->dry_run, cause)) != CD_OK)
+		goto out;
 	k->tls.ca_file = k->ca_file;
 	k->tls.ca_pem = k->ca_pem;
 	k->tls.ca_pem_len = k->ca_len;
@@ -255,10 +285,7 @@ k8s_open(void **cdata, char **cause)
 	k = NULL;
 	r = CD_OK;
 out:
-	if (text != NULL)
-		freezero(text, len + 1);
-	kv_release(&d);
-	free(path);
+	kc_set_release(&s);
 	if (k != NULL) {
 		void *p = k;
 
@@ -299,22 +326,54 @@ k8s_call(struct conn *c, const char *method, const char *path, const char *body,
 	 const char *ctype, int idempotent, struct api_out *o, struct conn_result *res)
 {
 	struct k8s_cfg *k = c->cdata;
-	struct http_req rq = { 0 };
+	struct http_req rq;
 	char cth[128];
+	int r, attempt;
 
-	rq.method = method;
-	http_req_header(&rq, "Accept: application/json", 0);
-	if (body != NULL) {
-		snprintf(cth, sizeof(cth), "Content-Type: %s", ctype ? ctype : "application/json");
-		api_body(&rq, cth, body, NULL);
+	/* a long apply outlives a plugin's credential: fetch a fresh one */
+	if (k->exec != NULL && k->expiry_ns != 0 && time_now_ns() >= k->expiry_ns &&
+	    !c->opts->dry_run) {
+		char *cause = NULL;
+
+		if (k8s_exec_apply(k, &cause) != CD_OK) {
+			api_out_init(o, &k8s_style);
+			snprintf(o->message, sizeof(o->message), "%s", cause ? cause : "exec plugin failed");
+			free(cause);
+			res_detail(res, "%s", o->message);
+			return CD_E_IO;
+		}
 	}
-	if (k->token_header != NULL)
-		http_req_header(&rq, k->token_header, 1);
-	rq.tls = &k->tls;
-	rq.idempotent = idempotent;
-	rq.reqid_headers[0] = "Audit-Id";
-	rq.reqid_headers[1] = "X-Request-Id";
-	return api_rest(c, k->server, path, &rq, &k8s_style, o, res);
+	for (attempt = 0;; attempt++) {
+		char *cause = NULL;
+
+		memset(&rq, 0, sizeof(rq));
+		rq.method = method;
+		http_req_header(&rq, "Accept: application/json", 0);
+		if (body != NULL) {
+			snprintf(cth, sizeof(cth), "Content-Type: %s", ctype ? ctype : "application/json");
+			api_body(&rq, cth, body, NULL);
+		}
+		if (k->token_header != NULL)
+			http_req_header(&rq, k->token_header, 1);
+		rq.tls = &k->tls;
+		rq.idempotent = idempotent;
+		rq.reqid_headers[0] = "Audit-Id";
+		rq.reqid_headers[1] = "X-Request-Id";
+		r = api_rest(c, k->server, path, &rq, &k8s_style, o, res);
+		/* as client-go: a 401 to an exec plugin's credential (revoked,
+		 * rotated, expired early) runs the plugin again, once; nothing
+		 * was done with the refused request, so even a create may repeat */
+		if (r != CD_OK || o->rs.status != 401 || k->exec == NULL || attempt > 0 ||
+		    c->opts->dry_run)
+			return r;
+		k8s_exec_invalidate(k->exec);
+		if (k8s_exec_apply(k, &cause) != CD_OK) {
+			res_detail(res, "%s", cause ? cause : "exec plugin failed");
+			free(cause);
+			return r;
+		}
+		http_resp_release(&o->rs);
+	}
 }
 
 /* "ns/name" with DNS-1123-ish parts. */
@@ -691,6 +750,6 @@ static const struct conn_action k8s_actions[] = {
 const struct connector conn_k8s = {
 	.name = "k8s",
 	.actions = k8s_actions,
-	.open = k8s_open,
+	.open_opts = k8s_open,
 	.close = k8s_close,
 };

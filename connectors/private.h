@@ -166,8 +166,9 @@ struct kv_doc {
 
 #define KV_MAX_ENTRIES 4096
 
-/* Parse the YAML subset kubeconfigs use (block maps, lists, scalars) or
- * JSON into flat path=value entries.  Bounded; CD_E_PARSE on garbage. */
+/* Parse a kubeconfig (YAML through libyaml, or JSON) into flat path=value
+ * entries; nulls and empty collections read "".  Bounded (depth, nodes
+ * reached through aliases, entries); CD_E_PARSE or CD_E_LIMIT with *why. */
 int kv_parse(const char *text, size_t len, struct kv_doc *d, const char **why);
 const char *kv_get(const struct kv_doc *d, const char *path);
 /* Index i of list `list` whose `list[i].name` equals name, or -1. */
@@ -185,6 +186,89 @@ const struct conn_opts *conn_opening(void);
 int conn_placeholders(void);
 /* The placeholder kubeconfig's path then (NULL: none, KUBECONFIG is set). */
 const char *conn_placeholder_kubeconfig(void);
+/* ---- kubemerge.c: the kubeconfig files kubectl would read, merged ----- */
+
+#define KC_MAX_FILES 16
+
+struct kc_file {
+	char *path;
+	struct kv_doc d;
+};
+
+struct kc_set {
+	struct kc_file f[KC_MAX_FILES];
+	int n;
+};
+
+/* An entry of a named list (clusters, contexts, users): in which file, at
+ * which index.  -1: none. */
+struct kc_ref {
+	int file, idx;
+};
+
+/* The files kubectl reads: explicit_path (--kubeconfig) alone, else each
+ * existing file of $KUBECONFIG, else ~/.kube/config.  *cause names the
+ * file and what to do. */
+int kc_set_load(struct kc_set *s, const char *explicit_path, char **cause);
+/* Add one file's text (tests; kc_set_load). */
+int kc_set_add_text(struct kc_set *s, const char *path, const char *text, size_t len, char **cause);
+void kc_set_release(struct kc_set *s);
+/* A top-level value from the first file that sets it (non-empty). */
+const char *kc_top(const struct kc_set *s, const char *key, int *file);
+/* The first file's entry named name in list; CD_E_NOTFOUND. */
+int kc_named(const struct kc_set *s, const char *list, const char *name, struct kc_ref *out);
+/* "LIST[idx].SUB" of the entry's own file. */
+const char *kc_field(const struct kc_set *s, struct kc_ref ref, const char *list, const char *sub);
+/* The file an entry came from. */
+const char *kc_path(const struct kc_set *s, struct kc_ref ref);
+
+/* ---- k8s_exec.c: exec credential plugins ----------------------------- */
+
+struct k8s_exec {
+	char *kcpath, *user;       /* for messages */
+	char *api_version;         /* client.authentication.k8s.io/v1 or v1beta1 */
+	char **argv;               /* command (resolved) and args; NULL-ended */
+	int nargs;
+	char **env;                /* "NAME=value" added to the environment */
+	int nenv;
+	char *install_hint;
+	int provide_cluster_info;
+	char *server, *ca_b64;     /* the cluster, for KUBERNETES_EXEC_INFO */
+	char key[65];              /* the cache key */
+};
+
+/* A credential a plugin gave; every field secret but expiry_ns. */
+struct k8s_cred {
+	char *token;
+	size_t token_len;
+	char *cert_pem, *key_pem;
+	size_t cert_len, key_len;
+	int64_t expiry_ns;         /* 0: does not expire */
+};
+
+/* The exec entry of user u; refuses interactiveMode Always. */
+int k8s_exec_parse(const struct kc_set *s, struct kc_ref u, const char *user, const char *server,
+		   const char *ca_b64, struct k8s_exec **out, char **cause);
+void k8s_exec_free(struct k8s_exec **x);
+/* A credential for x: the run's cached one unless expired, else the
+ * plugin's fresh one.  Thread-safe.  Release out with k8s_cred_release. */
+int k8s_exec_cred(const struct k8s_exec *x, struct k8s_cred *out, char **cause);
+int k8s_cred_expired(const struct k8s_cred *c);
+/* The server refused x's credential (401): the next k8s_exec_cred runs
+ * the plugin again. */
+void k8s_exec_invalidate(const struct k8s_exec *x);
+void k8s_cred_release(struct k8s_cred *c);
+/* Wipe the run's cached credentials (conn_global_cleanup). */
+void k8s_exec_cache_clear(void);
+
+/* ---- gcp_adc.c: Application Default Credentials ---------------------- */
+
+/* An access token by ADC's order (environment token, credentials file,
+ * gcloud's ADC file, metadata server), cached for the run; *source says
+ * which (no secret).  Dry run: a placeholder, nothing exchanged.  Wipe
+ * *tok with freezero(tok, len + 1). */
+int gcp_adc_token(const struct conn_opts *o, char **tok, size_t *len, char **source, char **cause);
+void gcp_adc_cache_clear(void);
 
 /* ---- util.c ----------------------------------------------------------- */
 

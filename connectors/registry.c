@@ -135,6 +135,14 @@ placeholder_kubeconfig(void)
 	close(fd);
 }
 
+/* A connector's open: with the run's options when it takes them. */
+static int
+open_one(const struct connector *ops, const struct conn_opts *opts, struct conn *c, char **cause)
+{
+	return ops->open_opts != NULL ? ops->open_opts(opts, &c->cdata, cause)
+				      : ops->open(&c->cdata, cause);
+}
+
 int
 conn_open(const struct connector *ops, const struct conn_opts *opts, struct conn *c, char **cause)
 {
@@ -146,7 +154,7 @@ conn_open(const struct connector *ops, const struct conn_opts *opts, struct conn
 	c->cdata = NULL;
 	*cause = NULL;
 	tl_opening = opts;
-	r = ops->open(&c->cdata, cause);
+	r = open_one(ops, opts, c, cause);
 	if (r != CD_OK && opts->dry_run) {
 		/* a dry run needs no credentials: show the plan with placeholders
 		 * for the address and token that are not configured */
@@ -155,7 +163,7 @@ conn_open(const struct connector *ops, const struct conn_opts *opts, struct conn
 		tl_placeholders = 1;
 		if (strcmp(ops->name, "k8s") == 0)
 			placeholder_kubeconfig();
-		r = ops->open(&c->cdata, cause);
+		r = open_one(ops, opts, c, cause);
 		tl_placeholders = 0;
 		if (tl_kubeconfig[0]) {
 			unlink(tl_kubeconfig);
@@ -237,5 +245,7 @@ void
 conn_global_cleanup(void)
 {
 	aws_chain_forget();
+	k8s_exec_cache_clear();
+	gcp_adc_cache_clear();
 	curl_global_cleanup();
 }

@@ -3,8 +3,12 @@
  * prefix, KV v2 versions.
  *
  * Configuration as the vault CLI reads it: VAULT_ADDR, VAULT_TOKEN (else
- * ~/.vault-token), VAULT_CACERT, VAULT_NAMESPACE.  Plain http is accepted
- * only on loopback (a dev server); everything else must be https.
+ * ~/.vault-token), VAULT_CACERT (else VAULT_CAPATH: every PEM file of that
+ * directory, as the CLI loads it - no c_rehash links needed),
+ * VAULT_CLIENT_CERT and VAULT_CLIENT_KEY (TLS client authentication),
+ * VAULT_NAMESPACE (the X-Vault-Namespace header of every request).  Plain
+ * http is accepted only on loopback (a dev server); everything else must be
+ * https.
  *
  * Revoking an accessor kills the token and its children; an unknown or
  * already revoked accessor answers 400, which is "already done" once a
@@ -14,10 +18,15 @@
  * anyway) - the metadata is read again instead.  The old values are wiped
  * from memory; the new ones go only to the caller.
  */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "private.h"
+
+#define VAULT_CAPATH_FILES 256
+#define VAULT_CAPATH_BYTES ((size_t)4 << 20)
 
 struct vault_cfg {
 	char *addr;
@@ -25,6 +34,9 @@ struct vault_cfg {
 	char *ns_header;     /* "X-Vault-Namespace: ..." */
 	struct http_tls tls;
 	char *ca_file;
+	char *ca_pem;        /* VAULT_CAPATH's certificates, concatenated */
+	size_t ca_len;
+	char *cert_file, *key_file;
 };
 
 static void
@@ -38,6 +50,9 @@ vault_close(void **cdata)
 	secret_free(&v->token_header);
 	free(v->ns_header);
 	free(v->ca_file);
+	free(v->ca_pem);
+	free(v->cert_file);
+	free(v->key_file);
 	free(v);
 	*cdata = NULL;
 }
@@ -47,6 +62,64 @@ loopback_or_https(const char *u)
 {
 	return strncmp(u, "https://", 8) == 0 || strncmp(u, "http://127.0.0.1", 16) == 0 ||
 	       strncmp(u, "http://localhost", 16) == 0 || strncmp(u, "http://[::1]", 12) == 0;
+}
+
+/* Every regular file of dir holding a PEM certificate, concatenated (the
+ * vault CLI's VAULT_CAPATH: a directory of PEM CA files, any names). */
+static int
+capath_load(const char *dir, char **pem, size_t *len, char **cause)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct buf b;
+	int files = 0, certs = 0, r = CD_OK;
+
+	*pem = NULL;
+	if (d == NULL) {
+		*cause = xstrdup("VAULT_CAPATH is not a readable directory");
+		return CD_E_USAGE;
+	}
+	buf_init(&b, VAULT_CAPATH_BYTES);
+	while ((e = readdir(d)) != NULL && r == CD_OK) {
+		char *text = NULL, *rc = NULL;
+		size_t n = 0;
+		struct buf p;
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (++files > VAULT_CAPATH_FILES) {
+			r = CD_E_LIMIT;
+			break;
+		}
+		buf_init(&p, 8192);
+		if (buf_printf(&p, "%s/%s", dir, e->d_name) != CD_OK) {
+			buf_release(&p);
+			continue;
+		}
+		/* a subdirectory, FIFO or unreadable file is skipped, as the CLI does */
+		if (stat(p.data, &st) == 0 && S_ISREG(st.st_mode) &&
+		    file_read(p.data, (size_t)1 << 20, &text, &n, &rc) == CD_OK) {
+			if (memmem(text, n, "-----BEGIN CERTIFICATE-----", 27) != NULL) {
+				certs++;
+				if (buf_add(&b, text, n) != CD_OK || buf_addc(&b, '\n') != CD_OK)
+					r = CD_E_LIMIT;
+			}
+			free(text);
+		}
+		free(rc);
+		buf_release(&p);
+	}
+	closedir(d);
+	if (r != CD_OK || certs == 0) {
+		buf_release(&b);
+		*cause = xstrdup(r != CD_OK ? "VAULT_CAPATH holds too many or too large files"
+					    : "VAULT_CAPATH holds no PEM certificate");
+		return CD_E_USAGE;
+	}
+	*len = b.len;
+	*pem = buf_take(&b);
+	return CD_OK;
 }
 
 static int
@@ -91,9 +164,33 @@ vault_open(void **cdata, char **cause)
 		else
 			buf_release(&b);
 	}
-	if (env_get("VAULT_CACERT") != NULL)
+	/* VAULT_CACERT wins over VAULT_CAPATH, as in the CLI */
+	if (env_get("VAULT_CACERT") != NULL) {
 		v->ca_file = xstrdup(env_get("VAULT_CACERT"));
+	} else if (env_get("VAULT_CAPATH") != NULL &&
+		   capath_load(env_get("VAULT_CAPATH"), &v->ca_pem, &v->ca_len, cause) != CD_OK) {
+		void *p = v;
+
+		vault_close(&p);
+		return CD_E_USAGE;
+	}
+	if ((env_get("VAULT_CLIENT_CERT") != NULL) != (env_get("VAULT_CLIENT_KEY") != NULL)) {
+		void *p = v;
+
+		vault_close(&p);
+		*cause = xstrdup("VAULT_CLIENT_CERT and VAULT_CLIENT_KEY go together: set both (TLS "
+				 "client authentication) or neither");
+		return CD_E_USAGE;
+	}
+	if (env_get("VAULT_CLIENT_CERT") != NULL) {
+		v->cert_file = xstrdup(env_get("VAULT_CLIENT_CERT"));
+		v->key_file = xstrdup(env_get("VAULT_CLIENT_KEY"));
+	}
 	v->tls.ca_file = v->ca_file;
+	v->tls.ca_pem = v->ca_pem;
+	v->tls.ca_pem_len = v->ca_len;
+	v->tls.cert_file = v->cert_file;
+	v->tls.key_file = v->key_file;
 	*cdata = v;
 	return CD_OK;
 }
@@ -113,8 +210,16 @@ vault_parse(struct api_out *o)
 static void
 vault_explain(struct conn_result *res, const struct api_out *o, const char *what)
 {
-	if (o->rs.status == 0)
+	if (o->rs.status == 0) {
+		/* with TLS 1.3 a refused client certificate shows only as a
+		 * broken connection ("Failed sending data to the peer") */
+		if (strstr(o->message, "certificate") || strstr(o->message, "SSL") ||
+		    strstr(o->message, "TLS") || strstr(o->message, "peer"))
+			res_detail(res, "if TLS failed: give Vault's CA (VAULT_CACERT or VAULT_CAPATH), and "
+					"VAULT_CLIENT_CERT and VAULT_CLIENT_KEY when it requires a client "
+					"certificate");
 		return;
+	}
 	res_detail(res, "%s: HTTP %ld: %s", what, o->rs.status,
 		   o->message[0] ? o->message : "(no message)");
 	if (o->rs.status == 503)

@@ -18,7 +18,8 @@ static const char usage[] =
 	"usage: cordon revoke plan --incident ID [--out FILE] [-o table|json|ndjson]\n"
 	"       cordon revoke apply PLAN [--yes] [--dry-run] [-o table|json|ndjson] [--jobs N]\n"
 	"                         [--who NAME] [--token-file FILE] [--show-secret] [--debug]\n"
-	"                         [--witness FILE] [--profile NAME]\n"
+	"                         [--witness FILE] [--profile NAME] [--kubeconfig FILE]\n"
+	"                         [--context NAME]\n"
 	"       cordon revoke undo ACTION_ID [--yes] [--dry-run] [-o table|json|ndjson]\n"
 	"       cordon revoke RUNBOOK TARGET... [options]   (one action now; see below)\n"
 	"\n"
@@ -49,6 +50,8 @@ static const char usage[] =
 	"  --debug            print each request (redacted) to stderr as it is sent\n"
 	"  --witness FILE     append the audit chain's head to FILE (default STORE.witness)\n"
 	"  --profile NAME     AWS profile (beats AWS_PROFILE and the AWS_* keys)\n"
+	"  --kubeconfig FILE  Kubernetes: read only FILE (default: KUBECONFIG merged as kubectl does)\n"
+	"  --context NAME     Kubernetes: use context NAME, not the current-context\n"
 	"  -y, --yes          do not ask\n"
 	"  -h, --help         this help; `cordon revoke RUNBOOK --help` for one-liners\n"
 	"\n"
@@ -108,6 +111,8 @@ revoke_execute(struct plan *p, const struct run_cfg *rc)
 	eo.co.input_secret = rc->secret;
 	eo.co.input_secret_len = rc->secret_len;
 	eo.co.aws_profile = rc->aws_profile;
+	eo.co.kubeconfig = rc->kubeconfig;
+	eo.co.kube_context = rc->kube_context;
 	eo.jobs = rc->jobs;
 	audit_who(rc->who, who, sizeof(who));
 	eo.who = who;

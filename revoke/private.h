@@ -201,14 +201,16 @@ struct run_cfg {
 	int config_is_usage;      /* one-liners: a configuration error exits 2 */
 	const char *witness;      /* --witness FILE; default STORE.witness */
 	const char *aws_profile;  /* --profile NAME */
+	const char *kubeconfig;   /* --kubeconfig FILE (only that file) */
+	const char *kube_context; /* --context NAME */
 };
 
 /* ---- runopts.c: the options apply, undo and the one-liners share ------ */
 
 /* getopt_long values of the shared options; a command's own start at RUN_O_NEXT. */
 enum { RUN_O_DB = 256, RUN_O_FORMAT, RUN_O_JOBS, RUN_O_WHO, RUN_O_SECRET, RUN_O_SHOW, RUN_O_DEBUG,
-       RUN_O_DRY, RUN_O_WITNESS, RUN_O_PROFILE, RUN_O_NEXT };
-#define RUN_NLONGOPTS 11 /* entries run_longopts writes */
+       RUN_O_DRY, RUN_O_WITNESS, RUN_O_PROFILE, RUN_O_KUBECONFIG, RUN_O_CONTEXT, RUN_O_NEXT };
+#define RUN_NLONGOPTS 13 /* entries run_longopts writes */
 
 /* Write the shared long options (and --help as 'h') into lo; the option
  * naming the file a secret is read from is --SECRET_FLAG.  Returns how

@@ -126,6 +126,8 @@ runbook_help(const struct runbook *rb, FILE *f)
 		"  --debug        print each request (redacted) to stderr as it is sent\n"
 		"  --witness FILE append the audit chain's head here (default STORE.witness)\n"
 		"  --profile NAME AWS profile (beats AWS_PROFILE and the AWS_* keys)\n"
+		"  --kubeconfig FILE  Kubernetes: read only FILE (default: KUBECONFIG, merged)\n"
+		"  --context NAME     Kubernetes: this context, not the current-context\n"
 		"  -h, --help     this help\n"
 		"\n"
 		"exit status: 0 done or already done; 1 failed (or not proven done); 2 usage or\n"

@@ -22,6 +22,8 @@ run_longopts(struct option *lo, const char *secret_flag)
 		{ "dry-run", no_argument, NULL, RUN_O_DRY },
 		{ "witness", required_argument, NULL, RUN_O_WITNESS },
 		{ "profile", required_argument, NULL, RUN_O_PROFILE },
+		{ "kubeconfig", required_argument, NULL, RUN_O_KUBECONFIG },
+		{ "context", required_argument, NULL, RUN_O_CONTEXT },
 		{ "help", no_argument, NULL, 'h' },
 	};
 
@@ -63,6 +65,8 @@ run_opt(struct cmd_ctx *cc, struct run_cfg *rc, const char **secret_file, int c,
 	case RUN_O_DRY: rc->dry_run = 1; break;
 	case RUN_O_WITNESS: rc->witness = arg; break;
 	case RUN_O_PROFILE: rc->aws_profile = arg; break;
+	case RUN_O_KUBECONFIG: rc->kubeconfig = arg; break;
+	case RUN_O_CONTEXT: rc->kube_context = arg; break;
 	default: return 0;
 	}
 	return 1;

@@ -491,6 +491,9 @@ def run(emu_class):
     ap.add_argument('--seed')
     ap.add_argument('--tls-dir')
     ap.add_argument('--ca-out')
+    ap.add_argument('--require-client-cert', action='store_true',
+                    help='TLS handshakes without a client certificate of the CA fail '
+                         '(Vault: tls_require_and_verify_client_cert)')
     ap.add_argument('--ttl', type=float, default=1800)
     ap.add_argument('--watch-pid', type=int, default=0,
                     help='exit when this process is gone (default: when the parent process changes)')
@@ -513,7 +516,7 @@ def run(emu_class):
         ssl_ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         ssl_ctx.load_cert_chain(crt, key)
         ssl_ctx.load_verify_locations(ca)
-        ssl_ctx.verify_mode = ssl.CERT_OPTIONAL
+        ssl_ctx.verify_mode = ssl.CERT_REQUIRED if args.require_client_cert else ssl.CERT_OPTIONAL
         emu.tls_dir = tls_dir
         emu.ca_file = ca
         if args.ca_out:

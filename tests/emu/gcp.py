@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""gcp.py - loopback emulator of GCP IAM service-account keys (iam v1) and the
-OAuth2 JWT-bearer token endpoint (connectors.md section 2).  Access tokens
-never appear in the state or logs.
+"""gcp.py - loopback emulator of GCP IAM service-account keys (iam v1), the
+OAuth2 token endpoint (JWT-bearer grants, checked against the key's public
+key when the seed gives one, as Google checks them; refresh_token grants of
+seeded OAuth clients) and the GCE metadata server's token (connectors.md
+section 2).  Access tokens never appear in the state or logs.
 """
 
 import base64
@@ -37,6 +39,8 @@ class GcpEmulator(ec.Emulator):
     def clear_state(self):
         self.tokens = []        # access tokens (strings)
         self.sas = {}           # email -> {email, project, unique_id, disabled, keys: {id: key}}
+        self.clients = []       # authorized_user grants: {client_id, client_secret, refresh_token}
+        self.exchanges = 0      # access tokens issued (token endpoint and metadata server)
 
     def apply_seed(self, seed):
         for t in seed.get('tokens') or []:
@@ -55,15 +59,18 @@ class GcpEmulator(ec.Emulator):
                 rec['keys'][kid] = {'id': kid, 'disabled': bool(k.get('disabled')), 'deleted': False,
                                     'key_type': k.get('key_type', 'USER_MANAGED'),
                                     'origin': k.get('key_origin', 'GOOGLE_PROVIDED'),
-                                    'created': time.time() - 86400}
+                                    'created': time.time() - 86400,
+                                    'public_key_pem': k.get('public_key_pem')}
             self.sas[email] = rec
+        for c in seed.get('oauth_clients') or []:
+            self.clients.append(dict(c))
 
     def public_state(self):
         return {'service_accounts': {e: {'unique_id': s['unique_id'], 'project': s['project'], 'disabled': s['disabled'],
                                          'keys': {k: {'disabled': v['disabled'], 'deleted': v['deleted'],
                                                       'key_type': v['key_type']} for k, v in s['keys'].items()}}
                                      for e, s in self.sas.items()},
-                'tokens': len(self.tokens)}
+                'tokens': len(self.tokens), 'exchanges': self.exchanges}
 
     # ---- wire ----------------------------------------------------------------
     def err(self, req, e):
@@ -152,6 +159,8 @@ class GcpEmulator(ec.Emulator):
             with self.lock:
                 if req.path in ('/token', '/oauth2/v4/token') and req.method == 'POST':
                     return self.token(req)
+                if req.path == '/computeMetadata/v1/instance/service-accounts/default/token':
+                    return self.metadata_token(req)
                 self.authenticate(req)
                 return self.route(req)
         except GcpError as e:
@@ -219,11 +228,63 @@ class GcpEmulator(ec.Emulator):
             return ec.json_response(200, {})
         raise not_found('Method not found.')
 
+    def issue(self):
+        tok = 'ya29.emu-' + secrets.token_urlsafe(32)
+        self.tokens.append(tok)
+        self.exchanges += 1
+        return ec.json_response(200, {'access_token': tok, 'expires_in': 3599, 'token_type': 'Bearer'})
+
+    def metadata_token(self, req):
+        # the GCE metadata server: only with the header that proves the caller
+        # is not a browser or a redirected request
+        if req.method != 'GET' or req.header('Metadata-Flavor') != 'Google':
+            req.log['error'] = 'no Metadata-Flavor'
+            return ec.Response(403, b'Missing required header: Metadata-Flavor', 'text/html')
+        if req.header('X-Forwarded-For'):
+            return ec.Response(403, b'forwarded', 'text/html')
+        req.log['target'] = 'metadata'
+        return self.issue()
+
+    def verify_jwt(self, k, parts, claims, req):
+        """None when the signature and claims hold, else why."""
+        if not k.get('public_key_pem'):
+            return None     # a seed without the key: the signature is not checked
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import padding
+        pub = serialization.load_pem_public_key(k['public_key_pem'].encode())
+        sig = base64.urlsafe_b64decode(parts[2] + '=' * (-len(parts[2]) % 4))
+        try:
+            pub.verify(sig, ('%s.%s' % (parts[0], parts[1])).encode(), padding.PKCS1v15(), hashes.SHA256())
+        except InvalidSignature:
+            return 'Invalid JWT Signature.'
+        now = time.time()
+        iat, exp = claims.get('iat'), claims.get('exp')
+        if not isinstance(iat, int) or not isinstance(exp, int) or exp - iat > 3600 or \
+                iat > now + 300 or exp < now - 300:
+            return 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.'
+        aud = 'http://%s%s' % (req.header('Host'), req.path)
+        if claims.get('aud') != aud:
+            return 'Invalid JWT: audience %r is not %s' % (claims.get('aud'), aud)
+        if not claims.get('scope'):
+            return 'Invalid JWT: no scope'
+        return None
+
     def token(self, req):
         def oauth_err(code, desc):
             req.log['error'] = code
             return ec.json_response(400, {'error': code, 'error_description': desc})
         form = dict(parse_qsl((req.body or b'').decode('utf-8', 'replace')))
+        if form.get('grant_type') == 'refresh_token':
+            for c in self.clients:
+                if c.get('client_id') == form.get('client_id') and \
+                        hmac.compare_digest((c.get('client_secret') or '').encode(),
+                                            (form.get('client_secret') or '').encode()) and \
+                        hmac.compare_digest((c.get('refresh_token') or '').encode(),
+                                            (form.get('refresh_token') or '').encode()):
+                    req.log['target'] = c.get('client_id')
+                    return self.issue()
+            return oauth_err('invalid_grant', 'Bad Request')
         if form.get('grant_type') != 'urn:ietf:params:oauth:grant-type:jwt-bearer':
             return oauth_err('unsupported_grant_type', 'Invalid grant_type: %s' % form.get('grant_type', ''))
         parts = (form.get('assertion') or '').split('.')
@@ -239,12 +300,13 @@ class GcpEmulator(ec.Emulator):
         if not sa or sa['disabled']:
             return oauth_err('invalid_grant', 'Invalid grant: account not found')
         k = sa['keys'].get(hdr.get('kid'))
-        if not k or k['deleted'] or k['disabled']:
+        if not k or k['deleted'] or k['disabled'] or hdr.get('alg') != 'RS256':
             return oauth_err('invalid_grant', 'Invalid JWT Signature.')
-        tok = 'ya29.emu-' + secrets.token_urlsafe(32)
-        self.tokens.append(tok)
+        why = self.verify_jwt(k, parts, claims, req)
+        if why:
+            return oauth_err('invalid_grant', why)
         req.log['target'] = claims.get('iss')
-        return ec.json_response(200, {'access_token': tok, 'expires_in': 3599, 'token_type': 'Bearer'})
+        return self.issue()
 
 
 if __name__ == '__main__':

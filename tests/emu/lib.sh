@@ -117,6 +117,9 @@ emu_ctl() {
 		set -- -sS --fail-with-body --max-time 30 -X "$_m"
 	fi
 	[ -z "$_ca" ] || set -- "$@" --cacert "$_ca"
+	# an emulator started with --require-client-cert needs one
+	_td=$(_emu_get "EMU_${_u}_TLS")
+	[ -z "$_td" ] || [ ! -f "$_td/client.crt" ] || set -- "$@" --cert "$_td/client.crt" --key "$_td/client.key"
 	curl "$@" "$_url$_path"
 }
 

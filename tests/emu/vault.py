@@ -54,7 +54,10 @@ class VaultEmulator(ec.Emulator):
                'policies': list(t.get('policies') or ['default']), 'display_name': t.get('display_name', 'token'),
                'ttl': int(t.get('ttl', 0)), 'created': now, 'alive': True, 'meta': t.get('meta'),
                'renewable': bool(t.get('ttl', 0)), 'num_uses': int(t.get('num_uses', 0)),
-               'path': t.get('path', 'auth/token/create'), 'entity_id': t.get('entity_id', '')}
+               'path': t.get('path', 'auth/token/create'), 'entity_id': t.get('entity_id', ''),
+               # Vault Enterprise namespaces: a token is valid only in its own
+               # namespace (X-Vault-Namespace); '' is the root namespace
+               'namespace': (t.get('namespace') or '').strip('/')}
         if rec['orphan']:
             rec['parent_link'] = None
         old = self.tokens.get(acc)
@@ -198,6 +201,12 @@ class VaultEmulator(ec.Emulator):
             if hmac.compare_digest(tid.encode(), tok.encode()):
                 rec = self.tokens[acc]
                 if not self.token_live(rec):
+                    raise denied()
+                # a namespaced token used without its namespace header (or
+                # in another namespace) is unknown there: permission denied
+                ns = (req.header('X-Vault-Namespace') or '').strip('/')
+                req.log['namespace'] = ns
+                if rec.get('namespace', '') != ns:
                     raise denied()
                 req.log['accessor'] = acc
                 return rec

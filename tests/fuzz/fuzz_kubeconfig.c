@@ -1,8 +1,8 @@
 /*
- * fuzz_kubeconfig.c - libFuzzer target for the kubeconfig reader (the YAML
- * subset kubectl writes, or JSON): parse, then look up what the Kubernetes
- * connector looks up.  Any input must parse or fail cleanly, never crash,
- * leak or read out of bounds.
+ * fuzz_kubeconfig.c - libFuzzer target for the kubeconfig reader (YAML
+ * through libyaml with anchors, aliases and merge keys, or JSON): parse,
+ * then look up what the Kubernetes connector looks up.  Any input must
+ * parse or fail cleanly, never crash, leak or read out of bounds.
  */
 #include <stdint.h>
 #include <stdlib.h>

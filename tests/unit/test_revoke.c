@@ -68,7 +68,7 @@ test_kubeconfig_yaml(void)
 		{ "current-context", "ctx" },
 		{ "users[0].user.token", "a#b" },
 		{ "users[0].user.exec.args[1]", "two" },
-		{ "preferences", "{}" },
+		{ "preferences", "" },
 		{ NULL, NULL },
 	};
 	struct kv_doc d;
@@ -115,6 +115,172 @@ test_kubeconfig_json(void)
 	};
 
 	check_kubeconfig(kc, sizeof(kc) - 1, want);
+}
+
+/* Flow style, every quoting, anchors, aliases and merge keys (libyaml). */
+static void
+test_kubeconfig_flow_anchors(void)
+{
+	static const char kc[] =
+		"apiVersion: v1\ncurrent-context: \"c\\u0031\"\n"
+		"clusters: [{name: 'it''s', cluster: &base {server: \"https://a:1\", x: [1, 2]}},\n"
+		"           {name: b, cluster: {<<: *base, server: https://b:2}},\n"
+		"           {name: m, cluster: {<<: [{server: https://first}, {server: https://second, y: z}]}},\n"
+		"           {name: al, cluster: *base}]\n"
+		"users:\n"
+		"- name: u\n"
+		"  user:\n"
+		"    token: ~\n"
+		"    tokenFile: null\n"
+		"    client-key: |\n"
+		"      line1\n"
+		"      line2\n"
+		"    kubernetes.io/x: 1\n"
+		"    ok: \"a.b\"\n";
+	static const char *const want[][2] = {
+		{ "current-context", "c1" },
+		{ "clusters[0].name", "it's" },
+		{ "clusters[0].cluster.x[1]", "2" },
+		{ "clusters[1].cluster.server", "https://b:2" },
+		{ "clusters[1].cluster.x[0]", "1" },
+		{ "clusters[2].cluster.server", "https://first" },
+		{ "clusters[2].cluster.y", "z" },
+		{ "clusters[3].cluster.server", "https://a:1" },
+		{ "users[0].user.token", "" },
+		{ "users[0].user.tokenFile", "" },
+		{ "users[0].user.client-key", "line1\nline2\n" },
+		{ "users[0].user.ok", "a.b" },
+		{ NULL, NULL },
+	};
+	struct kv_doc d;
+	const char *why;
+	size_t i, n = 0;
+
+	check_kubeconfig(kc, sizeof(kc) - 1, want);
+	CHECK(kv_parse(kc, sizeof(kc) - 1, &d, &why) == CD_OK);
+	CHECK(kv_find_named(&d, "clusters", "al") == 3);
+	/* an explicit key beats a merged one: one server for b, not two */
+	for (i = 0; i < d.n; i++)
+		n += strcmp(d.e[i].path, "clusters[1].cluster.server") == 0;
+	CHECK(n == 1);
+	/* a key with '.' would make paths ambiguous: skipped */
+	for (i = 0; i < d.n; i++)
+		CHECK(strstr(d.e[i].path, "kubernetes") == NULL);
+	kv_release(&d);
+}
+
+/* Hostile YAML: alias bombs, cycles, deep nesting, huge flows fail cleanly. */
+static void
+test_kubeconfig_hostile(void)
+{
+	struct buf b;
+	const char *why;
+	struct kv_doc d;
+	int i, k;
+
+	/* a billion laughs: 10^9 scalars if expanded */
+	buf_init(&b, 1 << 20);
+	CHECK(buf_addstr(&b, "a: &a [x, x, x, x, x, x, x, x, x, x]\n") == CD_OK);
+	for (i = 1; i < 10; i++) {
+		CHECK(buf_printf(&b, "%c: &%c [", 'a' + i, 'a' + i) == CD_OK);
+		for (k = 0; k < 10; k++)
+			CHECK(buf_printf(&b, "%s*%c", k ? ", " : "", 'a' + i - 1) == CD_OK);
+		CHECK(buf_addstr(&b, "]\n") == CD_OK);
+	}
+	why = NULL;
+	CHECK(kv_parse(b.data, b.len, &d, &why) == CD_E_LIMIT);
+	CHECK(why != NULL && strstr(why, "alias") != NULL);
+	/* empty collections expanded the same way: caught by the visit count */
+	buf_reset(&b);
+	CHECK(buf_addstr(&b, "a: &a [{}, {}, {}, {}, {}, {}, {}, {}, {}, {}]\n") == CD_OK);
+	for (i = 1; i < 10; i++) {
+		CHECK(buf_printf(&b, "%c: &%c [", 'a' + i, 'a' + i) == CD_OK);
+		for (k = 0; k < 10; k++)
+			CHECK(buf_printf(&b, "%s*%c", k ? ", " : "", 'a' + i - 1) == CD_OK);
+		CHECK(buf_addstr(&b, "]\n") == CD_OK);
+	}
+	why = NULL;
+	CHECK(kv_parse(b.data, b.len, &d, &why) == CD_E_LIMIT && why != NULL);
+	/* a mapping merging itself, a sequence holding itself */
+	why = NULL;
+	CHECK(kv_parse("a: &a {<<: *a, b: 1}\n", 20, &d, &why) != CD_OK || (kv_release(&d), 1));
+	why = NULL;
+	CHECK(kv_parse("a: &a [*a, 1]\n", 14, &d, &why) != CD_OK);
+	CHECK(why != NULL);
+	/* 100000 nested flow sequences: refused before any tree is built */
+	buf_reset(&b);
+	CHECK(buf_addstr(&b, "a: ") == CD_OK);
+	for (i = 0; i < 100000; i++)
+		CHECK(buf_addc(&b, '[') == CD_OK);
+	for (i = 0; i < 100000; i++)
+		CHECK(buf_addc(&b, ']') == CD_OK);
+	why = NULL;
+	CHECK(kv_parse(b.data, b.len, &d, &why) == CD_E_LIMIT);
+	CHECK(why != NULL && strstr(why, "deep") != NULL);
+	/* deep block nesting, just past the limit */
+	buf_reset(&b);
+	for (i = 0; i < 40; i++)
+		CHECK(buf_printf(&b, "%*sk%d:\n", i, "", i) == CD_OK);
+	CHECK(buf_printf(&b, "%*sv: 1\n", 40, "") == CD_OK);
+	why = NULL;
+	CHECK(kv_parse(b.data, b.len, &d, &why) == CD_E_LIMIT);
+	/* a duplicate key, a non-scalar key, a NUL, a top-level list, a tab */
+	CHECK(kv_parse("a: 1\na: 2\n", 10, &d, &why) == CD_E_PARSE && why != NULL);
+	CHECK(kv_parse("? [a]\n: 1\n", 10, &d, &why) == CD_E_PARSE);
+	CHECK(kv_parse("a: \"x\\0y\"\n", 10, &d, &why) == CD_E_PARSE);
+	CHECK(kv_parse("a: b\0c\n", 7, &d, &why) == CD_E_PARSE);
+	CHECK(kv_parse("- a\n", 4, &d, &why) == CD_E_PARSE);
+	/* an unknown alias, an empty document */
+	CHECK(kv_parse("a: *nope\n", 9, &d, &why) == CD_E_PARSE);
+	CHECK(kv_parse("", 0, &d, &why) == CD_OK && d.n == 0);
+	kv_release(&d);
+	CHECK(kv_parse("# only a comment\n", 17, &d, &why) == CD_OK && d.n == 0);
+	kv_release(&d);
+	buf_release(&b);
+}
+
+/* kubectl's merge: first file to set current-context wins; named entries
+ * by first occurrence, whole; each entry keeps its file. */
+static void
+test_kubeconfig_merge(void)
+{
+	static const char f1[] = "current-context: \"\"\n"
+				 "users:\n- name: u\n  user: {token: first}\n";
+	static const char f2[] = "current-context: two\n"
+				 "clusters:\n- name: c\n  cluster: {server: https://two}\n"
+				 "users:\n- name: u\n  user: {token: second, tokenFile: /x}\n"
+				 "- name: v\n  user: {token: v2}\n";
+	static const char f3[] = "current-context: three\n"
+				 "clusters:\n- name: c\n  cluster: {server: https://three}\n"
+				 "- name: d\n  cluster: {server: https://d}\n";
+	struct kc_set s;
+	struct kc_ref r;
+	char *cause = NULL;
+	int file = -1;
+
+	memset(&s, 0, sizeof(s));
+	CHECK(kc_set_add_text(&s, "/k/one", f1, sizeof(f1) - 1, &cause) == CD_OK);
+	CHECK(kc_set_add_text(&s, "/k/two", f2, sizeof(f2) - 1, &cause) == CD_OK);
+	CHECK(kc_set_add_text(&s, "/k/three", f3, sizeof(f3) - 1, &cause) == CD_OK);
+	/* an empty value does not set it */
+	CHECK_STR(kc_top(&s, "current-context", &file), "two");
+	CHECK(file == 1);
+	CHECK(kc_named(&s, "users", "u", &r) == CD_OK && r.file == 0);
+	CHECK_STR(kc_field(&s, r, "users", "user.token"), "first");
+	/* the whole entry: no tokenFile from the second file's "u" */
+	CHECK(kc_field(&s, r, "users", "user.tokenFile") == NULL);
+	CHECK(kc_named(&s, "users", "v", &r) == CD_OK && r.file == 1);
+	CHECK(kc_named(&s, "clusters", "c", &r) == CD_OK && r.file == 1);
+	CHECK_STR(kc_field(&s, r, "clusters", "cluster.server"), "https://two");
+	CHECK_STR(kc_path(&s, r), "/k/two");
+	CHECK(kc_named(&s, "clusters", "d", &r) == CD_OK && r.file == 2 && r.idx == 1);
+	CHECK(kc_named(&s, "clusters", "none", &r) == CD_E_NOTFOUND && r.file == -1);
+	CHECK(kc_field(&s, r, "clusters", "cluster.server") == NULL);
+	/* a file that does not parse: named in the message */
+	CHECK(kc_set_add_text(&s, "/k/bad", "a: [", 4, &cause) == CD_E_PARSE);
+	CHECK(cause != NULL && strstr(cause, "/k/bad") != NULL);
+	free(cause);
+	kc_set_release(&s);
 }
 
 static void
@@ -451,6 +617,9 @@ const struct unit_test revoke_tests[] = {
 	{ "kubeconfig_yaml", test_kubeconfig_yaml },
 	{ "kubeconfig_bad", test_kubeconfig_bad },
 	{ "kubeconfig_json", test_kubeconfig_json },
+	{ "kubeconfig_flow_anchors", test_kubeconfig_flow_anchors },
+	{ "kubeconfig_hostile", test_kubeconfig_hostile },
+	{ "kubeconfig_merge", test_kubeconfig_merge },
 	{ "aws_ini", test_aws_ini },
 	{ "aws_xml", test_aws_xml },
 	{ "aws_split_args", test_aws_split_args },
