@@ -1,12 +1,15 @@
 /*
  * fuzz_awsini.c - libFuzzer target for the ~/.aws/credentials and
- * ~/.aws/config reader: look up every key the AWS connector asks for.
+ * ~/.aws/config reader (look up every key the AWS connector asks for, and
+ * the sections it checks), and for what the credential chain reads from
+ * those files and from a credential_process: the command line it splits
+ * and the credential JSON it parses.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../connectors/private.h"
+#include "../../connectors/aws.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,5 +34,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			free(v);
 		}
+	for (i = 0; i < 3; i++)
+		(void)ini_has_section((const char *)data, size, sections[i]);
+	{
+		char *line = malloc(size + 1), **argv = NULL, *cause = NULL;
+		struct aws_creds c = { 0 };
+
+		if (line == NULL)
+			return 0;
+		memcpy(line, data, size);
+		line[size] = '\0';
+		if (aws_split_args(line, &argv, &cause) == CD_OK) {
+			if (argv == NULL || argv[0] == NULL)
+				abort();
+			aws_free_args(argv);
+		} else if (argv != NULL) {
+			abort();
+		}
+		free(cause);
+		cause = NULL;
+		if (aws_creds_from_json(line, size, "SessionToken", 1, "fuzz", &c, &cause) == CD_OK &&
+		    (c.akid == NULL || c.secret == NULL))
+			abort();
+		aws_creds_release(&c);
+		free(cause);
+		free(line);
+	}
 	return 0;
 }
