@@ -9,6 +9,7 @@
  * file (not a symlink) of ours that nobody else can write, and cordon's by
  * its PRAGMA application_id; anything else is refused before it is changed.
  */
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +179,19 @@ store_set_app_id(sqlite3 *db, char **cause)
 	return store_exec_sql(db, sql, cause);
 }
 
+/* CORDON_TEST_KILL_IN_MIGRATION=N: SIGKILL before migration N commits
+ * (tests of a crash while a store is created; 0 when unset). */
+static int
+test_kill_in_migration(void)
+{
+	const char *v = getenv("CORDON_TEST_KILL_IN_MIGRATION");
+	uint64_t n = 0;
+
+	if (v != NULL && span_to_u64((struct span){ v, strlen(v) }, &n) != CD_OK)
+		n = 0;
+	return (int)n;
+}
+
 /*
  * Create and migrate under the write lock, one step per transaction.  The
  * version is read again inside each transaction: two commands started
@@ -231,6 +245,8 @@ store_migrate(struct store *s, char **cause)
 				return CD_E_DB;
 			}
 		}
+		if (k.version + 1 == test_kill_in_migration())
+			raise(SIGKILL); /* tests: a crash inside a migration */
 		if (store_exec_sql(s->db, "COMMIT", cause) != CD_OK) {
 			store_exec_sql(s->db, "ROLLBACK", NULL);
 			return CD_E_DB;

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -387,6 +388,72 @@ store_probe_immutable(const char *path, int *refuse, char **cause)
 }
 
 /*
+ * A hot rollback journal: a process was killed inside a transaction before
+ * the store switched to WAL (creating its tables or migrating it).  A
+ * read-only connection cannot roll it back ("attempt to write a readonly
+ * database"), so the probe decides from the bytes: the store is ours when
+ * the database held nothing when the transaction began, or when its first
+ * page as it was then (in the journal, else unchanged in the file) carries
+ * cordon's application_id.  The writer's own connection then rolls the
+ * journal back before anything else.
+ */
+static uint32_t
+be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* 1: a hot journal, and the store is ours; -1: a hot journal, not
+ * provably ours; 0: no hot journal. */
+static int
+store_hot_journal_ours(const char *path)
+{
+	static const unsigned char magic[8] = { 0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7 };
+	unsigned char h[28], rec[4], page1[100];
+	char jp[PATH_MAX];
+	uint32_t sector, pgsz;
+	int fd, found = 0, ours = 0;
+	off_t off, size;
+
+	if ((size_t)snprintf(jp, sizeof(jp), "%s-journal", path) >= sizeof(jp) ||
+	    (fd = open(jp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return 0;
+	size = lseek(fd, 0, SEEK_END);
+	/* header: magic, records, nonce, the database's pages at the start,
+	 * sector size, page size */
+	if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) || memcmp(h, magic, 8) != 0) {
+		close(fd);
+		return 0; /* no header: not hot, SQLite ignores it */
+	}
+	if (be32(h + 16) == 0) {
+		close(fd);
+		return 1;
+	}
+	sector = be32(h + 20);
+	pgsz = be32(h + 24);
+	if (sector < 32 || sector > 65536 || pgsz < 512 || pgsz > 65536) {
+		close(fd);
+		return -1;
+	}
+	/* records: page number, the page as it was, a checksum */
+	for (off = sector; off + 8 + (off_t)pgsz <= size && !found; off += 8 + (off_t)pgsz) {
+		if (pread(fd, rec, 4, off) != 4)
+			break;
+		if (be32(rec) == 1)
+			found = pread(fd, page1, sizeof(page1), off + 4) == (ssize_t)sizeof(page1);
+	}
+	close(fd);
+	if (!found && (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+		found = pread(fd, page1, sizeof(page1), 0) == (ssize_t)sizeof(page1);
+		close(fd);
+	}
+	if (found)
+		ours = memcmp(page1, "SQLite format 3", 16) == 0 &&
+		       be32(page1 + 68) == (uint32_t)STORE_APPLICATION_ID;
+	return ours ? 1 : -1;
+}
+
+/*
  * Look before anything is written: the database is probed through a
  * read-only connection, so a file that is refused is left exactly as it
  * was (no tables, no WAL switch, no journal, no -wal or -shm).
@@ -401,6 +468,15 @@ store_probe(const char *path, const struct stat *st, char **cause)
 
 	if (st->st_size == 0)
 		return CD_OK; /* a new store */
+	if ((r = store_hot_journal_ours(path)) > 0)
+		return CD_OK; /* a crash left it mid-transaction; the writer rolls it back */
+	if (r < 0) {
+		*cause = msgf("not a cordon store: %s has a rollback journal left by a crash"
+			      " (%s-journal) and its first page is not cordon's; it was left as it"
+			      " is: pass --db with a new path for a new store",
+			      path, path);
+		return CD_E_NOTSTORE;
+	}
 	if (store_probe_immutable(path, &r, cause)) {
 		if ((uri = store_immutable_uri(path)) == NULL) {
 			*cause = xstrdup("store path too long");
