@@ -937,7 +937,8 @@ run_follow_check(struct run *r)
 	char *cause = NULL;
 	int rc;
 
-	switch (source_check(r->src, r->win_base + (int64_t)r->win.len)) {
+	switch (source_check(r->src, r->win_base + (int64_t)r->win.len, &r->ctx.input.head_len,
+			     r->ctx.input.head_sha, HEAD_BYTES)) {
 	case SRC_SAME:
 		return CD_OK;
 	case SRC_ROTATED:
@@ -982,6 +983,27 @@ run_follow_identity(struct run *r)
 		r->ctx.input.head_len = (int64_t)n;
 		sha256(r->win.data, n, r->ctx.input.head_sha);
 	}
+}
+
+/*
+ * --follow stopped (SIGTERM, Ctrl-C): the records in hand that are whole
+ * are stored; a record still being written (no newline yet, a JSON object
+ * not closed) is no reject: the checkpoint stays before it, so the next
+ * run reads it whole.
+ */
+static int
+run_stop(struct run *r)
+{
+	int rc;
+
+	if ((rc = run_process(r, 0)) != CD_OK)
+		return rc;
+	if (r->ctx.ing->flags & ING_LINES) {
+		if ((rc = r->ctx.ing->flush(r->state, &r->ctx)) != CD_OK)
+			return rc;
+		run_line_checkpoint(r, r->win_base, r->win_line);
+	}
+	return run_checkpoint(r, 0, 0);
 }
 
 static int
@@ -1405,7 +1427,7 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 		rc = follow_loop(runs, files.n, w);
 		for (i = 0; i < files.n; i++)
 			if (!runs[i].done && runs[i].src != NULL && runs[i].ctx.ing != NULL)
-				run_settle(&runs[i], 1);
+				run_stop(&runs[i]);
 	}
 	if (writer_sync(w) != CD_OK && (rc == CD_OK || rc == CD_E_INTERRUPTED))
 		rc = CD_E_DB;
