@@ -62,6 +62,7 @@ const char *cd_strerror(int code);
 #define EXIT_OK       0 /* done; nothing to report */
 #define EXIT_FINDINGS 1 /* done, with something to report: rejects, incidents, failures */
 #define EXIT_ERROR    2 /* usage, configuration or store error: nothing trustworthy done */
+#define EXIT_BUSY     3 /* correlate: another run holds the store; nothing done */
 
 /* A bug, not bad input: print and abort.  Never used for data problems. */
 #define CD_BUG_ON(cond)                                                      \
@@ -341,6 +342,12 @@ int store_in_transaction(struct store *s);
 int store_begin_wait(struct store *s, int64_t max_ns);
 int store_commit(struct store *s);
 int store_rollback(struct store *s);
+/* The store's own timing of write transactions (BEGIN IMMEDIATE to COMMIT
+ * or ROLLBACK): store_begin/commit/rollback mark them; code that runs them
+ * by SQL marks them itself (begin 1 once the lock is held, 0 at the end). */
+void store_tx_mark(struct store *s, int begin);
+/* The longest write transaction this connection held, in ns. */
+int64_t store_tx_longest_ns(const struct store *s);
 const char *store_errmsg(struct store *s);
 
 /* An input source known to the store (one row per path). */

@@ -28,6 +28,8 @@ struct store {
 	sqlite3_stmt *get_input;
 	sqlite3_stmt *put_input;
 	sqlite3_stmt *upd_input;
+	int64_t tx_start_ns;      /* when this connection's write transaction began, or 0 */
+	int64_t tx_longest_ns;    /* the longest write transaction it held */
 };
 
 /* Version N's migration is migrations[N - 1]; never edit a shipped step. */
@@ -377,11 +379,39 @@ store_errmsg(struct store *s)
 	return sqlite3_errmsg(s->db);
 }
 
+/*
+ * The store's own timing of its write transactions: from the moment the
+ * write lock is ours to COMMIT or ROLLBACK.  Every other writer waits that
+ * long at most for this one, so the longest is what a run reports (the
+ * writer protocol bounds it; docs/writers.md).
+ */
+void
+store_tx_mark(struct store *s, int begin)
+{
+	int64_t now = time_now_ns();
+
+	if (begin) {
+		s->tx_start_ns = now;
+		return;
+	}
+	if (s->tx_start_ns != 0 && now - s->tx_start_ns > s->tx_longest_ns)
+		s->tx_longest_ns = now - s->tx_start_ns;
+	s->tx_start_ns = 0;
+}
+
+int64_t
+store_tx_longest_ns(const struct store *s)
+{
+	return s->tx_longest_ns;
+}
+
 int
 store_begin(struct store *s)
 {
 	int r = store_exec_sql(s->db, "BEGIN IMMEDIATE", NULL);
 
+	if (r == CD_OK)
+		store_tx_mark(s, 1);
 	if (r == CD_OK && s->evw != NULL)
 		evw_begin(s->evw);
 	return r;
@@ -429,7 +459,10 @@ store_commit(struct store *s)
 		return CD_OK; /* no transaction open: nothing to commit */
 	if (s->evw != NULL && evw_flush(s->evw) != CD_OK)
 		return CD_E_DB;
-	return store_exec_sql(s->db, "COMMIT", NULL);
+	if (store_exec_sql(s->db, "COMMIT", NULL) != CD_OK)
+		return CD_E_DB;
+	store_tx_mark(s, 0);
+	return CD_OK;
 }
 
 int
@@ -439,6 +472,7 @@ store_rollback(struct store *s)
 		evw_abandon(s->evw);
 	if (sqlite3_get_autocommit(s->db))
 		return CD_OK;
+	store_tx_mark(s, 0);
 	return store_exec_sql(s->db, "ROLLBACK", NULL);
 }
 

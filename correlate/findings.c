@@ -12,6 +12,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine.h"
 
@@ -54,6 +55,63 @@ struct pass {
 	size_t nrerrs;
 	int64_t rerr_count;
 };
+
+/*
+ * The write side of a run: short transactions.  Everything is read and
+ * matched first, with no lock held; then findings, window state and
+ * baselines are written, each transaction ending once it has held the
+ * lock for TX_BUDGET_NS, and the next one starting only after a pause
+ * longer than a waiting writer's poll (SQLite's busy handler sleeps up to
+ * 100 ms between tries), so a follower or a revocation gets its turn.
+ * Findings and window rows are keyed (rerunning adds nothing); the
+ * baselines come after the findings they decided and the run's mark comes
+ * last, so a run cut between transactions is redone by the next one.
+ */
+#define TX_BUDGET_NS ((int64_t)60 * 1000000LL)
+#define TX_YIELD_US  120000
+
+struct wtx {
+	struct store *s;
+	int64_t start;
+	int open;
+};
+
+static int
+wtx_begin(struct wtx *t)
+{
+	if (t->open)
+		return CD_OK;
+	if (store_begin_wait(t->s, CORR_WRITE_WAIT_NS) != CD_OK)
+		return CD_E_DB;
+	t->open = 1;
+	t->start = time_now_ns();
+	return CD_OK;
+}
+
+/* Called between rows: ends the transaction once over its budget. */
+static int
+wtx_step(struct wtx *t)
+{
+	if (!t->open || time_now_ns() - t->start < TX_BUDGET_NS)
+		return t->open ? CD_OK : wtx_begin(t);
+	if (store_commit(t->s) != CD_OK)
+		return CD_E_DB;
+	t->open = 0;
+	usleep(TX_YIELD_US);
+	return wtx_begin(t);
+}
+
+static int
+wtx_end(struct wtx *t, int ok)
+{
+	if (!t->open)
+		return ok ? CD_OK : CD_E_DB;
+	t->open = 0;
+	if (ok)
+		return store_commit(t->s) == CD_OK ? CD_OK : CD_E_DB;
+	store_rollback(t->s);
+	return CD_E_DB;
+}
 
 static uint64_t
 hash_str(const char *s)
@@ -182,7 +240,7 @@ addr_note(struct pass *p, struct match_ev *m, const struct event *ev, int64_t id
 }
 
 static int
-addr_finish(struct pass *p, sqlite3 *db)
+addr_finish(struct pass *p, sqlite3 *db, struct wtx *t)
 {
 	sqlite3_stmt *get = NULL, *put = NULL;
 	size_t i;
@@ -204,6 +262,8 @@ addr_finish(struct pass *p, sqlite3 *db)
 
 		if (e->key == NULL)
 			continue;
+		if ((i & 127) == 0 && (rc = wtx_step(t)) != CD_OK)
+			break;
 		sqlite3_bind_int64(get, 1, e->b);
 		if (sqlite3_step(get) == SQLITE_ROW) {
 			sqlite3_bind_value(put, 1, sqlite3_column_value(get, 0));
@@ -474,7 +534,8 @@ window_keep(const struct rule *r)
 }
 
 static int
-window_save(struct pass *p, sqlite3 *db, size_t fresh, int64_t max_ts)
+window_save(struct pass *p, sqlite3 *db, const struct cand *cands, size_t fresh, int64_t max_ts,
+	    struct wtx *t)
 {
 	sqlite3_stmt *ins = NULL, *del = NULL;
 	size_t i;
@@ -488,9 +549,11 @@ window_save(struct pass *p, sqlite3 *db, size_t fresh, int64_t max_ts)
 			       &del, NULL) != SQLITE_OK)
 		goto out;
 	for (i = 0; i < fresh; i++) {
-		const struct cand *c = &p->cands[i];
+		const struct cand *c = &cands[i];
 		const struct rule *r = &p->rs->r[c->rule];
 
+		if ((i & 127) == 0 && wtx_step(t) != CD_OK)
+			goto out;
 		/* kept for events arriving up to one window late (delivery lag, files
 		 * ingested out of order): beyond that no later window reaches it */
 		if (c->ts < max_ts - window_keep(r))
@@ -522,23 +585,17 @@ out:
 	return rc;
 }
 
-/* Compare this run's first sightings with the stored baselines; update them. */
+/* Compare this run's first sightings with the stored baselines (reads only). */
 static int
-first_seen_finish(struct pass *p, sqlite3 *db, int64_t learn_override)
+first_seen_judge(struct pass *p, sqlite3 *db, int64_t learn_override)
 {
-	sqlite3_stmt *get = NULL, *put = NULL;
+	sqlite3_stmt *get = NULL;
 	size_t i;
 	int rc = CD_E_DB;
 
 	if (sqlite3_prepare_v2(db, "SELECT first_ns, last_ns FROM baselines"
 				   " WHERE rule = ?1 AND entity = ?2 AND value = ?3",
-			       -1, &get, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-			       "INSERT INTO baselines(rule, entity, value, first_ns, last_ns, n)"
-			       " VALUES(?1, ?2, ?3, ?4, ?5, 1) ON CONFLICT(rule, entity, value) DO UPDATE"
-			       " SET first_ns = min(first_ns, excluded.first_ns),"
-			       " last_ns = max(last_ns, excluded.last_ns), n = n + 1",
-			       -1, &put, NULL) != SQLITE_OK)
+			       -1, &get, NULL) != SQLITE_OK)
 		goto out;
 	/* entities first: their earliest time decides whether a value can be "new" */
 	for (i = 0; i < p->ent.cap; i++) {
@@ -603,6 +660,41 @@ first_seen_finish(struct pass *p, sqlite3 *db, int64_t learn_override)
 		     (stored_last < e->a - learn && stored_first < e->a)) &&
 		    en != NULL && en->b <= e->a - r->st.warmup_ns)
 			add_hit(p, e->b, (size_t)(r - p->rs->r));
+	}
+	rc = CD_OK;
+out:
+	sqlite3_finalize(get);
+	return rc;
+}
+
+/* The baselines: this run's sightings folded in (after the findings they decided). */
+static int
+first_seen_write(struct pass *p, sqlite3 *db, struct wtx *t)
+{
+	sqlite3_stmt *put = NULL;
+	size_t i, n = 0;
+	int rc = CD_E_DB;
+
+	if (sqlite3_prepare_v2(db,
+			       "INSERT INTO baselines(rule, entity, value, first_ns, last_ns, n)"
+			       " VALUES(?1, ?2, ?3, ?4, ?5, 1) ON CONFLICT(rule, entity, value) DO UPDATE"
+			       " SET first_ns = min(first_ns, excluded.first_ns),"
+			       " last_ns = max(last_ns, excluded.last_ns), n = n + 1",
+			       -1, &put, NULL) != SQLITE_OK)
+		goto out;
+	for (i = 0; i < p->seen.cap; i++) {
+		struct strmap_entry *e = &p->seen.slot[i];
+		const char *rid, *ent, *val;
+
+		if (e->key == NULL)
+			continue;
+		if ((n++ & 127) == 0 && wtx_step(t) != CD_OK)
+			goto out;
+		rid = e->key;
+		ent = rid + strlen(rid) + 1;
+		val = ent + strlen(ent) + 1;
+		if (ruleset_find(p->rs, rid) == NULL)
+			continue;
 		sqlite3_bind_text(put, 1, rid, -1, SQLITE_STATIC);
 		sqlite3_bind_text(put, 2, ent, -1, SQLITE_STATIC);
 		sqlite3_bind_text(put, 3, val, -1, SQLITE_STATIC);
@@ -611,16 +703,16 @@ first_seen_finish(struct pass *p, sqlite3 *db, int64_t learn_override)
 		if (sqlite3_step(put) != SQLITE_DONE)
 			goto out;
 		sqlite3_reset(put);
-		(void)stored_first;
 	}
 	for (i = 0; i < p->ent.cap; i++) {
 		struct strmap_entry *e = &p->ent.slot[i];
 		const char *rid;
-
 		char star[80];
 
 		if (e->key == NULL)
 			continue;
+		if ((n++ & 127) == 0 && wtx_step(t) != CD_OK)
+			goto out;
 		rid = e->key;
 		snprintf(star, sizeof(star), "*%s", rid);
 		sqlite3_bind_text(put, 1, star, -1, SQLITE_TRANSIENT);
@@ -634,7 +726,6 @@ first_seen_finish(struct pass *p, sqlite3 *db, int64_t learn_override)
 	}
 	rc = CD_OK;
 out:
-	sqlite3_finalize(get);
 	sqlite3_finalize(put);
 	return rc;
 }
@@ -691,7 +782,7 @@ allowed_after_join(const struct pass *p, const struct rule *r, const struct even
 
 /* Write each hit: attribute its event to a workload and store the finding. */
 static int
-materialize(struct pass *p, sqlite3 *db, int64_t *stored)
+materialize(struct pass *p, sqlite3 *db, int64_t *stored, struct wtx *t)
 {
 	sqlite3_stmt *get = NULL, *ins = NULL;
 	struct buf sql, sum;
@@ -717,6 +808,8 @@ materialize(struct pass *p, sqlite3 *db, int64_t *stored)
 		struct workload w;
 		char wkey[300];
 
+		if ((i & 31) == 0 && wtx_step(t) != CD_OK)
+			goto out;
 		sqlite3_bind_int64(get, 1, p->hits[i].event_id);
 		if (sqlite3_step(get) != SQLITE_ROW) {
 			sqlite3_reset(get);
@@ -806,7 +899,9 @@ findings_run(struct store *s, const struct ruleset *rs, const struct known_net *
 	struct pass p;
 	int64_t last, maxid = 0, min_ts = INT64_MAX, max_ts = INT64_MIN, reread = 0;
 	sqlite3_stmt *st;
-	size_t i;
+	struct cand *saved = NULL;
+	struct wtx t = { s, 0, 0 };
+	size_t i, nsaved = 0;
 	int rc;
 
 	memset(&p, 0, sizeof(p));
@@ -861,18 +956,30 @@ findings_run(struct store *s, const struct ruleset *rs, const struct known_net *
 		fresh = p.ncands;
 		if (rc == CD_OK && p.max_window > 0 && min_ts <= max_ts)
 			rc = window_load(&p, db, min_ts, max_ts, &reread);
-		if (rc == CD_OK)
-			rc = window_save(&p, db, fresh, max_ts);
+		/* the new candidates, kept for window_state before the sweep sorts them */
+		if (rc == CD_OK && fresh > 0) {
+			saved = xcalloc(fresh, sizeof(*saved));
+			memcpy(saved, p.cands, fresh * sizeof(*saved));
+			nsaved = fresh;
+		}
 	}
 	stats->candidates = (int64_t)p.ncands;
 	if (rc == CD_OK) {
 		sweep_windows(&p);
-		rc = first_seen_finish(&p, db, o->learn_ns);
-	if (rc == CD_OK)
-		rc = addr_finish(&p, db);
+		rc = first_seen_judge(&p, db, o->learn_ns);
 	}
+	/* everything above read with no lock held; now the writes, in short
+	 * transactions: findings and window rows, baselines, the mark last */
 	if (rc == CD_OK)
-		rc = materialize(&p, db, &stats->findings);
+		rc = wtx_begin(&t);
+	if (rc == CD_OK)
+		rc = materialize(&p, db, &stats->findings, &t);
+	if (rc == CD_OK && maxid > last)
+		rc = window_save(&p, db, saved, nsaved, max_ts, &t);
+	if (rc == CD_OK)
+		rc = addr_finish(&p, db, &t);
+	if (rc == CD_OK)
+		rc = first_seen_write(&p, db, &t);
 	if (rc == CD_OK)
 		rc = rerrs_store(&p, s);
 	stats->rule_errors = p.rerr_count;
@@ -880,6 +987,12 @@ findings_run(struct store *s, const struct ruleset *rs, const struct known_net *
 		rc = store_meta_set_int(s, "correlate.last_event_id", maxid);
 	if (rc != CD_OK)
 		*cause = xstrdup(sqlite3_errmsg(db));
+	if (wtx_end(&t, rc == CD_OK) != CD_OK && rc == CD_OK) {
+		*cause = xstrdup(sqlite3_errmsg(db));
+		rc = CD_E_DB;
+	}
+	free(saved);
+
 	for (i = 0; i < p.nrerrs; i++)
 		free(p.rerrs[i].why);
 	free(p.rerrs);
