@@ -45,7 +45,20 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
 	struct store_ckpt *c = arg;
 
-	if (pages >= RESTART_PAGES) {
+	if (pages >= 2 * RESTART_PAGES) {
+		/*
+		 * Readers kept the WAL from starting over (each read
+		 * transaction pins the frames it may need; with readers always
+		 * present a passive checkpoint never frees them all): RESTART
+		 * copies everything, then waits (the busy handler, bounded)
+		 * until readers read from the database file only, so the next
+		 * transaction starts the WAL over and journal_size_limit cuts
+		 * the file back.
+		 */
+		pthread_mutex_lock(&c->run_mu);
+		(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+		pthread_mutex_unlock(&c->run_mu);
+	} else if (pages >= RESTART_PAGES) {
 		/* after the background one, if running: the rest is short */
 		pthread_mutex_lock(&c->run_mu);
 		(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);

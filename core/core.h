@@ -327,6 +327,8 @@ int store_open(const char *path, int readonly, struct store **out, char **cause)
 void store_close(struct store **s);
 struct sqlite3 *store_db(struct store *s);
 const char *store_path(const struct store *s);
+/* Size of the store's WAL file in bytes (0: none). */
+int64_t store_wal_size(const struct store *s);
 
 /*
  * While a long write runs (an ingest), WAL checkpoints happen on a thread

@@ -9,6 +9,7 @@
  * file (not a symlink) of ours that nobody else can write, and cordon's by
  * its PRAGMA application_id; anything else is refused before it is changed.
  */
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,7 +321,7 @@ store_open(const char *path, int readonly, struct store **out, char **cause)
 		 */
 		if ((r = store_exec_sql(s->db,
 				  "PRAGMA page_size=16384; PRAGMA synchronous=NORMAL;"
-				  " PRAGMA cache_size=-65536;",
+				  " PRAGMA cache_size=-65536; PRAGMA journal_size_limit=" STORE_WAL_LIMIT_STR ";",
 				  cause)) != CD_OK ||
 		    (r = store_migrate(s, cause)) != CD_OK ||
 		    (r = store_exec_sql(s->db, "PRAGMA journal_mode=WAL", cause)) != CD_OK ||
@@ -348,6 +349,17 @@ store_close(struct store **sp)
 
 	if (s == NULL)
 		return;
+	/*
+	 * A writer leaving: copy the WAL back and truncate it, so a store
+	 * with readers always present does not keep a large WAL between
+	 * writers.  It waits for readers briefly only (it holds the write
+	 * lock meanwhile); when they stay, the next writer tries again.
+	 */
+	if (s->db != NULL && !sqlite3_db_readonly(s->db, "main") && strcmp(s->path, ":memory:") != 0 &&
+	    sqlite3_get_autocommit(s->db)) {
+		sqlite3_busy_timeout(s->db, STORE_CLOSE_CKPT_MS);
+		(void)sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	}
 	evins_free(&s->evins);
 	evw_free(&s->evw);
 	buf_release(&s->seg_cache);
@@ -371,6 +383,17 @@ const char *
 store_path(const struct store *s)
 {
 	return s->path;
+}
+
+int64_t
+store_wal_size(const struct store *s)
+{
+	char wal[PATH_MAX];
+	struct stat st;
+
+	if (snprintf(wal, sizeof(wal), "%s-wal", s->path) >= (int)sizeof(wal) || stat(wal, &st) != 0)
+		return 0;
+	return (int64_t)st.st_size;
 }
 
 const char *

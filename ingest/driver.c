@@ -94,6 +94,18 @@ static int64_t test_kill_at, test_stored;
 static uint64_t test_max_pages;
 static int64_t batch_events = BATCH_EVENTS;
 
+/* --follow: the largest the store's WAL file was seen (the follow summary) */
+static int64_t wal_max_seen;
+
+static void
+wal_watch(struct store *s)
+{
+	int64_t n = store_wal_size(s);
+
+	if (n > wal_max_seen)
+		wal_max_seen = n;
+}
+
 /* Events since the last COMMIT, across inputs: many small files share batches. */
 static int64_t batch_count, batch_start_ns;
 
@@ -334,6 +346,8 @@ run_checkpoint(struct run *r, int at_eof, int commit)
 	ctx->input.size_seen = at_eof && !source_truncated(r->src) ? source_size(r->src) : -1;
 	if (writer_checkpoint(ctx->w, &ctx->input, commit) != CD_OK)
 		return CD_E_DB;
+	if (commit && ctx->opts->follow)
+		wal_watch(ctx->store);
 	if (commit) {
 		batch_count = 0;
 		batch_start_ns = time_now_ns();
@@ -1007,7 +1021,7 @@ run_stop(struct run *r)
 }
 
 static int
-follow_loop(struct run *runs, size_t nruns, struct writer *w)
+follow_loop(struct run *runs, size_t nruns, struct store *s, struct writer *w)
 {
 	struct timespec tick = { 0, 250000000L };
 	size_t i;
@@ -1049,6 +1063,7 @@ follow_loop(struct run *runs, size_t nruns, struct writer *w)
 		/* nothing is written while we sleep: nothing may hold the lock */
 		if (writer_commit_queued(w) != CD_OK)
 			return CD_E_DB;
+		wal_watch(s);
 		nanosleep(&tick, NULL);
 	}
 	return CD_OK;
@@ -1320,6 +1335,8 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 	int i2, rc = CD_OK;
 
 	memset(sum, 0, sizeof(*sum));
+	sum->wal_max = o->follow ? 0 : -1;
+	wal_max_seen = 0;
 	test_hooks_init();
 	if (test_max_pages > 0) {
 		/* a disk that fills up: the store stops growing at this many pages */
@@ -1424,7 +1441,8 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 	if (rc == CD_OK && o->follow) {
 		progress_clear();
 		progress.on = 0;
-		rc = follow_loop(runs, files.n, w);
+		rc = follow_loop(runs, files.n, s, w);
+		sum->wal_max = wal_max_seen;
 		for (i = 0; i < files.n; i++)
 			if (!runs[i].done && runs[i].src != NULL && runs[i].ctx.ing != NULL)
 				run_stop(&runs[i]);
