@@ -318,7 +318,7 @@ store_open(const char *path, int readonly, struct store **out, char **cause)
 		store_close(&s);
 		return r;
 	}
-	sqlite3_busy_timeout(s->db, 10000);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
 	sqlite3_extended_result_codes(s->db, 1);
 	if (!readonly) {
 		/*
