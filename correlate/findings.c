@@ -67,8 +67,9 @@ struct pass {
  * baselines come after the findings they decided and the run's mark comes
  * last, so a run cut between transactions is redone by the next one.
  */
-#define TX_BUDGET_NS ((int64_t)60 * 1000000LL)
+#define TX_BUDGET_NS ((int64_t)40 * 1000000LL)
 #define TX_YIELD_US  120000
+#define TX_CHECK     15 /* rows between two looks at the clock (a power of 2, less 1) */
 
 struct wtx {
 	struct store *s;
@@ -76,9 +77,23 @@ struct wtx {
 	int open;
 };
 
+/*
+ * Between two transactions, with no lock held: a passive checkpoint (it
+ * never blocks a writer or a reader).  The connection's automatic one
+ * would run inside COMMIT, and the time the write lock is held would
+ * count its copying and syncing too.
+ */
+static void
+wtx_checkpoint(struct wtx *t)
+{
+	(void)sqlite3_wal_checkpoint_v2(store_db(t->s), NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
+
 static int
 wtx_begin(struct wtx *t)
 {
+	/* checkpoints between transactions, not inside COMMIT (wtx_checkpoint) */
+	sqlite3_wal_autocheckpoint(store_db(t->s), 0);
 	if (t->open)
 		return CD_OK;
 	if (store_begin_wait(t->s, CORR_WRITE_WAIT_NS) != CD_OK)
@@ -97,6 +112,7 @@ wtx_step(struct wtx *t)
 	if (store_commit(t->s) != CD_OK)
 		return CD_E_DB;
 	t->open = 0;
+	wtx_checkpoint(t);
 	usleep(TX_YIELD_US);
 	return wtx_begin(t);
 }
@@ -107,8 +123,10 @@ wtx_end(struct wtx *t, int ok)
 	if (!t->open)
 		return ok ? CD_OK : CD_E_DB;
 	t->open = 0;
-	if (ok)
-		return store_commit(t->s) == CD_OK ? CD_OK : CD_E_DB;
+	if (ok && store_commit(t->s) == CD_OK) {
+		wtx_checkpoint(t);
+		return CD_OK;
+	}
 	store_rollback(t->s);
 	return CD_E_DB;
 }
@@ -262,7 +280,7 @@ addr_finish(struct pass *p, sqlite3 *db, struct wtx *t)
 
 		if (e->key == NULL)
 			continue;
-		if ((i & 127) == 0 && (rc = wtx_step(t)) != CD_OK)
+		if ((i & TX_CHECK) == 0 && (rc = wtx_step(t)) != CD_OK)
 			break;
 		sqlite3_bind_int64(get, 1, e->b);
 		if (sqlite3_step(get) == SQLITE_ROW) {
@@ -552,7 +570,7 @@ window_save(struct pass *p, sqlite3 *db, const struct cand *cands, size_t fresh,
 		const struct cand *c = &cands[i];
 		const struct rule *r = &p->rs->r[c->rule];
 
-		if ((i & 127) == 0 && wtx_step(t) != CD_OK)
+		if ((i & TX_CHECK) == 0 && wtx_step(t) != CD_OK)
 			goto out;
 		/* kept for events arriving up to one window late (delivery lag, files
 		 * ingested out of order): beyond that no later window reaches it */
@@ -688,7 +706,7 @@ first_seen_write(struct pass *p, sqlite3 *db, struct wtx *t)
 
 		if (e->key == NULL)
 			continue;
-		if ((n++ & 127) == 0 && wtx_step(t) != CD_OK)
+		if ((n++ & TX_CHECK) == 0 && wtx_step(t) != CD_OK)
 			goto out;
 		rid = e->key;
 		ent = rid + strlen(rid) + 1;
@@ -711,7 +729,7 @@ first_seen_write(struct pass *p, sqlite3 *db, struct wtx *t)
 
 		if (e->key == NULL)
 			continue;
-		if ((n++ & 127) == 0 && wtx_step(t) != CD_OK)
+		if ((n++ & TX_CHECK) == 0 && wtx_step(t) != CD_OK)
 			goto out;
 		rid = e->key;
 		snprintf(star, sizeof(star), "*%s", rid);
@@ -808,7 +826,7 @@ materialize(struct pass *p, sqlite3 *db, int64_t *stored, struct wtx *t)
 		struct workload w;
 		char wkey[300];
 
-		if ((i & 31) == 0 && wtx_step(t) != CD_OK)
+		if (wtx_step(t) != CD_OK) /* a hit is attributed: several lookups */
 			goto out;
 		sqlite3_bind_int64(get, 1, p->hits[i].event_id);
 		if (sqlite3_step(get) != SQLITE_ROW) {
