@@ -257,44 +257,85 @@ addr_note(struct pass *p, struct match_ev *m, const struct event *ev, int64_t id
 		e->c = ev->ts_ns;
 }
 
-static int
-addr_finish(struct pass *p, sqlite3 *db, struct wtx *t)
-{
-	sqlite3_stmt *get = NULL, *put = NULL;
-	size_t i;
-	int rc = CD_OK;
+/* An (address, credential) sighting ready to be folded into the baselines. */
+struct arow {
+	char *ip, *cred;
+	int64_t first, last;
+};
 
-	if (sqlite3_prepare_v2(db, "SELECT src_ip, cred_id FROM events WHERE id = ?1", -1, &get, NULL) !=
-		    SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-			       "INSERT INTO baselines(rule, entity, value, first_ns, last_ns, n)"
-			       " VALUES('*addr', ?1, ?2, ?3, ?4, 1) ON CONFLICT(rule, entity, value) DO UPDATE"
-			       " SET first_ns = min(first_ns, excluded.first_ns),"
-			       " last_ns = max(last_ns, excluded.last_ns), n = n + 1",
-			       -1, &put, NULL) != SQLITE_OK) {
-		sqlite3_finalize(get);
-		return CD_E_DB;
+static void
+arows_free(struct arow *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(a[i].ip);
+		free(a[i].cred);
 	}
-	for (i = 0; i < p->addr.cap && rc == CD_OK; i++) {
+	free(a);
+}
+
+/* The address and credential of each pair's event, read before the lock. */
+static int
+addr_prepare(struct pass *p, sqlite3 *db, struct arow **out, size_t *nout)
+{
+	sqlite3_stmt *get = NULL;
+	struct arow *a = xcalloc(p->addr.n ? p->addr.n : 1, sizeof(*a));
+	size_t i, n = 0;
+
+	*out = a;
+	*nout = 0;
+	if (sqlite3_prepare_v2(db, "SELECT src_ip, cred_id FROM events WHERE id = ?1", -1, &get, NULL) !=
+	    SQLITE_OK)
+		return CD_E_DB;
+	for (i = 0; i < p->addr.cap && n < p->addr.n; i++) {
 		struct strmap_entry *e = &p->addr.slot[i];
+		const unsigned char *ip, *cred;
 
 		if (e->key == NULL)
 			continue;
-		if ((i & TX_CHECK) == 0 && (rc = wtx_step(t)) != CD_OK)
-			break;
 		sqlite3_bind_int64(get, 1, e->b);
 		if (sqlite3_step(get) == SQLITE_ROW) {
-			sqlite3_bind_value(put, 1, sqlite3_column_value(get, 0));
-			sqlite3_bind_value(put, 2, sqlite3_column_value(get, 1));
-			sqlite3_bind_int64(put, 3, e->a);
-			sqlite3_bind_int64(put, 4, e->c);
-			if (sqlite3_step(put) != SQLITE_DONE)
-				rc = CD_E_DB;
-			sqlite3_reset(put);
+			ip = sqlite3_column_text(get, 0);
+			cred = sqlite3_column_text(get, 1);
+			a[n].ip = ip ? xstrdup((const char *)ip) : NULL;
+			a[n].cred = cred ? xstrdup((const char *)cred) : NULL;
+			a[n].first = e->a;
+			a[n].last = e->c;
+			n++;
 		}
 		sqlite3_reset(get);
 	}
 	sqlite3_finalize(get);
+	*nout = n;
+	return CD_OK;
+}
+
+static int
+addr_finish(const struct arow *a, size_t n, sqlite3 *db, struct wtx *t)
+{
+	sqlite3_stmt *put = NULL;
+	size_t i;
+	int rc = CD_OK;
+
+	if (sqlite3_prepare_v2(db,
+			       "INSERT INTO baselines(rule, entity, value, first_ns, last_ns, n)"
+			       " VALUES('*addr', ?1, ?2, ?3, ?4, 1) ON CONFLICT(rule, entity, value) DO UPDATE"
+			       " SET first_ns = min(first_ns, excluded.first_ns),"
+			       " last_ns = max(last_ns, excluded.last_ns), n = n + 1",
+			       -1, &put, NULL) != SQLITE_OK)
+		return CD_E_DB;
+	for (i = 0; i < n && rc == CD_OK; i++) {
+		if ((i & TX_CHECK) == 0 && (rc = wtx_step(t)) != CD_OK)
+			break;
+		sqlite3_bind_text(put, 1, a[i].ip, -1, SQLITE_STATIC);
+		sqlite3_bind_text(put, 2, a[i].cred, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(put, 3, a[i].first);
+		sqlite3_bind_int64(put, 4, a[i].last);
+		if (sqlite3_step(put) != SQLITE_DONE)
+			rc = CD_E_DB;
+		sqlite3_reset(put);
+	}
 	sqlite3_finalize(put);
 	return rc;
 }
@@ -798,27 +839,51 @@ allowed_after_join(const struct pass *p, const struct rule *r, const struct even
 	return rule_excluded(r, &m);
 }
 
-/* Write each hit: attribute its event to a workload and store the finding. */
-static int
-materialize(struct pass *p, sqlite3 *db, int64_t *stored, struct wtx *t)
+/* A finding ready to be written: everything read before the lock is taken. */
+struct frow {
+	int64_t event_id, ts;
+	size_t rule;
+	char *wkey, *actor, *cred, *summary;
+};
+
+static void
+frows_free(struct frow *f, size_t n)
 {
-	sqlite3_stmt *get = NULL, *ins = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(f[i].wkey);
+		free(f[i].actor);
+		free(f[i].cred);
+		free(f[i].summary);
+	}
+	free(f);
+}
+
+/*
+ * Each hit: its event read back, attributed to a workload (several lookups
+ * into a store that may be large and cold: over a second under I/O load on
+ * 10M events), checked against the allow list, summarized.  Reads only:
+ * done before the write lock is taken.
+ */
+static int
+materialize_prepare(struct pass *p, sqlite3 *db, struct frow **out, size_t *nout)
+{
+	sqlite3_stmt *get = NULL;
+	struct frow *f = NULL;
 	struct buf sql, sum;
 	struct json_tokens toks;
-	size_t i;
+	size_t i, n = 0;
 	int rc = CD_E_DB;
 
 	buf_init(&sql, 8192);
 	buf_init(&sum, 400);
 	json_tokens_init(&toks, 4096);
+	f = xcalloc(p->nhits ? p->nhits : 1, sizeof(*f));
 	if (buf_addstr(&sql, "SELECT ") != CD_OK || evrow_columns(&sql) != CD_OK ||
 	    buf_addstr(&sql, " FROM events WHERE id = ?1") != CD_OK)
 		goto out;
-	if (sqlite3_prepare_v2(db, sql.data, -1, &get, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-			       "INSERT OR IGNORE INTO findings(event_id, rule, class, severity, ts_ns,"
-			       " workload, identity, cred_id, summary) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
-			       -1, &ins, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, sql.data, -1, &get, NULL) != SQLITE_OK)
 		goto out;
 	for (i = 0; i < p->nhits; i++) {
 		const struct rule *r = &p->rs->r[p->hits[i].rule];
@@ -826,8 +891,6 @@ materialize(struct pass *p, sqlite3 *db, int64_t *stored, struct wtx *t)
 		struct workload w;
 		char wkey[300];
 
-		if (wtx_step(t) != CD_OK) /* a hit is attributed: several lookups */
-			goto out;
 		sqlite3_bind_int64(get, 1, p->hits[i].event_id);
 		if (sqlite3_step(get) != SQLITE_ROW) {
 			sqlite3_reset(get);
@@ -845,19 +908,55 @@ materialize(struct pass *p, sqlite3 *db, int64_t *stored, struct wtx *t)
 		}
 		buf_reset(&sum);
 		summarize(&ev, &sum);
-		sqlite3_bind_int64(ins, 1, p->hits[i].event_id);
+		f[n].event_id = p->hits[i].event_id;
+		f[n].rule = p->hits[i].rule;
+		f[n].ts = ev.ts_ns;
+		f[n].wkey = wkey[0] ? xstrdup(wkey) : NULL;
+		f[n].actor = ev.actor ? xstrdup(ev.actor) : NULL;
+		f[n].cred = ev.cred_id ? xstrdup(ev.cred_id) : NULL;
+		f[n].summary = xstrdup(sum.data);
+		n++;
+		sqlite3_reset(get);
+	}
+	rc = CD_OK;
+out:
+	sqlite3_finalize(get);
+	buf_release(&sql);
+	buf_release(&sum);
+	json_tokens_release(&toks);
+	*out = f;
+	*nout = n;
+	return rc;
+}
+
+/* Store the prepared findings (keyed by event and rule: again, they add nothing). */
+static int
+materialize(struct pass *p, sqlite3 *db, const struct frow *f, size_t n, int64_t *stored,
+	    struct wtx *t)
+{
+	sqlite3_stmt *ins = NULL;
+	size_t i;
+	int rc = CD_E_DB;
+
+	if (sqlite3_prepare_v2(db,
+			       "INSERT OR IGNORE INTO findings(event_id, rule, class, severity, ts_ns,"
+			       " workload, identity, cred_id, summary) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+			       -1, &ins, NULL) != SQLITE_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const struct rule *r = &p->rs->r[f[i].rule];
+
+		if ((i & TX_CHECK) == 0 && wtx_step(t) != CD_OK)
+			goto out;
+		sqlite3_bind_int64(ins, 1, f[i].event_id);
 		sqlite3_bind_text(ins, 2, r->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 3, rule_class_name(r->cls), -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 4, rule_sev_name(r->sev), -1, SQLITE_STATIC);
-		sqlite3_bind_int64(ins, 5, ev.ts_ns);
-		if (wkey[0])
-			sqlite3_bind_text(ins, 6, wkey, -1, SQLITE_TRANSIENT);
-		else
-			sqlite3_bind_null(ins, 6);
-		sqlite3_bind_text(ins, 7, ev.actor, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(ins, 8, ev.cred_id, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(ins, 9, sum.data, -1, SQLITE_TRANSIENT);
-		sqlite3_reset(get);
+		sqlite3_bind_int64(ins, 5, f[i].ts);
+		sqlite3_bind_text(ins, 6, f[i].wkey, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 7, f[i].actor, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 8, f[i].cred, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 9, f[i].summary, -1, SQLITE_STATIC);
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			goto out;
 		*stored += sqlite3_changes(db);
@@ -865,11 +964,7 @@ materialize(struct pass *p, sqlite3 *db, int64_t *stored, struct wtx *t)
 	}
 	rc = CD_OK;
 out:
-	sqlite3_finalize(get);
 	sqlite3_finalize(ins);
-	buf_release(&sql);
-	buf_release(&sum);
-	json_tokens_release(&toks);
 	return rc;
 }
 
@@ -918,8 +1013,10 @@ findings_run(struct store *s, const struct ruleset *rs, const struct known_net *
 	int64_t last, maxid = 0, min_ts = INT64_MAX, max_ts = INT64_MIN, reread = 0;
 	sqlite3_stmt *st;
 	struct cand *saved = NULL;
+	struct frow *frows = NULL;
+	struct arow *arows = NULL;
 	struct wtx t = { s, 0, 0 };
-	size_t i, nsaved = 0;
+	size_t i, nsaved = 0, nfrows = 0, narows = 0;
 	int rc;
 
 	memset(&p, 0, sizeof(p));
@@ -989,13 +1086,17 @@ findings_run(struct store *s, const struct ruleset *rs, const struct known_net *
 	/* everything above read with no lock held; now the writes, in short
 	 * transactions: findings and window rows, baselines, the mark last */
 	if (rc == CD_OK)
+		rc = materialize_prepare(&p, db, &frows, &nfrows);
+	if (rc == CD_OK)
+		rc = addr_prepare(&p, db, &arows, &narows);
+	if (rc == CD_OK)
 		rc = wtx_begin(&t);
 	if (rc == CD_OK)
-		rc = materialize(&p, db, &stats->findings, &t);
+		rc = materialize(&p, db, frows, nfrows, &stats->findings, &t);
 	if (rc == CD_OK && maxid > last)
 		rc = window_save(&p, db, saved, nsaved, max_ts, &t);
 	if (rc == CD_OK)
-		rc = addr_finish(&p, db, &t);
+		rc = addr_finish(arows, narows, db, &t);
 	if (rc == CD_OK)
 		rc = first_seen_write(&p, db, &t);
 	if (rc == CD_OK)
@@ -1010,6 +1111,8 @@ findings_run(struct store *s, const struct ruleset *rs, const struct known_net *
 		rc = CD_E_DB;
 	}
 	free(saved);
+	frows_free(frows, nfrows);
+	arows_free(arows, narows);
 
 	for (i = 0; i < p.nrerrs; i++)
 		free(p.rerrs[i].why);
