@@ -115,6 +115,7 @@ enum conn_phase {
 #define CONN_F_NEEDS_SECRET 0x04 /* needs conn_opts.input_secret */
 #define CONN_F_UNDO_ONLY    0x08 /* only reached through `revoke undo` */
 #define CONN_F_READONLY     0x10 /* reads only: not a plan step, not audited */
+#define CONN_F_TEXT         0x20 /* the target is free text: redacted before it is shown or stored */
 
 struct conn;
 

@@ -598,6 +598,12 @@ k8s_recreate_sa(struct conn *c, const char *target, struct conn_result *res)
 		http_resp_release(&o.rs);
 		if (r < 0)
 			return CD_OK;
+		if (r == 0) {
+			/* recreating what is not there would create it: not what was asked */
+			res->outcome = CONN_FAILED;
+			res_detail(res, "serviceaccount %s/%s does not exist: nothing to recreate", ns, sa);
+			return CD_OK;
+		}
 	}
 	if (olduid[0] || c->opts->dry_run) {
 		r = k8s_call(c, "DELETE", path, "{\"propagationPolicy\":\"Background\"}", NULL, 1, &o, res);

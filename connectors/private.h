@@ -292,6 +292,8 @@ void res_undo(struct conn_result *res, const char *fmt, ...) CD_PRINTF(2, 3);
 void res_from_resp(struct conn_result *res, const struct http_resp *rs);
 /* Safe for a URL path segment / identifier: [A-Za-z0-9._@:-] etc. */
 int ident_ok(const char *s, const char *extra, size_t max);
+/* Does a KV field of this name hold a secret (password, api_key, token...)? */
+int secret_field_name(const char *name, size_t n);
 /* Fill random bytes (getrandom). */
 void rand_bytes(void *p, size_t n);
 /* Join a base URL and a path without a doubled slash. */

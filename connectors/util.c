@@ -427,3 +427,65 @@ conn_secret_label(const char *tok, size_t n, char *out, size_t cap)
 		pre = 0;
 	snprintf(out, cap, "%.*s... sha256:%.12s", (int)pre, tok, hex);
 }
+
+/*
+ * Does a field of this name hold a secret?  Rotations change only those:
+ * a username or host given new random bytes breaks the secret's consumer.
+ * Names are matched on their words (split at '_', '-', '.', case folded):
+ * a word naming a secret, or a run of words spelling one (api_key,
+ * private-key), unless the last word says the field only describes one
+ * (access_key_id, token_ttl, password_hint).
+ */
+int
+secret_field_name(const char *name, size_t n)
+{
+	static const char *const secret_sub[] = {
+		"password", "passwd", "passphrase", "secret", "token", "credential", "apikey",
+		"privatekey", "accesskey", "secretkey", "signingkey", "encryptionkey", NULL,
+	};
+	static const char *const secret_word[] = { "key", "pwd", "pass", "pin", "pw", NULL };
+	static const char *const describes[] = {
+		"id", "name", "user", "username", "arn", "type", "url", "uri", "host", "email",
+		"region", "ttl", "expiry", "expires", "expiration", "path", "file", "version", "hint",
+		"length", "len", "created", "updated", NULL,
+	};
+	char flat[128], last[32];
+	size_t i, nf = 0, w = 0, nl = 0;
+	int secret = 0;
+
+	if (n == 0 || n >= sizeof(flat))
+		return 0;
+	/* flat: the name without separators, folded; each word checked as it ends */
+	for (i = 0; i <= n; i++) {
+		char ch = i < n ? name[i] : '\0';
+
+		if (ch == '_' || ch == '-' || ch == '.' || ch == '\0') {
+			size_t k;
+
+			last[nl] = '\0';
+			for (k = 0; secret_word[k] != NULL && nl > 0; k++)
+				if (strcmp(last, secret_word[k]) == 0)
+					secret = 1;
+			if (ch != '\0')
+				nl = 0;
+			w++;
+			continue;
+		}
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		flat[nf++] = ch;
+		if (nl < sizeof(last) - 1)
+			last[nl++] = ch;
+	}
+	flat[nf] = '\0';
+	for (i = 0; secret_sub[i] != NULL && !secret; i++)
+		if (strstr(flat, secret_sub[i]) != NULL)
+			secret = 1;
+	if (!secret)
+		return 0;
+	/* "token_ttl", "access_key_id": about a secret, not one (one word alone is the secret) */
+	for (i = 0; describes[i] != NULL && w > 1; i++)
+		if (strcmp(last, describes[i]) == 0)
+			return 0;
+	return 1;
+}

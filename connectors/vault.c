@@ -544,38 +544,93 @@ vault_destroy_version(struct conn *c, const char *target, struct conn_result *re
 	return CD_OK;
 }
 
-/* {"options":{"cas":N},"data":{KEY: new random value, ...}} from the data read;
- * the new values (a JSON object) also go to *newdata. */
+/* Is field (raw name) one of the comma-separated names in list? */
 static int
-kv_new_values(const struct buf *read, uint64_t cas, struct buf *body, struct buf *newdata)
+field_listed(const char *list, struct span name)
+{
+	const char *p = list;
+
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+
+		if (n == name.n && memcmp(p, name.p, n) == 0)
+			return 1;
+		p += n + (e != NULL);
+	}
+	return 0;
+}
+
+/*
+ * {"options":{"cas":N},"data":{...}} from the data read: the fields that
+ * hold secrets (named in fields, comma-separated; or, with fields NULL,
+ * secret by name) get new random values, every other field keeps its
+ * value.  The new values (a JSON object) go to *newdata, the changed
+ * field names to *changed and the kept ones to *kept.  CD_E_NOTFOUND: no
+ * field to change (*changed empty), or a named field missing (*changed
+ * names it).
+ */
+static int
+kv_new_values(const struct buf *read, uint64_t cas, const char *fields, struct buf *body,
+	      struct buf *newdata, struct buf *changed, struct buf *kept)
 {
 	struct json_tokens t;
 	struct json_doc d;
-	const char *why;
+	const char *why, *p;
 	int data, k, r = CD_E_PARSE, first = 1;
 
 	json_tokens_init(&t, 65536);
 	if (json_parse(&d, read->data, read->len, &t, &why) != CD_OK ||
 	    (data = json_path(&d, 0, "data.data")) < 0 || json_type(&d, data) != JSON_OBJECT)
 		goto out;
-	r = buf_printf(body, "{\"options\":{\"cas\":%llu},\"data\":", (unsigned long long)cas);
+	/* every field named must be there: a typo changes nothing */
+	for (p = fields; p != NULL && *p; ) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		int found = 0;
+
+		for (k = json_first(&d, data); k > 0 && !found; k = json_next(&d, data, k))
+			found = json_raw(&d, k).n == n && memcmp(json_raw(&d, k).p, p, n) == 0;
+		if (!found) {
+			buf_reset(changed);
+			r = buf_add(changed, p, n) == CD_OK ? CD_E_NOTFOUND : CD_E_NOMEM;
+			goto out;
+		}
+		p += n + (e != NULL);
+	}
+	r = buf_printf(body, "{\"options\":{\"cas\":%llu},\"data\":{", (unsigned long long)cas);
 	r = r ? r : buf_addc(newdata, '{');
 	for (k = json_first(&d, data); k > 0 && r == CD_OK; k = json_next(&d, data, k)) {
+		struct span name = json_raw(&d, k);
+		int secret = fields ? field_listed(fields, name) : secret_field_name(name.p, name.n);
 		unsigned char rnd[24];
 		char hex[49];
 
+		r = first ? CD_OK : buf_addc(body, ',');
+		r = r ? r : buf_add(body, json_text(&d, k).p, json_text(&d, k).n);
+		r = r ? r : buf_addc(body, ':');
+		first = 0;
+		if (!secret) {
+			r = r ? r : buf_add(body, json_text(&d, k + 1).p, json_text(&d, k + 1).n);
+			r = r ? r : (kept->len ? buf_addstr(kept, ", ") : CD_OK);
+			r = r ? r : buf_add(kept, name.p, name.n);
+			continue;
+		}
 		rand_bytes(rnd, sizeof(rnd));
 		hex_encode(rnd, sizeof(rnd), hex);
 		explicit_bzero(rnd, sizeof(rnd));
-		r = first ? CD_OK : buf_addc(newdata, ',');
+		r = r ? r : buf_printf(body, "\"%s\"", hex);
+		r = r ? r : (newdata->len > 1 ? buf_addc(newdata, ',') : CD_OK);
 		r = r ? r : buf_add(newdata, json_text(&d, k).p, json_text(&d, k).n);
 		r = r ? r : buf_printf(newdata, ":\"%s\"", hex);
+		r = r ? r : (changed->len ? buf_addstr(changed, ", ") : CD_OK);
+		r = r ? r : buf_add(changed, name.p, name.n);
 		explicit_bzero(hex, sizeof(hex));
-		first = 0;
 	}
 	r = r ? r : buf_addc(newdata, '}');
-	r = r ? r : buf_add(body, newdata->data, newdata->len);
-	r = r ? r : buf_addc(body, '}');
+	r = r ? r : buf_addstr(body, "}}");
+	if (r == CD_OK && changed->len == 0)
+		r = CD_E_NOTFOUND;
 out:
 	json_tokens_release(&t);
 	return r;
@@ -585,19 +640,23 @@ out:
 static int
 vault_rotate_secret(struct conn *c, const char *target, struct conn_result *res)
 {
-	char mount[160], path[600], p[800], v[32];
-	struct buf body, newdata;
+	char mount[160], path[600], p[800], v[32], secret[800];
+	const char *hash = strchr(target, '#'), *fields = hash ? hash + 1 : NULL;
+	struct buf body, newdata, changed, kept;
 	struct api_out o;
 	uint64_t ver, cur = 0, after = 0;
 	int r, destroyed;
 
-	if (kv_target(target, mount, path, sizeof(path), &ver, res) != CD_OK)
+	/* MOUNT/PATH#FIELD,...: --field named the fields to change */
+	snprintf(secret, sizeof(secret), "%.*s", hash ? (int)(hash - target) : (int)strlen(target),
+		 target);
+	if ((fields != NULL && *fields == '\0') || kv_target(secret, mount, path, sizeof(path), &ver, res) != CD_OK)
 		return CD_E_USAGE;
 	snprintf(p, sizeof(p), "/v1/%s/data/%s", mount, path);
 	if (c->opts->dry_run) {
 		r = vault_call(c, "POST", p, "{}",
-			       "{\"options\":{\"cas\":<version read when run>},\"data\":{<same keys, new "
-			       "random values>}}",
+			       "{\"options\":{\"cas\":<version read when run>},\"data\":{<the same "
+			       "fields; those holding secrets with new random values>}}",
 			       0, &o, res);
 		http_resp_release(&o.rs);
 		kv_destroy(c, mount, path, 1, res);
@@ -619,11 +678,25 @@ vault_rotate_secret(struct conn *c, const char *target, struct conn_result *res)
 	}
 	buf_init(&body, 1 << 20);
 	buf_init(&newdata, 1 << 20);
-	r = cur ? kv_new_values(&o.rs.body, cur, &body, &newdata) : CD_E_PARSE;
+	buf_init(&changed, 1 << 16);
+	buf_init(&kept, 1 << 16);
+	r = cur ? kv_new_values(&o.rs.body, cur, fields, &body, &newdata, &changed, &kept)
+		: CD_E_PARSE;
 	http_resp_release(&o.rs); /* the old values: wiped here */
+	if (r == CD_E_NOTFOUND && changed.len > 0) {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "%s has no field %s: nothing changed", secret, changed.data);
+		goto out;
+	}
+	if (r == CD_E_NOTFOUND) {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "no field of %s is a secret by name (%s): nothing changed; name the "
+			   "fields to rotate with --field NAME", secret, kept.data);
+		goto out;
+	}
 	if (r != CD_OK) {
 		res->outcome = CONN_FAILED;
-		res_detail(res, "%s: not a readable KV v2 secret with data", target);
+		res_detail(res, "%s: not a readable KV v2 secret with data", secret);
 		goto out;
 	}
 	r = vault_call(c, "POST", p, body.data, "{\"options\":{\"cas\":N},\"data\":{[REDACTED]}}", 0, &o,
@@ -642,7 +715,7 @@ vault_rotate_secret(struct conn *c, const char *target, struct conn_result *res)
 	}
 	res->secret_len = newdata.len;
 	res->secret = xstrndup(newdata.data, newdata.len);
-	snprintf(res->new_id, sizeof(res->new_id), "%s version %llu", target,
+	snprintf(res->new_id, sizeof(res->new_id), "%.120s version %llu", secret,
 		 (unsigned long long)after);
 	if (kv_destroy(c, mount, path, cur, res) != CD_OK)
 		goto out;
@@ -650,8 +723,9 @@ vault_rotate_secret(struct conn *c, const char *target, struct conn_result *res)
 		goto out;
 	if (destroyed == 1) {
 		res->outcome = CONN_DONE;
-		res_verified(res, "version %llu written with new values; version %llu destroyed",
-			     (unsigned long long)cur + 1, (unsigned long long)cur);
+		res_verified(res, "version %llu written: changed %s%s%s; version %llu destroyed",
+			     (unsigned long long)cur + 1, changed.data, kept.len ? "; kept " : "",
+			     kept.data, (unsigned long long)cur);
 	} else {
 		res->outcome = CONN_FAILED;
 		res_detail(res, "verification: old version %llu is not destroyed", (unsigned long long)cur);
@@ -659,6 +733,8 @@ vault_rotate_secret(struct conn *c, const char *target, struct conn_result *res)
 out:
 	freezero(body.data, body.alloc);
 	freezero(newdata.data, newdata.alloc);
+	buf_release(&changed);
+	buf_release(&kept);
 	return CD_OK;
 }
 

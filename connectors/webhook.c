@@ -162,16 +162,18 @@ hook_notify(struct conn *c, const char *text, struct conn_result *res)
 		res_from_resp(res, &rs);
 		res_note_request(res, "POST %s -> %ld", h->shown, rs.status);
 		res->outcome = CONN_FAILED;
-		res_detail(res, "webhook: %s%ld %.100s", rs.status ? "HTTP " : "no response: ", rs.status,
-			   rs.status ? rs.body.data : rs.error);
+		if (rs.status)
+			res_detail(res, "webhook: HTTP %ld %.100s", rs.status, rs.body.data);
+		else
+			res_detail(res, "webhook: no response: %s", rs.error);
 	}
 	http_resp_release(&rs);
 	return CD_OK;
 }
 
 static const struct conn_action hook_actions[] = {
-	{ .name = "notify", .target_doc = "the message text", .phase = PHASE_NOTIFY,
-	  .run = hook_notify },
+	{ .name = "notify", .target_doc = "the message text", .flags = CONN_F_TEXT,
+	  .phase = PHASE_NOTIFY, .run = hook_notify },
 	{ .name = NULL },
 };
 

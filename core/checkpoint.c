@@ -28,6 +28,7 @@
 
 #define CKPT_PAGES    512  /* 8 MiB of WAL at 16 KiB pages: a background checkpoint */
 #define RESTART_PAGES 4096 /* 64 MiB: the commit completes one; the WAL restarts */
+#define RESTART_WAIT_MS 200 /* how long a RESTART waits for readers to move on */
 
 struct store_ckpt {
 	struct store *s;
@@ -38,6 +39,7 @@ struct store_ckpt {
 	int pending;
 	int stop;
 	pthread_mutex_t run_mu; /* held while a checkpoint runs */
+	int64_t restart_ns;     /* when the writer last tried a RESTART */
 };
 
 static int
@@ -45,7 +47,29 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
 	struct store_ckpt *c = arg;
 
-	if (pages >= RESTART_PAGES) {
+	if (pages >= 2 * RESTART_PAGES) {
+		/*
+		 * Readers kept the WAL from starting over (each read
+		 * transaction pins the frames it may need; with readers always
+		 * present a passive checkpoint never frees them all): RESTART
+		 * copies everything, then waits (the busy handler, bounded)
+		 * until readers read from the database file only, so the next
+		 * transaction starts the WAL over and journal_size_limit cuts
+		 * the file back.
+		 */
+		int64_t now = time_now_ns();
+
+		/* a reader that stays (output piped to a pager) must not stall
+		 * every commit: wait RESTART_WAIT_MS at most, once a second */
+		if (now - c->restart_ns >= 1000000000LL) {
+			c->restart_ns = now;
+			pthread_mutex_lock(&c->run_mu);
+			sqlite3_busy_timeout(db, RESTART_WAIT_MS);
+			(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+			sqlite3_busy_timeout(db, STORE_BUSY_MS);
+			pthread_mutex_unlock(&c->run_mu);
+		}
+	} else if (pages >= RESTART_PAGES) {
 		/* after the background one, if running: the rest is short */
 		pthread_mutex_lock(&c->run_mu);
 		(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);

@@ -466,6 +466,41 @@ raw_under_row(struct store *s, sqlite3_stmt *st, int show)
 	buf_release(&r);
 }
 
+/* Rows per page of a listing: each page is one short read transaction,
+ * its output (about 0.5 MiB of JSON) held in stdout's buffer until then. */
+#define PAGE_ROWS 1000
+static char out_buf[(size_t)8 << 20]; /* glibc ignores the size without a buffer */
+/* ts_ns is the first event field: column 1, after e.id */
+#define EV_COL_TS 0
+
+/* One row, as a table line or JSON; rows: how many were written before. */
+static int
+emit_row(struct store *s, sqlite3_stmt *st, enum out_format fmt, struct buf *out, int raw, int show,
+	 int64_t rows)
+{
+	if (fmt == OUT_TABLE) {
+		row_table(st, show);
+		if (raw)
+			raw_under_row(s, st, show);
+		return CD_OK;
+	}
+	if (fmt == OUT_CSV) {
+		row_csv(st, out, show);
+		return CD_OK;
+	}
+	buf_reset(out);
+	if (row_json(s, st, out, raw, show) != CD_OK) {
+		out_err("event %lld too large to print", (long long)sqlite3_column_int64(st, 0));
+		return CD_E_LIMIT;
+	}
+	if (fmt == OUT_JSON && rows > 0)
+		fputc(',', stdout);
+	fwrite(out->data, 1, out->len, stdout);
+	if (fmt == OUT_NDJSON)
+		fputc('\n', stdout);
+	return CD_OK;
+}
+
 static int
 cmd_events(struct cmd_ctx *cc)
 {
@@ -493,9 +528,14 @@ cmd_events(struct cmd_ctx *cc)
 	struct buf sql, out;
 	int c, oldest = 0, raw = 0, show = 0, nfilters = 0, i, bind = 1, status = EXIT_ERROR, rc;
 	int more = 0;
-	int64_t rows = 0;
+	int64_t rows = 0, cur_ts, cur_id;
 	size_t k;
 
+	/* a page's output is buffered and written once the page's read
+	 * transaction is over: a listing piped into a pager does not hold a
+	 * snapshot (and the WAL frames it pins) while the pager waits.  Set
+	 * before anything is written to stdout, or it has no effect. */
+	setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
 	optind = 1;
 	while ((c = cmd_getopt(cc->argc, cc->argv, "events", "h", longopts)) != -1) {
 		switch (c) {
@@ -567,11 +607,10 @@ cmd_events(struct cmd_ctx *cc)
 		else
 			rc = buf_printf(&sql, " AND regexp(?, e.%s, '%s', e.id)", n, n);
 	}
-	rc = rc ? rc : buf_printf(&sql, " ORDER BY e.ts_ns %s, e.id %s", oldest ? "ASC" : "DESC",
-				  oldest ? "ASC" : "DESC");
-	/* one row more than shown tells that --limit cut the listing */
-	if (limit > 0)
-		rc = rc ? rc : buf_printf(&sql, " LIMIT %lld", (long long)limit + 1);
+	/* pages in (time, id) order, each its own short read transaction */
+	rc = rc ? rc : buf_printf(&sql, " AND (e.ts_ns, e.id) %s (?, ?)", oldest ? ">" : "<");
+	rc = rc ? rc : buf_printf(&sql, " ORDER BY e.ts_ns %s, e.id %s LIMIT %d", oldest ? "ASC" : "DESC",
+				  oldest ? "ASC" : "DESC", PAGE_ROWS);
 	CD_BUG_ON(rc != CD_OK);
 	if (sqlite3_prepare_v2(store_db(s), sql.data, -1, &st, NULL) != SQLITE_OK) {
 		out_err("query failed: %s", store_errmsg(s));
@@ -614,31 +653,33 @@ cmd_events(struct cmd_ctx *cc)
 		       "OUTCOME");
 	else if (fmt == OUT_CSV)
 		csv_header();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (limit > 0 && rows == limit) {
-			more = 1;
-			rc = SQLITE_DONE;
-			break;
-		}
-		if (fmt == OUT_TABLE) {
-			row_table(st, show);
-			if (raw)
-				raw_under_row(s, st, show);
-		} else if (fmt == OUT_CSV) {
-			row_csv(st, &out, show);
-		} else {
-			buf_reset(&out);
-			if (row_json(s, st, &out, raw, show) != CD_OK) {
-				out_err("event %lld too large to print", (long long)sqlite3_column_int64(st, 0));
-				continue;
+	cur_ts = oldest ? INT64_MIN : INT64_MAX;
+	cur_id = oldest ? INT64_MIN : INT64_MAX;
+	for (;;) {
+		int64_t page = 0;
+
+		sqlite3_bind_int64(st, bind, cur_ts);
+		sqlite3_bind_int64(st, bind + 1, cur_id);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (limit != 0 && rows >= limit) {
+				more = 1; /* one row past --limit: the listing was cut */
+				break;
 			}
-			if (fmt == OUT_JSON && rows > 0)
-				fputc(',', stdout);
-			fwrite(out.data, 1, out.len, stdout);
-			if (fmt == OUT_NDJSON)
-				fputc('\n', stdout);
+			page++;
+			cur_id = sqlite3_column_int64(st, 0);
+			cur_ts = sqlite3_column_int64(st, 1 + EV_COL_TS);
+			if (emit_row(s, st, fmt, &out, raw, show, rows) == CD_OK)
+				rows++;
 		}
-		rows++;
+		if (limit != 0 && rows >= limit)
+			rc = SQLITE_DONE;
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			break;
+		fflush(stdout);
+		/* a full page at the limit: the next page's first row says "more" */
+		if (page < PAGE_ROWS || more)
+			break;
 	}
 	buf_release(&out);
 	if (rc != SQLITE_DONE) {

@@ -313,7 +313,7 @@ void ev_from_cgroup(struct event *ev, struct ev_arena *a, const char *path, size
 struct store; /* opaque */
 struct sqlite3;
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 /*
  * PRAGMA application_id of every cordon store ("CORD"): a database without
  * it is not cordon's, except a store from before it (recognised by its
@@ -328,6 +328,8 @@ int store_open(const char *path, int readonly, struct store **out, char **cause)
 void store_close(struct store **s);
 struct sqlite3 *store_db(struct store *s);
 const char *store_path(const struct store *s);
+/* Size of the store's WAL file in bytes (0: none). */
+int64_t store_wal_size(const struct store *s);
 
 /*
  * While a long write runs (an ingest), WAL checkpoints happen on a thread
@@ -343,6 +345,12 @@ int store_in_transaction(struct store *s);
 int store_begin_wait(struct store *s, int64_t max_ns);
 int store_commit(struct store *s);
 int store_rollback(struct store *s);
+/* The store's own timing of write transactions (BEGIN IMMEDIATE to COMMIT
+ * or ROLLBACK): store_begin/commit/rollback mark them; code that runs them
+ * by SQL marks them itself (begin 1 once the lock is held, 0 at the end). */
+void store_tx_mark(struct store *s, int begin);
+/* The longest write transaction this connection held, in ns. */
+int64_t store_tx_longest_ns(const struct store *s);
 const char *store_errmsg(struct store *s);
 
 /* An input source known to the store (one row per path). */

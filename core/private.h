@@ -13,6 +13,12 @@ struct evins;
 
 /* WAL pages after which a commit checkpoints (when no checkpointer runs) */
 #define STORE_AUTOCHECKPOINT 2000
+/* the WAL file is cut back to this after a checkpoint restarts it (bytes) */
+#define STORE_WAL_LIMIT_STR "67108864"
+/* SQLite's busy timeout of a store connection (ms) */
+#define STORE_BUSY_MS 10000
+/* how long a closing writer waits for readers to finish its last checkpoint */
+#define STORE_CLOSE_CKPT_MS 100
 
 int evw_init(struct evw **out, struct sqlite3 *db, char **cause);
 void evw_free(struct evw **w);

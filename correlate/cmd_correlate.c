@@ -4,8 +4,11 @@
  * idempotent (a rerun adds nothing), exit 1 when an incident was opened or
  * changed.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,8 +37,34 @@ static const char usage[] =
 	"\"signals\":[...],\"exposed\":[...],\"credentials\":[...],\"reachable\":[...],\"plan\":[...]}]}\n"
 	"(see README.md, \"The incident report\").\n"
 	"\n"
+	"One run at a time: a run that finds another running on the store says so\n"
+	"and exits 0 at once (that run covers the new events; cron loses nothing).\n"
+	"Events are read and matched with no lock held; what is found is written in\n"
+	"short write transactions (the longest is reported and kept in the meta\n"
+	"table as correlate.longest_write_us).\n"
+	"\n"
 	"exit status: 0 nothing new; 1 an incident was opened or changed;\n"
 	"2 usage, rule or store error.\n";
+
+/*
+ * One correlate at a time per store: an flock(2) on the store file itself,
+ * non-blocking.  It is not SQLite's lock (SQLite takes POSIX fcntl locks,
+ * which flock does not touch on Linux), and it dies with the process.  The
+ * descriptor is closed only after the store is: closing any descriptor of
+ * a file drops every fcntl lock the process holds on it.
+ */
+static int
+correlate_lock(const char *path, int *fd)
+{
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (*fd < 0)
+		return CD_OK; /* the store's own checks will say what is wrong */
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+		return CD_OK;
+	if (errno == EWOULDBLOCK)
+		return CD_E_BUSY;
+	return CD_OK;
+}
 
 static int
 cmd_correlate(struct cmd_ctx *cc)
@@ -58,8 +87,8 @@ cmd_correlate(struct cmd_ctx *cc)
 	struct known_net net;
 	struct store *s = NULL;
 	char *cause = NULL;
-	int64_t since = TIME_NONE, run_start;
-	int c, all = 0, rc;
+	int64_t since = TIME_NONE, run_start, longest_us;
+	int c, all = 0, rc, lockfd = -1;
 	struct timespec t0, t1, t2;
 
 	optind = 1;
@@ -100,7 +129,17 @@ cmd_correlate(struct cmd_ctx *cc)
 		ruleset_release(&rs);
 		return EXIT_ERROR;
 	}
+	if (correlate_lock(cc->db_path, &lockfd) == CD_E_BUSY) {
+		/* not an error: the run in progress covers the new events */
+		out_warn("%s: another `cordon correlate` is running on this store; this run does"
+			 " nothing: that one (or the next) picks up the new events", cc->db_path);
+		close(lockfd);
+		ruleset_release(&rs);
+		return EXIT_OK;
+	}
 	if (cmd_open_store(cc, 0, &s) != CD_OK) {
+		if (lockfd >= 0)
+			close(lockfd);
 		ruleset_release(&rs);
 		return EXIT_ERROR;
 	}
@@ -112,23 +151,26 @@ cmd_correlate(struct cmd_ctx *cc)
 		rc = known_net_load(store_db(s), &net);
 	else
 		memset(&net, 0, sizeof(net));
-	if (rc == CD_OK && (rc = store_begin_wait(s, (int64_t)600 * 1000000000LL)) == CD_OK) {
+	/* no transaction here: each step takes the write lock for its writes only */
+	if (rc == CD_OK) {
 		rc = findings_run(s, &rs, &net, &o, &stats, &cause);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (rc == CD_OK)
 			rc = incidents_build(s, &rs, since, &ch, &cause);
-		if (rc == CD_OK)
-			rc = store_commit(s);
-		else
-			store_rollback(s);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t2);
 	known_net_release(&net);
+	/* the store's own timing: the longest write transaction of this run */
+	longest_us = store_tx_longest_ns(s) / 1000;
+	if (rc == CD_OK)
+		store_meta_set_int(s, "correlate.longest_write_us", longest_us);
 	if (rc != CD_OK) {
-		out_err("%s: correlation failed: %s; nothing was changed", cc->db_path,
-			cause ? cause : store_errmsg(s));
+		out_err("%s: correlation failed: %s; what earlier steps wrote is kept, and the next"
+			" run continues from there", cc->db_path, cause ? cause : store_errmsg(s));
 		free(cause);
 		store_close(&s);
+		if (lockfd >= 0)
+			close(lockfd);
 		ruleset_release(&rs);
 		return EXIT_ERROR;
 	}
@@ -137,17 +179,20 @@ cmd_correlate(struct cmd_ctx *cc)
 			printf("%lld rule evaluations failed (a regex hit a PCRE2 limit); see `cordon"
 			       " rejects`\n", (long long)stats.rule_errors);
 		printf("%lld new events, %lld new findings; incidents: %lld opened, %lld changed,"
-		       " %lld unchanged (%.2fs rules, %.2fs incidents)\n",
+		       " %lld unchanged (%.2fs rules, %.2fs incidents, longest write %.0f ms)\n",
 		       (long long)stats.events, (long long)stats.findings, (long long)ch.opened,
 		       (long long)ch.changed, (long long)ch.unchanged,
 		       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-		       (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) / 1e9);
+		       (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) / 1e9,
+		       (double)longest_us / 1000.0);
 	}
 	/* text: the table of what this run opened or changed */
 	if (incidents_list(s, fmt == OUT_TABLE ? OUT_TABLE : fmt, all ? INT64_MIN : run_start) !=
 	    CD_OK)
 		out_err("%s: %s", cc->db_path, store_errmsg(s));
 	store_close(&s);
+	if (lockfd >= 0)
+		close(lockfd);
 	ruleset_release(&rs);
 	/* a rule left unanswered on an event is a finding of its own: cron alerts */
 	return ch.opened || ch.changed || stats.rule_errors > 0 ? EXIT_FINDINGS : EXIT_OK;

@@ -67,6 +67,11 @@ struct corr_stats {
 	int64_t rule_errors;  /* rule evaluations a regex limit left unanswered (see rejects) */
 	double seconds_rules, seconds_incidents;
 };
+/* How long a correlate run waits for another writer's transaction (a
+ * follower's batch, a revocation's audit row: each short) before it gives up. */
+#define CORR_WRITE_WAIT_NS ((int64_t)120 * 1000000000LL)
+/* Match the new events: read and matched with no lock held, then what it
+ * found written in one short write transaction of its own. */
 int findings_run(struct store *s, const struct ruleset *rs, const struct known_net *net,
 		 const struct corr_opts *o, struct corr_stats *stats, char **cause);
 int known_net_load(sqlite3 *db, struct known_net *net);
@@ -78,6 +83,8 @@ int incidents_list(struct store *s, enum out_format fmt, int64_t since);
 
 /* ---- incident.c ---- */
 struct incident_change { int64_t opened, changed, unchanged; };
+/* Assembled with no lock held; each incident opened or changed is written
+ * in a write transaction of its own. */
 int incidents_build(struct store *s, const struct ruleset *rs, int64_t since_ns,
 		    struct incident_change *ch, char **cause);
 

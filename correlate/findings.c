@@ -12,6 +12,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine.h"
 
@@ -54,6 +55,81 @@ struct pass {
 	size_t nrerrs;
 	int64_t rerr_count;
 };
+
+/*
+ * The write side of a run: short transactions.  Everything is read and
+ * matched first, with no lock held; then findings, window state and
+ * baselines are written, each transaction ending once it has held the
+ * lock for TX_BUDGET_NS, and the next one starting only after a pause
+ * longer than a waiting writer's poll (SQLite's busy handler sleeps up to
+ * 100 ms between tries), so a follower or a revocation gets its turn.
+ * Findings and window rows are keyed (rerunning adds nothing); the
+ * baselines come after the findings they decided and the run's mark comes
+ * last, so a run cut between transactions is redone by the next one.
+ */
+#define TX_BUDGET_NS ((int64_t)40 * 1000000LL)
+#define TX_YIELD_US  120000
+#define TX_CHECK     15 /* rows between two looks at the clock (a power of 2, less 1) */
+
+struct wtx {
+	struct store *s;
+	int64_t start;
+	int open;
+};
+
+/*
+ * Between two transactions, with no lock held: a passive checkpoint (it
+ * never blocks a writer or a reader).  The connection's automatic one
+ * would run inside COMMIT, and the time the write lock is held would
+ * count its copying and syncing too.
+ */
+static void
+wtx_checkpoint(struct wtx *t)
+{
+	(void)sqlite3_wal_checkpoint_v2(store_db(t->s), NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
+
+static int
+wtx_begin(struct wtx *t)
+{
+	/* checkpoints between transactions, not inside COMMIT (wtx_checkpoint) */
+	sqlite3_wal_autocheckpoint(store_db(t->s), 0);
+	if (t->open)
+		return CD_OK;
+	if (store_begin_wait(t->s, CORR_WRITE_WAIT_NS) != CD_OK)
+		return CD_E_DB;
+	t->open = 1;
+	t->start = time_now_ns();
+	return CD_OK;
+}
+
+/* Called between rows: ends the transaction once over its budget. */
+static int
+wtx_step(struct wtx *t)
+{
+	if (!t->open || time_now_ns() - t->start < TX_BUDGET_NS)
+		return t->open ? CD_OK : wtx_begin(t);
+	if (store_commit(t->s) != CD_OK)
+		return CD_E_DB;
+	t->open = 0;
+	wtx_checkpoint(t);
+	usleep(TX_YIELD_US);
+	return wtx_begin(t);
+}
+
+static int
+wtx_end(struct wtx *t, int ok)
+{
+	if (!t->open)
+		return ok ? CD_OK : CD_E_DB;
+	t->open = 0;
+	if (ok && store_commit(t->s) == CD_OK) {
+		wtx_checkpoint(t);
+		return CD_OK;
+	}
+	store_rollback(t->s);
+	return CD_E_DB;
+}
 
 static uint64_t
 hash_str(const char *s)
@@ -181,42 +257,85 @@ addr_note(struct pass *p, struct match_ev *m, const struct event *ev, int64_t id
 		e->c = ev->ts_ns;
 }
 
-static int
-addr_finish(struct pass *p, sqlite3 *db)
-{
-	sqlite3_stmt *get = NULL, *put = NULL;
-	size_t i;
-	int rc = CD_OK;
+/* An (address, credential) sighting ready to be folded into the baselines. */
+struct arow {
+	char *ip, *cred;
+	int64_t first, last;
+};
 
-	if (sqlite3_prepare_v2(db, "SELECT src_ip, cred_id FROM events WHERE id = ?1", -1, &get, NULL) !=
-		    SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-			       "INSERT INTO baselines(rule, entity, value, first_ns, last_ns, n)"
-			       " VALUES('*addr', ?1, ?2, ?3, ?4, 1) ON CONFLICT(rule, entity, value) DO UPDATE"
-			       " SET first_ns = min(first_ns, excluded.first_ns),"
-			       " last_ns = max(last_ns, excluded.last_ns), n = n + 1",
-			       -1, &put, NULL) != SQLITE_OK) {
-		sqlite3_finalize(get);
-		return CD_E_DB;
+static void
+arows_free(struct arow *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(a[i].ip);
+		free(a[i].cred);
 	}
-	for (i = 0; i < p->addr.cap && rc == CD_OK; i++) {
+	free(a);
+}
+
+/* The address and credential of each pair's event, read before the lock. */
+static int
+addr_prepare(struct pass *p, sqlite3 *db, struct arow **out, size_t *nout)
+{
+	sqlite3_stmt *get = NULL;
+	struct arow *a = xcalloc(p->addr.n ? p->addr.n : 1, sizeof(*a));
+	size_t i, n = 0;
+
+	*out = a;
+	*nout = 0;
+	if (sqlite3_prepare_v2(db, "SELECT src_ip, cred_id FROM events WHERE id = ?1", -1, &get, NULL) !=
+	    SQLITE_OK)
+		return CD_E_DB;
+	for (i = 0; i < p->addr.cap && n < p->addr.n; i++) {
 		struct strmap_entry *e = &p->addr.slot[i];
+		const unsigned char *ip, *cred;
 
 		if (e->key == NULL)
 			continue;
 		sqlite3_bind_int64(get, 1, e->b);
 		if (sqlite3_step(get) == SQLITE_ROW) {
-			sqlite3_bind_value(put, 1, sqlite3_column_value(get, 0));
-			sqlite3_bind_value(put, 2, sqlite3_column_value(get, 1));
-			sqlite3_bind_int64(put, 3, e->a);
-			sqlite3_bind_int64(put, 4, e->c);
-			if (sqlite3_step(put) != SQLITE_DONE)
-				rc = CD_E_DB;
-			sqlite3_reset(put);
+			ip = sqlite3_column_text(get, 0);
+			cred = sqlite3_column_text(get, 1);
+			a[n].ip = ip ? xstrdup((const char *)ip) : NULL;
+			a[n].cred = cred ? xstrdup((const char *)cred) : NULL;
+			a[n].first = e->a;
+			a[n].last = e->c;
+			n++;
 		}
 		sqlite3_reset(get);
 	}
 	sqlite3_finalize(get);
+	*nout = n;
+	return CD_OK;
+}
+
+static int
+addr_finish(const struct arow *a, size_t n, sqlite3 *db, struct wtx *t)
+{
+	sqlite3_stmt *put = NULL;
+	size_t i;
+	int rc = CD_OK;
+
+	if (sqlite3_prepare_v2(db,
+			       "INSERT INTO baselines(rule, entity, value, first_ns, last_ns, n)"
+			       " VALUES('*addr', ?1, ?2, ?3, ?4, 1) ON CONFLICT(rule, entity, value) DO UPDATE"
+			       " SET first_ns = min(first_ns, excluded.first_ns),"
+			       " last_ns = max(last_ns, excluded.last_ns), n = n + 1",
+			       -1, &put, NULL) != SQLITE_OK)
+		return CD_E_DB;
+	for (i = 0; i < n && rc == CD_OK; i++) {
+		if ((i & TX_CHECK) == 0 && (rc = wtx_step(t)) != CD_OK)
+			break;
+		sqlite3_bind_text(put, 1, a[i].ip, -1, SQLITE_STATIC);
+		sqlite3_bind_text(put, 2, a[i].cred, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(put, 3, a[i].first);
+		sqlite3_bind_int64(put, 4, a[i].last);
+		if (sqlite3_step(put) != SQLITE_DONE)
+			rc = CD_E_DB;
+		sqlite3_reset(put);
+	}
 	sqlite3_finalize(put);
 	return rc;
 }
@@ -474,7 +593,8 @@ window_keep(const struct rule *r)
 }
 
 static int
-window_save(struct pass *p, sqlite3 *db, size_t fresh, int64_t max_ts)
+window_save(struct pass *p, sqlite3 *db, const struct cand *cands, size_t fresh, int64_t max_ts,
+	    struct wtx *t)
 {
 	sqlite3_stmt *ins = NULL, *del = NULL;
 	size_t i;
@@ -488,9 +608,11 @@ window_save(struct pass *p, sqlite3 *db, size_t fresh, int64_t max_ts)
 			       &del, NULL) != SQLITE_OK)
 		goto out;
 	for (i = 0; i < fresh; i++) {
-		const struct cand *c = &p->cands[i];
+		const struct cand *c = &cands[i];
 		const struct rule *r = &p->rs->r[c->rule];
 
+		if ((i & TX_CHECK) == 0 && wtx_step(t) != CD_OK)
+			goto out;
 		/* kept for events arriving up to one window late (delivery lag, files
 		 * ingested out of order): beyond that no later window reaches it */
 		if (c->ts < max_ts - window_keep(r))
@@ -522,23 +644,17 @@ out:
 	return rc;
 }
 
-/* Compare this run's first sightings with the stored baselines; update them. */
+/* Compare this run's first sightings with the stored baselines (reads only). */
 static int
-first_seen_finish(struct pass *p, sqlite3 *db, int64_t learn_override)
+first_seen_judge(struct pass *p, sqlite3 *db, int64_t learn_override)
 {
-	sqlite3_stmt *get = NULL, *put = NULL;
+	sqlite3_stmt *get = NULL;
 	size_t i;
 	int rc = CD_E_DB;
 
 	if (sqlite3_prepare_v2(db, "SELECT first_ns, last_ns FROM baselines"
 				   " WHERE rule = ?1 AND entity = ?2 AND value = ?3",
-			       -1, &get, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-			       "INSERT INTO baselines(rule, entity, value, first_ns, last_ns, n)"
-			       " VALUES(?1, ?2, ?3, ?4, ?5, 1) ON CONFLICT(rule, entity, value) DO UPDATE"
-			       " SET first_ns = min(first_ns, excluded.first_ns),"
-			       " last_ns = max(last_ns, excluded.last_ns), n = n + 1",
-			       -1, &put, NULL) != SQLITE_OK)
+			       -1, &get, NULL) != SQLITE_OK)
 		goto out;
 	/* entities first: their earliest time decides whether a value can be "new" */
 	for (i = 0; i < p->ent.cap; i++) {
@@ -603,6 +719,41 @@ first_seen_finish(struct pass *p, sqlite3 *db, int64_t learn_override)
 		     (stored_last < e->a - learn && stored_first < e->a)) &&
 		    en != NULL && en->b <= e->a - r->st.warmup_ns)
 			add_hit(p, e->b, (size_t)(r - p->rs->r));
+	}
+	rc = CD_OK;
+out:
+	sqlite3_finalize(get);
+	return rc;
+}
+
+/* The baselines: this run's sightings folded in (after the findings they decided). */
+static int
+first_seen_write(struct pass *p, sqlite3 *db, struct wtx *t)
+{
+	sqlite3_stmt *put = NULL;
+	size_t i, n = 0;
+	int rc = CD_E_DB;
+
+	if (sqlite3_prepare_v2(db,
+			       "INSERT INTO baselines(rule, entity, value, first_ns, last_ns, n)"
+			       " VALUES(?1, ?2, ?3, ?4, ?5, 1) ON CONFLICT(rule, entity, value) DO UPDATE"
+			       " SET first_ns = min(first_ns, excluded.first_ns),"
+			       " last_ns = max(last_ns, excluded.last_ns), n = n + 1",
+			       -1, &put, NULL) != SQLITE_OK)
+		goto out;
+	for (i = 0; i < p->seen.cap; i++) {
+		struct strmap_entry *e = &p->seen.slot[i];
+		const char *rid, *ent, *val;
+
+		if (e->key == NULL)
+			continue;
+		if ((n++ & TX_CHECK) == 0 && wtx_step(t) != CD_OK)
+			goto out;
+		rid = e->key;
+		ent = rid + strlen(rid) + 1;
+		val = ent + strlen(ent) + 1;
+		if (ruleset_find(p->rs, rid) == NULL)
+			continue;
 		sqlite3_bind_text(put, 1, rid, -1, SQLITE_STATIC);
 		sqlite3_bind_text(put, 2, ent, -1, SQLITE_STATIC);
 		sqlite3_bind_text(put, 3, val, -1, SQLITE_STATIC);
@@ -611,16 +762,16 @@ first_seen_finish(struct pass *p, sqlite3 *db, int64_t learn_override)
 		if (sqlite3_step(put) != SQLITE_DONE)
 			goto out;
 		sqlite3_reset(put);
-		(void)stored_first;
 	}
 	for (i = 0; i < p->ent.cap; i++) {
 		struct strmap_entry *e = &p->ent.slot[i];
 		const char *rid;
-
 		char star[80];
 
 		if (e->key == NULL)
 			continue;
+		if ((n++ & TX_CHECK) == 0 && wtx_step(t) != CD_OK)
+			goto out;
 		rid = e->key;
 		snprintf(star, sizeof(star), "*%s", rid);
 		sqlite3_bind_text(put, 1, star, -1, SQLITE_TRANSIENT);
@@ -634,7 +785,6 @@ first_seen_finish(struct pass *p, sqlite3 *db, int64_t learn_override)
 	}
 	rc = CD_OK;
 out:
-	sqlite3_finalize(get);
 	sqlite3_finalize(put);
 	return rc;
 }
@@ -689,27 +839,51 @@ allowed_after_join(const struct pass *p, const struct rule *r, const struct even
 	return rule_excluded(r, &m);
 }
 
-/* Write each hit: attribute its event to a workload and store the finding. */
-static int
-materialize(struct pass *p, sqlite3 *db, int64_t *stored)
+/* A finding ready to be written: everything read before the lock is taken. */
+struct frow {
+	int64_t event_id, ts;
+	size_t rule;
+	char *wkey, *actor, *cred, *summary;
+};
+
+static void
+frows_free(struct frow *f, size_t n)
 {
-	sqlite3_stmt *get = NULL, *ins = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(f[i].wkey);
+		free(f[i].actor);
+		free(f[i].cred);
+		free(f[i].summary);
+	}
+	free(f);
+}
+
+/*
+ * Each hit: its event read back, attributed to a workload (several lookups
+ * into a store that may be large and cold: over a second under I/O load on
+ * 10M events), checked against the allow list, summarized.  Reads only:
+ * done before the write lock is taken.
+ */
+static int
+materialize_prepare(struct pass *p, sqlite3 *db, struct frow **out, size_t *nout)
+{
+	sqlite3_stmt *get = NULL;
+	struct frow *f = NULL;
 	struct buf sql, sum;
 	struct json_tokens toks;
-	size_t i;
+	size_t i, n = 0;
 	int rc = CD_E_DB;
 
 	buf_init(&sql, 8192);
 	buf_init(&sum, 400);
 	json_tokens_init(&toks, 4096);
+	f = xcalloc(p->nhits ? p->nhits : 1, sizeof(*f));
 	if (buf_addstr(&sql, "SELECT ") != CD_OK || evrow_columns(&sql) != CD_OK ||
 	    buf_addstr(&sql, " FROM events WHERE id = ?1") != CD_OK)
 		goto out;
-	if (sqlite3_prepare_v2(db, sql.data, -1, &get, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-			       "INSERT OR IGNORE INTO findings(event_id, rule, class, severity, ts_ns,"
-			       " workload, identity, cred_id, summary) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
-			       -1, &ins, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, sql.data, -1, &get, NULL) != SQLITE_OK)
 		goto out;
 	for (i = 0; i < p->nhits; i++) {
 		const struct rule *r = &p->rs->r[p->hits[i].rule];
@@ -734,19 +908,55 @@ materialize(struct pass *p, sqlite3 *db, int64_t *stored)
 		}
 		buf_reset(&sum);
 		summarize(&ev, &sum);
-		sqlite3_bind_int64(ins, 1, p->hits[i].event_id);
+		f[n].event_id = p->hits[i].event_id;
+		f[n].rule = p->hits[i].rule;
+		f[n].ts = ev.ts_ns;
+		f[n].wkey = wkey[0] ? xstrdup(wkey) : NULL;
+		f[n].actor = ev.actor ? xstrdup(ev.actor) : NULL;
+		f[n].cred = ev.cred_id ? xstrdup(ev.cred_id) : NULL;
+		f[n].summary = xstrdup(sum.data);
+		n++;
+		sqlite3_reset(get);
+	}
+	rc = CD_OK;
+out:
+	sqlite3_finalize(get);
+	buf_release(&sql);
+	buf_release(&sum);
+	json_tokens_release(&toks);
+	*out = f;
+	*nout = n;
+	return rc;
+}
+
+/* Store the prepared findings (keyed by event and rule: again, they add nothing). */
+static int
+materialize(struct pass *p, sqlite3 *db, const struct frow *f, size_t n, int64_t *stored,
+	    struct wtx *t)
+{
+	sqlite3_stmt *ins = NULL;
+	size_t i;
+	int rc = CD_E_DB;
+
+	if (sqlite3_prepare_v2(db,
+			       "INSERT OR IGNORE INTO findings(event_id, rule, class, severity, ts_ns,"
+			       " workload, identity, cred_id, summary) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+			       -1, &ins, NULL) != SQLITE_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const struct rule *r = &p->rs->r[f[i].rule];
+
+		if ((i & TX_CHECK) == 0 && wtx_step(t) != CD_OK)
+			goto out;
+		sqlite3_bind_int64(ins, 1, f[i].event_id);
 		sqlite3_bind_text(ins, 2, r->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 3, rule_class_name(r->cls), -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 4, rule_sev_name(r->sev), -1, SQLITE_STATIC);
-		sqlite3_bind_int64(ins, 5, ev.ts_ns);
-		if (wkey[0])
-			sqlite3_bind_text(ins, 6, wkey, -1, SQLITE_TRANSIENT);
-		else
-			sqlite3_bind_null(ins, 6);
-		sqlite3_bind_text(ins, 7, ev.actor, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(ins, 8, ev.cred_id, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(ins, 9, sum.data, -1, SQLITE_TRANSIENT);
-		sqlite3_reset(get);
+		sqlite3_bind_int64(ins, 5, f[i].ts);
+		sqlite3_bind_text(ins, 6, f[i].wkey, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 7, f[i].actor, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 8, f[i].cred, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 9, f[i].summary, -1, SQLITE_STATIC);
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			goto out;
 		*stored += sqlite3_changes(db);
@@ -754,11 +964,7 @@ materialize(struct pass *p, sqlite3 *db, int64_t *stored)
 	}
 	rc = CD_OK;
 out:
-	sqlite3_finalize(get);
 	sqlite3_finalize(ins);
-	buf_release(&sql);
-	buf_release(&sum);
-	json_tokens_release(&toks);
 	return rc;
 }
 
@@ -806,7 +1012,11 @@ findings_run(struct store *s, const struct ruleset *rs, const struct known_net *
 	struct pass p;
 	int64_t last, maxid = 0, min_ts = INT64_MAX, max_ts = INT64_MIN, reread = 0;
 	sqlite3_stmt *st;
-	size_t i;
+	struct cand *saved = NULL;
+	struct frow *frows = NULL;
+	struct arow *arows = NULL;
+	struct wtx t = { s, 0, 0 };
+	size_t i, nsaved = 0, nfrows = 0, narows = 0;
 	int rc;
 
 	memset(&p, 0, sizeof(p));
@@ -861,18 +1071,34 @@ findings_run(struct store *s, const struct ruleset *rs, const struct known_net *
 		fresh = p.ncands;
 		if (rc == CD_OK && p.max_window > 0 && min_ts <= max_ts)
 			rc = window_load(&p, db, min_ts, max_ts, &reread);
-		if (rc == CD_OK)
-			rc = window_save(&p, db, fresh, max_ts);
+		/* the new candidates, kept for window_state before the sweep sorts them */
+		if (rc == CD_OK && fresh > 0) {
+			saved = xcalloc(fresh, sizeof(*saved));
+			memcpy(saved, p.cands, fresh * sizeof(*saved));
+			nsaved = fresh;
+		}
 	}
 	stats->candidates = (int64_t)p.ncands;
 	if (rc == CD_OK) {
 		sweep_windows(&p);
-		rc = first_seen_finish(&p, db, o->learn_ns);
-	if (rc == CD_OK)
-		rc = addr_finish(&p, db);
+		rc = first_seen_judge(&p, db, o->learn_ns);
 	}
+	/* everything above read with no lock held; now the writes, in short
+	 * transactions: findings and window rows, baselines, the mark last */
 	if (rc == CD_OK)
-		rc = materialize(&p, db, &stats->findings);
+		rc = materialize_prepare(&p, db, &frows, &nfrows);
+	if (rc == CD_OK)
+		rc = addr_prepare(&p, db, &arows, &narows);
+	if (rc == CD_OK)
+		rc = wtx_begin(&t);
+	if (rc == CD_OK)
+		rc = materialize(&p, db, frows, nfrows, &stats->findings, &t);
+	if (rc == CD_OK && maxid > last)
+		rc = window_save(&p, db, saved, nsaved, max_ts, &t);
+	if (rc == CD_OK)
+		rc = addr_finish(arows, narows, db, &t);
+	if (rc == CD_OK)
+		rc = first_seen_write(&p, db, &t);
 	if (rc == CD_OK)
 		rc = rerrs_store(&p, s);
 	stats->rule_errors = p.rerr_count;
@@ -880,6 +1106,14 @@ findings_run(struct store *s, const struct ruleset *rs, const struct known_net *
 		rc = store_meta_set_int(s, "correlate.last_event_id", maxid);
 	if (rc != CD_OK)
 		*cause = xstrdup(sqlite3_errmsg(db));
+	if (wtx_end(&t, rc == CD_OK) != CD_OK && rc == CD_OK) {
+		*cause = xstrdup(sqlite3_errmsg(db));
+		rc = CD_E_DB;
+	}
+	free(saved);
+	frows_free(frows, nfrows);
+	arows_free(arows, narows);
+
 	for (i = 0; i < p.nrerrs; i++)
 		free(p.rerrs[i].why);
 	free(p.rerrs);

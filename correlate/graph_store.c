@@ -21,6 +21,11 @@ graph_exec(struct store *s, const char *sql)
 		sqlite3_free(msg);
 		return CD_E_DB;
 	}
+	/* the store's own timing of write transactions */
+	if (strncmp(sql, "BEGIN", 5) == 0)
+		store_tx_mark(s, 1);
+	else if (strcmp(sql, "COMMIT") == 0 || strcmp(sql, "ROLLBACK") == 0)
+		store_tx_mark(s, 0);
 	return CD_OK;
 }
 

@@ -190,14 +190,19 @@ incident_store(struct inc_ctx *c, sqlite3 *db, const struct incident *inc,
 		rc = CD_OK;
 		goto out;
 	}
+	/* assembled without a lock: the lock is taken for this row only */
+	if (store_begin_wait(c->s, CORR_WRITE_WAIT_NS) != CD_OK)
+		goto out;
 	if (sqlite3_prepare_v2(db,
 			       exists
 			       ? "UPDATE incidents SET severity=?2, first_ns=?3, last_ns=?4, updated_ns=?5,"
 				 " revision=revision+1, digest=?6, report=?7 WHERE id=?1"
 			       : "INSERT INTO incidents(id, root, severity, first_ns, last_ns, opened_ns,"
 				 " updated_ns, digest, report) VALUES(?1, ?8, ?2, ?3, ?4, ?5, ?5, ?6, ?7)",
-			       -1, &st, NULL) != SQLITE_OK)
+			       -1, &st, NULL) != SQLITE_OK) {
+		store_rollback(c->s);
 		goto out;
+	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, rule_sev_name((enum rule_sev)inc->sev), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, inc->first);
@@ -207,7 +212,7 @@ incident_store(struct inc_ctx *c, sqlite3 *db, const struct incident *inc,
 	sqlite3_bind_text(st, 7, b.data, (int)b.len, SQLITE_STATIC);
 	if (!exists)
 		sqlite3_bind_text(st, 8, c->w[inc->root].key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE) {
+	if (sqlite3_step(st) == SQLITE_DONE && store_commit(c->s) == CD_OK) {
 		rc = CD_OK;
 		if (exists)
 			ch->changed++;
@@ -215,6 +220,8 @@ incident_store(struct inc_ctx *c, sqlite3 *db, const struct incident *inc,
 			ch->opened++;
 	}
 	sqlite3_finalize(st);
+	if (rc != CD_OK)
+		store_rollback(c->s);
 out:
 	buf_release(&b);
 	return rc;

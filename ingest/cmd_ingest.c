@@ -100,9 +100,12 @@ print_summary_json(const struct ingest_summary *sum)
 	}
 	r = r ? r : buf_printf(&b,
 			       "],\"events\":%lld,\"duplicates\":%lld,\"rejects\":%lld,"
-			       "\"bytes\":%lld,\"seconds\":%.3f}\n",
+			       "\"bytes\":%lld,\"seconds\":%.3f",
 			       (long long)sum->events, (long long)sum->duplicates,
 			       (long long)sum->rejects, (long long)sum->bytes, sum->seconds);
+	if (sum->wal_max >= 0)
+		r = r ? r : buf_printf(&b, ",\"wal_max_bytes\":%lld", (long long)sum->wal_max);
+	r = r ? r : buf_addstr(&b, "}\n");
 	if (r == CD_OK)
 		fputs(b.data, stdout);
 	buf_release(&b);
@@ -142,10 +145,14 @@ print_summary_table(const struct ingest_summary *sum)
 			       (long long)in->edges);
 		printf("\n");
 	}
-	printf("%-*s %10lld %10lld %8lld %12lld  %.2fs, %.0f events/s\n", w, "total",
+	printf("%-*s %10lld %10lld %8lld %12lld  %.2fs, %.0f events/s", w, "total",
 	       (long long)sum->events, (long long)sum->duplicates, (long long)sum->rejects,
 	       (long long)sum->bytes, sum->seconds,
 	       sum->seconds > 0 ? (double)sum->events / sum->seconds : 0.0);
+	/* a follower runs for hours beside readers: how large its WAL got */
+	if (sum->wal_max >= 0)
+		printf(", WAL max %.1f MiB", (double)sum->wal_max / 1048576.0);
+	printf("\n");
 }
 
 static int

@@ -94,6 +94,18 @@ static int64_t test_kill_at, test_stored;
 static uint64_t test_max_pages;
 static int64_t batch_events = BATCH_EVENTS;
 
+/* --follow: the largest the store's WAL file was seen (the follow summary) */
+static int64_t wal_max_seen;
+
+static void
+wal_watch(struct store *s)
+{
+	int64_t n = store_wal_size(s);
+
+	if (n > wal_max_seen)
+		wal_max_seen = n;
+}
+
 /* Events since the last COMMIT, across inputs: many small files share batches. */
 static int64_t batch_count, batch_start_ns;
 
@@ -334,6 +346,8 @@ run_checkpoint(struct run *r, int at_eof, int commit)
 	ctx->input.size_seen = at_eof && !source_truncated(r->src) ? source_size(r->src) : -1;
 	if (writer_checkpoint(ctx->w, &ctx->input, commit) != CD_OK)
 		return CD_E_DB;
+	if (commit && ctx->opts->follow)
+		wal_watch(ctx->store);
 	if (commit) {
 		batch_count = 0;
 		batch_start_ns = time_now_ns();
@@ -955,7 +969,8 @@ run_follow_check(struct run *r)
 	char *cause = NULL;
 	int rc;
 
-	switch (source_check(r->src, r->win_base + (int64_t)r->win.len)) {
+	switch (source_check(r->src, r->win_base + (int64_t)r->win.len, &r->ctx.input.head_len,
+			     r->ctx.input.head_sha, HEAD_BYTES)) {
 	case SRC_SAME:
 		return CD_OK;
 	case SRC_ROTATED:
@@ -1002,8 +1017,29 @@ run_follow_identity(struct run *r)
 	}
 }
 
+/*
+ * --follow stopped (SIGTERM, Ctrl-C): the records in hand that are whole
+ * are stored; a record still being written (no newline yet, a JSON object
+ * not closed) is no reject: the checkpoint stays before it, so the next
+ * run reads it whole.
+ */
 static int
-follow_loop(struct run *runs, size_t nruns, struct writer *w)
+run_stop(struct run *r)
+{
+	int rc;
+
+	if ((rc = run_process(r, 0)) != CD_OK)
+		return rc;
+	if (r->ctx.ing->flags & ING_LINES) {
+		if ((rc = r->ctx.ing->flush(r->state, &r->ctx)) != CD_OK)
+			return rc;
+		run_line_checkpoint(r, r->win_base, r->win_line);
+	}
+	return run_checkpoint(r, 0, 0);
+}
+
+static int
+follow_loop(struct run *runs, size_t nruns, struct store *s, struct writer *w)
 {
 	struct timespec tick = { 0, 250000000L };
 	size_t i;
@@ -1045,6 +1081,7 @@ follow_loop(struct run *runs, size_t nruns, struct writer *w)
 		/* nothing is written while we sleep: nothing may hold the lock */
 		if (writer_commit_queued(w) != CD_OK)
 			return CD_E_DB;
+		wal_watch(s);
 		nanosleep(&tick, NULL);
 	}
 	return CD_OK;
@@ -1317,6 +1354,8 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 	int i2, rc = CD_OK;
 
 	memset(sum, 0, sizeof(*sum));
+	sum->wal_max = o->follow ? 0 : -1;
+	wal_max_seen = 0;
 	test_hooks_init();
 	if (test_max_pages > 0) {
 		/* a disk that fills up: the store stops growing at this many pages */
@@ -1431,10 +1470,11 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 	if (rc == CD_OK && o->follow) {
 		progress_clear();
 		progress.on = 0;
-		rc = follow_loop(runs, files.n, w);
+		rc = follow_loop(runs, files.n, s, w);
+		sum->wal_max = wal_max_seen;
 		for (i = 0; i < files.n; i++)
 			if (!runs[i].done && runs[i].src != NULL && runs[i].ctx.ing != NULL)
-				run_settle(&runs[i], 1);
+				run_stop(&runs[i]);
 	}
 	if (writer_sync(w) != CD_OK && (rc == CD_OK || rc == CD_E_INTERRUPTED))
 		rc = CD_E_DB;

@@ -61,6 +61,7 @@ struct ingest_summary {
 	int64_t events, duplicates, rejects, bytes;
 	double seconds;
 	int full;             /* stopped because the store's disk (or the store) is full */
+	int64_t wal_max;      /* --follow: the largest the store's WAL file was seen, bytes; -1 not followed */
 };
 
 /* Ingest every path (file, directory, or "-" for stdin) into the store. */

@@ -172,9 +172,14 @@ int64_t source_compressed_pos(const struct source *src);
 int source_fd(const struct source *src);
 /* Skip n decompressed bytes (resume from a checkpoint). */
 int source_skip(struct source *src, int64_t n);
-/* --follow: what changed on disk. */
+/* --follow: what changed on disk: another file at the path (ROTATED), or
+ * this one emptied, smaller than consumed or no longer starting with the
+ * *head_len bytes that hash to head_sha (TRUNCATED; *head_len 0: nothing to
+ * compare).  On SAME the fingerprint is extended to what was consumed, up
+ * to head_max bytes. */
 enum source_change { SRC_SAME, SRC_ROTATED, SRC_TRUNCATED };
-enum source_change source_check(struct source *src, int64_t consumed);
+enum source_change source_check(struct source *src, int64_t consumed, int64_t *head_len,
+				unsigned char head_sha[32], size_t head_max);
 int source_reopen(struct source *src, char **cause);
 int source_rewind(struct source *src);
 

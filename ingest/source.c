@@ -373,17 +373,55 @@ source_skip(struct source *src, int64_t n)
 	return CD_OK;
 }
 
+/*
+ * --follow: what changed on disk since we read consumed bytes of this file.
+ * Another file at the path is a rotation.  This file smaller than what we
+ * read, or no longer starting with the bytes we fingerprinted, was emptied
+ * and written again (truncate, copytruncate): a refill with more bytes than
+ * were read before is no smaller than our offset, so size alone misses it.
+ * The fingerprint grows with what was read, up to head_max bytes; the
+ * bytes compared and the bytes hashed for the longer fingerprint come from
+ * one read, so a refill between the two cannot be taken for ours.
+ */
 enum source_change
-source_check(struct source *src, int64_t consumed)
+source_check(struct source *src, int64_t consumed, int64_t *head_len, unsigned char head_sha[32],
+	     size_t head_max)
 {
+	unsigned char buf[8192], got_sha[32];
 	struct stat st, fst;
+	size_t want, got = 0;
 
 	if (src->path == NULL || src->codec != CODEC_PLAIN)
 		return SRC_SAME;
 	if (stat(src->path, &st) == 0 && (st.st_ino != src->ino || st.st_dev != src->dev))
 		return SRC_ROTATED;
-	if (fstat(src->fd, &fst) == 0 && S_ISREG(fst.st_mode) && fst.st_size < consumed)
+	if (fstat(src->fd, &fst) != 0 || !S_ISREG(fst.st_mode))
+		return SRC_SAME;
+	if (fst.st_size < consumed)
 		return SRC_TRUNCATED;
+	want = consumed < (int64_t)head_max ? (size_t)consumed : head_max;
+	if (want > sizeof(buf))
+		want = sizeof(buf);
+	while (got < want) {
+		ssize_t n = pread(src->fd, buf + got, want - got, (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (*head_len > 0) {
+		if ((int64_t)got < *head_len)
+			return SRC_TRUNCATED;
+		sha256(buf, (size_t)*head_len, got_sha);
+		if (memcmp(got_sha, head_sha, 32) != 0)
+			return SRC_TRUNCATED;
+	}
+	if ((int64_t)got > *head_len) {
+		*head_len = (int64_t)got;
+		sha256(buf, got, head_sha);
+	}
 	return SRC_SAME;
 }
 

@@ -53,19 +53,29 @@ void
 plan_add(struct plan *p, const char *provider, const char *action, const char *target,
 	 const char *note)
 {
+	const struct connector *cn;
+	const struct conn_action *a;
 	struct plan_step *st;
+	struct buf clean;
 	size_t i;
 
 	if (provider == NULL || action == NULL)
 		return;
 	if (target == NULL)
 		target = "";
+	/* a free-text target (a notification) is shown and stored as the
+	 * action's target: what looks like a secret in it never is */
+	cn = conn_find(provider);
+	a = cn != NULL ? conn_action_find(cn, action) : NULL;
+	buf_init(&clean, 1 << 20);
+	if (a != NULL && (a->flags & CONN_F_TEXT) && redact(target, &clean) == CD_OK)
+		target = clean.data;
 	for (i = 0; i < p->n; i++)
 		if (strcmp(p->steps[i].provider, provider) == 0 &&
 		    strcmp(p->steps[i].action, action) == 0 && strcmp(p->steps[i].target, target) == 0)
-			return;
+			goto out;
 	if (p->n >= PLAN_MAX_STEPS)
-		return;
+		goto out;
 	if (p->n == p->cap) {
 		p->cap = p->cap ? p->cap * 2 : 16;
 		p->steps = xrealloc(p->steps, p->cap * sizeof(*p->steps));
@@ -76,8 +86,8 @@ plan_add(struct plan *p, const char *provider, const char *action, const char *t
 	st->action = xstrdup(action);
 	st->target = xstrdup(target);
 	st->note = note != NULL && *note ? xstrdup(note) : NULL;
-	st->conn = conn_find(provider);
-	st->act = st->conn != NULL ? conn_action_find(st->conn, action) : NULL;
+	st->conn = cn;
+	st->act = a;
 	/* undo-only and read-only actions are not plan steps */
 	if (st->act != NULL && (st->act->flags & (CONN_F_UNDO_ONLY | CONN_F_READONLY)))
 		st->act = NULL;
@@ -89,6 +99,8 @@ plan_add(struct plan *p, const char *provider, const char *action, const char *t
 	} else {
 		st->phase = st->act->phase;
 	}
+out:
+	buf_release(&clean);
 }
 
 void

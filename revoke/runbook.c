@@ -27,6 +27,7 @@ struct runbook {
 	const char *args;            /* usage of the positional arguments */
 	const char *help;
 	int secret_target;           /* the target is the secret from --file */
+	const char *fields_action;   /* the action --field NAME (repeatable) chooses fields of */
 };
 
 static const struct runbook runbooks[] = {
@@ -49,9 +50,12 @@ static const struct runbook runbooks[] = {
 	  "revoke every lease under a prefix (e.g. aws/creds/deploy)", 0 },
 	{ "vault-secret", "vault", NULL,
 	  { { "destroy", "destroy-secret-version" }, { "rotate", "rotate-secret" } },
-	  "MOUNT/PATH[@VERSION] --destroy|--rotate",
-	  "destroy a KV v2 version (default: the current one), or rotate the secret\n"
-	  "(new random values, old version destroyed; --show-secret prints them once)", 0 },
+	  "MOUNT/PATH[@VERSION] --destroy|--rotate [--field NAME]...",
+	  "destroy a KV v2 version (default: the current one), or rotate the secret:\n"
+	  "new random values for the fields that hold secrets (by name: password,\n"
+	  "secret, token, key, api_key, credential...; --field NAME, repeatable, names\n"
+	  "them instead), every other field kept, old version destroyed; the changed\n"
+	  "fields are named, --show-secret prints their new values once", 0, "rotate-secret" },
 	{ "k8s-pod", "k8s", "delete-pod", { { NULL, NULL } }, "NS/NAME",
 	  "delete a pod (its bound service-account tokens die with it)", 0 },
 	{ "k8s-secret", "k8s", "delete-secret", { { NULL, NULL } }, "NS/NAME", "delete a secret", 0 },
@@ -149,9 +153,10 @@ plan_has_target(const struct plan *p, const char *target)
 int
 cmd_revoke_runbook(struct cmd_ctx *cc, const char *name)
 {
-	enum { O_FLAG0 = RUN_O_NEXT };
+	enum { O_FLAG0 = RUN_O_NEXT, O_FIELD = O_FLAG0 + 4 };
 	const struct runbook *rb = runbook_find(name);
-	struct option longopts[RUN_NLONGOPTS + 5];
+	struct option longopts[RUN_NLONGOPTS + 6];
+	struct buf fields;
 	const char *action, *file = NULL;
 	struct run_cfg rc;
 	struct plan p;
@@ -167,8 +172,16 @@ cmd_revoke_runbook(struct cmd_ctx *cc, const char *name)
 		longopts[nl].val = O_FLAG0 + (int)i;
 		nl++;
 	}
+	if (rb->fields_action != NULL) {
+		longopts[nl].name = "field";
+		longopts[nl].has_arg = required_argument;
+		longopts[nl].flag = NULL;
+		longopts[nl].val = O_FIELD;
+		nl++;
+	}
 	memset(&longopts[nl], 0, sizeof(longopts[nl]));
 	memset(&rc, 0, sizeof(rc));
+	buf_init(&fields, 4096);
 	rc.jobs = 4;
 	rc.config_is_usage = 1;
 	action = rb->action;
@@ -177,22 +190,37 @@ cmd_revoke_runbook(struct cmd_ctx *cc, const char *name)
 	while ((c = cmd_getopt(cc->argc - 1, cc->argv + 1, pname, "h", longopts)) != -1) {
 		switch (run_opt(cc, &rc, &file, c, optarg)) {
 		case 1: continue;
-		case -1: return EXIT_ERROR;
+		case -1: goto fail;
 		}
 		switch (c) {
-		case 'h': runbook_help(rb, stdout); return EXIT_OK;
+		case 'h': runbook_help(rb, stdout); goto done;
+		case O_FIELD:
+			/* a field name joins the target (MOUNT/PATH#A,B): the audit
+			 * row says which fields were asked for */
+			if (*optarg == '\0' || strpbrk(optarg, "#,@/ \t\n") != NULL ||
+			    (fields.len ? buf_addc(&fields, ',') : CD_OK) != CD_OK ||
+			    buf_addstr(&fields, optarg) != CD_OK) {
+				out_err("revoke %s: --field takes one field name (no '#', ',', '@', '/' or space), not '%s'",
+					rb->name, optarg);
+				goto fail;
+			}
+			break;
 		default:
 			if (c >= O_FLAG0 && c < O_FLAG0 + 4) {
 				action = rb->flags[c - O_FLAG0].action;
 				nflags++;
 				break;
 			}
-			return EXIT_ERROR; /* cmd_getopt said why */
+			goto fail; /* cmd_getopt said why */
 		}
 	}
 	if (action == NULL || nflags > 1) {
 		out_err("revoke %s: choose exactly one of the actions: %s", rb->name, rb->args);
-		return EXIT_ERROR;
+		goto fail;
+	}
+	if (fields.len > 0 && strcmp(action, rb->fields_action) != 0) {
+		out_err("revoke %s: --field goes with the action %s only", rb->name, rb->fields_action);
+		goto fail;
 	}
 	rc.db_path = cc->db_path;
 	/* optind counts from argv + 1 */
@@ -203,10 +231,10 @@ cmd_revoke_runbook(struct cmd_ctx *cc, const char *name)
 				rb->name);
 		else
 			out_err("revoke %s needs %s", rb->name, rb->args);
-		return EXIT_ERROR;
+		goto fail;
 	}
 	if (run_read_secret(file, &tok, &toklen) != CD_OK)
-		return EXIT_ERROR;
+		goto fail;
 	rc.secret = tok;
 	rc.secret_len = toklen;
 	plan_init(&p);
@@ -229,8 +257,19 @@ cmd_revoke_runbook(struct cmd_ctx *cc, const char *name)
 				plan_add(&p, rb->provider, action, label, NULL);
 		}
 	} else {
-		for (i = (size_t)optind + 1; i < (size_t)cc->argc; i++)
-			plan_add(&p, rb->provider, action, cc->argv[i], NULL);
+		for (i = (size_t)optind + 1; i < (size_t)cc->argc; i++) {
+			struct buf t;
+
+			buf_init(&t, 1 << 16);
+			if (buf_addstr(&t, cc->argv[i]) != CD_OK ||
+			    (fields.len && buf_printf(&t, "#%s", fields.data) != CD_OK)) {
+				out_err("revoke %s: target too long", rb->name);
+				buf_release(&t);
+				goto out;
+			}
+			plan_add(&p, rb->provider, action, t.data, NULL);
+			buf_release(&t);
+		}
 	}
 	/* read-only and undo actions are not plan vocabulary: resolve them here */
 	for (i = 0; i < p.n; i++) {
@@ -255,5 +294,12 @@ out:
 	free(toks);
 	if (tok != NULL)
 		freezero(tok, toklen + 1);
+	buf_release(&fields);
 	return status;
+done:
+	buf_release(&fields);
+	return EXIT_OK;
+fail:
+	buf_release(&fields);
+	return EXIT_ERROR;
 }

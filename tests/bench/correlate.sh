@@ -95,3 +95,47 @@ printf "  ingest       100,000 new events into the full store: %s s\n" "$(tail -
 $TIME -f '%e' -o "$W/t" "$CORDON" --db "$W/store.db" correlate --format text > "$W/out" || true
 printf "  incremental  100,000 new events: %s s (target < 2 s)\n" "$(tail -n 1 "$W/t")"
 sed 's/^/               /' "$W/out" | head -3
+
+# ---- interleaved sources: CloudTrail, Falco, auditd (tests/bench/gen_mixed.sh) ----
+# The same 60,000 new events on a store of 100,000 and on one of N: a run's
+# cost should follow the new events, not the store (target: within 1.5x);
+# each run's longest write transaction is the store's own timing.
+NM=${CORDON_BENCH_MIXED_EVENTS:-$N}
+GEN="$ROOT/tests/bench/gen_mixed.sh"
+echo "== correlate: interleaved sources (CloudTrail, Falco, auditd), $NM events"
+wantm="$NM mixed schema $(sqlite3 "$W/store.db" 'PRAGMA user_version')"
+if [ ! -f "$W/mixed.pristine.db" ] || [ "$(cat "$W/nm" 2>/dev/null)" != "$wantm" ]; then
+	rm -f "$W"/mixed.db* "$W/mixed.pristine.db"
+	sh "$GEN" "$W/mixed-base" "$NM" 0 1
+	"$CORDON" --db "$W/mixed.db" ingest --quiet "$W/mixed-base/ct.jsonl" "$W/mixed-base/falco.json" \
+		"$W/mixed-base/audit.log" >/dev/null || true
+	rm -rf "$W/mixed-base"
+	cp "$W/mixed.db" "$W/mixed.pristine.db"
+	echo "$wantm" > "$W/nm"
+else
+	cp "$W/mixed.pristine.db" "$W/mixed.db"
+	rm -f "$W/mixed.db-wal" "$W/mixed.db-shm"
+fi
+mixed_run() { # mixed_run DB LABEL: one correlate run, its time and longest write
+	$TIME -f '%e %M' -o "$W/t" "$CORDON" --db "$1" correlate --format text > "$W/out" || true
+	read -r secs kib < "$W/t"
+	printf "  %-44s %s s, peak RSS %s MiB, longest write %s ms\n" "$2" "$secs" "$((kib / 1024))" \
+		"$(sqlite3 "$1" "SELECT value / 1000 FROM meta WHERE key = 'correlate.longest_write_us'")"
+}
+mixed_add() { # mixed_add DB COUNT FIRST SEED
+	rm -rf "$W/mixed-new"
+	sh "$GEN" "$W/mixed-new" "$2" "$3" "$4"
+	"$CORDON" --db "$1" ingest --quiet "$W/mixed-new/ct.jsonl" "$W/mixed-new/falco.json" \
+		"$W/mixed-new/audit.log" >/dev/null || true
+}
+mixed_run "$W/mixed.db" "full run, $NM events"
+mixed_add "$W/mixed.db" 100000 "$NM" 2
+mixed_run "$W/mixed.db" "incremental: 100,000 new events"
+mixed_add "$W/mixed.db" 60000 $((NM + 100000)) 3
+mixed_run "$W/mixed.db" "incremental: 60,000 new on the large store"
+rm -f "$W"/small.db*
+mixed_add "$W/small.db" 100000 0 1
+"$CORDON" --db "$W/small.db" correlate > /dev/null 2>&1 || true
+mixed_add "$W/small.db" 60000 100000 3
+mixed_run "$W/small.db" "incremental: 60,000 new on a 100,000 store"
+rm -rf "$W/mixed-new" "$W"/small.db*
