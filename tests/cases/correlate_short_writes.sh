@@ -48,7 +48,7 @@ i=0; while flock -n t.db true; do i=$((i + 1)); [ $i -lt 300 ] || die "lock hold
 set +e; timeout 30 "$CORDON" --db t.db correlate > c3.out 2>&1; rc=$?; set -e
 expect_eq $rc 0 "correlate while another holds the store"
 grep -q "another \`cordon correlate\` is running on this store" c3.out || die "message: $(cat c3.out)"
-grep -q "new events" c3.out && die "a run beside another did something: $(cat c3.out)"
+grep -q "new findings" c3.out && die "a run beside another did something: $(cat c3.out)"
 touch release; wait $holder || die "lock holder"
 set +e; "$CORDON" --db t.db correlate > c4.out 2>&1; rc=$?; set -e
 expect_eq $rc 0 "correlate once the other is gone (nothing new)"

@@ -25,5 +25,5 @@ expect_eq "$(jq .use.events w.json)" "$(sqlite3 t.db "SELECT count(*) FROM event
 expect_eq "$(jq -r '.use.sources | length' w.json)" "$(sqlite3 t.db "SELECT count(*) FROM (SELECT 1 FROM events WHERE cred_id = '$K' GROUP BY src_ip, user_agent, source)")" "groups"
 expect_eq "$(jq -r '.use.sources[0].src_ip + " " + .use.sources[0].last_action + " " + (.use.sources[0].events | tostring)' w.json)" \
 	"$(sqlite3 t.db "SELECT src_ip || ' ' || action || ' ' || (SELECT count(*) FROM events x WHERE x.cred_id = '$K' AND x.src_ip = e.src_ip) FROM events e WHERE cred_id = '$K' ORDER BY ts_ns DESC LIMIT 1")" "the group used last"
-expect_eq "$(jq -r .use.first w.json)" "$(sqlite3 t.db "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', min(ts_ns) / 1000000000, 'unixepoch') FROM events WHERE cred_id = '$K'")" "first use"
+expect_eq "$(jq -r .use.first w.json)" "$(sqlite3 t.db "SELECT strftime('%Y-%m-%dT%H:%M:%S', min(ts_ns) / 1000000000, 'unixepoch') || printf('.%09dZ', min(ts_ns) % 1000000000) FROM events WHERE cred_id = '$K'")" "first use"
 echo "whois covering ok"
