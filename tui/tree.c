@@ -171,7 +171,7 @@ node_state(const struct tui_tree_node *n, struct store *s)
 		return NULL;
 	if (n->flags & TN_MANUAL)
 		return "manual";
-	return n->flags & TN_USED ? "active, USED after exposure" : "active";
+	return n->flags & TN_USED ? "active, used after exposure" : "active";
 }
 
 void
@@ -204,9 +204,10 @@ tui_tree_lines(const struct tui_tree *t, struct store *s, struct tui_list *l)
 			attr = TA_BOLD;
 		buf_init(&b, 8192);
 		/* the label is escaped already: only the frame is added here */
+		/* the state first: it must show at 80 columns, long keys may not */
 		if (buf_printf(&b, "%*s%s %s%s%s%s", n->depth * 2, "",
-			       kids ? (n->expanded ? "-" : "+") : " ", n->label, st ? "  [" : "",
-			       st ? st : "", st ? "]" : "") != CD_OK) {
+			       kids ? (n->expanded ? "-" : "+") : " ", st ? "[" : "", st ? st : "",
+			       st ? "] " : "", n->label) != CD_OK) {
 			/* cut */
 		}
 		tui_list_add_raw(l, attr, 1, (int64_t)i, b.data);
