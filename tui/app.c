@@ -104,6 +104,7 @@ tui_app_pop(struct tui_app *a)
 	if (v == NULL || v->prev == NULL)
 		return;
 	a->top = v->prev;
+	a->msg[0] = '\0';
 	view_free(v);
 	/* what was underneath may be stale (a revoke changed the actions) */
 	tui_app_recalc(a);
@@ -172,6 +173,21 @@ tui_app_recalc(struct tui_app *a)
 {
 	struct tui_view *v = a->top;
 
+	if (a->reopen) {
+		struct store *s = NULL;
+		char *cause = NULL;
+
+		a->reopen = 0;
+		if (store_open(a->db_path, 1, &s, &cause) == CD_OK) {
+			store_close(&a->s);
+			a->s = s;
+			a->data_version = -1;
+			tui_app_poll(a);
+		} else {
+			tui_app_message(a, 1, "%s: %s", a->db_path, cause ? cause : "cannot reopen");
+			free(cause);
+		}
+	}
 	counts(a);
 	if (v == NULL)
 		return;

@@ -252,7 +252,7 @@ cmd_tui(struct cmd_ctx *cc)
 	tui_app_release(&a);
 	term_stop();
 	tui_follow_stop(&fol);
-	store_close(&s);
+	store_close(&a.s); /* the app's: it may have reopened it */
 	redact_release();
 	return status;
 }

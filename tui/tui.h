@@ -245,6 +245,12 @@ struct tui_app {
 	int64_t last_change_ns;   /* when another process last wrote */
 	int64_t nevents, nincidents;
 	const char *follow_state; /* --follow: what the children are doing */
+	/* Another connection of this process opened and closed the store (a
+	 * revoke run, an undo): reopen ours before the next query.  The store's
+	 * trust checks open() and close() the file, and a close drops every
+	 * POSIX lock this process holds on it, ours included, after which our
+	 * connection can go on reading a stale snapshot. */
+	int reopen;
 	int quit;
 };
 

@@ -345,6 +345,7 @@ confirm_undo(struct tui_app *a, struct incident *in, int64_t undo_id)
 	struct plan *p = NULL;
 	char *cause = NULL;
 
+	a->reopen = 1; /* it opens and closes the store in this process */
 	if (revoke_plan_undo(a->db_path, undo_id, &p, &cause) != CD_OK) {
 		tui_app_message(a, 1, "undo of action %lld: %s", (long long)undo_id,
 				cause ? cause : "?");

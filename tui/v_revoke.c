@@ -155,6 +155,7 @@ tick(struct tui_app *a, struct tui_view *v)
 	rv->gen = gen;
 	if (finished) {
 		rv->stage = RV_FINISHED;
+		a->reopen = 1;
 		tui_app_message(a, 0, "%s", rv->result);
 	}
 	return TR_RECALC | TR_REDRAW;

@@ -15,7 +15,13 @@
 command -v tmux > /dev/null || die "tmux is not installed (scripts/deps.sh installs it)"
 TUI_SOCK="cordon-test-$$"
 TUI_T="tmux -L $TUI_SOCK"
-tui_kill() { $TUI_T kill-server 2> /dev/null || :; }
+tui_kill() {
+	$TUI_T kill-server 2> /dev/null || :
+	# the server goes away asynchronously: a new session must not meet it
+	_i=0
+	while $TUI_T has-session 2> /dev/null && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TUI_SOCK"
+}
 trap 'tui_kill' EXIT
 trap 'tui_kill; exit 143' TERM
 trap 'tui_kill; exit 130' INT
