@@ -24,6 +24,7 @@ const char *const tui_help_lines[] = {
 	"  /                 search this screen; n/N next / previous match",
 	"  Space, Right/Left expand / collapse a tree node",
 	"  R                 reach: the blast radius of a credential, identity, pod or node",
+	"  E                 events: the whole store, a page at a time",
 	"  ?                 this help (any key closes it)",
 	"  Ctrl-l            redraw",
 	"",
@@ -32,6 +33,12 @@ const char *const tui_help_lines[] = {
 	"  a                 select every automatic step (again: none)",
 	"  r                 revoke: preview the selected steps' exact requests",
 	"  u                 undo the step's reversible action",
+	"",
+	"  events screen:",
+	"  f                 filter: field=value field!=value field~regex (as cordon events)",
+	"  t                 jump to a time (RFC 3339, or 2h for two hours ago)",
+	"  F                 follow: stay on the newest events as they arrive",
+	"  c / A / i / w     same credential / actor / source IP / workload as this event",
 	"",
 	"  revoke screen:",
 	"  y                 confirm: type the incident id, then Enter",
@@ -73,6 +80,8 @@ tui_app_init(struct tui_app *a, struct store *s, const char *db_path, int readon
 	a->width = 80;
 	a->height = 24;
 	a->data_version = -1;
+	if (s != NULL)
+		ev_filter_register(s); /* field~regex on the events screen */
 }
 
 void
@@ -181,6 +190,7 @@ tui_app_recalc(struct tui_app *a)
 		if (store_open(a->db_path, 1, &s, &cause) == CD_OK) {
 			store_close(&a->s);
 			a->s = s;
+			ev_filter_register(s);
 			a->data_version = -1;
 			tui_app_poll(a);
 		} else {
@@ -340,6 +350,9 @@ tui_app_key(struct tui_app *a, int key)
 		return TR_HANDLED;
 	case 'R':
 		tui_app_prompt(a, "reach (credential, identity, pod ns/name, node): ", reach_done);
+		return TR_REDRAW;
+	case 'E':
+		tui_app_push(a, tui_events_view(NULL));
 		return TR_REDRAW;
 	case 12: /* Ctrl-l */
 		return TR_RECALC | TR_REDRAW;

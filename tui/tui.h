@@ -11,6 +11,7 @@
  *   v_revoke.c    preview, confirm, progress, undo
  *   v_text.c      text pages: raw evidence records, help
  *   v_reach.c     the `cordon reach` tree for any subject
+ *   v_events.c    every event, paged: filters, jump to a time, follow, pivot
  *   tree.c        expandable trees built from graph_reach()
  *   job.c         the revoke job: revoke_plan_run() on a thread of its own
  *   follow.c      --follow: ingest and correlate as child processes
@@ -284,6 +285,9 @@ struct tui_view *tui_incident_view(const char *id);
 struct tui_view *tui_record_view(int64_t event_id);
 struct tui_view *tui_text_view(const char *title, const char *text);
 struct tui_view *tui_reach_view(const char *subject);
+/* Every event, a page at a time, under filter (the `cordon events`
+ * language; NULL: none). */
+struct tui_view *tui_events_view(const char *filter);
 /* Revoke: the preview of steps sel of plan (taken), then confirm, progress. */
 struct tui_view *tui_revoke_view(struct plan *p, const unsigned char *sel, const char *incident,
 				 int64_t undo_of, struct store *s);

@@ -48,7 +48,7 @@ recalc(struct tui_app *a, struct tui_view *v)
 	snprintf(v->header, sizeof(v->header), "%-8s %-14s %-14s %-8s %3s %3s %3s %4s %3s %-17s %s",
 		 "SEVERITY", "ID", "FIRST", "LAST", "REV", "SIG", "EXP", "CRED", "CUT", "ROOT",
 		 "NODE");
-	snprintf(v->hint, sizeof(v->hint), "Enter open  R reach  / search  ? help  q quit");
+	snprintf(v->hint, sizeof(v->hint), "Enter open  E events  R reach  / search  ? help  q quit");
 	if (sqlite3_prepare_v2(store_db(a->s),
 			       "SELECT id, severity, first_ns, last_ns, root, revision, report FROM incidents"
 			       " ORDER BY first_ns DESC, id",

@@ -72,9 +72,46 @@ tui_wait "[Plan]"
 tui_wait "delete-pod"
 tui_screen | grep -q "manual .* rotate-kubelet-cert" || die "manual step: $(tui_screen)"
 
-# 200x60: the node column shows; back to 80x24
+# events: the whole store a page at a time, filters, raw record, pivot
 tui_keys Escape
 tui_wait "Enter open"
+tui_keys E
+tui_wait "Events (all)"
+tui_wait "10:02:00 auditd"
+# the page moves past its last line: the newest row leaves the screen
+tui_keys j j j j j j j j j j j j j j j j j j j j j j j j
+tui_gone "10:02:00 auditd"
+tui_keys G
+tui_wait "10:00:05 vault"
+tui_keys g
+tui_wait "10:02:00 auditd"
+tui_keys f cred_id=AKIAIOSFODNN7EXAMPLE Enter
+tui_wait "Events: cred_id=AKIAIOSFODNN7EXAMPLE"
+tui_wait "iam:CreateAccessKey"
+tui_gone "auditd"
+tui_keys f 'action~^sts:' Enter
+tui_wait "Events: action~^sts:"
+tui_gone "iam:CreateAccessKey"
+tui_keys f nosuchfield=1 Enter
+tui_wait "unknown field 'nosuchfield'"
+tui_keys f cred_id=AKIAIOSFODNN7EXAMPLE Enter
+tui_wait "iam:CreateAccessKey"
+tui_keys Enter
+tui_wait "raw evidence record"
+tui_wait "cred_id         AKIAIOSFODNN7EXAMPLE"
+tui_keys Escape
+tui_wait "Events: cred_id=AKIAIOSFODNN7EXAMPLE"
+# pivot: everything from the same source address
+tui_keys i
+tui_wait "Events: src_ip=203.0.113.66"
+tui_wait "k8saudit"
+tui_keys t 2025-06-03T10:00:50Z Enter
+tui_wait "10:00:50 cloudtrail"
+tui_gone "10:01:00 k8saudit"
+tui_keys Escape Escape
+tui_wait "Enter open"
+
+# 200x60: the node column shows; back to 80x24
 $TUI_T resize-window -x 200 -y 60
 tui_wait "ip-10-0-1-23.ec2.internal"
 tui_screen | grep "$id" | grep -q "ctr:4b5e57f6eb2f  *ip-10-0-1-23.ec2.internal" || die "200 columns: $(tui_screen)"
