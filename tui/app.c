@@ -250,6 +250,33 @@ tui_app_status(const struct tui_app *a, char *out, size_t cap)
 	buf_release(&b);
 }
 
+static int
+progress(void *arg)
+{
+	struct tui_app *a = arg;
+
+	if (a->esc_pressed != NULL && a->esc_pressed()) {
+		a->interrupted = 1;
+		return 1;
+	}
+	return 0;
+}
+
+void
+tui_app_query_begin(struct tui_app *a)
+{
+	a->interrupted = 0;
+	/* about every millisecond of a scan */
+	sqlite3_progress_handler(store_db(a->s), 20000, progress, a);
+}
+
+int
+tui_app_query_end(struct tui_app *a)
+{
+	sqlite3_progress_handler(store_db(a->s), 0, NULL, NULL);
+	return a->interrupted;
+}
+
 static void
 search_done(struct tui_app *a, struct tui_view *v, const char *text)
 {

@@ -247,6 +247,8 @@ cmd_tui(struct cmd_ctx *cc)
 	}
 	tui_app_init(&a, s, path, readonly);
 	a.utf8 = utf8_locale();
+	a.draw = term_draw;
+	a.esc_pressed = term_esc_pressed;
 	status = loop(&a, fol);
 	/* a running revoke finishes the steps it recorded; say why we wait */
 	tui_app_release(&a);

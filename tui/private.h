@@ -41,6 +41,8 @@ int term_key(int timeout_ms, int *w, int *h);
 void term_size(int *w, int *h);
 /* Draw the whole application: views, status, message or prompt, help. */
 void term_draw(const struct tui_app *a);
+/* Esc typed since the last key read (other keys stay queued). */
+int term_esc_pressed(void);
 /* A signal asked to quit (SIGINT, SIGTERM, SIGHUP). */
 int term_quit_requested(void);
 

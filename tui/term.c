@@ -152,6 +152,20 @@ term_key(int timeout_ms, int *w, int *h)
 	return TK_NONE;
 }
 
+int
+term_esc_pressed(void)
+{
+	int c, esc = 0;
+
+	timeout(0);
+	c = getch();
+	if (c == 27)
+		esc = 1;
+	else if (c != ERR)
+		ungetch(c);
+	return esc || quit_sig != 0;
+}
+
 static attr_t
 attr_of(int a)
 {

@@ -252,8 +252,19 @@ struct tui_app {
 	 * POSIX lock this process holds on it, ours included, after which our
 	 * connection can go on reading a stale snapshot. */
 	int reopen;
+	/* MAY (term.c's, set by cmd_tui.c): during a long query, draw what is
+	 * there so far, and whether Esc was pressed (the query then stops) */
+	void (*draw)(const struct tui_app *a);
+	int (*esc_pressed)(void);
+	int interrupted;
 	int quit;
 };
+
+/* Run a query's steps with Esc able to stop it: between begin and end,
+ * SQLite asks esc_pressed() now and then and a pressed Esc interrupts the
+ * statement (SQLITE_INTERRUPT).  end returns 1 when it was interrupted. */
+void tui_app_query_begin(struct tui_app *a);
+int tui_app_query_end(struct tui_app *a);
 
 /* Height of the list pane of the top view (screen minus chrome). */
 int tui_app_list_height(const struct tui_app *a);

@@ -166,6 +166,7 @@ recalc(struct tui_app *a, struct tui_view *v)
 	struct events *e = v->data;
 	sqlite3_stmt *st;
 	int h = tui_app_list_height(a), rc;
+	int64_t t0;
 	struct buf b;
 
 	buf_init(&b, sizeof(v->title) - 1);
@@ -185,6 +186,10 @@ recalc(struct tui_app *a, struct tui_view *v)
 	if (query(a, e, -1, 1, e->a_ts, e->a_id, e->anchored, h, &st) != CD_OK)
 		return;
 	e->rows = xcalloc((size_t)h + 1, sizeof(*e->rows));
+	/* a regex over the whole store may scan for long: what matched shows
+	 * as it comes, and Esc stops the scan */
+	t0 = time_now_ns();
+	tui_app_query_begin(a);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && e->nrows < (size_t)h) {
 		struct evrow *r = &e->rows[e->nrows++];
 		char ts[48];
@@ -204,8 +209,12 @@ recalc(struct tui_app *a, struct tui_view *v)
 		tui_list_add(&v->list, TA_NORMAL, 1, r->id, "%-14s %-10.10s %-12.12s %-18.18s %-20.20s %s",
 			     strlen(ts) >= 19 ? ts + 5 : ts, col(st, 2), col(st, 4), col(st, 5),
 			     col(st, 6), col(st, 7));
+		if (a->draw != NULL && time_now_ns() - t0 > 100000000LL)
+			a->draw(a);
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (tui_app_query_end(a))
+		tui_app_message(a, 0, "%s", "stopped (Esc): the rows found so far are shown");
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		tui_app_message(a, 1, "query failed: %s", store_errmsg(a->s));
 	sqlite3_finalize(st);
 	if (e->nrows == 0)
@@ -229,12 +238,17 @@ shift(struct tui_app *a, struct events *e, long n)
 	if (query(a, e, n > 0 ? -1 : 1, 0, e->a_ts, e->a_id, 1, (int)(n > 0 ? n : -n), &st) !=
 	    CD_OK)
 		return 0;
+	tui_app_query_begin(a);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		ts = sqlite3_column_int64(st, 1);
 		id = sqlite3_column_int64(st, 0);
 		got++;
 	}
 	sqlite3_finalize(st);
+	if (tui_app_query_end(a)) {
+		tui_app_message(a, 0, "%s", "stopped (Esc)");
+		return 0;
+	}
 	if (got == 0)
 		return 0;
 	e->a_ts = ts;

@@ -20,6 +20,7 @@ struct revoke {
 	unsigned char *sel;
 	size_t n;
 	char incident[128];
+	char incident_esc[512];   /* for the screen */
 	char confirm_word[128];   /* what must be typed */
 	int64_t undo_of;
 	struct buf preview;
@@ -83,8 +84,9 @@ recalc(struct tui_app *a, struct tui_view *v)
 	const char *p, *nl;
 
 	if (rv->stage == RV_PREVIEW) {
-		snprintf(v->title, sizeof(v->title), "%s %s: preview (nothing is sent yet)",
-			 rv->undo_of ? "Undo of action" : "Revoke", rv->undo_of ? rv->confirm_word : rv->incident);
+		snprintf(v->title, sizeof(v->title), "%s %.200s: preview (nothing is sent yet)",
+			 rv->undo_of ? "Undo of action" : "Revoke",
+			 rv->undo_of ? rv->confirm_word : rv->incident_esc);
 		snprintf(v->hint, sizeof(v->hint), "%s", "y confirm and run  Esc back (nothing sent)");
 		v->header[0] = '\0';
 		if (!rv->preview_ok) {
@@ -101,8 +103,8 @@ recalc(struct tui_app *a, struct tui_view *v)
 		}
 		return;
 	}
-	snprintf(v->title, sizeof(v->title), "%s %s: %s", rv->undo_of ? "Undo of action" : "Revoke",
-		 rv->undo_of ? rv->confirm_word : rv->incident,
+	snprintf(v->title, sizeof(v->title), "%s %.200s: %s", rv->undo_of ? "Undo of action" : "Revoke",
+		 rv->undo_of ? rv->confirm_word : rv->incident_esc,
 		 rv->stage == RV_RUNNING ? (rv->cancel_asked ? "cancelling (steps already recorded finish)"
 							       : "running")
 					 : "finished");
@@ -170,8 +172,16 @@ key(struct tui_app *a, struct tui_view *v, int k)
 	if (rv->stage == RV_PREVIEW && (k == 'y' || k == TK_ENTER)) {
 		if (!rv->preview_ok)
 			return TR_HANDLED;
-		snprintf(label, sizeof(label), "type %s to run these requests (Esc: nothing is sent): ",
-			 rv->confirm_word);
+		struct buf b;
+
+		/* the id comes from the store: escaped like any text from it */
+		buf_init(&b, sizeof(label) - 1);
+		if (out_bprintf(&b, "type %s to run these requests (Esc: nothing is sent): ",
+				rv->confirm_word) != CD_OK) {
+			/* cut */
+		}
+		snprintf(label, sizeof(label), "%s", b.data);
+		buf_release(&b);
 		tui_app_prompt(a, label, confirmed);
 		return TR_REDRAW;
 	}
@@ -223,6 +233,16 @@ tui_revoke_view(struct plan *p, const unsigned char *sel, const char *incident, 
 	for (i = 0; i < rv->n; i++)
 		rv->sel[i] = sel == NULL || sel[i];
 	snprintf(rv->incident, sizeof(rv->incident), "%s", incident ? incident : "");
+	{
+		struct buf b;
+
+		buf_init(&b, sizeof(rv->incident_esc) - 1);
+		if (out_bprintf(&b, "%s", rv->incident) != CD_OK) {
+			/* cut */
+		}
+		snprintf(rv->incident_esc, sizeof(rv->incident_esc), "%s", b.data);
+		buf_release(&b);
+	}
 	rv->undo_of = undo_of;
 	if (undo_of)
 		snprintf(rv->confirm_word, sizeof(rv->confirm_word), "%lld", (long long)undo_of);

@@ -153,5 +153,41 @@ for f in $screens s.db; do
 		if grep -qaF -- "$sec" "$f"; then die "secret found in $f"; fi
 	done
 done
+
+# Esc during a run cancels what has not started: the quarantine phase is
+# slow (its intent rows are written, it runs to its outcomes), no later
+# phase is recorded or sent, and the chain holds
+emu_ctl k8s POST /reset > /dev/null
+emu_ctl aws POST /reset > /dev/null
+emu_ctl k8s POST /fault '{"match":".*","kind":"slow","delay":3,"count":2}' > /dev/null
+"$CORDON" --db c.db ingest -q "$ROOT/examples/incident"
+"$CORDON" --db c.db correlate > /dev/null || :
+tui_open 100 30 "env $ENV $CORDON --db c.db tui"
+tui_wait "$id"
+tui_keys Enter Tab Tab
+tui_wait "[Plan]"
+tui_keys a r
+tui_wait "preview (nothing is sent yet)"
+tui_keys y
+tui_wait "type $id to run"
+tui_keys "$id" Enter
+tui_wait "running"
+tui_keys Escape
+tui_wait "cancelling"
+tui_wait "stopped:" 600
+snap cancel
+tui_screen | grep -q "not sent  *aws   disable-key" || die "later steps not marked not sent: $(tui_screen)"
+tui_screen | grep -q "done     k8s   delete-pod" || die "the started phase did not finish: $(tui_screen)"
+expect_eq "$(sqlite3 c.db "SELECT count(*) FROM actions WHERE provider != 'k8s'")" 0 "rows of cancelled phases"
+expect_eq "$(sqlite3 c.db "SELECT count(*) FROM actions WHERE result = 'intent'")" 2 "quarantine intents"
+expect_eq "$(sqlite3 c.db "SELECT count(*) FROM actions WHERE result = 'done'")" 2 "quarantine outcomes"
+emu_ctl aws GET /state | jq -e '[.users["ci-deployer"].keys[] | select(.status != "Active")] | length == 0' \
+	> /dev/null || die "a cancelled AWS step was sent"
+"$CORDON" --db c.db audit verify > verify.txt || die "audit verify after cancel: $(cat verify.txt)"
+tui_keys Escape Escape q
+tui_wait "TUI-EXIT=0"
+for sec in "$SECRET" "$TOKEN" "$VTOKEN" "$KEYSECRET"; do
+	if grep -qaF -- "$sec" screen-cancel.txt; then die "secret found in screen-cancel.txt"; fi
+done
 cat screen-progress.txt
 echo "tui revoked incident $id: ok"
