@@ -12,37 +12,39 @@
 #include "tui.h"
 
 const char *const tui_help_lines[] = {
-	"cordon tui: keys",
+	"cordon tui: keys (j/k scroll this help; any other key closes it)",
 	"",
 	"  Up/Down, j/k      move one line",
 	"  PgUp/PgDn         move one page",
 	"  Ctrl-u/Ctrl-d     move half a page",
 	"  g/G, Home/End     first / last line",
-	"  Enter             open (incident, raw evidence record, expand a tree node)",
+	"  Enter             open: incident, raw record; expand a tree node",
 	"  Esc, q            back; q on the incidents screen quits",
 	"  Tab, Shift-Tab    next / previous pane (timeline, tree, plan)",
 	"  /                 search this screen; n/N next / previous match",
 	"  Space, Right/Left expand / collapse a tree node",
-	"  R                 reach: the blast radius of a credential, identity, pod or node",
 	"  E                 events: the whole store, a page at a time",
-	"  ?                 this help (any key closes it)",
+	"  R                 reach of a credential, identity, pod or node",
+	"  ?                 this help",
 	"  Ctrl-l            redraw",
 	"",
 	"  plan pane:",
 	"  Space             select / unselect a step",
 	"  a                 select every automatic step (again: none)",
-	"  r                 revoke: preview the selected steps' exact requests",
+	"  r                 revoke: preview the selected steps' requests",
 	"  u                 undo the step's reversible action",
 	"",
 	"  events screen:",
-	"  f                 filter: field=value field!=value field~regex (as cordon events)",
-	"  t                 jump to a time (RFC 3339, or 2h for two hours ago)",
-	"  F                 follow: stay on the newest events as they arrive",
-	"  c / A / i / w     same credential / actor / source IP / workload as this event",
+	"  f                 filter: field=value field!=value field~regex",
+	"  t                 jump to a time (RFC 3339, or 2h: two hours ago)",
+	"  F                 follow the newest events as they arrive",
+	"  c / A / i / w     same credential / actor / source IP / workload",
+	"  Esc (querying)    stop a long query; what matched so far stays",
 	"",
 	"  revoke screen:",
 	"  y                 confirm: type the incident id, then Enter",
-	"  Esc               before the run: back; during it: cancel the steps not started",
+	"  Esc               before the run: back (nothing is sent);",
+	"                    during it: cancel the steps not started",
 	NULL,
 };
 
@@ -336,7 +338,19 @@ tui_app_key(struct tui_app *a, int key)
 	if (a->prompting)
 		return prompt_key(a, key);
 	if (a->help) {
-		a->help = 0;
+		int n = 0;
+
+		while (tui_help_lines[n] != NULL)
+			n++;
+		if ((key == 'j' || key == TK_DOWN || key == TK_PGDN) && a->help_top + 1 < n)
+			a->help_top += key == TK_PGDN ? 10 : 1;
+		else if ((key == 'k' || key == TK_UP || key == TK_PGUP) && a->help_top > 0)
+			a->help_top -= key == TK_PGUP ? (a->help_top < 10 ? a->help_top : 10) : 1;
+		else if (key != 'j' && key != 'k' && key != TK_DOWN && key != TK_UP &&
+			 key != TK_PGDN && key != TK_PGUP)
+			a->help = 0;
+		if (a->help_top >= n)
+			a->help_top = n - 1;
 		return TR_REDRAW;
 	}
 	if (v->ops->key != NULL && (r = v->ops->key(a, v, key)) != 0)
@@ -346,6 +360,7 @@ tui_app_key(struct tui_app *a, int key)
 	switch (key) {
 	case '?':
 		a->help = 1;
+		a->help_top = 0;
 		return TR_REDRAW;
 	case 'q':
 		if (v->prev == NULL) {

@@ -219,9 +219,9 @@ put(int y, int x, const char *s, int cols, attr_t at, int fill)
 }
 
 static void
-draw_help(int w, int h)
+draw_help(const struct tui_app *a, int w, int h)
 {
-	int n, i, bw = 0, bh, x0, y0;
+	int n, i, bw = 0, bh, x0, y0, top = a->help_top;
 
 	for (n = 0; tui_help_lines[n] != NULL; n++)
 		if ((int)strlen(tui_help_lines[n]) > bw)
@@ -232,17 +232,20 @@ draw_help(int w, int h)
 		bw = w;
 	if (bh > h)
 		bh = h;
+	if (top > n - (bh - 2))
+		top = n - (bh - 2) > 0 ? n - (bh - 2) : 0;
 	x0 = (w - bw) / 2;
 	y0 = (h - bh) / 2;
 	for (i = 0; i < bh; i++) {
-		const char *t = i == 0 || i == bh - 1 ? "" : tui_help_lines[i - 1];
+		int k = top + i - 1;
+		const char *t = i == 0 || i == bh - 1 || k >= n ? "" : tui_help_lines[k];
 
 		attrset(A_REVERSE);
 		mvhline(y0 + i, x0, ' ', bw);
 		put(y0 + i, x0 + 2, t, bw - 4, A_REVERSE, 0);
 	}
-	if (bh < n + 2)
-		put(y0 + bh - 1, x0 + 2, "(more: make the terminal taller)", bw - 4, A_REVERSE, 0);
+	if (top + bh - 2 < n)
+		put(y0 + bh - 1, x0 + 2, "(more: j)", bw - 4, A_REVERSE, 0);
 	attrset(A_NORMAL);
 }
 
@@ -297,6 +300,6 @@ term_draw(const struct tui_app *a)
 		put(h - 1, 0, v->hint, w, A_DIM, 0);
 	}
 	if (a->help)
-		draw_help(w, h);
+		draw_help(a, w, h);
 	refresh();
 }

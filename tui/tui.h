@@ -232,6 +232,7 @@ struct tui_app {
 	int width, height;
 	int utf8;                 /* the locale's charset is UTF-8 */
 	int help;                 /* the help overlay is shown */
+	int help_top;             /* its first line (j/k scroll it on a small terminal) */
 	char msg[512];            /* one-line message (escaped) */
 	int msg_err;
 	/* the prompt line: / search, confirmation, jump, subject */

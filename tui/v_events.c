@@ -114,11 +114,13 @@ query(struct tui_app *a, struct events *e, int dir, int inclusive, int64_t ts, i
 			" e.outcome, e.cred_id, e.actor, e.src_ip, e.container_id, e.pod_name"
 			" FROM events e WHERE 1");
 	rc = rc ? rc : ev_filter_sql(&sql, e->f, e->nf);
+	/* the first term is a range on the time index; the second breaks ties by
+	 * id (an OR alone would make SQLite walk the index from its end) */
 	if (have_pos && dir < 0)
-		rc = rc ? rc : buf_printf(&sql, " AND (e.ts_ns < ? OR (e.ts_ns = ? AND e.id %s ?))",
+		rc = rc ? rc : buf_printf(&sql, " AND e.ts_ns <= ? AND (e.ts_ns < ? OR e.id %s ?)",
 					 inclusive ? "<=" : "<");
 	else if (have_pos)
-		rc = rc ? rc : buf_addstr(&sql, " AND (e.ts_ns > ? OR (e.ts_ns = ? AND e.id > ?))");
+		rc = rc ? rc : buf_addstr(&sql, " AND e.ts_ns >= ? AND (e.ts_ns > ? OR e.id > ?)");
 	rc = rc ? rc : buf_printf(&sql, " ORDER BY e.ts_ns %s, e.id %s LIMIT %d",
 				 dir < 0 ? "DESC" : "ASC", dir < 0 ? "DESC" : "ASC", limit);
 	CD_BUG_ON(rc != CD_OK);
@@ -225,9 +227,28 @@ recalc(struct tui_app *a, struct tui_view *v)
 	}
 }
 
-/* Move the page's position by n rows: n > 0 older, n < 0 newer. */
+/* The position of the last (oldest) full page: the h-th oldest row. */
 static int
-shift(struct tui_app *a, struct events *e, long n)
+last_page(struct tui_app *a, struct events *e, int h, int64_t *ts, int64_t *id)
+{
+	sqlite3_stmt *st;
+	int got = 0;
+
+	if (query(a, e, 1, 0, 0, 0, 0, h, &st) != CD_OK)
+		return 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		*ts = sqlite3_column_int64(st, 1);
+		*id = sqlite3_column_int64(st, 0);
+		got = 1;
+	}
+	sqlite3_finalize(st);
+	return got;
+}
+
+/* Move the page's position by n rows: n > 0 older, n < 0 newer; never
+ * past the last full page. */
+static int
+shift(struct tui_app *a, struct events *e, long n, int h)
 {
 	sqlite3_stmt *st;
 	int64_t ts = e->a_ts, id = e->a_id;
@@ -251,6 +272,17 @@ shift(struct tui_app *a, struct events *e, long n)
 	}
 	if (got == 0)
 		return 0;
+	if (n > 0) {
+		int64_t lts, lid;
+
+		if (last_page(a, e, h, &lts, &lid) &&
+		    (ts < lts || (ts == lts && id < lid))) {
+			ts = lts;
+			id = lid;
+		}
+		if (ts == e->a_ts && id == e->a_id)
+			return 0; /* already the last page */
+	}
 	e->a_ts = ts;
 	e->a_id = id;
 	e->anchored = 1;
@@ -342,22 +374,13 @@ key(struct tui_app *a, struct tui_view *v, int k)
 		e->anchored = 0;
 		v->list.cur = 0;
 		return TR_RECALC | TR_REDRAW;
-	case 'G': case TK_END: {
+	case 'G': case TK_END:
 		/* the oldest page: its newest row is the position */
-		sqlite3_stmt *st;
-
-		if (query(a, e, 1, 0, 0, 0, 0, h, &st) == CD_OK) {
-			while (sqlite3_step(st) == SQLITE_ROW) {
-				e->a_ts = sqlite3_column_int64(st, 1);
-				e->a_id = sqlite3_column_int64(st, 0);
-				e->anchored = 1;
-			}
-			sqlite3_finalize(st);
-		}
+		if (last_page(a, e, h, &e->a_ts, &e->a_id))
+			e->anchored = 1;
 		e->follow = 0;
 		v->list.cur = (size_t)h;
 		return TR_RECALC | TR_REDRAW;
-	}
 	case TK_ENTER:
 		if (v->list.cur < e->nrows)
 			tui_app_push(a, tui_record_view(e->rows[v->list.cur].id));
@@ -379,7 +402,7 @@ key(struct tui_app *a, struct tui_view *v, int k)
 		return 0;
 	}
 	/* a move past the page: the page moves, the cursor keeps its place */
-	if (shift(a, e, n))
+	if (shift(a, e, n, h))
 		return TR_RECALC | TR_REDRAW;
 	if (n > 0 && e->nrows > 0)
 		v->list.cur = e->nrows - 1; /* the end: the cursor goes to the last row */

@@ -29,6 +29,10 @@ tui_wait "cordon tui: keys"
 for k in "j/k" "PgUp/PgDn" "Ctrl-u/Ctrl-d" "g/G" "Enter" "Esc, q" "Tab" "n/N" "Space"; do
 	tui_screen | grep -qF -- "$k" || die "help does not list $k"
 done
+# the rest of it at 80x24: j scrolls
+tui_wait "(more: j)"
+tui_keys j j j j j j j j j j j j j j j j
+tui_wait "cancel the steps not started"
 tui_keys x
 tui_wait "Enter open"
 
@@ -79,12 +83,16 @@ tui_keys E
 tui_wait "Events (all)"
 tui_wait "10:02:00 auditd"
 # the page moves past its last line: the newest row leaves the screen
+# (22 events, a page of 20: it can move by two)
+tui_wait_line 3 "10:02:00 auditd"
 tui_keys j j j j j j j j j j j j j j j j j j j j j j j j
+tui_wait_line 3 "10:01:31 vault"
 tui_gone "10:02:00 auditd"
-tui_keys G
-tui_wait "10:00:05 vault"
 tui_keys g
-tui_wait "10:02:00 auditd"
+tui_wait_line 3 "10:02:00 auditd"
+tui_keys G
+tui_wait_line 3 "10:01:31 vault"
+tui_wait "10:00:05 vault"
 tui_keys f cred_id=AKIAIOSFODNN7EXAMPLE Enter
 tui_wait "Events: cred_id=AKIAIOSFODNN7EXAMPLE"
 tui_wait "iam:CreateAccessKey"
@@ -106,20 +114,22 @@ tui_keys i
 tui_wait "Events: src_ip=203.0.113.66"
 tui_wait "k8saudit"
 tui_keys t 2025-06-03T10:00:50Z Enter
-tui_wait "10:00:50 cloudtrail"
+tui_wait_line 3 "10:00:50 cloudtrail"
 tui_gone "10:01:00 k8saudit"
 tui_keys Escape Escape
 tui_wait "Enter open"
 
 # 200x60: the node column shows; back to 80x24
+# (tmux keeps old lines on a resize until the redraw: wait for the new ones)
 $TUI_T resize-window -x 200 -y 60
-tui_wait "ip-10-0-1-23.ec2.internal"
-tui_screen | grep "$id" | grep -q "ctr:4b5e57f6eb2f  *ip-10-0-1-23.ec2.internal" || die "200 columns: $(tui_screen)"
+tui_wait_re "critical $id .* ctr:4b5e57f6eb2f +ip-10-0-1-23.ec2.internal$"
+tui_wait_re "^SEVERITY .* ROOT +NODE$"
 [ "$(tui_screen | wc -l)" -ge 59 ] || die "not 60 lines"
+tui_screen | sed -n 59p | grep -q "incidents 1" || die "status line not at line 59 of 60: $(tui_screen)"
 $TUI_T resize-window -x 80 -y 24
-tui_wait "Enter open"
+tui_wait_re "critical $id .* ctr:4b5e57f$"
+tui_wait_re "^ s.db  events 22"
 tui_gone "ip-10-0-1-23.ec2.internal"
-tui_screen | grep -q "critical $id" || die "80 columns after resize: $(tui_screen)"
 
 # colour by default, none with NO_COLOR (capture-pane -e shows the SGRs)
 tui_screen -e | grep -q "$(printf '\033')\[[0-9;]*3[1-7]m" || die "no colour without NO_COLOR"

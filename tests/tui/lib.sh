@@ -9,6 +9,8 @@
 #   tui_screen [-e]      the pane's text (-e: with its escape sequences)
 #   tui_wait TEXT [N]    until the screen holds TEXT (fixed string), N tries of
 #                        0.1 s (default 300); fails the case with the screen
+#   tui_wait_re RE [N]   the same for an extended regular expression
+#   tui_wait_line N RE   until line N of the screen matches RE
 #   tui_gone TEXT        the screen does not hold TEXT (now)
 #   tui_alt              1 when the pane is in the alternate screen
 #   tui_pid              the pid of the program in the pane
@@ -43,6 +45,28 @@ tui_wait() {
 		if [ $_i -ge "${2:-300}" ]; then
 			echo "--- screen:"; tui_screen
 			die "screen never showed '$1'"
+		fi
+		sleep 0.1
+	done
+}
+tui_wait_re() { # like tui_wait, an extended regular expression
+	_i=0
+	while ! tui_screen | grep -qE -- "$1"; do
+		_i=$((_i + 1))
+		if [ $_i -ge "${2:-300}" ]; then
+			echo "--- screen:"; tui_screen
+			die "screen never matched '$1'"
+		fi
+		sleep 0.1
+	done
+}
+tui_wait_line() { # tui_wait_line N RE: line N of the screen matches RE
+	_i=0
+	while ! tui_screen | sed -n "$1p" | grep -qE -- "$2"; do
+		_i=$((_i + 1))
+		if [ $_i -ge 300 ]; then
+			echo "--- screen:"; tui_screen
+			die "line $1 never matched '$2'"
 		fi
 		sleep 0.1
 	done
