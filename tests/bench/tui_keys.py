@@ -116,8 +116,8 @@ def main():
         ms.append(t.key(b'G'))
         ms.append(t.key(b'g'))
     report('events: jump to the end and back (G, g)', ms)
-    for name, flt in (('events: filter cred_id= (indexed)', b'cred_id=AKIABENCH00000000007'),
-                      ('events: filter src_ip=', b'src_ip=52.1.7.10')):
+    for name, flt in (('events: filter cred_id= (indexed)', b'cred_id=AKIABENCH00000000002'),
+                      ('events: filter src_ip=', b'src_ip=52.1.2.5')):
         ms = []
         for _ in range(max(1, n // 3)):
             t.key(b'f')
