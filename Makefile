@@ -15,9 +15,9 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	    -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers \
 	    -fno-strict-aliasing
-LDLIBS   = -lsqlite3 -lpcre2-8 -lz -lzstd -lcurl -lyaml -lcrypto -lpthread
+LDLIBS   = -lsqlite3 -lpcre2-8 -lz -lzstd -lcurl -lyaml -lcrypto -lncursesw -lpthread
 
-DIRS     = core ingest correlate revoke connectors
+DIRS     = core ingest correlate revoke connectors tui
 SRCS     = $(foreach d,$(DIRS),$(wildcard $(d)/*.c))
 # the shipped rules, compiled in (scripts/embed.sh)
 GENSRCS  = build/gen/default_rules.c

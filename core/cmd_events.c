@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <pcre2.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,12 +43,6 @@ static const char usage[] =
 	"\n"
 	"exit status: 0 events listed (or none matched); 2 usage or store error, or a\n"
 	"regex that hit a PCRE2 limit on some event (its answer is unknown).\n";
-
-struct filter {
-	const struct ev_field *f;
-	char op; /* '=', '!', '~' */
-	const char *value;
-};
 
 /*
  * SQL function regexp(pattern, value, field, id): PCRE2, pattern compiled
@@ -115,8 +110,30 @@ sql_regexp(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqlite3_result_int(c, rc);
 }
 
+/* *cause: a message as out_err prints it (its %s escaped for a terminal) */
+static char *
+cause_of(const char *fmt, ...) CD_PRINTF(1, 2);
+
+static char *
+cause_of(const char *fmt, ...)
+{
+	struct buf b;
+	va_list ap;
+	char *r;
+
+	buf_init(&b, 8192);
+	va_start(ap, fmt);
+	if (out_vbprintf(&b, fmt, ap) != CD_OK) {
+		/* cut at the cap */
+	}
+	va_end(ap);
+	r = buf_detach(&b, NULL);
+	buf_release(&b);
+	return r;
+}
+
 static int
-check_regex(const char *pattern)
+check_regex(const char *pattern, char **cause)
 {
 	int err;
 	PCRE2_SIZE off;
@@ -129,19 +146,21 @@ check_regex(const char *pattern)
 		return CD_OK;
 	}
 	pcre2_get_error_message(err, msg, sizeof(msg));
-	out_err("bad regular expression '%s' at offset %zu: %s", pattern, (size_t)off, (char *)msg);
+	*cause = cause_of("bad regular expression '%s' at offset %zu: %s", pattern, (size_t)off,
+			  (char *)msg);
 	return CD_E_REGEX;
 }
 
-static int
-parse_filter(const char *arg, struct filter *out)
+int
+ev_filter_parse(const char *arg, struct ev_filter *out, char **cause)
 {
 	const char *op = strpbrk(arg, "=~!");
 	char name[64];
 	size_t n;
 
+	*cause = NULL;
 	if (op == NULL || op == arg || (size_t)(op - arg) >= sizeof(name)) {
-		out_err("bad filter '%s': use FIELD=VALUE, FIELD!=VALUE or FIELD~REGEX", arg);
+		*cause = cause_of("bad filter '%s': use FIELD=VALUE, FIELD!=VALUE or FIELD~REGEX", arg);
 		return CD_E_USAGE;
 	}
 	n = (size_t)(op - arg);
@@ -152,7 +171,7 @@ parse_filter(const char *arg, struct filter *out)
 
 	out->f = strcmp(name, "id") == 0 ? &id_field : ev_field_find(name);
 	if (out->f == NULL) {
-		out_err("unknown field '%s'; `cordon events --fields` lists them", name);
+		*cause = cause_of("unknown field '%s'; `cordon events --fields` lists them", name);
 		return CD_E_USAGE;
 	}
 	if (op[0] == '!' && op[1] == '=') {
@@ -162,11 +181,68 @@ parse_filter(const char *arg, struct filter *out)
 		out->op = op[0];
 		out->value = op + 1;
 	} else {
-		out_err("bad filter '%s': use FIELD=VALUE, FIELD!=VALUE or FIELD~REGEX", arg);
+		*cause = cause_of("bad filter '%s': use FIELD=VALUE, FIELD!=VALUE or FIELD~REGEX", arg);
 		return CD_E_USAGE;
 	}
 	if (out->op == '~')
-		return check_regex(out->value);
+		return check_regex(out->value, cause);
+	return CD_OK;
+}
+
+void
+ev_filter_register(struct store *s)
+{
+	sqlite3_create_function(store_db(s), "regexp", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+				sql_regexp, NULL, NULL);
+}
+
+int
+ev_filter_sql(struct buf *sql, const struct ev_filter *f, int n)
+{
+	int i, rc = CD_OK;
+
+	for (i = 0; i < n && rc == CD_OK; i++) {
+		const char *name = f[i].f->name;
+
+		if (f[i].op == '=' && *f[i].value == '\0')
+			rc = buf_printf(sql, " AND e.%s IS NULL", name);
+		else if (f[i].op == '=' && strcmp(name, "actor") == 0)
+			rc = buf_addstr(sql, " AND e.actor_key = ? AND e.actor = ?"); /* indexed */
+		else if (f[i].op == '=')
+			rc = buf_printf(sql, " AND e.%s = ?", name);
+		else if (f[i].op == '!')
+			rc = buf_printf(sql, " AND e.%s IS NOT ?", name);
+		else
+			rc = buf_printf(sql, " AND regexp(?, e.%s, '%s', e.id)", name, name);
+	}
+	return rc;
+}
+
+int
+ev_filter_bind(struct sqlite3_stmt *st, int *bind, const struct ev_filter *f, int n, char **cause)
+{
+	int i;
+
+	*cause = NULL;
+	for (i = 0; i < n; i++) {
+		if (f[i].op == '=' && *f[i].value == '\0')
+			continue;
+		if (f[i].f->type == EV_T_INT && f[i].op != '~') {
+			struct span sp = { f[i].value, strlen(f[i].value) };
+			int64_t v;
+
+			if (span_to_i64(sp, &v) != CD_OK) {
+				*cause = cause_of("field %s is a number; '%s' is not", f[i].f->name,
+						  f[i].value);
+				return CD_E_USAGE;
+			}
+			sqlite3_bind_int64(st, (*bind)++, v);
+		} else {
+			if (f[i].op == '=' && strcmp(f[i].f->name, "actor") == 0)
+				sqlite3_bind_int64(st, (*bind)++, store_text_key(f[i].value));
+			sqlite3_bind_text(st, (*bind)++, f[i].value, -1, SQLITE_STATIC);
+		}
+	}
 	return CD_OK;
 }
 
@@ -521,7 +597,8 @@ cmd_events(struct cmd_ctx *cc)
 	};
 	enum out_format fmt = OUT_TABLE;
 	int64_t now = time_now_ns(), since = EV_NULL, until = EV_NULL, limit = 100;
-	struct filter *filters = NULL;
+	struct ev_filter *filters = NULL;
+	char *cause = NULL;
 	const char *source = NULL;
 	struct store *s = NULL;
 	sqlite3_stmt *st = NULL;
@@ -574,12 +651,13 @@ cmd_events(struct cmd_ctx *cc)
 	}
 	filters = xcalloc((size_t)(cc->argc - optind + 1), sizeof(*filters));
 	for (i = optind; i < cc->argc; i++)
-		if (parse_filter(cc->argv[i], &filters[nfilters++]) != CD_OK)
+		if (ev_filter_parse(cc->argv[i], &filters[nfilters++], &cause) != CD_OK) {
+			out_err("%s", cause);
 			goto out;
+		}
 	if (cmd_open_store(cc, 1, &s) != CD_OK)
 		goto out;
-	sqlite3_create_function(store_db(s), "regexp", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
-				sql_regexp, NULL, NULL);
+	ev_filter_register(s);
 
 	buf_init(&sql, 65536);
 	rc = buf_addstr(&sql, "SELECT e.id");
@@ -593,20 +671,7 @@ cmd_events(struct cmd_ctx *cc)
 		rc = rc ? rc : buf_addstr(&sql, " AND e.ts_ns <= ?");
 	if (source != NULL)
 		rc = rc ? rc : buf_addstr(&sql, " AND e.source = ?");
-	for (i = 0; i < nfilters && rc == CD_OK; i++) {
-		const char *n = filters[i].f->name;
-
-		if (filters[i].op == '=' && *filters[i].value == '\0')
-			rc = buf_printf(&sql, " AND e.%s IS NULL", n);
-		else if (filters[i].op == '=' && strcmp(n, "actor") == 0)
-			rc = buf_addstr(&sql, " AND e.actor_key = ? AND e.actor = ?"); /* indexed */
-		else if (filters[i].op == '=')
-			rc = buf_printf(&sql, " AND e.%s = ?", n);
-		else if (filters[i].op == '!')
-			rc = buf_printf(&sql, " AND e.%s IS NOT ?", n);
-		else
-			rc = buf_printf(&sql, " AND regexp(?, e.%s, '%s', e.id)", n, n);
-	}
+	rc = rc ? rc : ev_filter_sql(&sql, filters, nfilters);
 	/* pages in (time, id) order, each its own short read transaction */
 	rc = rc ? rc : buf_printf(&sql, " AND (e.ts_ns, e.id) %s (?, ?)", oldest ? ">" : "<");
 	rc = rc ? rc : buf_printf(&sql, " ORDER BY e.ts_ns %s, e.id %s LIMIT %d", oldest ? "ASC" : "DESC",
@@ -624,24 +689,9 @@ cmd_events(struct cmd_ctx *cc)
 		sqlite3_bind_int64(st, bind++, until);
 	if (source != NULL)
 		sqlite3_bind_text(st, bind++, source, -1, SQLITE_STATIC);
-	for (i = 0; i < nfilters; i++) {
-		if (filters[i].op == '=' && *filters[i].value == '\0')
-			continue;
-		if (filters[i].f->type == EV_T_INT && filters[i].op != '~') {
-			struct span sp = { filters[i].value, strlen(filters[i].value) };
-			int64_t v;
-
-			if (span_to_i64(sp, &v) != CD_OK) {
-				out_err("field %s is a number; '%s' is not", filters[i].f->name,
-					filters[i].value);
-				goto out;
-			}
-			sqlite3_bind_int64(st, bind++, v);
-		} else {
-			if (filters[i].op == '=' && strcmp(filters[i].f->name, "actor") == 0)
-				sqlite3_bind_int64(st, bind++, store_text_key(filters[i].value));
-			sqlite3_bind_text(st, bind++, filters[i].value, -1, SQLITE_STATIC);
-		}
+	if (ev_filter_bind(st, &bind, filters, nfilters, &cause) != CD_OK) {
+		out_err("%s", cause);
+		goto out;
 	}
 
 	buf_init(&out, (size_t)256 << 20);
@@ -702,6 +752,7 @@ out:
 	sqlite3_finalize(st);
 	store_close(&s);
 	free(filters);
+	free(cause);
 	redact_release();
 	return status;
 }

@@ -479,6 +479,27 @@ int out_csv_cell(struct buf *b, const char *s, size_t n) CD_WUR;
 /* A non-negative count option (--limit): prints the error itself. */
 int out_parse_count(const char *arg, const char *option, int64_t *out);
 
+/* ---- cmd_events.c: the `cordon events` filter language ---------------- */
+
+/* One FILTER argument; value points into the argument. */
+struct ev_filter {
+	const struct ev_field *f;
+	char op;            /* '=', '!' (not equal or absent), '~' (PCRE2) */
+	const char *value;  /* "" with '=': the field is absent */
+};
+
+/* FIELD=VALUE, FIELD!=VALUE, FIELD~REGEX, FIELD= (and id=N); *cause gets
+ * the message (escaped, for a terminal) to free. */
+int ev_filter_parse(const char *arg, struct ev_filter *out, char **cause);
+/* " AND ..." per filter over the events alias e; values as ? in order. */
+int ev_filter_sql(struct buf *sql, const struct ev_filter *f, int n) CD_WUR;
+struct sqlite3_stmt;
+/* Bind the values ev_filter_sql left as ?, from *bind on. */
+int ev_filter_bind(struct sqlite3_stmt *st, int *bind, const struct ev_filter *f, int n,
+		   char **cause);
+/* The regexp() SQL function FIELD~REGEX needs, on this store's connection. */
+void ev_filter_register(struct store *s);
+
 /* ---- main.c: command table -------------------------------------------- */
 
 struct cmd_ctx {

@@ -17,6 +17,7 @@
 #include "../ingest/ingest.h"
 #include "../correlate/correlate.h"
 #include "../revoke/revoke.h"
+#include "../tui/tui.h"
 
 extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_rejects_entry;
@@ -33,6 +34,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_whois_entry,
 	&cmd_revoke_entry,
 	&cmd_audit_entry,
+	&cmd_tui_entry,
 	NULL,
 };
 

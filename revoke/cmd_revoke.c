@@ -72,10 +72,23 @@ on_result(struct exec_item *it, void *arg)
 static void
 witness_head(struct store *s, const char *witness)
 {
+	char *msg = NULL;
+
+	revoke_witness_head(s, witness, &msg);
+	if (msg != NULL)
+		fprintf(stderr, "%s\n", msg);
+	free(msg);
+}
+
+void
+revoke_witness_head(struct store *s, const char *witness, char **msg)
+{
 	unsigned char hash[32];
-	char hex[65], path[4200], *cause = NULL;
+	char hex[65], path[4200], *cause = NULL, line[4400];
 	int64_t id;
 
+	if (msg != NULL)
+		*msg = NULL;
 	if (audit_head(s, &id, hash) != CD_OK || strcmp(store_path(s), ":memory:") == 0)
 		return;
 	if (witness == NULL)
@@ -84,11 +97,15 @@ witness_head(struct store *s, const char *witness)
 		snprintf(path, sizeof(path), "%s", witness);
 	hex_encode(hash, 32, hex);
 	if (audit_witness_append(path, id, hash, &cause) != CD_OK) {
-		out_warn("audit head row %lld %s: %s", (long long)id, hex, cause);
+		snprintf(line, sizeof(line), "cordon: warning: audit head row %lld %s: %s",
+			 (long long)id, hex, cause);
 		free(cause);
-		return;
+	} else {
+		snprintf(line, sizeof(line), "audit head: row %lld %s (appended to %s)", (long long)id,
+			 hex, path);
 	}
-	fprintf(stderr, "audit head: row %lld %s (appended to %s)\n", (long long)id, hex, path);
+	if (msg != NULL)
+		*msg = xstrdup(line);
 }
 
 int

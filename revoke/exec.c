@@ -34,6 +34,7 @@ struct pool {
 	size_t *doneq;          /* finished idx entries, in completion order */
 	size_t dq_head, dq_tail;
 	const struct conn_opts *co;
+	const struct exec_opts *o;
 };
 
 static int
@@ -116,6 +117,8 @@ worker(void *arg)
 		}
 		p->state[i] = ST_RUNNING;
 		pthread_mutex_unlock(&p->mu);
+		if (p->o->on_start != NULL)
+			p->o->on_start(&p->items[p->idx[i]], p->o->arg);
 		run_item(p->co, &p->items[p->idx[i]]);
 		pthread_mutex_lock(&p->mu);
 		p->state[i] = ST_FINISHED;
@@ -293,6 +296,7 @@ run_phase(const struct exec_opts *o, struct exec_item *items, size_t *idx, size_
 	p.state = xcalloc(n, 1);
 	p.doneq = xcalloc(n, sizeof(size_t));
 	p.co = &o->co;
+	p.o = o;
 	th = xcalloc(nth, sizeof(*th));
 	for (k = 0; k < nth; k++)
 		if (pthread_create(&th[k], NULL, worker, &p) != 0)
@@ -339,22 +343,30 @@ exec_run(const struct exec_opts *o, struct exec_item *items, size_t n, char **ca
 	size_t *idx = xcalloc(n ? n : 1, sizeof(size_t)), i, k;
 	struct buf b;
 	char *why = NULL;
-	int ph, r = CD_OK;
+	int ph, r = CD_OK, cancelled = 0;
 
 	*cause = NULL;
 	for (ph = PHASE_QUARANTINE; ph <= PHASE_NOTIFY && r == CD_OK; ph++) {
 		for (i = 0, k = 0; i < n; i++)
 			if ((int)items[i].step->phase == ph && !items[i].step->manual)
 				idx[k++] = i;
-		if (k > 0)
+		if (k > 0 && o->cancelled != NULL && o->cancelled(o->arg)) {
+			cancelled = 1; /* before this phase's intents: nothing of it recorded */
+			r = CD_E_INTERRUPTED;
+		} else if (k > 0) {
 			r = run_phase(o, items, idx, k, &why);
+		}
 	}
 	free(idx);
 	if (r == CD_OK)
 		return CD_OK;
 	/* what was and was not sent, in so many words */
 	buf_init(&b, 64 * 1024);
-	if (r == CD_E_INTERRUPTED) {
+	if (cancelled) {
+		if (buf_addstr(&b, "cancelled: the later steps were not sent") != CD_OK) {
+			/* capped */
+		}
+	} else if (r == CD_E_INTERRUPTED) {
 		if (buf_printf(&b, "cannot record the intent of the next actions in the audit trail (%s): "
 				   "they were not sent",
 			       why) != CD_OK) {
@@ -393,10 +405,11 @@ exec_run(const struct exec_opts *o, struct exec_item *items, size_t n, char **ca
 			continue;
 		it->not_sent = 1;
 		it->res.outcome = CONN_FAILED;
-		snprintf(it->res.detail, sizeof(it->res.detail),
-			 "not sent: the audit trail could not be written");
+		snprintf(it->res.detail, sizeof(it->res.detail), "%s",
+			 cancelled ? "not sent: cancelled"
+				   : "not sent: the audit trail could not be written");
 		if (o->on_result != NULL)
 			o->on_result(it, o->arg);
 	}
-	return CD_E_DB;
+	return cancelled ? CD_E_INTERRUPTED : CD_E_DB;
 }

@@ -156,6 +156,11 @@ struct exec_opts {
 	/* Called on the main thread as each item completes (after its row). */
 	void (*on_result)(struct exec_item *it, void *arg);
 	void *arg;
+	/* MAY: called on a worker thread as an item is handed to its connector. */
+	void (*on_start)(struct exec_item *it, void *arg);
+	/* MAY: asked before each phase's intent rows; non-zero stops the run
+	 * there (what was recorded runs to its outcome; nothing later is sent). */
+	int (*cancelled)(void *arg);
 };
 
 /* Run the items phase by phase; within a phase up to jobs at once, steps
@@ -224,6 +229,9 @@ int run_parse_format(const char *arg, enum out_format *f);
 /* Read the secret named by --token-file/--file, if any (message printed). */
 int run_read_secret(const char *path, char **tok, size_t *len);
 
+/* After a run that wrote rows: append the chain head to the witness file
+ * (default STORE.witness); *msg (may be NULL) gets what was done. */
+void revoke_witness_head(struct store *s, const char *witness, char **msg);
 /* Run a plan's automatic steps, print results; returns the exit status. */
 int revoke_execute(struct plan *p, const struct run_cfg *rc);
 /* undo.c: the one-step plan that reverses audit row ID. */

@@ -14,6 +14,8 @@
 #   streaming            a ~2 GB NDJSON input: peak RSS (target < 256 MiB)
 #   SQLite yardstick     after CloudTrail and each auditd mix: the sqlite3
 #                        shell alone copying the rows cordon stored
+#   tui                  keystroke to finished redraw through a pty on the
+#                        correlate bench's store (tests/bench/tui_keys.py)
 #
 # CloudTrail and auditd: the anchor and cordon alternate CORDON_BENCH_RUNS (3)
 # times; printed are the fastest of each and the median ratio of adjacent
@@ -191,6 +193,9 @@ printf "  cordon       %6.2fs, peak RSS %s MiB (target < 256 MiB)\n" "$1" \
 	"$(awk -v k=$2 'BEGIN{printf "%.0f", k/1024}')"
 rm -f "$W/big.db"*
 sh "$ROOT/tests/bench/correlate.sh"
+echo "== cordon tui: keystroke to finished redraw through a pty, 80x24, on the store above"
+python3 "$ROOT/tests/bench/tui_keys.py" "$CORDON" "$W/corr/store.db" "${CORDON_BENCH_TUI_KEYS:-30}" \
+	|| echo "  (tui bench failed)"
 sh "$ROOT/tests/bench/inventory.sh"
 
 echo
