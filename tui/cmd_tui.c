@@ -206,13 +206,13 @@ cmd_tui(struct cmd_ctx *cc)
 
 	optind = 1;
 	/* "+": options end at the first path (--follow takes the rest) */
-	while ((c = getopt_long(cc->argc, cc->argv, "+h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(cc->argc, cc->argv, "tui", "+h", longopts)) != -1) {
 		switch (c) {
 		case 'D': cc->db_path = optarg; break;
 		case 'r': readonly = 1; break;
 		case 'f': follow = 1; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_ERROR;
+		default: return EXIT_ERROR; /* cmd_getopt said why */
 		}
 	}
 	if (follow && optind >= cc->argc) {

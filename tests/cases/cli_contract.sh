@@ -57,6 +57,10 @@ while IFS='|' read -r cmd args fmts want; do
 		die "$cmd unknown flag: $(cat err)"
 done < cmds
 echo "$n command/format pairs"
+# commands with no --format (tui): a bad option is still one line
+set +e; C tui --no-such-flag > /dev/null 2> err; rc=$?; set -e
+expect_eq $rc 2 "tui --no-such-flag"
+expect_eq "$(wc -l < err)" 1 "tui: one error line: $(cat err)"
 
 # ingest: --input-format names the input; --format the summary
 C ingest -q --input-format falco "$ROOT/examples/incident/falco.json" -o json | jq -e '.inputs[0].format == "falco"' > /dev/null ||
