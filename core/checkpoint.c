@@ -29,6 +29,11 @@
 #define CKPT_PAGES    512  /* 8 MiB of WAL at 16 KiB pages: a background checkpoint */
 #define RESTART_PAGES 4096 /* 64 MiB: the commit completes one; the WAL restarts */
 #define RESTART_WAIT_MS 200 /* how long a RESTART waits for readers to move on */
+/* past 3x RESTART_PAGES (192 MiB) the bound matters more than the writer's
+ * pace: RESTART waits longer for readers (a query's read transaction lasts
+ * well under this), and is tried four times a second */
+#define RESTART_LATE_WAIT_MS 600
+#define RESTART_LATE_EVERY_NS 250000000LL
 
 struct store_ckpt {
 	struct store *s;
@@ -58,13 +63,14 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 		 * the file back.
 		 */
 		int64_t now = time_now_ns();
+		int late = pages >= 3 * RESTART_PAGES;
 
 		/* a reader that stays (output piped to a pager) must not stall
 		 * every commit: wait RESTART_WAIT_MS at most, once a second */
-		if (now - c->restart_ns >= 1000000000LL) {
+		if (now - c->restart_ns >= (late ? RESTART_LATE_EVERY_NS : 1000000000LL)) {
 			c->restart_ns = now;
 			pthread_mutex_lock(&c->run_mu);
-			sqlite3_busy_timeout(db, RESTART_WAIT_MS);
+			sqlite3_busy_timeout(db, late ? RESTART_LATE_WAIT_MS : RESTART_WAIT_MS);
 			(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
 			sqlite3_busy_timeout(db, STORE_BUSY_MS);
 			pthread_mutex_unlock(&c->run_mu);
