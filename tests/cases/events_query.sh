@@ -59,3 +59,9 @@ else
 fi
 expect_eq "$(count t.db 'user_agent~(x|y)*z')" 1 "(x|y)*z over 100k characters"
 expect_eq "$(count t.db 'user_agent~^(x|y)*z$' src_ip=203.0.113.10)" 1 "anchored, over 100k characters"
+# an address is looked up through its own index, newest first in index order
+# (the shape of the events listing's page query: no scan, no sort)
+plan=$(sqlite3 t.db "EXPLAIN QUERY PLAN SELECT e.id FROM events e WHERE 1 AND e.src_ip = '203.0.113.66' AND (e.ts_ns, e.id) < (9, 9) ORDER BY e.ts_ns DESC, e.id DESC LIMIT 1000")
+echo "$plan" | grep -q "INDEX events_src" || die "src_ip is not indexed: $plan"
+echo "$plan" | grep -q "TEMP B-TREE" && die "src_ip listing sorts: $plan"
+true
