@@ -25,8 +25,8 @@ int tui_report_count(const struct tui_report *r, const char *key);
 const char *tui_report_str(const struct tui_report *r, int obj, const char *path, char *out,
 			   size_t cap);
 /* State of report credential el: "revoked", "revoking", "failed" from the
- * actions table (its id, its identity, or the role of its session), else
- * NULL. */
+ * actions table (its id, its identity, the role of its session, or for a
+ * bound service-account token the plan's delete-pod steps), else NULL. */
 const char *tui_cred_state(struct store *s, const struct tui_report *r, int el);
 
 /* ---- term.c: the terminal --------------------------------------------- */

@@ -121,6 +121,36 @@ role_of_session(const char *arn, char *out, size_t cap)
 	return 0;
 }
 
+/*
+ * A bound service-account token (JTI=...) has no action of its own: it
+ * dies with the pod that holds it, which the plan deletes ("the pod's
+ * bound tokens die with it").  Its state is that of the plan's delete-pod
+ * steps: revoked once one is done, else the furthest any got.
+ */
+static const char *
+bound_token_state(struct store *s, const struct tui_report *r)
+{
+	int plan = json_get(&r->d, 0, "plan"), n = plan >= 0 ? json_count(&r->d, plan) : 0, k;
+	const char *best = NULL, *st;
+	char act[64], tgt[512];
+
+	for (k = 0; k < n; k++) {
+		int step = json_at(&r->d, plan, k);
+
+		tui_report_str(r, step, "action", act, sizeof(act));
+		if (strcmp(act, "delete-pod") != 0)
+			continue;
+		tui_report_str(r, step, "target", tgt, sizeof(tgt));
+		if ((st = tui_target_state(s, tgt)) == NULL)
+			continue;
+		if (strcmp(st, "revoked") == 0)
+			return st;
+		if (best == NULL || strcmp(st, "revoking") == 0)
+			best = st;
+	}
+	return best;
+}
+
 const char *
 tui_cred_state(struct store *s, const struct tui_report *r, int el)
 {
@@ -134,5 +164,7 @@ tui_cred_state(struct store *s, const struct tui_report *r, int el)
 	if (role_of_session(ident, role, sizeof(role)) == 0 &&
 	    (st = tui_target_state(s, role)) != NULL)
 		return st;
+	if (strncmp(id, "JTI=", 4) == 0)
+		return bound_token_state(s, r);
 	return NULL;
 }

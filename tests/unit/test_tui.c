@@ -167,6 +167,36 @@ test_tui_target_state(void)
 	store_close(&s);
 }
 
+/* A bound service-account token has no action of its own: it is cut off
+ * when the plan's delete-pod step is done. */
+static void
+test_tui_bound_token_state(void)
+{
+	struct store *s = store_with_incident("R");
+	struct tui_report r;
+	int cred;
+
+	if (s == NULL || tui_report_parse(&r, "{\"credentials\":[{\"provider\":\"k8s\","
+					      "\"id\":\"JTI=abc\",\"identity\":\"system:serviceaccount:p:w\"}],"
+					      "\"plan\":[{\"provider\":\"k8s\",\"action\":\"cordon-node\","
+					      "\"target\":\"node-1\"},{\"provider\":\"k8s\","
+					      "\"action\":\"delete-pod\",\"target\":\"p/w-1\"}]}") != CD_OK) {
+		CHECK(!"store or report");
+		store_close(&s);
+		return;
+	}
+	cred = json_at(&r.d, json_get(&r.d, 0, "credentials"), 0);
+	CHECK(tui_cred_state(s, &r, cred) == NULL);
+	add_action(s, 1, "cordon-node", "node-1", "done", 0); /* not what cuts a token */
+	CHECK(tui_cred_state(s, &r, cred) == NULL);
+	add_action(s, 2, "delete-pod", "p/w-1", "intent", 0);
+	CHECK_STR(tui_cred_state(s, &r, cred), "revoking");
+	add_action(s, 3, "delete-pod", "p/w-1", "done", 0);
+	CHECK_STR(tui_cred_state(s, &r, cred), "revoked");
+	tui_report_release(&r);
+	store_close(&s);
+}
+
 /* The incidents screen: counts from the report, cut-off credentials from
  * the actions table (a session by its role), the root escaped. */
 static void
@@ -311,6 +341,7 @@ const struct unit_test tui_tests[] = {
 	{ "tui_list_search", test_tui_list_search },
 	{ "tui_list_escapes", test_tui_list_escapes },
 	{ "tui_target_state", test_tui_target_state },
+	{ "tui_bound_token_state", test_tui_bound_token_state },
 	{ "tui_incidents_view", test_tui_incidents_view },
 	{ "tui_poll", test_tui_poll },
 	{ "tui_tree_lines", test_tui_tree_lines },
