@@ -140,9 +140,10 @@ expect_eq "$(sqlite3 s.db "SELECT count(*) FROM actions WHERE undo_of = $undo_id
 # the incidents screen counts what is cut off
 tui_keys Escape Escape
 tui_wait "Enter open"
-# three credentials cut off: two keys, and the node-role session by its role
-# (the undo does not make any of them active: it was the node's cordon)
-tui_screen | grep "$id" | grep -Eq ' 6 +6 +5 +3 ' || die "cut-off count: $(tui_screen)"
+# four credentials cut off: two keys, the node-role session by its role, and
+# the pod's bound token with its deleted pod (the undo does not make any of
+# them active: it was the node's cordon)
+tui_screen | grep "$id" | grep -Eq ' 6 +6 +5 +4 ' || die "cut-off count: $(tui_screen)"
 snap incidents
 tui_keys q
 tui_wait "TUI-EXIT=0"
