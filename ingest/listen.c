@@ -921,9 +921,11 @@ ingest_listen(struct store *s, const struct ingest_opts *o, const struct ingest_
 	for (rc = 0; rc < L.max_conns; rc++)
 		L.conns[rc].fd = -1;
 	/* the address actually bound (port 0 picks a free one): scripts read this line */
-	out_err("listening on %s%s (HTTP POST: Falco, Kubernetes audit webhook; raw NDJSON"
-		" stream: Vault socket audit device); SIGTERM stops",
-		L.where, L.has_token ? " with a bearer token" : "");
+	out_printf(stderr,
+		   "cordon: listening on %s%s (HTTP POST: Falco, Kubernetes audit webhook; raw NDJSON"
+		   " stream: Vault socket audit device); SIGTERM stops\n",
+		   L.where, L.has_token ? " with a bearer token" : "");
+	fflush(stderr);
 	rc = loop(&L);
 	if (writer_sync(L.w) != CD_OK && rc == CD_OK)
 		rc = CD_E_DB;
@@ -945,7 +947,8 @@ ingest_listen(struct store *s, const struct ingest_opts *o, const struct ingest_
 	sum->bytes = L.total->bytes;
 	sum->seconds = (double)(time_now_ns() - t0) / 1e9;
 	if (!o->quiet)
-		out_err("listener stopped: %lld requests, %lld refused (too many connections)",
-			(long long)L.requests, (long long)L.refused);
+		out_printf(stderr, "cordon: listener stopped: %lld requests answered, %lld connections"
+			   " refused (too many at once)\n",
+			   (long long)L.requests, (long long)L.refused);
 	return rc;
 }
