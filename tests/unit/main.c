@@ -16,10 +16,11 @@ extern const struct unit_test cloud_tests[];
 extern const struct unit_test revoke_tests[];
 extern const struct unit_test graph_tests[];
 extern const struct unit_test correlate_tests[];
+extern const struct unit_test listen_tests[];
 
 static const struct unit_test *const suites[] = {
 	core_tests, ingest_tests, auditd_tests, ebpf_tests, cloud_tests, revoke_tests, graph_tests,
-	correlate_tests, NULL,
+	correlate_tests, listen_tests, NULL,
 };
 
 int
