@@ -12,6 +12,8 @@
 #                        cordon ingest vs ausearch --raw scanning the same log
 #                        (target: cordon <= ausearch)
 #   streaming            a ~2 GB NDJSON input: peak RSS (target < 256 MiB)
+#   live receiving       cordon ingest --listen under a loopback load generator
+#                        (tests/bench/listen.sh), beside file ingest of the same
 #   SQLite yardstick     after CloudTrail and each auditd mix: the sqlite3
 #                        shell alone copying the rows cordon stored
 #
@@ -192,6 +194,7 @@ printf "  cordon       %6.2fs, peak RSS %s MiB (target < 256 MiB)\n" "$1" \
 rm -f "$W/big.db"*
 sh "$ROOT/tests/bench/correlate.sh"
 sh "$ROOT/tests/bench/inventory.sh"
+sh "$ROOT/tests/bench/listen.sh"
 
 echo
 echo "== correlation on generated cases (tests/gen: ${CORDON_GEN_CASES:-50} randomized cases from seed"
