@@ -1546,6 +1546,7 @@ ingest_feed_new(struct store *s, struct writer *w, const struct ingest_opts *o, 
 {
 	struct ingest_feed *f = xcalloc(1, sizeof(*f));
 
+	test_hooks_init(); /* the crash tests kill a listener mid-transaction too */
 	f->r.ctx.store = s;
 	f->r.ctx.w = w;
 	f->r.ctx.opts = o;

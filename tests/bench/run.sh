@@ -13,7 +13,7 @@
 #                        (target: cordon <= ausearch)
 #   streaming            a ~2 GB NDJSON input: peak RSS (target < 256 MiB)
 #   live receiving       cordon ingest --listen under a loopback load generator
-#                        (tests/bench/listen.sh), beside file ingest of the same
+#                        (tests/bench/listen.sh), beside file ingest of the same records
 #   SQLite yardstick     after CloudTrail and each auditd mix: the sqlite3
 #                        shell alone copying the rows cordon stored
 #

@@ -183,6 +183,19 @@ cat acked.* | sort -n | uniq > acked
 missing=$(comm -23 acked stored | wc -l | tr -d ' ')
 expect_eq "$missing" 0 "acknowledged alerts missing from the store"
 
+# ---- kill -9 in the middle of a transaction: what was answered 200 is there --
+# (the process kills itself when the writer has stored its 25th event, before
+# that event's COMMIT; one alert per request, one request at a time)
+CORDON_TEST_KILL_AT=25 start_listener k.db l4.log
+send 200000 40 > kill.codes
+wait "$lpid" 2> /dev/null || true
+awk '$2 == 200 { print $1 - 200000 }' kill.codes | sort -n > kill.acked
+expect_eq "$(wc -l < kill.acked | tr -d ' ')" 24 "requests acknowledged before the kill"
+"$CORDON" --db k.db events --limit 0 --format ndjson |
+	sed -n 's/.*"time":"2025-06-03T10:00:00\.\([0-9]*\)Z".*/\1/p' | sed 's/^0*//' |
+	awk '{ print $1 - 200000 }' | sort -n > kill.stored
+expect_eq "$(comm -23 kill.acked kill.stored | wc -l | tr -d ' ')" 0 "acknowledged alerts lost by kill -9"
+
 # ---- a bearer token; and no non-loopback bind without one -----------------
 printf 's3cr3t-listen-token\n' > token
 start_listener t.db l3.log --listen-token token
