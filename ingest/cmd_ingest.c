@@ -11,6 +11,7 @@
 
 static const char usage[] =
 	"usage: cordon ingest [options] PATH...\n"
+	"       cordon ingest [options] --listen ADDR[:PORT]\n"
 	"\n"
 	"Read log files, directories (recursively) or - (stdin) into the evidence store.\n"
 	"Each input's format is recognised from its content; gzip and zstd are detected\n"

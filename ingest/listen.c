@@ -451,6 +451,8 @@ handle_request(struct listener *L, struct conn *c)
 	rc = ingest_feed(L->feed, fmt, c->name, &c->rsum, rq->body.data, rq->body.len);
 	if (rc == CD_E_DB)
 		return rc;
+	if (rc != CD_OK)
+		return refuse(L, c, 400, cd_strerror(rc), NULL, 0);
 	c->awaiting = 1;
 	return CD_OK;
 }
@@ -467,6 +469,16 @@ http_process(struct listener *L, struct conn *c)
 			name_request(L, c);
 		switch (rc) {
 		case HTTP_HEADERS:
+			if (!token_ok(L, &c->rq)) {
+				/* refused before its body is read (or buffered) */
+				L->requests++;
+				if (!c->told_auth && !L->o->quiet)
+					out_warn("%s: refused: no valid bearer token", c->name);
+				c->told_auth = 1;
+				c->close_after = 1;
+				respond(L, c, 401, "a valid Authorization: Bearer token is required");
+				return CD_OK;
+			}
 			if (c->rq.expect_continue && buf_addstr(&c->out, "HTTP/1.1 100 Continue\r\n\r\n") != CD_OK)
 				c->close_after = 1;
 			if (c->out.len > 0)
@@ -540,6 +552,10 @@ stream_process(struct listener *L, struct conn *c)
 		return rc == CD_OK ? CD_OK : CD_E_DB;
 	}
 	rc = ingest_feed(L->feed, c->format, c->name, &c->rsum, c->in.data, n);
+	if (rc != CD_OK && rc != CD_E_DB &&
+	    writer_reject(L->w, &c->rsum, L->input_id, c->name, 0, 0, c->format, cd_strerror(rc),
+			  NULL, 0) != CD_OK)
+		rc = CD_E_DB;
 	c->stream_off += (int64_t)n;
 	buf_consume(&c->in, n);
 	return rc == CD_E_DB ? rc : CD_OK;
@@ -916,7 +932,10 @@ ingest_listen(struct store *s, const struct ingest_opts *o, const struct ingest_
 	stop_requested = 0;
 
 	writer_new(s, 1, o->observer, &L.w);
-	L.feed = ingest_feed_new(s, L.w, o, L.input_id, lo->max_body);
+	/* the feed's window holds a whole body, or a stream's lines of one read */
+	L.feed = ingest_feed_new(s, L.w, o, L.input_id,
+				 lo->max_body > o->max_record + READ_CHUNK ? lo->max_body
+									  : o->max_record + READ_CHUNK);
 	L.conns = xcalloc((size_t)L.max_conns, sizeof(*L.conns));
 	for (rc = 0; rc < L.max_conns; rc++)
 		L.conns[rc].fd = -1;

@@ -196,6 +196,26 @@ expect_eq "$(wc -l < kill.acked | tr -d ' ')" 24 "requests acknowledged before t
 	awk '{ print $1 - 200000 }' | sort -n > kill.stored
 expect_eq "$(comm -23 kill.acked kill.stored | wc -l | tr -d ' ')" 0 "acknowledged alerts lost by kill -9"
 
+# ---- a stream line longer than --listen-max-body is still a record ---------
+# (a body limit is for HTTP requests; a stream's lines are bounded by --max-record)
+python3 - "$D/vault/audit-per-line.log" > long.line << 'PY'
+import json, sys
+rec = json.loads(open(sys.argv[1]).readline())
+rec["request"]["pad"] = "x" * (3 << 20)
+print(json.dumps(rec))
+PY
+start_listener v.db l5.log --listen-max-body 1024
+python3 - "$port" long.line << 'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(open(sys.argv[2], "rb").read())
+s.shutdown(socket.SHUT_WR)
+s.recv(1)
+s.close()
+PY
+stop_listener
+expect_eq "$(count v.db)" 1 "a 3 MiB stream line"
+
 # ---- a bearer token; and no non-loopback bind without one -----------------
 printf 's3cr3t-listen-token\n' > token
 start_listener t.db l3.log --listen-token token
