@@ -216,6 +216,35 @@ PY
 stop_listener
 expect_eq "$(count v.db)" 1 "a 3 MiB stream line"
 
+# ---- more connections than --listen-max-conns: 503, and the rest still served
+start_listener m.db l6.log --listen-max-conns 2
+mkfifo held
+python3 - "$port" held << 'PY' &
+import socket, sys
+# two connections that say nothing hold both places (accepted in the order made)
+a = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+b = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+with open(sys.argv[2], "w") as f:
+    f.write("held\n")
+with open(sys.argv[2]) as f:
+    f.read()
+a.close()
+b.close()
+PY
+holder=$!
+read -r _ < held
+expect_eq "$(post alert.2 /)" 503 "a third connection"
+echo go > held
+wait $holder
+tries=0
+until [ "$(post alert.2 /)" = 200 ]; do
+	tries=$((tries + 1))
+	[ $tries -lt 100 ] || die "no place freed after the two connections closed"
+	sleep 0.1
+done
+expect_eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")" 405 "GET"
+stop_listener
+
 # ---- a bearer token; and no non-loopback bind without one -----------------
 printf 's3cr3t-listen-token\n' > token
 start_listener t.db l3.log --listen-token token
