@@ -11,6 +11,7 @@
 
 static const char usage[] =
 	"usage: cordon ingest [options] PATH...\n"
+	"       cordon ingest [options] --listen ADDR[:PORT]\n"
 	"\n"
 	"Read log files, directories (recursively) or - (stdin) into the evidence store.\n"
 	"Each input's format is recognised from its content; gzip and zstd are detected\n"
@@ -25,6 +26,15 @@ static const char usage[] =
 	"  -o, --format FMT    the summary as table (default), json or ndjson (--json:\n"
 	"                      the same as --format json)\n"
 	"  --max-record BYTES  reject records longer than this (default 4194304)\n"
+	"  --listen ADDR[:PORT] instead of files, receive events pushed to ADDR (port\n"
+	"                      8765 unless given): HTTP POSTs (Falco http_output, the\n"
+	"                      Kubernetes audit webhook) and raw NDJSON streams (Vault's\n"
+	"                      socket audit device); answered 200 once stored; SIGTERM\n"
+	"                      stops; loopback only unless --listen-token is given\n"
+	"  --listen-token FILE require 'Authorization: Bearer TOKEN' (TOKEN: the file's\n"
+	"                      first line)\n"
+	"  --listen-max-body BYTES  larger requests are answered 413 (default 16777216)\n"
+	"  --listen-max-conns N     more connections are answered 503 (default 64)\n"
 	"  -q, --quiet         no per-record warnings, no progress line\n"
 	"  -h, --help          this help\n"
 	"\n"
@@ -178,10 +188,15 @@ cmd_ingest(struct cmd_ctx *cc)
 		{ "json", no_argument, NULL, 'j' },
 		{ "max-record", required_argument, NULL, 'M' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "listen", required_argument, NULL, 'L' },
+		{ "listen-token", required_argument, NULL, 'T' },
+		{ "listen-max-body", required_argument, NULL, 'B' },
+		{ "listen-max-conns", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ingest_opts o = { .max_record = INGEST_MAX_RECORD_DEFAULT };
+	struct ingest_listen_opts lo = { .max_body = (size_t)16 << 20, .max_conns = 64 };
 	struct ingest_observer obs = { NULL, learn_event, learn_commit };
 	struct graph_learner *learner;
 	struct ingest_summary sum;
@@ -235,6 +250,28 @@ cmd_ingest(struct cmd_ctx *cc)
 		case 'q':
 			o.quiet = 1;
 			break;
+		case 'L':
+			lo.addr = optarg;
+			break;
+		case 'T':
+			lo.token_file = optarg;
+			break;
+		case 'B':
+		case 'C': {
+			struct span sp = { optarg, strlen(optarg) };
+			uint64_t v, lim = c == 'B' ? ((uint64_t)256 << 20) : 4096;
+
+			if (span_to_u64(sp, &v) != CD_OK || v < 1 || v > lim) {
+				out_err("--listen-max-%s takes a number from 1 to %llu",
+					c == 'B' ? "body" : "conns", (unsigned long long)lim);
+				return EXIT_ERROR;
+			}
+			if (c == 'B')
+				lo.max_body = (size_t)v;
+			else
+				lo.max_conns = (int)v;
+			break;
+		}
 		case 'h':
 			print_usage(stdout);
 			return EXIT_OK;
@@ -242,7 +279,15 @@ cmd_ingest(struct cmd_ctx *cc)
 			return EXIT_ERROR; /* cmd_getopt said why */
 		}
 	}
-	if (optind >= cc->argc) {
+	if (lo.addr != NULL && optind < cc->argc) {
+		out_err("--listen receives events; it takes no files (run a second ingest for those)");
+		return EXIT_ERROR;
+	}
+	if (lo.addr == NULL && lo.token_file != NULL) {
+		out_err("--listen-token needs --listen");
+		return EXIT_ERROR;
+	}
+	if (lo.addr == NULL && optind >= cc->argc) {
 		out_err("nothing to ingest: give files, directories or - for stdin");
 		print_usage(stderr);
 		return EXIT_ERROR;
@@ -255,7 +300,13 @@ cmd_ingest(struct cmd_ctx *cc)
 	learner = graph_learner_new(s);
 	obs.arg = learner;
 	o.observer = &obs;
-	rc = ingest_run(s, &o, cc->argv + optind, cc->argc - optind, &sum);
+	if (lo.addr != NULL) {
+		o.follow = 0;
+		o.progress = 0;
+		rc = ingest_listen(s, &o, &lo, &sum);
+	} else {
+		rc = ingest_run(s, &o, cc->argv + optind, cc->argc - optind, &sum);
+	}
 	graph_learner_free(&learner);
 	if ((rc == CD_OK || rc == CD_E_INTERRUPTED) && graph_learn_events(s) != CD_OK)
 		rc = CD_E_DB;
@@ -274,7 +325,8 @@ cmd_ingest(struct cmd_ctx *cc)
 			(long long)sum.events);
 	else if (rc != CD_OK)
 		out_err("ingest stopped: %s", cd_strerror(rc));
-	status = rc != CD_OK ? EXIT_ERROR : sum.rejects > 0 ? EXIT_FINDINGS : EXIT_OK;
+	/* a listener's rejects were answered 400 as they came; stopping is its normal end */
+	status = rc != CD_OK ? EXIT_ERROR : sum.rejects > 0 && lo.addr == NULL ? EXIT_FINDINGS : EXIT_OK;
 	ingest_summary_release(&sum);
 	store_close(&s);
 	return status;

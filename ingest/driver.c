@@ -1568,3 +1568,79 @@ ingest_buffer(struct store *s, const char *format, const char *data, size_t len)
 	run_release(&r);
 	return n;
 }
+
+/* ---- live receivers (listen.c) ------------------------------------------ */
+
+/*
+ * A body that arrived whole over the network, run through the same
+ * splitter, ingesters and writer as a file.  One feed per listener: its
+ * window, tokens and arena are allocated once and reused by every body.
+ */
+struct ingest_feed {
+	struct run r;
+};
+
+struct ingest_feed *
+ingest_feed_new(struct store *s, struct writer *w, const struct ingest_opts *o, int64_t input_id,
+		size_t max_body)
+{
+	struct ingest_feed *f = xcalloc(1, sizeof(*f));
+
+	test_hooks_init(); /* the crash tests kill a listener mid-transaction too */
+	f->r.ctx.store = s;
+	f->r.ctx.w = w;
+	f->r.ctx.opts = o;
+	f->r.ctx.input.id = input_id;
+	f->r.ctx.input.line = 1;
+	f->r.ctx.input.size_seen = -1;
+	buf_init(&f->r.win, max_body + 2 * CHUNK);
+	buf_init(&f->r.ctx.extra, 65536);
+	ev_arena_init(&f->r.ctx.arena, o->max_record + 65536);
+	json_tokens_init(&f->r.ctx.tok, JSON_MAX_TOKENS);
+	return f;
+}
+
+int
+ingest_feed(struct ingest_feed *f, const char *format, const char *path,
+	    struct ingest_input_summary *sum, const char *data, size_t len)
+{
+	struct run *r = &f->r;
+	int rc;
+
+	if ((r->ctx.ing = ingester_find(format)) == NULL)
+		return CD_E_FORMAT;
+	r->ctx.path = path;
+	r->ctx.sum = sum;
+	sum->format = r->ctx.ing->name;
+	buf_reset(&r->win);
+	r->win_base = 0;
+	r->win_line = 1;
+	r->scan = 0;
+	r->ndjson = 0;
+	json_splitter_init(&r->sp, SPLIT_TOP, 1);
+	r->sp.base = 0;
+	if ((rc = run_start_ingester(r)) != CD_OK)
+		return rc;
+	if (buf_add(&r->win, data, len) != CD_OK)
+		rc = CD_E_LIMIT;
+	else if ((rc = run_process(r, 0)) == CD_OK && (rc = run_process(r, 1)) == CD_OK &&
+		 (r->ctx.ing->flags & ING_LINES))
+		rc = r->ctx.ing->flush(r->state, &r->ctx);
+	if (r->state != NULL && r->ctx.ing->close != NULL)
+		r->ctx.ing->close(&r->state);
+	sum->bytes += (int64_t)len;
+	return rc;
+}
+
+void
+ingest_feed_free(struct ingest_feed **fp)
+{
+	struct ingest_feed *f = *fp;
+
+	if (f == NULL)
+		return;
+	f->r.ctx.input.id = 0;
+	run_release(&f->r);
+	free(f);
+	*fp = NULL;
+}

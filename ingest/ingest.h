@@ -69,6 +69,20 @@ int ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths,
 	       struct ingest_summary *sum);
 void ingest_summary_release(struct ingest_summary *sum);
 
+/*
+ * `cordon ingest --listen`: receive events pushed over HTTP (Falco
+ * http_output, the Kubernetes audit webhook) and raw newline-delimited
+ * JSON streams (Vault's socket audit device) until SIGTERM (listen.c).
+ */
+struct ingest_listen_opts {
+	const char *addr;        /* ADDR[:PORT]; loopback unless a token is given */
+	const char *token_file;  /* bearer token; required off loopback */
+	size_t max_body;         /* bytes; 413 beyond */
+	int max_conns;           /* 503 beyond */
+};
+int ingest_listen(struct store *s, const struct ingest_opts *o, const struct ingest_listen_opts *lo,
+		  struct ingest_summary *sum);
+
 /* Names of the known formats, NULL-terminated, for --help and --format. */
 const char *ingest_format_name(size_t i);
 const char *ingest_format_summary(size_t i);

@@ -155,6 +155,18 @@ int writer_begin(struct writer *w);
 /* The first store failure was SQLITE_FULL (disk or store full). */
 int writer_full(const struct writer *w);
 
+/*
+ * Live receivers (listen.c): one body that arrived whole, as format, into
+ * the writer; rejects name path; counted into sum once applied.  The feed
+ * keeps its buffers for the next body (up to max_body bytes).
+ */
+struct ingest_feed;
+struct ingest_feed *ingest_feed_new(struct store *s, struct writer *w, const struct ingest_opts *o,
+				    int64_t input_id, size_t max_body);
+int ingest_feed(struct ingest_feed *f, const char *format, const char *path,
+		struct ingest_input_summary *sum, const char *data, size_t len);
+void ingest_feed_free(struct ingest_feed **f);
+
 /* byte sources: source.c */
 struct source;
 int source_open(const char *path, struct source **out, char **cause);

@@ -12,6 +12,8 @@
 #                        cordon ingest vs ausearch --raw scanning the same log
 #                        (target: cordon <= ausearch)
 #   streaming            a ~2 GB NDJSON input: peak RSS (target < 256 MiB)
+#   live receiving       cordon ingest --listen under a loopback load generator
+#                        (tests/bench/listen.sh), beside file ingest of the same records
 #   SQLite yardstick     after CloudTrail and each auditd mix: the sqlite3
 #                        shell alone copying the rows cordon stored
 #   tui                  keystroke to finished redraw through a pty on the
@@ -197,6 +199,7 @@ echo "== cordon tui: keystroke to finished redraw through a pty, 80x24, on the s
 python3 "$ROOT/tests/bench/tui_keys.py" "$CORDON" "$W/corr/store.db" "${CORDON_BENCH_TUI_KEYS:-30}" \
 	|| echo "  (tui bench failed)"
 sh "$ROOT/tests/bench/inventory.sh"
+sh "$ROOT/tests/bench/listen.sh"
 
 echo
 echo "== correlation on generated cases (tests/gen: ${CORDON_GEN_CASES:-50} randomized cases from seed"
