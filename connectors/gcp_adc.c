@@ -42,20 +42,6 @@ struct adc_entry {
 static pthread_mutex_t adc_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct adc_entry adc_cache[ADC_CACHE];
 
-static char *adc_msg(const char *fmt, ...) CD_PRINTF(1, 2);
-
-static char *
-adc_msg(const char *fmt, ...)
-{
-	char tmp[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	return xstrdup(tmp);
-}
-
 void
 gcp_adc_cache_clear(void)
 {
@@ -178,14 +164,14 @@ token_call(const struct conn_opts *o, struct http_req *rq, const char *what, cha
 	so.input_secret = NULL;
 	http_resp_init(&rs);
 	if (http_send(&so, rq, &rs) != CD_OK) {
-		*cause = adc_msg("%s: no answer from %s: %s", what, rq->url, rs.error);
+		*cause = xstrdupf("%s: no answer from %s: %s", what, rq->url, rs.error);
 		http_resp_release(&rs);
 		return CD_E_USAGE;
 	}
 	json_tokens_init(&t, 256);
 	if (json_parse(&d, rs.body.data, rs.body.len, &t, &why) != CD_OK ||
 	    json_type(&d, 0) != JSON_OBJECT) {
-		*cause = adc_msg("%s: %s answered HTTP %ld without JSON", what, rq->url, rs.status);
+		*cause = xstrdupf("%s: %s answered HTTP %ld without JSON", what, rq->url, rs.status);
 		goto out;
 	}
 	if (rs.status != 200) {
@@ -196,13 +182,13 @@ token_call(const struct conn_opts *o, struct http_req *rq, const char *what, cha
 			json_str(&d, i, e, sizeof(e), &n);
 		if ((i = json_get(&d, 0, "error_description")) >= 0 && json_type(&d, i) == JSON_STRING)
 			json_str(&d, i, desc, sizeof(desc), &n);
-		*cause = adc_msg("%s: %s refused the exchange: HTTP %ld %s: %s", what, rq->url, rs.status,
+		*cause = xstrdupf("%s: %s refused the exchange: HTTP %ld %s: %s", what, rq->url, rs.status,
 				 e[0] ? e : "?", desc);
 		goto out;
 	}
 	*tok = jdup(&d, "access_token", toklen);
 	if (*tok == NULL) {
-		*cause = adc_msg("%s: %s answered without an access_token", what, rq->url);
+		*cause = xstrdupf("%s: %s answered without an access_token", what, rq->url);
 		goto out;
 	}
 	if ((i = json_get(&d, 0, "expires_in")) >= 0 && json_i64(&d, i, &secs) != CD_OK)
@@ -248,7 +234,7 @@ sa_exchange(const struct conn_opts *o, const char *path, const struct json_doc *
 	buf_init(&body, 32768);
 	pem = jdup(d, "private_key", &pemlen);
 	if (email == NULL || pem == NULL) {
-		*cause = adc_msg("service-account key file %s has no client_email or private_key: "
+		*cause = xstrdupf("service-account key file %s has no client_email or private_key: "
 				 "download the key again (gcloud iam service-accounts keys create)",
 				 path);
 		goto out;
@@ -256,7 +242,7 @@ sa_exchange(const struct conn_opts *o, const char *path, const struct json_doc *
 	if (uri == NULL)
 		uri = xstrdup(ADC_DEFAULT_TOKEN_URI);
 	if (!url_ok(uri)) {
-		*cause = adc_msg("service-account key file %s: token_uri must be https://", path);
+		*cause = xstrdupf("service-account key file %s: token_uri must be https://", path);
 		goto out;
 	}
 	if (buf_addstr(&hdr, "{\"alg\":\"RS256\",\"typ\":\"JWT\"") != CD_OK ||
@@ -267,18 +253,18 @@ sa_exchange(const struct conn_opts *o, const char *path, const struct json_doc *
 	    json_put_str(&cl, uri) != CD_OK ||
 	    buf_printf(&cl, ",\"iat\":%lld,\"exp\":%lld}", (long long)now, (long long)now + 3600) !=
 		    CD_OK) {
-		*cause = adc_msg("service-account key file %s: fields too long", path);
+		*cause = xstrdupf("service-account key file %s: fields too long", path);
 		goto out;
 	}
 	if (jwt_sign(pem, pemlen, hdr.data, cl.data, &jwt, &why) != CD_OK) {
-		*cause = adc_msg("service-account key file %s: %s", path, why ? why : "cannot sign");
+		*cause = xstrdupf("service-account key file %s: %s", path, why ? why : "cannot sign");
 		free(why);
 		goto out;
 	}
 	if (buf_addstr(&body, "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"
 			      "&assertion=") != CD_OK ||
 	    buf_add(&body, jwt.data, jwt.len) != CD_OK) {
-		*cause = adc_msg("service-account key file %s: JWT too long", path);
+		*cause = xstrdupf("service-account key file %s: JWT too long", path);
 		goto out;
 	}
 	tls_from_env(&tls);
@@ -322,7 +308,7 @@ user_refresh(const struct conn_opts *o, const char *path, const struct json_doc 
 
 	buf_init(&body, 16384);
 	if (cid == NULL || sec == NULL || rt == NULL) {
-		*cause = adc_msg("authorized_user file %s lacks client_id, client_secret or "
+		*cause = xstrdupf("authorized_user file %s lacks client_id, client_secret or "
 				 "refresh_token: run gcloud auth application-default login again",
 				 path);
 		goto out;
@@ -330,14 +316,14 @@ user_refresh(const struct conn_opts *o, const char *path, const struct json_doc 
 	if (uri == NULL)
 		uri = xstrdup(ADC_DEFAULT_TOKEN_URI);
 	if (!url_ok(uri)) {
-		*cause = adc_msg("authorized_user file %s: token_uri must be https://", path);
+		*cause = xstrdupf("authorized_user file %s: token_uri must be https://", path);
 		goto out;
 	}
 	if (buf_addstr(&body, "grant_type=refresh_token&client_id=") != CD_OK ||
 	    url_encode(&body, cid, cl) != CD_OK || buf_addstr(&body, "&client_secret=") != CD_OK ||
 	    url_encode(&body, sec, sl) != CD_OK || buf_addstr(&body, "&refresh_token=") != CD_OK ||
 	    url_encode(&body, rt, rl) != CD_OK) {
-		*cause = adc_msg("authorized_user file %s: fields too long", path);
+		*cause = xstrdupf("authorized_user file %s: fields too long", path);
 		goto out;
 	}
 	tls_from_env(&tls);
@@ -354,7 +340,7 @@ user_refresh(const struct conn_opts *o, const char *path, const struct json_doc 
 		snprintf(what, sizeof(what), "authorized_user file %s", path);
 		r = token_call(o, &rq, what, tok, toklen, exp, cause);
 		if (r != CD_OK && *cause != NULL && strstr(*cause, "invalid_grant") != NULL) {
-			char *c2 = adc_msg("%s (run gcloud auth application-default login again)", *cause);
+			char *c2 = xstrdupf("%s (run gcloud auth application-default login again)", *cause);
 
 			free(*cause);
 			*cause = c2;
@@ -385,20 +371,20 @@ from_file(const struct conn_opts *o, const char *path, char **tok, size_t *tokle
 	int r = CD_E_USAGE, i;
 
 	if (file_read(path, ADC_MAX_FILE, &text, &len, &rc) != CD_OK) {
-		*cause = adc_msg("cannot read GCP credentials file %s: %s", path, rc ? rc : "?");
+		*cause = xstrdupf("cannot read GCP credentials file %s: %s", path, rc ? rc : "?");
 		free(rc);
 		return CD_E_USAGE;
 	}
 	json_tokens_init(&t, 512);
 	if (json_parse(&d, text, len, &t, &why) != CD_OK || json_type(&d, 0) != JSON_OBJECT ||
 	    (i = json_get(&d, 0, "type")) < 0 || json_str(&d, i, ty, sizeof(ty), &n) != CD_OK) {
-		*cause = adc_msg("GCP credentials file %s is not a credentials JSON with a \"type\"", path);
+		*cause = xstrdupf("GCP credentials file %s is not a credentials JSON with a \"type\"", path);
 	} else if (strcmp(ty, "service_account") == 0) {
 		r = sa_exchange(o, path, &d, tok, toklen, exp, cause);
 	} else if (strcmp(ty, "authorized_user") == 0) {
 		r = user_refresh(o, path, &d, tok, toklen, exp, cause);
 	} else {
-		*cause = adc_msg("GCP credentials file %s is of type '%s', which cordon does not read: "
+		*cause = xstrdupf("GCP credentials file %s is of type '%s', which cordon does not read: "
 				 "give a service_account key or authorized_user file, or set "
 				 "CLOUDSDK_AUTH_ACCESS_TOKEN=$(gcloud auth print-access-token)",
 				 path, ty);
@@ -489,7 +475,7 @@ gcp_adc_token(const struct conn_opts *o, char **tok, size_t *len, char **source,
 	/* which source: 1 a file, 2 the metadata server */
 	if ((v = env_get("GOOGLE_APPLICATION_CREDENTIALS")) != NULL) {
 		if (access(v, R_OK) != 0) {
-			*cause = adc_msg("GOOGLE_APPLICATION_CREDENTIALS names %s, which cannot be read: "
+			*cause = xstrdupf("GOOGLE_APPLICATION_CREDENTIALS names %s, which cannot be read: "
 					 "fix the path (a service-account key or authorized_user JSON)",
 					 v);
 			return CD_E_USAGE;
@@ -513,8 +499,8 @@ gcp_adc_token(const struct conn_opts *o, char **tok, size_t *len, char **source,
 	if (v == NULL)
 		v = "metadata.google.internal";
 	snprintf(key, sizeof(key), "%s:%s", kind == 1 ? "file" : "metadata", kind == 1 ? path : v);
-	*source = kind == 1 ? adc_msg("credentials file %s", path)
-			    : adc_msg("the GCE metadata server (%s)", v);
+	*source = kind == 1 ? xstrdupf("credentials file %s", path)
+			    : xstrdupf("the GCE metadata server (%s)", v);
 	if (o->dry_run) {
 		/* nothing is exchanged: the header shows [REDACTED] anyway */
 		*tok = xstrdup("dry-run-placeholder");
@@ -536,7 +522,7 @@ gcp_adc_token(const struct conn_opts *o, char **tok, size_t *len, char **source,
 		remember(key, *tok, *len, exp);
 	pthread_mutex_unlock(&adc_mu);
 	if (r != CD_OK && kind == 2) {
-		char *c2 = adc_msg("no GCP credentials: CLOUDSDK_AUTH_ACCESS_TOKEN, "
+		char *c2 = xstrdupf("no GCP credentials: CLOUDSDK_AUTH_ACCESS_TOKEN, "
 				   "GOOGLE_APPLICATION_CREDENTIALS and gcloud's "
 				   "application_default_credentials.json are not set or absent, and %s "
 				   "(set one, e.g. gcloud auth application-default login)",

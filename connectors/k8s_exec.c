@@ -50,21 +50,6 @@ struct kx_entry {
 static struct kx_entry kx_cache[KX_CACHE];
 static int kx_n;
 
-static char *
-kx_msg(const char *fmt, ...) CD_PRINTF(1, 2);
-
-static char *
-kx_msg(const char *fmt, ...)
-{
-	char tmp[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	return xstrdup(tmp);
-}
-
 void
 k8s_cred_release(struct k8s_cred *c)
 {
@@ -171,13 +156,13 @@ k8s_exec_parse(const struct kc_set *s, struct kc_ref u, const char *user, const 
 	*out = NULL;
 	cmd = kc_field(s, u, "users", "user.exec.command");
 	if (cmd == NULL || *cmd == '\0') {
-		*cause = kx_msg("kubeconfig %s: user '%s': exec has no command", kp, user);
+		*cause = xstrdupf("kubeconfig %s: user '%s': exec has no command", kp, user);
 		return CD_E_USAGE;
 	}
 	v = kc_field(s, u, "users", "user.exec.apiVersion");
 	if (v == NULL || (strcmp(v, "client.authentication.k8s.io/v1") != 0 &&
 			  strcmp(v, "client.authentication.k8s.io/v1beta1") != 0)) {
-		*cause = kx_msg("kubeconfig %s: user '%s': exec apiVersion '%s' is not "
+		*cause = xstrdupf("kubeconfig %s: user '%s': exec apiVersion '%s' is not "
 				"client.authentication.k8s.io/v1 or v1beta1 (update the plugin's "
 				"kubeconfig entry)",
 				kp, user, v ? v : "");
@@ -185,13 +170,13 @@ k8s_exec_parse(const struct kc_set *s, struct kc_ref u, const char *user, const 
 	}
 	mode = kc_field(s, u, "users", "user.exec.interactiveMode");
 	if ((mode == NULL || *mode == '\0') && strcmp(v, "client.authentication.k8s.io/v1") == 0) {
-		*cause = kx_msg("kubeconfig %s: user '%s': exec interactiveMode must be set for "
+		*cause = xstrdupf("kubeconfig %s: user '%s': exec interactiveMode must be set for "
 				"client.authentication.k8s.io/v1 (as kubectl requires): IfAvailable or Never",
 				kp, user);
 		return CD_E_USAGE;
 	}
 	if (mode != NULL && strcmp(mode, "Always") == 0) {
-		*cause = kx_msg("kubeconfig %s: user '%s': the exec plugin %s needs a terminal "
+		*cause = xstrdupf("kubeconfig %s: user '%s': the exec plugin %s needs a terminal "
 				"(interactiveMode: Always) and cordon runs unattended: log in first (so the "
 				"plugin has a cached credential) and set interactiveMode: IfAvailable, or give "
 				"cordon a token or client certificate",
@@ -199,7 +184,7 @@ k8s_exec_parse(const struct kc_set *s, struct kc_ref u, const char *user, const 
 		return CD_E_USAGE;
 	}
 	if (mode != NULL && *mode && strcmp(mode, "IfAvailable") != 0 && strcmp(mode, "Never") != 0) {
-		*cause = kx_msg("kubeconfig %s: user '%s': exec interactiveMode '%s' is not Never, "
+		*cause = xstrdupf("kubeconfig %s: user '%s': exec interactiveMode '%s' is not Never, "
 				"IfAvailable or Always",
 				kp, user, mode);
 		return CD_E_USAGE;
@@ -215,7 +200,7 @@ k8s_exec_parse(const struct kc_set *s, struct kc_ref u, const char *user, const 
 		if ((v = kc_field(s, u, "users", sub)) == NULL)
 			break;
 		if (x->nargs > KX_MAX_ARGS) {
-			*cause = kx_msg("kubeconfig %s: user '%s': more than %d exec args", kp, user,
+			*cause = xstrdupf("kubeconfig %s: user '%s': more than %d exec args", kp, user,
 					KX_MAX_ARGS);
 			k8s_exec_free(&x);
 			return CD_E_LIMIT;
@@ -234,7 +219,7 @@ k8s_exec_parse(const struct kc_set *s, struct kc_ref u, const char *user, const 
 		if (name == NULL && val == NULL)
 			break;
 		if (name == NULL || *name == '\0' || strchr(name, '=') != NULL || x->nenv >= KX_MAX_ENV) {
-			*cause = kx_msg("kubeconfig %s: user '%s': exec env[%d] needs a name (no '=') and "
+			*cause = xstrdupf("kubeconfig %s: user '%s': exec env[%d] needs a name (no '=') and "
 					"a value, at most %d of them",
 					kp, user, i, KX_MAX_ENV);
 			k8s_exec_free(&x);
@@ -243,7 +228,7 @@ k8s_exec_parse(const struct kc_set *s, struct kc_ref u, const char *user, const 
 		buf_init(&b, 65536);
 		if (buf_printf(&b, "%s=%s", name, val ? val : "") != CD_OK) {
 			freezero(b.data, b.alloc);
-			*cause = kx_msg("kubeconfig %s: user '%s': exec env[%d] too long", kp, user, i);
+			*cause = xstrdupf("kubeconfig %s: user '%s': exec env[%d] too long", kp, user, i);
 			k8s_exec_free(&x);
 			return CD_E_LIMIT;
 		}
@@ -353,7 +338,7 @@ run_plugin(const struct k8s_exec *x, struct buf *out, char **cause)
 	pid_t pid;
 
 	if (pipe2(fds, O_CLOEXEC) != 0) {
-		*cause = kx_msg("exec plugin: pipe: %s", strerror(errno));
+		*cause = xstrdupf("exec plugin: pipe: %s", strerror(errno));
 		return CD_E_IO;
 	}
 	buf_init(&info, 1 << 20);
@@ -361,7 +346,7 @@ run_plugin(const struct k8s_exec *x, struct buf *out, char **cause)
 		buf_release(&info);
 		close(fds[0]);
 		close(fds[1]);
-		*cause = kx_msg("exec plugin: cluster info too large");
+		*cause = xstrdupf("exec plugin: cluster info too large");
 		return CD_E_LIMIT;
 	}
 	envp = child_env(x, info.data);
@@ -376,14 +361,14 @@ run_plugin(const struct k8s_exec *x, struct buf *out, char **cause)
 	if (rc != 0) {
 		close(fds[0]);
 		if (rc == ENOENT)
-			*cause = kx_msg("kubeconfig %s: user '%s': exec plugin '%s' not found (not in "
+			*cause = xstrdupf("kubeconfig %s: user '%s': exec plugin '%s' not found (not in "
 					"PATH): %s",
 					x->kcpath, x->user, x->argv[0],
 					x->install_hint ? x->install_hint
 							: "install it, or give cordon a token or client "
 							  "certificate");
 		else
-			*cause = kx_msg("kubeconfig %s: user '%s': cannot run exec plugin '%s': %s",
+			*cause = xstrdupf("kubeconfig %s: user '%s': cannot run exec plugin '%s': %s",
 					x->kcpath, x->user, x->argv[0], strerror(rc));
 		return CD_E_USAGE;
 	}
@@ -437,15 +422,15 @@ run_plugin(const struct k8s_exec *x, struct buf *out, char **cause)
 		nanosleep(&ts, NULL);
 	}
 	if (over)
-		*cause = kx_msg("kubeconfig %s: user '%s': exec plugin '%s' wrote more than %zu bytes: "
+		*cause = xstrdupf("kubeconfig %s: user '%s': exec plugin '%s' wrote more than %zu bytes: "
 				"not an ExecCredential",
 				x->kcpath, x->user, x->argv[0], KX_MAX_OUT);
 	else if (!done)
-		*cause = kx_msg("kubeconfig %s: user '%s': exec plugin '%s' gave no answer in %d s: "
+		*cause = xstrdupf("kubeconfig %s: user '%s': exec plugin '%s' gave no answer in %d s: "
 				"run it by hand to see what it waits for",
 				x->kcpath, x->user, x->argv[0], limit_s);
 	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		*cause = kx_msg("kubeconfig %s: user '%s': exec plugin '%s' failed (%s %d; its own "
+		*cause = xstrdupf("kubeconfig %s: user '%s': exec plugin '%s' failed (%s %d; its own "
 				"messages are above): run it by hand, or log in again with its tool",
 				x->kcpath, x->user, x->argv[0],
 				WIFEXITED(status) ? "exit status" : "signal",
@@ -489,21 +474,21 @@ parse_cred(const struct k8s_exec *x, const struct buf *o, struct k8s_cred *c, ch
 	memset(c, 0, sizeof(*c));
 	json_tokens_init(&t, 4096);
 	if (json_parse(&d, o->data, o->len, &t, &why) != CD_OK || json_type(&d, 0) != JSON_OBJECT) {
-		*cause = kx_msg("kubeconfig %s: user '%s': exec plugin '%s' did not print an "
+		*cause = xstrdupf("kubeconfig %s: user '%s': exec plugin '%s' did not print an "
 				"ExecCredential (JSON) on stdout",
 				x->kcpath, x->user, x->argv[0]);
 		goto out;
 	}
 	i = json_get(&d, 0, "kind");
 	if (i < 0 || !span_eq(json_raw(&d, i), "ExecCredential")) {
-		*cause = kx_msg("kubeconfig %s: user '%s': exec plugin '%s' printed JSON that is not "
+		*cause = xstrdupf("kubeconfig %s: user '%s': exec plugin '%s' printed JSON that is not "
 				"an ExecCredential",
 				x->kcpath, x->user, x->argv[0]);
 		goto out;
 	}
 	i = json_get(&d, 0, "apiVersion");
 	if (i < 0 || !span_eq(json_raw(&d, i), x->api_version)) {
-		*cause = kx_msg("kubeconfig %s: user '%s': exec plugin '%s' answered another "
+		*cause = xstrdupf("kubeconfig %s: user '%s': exec plugin '%s' answered another "
 				"apiVersion than %s (the kubeconfig's exec.apiVersion must match the plugin)",
 				x->kcpath, x->user, x->argv[0], x->api_version);
 		goto out;
@@ -515,7 +500,7 @@ parse_cred(const struct k8s_exec *x, const struct buf *o, struct k8s_cred *c, ch
 	cred_str(&d, "status.clientCertificateData", &c->cert_pem, &c->cert_len);
 	cred_str(&d, "status.clientKeyData", &c->key_pem, &c->key_len);
 	if (c->token == NULL && (c->cert_pem == NULL || c->key_pem == NULL)) {
-		*cause = kx_msg("kubeconfig %s: user '%s': the ExecCredential of '%s' has neither "
+		*cause = xstrdupf("kubeconfig %s: user '%s': the ExecCredential of '%s' has neither "
 				"status.token nor status.clientCertificateData and clientKeyData",
 				x->kcpath, x->user, x->argv[0]);
 		goto out;
@@ -526,7 +511,7 @@ parse_cred(const struct k8s_exec *x, const struct buf *o, struct k8s_cred *c, ch
 
 		if (json_str(&d, i, tmp, sizeof(tmp), &n) != CD_OK ||
 		    time_parse_rfc3339((struct span){ tmp, n }, &c->expiry_ns) != CD_OK) {
-			*cause = kx_msg("kubeconfig %s: user '%s': the ExecCredential of '%s' has an "
+			*cause = xstrdupf("kubeconfig %s: user '%s': the ExecCredential of '%s' has an "
 					"expirationTimestamp that is not RFC 3339",
 					x->kcpath, x->user, x->argv[0]);
 			goto out;

@@ -78,6 +78,8 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* printf into a new string (messages, causes); the caller frees it. */
+char *xstrdupf(const char *fmt, ...) CD_PRINTF(1, 2);
 char *xstrndup(const char *s, size_t n);
 /* Wipe then free: for anything that held a secret. */
 void freezero(void *p, size_t n);

@@ -142,8 +142,6 @@ store_sqlite_failed(sqlite3 *db, const char *path, char **cause)
 }
 
 static int store_wal_exists(const char *path);
-static char *msgf(const char *fmt, ...) CD_PRINTF(1, 2);
-
 /*
  * Classify the database on db and say why it is refused.  With
  * check_size, a store whose header counts more pages than the file holds
@@ -184,19 +182,6 @@ store_check_kind(sqlite3 *db, const char *path, int check_size, int *kind, struc
 	return CD_OK;
 }
 
-/* A cause message of its own (the store's causes name the file). */
-static char *
-msgf(const char *fmt, ...)
-{
-	char tmp[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	return xstrdup(tmp);
-}
-
 /*
  * Before SQLite sees the path: it names a regular file of ours that only
  * we can write, not a symlink.  A writer creates a missing store 0600
@@ -223,7 +208,7 @@ store_check_file(const char *path, int readonly, struct stat *out, char **cause)
 		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ELOOP) {
-			*cause = msgf("store %s is a symlink; cordon opens no store through one"
+			*cause = xstrdupf("store %s is a symlink; cordon opens no store through one"
 				      " (a link could point it at any file): pass the real path"
 				      " with --db", path);
 			return CD_E_UNSAFE;
@@ -242,18 +227,18 @@ store_check_file(const char *path, int readonly, struct stat *out, char **cause)
 	}
 	close(fd);
 	if (!S_ISREG(out->st_mode)) {
-		*cause = msgf("store %s is not a regular file", path);
+		*cause = xstrdupf("store %s is not a regular file", path);
 		return CD_E_UNSAFE;
 	}
 	/* root too: a store another user owns is one that user can rewrite */
 	if (out->st_uid != geteuid()) {
-		*cause = msgf("store %s belongs to uid %lld, not to you (uid %lld): its owner"
+		*cause = xstrdupf("store %s belongs to uid %lld, not to you (uid %lld): its owner"
 			      " can change the evidence; use a copy of your own (cp %s mine.db)",
 			      path, (long long)out->st_uid, (long long)geteuid(), path);
 		return CD_E_UNSAFE;
 	}
 	if (out->st_mode & (S_IWGRP | S_IWOTH)) {
-		*cause = msgf("store %s is writable by group or others (mode %04o): anyone"
+		*cause = xstrdupf("store %s is writable by group or others (mode %04o): anyone"
 			      " could have changed the evidence; check it, then chmod 600 %s",
 			      path, (unsigned)(out->st_mode & 07777), path);
 		return CD_E_UNSAFE;
@@ -269,7 +254,7 @@ store_same_file(const char *path, const struct stat *checked, char **cause)
 
 	if (lstat(path, &now) != 0 || now.st_dev != checked->st_dev ||
 	    now.st_ino != checked->st_ino) {
-		*cause = msgf("store %s was replaced while cordon opened it; check who else"
+		*cause = xstrdupf("store %s was replaced while cordon opened it; check who else"
 			      " writes to its directory, then try again", path);
 		return CD_E_UNSAFE;
 	}
@@ -347,7 +332,7 @@ store_probe_immutable(const char *path, int *refuse, char **cause)
 		return 0; /* SQLite says what it is */
 	/* not even a whole header: decided here, SQLite might take it for WAL */
 	if (memcmp(h, "SQLite format 3", (size_t)(n < 16 ? n : 16)) != 0) {
-		*cause = msgf("not a cordon store: %s (not an SQLite database); it was left as"
+		*cause = xstrdupf("not a cordon store: %s (not an SQLite database); it was left as"
 			      " it is: pass --db with a new path for a new store", path);
 		*refuse = CD_E_NOTSTORE;
 		return 0;
@@ -471,7 +456,7 @@ store_probe(const char *path, const struct stat *st, char **cause)
 	if ((r = store_hot_journal_ours(path)) > 0)
 		return CD_OK; /* a crash left it mid-transaction; the writer rolls it back */
 	if (r < 0) {
-		*cause = msgf("not a cordon store: %s has a rollback journal left by a crash"
+		*cause = xstrdupf("not a cordon store: %s has a rollback journal left by a crash"
 			      " (%s-journal) and its first page is not cordon's; it was left as it"
 			      " is: pass --db with a new path for a new store",
 			      path, path);
@@ -506,14 +491,14 @@ store_reader_check(struct sqlite3 *db, const char *path, const struct stat *st, 
 	int kind, r;
 
 	if (st->st_size == 0) {
-		*cause = msgf("store %s is empty: nothing was ever stored in it, or it was"
+		*cause = xstrdupf("store %s is empty: nothing was ever stored in it, or it was"
 			      " truncated (then restore it from a copy)", path);
 		return CD_E_DAMAGED;
 	}
 	if ((r = store_check_kind(db, path, 0, &kind, &k, cause)) != CD_OK)
 		return r;
 	if (kind == KIND_NEW) {
-		*cause = msgf("store %s holds no cordon schema yet; run a writing command"
+		*cause = xstrdupf("store %s holds no cordon schema yet; run a writing command"
 			      " (cordon ingest) first", path);
 		return CD_E_NOTFOUND;
 	}

@@ -4,6 +4,8 @@
  * Exhaustion is not a data problem: it ends the program with a message.
  * Sizes fed by untrusted input are capped before they reach here.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,4 +84,23 @@ freezero(void *p, size_t n)
 		return;
 	explicit_bzero(p, n);
 	free(p);
+}
+
+char *
+xstrdupf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return xstrdup(fmt);
+	p = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
 }

@@ -356,20 +356,6 @@ col_int(sqlite3_stmt *st, int i)
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? EV_NULL : sqlite3_column_int64(st, i);
 }
 
-static char *fmt_why(const char *fmt, ...) CD_PRINTF(1, 2);
-
-static char *
-fmt_why(const char *fmt, ...)
-{
-	char tmp[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	return xstrdup(tmp);
-}
-
 /* The rows of intents whose outcome row never came, oldest first. */
 static int
 unknown_intents(sqlite3 *db, struct audit_check *ck)
@@ -416,7 +402,7 @@ check_witness(sqlite3 *db, struct audit_check *ck)
 		return CD_OK;
 	}
 	if (r == CD_E_NOTFOUND) {
-		ck->why = fmt_why("%s: no such witness file", ck->witness);
+		ck->why = xstrdupf("%s: no such witness file", ck->witness);
 		return CD_E_IO;
 	}
 	if (r != CD_OK)
@@ -438,7 +424,7 @@ check_witness(sqlite3 *db, struct audit_check *ck)
 		hex_encode(e->hash, 32, hex);
 		if (e->id == ck->witness_id && e->id > ck->rows) {
 			ck->bad_id = ck->rows + 1;
-			ck->why = fmt_why("truncated: the witness recorded the head at row %lld (%.16s...) but "
+			ck->why = xstrdupf("truncated: the witness recorded the head at row %lld (%.16s...) but "
 					  "the chain ends at row %lld: rows after %lld were removed",
 					  (long long)e->id, hex, (long long)ck->rows, (long long)ck->rows);
 			r = CD_E_PARSE;
@@ -454,7 +440,7 @@ check_witness(sqlite3 *db, struct audit_check *ck)
 		if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_bytes(st, 0) != 32 ||
 		    memcmp(sqlite3_column_blob(st, 0), e->hash, 32) != 0) {
 			ck->bad_id = e->id;
-			ck->why = fmt_why("rewritten: the witness recorded row %lld with hash %.16s... but the "
+			ck->why = xstrdupf("rewritten: the witness recorded row %lld with hash %.16s... but the "
 					  "chain holds a different row %lld",
 					  (long long)e->id, hex, (long long)e->id);
 			r = CD_E_PARSE;
@@ -517,9 +503,9 @@ audit_verify(struct store *s, struct audit_check *ck)
 		ck->bad_id = row.id;
 		if (row.id != expect) {
 			ck->why = row.id > expect
-					  ? fmt_why("expected row %lld next, found row %lld: rows were deleted",
+					  ? xstrdupf("expected row %lld next, found row %lld: rows were deleted",
 						    (long long)expect, (long long)row.id)
-					  : fmt_why("expected row %lld next, found row %lld: rows were reordered",
+					  : xstrdupf("expected row %lld next, found row %lld: rows were reordered",
 						    (long long)expect, (long long)row.id);
 			r = CD_E_PARSE;
 			break;
@@ -527,7 +513,7 @@ audit_verify(struct store *s, struct audit_check *ck)
 		if (expect == 1 ? has_prev
 				: (!has_prev || sqlite3_column_bytes(st, 15) != 32 ||
 				   memcmp(sqlite3_column_blob(st, 15), prev, 32) != 0)) {
-			ck->why = fmt_why("row %lld does not follow row %lld in the chain: a row was deleted, "
+			ck->why = xstrdupf("row %lld does not follow row %lld in the chain: a row was deleted, "
 					  "replaced or reordered",
 					  (long long)row.id, (long long)row.id - 1);
 			r = CD_E_PARSE;
@@ -536,11 +522,11 @@ audit_verify(struct store *s, struct audit_check *ck)
 		if (row_hash(&key, prev, &row, h) != CD_OK || sqlite3_column_bytes(st, 16) != 32 ||
 		    memcmp(sqlite3_column_blob(st, 16), h, 32) != 0) {
 			if (row_keyed(&key, row.id))
-				ck->why = fmt_why("row %lld was modified or re-forged: its content does not match "
+				ck->why = xstrdupf("row %lld was modified or re-forged: its content does not match "
 						  "its keyed hash (HMAC-SHA256, key %s)",
 						  (long long)row.id, kpath);
 			else
-				ck->why = fmt_why("row %lld was modified: its content does not match its hash "
+				ck->why = xstrdupf("row %lld was modified: its content does not match its hash "
 						  "(chain position %lld)%s",
 						  (long long)row.id, (long long)expect,
 						  key.present ? ""
@@ -577,7 +563,7 @@ audit_verify(struct store *s, struct audit_check *ck)
 		snprintf(want, sizeof(want), "%lld:%s", (long long)n, hex);
 		if (head == NULL || strcmp(head, want) != 0) {
 			ck->bad_id = n + 1;
-			ck->why = fmt_why("the chain ends at row %lld but the recorded head is later or "
+			ck->why = xstrdupf("the chain ends at row %lld but the recorded head is later or "
 					  "different: rows after %lld were deleted or the last row replaced",
 					  (long long)n, (long long)n);
 			r = CD_E_PARSE;
@@ -593,7 +579,7 @@ audit_verify(struct store *s, struct audit_check *ck)
 	if (ck->keyed_from > 0 && n < ck->keyed_from - 1) {
 		/* the key was made for row `from`: the rows before it existed then */
 		ck->bad_id = n + 1;
-		ck->why = fmt_why("truncated: the audit key was made when the chain had %lld rows, it now "
+		ck->why = xstrdupf("truncated: the audit key was made when the chain had %lld rows, it now "
 				  "ends at row %lld",
 				  (long long)ck->keyed_from - 1, (long long)n);
 		return CD_E_PARSE;
