@@ -105,8 +105,6 @@ struct inv_attr {
 char *inv_attrs(const struct inv_attr *a, size_t n);
 /* The buffer's bytes as a string; the buffer is released. */
 char *inv_take(struct buf *b);
-/* printf into a new string. */
-char *inv_printf(const char *fmt, ...) CD_PRINTF(1, 2);
 
 extern const struct inventory inv_awsauthz;
 extern const struct inventory inv_awskeys;

@@ -95,7 +95,7 @@ principals_of(const struct json_doc *d, int pr)
 	int k;
 
 	if (json_type(d, pr) == JSON_STRING) {
-		char *s = inv_str(d, pr), *r = inv_printf("AWS:%s", s ? s : "");
+		char *s = inv_str(d, pr), *r = xstrdupf("AWS:%s", s ? s : "");
 
 		free(s);
 		return r;
@@ -247,7 +247,7 @@ put_policies(struct inv_ctx *c, const struct json_doc *d, int obj, const char *a
 		char *name = inv_path(d, k, "PolicyName"), *owner;
 		int doc = json_get(d, k, "PolicyDocument");
 
-		owner = inv_printf("inline:%s:%s", arn, name ? name : "?");
+		owner = xstrdupf("inline:%s:%s", arn, name ? name : "?");
 		free(name);
 		if (doc < 0)
 			rc = inv_fail(c, inv_off(d, k), "inline policy %s has no PolicyDocument", owner);
@@ -273,7 +273,7 @@ put_identity(struct inv_ctx *c, const struct json_doc *d, int obj, const char *a
 	     const char *what, char **keyp)
 {
 	struct buf attrs;
-	char *key = inv_printf("aws:%s", arn);
+	char *key = xstrdupf("aws:%s", arn);
 	int64_t id;
 
 	buf_init(&attrs, 4096);
@@ -324,11 +324,11 @@ user_groups(struct inv_ctx *c, const struct json_doc *d, int obj, const char *ar
 			const char *end = acct ? strchr(acct + 2, ':') : NULL;
 
 			if (end != NULL)
-				garn = inv_printf("arn:aws:iam::%.*s:group/%s", (int)(end - acct - 2),
+				garn = xstrdupf("arn:aws:iam::%.*s:group/%s", (int)(end - acct - 2),
 						  acct + 2, gname);
 		}
 		if (garn != NULL) {
-			char *gkey = inv_printf("aws:%s", garn);
+			char *gkey = xstrdupf("aws:%s", garn);
 			int64_t gid = graph_tx_node(c->tx, "identity", gkey, "aws", "group", NULL);
 
 			rc = graph_tx_edge(c->tx, uid, gid, "member-of", 0, NULL);
@@ -358,7 +358,7 @@ role_trust(struct inv_ctx *c, const struct json_doc *d, int obj, const char *arn
 
 		if (parn == NULL)
 			continue;
-		pkey = inv_printf("aws:%s", parn);
+		pkey = xstrdupf("aws:%s", parn);
 		pid = graph_tx_node(c->tx, "identity", pkey, "aws", "instance-profile", NULL);
 		rc = graph_tx_edge(c->tx, pid, rid, "can-assume", 0, "instance profile");
 		free(pkey);

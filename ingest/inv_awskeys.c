@@ -44,8 +44,8 @@ awskeys_load(struct inv_ctx *c)
 		if (id == NULL || user == NULL) {
 			rc = inv_fail(c, inv_off(&d, k), "access key entry without AccessKeyId or UserName");
 		} else {
-			key = inv_printf("aws:%s", id);
-			label = inv_printf("access key of %s (%s)", user, status ? status : "status unknown");
+			key = xstrdupf("aws:%s", id);
+			label = xstrdupf("access key of %s (%s)", user, status ? status : "status unknown");
 			attrs = inv_attrs(kv, sizeof(kv) / sizeof(kv[0]));
 			if (graph_tx_node(c->tx, "credential", key, "aws", label, attrs) < 0)
 				rc = CD_E_DB;

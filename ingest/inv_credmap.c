@@ -127,7 +127,7 @@ identity_key(const char *provider, const char *ident)
 	graph_provider_of(ident, pfx, sizeof(pfx));
 	if (pfx[0] && strcmp(pfx, provider) == 0)
 		return xstrdup(ident);
-	return inv_printf("%s:%s", provider, ident);
+	return xstrdupf("%s:%s", provider, ident);
 }
 
 static int
@@ -151,7 +151,7 @@ credmap_entry(struct inv_ctx *c, int64_t off, char **col)
 	if (graph_tx_node(t, "secret", loc, NULL, "credential map", NULL) < 0)
 		return CD_E_DB;
 	if (strcmp(cred, "-") != 0) {
-		ckey = inv_printf("%s:%s", prov, cred);
+		ckey = xstrdupf("%s:%s", prov, cred);
 		rc = graph_link(t, "secret", loc, "exposes", "credential", ckey, 0, NULL);
 	}
 	if (strcmp(ident, "-") != 0) {
@@ -176,7 +176,7 @@ credmap_entry(struct inv_ctx *c, int64_t off, char **col)
 		char *w = xstrdup(loc + 4), *var = strrchr(w, ':'), *detail;
 
 		*var++ = '\0';
-		detail = inv_printf("env %s", var);
+		detail = xstrdupf("env %s", var);
 		rc = graph_link(t, strchr(w, '/') ? "pod" : "container", w, "mounts", "secret", loc, 0,
 				detail);
 		free(detail);
@@ -191,7 +191,7 @@ credmap_entry(struct inv_ctx *c, int64_t off, char **col)
 		char *ns = xstrdup(loc + 9), *sa = strchr(ns, '/');
 
 		*sa++ = '\0';
-		ikey = inv_printf("k8s:system:serviceaccount:%s:%s", ns, sa);
+		ikey = xstrdupf("k8s:system:serviceaccount:%s:%s", ns, sa);
 		rc = graph_link(t, "secret", loc, "authenticates-as", "identity", ikey, 0, NULL);
 		free(ns);
 	} else if (rc == CD_OK && (strncmp(loc, "kubelet-cred:", 13) == 0 ||

@@ -68,9 +68,9 @@ gcpkeys_load(struct inv_ctx *c)
 			rc = inv_fail(c, inv_off(&d, k), "key entry without a name "
 					   "projects/P/serviceAccounts/EMAIL/keys/ID");
 		} else {
-			ckey = inv_printf("gcp:%s", name);
-			ikey = inv_printf("gcp:%s", owner);
-			label = inv_printf("%s key%s", type ? type : "service-account",
+			ckey = xstrdupf("gcp:%s", name);
+			ikey = xstrdupf("gcp:%s", owner);
+			label = xstrdupf("%s key%s", type ? type : "service-account",
 					   dis && strcmp(dis, "true") == 0 ? " (disabled)" : "");
 			attrs = inv_attrs(kv, sizeof(kv) / sizeof(kv[0]));
 			if (graph_tx_node(c->tx, "credential", ckey, "gcp", label, attrs) < 0)
@@ -132,10 +132,10 @@ static char *
 member_key(const char *m)
 {
 	if (strncmp(m, "serviceAccount:", 15) == 0)
-		return inv_printf("gcp:%s", m + 15);
+		return xstrdupf("gcp:%s", m + 15);
 	if (strncmp(m, "user:", 5) == 0)
-		return inv_printf("gcp:%s", m + 5);
-	return inv_printf("gcp:%s", m);
+		return xstrdupf("gcp:%s", m + 5);
+	return xstrdupf("gcp:%s", m);
 }
 
 /* Implements inventory::load */
@@ -154,7 +154,7 @@ gcpiam_load(struct inv_ctx *c)
 		rc = inv_fail(c, 0, "IAM policy needs a \"bindings\" array");
 		goto out;
 	}
-	scope = inv_printf("gcp:%s", c->stem);
+	scope = xstrdupf("gcp:%s", c->stem);
 	if (graph_tx_node(c->tx, sa_scope ? "identity" : "resource", scope, "gcp",
 			  sa_scope ? "service account" : "IAM policy scope (from the file name)", NULL) < 0) {
 		rc = CD_E_DB;
@@ -176,7 +176,7 @@ gcpiam_load(struct inv_ctx *c)
 			for (m = members; rc == CD_OK && *m;) {
 				size_t mn = strcspn(m, "\n");
 				char *one = xstrndup(m, mn), *mk = member_key(one);
-				char *det = inv_printf("%s%s%s", role, cond ? " if " : "", cond ? (title ? title : "condition") : "");
+				char *det = xstrdupf("%s%s%s", role, cond ? " if " : "", cond ? (title ? title : "condition") : "");
 
 				if (sa_scope && impersonation_role(role))
 					rc = graph_link(c->tx, "identity", mk, "can-impersonate", "identity", scope,

@@ -47,7 +47,7 @@ k8s_probe(const char *head, size_t len)
 static char *
 sa_key(const char *ns, const char *sa)
 {
-	return inv_printf("k8s:system:serviceaccount:%s:%s", ns, sa);
+	return xstrdupf("k8s:system:serviceaccount:%s:%s", ns, sa);
 }
 
 /* The mount path of volume vol in any container of the pod, or NULL. */
@@ -81,7 +81,7 @@ mount_path(const struct json_doc *d, int spec, const char *vol)
 static int
 pod_secret(struct inv_ctx *c, const char *pod, const char *ns, const char *name, const char *detail)
 {
-	char *loc = inv_printf("k8s-secret:%s/%s", ns, name);
+	char *loc = xstrdupf("k8s-secret:%s/%s", ns, name);
 	int rc = graph_link(c->tx, "pod", pod, "mounts", "secret", loc, 0, detail);
 
 	free(loc);
@@ -108,7 +108,7 @@ pod_env(struct inv_ctx *c, const struct json_doc *d, int spec, const char *pod, 
 				char *var = inv_path(d, ek, "name"), *det;
 
 				if (sn != NULL) {
-					det = inv_printf("env %s (key %s)", var ? var : "?", key ? key : "?");
+					det = xstrdupf("env %s (key %s)", var ? var : "?", key ? key : "?");
 					rc = pod_secret(c, pod, ns, sn, det);
 					free(det);
 				}
@@ -134,7 +134,7 @@ static int
 load_pod(struct inv_ctx *c, const struct json_doc *d, int obj, const char *ns, const char *name)
 {
 	int spec = json_get(d, obj, "spec"), vols, k, j, n, rc = CD_OK, token = 0;
-	char *pod = inv_printf("%s/%s", ns, name), *node = inv_path(d, spec, "nodeName");
+	char *pod = xstrdupf("%s/%s", ns, name), *node = inv_path(d, spec, "nodeName");
 	char *sa = inv_path(d, spec, "serviceAccountName"), *uid = inv_path(d, obj, "metadata.uid");
 	char *automount = inv_path(d, spec, "automountServiceAccountToken");
 	struct buf attrs, hostpaths;
@@ -152,7 +152,7 @@ load_pod(struct inv_ctx *c, const struct json_doc *d, int obj, const char *ns, c
 		int proj = json_path(d, k, "projected.sources"), pk, pj, pn = json_count(d, proj);
 
 		if (sn != NULL) {
-			char *det = inv_printf("volume %s at %s", vname ? vname : "?", mp ? mp : "?");
+			char *det = xstrdupf("volume %s at %s", vname ? vname : "?", mp ? mp : "?");
 
 			rc = pod_secret(c, pod, ns, sn, det);
 			free(det);
@@ -161,7 +161,7 @@ load_pod(struct inv_ctx *c, const struct json_doc *d, int obj, const char *ns, c
 			char *psn = inv_path(d, pk, "secret.name");
 
 			if (psn != NULL) {
-				char *det = inv_printf("volume %s at %s", vname ? vname : "?", mp ? mp : "?");
+				char *det = xstrdupf("volume %s at %s", vname ? vname : "?", mp ? mp : "?");
 
 				rc = pod_secret(c, pod, ns, psn, det);
 				free(det);
@@ -198,7 +198,7 @@ load_pod(struct inv_ctx *c, const struct json_doc *d, int obj, const char *ns, c
 	if (rc == CD_OK && node != NULL)
 		rc = graph_link(c->tx, "pod", pod, "runs-on", "node", node, 0, NULL);
 	if (rc == CD_OK && token) {
-		char *loc = inv_printf("sa-token:%s/%s", ns, sa), *id = sa_key(ns, sa);
+		char *loc = xstrdupf("sa-token:%s/%s", ns, sa), *id = sa_key(ns, sa);
 
 		rc = graph_link(c->tx, "pod", pod, "mounts", "secret", loc, 0,
 				"projected token at /var/run/secrets/kubernetes.io/serviceaccount");
@@ -270,7 +270,7 @@ load_sa(struct inv_ctx *c, const struct json_doc *d, int obj, const char *ns, co
 	if (graph_tx_node(c->tx, "identity", id, "k8s", "serviceaccount", NULL) < 0)
 		rc = CD_E_DB;
 	if (rc == CD_OK && role != NULL) {
-		char *rk = inv_printf("aws:%s", role);
+		char *rk = xstrdupf("aws:%s", role);
 
 		/* an edge only when derived: the role's trust policy, if known, decides */
 		rc = graph_tx_attach(c->tx, "aws", "irsa", id, rk, NULL);
@@ -279,7 +279,7 @@ load_sa(struct inv_ctx *c, const struct json_doc *d, int obj, const char *ns, co
 	free(role);
 	role = inv_str(d, json_get(d, ann, "iam.gke.io/gcp-service-account"));
 	if (rc == CD_OK && role != NULL) {
-		char *gk = inv_printf("gcp:%s", role);
+		char *gk = xstrdupf("gcp:%s", role);
 
 		rc = graph_link(c->tx, "identity", id, "can-assume", "identity", gk, 1,
 				"GKE workload identity annotation; the IAM binding decides");
@@ -290,7 +290,7 @@ load_sa(struct inv_ctx *c, const struct json_doc *d, int obj, const char *ns, co
 
 		if (sn == NULL)
 			continue;
-		loc = inv_printf("k8s-secret:%s/%s", ns, sn);
+		loc = xstrdupf("k8s-secret:%s/%s", ns, sn);
 		rc = graph_link(c->tx, "secret", loc, "authenticates-as", "identity", id, 0,
 				"legacy service-account token secret");
 		free(loc);
@@ -304,8 +304,8 @@ load_sa(struct inv_ctx *c, const struct json_doc *d, int obj, const char *ns, co
 static int
 load_secret(struct inv_ctx *c, const struct json_doc *d, int obj, const char *ns, const char *name)
 {
-	char *loc = inv_printf("k8s-secret:%s/%s", ns, name), *type = inv_path(d, obj, "type");
-	char *label = inv_printf("Secret %s", type ? type : "Opaque");
+	char *loc = xstrdupf("k8s-secret:%s/%s", ns, name), *type = inv_path(d, obj, "type");
+	char *label = xstrdupf("Secret %s", type ? type : "Opaque");
 	int data = json_get(d, obj, "data"), k, rc = CD_OK;
 	struct buf attrs;
 	char *sa;
@@ -346,8 +346,8 @@ static int
 load_role(struct inv_ctx *c, const struct json_doc *d, int obj, const char *kind, const char *ns,
 	  const char *name)
 {
-	char *owner = strcmp(kind, "Role") == 0 ? inv_printf("Role:%s/%s", ns, name)
-						: inv_printf("ClusterRole:%s", name);
+	char *owner = strcmp(kind, "Role") == 0 ? xstrdupf("Role:%s/%s", ns, name)
+						: xstrdupf("ClusterRole:%s", name);
 	int rules = json_get(d, obj, "rules"), j, k, n = json_count(d, rules), rc = CD_OK;
 
 	for (j = 0, k = rules + 1; j < n && rc == CD_OK; j++, k = json_skip(d, k)) {
@@ -408,7 +408,7 @@ load_binding(struct inv_ctx *c, const struct json_doc *d, int obj, const char *k
 		free(rn);
 		return inv_fail(c, inv_off(d, obj), "%s %s has no roleRef", kind, name);
 	}
-	owner = strcmp(rk, "Role") == 0 ? inv_printf("Role:%s/%s", ns, rn) : inv_printf("ClusterRole:%s", rn);
+	owner = strcmp(rk, "Role") == 0 ? xstrdupf("Role:%s/%s", ns, rn) : xstrdupf("ClusterRole:%s", rn);
 	for (j = 0, k = subj + 1; j < n && rc == CD_OK; j++, k = json_skip(d, k)) {
 		char *sk = inv_path(d, k, "kind"), *sn = inv_path(d, k, "name");
 		char *sns = inv_path(d, k, "namespace"), *id = NULL;
@@ -417,9 +417,9 @@ load_binding(struct inv_ctx *c, const struct json_doc *d, int obj, const char *k
 			if (strcmp(sk, "ServiceAccount") == 0)
 				id = sa_key(sns ? sns : ns, sn);
 			else if (strcmp(sk, "Group") == 0)
-				id = inv_printf("k8s:group:%s", sn);
+				id = xstrdupf("k8s:group:%s", sn);
 			else
-				id = inv_printf("k8s:%s", sn);
+				id = xstrdupf("k8s:%s", sn);
 			if (graph_tx_node(c->tx, "identity", id, "k8s",
 					  strcmp(sk, "Group") == 0 ? "group" : strcmp(sk, "User") == 0 ? "user" : "serviceaccount",
 					  NULL) < 0)
@@ -477,9 +477,9 @@ load_node(struct inv_ctx *c, const struct json_doc *d, int obj, const char *name
 	free(ip);
 	if (graph_tx_node(c->tx, "node", name, NULL, "node", attrs) < 0)
 		rc = CD_E_DB;
-	id = inv_printf("kubelet-cred:%s", name);
+	id = xstrdupf("kubelet-cred:%s", name);
 	if (rc == CD_OK) {
-		char *who = inv_printf("k8s:system:node:%s", name);
+		char *who = xstrdupf("k8s:system:node:%s", name);
 
 		rc = graph_link(c->tx, "secret", id, "authenticates-as", "identity", who, 0,
 				"kubelet client certificate");

@@ -36,25 +36,6 @@ inv_attrs(const struct inv_attr *a, size_t n)
 	return inv_take(&b);
 }
 
-char *
-inv_printf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return xstrdup("");
-	s = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
-
 int
 inv_fail(struct inv_ctx *c, int64_t off, const char *fmt, ...)
 {

@@ -63,10 +63,10 @@ vaulttoken_load(struct inv_ctx *c)
 
 		attrs = inv_attrs(kv, sizeof(kv) / sizeof(kv[0]));
 	}
-	ckey = inv_printf("vault:%s", acc);
-	ikey = inv_printf("vault:%s", name && *name ? name : acc);
-	loc = inv_printf("vault-token:%s", acc);
-	label = inv_printf("Vault %s token", type ? type : "");
+	ckey = xstrdupf("vault:%s", acc);
+	ikey = xstrdupf("vault:%s", name && *name ? name : acc);
+	loc = xstrdupf("vault-token:%s", acc);
+	label = xstrdupf("Vault %s token", type ? type : "");
 	if (graph_tx_node(c->tx, "credential", ckey, "vault", label, attrs) < 0) {
 		rc = CD_E_DB;
 		goto out;
@@ -79,13 +79,13 @@ vaulttoken_load(struct inv_ctx *c)
 
 		if (p == NULL)
 			continue;
-		pk = inv_printf("vault:policy/%s", p);
+		pk = xstrdupf("vault:policy/%s", p);
 		rc = graph_link(c->tx, "identity", ikey, "member-of", "identity", pk, 0, "token policy");
 		free(pk);
 		free(p);
 	}
 	if (rc == CD_OK && sa != NULL && sans != NULL) {
-		char *sk = inv_printf("k8s:system:serviceaccount:%s:%s", sans, sa);
+		char *sk = xstrdupf("k8s:system:serviceaccount:%s:%s", sans, sa);
 
 		rc = graph_link(c->tx, "identity", sk, "can-assume", "identity", ikey, 0,
 				"Vault kubernetes auth: logs in with its service-account token");
@@ -171,7 +171,7 @@ vaultpolicy_probe(const char *head, size_t len)
 static int
 put_path(struct inv_ctx *c, const char *policy, const char *path, const char *caps)
 {
-	char *pk = inv_printf("vault:policy/%s", policy), *rk = inv_printf("vault:%s", path);
+	char *pk = xstrdupf("vault:policy/%s", policy), *rk = xstrdupf("vault:%s", path);
 	struct graph_rule r = { .provider = "vault", .kind = "vault", .owner = pk, .effect = "Allow",
 				.actions = caps, .resources = path };
 	char *det = xstrdup(caps), *p;

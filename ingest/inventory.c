@@ -139,7 +139,7 @@ inventory_run(const struct inventory *inv, struct store *s, struct writer *w, st
 		ssize_t n;
 
 		if (win->len >= INV_MAX_BYTES) {
-			sum->error = inv_printf("inventory file larger than %zu MiB; split it "
+			sum->error = xstrdupf("inventory file larger than %zu MiB; split it "
 						"(e.g. with jq) and ingest the parts",
 						INV_MAX_BYTES >> 20);
 			return CD_E_LIMIT;
@@ -150,7 +150,7 @@ inventory_run(const struct inventory *inv, struct store *s, struct writer *w, st
 		}
 		n = source_read(src, win->data + win->len, 1 << 20);
 		if (n < 0) {
-			sum->error = inv_printf("read error: %s", strerror(errno));
+			sum->error = xstrdupf("read error: %s", strerror(errno));
 			return CD_E_IO;
 		}
 		if (n == 0)
