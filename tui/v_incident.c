@@ -99,7 +99,8 @@ histogram(struct tui_app *a, struct tui_view *v, int64_t t0, int64_t t1)
 	}
 	time_format(t0, t0s, sizeof(t0s));
 	time_format(t1, t1s, sizeof(t1s));
-	tui_list_add(&v->aux, TA_DIM, 0, 0, "%-10s %-*.19s%s", "", nb - 8 > 19 ? nb - 8 : 19, t0s,
+	/* the window's ends, to the second: "2025-06-03T10:00:07 ... 10:01:47" */
+	tui_list_add(&v->aux, TA_DIM, 0, 0, "%-10s %-*.19s%.8s", "", nb - 8 > 19 ? nb - 8 : 19, t0s,
 		     strlen(t1s) > 11 ? t1s + 11 : t1s);
 }
 
