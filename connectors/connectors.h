@@ -15,6 +15,7 @@
  *   util.c       base64, URL encoding, secrets read from files, headers
  *   shared.c     state the steps of one run share (a batch of tokens)
  *   aws*.c k8s.c vault.c github.c gcp.c webhook.c   the providers
+ *                (k8s_contain.c: isolation and scaling; vault_pki.c: certificates)
  *                (aws_chain.c and its sources: the AWS CLI's credential chain)
  *
  * Every action checks the current state, acts, then reads the state back.

@@ -261,6 +261,25 @@ void k8s_cred_release(struct k8s_cred *c);
 /* Wipe the run's cached credentials (conn_global_cleanup). */
 void k8s_exec_cache_clear(void);
 
+/* ---- k8s.c and k8s_contain.c ------------------------------------------ */
+
+/* One API call; CD_OK when an answer arrived.  The caller releases o->rs. */
+int k8s_call(struct conn *c, const char *method, const char *path, const char *body,
+	     const char *ctype, int idempotent, struct api_out *o, struct conn_result *res);
+/* "NAMESPACE/NAME" into its parts (each under cap), validated. */
+int k8s_ns_name(const char *t, char *ns, char *name, size_t cap, struct conn_result *res);
+int k8s_isolate_pod(struct conn *c, const char *target, struct conn_result *res);
+int k8s_unisolate_pod(struct conn *c, const char *target, struct conn_result *res);
+int k8s_scale_to_zero(struct conn *c, const char *target, struct conn_result *res);
+int k8s_restore_scale(struct conn *c, const char *target, struct conn_result *res);
+
+/* ---- vault.c and vault_pki.c ------------------------------------------ */
+
+/* One call; CD_OK when an answer arrived.  The caller releases o->rs. */
+int vault_call(struct conn *c, const char *method, const char *path, const char *body,
+	       const char *body_shown, int idempotent, struct api_out *o, struct conn_result *res);
+int vault_revoke_cert(struct conn *c, const char *target, struct conn_result *res);
+
 /* ---- gcp_adc.c: Application Default Credentials ---------------------- */
 
 /* An access token by ADC's order (environment token, credentials file,

@@ -56,8 +56,20 @@ static const struct runbook runbooks[] = {
 	  "secret, token, key, api_key, credential...; --field NAME, repeatable, names\n"
 	  "them instead), every other field kept, old version destroyed; the changed\n"
 	  "fields are named, --show-secret prints their new values once", 0, "rotate-secret" },
+	{ "vault-cert", "vault", "revoke-cert", { { NULL, NULL } }, "MOUNT/SERIAL",
+	  "revoke a certificate a Vault PKI mount issued; the serial in decimal (as\n"
+	  "sshd and Vault's cert auth log it), hex or colon-hex (as Vault prints it);\n"
+	  "verified in the mount's CRL, its signature checked against the mount's CA", 0 },
+	{ "k8s-isolate", "k8s", "isolate-pod", { { NULL, NULL } }, "NS/POD",
+	  "deny all ingress and egress of one pod with a NetworkPolicy: the runtime\n"
+	  "stops acting, its evidence stays (undo removes the policy; a hostNetwork\n"
+	  "pod cannot be isolated: scale its controller or cordon the node)", 0 },
+	{ "k8s-scale", "k8s", "scale-to-zero", { { NULL, NULL } }, "NS/KIND/NAME",
+	  "scale a deployment, statefulset or replicaset to zero replicas\n"
+	  "(undo restores the count read before)", 0 },
 	{ "k8s-pod", "k8s", "delete-pod", { { NULL, NULL } }, "NS/NAME",
-	  "delete a pod (its bound service-account tokens die with it)", 0 },
+	  "delete a pod (its bound service-account tokens die with it; isolate it\n"
+	  "first to keep the evidence)", 0 },
 	{ "k8s-secret", "k8s", "delete-secret", { { NULL, NULL } }, "NS/NAME", "delete a secret", 0 },
 	{ "k8s-sa", "k8s", "recreate-sa", { { "token-secrets", "delete-sa-token-secrets" } },
 	  "NS/NAME [--token-secrets]",
