@@ -44,6 +44,10 @@ static const struct runbook runbooks[] = {
 	  "deny every session of the role issued before now (AWSRevokeOlderSessions)", 0 },
 	{ "aws-login-profile", "aws", "delete-login-profile", { { NULL, NULL } }, "USER",
 	  "delete the user's console password (API keys are separate)", 0 },
+	{ "aws-function", "aws", "stop-function", { { NULL, NULL } }, "NAME|ARN",
+	  "stop a Lambda function from running: reserved concurrency 0, every\n"
+	  "invocation throttled, nothing deleted (undo restores the setting read\n"
+	  "before)", 0 },
 	{ "vault-accessor", "vault", "revoke-accessor", { { "lookup", "lookup-accessor" } },
 	  "ACCESSOR [--lookup]", "revoke a Vault token (and its children) by accessor", 0 },
 	{ "vault-prefix", "vault", "revoke-prefix", { { NULL, NULL } }, "PREFIX",
