@@ -280,6 +280,16 @@ int vault_call(struct conn *c, const char *method, const char *path, const char 
 	       const char *body_shown, int idempotent, struct api_out *o, struct conn_result *res);
 int vault_revoke_cert(struct conn *c, const char *target, struct conn_result *res);
 
+/* ---- github.c and github_ci.c ----------------------------------------- */
+
+/* One call authenticated with GITHUB_TOKEN.  The caller releases o->rs. */
+int github_call(struct conn *c, const char *method, const char *path, const char *body,
+		struct api_out *o, struct conn_result *res);
+int github_has_token(const struct conn *c);
+int github_disable_workflow(struct conn *c, const char *target, struct conn_result *res);
+int github_enable_workflow(struct conn *c, const char *target, struct conn_result *res);
+int github_remove_runner(struct conn *c, const char *target, struct conn_result *res);
+
 /* ---- gcp_adc.c: Application Default Credentials ---------------------- */
 
 /* An access token by ADC's order (environment token, credentials file,

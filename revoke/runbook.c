@@ -92,6 +92,15 @@ static const struct runbook runbooks[] = {
 	  "delete a repository deploy key", 0 },
 	{ "github-installation-token", "github", "revoke-installation-token", { { NULL, NULL } },
 	  "--file FILE", "revoke a GitHub App installation token (read from FILE)", 1 },
+	{ "github-workflow", "github", NULL,
+	  { { "disable", "disable-workflow" }, { "enable", "enable-workflow" } },
+	  "OWNER/REPO/WORKFLOW --disable|--enable",
+	  "stop a GitHub Actions workflow from being triggered (history and logs\n"
+	  "kept; reversible); WORKFLOW is its id or file name (deploy.yml)", 0 },
+	{ "github-runner", "github", "remove-runner", { { NULL, NULL } },
+	  "OWNER/REPO/RUNNER_ID|ORG/RUNNER_ID",
+	  "deregister a self-hosted runner (the machine keeps its disk; no undo:\n"
+	  "register it again once the host is rebuilt)", 0 },
 	{ "notify", "webhook", "notify", { { NULL, NULL } }, "TEXT",
 	  "post TEXT to $CORDON_WEBHOOK_URL (Slack-compatible JSON)", 0 },
 };
