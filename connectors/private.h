@@ -290,6 +290,34 @@ int github_disable_workflow(struct conn *c, const char *target, struct conn_resu
 int github_enable_workflow(struct conn *c, const char *target, struct conn_result *res);
 int github_remove_runner(struct conn *c, const char *target, struct conn_result *res);
 
+/* ---- krl.c: OpenSSH key revocation lists ------------------------------ */
+
+#define KRL_FP_LEN 32
+#define KRL_MAX_FP 1000000
+
+struct krl {
+	unsigned char *raw;        /* the file as read (NULL: a new list) */
+	size_t raw_len, header_len;
+	uint64_t version;
+	unsigned char (*fp)[KRL_FP_LEN]; /* SHA-256 fingerprints, sorted, unique */
+	size_t nfp, capfp;
+	size_t first_fp_at;
+	int signed_krl;            /* has a signature section */
+};
+
+void krl_init(struct krl *k);
+void krl_release(struct krl *k);
+/* Parse a whole KRL; why gets what is wrong (with the byte offset). */
+int krl_parse(struct krl *k, const unsigned char *data, size_t len, char *why, size_t cap);
+int krl_has(const struct krl *k, const unsigned char fp[KRL_FP_LEN]);
+/* 1 added / removed, 0 already so, -1 too many. */
+int krl_add(struct krl *k, const unsigned char fp[KRL_FP_LEN]);
+int krl_remove(struct krl *k, const unsigned char fp[KRL_FP_LEN]);
+/* The list as a file: every other section kept in place, the next version. */
+int krl_write(const struct krl *k, uint64_t now, struct buf *out);
+/* "SHA256:<43 base64>" (as sshd logs it) into 32 bytes: 0, or -1. */
+int krl_fp_parse(const char *s, unsigned char fp[KRL_FP_LEN]);
+
 /* ---- gcp_adc.c: Application Default Credentials ---------------------- */
 
 /* An access token by ADC's order (environment token, credentials file,

@@ -101,6 +101,10 @@ static const struct runbook runbooks[] = {
 	  "OWNER/REPO/RUNNER_ID|ORG/RUNNER_ID",
 	  "deregister a self-hosted runner (the machine keeps its disk; no undo:\n"
 	  "register it again once the host is rebuilt)", 0 },
+	{ "ssh-key", "ssh", "revoke-ssh-key", { { NULL, NULL } }, "SHA256:FINGERPRINT",
+	  "add a key to the OpenSSH key revocation list $CORDON_SSH_KRL (what\n"
+	  "sshd_config's RevokedKeys names) by its SHA-256 fingerprint, as sshd logs\n"
+	  "it; every other entry is kept; undo removes it", 0 },
 	{ "notify", "webhook", "notify", { { NULL, NULL } }, "TEXT",
 	  "post TEXT to $CORDON_WEBHOOK_URL (Slack-compatible JSON)", 0 },
 };
