@@ -113,6 +113,32 @@ policy_read(struct conn *c, const char *ns, const char *name, const char *uid,
 	return r;
 }
 
+/* The pods the isolation label selects in ns: exactly the one of uid?
+ * 1 yes, 0 no (*n how many), -1 error. */
+static int
+selected_exactly(struct conn *c, const char *ns, const char *uid, int *n, struct conn_result *res)
+{
+	char path[800], got[128];
+	struct api_out o;
+	int r = -1;
+
+	*n = 0;
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods?labelSelector=" ISOLATE_LABEL "%%3D%s",
+		 ns, uid);
+	if (k8s_call(c, "GET", path, NULL, NULL, 1, &o, res) == CD_OK && o.rs.status == 200) {
+		got[0] = '\0';
+		if (json_body_str(&o.rs.body, "items[0].metadata.uid", got, sizeof(got)) == 0)
+			*n = 1;
+		if (json_body_str(&o.rs.body, "items[1].metadata.uid", path, sizeof(path)) == 0)
+			*n = 2;
+		r = *n == 1 && strcmp(got, uid) == 0;
+	} else {
+		api_fail(res, &o, "list pods by the isolation label");
+	}
+	http_resp_release(&o.rs);
+	return r;
+}
+
 /* NS/POD split, and the policy's name. */
 static int
 isolate_target(const char *target, char *ns, char *pod, size_t cap, char *policy, size_t pcap,
@@ -140,7 +166,7 @@ k8s_isolate_pod(struct conn *c, const char *target, struct conn_result *res)
 	char ns[256], pod[256], policy[300], uid[128] = "", label[128] = "", path[800];
 	char body[2048];
 	struct api_out o;
-	int hostnet = 0, r, had;
+	int hostnet = 0, r, had = 0;
 
 	if (isolate_target(target, ns, pod, sizeof(ns), policy, sizeof(policy), res) != CD_OK)
 		return CD_E_USAGE;
@@ -200,12 +226,17 @@ k8s_isolate_pod(struct conn *c, const char *target, struct conn_result *res)
 	if (pod_read(c, ns, pod, uid, sizeof(uid), &hostnet, label, sizeof(label), res) != 1)
 		return CD_OK;
 	r = policy_read(c, ns, policy, uid, res);
-	if (r == 1 && strcmp(label, uid) == 0) {
+	if (r == 1 && strcmp(label, uid) == 0 &&
+	    (r = selected_exactly(c, ns, uid, &had, res)) == 1) {
 		res->outcome = CONN_DONE;
-		res_verified(res, "networkpolicy %s/%s denies all ingress and egress of pod uid %s "
-				  "(enforced by the cluster's network plugin)",
+		res_verified(res, "networkpolicy %s/%s denies all ingress and egress of pod uid %s, and "
+				  "selects only it (enforced by the cluster's network plugin)",
 			     ns, policy, uid);
 		res_undo(res, "unisolate-pod %s", target);
+	} else if (r == 0 && had != 1) {
+		res->outcome = CONN_FAILED;
+		res_detail(res, "verification: the isolation label selects %d pods, not just uid %s", had,
+			   uid);
 	} else if (r >= 0) {
 		res->outcome = CONN_FAILED;
 		res_detail(res, "verification: policy %s, pod label '%s' (want uid %s)",

@@ -43,7 +43,7 @@ grep -q "PATCH .*/api/v1/namespaces/prod/pods/agent-7f9c-1" d || die "dry run PA
 st | jq -e '.namespaces.prod.networkpolicies == {}' > /dev/null || die "dry run created a policy"
 
 C revoke k8s-isolate prod/agent-7f9c-1 --format json > o || die "isolate: $(cat o)"
-jq -e '.results[0].result == "done"' o > /dev/null || die "isolate: $(cat o)"
+jq -e '.results[0].result == "done" and (.results[0].verified | test("selects only it"))' o > /dev/null || die "isolate: $(cat o)"
 id=$(jq -r '.results[0].action_id' o)
 st | jq -e '.namespaces.prod.pods["agent-7f9c-1"].isolated == true
 	and .namespaces.prod.pods["agent-7f9c-2"].isolated == false
