@@ -272,6 +272,8 @@ int k8s_isolate_pod(struct conn *c, const char *target, struct conn_result *res)
 int k8s_unisolate_pod(struct conn *c, const char *target, struct conn_result *res);
 int k8s_scale_to_zero(struct conn *c, const char *target, struct conn_result *res);
 int k8s_restore_scale(struct conn *c, const char *target, struct conn_result *res);
+/* k8s_certs.c */
+int k8s_reissue_cert(struct conn *c, const char *target, struct conn_result *res);
 
 /* ---- vault.c and vault_pki.c ------------------------------------------ */
 

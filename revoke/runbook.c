@@ -71,6 +71,10 @@ static const struct runbook runbooks[] = {
 	{ "k8s-scale", "k8s", "scale-to-zero", { { NULL, NULL } }, "NS/KIND/NAME",
 	  "scale a deployment, statefulset or replicaset to zero replicas\n"
 	  "(undo restores the count read before)", 0 },
+	{ "k8s-cert", "k8s", "reissue-cert", { { NULL, NULL } }, "NS/CERTIFICATE",
+	  "re-issue a cert-manager Certificate with a new private key (as cmctl\n"
+	  "renew, rotationPolicy set to Always first) and wait until cert-manager\n"
+	  "has issued it; then revoke the old one at its issuer (vault-cert)", 0 },
 	{ "k8s-pod", "k8s", "delete-pod", { { NULL, NULL } }, "NS/NAME",
 	  "delete a pod (its bound service-account tokens die with it; isolate it\n"
 	  "first to keep the evidence)", 0 },

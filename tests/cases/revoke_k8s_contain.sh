@@ -2,7 +2,8 @@
 # pod with a deny-all NetworkPolicy (only that replica; the emulator judges
 # isolation by NetworkPolicy semantics, and kubectl reads the same policy),
 # undo it; refuse a hostNetwork pod; scale a deployment to zero and undo to
-# the count read before; absent targets fail; the audit trail verifies.
+# the count read before; re-issue a cert-manager Certificate with a new key;
+# absent targets fail; the audit trail verifies.
 . "$ROOT/tests/cases/lib.sh"
 . "$ROOT/tests/emu/lib.sh"
 ADMIN=K8sAdminTokenDoNotLeak0000000000000002
@@ -112,3 +113,29 @@ for f in o o2 o3 u d "$DB" "$TMP/emu/k8s.log"; do
 	[ -f "$f" ] || continue
 	if grep -qaF -- "$ADMIN" "$f"; then die "secret found in $f"; fi
 done
+
+# cert-manager: re-issue with a new private key (rotationPolicy Never is set
+# to Always first, or the new certificate would certify the stolen key);
+# done only when cert-manager says so; a stuck controller is a failure
+emu_ctl k8s POST /seed '{"namespaces":{"prod":{"certificates":{
+  "web-tls":{"spec":{"secretName":"web-tls","privateKey":{"rotationPolicy":"Never"}},
+             "status":{"revision":3,"conditions":[{"type":"Ready","status":"True"},{"type":"Issuing","status":"False","reason":"Done"},{"type":"Custom","status":"True","reason":"KeepMe"}]}},
+  "stuck-tls":{"_stuck":true,"spec":{"privateKey":{"rotationPolicy":"Always"}}}}}}}' > /dev/null
+C revoke k8s-cert prod/web-tls --dry-run > d || die "cert dry run: $(cat d)"
+grep -q 'rotationPolicy":"Always' d || die "cert dry run: $(cat d)"
+st | jq -e '.namespaces.prod.certificates["web-tls"].revision == 3' > /dev/null || die "dry run issued"
+C revoke k8s-cert prod/web-tls --format json > o || die "reissue: $(cat o)"
+jq -e '.results[0].result == "done" and (.results[0].verified | test("revision 4 \\(was 3\\) with a new private key"))' o > /dev/null || die "reissue: $(cat o)"
+st | jq -e '.namespaces.prod.certificates["web-tls"] | .revision == 4 and .key == 2 and .rotationPolicy == "Always" and .issuing == false' > /dev/null ||
+	die "reissue state: $(st | jq -c '.namespaces.prod.certificates')"
+# the other conditions were sent back as read
+emu_ctl k8s GET /requests | jq -e '[.[] | select(.method == "PATCH" and (.path | endswith("/status")))] | length == 1' > /dev/null || die "status PATCH count"
+kubectl get certificates.cert-manager.io -n prod web-tls -o json > kc 2> kerr || die "kubectl cert: $(cat kerr)"
+jq -e '[.status.conditions[] | select(.type == "Custom" and .reason == "KeepMe")] | length == 1' kc > /dev/null || die "conditions lost: $(cat kc)"
+set +e; C revoke k8s-cert prod/stuck-tls > o3 2>&1; rc=$?; set -e
+expect_eq $rc 1 "cert-manager never issues"
+grep -q "has not issued yet" o3 || die "stuck: $(cat o3)"
+set +e; C revoke k8s-cert prod/nope-tls > o3 2>&1; rc=$?; set -e
+expect_eq $rc 1 "absent certificate"
+grep -q "not found (404)" o3 || die "absent cert: $(cat o3)"
+C audit verify > /dev/null || die "audit verify after certs"

@@ -23,16 +23,16 @@ import emu_common as ec  # noqa: E402
 
 KINDS = {'pods': 'Pod', 'secrets': 'Secret', 'serviceaccounts': 'ServiceAccount', 'nodes': 'Node',
          'networkpolicies': 'NetworkPolicy', 'deployments': 'Deployment', 'statefulsets': 'StatefulSet',
-         'replicasets': 'ReplicaSet'}
+         'replicasets': 'ReplicaSet', 'certificates': 'Certificate'}
 NAMESPACED = ('pods', 'secrets', 'serviceaccounts', 'networkpolicies', 'deployments', 'statefulsets',
-              'replicasets')
+              'replicasets', 'certificates')
 GROUP = {'networkpolicies': 'networking.k8s.io/v1', 'deployments': 'apps/v1', 'statefulsets': 'apps/v1',
-         'replicasets': 'apps/v1'}
+         'replicasets': 'apps/v1', 'certificates': 'cert-manager.io/v1'}
 VERBS = {'pods': ('get', 'list', 'delete', 'patch'), 'secrets': ('get', 'list', 'delete'),
          'serviceaccounts': ('get', 'list', 'delete', 'create'), 'nodes': ('get', 'list', 'patch'),
          'networkpolicies': ('get', 'list', 'create', 'delete', 'patch'),
          'deployments': ('get', 'list', 'patch'), 'statefulsets': ('get', 'list', 'patch'),
-         'replicasets': ('get', 'list', 'patch')}
+         'replicasets': ('get', 'list', 'patch'), 'certificates': ('get', 'list', 'patch')}
 
 
 def api_version(r):
@@ -152,6 +152,14 @@ class K8sEmulator(ec.Emulator):
         elif resource in ('deployments', 'statefulsets', 'replicasets'):
             out.setdefault('spec', {}).setdefault('replicas', 1)
             out['spec'].setdefault('selector', {'matchLabels': {'app': name}})
+        elif resource == 'certificates':
+            out.setdefault('spec', {}).setdefault('secretName', name)
+            st = out.setdefault('status', {})
+            st.setdefault('revision', 1)
+            st.setdefault('conditions', [{'type': 'Ready', 'status': 'True', 'reason': 'Ready',
+                                          'message': 'Certificate is up to date and has not expired',
+                                          'lastTransitionTime': ec.utcnow_iso()}])
+            out['_key'] = 1   # which private key the current certificate certifies
         return out
 
     def link_secret(self, obj):
@@ -164,7 +172,7 @@ class K8sEmulator(ec.Emulator):
     def apply_seed(self, seed):
         for ns, res in (seed.get('namespaces') or {}).items():
             for r in ('serviceaccounts', 'secrets', 'pods', 'networkpolicies', 'deployments', 'statefulsets',
-                      'replicasets'):
+                      'replicasets', 'certificates'):
                 for name, partial in (res.get(r) or {}).items():
                     obj = self.mk(r, ns, name, partial)
                     if r == 'secrets':
@@ -236,6 +244,11 @@ class K8sEmulator(ec.Emulator):
                     v.update(spec=o.get('spec'), labels=o['metadata'].get('labels') or {})
                 elif r in ('deployments', 'statefulsets', 'replicasets'):
                     v.update(replicas=o['spec'].get('replicas', 1))
+                elif r == 'certificates':
+                    v.update(revision=o['status'].get('revision', 0), key=o['_key'],
+                             rotationPolicy=(o['spec'].get('privateKey') or {}).get('rotationPolicy'),
+                             issuing=any(c.get('type') == 'Issuing' and c.get('status') == 'True'
+                                         for c in o['status'].get('conditions') or []))
                 elif r == 'secrets':
                     v.update(type=o.get('type'), sa=(o['metadata'].get('annotations') or {}).get(SA_NAME_ANN))
                 d[r][name] = v
@@ -271,8 +284,8 @@ class K8sEmulator(ec.Emulator):
 
     # ---- routing ----------------------------------------------------------------
     def route(self, path):
-        m = re.match(r'^/apis/(networking\.k8s\.io|apps)/v1/namespaces/([^/]+)/'
-                     r'(networkpolicies|deployments|statefulsets|replicasets)(?:/([^/]+))?/?$', path)
+        m = re.match(r'^/apis/(networking\.k8s\.io|apps|cert-manager\.io)/v1/namespaces/([^/]+)/'
+                     r'(networkpolicies|deployments|statefulsets|replicasets|certificates)(?:/([^/]+))?/?$', path)
         if m:
             if GROUP[m.group(3)].split('/')[0] != m.group(1):
                 return None
@@ -321,13 +334,16 @@ class K8sEmulator(ec.Emulator):
                 return ec.json_response(200, {'kind': 'APIGroupList', 'apiVersion': 'v1', 'groups': [
                     {'name': g, 'versions': [{'groupVersion': g + '/v1', 'version': 'v1'}],
                      'preferredVersion': {'groupVersion': g + '/v1', 'version': 'v1'}}
-                    for g in ('authentication.k8s.io', 'networking.k8s.io', 'apps')]})
-            for g in ('networking.k8s.io', 'apps'):
+                    for g in ('authentication.k8s.io', 'networking.k8s.io', 'apps', 'cert-manager.io')]})
+            for g in ('networking.k8s.io', 'apps', 'cert-manager.io'):
                 if p == '/apis/%s/v1' % g:
                     return ec.json_response(200, self.discovery(g + '/v1'))
             m = re.match(r'^/apis/apps/v1/namespaces/([^/]+)/(deployments|statefulsets|replicasets)/([^/]+)/scale/?$', p)
             if m:
                 return self.scale(req, who, m.group(2), m.group(1), m.group(3))
+            m = re.match(r'^/apis/cert-manager\.io/v1/namespaces/([^/]+)/certificates/([^/]+)/status/?$', p)
+            if m:
+                return self.cert_status(req, who, m.group(1), m.group(2))
             if p == '/api/v1':
                 return ec.json_response(200, self.discovery())
             if p == '/apis/authentication.k8s.io/v1':
@@ -361,8 +377,10 @@ class K8sEmulator(ec.Emulator):
             o = self.objs[r].get((ns, name))
             if o is None:
                 return not_found(r, name)
+            if r == 'certificates':
+                self.cert_manager(o)
             if verb == 'get':
-                return ec.json_response(200, o)
+                return ec.json_response(200, self.public_obj(o))
             if verb == 'delete':
                 return self.delete(req, r, ns, name, o)
             return self.patch(req, r, ns, name, o)
@@ -465,7 +483,7 @@ class K8sEmulator(ec.Emulator):
                 items = [o for o in items if sel in (o['metadata'].get('labels') or {})]
         out = []
         for o in items:
-            o = dict(o)
+            o = self.public_obj(o)
             o.pop('kind', None)
             o.pop('apiVersion', None)
             out.append(o)
@@ -582,7 +600,53 @@ class K8sEmulator(ec.Emulator):
         new['metadata']['resourceVersion'] = self.next_rv()
         new['kind'], new['apiVersion'] = KINDS[r], api_version(r)
         self.objs[r][(ns, name)] = new
-        return ec.json_response(200, new)
+        return ec.json_response(200, self.public_obj(new))
+
+    @staticmethod
+    def public_obj(o):
+        return {k: v for k, v in o.items() if not k.startswith('_')}
+
+    def cert_manager(self, o):
+        """The controller, one step per read: an Issuing=True certificate is
+        issued (a new revision; a new private key only with rotationPolicy
+        Always), unless the seed said cert-manager is stuck."""
+        st = o['status']
+        conds = st.get('conditions') or []
+        if o.get('_stuck') or not any(c.get('type') == 'Issuing' and c.get('status') == 'True' for c in conds):
+            return
+        st['revision'] = st.get('revision', 0) + 1
+        if (o['spec'].get('privateKey') or {}).get('rotationPolicy') == 'Always':
+            o['_key'] += 1
+        st['conditions'] = [c for c in conds if c.get('type') not in ('Issuing', 'Ready')] + [
+            {'type': 'Ready', 'status': 'True', 'reason': 'Ready', 'lastTransitionTime': ec.utcnow_iso(),
+             'message': 'Certificate is up to date and has not expired'}]
+        o['metadata']['resourceVersion'] = self.next_rv()
+
+    def cert_status(self, req, who, ns, name):
+        if req.method not in ('PATCH', 'PUT'):
+            return status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {})
+        denied = self.forbidden(who, 'patch', 'certificates/status', ns, name)
+        if denied:
+            return denied
+        o = self.objs['certificates'].get((ns, name))
+        if o is None:
+            return not_found('certificates.cert-manager.io', name)
+        try:
+            body = req.json()
+            if not isinstance(body, dict):
+                raise ValueError('not an object')
+        except ValueError:
+            return status(400, 'BadRequest', 'the body of the request is not a JSON object', {})
+        want_rv = (body.get('metadata') or {}).get('resourceVersion')
+        if want_rv is not None and want_rv != o['metadata']['resourceVersion']:
+            return status(409, 'Conflict', 'Operation cannot be fulfilled on certificates.cert-manager.io "%s": '
+                          'the object has been modified; please apply your changes to the latest version and '
+                          'try again' % name, {'name': name, 'group': 'cert-manager.io', 'kind': 'certificates'})
+        # the status subresource changes status only; a merge patch
+        # replaces lists whole
+        o['status'] = merge_patch(o['status'], body.get('status') or {})
+        o['metadata']['resourceVersion'] = self.next_rv()
+        return ec.json_response(200, self.public_obj(o))
 
     def token_review(self, req):
         try:
