@@ -46,6 +46,8 @@ struct http_req {
 	int metadata;                         /* a link-local metadata service: 1 s timeouts, one attempt */
 	const char *reqid_headers[4];         /* response headers carrying a request id */
 	http_throttle_fn throttle;            /* MAY: provider throttle signals */
+	const char *unix_socket;              /* MAY: connect to this socket (a local admin API) */
+	int h2c;                              /* HTTP/2 without TLS, prior knowledge (gRPC) */
 };
 
 struct http_resp {
@@ -58,6 +60,8 @@ struct http_resp {
 	int attempts;
 	int64_t waited_ms;        /* total back-off slept */
 	int dry_run;
+	int grpc_status;          /* gRPC: grpc-status (header or trailer); -1 none */
+	char grpc_message[256];   /* gRPC: grpc-message, percent-decoded */
 };
 
 void http_resp_init(struct http_resp *rs);
@@ -291,6 +295,33 @@ int github_has_token(const struct conn *c);
 int github_disable_workflow(struct conn *c, const char *target, struct conn_result *res);
 int github_enable_workflow(struct conn *c, const char *target, struct conn_result *res);
 int github_remove_runner(struct conn *c, const char *target, struct conn_result *res);
+
+/* ---- grpc.c: unary gRPC calls and protobuf ----------------------------- */
+
+struct pb {
+	const unsigned char *p, *end;
+};
+
+struct pb_field {
+	unsigned field, wire;
+	uint64_t v;       /* wire type 0 */
+	struct pb sub;    /* wire type 2: the bytes (a string or a message) */
+};
+
+int pb_varint(struct buf *b, uint64_t v);
+int pb_bytes(struct buf *b, unsigned field, const void *p, size_t n);
+int pb_str(struct buf *b, unsigned field, const char *s);
+/* The next field of c: 1, 0 at the end, -1 malformed. */
+int pb_next(struct pb *c, struct pb_field *f);
+/* A string field's bytes as text (control bytes as '?'), truncated to cap. */
+void pb_copy_str(const struct pb *s, char *out, size_t cap);
+const char *grpc_code_name(int code);
+/* One unary call of METHOD ("pkg.Service/Method") over a Unix socket:
+ * CD_OK when an answer came; o->rs.grpc_status is its status (0: reply
+ * holds the message, inside o->rs.body: release o->rs after reading it). */
+int grpc_unary(struct conn *c, const char *socket, const char *method, const struct buf *msg,
+	       const char *shown, int idempotent, struct api_out *o, struct pb *reply,
+	       struct conn_result *res);
 
 /* ---- krl.c: OpenSSH key revocation lists ------------------------------ */
 

@@ -109,6 +109,14 @@ static const struct runbook runbooks[] = {
 	  "add a key to the OpenSSH key revocation list $CORDON_SSH_KRL (what\n"
 	  "sshd_config's RevokedKeys names) by its SHA-256 fingerprint, as sshd logs\n"
 	  "it; every other entry is kept; undo removes it", 0 },
+	{ "spire-entry", "spire", "delete-entry", { { NULL, NULL } }, "ENTRY_ID",
+	  "delete a SPIRE registration entry: its SVIDs are no longer renewed (those\n"
+	  "issued stay valid until they expire); through the server's admin socket\n"
+	  "$CORDON_SPIRE_SOCKET", 0 },
+	{ "spire-agent", "spire", NULL, { { "evict", "evict-agent" }, { "ban", "ban-agent" } },
+	  "SPIFFE_ID --evict|--ban",
+	  "evict a SPIRE node agent (it may attest again), or ban it (kept out until\n"
+	  "the ban is lifted; undo lifts it)", 0 },
 	{ "notify", "webhook", "notify", { { NULL, NULL } }, "TEXT",
 	  "post TEXT to $CORDON_WEBHOOK_URL (Slack-compatible JSON)", 0 },
 };
