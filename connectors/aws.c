@@ -1,5 +1,6 @@
 /*
- * aws.c - the AWS connector: IAM and STS over the query protocol.
+ * aws.c - the AWS connector: IAM and STS over the query protocol (Lambda's
+ * REST-JSON containment: aws_lambda.c).
  *
  * Every call is POST / with a form body, signed by libcurl's
  * CURLOPT_AWS_SIGV4 with all four scope fields.  libcurl 7.88.1 has known
@@ -958,6 +959,12 @@ static const struct conn_action aws_actions[] = {
 	  .phase = PHASE_REVOKE, .run = aws_revoke_role_sessions },
 	{ .name = "delete-login-profile", .target_doc = "IAM user name", .phase = PHASE_REVOKE,
 	  .run = aws_delete_login_profile },
+	{ .name = "stop-function", .target_doc = "Lambda function name or ARN",
+	  .flags = CONN_F_REVERSIBLE, .phase = PHASE_QUARANTINE, .undo = "restore-concurrency",
+	  .run = aws_stop_function },
+	{ .name = "restore-concurrency", .target_doc = "Lambda function name or ARN, =N or =none",
+	  .flags = CONN_F_REVERSIBLE | CONN_F_UNDO_ONLY, .phase = PHASE_QUARANTINE,
+	  .undo = "stop-function", .run = aws_restore_concurrency },
 	{ .name = "key-info", .target_doc = "access key id (AKIA...)", .flags = CONN_F_READONLY,
 	  .phase = PHASE_REVOKE, .run = aws_key_info },
 	{ .name = "list-keys", .target_doc = "IAM user name", .flags = CONN_F_READONLY,

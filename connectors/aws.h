@@ -19,12 +19,20 @@ struct aws_cfg {
 	char *iam_url;
 	char *sts_url;
 	char *ca_bundle;
+	/* AWS_ENDPOINT_URL or the profile's endpoint_url (NULL: none): the
+	 * base of the services without a URL of their own here (Lambda) */
+	char *endpoint;
 	char iam_scope[64];  /* "aws:amz:us-east-1:iam": all four fields, always */
 	char sts_scope[64];
 	char source[256];    /* where the credentials came from (no secret) */
 };
 
 int aws_cfg_load(struct aws_cfg **out, char **cause);
+/* aws_lambda.c: conn_action::run of stop-function and restore-concurrency. */
+int aws_stop_function(struct conn *c, const char *target, struct conn_result *res);
+int aws_restore_concurrency(struct conn *c, const char *target, struct conn_result *res);
+/* https://, or plain http on loopback only. */
+int aws_endpoint_ok(const char *u);
 void aws_cfg_free(struct aws_cfg *a);
 
 /* ---- the shared files: ~/.aws/credentials and ~/.aws/config ------------ */

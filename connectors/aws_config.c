@@ -45,6 +45,7 @@ aws_cfg_free(struct aws_cfg *a)
 	free(a->iam_url);
 	free(a->sts_url);
 	free(a->ca_bundle);
+	free(a->endpoint);
 	free(a);
 }
 
@@ -152,8 +153,8 @@ akid_ok(const char *s)
 	return 1;
 }
 
-static int
-endpoint_ok(const char *u)
+int
+aws_endpoint_ok(const char *u)
 {
 	return strncmp(u, "https://", 8) == 0 || strncmp(u, "http://127.0.0.1", 16) == 0 ||
 	       strncmp(u, "http://localhost", 16) == 0 || strncmp(u, "http://[::1]", 12) == 0;
@@ -217,6 +218,7 @@ aws_cfg_load(struct aws_cfg **out, char **cause)
 		ep = xstrdup(env_get("AWS_ENDPOINT_URL"));
 	else
 		ep = aws_profile_get(&files, profile, "endpoint_url", 0);
+	a->endpoint = dup_or_null(ep);
 	/* the partition decides IAM's endpoint and signing region */
 	if (a->region != NULL && strncmp(a->region, "cn-", 3) == 0)
 		iam_region = "cn-north-1";
@@ -249,7 +251,7 @@ aws_cfg_load(struct aws_cfg **out, char **cause)
 	}
 	snprintf(a->sts_scope, sizeof(a->sts_scope), "aws:amz:%s:sts",
 		 a->region != NULL ? a->region : "us-east-1");
-	if (!endpoint_ok(a->iam_url) || !endpoint_ok(a->sts_url)) {
+	if (!aws_endpoint_ok(a->iam_url) || !aws_endpoint_ok(a->sts_url)) {
 		*cause = xstrdup("AWS endpoint must be https:// (plain http only on loopback)");
 		goto out;
 	}

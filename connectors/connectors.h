@@ -15,6 +15,10 @@
  *   util.c       base64, URL encoding, secrets read from files, headers
  *   shared.c     state the steps of one run share (a batch of tokens)
  *   aws*.c k8s.c vault.c github.c gcp.c webhook.c   the providers
+ *                (k8s_contain.c: isolation and scaling; k8s_certs.c: cert-manager;
+ *                vault_pki.c: certificates; aws_lambda.c: functions; github_ci.c:
+ *                workflows and runners; ssh.c and krl.c: OpenSSH KRLs;
+ *                spire.c over grpc.c: SPIRE entries and agents)
  *                (aws_chain.c and its sources: the AWS CLI's credential chain)
  *
  * Every action checks the current state, acts, then reads the state back.

@@ -1,6 +1,7 @@
 /*
  * github.c - the GitHub connector: the credential revocation API for
- * leaked tokens, deploy keys, installation tokens.
+ * leaked tokens, deploy keys, installation tokens (workflows and
+ * self-hosted runners: github_ci.c).
  *
  * Configuration: GITHUB_API_URL (default https://api.github.com; GitHub
  * Enterprise: https://HOST/api/v3) and GITHUB_TOKEN (deploy keys only).
@@ -106,6 +107,24 @@ gh_call(struct conn *c, const char *method, const char *path, const char *auth, 
 	rq.reqid_headers[0] = "X-GitHub-Request-Id";
 	rq.reqid_headers[1] = "x-request-id";
 	return api_rest(c, g->api, path, &rq, &gh_style, o, res);
+}
+
+/* One call with GITHUB_TOKEN (github_ci.c); res says so when it is not set. */
+int
+github_call(struct conn *c, const char *method, const char *path, const char *body,
+	    struct api_out *o, struct conn_result *res)
+{
+	struct gh_cfg *g = c->cdata;
+
+	return gh_call(c, method, path, g->auth_header, body, NULL, o, res);
+}
+
+int
+github_has_token(const struct conn *c)
+{
+	const struct gh_cfg *g = c->cdata;
+
+	return g->auth_header != NULL;
 }
 
 /* GET /user with the token: 1 alive, 0 dead (401), -1 unknown. */
@@ -462,6 +481,14 @@ static const struct conn_action gh_actions[] = {
 	  .flags = CONN_F_NEEDS_SECRET, .phase = PHASE_REVOKE, .run = gh_revoke_installation_token },
 	{ .name = "delete-deploy-key", .target_doc = "OWNER/REPO/KEY_ID", .phase = PHASE_CLEANUP,
 	  .run = gh_delete_deploy_key },
+	{ .name = "disable-workflow", .target_doc = "OWNER/REPO/WORKFLOW (id or file name)",
+	  .flags = CONN_F_REVERSIBLE, .phase = PHASE_QUARANTINE, .undo = "enable-workflow",
+	  .run = github_disable_workflow },
+	{ .name = "enable-workflow", .target_doc = "OWNER/REPO/WORKFLOW (id or file name)",
+	  .flags = CONN_F_REVERSIBLE | CONN_F_UNDO_ONLY, .phase = PHASE_QUARANTINE,
+	  .undo = "disable-workflow", .run = github_enable_workflow },
+	{ .name = "remove-runner", .target_doc = "OWNER/REPO/RUNNER_ID or ORG/RUNNER_ID",
+	  .phase = PHASE_QUARANTINE, .run = github_remove_runner },
 	{ .name = NULL },
 };
 

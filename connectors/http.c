@@ -61,6 +61,7 @@ http_resp_init(struct http_resp *rs)
 	memset(rs, 0, sizeof(*rs));
 	buf_init(&rs->body, HTTP_MAX_BODY);
 	rs->retry_after_ms = -1;
+	rs->grpc_status = -1;
 }
 
 void
@@ -125,6 +126,24 @@ hdr_is(const char *line, size_t n, const char *name, struct span *val)
 	return 1;
 }
 
+/* grpc-message is percent-encoded; control bytes become '?'. */
+static void
+pct_decode(struct span v, char *out, size_t cap)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < v.n && o + 1 < cap; i++) {
+		char c = v.p[i];
+
+		if (c == '%' && i + 2 < v.n && hexval(v.p[i + 1]) >= 0 && hexval(v.p[i + 2]) >= 0) {
+			c = (char)(hexval(v.p[i + 1]) << 4 | hexval(v.p[i + 2]));
+			i += 2;
+		}
+		out[o++] = (unsigned char)c < 0x20 ? '?' : c;
+	}
+	out[o] = '\0';
+}
+
 static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
 {
@@ -142,6 +161,11 @@ on_header(char *p, size_t size, size_t n, void *arg)
 			h->rs->request_id[k] = '\0';
 		}
 	}
+	/* gRPC answers in trailers, which libcurl hands over like headers */
+	if (hdr_is(p, len, "grpc-status", &v) && span_to_u64(v, &num) == CD_OK && num < 100)
+		h->rs->grpc_status = (int)num;
+	if (hdr_is(p, len, "grpc-message", &v))
+		pct_decode(v, h->rs->grpc_message, sizeof(h->rs->grpc_message));
 	if (hdr_is(p, len, "retry-after", &v) && span_to_u64(v, &num) == CD_OK && num < 86400)
 		h->rs->retry_after_ms = (int64_t)num * 1000;
 	if ((hdr_is(p, len, "x-ratelimit-remaining", &v) || hdr_is(p, len, "ratelimit-remaining", &v)) &&
@@ -188,6 +212,9 @@ retryable_status(const struct http_req *rq, const struct http_resp *rs)
 	long s = rs->status;
 
 	if (s == 429 || s == 500 || s == 502 || s == 503 || s == 504 || s == 509)
+		return 1;
+	/* gRPC UNAVAILABLE and RESOURCE_EXHAUSTED: the server asks to come back */
+	if (rs->grpc_status == 14 || rs->grpc_status == 8)
 		return 1;
 	/* GitHub's primary and secondary limits answer 403 with these headers;
 	 * a plain 403 is a permission error and is not retried */
@@ -264,6 +291,10 @@ http_setup(CURL *h, const struct http_settings *st, const struct http_req *rq,
 	SET(CURLOPT_HEADERFUNCTION, on_header);
 	SET(CURLOPT_HEADERDATA, hc);
 	SET(CURLOPT_HTTPHEADER, *hl);
+	if (rq->unix_socket != NULL)
+		SET(CURLOPT_UNIX_SOCKET_PATH, rq->unix_socket);
+	if (rq->h2c)
+		SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
 	if (strcmp(rq->method, "GET") == 0) {
 		SET(CURLOPT_HTTPGET, 1L);
 	} else {
@@ -350,6 +381,8 @@ http_send(const struct conn_opts *o, const struct http_req *rq, struct http_resp
 		rs->request_id[0] = '\0';
 		rs->retry_after_ms = -1;
 		rs->ratelimit_zero = 0;
+		rs->grpc_status = -1;
+		rs->grpc_message[0] = '\0';
 		rs->attempts = attempt + 1;
 		c = http_setup(h, &st, rq, rs, &hc, &hl);
 		if (c == CURLE_OK)

@@ -321,7 +321,7 @@ k8s_explain(struct conn_result *res, const struct api_out *o, const char *what)
 static const struct api_style k8s_style = { .parse = k8s_parse, .explain = k8s_explain };
 
 /* One API call; CD_OK when an answer arrived.  The caller releases o->rs. */
-static int
+int
 k8s_call(struct conn *c, const char *method, const char *path, const char *body,
 	 const char *ctype, int idempotent, struct api_out *o, struct conn_result *res)
 {
@@ -377,8 +377,8 @@ k8s_call(struct conn *c, const char *method, const char *path, const char *body,
 }
 
 /* "ns/name" with DNS-1123-ish parts. */
-static int
-ns_name(const char *t, char *ns, char *name, size_t cap, struct conn_result *res)
+int
+k8s_ns_name(const char *t, char *ns, char *name, size_t cap, struct conn_result *res)
 {
 	const char *slash = strchr(t, '/');
 
@@ -414,7 +414,7 @@ k8s_delete_obj(struct conn *c, const char *target, const char *kind, struct conn
 				     "\"propagationPolicy\":\"Background\"}";
 	int r, acted;
 
-	if (ns_name(target, ns, name, sizeof(ns), res) != CD_OK)
+	if (k8s_ns_name(target, ns, name, sizeof(ns), res) != CD_OK)
 		return CD_E_USAGE;
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/%s/%s", ns, kind, name);
 	if (!c->opts->dry_run) {
@@ -529,7 +529,7 @@ k8s_delete_sa_token_secrets(struct conn *c, const char *target, struct conn_resu
 	char ns[256], sa[256], names[32][254], path[700];
 	int n, i, r, deleted = 0;
 
-	if (ns_name(target, ns, sa, sizeof(ns), res) != CD_OK)
+	if (k8s_ns_name(target, ns, sa, sizeof(ns), res) != CD_OK)
 		return CD_E_USAGE;
 	if (c->opts->dry_run) {
 		struct api_out o;
@@ -583,7 +583,7 @@ k8s_recreate_sa(struct conn *c, const char *target, struct conn_result *res)
 	struct api_out o;
 	int r, attempt;
 
-	if (ns_name(target, ns, sa, sizeof(ns), res) != CD_OK)
+	if (k8s_ns_name(target, ns, sa, sizeof(ns), res) != CD_OK)
 		return CD_E_USAGE;
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/serviceaccounts/%s", ns, sa);
 	snprintf(body, sizeof(body),
@@ -738,8 +738,21 @@ k8s_uncordon_node(struct conn *c, const char *node, struct conn_result *res)
 }
 
 static const struct conn_action k8s_actions[] = {
+	{ .name = "isolate-pod", .target_doc = "NAMESPACE/POD", .flags = CONN_F_REVERSIBLE,
+	  .phase = PHASE_QUARANTINE, .undo = "unisolate-pod", .run = k8s_isolate_pod },
+	{ .name = "unisolate-pod", .target_doc = "NAMESPACE/POD",
+	  .flags = CONN_F_REVERSIBLE | CONN_F_UNDO_ONLY, .phase = PHASE_QUARANTINE,
+	  .undo = "isolate-pod", .run = k8s_unisolate_pod },
+	{ .name = "scale-to-zero", .target_doc = "NAMESPACE/KIND/NAME (deployment, statefulset, replicaset)",
+	  .flags = CONN_F_REVERSIBLE, .phase = PHASE_QUARANTINE, .undo = "restore-scale",
+	  .run = k8s_scale_to_zero },
+	{ .name = "restore-scale", .target_doc = "NAMESPACE/KIND/NAME=REPLICAS",
+	  .flags = CONN_F_REVERSIBLE | CONN_F_UNDO_ONLY, .phase = PHASE_QUARANTINE,
+	  .undo = "scale-to-zero", .run = k8s_restore_scale },
 	{ .name = "delete-pod", .target_doc = "NAMESPACE/POD", .phase = PHASE_QUARANTINE,
 	  .run = k8s_delete_pod },
+	{ .name = "reissue-cert", .target_doc = "NAMESPACE/CERTIFICATE (cert-manager)",
+	  .phase = PHASE_ROTATE, .run = k8s_reissue_cert },
 	{ .name = "cordon-node", .target_doc = "NODE", .flags = CONN_F_REVERSIBLE,
 	  .phase = PHASE_QUARANTINE, .undo = "uncordon-node", .run = k8s_cordon_node },
 	{ .name = "uncordon-node", .target_doc = "NODE", .flags = CONN_F_REVERSIBLE | CONN_F_UNDO_ONLY,

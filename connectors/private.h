@@ -46,6 +46,8 @@ struct http_req {
 	int metadata;                         /* a link-local metadata service: 1 s timeouts, one attempt */
 	const char *reqid_headers[4];         /* response headers carrying a request id */
 	http_throttle_fn throttle;            /* MAY: provider throttle signals */
+	const char *unix_socket;              /* MAY: connect to this socket (a local admin API) */
+	int h2c;                              /* HTTP/2 without TLS, prior knowledge (gRPC) */
 };
 
 struct http_resp {
@@ -58,6 +60,8 @@ struct http_resp {
 	int attempts;
 	int64_t waited_ms;        /* total back-off slept */
 	int dry_run;
+	int grpc_status;          /* gRPC: grpc-status (header or trailer); -1 none */
+	char grpc_message[256];   /* gRPC: grpc-message, percent-decoded */
 };
 
 void http_resp_init(struct http_resp *rs);
@@ -260,6 +264,92 @@ void k8s_exec_invalidate(const struct k8s_exec *x);
 void k8s_cred_release(struct k8s_cred *c);
 /* Wipe the run's cached credentials (conn_global_cleanup). */
 void k8s_exec_cache_clear(void);
+
+/* ---- k8s.c and k8s_contain.c ------------------------------------------ */
+
+/* One API call; CD_OK when an answer arrived.  The caller releases o->rs. */
+int k8s_call(struct conn *c, const char *method, const char *path, const char *body,
+	     const char *ctype, int idempotent, struct api_out *o, struct conn_result *res);
+/* "NAMESPACE/NAME" into its parts (each under cap), validated. */
+int k8s_ns_name(const char *t, char *ns, char *name, size_t cap, struct conn_result *res);
+int k8s_isolate_pod(struct conn *c, const char *target, struct conn_result *res);
+int k8s_unisolate_pod(struct conn *c, const char *target, struct conn_result *res);
+int k8s_scale_to_zero(struct conn *c, const char *target, struct conn_result *res);
+int k8s_restore_scale(struct conn *c, const char *target, struct conn_result *res);
+/* k8s_certs.c */
+int k8s_reissue_cert(struct conn *c, const char *target, struct conn_result *res);
+
+/* ---- vault.c and vault_pki.c ------------------------------------------ */
+
+/* One call; CD_OK when an answer arrived.  The caller releases o->rs. */
+int vault_call(struct conn *c, const char *method, const char *path, const char *body,
+	       const char *body_shown, int idempotent, struct api_out *o, struct conn_result *res);
+int vault_revoke_cert(struct conn *c, const char *target, struct conn_result *res);
+
+/* ---- github.c and github_ci.c ----------------------------------------- */
+
+/* One call authenticated with GITHUB_TOKEN.  The caller releases o->rs. */
+int github_call(struct conn *c, const char *method, const char *path, const char *body,
+		struct api_out *o, struct conn_result *res);
+int github_has_token(const struct conn *c);
+int github_disable_workflow(struct conn *c, const char *target, struct conn_result *res);
+int github_enable_workflow(struct conn *c, const char *target, struct conn_result *res);
+int github_remove_runner(struct conn *c, const char *target, struct conn_result *res);
+
+/* ---- grpc.c: unary gRPC calls and protobuf ----------------------------- */
+
+struct pb {
+	const unsigned char *p, *end;
+};
+
+struct pb_field {
+	unsigned field, wire;
+	uint64_t v;       /* wire type 0 */
+	struct pb sub;    /* wire type 2: the bytes (a string or a message) */
+};
+
+int pb_varint(struct buf *b, uint64_t v);
+int pb_bytes(struct buf *b, unsigned field, const void *p, size_t n);
+int pb_str(struct buf *b, unsigned field, const char *s);
+/* The next field of c: 1, 0 at the end, -1 malformed. */
+int pb_next(struct pb *c, struct pb_field *f);
+/* A string field's bytes as text (control bytes as '?'), truncated to cap. */
+void pb_copy_str(const struct pb *s, char *out, size_t cap);
+const char *grpc_code_name(int code);
+/* One unary call of METHOD ("pkg.Service/Method") over a Unix socket:
+ * CD_OK when an answer came; o->rs.grpc_status is its status (0: reply
+ * holds the message, inside o->rs.body: release o->rs after reading it). */
+int grpc_unary(struct conn *c, const char *socket, const char *method, const struct buf *msg,
+	       const char *shown, int idempotent, struct api_out *o, struct pb *reply,
+	       struct conn_result *res);
+
+/* ---- krl.c: OpenSSH key revocation lists ------------------------------ */
+
+#define KRL_FP_LEN 32
+#define KRL_MAX_FP 1000000
+
+struct krl {
+	unsigned char *raw;        /* the file as read (NULL: a new list) */
+	size_t raw_len, header_len;
+	uint64_t version;
+	unsigned char (*fp)[KRL_FP_LEN]; /* SHA-256 fingerprints, sorted, unique */
+	size_t nfp, capfp;
+	size_t first_fp_at;
+	int signed_krl;            /* has a signature section */
+};
+
+void krl_init(struct krl *k);
+void krl_release(struct krl *k);
+/* Parse a whole KRL; why gets what is wrong (with the byte offset). */
+int krl_parse(struct krl *k, const unsigned char *data, size_t len, char *why, size_t cap);
+int krl_has(const struct krl *k, const unsigned char fp[KRL_FP_LEN]);
+/* 1 added / removed, 0 already so, -1 too many. */
+int krl_add(struct krl *k, const unsigned char fp[KRL_FP_LEN]);
+int krl_remove(struct krl *k, const unsigned char fp[KRL_FP_LEN]);
+/* The list as a file: every other section kept in place, the next version. */
+int krl_write(const struct krl *k, uint64_t now, struct buf *out);
+/* "SHA256:<43 base64>" (as sshd logs it) into 32 bytes: 0, or -1. */
+int krl_fp_parse(const char *s, unsigned char fp[KRL_FP_LEN]);
 
 /* ---- gcp_adc.c: Application Default Credentials ---------------------- */
 

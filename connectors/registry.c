@@ -17,9 +17,12 @@ extern const struct connector conn_vault;
 extern const struct connector conn_github;
 extern const struct connector conn_gcp;
 extern const struct connector conn_webhook;
+extern const struct connector conn_ssh;
+extern const struct connector conn_spire;
 
 const struct connector *const conn_table[] = {
-	&conn_aws, &conn_k8s, &conn_vault, &conn_github, &conn_gcp, &conn_webhook, NULL,
+	&conn_aws, &conn_k8s, &conn_vault, &conn_github, &conn_gcp, &conn_ssh, &conn_spire,
+	&conn_webhook, NULL,
 };
 
 const char *

@@ -1,6 +1,6 @@
 /*
  * vault.c - the HashiCorp Vault connector: tokens by accessor, leases by
- * prefix, KV v2 versions.
+ * prefix, KV v2 versions (PKI certificates: vault_pki.c).
  *
  * Configuration as the vault CLI reads it: VAULT_ADDR, VAULT_TOKEN (else
  * ~/.vault-token), VAULT_CACERT (else VAULT_CAPATH: every PEM file of that
@@ -229,7 +229,7 @@ vault_explain(struct conn_result *res, const struct api_out *o, const char *what
 static const struct api_style vault_style = { .parse = vault_parse, .explain = vault_explain };
 
 /* One call; CD_OK when an answer arrived.  The caller releases o->rs. */
-static int
+int
 vault_call(struct conn *c, const char *method, const char *path, const char *body,
 	   const char *body_shown, int idempotent, struct api_out *o, struct conn_result *res)
 {
@@ -747,6 +747,8 @@ static const struct conn_action vault_actions[] = {
 	  .phase = PHASE_ROTATE, .run = vault_rotate_secret },
 	{ .name = "destroy-secret-version", .target_doc = "KV v2 MOUNT/PATH[@VERSION]",
 	  .phase = PHASE_CLEANUP, .run = vault_destroy_version },
+	{ .name = "revoke-cert", .target_doc = "PKI MOUNT/SERIAL (decimal, hex or colon-hex)",
+	  .phase = PHASE_REVOKE, .run = vault_revoke_cert },
 	{ .name = "lookup-accessor", .target_doc = "token accessor", .flags = CONN_F_READONLY,
 	  .phase = PHASE_REVOKE, .run = vault_lookup_accessor },
 	{ .name = NULL },

@@ -44,6 +44,10 @@ static const struct runbook runbooks[] = {
 	  "deny every session of the role issued before now (AWSRevokeOlderSessions)", 0 },
 	{ "aws-login-profile", "aws", "delete-login-profile", { { NULL, NULL } }, "USER",
 	  "delete the user's console password (API keys are separate)", 0 },
+	{ "aws-function", "aws", "stop-function", { { NULL, NULL } }, "NAME|ARN",
+	  "stop a Lambda function from running: reserved concurrency 0, every\n"
+	  "invocation throttled, nothing deleted (undo restores the setting read\n"
+	  "before)", 0 },
 	{ "vault-accessor", "vault", "revoke-accessor", { { "lookup", "lookup-accessor" } },
 	  "ACCESSOR [--lookup]", "revoke a Vault token (and its children) by accessor", 0 },
 	{ "vault-prefix", "vault", "revoke-prefix", { { NULL, NULL } }, "PREFIX",
@@ -56,8 +60,24 @@ static const struct runbook runbooks[] = {
 	  "secret, token, key, api_key, credential...; --field NAME, repeatable, names\n"
 	  "them instead), every other field kept, old version destroyed; the changed\n"
 	  "fields are named, --show-secret prints their new values once", 0, "rotate-secret" },
+	{ "vault-cert", "vault", "revoke-cert", { { NULL, NULL } }, "MOUNT/SERIAL",
+	  "revoke a certificate a Vault PKI mount issued; the serial in decimal (as\n"
+	  "sshd and Vault's cert auth log it), hex or colon-hex (as Vault prints it);\n"
+	  "verified in the mount's CRL, its signature checked against the mount's CA", 0 },
+	{ "k8s-isolate", "k8s", "isolate-pod", { { NULL, NULL } }, "NS/POD",
+	  "deny all ingress and egress of one pod with a NetworkPolicy: the runtime\n"
+	  "stops acting, its evidence stays (undo removes the policy; a hostNetwork\n"
+	  "pod cannot be isolated: scale its controller or cordon the node)", 0 },
+	{ "k8s-scale", "k8s", "scale-to-zero", { { NULL, NULL } }, "NS/KIND/NAME",
+	  "scale a deployment, statefulset or replicaset to zero replicas\n"
+	  "(undo restores the count read before)", 0 },
+	{ "k8s-cert", "k8s", "reissue-cert", { { NULL, NULL } }, "NS/CERTIFICATE",
+	  "re-issue a cert-manager Certificate with a new private key (as cmctl\n"
+	  "renew, rotationPolicy set to Always first) and wait until cert-manager\n"
+	  "has issued it; then revoke the old one at its issuer (vault-cert)", 0 },
 	{ "k8s-pod", "k8s", "delete-pod", { { NULL, NULL } }, "NS/NAME",
-	  "delete a pod (its bound service-account tokens die with it)", 0 },
+	  "delete a pod (its bound service-account tokens die with it; isolate it\n"
+	  "first to keep the evidence)", 0 },
 	{ "k8s-secret", "k8s", "delete-secret", { { NULL, NULL } }, "NS/NAME", "delete a secret", 0 },
 	{ "k8s-sa", "k8s", "recreate-sa", { { "token-secrets", "delete-sa-token-secrets" } },
 	  "NS/NAME [--token-secrets]",
@@ -76,6 +96,27 @@ static const struct runbook runbooks[] = {
 	  "delete a repository deploy key", 0 },
 	{ "github-installation-token", "github", "revoke-installation-token", { { NULL, NULL } },
 	  "--file FILE", "revoke a GitHub App installation token (read from FILE)", 1 },
+	{ "github-workflow", "github", NULL,
+	  { { "disable", "disable-workflow" }, { "enable", "enable-workflow" } },
+	  "OWNER/REPO/WORKFLOW --disable|--enable",
+	  "stop a GitHub Actions workflow from being triggered (history and logs\n"
+	  "kept; reversible); WORKFLOW is its id or file name (deploy.yml)", 0 },
+	{ "github-runner", "github", "remove-runner", { { NULL, NULL } },
+	  "OWNER/REPO/RUNNER_ID|ORG/RUNNER_ID",
+	  "deregister a self-hosted runner (the machine keeps its disk; no undo:\n"
+	  "register it again once the host is rebuilt)", 0 },
+	{ "ssh-key", "ssh", "revoke-ssh-key", { { NULL, NULL } }, "SHA256:FINGERPRINT",
+	  "add a key to the OpenSSH key revocation list $CORDON_SSH_KRL (what\n"
+	  "sshd_config's RevokedKeys names) by its SHA-256 fingerprint, as sshd logs\n"
+	  "it; every other entry is kept; undo removes it", 0 },
+	{ "spire-entry", "spire", "delete-entry", { { NULL, NULL } }, "ENTRY_ID",
+	  "delete a SPIRE registration entry: its SVIDs are no longer renewed (those\n"
+	  "issued stay valid until they expire); through the server's admin socket\n"
+	  "$CORDON_SPIRE_SOCKET", 0 },
+	{ "spire-agent", "spire", NULL, { { "evict", "evict-agent" }, { "ban", "ban-agent" } },
+	  "SPIFFE_ID --evict|--ban",
+	  "evict a SPIRE node agent (it may attest again), or ban it (kept out until\n"
+	  "the ban is lifted; undo lifts it)", 0 },
 	{ "notify", "webhook", "notify", { { NULL, NULL } }, "TEXT",
 	  "post TEXT to $CORDON_WEBHOOK_URL (Slack-compatible JSON)", 0 },
 };

@@ -3,7 +3,7 @@
 # benchmarks with, when any is missing.  Needs root (or sudo) and apt-get.
 set -eu
 BUILD="gcc make libsqlite3-dev libpcre2-dev zlib1g-dev libzstd-dev libjsmn-dev libcurl4-openssl-dev libssl-dev libyaml-dev libncurses-dev"
-TEST="clang libclang-rt-14-dev jq sqlite3 gzip zstd procps tmux python3 python3-botocore awscli openssl ca-certificates curl kubectl python3-cryptography"
+TEST="clang libclang-rt-14-dev jq sqlite3 gzip zstd procps tmux python3 python3-botocore awscli openssl ca-certificates curl kubectl python3-cryptography openssh-client python3-grpcio"
 BENCH="auditd python3 time libcjson-dev libjansson-dev"
 want="$BUILD $TEST ${CORDON_BENCH_DEPS:+$BENCH}"
 [ "${1:-}" = bench ] && want="$want $BENCH"

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""aws.py - loopback emulator of the AWS IAM and STS Query APIs.
+"""aws.py - loopback emulator of the AWS IAM and STS Query APIs (and Lambda's
+REST-JSON containment calls: aws_lambda.py).
 
 Every request's SigV4 signature is recomputed with Debian's python3-botocore
 (botocore.auth.SigV4Auth) over the request as received.  Shapes follow
@@ -22,6 +23,7 @@ from xml.sax.saxutils import escape
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import emu_common as ec  # noqa: E402
+from aws_lambda import LAMBDA_REGIONS, LambdaError, LambdaMixin  # noqa: E402
 
 from botocore.auth import SigV4Auth  # noqa: E402
 from botocore.awsrequest import AWSRequest  # noqa: E402
@@ -109,7 +111,7 @@ def parse_iso(s):
     return datetime.fromisoformat(s).timestamp()
 
 
-class AwsEmulator(ec.Emulator):
+class AwsEmulator(LambdaMixin, ec.Emulator):
     name = 'aws'
 
     # ---- state ------------------------------------------------------------
@@ -117,6 +119,7 @@ class AwsEmulator(ec.Emulator):
         self.account = '123456789012'
         self.users = {}       # name -> {user_id, create, keys: [key...], login_profile, policies}
         self.roles = {}       # name -> {role_id, create, service_linked, policies}
+        self.lambda_clear()
         self.keys = {}        # id -> key dict {id, secret, status, create, user, last_used}
         self.sessions = {}    # id -> {id, secret, token, role, session}
         self.deleted_keys = []
@@ -162,6 +165,7 @@ class AwsEmulator(ec.Emulator):
     def apply_seed(self, seed):
         if 'account' in seed:
             self.account = '%012d' % int(seed['account'])
+        self.lambda_seed(seed)
         for name, u in (seed.get('users') or {}).items():
             user = self._user(name, parse_iso(u.get('create_date')) if u.get('create_date') else None)
             for k in u.get('keys') or []:
@@ -227,7 +231,7 @@ class AwsEmulator(ec.Emulator):
                  for n, r in self.roles.items()}
         return {'account': self.account, 'users': users, 'roles': roles,
                 'deleted_keys': list(self.deleted_keys), 'sessions': sorted(self.sessions),
-                'issued': list(self.issued)}
+                'issued': list(self.issued), 'functions': self.lambda_state()}
 
     def user_arn(self, name):
         return 'arn:aws:iam::%s:user/%s' % (self.account, name)
@@ -281,7 +285,11 @@ class AwsEmulator(ec.Emulator):
         return ec.Response(e.status, body, 'text/xml', [('x-amzn-RequestId', rid)])
 
     def throttle_response(self, req, fault):
-        r = self.error(req, AwsError(fault.status or 400, fault.code or 'Throttling', fault.message or 'Rate exceeded'))
+        if self.is_lambda_path(req.path):
+            r = self.lambda_error(req, LambdaError(fault.status or 429, fault.code or 'TooManyRequestsException',
+                                                   fault.message or 'Rate exceeded'))
+        else:
+            r = self.error(req, AwsError(fault.status or 400, fault.code or 'Throttling', fault.message or 'Rate exceeded'))
         if fault.retry_after is not None:
             r.add('Retry-After', fault.retry_after)
         return r
@@ -366,10 +374,12 @@ class AwsEmulator(ec.Emulator):
         if principal is None:
             raise AwsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.')
 
-        if service not in VERSIONS:
+        want = 'lambda' if self.is_lambda_path(req.path) else None
+        if (want or service) != service or (want is None and service not in VERSIONS):
             raise AwsError(403, 'SignatureDoesNotMatch',
-                           "Credential should be scoped to correct service: '%s'. " % req.service)
-        if region not in REGIONS[service]:
+                           "Credential should be scoped to correct service: '%s'. " % (want or req.service))
+        req.region = region
+        if region not in REGIONS.get(service, LAMBDA_REGIONS):
             raise AwsError(403, 'SignatureDoesNotMatch',
                            "Credential should be scoped to a valid region, not '%s'. " % region)
         if 'host' not in signed:
@@ -416,6 +426,9 @@ class AwsEmulator(ec.Emulator):
                     return self.container_handle(req)
                 if req.path == '/federation/credentials':
                     return self.sso_handle(req)
+                if self.is_lambda_path(req.path):
+                    self.authenticate(req)
+                    return self.lambda_handle(req, req.region)
                 if req.path != '/':
                     raise AwsError(404, 'UnknownOperationException', 'Unknown path %s' % req.path)
                 p = req.params

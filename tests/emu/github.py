@@ -40,7 +40,8 @@ class GithubEmulator(ec.Emulator):
 
     def clear_state(self):
         self.tokens = []        # {id, token, user, kind, alive, installation}
-        self.repos = {}         # "o/r" -> {"keys": {id: {...}}}
+        self.repos = {}         # "o/r" -> {"keys": {id: {...}}, "workflows": {id: ..}, "runners": {id: ..}}
+        self.orgs = {}          # org -> {"runners": {id: ...}}
         self.revoke_calls = 0
         self.revoke_limit = 60
         self.revoked_unknown = 0
@@ -53,7 +54,13 @@ class GithubEmulator(ec.Emulator):
         for t in seed.get('installation_tokens') or []:
             self._tok(t, 'installation')
         for full, repo in (seed.get('repos') or {}).items():
-            r = self.repos.setdefault(full, {'keys': {}})
+            r = self.repos.setdefault(full, {'keys': {}, 'workflows': {}, 'runners': {}})
+            for w in repo.get('workflows') or []:
+                r['workflows'][int(w['id'])] = {'id': int(w['id']), 'name': w.get('name', w['path']),
+                                                'path': '.github/workflows/' + w['path'],
+                                                'state': w.get('state', 'active')}
+            for rn in repo.get('runners') or []:
+                r['runners'][int(rn['id'])] = self._runner(rn)
             for k in repo.get('keys') or []:
                 kid = int(k.get('id') or self.next_key)
                 self.next_key = max(self.next_key, kid + 1)
@@ -62,8 +69,19 @@ class GithubEmulator(ec.Emulator):
                                   'verified': True, 'created_at': k.get('created_at', ec.utcnow_iso()),
                                   'added_by': k.get('added_by', 'octocat'), 'last_used': k.get('last_used'),
                                   'enabled': bool(k.get('enabled', True))}
+        for org, o in (seed.get('orgs') or {}).items():
+            d = self.orgs.setdefault(org, {'runners': {}})
+            for rn in o.get('runners') or []:
+                d['runners'][int(rn['id'])] = self._runner(rn)
         if 'revoke_limit' in seed:
             self.revoke_limit = int(seed['revoke_limit'])
+
+    @staticmethod
+    def _runner(rn):
+        return {'id': int(rn['id']), 'name': rn.get('name', 'runner-%s' % rn['id']), 'os': rn.get('os', 'linux'),
+                'status': rn.get('status', 'online'), 'busy': bool(rn.get('busy', False)),
+                'labels': [{'id': i + 1, 'name': n, 'type': 'read-only'}
+                           for i, n in enumerate(rn.get('labels', ['self-hosted', 'linux', 'x64']))]}
 
     def _tok(self, t, kind):
         tid = t.get('id') or 'token-%d' % (len(self.tokens) + 1)
@@ -75,7 +93,10 @@ class GithubEmulator(ec.Emulator):
     def public_state(self):
         return {'tokens': {t['id']: {'user': t['user'], 'alive': t['alive'], 'kind': t['kind']} for t in self.tokens},
                 'repos': {n: {'keys': [{'id': k['id'], 'title': k['title'], 'read_only': k['read_only']}
-                                       for _, k in sorted(r['keys'].items())]} for n, r in self.repos.items()},
+                                       for _, k in sorted(r['keys'].items())],
+                              'workflows': {w['path'].rsplit('/', 1)[-1]: w['state'] for w in r['workflows'].values()},
+                              'runners': sorted(r['runners'])} for n, r in self.repos.items()},
+                'orgs': {n: {'runners': sorted(o['runners'])} for n, o in self.orgs.items()},
                 'revoke_calls': self.revoke_calls, 'revoked_unknown': self.revoked_unknown}
 
     # ---- wire -------------------------------------------------------------------
@@ -192,6 +213,12 @@ class GithubEmulator(ec.Emulator):
             extra = [('x-oauth-scopes', t['scopes'])] if t['kind'] == 'pat' else []
             return self.gh_json(200, {'login': t['user'], 'id': abs(hash(t['user'])) % 10 ** 8, 'type': 'User'},
                                 req, extra)
+        mw = re.match(r'^/repos/([^/]+/[^/]+)/actions/workflows/([^/]+)(?:/(enable|disable))?$', p)
+        if mw:
+            return self.workflow(req, mw.group(1), mw.group(2), mw.group(3))
+        mr = re.match(r'^/(repos|orgs)/([^/]+(?:/[^/]+)?)/actions/runners/([^/]+)$', p)
+        if mr and (mr.group(1) == 'repos') == ('/' in mr.group(2)):
+            return self.runner(req, mr.group(1), mr.group(2), mr.group(3))
         mk = re.match(r'^/repos/([^/]+/[^/]+)/keys(?:/([^/]+))?$', p)
         if mk:
             self.authed(req)
@@ -214,6 +241,38 @@ class GithubEmulator(ec.Emulator):
             if m == 'DELETE':
                 del repo['keys'][int(kid)]
                 return ec.Response(204, b'', None, self.rl_headers(True))
+        raise GhError(404, 'Not Found')
+
+    def workflow(self, req, full, wid, op):
+        self.authed(req)
+        repo = self.repos.get(full)
+        w = None
+        for cand in (repo or {}).get('workflows', {}).values():
+            if str(cand['id']) == wid or cand['path'].rsplit('/', 1)[-1] == wid:
+                w = cand
+        if w is None:
+            raise GhError(404, 'Not Found', 'https://docs.github.com/rest/actions/workflows#get-a-workflow')
+        req.log['target'] = '%s/%s' % (full, wid)
+        if op is None and req.method == 'GET':
+            return self.gh_json(200, dict(w, node_id='W_%d' % w['id'],
+                                          url='https://api.github.com/repos/%s/actions/workflows/%d' % (full, w['id'])),
+                                req)
+        if op is not None and req.method == 'PUT':
+            w['state'] = 'disabled_manually' if op == 'disable' else 'active'
+            return ec.Response(204, b'', None, self.rl_headers(True))
+        raise GhError(404, 'Not Found')
+
+    def runner(self, req, kind, scope, rid):
+        self.authed(req)
+        owner = (self.repos if kind == 'repos' else self.orgs).get(scope)
+        if owner is None or not rid.isdigit() or int(rid) not in owner['runners']:
+            raise GhError(404, 'Not Found', 'https://docs.github.com/rest/actions/self-hosted-runners')
+        req.log['target'] = '%s/%s' % (scope, rid)
+        if req.method == 'GET':
+            return self.gh_json(200, owner['runners'][int(rid)], req)
+        if req.method == 'DELETE':
+            del owner['runners'][int(rid)]
+            return ec.Response(204, b'', None, self.rl_headers(True))
         raise GhError(404, 'Not Found')
 
     def revoke(self, req):

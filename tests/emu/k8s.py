@@ -2,8 +2,12 @@
 """k8s.py - loopback emulator of the Kubernetes API server (core/v1 subset).
 
 TLS with a self-signed CA (always), bearer-token or client-certificate auth,
-pods / secrets / serviceaccounts / nodes, TokenReview, and Status error bodies
-as the API server returns them (connectors.md section 6).  See README.md.
+pods / secrets / serviceaccounts / nodes, networking.k8s.io/v1 NetworkPolicies,
+apps/v1 Deployments / StatefulSets / ReplicaSets with their scale subresource,
+TokenReview, and Status error bodies as the API server returns them
+(connectors.md section 6).  The state says, by NetworkPolicy semantics computed
+here, which pods are isolated (selected by a policy of both types with no
+rules).  See README.md.
 """
 
 import copy
@@ -17,8 +21,37 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import emu_common as ec  # noqa: E402
 
-KINDS = {'pods': 'Pod', 'secrets': 'Secret', 'serviceaccounts': 'ServiceAccount', 'nodes': 'Node'}
-NAMESPACED = ('pods', 'secrets', 'serviceaccounts')
+KINDS = {'pods': 'Pod', 'secrets': 'Secret', 'serviceaccounts': 'ServiceAccount', 'nodes': 'Node',
+         'networkpolicies': 'NetworkPolicy', 'deployments': 'Deployment', 'statefulsets': 'StatefulSet',
+         'replicasets': 'ReplicaSet', 'certificates': 'Certificate'}
+NAMESPACED = ('pods', 'secrets', 'serviceaccounts', 'networkpolicies', 'deployments', 'statefulsets',
+              'replicasets', 'certificates')
+GROUP = {'networkpolicies': 'networking.k8s.io/v1', 'deployments': 'apps/v1', 'statefulsets': 'apps/v1',
+         'replicasets': 'apps/v1', 'certificates': 'cert-manager.io/v1'}
+VERBS = {'pods': ('get', 'list', 'delete', 'patch'), 'secrets': ('get', 'list', 'delete'),
+         'serviceaccounts': ('get', 'list', 'delete', 'create'), 'nodes': ('get', 'list', 'patch'),
+         'networkpolicies': ('get', 'list', 'create', 'delete', 'patch'),
+         'deployments': ('get', 'list', 'patch'), 'statefulsets': ('get', 'list', 'patch'),
+         'replicasets': ('get', 'list', 'patch'), 'certificates': ('get', 'list', 'patch')}
+
+
+def api_version(r):
+    return GROUP.get(r, 'v1')
+
+
+def selects(selector, labels):
+    """A LabelSelector's matchLabels / matchExpressions against labels."""
+    selector = selector or {}
+    for k, v in (selector.get('matchLabels') or {}).items():
+        if labels.get(k) != v:
+            return False
+    for e in selector.get('matchExpressions') or []:
+        op, vals, have = e.get('operator'), e.get('values') or [], e.get('key') in labels
+        v = labels.get(e.get('key'))
+        if (op == 'In' and v not in vals) or (op == 'NotIn' and have and v in vals) or \
+                (op == 'Exists' and not have) or (op == 'DoesNotExist' and have):
+            return False
+    return True
 SA_TOKEN_TYPE = 'kubernetes.io/service-account-token'
 SA_NAME_ANN = 'kubernetes.io/service-account.name'
 SA_UID_ANN = 'kubernetes.io/service-account.uid'
@@ -102,7 +135,7 @@ class K8sEmulator(ec.Emulator):
         md.setdefault('uid', ec.new_uuid())
         md['resourceVersion'] = self.next_rv()
         md.setdefault('creationTimestamp', ec.utcnow_iso())
-        out = {'kind': KINDS[resource], 'apiVersion': 'v1', 'metadata': md}
+        out = {'kind': KINDS[resource], 'apiVersion': api_version(resource), 'metadata': md}
         for k, v in obj.items():
             if k not in ('kind', 'apiVersion', 'metadata'):
                 out[k] = v
@@ -116,6 +149,17 @@ class K8sEmulator(ec.Emulator):
         elif resource == 'nodes':
             out.setdefault('spec', {})
             out.setdefault('status', {'conditions': [{'type': 'Ready', 'status': 'True'}]})
+        elif resource in ('deployments', 'statefulsets', 'replicasets'):
+            out.setdefault('spec', {}).setdefault('replicas', 1)
+            out['spec'].setdefault('selector', {'matchLabels': {'app': name}})
+        elif resource == 'certificates':
+            out.setdefault('spec', {}).setdefault('secretName', name)
+            st = out.setdefault('status', {})
+            st.setdefault('revision', 1)
+            st.setdefault('conditions', [{'type': 'Ready', 'status': 'True', 'reason': 'Ready',
+                                          'message': 'Certificate is up to date and has not expired',
+                                          'lastTransitionTime': ec.utcnow_iso()}])
+            out['_key'] = 1   # which private key the current certificate certifies
         return out
 
     def link_secret(self, obj):
@@ -127,7 +171,8 @@ class K8sEmulator(ec.Emulator):
 
     def apply_seed(self, seed):
         for ns, res in (seed.get('namespaces') or {}).items():
-            for r in ('serviceaccounts', 'secrets', 'pods'):
+            for r in ('serviceaccounts', 'secrets', 'pods', 'networkpolicies', 'deployments', 'statefulsets',
+                      'replicasets', 'certificates'):
                 for name, partial in (res.get(r) or {}).items():
                     obj = self.mk(r, ns, name, partial)
                     if r == 'secrets':
@@ -167,15 +212,43 @@ class K8sEmulator(ec.Emulator):
                 return False
         return True
 
+    def isolated(self, ns, pod):
+        """NetworkPolicy semantics: a pod is isolated in a direction once a
+        policy of that type selects it; its traffic is denied when no
+        selecting policy has a rule for that direction."""
+        if pod['spec'].get('hostNetwork'):
+            return False
+        labels = pod['metadata'].get('labels') or {}
+        typed = {'Ingress': False, 'Egress': False}
+        for (pns, _), p in self.objs['networkpolicies'].items():
+            spec = p.get('spec') or {}
+            if pns != ns or not selects(spec.get('podSelector'), labels):
+                continue
+            for t in spec.get('policyTypes') or ['Ingress']:
+                if spec.get(t.lower()):
+                    return False
+                typed[t] = True
+        return typed['Ingress'] and typed['Egress']
+
     def public_state(self):
         nss = {}
         for r in NAMESPACED:
             for (ns, name), o in self.objs[r].items():
-                d = nss.setdefault(ns, {'pods': {}, 'secrets': {}, 'serviceaccounts': {}})
+                d = nss.setdefault(ns, {k: {} for k in NAMESPACED})
                 v = {'uid': o['metadata']['uid']}
                 if r == 'pods':
                     v.update(nodeName=o['spec'].get('nodeName'), serviceAccountName=o['spec'].get('serviceAccountName'),
-                             deletionTimestamp=o['metadata'].get('deletionTimestamp'))
+                             deletionTimestamp=o['metadata'].get('deletionTimestamp'),
+                             labels=o['metadata'].get('labels') or {}, isolated=self.isolated(ns, o))
+                elif r == 'networkpolicies':
+                    v.update(spec=o.get('spec'), labels=o['metadata'].get('labels') or {})
+                elif r in ('deployments', 'statefulsets', 'replicasets'):
+                    v.update(replicas=o['spec'].get('replicas', 1))
+                elif r == 'certificates':
+                    v.update(revision=o['status'].get('revision', 0), key=o['_key'],
+                             rotationPolicy=(o['spec'].get('privateKey') or {}).get('rotationPolicy'),
+                             issuing=any(c.get('type') == 'Issuing' and c.get('status') == 'True'
+                                         for c in o['status'].get('conditions') or []))
                 elif r == 'secrets':
                     v.update(type=o.get('type'), sa=(o['metadata'].get('annotations') or {}).get(SA_NAME_ANN))
                 d[r][name] = v
@@ -211,6 +284,12 @@ class K8sEmulator(ec.Emulator):
 
     # ---- routing ----------------------------------------------------------------
     def route(self, path):
+        m = re.match(r'^/apis/(networking\.k8s\.io|apps|cert-manager\.io)/v1/namespaces/([^/]+)/'
+                     r'(networkpolicies|deployments|statefulsets|replicasets|certificates)(?:/([^/]+))?/?$', path)
+        if m:
+            if GROUP[m.group(3)].split('/')[0] != m.group(1):
+                return None
+            return m.group(3), m.group(2), m.group(4)
         m = re.match(r'^/api/v1/namespaces/([^/]+)/(pods|secrets|serviceaccounts)(?:/([^/]+))?/?$', path)
         if m:
             return m.group(2), m.group(1), m.group(3)
@@ -253,8 +332,18 @@ class K8sEmulator(ec.Emulator):
                     {'clientCIDR': '0.0.0.0/0', 'serverAddress': '127.0.0.1'}]})
             if p == '/apis':
                 return ec.json_response(200, {'kind': 'APIGroupList', 'apiVersion': 'v1', 'groups': [
-                    {'name': 'authentication.k8s.io', 'versions': [{'groupVersion': 'authentication.k8s.io/v1', 'version': 'v1'}],
-                     'preferredVersion': {'groupVersion': 'authentication.k8s.io/v1', 'version': 'v1'}}]})
+                    {'name': g, 'versions': [{'groupVersion': g + '/v1', 'version': 'v1'}],
+                     'preferredVersion': {'groupVersion': g + '/v1', 'version': 'v1'}}
+                    for g in ('authentication.k8s.io', 'networking.k8s.io', 'apps', 'cert-manager.io')]})
+            for g in ('networking.k8s.io', 'apps', 'cert-manager.io'):
+                if p == '/apis/%s/v1' % g:
+                    return ec.json_response(200, self.discovery(g + '/v1'))
+            m = re.match(r'^/apis/apps/v1/namespaces/([^/]+)/(deployments|statefulsets|replicasets)/([^/]+)/scale/?$', p)
+            if m:
+                return self.scale(req, who, m.group(2), m.group(1), m.group(3))
+            m = re.match(r'^/apis/cert-manager\.io/v1/namespaces/([^/]+)/certificates/([^/]+)/status/?$', p)
+            if m:
+                return self.cert_status(req, who, m.group(1), m.group(2))
             if p == '/api/v1':
                 return ec.json_response(200, self.discovery())
             if p == '/apis/authentication.k8s.io/v1':
@@ -275,21 +364,12 @@ class K8sEmulator(ec.Emulator):
             verb = {'GET': 'get' if name else 'list', 'DELETE': 'delete', 'PATCH': 'patch', 'POST': 'create',
                     'PUT': 'update'}.get(req.method, req.method.lower())
             allowed = {('get',), ('list',)}
-            ok = {'pods': ('get', 'list', 'delete'), 'secrets': ('get', 'list', 'delete'),
-                  'serviceaccounts': ('get', 'list', 'delete', 'create'), 'nodes': ('get', 'list', 'patch')}[r]
+            ok = VERBS[r]
             if verb not in ok or (verb == 'create' and name) or (verb in ('delete', 'patch') and not name):
                 return status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {})
-            if who.get('only_ns') is not None and ns is not None and ns not in who['only_ns']:
-                # RBAC bound in some namespaces only: anything elsewhere is
-                # forbidden, whether the object exists or not
-                msg = '%s%s is forbidden: User "%s" cannot %s resource "%s" in API group "" in the namespace "%s"' % (
-                    r, ' "%s"' % name if name else '', who['user'], verb, r, ns)
-                return status(403, 'Forbidden', msg, {'name': name, 'kind': r} if name else {'kind': r})
-            if who.get('readonly') and (verb,) not in allowed:
-                where = ' in the namespace "%s"' % ns if ns else ' at the cluster scope'
-                msg = '%s%s is forbidden: User "%s" cannot %s resource "%s" in API group ""%s' % (
-                    r, ' "%s"' % name if name else '', who['user'], verb, r, where)
-                return status(403, 'Forbidden', msg, {'name': name, 'kind': r} if name else {'kind': r})
+            denied = self.forbidden(who, verb, r, ns, name)
+            if denied:
+                return denied
             if verb == 'list':
                 return self.list(req, r, ns)
             if verb == 'create':
@@ -297,23 +377,85 @@ class K8sEmulator(ec.Emulator):
             o = self.objs[r].get((ns, name))
             if o is None:
                 return not_found(r, name)
+            if r == 'certificates':
+                self.cert_manager(o)
             if verb == 'get':
-                return ec.json_response(200, o)
+                return ec.json_response(200, self.public_obj(o))
             if verb == 'delete':
                 return self.delete(req, r, ns, name, o)
             return self.patch(req, r, ns, name, o)
 
-    def discovery(self):
+    def forbidden(self, who, verb, r, ns, name):
+        group = GROUP.get(r, '/').split('/')[0]
+        if who.get('only_ns') is not None and ns is not None and ns not in who['only_ns']:
+            # RBAC bound in some namespaces only: anything elsewhere is
+            # forbidden, whether the object exists or not
+            msg = '%s%s is forbidden: User "%s" cannot %s resource "%s" in API group "%s" in the namespace "%s"' % (
+                r, ' "%s"' % name if name else '', who['user'], verb, r, group, ns)
+            return status(403, 'Forbidden', msg, {'name': name, 'kind': r} if name else {'kind': r})
+        if who.get('readonly') and verb not in ('get', 'list'):
+            where = ' in the namespace "%s"' % ns if ns else ' at the cluster scope'
+            msg = '%s%s is forbidden: User "%s" cannot %s resource "%s" in API group "%s"%s' % (
+                r, ' "%s"' % name if name else '', who['user'], verb, r, group, where)
+            return status(403, 'Forbidden', msg, {'name': name, 'kind': r} if name else {'kind': r})
+        return None
+
+    def discovery(self, gv='v1'):
         res = []
         for r, k in KINDS.items():
-            verbs = {'pods': ['delete', 'get', 'list'], 'secrets': ['delete', 'get', 'list'],
-                     'serviceaccounts': ['create', 'delete', 'get', 'list'], 'nodes': ['get', 'list', 'patch']}[r]
+            if api_version(r) != gv:
+                continue
             res.append({'name': r, 'singularName': k.lower(), 'namespaced': r in NAMESPACED, 'kind': k,
-                        'verbs': verbs, 'shortNames': {'pods': ['po'], 'serviceaccounts': ['sa'],
-                                                       'nodes': ['no']}.get(r, [])})
-        res.append({'name': 'namespaces', 'singularName': 'namespace', 'namespaced': False, 'kind': 'Namespace',
-                    'verbs': ['get'], 'shortNames': ['ns']})
-        return {'kind': 'APIResourceList', 'groupVersion': 'v1', 'resources': res}
+                        'verbs': sorted(VERBS[r]), 'shortNames': {'pods': ['po'], 'serviceaccounts': ['sa'],
+                                                                  'nodes': ['no'], 'networkpolicies': ['netpol'],
+                                                                  'deployments': ['deploy'], 'statefulsets': ['sts'],
+                                                                  'replicasets': ['rs']}.get(r, [])})
+            if gv == 'apps/v1':
+                res.append({'name': r + '/scale', 'singularName': '', 'namespaced': True, 'group': 'autoscaling',
+                            'version': 'v1', 'kind': 'Scale', 'verbs': ['get', 'patch', 'update']})
+        if gv == 'v1':
+            res.append({'name': 'namespaces', 'singularName': 'namespace', 'namespaced': False, 'kind': 'Namespace',
+                        'verbs': ['get'], 'shortNames': ['ns']})
+        return {'kind': 'APIResourceList', 'apiVersion': 'v1', 'groupVersion': gv, 'resources': res}
+
+    def scale_doc(self, r, o):
+        sel = ','.join('%s=%s' % kv for kv in sorted(((o['spec'].get('selector') or {}).get('matchLabels') or {}).items()))
+        n = o['spec'].get('replicas', 1)
+        return {'kind': 'Scale', 'apiVersion': 'autoscaling/v1',
+                'metadata': {'name': o['metadata']['name'], 'namespace': o['metadata']['namespace'],
+                             'uid': o['metadata']['uid'], 'resourceVersion': o['metadata']['resourceVersion'],
+                             'creationTimestamp': o['metadata']['creationTimestamp']},
+                'spec': {'replicas': n} if n else {}, 'status': {'replicas': n, 'selector': sel}}
+
+    def scale(self, req, who, r, ns, name):
+        verb = {'GET': 'get', 'PATCH': 'patch', 'PUT': 'update'}.get(req.method)
+        if verb is None:
+            return status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {})
+        denied = self.forbidden(who, verb, r + '/scale', ns, name)
+        if denied:
+            return denied
+        o = self.objs[r].get((ns, name))
+        if o is None:
+            return not_found('%s.apps' % r, name)
+        if verb == 'get':
+            return ec.json_response(200, self.scale_doc(r, o))
+        try:
+            body = req.json()
+            if verb == 'patch':
+                ctype = (req.header('Content-Type') or '').split(';')[0].strip().lower()
+                if ctype == 'application/json-patch+json':
+                    body = json_patch(self.scale_doc(r, o), body)
+                else:
+                    body = merge_patch(self.scale_doc(r, o), body)
+            n = (body.get('spec') or {}).get('replicas', 0)
+            if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+                raise ValueError('replicas')
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return status(422, 'Invalid', 'Scale.autoscaling "%s" is invalid: spec.replicas: Invalid value' % name,
+                          {'name': name, 'group': 'autoscaling', 'kind': 'Scale'})
+        o['spec']['replicas'] = n
+        o['metadata']['resourceVersion'] = self.next_rv()
+        return ec.json_response(200, self.scale_doc(r, o))
 
     def list(self, req, r, ns):
         items = [o for (ons, _), o in sorted(self.objs[r].items(), key=lambda kv: (kv[0][0] or '', kv[0][1]))
@@ -341,11 +483,11 @@ class K8sEmulator(ec.Emulator):
                 items = [o for o in items if sel in (o['metadata'].get('labels') or {})]
         out = []
         for o in items:
-            o = dict(o)
+            o = self.public_obj(o)
             o.pop('kind', None)
             o.pop('apiVersion', None)
             out.append(o)
-        return ec.json_response(200, {'kind': KINDS[r] + 'List', 'apiVersion': 'v1',
+        return ec.json_response(200, {'kind': KINDS[r] + 'List', 'apiVersion': api_version(r),
                                       'metadata': {'resourceVersion': str(self.rv)}, 'items': out})
 
     def delete_options(self, req):
@@ -378,9 +520,10 @@ class K8sEmulator(ec.Emulator):
                           'ResourceVersion in precondition: %s, ResourceVersion in object meta: %s'
                           % (r, name, pre['resourceVersion'], o['metadata']['resourceVersion']), {'name': name, 'kind': r})
         self.remove(r, ns, name)
-        if r == 'secrets':
+        if r in ('secrets', 'networkpolicies'):
             return ec.json_response(200, {'kind': 'Status', 'apiVersion': 'v1', 'metadata': {}, 'status': 'Success',
-                                          'details': {'name': name, 'kind': 'secrets', 'uid': o['metadata']['uid']}})
+                                          'details': {'name': name, 'group': GROUP.get(r, '/').split('/')[0],
+                                                      'kind': r, 'uid': o['metadata']['uid']}})
         o = copy.deepcopy(o)
         if r == 'pods':
             grace = req.q('gracePeriodSeconds') or opts.get('gracePeriodSeconds')
@@ -415,6 +558,13 @@ class K8sEmulator(ec.Emulator):
                           'sent on the request')
         if (ns, name) in self.objs[r]:
             return status(409, 'AlreadyExists', '%s "%s" already exists' % (r, name), {'name': name, 'kind': r})
+        if r == 'networkpolicies':
+            spec = body.get('spec')
+            bad = not isinstance(spec, dict) or not isinstance(spec.get('podSelector'), dict) or \
+                any(t not in ('Ingress', 'Egress') for t in spec.get('policyTypes') or [])
+            if bad:
+                return status(422, 'Invalid', 'NetworkPolicy.networking.k8s.io "%s" is invalid: spec: Invalid value'
+                              % name, {'name': name, 'group': 'networking.k8s.io', 'kind': 'NetworkPolicy'})
         body = copy.deepcopy(body)
         body['metadata'] = {k: v for k, v in md.items() if k not in ('uid', 'resourceVersion', 'creationTimestamp')}
         o = self.mk(r, ns, name, body)
@@ -448,9 +598,55 @@ class K8sEmulator(ec.Emulator):
         new['metadata']['uid'] = o['metadata']['uid']
         new['metadata']['name'] = name
         new['metadata']['resourceVersion'] = self.next_rv()
-        new['kind'], new['apiVersion'] = KINDS[r], 'v1'
+        new['kind'], new['apiVersion'] = KINDS[r], api_version(r)
         self.objs[r][(ns, name)] = new
-        return ec.json_response(200, new)
+        return ec.json_response(200, self.public_obj(new))
+
+    @staticmethod
+    def public_obj(o):
+        return {k: v for k, v in o.items() if not k.startswith('_')}
+
+    def cert_manager(self, o):
+        """The controller, one step per read: an Issuing=True certificate is
+        issued (a new revision; a new private key only with rotationPolicy
+        Always), unless the seed said cert-manager is stuck."""
+        st = o['status']
+        conds = st.get('conditions') or []
+        if o.get('_stuck') or not any(c.get('type') == 'Issuing' and c.get('status') == 'True' for c in conds):
+            return
+        st['revision'] = st.get('revision', 0) + 1
+        if (o['spec'].get('privateKey') or {}).get('rotationPolicy') == 'Always':
+            o['_key'] += 1
+        st['conditions'] = [c for c in conds if c.get('type') not in ('Issuing', 'Ready')] + [
+            {'type': 'Ready', 'status': 'True', 'reason': 'Ready', 'lastTransitionTime': ec.utcnow_iso(),
+             'message': 'Certificate is up to date and has not expired'}]
+        o['metadata']['resourceVersion'] = self.next_rv()
+
+    def cert_status(self, req, who, ns, name):
+        if req.method not in ('PATCH', 'PUT'):
+            return status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {})
+        denied = self.forbidden(who, 'patch', 'certificates/status', ns, name)
+        if denied:
+            return denied
+        o = self.objs['certificates'].get((ns, name))
+        if o is None:
+            return not_found('certificates.cert-manager.io', name)
+        try:
+            body = req.json()
+            if not isinstance(body, dict):
+                raise ValueError('not an object')
+        except ValueError:
+            return status(400, 'BadRequest', 'the body of the request is not a JSON object', {})
+        want_rv = (body.get('metadata') or {}).get('resourceVersion')
+        if want_rv is not None and want_rv != o['metadata']['resourceVersion']:
+            return status(409, 'Conflict', 'Operation cannot be fulfilled on certificates.cert-manager.io "%s": '
+                          'the object has been modified; please apply your changes to the latest version and '
+                          'try again' % name, {'name': name, 'group': 'cert-manager.io', 'kind': 'certificates'})
+        # the status subresource changes status only; a merge patch
+        # replaces lists whole
+        o['status'] = merge_patch(o['status'], body.get('status') or {})
+        o['metadata']['resourceVersion'] = self.next_rv()
+        return ec.json_response(200, self.public_obj(o))
 
     def token_review(self, req):
         try:

@@ -1,9 +1,13 @@
 #!/usr/bin/python3
 """vault.py - loopback emulator of HashiCorp Vault: token store (accessors,
-token families), leases, KV v2 at secret/ (connectors.md section 5).
+token families), leases, KV v2 at secret/ (connectors.md section 5), and PKI
+mounts (a real CA made with python3-cryptography: certificates by serial,
+revoke, the signed DER CRL, ca/pem; unauthenticated ca and crl reads as in
+Vault).
 Token ids and KV data never appear in the state, the request log or stderr.
 """
 
+import datetime
 import hmac
 import os
 import secrets
@@ -45,6 +49,7 @@ class VaultEmulator(ec.Emulator):
         self.by_id = {}     # token id -> accessor
         self.leases = {}    # lease id -> {id, token (accessor), issue, ttl, alive}
         self.kv = {}        # path -> {versions: {n: {...}}, current, created, updated}
+        self.pki = {}       # mount -> {key, ca, certs: {serial int: {cn, pem, revoked}}}
 
     def add_token(self, t, parent=None):
         acc = t.get('accessor') or secrets.token_urlsafe(18)
@@ -76,6 +81,8 @@ class VaultEmulator(ec.Emulator):
             self.leases[lease['id']] = {'id': lease['id'], 'token': lease.get('token'), 'issue': time.time(),
                                         'ttl': int(lease.get('ttl', 3600)), 'alive': True,
                                         'renewable': bool(lease.get('renewable', True))}
+        for mount, spec in (seed.get('pki') or {}).items():
+            self.pki_seed(mount.strip('/'), spec or {})
         for path, entry in (seed.get('kv') or {}).items():
             path = path.strip('/')
             self.kv.pop(path, None)
@@ -104,7 +111,87 @@ class VaultEmulator(ec.Emulator):
                                              'deletion_time': iso_ns(v['deletion']) if v['deletion'] else '',
                                              'destroyed': v['destroyed']} for n, v in e['versions'].items()}}
                    for p, e in self.kv.items()},
+            'pki': {m: {pki_serial(n): {'cn': c['cn'], 'revoked': c['revoked'] is not None}
+                        for n, c in e['certs'].items()} for m, e in self.pki.items()},
         }
+
+    # ---- PKI ----------------------------------------------------------------------
+    def pki_seed(self, mount, spec):
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec as pk
+        from cryptography.x509.oid import NameOID
+        e = self.pki.get(mount)
+        now = datetime.datetime.now(datetime.timezone.utc)
+        if e is None:
+            key = pk.generate_private_key(pk.SECP256R1())
+            name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, spec.get('ca_cn', 'emu %s CA' % mount))])
+            ca = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                  .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+                  .not_valid_after(now + datetime.timedelta(days=365))
+                  .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                  .sign(key, hashes.SHA256()))
+            e = self.pki[mount] = {'key': key, 'ca': ca, 'certs': {}}
+        for c in spec.get('certs') or []:
+            leaf = pk.generate_private_key(pk.SECP256R1())
+            serial = int(c['serial']) if c.get('serial') else x509.random_serial_number()
+            cert = (x509.CertificateBuilder()
+                    .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, c['cn'])]))
+                    .issuer_name(e['ca'].subject).public_key(leaf.public_key()).serial_number(serial)
+                    .not_valid_before(now - datetime.timedelta(hours=1))
+                    .not_valid_after(now + datetime.timedelta(days=30)).sign(e['key'], hashes.SHA256()))
+            e['certs'][serial] = {'cn': c['cn'], 'pem': cert.public_bytes(ser_pem()).decode(),
+                                  'revoked': time.time() if c.get('revoked') else None}
+
+    def pki_crl(self, e):
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes
+        now = datetime.datetime.now(datetime.timezone.utc)
+        b = (x509.CertificateRevocationListBuilder().issuer_name(e['ca'].subject).last_update(now)
+             .next_update(now + datetime.timedelta(hours=72)))
+        for n, c in sorted(e['certs'].items()):
+            if c['revoked'] is not None:
+                b = b.add_revoked_certificate(
+                    x509.RevokedCertificateBuilder().serial_number(n)
+                    .revocation_date(datetime.datetime.fromtimestamp(int(c['revoked']), datetime.timezone.utc)).build())
+        return b.sign(e['key'], hashes.SHA256())
+
+    def pki_open(self, req, mount, op, m):
+        """ca/pem and crl need no token (as in Vault); the rest do."""
+        from cryptography.hazmat.primitives.serialization import Encoding
+        e = self.pki[mount]
+        if op in ('ca/pem', 'cert/ca') and m == 'GET':
+            return ec.Response(200, e['ca'].public_bytes(Encoding.PEM), 'application/pem-certificate-chain')
+        if op == 'crl' and m == 'GET':
+            return ec.Response(200, self.pki_crl(e).public_bytes(Encoding.DER), 'application/pkix-crl')
+        if op == 'crl/pem' and m == 'GET':
+            return ec.Response(200, self.pki_crl(e).public_bytes(Encoding.PEM), 'application/x-pem-file')
+        return None
+
+    def pki_api(self, req, mount, op, m):
+        e = self.pki[mount]
+        if op.startswith('cert/') and m == 'GET':
+            n = parse_serial(op[len('cert/'):])
+            c = e['certs'].get(n) if n is not None else None
+            if c is None:
+                raise VaultError(404)
+            rt = int(c['revoked']) if c['revoked'] else 0
+            return self.wrap({'certificate': c['pem'], 'revocation_time': rt,
+                              'revocation_time_rfc3339': iso(c['revoked']) if c['revoked'] else ''})
+        if op == 'revoke' and m == 'POST':
+            raw = self.body(req).get('serial_number')
+            if not raw:
+                raise VaultError(400, 'the serial number must be provided')
+            n = parse_serial(raw)
+            req.log['target'] = '%s/%s' % (mount, raw)
+            c = e['certs'].get(n) if n is not None else None
+            if c is None:
+                raise VaultError(400, 'certificate with serial %s not found.' % raw)
+            if c['revoked'] is None:
+                c['revoked'] = time.time()
+            return self.wrap({'revocation_time': int(c['revoked']), 'revocation_time_rfc3339': iso(c['revoked']),
+                              'state': 'revoked'})
+        raise VaultError(405, 'unsupported operation')
 
     # ---- token families ---------------------------------------------------------
     def revoke(self, acc, orphan_children=False):
@@ -229,6 +316,11 @@ class VaultEmulator(ec.Emulator):
             m = 'POST'
         if m == 'GET' and req.q('list') == 'true':
             m = 'LIST'
+        mount = rel.split('/', 1)[0]
+        if mount in self.pki:
+            r = self.pki_open(req, mount, rel[len(mount) + 1:], m)
+            if r is not None:
+                return r
         if rel == 'sys/health':
             return ec.json_response(200, {'initialized': True, 'sealed': False, 'standby': False,
                                           'version': '1.15.0-cordon-emu', 'cluster_name': 'emu'})
@@ -245,6 +337,8 @@ class VaultEmulator(ec.Emulator):
             return self.lease_api(req, rel[len('sys/leases/'):], m, root)
         if rel.startswith(KV + '/'):
             return self.kv_api(req, rel[len(KV) + 1:], m)
+        if mount in self.pki:
+            return self.pki_api(req, mount, rel[len(mount) + 1:], m)
         raise VaultError(404, 'no handler for route "%s". route entry not found.' % rel)
 
     # ---- auth/token ----------------------------------------------------------------
@@ -448,6 +542,25 @@ class VaultEmulator(ec.Emulator):
                 self.kv.pop(path, None)
                 return self.no_content()
         raise VaultError(405, 'unsupported operation')
+
+
+def ser_pem():
+    from cryptography.hazmat.primitives.serialization import Encoding
+    return Encoding.PEM
+
+
+def pki_serial(n):
+    h = '%x' % n
+    h = ('0' if len(h) % 2 else '') + h
+    return ':'.join(h[i:i + 2] for i in range(0, len(h), 2))
+
+
+def parse_serial(s):
+    """Vault takes colon- or hyphen-separated hex."""
+    try:
+        return int(s.replace(':', '').replace('-', ''), 16)
+    except ValueError:
+        return None
 
 
 def _dur(v):
