@@ -126,7 +126,7 @@ static const struct api_style aws_style = { .parse = aws_parse, .explain = aws_e
 
 /* Record an AWS failure on res.  Unlike the other providers, a call that
  * got no answer clears the status an earlier call left on res. */
-static void
+void
 aws_fail(struct conn_result *res, const struct api_out *o, const char *what)
 {
 	res_from_resp(res, &o->rs);
@@ -139,7 +139,7 @@ aws_fail(struct conn_result *res, const struct api_out *o, const char *what)
  * answer arrived (o->rs.status says which; o->code holds an error code),
  * CD_E_IO when none did.  The caller releases o->rs.
  */
-static int
+int
 aws_call(struct conn *c, int sts, int idempotent, const char *summary, struct api_out *o,
 	 struct conn_result *res, const char *action, ...)
 {
@@ -688,8 +688,8 @@ aws_rotate_key(struct conn *c, const char *akid, struct conn_result *res)
 }
 
 /* Role name from an ARN (arn:aws:iam::ACCOUNT:role/PATH/NAME) or a name. */
-static int
-role_name(const char *t, char *out, size_t cap)
+int
+aws_role_name(const char *t, char *out, size_t cap)
 {
 	const char *n = t;
 
@@ -706,8 +706,8 @@ role_name(const char *t, char *out, size_t cap)
 	return CD_OK;
 }
 
-static void
-url_decode_into(struct span s, char *out, size_t cap)
+void
+aws_url_decode(struct span s, char *out, size_t cap)
 {
 	size_t i, k = 0;
 
@@ -735,7 +735,7 @@ aws_revoke_role_sessions(struct conn *c, const char *target, struct conn_result 
 	struct api_out o;
 	int r;
 
-	if (role_name(target, role, sizeof(role)) != CD_OK) {
+	if (aws_role_name(target, role, sizeof(role)) != CD_OK) {
 		res_detail(res, "'%s' is not a role name or role ARN", target);
 		return CD_E_USAGE;
 	}
@@ -769,7 +769,7 @@ aws_revoke_role_sessions(struct conn *c, const char *target, struct conn_result 
 		if (xml_find(b, "PolicyDocument", &pd) == CD_OK && xml_text(pd, enc, sizeof(enc)) == CD_OK) {
 			struct span es = { enc, strlen(enc) };
 
-			url_decode_into(es, got, sizeof(got));
+			aws_url_decode(es, got, sizeof(got));
 		}
 		if (strstr(got, now) != NULL && strstr(got, "aws:TokenIssueTime") != NULL) {
 			res->outcome = CONN_DONE;
@@ -965,6 +965,12 @@ static const struct conn_action aws_actions[] = {
 	{ .name = "restore-concurrency", .target_doc = "Lambda function name or ARN, =N or =none",
 	  .flags = CONN_F_REVERSIBLE | CONN_F_UNDO_ONLY, .phase = PHASE_QUARANTINE,
 	  .undo = "stop-function", .run = aws_restore_concurrency },
+	{ .name = "deny-oidc-subject", .target_doc = "ROLE:SUBJECT_PATTERN (GitHub OIDC sub)",
+	  .flags = CONN_F_REVERSIBLE, .phase = PHASE_QUARANTINE, .undo = "allow-oidc-subject",
+	  .run = aws_deny_oidc_subject },
+	{ .name = "allow-oidc-subject", .target_doc = "ROLE:SUBJECT_PATTERN (GitHub OIDC sub)",
+	  .flags = CONN_F_REVERSIBLE | CONN_F_UNDO_ONLY, .phase = PHASE_QUARANTINE,
+	  .undo = "deny-oidc-subject", .run = aws_allow_oidc_subject },
 	{ .name = "key-info", .target_doc = "access key id (AKIA...)", .flags = CONN_F_READONLY,
 	  .phase = PHASE_REVOKE, .run = aws_key_info },
 	{ .name = "list-keys", .target_doc = "IAM user name", .flags = CONN_F_READONLY,

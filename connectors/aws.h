@@ -28,6 +28,24 @@ struct aws_cfg {
 };
 
 int aws_cfg_load(struct aws_cfg **out, char **cause);
+/*
+ * aws.c: one IAM (sts = 0) or STS call of ACTION with a form of name/value
+ * pairs (NULL name ends them; a NULL value leaves its pair out).  CD_OK when
+ * an answer arrived; the caller releases o->rs.
+ */
+int aws_call(struct conn *c, int sts, int idempotent, const char *summary, struct api_out *o,
+	     struct conn_result *res, const char *action, ...);
+/* Record an AWS failure on res (clears a stale status when no answer came). */
+void aws_fail(struct conn_result *res, const struct api_out *o, const char *what);
+/* Role name from a role ARN or a name. */
+int aws_role_name(const char *t, char *out, size_t cap);
+/* Percent-decode (and '+' as space) into out. */
+void aws_url_decode(struct span s, char *out, size_t cap);
+
+/* aws_oidc.c: conn_action::run of deny-oidc-subject and its undo. */
+int aws_deny_oidc_subject(struct conn *c, const char *target, struct conn_result *res);
+int aws_allow_oidc_subject(struct conn *c, const char *target, struct conn_result *res);
+
 /* aws_lambda.c: conn_action::run of stop-function and restore-concurrency. */
 int aws_stop_function(struct conn *c, const char *target, struct conn_result *res);
 int aws_restore_concurrency(struct conn *c, const char *target, struct conn_result *res);

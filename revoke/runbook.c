@@ -48,6 +48,12 @@ static const struct runbook runbooks[] = {
 	  "stop a Lambda function from running: reserved concurrency 0, every\n"
 	  "invocation throttled, nothing deleted (undo restores the setting read\n"
 	  "before)", 0 },
+	{ "aws-oidc-subject", "aws", "deny-oidc-subject", { { NULL, NULL } },
+	  "ROLE:SUBJECT_PATTERN",
+	  "narrow a role's trust in GitHub's OIDC provider: a Deny statement for one\n"
+	  "subject pattern (repo:OWNER/REPO:*, a branch, an environment), so the\n"
+	  "compromised repository's jobs can no longer assume the role; every other\n"
+	  "statement is kept as it is; undo removes the statement", 0 },
 	{ "vault-accessor", "vault", "revoke-accessor", { { "lookup", "lookup-accessor" } },
 	  "ACCESSOR [--lookup]", "revoke a Vault token (and its children) by accessor", 0 },
 	{ "vault-prefix", "vault", "revoke-prefix", { { NULL, NULL } }, "PREFIX",

@@ -24,6 +24,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import emu_common as ec  # noqa: E402
 from aws_lambda import LAMBDA_REGIONS, LambdaError, LambdaMixin  # noqa: E402
+import aws_trust  # noqa: E402
 
 from botocore.auth import SigV4Auth  # noqa: E402
 from botocore.awsrequest import AWSRequest  # noqa: E402
@@ -187,6 +188,8 @@ class AwsEmulator(LambdaMixin, ec.Emulator):
             role['service_linked'] = bool(r.get('service_linked', role['service_linked']))
             if 'external_id' in r:
                 role['external_id'] = r['external_id']
+            if 'trust' in r:
+                role['trust'] = r['trust'] if isinstance(r['trust'], str) else json.dumps(r['trust'])
             for pn, doc in (r.get('policies') or {}).items():
                 role['policies'][pn] = doc if isinstance(doc, str) else json.dumps(doc)
             self.roles[name] = role
@@ -227,7 +230,8 @@ class AwsEmulator(LambdaMixin, ec.Emulator):
                 'policies': {pn: self._policy_view(d) for pn, d in u['policies'].items()},
             }
         roles = {n: {'role_id': r['role_id'], 'arn': self.role_arn(n), 'service_linked': r['service_linked'],
-                     'policies': {pn: self._policy_view(d) for pn, d in r['policies'].items()}}
+                     'policies': {pn: self._policy_view(d) for pn, d in r['policies'].items()},
+                     'trust': self._policy_view(r.get('trust') or aws_trust.DEFAULT_TRUST)}
                  for n, r in self.roles.items()}
         return {'account': self.account, 'users': users, 'roles': roles,
                 'deleted_keys': list(self.deleted_keys), 'sessions': sorted(self.sessions),
@@ -785,13 +789,23 @@ def op_list_role_policies(emu, req, pr, p):
 
 def op_get_role(emu, req, pr, p):
     r = emu.role_for(p)
-    trust = quote(json.dumps({'Version': '2012-10-17', 'Statement': [
-        {'Effect': 'Allow', 'Principal': {'Service': 'ec2.amazonaws.com'}, 'Action': 'sts:AssumeRole'}]}), safe='')
+    trust = quote(r.get('trust') or aws_trust.DEFAULT_TRUST, safe='')
     return ('    <Role>\n      <Path>/</Path>\n      <RoleName>%s</RoleName>\n      <RoleId>%s</RoleId>\n'
             '      <Arn>%s</Arn>\n      <CreateDate>%s</CreateDate>\n'
             '      <AssumeRolePolicyDocument>%s</AssumeRolePolicyDocument>\n'
             '      <MaxSessionDuration>3600</MaxSessionDuration>\n    </Role>\n') % (
         x(r['name']), r['role_id'], x(emu.role_arn(r['name'])), iso(r['create']), trust)
+
+
+def op_update_assume_role_policy(emu, req, pr, p):
+    r = emu.role_for(p)
+    doc = emu.req_param(p, 'PolicyDocument', 'policyDocument', 1, 131072)
+    emu.check_policy_doc(doc)
+    if len(doc) > aws_trust.TRUST_QUOTA:
+        raise AwsError(409, 'LimitExceeded', 'Cannot exceed quota for ACLSizePerRole: %d' % aws_trust.TRUST_QUOTA)
+    r['trust'] = doc
+    req.log['target'] = r['name']
+    return ''
 
 
 def _user_named(emu, p):
@@ -888,7 +902,7 @@ IAM_OPS = {
     'GetAccessKeyLastUsed': op_get_access_key_last_used,
     'PutRolePolicy': op_put_role_policy, 'GetRolePolicy': op_get_role_policy,
     'DeleteRolePolicy': op_delete_role_policy, 'ListRolePolicies': op_list_role_policies,
-    'GetRole': op_get_role,
+    'GetRole': op_get_role, 'UpdateAssumeRolePolicy': op_update_assume_role_policy,
     'PutUserPolicy': op_put_user_policy, 'GetUserPolicy': op_get_user_policy,
     'DeleteUserPolicy': op_delete_user_policy,
     'CreateLoginProfile': op_create_login_profile, 'GetLoginProfile': op_get_login_profile,
@@ -923,6 +937,21 @@ def op_assume_role_with_web_identity(emu, req, pr, p):
     r = emu.role_by_arn(emu.req_param(p, 'RoleArn', 'roleArn', 20, 2048))
     name, dur = _session_params(emu, p)
     tok = emu.req_param(p, 'WebIdentityToken', 'webIdentityToken', 4, 20000)
+    claims = aws_trust.jwt_claims(tok)
+    if claims is not None and claims.get('iss') == aws_trust.GITHUB_ISS:
+        # a GitHub Actions token: judged by the role's trust policy
+        if not aws_trust.github_claims_ok(claims):
+            raise AwsError(400, 'ExpiredTokenException', 'Token expired: current date/time is after exp')
+        verdict = aws_trust.web_identity_decision(r.get('trust') or aws_trust.DEFAULT_TRUST, claims, emu.account)
+        req.log['web_identity_sub'] = claims.get('sub')
+        req.log['trust_decision'] = verdict or 'implicit deny'
+        if verdict != 'Allow':
+            raise AwsError(403, 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity')
+        s = emu.issue_session(r['name'], name, 'web-identity', dur)
+        return ('    <SubjectFromWebIdentityToken>%s</SubjectFromWebIdentityToken>\n'
+                '    <Audience>sts.amazonaws.com</Audience>\n    <Provider>%s</Provider>\n') % (
+            x(claims.get('sub', '')), x('arn:aws:iam::%s:oidc-provider/%s' % (emu.account, aws_trust.GITHUB_HOST))) + \
+            emu.credentials_xml(s)
     want = emu.web_identity_token
     if want is None or not hmac.compare_digest(tok.encode(), want.encode()):
         raise AwsError(400, 'InvalidIdentityToken', 'Couldn\'t retrieve verification key from your identity provider')
