@@ -320,6 +320,11 @@ plan_level(struct plan *pl, const char *prefix, enum level lv, char **cause)
 			return plan_each(pl, prefix, pl->po->regions, pl->po->nregions, L_DATE, cause);
 		if ((r = list_children(pl, prefix, &c, cause)) != CD_OK)
 			break;
+		/* no level below: empty, or a store whose delimited listing
+		 * misses deeper keys (s3rver 3.7 finds common prefixes only one
+		 * level down): list it whole, the keys are filtered */
+		if (c.n == 0)
+			r = list_leaf(pl, prefix, cause);
 		for (i = 0; i < c.n && r == CD_OK; i++) {
 			const char *name = c.v[i] + plen;
 
@@ -815,11 +820,15 @@ print_plan(const struct plan *pl)
 	size_t i;
 
 	printf("plan for s3://%s (%lld listings):\n", pl->bucket, (long long)pl->listings);
-	for (i = 0; i < pl->nprefixes; i++)
+	for (i = 0; i < pl->nprefixes; i++) {
 		out_printf(stdout, "  list  s3://%s/%s", pl->bucket, pl->prefixes[i]);
-	for (i = 0; i < pl->nobjs; i++)
+		printf("\n");
+	}
+	for (i = 0; i < pl->nobjs; i++) {
 		out_printf(stdout, "  fetch s3://%s/%s  %lld bytes", pl->bucket, pl->objs[i].key,
 			   (long long)pl->objs[i].size);
+		printf("\n");
+	}
 	printf("objects to fetch: %zu (%lld bytes); unchanged since the last run: %lld (%lld bytes)\n",
 	       pl->nobjs, (long long)pl->bytes, (long long)pl->unchanged,
 	       (long long)pl->unchanged_bytes);
