@@ -168,7 +168,9 @@ conn_s3_url(const struct conn_aws_pull *p, const char *bucket, const char *key, 
 {
 	int r;
 
-	if (p->path_style)
+	/* a dotted bucket name would not match the wildcard certificate of
+	 * *.s3.REGION.amazonaws.com: those are addressed by path too */
+	if (p->path_style || strchr(bucket, '.') != NULL)
 		r = buf_printf(out, "%s/%s/", p->base, bucket);
 	else if (strncmp(p->base, "https://", 8) == 0)
 		r = buf_printf(out, "https://%s.%s/", bucket, p->base + 8);
