@@ -8,6 +8,7 @@
 
 #include "private.h"
 #include "inv.h"
+#include "../connectors/connectors.h"
 
 static const char usage[] =
 	"usage: cordon ingest [options] PATH...\n"
@@ -441,8 +442,15 @@ cmd_ingest(struct cmd_ctx *cc)
 		o.progress = 0;
 		rc = ingest_listen(s, &o, &lo, &sum);
 	} else if (po.url != NULL) {
-		rc = strcmp(pull_url(po.url), "s3") == 0 ? ingest_pull_s3(s, &o, &po, &sum)
-							 : ingest_pull_cwlogs(s, &o, &po, &sum);
+		/* libcurl set up once, and the credential cache wiped after */
+		if (conn_global_init() != CD_OK) {
+			rc = CD_E_IO;
+			memset(&sum, 0, sizeof(sum));
+		} else {
+			rc = strcmp(pull_url(po.url), "s3") == 0 ? ingest_pull_s3(s, &o, &po, &sum)
+								 : ingest_pull_cwlogs(s, &o, &po, &sum);
+			conn_global_cleanup();
+		}
 		if (po.dry_run) {
 			graph_learner_free(&learner);
 			ingest_summary_release(&sum);
