@@ -638,6 +638,8 @@ store_object(struct fetch *f, struct xfer *x)
 
 	buf_init(&path, 4096);
 	obj_path(f, x->obj, &path);
+	if (!x->bad[0] && x->zin == 0)
+		snprintf(x->bad, sizeof(x->bad), "empty object: not gzip (CloudTrail delivers .json.gz)");
 	if (!x->bad[0] && !x->zend)
 		snprintf(x->bad, sizeof(x->bad),
 			 "truncated gzip: the stream ends early at compressed byte %lld of %lld",

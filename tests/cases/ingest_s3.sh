@@ -2,7 +2,7 @@
 # S3-compatible server (the npm package s3rver, tests/s3) behind a SigV4
 # check by botocore (tests/emu/s3proxy.py): the plan (--dry-run), per-day
 # listings for chosen accounts and regions, pagination (3 keys a page),
-# a not-gzip and a truncated object as rejects naming s3://bucket/key,
+# a not-gzip, a truncated and an empty object as rejects naming s3://bucket/key,
 # reruns that fetch nothing, a changed object fetched again, an object
 # whose GET keeps failing left unrecorded and fetched by the rerun, and a
 # wrong secret refused before anything reaches the store.
@@ -37,11 +37,13 @@ A=111122223333 B=444455556666
 printf '{"Records":[]}' > plain.json
 ct_lines 3 900 | awk 'BEGIN{printf "{\"Records\":["} {printf "%s%s", (NR > 1 ? "," : ""), $0} END{print "]}"}' | gzip > whole.gz
 head -c $(( $(wc -c < whole.gz) / 2 )) whole.gz > cut.gz
+: > empty
 D=AWSLogs/$A/CloudTrail/us-east-1/2025/06/02
 out=$(/usr/bin/python3 "$ROOT/tests/s3/seed.py" "$S3PORT" trail $A,$B us-east-1,eu-west-1 \
 	2025-06-01,2025-06-02,2025-06-03 4 5 "$D/${A}_CloudTrail_us-east-1_20250602T0900Z_plain.json.gz=plain.json" \
-	"$D/${A}_CloudTrail_us-east-1_20250602T0901Z_cut.json.gz=cut.gz") || die "seed: $out"
-expect_eq "$out" "50 240" "seeded objects and events"
+	"$D/${A}_CloudTrail_us-east-1_20250602T0901Z_cut.json.gz=cut.gz" \
+	"$D/${A}_CloudTrail_us-east-1_20250602T0902Z_empty.json.gz=empty") || die "seed: $out"
+expect_eq "$out" "51 240" "seeded objects and events"
 
 export AWS_ACCESS_KEY_ID=$S3PROXY_AKID AWS_SECRET_ACCESS_KEY=$S3PROXY_SECRET
 export AWS_ENDPOINT_URL=$EMU_S3PROXY_URL AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent
@@ -60,38 +62,40 @@ emu_ctl s3proxy DELETE /requests > /dev/null
 C ingest --dry-run $FILTER s3://trail > plan.txt 2> err.txt || die "dry run: $(cat err.txt)"
 grep -q "^  list  s3://trail/$D/$" plan.txt || die "plan lists the day: $(cat plan.txt)"
 expect_eq "$(grep -c '^  list ' plan.txt)" 1 "prefixes listed in the plan"
-expect_eq "$(grep -c '^  fetch ' plan.txt)" 6 "objects in the plan"
-grep -q "^objects to fetch: 6 (" plan.txt || die "plan totals: $(cat plan.txt)"
+expect_eq "$(grep -c '^  fetch ' plan.txt)" 7 "objects in the plan"
+grep -q "^objects to fetch: 7 (" plan.txt || die "plan totals: $(cat plan.txt)"
 expect_eq "$(gets)" 0 "GETs of a dry run"
 expect_eq "$(lists)" "$D/" "what a dry run listed"
-[ "$(log | jq '[.[] | select(.continued)] | length')" -ge 1 ] || die "6 keys at 3 a page: no continuation"
+[ "$(log | jq '[.[] | select(.continued)] | length')" -ge 2 ] || die "7 keys at 3 a page: no continuation"
 [ ! -f "$DB" ] || expect_eq "$(events)" 0 "events after a dry run"
 
-# --- that day: 4 objects stored, the two bad ones rejected by name -----------------
+# --- that day: 4 objects stored, the three bad ones rejected by name -----------------
 emu_ctl s3proxy DELETE /requests > /dev/null
 rc=0; C ingest --format json $FILTER s3://trail > run1.json 2> err.txt || rc=$?
 expect_eq "$rc" 1 "exit status with rejects ($(cat err.txt))"
 expect_eq "$(events)" 20 "events of one day of one account and region"
-expect_eq "$(jq .rejects run1.json)" 2 "rejects in the summary"
-expect_eq "$(gets)" 6 "objects fetched"
+expect_eq "$(jq .rejects run1.json)" 3 "rejects in the summary"
+expect_eq "$(gets)" 7 "objects fetched"
 sqlite3 "$DB" "SELECT path || ' | ' || reason FROM rejects ORDER BY path" > rejects.txt
 grep -q "^s3://trail/$D/${A}_CloudTrail_us-east-1_20250602T0900Z_plain.json.gz | not gzip" rejects.txt ||
 	die "not-gzip reject: $(cat rejects.txt)"
 grep -q "^s3://trail/$D/${A}_CloudTrail_us-east-1_20250602T0901Z_cut.json.gz | truncated gzip: .* at compressed byte [0-9]" rejects.txt ||
 	die "truncated reject: $(cat rejects.txt)"
+grep -q "^s3://trail/$D/${A}_CloudTrail_us-east-1_20250602T0902Z_empty.json.gz | empty object" rejects.txt ||
+	die "empty reject: $(cat rejects.txt)"
 
 # --- the same again: nothing fetched, nothing added ------------------------------
 emu_ctl s3proxy DELETE /requests > /dev/null
 C ingest --format json $FILTER s3://trail > run2.json 2> err.txt || die "rerun: $(cat err.txt)"
 expect_eq "$(gets)" 0 "GETs of a rerun"
 expect_eq "$(events)" 20 "events after a rerun"
-expect_eq "$(sqlite3 "$DB" 'SELECT count(*) FROM rejects')" 2 "rejects after a rerun"
+expect_eq "$(sqlite3 "$DB" 'SELECT count(*) FROM rejects')" 3 "rejects after a rerun"
 
 # --- the whole bucket: discovered accounts and regions, paginated ---------------
 emu_ctl s3proxy DELETE /requests > /dev/null
 rc=0; C ingest -q s3://trail 2> err.txt || rc=$?
 expect_eq "$rc" 0 "whole bucket ($(cat err.txt))"
-expect_eq "$(gets)" 44 "objects fetched by the whole-bucket pull (50 less the 6 of the first run)"
+expect_eq "$(gets)" 44 "objects fetched by the whole-bucket pull (51 less the 7 of the first run)"
 expect_eq "$(events)" 240 "events in the bucket"
 emu_ctl s3proxy DELETE /requests > /dev/null
 C ingest -q s3://trail 2> err.txt || die "whole-bucket rerun: $(cat err.txt)"
