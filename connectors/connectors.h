@@ -176,4 +176,54 @@ int conn_read_secret(const char *path, char **out, size_t *len, char **cause);
 int conn_global_init(void);
 void conn_global_cleanup(void);
 
+/*
+ * Pulling logs from AWS (aws_pull.c; `cordon ingest s3://` and
+ * `cwlogs://`): the AWS connector's credential chain and configuration,
+ * an endpoint for the service (S3 or CloudWatch Logs), SigV4 signing.
+ */
+struct conn_aws_pull;
+struct curl_slist;
+struct conn_aws_pull_opts {
+	const char *profile;   /* --profile, or NULL */
+	const char *region;    /* signing region; NULL: AWS_REGION, the profile's, then: */
+	const char *region_default; /* NULL: us-east-1 */
+	const char *endpoint;  /* --endpoint, or NULL (then AWS_ENDPOINT_URL_*, the profile's) */
+	const char *service;   /* "s3" or "logs" */
+};
+int conn_aws_pull_open(const struct conn_aws_pull_opts *po, struct conn_aws_pull **out,
+		       char **cause);
+void conn_aws_pull_close(struct conn_aws_pull **p);
+const char *conn_aws_pull_region(const struct conn_aws_pull *p);
+/* Where the credentials came from (never a secret). */
+const char *conn_aws_pull_source(const struct conn_aws_pull *p);
+/* A GET of url on a curl easy handle, signed (headers appended to *hl,
+ * which the caller frees after the transfer). */
+int conn_aws_pull_easy(const struct conn_aws_pull *p, void *easy, const char *url,
+		       struct curl_slist **hl);
+/* The URL of an object (key NULL: of the bucket, ending in '/'). */
+int conn_s3_url(const struct conn_aws_pull *p, const char *bucket, const char *key, struct buf *out);
+
+struct conn_s3_list_req {
+	const char *bucket;
+	const char *prefix;
+	const char *token;     /* continuation token, or NULL for the first page */
+	int delimiter;         /* 1: group by '/' (the next level's prefixes) */
+	int max_keys;          /* 0: 1000 */
+};
+struct conn_s3_item {
+	const char *key;       /* the key, or with is_prefix a common prefix */
+	const char *etag;
+	int64_t size;
+	int is_prefix;
+};
+/* One ListObjectsV2 page: each item to each(); *next is the continuation
+ * token (free it) or NULL on the last page.  CD_E_NOTFOUND: no bucket. */
+int conn_s3_list(const struct conn_aws_pull *p, const struct conn_s3_list_req *lq,
+		 int (*each)(void *arg, const struct conn_s3_item *it), void *arg, char **next,
+		 char **cause);
+/* One CloudWatch Logs call (X-Amz-Target Logs_20140328.OP), JSON body in,
+ * the answer's body in out; throttling is retried with back-off. */
+int conn_logs_call(const struct conn_aws_pull *p, const char *op, const char *body,
+		   struct buf *out, long *status, char **cause);
+
 #endif

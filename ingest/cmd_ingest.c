@@ -8,10 +8,12 @@
 
 #include "private.h"
 #include "inv.h"
+#include "../connectors/connectors.h"
 
 static const char usage[] =
 	"usage: cordon ingest [options] PATH...\n"
 	"       cordon ingest [options] --listen ADDR[:PORT]\n"
+	"       cordon ingest [pull options] s3://BUCKET[/PREFIX] | cwlogs://LOG_GROUP\n"
 	"\n"
 	"Read log files, directories (recursively) or - (stdin) into the evidence store.\n"
 	"Each input's format is recognised from its content; gzip and zstd are detected\n"
@@ -36,6 +38,19 @@ static const char usage[] =
 	"  --listen-max-body BYTES  larger requests are answered 413 (default 16777216)\n"
 	"  --listen-max-conns N     more connections are answered 503 (default 64)\n"
 	"  -q, --quiet         no per-record warnings, no progress line\n"
+	"\n"
+	"pull options (s3:// CloudTrail buckets, cwlogs:// CloudWatch Logs groups):\n"
+	"  --since TIME, --until TIME  RFC 3339 or a duration ago (2h, 7d); s3:// lists\n"
+	"                      only those days' folders\n"
+	"  --account ID        s3://: only this account (repeat, or a comma list)\n"
+	"  --region NAME       s3://: only this region (repeat, or a comma list);\n"
+	"                      cwlogs://: the log group's region\n"
+	"  --profile NAME      AWS profile (else the AWS CLI's credential chain)\n"
+	"  --endpoint URL      an S3-compatible store or other endpoint (path-style;\n"
+	"                      also AWS_ENDPOINT_URL)\n"
+	"  --jobs N            s3://: parallel GETs (default 4, at most 64)\n"
+	"  --dry-run           s3://: print the plan (objects, bytes); fetch nothing\n"
+	"  --log-stream-prefix P  cwlogs://: only streams whose names start with P\n"
 	"  -h, --help          this help\n"
 	"\n"
 	"formats:\n"
@@ -165,6 +180,49 @@ print_summary_table(const struct ingest_summary *sum)
 	printf("\n");
 }
 
+/* --account and --region: repeated, or comma lists */
+#define NAMES_MAX 64
+struct name_list {
+	const char *v[NAMES_MAX];
+	size_t n;
+};
+
+/* Split in place (argv is ours to write): nothing to free on any return. */
+static int
+names_add(struct name_list *l, char *arg)
+{
+	char *p = arg;
+
+	while (*p) {
+		char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p), i;
+
+		if (n == 0 || n > 64 || l->n >= NAMES_MAX)
+			return CD_E_USAGE;
+		for (i = 0; i < n; i++)
+			if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+			      (p[i] >= '0' && p[i] <= '9') || p[i] == '-'))
+				return CD_E_USAGE;
+		l->v[l->n++] = p;
+		if (e == NULL)
+			break;
+		*e = '\0';
+		p = e + 1;
+	}
+	return CD_OK;
+}
+
+/* "s3" or "cwlogs" for a pull URL, else NULL */
+static const char *
+pull_url(const char *arg)
+{
+	if (strncmp(arg, "s3://", 5) == 0)
+		return "s3";
+	if (strncmp(arg, "cwlogs://", 9) == 0)
+		return "cwlogs";
+	return NULL;
+}
+
 static int
 learn_event(void *arg, const struct event *ev, int64_t id)
 {
@@ -192,9 +250,21 @@ cmd_ingest(struct cmd_ctx *cc)
 		{ "listen-token", required_argument, NULL, 'T' },
 		{ "listen-max-body", required_argument, NULL, 'B' },
 		{ "listen-max-conns", required_argument, NULL, 'C' },
+		{ "since", required_argument, NULL, 1 },
+		{ "until", required_argument, NULL, 2 },
+		{ "account", required_argument, NULL, 3 },
+		{ "region", required_argument, NULL, 4 },
+		{ "profile", required_argument, NULL, 5 },
+		{ "endpoint", required_argument, NULL, 6 },
+		{ "jobs", required_argument, NULL, 7 },
+		{ "dry-run", no_argument, NULL, 8 },
+		{ "log-stream-prefix", required_argument, NULL, 9 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct ingest_pull_opts po = { .since_ns = TIME_NONE, .until_ns = TIME_NONE, .jobs = 4 };
+	struct name_list accounts = { 0 }, regions = { 0 };
+	int pull_flags = 0;
 	struct ingest_opts o = { .max_record = INGEST_MAX_RECORD_DEFAULT };
 	struct ingest_listen_opts lo = { .max_body = (size_t)16 << 20, .max_conns = 64 };
 	struct ingest_observer obs = { NULL, learn_event, learn_commit };
@@ -272,6 +342,53 @@ cmd_ingest(struct cmd_ctx *cc)
 				lo.max_conns = (int)v;
 			break;
 		}
+		case 1:
+		case 2:
+			if (time_parse_arg(optarg, time_now_ns(), c == 1 ? &po.since_ns : &po.until_ns) !=
+			    CD_OK) {
+				out_err("--%s takes an RFC 3339 time or a duration ago (2h, 7d)",
+					c == 1 ? "since" : "until");
+				return EXIT_ERROR;
+			}
+			pull_flags = 1;
+			break;
+		case 3:
+		case 4:
+			if (names_add(c == 3 ? &accounts : &regions, optarg) != CD_OK) {
+				out_err("--%s: at most %d names of letters, digits and '-'",
+					c == 3 ? "account" : "region", NAMES_MAX);
+				return EXIT_ERROR;
+			}
+			pull_flags = 1;
+			break;
+		case 5:
+			po.profile = optarg;
+			pull_flags = 1;
+			break;
+		case 6:
+			po.endpoint = optarg;
+			pull_flags = 1;
+			break;
+		case 7: {
+			struct span sp = { optarg, strlen(optarg) };
+			uint64_t v;
+
+			if (span_to_u64(sp, &v) != CD_OK || v < 1 || v > 64) {
+				out_err("--jobs takes a number from 1 to 64");
+				return EXIT_ERROR;
+			}
+			po.jobs = (int)v;
+			pull_flags = 1;
+			break;
+		}
+		case 8:
+			po.dry_run = 1;
+			pull_flags = 1;
+			break;
+		case 9:
+			po.stream_prefix = optarg;
+			pull_flags = 1;
+			break;
 		case 'h':
 			print_usage(stdout);
 			return EXIT_OK;
@@ -292,6 +409,26 @@ cmd_ingest(struct cmd_ctx *cc)
 		print_usage(stderr);
 		return EXIT_ERROR;
 	}
+	if (optind < cc->argc && pull_url(cc->argv[optind]) != NULL) {
+		if (lo.addr != NULL || o.follow || cc->argc - optind != 1) {
+			out_err("%s is pulled alone: no other inputs, no --listen or --follow",
+				cc->argv[optind]);
+			return EXIT_ERROR;
+		}
+		po.url = cc->argv[optind];
+		po.accounts = accounts.n ? accounts.v : NULL;
+		po.naccounts = accounts.n;
+		po.regions = regions.n ? regions.v : NULL;
+		po.nregions = regions.n;
+	} else if (pull_flags) {
+		out_err("--since, --until, --account, --region, --profile, --endpoint, --jobs, --dry-run"
+			" and --log-stream-prefix apply to s3:// and cwlogs:// inputs");
+		return EXIT_ERROR;
+	}
+	if (po.since_ns != TIME_NONE && po.until_ns != TIME_NONE && po.until_ns < po.since_ns) {
+		out_err("--until is before --since");
+		return EXIT_ERROR;
+	}
 	o.progress = !o.quiet && isatty(STDERR_FILENO);
 	if (cmd_open_store(cc, 0, &s) != CD_OK)
 		return EXIT_ERROR;
@@ -304,6 +441,22 @@ cmd_ingest(struct cmd_ctx *cc)
 		o.follow = 0;
 		o.progress = 0;
 		rc = ingest_listen(s, &o, &lo, &sum);
+	} else if (po.url != NULL) {
+		/* libcurl set up once, and the credential cache wiped after */
+		if (conn_global_init() != CD_OK) {
+			rc = CD_E_IO;
+			memset(&sum, 0, sizeof(sum));
+		} else {
+			rc = strcmp(pull_url(po.url), "s3") == 0 ? ingest_pull_s3(s, &o, &po, &sum)
+								 : ingest_pull_cwlogs(s, &o, &po, &sum);
+			conn_global_cleanup();
+		}
+		if (po.dry_run) {
+			graph_learner_free(&learner);
+			ingest_summary_release(&sum);
+			store_close(&s);
+			return rc == CD_OK ? EXIT_OK : EXIT_ERROR;
+		}
 	} else {
 		rc = ingest_run(s, &o, cc->argv + optind, cc->argc - optind, &sum);
 	}

@@ -158,6 +158,25 @@ on_signal(int sig)
 	interrupted = 1;
 }
 
+/* Pulls (pull_*.c) stop between objects on SIGINT or SIGTERM, as files do. */
+void
+ingest_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	interrupted = 0;
+}
+
+int
+ingest_interrupted(void)
+{
+	return interrupted != 0;
+}
+
 struct event *
 ingest_event(struct ingest_ctx *ctx)
 {
@@ -1630,6 +1649,12 @@ ingest_feed(struct ingest_feed *f, const char *format, const char *path,
 		r->ctx.ing->close(&r->state);
 	sum->bytes += (int64_t)len;
 	return rc;
+}
+
+void
+ingest_feed_input(struct ingest_feed *f, int64_t input_id)
+{
+	f->r.ctx.input.id = input_id;
 }
 
 void

@@ -167,6 +167,33 @@ int ingest_feed(struct ingest_feed *f, const char *format, const char *path,
 		struct ingest_input_summary *sum, const char *data, size_t len);
 void ingest_feed_free(struct ingest_feed **f);
 
+/* The input row the next ingest_feed() names (pulls: one row per object). */
+void ingest_feed_input(struct ingest_feed *f, int64_t input_id);
+
+/*
+ * Pulls (pull_s3.c, pull_cwlogs.c): `cordon ingest s3://BUCKET/PREFIX` and
+ * `cwlogs://LOG_GROUP`.  Each reads what the options select into the store
+ * and fills sum with one row for the URL.
+ */
+struct ingest_pull_opts {
+	const char *url;
+	int64_t since_ns, until_ns;      /* TIME_NONE: open */
+	const char *const *accounts;     /* S3: only these account ids (NULL: all) */
+	size_t naccounts;
+	const char *const *regions;      /* S3: only these regions; cwlogs: the region */
+	size_t nregions;
+	const char *profile, *endpoint;  /* AWS profile, S3-compatible or emulator endpoint */
+	const char *stream_prefix;       /* cwlogs: --log-stream-prefix */
+	int jobs;                        /* S3: parallel GETs */
+	int dry_run;                     /* S3: print the plan, fetch nothing */
+};
+void ingest_catch_signals(void);
+int ingest_interrupted(void);
+int ingest_pull_s3(struct store *s, const struct ingest_opts *o, const struct ingest_pull_opts *po,
+		   struct ingest_summary *sum);
+int ingest_pull_cwlogs(struct store *s, const struct ingest_opts *o,
+		       const struct ingest_pull_opts *po, struct ingest_summary *sum);
+
 /* byte sources: source.c */
 struct source;
 int source_open(const char *path, struct source **out, char **cause);
