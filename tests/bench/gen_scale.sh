@@ -2,11 +2,10 @@
 # tests/bench/gen_scale.sh - CloudTrail NDJSON for the ingest-scale bench
 # (tests/bench/scale.sh): gen_scale.sh MODE COUNT FIRST SPAN SEED
 #
-#   base         a busy account (111122223333, us-east-1, 2,000 identities
-#                with their keys and usual addresses, as in correlate.sh),
-#                20 events a second from the start: the stored case
-#   later        the same account continuing after SPAN seconds, i.e. after
-#                everything a base of SPAN * 20 events holds
+#   later        the stored account of tests/bench/gen_corr.sh (111122223333,
+#                us-east-1, its 2,000 identities, keys and usual addresses)
+#                continuing after SPAN seconds, i.e. after everything a store
+#                of SPAN * 20 of its events holds
 #   interleaved  another account and region (444455556666, eu-west-1, its own
 #                2,000 identities, keys and addresses) over the same SPAN
 #                seconds the store covers, in time order
@@ -17,9 +16,7 @@ mode=$1 n=$2 first=$3 span=$4 seed=$5
 awk -v mode="$mode" -v n="$n" -v first="$first" -v span="$span" -v seed="$seed" 'BEGIN {
 	srand(seed); t0 = 1748000000
 	for (i = 0; i < n; i++) {
-		if (mode == "base")
-			t = t0 + int(i / 20)
-		else if (mode == "later")
+		if (mode == "later")
 			t = t0 + span + int(i / 20)
 		else
 			t = t0 + int(i * span / n)
@@ -27,7 +24,7 @@ awk -v mode="$mode" -v n="$n" -v first="$first" -v span="$span" -v seed="$seed" 
 		d = 1 + int((t - t0) / 86400) % 28
 		ts = sprintf("2025-06-%02dT%02d:%02d:%02dZ", d, h, m, s)
 		k = first + i
-		if (mode != "interleaved") {
+		if (mode == "later") {
 			u = k % 2000
 			acct = "111122223333"; who = "svc"; key = sprintf("AKIABENCH%011d", u)
 			ip = sprintf("52.1.%d.%d", u % 200, 3 + u % 50); region = "us-east-1"

@@ -3,8 +3,9 @@
 # part of `make bench`; not a test, never fails on timing).
 #
 # NEW (200,000) CloudTrail NDJSON events go into an empty store and into
-# stores already holding 1M and 10M events of a busy account
-# (tests/bench/gen_scale.sh base), in two shapes:
+# stores already holding 1M and 10M events of the correlate bench's case
+# (tests/bench/gen_corr.sh: CloudTrail of a busy account's 2,000 identities,
+# Kubernetes audit and Tetragon, 20 events a second), in two shapes:
 #   later        the same account, after everything stored
 #   interleaved  another account and region over the same days, so every
 #                new event lands between stored ones in time
@@ -16,8 +17,9 @@
 # transaction (target: cordon within 1.25x of it).
 #
 # The base stores are built once and cached under build/bench/scale, keyed
-# by size and schema (10M: some minutes); each measurement runs on a fresh
-# copy.  CORDON_BENCH_SCALE_SIZES (default "1000000 10000000"),
+# by size and schema (the correlate bench's cached store of the same size
+# and schema serves instead when there is one); each measurement runs on a
+# fresh copy.  CORDON_BENCH_SCALE_SIZES (default "1000000 10000000"),
 # CORDON_BENCH_SCALE_NEW (200000), CORDON_BENCH_SCALE_RUNS (1: the fastest
 # of that many alternating runs is printed; this machine's speed drifts).
 set -eu
@@ -71,10 +73,20 @@ printf "  %-8s %-12s %8s %9s %7s %9s %9s | %9s %8s\n" store new cordon events/s 
 for n in $SIZES; do
 	span=$((n / 20))
 	base=$W/base-$n.db
-	if [ ! -f "$base" ] || [ "$(cat "$W/base-$n.key" 2>/dev/null)" != "$n schema $schema" ]; then
+	if [ "$(cat "$ROOT/build/bench/corr/n" 2>/dev/null)" = "$n schema $schema" ] &&
+		[ -f "$ROOT/build/bench/corr/store.pristine.db" ]; then
+		base=$ROOT/build/bench/corr/store.pristine.db
+	elif [ ! -f "$base" ] || [ "$(cat "$W/base-$n.key" 2>/dev/null)" != "$n schema $schema" ]; then
 		rm -f "$base"* "$W/base-$n.key"
 		t0=$(date +%s)
-		$GEN base "$n" 0 0 1 | "$CORDON" --db "$base" ingest -q --input-format cloudtrail - > /dev/null
+		sh "$ROOT/tests/bench/gen_corr.sh" "$n" 0 1 > "$W/base.jsonl"
+		# one source per file so probing picks the right ingester
+		for s in eventVersion kind process_exec output; do
+			grep "^{\"$s\"" "$W/base.jsonl" > "$W/base-$s.jsonl" || :
+		done
+		rm "$W/base.jsonl"
+		"$CORDON" --db "$base" ingest -q "$W"/base-*.jsonl > /dev/null
+		rm -f "$W"/base-*.jsonl
 		sqlite3 "$base" 'PRAGMA wal_checkpoint(TRUNCATE)' > /dev/null
 		echo "$n schema $schema" > "$W/base-$n.key"
 		printf "  (built the %s-event store in %s s)\n" "$n" "$(($(date +%s) - t0))"
