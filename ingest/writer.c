@@ -30,18 +30,19 @@
  * 6,000 pages, 96 MiB at 16 KiB), so the slower the writer, the more
  * COMMITs per event and the slower still: 200,000 CloudTrail events into a
  * 10M-event store wrote 3.9 GB.  So a COMMIT with more queued behind it
- * waits until the transaction holds TXN_EVENTS events or is TXN_NS old;
+ * waits until the transaction holds TXN_EVENTS_DEFAULT events or is TXN_NS old;
  * one with nothing behind it (the writer caught up, a stream gone quiet)
  * commits at once, so nothing stays uncommitted while nothing is being
  * written.  The checkpoint rows ride in the transaction either way, so a
  * crash still loses only what a rerun reads again.  Measured on 200,000
  * events into 1M/10M stores (docs/ingest-scale.md): 2.3/3.9 GB written
  * before, 0.28/0.64 GB after; transactions capped at 100,000 events wrote
- * 0.58/1.1 GB, and a cache of 128 MiB instead of 64 changed nothing.
- * Other writers (correlate, revoke's audit trail) wait for the lock far
- * longer than TXN_NS; readers are not blocked at all (WAL).
+ * 0.58/1.1 GB.  TXN_NS bounds what another writer waits (docs/writers.md):
+ * a revocation's audit row says after 5 s that it is waiting, so a
+ * transaction ends before that; readers are not blocked at all (WAL).
  */
 #define TXN_EVENTS_DEFAULT 400000
+#define TXN_NS             ((int64_t)5 * 1000000000LL)
 /*
  * The writer's page cache (the store opens with 64 MiB).  A transaction
  * dirties a leaf per identity in each of the actor, credential and address
@@ -52,7 +53,6 @@
  * MiB); 192 MiB brought the RSS to 251 MiB, too near the 256 MiB bound.
  */
 #define WRITER_CACHE_SQL   "PRAGMA cache_size=-131072"
-#define TXN_NS             ((int64_t)10 * 1000000000LL)
 
 /* A block ops are carved from; recycled when its last op is applied. */
 struct wchunk {
