@@ -39,11 +39,12 @@ rm -f "$W/probe.db"* && : > "$W/empty"
 schema=$(sqlite3 "$W/probe.db" 'PRAGMA user_version')
 rm -f "$W/probe.db"*
 
-# ingest DB FILE: "seconds peak_rss_kib written_kib" of one cordon ingest
+# ingest DB FILE: "seconds peak_rss_kib written_kib cpu_seconds" of one
+# cordon ingest (written and CPU drift less than wall time on a shared machine)
 ingest() {
-	$TIME -f '%e %M %O' -o "$W/t" "$CORDON" --db "$1" ingest -q --input-format cloudtrail "$2" \
-		> /dev/null
-	awk '{ printf "%s %s %.0f", $1, $2, $3 / 2 }' "$W/t"
+	$TIME -f '%e %M %O %U %S' -o "$W/t" "$CORDON" --db "$1" ingest -q --input-format cloudtrail \
+		"$2" > /dev/null
+	awk '{ printf "%s %s %.0f %.2f", $1, $2, $3 / 2, $4 + $5 }' "$W/t"
 }
 # yard DB SRC FIRST: seconds for sqlite3 alone to insert SRC's events with
 # id > FIRST into DB (the same table and indexes), the dedup key's first
@@ -68,8 +69,8 @@ echo "   (later: the stored account, after everything stored; interleaved: anoth
 echo "   and region over the same days; yardstick: sqlite3 alone inserting the same rows into"
 echo "   the same store in one transaction; targets: ratio to empty >= 0.80, RSS < 256 MiB,"
 echo "   cordon <= 1.25x the yardstick)"
-printf "  %-8s %-12s %8s %9s %7s %9s %9s | %9s %8s\n" store new cordon events/s "/empty" "peak RSS" written \
-	yardstick "/yard"
+printf "  %-8s %-12s %8s %9s %7s %9s %9s %6s | %9s %8s\n" store new cordon events/s "/empty" "peak RSS" \
+	written CPU yardstick "/yard"
 for n in $SIZES; do
 	span=$((n / 20))
 	base=$W/base-$n.db
@@ -101,25 +102,26 @@ for n in $SIZES; do
 			rm -f "$W/e.db"* "$W/y.db"*
 			set -- $(ingest "$W/e.db" "$in")
 			"$CORDON" --db "$W/y.db" ingest -q --input-format cloudtrail "$W/empty" > /dev/null
-			echo "$1 $2 $3 $(yard "$W/y.db" "$W/e.db" 0)" >> "$W/e"
+			echo "$1 $2 $3 $4 $(yard "$W/y.db" "$W/e.db" 0)" >> "$W/e"
 			rm -f "$W/w.db"*
 			cp "$base" "$W/w.db"
 			first=$(sqlite3 "$W/w.db" 'SELECT max(id) FROM events')
 			set -- $(ingest "$W/w.db" "$in")
-			echo "$1 $2 $3 $(yard "$W/w.db" "$W/w.db" "$first")" >> "$W/b"
+			echo "$1 $2 $3 $4 $(yard "$W/w.db" "$W/w.db" "$first")" >> "$W/b"
 			r=$((r + 1))
 		done
 		rm -f "$W/e.db"* "$W/y.db"* "$W/w.db"*
-		read -r es erss ew ey <<EOF
+		read -r es erss ew ec ey <<EOF
 $(fastest "$W/e")
 EOF
-		read -r bs brss bw by <<EOF
+		read -r bs brss bw bc by <<EOF
 $(fastest "$W/b")
 EOF
-		printf "  %-8s %-12s %7.2fs %9s %7s %6s MiB %5s MiB | %8.2fs %7sx\n" empty "$mode" "$es" \
-			"$(rate "$es")" "1.00" "$((erss / 1024))" "$((ew / 1024))" "$ey" "$(ratio "$es" "$ey")"
-		printf "  %-8s %-12s %7.2fs %9s %7s %6s MiB %5s MiB | %8.2fs %7sx\n" "$n" "$mode" "$bs" \
-			"$(rate "$bs")" "$(ratio "$es" "$bs")" "$((brss / 1024))" "$((bw / 1024))" "$by" \
-			"$(ratio "$bs" "$by")"
+		printf "  %-8s %-12s %7.2fs %9s %7s %6s MiB %5s MiB %5.1fs | %8.2fs %7sx\n" empty "$mode" \
+			"$es" "$(rate "$es")" "1.00" "$((erss / 1024))" "$((ew / 1024))" "$ec" "$ey" \
+			"$(ratio "$es" "$ey")"
+		printf "  %-8s %-12s %7.2fs %9s %7s %6s MiB %5s MiB %5.1fs | %8.2fs %7sx\n" "$n" "$mode" \
+			"$bs" "$(rate "$bs")" "$(ratio "$es" "$bs")" "$((brss / 1024))" "$((bw / 1024))" "$bc" \
+			"$by" "$(ratio "$bs" "$by")"
 	done
 done
