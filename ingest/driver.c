@@ -1453,6 +1453,10 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 		goto out;
 	}
 	writer_new(s, 1, o->observer, &w);
+	/* CORDON_TEST_BATCH: the crash tests' COMMITs land every N events even
+	 * when the writer is behind (group commit, writer.c) */
+	if (batch_events != BATCH_EVENTS)
+		writer_txn_events(w, batch_events);
 	for (i = files.n; i < sum->ninputs && rc == CD_OK; i++) {
 		struct ingest_input_summary *in = &sum->inputs[i];
 

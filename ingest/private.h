@@ -141,6 +141,9 @@ int writer_reject(struct writer *w, struct ingest_input_summary *sum, int64_t in
  * before is then durable. */
 int writer_checkpoint(struct writer *w, const struct store_input *in, int commit);
 int writer_sync(struct writer *w);
+/* A COMMIT asked for while more is queued waits until the transaction
+ * holds n events (default 400,000) or is 5 s old (group commit, writer.c). */
+void writer_txn_events(struct writer *w, int64_t n);
 /* Whether anything was queued since the last COMMIT was queued. */
 int writer_dirty(const struct writer *w);
 /*

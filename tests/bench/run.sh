@@ -16,6 +16,10 @@
 #                        (tests/bench/listen.sh), beside file ingest of the same records
 #   SQLite yardstick     after CloudTrail and each auditd mix: the sqlite3
 #                        shell alone copying the rows cordon stored
+#   ingest at scale      200,000 CloudTrail NDJSON events into stores of 1M and
+#                        10M events, later than and interleaved with them, vs
+#                        an empty store and the SQLite yardstick
+#                        (tests/bench/scale.sh, alone: make bench-scale)
 #   tui                  keystroke to finished redraw through a pty on the
 #                        correlate bench's store (tests/bench/tui_keys.py)
 #
@@ -195,6 +199,8 @@ printf "  cordon       %6.2fs, peak RSS %s MiB (target < 256 MiB)\n" "$1" \
 	"$(awk -v k=$2 'BEGIN{printf "%.0f", k/1024}')"
 rm -f "$W/big.db"*
 sh "$ROOT/tests/bench/correlate.sh"
+echo
+sh "$ROOT/tests/bench/scale.sh"
 echo "== cordon tui: keystroke to finished redraw through a pty, 80x24, on the store above"
 python3 "$ROOT/tests/bench/tui_keys.py" "$CORDON" "$W/corr/store.db" "${CORDON_BENCH_TUI_KEYS:-30}" \
 	|| echo "  (tui bench failed)"

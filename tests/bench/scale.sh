@@ -1,0 +1,127 @@
+#!/bin/sh
+# tests/bench/scale.sh - ingest as the case grows (`make bench-scale`, and
+# part of `make bench`; not a test, never fails on timing).
+#
+# NEW (200,000) CloudTrail NDJSON events go into an empty store and into
+# stores already holding 1M and 10M events of the correlate bench's case
+# (tests/bench/gen_corr.sh: CloudTrail of a busy account's 2,000 identities,
+# Kubernetes audit and Tetragon, 20 events a second), in two shapes:
+#   later        the same account, after everything stored
+#   interleaved  another account and region over the same days, so every
+#                new event lands between stored ones in time
+# Printed per store size and shape: cordon's time and rate, the rate's ratio
+# to the same file into an empty store (target >= 0.80), peak RSS (target <
+# 256 MiB), what the process wrote, and the SQLite yardstick: the sqlite3
+# shell alone inserting the same rows (those cordon just stored, under a
+# changed dedup key so they are new again) into the same store, in one
+# transaction (target: cordon within 1.25x of it).
+#
+# The base stores are built once and cached under build/bench/scale, keyed
+# by size and schema (the correlate bench's cached store of the same size
+# and schema serves instead when there is one); each measurement runs on a
+# fresh copy.  CORDON_BENCH_SCALE_SIZES (default "1000000 10000000"),
+# CORDON_BENCH_SCALE_NEW (200000), CORDON_BENCH_SCALE_RUNS (1: the fastest
+# of that many alternating runs is printed; this machine's speed drifts).
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+CORDON=${CORDON:-$ROOT/cordon}
+W=$ROOT/build/bench/scale
+SIZES=${CORDON_BENCH_SCALE_SIZES:-1000000 10000000}
+NEW=${CORDON_BENCH_SCALE_NEW:-200000}
+RUNS=${CORDON_BENCH_SCALE_RUNS:-1}
+GEN="sh $ROOT/tests/bench/gen_scale.sh"
+TIME=/usr/bin/time
+mkdir -p "$W"
+
+# the schema a new store gets: a cached base of another schema is rebuilt
+rm -f "$W/probe.db"* && : > "$W/empty"
+"$CORDON" --db "$W/probe.db" ingest -q --input-format cloudtrail "$W/empty" > /dev/null
+schema=$(sqlite3 "$W/probe.db" 'PRAGMA user_version')
+rm -f "$W/probe.db"*
+
+# ingest DB FILE: "seconds peak_rss_kib written_kib cpu_seconds" of one
+# cordon ingest (written and CPU drift less than wall time on a shared machine)
+ingest() {
+	$TIME -f '%e %M %O %U %S' -o "$W/t" "$CORDON" --db "$1" ingest -q --input-format cloudtrail \
+		"$2" > /dev/null
+	awk '{ printf "%s %s %.0f %.2f", $1, $2, $3 / 2, $4 + $5 }' "$W/t"
+}
+# yard DB SRC FIRST: seconds for sqlite3 alone to insert SRC's events with
+# id > FIRST into DB (the same table and indexes), the dedup key's first
+# byte changed so that they are new rows; one transaction, the INSERT and
+# its COMMIT timed (not the checkpoint after, which cordon overlaps).
+yard() {
+	cols=$(sqlite3 "$2" "SELECT group_concat(CASE name WHEN 'dedup'
+		THEN 'x''ee'' || substr(dedup, 2)' ELSE '\"' || name || '\"' END, ', ')
+		FROM pragma_table_info('events') WHERE name <> 'id'")
+	printf '%s\n' "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;" \
+		"ATTACH '$2' AS src;" "BEGIN;" ".timer on" \
+		"INSERT INTO main.events SELECT NULL, $cols FROM src.events WHERE id > $3;" \
+		"COMMIT;" ".timer off" "PRAGMA main.wal_checkpoint(TRUNCATE);" |
+		sqlite3 "$1" | awk '/^Run Time/ { s += $4 } END { printf "%.2f", s }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+rate() { awk -v s="$1" -v n="$NEW" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
+fastest() { sort -n -k1,1 "$1" | head -n 1; }
+
+echo "== ingest at scale: $NEW new CloudTrail NDJSON events into stores of 0 and $SIZES events"
+echo "   (later: the stored account, after everything stored; interleaved: another account"
+echo "   and region over the same days; yardstick: sqlite3 alone inserting the same rows into"
+echo "   the same store in one transaction; targets: ratio to empty >= 0.80, RSS < 256 MiB,"
+echo "   cordon <= 1.25x the yardstick)"
+printf "  %-8s %-12s %8s %9s %7s %9s %9s %6s | %9s %8s\n" store new cordon events/s "/empty" "peak RSS" \
+	written CPU yardstick "/yard"
+for n in $SIZES; do
+	span=$((n / 20))
+	base=$W/base-$n.db
+	if [ "$(cat "$ROOT/build/bench/corr/n" 2>/dev/null)" = "$n schema $schema" ] &&
+		[ -f "$ROOT/build/bench/corr/store.pristine.db" ]; then
+		base=$ROOT/build/bench/corr/store.pristine.db
+	elif [ ! -f "$base" ] || [ "$(cat "$W/base-$n.key" 2>/dev/null)" != "$n schema $schema" ]; then
+		rm -f "$base"* "$W/base-$n.key"
+		t0=$(date +%s)
+		sh "$ROOT/tests/bench/gen_corr.sh" "$n" 0 1 > "$W/base.jsonl"
+		# one source per file so probing picks the right ingester
+		for s in eventVersion kind process_exec output; do
+			grep "^{\"$s\"" "$W/base.jsonl" > "$W/base-$s.jsonl" || :
+		done
+		rm "$W/base.jsonl"
+		"$CORDON" --db "$base" ingest -q "$W"/base-*.jsonl > /dev/null
+		rm -f "$W"/base-*.jsonl
+		sqlite3 "$base" 'PRAGMA wal_checkpoint(TRUNCATE)' > /dev/null
+		echo "$n schema $schema" > "$W/base-$n.key"
+		printf "  (built the %s-event store in %s s)\n" "$n" "$(($(date +%s) - t0))"
+	fi
+	for mode in later interleaved; do
+		in=$W/$mode-$n.jsonl
+		[ -f "$in" ] || $GEN "$mode" "$NEW" "$n" "$span" 2 > "$in"
+		: > "$W/e" && : > "$W/b"
+		r=0
+		while [ "$r" -lt "$RUNS" ]; do
+			# empty store, then the large one, then the yardstick in each
+			rm -f "$W/e.db"* "$W/y.db"*
+			set -- $(ingest "$W/e.db" "$in")
+			"$CORDON" --db "$W/y.db" ingest -q --input-format cloudtrail "$W/empty" > /dev/null
+			echo "$1 $2 $3 $4 $(yard "$W/y.db" "$W/e.db" 0)" >> "$W/e"
+			rm -f "$W/w.db"*
+			cp "$base" "$W/w.db"
+			first=$(sqlite3 "$W/w.db" 'SELECT max(id) FROM events')
+			set -- $(ingest "$W/w.db" "$in")
+			echo "$1 $2 $3 $4 $(yard "$W/w.db" "$W/w.db" "$first")" >> "$W/b"
+			r=$((r + 1))
+		done
+		rm -f "$W/e.db"* "$W/y.db"* "$W/w.db"*
+		read -r es erss ew ec ey <<EOF
+$(fastest "$W/e")
+EOF
+		read -r bs brss bw bc by <<EOF
+$(fastest "$W/b")
+EOF
+		printf "  %-8s %-12s %7.2fs %9s %7s %6s MiB %5s MiB %5.1fs | %8.2fs %7sx\n" empty "$mode" \
+			"$es" "$(rate "$es")" "1.00" "$((erss / 1024))" "$((ew / 1024))" "$ec" "$ey" \
+			"$(ratio "$es" "$ey")"
+		printf "  %-8s %-12s %7.2fs %9s %7s %6s MiB %5s MiB %5.1fs | %8.2fs %7sx\n" "$n" "$mode" \
+			"$bs" "$(rate "$bs")" "$(ratio "$es" "$bs")" "$((brss / 1024))" "$((bw / 1024))" "$bc" \
+			"$by" "$(ratio "$bs" "$by")"
+	done
+done
