@@ -5,6 +5,7 @@
 #   make check      the tests again under ASan+UBSan, plus fuzz smoke runs
 #   make demo       install missing packages, build, ingest the sample incident
 #   make bench      throughput against jq / ausearch anchors (not a test)
+#   make bench-soak the live-incident soak alone (4 minutes; part of bench)
 #   make fuzz       longer libFuzzer campaigns (FUZZ_SECONDS per target)
 #   make checksrc   banned-function and style gate
 #   make install    binary, man pages, bash/zsh completion (PREFIX, DESTDIR)
@@ -38,7 +39,7 @@ FUZZERS    = $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(wildcard tests/f
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_RUNS ?= 3000
 
-.PHONY: all test check demo bench fuzz fuzz-build checksrc clean deps unit install
+.PHONY: all test check demo bench bench-soak fuzz fuzz-build checksrc clean deps unit install
 
 all: cordon
 
@@ -115,6 +116,9 @@ demo: deps
 
 bench: cordon
 	@sh tests/bench/run.sh
+
+bench-soak: cordon
+	@sh tests/bench/soak.sh
 
 checksrc:
 	@sh scripts/checksrc.sh
