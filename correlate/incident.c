@@ -262,6 +262,23 @@ mounts_runtime_socket(sqlite3 *db, const struct workload *w)
 	return yes;
 }
 
+/* The first finding at or after ts (findings are loaded in time order). */
+static size_t
+finding_at_or_after(const struct inc_ctx *c, int64_t ts)
+{
+	size_t lo = 0, hi = c->nf;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->f[mid].ts < ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static void
 link_workloads(struct inc_ctx *c, sqlite3 *db)
 {
@@ -370,7 +387,11 @@ link_workloads(struct inc_ctx *c, sqlite3 *db)
 		 * container's (container_t): the container with signals on that
 		 * host just before, escaped or not */
 		confined = in_container_domain(db, f->event_id);
-		for (q = 0; q < c->nf; q++) {
+		/* findings are in time order: only those within the join's
+		 * window can qualify, so start at its first (this pass was
+		 * quadratic in the findings, which grow with the store) */
+		for (q = finding_at_or_after(c, f->ts - HOST_JOIN_NS);
+		     q < c->nf && c->f[q].ts <= f->ts + SKEW_NS; q++) {
 			const struct finding *g = &c->f[q];
 
 			if (g->wl < 0 || strncmp(c->w[g->wl].key, "host:", 5) == 0 ||
