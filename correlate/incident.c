@@ -69,6 +69,7 @@ static int
 load_findings(sqlite3 *db, struct inc_ctx *c)
 {
 	sqlite3_stmt *st;
+	size_t cap = 0;
 
 	if (sqlite3_prepare_v2(db,
 			       "SELECT f.id, f.event_id, f.rule, f.class, f.severity, f.ts_ns,"
@@ -81,7 +82,10 @@ load_findings(sqlite3 *db, struct inc_ctx *c)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct finding *f;
 
-		c->f = xrealloc(c->f, (c->nf + 1) * sizeof(*c->f));
+		if (c->nf == cap) {
+			cap = cap ? cap * 2 : 256;
+			c->f = xrealloc(c->f, cap * sizeof(*c->f));
+		}
 		f = &c->f[c->nf++];
 		memset(f, 0, sizeof(*f));
 		f->event_id = sqlite3_column_int64(st, 1);
@@ -386,7 +390,7 @@ link_workloads(struct inc_ctx *c, sqlite3 *db)
 		/* a process the pid join could not place but SELinux labels a
 		 * container's (container_t): the container with signals on that
 		 * host just before, escaped or not */
-		confined = in_container_domain(db, f->event_id);
+		confined = -1; /* asked only when a non-escape signal could join */
 		/* findings are in time order: only those within the join's
 		 * window can qualify, so start at its first (this pass was
 		 * quadratic in the findings, which grow with the store) */
@@ -395,9 +399,16 @@ link_workloads(struct inc_ctx *c, sqlite3 *db)
 			const struct finding *g = &c->f[q];
 
 			if (g->wl < 0 || strncmp(c->w[g->wl].key, "host:", 5) == 0 ||
-			    !(is_escape(g) || (confined && strcmp(g->cls, "usage-anomaly") != 0)) ||
 			    !same_host(c->w[g->wl].d.host, c->w[f->wl].d.host))
 				continue;
+			if (!is_escape(g)) {
+				if (strcmp(g->cls, "usage-anomaly") == 0)
+					continue;
+				if (confined < 0)
+					confined = in_container_domain(db, f->event_id);
+				if (!confined)
+					continue;
+			}
 			if (g->ts <= f->ts + SKEW_NS && f->ts - g->ts <= HOST_JOIN_NS &&
 			    (best < 0 || g->ts > best_ts)) {
 				best = g->wl;
@@ -423,6 +434,7 @@ incidents_build(struct store *s, const struct ruleset *rs, int64_t since_ns,
 	memset(&c, 0, sizeof(c));
 	c.rs = rs;
 	c.s = s;
+	strmap_init(&c.no_secret);
 	if (load_findings(db, &c) != CD_OK) {
 		*cause = xstrdup(sqlite3_errmsg(db));
 		return CD_E_DB;
@@ -474,5 +486,6 @@ incidents_build(struct store *s, const struct ruleset *rs, int64_t since_ns,
 		free(c.w[i].key);
 	free(c.w);
 	findings_release(&c);
+	strmap_release(&c.no_secret);
 	return rc;
 }
