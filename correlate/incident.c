@@ -429,7 +429,9 @@ incidents_build(struct store *s, const struct ruleset *rs, int64_t since_ns,
 	sqlite3 *db = store_db(s);
 	struct inc_ctx c;
 	size_t i;
-	int rc = CD_OK;
+	int rc = CD_OK, usage = 0;
+	unsigned char *roots;
+	enum { ROOT_ESCAPE = 1, ROOT_CRED = 2 };
 
 	memset(&c, 0, sizeof(c));
 	c.rs = rs;
@@ -451,10 +453,27 @@ incidents_build(struct store *s, const struct ruleset *rs, int64_t since_ns,
 			c.w[f->wl].last = f->ts;
 	}
 	link_workloads(&c, db);
+	/* per root, in one pass: a high escape signal, a credential signal */
+	roots = xcalloc(c.nw ? c.nw : 1, sizeof(*roots));
+	for (i = 0; i < c.nf; i++) {
+		enum rule_sev sev = SEV_MEDIUM;
+		int r;
+
+		if (strcmp(c.f[i].cls, "usage-anomaly") == 0)
+			usage = 1;
+		if (c.f[i].wl < 0)
+			continue;
+		r = wl_root(&c, c.f[i].wl);
+		/* a risky pod created (medium) joins an incident but opens none */
+		if (is_escape(&c.f[i]) && rule_sev_parse(c.f[i].severity, &sev) == CD_OK &&
+		    sev >= SEV_HIGH)
+			roots[r] |= ROOT_ESCAPE;
+		if (!is_escape(&c.f[i]))
+			roots[r] |= ROOT_CRED;
+	}
 	for (i = 0; i < c.nw && rc == CD_OK; i++) {
 		struct incident inc;
-		size_t k;
-		int escape = 0, cred = 0;
+		int escape = (roots[i] & ROOT_ESCAPE) != 0, cred = (roots[i] & ROOT_CRED) != 0;
 
 		if (c.w[i].parent >= 0)
 			continue;
@@ -462,24 +481,22 @@ incidents_build(struct store *s, const struct ruleset *rs, int64_t since_ns,
 		inc.root = (int)i;
 		if (strcmp(c.w[i].key, "host:unknown") == 0)
 			continue; /* nothing to attribute it to: the signals stay findings */
-		for (k = 0; k < c.nf; k++) {
-			enum rule_sev sev = SEV_MEDIUM;
-
-			if (c.f[k].wl < 0 || wl_root(&c, c.f[k].wl) != (int)i)
-				continue;
-			/* a risky pod created (medium) joins an incident but opens none */
-			if (is_escape(&c.f[k]) && rule_sev_parse(c.f[k].severity, &sev) == CD_OK &&
-			    sev >= SEV_HIGH)
-				escape = 1;
-			cred |= !is_escape(&c.f[k]);
-		}
 		if (since_ns != TIME_NONE && c.w[i].last < since_ns)
+			continue;
+		/*
+		 * Without a high escape only anomalous use of its credentials
+		 * opens an incident, and that is a usage-anomaly finding: with
+		 * none in the store there is nothing to assemble (host roots with
+		 * a token read each were assembled, every run, to be dropped).
+		 */
+		if (!escape && !(cred && usage))
 			continue;
 		incident_assemble(&c, db, &inc);
 		if (escape || (cred && inc.anomalous_use))
 			rc = incident_store(&c, db, &inc, ch);
 		incident_release(&inc);
 	}
+	free(roots);
 	if (rc != CD_OK && *cause == NULL)
 		*cause = xstrdup(sqlite3_errmsg(db));
 	for (i = 0; i < c.nw; i++)
