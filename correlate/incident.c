@@ -72,11 +72,19 @@ load_findings(sqlite3 *db, struct inc_ctx *c)
 	size_t cap = 0;
 
 	if (sqlite3_prepare_v2(db,
+			       /* the event's columns kept beside each finding (schema 7);
+				* a finding without them reads its event */
+			       "SELECT f.id, f.event_id, f.rule, f.class, f.severity, f.ts_ns,"
+			       " f.workload, f.identity, f.cred_id, f.summary, c.source, c.host,"
+			       " c.object, c.action, c.dst"
+			       " FROM findings f JOIN finding_events c ON c.finding_id = f.id"
+			       " UNION ALL "
 			       "SELECT f.id, f.event_id, f.rule, f.class, f.severity, f.ts_ns,"
 			       " f.workload, f.identity, f.cred_id, f.summary, e.source, e.host,"
-			       " e.object, e.container_id, e.pod_ns, e.pod_name, e.pod_uid, e.image,"
-			       " e.pid, e.action, e.dst"
-			       " FROM findings f JOIN events e ON e.id = f.event_id ORDER BY f.ts_ns, f.id",
+			       " e.object, e.action, e.dst"
+			       " FROM findings f JOIN events e ON e.id = f.event_id"
+			       " WHERE NOT EXISTS(SELECT 1 FROM finding_events c WHERE c.finding_id = f.id)"
+			       " ORDER BY 6, 1",
 			       -1, &st, NULL) != SQLITE_OK)
 		return CD_E_DB;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -100,8 +108,8 @@ load_findings(sqlite3 *db, struct inc_ctx *c)
 		f->source = col_dup(st, 10);
 		f->host = col_dup(st, 11);
 		f->object = col_dup(st, 12);
-		f->action = col_dup(st, 19);
-		f->dst = col_dup(st, 20);
+		f->action = col_dup(st, 13);
+		f->dst = col_dup(st, 14);
 		f->wl = -1;
 	}
 	sqlite3_finalize(st);
