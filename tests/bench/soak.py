@@ -433,7 +433,7 @@ print('  WAL max      %.1f MiB sampled, %.1f MiB seen by the followers (target <
       % (wal_max[0] / 1048576.0, max(fw or [0]) / 1048576.0))
 print('  correlate    (seconds into the run, wall time, CPU time, store size in events, its summary)')
 for at, secs, cpu, n, first in corr_runs:
-    print('    at %4.0f s  %6.2f s  %5.2f s CPU  %9s events  %s' % (at, secs, cpu, n, first[:120]))
+    print('    at %4.0f s  %6.2f s  %5.2f s CPU  %9s events  %s' % (at, secs, cpu, n, first[:200]))
 if len(corr_runs) >= 3:
     a, b = corr_runs[0], corr_runs[-2]
     print('  correlate    last under load / first: %.2fx wall, %.2fx CPU (target <= 2x)'
@@ -474,7 +474,7 @@ vrc = subprocess.run([CORDON, '--db', DB, 'audit', 'verify'], stdout=subprocess.
 print('  revoke       %d disables, %d undos; provider changes %d, with an intent row before the'
       ' request and a done outcome %d; audit verify exit %d (%s)'
       % (revokes[0], revokes[1], len(changes), recorded, vrc.returncode,
-                         (vrc.stdout.decode().strip().splitlines() or [''])[-1][:100]))
+                         (vrc.stdout.decode().strip().splitlines() or [''])[-1][:200]))
 print('  failures     %d%s' % (len(failures), ''.join('\n    ' + f for f in failures[:10])))
 emu.terminate()
 emu.wait()
