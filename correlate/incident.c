@@ -447,6 +447,7 @@ incidents_build(struct store *s, const struct ruleset *rs, int64_t since_ns,
 	strmap_init(&c.no_secret);
 	if (load_findings(db, &c) != CD_OK) {
 		*cause = xstrdup(sqlite3_errmsg(db));
+		strmap_release(&c.no_secret);
 		return CD_E_DB;
 	}
 	for (i = 0; i < c.nf; i++) {
