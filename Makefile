@@ -6,6 +6,7 @@
 #   make demo       install missing packages, build, ingest the sample incident
 #   make bench      throughput against jq / ausearch anchors (not a test)
 #   make bench-scale  ingest into 1M/10M-event stores vs an empty one (part of bench)
+#   make bench-soak the live-incident soak alone (4 minutes; part of bench)
 #   make fuzz       longer libFuzzer campaigns (FUZZ_SECONDS per target)
 #   make checksrc   banned-function and style gate
 #   make install    binary, man pages, bash/zsh completion (PREFIX, DESTDIR)
@@ -39,7 +40,7 @@ FUZZERS    = $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(wildcard tests/f
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_RUNS ?= 3000
 
-.PHONY: all test check demo bench bench-scale fuzz fuzz-build checksrc clean deps unit install
+.PHONY: all test check demo bench bench-scale bench-soak fuzz fuzz-build checksrc clean deps unit install
 
 all: cordon
 
@@ -119,6 +120,8 @@ bench: cordon
 
 bench-scale: cordon
 	@sh tests/bench/scale.sh
+bench-soak: cordon
+	@sh tests/bench/soak.sh
 
 checksrc:
 	@sh scripts/checksrc.sh

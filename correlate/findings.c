@@ -844,7 +844,15 @@ struct frow {
 	int64_t event_id, ts;
 	size_t rule;
 	char *wkey, *actor, *cred, *summary;
+	/* the event's columns the incident pass reads (finding_events) */
+	char *source, *host, *object, *action, *dst;
 };
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
 
 static void
 frows_free(struct frow *f, size_t n)
@@ -856,6 +864,11 @@ frows_free(struct frow *f, size_t n)
 		free(f[i].actor);
 		free(f[i].cred);
 		free(f[i].summary);
+		free(f[i].source);
+		free(f[i].host);
+		free(f[i].object);
+		free(f[i].action);
+		free(f[i].dst);
 	}
 	free(f);
 }
@@ -915,6 +928,11 @@ materialize_prepare(struct pass *p, sqlite3 *db, struct frow **out, size_t *nout
 		f[n].actor = ev.actor ? xstrdup(ev.actor) : NULL;
 		f[n].cred = ev.cred_id ? xstrdup(ev.cred_id) : NULL;
 		f[n].summary = xstrdup(sum.data);
+		f[n].source = dup_or_null(ev.source);
+		f[n].host = dup_or_null(ev.host);
+		f[n].object = dup_or_null(ev.object);
+		f[n].action = dup_or_null(ev.action);
+		f[n].dst = dup_or_null(ev.dst);
 		n++;
 		sqlite3_reset(get);
 	}
@@ -934,14 +952,18 @@ static int
 materialize(struct pass *p, sqlite3 *db, const struct frow *f, size_t n, int64_t *stored,
 	    struct wtx *t)
 {
-	sqlite3_stmt *ins = NULL;
+	sqlite3_stmt *ins = NULL, *ctx = NULL;
 	size_t i;
 	int rc = CD_E_DB;
 
 	if (sqlite3_prepare_v2(db,
 			       "INSERT OR IGNORE INTO findings(event_id, rule, class, severity, ts_ns,"
 			       " workload, identity, cred_id, summary) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
-			       -1, &ins, NULL) != SQLITE_OK)
+			       -1, &ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "INSERT OR IGNORE INTO finding_events(finding_id, source, host, object, action,"
+			       " dst) VALUES(?1,?2,?3,?4,?5,?6)",
+			       -1, &ctx, NULL) != SQLITE_OK)
 		goto out;
 	for (i = 0; i < n; i++) {
 		const struct rule *r = &p->rs->r[f[i].rule];
@@ -959,12 +981,24 @@ materialize(struct pass *p, sqlite3 *db, const struct frow *f, size_t n, int64_t
 		sqlite3_bind_text(ins, 9, f[i].summary, -1, SQLITE_STATIC);
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			goto out;
-		*stored += sqlite3_changes(db);
 		sqlite3_reset(ins);
+		if (sqlite3_changes(db) == 0)
+			continue; /* written by an earlier run, with its event's columns */
+		(*stored)++;
+		sqlite3_bind_int64(ctx, 1, sqlite3_last_insert_rowid(db));
+		sqlite3_bind_text(ctx, 2, f[i].source, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ctx, 3, f[i].host, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ctx, 4, f[i].object, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ctx, 5, f[i].action, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ctx, 6, f[i].dst, -1, SQLITE_STATIC);
+		if (sqlite3_step(ctx) != SQLITE_DONE)
+			goto out;
+		sqlite3_reset(ctx);
 	}
 	rc = CD_OK;
 out:
 	sqlite3_finalize(ins);
+	sqlite3_finalize(ctx);
 	return rc;
 }
 

@@ -69,19 +69,31 @@ static int
 load_findings(sqlite3 *db, struct inc_ctx *c)
 {
 	sqlite3_stmt *st;
+	size_t cap = 0;
 
 	if (sqlite3_prepare_v2(db,
+			       /* the event's columns kept beside each finding (schema 7);
+				* a finding without them reads its event */
+			       "SELECT f.id, f.event_id, f.rule, f.class, f.severity, f.ts_ns,"
+			       " f.workload, f.identity, f.cred_id, f.summary, c.source, c.host,"
+			       " c.object, c.action, c.dst"
+			       " FROM findings f JOIN finding_events c ON c.finding_id = f.id"
+			       " UNION ALL "
 			       "SELECT f.id, f.event_id, f.rule, f.class, f.severity, f.ts_ns,"
 			       " f.workload, f.identity, f.cred_id, f.summary, e.source, e.host,"
-			       " e.object, e.container_id, e.pod_ns, e.pod_name, e.pod_uid, e.image,"
-			       " e.pid, e.action, e.dst"
-			       " FROM findings f JOIN events e ON e.id = f.event_id ORDER BY f.ts_ns, f.id",
+			       " e.object, e.action, e.dst"
+			       " FROM findings f JOIN events e ON e.id = f.event_id"
+			       " WHERE NOT EXISTS(SELECT 1 FROM finding_events c WHERE c.finding_id = f.id)"
+			       " ORDER BY 6, 1",
 			       -1, &st, NULL) != SQLITE_OK)
 		return CD_E_DB;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct finding *f;
 
-		c->f = xrealloc(c->f, (c->nf + 1) * sizeof(*c->f));
+		if (c->nf == cap) {
+			cap = cap ? cap * 2 : 256;
+			c->f = xrealloc(c->f, cap * sizeof(*c->f));
+		}
 		f = &c->f[c->nf++];
 		memset(f, 0, sizeof(*f));
 		f->event_id = sqlite3_column_int64(st, 1);
@@ -96,8 +108,8 @@ load_findings(sqlite3 *db, struct inc_ctx *c)
 		f->source = col_dup(st, 10);
 		f->host = col_dup(st, 11);
 		f->object = col_dup(st, 12);
-		f->action = col_dup(st, 19);
-		f->dst = col_dup(st, 20);
+		f->action = col_dup(st, 13);
+		f->dst = col_dup(st, 14);
 		f->wl = -1;
 	}
 	sqlite3_finalize(st);
@@ -262,6 +274,23 @@ mounts_runtime_socket(sqlite3 *db, const struct workload *w)
 	return yes;
 }
 
+/* The first finding at or after ts (findings are loaded in time order). */
+static size_t
+finding_at_or_after(const struct inc_ctx *c, int64_t ts)
+{
+	size_t lo = 0, hi = c->nf;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->f[mid].ts < ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static void
 link_workloads(struct inc_ctx *c, sqlite3 *db)
 {
@@ -369,14 +398,25 @@ link_workloads(struct inc_ctx *c, sqlite3 *db)
 		/* a process the pid join could not place but SELinux labels a
 		 * container's (container_t): the container with signals on that
 		 * host just before, escaped or not */
-		confined = in_container_domain(db, f->event_id);
-		for (q = 0; q < c->nf; q++) {
+		confined = -1; /* asked only when a non-escape signal could join */
+		/* findings are in time order: only those within the join's
+		 * window can qualify, so start at its first (this pass was
+		 * quadratic in the findings, which grow with the store) */
+		for (q = finding_at_or_after(c, f->ts - HOST_JOIN_NS);
+		     q < c->nf && c->f[q].ts <= f->ts + SKEW_NS; q++) {
 			const struct finding *g = &c->f[q];
 
 			if (g->wl < 0 || strncmp(c->w[g->wl].key, "host:", 5) == 0 ||
-			    !(is_escape(g) || (confined && strcmp(g->cls, "usage-anomaly") != 0)) ||
 			    !same_host(c->w[g->wl].d.host, c->w[f->wl].d.host))
 				continue;
+			if (!is_escape(g)) {
+				if (strcmp(g->cls, "usage-anomaly") == 0)
+					continue;
+				if (confined < 0)
+					confined = in_container_domain(db, f->event_id);
+				if (!confined)
+					continue;
+			}
 			if (g->ts <= f->ts + SKEW_NS && f->ts - g->ts <= HOST_JOIN_NS &&
 			    (best < 0 || g->ts > best_ts)) {
 				best = g->wl;
@@ -397,13 +437,17 @@ incidents_build(struct store *s, const struct ruleset *rs, int64_t since_ns,
 	sqlite3 *db = store_db(s);
 	struct inc_ctx c;
 	size_t i;
-	int rc = CD_OK;
+	int rc = CD_OK, usage = 0;
+	unsigned char *roots;
+	enum { ROOT_ESCAPE = 1, ROOT_CRED = 2 };
 
 	memset(&c, 0, sizeof(c));
 	c.rs = rs;
 	c.s = s;
+	strmap_init(&c.no_secret);
 	if (load_findings(db, &c) != CD_OK) {
 		*cause = xstrdup(sqlite3_errmsg(db));
+		strmap_release(&c.no_secret);
 		return CD_E_DB;
 	}
 	for (i = 0; i < c.nf; i++) {
@@ -418,10 +462,27 @@ incidents_build(struct store *s, const struct ruleset *rs, int64_t since_ns,
 			c.w[f->wl].last = f->ts;
 	}
 	link_workloads(&c, db);
+	/* per root, in one pass: a high escape signal, a credential signal */
+	roots = xcalloc(c.nw ? c.nw : 1, sizeof(*roots));
+	for (i = 0; i < c.nf; i++) {
+		enum rule_sev sev = SEV_MEDIUM;
+		int r;
+
+		if (strcmp(c.f[i].cls, "usage-anomaly") == 0)
+			usage = 1;
+		if (c.f[i].wl < 0)
+			continue;
+		r = wl_root(&c, c.f[i].wl);
+		/* a risky pod created (medium) joins an incident but opens none */
+		if (is_escape(&c.f[i]) && rule_sev_parse(c.f[i].severity, &sev) == CD_OK &&
+		    sev >= SEV_HIGH)
+			roots[r] |= ROOT_ESCAPE;
+		if (!is_escape(&c.f[i]))
+			roots[r] |= ROOT_CRED;
+	}
 	for (i = 0; i < c.nw && rc == CD_OK; i++) {
 		struct incident inc;
-		size_t k;
-		int escape = 0, cred = 0;
+		int escape = (roots[i] & ROOT_ESCAPE) != 0, cred = (roots[i] & ROOT_CRED) != 0;
 
 		if (c.w[i].parent >= 0)
 			continue;
@@ -429,29 +490,28 @@ incidents_build(struct store *s, const struct ruleset *rs, int64_t since_ns,
 		inc.root = (int)i;
 		if (strcmp(c.w[i].key, "host:unknown") == 0)
 			continue; /* nothing to attribute it to: the signals stay findings */
-		for (k = 0; k < c.nf; k++) {
-			enum rule_sev sev = SEV_MEDIUM;
-
-			if (c.f[k].wl < 0 || wl_root(&c, c.f[k].wl) != (int)i)
-				continue;
-			/* a risky pod created (medium) joins an incident but opens none */
-			if (is_escape(&c.f[k]) && rule_sev_parse(c.f[k].severity, &sev) == CD_OK &&
-			    sev >= SEV_HIGH)
-				escape = 1;
-			cred |= !is_escape(&c.f[k]);
-		}
 		if (since_ns != TIME_NONE && c.w[i].last < since_ns)
+			continue;
+		/*
+		 * Without a high escape only anomalous use of its credentials
+		 * opens an incident, and that is a usage-anomaly finding: with
+		 * none in the store there is nothing to assemble (host roots with
+		 * a token read each were assembled, every run, to be dropped).
+		 */
+		if (!escape && !(cred && usage))
 			continue;
 		incident_assemble(&c, db, &inc);
 		if (escape || (cred && inc.anomalous_use))
 			rc = incident_store(&c, db, &inc, ch);
 		incident_release(&inc);
 	}
+	free(roots);
 	if (rc != CD_OK && *cause == NULL)
 		*cause = xstrdup(sqlite3_errmsg(db));
 	for (i = 0; i < c.nw; i++)
 		free(c.w[i].key);
 	free(c.w);
 	findings_release(&c);
+	strmap_release(&c.no_secret);
 	return rc;
 }

@@ -35,6 +35,9 @@ struct inc_ctx {
 	size_t nf;
 	struct wl *w;
 	size_t nw;
+	/* (host, pod uid, path) the graph holds no secret for: asked once a
+	 * run, not once per signal (nothing writes the graph meanwhile) */
+	struct strmap no_secret;
 };
 
 struct exposed {

@@ -426,6 +426,32 @@ env_secrets(sqlite3 *db, struct incident *inc, const struct workload *w, int64_t
 	return n;
 }
 
+/*
+ * The secrets the graph holds for a path read on host (by pod uid), as
+ * graph_secret_for_path; a lookup that found none is remembered for the
+ * run, so a host's thousand reads of the same token path cost one lookup.
+ */
+static int
+secret_for_path(struct inc_ctx *c, const char *host, const char *pod_uid, const char *path,
+		struct graph_result *g)
+{
+	char key[2400];
+	int n, created;
+
+	/* a leading '-' or '+' tells an absent host or uid from an empty one */
+	n = snprintf(key, sizeof(key), "%c%s%c%c%s%c%s", host ? '+' : '-', host ? host : "", 0x1f,
+		     pod_uid ? '+' : '-', pod_uid ? pod_uid : "", 0x1f, path);
+	if (n > 0 && (size_t)n < sizeof(key) && strmap_find(&c->no_secret, key, (size_t)n) != NULL)
+		return 0;
+	if (graph_secret_for_path(c->s, host, pod_uid, path, g) != CD_OK)
+		return 0;
+	if (g->n > 0)
+		return 1;
+	if (n > 0 && (size_t)n < sizeof(key))
+		strmap_get(&c->no_secret, key, (size_t)n, &created);
+	return 0;
+}
+
 /* One signal's exposure, by its rule's `exposes`. */
 static void
 expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct finding *f)
@@ -460,9 +486,7 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 	case EXPOSES_SA_TOKEN:
 	case EXPOSES_VAULT_TOKEN:
 		if (f->object != NULL &&
-		    graph_secret_for_path(c->s, host, w->pod_uid[0] ? w->pod_uid : NULL, f->object,
-					  &g) == CD_OK &&
-		    g.n > 0) {
+		    secret_for_path(c, host, w->pod_uid[0] ? w->pod_uid : NULL, f->object, &g)) {
 			secrets_from(inc, &g, host, f->ts, f->rule, NULL);
 			graph_result_release(&g);
 			if (f->object != NULL && strstr(f->object, "vault-token") != NULL)

@@ -22,6 +22,9 @@
 #                        (tests/bench/scale.sh, alone: make bench-scale)
 #   tui                  keystroke to finished redraw through a pty on the
 #                        correlate bench's store (tests/bench/tui_keys.py)
+#   live-incident soak   followers, correlate, queries and revoke/undo on one
+#                        store for 4 minutes (tests/bench/soak.sh; alone:
+#                        `make bench-soak`)
 #
 # CloudTrail and auditd: the anchor and cordon alternate CORDON_BENCH_RUNS (3)
 # times; printed are the fastest of each and the median ratio of adjacent
@@ -211,3 +214,4 @@ echo
 echo "== correlation on generated cases (tests/gen: ${CORDON_GEN_CASES:-50} randomized cases from seed"
 echo "   ${CORDON_GEN_SEED:-1000}, about 1 in 5 benign-only; figures, never asserted)"
 sh "$ROOT/tests/gen/run.sh" "${CORDON_GEN_CASES:-50}" "${CORDON_GEN_SEED:-1000}" | sed -n '/^cases:/,$p' | sed 's/^/  /'
+sh "$ROOT/tests/bench/soak.sh"
