@@ -7,6 +7,10 @@
  * and failing that to its parent's, up the ppid chain: a process that
  * entered the host namespaces (nsenter) is still traced to the container
  * it came from.
+ *
+ * A CloudTrail call signed with a function's execution-role session (the
+ * key Lambda's AssumeRole handed to the function, learned in the graph)
+ * belongs to that function: a workload of kind "function".
  */
 #include <string.h>
 
@@ -238,13 +242,102 @@ fill_host(sqlite3 *db, struct workload *w)
 }
 
 int
+function_of_session(sqlite3 *db, const char *cred_id, struct workload *w)
+{
+	sqlite3_stmt *st;
+	char key[128];
+	int found = 0;
+
+	if (cred_id == NULL || strncmp(cred_id, "ASIA", 4) != 0 || strlen(cred_id) > 100)
+		return 0;
+	snprintf(key, sizeof(key), "aws:%s", cred_id);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT f.key, CASE WHEN json_valid(f.attrs) THEN json_extract(f.attrs, '$.runtime') END,"
+			       " (SELECT r.key FROM graph_edges re JOIN graph_nodes r ON r.id = re.dst"
+			       "  WHERE re.src = f.id AND re.type = 'runs-as' ORDER BY length(r.key) DESC LIMIT 1)"
+			       " FROM graph_nodes c JOIN graph_edges x ON x.dst = c.id AND x.type = 'exposes'"
+			       " JOIN graph_nodes s ON s.id = x.src AND s.kind = 'secret'"
+			       " JOIN graph_edges m ON m.dst = s.id AND m.type = 'mounts'"
+			       " JOIN graph_nodes f ON f.id = m.src AND f.kind = 'function'"
+			       " WHERE c.kind = 'credential' AND c.key = ?1 LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *arn = (const char *)sqlite3_column_text(st, 0);
+		const char *r = (const char *)sqlite3_column_text(st, 2);
+		const char *slash = arn ? strstr(arn, ":function:") : NULL;
+
+		memset(w, 0, sizeof(*w));
+		copy(w->kind, sizeof(w->kind), "function");
+		copy(w->id, sizeof(w->id), arn);
+		copy(w->name, sizeof(w->name), slash ? slash + 10 : arn);
+		col_copy(w->runtime, sizeof(w->runtime), st, 1);
+		copy(w->identity, sizeof(w->identity), r && strncmp(r, "aws:", 4) == 0 ? r + 4 : r);
+		copy(w->how, sizeof(w->how), "function session");
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	if (found)
+		workload_settle(w);
+	return found;
+}
+
+void
+workload_settle(struct workload *w)
+{
+	if (strcmp(w->kind, "function") == 0) {
+		/* arn:PART:lambda:REGION:ACCOUNT:function:NAME */
+		const char *p = w->id, *f[5];
+		int i;
+
+		for (i = 0; i < 5 && p != NULL; i++)
+			if ((p = strchr(p, ':')) != NULL)
+				f[i] = ++p;
+		if (p != NULL && i == 5)
+			snprintf(w->where, sizeof(w->where), "aws:%.*s:%.*s", (int)(f[3] - f[2] - 1), f[2],
+				 (int)(f[4] - f[3] - 1), f[3]);
+		return;
+	}
+	if (w->container_id[0]) {
+		copy(w->kind, sizeof(w->kind), "container");
+		copy(w->id, sizeof(w->id), w->container_id);
+	} else if (w->pod_uid[0] || w->pod_name[0]) {
+		copy(w->kind, sizeof(w->kind), "pod");
+		if (w->pod_uid[0])
+			copy(w->id, sizeof(w->id), w->pod_uid);
+		else
+			snprintf(w->id, sizeof(w->id), "%s/%s", w->pod_ns, w->pod_name);
+	} else {
+		copy(w->kind, sizeof(w->kind), "host");
+		copy(w->id, sizeof(w->id), w->host);
+	}
+	copy(w->where, sizeof(w->where), w->host);
+}
+
+static int
+attribute_event_kind(sqlite3 *db, const struct event *ev, struct workload *w);
+
+int
 attribute_event(sqlite3 *db, const struct event *ev, struct workload *w)
+{
+	int r = attribute_event_kind(db, ev, w);
+
+	workload_settle(w);
+	return r;
+}
+
+static int
+attribute_event_kind(sqlite3 *db, const struct event *ev, struct workload *w)
 {
 	int64_t pid, ppid;
 	int depth;
 
 	memset(w, 0, sizeof(*w));
 	if (created_pod(db, ev, w))
+		return 1;
+	if (ev->source != NULL && strcmp(ev->source, "cloudtrail") == 0 &&
+	    function_of_session(db, ev->cred_id, w))
 		return 1;
 	copy(w->host, sizeof(w->host), ev->host);
 	copy(w->container_id, sizeof(w->container_id), ev->container_id);
@@ -283,7 +376,9 @@ attribute_event(sqlite3 *db, const struct event *ev, struct workload *w)
 void
 workload_key(const struct workload *w, char *out, size_t cap)
 {
-	if (w->container_id[0])
+	if (strcmp(w->kind, "function") == 0)
+		snprintf(out, cap, "fn:%s", w->id);
+	else if (w->container_id[0])
 		snprintf(out, cap, "ctr:%.12s", w->container_id);
 	else if (w->pod_uid[0])
 		snprintf(out, cap, "pod:%s", w->pod_uid);

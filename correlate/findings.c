@@ -1252,6 +1252,20 @@ known_net_load(sqlite3 *db, struct known_net *net)
 		}
 	}
 	sqlite3_finalize(st);
+	/* functions' execution-role sessions: key -> exposed by env:FN:... mounted by a function */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT DISTINCT substr(c.key, 5) FROM graph_nodes f"
+			       " JOIN graph_edges m ON m.src = f.id AND m.type = 'mounts'"
+			       " JOIN graph_edges x ON x.src = m.dst AND x.type = 'exposes'"
+			       " JOIN graph_nodes c ON c.id = x.dst AND c.kind = 'credential'"
+			       " WHERE f.kind = 'function' AND c.key LIKE 'aws:%'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return CD_E_DB;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		set_add(&net->fn_sessions, &net->nfn_sessions, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (net->nfn_sessions > 1)
+		qsort(net->fn_sessions, net->nfn_sessions, sizeof(char *), str_cmp);
 	egress_load(net);
 	/* qsort must not see a NULL array, even an empty one */
 	if (net->nnodes > 1)
@@ -1280,6 +1294,9 @@ known_net_release(struct known_net *net)
 		free(net->egress[i]);
 	for (i = 0; i < net->nown; i++)
 		free(net->own[i]);
+	for (i = 0; i < net->nfn_sessions; i++)
+		free(net->fn_sessions[i]);
+	free(net->fn_sessions);
 	free(net->own);
 	free(net->nodes);
 	free(net->node_ips);

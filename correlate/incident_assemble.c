@@ -426,6 +426,33 @@ env_secrets(sqlite3 *db, struct incident *inc, const struct workload *w, int64_t
 	return n;
 }
 
+/*
+ * A function's environment: the variables the inventory names (names only;
+ * what a static credential among them holds is for the map to say) and the
+ * execution-role session the signal caught in use.  The runtime's own key
+ * variable is not exposed as a secret: every session the function ever had
+ * sits behind it, and only the one taken matters.
+ */
+static void
+function_env(sqlite3 *db, struct incident *inc, const struct workload *w, const struct finding *f)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT DISTINCT d.key FROM graph_nodes p JOIN graph_edges e ON e.src = p.id"
+			       " JOIN graph_nodes d ON d.id = e.dst WHERE p.kind = 'function' AND p.key = ?1"
+			       " AND e.type = 'mounts' AND d.kind = 'secret' AND e.detail LIKE 'env%'"
+			       " AND d.key NOT LIKE '%:AWS_ACCESS_KEY_ID'",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, w->id, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			add_exposed(inc, (const char *)sqlite3_column_text(st, 0), f->ts, f->rule);
+		sqlite3_finalize(st);
+	}
+	if (f->cred_id != NULL)
+		add_cred(inc, "aws", f->cred_id, f->identity, f->ts);
+}
+
 /* One signal's exposure, by its rule's `exposes`. */
 static void
 expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct finding *f)
@@ -491,7 +518,13 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 	case EXPOSES_ENV: {
 		char subject[600];
 		size_t before = inc->nex;
-		int from_spec = env_secrets(db, inc, w, f->ts, f->rule);
+		int from_spec;
+
+		if (strcmp(w->kind, "function") == 0) {
+			function_env(db, inc, w, f);
+			break;
+		}
+		from_spec = env_secrets(db, inc, w, f->ts, f->rule);
 
 		if (w->container_id[0])
 			snprintf(subject, sizeof(subject), "%.64s", w->container_id);
@@ -1564,6 +1597,10 @@ plan_build(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 		add_step(inc, "k8s", "delete-pod", target,
 			 "quarantine: the pod's bound tokens die with it");
 	}
+	if (strcmp(root->kind, "function") == 0)
+		add_step(inc, "aws", "throttle-function", root->id,
+			 "quarantine: reserved concurrency 0 stops new invocations (and new sessions);"
+			 " restore it after the role's sessions are revoked");
 	for (i = 0; i < c->nw; i++) {
 		const struct workload *m = &c->w[i].d;
 

@@ -269,6 +269,11 @@ vfield(struct match_ev *m, int vf)
 		}
 		break;
 	}
+	case VF_CRED_WORKLOAD:
+		if (m->net != NULL && ev->cred_id != NULL &&
+		    known_net_has(m->net->fn_sessions, m->net->nfn_sessions, ev->cred_id))
+			m->vf[vf] = "function";
+		break;
 	case VF_HOST_KIND:
 		m->vf[vf] = ev->host == NULL ? NULL
 			: m->net != NULL && known_net_has(m->net->nodes, m->net->nnodes, ev->host)

@@ -57,6 +57,8 @@ enum vfield {
 			 * role ARN ("arn:aws:iam::A:role/NAME"); else the actor */
 	VF_SRC_OWN,     /* "yes" when src_ip is an address of the actor's own pods
 			 * (by the bound token's pod uid, or by its service account) */
+	VF_CRED_WORKLOAD, /* the kind of workload whose own session cred_id is:
+			   * "function" for a Lambda execution-role session */
 	VF__COUNT
 };
 
@@ -134,6 +136,10 @@ struct known_net {
 	 * told from one used elsewhere */
 	char **own;
 	size_t nown;
+	/* AWS keys that are functions' execution-role sessions (learned from
+	 * AssumeRole by lambda.amazonaws.com) */
+	char **fn_sessions;
+	size_t nfn_sessions;
 };
 
 /* A field value source for matching: an event plus its virtual fields. */
