@@ -1090,6 +1090,40 @@ naddr_add(struct naddrs *v, const char *ip, int64_t ts, const char *why)
  * had used before is its own, not the attacker's), and those its
  * workloads connected to.
  */
+/*
+ * Whether ip is a function workload's own: one of the incident's functions
+ * called from it with one of its sessions before `before` (its NAT, its
+ * environment's address).  A stolen session's first use by the function
+ * itself is not the attacker's address.
+ */
+static int
+function_own_address(sqlite3 *db, const struct incident *inc, const char *ip, int64_t before)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	int own = 0;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT 1 FROM graph_nodes f JOIN graph_edges m ON m.src = f.id AND m.type = 'mounts'"
+			       " JOIN graph_edges x ON x.src = m.dst AND x.type = 'exposes'"
+			       " JOIN graph_nodes c ON c.id = x.dst AND c.kind = 'credential'"
+			       " JOIN events e ON e.cred_id = substr(c.key, 5)"
+			       " WHERE f.kind = 'function' AND f.key = ?1 AND e.src_ip = ?2 AND e.ts_ns <= ?3 LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	for (i = 0; i < inc->members.n && !own; i++) {
+		if (strncmp(inc->members.s[i], "fn:", 3) != 0)
+			continue;
+		sqlite3_bind_text(st, 1, inc->members.s[i] + 3, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, ip, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, before);
+		own = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return own;
+}
+
 static void
 attacker_addresses(sqlite3 *db, const struct incident *inc, int64_t t0, struct naddrs *out)
 {
@@ -1108,6 +1142,9 @@ attacker_addresses(sqlite3 *db, const struct incident *inc, int64_t t0, struct n
 			while (sqlite3_step(uses) == SQLITE_ROW) {
 				int64_t ts = sqlite3_column_int64(uses, 1);
 
+				if (function_own_address(db, inc, (const char *)sqlite3_column_text(uses, 0),
+							 inc->cr[i].exposed_ts))
+					continue;
 				time_format(ts, when, sizeof(when));
 				snprintf(why, sizeof(why), "%s of this incident was first used from %s at %s",
 					 inc->cr[i].id, (const char *)sqlite3_column_text(uses, 0), when);
