@@ -61,6 +61,20 @@ PY
 "$CORDON" --db c.db correlate > /dev/null || die "an incident on the benign history"
 expect_eq "$(sqlite3 c.db "SELECT count(*) FROM findings WHERE rule = 'FN-01'")" 0 "FN-01 on benign"
 
+# incremental: the history in one run, the rest in a second, the same incident
+python3 - "$F/logs/cloudtrail.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for name, keep in (("p1.json", lambda t: t < "2025-06-03T09:00:00Z"), ("p2.json", lambda t: t >= "2025-06-03T09:00:00Z")):
+    json.dump({"Records": [r for r in d["Records"] if keep(r["eventTime"])]}, open(name, "w"))
+PY
+"$CORDON" --db e.db ingest -q "$F/inventory" p1.json
+"$CORDON" --db e.db correlate > /dev/null || die "an incident on the first half"
+"$CORDON" --db e.db ingest -q p2.json
+"$CORDON" --db e.db correlate > /dev/null && die "no incident on the second half"
+expect_eq "$(sqlite3 e.db "SELECT id FROM incidents")" "$id" "incremental incident"
+expect_eq "$(sqlite3 e.db "SELECT count(*) FROM findings WHERE rule IN ('FN-01', 'FN-02')")" 1 "incremental FN findings"
+
 # without the inventory the session is still the function's (learned from
 # Lambda's AssumeRole alone)
 "$CORDON" --db d.db ingest -q "$F/logs"
