@@ -286,6 +286,12 @@ function_of_session(sqlite3 *db, const char *cred_id, struct workload *w)
 void
 workload_settle(struct workload *w)
 {
+	if (strcmp(w->kind, "sandbox") == 0) {
+		snprintf(w->id, sizeof(w->id), "%s:%lld:%lld", w->host, (long long)w->root_pid,
+			 (long long)(w->root_start / 1000000000LL));
+		copy(w->where, sizeof(w->where), w->host);
+		return;
+	}
 	if (strcmp(w->kind, "function") == 0) {
 		/* arn:PART:lambda:REGION:ACCOUNT:function:NAME */
 		const char *p = w->id, *f[5];
@@ -317,6 +323,106 @@ workload_settle(struct workload *w)
 
 static int
 attribute_event_kind(sqlite3 *db, const struct event *ev, struct workload *w);
+
+/* Host process sandboxes: a process tree under one of these is a workload. */
+static const char *const sandbox_launchers[] = { "bwrap", "firejail", "nsjail", "runsc", NULL };
+
+static int
+is_launcher(const char *exe)
+{
+	const char *base = exe ? strrchr(exe, '/') : NULL;
+	size_t i;
+
+	base = base ? base + 1 : exe;
+	for (i = 0; base != NULL && sandbox_launchers[i] != NULL; i++)
+		if (strcmp(base, sandbox_launchers[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Outside any container: the nearest ancestor (host pid lineage from the
+ * exec records of auditd, Tetragon or Tracee) that is a sandbox launcher
+ * makes the process part of that sandbox, whatever it did since (entered
+ * the host's namespaces with nsenter included: its parents stay).  The
+ * sandbox's id is its launcher's (host, pid, exec time).
+ */
+static int
+sandbox_of(sqlite3 *db, const struct event *ev, struct workload *w)
+{
+	sqlite3_stmt *st, *start;
+	int64_t pid = ev->pid, ts = ev->ts_ns;
+	int depth, found = 0;
+
+	if (ev->host == NULL || pid == EV_NULL || pid <= 2)
+		return 0;
+	if (is_launcher(ev->exe) && ev->action != NULL &&
+	    (strcmp(ev->action, "execve") == 0 || strcmp(ev->action, "process_exec") == 0 ||
+	     strcmp(ev->action, "sched_process_exec") == 0))
+		return 0; /* the launcher's own start is not inside it */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT exe, ppid, argv FROM events WHERE host = ?1 AND pid = ?2 AND ts_ns <= ?3"
+			       " AND ts_ns >= ?4 AND exe IS NOT NULL ORDER BY ts_ns DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT min(ts_ns) FROM events WHERE host = ?1 AND pid = ?2 AND ts_ns <= ?3"
+			       " AND ts_ns >= ?4 AND exe = ?5",
+			       -1, &start, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	for (depth = 0; depth < ANCESTRY_DEPTH && pid > 2 && !found; depth++) {
+		const char *exe;
+		int64_t next = EV_NULL;
+
+		sqlite3_bind_text(st, 1, ev->host, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, pid);
+		sqlite3_bind_int64(st, 3, ts + 2000000000LL);
+		sqlite3_bind_int64(st, 4, ev->ts_ns - EXEC_WINDOW_NS);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			/* no record of this pid: its parent from the event itself */
+			sqlite3_reset(st);
+			if (depth == 0 && ev->ppid != EV_NULL) {
+				pid = ev->ppid;
+				continue;
+			}
+			break;
+		}
+		exe = (const char *)sqlite3_column_text(st, 0);
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+			next = sqlite3_column_int64(st, 1);
+		if (depth > 0 && is_launcher(exe)) {
+			const char *argv = (const char *)sqlite3_column_text(st, 2);
+
+			memset(w, 0, sizeof(*w));
+			copy(w->kind, sizeof(w->kind), "sandbox");
+			copy(w->host, sizeof(w->host), ev->host);
+			snprintf(w->name, sizeof(w->name), "%.255s", argv ? argv : exe);
+			w->root_pid = pid;
+			w->root_start = ts;
+			sqlite3_bind_text(start, 1, ev->host, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(start, 2, pid);
+			sqlite3_bind_int64(start, 3, ts + 2000000000LL);
+			sqlite3_bind_int64(start, 4, ev->ts_ns - EXEC_WINDOW_NS);
+			sqlite3_bind_text(start, 5, exe, -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(start) == SQLITE_ROW && sqlite3_column_type(start, 0) != SQLITE_NULL)
+				w->root_start = sqlite3_column_int64(start, 0);
+			sqlite3_reset(start);
+			copy(w->how, sizeof(w->how), "sandbox lineage");
+			found = 1;
+		}
+		sqlite3_reset(st);
+		if (next == EV_NULL && depth == 0 && ev->ppid != EV_NULL)
+			next = ev->ppid;
+		pid = next;
+		if (pid == EV_NULL)
+			break;
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(start);
+	return found;
+}
 
 int
 attribute_event(sqlite3 *db, const struct event *ev, struct workload *w)
@@ -369,6 +475,8 @@ attribute_event_kind(sqlite3 *db, const struct event *ev, struct workload *w)
 		}
 		pid = depth == 0 && ppid != EV_NULL ? ppid : next;
 	}
+	if (sandbox_of(db, ev, w))
+		return 1;
 	copy(w->how, sizeof(w->how), "host");
 	return 0;
 }
@@ -378,6 +486,8 @@ workload_key(const struct workload *w, char *out, size_t cap)
 {
 	if (strcmp(w->kind, "function") == 0)
 		snprintf(out, cap, "fn:%s", w->id);
+	else if (strcmp(w->kind, "sandbox") == 0)
+		snprintf(out, cap, "sbx:%s", w->id);
 	else if (w->container_id[0])
 		snprintf(out, cap, "ctr:%.12s", w->container_id);
 	else if (w->pod_uid[0])

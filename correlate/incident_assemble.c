@@ -453,6 +453,27 @@ function_env(sqlite3 *db, struct incident *inc, const struct workload *w, const 
 		add_cred(inc, "aws", f->cred_id, f->identity, f->ts);
 }
 
+/* Whether the inventory knows host as a Kubernetes node. */
+static int
+known_k8s_node(sqlite3 *db, const char *host)
+{
+	sqlite3_stmt *st;
+	int yes = 0;
+
+	/* a kubectl inventory's node (attributes), or one pods run on; a
+	 * credential map names hosts too, Kubernetes or not */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT 1 FROM graph_nodes n WHERE n.kind = 'node' AND n.key = ?1 AND"
+			       " (n.attrs IS NOT NULL OR EXISTS(SELECT 1 FROM graph_edges e WHERE e.dst = n.id"
+			       " AND e.type = 'runs-on'))",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 1;
+	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
 /* One signal's exposure, by its rule's `exposes`. */
 static void
 expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct finding *f)
@@ -477,10 +498,14 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 		graph_result_release(&g);
 		snprintf(loc, sizeof(loc), "imds:%s", host);
 		add_exposed(inc, loc, f->ts, f->rule);
+		inc->node_escape = 1;
+		/* a sandbox on a host the inventory does not know as a node: no
+		 * kubelet to take, no node to cordon */
+		if (strcmp(w->kind, "sandbox") == 0 && !known_k8s_node(db, host))
+			break;
 		snprintf(loc, sizeof(loc), "kubelet-cred:%s", host);
 		add_exposed(inc, loc, f->ts, f->rule);
 		node_vault_tokens(db, inc, host, f->ts, f->rule);
-		inc->node_escape = 1;
 		strv_add_unique(&inc->escaped_nodes, host);
 		break;
 	case EXPOSES_FILE:
@@ -1634,6 +1659,10 @@ plan_build(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 		add_step(inc, "k8s", "delete-pod", target,
 			 "quarantine: the pod's bound tokens die with it");
 	}
+	if (strcmp(root->kind, "sandbox") == 0)
+		add_step(inc, "host", "kill-sandbox", root->id,
+			 "quarantine: stop the sandbox's process tree (HOST:PID:START of its launcher),"
+			 " and what it started after leaving it");
 	if (strcmp(root->kind, "function") == 0)
 		add_step(inc, "aws", "throttle-function", root->id,
 			 "quarantine: reserved concurrency 0 stops new invocations (and new sessions);"

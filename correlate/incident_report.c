@@ -66,6 +66,14 @@ put_workload_kind(const struct inc_ctx *c, struct buf *b, const struct workload 
 		rc |= json_put_str(b, sa);
 	}
 	rc |= buf_addc(b, ']');
+	if (strcmp(w->kind, "sandbox") == 0) {
+		char t[48];
+
+		time_format(w->root_start, t, sizeof(t));
+		rc |= put_kv(b, "sandbox", w->name, 0);
+		rc |= buf_printf(b, ",\"root_pid\":%lld", (long long)w->root_pid);
+		rc |= put_kv(b, "root_start", t, 0);
+	}
 	if (strcmp(w->kind, "function") == 0) {
 		rc |= put_kv(b, "function", w->name, 0);
 		rc |= put_kv(b, "function_arn", w->id, 0);
