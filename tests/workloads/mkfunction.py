@@ -11,7 +11,9 @@ outside.  Deterministic; the committed files under function/ are its output.
                   office and uses it with the CLI; thumbnailer's session seen
                   from a new AWS address
   attack          invoice-render's live session ASIAEXAMPLELAMBDA001 used
-                  from 203.0.113.66 with the AWS CLI
+                  from 203.0.113.66 with the AWS CLI, a minute after the
+                  function's own last call with it; the function's next
+                  session after it, from its NAT, is not the attacker's
 """
 import json
 import os
@@ -131,8 +133,16 @@ def main(out):
     # look-alike: thumbnailer's current session from a new AWS address
     call(T0 + timedelta(hours=25, minutes=40), "thumbnailer", "ASIAEXAMPLETHB%04d" % keys["thumbnailer"],
          "s3:GetObject", "52.23.160.44", lambda_ua("thumbnailer"))
-    # the attack: invoice-render's live session from outside
+    # the attack: invoice-render's live session from outside, a minute after
+    # the function's own last call with it (from its NAT)
     at = T0 + timedelta(hours=26, minutes=7)
+    call(at - timedelta(seconds=50), "invoice-render", "ASIAEXAMPLELAMBDA001", "s3:PutObject", "52.1.2.3",
+         lambda_ua("invoice-render"))
+    # the function's next environment, after the attack: its own, from its NAT
+    assume_by_lambda(at + timedelta(minutes=3), "invoice-render", "ASIAEXAMPLEINVNEXT01")
+    for j in range(2):
+        call(at + timedelta(minutes=4 + j), "invoice-render", "ASIAEXAMPLEINVNEXT01", "s3:PutObject", "52.1.2.3",
+             lambda_ua("invoice-render"))
     for j, act in enumerate(["sts:GetCallerIdentity", "s3:ListBuckets", "secretsmanager:ListSecrets",
                              "secretsmanager:GetSecretValue"]):
         call(at + timedelta(seconds=40 * j), "invoice-render", "ASIAEXAMPLELAMBDA001", act, "203.0.113.66",
