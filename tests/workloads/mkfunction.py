@@ -12,7 +12,7 @@ outside.  Deterministic; the committed files under function/ are its output.
                   from a new AWS address
   attack          invoice-render's live session ASIAEXAMPLELAMBDA001 used
                   from 203.0.113.66 with the AWS CLI, a minute after the
-                  function's own last call with it; the function's next
+                  function's first call with it (a cold start); the next
                   session after it, from its NAT, is not the attacker's
 """
 import json
@@ -97,8 +97,6 @@ def main(out):
         for fn in FN:
             keys[fn] += 1
             key = "ASIAEXAMPLE%s%04d" % ("INV" if fn == "invoice-render" else "THB", keys[fn])
-            if fn == "invoice-render" and t + timedelta(hours=2) >= T0 + timedelta(hours=26):
-                key = "ASIAEXAMPLELAMBDA001"  # the live session at the attack
             assume_by_lambda(t + timedelta(seconds=2), fn, key)
             call(t + timedelta(seconds=3), fn, key, "kms:Decrypt", None, invoked=True)
             for j in range(6):
@@ -136,6 +134,7 @@ def main(out):
     # the attack: invoice-render's live session from outside, a minute after
     # the function's own last call with it (from its NAT)
     at = T0 + timedelta(hours=26, minutes=7)
+    assume_by_lambda(at - timedelta(seconds=100), "invoice-render", "ASIAEXAMPLELAMBDA001")
     call(at - timedelta(seconds=50), "invoice-render", "ASIAEXAMPLELAMBDA001", "s3:PutObject", "52.1.2.3",
          lambda_ua("invoice-render"))
     # the function's next environment, after the attack: its own, from its NAT
