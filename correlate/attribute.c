@@ -7,6 +7,10 @@
  * and failing that to its parent's, up the ppid chain: a process that
  * entered the host namespaces (nsenter) is still traced to the container
  * it came from.
+ *
+ * A CloudTrail call signed with a function's execution-role session (the
+ * key Lambda's AssumeRole handed to the function, learned in the graph)
+ * belongs to that function: a workload of kind "function".
  */
 #include <string.h>
 
@@ -238,13 +242,208 @@ fill_host(sqlite3 *db, struct workload *w)
 }
 
 int
+function_of_session(sqlite3 *db, const char *cred_id, struct workload *w)
+{
+	sqlite3_stmt *st;
+	char key[128];
+	int found = 0;
+
+	if (cred_id == NULL || strncmp(cred_id, "ASIA", 4) != 0 || strlen(cred_id) > 100)
+		return 0;
+	snprintf(key, sizeof(key), "aws:%s", cred_id);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT f.key, CASE WHEN json_valid(f.attrs) THEN json_extract(f.attrs, '$.runtime') END,"
+			       " (SELECT r.key FROM graph_edges re JOIN graph_nodes r ON r.id = re.dst"
+			       "  WHERE re.src = f.id AND re.type = 'runs-as' ORDER BY length(r.key) DESC LIMIT 1)"
+			       " FROM graph_nodes c JOIN graph_edges x ON x.dst = c.id AND x.type = 'exposes'"
+			       " JOIN graph_nodes s ON s.id = x.src AND s.kind = 'secret'"
+			       " JOIN graph_edges m ON m.dst = s.id AND m.type = 'mounts'"
+			       " JOIN graph_nodes f ON f.id = m.src AND f.kind = 'function'"
+			       " WHERE c.kind = 'credential' AND c.key = ?1 LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *arn = (const char *)sqlite3_column_text(st, 0);
+		const char *r = (const char *)sqlite3_column_text(st, 2);
+		const char *slash = arn ? strstr(arn, ":function:") : NULL;
+
+		memset(w, 0, sizeof(*w));
+		copy(w->kind, sizeof(w->kind), "function");
+		copy(w->id, sizeof(w->id), arn);
+		copy(w->name, sizeof(w->name), slash ? slash + 10 : arn);
+		col_copy(w->runtime, sizeof(w->runtime), st, 1);
+		copy(w->identity, sizeof(w->identity), r && strncmp(r, "aws:", 4) == 0 ? r + 4 : r);
+		copy(w->how, sizeof(w->how), "function session");
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	if (found)
+		workload_settle(w);
+	return found;
+}
+
+void
+workload_settle(struct workload *w)
+{
+	if (strcmp(w->kind, "sandbox") == 0) {
+		snprintf(w->id, sizeof(w->id), "%s:%lld:%lld", w->host, (long long)w->root_pid,
+			 (long long)(w->root_start / 1000000000LL));
+		copy(w->where, sizeof(w->where), w->host);
+		return;
+	}
+	if (strcmp(w->kind, "function") == 0) {
+		/* arn:PART:lambda:REGION:ACCOUNT:function:NAME */
+		const char *p = w->id, *f[5];
+		int i;
+
+		for (i = 0; i < 5 && p != NULL; i++)
+			if ((p = strchr(p, ':')) != NULL)
+				f[i] = ++p;
+		if (p != NULL && i == 5)
+			snprintf(w->where, sizeof(w->where), "aws:%.*s:%.*s", (int)(f[3] - f[2] - 1), f[2],
+				 (int)(f[4] - f[3] - 1), f[3]);
+		return;
+	}
+	if (w->container_id[0]) {
+		copy(w->kind, sizeof(w->kind), "container");
+		copy(w->id, sizeof(w->id), w->container_id);
+	} else if (w->pod_uid[0] || w->pod_name[0]) {
+		copy(w->kind, sizeof(w->kind), "pod");
+		if (w->pod_uid[0])
+			copy(w->id, sizeof(w->id), w->pod_uid);
+		else
+			snprintf(w->id, sizeof(w->id), "%s/%s", w->pod_ns, w->pod_name);
+	} else {
+		copy(w->kind, sizeof(w->kind), "host");
+		copy(w->id, sizeof(w->id), w->host);
+	}
+	copy(w->where, sizeof(w->where), w->host);
+}
+
+static int
+attribute_event_kind(sqlite3 *db, const struct event *ev, struct workload *w);
+
+/* Host process sandboxes: a process tree under one of these is a workload. */
+static const char *const sandbox_launchers[] = { "bwrap", "firejail", "nsjail", "runsc", NULL };
+
+static int
+is_launcher(const char *exe)
+{
+	const char *base = exe ? strrchr(exe, '/') : NULL;
+	size_t i;
+
+	base = base ? base + 1 : exe;
+	for (i = 0; base != NULL && sandbox_launchers[i] != NULL; i++)
+		if (strcmp(base, sandbox_launchers[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Outside any container: the nearest ancestor (host pid lineage from the
+ * exec records of auditd, Tetragon or Tracee) that is a sandbox launcher
+ * makes the process part of that sandbox, whatever it did since (entered
+ * the host's namespaces with nsenter included: its parents stay).  The
+ * sandbox's id is its launcher's (host, pid, exec time).
+ */
+static int
+sandbox_of(sqlite3 *db, const struct event *ev, struct workload *w)
+{
+	sqlite3_stmt *st, *start;
+	int64_t pid = ev->pid, ts = ev->ts_ns;
+	int depth, found = 0;
+
+	if (ev->host == NULL || pid == EV_NULL || pid <= 2)
+		return 0;
+	if (is_launcher(ev->exe) && ev->action != NULL &&
+	    (strcmp(ev->action, "execve") == 0 || strcmp(ev->action, "process_exec") == 0 ||
+	     strcmp(ev->action, "sched_process_exec") == 0))
+		return 0; /* the launcher's own start is not inside it */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT exe, ppid, argv FROM events WHERE host = ?1 AND pid = ?2 AND ts_ns <= ?3"
+			       " AND ts_ns >= ?4 AND exe IS NOT NULL ORDER BY ts_ns DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT min(ts_ns) FROM events WHERE host = ?1 AND pid = ?2 AND ts_ns <= ?3"
+			       " AND ts_ns >= ?4 AND exe = ?5",
+			       -1, &start, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	for (depth = 0; depth < ANCESTRY_DEPTH && pid > 2 && !found; depth++) {
+		const char *exe;
+		int64_t next = EV_NULL;
+
+		sqlite3_bind_text(st, 1, ev->host, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, pid);
+		sqlite3_bind_int64(st, 3, ts + 2000000000LL);
+		sqlite3_bind_int64(st, 4, ev->ts_ns - EXEC_WINDOW_NS);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			/* no record of this pid: its parent from the event itself */
+			sqlite3_reset(st);
+			if (depth == 0 && ev->ppid != EV_NULL) {
+				pid = ev->ppid;
+				continue;
+			}
+			break;
+		}
+		exe = (const char *)sqlite3_column_text(st, 0);
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+			next = sqlite3_column_int64(st, 1);
+		if (depth > 0 && is_launcher(exe)) {
+			const char *argv = (const char *)sqlite3_column_text(st, 2);
+
+			memset(w, 0, sizeof(*w));
+			copy(w->kind, sizeof(w->kind), "sandbox");
+			copy(w->host, sizeof(w->host), ev->host);
+			snprintf(w->name, sizeof(w->name), "%.255s", argv ? argv : exe);
+			w->root_pid = pid;
+			w->root_start = ts;
+			sqlite3_bind_text(start, 1, ev->host, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(start, 2, pid);
+			sqlite3_bind_int64(start, 3, ts + 2000000000LL);
+			sqlite3_bind_int64(start, 4, ev->ts_ns - EXEC_WINDOW_NS);
+			sqlite3_bind_text(start, 5, exe, -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(start) == SQLITE_ROW && sqlite3_column_type(start, 0) != SQLITE_NULL)
+				w->root_start = sqlite3_column_int64(start, 0);
+			sqlite3_reset(start);
+			copy(w->how, sizeof(w->how), "sandbox lineage");
+			found = 1;
+		}
+		sqlite3_reset(st);
+		if (next == EV_NULL && depth == 0 && ev->ppid != EV_NULL)
+			next = ev->ppid;
+		pid = next;
+		if (pid == EV_NULL)
+			break;
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(start);
+	return found;
+}
+
+int
 attribute_event(sqlite3 *db, const struct event *ev, struct workload *w)
+{
+	int r = attribute_event_kind(db, ev, w);
+
+	workload_settle(w);
+	return r;
+}
+
+static int
+attribute_event_kind(sqlite3 *db, const struct event *ev, struct workload *w)
 {
 	int64_t pid, ppid;
 	int depth;
 
 	memset(w, 0, sizeof(*w));
 	if (created_pod(db, ev, w))
+		return 1;
+	if (ev->source != NULL && strcmp(ev->source, "cloudtrail") == 0 &&
+	    function_of_session(db, ev->cred_id, w))
 		return 1;
 	copy(w->host, sizeof(w->host), ev->host);
 	copy(w->container_id, sizeof(w->container_id), ev->container_id);
@@ -276,6 +475,8 @@ attribute_event(sqlite3 *db, const struct event *ev, struct workload *w)
 		}
 		pid = depth == 0 && ppid != EV_NULL ? ppid : next;
 	}
+	if (sandbox_of(db, ev, w))
+		return 1;
 	copy(w->how, sizeof(w->how), "host");
 	return 0;
 }
@@ -283,7 +484,11 @@ attribute_event(sqlite3 *db, const struct event *ev, struct workload *w)
 void
 workload_key(const struct workload *w, char *out, size_t cap)
 {
-	if (w->container_id[0])
+	if (strcmp(w->kind, "function") == 0)
+		snprintf(out, cap, "fn:%s", w->id);
+	else if (strcmp(w->kind, "sandbox") == 0)
+		snprintf(out, cap, "sbx:%s", w->id);
+	else if (w->container_id[0])
 		snprintf(out, cap, "ctr:%.12s", w->container_id);
 	else if (w->pod_uid[0])
 		snprintf(out, cap, "pod:%s", w->pod_uid);

@@ -179,12 +179,28 @@ print_story(const struct json_doc *d, int color)
 			printf("baselines learned from %lld h %02lld min of history before the first signal\n",
 			       (long long)(hs / 3600), (long long)(hs % 3600 / 60));
 	}
-	out_printf(stdout, "root workload: %s on %s\n", str_at(d, 0, "root", a, sizeof(a)),
-		   str_at(d, 0, "workload.host", b, sizeof(b)));
-	out_printf(stdout, "  pod %s  image %s  (attributed by %s)\n",
-		   str_at(d, 0, "workload.pod", a, sizeof(a)),
-		   str_at(d, 0, "workload.image", b, sizeof(b)),
-		   str_at(d, 0, "workload.attributed_by", c2, sizeof(c2)));
+	if (strcmp(str_at(d, 0, "workload.kind", e, sizeof(e)), "function") == 0) {
+		out_printf(stdout, "root workload: function %s in %s\n",
+			   str_at(d, 0, "workload.function", a, sizeof(a)),
+			   str_at(d, 0, "workload.where", b, sizeof(b)));
+		out_printf(stdout, "  %s  runtime %s  runs as %s  (attributed by %s)\n",
+			   str_at(d, 0, "workload.id", a, sizeof(a)),
+			   str_at(d, 0, "workload.runtime", b, sizeof(b)),
+			   str_at(d, 0, "workload.execution_role", c2, sizeof(c2)),
+			   str_at(d, 0, "workload.attributed_by", e, sizeof(e)));
+	} else if (strcmp(e, "sandbox") == 0) {
+		out_printf(stdout, "root workload: sandbox %s on %s\n", str_at(d, 0, "workload.id", a, sizeof(a)),
+			   str_at(d, 0, "workload.where", b, sizeof(b)));
+		out_printf(stdout, "  %s  (attributed by %s)\n", str_at(d, 0, "workload.sandbox", a, sizeof(a)),
+			   str_at(d, 0, "workload.attributed_by", c2, sizeof(c2)));
+	} else {
+		out_printf(stdout, "root workload: %s on %s\n", str_at(d, 0, "root", a, sizeof(a)),
+			   str_at(d, 0, "workload.host", b, sizeof(b)));
+		out_printf(stdout, "  pod %s  image %s  (attributed by %s)\n",
+			   str_at(d, 0, "workload.pod", a, sizeof(a)),
+			   str_at(d, 0, "workload.image", b, sizeof(b)),
+			   str_at(d, 0, "workload.attributed_by", c2, sizeof(c2)));
+	}
 	arr = json_get(d, 0, "workloads");
 	for (k = 0; (el = json_at(d, arr, k)) >= 0; k++)
 		out_printf(stdout, "  + %s: %s\n", str_at(d, el, "key", a, sizeof(a)),

@@ -12,6 +12,7 @@
  *   node        k8s node / host name            "ip-10-0-1-23.ec2.internal"
  *   pod         namespace/name                  "prod/web-7d9f8b6c5-x2k4q"
  *   container   lowercase hex container id      "4b5e57f6eb2f..."
+ *   function    a Lambda function's ARN         "arn:aws:lambda:us-east-1:1111:function:f"
  *   secret      a place a credential lives (locator, see below)
  *   credential  PROVIDER:ID                     "aws:AKIAIOSFODNN7EXAMPLE",
  *               "k8s:JTI=0b7e...", "vault:hmac-sha256:9c1d...",
@@ -25,7 +26,8 @@
  * Secret locators (also the "locator" of an incident's exposed[] entries
  * and the LOCATION column of the credential map):
  *   file:HOST:PATH        a file on a host (HOST "*" = every host; PATH may be a glob)
- *   env:WORKLOAD:VAR      an environment variable of a workload (container id or ns/pod)
+ *   env:WORKLOAD:VAR      an environment variable of a workload (container id, ns/pod,
+ *                         or a function's ARN: VAR is after the last ':')
  *   k8s-secret:NS/NAME    a Kubernetes secret (optionally /KEY)
  *   sa-token:NS/SA        the projected service-account token of pods running as NS/SA
  *   imds:NODE             the instance role credentials served by a node's metadata service
@@ -34,7 +36,9 @@
  *
  * Edge types (src -> dst):
  *   runs-on           pod -> node, container -> pod, container -> node
- *   mounts            pod|container -> secret        (hostPath, volume, env)
+ *   mounts            pod|container|function -> secret (hostPath, volume, env; a
+ *                     function's env:ARN:AWS_ACCESS_KEY_ID exposes its sessions)
+ *   runs-as           function -> identity           (its execution role)
  *   exposes           secret -> credential
  *   authenticates-as  credential -> identity
  *   member-of         identity -> identity           (IAM user -> group)

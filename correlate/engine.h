@@ -39,9 +39,23 @@ struct strmap_entry *strmap_get(struct strmap *m, const char *key, size_t klen, 
 struct strmap_entry *strmap_find(const struct strmap *m, const char *key, size_t klen);
 
 /* ---- attribute.c ---- */
+/*
+ * Whatever ran the code: a container (and its pod), a pod seen only
+ * through the API, a serverless function, a host.  Every kind has a kind
+ * name, a stable id and where it ran; the kind-specific fields are empty
+ * for the others.
+ */
 struct workload {
+	char kind[16];       /* "container", "pod", "function", "sandbox", "host" */
+	char id[600];        /* stable: container id, pod uid (or ns/name), function ARN, host */
+	char where[256];     /* host; a function's "aws:REGION:ACCOUNT" */
 	char container_id[72], pod_ns[256], pod_name[256], pod_uid[64], host[256], image[256];
-	char how[64]; /* "container id", "pid join", "ancestry", "host" */
+	char name[256];      /* a function's name; a sandbox's launcher and job ("bwrap ...") */
+	int64_t root_pid, root_start; /* a sandbox's launcher: host pid and exec time (ns) */
+	char runtime[64];    /* a function's runtime */
+	char identity[320];  /* the identity it runs as: a function's execution role */
+	char how[64]; /* "container id", "pid join", "ancestry", "host", "function session",
+		       * "sandbox lineage" */
 };
 /* Attribute an event to a workload (ev fields first, then host+pid+time
  * joins against exec events of eBPF sources, following ppid). */
@@ -53,8 +67,16 @@ struct inv_pod {
 };
 /* The inventory's pod named ns/name, else the one with uid; 1 when found. */
 int inventory_pod(sqlite3 *db, const char *ns, const char *name, const char *uid, struct inv_pod *out);
-/* The workload's key: "ctr:" + 12 hex, else "pod:" + uid, else "host:" + host. */
+/* The workload's key: "fn:" + a function's ARN, "sbx:HOST:PID:START" (a
+ * host process sandbox's launcher), "ctr:" + 12 hex, else "pod:" + uid,
+ * else "host:" + host. */
 void workload_key(const struct workload *w, char *out, size_t cap);
+/* Fill kind, id and where from the kind-specific fields (attribution does;
+ * call it after setting them by hand). */
+void workload_settle(struct workload *w);
+/* The function whose execution-role session the AWS key cred_id is (learned
+ * from AssumeRole by lambda.amazonaws.com); 1 when found, w filled. */
+int function_of_session(sqlite3 *db, const char *cred_id, struct workload *w);
 
 /* ---- findings.c ---- */
 struct corr_opts {

@@ -392,8 +392,11 @@ eval_event(struct pass *p, const struct known_net *net, struct json_tokens *toks
 				memcpy(ebuf, ent, en);
 				ebuf[en] = '\0';
 				val = match_field(&m, r->st.value_field, NULL);
+				/* a learn-only sighting is noted without its event:
+				 * it teaches the baseline, it is never a finding */
 				if (val != NULL)
-					first_seen_note(p, i, ebuf, val, ev->ts_ns, id);
+					first_seen_note(p, i, ebuf, val, ev->ts_ns,
+							r->nquiet && rule_learn_only(r, &m) ? -1 : id);
 			}
 			break;
 		case STATE_DISTINCT:
@@ -717,7 +720,7 @@ first_seen_judge(struct pass *p, sqlite3 *db, int64_t learn_override)
 		 */
 		if ((!known || stored_first > e->a ||
 		     (stored_last < e->a - learn && stored_first < e->a)) &&
-		    en != NULL && en->b <= e->a - r->st.warmup_ns)
+		    en != NULL && en->b <= e->a - r->st.warmup_ns && e->b >= 0)
 			add_hit(p, e->b, (size_t)(r - p->rs->r));
 	}
 	rc = CD_OK;
@@ -1286,6 +1289,38 @@ known_net_load(sqlite3 *db, struct known_net *net)
 		}
 	}
 	sqlite3_finalize(st);
+	/* functions' execution-role sessions: key -> exposed by env:FN:... mounted by a function */
+	if (sqlite3_prepare_v2(db,
+			       /* a managed runtime's SDK marks its calls (exec-env/AWS_Lambda_):
+				* known from the inventory's runtime, or seen on one of the
+				* function's sessions' calls; custom runtimes and images
+				* make no such promise */
+			       "WITH s(fid, attrs, cred) AS (SELECT f.id, f.attrs, substr(c.key, 5) FROM graph_nodes f"
+			       " JOIN graph_edges m ON m.src = f.id AND m.type = 'mounts'"
+			       " JOIN graph_edges x ON x.src = m.dst AND x.type = 'exposes'"
+			       " JOIN graph_nodes c ON c.id = x.dst AND c.kind = 'credential'"
+			       " WHERE f.kind = 'function' AND c.key LIKE 'aws:%'),"
+			       " marked(fid) AS (SELECT DISTINCT s.fid FROM s WHERE (json_valid(s.attrs)"
+			       " AND json_extract(s.attrs, '$.runtime') IS NOT NULL"
+			       " AND json_extract(s.attrs, '$.runtime') NOT LIKE 'provided%'"
+			       " AND json_extract(s.attrs, '$.runtime') != 'Image')"
+			       " OR EXISTS(SELECT 1 FROM events e WHERE e.cred_id = s.cred"
+			       " AND instr(e.user_agent, 'exec-env/AWS_Lambda_') > 0))"
+			       " SELECT DISTINCT s.cred, s.fid IN (SELECT fid FROM marked) FROM s",
+			       -1, &st, NULL) != SQLITE_OK)
+		return CD_E_DB;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_column_int(st, 1))
+			set_add(&net->fn_sessions, &net->nfn_sessions,
+				(const char *)sqlite3_column_text(st, 0));
+		else
+			set_add(&net->fn_custom, &net->nfn_custom, (const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	if (net->nfn_sessions > 1)
+		qsort(net->fn_sessions, net->nfn_sessions, sizeof(char *), str_cmp);
+	if (net->nfn_custom > 1)
+		qsort(net->fn_custom, net->nfn_custom, sizeof(char *), str_cmp);
 	egress_load(net);
 	/* qsort must not see a NULL array, even an empty one */
 	if (net->nnodes > 1)
@@ -1314,6 +1349,12 @@ known_net_release(struct known_net *net)
 		free(net->egress[i]);
 	for (i = 0; i < net->nown; i++)
 		free(net->own[i]);
+	for (i = 0; i < net->nfn_sessions; i++)
+		free(net->fn_sessions[i]);
+	free(net->fn_sessions);
+	for (i = 0; i < net->nfn_custom; i++)
+		free(net->fn_custom[i]);
+	free(net->fn_custom);
 	free(net->own);
 	free(net->nodes);
 	free(net->node_ips);

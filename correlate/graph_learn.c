@@ -119,8 +119,62 @@ ends(const char *s, const char *t)
 enum col {
 	C_ID, C_SOURCE, C_ACTOR, C_CRED, C_ISSUED, C_ACTION, C_OBJECT, C_HOST, C_NS, C_POD, C_UID,
 	C_CONTAINER, C_X_ISSUED_ID, C_X_WEB_SUB, C_X_ISSUER, C_X_BOUND_KIND, C_X_BOUND_NAME,
-	C_X_SA, C_X_SANS, C_X_POLICIES,
+	C_X_SA, C_X_SANS, C_X_POLICIES, C_REGION, C_X_SESSION,
+	C__N /* columns in a row */
 };
+
+/*
+ * Lambda's execution environments: AssumeRole by lambda.amazonaws.com
+ * names the session after the function (its roleSessionName), so the new
+ * key is the one the function's environment holds (AWS_ACCESS_KEY_ID):
+ * function -> mounts -> env:FUNCTION-ARN:AWS_ACCESS_KEY_ID -> exposes ->
+ * the key, and the function runs as the role.  The function's ARN is
+ * rebuilt from the role's partition and account, the event's region and
+ * the session name; a developer assuming the same role (another caller)
+ * is not the function's session.
+ */
+static int
+learn_lambda_session(struct learn *l, const char **c, const char *ik, const char *target)
+{
+	const char *role = c[C_OBJECT], *sess = c[C_X_SESSION], *acct, *ae;
+	char *fn, *loc;
+	size_t n;
+	int rc;
+
+	if (c[C_ACTOR] == NULL || strcmp(c[C_ACTOR], "lambda.amazonaws.com") != 0 || role == NULL ||
+	    c[C_REGION] == NULL || strncmp(role, "arn:", 4) != 0)
+		return CD_OK;
+	if (sess == NULL && c[C_X_ISSUED_ID] != NULL && (sess = strrchr(c[C_X_ISSUED_ID], '/')) != NULL)
+		sess++;
+	/* arn:PART:iam::ACCOUNT:role/... */
+	acct = strstr(role, ":iam::");
+	ae = acct ? strchr(acct + 6, ':') : NULL;
+	if (sess == NULL || *sess == '\0' || ae == NULL)
+		return CD_OK;
+	n = strlen(role) + strlen(c[C_REGION]) + strlen(sess) + 40;
+	fn = xmalloc(n);
+	snprintf(fn, n, "%.*s:lambda:%s:%.*s:function:%s", (int)(acct - role), role, c[C_REGION],
+		 (int)(ae - acct - 6), acct + 6, sess);
+	loc = gjoin("env", ":", fn);
+	{
+		char *loc2 = gjoin(loc, ":", "AWS_ACCESS_KEY_ID");
+
+		free(loc);
+		loc = loc2;
+	}
+	rc = learn_link(l, "function", fn, "mounts", "secret", loc,
+			"env AWS_ACCESS_KEY_ID (execution role session)");
+	rc = rc ? rc : learn_link(l, "secret", loc, "exposes", "credential", ik,
+				  "AssumeRole by lambda.amazonaws.com for the function");
+	if (rc == CD_OK && target != NULL) {
+		rc = learn_link(l, "secret", loc, "authenticates-as", "identity", target, NULL);
+		rc = rc ? rc : learn_link(l, "function", fn, "runs-as", "identity", target,
+					  "execution role (AssumeRole by lambda.amazonaws.com)");
+	}
+	free(fn);
+	free(loc);
+	return rc;
+}
 
 static int
 learn_cloudtrail(struct learn *l, const char **c)
@@ -152,6 +206,8 @@ learn_cloudtrail(struct learn *l, const char **c)
 			} else if (who && target) {
 				rc = learn_link(l, "identity", who, "assumed", "identity", target, act);
 			}
+			if (rc == CD_OK)
+				rc = learn_lambda_session(l, c, ik, target);
 		} else if (ends(act, ":GetSessionToken") || ends(act, ":GetFederationToken")) {
 			target = who ? xstrdup(who) : NULL;
 		} else if (ends(act, ":CreateAccessKey")) {
@@ -384,7 +440,7 @@ learner_row(struct graph_learner *g, const char **c, int64_t id)
 	int rc;
 
 	buf_reset(&l->key);
-	if (join_key(&l->key, c + 1, C_X_POLICIES) != CD_OK || !gmap_add(&l->rows, l->key.data, 0))
+	if (join_key(&l->key, c + 1, C__N - 1) != CD_OK || !gmap_add(&l->rows, l->key.data, 0))
 		return CD_OK;
 	if (!g->open) {
 		if (graph_tx_open(g->s, &l->t) != CD_OK)
@@ -408,7 +464,7 @@ nonempty(const char *s)
 int
 graph_learner_event(struct graph_learner *g, const struct event *ev, int64_t id)
 {
-	const char *c[C_X_POLICIES + 1] = { NULL };
+	const char *c[C__N] = { NULL };
 	int issued, vault, assumed, i;
 
 	/* every stored event counts for the mark, learned from or not */
@@ -457,6 +513,7 @@ graph_learner_event(struct graph_learner *g, const struct event *ev, int64_t id)
 				c[C_X_BOUND_NAME] = ev_json_path(&g->arena, &d, 0, "bound_name");
 				c[C_X_SA] = ev_json_path(&g->arena, &d, 0, "metadata.service_account_name");
 				c[C_X_SANS] = ev_json_path(&g->arena, &d, 0, "metadata.service_account_namespace");
+				c[C_X_SESSION] = ev_json_path(&g->arena, &d, 0, "session_name");
 			}
 			if (assumed)
 				c[C_X_ISSUER] = ev_json_path(&g->arena, &d, 0, "session_issuer");
@@ -464,7 +521,9 @@ graph_learner_event(struct graph_learner *g, const struct event *ev, int64_t id)
 				c[C_X_POLICIES] = ev_json_path(&g->arena, &d, 0, "policies");
 		}
 	}
-	for (i = C_X_ISSUED_ID; i <= C_X_POLICIES; i++)
+	if (issued)
+		c[C_REGION] = nonempty(ev->region);
+	for (i = C_X_ISSUED_ID; i < C__N; i++)
 		c[i] = nonempty(c[i]);
 	return learner_row(g, c, id);
 }
@@ -536,7 +595,9 @@ graph_learn_events(struct store *s)
 			       " CASE WHEN issued_cred IS NOT NULL AND json_valid(extra) THEN json_extract(extra, '$.bound_name') END,"
 			       " CASE WHEN issued_cred IS NOT NULL AND json_valid(extra) THEN json_extract(extra, '$.metadata.service_account_name') END,"
 			       " CASE WHEN issued_cred IS NOT NULL AND json_valid(extra) THEN json_extract(extra, '$.metadata.service_account_namespace') END,"
-			       " CASE WHEN source = 'vault' AND json_valid(extra) THEN json_extract(extra, '$.policies') END"
+			       " CASE WHEN source = 'vault' AND json_valid(extra) THEN json_extract(extra, '$.policies') END,"
+			       " CASE WHEN issued_cred IS NOT NULL THEN region END,"
+			       " CASE WHEN issued_cred IS NOT NULL AND json_valid(extra) THEN json_extract(extra, '$.session_name') END"
 			       " FROM events WHERE id > ? AND id <= ? AND (cred_id IS NOT NULL OR issued_cred IS NOT NULL"
 			       " OR (pod_name IS NOT NULL AND (host IS NOT NULL OR container_id IS NOT NULL)))"
 			       " ORDER BY id",
@@ -547,10 +608,10 @@ graph_learn_events(struct store *s)
 		sqlite3_bind_int64(st, 2, max);
 	}
 	while (rc == CD_OK && sqlite3_step(st) == SQLITE_ROW) {
-		const char *c[C_X_POLICIES + 1];
+		const char *c[C__N];
 		int i;
 
-		for (i = 0; i <= C_X_POLICIES; i++)
+		for (i = 0; i < C__N; i++)
 			c[i] = nonempty((const char *)sqlite3_column_text(st, i));
 		rc = learner_row(g, c, sqlite3_column_int64(st, C_ID));
 	}

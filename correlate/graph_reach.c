@@ -223,7 +223,7 @@ out:
 /* ---- subjects ----------------------------------------------------------------- */
 
 static const char *const kinds[] = { "identity", "credential", "node", "pod", "container", "secret",
-				     "resource", NULL };
+				     "resource", "function", NULL };
 
 /* One id from a query with one text parameter; 0 none, -2 ambiguous. */
 static int64_t
@@ -323,6 +323,20 @@ graph_resolve(struct store *s, const char *subject, int64_t *id, char **why)
 		free(hi);
 		if (r == -2) {
 			*why = xstrdup("container id prefix is not unique; give more digits");
+			return CD_E_NOTFOUND;
+		}
+	}
+	/* a function: "fn:ARN" (an incident's root) or its name */
+	if (r == 0 && strncmp(subject, "fn:", 3) == 0)
+		r = one_id(s, "SELECT id FROM graph_nodes WHERE kind = 'function' AND key = ?1", subject + 3,
+			   NULL);
+	if (r == 0) {
+		r = one_id(s,
+			   "SELECT id FROM graph_nodes WHERE kind = 'function' AND json_valid(attrs)"
+			   " AND json_extract(attrs, '$.name') = ?1",
+			   subject, NULL);
+		if (r == -2) {
+			*why = xstrdup("names functions in several regions or accounts; give its ARN");
 			return CD_E_NOTFOUND;
 		}
 	}

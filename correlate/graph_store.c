@@ -198,6 +198,9 @@ graph_tx_node(struct graph_tx *t, const char *kind, const char *key, const char 
 	}
 	if (provider == NULL) {
 		graph_provider_of(key, prov, sizeof(prov));
+		/* a function's key is its ARN: its provider is the ARN's partition's */
+		if (strcmp(kind, "function") == 0 && strncmp(key, "arn:aws", 7) == 0)
+			snprintf(prov, sizeof(prov), "aws");
 		if (strcmp(kind, "secret") != 0 && strcmp(kind, "node") != 0 &&
 		    strcmp(kind, "pod") != 0 && strcmp(kind, "container") != 0 && prov[0])
 			provider = prov;

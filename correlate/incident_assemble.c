@@ -452,6 +452,54 @@ secret_for_path(struct inc_ctx *c, const char *host, const char *pod_uid, const 
 	return 0;
 }
 
+/*
+ * A function's environment: the variables the inventory names (names only;
+ * what a static credential among them holds is for the map to say) and the
+ * execution-role session the signal caught in use.  The runtime's own key
+ * variable is not exposed as a secret: every session the function ever had
+ * sits behind it, and only the one taken matters.
+ */
+static void
+function_env(sqlite3 *db, struct incident *inc, const struct workload *w, const struct finding *f)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT DISTINCT d.key FROM graph_nodes p JOIN graph_edges e ON e.src = p.id"
+			       " JOIN graph_nodes d ON d.id = e.dst WHERE p.kind = 'function' AND p.key = ?1"
+			       " AND e.type = 'mounts' AND d.kind = 'secret' AND e.detail LIKE 'env%'"
+			       " AND d.key NOT LIKE '%:AWS_ACCESS_KEY_ID'",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, w->id, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			add_exposed(inc, (const char *)sqlite3_column_text(st, 0), f->ts, f->rule);
+		sqlite3_finalize(st);
+	}
+	if (f->cred_id != NULL)
+		add_cred(inc, "aws", f->cred_id, f->identity, f->ts);
+}
+
+/* Whether the inventory knows host as a Kubernetes node. */
+static int
+known_k8s_node(sqlite3 *db, const char *host)
+{
+	sqlite3_stmt *st;
+	int yes = 0;
+
+	/* a kubectl inventory's node (attributes), or one pods run on; a
+	 * credential map names hosts too, Kubernetes or not */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT 1 FROM graph_nodes n WHERE n.kind = 'node' AND n.key = ?1 AND"
+			       " (n.attrs IS NOT NULL OR EXISTS(SELECT 1 FROM graph_edges e WHERE e.dst = n.id"
+			       " AND e.type = 'runs-on'))",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 1;
+	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
 /* One signal's exposure, by its rule's `exposes`. */
 static void
 expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct finding *f)
@@ -476,10 +524,14 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 		graph_result_release(&g);
 		snprintf(loc, sizeof(loc), "imds:%s", host);
 		add_exposed(inc, loc, f->ts, f->rule);
+		inc->node_escape = 1;
+		/* a sandbox on a host the inventory does not know as a node: no
+		 * kubelet to take, no node to cordon */
+		if (strcmp(w->kind, "sandbox") == 0 && !known_k8s_node(db, host))
+			break;
 		snprintf(loc, sizeof(loc), "kubelet-cred:%s", host);
 		add_exposed(inc, loc, f->ts, f->rule);
 		node_vault_tokens(db, inc, host, f->ts, f->rule);
-		inc->node_escape = 1;
 		strv_add_unique(&inc->escaped_nodes, host);
 		break;
 	case EXPOSES_FILE:
@@ -515,7 +567,13 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 	case EXPOSES_ENV: {
 		char subject[600];
 		size_t before = inc->nex;
-		int from_spec = env_secrets(db, inc, w, f->ts, f->rule);
+		int from_spec;
+
+		if (strcmp(w->kind, "function") == 0) {
+			function_env(db, inc, w, f);
+			break;
+		}
+		from_spec = env_secrets(db, inc, w, f->ts, f->rule);
 
 		if (w->container_id[0])
 			snprintf(subject, sizeof(subject), "%.64s", w->container_id);
@@ -1081,6 +1139,40 @@ naddr_add(struct naddrs *v, const char *ip, int64_t ts, const char *why)
  * had used before is its own, not the attacker's), and those its
  * workloads connected to.
  */
+/*
+ * Whether ip is a function workload's own: one of the incident's functions
+ * called from it with one of its sessions before `before` (its NAT, its
+ * environment's address).  A stolen session's first use by the function
+ * itself is not the attacker's address.
+ */
+static int
+function_own_address(sqlite3 *db, const struct incident *inc, const char *ip, int64_t before)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	int own = 0;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT 1 FROM graph_nodes f JOIN graph_edges m ON m.src = f.id AND m.type = 'mounts'"
+			       " JOIN graph_edges x ON x.src = m.dst AND x.type = 'exposes'"
+			       " JOIN graph_nodes c ON c.id = x.dst AND c.kind = 'credential'"
+			       " JOIN events e ON e.cred_id = substr(c.key, 5)"
+			       " WHERE f.kind = 'function' AND f.key = ?1 AND e.src_ip = ?2 AND e.ts_ns <= ?3 LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	for (i = 0; i < inc->members.n && !own; i++) {
+		if (strncmp(inc->members.s[i], "fn:", 3) != 0)
+			continue;
+		sqlite3_bind_text(st, 1, inc->members.s[i] + 3, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, ip, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, before);
+		own = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return own;
+}
+
 static void
 attacker_addresses(sqlite3 *db, const struct incident *inc, int64_t t0, struct naddrs *out)
 {
@@ -1099,6 +1191,9 @@ attacker_addresses(sqlite3 *db, const struct incident *inc, int64_t t0, struct n
 			while (sqlite3_step(uses) == SQLITE_ROW) {
 				int64_t ts = sqlite3_column_int64(uses, 1);
 
+				if (function_own_address(db, inc, (const char *)sqlite3_column_text(uses, 0),
+							 inc->cr[i].exposed_ts))
+					continue;
 				time_format(ts, when, sizeof(when));
 				snprintf(why, sizeof(why), "%s of this incident was first used from %s at %s",
 					 inc->cr[i].id, (const char *)sqlite3_column_text(uses, 0), when);
@@ -1588,6 +1683,14 @@ plan_build(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 		add_step(inc, "k8s", "delete-pod", target,
 			 "quarantine: the pod's bound tokens die with it");
 	}
+	if (strcmp(root->kind, "sandbox") == 0)
+		add_step(inc, "host", "kill-sandbox", root->id,
+			 "quarantine: stop the sandbox's process tree (HOST:PID:START of its launcher),"
+			 " and what it started after leaving it");
+	if (strcmp(root->kind, "function") == 0)
+		add_step(inc, "aws", "throttle-function", root->id,
+			 "quarantine: reserved concurrency 0 stops new invocations (and new sessions);"
+			 " restore it after the role's sessions are revoked");
 	for (i = 0; i < c->nw; i++) {
 		const struct workload *m = &c->w[i].d;
 

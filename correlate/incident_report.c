@@ -43,6 +43,46 @@ put_strv(struct buf *b, const struct strv *v)
 	return rc | buf_addc(b, ']');
 }
 
+/*
+ * What every kind of workload says the same way: kind, id, where it ran
+ * and the identities attached to it; then the kind's own keys.
+ */
+static int
+put_workload_kind(const struct inc_ctx *c, struct buf *b, const struct workload *w)
+{
+	struct inv_pod p;
+	char sa[600] = "";
+	int rc = CD_OK;
+
+	rc |= put_kv(b, "kind", w->kind, 0);
+	rc |= put_kv(b, "id", w->id, 0);
+	rc |= put_kv(b, "where", w->where[0] ? w->where : w->host, 0);
+	rc |= buf_addstr(b, ",\"identities\":[");
+	if (w->identity[0]) {
+		rc |= json_put_str(b, w->identity);
+	} else if (w->pod_name[0] &&
+		   inventory_pod(store_db(c->s), w->pod_ns, w->pod_name, w->pod_uid, &p) && p.sa[0]) {
+		snprintf(sa, sizeof(sa), "system:serviceaccount:%s:%s", w->pod_ns, p.sa);
+		rc |= json_put_str(b, sa);
+	}
+	rc |= buf_addc(b, ']');
+	if (strcmp(w->kind, "sandbox") == 0) {
+		char t[48];
+
+		time_format(w->root_start, t, sizeof(t));
+		rc |= put_kv(b, "sandbox", w->name, 0);
+		rc |= buf_printf(b, ",\"root_pid\":%lld", (long long)w->root_pid);
+		rc |= put_kv(b, "root_start", t, 0);
+	}
+	if (strcmp(w->kind, "function") == 0) {
+		rc |= put_kv(b, "function", w->name, 0);
+		rc |= put_kv(b, "function_arn", w->id, 0);
+		rc |= put_kv(b, "runtime", w->runtime, 0);
+		rc |= put_kv(b, "execution_role", w->identity, 0);
+	}
+	return rc;
+}
+
 int
 incident_json(const struct inc_ctx *c, const struct incident *inc, const char *id, struct buf *b)
 {
@@ -73,6 +113,7 @@ incident_json(const struct inc_ctx *c, const struct incident *inc, const char *i
 	rc |= put_kv(b, "pod_uid", root->d.pod_uid, 0);
 	rc |= put_kv(b, "image", root->d.image, 0);
 	rc |= put_kv(b, "attributed_by", root->d.how, 0);
+	rc |= put_workload_kind(c, b, &root->d);
 	rc |= buf_addstr(b, "},\"workloads\":[");
 	for (i = 0; i < c->nw; i++) {
 		int j = (int)i, guard = 0;
@@ -86,6 +127,8 @@ incident_json(const struct inc_ctx *c, const struct incident *inc, const char *i
 		rc |= put_kv(b, "host", c->w[i].d.host, 0);
 		rc |= put_kv(b, "container_id", c->w[i].d.container_id, 0);
 		rc |= put_kv(b, "why", c->w[i].why, 0);
+		rc |= put_kv(b, "kind", c->w[i].d.kind, 0);
+		rc |= put_kv(b, "id", c->w[i].d.id, 0);
 		rc |= buf_addc(b, '}');
 	}
 	rc |= buf_addstr(b, "],\"signals\":[");

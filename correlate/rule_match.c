@@ -269,6 +269,14 @@ vfield(struct match_ev *m, int vf)
 		}
 		break;
 	}
+	case VF_CRED_WORKLOAD:
+		if (m->net == NULL || ev->cred_id == NULL)
+			break;
+		if (known_net_has(m->net->fn_sessions, m->net->nfn_sessions, ev->cred_id))
+			m->vf[vf] = "function";
+		else if (known_net_has(m->net->fn_custom, m->net->nfn_custom, ev->cred_id))
+			m->vf[vf] = "function-custom";
+		break;
 	case VF_HOST_KIND:
 		m->vf[vf] = ev->host == NULL ? NULL
 			: m->net != NULL && known_net_has(m->net->nodes, m->net->nnodes, ev->host)
@@ -464,6 +472,18 @@ rule_excluded(const struct rule *r, struct match_ev *m)
 	 * as in rule_matches: the finding is kept */
 	for (i = 0; i < r->nunless; i++)
 		if (block_holds(m, &r->unless[i], 1) == 1)
+			return 1;
+	return 0;
+}
+
+int
+rule_learn_only(const struct rule *r, struct match_ev *m)
+{
+	size_t i;
+
+	/* unknown (a regex limit) is not quiet: the finding is kept */
+	for (i = 0; i < r->nquiet; i++)
+		if (block_holds(m, &r->quiet[i], 1) == 1)
 			return 1;
 	return 0;
 }

@@ -39,7 +39,7 @@ static const char *const exposes_names[] = { "none", "node", "file", "env", "imd
 static const char *const vfield_names[VF__COUNT] = { "dst_ip", "dst_port", "src_net",
 						     "ua_family", "api", "src_kind",
 						     "host_kind", "egress_known", "principal",
-						     "src_own" };
+						     "src_own", "cred_workload" };
 
 static const struct {
 	const char *name;
@@ -147,6 +147,7 @@ rule_release(struct rule *r)
 	free(r->attack);
 	blocks_release(r->when, r->nwhen);
 	blocks_release(r->unless, r->nunless);
+	blocks_release(r->quiet, r->nquiet);
 	for (i = 0; i < r->nex; i++)
 		free(r->ex[i].text);
 	free(r->ex);
@@ -561,6 +562,14 @@ finish_rule(struct parser *ps, struct pline *l)
 			return perr(l, "rule %s: empty 'unless' block", ps->cur->id);
 		qsort(ps->cur->unless[i].c, ps->cur->unless[i].n, sizeof(struct cond), cond_cmp);
 	}
+	for (i = 0; i < ps->cur->nquiet; i++) {
+		if (ps->cur->quiet[i].n == 0)
+			return perr(l, "rule %s: empty 'learn-only' block", ps->cur->id);
+		qsort(ps->cur->quiet[i].c, ps->cur->quiet[i].n, sizeof(struct cond), cond_cmp);
+	}
+	if (ps->cur->nquiet > 0 && ps->cur->st.kind != STATE_FIRST_SEEN)
+		return perr(l, "rule %s: 'learn-only' needs 'first-seen' (it teaches a baseline)",
+			    ps->cur->id);
 	if (check_rule(l, ps->cur) != CD_OK)
 		return CD_E_PARSE;
 	ps->cur = NULL;
@@ -674,12 +683,13 @@ parse_line(struct parser *ps, struct pline *l)
 		}
 		return CD_OK;
 	}
-	if (span_eq(kw, "when") || span_eq(kw, "unless")) {
+	if (span_eq(kw, "when") || span_eq(kw, "unless") || span_eq(kw, "learn-only")) {
 		if (!at_eol(l))
 			return perr(l, "'%.*s' stands alone; conditions follow on their own lines",
 				    (int)kw.n, kw.p);
 		ps->blk = kw.p[0] == 'w' ? add_block(&r->when, &r->nwhen)
-					 : add_block(&r->unless, &r->nunless);
+			: kw.p[0] == 'u' ? add_block(&r->unless, &r->nunless)
+					 : add_block(&r->quiet, &r->nquiet);
 		return CD_OK;
 	}
 	if (span_eq(kw, "first-seen") || span_eq(kw, "distinct") || span_eq(kw, "count")) {
@@ -715,7 +725,7 @@ condition:
 		return CD_OK;
 	}
 	return perr(l, "unknown keyword '%.*s' (rule, title, severity, class, attack, exposes, "
-		       "when, unless, first-seen, distinct, count, example, end)",
+		       "when, unless, learn-only, first-seen, distinct, count, example, end)",
 		    (int)kw.n, kw.p);
 }
 

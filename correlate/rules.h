@@ -57,6 +57,10 @@ enum vfield {
 			 * role ARN ("arn:aws:iam::A:role/NAME"); else the actor */
 	VF_SRC_OWN,     /* "yes" when src_ip is an address of the actor's own pods
 			 * (by the bound token's pod uid, or by its service account) */
+	VF_CRED_WORKLOAD, /* the kind of workload whose own session cred_id is:
+			   * "function" for a Lambda execution-role session of a
+			   * managed runtime (its SDK marks its calls), else
+			   * "function-custom" */
 	VF__COUNT
 };
 
@@ -108,6 +112,11 @@ struct rule {
 	size_t nwhen;
 	struct block *unless;
 	size_t nunless;
+	/* first-seen only: events that match a when-block and one of these
+	 * teach the baseline but never make a finding themselves (a value
+	 * they saw first is known, not new) */
+	struct block *quiet;
+	size_t nquiet;
 	struct rule_state st;
 	struct example *ex;
 	size_t nex;
@@ -134,6 +143,12 @@ struct known_net {
 	 * told from one used elsewhere */
 	char **own;
 	size_t nown;
+	/* AWS keys that are functions' execution-role sessions (learned from
+	 * AssumeRole by lambda.amazonaws.com): of functions whose runtime's
+	 * SDK marks its calls, and of the others (custom runtimes, images,
+	 * runtime unknown) */
+	char **fn_sessions, **fn_custom;
+	size_t nfn_sessions, nfn_custom;
 };
 
 /* A field value source for matching: an event plus its virtual fields. */
@@ -179,6 +194,9 @@ int rule_matches(const struct rule *r, struct match_ev *m);
 /* Whether one of the rule's unless blocks holds (an allow-list applied again
  * once the event's workload is known from a join). */
 int rule_excluded(const struct rule *r, struct match_ev *m);
+/* Whether one of the rule's learn-only blocks holds (1), so the event
+ * teaches its first-seen baseline and makes no finding. */
+int rule_learn_only(const struct rule *r, struct match_ev *m);
 /* What m->re_err means for rule r, as one line for a reject or a warning. */
 void rule_match_error(const struct rule *r, const struct match_ev *m, char *buf, size_t cap);
 /* A field's value for an event: stored, virtual or extra.*; NULL if absent. */

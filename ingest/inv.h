@@ -14,6 +14,7 @@
  *   inv_k8s.c          kubectl get ... -o json (Lists and single objects)
  *   inv_vault.c        vault token lookup -format=json; Vault policies
  *   inv_gcp.c          gcloud service-account keys; get-iam-policy
+ *   inv_lambda.c       aws lambda list-functions / get-function-configuration
  *   inv_credmap.c      the hand-written credential map
  */
 #ifndef CORDON_INGEST_INV_H
@@ -114,5 +115,6 @@ extern const struct inventory inv_vaultpolicy;
 extern const struct inventory inv_gcpkeys;
 extern const struct inventory inv_gcpiam;
 extern const struct inventory inv_credmap;
+extern const struct inventory inv_lambda;
 
 #endif

@@ -19,6 +19,7 @@ const struct inventory *const inventories[] = {
 	&inv_vaultpolicy,
 	&inv_gcpkeys,
 	&inv_gcpiam,
+	&inv_lambda,
 	&inv_credmap,
 	NULL,
 };

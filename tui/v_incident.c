@@ -304,7 +304,9 @@ recalc(struct tui_app *a, struct tui_view *v)
 		if (out_bprintf(&b, "Incident %s  %s  root %s on %s  %s .. %s", in->id,
 				tui_report_str(&in->r, 0, "severity", sev, sizeof(sev)),
 				tui_report_str(&in->r, 0, "root", root, sizeof(root)),
-				tui_report_str(&in->r, 0, "workload.host", host, sizeof(host)),
+				/* where any kind of workload ran (a host, a function's region) */
+				strcmp(tui_report_str(&in->r, 0, "workload.where", host, sizeof(host)), "-") != 0
+				? host : tui_report_str(&in->r, 0, "workload.host", host, sizeof(host)),
 				tui_report_str(&in->r, 0, "first_seen", first, sizeof(first)),
 				tui_report_str(&in->r, 0, "last_seen", last, sizeof(last))) != CD_OK) {
 			/* cut at the title's size */

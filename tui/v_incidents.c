@@ -78,7 +78,9 @@ recalc(struct tui_app *a, struct tui_view *v)
 				ncred++;
 				ncut += state != NULL && strcmp(state, "revoked") == 0;
 			}
-			tui_report_str(&r, 0, "workload.host", node, sizeof(node));
+			/* where any kind of workload ran; reports before kinds had only host */
+			if (strcmp(tui_report_str(&r, 0, "workload.where", node, sizeof(node)), "-") == 0)
+				tui_report_str(&r, 0, "workload.host", node, sizeof(node));
 			tui_report_release(&r);
 		}
 		tui_list_add(&v->list, sev_attr(sev), 1, 0,

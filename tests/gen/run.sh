@@ -4,7 +4,8 @@
 # and print the figures (tests/gen/score.py).  Measures; never asserts.
 # Environment: CORDON (binary; default ./cordon of this tree), GEN_KEEP=DIR
 # keeps the cases (with each report.json) in DIR instead of a temp dir,
-# GEN_FORMAT=json prints the scorer's JSON.
+# GEN_FORMAT=json prints the scorer's JSON, GEN_KIND=pod|function|sandbox|all the
+# workload kinds generated (see below).
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 N=${1:-50}
@@ -20,5 +21,18 @@ else
 	keep=
 fi
 unset CORDON_EGRESS CORDON_RULES CORDON_DB
-python3 "$ROOT/tests/gen/cases.py" -n "$N" "$BASE" "$W" > "$W/cases.txt"
-python3 "$ROOT/tests/gen/score.py" --cordon "$CORDON" --format "${GEN_FORMAT:-text}" $keep "$W"/case-*
+# GEN_KIND: pod (default: cases.py, Kubernetes workloads), function
+# (fn_cases.py, Lambda functions), sandbox (sb_cases.py, host process
+# sandboxes) or all (N of each)
+: > "$W/cases.txt"
+case ${GEN_KIND:-pod} in
+pod|all) python3 "$ROOT/tests/gen/cases.py" -n "$N" "$BASE" "$W" >> "$W/cases.txt" ;;
+esac
+case ${GEN_KIND:-pod} in
+function|all) python3 "$ROOT/tests/gen/fn_cases.py" -n "$N" "$BASE" "$W" >> "$W/cases.txt" ;;
+esac
+case ${GEN_KIND:-pod} in
+sandbox|all) python3 "$ROOT/tests/gen/sb_cases.py" -n "$N" "$BASE" "$W" >> "$W/cases.txt" ;;
+esac
+python3 "$ROOT/tests/gen/score.py" --cordon "$CORDON" --format "${GEN_FORMAT:-text}" $keep \
+	$(ls -d "$W"/case-* "$W"/fn-* "$W"/sb-* 2>/dev/null)

@@ -79,6 +79,9 @@ def load_truth(case):
 
 def matches(inc, esc):
     w = inc.get("workload") or {}
+    if esc.get("kind") and esc["kind"] not in ("container", "pod"):
+        # every kind: the incident's workload has the same kind and id
+        return w.get("kind") == esc["kind"] and w.get("id") == esc.get("id")
     c = cid12(esc["container_id"])
     cands = [w.get("container_id"), inc.get("root")]
     if any(c and cid12(x) == c for x in cands if x):
@@ -89,7 +92,7 @@ def matches(inc, esc):
 def score_case(truth, report):
     incs = report.get("incidents") or []
     r = {"family": truth.get("family") or "benign", "benign_only": truth["benign_only"],
-         "incidents": len(incs)}
+         "incidents": len(incs), "kind": truth.get("kind") or "pod"}
     if truth["benign_only"]:
         r["benign_incidents"] = len(incs)
         return r
@@ -238,6 +241,24 @@ def totals(rows):
          "benign_incidents": 0, "benign_cases_with_incident": 0, "false_incidents": 0,
          "attack_cases_with_false_incident": 0, "per_family": {}, "missing_by_kind": {},
          "extra_by_kind": {}, "reach_missing_by_family": {}}
+    t["per_kind"] = {}
+    for r in rows:
+        k = t["per_kind"].setdefault(r.get("kind", "pod"), {
+            "cases": 0, "attack_cases": 0, "benign_cases": 0, "benign_cases_with_incident": 0,
+            "escaped_found": 0, "escaped": 0, "creds_found": 0, "creds": 0, "creds_extra": 0,
+            "reach_found": 0, "reach": 0, "reach_extra": 0, "false_incidents": 0})
+        k["cases"] += 1
+        if r["benign_only"]:
+            k["benign_cases"] += 1
+            k["benign_cases_with_incident"] += 1 if r["benign_incidents"] else 0
+        else:
+            k["attack_cases"] += 1
+            for name, v in (("escaped", r["escaped"]), ("creds", r["creds"]), ("reach", r["reach"])):
+                k[name + "_found"] += v[0]
+                k[name] += v[1]
+            k["creds_extra"] += len(r["creds_extra"])
+            k["reach_extra"] += len(r["reach_extra"])
+            k["false_incidents"] += r["false_incidents"]
     for r in rows:
         if r["benign_only"]:
             t["benign_cases"] += 1
@@ -293,6 +314,15 @@ def summary(t):
             fam, f["cases"], f["escaped_found"], f["escaped"], pct(f["escaped_found"], f["escaped"]),
             f["creds_found"], f["creds"], pct(f["creds_found"], f["creds"]), f["creds_extra"],
             f["reach_found"], f["reach"], pct(f["reach_found"], f["reach"]), f["reach_extra"]))
+    out.append("per workload kind: cases  escaped         creds (extra)          reach (extra)          "
+               "benign with incident  false")
+    for kind in sorted(t.get("per_kind", {})):
+        k = t["per_kind"][kind]
+        out.append("  %-9s %5d  %3d/%-3d %s  %3d/%-3d %s (%d)  %3d/%-3d %s (%d)  %3d/%-3d             %d" % (
+            kind, k["cases"], k["escaped_found"], k["escaped"], pct(k["escaped_found"], k["escaped"]),
+            k["creds_found"], k["creds"], pct(k["creds_found"], k["creds"]), k["creds_extra"],
+            k["reach_found"], k["reach"], pct(k["reach_found"], k["reach"]), k["reach_extra"],
+            k["benign_cases_with_incident"], k["benign_cases"], k["false_incidents"]))
     out.append("missing credentials by family and kind: " + ", ".join(
         "%s %d" % (k, v) for k, v in sorted(t["missing_by_kind"].items())))
     out.append("extra credentials by kind: " + ", ".join(

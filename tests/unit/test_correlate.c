@@ -186,7 +186,64 @@ test_strmap(void)
 	strmap_release(&m);
 }
 
+/* cred_workload names a function's session; learn-only needs first-seen and holds on its events. */
+static void
+test_function_session_fields(void)
+{
+	char *fns[] = { "ASIAFUNCMANAGED00001" }, *custom[] = { "ASIAFUNCCUSTOM000001" };
+	struct known_net net;
+	struct ruleset rs = one_rule("rule F\n title t\n severity high\n class usage-anomaly\n when\n"
+				     "  cred_workload = function\n learn-only\n  user_agent ~ exec-env/AWS_Lambda_\n"
+				     " first-seen src_net per cred_workload\n");
+	struct event ev;
+	struct match_ev m;
+	struct json_tokens t;
+	char *cause = NULL;
+	struct ruleset bad;
+
+	memset(&net, 0, sizeof(net));
+	net.fn_sessions = fns;
+	net.nfn_sessions = 1;
+	net.fn_custom = custom;
+	net.nfn_custom = 1;
+	memset(&ev, 0, sizeof(ev));
+	ev.pid = ev.ppid = ev.uid = EV_NULL;
+	ev.source = "cloudtrail";
+	ev.src_ip = "203.0.113.66";
+	ev.cred_id = "ASIAFUNCMANAGED00001";
+	ev.user_agent = "aws-cli/2.17.0 Python/3.11.9";
+	CHECK(matches(&rs, &ev, &net));
+	json_tokens_init(&t, 64);
+	match_ev_init(&m, &ev, &t);
+	m.net = &net;
+	CHECK(!rule_learn_only(&rs.r[0], &m));
+	ev.user_agent = "Boto3/1.34 exec-env/AWS_Lambda_python3.12";
+	match_ev_init(&m, &ev, &t);
+	m.net = &net;
+	CHECK(rule_learn_only(&rs.r[0], &m));
+	json_tokens_release(&t);
+	ev.cred_id = "ASIAFUNCCUSTOM000001";
+	CHECK(!matches(&rs, &ev, &net));
+	ev.cred_id = "ASIAOTHERSESSION0001";
+	CHECK(!matches(&rs, &ev, &net));
+	CHECK(!matches(&rs, &ev, NULL));
+	ruleset_release(&rs);
+	ruleset_init(&bad);
+	{
+		static const char text[] = "rule B\n title t\n severity high\n class escape\n when\n"
+					   "  source = x\n learn-only\n  source = y\n";
+
+		CHECK(ruleset_parse(&bad, "b.rules", text, sizeof(text) - 1, &cause) == CD_E_PARSE);
+	}
+	CHECK(cause != NULL && strstr(cause, "learn-only") != NULL);
+	if (cause != NULL && strstr(cause, "learn-only") == NULL)
+		fprintf(stderr, "  cause: %s\n", cause);
+	free(cause);
+	ruleset_release(&bad);
+}
+
 const struct unit_test correlate_tests[] = {
+	{ "rules: cred_workload and learn-only", test_function_session_fields },
 	{ "rules: operators", test_operators },
 	{ "rules: when/unless blocks", test_unless_and_blocks },
 	{ "rules: virtual and extra fields", test_virtual_fields },

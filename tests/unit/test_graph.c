@@ -260,7 +260,55 @@ test_bad_inventory(void)
 	store_close(&s);
 }
 
+/* The lambda inventory: probed, names kept, values never, bad input refused. */
+static void
+test_lambda_inventory(void)
+{
+	static const char fn[] =
+		"{\"Functions\":[{\"FunctionName\":\"f1\",\"FunctionArn\":"
+		"\"arn:aws:lambda:eu-west-1:123456789012:function:f1\",\"Runtime\":\"nodejs20.x\","
+		"\"Role\":\"arn:aws:iam::123456789012:role/f1-exec\",\"Environment\":{\"Variables\":"
+		"{\"TOKEN\":\"ghp_0123456789abcdefghijklmnopqrstuvwxyzAB\",\"MODE\":\"fast-secret-mode\"}}}]}";
+	struct store *s = NULL;
+	char *cause = NULL, why[512];
+	sqlite3_stmt *st;
+
+	CHECK(inventory_choose(NULL, fn, sizeof(fn) - 1) == inventory_find("lambda"));
+	/* a CloudTrail file naming a function is not an inventory */
+	CHECK(inventory_choose(NULL, "{\"Records\":[{\"eventName\":\"Invoke\",\"functionName\":\"f\"}]}", 55) == NULL);
+	if (store_open(":memory:", 0, &s, &cause) != CD_OK) {
+		free(cause);
+		CHECK(0);
+		return;
+	}
+	CHECK(inventory_buffer(s, "lambda", fn, sizeof(fn) - 1, why, sizeof(why)) == CD_OK);
+	if (sqlite3_prepare_v2(store_db(s),
+			       "SELECT json_extract(attrs, '$.static_secrets'), json_extract(attrs, '$.env_names'),"
+			       " json_extract(attrs, '$.region'), (SELECT count(*) FROM graph_nodes WHERE"
+			       " instr(coalesce(attrs, '') || key || coalesce(label, ''), 'ghp_') > 0"
+			       " OR instr(coalesce(attrs, '') || key, 'fast-secret-mode') > 0)"
+			       " FROM graph_nodes WHERE kind = 'function'",
+			       -1, &st, NULL) == SQLITE_OK) {
+		CHECK(sqlite3_step(st) == SQLITE_ROW);
+		CHECK(strcmp((const char *)sqlite3_column_text(st, 0), "[\"TOKEN\"]") == 0);
+		CHECK(strcmp((const char *)sqlite3_column_text(st, 1), "[\"TOKEN\",\"MODE\"]") == 0);
+		CHECK(strcmp((const char *)sqlite3_column_text(st, 2), "eu-west-1") == 0);
+		CHECK(sqlite3_column_int(st, 3) == 0); /* no value anywhere */
+		sqlite3_finalize(st);
+	} else {
+		CHECK(0);
+	}
+	CHECK(inventory_buffer(s, "lambda", "{\"Functions\":[{\"FunctionName\":\"x\"}]}", 36, why,
+			       sizeof(why)) == CD_E_PARSE);
+	CHECK(strstr(why, "FunctionArn") != NULL);
+	CHECK(inventory_buffer(s, "lambda", "{\"FunctionName\":\"x\",\"FunctionArn\":\"arn:aws:s3:::b\"}", 48,
+			       why, sizeof(why)) == CD_E_PARSE);
+	CHECK(inventory_buffer(s, "lambda", "{\"Functions\":{}}", 16, why, sizeof(why)) == CD_E_PARSE);
+	store_close(&s);
+}
+
 const struct unit_test graph_tests[] = {
+	{ "graph_lambda_inventory", test_lambda_inventory },
 	{ "graph_gmatch", test_gmatch },
 	{ "graph_secret_for_path", test_secret_for_path },
 	{ "graph_wildcard_roles", test_wildcard_roles },

@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""sb_cases.py - randomized host-process-sandbox cases (issue 19), the
+counterpart of cases.py for bwrap/firejail/nsjail jobs on hosts that are not
+Kubernetes nodes.  Written from ../shared/reference/breadth.md section 3 and
+the auditd record shapes of fmt.py, not from the correlator.
+
+    sb_cases.py SEED OUTDIR
+    sb_cases.py -n N BASESEED OUTROOT      OUTROOT/sb-000 ...
+
+A case: 1-3 hosts (agent runners, browser-automation boxes), each with a
+worker that starts sandboxed jobs (bwrap, firejail or nsjail, with each
+tool's own argument style) every 15 min to 3 h over 2 h to 3 days; jobs run
+a browser, a Python tool or a shell and read files inside their sandbox.
+Hosts hold credential files (/root/.aws/credentials, /root/.docker/config.json,
+/root/.config/gh/hosts.yml ...) named in a credential map; a host's own
+backup job uses its AWS key from the host's address.
+
+Look-alikes, each drawn per case: a flatpak-style bwrap app; a job reading
+a file named like a credential inside its own bind mount (not the host's);
+root's backup running `aws s3 sync` (reads the key through the CLI).
+
+Attack (4 cases in 5; seed % 5 == 0 is benign-only): a process inside one
+job runs nsenter into PID 1's namespaces (`-t 1`, `--target 1`, `-t1`;
+auditd records the execve and its setns calls), then reads 1-3 of the
+host's credential files; an AWS key among them is used from outside.
+Truth: the sandbox (host, launcher pid, launcher start) is the escaped
+workload; the keys of the files read must be reported, the host's other
+mapped keys may be (the whole host was exposed); the users must be reachable.
+"""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cases import ATTACKER_AWS_UA, ATTACKER_NETS, Rnd  # noqa: E402
+from fmt import Out, Proc, audit, ct  # noqa: E402
+
+HOUR = 3600.0
+CRED_FILES = [("/root/.aws/credentials", "aws"), ("/root/.docker/config.json", "github"),
+              ("/root/.config/gh/hosts.yml", "github"), ("/root/.git-credentials", "github"),
+              ("/home/ci/.aws/credentials", "aws")]
+
+
+class SbCase:
+    def __init__(self, seed):
+        self.seed = seed
+        self.r = Rnd(seed)
+        self.o = Out()
+        self.truth = {"seed": seed, "kind": "sandbox", "benign_only": False, "family": None, "variant": {},
+                      "escaped": [], "credentials": [], "credentials_may": [],
+                      "reachable": [], "reachable_may": []}
+        self.inode = 5000
+
+    def ino(self):
+        self.inode += self.r.randint(1, 40)
+        return self.inode
+
+    def launcher(self, tool, job_dir, prog):
+        r = self.r
+        if tool == "bwrap":
+            return "/usr/bin/bwrap", "--unshare-all --die-with-parent --ro-bind /usr /usr --bind %s /work " \
+                "--proc /proc --dev /dev --chdir /work %s" % (job_dir, prog)
+        if tool == "firejail":
+            return "/usr/bin/firejail", "--quiet --private=%s --net=none %s" % (job_dir, prog) \
+                if r.random() < 0.5 else "--quiet --private=%s %s" % (job_dir, prog)
+        return "/usr/bin/nsjail", "-Mo --chroot / --bindmount %s:/work --cwd /work -- %s" % (job_dir, prog)
+
+    def build(self):
+        r = self.r
+        self.acct = "%012d" % r.randint(10 ** 11, 10 ** 12 - 1)
+        self.H = HOUR * (2 ** r.uniform(1, 6.2))
+        self.END = 1735689600 + r.randint(0, 500) * 86400 + r.uniform(0, 86400)
+        self.T = self.END - r.uniform(0.05, 0.5) * HOUR
+        self.S = self.T - self.H
+        self.hosts = []
+        for i in range(r.randint(1, 3)):
+            name = "%s-%d" % (r.choice(["agent-host", "browser-box", "runner", "scrape"]), r.randint(1, 40))
+            if any(h["name"] == name for h in self.hosts):
+                continue
+            ip = "10.%d.%d.%d" % (r.randint(0, 250), r.randint(0, 250), r.randint(2, 250))
+            files = r.sample(CRED_FILES, r.randint(1, 3))
+            if not any(p == "aws" for _, p in files):
+                files.append(("/root/.aws/credentials", "aws"))
+            creds = []
+            for path, prov in files:
+                if prov == "aws":
+                    user = "%s-%s" % (r.choice(["backup", "uploader", "deploy", "ci"]), name)
+                    creds.append((path, "aws", "AKIA" + r.b32(16).upper(),
+                                  "arn:aws:iam::%s:user/%s" % (self.acct, user)))
+                else:
+                    creds.append((path, "github", "ghp-id-%d" % r.randint(10000, 99999), "acme-bot-%d" % r.randint(1, 9)))
+            self.hosts.append({"name": name, "ip": ip, "creds": creds, "jobs": [],
+                               "tool": r.choice(["bwrap", "bwrap", "firejail", "nsjail"]),
+                               "gap": HOUR * r.uniform(0.25, 3), "pid": r.randint(3000, 30000)})
+
+    def pid(self, h):
+        h["pid"] += self.r.randint(1, 60)
+        return h["pid"]
+
+    def benign(self):
+        r = self.r
+        lk = self.truth["variant"].setdefault("lookalikes", [])
+        for h in self.hosts:
+            systemd = Proc(h["name"], 1, "/usr/lib/systemd/systemd", "--system", self.S - 86400)
+            worker = Proc(h["name"], self.pid(h), "/usr/bin/python3", "/opt/agent/worker.py", self.S - 3600,
+                          uid=1001, parent=systemd)
+            audit(self.o, worker.start, h["name"], "execve", worker, "exec", paths=[(worker.binary, self.ino(), "0100755")])
+            h["worker"], h["systemd"] = worker, systemd
+            t = self.S + r.uniform(0, h["gap"])
+            while t < self.END:
+                jd = "/srv/jobs/%s" % r.hexs(8)
+                prog = r.choice(["/usr/bin/chromium --headless --no-sandbox https://example.com/",
+                                 "/usr/bin/python3 /work/tool.py", "/bin/sh /work/run.sh"])
+                exe, args = self.launcher(h["tool"], jd, prog)
+                lp = self.pid(h)
+                b = Proc(h["name"], lp, exe, args, t, uid=1001, parent=worker)
+                audit(self.o, t, h["name"], "execve", b, "exec", paths=[(exe, self.ino(), "0100755")])
+                pbin, pargs = prog.split(" ", 1)
+                c = Proc(h["name"], self.pid(h), pbin, pargs, t + 0.3, uid=1001, parent=b, cwd="/work")
+                audit(self.o, t + 0.3, h["name"], "execve", c, "exec", paths=[(pbin, self.ino(), "0100755")])
+                audit(self.o, t + 1, h["name"], "openat", c, "job_files",
+                      paths=[("/work/%s" % r.choice(["profile/Cookies", "input.json", "cache/index"]), self.ino(), "0100600")])
+                h["jobs"].append((b, c))
+                t += h["gap"] * r.uniform(0.6, 1.4)
+            # the host's own key use (backup) from the host's address
+            for path, prov, key, ident in h["creds"]:
+                if prov != "aws":
+                    continue
+                uname = ident.rsplit("/", 1)[1]
+                ui = {"type": "IAMUser", "principalId": "AIDA" + r.b32(16).upper(), "arn": ident,
+                      "accountId": self.acct, "accessKeyId": key, "userName": uname}
+                tt = self.S + r.uniform(0, 0.3 * self.H)
+                while tt < self.END:
+                    ct(self.o, tt, r.uuid(), self.acct, "us-east-1", ui, "s3", "PutObject", h["ip"],
+                       "aws-cli/2.17.0 Python/3.11.9 Linux/6.8.0 exe/x86_64.ubuntu.24 command/s3.sync", readonly=False)
+                    tt += r.uniform(2, 8) * HOUR
+            # look-alikes
+            if r.random() < 0.4:
+                fb = Proc(h["name"], self.pid(h), "/usr/bin/bwrap", "--args 41 -- /app/bin/notes",
+                          self.S + r.uniform(0, self.H), uid=1000, parent=systemd)
+                audit(self.o, fb.start, h["name"], "execve", fb, "exec", paths=[(fb.binary, self.ino(), "0100755")])
+                fa = Proc(h["name"], self.pid(h), "/app/bin/notes", "", fb.start + 0.2, uid=1000, parent=fb)
+                audit(self.o, fa.start, h["name"], "execve", fa, "exec", paths=[("/app/bin/notes", self.ino(), "0100755")])
+                lk.append("flatpak-app")
+            if h["jobs"] and r.random() < 0.4:
+                b, c = r.choice(h["jobs"])
+                audit(self.o, c.start + 2, h["name"], "openat", c, "job_files",
+                      paths=[("/work/fixtures/.aws/credentials", self.ino(), "0100600")])
+                lk.append("job-reads-own-credentials-named-file")
+            if r.random() < 0.5:
+                aws_path = [p for p, prov, _, _ in h["creds"] if prov == "aws"][0]
+                cron = Proc(h["name"], self.pid(h), "/usr/sbin/cron", "-f", self.S - 3600, parent=systemd)
+                tt = self.S + r.uniform(0, self.H)
+                py = Proc(h["name"], self.pid(h), "/usr/bin/python3", "/usr/bin/aws s3 sync /var/backup s3://acme-backup",
+                          tt, parent=cron)
+                audit(self.o, tt, h["name"], "execve", py, "exec", paths=[(py.binary, self.ino(), "0100755")])
+                audit(self.o, tt + 0.5, h["name"], "openat", py, "aws_creds", paths=[(aws_path, self.ino(), "0100600")])
+                lk.append("backup-cli-reads-key")
+
+    def attack(self):
+        r = self.r
+        cands = [h for h in self.hosts if any(b.start < self.T - 60 for b, _ in h["jobs"])]
+        if not cands:
+            return False
+        h = r.choice(cands)
+        b, c = [(b, c) for b, c in h["jobs"] if b.start < self.T - 60][-1]
+        t = max(self.T, c.start + 30)
+        sh = Proc(h["name"], self.pid(h), "/bin/sh", "-c 'id; uname -a'", t, uid=1001, parent=c, cwd="/work")
+        audit(self.o, t, h["name"], "execve", sh, "exec", paths=[(sh.binary, self.ino(), "0100755")])
+        target = r.choice(["-t 1 -m -u -i -n -p", "--target 1 --mount --uts --ipc --net --pid", "-t1 -a"])
+        ns = Proc(h["name"], self.pid(h), "/usr/bin/nsenter", target + " /bin/sh", t + 1, uid=0, parent=sh, cwd="/work")
+        audit(self.o, ns.start, h["name"], "execve", ns, "exec", paths=[(ns.binary, self.ino(), "0100755")])
+        for k in range(r.randint(1, 5)):
+            audit(self.o, ns.start + 0.01 * (k + 1), h["name"], "setns", ns, "ns_change")
+        hsh = Proc(h["name"], self.pid(h), "/bin/sh", "", t + 1.2, uid=0, parent=ns, cwd="/")
+        audit(self.o, hsh.start, h["name"], "execve", hsh, "exec", paths=[(hsh.binary, self.ino(), "0100755")])
+        read = r.sample(h["creds"], r.randint(1, len(h["creds"])))
+        if not any(p == "aws" for _, p, _, _ in read):
+            read.append([x for x in h["creds"] if x[1] == "aws"][0])
+        tt = t + r.uniform(5, 60)
+        for path, prov, key, ident in read:
+            tool = r.choice(["/usr/bin/cat", "/usr/bin/base64", "/usr/bin/cp"])
+            p = Proc(h["name"], self.pid(h), tool, path + (" /tmp/.x" if tool.endswith("cp") else ""), tt, uid=0,
+                     parent=hsh, cwd="/")
+            audit(self.o, tt, h["name"], "execve", p, "exec", paths=[(tool, self.ino(), "0100755")])
+            audit(self.o, tt + 0.001, h["name"], "openat", p, "creds", paths=[(path, self.ino(), "0100600")])
+            tt += r.uniform(1, 20)
+        src = r.choice(ATTACKER_NETS) + str(r.randint(2, 250))
+        ua = r.choice(ATTACKER_AWS_UA)
+        for path, prov, key, ident in read:
+            if prov != "aws":
+                continue
+            uname = ident.rsplit("/", 1)[1]
+            ui = {"type": "IAMUser", "principalId": "AIDA" + r.b32(16).upper(), "arn": ident,
+                  "accountId": self.acct, "accessKeyId": key, "userName": uname}
+            for k in range(r.randint(1, 4)):
+                name = r.choice([("sts", "GetCallerIdentity"), ("s3", "ListBuckets"), ("iam", "ListUsers"),
+                                 ("secretsmanager", "ListSecrets")])
+                ct(self.o, tt + 60 + 30 * k, r.uuid(), self.acct, "us-east-1", ui, name[0], name[1], src, ua)
+        self.truth["escaped"].append({"kind": "sandbox", "id": "%s:%d:%d" % (h["name"], b.pid, int(b.start)),
+                                      "container_id": "", "pod": ""})
+        must = {(prov, key, ident) for _, prov, key, ident in read}
+        for path, prov, key, ident in h["creds"]:
+            e = {"provider": prov, "id": key, "identity": ident}
+            (self.truth["credentials"] if (prov, key, ident) in must else self.truth["credentials_may"]).append(e)
+        reach = sorted({ident for _, prov, _, ident in read if prov == "aws"})
+        self.truth["reachable"] = [{"provider": "aws", "identity": x} for x in reach]
+        self.truth["reachable_may"] = [{"provider": prov, "identity": ident} for _, prov, _, ident in h["creds"]
+                                       if ident not in reach]
+        self.truth["variant"].update({"tool": h["tool"], "nsenter": target})
+        return True
+
+    def generate(self, outdir):
+        self.build()
+        benign_only = self.seed % 5 == 0
+        self.benign()
+        if not benign_only and not self.attack():
+            benign_only = True
+        self.truth["benign_only"] = benign_only
+        self.truth["family"] = None if benign_only else "SBX"
+        self.truth["variant"].update({"hosts": len(self.hosts), "history_h": round(self.H / HOUR, 2)})
+        os.makedirs(outdir, exist_ok=True)
+        self.o.write(outdir)
+        inv = os.path.join(outdir, "inventory")
+        os.makedirs(inv, exist_ok=True)
+        with open(os.path.join(inv, "credentials.map"), "w") as f:
+            f.write("# cordon credential map\n")
+            for h in self.hosts:
+                for path, prov, key, ident in h["creds"]:
+                    f.write("file:%s:%s  %s  %s  %s\n" % (h["name"], path, prov, key, ident))
+        with open(os.path.join(outdir, "truth.json"), "w") as f:
+            json.dump(self.truth, f, indent=1, sort_keys=True)
+            f.write("\n")
+        return self.truth
+
+
+def main(argv):
+    if len(argv) == 2:
+        SbCase(int(argv[0])).generate(argv[1])
+        return 0
+    if len(argv) == 4 and argv[0] == "-n":
+        n, base, root = int(argv[1]), int(argv[2]), argv[3]
+        for i in range(n):
+            t = SbCase(base + i).generate(os.path.join(root, "sb-%03d" % i))
+            print("sb-%03d seed=%d %s" % (i, base + i, t["family"] or "benign"))
+        return 0
+    sys.stderr.write("usage: sb_cases.py SEED OUTDIR | sb_cases.py -n N BASESEED OUTROOT\n")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
