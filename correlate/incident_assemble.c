@@ -1670,35 +1670,84 @@ delete_bound_pod(sqlite3 *db, struct incident *inc, const char *jti)
 	return found;
 }
 
+/* The pod was created with hostNetwork (its create request in the
+ * Kubernetes audit log says so): a NetworkPolicy cannot isolate it. */
+static int
+pod_host_network(sqlite3 *db, const char *ns, const char *name)
+{
+	sqlite3_stmt *st;
+	char object[600];
+	int yes = 0;
+
+	snprintf(object, sizeof(object), "%s/pods/%s", ns, name);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT 1 FROM events WHERE action = 'create pods' AND object = ?1"
+			       " AND json_extract(extra, '$.host_network') IS NOT NULL LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, object, -1, SQLITE_STATIC);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
+/*
+ * Contain a pod before anything is revoked: a live runtime would otherwise
+ * fetch new credentials (a new service-account token, IMDS, a Vault login)
+ * right after the old ones are cut.  Isolation (a deny-all NetworkPolicy)
+ * keeps the pod and its evidence; deletion, which is what kills its bound
+ * tokens, is a separate step to run once the evidence is taken.  A
+ * hostNetwork pod ignores NetworkPolicy: its node is cordoned instead.
+ */
+static void
+plan_contain_pod(sqlite3 *db, struct incident *inc, const struct workload *w, int root)
+{
+	char target[600];
+
+	snprintf(target, sizeof(target), "%s/%s", w->pod_ns, w->pod_name);
+	if (pod_host_network(db, w->pod_ns, w->pod_name)) {
+		if (w->host[0])
+			add_step(inc, "k8s", "cordon-node", w->host,
+				 "contain first: the pod uses the host's network, which no NetworkPolicy "
+				 "covers; no new pods on its node (scale its controller to zero with "
+				 "k8s-scale when known)");
+	} else {
+		add_step(inc, "k8s", "isolate-pod", target,
+			 root ? "contain first, before any revocation: a deny-all NetworkPolicy stops "
+				"the live pod from fetching new credentials and keeps its evidence "
+				"(deleting it would destroy that evidence)"
+			      : "contain first: a workload started from the root one; a deny-all "
+				"NetworkPolicy keeps its evidence");
+	}
+	add_step(inc, "k8s", "delete-pod", target,
+		 "a separate step after isolation and evidence capture: the pod's bound "
+		 "service-account tokens die only with it");
+}
+
 static void
 plan_build(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 {
 	const struct workload *root = &c->w[inc->root].d;
-	char target[800];
 	size_t i;
 
-	/* 1. quarantine the workloads and the node they escaped to */
-	if (root->pod_name[0]) {
-		snprintf(target, sizeof(target), "%s/%s", root->pod_ns, root->pod_name);
-		add_step(inc, "k8s", "delete-pod", target,
-			 "quarantine: the pod's bound tokens die with it");
-	}
+	/* 1. contain the workloads and the node they escaped to, first */
+	if (root->pod_name[0])
+		plan_contain_pod(db, inc, root, 1);
 	if (strcmp(root->kind, "sandbox") == 0)
 		add_step(inc, "host", "kill-sandbox", root->id,
-			 "quarantine: stop the sandbox's process tree (HOST:PID:START of its launcher),"
+			 "contain first: stop the sandbox's process tree (HOST:PID:START of its launcher),"
 			 " and what it started after leaving it");
 	if (strcmp(root->kind, "function") == 0)
-		add_step(inc, "aws", "throttle-function", root->id,
-			 "quarantine: reserved concurrency 0 stops new invocations (and new sessions);"
-			 " restore it after the role's sessions are revoked");
+		add_step(inc, "aws", "stop-function", root->id,
+			 "contain first, before the role's sessions are revoked: reserved concurrency 0 "
+			 "stops new invocations, which would take new execution-role sessions (undo "
+			 "restores the setting once the role is clean)");
 	for (i = 0; i < c->nw; i++) {
 		const struct workload *m = &c->w[i].d;
 
 		if ((int)i == inc->root || !m->pod_name[0] || wl_root_of(c, (int)i) != inc->root)
 			continue;
-		snprintf(target, sizeof(target), "%s/%s", m->pod_ns, m->pod_name);
-		add_step(inc, "k8s", "delete-pod", target,
-			 "quarantine: a workload started from the root one");
+		plan_contain_pod(db, inc, m, 0);
 	}
 	for (i = 0; i < inc->escaped_nodes.n; i++)
 		add_step(inc, "k8s", "cordon-node", inc->escaped_nodes.s[i],

@@ -88,8 +88,8 @@ tui_wait "type $id to run"
 tui_keys "$id" Enter
 tui_wait "finished:" 600
 snap progress
-tui_screen | grep -q "finished: 6 done, 2 failed" || die "no summary: $(tui_screen)"
-for want in "done     k8s   delete-pod" "done     k8s   cordon-node" "done     aws   disable-key" \
+tui_screen | grep -q "finished: 7 done, 2 failed" || die "no summary: $(tui_screen)"
+for want in "done     k8s   isolate-pod" "done     k8s   delete-pod" "done     k8s   cordon-node" "done     aws   disable-key" \
 	"done     aws   revoke-role-sessions" "failed   vault revoke-accessor"; do
 	tui_screen | grep -qF "$want" || die "screen lacks '$want': $(tui_screen)"
 done
@@ -121,10 +121,10 @@ tui_keys BTab
 tui_wait "[revoked] credential aws:AKIAIOSFODNN7EXAMPLE"
 tui_wait "[failed] credential vault:"
 snap tree
-# undo the reversible cordon-node (step 2)
+# undo the reversible cordon-node (step 3, after the pod's isolation and deletion)
 tui_keys Tab
 tui_wait "[Plan]"
-tui_keys g j u
+tui_keys g j j u
 tui_wait "Undo of action"
 tui_wait "{\"spec\":{\"unschedulable\":null}}"
 tui_keys y
@@ -180,8 +180,8 @@ snap cancel
 tui_screen | grep -q "not sent  *aws   disable-key" || die "later steps not marked not sent: $(tui_screen)"
 tui_screen | grep -q "done     k8s   delete-pod" || die "the started phase did not finish: $(tui_screen)"
 expect_eq "$(sqlite3 c.db "SELECT count(*) FROM actions WHERE provider != 'k8s'")" 0 "rows of cancelled phases"
-expect_eq "$(sqlite3 c.db "SELECT count(*) FROM actions WHERE result = 'intent'")" 2 "quarantine intents"
-expect_eq "$(sqlite3 c.db "SELECT count(*) FROM actions WHERE result = 'done'")" 2 "quarantine outcomes"
+expect_eq "$(sqlite3 c.db "SELECT count(*) FROM actions WHERE result = 'intent'")" 3 "quarantine intents"
+expect_eq "$(sqlite3 c.db "SELECT count(*) FROM actions WHERE result = 'done'")" 3 "quarantine outcomes"
 emu_ctl aws GET /state | jq -e '[.users["ci-deployer"].keys[] | select(.status != "Active")] | length == 0' \
 	> /dev/null || die "a cancelled AWS step was sent"
 "$CORDON" --db c.db audit verify > verify.txt || die "audit verify after cancel: $(cat verify.txt)"
