@@ -25,10 +25,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import emu_common as ec  # noqa: E402
 from aws_lambda import LAMBDA_REGIONS, LambdaError, LambdaMixin  # noqa: E402
 import aws_trust  # noqa: E402
+# signs exactly the headers the client said it signed (shared with s3proxy)
+from sigv4check import Received as ReceivedRequestSigner  # noqa: E402
 
-from botocore.auth import SigV4Auth  # noqa: E402
 from botocore.awsrequest import AWSRequest  # noqa: E402
-from botocore.compat import HTTPHeaders  # noqa: E402
 from botocore.credentials import Credentials  # noqa: E402
 
 IAM_NS = 'https://iam.amazonaws.com/doc/2010-05-08/'
@@ -53,23 +53,6 @@ def no_such(msg):
 
 def validation(msg):
     return AwsError(400, 'ValidationError', msg)
-
-
-class ReceivedRequestSigner(SigV4Auth):
-    """SigV4Auth that signs exactly the headers the client said it signed."""
-
-    def __init__(self, creds, service, region, signed, headers):
-        super().__init__(creds, service, region)
-        self._signed = signed
-        self._headers = headers
-
-    def headers_to_sign(self, request):
-        hm = HTTPHeaders()
-        for name in self._signed:
-            vals = self._headers.get_all(name) or ['']
-            # repeated headers are comma-joined, as AWS does
-            hm[name] = ','.join(' '.join(v.split()) for v in vals)
-        return hm
 
 
 def account_from_key_id(key_id):
