@@ -20,6 +20,8 @@
 /* "id, ts_ns, source, ..." in fields.def order (event columns from 1). */
 int evrow_columns(struct buf *b);
 void evrow_fill(sqlite3_stmt *st, int first_col, struct event *ev);
+/* Whether SQL with ?1 bound to arg returns a row; on_error when it cannot run. */
+int sql_exists_text(sqlite3 *db, const char *sql, const char *arg, int on_error);
 
 /* ---- strmap.c ---- */
 struct strmap_entry {

@@ -32,3 +32,17 @@ evrow_fill(sqlite3_stmt *st, int first_col, struct event *ev)
 	}
 	ev->dedup = NULL;
 }
+
+int
+sql_exists_text(sqlite3 *db, const char *sql, const char *arg, int on_error)
+{
+	sqlite3_stmt *st;
+	int yes;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return on_error;
+	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}

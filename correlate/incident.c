@@ -257,21 +257,14 @@ in_container_domain(sqlite3 *db, int64_t event_id)
 static int
 mounts_runtime_socket(sqlite3 *db, const struct workload *w)
 {
-	sqlite3_stmt *st;
 	char key[600];
-	int yes = 0;
 
 	snprintf(key, sizeof(key), "%s/%s", w->pod_ns, w->pod_name);
-	if (sqlite3_prepare_v2(db,
+	return sql_exists_text(db,
 			       "SELECT 1 FROM graph_nodes WHERE kind = 'pod' AND key = ?1 AND json_valid(attrs)"
 			       " AND EXISTS(SELECT 1 FROM json_each(attrs, '$.host_paths') WHERE value GLOB '*.sock'"
 			       " OR value GLOB '*/run/containerd*' OR value GLOB '*/run/crio*')",
-			       -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return yes;
+			       key, 0);
 }
 
 /* The first finding at or after ts (findings are loaded in time order). */

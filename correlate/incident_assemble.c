@@ -483,21 +483,13 @@ function_env(sqlite3 *db, struct incident *inc, const struct workload *w, const 
 static int
 known_k8s_node(sqlite3 *db, const char *host)
 {
-	sqlite3_stmt *st;
-	int yes = 0;
-
 	/* a kubectl inventory's node (attributes), or one pods run on; a
 	 * credential map names hosts too, Kubernetes or not */
-	if (sqlite3_prepare_v2(db,
+	return sql_exists_text(db,
 			       "SELECT 1 FROM graph_nodes n WHERE n.kind = 'node' AND n.key = ?1 AND"
 			       " (n.attrs IS NOT NULL OR EXISTS(SELECT 1 FROM graph_edges e WHERE e.dst = n.id"
 			       " AND e.type = 'runs-on'))",
-			       -1, &st, NULL) != SQLITE_OK)
-		return 1;
-	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
-	yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return yes;
+			       host, 1);
 }
 
 /* One signal's exposure, by its rule's `exposes`. */
@@ -1675,20 +1667,13 @@ delete_bound_pod(sqlite3 *db, struct incident *inc, const char *jti)
 static int
 pod_host_network(sqlite3 *db, const char *ns, const char *name)
 {
-	sqlite3_stmt *st;
 	char object[600];
-	int yes = 0;
 
 	snprintf(object, sizeof(object), "%s/pods/%s", ns, name);
-	if (sqlite3_prepare_v2(db,
+	return sql_exists_text(db,
 			       "SELECT 1 FROM events WHERE action = 'create pods' AND object = ?1"
 			       " AND json_extract(extra, '$.host_network') IS NOT NULL LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, object, -1, SQLITE_STATIC);
-	yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return yes;
+			       object, 0);
 }
 
 /*
