@@ -20,7 +20,7 @@ import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fmt import (Out, Proc, audit, sa_inet, sa_unix, tg_exec, tg_kprobe, tg_file, tg_connect,  # noqa: E402
+from fmt import (case_main, Out, Proc, audit, sa_inet, sa_unix, tg_exec, tg_kprobe, tg_file, tg_connect,  # noqa: E402
                  falco, tracee, trc, k8s, ct, vault_pair, gcp, iso, aws_date, ct_date, dumps, PERM_DENIED)
 
 HOUR, DAY = 3600, 86400
@@ -1960,17 +1960,7 @@ class Case:
 
 
 def main(argv):
-    if len(argv) == 2:
-        Case(int(argv[0])).generate(argv[1])
-        return 0
-    if len(argv) == 4 and argv[0] == "-n":
-        n, base, root = int(argv[1]), int(argv[2]), argv[3]
-        for i in range(n):
-            t = Case(base + i).generate(os.path.join(root, "case-%03d" % i))
-            print("case-%03d seed=%d %s" % (i, base + i, t["family"] or "benign"))
-        return 0
-    sys.stderr.write("usage: cases.py SEED OUTDIR | cases.py -n N BASESEED OUTROOT\n")
-    return 2
+    return case_main(Case, "case", "cases.py", argv)
 
 
 if __name__ == "__main__":

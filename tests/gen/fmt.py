@@ -477,3 +477,20 @@ def gcp(o, t, insert_id, project, method, service, resource, principal, keyname,
                                                                 "method": method}},
            "severity": "INFO" if code == 0 else "ERROR", "timestamp": iso(t, 6)}
     o.add("logs/gcp-audit.jsonl", t, dumps(rec))
+
+
+def case_main(case_cls, prefix, prog, argv):
+    """The generators' command line: SEED OUTDIR, or -n N BASESEED OUTROOT
+    (N cases named PREFIX-000... with consecutive seeds)."""
+    import sys
+    if len(argv) == 2:
+        case_cls(int(argv[0])).generate(argv[1])
+        return 0
+    if len(argv) == 4 and argv[0] == "-n":
+        n, base, root = int(argv[1]), int(argv[2]), argv[3]
+        for i in range(n):
+            t = case_cls(base + i).generate(os.path.join(root, "%s-%03d" % (prefix, i)))
+            print("%s-%03d seed=%d %s" % (prefix, i, base + i, t["family"] or "benign"))
+        return 0
+    sys.stderr.write("usage: %s SEED OUTDIR | %s -n N BASESEED OUTROOT\n" % (prog, prog))
+    return 2

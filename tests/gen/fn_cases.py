@@ -39,7 +39,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cases import ATTACKER_AWS_UA, ATTACKER_NETS, REGIONS, Rnd  # noqa: E402
-from fmt import Out, ct, ct_date  # noqa: E402
+from fmt import case_main, Out, ct, ct_date  # noqa: E402
 
 HOUR = 3600.0
 MANAGED = ["python3.12", "python3.11", "nodejs20.x", "nodejs18.x", "java21", "ruby3.3", "dotnet8"]
@@ -345,17 +345,7 @@ class FnCase:
 
 
 def main(argv):
-    if len(argv) == 2:
-        FnCase(int(argv[0])).generate(argv[1])
-        return 0
-    if len(argv) == 4 and argv[0] == "-n":
-        n, base, root = int(argv[1]), int(argv[2]), argv[3]
-        for i in range(n):
-            t = FnCase(base + i).generate(os.path.join(root, "fn-%03d" % i))
-            print("fn-%03d seed=%d %s" % (i, base + i, t["family"] or "benign"))
-        return 0
-    sys.stderr.write("usage: fn_cases.py SEED OUTDIR | fn_cases.py -n N BASESEED OUTROOT\n")
-    return 2
+    return case_main(FnCase, "fn", "fn_cases.py", argv)
 
 
 if __name__ == "__main__":

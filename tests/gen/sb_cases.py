@@ -33,7 +33,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cases import ATTACKER_AWS_UA, ATTACKER_NETS, Rnd  # noqa: E402
-from fmt import Out, Proc, audit, ct  # noqa: E402
+from fmt import case_main, Out, Proc, audit, ct  # noqa: E402
 
 HOUR = 3600.0
 CRED_FILES = [("/root/.aws/credentials", "aws"), ("/root/.docker/config.json", "github"),
@@ -235,17 +235,7 @@ class SbCase:
 
 
 def main(argv):
-    if len(argv) == 2:
-        SbCase(int(argv[0])).generate(argv[1])
-        return 0
-    if len(argv) == 4 and argv[0] == "-n":
-        n, base, root = int(argv[1]), int(argv[2]), argv[3]
-        for i in range(n):
-            t = SbCase(base + i).generate(os.path.join(root, "sb-%03d" % i))
-            print("sb-%03d seed=%d %s" % (i, base + i, t["family"] or "benign"))
-        return 0
-    sys.stderr.write("usage: sb_cases.py SEED OUTDIR | sb_cases.py -n N BASESEED OUTROOT\n")
-    return 2
+    return case_main(SbCase, "sb", "sb_cases.py", argv)
 
 
 if __name__ == "__main__":
