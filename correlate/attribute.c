@@ -327,8 +327,14 @@ attribute_event_kind(sqlite3 *db, const struct event *ev, struct workload *w);
 /* Host process sandboxes: a process tree under one of these is a workload. */
 static const char *const sandbox_launchers[] = { "bwrap", "firejail", "nsjail", "runsc", NULL };
 
+/*
+ * `firejail --join=X` (and --join-network=, --join-filesystem=) enters a
+ * sandbox that exists already: it starts none, and what runs under it
+ * stays whoever's started it (a responder's shell, or a process leaving its
+ * own sandbox for another, which ESC-11 reports).
+ */
 static int
-is_launcher(const char *exe)
+is_launcher(const char *exe, const char *argv)
 {
 	const char *base = exe ? strrchr(exe, '/') : NULL;
 	size_t i;
@@ -336,7 +342,7 @@ is_launcher(const char *exe)
 	base = base ? base + 1 : exe;
 	for (i = 0; base != NULL && sandbox_launchers[i] != NULL; i++)
 		if (strcmp(base, sandbox_launchers[i]) == 0)
-			return 1;
+			return argv == NULL || strstr(argv, " --join") == NULL;
 	return 0;
 }
 
@@ -356,10 +362,9 @@ sandbox_of(sqlite3 *db, const struct event *ev, struct workload *w)
 
 	if (ev->host == NULL || pid == EV_NULL || pid <= 2)
 		return 0;
-	if (is_launcher(ev->exe) && ev->action != NULL &&
-	    (strcmp(ev->action, "execve") == 0 || strcmp(ev->action, "process_exec") == 0 ||
-	     strcmp(ev->action, "sched_process_exec") == 0))
-		return 0; /* the launcher's own start is not inside it */
+	/* the launcher's own records are not inside the sandbox it starts
+	 * (the walk below takes launchers from the parents up), but a
+	 * launcher started inside another sandbox is that one's */
 	if (sqlite3_prepare_v2(db,
 			       "SELECT exe, ppid, argv FROM events WHERE host = ?1 AND pid = ?2 AND ts_ns <= ?3"
 			       " AND ts_ns >= ?4 AND exe IS NOT NULL ORDER BY ts_ns DESC LIMIT 1",
@@ -392,7 +397,7 @@ sandbox_of(sqlite3 *db, const struct event *ev, struct workload *w)
 		exe = (const char *)sqlite3_column_text(st, 0);
 		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
 			next = sqlite3_column_int64(st, 1);
-		if (depth > 0 && is_launcher(exe)) {
+		if (depth > 0 && is_launcher(exe, (const char *)sqlite3_column_text(st, 2))) {
 			const char *argv = (const char *)sqlite3_column_text(st, 2);
 
 			memset(w, 0, sizeof(*w));

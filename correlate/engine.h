@@ -80,6 +80,13 @@ void workload_settle(struct workload *w);
  * from AssumeRole by lambda.amazonaws.com); 1 when found, w filled. */
 int function_of_session(sqlite3 *db, const char *cred_id, struct workload *w);
 
+/* ---- target.c ---- */
+/* Whether the process the event acts on (a ptrace's, process_vm_readv's,
+ * /proc/PID/mem's) lies outside workload w, the event's own; 0 when the
+ * event names no target or names it only within w's pid namespace. */
+int target_outside(sqlite3 *db, const struct event *ev, const struct workload *w,
+		   struct json_tokens *toks);
+
 /* ---- findings.c ---- */
 struct corr_opts {
 	const char *rules_dir;

@@ -36,6 +36,10 @@ static const char *const class_names[] = { "escape", "credential-access", "usage
 static const char *const sev_names[] = { "info", "low", "medium", "high", "critical" };
 static const char *const exposes_names[] = { "none", "node", "file", "env", "imds",
 					     "sa-token", "vault-token", "kubelet" };
+/* `within` kinds, in WITHIN_* bit order */
+static const char *const within_names[] = { "container", "pod", "sandbox", "function", "host" };
+#define NWITHIN (sizeof(within_names) / sizeof(within_names[0]))
+
 static const char *const vfield_names[VF__COUNT] = { "dst_ip", "dst_port", "src_net",
 						     "ua_family", "api", "src_kind",
 						     "host_kind", "egress_known", "principal",
@@ -668,6 +672,31 @@ parse_line(struct parser *ps, struct pline *l)
 		r->exposes = (enum rule_exposes)v;
 		return CD_OK;
 	}
+	if (span_eq(kw, "within")) {
+		struct span t;
+
+		ps->blk = NULL;
+		while ((t = word(l)).n > 0) {
+			size_t k;
+
+			while (t.n > 0 && t.p[t.n - 1] == ',')
+				t.n--;
+			for (k = 0; k < NWITHIN && !span_eq(t, within_names[k]); k++)
+				;
+			if (k == NWITHIN)
+				return perr(l, "'%.*s' is not a workload kind (container, pod, sandbox, "
+					    "function, host)", (int)t.n, t.p);
+			r->within |= 1u << k;
+		}
+		return r->within ? CD_OK : perr(l, "'within' needs a workload kind");
+	}
+	if (span_eq(kw, "target")) {
+		ps->blk = NULL;
+		if (!span_eq(word(l), "outside") || !at_eol(l))
+			return perr(l, "expected 'target outside'");
+		r->target_outside = 1;
+		return CD_OK;
+	}
 	if (span_eq(kw, "attack")) {
 		struct span t;
 
@@ -934,4 +963,17 @@ ruleset_load_default(struct ruleset *rs, const char *user_dir, char **cause)
 		free(copy);
 	}
 	return rc;
+}
+
+int
+rule_admits_kind(const struct rule *r, const char *kind)
+{
+	size_t k;
+
+	if (r->within == 0)
+		return 1;
+	for (k = 0; k < NWITHIN; k++)
+		if ((r->within & (1u << k)) && strcmp(kind, within_names[k]) == 0)
+			return 1;
+	return 0;
 }

@@ -118,9 +118,26 @@ struct rule {
 	struct block *quiet;
 	size_t nquiet;
 	struct rule_state st;
+	/* judged after attribution: the workload kinds a finding's event must
+	 * belong to (`within sandbox`: a WITHIN_* mask, 0 = any), and whether
+	 * the process it acts on must lie outside that workload (`target
+	 * outside`: ptrace and the like of a process that is not a member) */
+	unsigned within;
+	int target_outside;
 	struct example *ex;
 	size_t nex;
 };
+
+/* `within` kinds (struct workload's kind names). */
+enum {
+	WITHIN_CONTAINER = 1 << 0,
+	WITHIN_POD = 1 << 1,
+	WITHIN_SANDBOX = 1 << 2,
+	WITHIN_FUNCTION = 1 << 3,
+	WITHIN_HOST = 1 << 4,
+};
+/* Whether a finding of r may stand for an event of workload kind `kind`. */
+int rule_admits_kind(const struct rule *r, const char *kind);
 
 struct ruleset {
 	struct rule *r;

@@ -144,15 +144,21 @@ def split_args(s):
 
 # ---- auditd ---------------------------------------------------------------------
 SYSCALL_NR = {"execve": 59, "openat": 257, "connect": 42, "setns": 308, "unshare": 272,
-              "mount": 165, "chdir": 80, "sendto": 44}
+              "mount": 165, "chdir": 80, "sendto": 44, "ptrace": 101,
+              "process_vm_readv": 310}
 
 
 def audit(o, t, node, syscall, p, key, paths=(), sockaddr=None, success=True, exitv=0, tty="(none)",
-          exe=None, cwd=None, argv=None):
+          exe=None, cwd=None, argv=None, args=None, obj=None):
+    """One auditd event.  args: the syscall's a0..a3 as hex text (else
+    made up); obj: the Proc a ptrace or kill acted on (an OBJ_PID record,
+    its pid in the host's namespace)."""
     pre = "node=%s type=%%s msg=@STAMP@: " % node
     a = [h("%f%s%d" % (t, key, i), 4 + i) for i in range(4)]
     if syscall == "openat":
         a[0] = "ffffff9c"
+    for i, x in enumerate(args or ()):
+        a[i] = x
     ppid = p.parent.pid if p.parent else 1
     lines = [pre % "SYSCALL" + (
         "arch=c000003e syscall=%d success=%s exit=%s a0=%s a1=%s a2=%s a3=%s items=%d "
@@ -168,6 +174,9 @@ def audit(o, t, node, syscall, p, key, paths=(), sockaddr=None, success=True, ex
             else "a%d=%s" % (i, hexs(x) if x else "00") for i, x in enumerate(av)))
     if sockaddr is not None:
         lines.append(pre % "SOCKADDR" + "saddr=" + sockaddr)
+    if obj is not None:
+        lines.append(pre % "OBJ_PID" + 'opid=%d oauid=%d ouid=%d oses=%d obj=unconfined ocomm="%s"' % (
+            obj.pid, obj.auid, obj.uid, obj.auid if obj.auid != 4294967295 else 4294967295, obj.comm))
     lines.append(pre % "CWD" + 'cwd="%s"' % (cwd or p.cwd))
     for i, (name, inode, mode) in enumerate(paths):
         lines.append(pre % "PATH" + (

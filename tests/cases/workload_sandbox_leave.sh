@@ -1,0 +1,40 @@
+# workload_sandbox_leave.sh - the other ways out of a host process sandbox
+# (issue 19, breadth.md 3.6), each judged after attribution:
+# - ESC-12: a job's gdb attaches (ptrace, OBJ_PID naming the worker) to a
+#   process outside its bwrap sandbox, which then reads a key file: the
+#   read belongs to the sandbox (host join), one incident rooted there;
+# - ESC-11: a firejail job runs `firejail --join=PID` (setns into another
+#   sandbox): the join is no new sandbox, so what the joined shell reads is
+#   the escaped job's.
+# Look-alikes in the same logs stay quiet: gdb on the job's own child, strace
+# of pid 3 inside a job with its own pid namespace, an operator's
+# `firejail --join` from a login shell.  Fixture: mksandbox_leave.py.
+. "$ROOT/tests/cases/lib.sh"
+F="$ROOT/tests/workloads/sandbox_leave"
+"$CORDON" --db a.db ingest -q "$F/inventory" "$F/logs"
+rc=0; "$CORDON" --db a.db correlate > /dev/null || rc=$?
+expect_eq "$rc" 1 "correlate exit"
+expect_eq "$(sqlite3 a.db "SELECT group_concat(root, ' ') FROM (SELECT root FROM incidents ORDER BY root)")" \
+	"sbx:jobs-host-1:4320:1748941200 sbx:jobs-host-2:6320:1748944800" "incident roots"
+# the signals: ptrace of the worker only (not of the job's own child or pid 3)
+expect_eq "$(sqlite3 a.db "SELECT count(*) FROM findings WHERE rule = 'ESC-12'")" 4 "ESC-12 findings"
+expect_eq "$(sqlite3 a.db "SELECT count(DISTINCT workload) FROM findings WHERE rule IN ('ESC-11', 'ESC-12')")" 2 \
+	"escape findings' workloads (none for the operator's join)"
+expect_eq "$(sqlite3 a.db "SELECT count(*) FROM findings WHERE rule = 'ESC-11' AND workload LIKE 'sbx:jobs-host-1:%'")" 0 \
+	"the operator's firejail --join"
+# what was read after leaving belongs to the escaped sandbox
+expect_eq "$(sqlite3 a.db "SELECT workload FROM findings WHERE rule = 'CRED-04' AND summary LIKE '%hosts.yml%'")" \
+	"sbx:jobs-host-2:6320:1748944800" "read under firejail --join"
+id1=$(sqlite3 a.db "SELECT id FROM incidents WHERE root LIKE 'sbx:jobs-host-1:%'")
+id2=$(sqlite3 a.db "SELECT id FROM incidents WHERE root LIKE 'sbx:jobs-host-2:%'")
+"$CORDON" --db a.db incident "$id1" -o json > i1.json
+"$CORDON" --db a.db incident "$id2" -o json > i2.json
+expect_eq "$(jq -r '[.credentials[].id] | join(" ")' i1.json)" "AKIAEXAMPLECIKEY0001" "incident 1 credentials"
+expect_eq "$(jq -r '[.credentials[].id] | join(" ")' i2.json)" "ghp-id-40411" "incident 2 credentials"
+expect_eq "$(jq -r '.plan[0].action' i1.json)" "kill-sandbox" "contain the sandbox first"
+# the look-alikes alone: no finding of either rule, no incident
+grep -v '4390\|4395\|4396\|6390\|6391\|6392' "$F/logs/auditd.log" > benign.log || true
+"$CORDON" --db b.db ingest -q "$F/inventory" benign.log
+"$CORDON" --db b.db correlate > /dev/null || die "an incident on the look-alikes"
+expect_eq "$(sqlite3 b.db "SELECT count(*) FROM findings WHERE rule IN ('ESC-11', 'ESC-12')")" 0 "look-alike findings"
+echo "sandbox leave ok"
