@@ -1390,6 +1390,15 @@ key_file_joins(sqlite3 *db, struct incident *inc)
 				;
 			if (k < inc->ncr)
 				continue;
+			/* the inventory says where this key lives (a credential
+			 * map's file, a secret): an unmapped file is no guess for
+			 * it, and that location's own exposure is what explains
+			 * its use */
+			if (sql_exists_text(db,
+					    "SELECT 1 FROM graph_nodes n CROSS JOIN graph_edges g ON g.dst = n.id"
+					    " WHERE n.key = 'aws:' || ?1 AND g.type = 'exposes'",
+					    id, 0))
+				continue;
 			cr = add_cred(inc, "aws", id, (const char *)sqlite3_column_text(st, 1), e->ts);
 			if (cr == NULL)
 				continue;

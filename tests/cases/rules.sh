@@ -25,6 +25,10 @@ printf 'rule A-1\n  title t\n  when\n    exe frobs x\n' > badop.rules
 check_err badop.rules "badop.rules:4: unknown operator 'frobs'"
 printf 'rule A-1\n  title t\n  when\n    exe = a\nrule A-1\n  title u\n  when\n    exe = b\n' > dup.rules
 check_err dup.rules "dup.rules:5: rule A-1 defined twice"
+printf 'rule A-1\n  within  jail\n  when\n    action = setns\n' > within.rules
+check_err within.rules "within.rules:2: 'jail' is not a workload kind"
+printf 'rule A-1\n  target  inside\n  when\n    action = ptrace\n' > target.rules
+check_err target.rules "target.rules:2: expected 'target outside'"
 printf 'rule A-1\n  title t\n' > nowhen.rules
 check_err nowhen.rules "has no 'when' block"
 printf 'rule A-1\n  title t\n  severity urgent\n' > sev.rules

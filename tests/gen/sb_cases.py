@@ -19,10 +19,17 @@ Look-alikes, each drawn per case: a flatpak-style bwrap app; a job reading
 a file named like a credential inside its own bind mount (not the host's);
 root's backup running `aws s3 sync` (reads the key through the CLI).
 
+Look-alikes added for the other ways out: a job debugging its own child
+(gdb or strace, ptrace with an OBJ_PID naming the member); an operator
+joining a job's sandbox from a login shell (firejail --join, nsenter -t).
+
 Attack (4 cases in 5; seed % 5 == 0 is benign-only): a process inside one
-job runs nsenter into PID 1's namespaces (`-t 1`, `--target 1`, `-t1`;
-auditd records the execve and its setns calls), then reads 1-3 of the
-host's credential files; an AWS key among them is used from outside.
+job leaves it, one of: nsenter into PID 1's namespaces (`-t 1`, `--target
+1`, `-t1`; auditd records the execve and its setns calls); on a bwrap host
+sharing the host's pids, gdb attaching to the worker that launched the job
+(ptrace, OBJ_PID) and making it run a shell; on a firejail host,
+`firejail --join=PID` into another job's sandbox.  Then it reads 1-3 of
+the host's credential files; an AWS key among them is used from outside.
 Truth: the sandbox (host, launcher pid, launcher start) is the escaped
 workload; the keys of the files read must be reported, the host's other
 mapped keys may be (the whole host was exposed); the users must be reachable.
@@ -55,8 +62,13 @@ class SbCase:
         self.inode += self.r.randint(1, 40)
         return self.inode
 
-    def launcher(self, tool, job_dir, prog):
+    def launcher(self, h, job_dir, prog):
         r = self.r
+        tool = h["tool"]
+        if tool == "bwrap" and not h["pidns"]:
+            # an agent sandbox sharing the host's pids (no --unshare-pid)
+            return "/usr/bin/bwrap", "--ro-bind / / --dev /dev --tmpfs /tmp --unshare-net --unshare-ipc " \
+                "--die-with-parent --bind %s /work --chdir /work %s" % (job_dir, prog)
         if tool == "bwrap":
             return "/usr/bin/bwrap", "--unshare-all --die-with-parent --ro-bind /usr /usr --bind %s /work " \
                 "--proc /proc --dev /dev --chdir /work %s" % (job_dir, prog)
@@ -92,6 +104,7 @@ class SbCase:
             self.hosts.append({"name": name, "ip": ip, "creds": creds, "jobs": [],
                                "tool": r.choice(["bwrap", "bwrap", "firejail", "nsjail"]),
                                "gap": HOUR * r.uniform(0.25, 3), "pid": r.randint(3000, 30000)})
+            self.hosts[-1]["pidns"] = self.hosts[-1]["tool"] != "bwrap" or r.random() < 0.5
 
     def pid(self, h):
         h["pid"] += self.r.randint(1, 60)
@@ -111,7 +124,7 @@ class SbCase:
                 jd = "/srv/jobs/%s" % r.hexs(8)
                 prog = r.choice(["/usr/bin/chromium --headless --no-sandbox https://example.com/",
                                  "/usr/bin/python3 /work/tool.py", "/bin/sh /work/run.sh"])
-                exe, args = self.launcher(h["tool"], jd, prog)
+                exe, args = self.launcher(h, jd, prog)
                 lp = self.pid(h)
                 b = Proc(h["name"], lp, exe, args, t, uid=1001, parent=worker)
                 audit(self.o, t, h["name"], "execve", b, "exec", paths=[(exe, self.ino(), "0100755")])
@@ -147,6 +160,32 @@ class SbCase:
                 audit(self.o, c.start + 2, h["name"], "openat", c, "job_files",
                       paths=[("/work/fixtures/.aws/credentials", self.ino(), "0100600")])
                 lk.append("job-reads-own-credentials-named-file")
+            if h["jobs"] and r.random() < 0.4:
+                # a job debugging its own child: ptrace of a member
+                b, c = r.choice(h["jobs"])
+                kid = Proc(h["name"], self.pid(h), "/usr/bin/python3", "/work/test_worker.py", c.start + 3,
+                           uid=1001, parent=c, cwd="/work")
+                audit(self.o, kid.start, h["name"], "execve", kid, "exec", paths=[(kid.binary, self.ino(), "0100755")])
+                dbg = Proc(h["name"], self.pid(h), r.choice(["/usr/bin/gdb", "/usr/bin/strace"]),
+                           "-p %d" % kid.pid, c.start + 4, uid=1001, parent=c, cwd="/work")
+                audit(self.o, dbg.start, h["name"], "execve", dbg, "exec", paths=[(dbg.binary, self.ino(), "0100755")])
+                audit(self.o, dbg.start + 0.1, h["name"], "ptrace", dbg, "ptrace",
+                      args=[r.choice(["10", "4206"]), "%x" % (kid.pid if not h["pidns"] else r.randint(2, 9)), "0", "0"],
+                      obj=kid)
+                lk.append("job-debugs-own-child")
+            if h["jobs"] and r.random() < 0.3:
+                # an operator joins a job's sandbox from a login shell
+                b, c = r.choice(h["jobs"])
+                sshd = Proc(h["name"], self.pid(h), "/usr/sbin/sshd", "-D", self.S - 86400, parent=systemd)
+                bash = Proc(h["name"], self.pid(h), "/bin/bash", "", c.start + 60, uid=0, parent=sshd, auid=1000)
+                audit(self.o, bash.start, h["name"], "execve", bash, "exec", paths=[(bash.binary, self.ino(), "0100755")])
+                jb = "/usr/bin/firejail" if h["tool"] == "firejail" else "/usr/bin/nsenter"
+                ja = "--join=%d bash" % b.pid if h["tool"] == "firejail" else "-t %d -m -p bash" % c.pid
+                jp = Proc(h["name"], self.pid(h), jb, ja, c.start + 61, uid=0, parent=bash, auid=1000)
+                audit(self.o, jp.start, h["name"], "execve", jp, "exec", paths=[(jb, self.ino(), "0100755")])
+                for k in range(2):
+                    audit(self.o, jp.start + 0.01 * (k + 1), h["name"], "setns", jp, "ns_change")
+                lk.append("operator-joins-sandbox")
             if r.random() < 0.5:
                 aws_path = [p for p, prov, _, _ in h["creds"] if prov == "aws"][0]
                 cron = Proc(h["name"], self.pid(h), "/usr/sbin/cron", "-f", self.S - 3600, parent=systemd)
@@ -167,12 +206,38 @@ class SbCase:
         t = max(self.T, c.start + 30)
         sh = Proc(h["name"], self.pid(h), "/bin/sh", "-c 'id; uname -a'", t, uid=1001, parent=c, cwd="/work")
         audit(self.o, t, h["name"], "execve", sh, "exec", paths=[(sh.binary, self.ino(), "0100755")])
-        target = r.choice(["-t 1 -m -u -i -n -p", "--target 1 --mount --uts --ipc --net --pid", "-t1 -a"])
-        ns = Proc(h["name"], self.pid(h), "/usr/bin/nsenter", target + " /bin/sh", t + 1, uid=0, parent=sh, cwd="/work")
-        audit(self.o, ns.start, h["name"], "execve", ns, "exec", paths=[(ns.binary, self.ino(), "0100755")])
-        for k in range(r.randint(1, 5)):
-            audit(self.o, ns.start + 0.01 * (k + 1), h["name"], "setns", ns, "ns_change")
-        hsh = Proc(h["name"], self.pid(h), "/bin/sh", "", t + 1.2, uid=0, parent=ns, cwd="/")
+        ways = ["nsenter"] + (["ptrace"] if h["tool"] == "bwrap" and not h["pidns"] else []) + \
+            (["firejail-join"] if h["tool"] == "firejail" else [])
+        way = r.choice(ways)
+        if way == "ptrace":
+            # attach to the worker that launched the job (outside it), make it run a shell
+            w = h["worker"]
+            dbg = Proc(h["name"], self.pid(h), "/usr/bin/gdb", "-p %d -batch -ex 'call (int)system(\"sh /tmp/.s\")'"
+                       % w.pid, t + 1, uid=1001, parent=sh, cwd="/work")
+            audit(self.o, dbg.start, h["name"], "execve", dbg, "exec", paths=[(dbg.binary, self.ino(), "0100755")])
+            for k, req in enumerate(r.choice([["10", "5", "5", "11"], ["4206", "4", "11"]])):
+                audit(self.o, dbg.start + 0.1 + 0.01 * k, h["name"], "ptrace", dbg, "ptrace",
+                      args=[req, "%x" % w.pid, "0", "0"], obj=w)
+            hsh = Proc(h["name"], self.pid(h), "/bin/sh", "/tmp/.s", t + 1.5, uid=0, parent=w, cwd="/")
+            target = "gdb -p %d" % w.pid
+        elif way == "firejail-join":
+            others = [ob for ob, _ in h["jobs"] if ob is not b]
+            jpid = (r.choice(others) if others else b).pid
+            ns = Proc(h["name"], self.pid(h), "/usr/bin/firejail", "--join=%d /bin/sh" % jpid, t + 1, uid=1001,
+                      parent=sh, cwd="/work")
+            audit(self.o, ns.start, h["name"], "execve", ns, "exec", paths=[(ns.binary, self.ino(), "0100755")])
+            for k in range(r.randint(1, 5)):
+                audit(self.o, ns.start + 0.01 * (k + 1), h["name"], "setns", ns, "ns_change")
+            hsh = Proc(h["name"], self.pid(h), "/bin/sh", "", t + 1.2, uid=0, parent=ns, cwd="/")
+            target = "firejail --join=%d" % jpid
+        else:
+            target = r.choice(["-t 1 -m -u -i -n -p", "--target 1 --mount --uts --ipc --net --pid", "-t1 -a"])
+            ns = Proc(h["name"], self.pid(h), "/usr/bin/nsenter", target + " /bin/sh", t + 1, uid=0, parent=sh,
+                      cwd="/work")
+            audit(self.o, ns.start, h["name"], "execve", ns, "exec", paths=[(ns.binary, self.ino(), "0100755")])
+            for k in range(r.randint(1, 5)):
+                audit(self.o, ns.start + 0.01 * (k + 1), h["name"], "setns", ns, "ns_change")
+            hsh = Proc(h["name"], self.pid(h), "/bin/sh", "", t + 1.2, uid=0, parent=ns, cwd="/")
         audit(self.o, hsh.start, h["name"], "execve", hsh, "exec", paths=[(hsh.binary, self.ino(), "0100755")])
         read = r.sample(h["creds"], r.randint(1, len(h["creds"])))
         if not any(p == "aws" for _, p, _, _ in read):
@@ -207,7 +272,7 @@ class SbCase:
         self.truth["reachable"] = [{"provider": "aws", "identity": x} for x in reach]
         self.truth["reachable_may"] = [{"provider": prov, "identity": ident} for _, prov, _, ident in h["creds"]
                                        if ident not in reach]
-        self.truth["variant"].update({"tool": h["tool"], "nsenter": target})
+        self.truth["variant"].update({"tool": h["tool"], "way": way, "leave": target})
         return True
 
     def generate(self, outdir):
