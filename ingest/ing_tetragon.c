@@ -111,6 +111,36 @@ process_fields(struct event *ev, struct ev_arena *a, const struct json_doc *d, i
 		ev->container_id = ev_container_id(a, cid, strlen(cid));
 }
 
+/*
+ * process.ns (with --enable-process-ns): the namespaces in which the
+ * process is the host's, as "mnt,net".  A process of a host sandbox whose
+ * mount namespace is the host's has left it (breadth.md 3.3, 3.6).
+ */
+static void
+host_namespaces(struct ingest_ctx *ctx, const struct json_doc *d, int p)
+{
+	static const char *const names[] = { "mnt", "pid", "net", "user", "uts", "ipc", "cgroup", "time" };
+	char out[64];
+	size_t i, n = 0;
+	int ns = json_get(d, p, "ns");
+
+	if (ns < 0 || json_type(d, ns) != JSON_OBJECT)
+		return;
+	out[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int h = json_get(d, json_get(d, ns, names[i]), "is_host");
+		struct span v;
+
+		if (h < 0)
+			continue;
+		v = json_raw(d, h);
+		if (!span_eq(v, "true"))
+			continue;
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s", n ? "," : "", names[i]);
+	}
+	ingest_extra_str(ctx, "host_ns", out);
+}
+
 static void
 process_extra(struct ingest_ctx *ctx, const struct json_doc *d, int body)
 {
@@ -133,6 +163,7 @@ process_extra(struct ingest_ctx *ctx, const struct json_doc *d, int body)
 	ingest_extra_str(ctx, "parent_binary", str_at(a, d, body, "parent.binary"));
 	ingest_extra_str(ctx, "parent_arguments", str_at(a, d, body, "parent.arguments"));
 	ingest_extra_str(ctx, "parent_start_time", str_at(a, d, body, "parent.start_time"));
+	host_namespaces(ctx, d, p);
 }
 
 /*

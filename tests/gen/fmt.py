@@ -217,6 +217,9 @@ def tg_proc(p):
     if p.parent is not None:
         d["parent_exec_id"] = p.parent.exec_id
     d["tid"] = p.pid
+    if getattr(p, "ns", None):
+        # --enable-process-ns: {"mnt": {"inum": N, "is_host": bool}, ...}
+        d["ns"] = p.ns
     return d
 
 

@@ -14,14 +14,19 @@ committed files under sandbox_leave/ are its output.
   jobs-host-2 (firejail jobs)
     attack   a job runs `firejail --join=6300 /bin/sh` (setns into
              another sandbox) and reads /root/.config/gh/hosts.yml there
+  jobs-host-3 (Tetragon only, --enable-process-ns: no auditd)
+    attack   a bwrap job's nsenter (setns kprobe) starts a shell whose mount
+             namespace is the host's; it reads /root/.aws/credentials
+    benign   jobs reading their own files; a job using the host's network
+             by design (bwrap --share-net: net is the host's, mnt is not)
 """
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gen"))
-from fmt import Out, Proc, audit, ct  # noqa: E402
+from fmt import Out, Proc, audit, ct, tg_exec, tg_file, tg_kprobe  # noqa: E402
 
-H1, H2 = "jobs-host-1", "jobs-host-2"
+H1, H2, H3 = "jobs-host-1", "jobs-host-2", "jobs-host-3"
 T0 = 1748948400.0  # 2025-06-03T11:00:00Z
 ACCT = "111122223333"
 
@@ -114,10 +119,49 @@ def host2(o):
     audit(o, cat.start + 0.001, H2, "openat", cat, "gh", paths=[("/root/.config/gh/hosts.yml", 8900, "0100600")])
 
 
+def ns(host_mnt, host_net):
+    return {"mnt": {"inum": 4026531841 if host_mnt else 4026532841, "is_host": host_mnt},
+            "net": {"inum": 4026531840 if host_net else 4026532845, "is_host": host_net},
+            "pid": {"inum": 4026532843}, "user": {"inum": 4026532840}}
+
+
+def host3(o):
+    systemd = Proc(H3, 1, "/usr/lib/systemd/systemd", "--system", T0 - 86400 * 3)
+    systemd.ns = ns(True, True)
+    worker = Proc(H3, 7000, "/usr/bin/node", "/opt/agent/worker.js", T0 - 86400, uid=1001, parent=systemd)
+    worker.ns = ns(True, True)
+    tg_exec(o, worker)
+    jobs = []
+    for k in range(10):
+        t = T0 - 36000 + k * 3600
+        b = Proc(H3, 7100 + 10 * k, "/usr/bin/bwrap", "--unshare-all --share-net --die-with-parent --ro-bind /usr /usr "
+                 "--bind /srv/jobs/t%d /work -- node run.js" % k, t, uid=1001, parent=worker)
+        b.ns = ns(True, True)
+        tg_exec(o, b)
+        c = Proc(H3, 7100 + 10 * k + 2, "/usr/bin/node", "run.js", t + 0.3, uid=1001, parent=b, cwd="/work")
+        c.ns = ns(False, True)
+        tg_exec(o, c)
+        tg_file(o, t + 1, c, "/work/package.json")
+        jobs.append((b, c))
+    b, c = jobs[-1]
+    nse = Proc(H3, 7210, "/usr/bin/nsenter", "-t 1 -m -u -i -n -p /bin/sh", T0 + 200, uid=0, parent=c, cwd="/work")
+    nse.ns = ns(False, True)
+    tg_exec(o, nse)
+    tg_kprobe(o, T0 + 200.01, nse, "__x64_sys_setns", [{"int_arg": 5}, {"int_arg": 131072}], policy="ns-changes")
+    sh = Proc(H3, 7211, "/bin/sh", "", T0 + 200.1, uid=0, parent=nse, cwd="/")
+    sh.ns = ns(True, True)
+    tg_exec(o, sh)
+    cat = Proc(H3, 7212, "/usr/bin/cat", "/root/.aws/credentials", T0 + 205, uid=0, parent=sh, cwd="/")
+    cat.ns = ns(True, True)
+    tg_exec(o, cat)
+    tg_file(o, T0 + 205.01, cat, "/root/.aws/credentials")
+
+
 def main(out):
     o = Out()
     host1(o)
     host2(o)
+    host3(o)
     o.write(out)
     os.makedirs(os.path.join(out, "inventory"), exist_ok=True)
     with open(os.path.join(out, "inventory", "credentials.map"), "w") as f:
@@ -125,6 +169,8 @@ def main(out):
         f.write("file:%s:/home/ci/.aws/credentials  aws  AKIAEXAMPLECIKEY0001  arn:aws:iam::%s:user/ci-uploader\n"
                 % (H1, ACCT))
         f.write("file:%s:/root/.config/gh/hosts.yml  github  ghp-id-40411  acme-ci-bot\n" % H2)
+        f.write("file:%s:/root/.aws/credentials  aws  AKIAEXAMPLEAGENTKEY1  arn:aws:iam::%s:user/agent-runner\n"
+                % (H3, ACCT))
 
 
 if __name__ == "__main__":
