@@ -19,14 +19,17 @@ committed files under sandbox_leave/ are its output.
              namespace is the host's; it reads /root/.aws/credentials
     benign   jobs reading their own files; a job using the host's network
              by design (bwrap --share-net: net is the host's, mnt is not)
+  jobs-host-4 (Tracee only, its flat JSON: the only shape naming the host)
+    attack   an nsjail job's shell runs `nsenter --target 1 --all` (setns
+             events) and reads /root/.git-credentials
 """
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gen"))
-from fmt import Out, Proc, audit, ct, tg_exec, tg_file, tg_kprobe  # noqa: E402
+from fmt import Out, Proc, audit, ct, tg_exec, tg_file, tg_kprobe, tracee  # noqa: E402
 
-H1, H2, H3 = "jobs-host-1", "jobs-host-2", "jobs-host-3"
+H1, H2, H3, H4 = "jobs-host-1", "jobs-host-2", "jobs-host-3", "jobs-host-4"
 T0 = 1748948400.0  # 2025-06-03T11:00:00Z
 ACCT = "111122223333"
 
@@ -157,11 +160,53 @@ def host3(o):
     tg_file(o, T0 + 205.01, cat, "/root/.aws/credentials")
 
 
+def tr_exec(o, p):
+    tracee(o, p.start + 0.0003, p, "sched_process_exec",
+           [{"name": "cmdpath", "str": p.binary}, {"name": "pathname", "str": p.binary},
+            {"name": "argv", "str_array": {"value": p.argv()}}], syscall="execve", style="flat")
+
+
+def tr_open(o, t, p, path):
+    tracee(o, t, p, "security_file_open", [{"name": "pathname", "str": path}, {"name": "flags", "int32": 32768},
+                                           {"name": "syscall_pathname", "str": path}], syscall="openat",
+           style="flat")
+
+
+def host4(o):
+    systemd = Proc(H4, 1, "/usr/lib/systemd/systemd", "--system", T0 - 86400 * 3)
+    worker = Proc(H4, 8000, "/usr/bin/python3", "/opt/runner/worker.py", T0 - 86400, uid=1001, parent=systemd)
+    tr_exec(o, worker)
+    jobs = []
+    for k in range(8):
+        t = T0 - 28800 + k * 3600
+        b = Proc(H4, 8100 + 10 * k, "/usr/bin/nsjail", "-Mo --chroot / --bindmount /srv/jobs/n%d:/work --cwd /work "
+                 "-- /bin/sh /work/run.sh" % k, t, uid=1001, parent=worker)
+        tr_exec(o, b)
+        c = Proc(H4, b.pid + 2, "/bin/sh", "/work/run.sh", t + 0.2, uid=1001, parent=b, cwd="/work", ns_pid=1)
+        tr_exec(o, c)
+        tr_open(o, t + 1, c, "/work/run.sh")
+        jobs.append((b, c))
+    b, c = jobs[-1]
+    nse = Proc(H4, 8190, "/usr/bin/nsenter", "--target 1 --all /bin/sh", T0 + 300, uid=0, parent=c, cwd="/work",
+               ns_pid=7)
+    tr_exec(o, nse)
+    for k in range(3):
+        tracee(o, T0 + 300.01 + 0.001 * k, nse, "setns", [{"name": "fd", "int32": 3 + k},
+                                                           {"name": "nstype", "int32": 0}], syscall="setns",
+               style="flat")
+    sh = Proc(H4, 8191, "/bin/sh", "", T0 + 300.1, uid=0, parent=nse, cwd="/")
+    tr_exec(o, sh)
+    cat = Proc(H4, 8192, "/usr/bin/cat", "/root/.git-credentials", T0 + 303, uid=0, parent=sh, cwd="/")
+    tr_exec(o, cat)
+    tr_open(o, T0 + 303.01, cat, "/root/.git-credentials")
+
+
 def main(out):
     o = Out()
     host1(o)
     host2(o)
     host3(o)
+    host4(o)
     o.write(out)
     os.makedirs(os.path.join(out, "inventory"), exist_ok=True)
     with open(os.path.join(out, "inventory", "credentials.map"), "w") as f:
@@ -171,6 +216,7 @@ def main(out):
         f.write("file:%s:/root/.config/gh/hosts.yml  github  ghp-id-40411  acme-ci-bot\n" % H2)
         f.write("file:%s:/root/.aws/credentials  aws  AKIAEXAMPLEAGENTKEY1  arn:aws:iam::%s:user/agent-runner\n"
                 % (H3, ACCT))
+        f.write("file:%s:/root/.git-credentials  github  ghp-id-40977  acme-release-bot\n" % H4)
 
 
 if __name__ == "__main__":
