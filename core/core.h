@@ -315,7 +315,7 @@ void ev_from_cgroup(struct event *ev, struct ev_arena *a, const char *path, size
 struct store; /* opaque */
 struct sqlite3;
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 /*
  * PRAGMA application_id of every cordon store ("CORD"): a database without
  * it is not cordon's, except a store from before it (recognised by its
