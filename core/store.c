@@ -211,10 +211,10 @@ static const char *const migrations[] = {
 	 * never runs ANALYZE; on a small store the extra seeks are cheap).
 	 */
 	"DROP INDEX IF EXISTS events_cred_use;"
-	"CREATE INDEX events_cred_use ON events(ts_ns / 3600000000000, cred_id, ts_ns, src_ip, source,"
+	"CREATE INDEX events_cred_use ON events(" STORE_HOUR_SQL("ts_ns") ", cred_id, ts_ns, src_ip, source,"
 	" user_agent, action) WHERE cred_id IS NOT NULL;"
 	"DROP INDEX IF EXISTS events_actor;"
-	"CREATE INDEX events_actor ON events(ts_ns / 3600000000000, actor_key)"
+	"CREATE INDEX events_actor ON events(" STORE_HOUR_SQL("ts_ns") ", actor_key)"
 	" WHERE actor_key IS NOT NULL;"
 	"ANALYZE sqlite_schema;"
 	"DELETE FROM sqlite_stat1 WHERE tbl = 'events' AND idx IN ('events_cred_use', 'events_actor');"
