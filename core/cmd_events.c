@@ -219,6 +219,27 @@ ev_filter_sql(struct buf *sql, const struct ev_filter *f, int n)
 }
 
 int
+ev_filter_order(struct buf *sql, const struct ev_filter *f, int n, const char *dir)
+{
+	int i, hour = 0;
+
+	for (i = 0; i < n; i++) {
+		const char *name = f[i].f->name;
+
+		if (f[i].op != '=' || *f[i].value == '\0')
+			continue;
+		if (strcmp(name, "src_ip") == 0)
+			return buf_printf(sql, " ORDER BY e.ts_ns %s, e.id %s", dir, dir);
+		if (strcmp(name, "cred_id") == 0 || strcmp(name, "actor") == 0)
+			hour = 1;
+	}
+	if (hour)
+		return buf_printf(sql, " ORDER BY " STORE_HOUR_SQL("e.ts_ns") " %s, e.ts_ns %s, e.id %s",
+				  dir, dir, dir);
+	return buf_printf(sql, " ORDER BY e.ts_ns %s, e.id %s", dir, dir);
+}
+
+int
 ev_filter_bind(struct sqlite3_stmt *st, int *bind, const struct ev_filter *f, int n, char **cause)
 {
 	int i;
@@ -674,8 +695,8 @@ cmd_events(struct cmd_ctx *cc)
 	rc = rc ? rc : ev_filter_sql(&sql, filters, nfilters);
 	/* pages in (time, id) order, each its own short read transaction */
 	rc = rc ? rc : buf_printf(&sql, " AND (e.ts_ns, e.id) %s (?, ?)", oldest ? ">" : "<");
-	rc = rc ? rc : buf_printf(&sql, " ORDER BY e.ts_ns %s, e.id %s LIMIT %d", oldest ? "ASC" : "DESC",
-				  oldest ? "ASC" : "DESC", PAGE_ROWS);
+	rc = rc ? rc : ev_filter_order(&sql, filters, nfilters, oldest ? "ASC" : "DESC");
+	rc = rc ? rc : buf_printf(&sql, " LIMIT %d", PAGE_ROWS);
 	CD_BUG_ON(rc != CD_OK);
 	if (sqlite3_prepare_v2(store_db(s), sql.data, -1, &st, NULL) != SQLITE_OK) {
 		out_err("query failed: %s", store_errmsg(s));

@@ -315,7 +315,10 @@ void ev_from_cgroup(struct event *ev, struct ev_arena *a, const char *path, size
 struct store; /* opaque */
 struct sqlite3;
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
+/* The hour of an event as the identity indexes key it (schema 8); a query
+ * that orders by it must spell it so, over the alias it names. */
+#define STORE_HOUR_SQL(ts) ts " / 3600000000000"
 /*
  * PRAGMA application_id of every cordon store ("CORD"): a database without
  * it is not cordon's, except a store from before it (recognised by its
@@ -495,6 +498,13 @@ struct ev_filter {
 int ev_filter_parse(const char *arg, struct ev_filter *out, char **cause);
 /* " AND ..." per filter over the events alias e; values as ? in order. */
 int ev_filter_sql(struct buf *sql, const struct ev_filter *f, int n) CD_WUR;
+/* " ORDER BY" the events alias e in time order then id, dir "ASC" or
+ * "DESC".  With a credential or actor filter (and none on the address,
+ * whose index is time-ordered) the hour leads: the identity indexes are
+ * hour-major, and SQLite sees that they give this order (it cannot see
+ * that the hour follows the time), so a page reads its own rows, not
+ * every earlier row of the identity to sort them. */
+int ev_filter_order(struct buf *sql, const struct ev_filter *f, int n, const char *dir) CD_WUR;
 struct sqlite3_stmt;
 /* Bind the values ev_filter_sql left as ?, from *bind on. */
 int ev_filter_bind(struct sqlite3_stmt *st, int *bind, const struct ev_filter *f, int n,

@@ -121,8 +121,8 @@ query(struct tui_app *a, struct events *e, int dir, int inclusive, int64_t ts, i
 					 inclusive ? "<=" : "<");
 	else if (have_pos)
 		rc = rc ? rc : buf_addstr(&sql, " AND e.ts_ns >= ? AND (e.ts_ns > ? OR e.id > ?)");
-	rc = rc ? rc : buf_printf(&sql, " ORDER BY e.ts_ns %s, e.id %s LIMIT %d",
-				 dir < 0 ? "DESC" : "ASC", dir < 0 ? "DESC" : "ASC", limit);
+	rc = rc ? rc : ev_filter_order(&sql, e->f, e->nf, dir < 0 ? "DESC" : "ASC");
+	rc = rc ? rc : buf_printf(&sql, " LIMIT %d", limit);
 	CD_BUG_ON(rc != CD_OK);
 	if (sqlite3_prepare_v2(store_db(a->s), sql.data, -1, &st, NULL) != SQLITE_OK) {
 		tui_app_message(a, 1, "query failed: %s", store_errmsg(a->s));

@@ -2,6 +2,7 @@
  * test_core.c - unit tests for core/: buffers, cursor parsers, time, SHA-256,
  * JSON navigation, container ids, cgroup attribution, redaction.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 
 #include "../../core/core.h"
@@ -121,6 +122,50 @@ test_sha256(void)
 	sha256_final(&c, d);
 	hex_encode(d, 32, hex);
 	CHECK_STR(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+/* order(ARGS..., NULL): the ORDER BY ev_filter_order writes for those filters */
+static const char *
+order(const char *dir, ...)
+{
+	static char out[256];
+	struct ev_filter f[4];
+	struct buf b;
+	const char *a;
+	char *cause = NULL;
+	va_list ap;
+	int n = 0;
+
+	va_start(ap, dir);
+	while ((a = va_arg(ap, const char *)) != NULL && n < 4)
+		CHECK(ev_filter_parse(a, &f[n++], &cause) == CD_OK);
+	va_end(ap);
+	buf_init(&b, 1024);
+	CHECK(ev_filter_order(&b, f, n, dir) == CD_OK);
+	snprintf(out, sizeof(out), "%s", b.data ? b.data : "");
+	buf_release(&b);
+	free(cause);
+	return out;
+}
+
+/* A page by credential or actor leads with the hour (the hour-major
+ * indexes give that order); by address, or by neither, it does not. */
+static void
+test_filter_order(void)
+{
+	const char *plain = " ORDER BY e.ts_ns DESC, e.id DESC";
+	const char *hour = " ORDER BY e.ts_ns / 3600000000000 DESC, e.ts_ns DESC, e.id DESC";
+
+	CHECK_STR(order("DESC", NULL), plain);
+	CHECK_STR(order("DESC", "cred_id=AKIAEXAMPLE", NULL), hour);
+	CHECK_STR(order("ASC", "actor=arn:aws:iam::1:user/a", NULL),
+		  " ORDER BY e.ts_ns / 3600000000000 ASC, e.ts_ns ASC, e.id ASC");
+	CHECK_STR(order("DESC", "source=cloudtrail", "cred_id=AKIAEXAMPLE", NULL), hour);
+	CHECK_STR(order("DESC", "cred_id=AKIAEXAMPLE", "src_ip=192.0.2.1", NULL), plain);
+	CHECK_STR(order("DESC", "src_ip=192.0.2.1", "actor=a", NULL), plain);
+	CHECK_STR(order("DESC", "cred_id=", NULL), plain);
+	CHECK_STR(order("DESC", "cred_id!=AKIAEXAMPLE", NULL), plain);
+	CHECK_STR(order("DESC", "cred_id~AKIA.*", NULL), plain);
 }
 
 static void
@@ -333,6 +378,7 @@ const struct unit_test core_tests[] = {
 	{ "strparse", test_strparse },
 	{ "time", test_time },
 	{ "sha256", test_sha256 },
+	{ "filter_order", test_filter_order },
 	{ "json", test_json },
 	{ "container_id", test_container_id },
 	{ "redact", test_redact },
