@@ -74,7 +74,7 @@ add_exposed(struct incident *inc, const char *loc, int64_t ts, const char *via)
 	add_exposed_node(inc, loc, NULL, ts, via);
 }
 
-static struct cred *
+struct cred *
 add_cred(struct incident *inc, const char *provider, const char *id, const char *identity,
 	 int64_t ts)
 {
@@ -101,7 +101,7 @@ add_cred(struct incident *inc, const char *provider, const char *id, const char 
 	return cr;
 }
 
-static void
+void
 add_step(struct incident *inc, const char *provider, const char *action, const char *target,
 	 const char *why)
 {
@@ -1796,6 +1796,7 @@ plan_build(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 				 "manual: the kubelet's client credentials were readable");
 		}
 	}
+	plan_keymat(db, inc);
 	/* 3. rotate what was read, 4. remove persistence */
 	plan_rotations(db, inc);
 	plan_persistence(db, inc, 1);
@@ -1874,6 +1875,7 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 	for (i = nex1; i < inc->nex; i++)
 		inc->ex[i].mapped = behind_secret(c->s, inc, inc->ex[i].graph_key, inc->ex[i].ts);
 	plan_persistence(db, inc, 0);
+	keymat_exchanged(c->s, inc);
 	usage_of(c, db, inc);
 	/* whose each credential is, from the graph, where the logs did not say */
 	for (i = 0; i < inc->ncr; i++) {
@@ -1904,6 +1906,8 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 			role_of_session(inc->cr[i].identity, role, sizeof(role));
 			snprintf(ident, sizeof(ident), "%s:%s", inc->cr[i].provider,
 				 role[0] ? role : inc->cr[i].identity);
+			if (keymat_identity(&inc->cr[i]))
+				snprintf(ident, sizeof(ident), "%s", inc->cr[i].identity);
 			strv_add_unique(&inc->identities, ident);
 		}
 	}

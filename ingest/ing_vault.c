@@ -73,8 +73,9 @@ exchanged_for(struct ev_arena *a, const struct json_doc *d, int meta, const char
 		*serial_id = ev_strdup(a, id, strlen(id));
 		return *serial_id ? ev_printf(a, "x509:%s", id) : NULL;
 	}
-	if ((v = ev_json_path(a, d, meta, "client_arn")) != NULL ||
-	    (v = ev_json_path(a, d, meta, "canonical_arn")) != NULL)
+	/* the role, not the session: what the graph knows and AWS keys resolve to */
+	if ((v = ev_json_path(a, d, meta, "canonical_arn")) != NULL ||
+	    (v = ev_json_path(a, d, meta, "client_arn")) != NULL)
 		return ev_printf(a, "aws:%s", v);
 	if ((v = ev_json_path(a, d, meta, "service_account_email")) != NULL)
 		return ev_printf(a, "gcp:serviceAccount:%s", v);
