@@ -177,7 +177,7 @@ behind_secret(struct store *s, struct incident *inc, const char *loc, int64_t ts
 				continue;
 			/* what a credential minted (the kubelet's tokens, sessions) was not
 			 * in the secret; what the attacker minted with it is persistence */
-			if (path_has_edge(h, "issued"))
+			if (path_has_edge(h, "issued") || path_has_edge(h, "exchanged-for"))
 				continue;
 
 			/* the identity it authenticates as: the next hit along a path through it */

@@ -136,6 +136,9 @@ identity_key(const char *provider, const char *ident)
 {
 	char pfx[32];
 
+	/* a SPIFFE ID's scheme is no provider prefix: spiffe:spiffe://TD/PATH */
+	if (strncmp(ident, "spiffe://", 9) == 0)
+		return xstrdupf("spiffe:%s", ident);
 	graph_provider_of(ident, pfx, sizeof(pfx));
 	if (pfx[0] && strcmp(pfx, provider) == 0)
 		return xstrdup(ident);
