@@ -163,7 +163,11 @@ vault_record(struct ingest_ctx *ctx, const struct json_doc *d, const struct inge
 		meta = json_get(d, rauth, "metadata");
 	if (json_type(d, meta) == JSON_OBJECT) {
 		ingest_extra_json(ctx, "metadata", d, meta);
-		if (ev->issued_cred != NULL) {
+		/* a login's (auth/METHOD/login, OIDC's callback), not a child
+		 * token's: token/create carries its caller's metadata */
+		if (ev->issued_cred != NULL && path != NULL && strncmp(path, "auth/", 5) == 0 &&
+		    (ends_with(path, "/login") || ends_with(path, "/callback") ||
+		     strstr(path, "/login/") != NULL)) {
 			const char *serial_id;
 
 			ingest_extra_str(ctx, "exchanged", exchanged_for(a, d, meta, &serial_id));
