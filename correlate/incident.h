@@ -95,7 +95,7 @@ void add_step(struct incident *inc, const char *provider, const char *action, co
 
 /* incident_keymat.c: a Vault token and what it was exchanged for expose
  * each other; the steps that cut certificates, SSH, SPIFFE and signing keys. */
-void keymat_exchanged(struct store *s, struct incident *inc);
+void keymat_exchanged(const struct inc_ctx *c, struct incident *inc);
 void plan_keymat(sqlite3 *db, struct incident *inc);
 /* Whether cr is key material whose identity is a relying party's whole
  * graph key ("k8s:USER", "vault:NAME"), not a name of cr's provider. */

@@ -1609,6 +1609,10 @@ plan_persistence(sqlite3 *db, struct incident *inc, int steps)
 			       -1, &st, NULL) != SQLITE_OK)
 		return;
 	for (i = 0; i < n; i++) {
+		/* a certificate's logins are its owner's too: keymat_exchanged
+		 * tells the attacker's from the routine ones by address */
+		if (credid_kind(inc->cr[i].id) != NULL)
+			continue;
 		sqlite3_bind_text(st, 1, inc->cr[i].id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, inc->cr[i].exposed_ts - SKEW_NS);
 		while (sqlite3_step(st) == SQLITE_ROW) {
@@ -1875,7 +1879,7 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 	for (i = nex1; i < inc->nex; i++)
 		inc->ex[i].mapped = behind_secret(c->s, inc, inc->ex[i].graph_key, inc->ex[i].ts);
 	plan_persistence(db, inc, 0);
-	keymat_exchanged(c->s, inc);
+	keymat_exchanged(c, inc);
 	usage_of(c, db, inc);
 	/* whose each credential is, from the graph, where the logs did not say */
 	for (i = 0; i < inc->ncr; i++) {

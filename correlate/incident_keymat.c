@@ -25,6 +25,7 @@
 #include "incident.h"
 
 #define KEYMAT_SKEW_NS ((int64_t)120 * 1000000000LL) /* clocks of different sources */
+#define KEYMAT_LIVE_NS ((int64_t)12 * 3600 * 1000000000LL) /* a token's usual longest life */
 
 /* "x509:X509SERIAL=..." -> provider and id (NULL id when no colon). */
 static const char *
@@ -91,6 +92,25 @@ own_identity(sqlite3 *db, const char *tkey, struct cred *cr)
 	sqlite3_finalize(st);
 }
 
+/* Whether credential id was used from ip before ts (its history). */
+static int
+seen_before(sqlite3 *db, const char *id, const char *ip, int64_t ts)
+{
+	sqlite3_stmt *st;
+	int r = 0;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT 1 FROM events WHERE cred_id = ?1 AND src_ip = ?2 AND ts_ns < ?3 LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, ts - KEYMAT_SKEW_NS);
+	r = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return r;
+}
+
 /*
  * One credential or identity's trades: add the other side.  A token
  * issued for an exposed certificate or identity counts only when its login
@@ -123,6 +143,12 @@ trades_of(sqlite3 *db, sqlite3_stmt *st, struct incident *inc, const char *kind,
 		}
 		if (!out && login < ts - KEYMAT_SKEW_NS)
 			continue;
+		/* a login from an address the credential logged in from before its
+		 * exposure is its owner's routine (the same Vault agent, after the
+		 * escape as before): only one from outside that history joins */
+		if (!out && strcmp(kind, "credential") == 0 && sqlite3_column_type(st, 4) != SQLITE_NULL &&
+		    seen_before(db, strchr(key, ':') + 1, (const char *)sqlite3_column_text(st, 4), ts))
+			continue;
 		if ((id = key_split(okey, prov, sizeof(prov))) == NULL)
 			continue;
 		cr = add_cred(inc, prov, id, NULL, out ? ts : login);
@@ -133,9 +159,10 @@ trades_of(sqlite3 *db, sqlite3_stmt *st, struct incident *inc, const char *kind,
 		 * added it as the certificate's child with the certificate's) */
 		if (!out && strcmp(prov, "vault") == 0)
 			own_identity(db, okey, cr);
-		/* evidence for what this pass brought in, or a token another pass
-		 * found with none; a stated (mapped) credential keeps its word */
-		if (inc->ncr == before && (out || cr->confidence != NULL || cr->evidence.n > 0))
+		/* evidence for what this pass brought in, and the login behind a
+		 * token another pass found (by its address, say); a stated (mapped)
+		 * credential keeps its word */
+		if (inc->ncr == before && (out || (cr->confidence == NULL && cr->evidence.n > 0)))
 			continue;
 		/* a token's certificate was not read: what is sure is that its
 		 * holder could act as it, not that the key left */
@@ -171,17 +198,73 @@ relying_identity(struct store *s, struct cred *cr)
 	sqlite3_finalize(st);
 }
 
-void
-keymat_exchanged(struct store *s, struct incident *inc)
+/*
+ * A Vault agent's sink file read on a host that no pod owns: the token in
+ * it is the newest one a certificate mapped on that host was exchanged for
+ * before the read (the agent logs in with the host's certificate; its
+ * address is in no inventory, so the login cannot be found by address).
+ */
+static void
+sink_tokens(const struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 {
+	sqlite3_stmt *st;
+	size_t i;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT t.key FROM graph_nodes f"
+			       " JOIN graph_edges x ON x.src = f.id AND x.type = 'exposes'"
+			       " JOIN graph_nodes k ON k.id = x.dst AND k.kind = 'credential' AND k.key LIKE 'x509:%'"
+			       " JOIN graph_edges e ON e.dst = k.id AND e.type = 'exchanged-for'"
+			       " JOIN graph_nodes t ON t.id = e.src AND t.kind = 'credential'"
+			       " JOIN events ev ON ev.id = e.origin_event"
+			       " WHERE f.kind = 'secret' AND (substr(f.key, 1, length(?1)) = ?1 OR f.key LIKE 'file:*:%')"
+			       " AND ev.ts_ns <= ?2 AND ev.ts_ns >= ?2 - ?3 ORDER BY ev.ts_ns DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	for (i = 0; i < inc->nsig; i++) {
+		const struct finding *f = &c->f[inc->sig[i]];
+		const char *host = f->wl >= 0 && c->w[f->wl].d.host[0] ? c->w[f->wl].d.host : f->host;
+		char pfx[600], prov[32], line[900];
+		const char *id, *tkey;
+		struct cred *cr;
+		size_t before = inc->ncr;
+
+		if (f->object == NULL || host == NULL || strcmp(f->cls, "credential-access") != 0 ||
+		    strstr(f->object, "/.vault-token") == NULL ||
+		    (f->wl >= 0 && c->w[f->wl].d.pod_name[0])) /* a pod's: vault_token_of's */
+			continue;
+		snprintf(pfx, sizeof(pfx), "file:%s:", host);
+		sqlite3_bind_text(st, 1, pfx, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 2, f->ts + KEYMAT_SKEW_NS);
+		sqlite3_bind_int64(st, 3, KEYMAT_LIVE_NS);
+		if (sqlite3_step(st) == SQLITE_ROW && (tkey = (const char *)sqlite3_column_text(st, 0)) != NULL &&
+		    (id = key_split(tkey, prov, sizeof(prov))) != NULL && strcmp(prov, "vault") == 0 &&
+		    (cr = add_cred(inc, prov, id, NULL, f->ts)) != NULL && inc->ncr > before) {
+			cr->confidence = "medium";
+			snprintf(line, sizeof(line), "%.300s was read on %.200s; the newest Vault token a "
+				 "certificate on that host logged in for before the read is %s", f->object, host, id);
+			strv_add_unique(&cr->evidence, line);
+			own_identity(db, tkey, cr);
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+}
+
+void
+keymat_exchanged(const struct inc_ctx *c, struct incident *inc)
+{
+	struct store *s = c->s;
 	sqlite3_stmt *st;
 	size_t i, nid;
 	char key[1200], role[1000];
 
+	sink_tokens(c, store_db(s), inc);
 	/* column 3: 1 when the row is what the given node was exchanged for */
 	if (sqlite3_prepare_v2(store_db(s),
 			       "SELECT o.kind, o.key, e.src = a.id,"
-			       " (SELECT ts_ns FROM events WHERE id = e.origin_event) FROM graph_nodes a"
+			       " (SELECT ts_ns FROM events WHERE id = e.origin_event),"
+			       " (SELECT src_ip FROM events WHERE id = e.origin_event) FROM graph_nodes a"
 			       " JOIN graph_edges e ON (e.src = a.id OR e.dst = a.id) AND e.type = 'exchanged-for'"
 			       " JOIN graph_nodes o ON o.id = CASE WHEN e.src = a.id THEN e.dst ELSE e.src END"
 			       " WHERE a.kind = ?1 AND a.key = ?2",

@@ -148,11 +148,15 @@ SYSCALL_NR = {"execve": 59, "openat": 257, "connect": 42, "setns": 308, "unshare
 
 
 def audit(o, t, node, syscall, p, key, paths=(), sockaddr=None, success=True, exitv=0, tty="(none)",
-          exe=None, cwd=None, argv=None):
+          exe=None, cwd=None, argv=None, flags=None):
+    """flags: openat's a2 in hex ("80000" O_RDONLY|O_CLOEXEC, "241" a
+    write that creates and truncates); None keeps the random word."""
     pre = "node=%s type=%%s msg=@STAMP@: " % node
     a = [h("%f%s%d" % (t, key, i), 4 + i) for i in range(4)]
     if syscall == "openat":
         a[0] = "ffffff9c"
+        if flags is not None:
+            a[2] = flags
     ppid = p.parent.pid if p.parent else 1
     lines = [pre % "SYSCALL" + (
         "arch=c000003e syscall=%d success=%s exit=%s a0=%s a1=%s a2=%s a3=%s items=%d "

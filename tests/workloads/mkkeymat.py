@@ -99,13 +99,13 @@ def main(kind, out):
             audit(o, t + 5, HOST, "connect", svc, "spire", paths=[(key, 2201, "0140777")],
                   sockaddr=sa_unix(key))
         else:
-            audit(o, t + 5, HOST, "openat", svc, "keys", paths=[(key, 2201, "0100600")])
+            audit(o, t + 5, HOST, "openat", svc, "keys", paths=[(key, 2201, "0100600")], flags="80000")
     # a renewer rewrites the certificate and key (written, then renamed over)
     if kind == "x509":
         ren = Proc(HOST, 30500, "/usr/local/bin/cert-renewer", "--out /etc/pki/tls/private", T0 - 43200,
                    parent=systemd)
         audit(o, ren.start, HOST, "execve", ren, "exec", paths=[(ren.binary, 2300, "0100755")])
-        audit(o, ren.start + 1, HOST, "openat", ren, "keys", paths=[(key + ".tmp", 2301, "0100600")])
+        audit(o, ren.start + 1, HOST, "openat", ren, "keys", paths=[(key + ".tmp", 2301, "0100600")], flags="241")
     # the sandbox job and its escape
     b = Proc(HOST, 41207, "/usr/bin/bwrap", "--unshare-all --die-with-parent --ro-bind /usr /usr "
              "--bind /srv/jobs/j41207 /work --proc /proc --dev /dev /usr/bin/chromium --headless",
@@ -129,7 +129,7 @@ def main(kind, out):
     else:
         r = Proc(HOST, 41250, "/usr/bin/cat", key, T0 + 70, uid=0, parent=hsh, cwd="/")
         audit(o, r.start, HOST, "execve", r, "exec", paths=[(r.binary, 1220, "0100755")])
-        audit(o, r.start + 0.001, HOST, "openat", r, "keys", paths=[(key, 2201, "0100600")])
+        audit(o, r.start + 0.001, HOST, "openat", r, "keys", paths=[(key, 2201, "0100600")], flags="80000")
     serial_dec = str(int(SERIAL_HEX, 16))
     if kind in ("x509", "token"):
         # the billing service's Vault agent: a cert login every 2 h, then a read
