@@ -9,8 +9,8 @@
 #   ssh      an SSH private key (revoke-ssh-key by fingerprint)
 #   spiffe   the SPIRE agent's socket (delete-entry of the mapped entry)
 #   signing  a cosign key (a manual rotation)
-#   token    a Vault token on disk: the certificate it was exchanged for
-#            joins, with its evidence
+#   token    a Vault agent's sink file on the host: its token is the newest
+#            one the host's certificate logged in for, used from outside
 # The key's own service reading it all day, and a renewer writing it, open
 # nothing; neither does the benign history alone.  Golden JSON in
 # tests/workloads/keymat/KIND/expect/ (UPDATE_GOLDEN=1 rewrites: review).
@@ -65,7 +65,7 @@ x509 $SERIAL used" "x509: credentials"
 plan_has x509 vault revoke-cert pki/3a:33:14:1f:ab:ad:b0:c5:da:55:f8:51:85:2b:92:e0:71:8d:13:ff
 plan_has x509 k8s reissue-cert billing/billing-client-tls
 plan_has x509 vault revoke-accessor acc-e64ba38a4b958c72bc0d
-expect_eq "$(sqlite3 x509.db "SELECT count(*) FROM events WHERE cred_id = '$SERIAL'")" 13 \
+expect_eq "$(sqlite3 x509.db "SELECT count(*) FROM events WHERE cred_id = '$SERIAL'")" 14 \
 	"x509: cert logins carry the certificate's id"
 # whois and reach from the certificate: the Vault cert role and its policies,
 # the Kubernetes user the map says it authenticates as
@@ -79,9 +79,14 @@ plan_has spiffe spire delete-entry 0b3e7c1a-8f2d-4c9e-9a51-5d6e7f8a9b0c
 plan_has signing signing rotate-signing-key cosign:release-2025
 "$CORDON" --db ssh.db whois SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s --format json | golden ssh whois
 
-# token: the exposed token brings the certificate it was exchanged for
+# x509: the agent's routine login after the read, from its own address, is
+# no attacker's (the credentials above hold only the attacker's token)
+sqlite3 x509.db "SELECT count(*) FROM events WHERE issued_cred = 'acc-$(python3 -c 'import hashlib; print(hashlib.sha256(b"routine-after").hexdigest()[:20])')'" |
+	grep -qx 1 || die "x509: the fixture lost its routine login after the read"
+# token: the sink's token is the newest the host's certificate logged in for
 expect_eq "$(creds token)" "vault acc-835f57c5505645dd3a3b used
 x509 $SERIAL unused" "token: credentials"
-grep -q 'was issued for X509SERIAL' token-incident.out || die "token: the certificate joined without evidence"
+grep -q 'vault-token was read on agent-host-3; the newest Vault token' token-incident.out ||
+	die "token: the sink's token joined without its evidence"
 "$CORDON" --db token.db whois acc-835f57c5505645dd3a3b --format json | golden token whois
 echo "key material ok"

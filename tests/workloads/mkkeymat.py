@@ -18,8 +18,10 @@ reading it all day (nginx, spire-agent, a renewer rewriting it).
   spiffe   socat to the SPIRE agent's socket (the map names its entry)
   signing  /root/.cosign/cosign.key
   token    /home/vault/.vault-token, a token the billing service's cert
-           login was issued (exchanged for the certificate): the token
-           exposes the certificate behind it
+           login was issued (exchanged for the certificate; the map names
+           only the certificate on the host): the token in the sink is the
+           newest its certificate logged in for, and it exposes the
+           certificate behind it
 """
 import json
 import os
@@ -139,6 +141,10 @@ def main(kind, out):
             vault_login(o, t, "r-login-%02d" % k, "10.0.4.12", acc, serial_dec)
             vault_read(o, t + 2, "r-read-%02d" % k, "10.0.4.12", acc, "secret/data/billing")
     if kind == "x509":
+        # the agent's routine login after the escape, from home: not the attacker's
+        acc = "acc-" + h("routine-after", 20)
+        vault_login(o, T0 + 1800, "r-login-after", "10.0.4.12", acc, serial_dec)
+        vault_read(o, T0 + 1802, "r-read-after", "10.0.4.12", acc, "secret/data/billing")
         # the stolen certificate logs in from outside, and its token reads
         acc = "acc-" + h("attacker", 20)
         vault_login(o, T0 + 400, "r-login-evil", "203.0.113.66", acc, serial_dec)
@@ -156,8 +162,10 @@ def main(kind, out):
         "ssh": ["file:agent-host-3:%s  ssh  %s  ssh:root@bastion-1" % (key, SSH_FP)],
         "spiffe": ["file:*:%s  spiffe  0b3e7c1a-8f2d-4c9e-9a51-5d6e7f8a9b0c  spiffe://example.org/billing" % key],
         "signing": ["file:agent-host-3:%s  signing  cosign:release-2025  signing:release" % key],
-        "token": ["vault-token:acc-%s  vault  acc-%s  cert-billing" % (h("routine11", 20), h("routine11", 20)),
-                  "file:agent-host-3:%s  vault  acc-%s  cert-billing" % (key, h("routine11", 20))],
+        # the sink's token is in no map (it changes every login): the
+        # certificate the host's agent logs in with is
+        "token": ["file:agent-host-3:/etc/pki/tls/private/billing-client.key  x509  %s  k8s:billing-client"
+                  % serial_dec],
     }[kind]
     with open(os.path.join(out, "inventory", "credentials.map"), "w") as f:
         f.write("# cordon credential map\n")
