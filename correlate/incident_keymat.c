@@ -7,9 +7,11 @@
  * new accessor -> exchanged-for -> certificate or identity).  Whoever holds
  * the certificate logs in again, and whoever holds the token acts as what
  * the login mapped it to, so an exposed one brings the other into the
- * incident: tokens minted from an exposed certificate (the stale ones are
- * pruned later like any short-lived credential), the certificate behind an
- * exposed token, the tokens an exposed identity's logins were issued.
+ * incident: tokens minted from an exposed certificate after the exposure
+ * from outside its address history, the certificate behind an exposed
+ * token.  An identity a login presented (an AWS role, a service account)
+ * stays a graph link for whois and reach: holding the token is not holding
+ * that identity's credential.
  *
  * The plan cuts each kind with the action that exists for it: a Vault PKI
  * certificate by serial (the credential map names its mount), a
@@ -39,21 +41,6 @@ key_split(const char *key, char *prov, size_t cap)
 	memcpy(prov, key, n);
 	prov[n] = '\0';
 	return c + 1;
-}
-
-/* arn:aws:sts::A:assumed-role/R/S -> arn:aws:iam::A:role/R (else a copy). */
-static void
-aws_role_of(const char *arn, char *out, size_t cap)
-{
-	const char *ar = strstr(arn, ":assumed-role/"), *slash;
-
-	if (strncmp(arn, "arn:aws:sts::", 13) != 0 || ar == NULL ||
-	    (slash = strchr(ar + 14, '/')) == NULL) {
-		snprintf(out, cap, "%s", arn);
-		return;
-	}
-	snprintf(out, cap, "arn:aws:iam::%.*s:role/%.*s", (int)(ar - arn - 13), arn + 13,
-		 (int)(slash - ar - 14), ar + 14);
 }
 
 static int
@@ -112,17 +99,16 @@ seen_before(sqlite3 *db, const char *id, const char *ip, int64_t ts)
 }
 
 /*
- * One credential or identity's trades: add the other side.  A token
- * issued for an exposed certificate or identity counts only when its login
+ * One credential's trades: add the other side.  A token
+ * issued for an exposed certificate counts only when its login
  * came after the exposure: the holder of the stolen one minted it, while
  * the owner's routine logins before (a Vault agent's, every hour) hold
  * tokens the escape never saw.
  */
 static void
-trades_of(sqlite3 *db, sqlite3_stmt *st, struct incident *inc, const char *kind, const char *key,
-	  int64_t ts)
+trades_of(sqlite3 *db, sqlite3_stmt *st, struct incident *inc, const char *key, int64_t ts)
 {
-	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, "credential", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *okind = (const char *)sqlite3_column_text(st, 0);
@@ -137,16 +123,17 @@ trades_of(sqlite3 *db, sqlite3_stmt *st, struct incident *inc, const char *kind,
 
 		if (okind == NULL || okey == NULL)
 			continue;
-		if (strcmp(okind, "identity") == 0) {
-			strv_add_unique(&inc->identities, okey);
+		/* an identity a login presented (an AWS role, a service account) is
+		 * no credential the token's holder has: the graph keeps the link
+		 * for whois and reach, the incident does not widen by it */
+		if (strcmp(okind, "credential") != 0)
 			continue;
-		}
 		if (!out && login < ts - KEYMAT_SKEW_NS)
 			continue;
 		/* a login from an address the credential logged in from before its
 		 * exposure is its owner's routine (the same Vault agent, after the
 		 * escape as before): only one from outside that history joins */
-		if (!out && strcmp(kind, "credential") == 0 && sqlite3_column_type(st, 4) != SQLITE_NULL &&
+		if (!out && sqlite3_column_type(st, 4) != SQLITE_NULL &&
 		    seen_before(db, strchr(key, ':') + 1, (const char *)sqlite3_column_text(st, 4), ts))
 			continue;
 		if ((id = key_split(okey, prov, sizeof(prov))) == NULL)
@@ -256,8 +243,8 @@ keymat_exchanged(const struct inc_ctx *c, struct incident *inc)
 {
 	struct store *s = c->s;
 	sqlite3_stmt *st;
-	size_t i, nid;
-	char key[1200], role[1000];
+	size_t i;
+	char key[1200];
 
 	sink_tokens(c, store_db(s), inc);
 	/* column 3: 1 when the row is what the given node was exchanged for */
@@ -280,24 +267,7 @@ keymat_exchanged(const struct inc_ctx *c, struct incident *inc)
 			relying_identity(s, &inc->cr[i]);
 
 		snprintf(key, sizeof(key), "%s:%s", inc->cr[i].provider, inc->cr[i].id);
-		trades_of(store_db(s), st, inc, "credential", key, ts);
-		if (inc->cr[i].identity != NULL) {
-			aws_role_of(inc->cr[i].identity, role, sizeof(role));
-			snprintf(key, sizeof(key), "%s:%s", inc->cr[i].provider, role);
-			trades_of(store_db(s), st, inc, "identity", key, ts);
-		}
-	}
-	/* an exposed identity (a service account whose token was read) */
-	nid = inc->identities.n;
-	for (i = 0; i < nid; i++) {
-		int64_t ts = INT64_MAX;
-		size_t k;
-
-		for (k = 0; k < inc->nex; k++)
-			if (inc->ex[k].ts < ts)
-				ts = inc->ex[k].ts;
-		if (ts != INT64_MAX)
-			trades_of(store_db(s), st, inc, "identity", inc->identities.s[i], ts);
+		trades_of(store_db(s), st, inc, key, ts);
 	}
 	sqlite3_finalize(st);
 }
