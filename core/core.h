@@ -5,6 +5,7 @@
  *   xmalloc.c   allocation that aborts on exhaustion (never on bad input)
  *   buf.c       bounded, always NUL-terminated byte buffer
  *   strparse.c  cursor parsers for untrusted text (no sscanf/atoi/strtok)
+ *   credid.c    one spelling per key-material credential id (certificate serials)
  *   json.c      jsmn token navigation and string decoding
  *   timeutil.c  RFC 3339 / epoch / relative time parsing and formatting
  *   sha256.c    SHA-256 for dedup keys and the audit chain
@@ -139,6 +140,21 @@ int hexval(int c);
 int hex_decode(struct span s, char *out, size_t cap, size_t *outlen);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void hex_encode(const unsigned char *in, size_t n, char *out);
+
+/* ---- credid.c -------------------------------------------------------- */
+
+/*
+ * A certificate serial in any spelling (decimal as Vault cert auth and
+ * sshd log it, colon-hex as Vault PKI prints it, 0x or plain hex with a
+ * letter, or already "X509SERIAL=HEX") as "X509SERIAL=" + lowercase hex of
+ * its bytes.  Digits alone are decimal.  CD_E_PARSE for anything else,
+ * CD_E_LIMIT past 32 bytes or when cap is short (76 bytes is always enough).
+ */
+int credid_x509_serial(const char *in, size_t n, char *out, size_t cap);
+#define CREDID_MAX 80
+/* The key-material kind of a credential id: "x509" (X509SERIAL=, X509SHA256=),
+ * "ssh" (SHA256: fingerprints), "spiffe" (spiffe:// ids), else NULL. */
+const char *credid_kind(const char *id);
 
 /* ---- json.c ----------------------------------------------------------- */
 

@@ -16,10 +16,12 @@ static const char usage[] =
 	"\n"
 	"Who a credential is and where it lives: the identity it authenticates as,\n"
 	"the secrets that hold it and the workloads and nodes that expose those,\n"
-	"what issued it, and its use in the ingested logs (first and last use,\n"
-	"source addresses, user agents). CREDENTIAL is an access key id, a\n"
-	"Kubernetes JTI=..., a Vault accessor, a GCP key name, with or without its\n"
-	"provider prefix (aws:AKIA...).\n"
+	"what issued it, what a Vault login exchanged it for, and its use in the\n"
+	"ingested logs (first and last use, source addresses, user agents).\n"
+	"CREDENTIAL is an access key id, a Kubernetes JTI=..., a Vault accessor, a\n"
+	"GCP key name, a certificate serial (decimal, colon-hex, 0x-hex or\n"
+	"X509SERIAL=HEX), an SSH SHA256: fingerprint, with or without its provider\n"
+	"prefix (aws:AKIA...).\n"
 	"\n"
 	"options:\n"
 	"  --db PATH         evidence store (default $CORDON_DB, else ./cordon.db)\n"
@@ -485,7 +487,10 @@ cmd_whois(struct cmd_ctx *cc)
 		if (section(s, &o, id, 0, "'authenticates-as'", "owner", "owners") != CD_OK ||
 		    stored(s, &o, id) != CD_OK ||
 		    section(s, &o, id, 1, "'issued', 'assumed'", "issued by", "issued_by") != CD_OK ||
-		    section(s, &o, id, 0, "'issued'", "issued", "issued"))
+		    section(s, &o, id, 0, "'issued'", "issued", "issued") != CD_OK ||
+		    /* a Vault login's trade: the token <-> what its login presented */
+		    section(s, &o, id, 0, "'exchanged-for'", "exchanged for", "exchanged_for") != CD_OK ||
+		    section(s, &o, id, 1, "'exchanged-for'", "exchanged into", "exchanged_into"))
 			goto out;
 	} else if (o.fmt != OUT_JSON) {
 		out_printf(stdout, "  not in the identity graph (%s)\n", why ? why : "unknown");

@@ -13,7 +13,10 @@
  *               -> node; TokenRequest: caller -> issued -> new JTI; EKS
  *               IAM keys -> authenticates-as -> the mapped k8s user
  *   Vault       accessor -> authenticates-as -> display name; a login's
- *               service account -> assumed -> the Vault identity; policies
+ *               service account -> assumed -> the Vault identity; policies;
+ *               a login's new accessor -> exchanged-for -> the certificate,
+ *               AWS principal, Google or Kubernetes service account it
+ *               was issued for (the login's auth metadata)
  *   GCP         key -> authenticates-as -> principal
  *   any source  pod -> runs-on -> host, container -> runs-on -> pod
  *
@@ -119,7 +122,7 @@ ends(const char *s, const char *t)
 enum col {
 	C_ID, C_SOURCE, C_ACTOR, C_CRED, C_ISSUED, C_ACTION, C_OBJECT, C_HOST, C_NS, C_POD, C_UID,
 	C_CONTAINER, C_X_ISSUED_ID, C_X_WEB_SUB, C_X_ISSUER, C_X_BOUND_KIND, C_X_BOUND_NAME,
-	C_X_SA, C_X_SANS, C_X_POLICIES, C_REGION, C_X_SESSION,
+	C_X_SA, C_X_SANS, C_X_POLICIES, C_REGION, C_X_SESSION, C_X_EXCHANGED,
 	C__N /* columns in a row */
 };
 
@@ -306,7 +309,10 @@ learn_k8s(struct learn *l, const char **c)
 static int
 learn_vault(struct learn *l, const char **c)
 {
-	char *who = pre("vault", c[C_ACTOR]), *ck = pre("vault", c[C_CRED]), *ik = pre("vault", c[C_ISSUED]);
+	/* a cert login's credential is the certificate (X509SERIAL=), not a token */
+	const char *cprov = credid_kind(c[C_CRED]);
+	char *who = pre("vault", c[C_ACTOR]), *ck = pre(cprov ? cprov : "vault", c[C_CRED]);
+	char *ik = pre("vault", c[C_ISSUED]);
 	int rc = CD_OK;
 
 	if (ck && who)
@@ -321,6 +327,13 @@ learn_vault(struct learn *l, const char **c)
 			free(sa);
 		}
 	}
+	/* what the token was exchanged for: holding either is holding both (a
+	 * stolen certificate logs in again; a token reaches what the login
+	 * mapped it to), so the incident follows the link both ways */
+	if (rc == CD_OK && ik && c[C_X_EXCHANGED] && strchr(c[C_X_EXCHANGED], ':') != NULL)
+		rc = learn_link(l, "credential", ik, "exchanged-for",
+				credid_kind(strchr(c[C_X_EXCHANGED], ':') + 1) ? "credential" : "identity",
+				c[C_X_EXCHANGED], "Vault login");
 	if (rc == CD_OK && who && c[C_X_POLICIES]) {
 		/* ["default","web-read"]: the quoted names */
 		const char *p = c[C_X_POLICIES];
@@ -519,6 +532,8 @@ graph_learner_event(struct graph_learner *g, const struct event *ev, int64_t id)
 				c[C_X_ISSUER] = ev_json_path(&g->arena, &d, 0, "session_issuer");
 			if (vault)
 				c[C_X_POLICIES] = ev_json_path(&g->arena, &d, 0, "policies");
+			if (vault && issued)
+				c[C_X_EXCHANGED] = ev_json_path(&g->arena, &d, 0, "exchanged");
 		}
 	}
 	if (issued)
@@ -597,7 +612,8 @@ graph_learn_events(struct store *s)
 			       " CASE WHEN issued_cred IS NOT NULL AND json_valid(extra) THEN json_extract(extra, '$.metadata.service_account_namespace') END,"
 			       " CASE WHEN source = 'vault' AND json_valid(extra) THEN json_extract(extra, '$.policies') END,"
 			       " CASE WHEN issued_cred IS NOT NULL THEN region END,"
-			       " CASE WHEN issued_cred IS NOT NULL AND json_valid(extra) THEN json_extract(extra, '$.session_name') END"
+			       " CASE WHEN issued_cred IS NOT NULL AND json_valid(extra) THEN json_extract(extra, '$.session_name') END,"
+			       " CASE WHEN source = 'vault' AND issued_cred IS NOT NULL AND json_valid(extra) THEN json_extract(extra, '$.exchanged') END"
 			       " FROM events WHERE id > ? AND id <= ? AND (cred_id IS NOT NULL OR issued_cred IS NOT NULL"
 			       " OR (pod_name IS NOT NULL AND (host IS NOT NULL OR container_id IS NOT NULL)))"
 			       " ORDER BY id",

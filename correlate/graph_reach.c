@@ -285,8 +285,18 @@ graph_resolve(struct store *s, const char *subject, int64_t *id, char **why)
 	if (r == 0)
 		r = one_id(s,
 			   "SELECT id FROM graph_nodes WHERE kind IN ('credential', 'identity') AND key IN"
-			   " ('aws:' || ?1, 'k8s:' || ?1, 'vault:' || ?1, 'gcp:' || ?1, 'github:' || ?1)",
+			   " ('aws:' || ?1, 'k8s:' || ?1, 'vault:' || ?1, 'gcp:' || ?1, 'github:' || ?1,"
+			   " 'x509:' || ?1, 'ssh:' || ?1, 'spiffe:' || ?1, 'signing:' || ?1)",
 			   subject, NULL);
+	/* a certificate serial in any spelling (decimal, colon-hex, 0x-hex) */
+	if (r == 0) {
+		char sid[CREDID_MAX + 8];
+
+		memcpy(sid, "x509:", 5);
+		if (credid_x509_serial(subject, strlen(subject), sid + 5, sizeof(sid) - 5) == CD_OK)
+			r = one_id(s, "SELECT id FROM graph_nodes WHERE kind = 'credential' AND key = ?1", sid,
+				   NULL);
+	}
 	if (r == -2) {
 		*why = xstrdup("names more than one identity or credential (in several providers); "
 			       "give it with its provider prefix, e.g. k8s:NAME or aws:ID");

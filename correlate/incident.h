@@ -87,6 +87,20 @@ struct incident {
 	struct strv escaped_nodes;
 };
 
+/* Add (or merge into) the incident's credential id / its plan's step. */
+struct cred *add_cred(struct incident *inc, const char *provider, const char *id,
+		      const char *identity, int64_t ts);
+void add_step(struct incident *inc, const char *provider, const char *action, const char *target,
+	      const char *why);
+
+/* incident_keymat.c: a Vault token and what it was exchanged for expose
+ * each other; the steps that cut certificates, SSH, SPIFFE and signing keys. */
+void keymat_exchanged(const struct inc_ctx *c, struct incident *inc);
+void plan_keymat(sqlite3 *db, struct incident *inc);
+/* Whether cr is key material whose identity is a relying party's whole
+ * graph key ("k8s:USER", "vault:NAME"), not a name of cr's provider. */
+int keymat_identity(const struct cred *cr);
+
 void incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc);
 int incident_store(struct inc_ctx *c, sqlite3 *db, const struct incident *inc,
 		   struct incident_change *ch);

@@ -74,7 +74,7 @@ add_exposed(struct incident *inc, const char *loc, int64_t ts, const char *via)
 	add_exposed_node(inc, loc, NULL, ts, via);
 }
 
-static struct cred *
+struct cred *
 add_cred(struct incident *inc, const char *provider, const char *id, const char *identity,
 	 int64_t ts)
 {
@@ -101,7 +101,7 @@ add_cred(struct incident *inc, const char *provider, const char *id, const char 
 	return cr;
 }
 
-static void
+void
 add_step(struct incident *inc, const char *provider, const char *action, const char *target,
 	 const char *why)
 {
@@ -177,7 +177,7 @@ behind_secret(struct store *s, struct incident *inc, const char *loc, int64_t ts
 				continue;
 			/* what a credential minted (the kubelet's tokens, sessions) was not
 			 * in the secret; what the attacker minted with it is persistence */
-			if (path_has_edge(h, "issued"))
+			if (path_has_edge(h, "issued") || path_has_edge(h, "exchanged-for"))
 				continue;
 
 			/* the identity it authenticates as: the next hit along a path through it */
@@ -1618,6 +1618,10 @@ plan_persistence(sqlite3 *db, struct incident *inc, int steps)
 			       -1, &st, NULL) != SQLITE_OK)
 		return;
 	for (i = 0; i < n; i++) {
+		/* a certificate's logins are its owner's too: keymat_exchanged
+		 * tells the attacker's from the routine ones by address */
+		if (credid_kind(inc->cr[i].id) != NULL)
+			continue;
 		sqlite3_bind_text(st, 1, inc->cr[i].id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, inc->cr[i].exposed_ts - SKEW_NS);
 		while (sqlite3_step(st) == SQLITE_ROW) {
@@ -1805,6 +1809,7 @@ plan_build(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 				 "manual: the kubelet's client credentials were readable");
 		}
 	}
+	plan_keymat(db, inc);
 	/* 3. rotate what was read, 4. remove persistence */
 	plan_rotations(db, inc);
 	plan_persistence(db, inc, 1);
@@ -1883,6 +1888,7 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 	for (i = nex1; i < inc->nex; i++)
 		inc->ex[i].mapped = behind_secret(c->s, inc, inc->ex[i].graph_key, inc->ex[i].ts);
 	plan_persistence(db, inc, 0);
+	keymat_exchanged(c, inc);
 	usage_of(c, db, inc);
 	/* whose each credential is, from the graph, where the logs did not say */
 	for (i = 0; i < inc->ncr; i++) {
@@ -1913,6 +1919,8 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 			role_of_session(inc->cr[i].identity, role, sizeof(role));
 			snprintf(ident, sizeof(ident), "%s:%s", inc->cr[i].provider,
 				 role[0] ? role : inc->cr[i].identity);
+			if (keymat_identity(&inc->cr[i]))
+				snprintf(ident, sizeof(ident), "%s", inc->cr[i].identity);
 			strv_add_unique(&inc->identities, ident);
 		}
 	}

@@ -53,6 +53,38 @@ ends_with(const char *s, const char *tail)
 	return n >= k && memcmp(s + n - k, tail, k) == 0;
 }
 
+/*
+ * What a login was exchanged for, from its auth metadata: the certificate
+ * (cert auth logs its serial in decimal: the one id of credid.c), the AWS
+ * principal (aws), the Google service account (gcp), the Kubernetes
+ * service account (kubernetes), a JWT's subject or role (jwt, oidc).  A
+ * provider-prefixed graph key; NULL when the metadata names none.
+ */
+static const char *
+exchanged_for(struct ev_arena *a, const struct json_doc *d, int meta, const char **serial_id)
+{
+	const char *v, *ns;
+	char id[CREDID_MAX];
+
+	*serial_id = NULL;
+	if ((v = ev_json_path(a, d, meta, "serial_number")) != NULL) {
+		if (credid_x509_serial(v, strlen(v), id, sizeof(id)) != CD_OK)
+			return NULL;
+		*serial_id = ev_strdup(a, id, strlen(id));
+		return *serial_id ? ev_printf(a, "x509:%s", id) : NULL;
+	}
+	/* the role, not the session: what the graph knows and AWS keys resolve to */
+	if ((v = ev_json_path(a, d, meta, "canonical_arn")) != NULL ||
+	    (v = ev_json_path(a, d, meta, "client_arn")) != NULL)
+		return ev_printf(a, "aws:%s", v);
+	if ((v = ev_json_path(a, d, meta, "service_account_email")) != NULL)
+		return ev_printf(a, "gcp:serviceAccount:%s", v);
+	if ((v = ev_json_path(a, d, meta, "service_account_name")) != NULL &&
+	    (ns = ev_json_path(a, d, meta, "service_account_namespace")) != NULL)
+		return ev_printf(a, "k8s:system:serviceaccount:%s:%s", ns, v);
+	return NULL;
+}
+
 /* Implements ingester::json_record */
 static int
 vault_record(struct ingest_ctx *ctx, const struct json_doc *d, const struct ingest_record *rec)
@@ -129,8 +161,22 @@ vault_record(struct ingest_ctx *ctx, const struct json_doc *d, const struct inge
 	meta = json_get(d, auth, "metadata");
 	if (json_type(d, meta) != JSON_OBJECT || json_count(d, meta) == 0)
 		meta = json_get(d, rauth, "metadata");
-	if (json_type(d, meta) == JSON_OBJECT)
+	if (json_type(d, meta) == JSON_OBJECT) {
 		ingest_extra_json(ctx, "metadata", d, meta);
+		/* a login's (auth/METHOD/login, OIDC's callback), not a child
+		 * token's: token/create carries its caller's metadata */
+		if (ev->issued_cred != NULL && path != NULL && strncmp(path, "auth/", 5) == 0 &&
+		    (ends_with(path, "/login") || ends_with(path, "/callback") ||
+		     strstr(path, "/login/") != NULL)) {
+			const char *serial_id;
+
+			ingest_extra_str(ctx, "exchanged", exchanged_for(a, d, meta, &serial_id));
+			/* a cert login authenticates with the certificate: its id is the
+			 * credential the login used, as an access key is a call's */
+			if (serial_id != NULL && ev->cred_id == NULL)
+				ev->cred_id = serial_id;
+		}
+	}
 	ingest_extra_json(ctx, "remote_port", d, json_get(d, req, "remote_port"));
 	ingest_extra_str(ctx, "mount_type", ev_json_path(a, d, req, "mount_type"));
 	ingest_extra_str(ctx, "mount_point", ev_json_path(a, d, req, "mount_point"));

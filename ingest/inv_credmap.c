@@ -54,6 +54,8 @@ looks_like_aws_secret(const char *s)
 static const char *
 guess_provider(const char *id)
 {
+	if (credid_kind(id) != NULL && strncmp(id, "spiffe://", 9) != 0)
+		return credid_kind(id);
 	if (strncmp(id, "AKIA", 4) == 0 || strncmp(id, "ASIA", 4) == 0)
 		return "aws";
 	if (strncmp(id, "JTI=", 4) == 0)
@@ -118,16 +120,73 @@ check_locator(const char *loc)
 	       "kubelet-cred: or vault-token:";
 }
 
-/* An identity column as a node key: "PROVIDER:NAME" unless it already is one. */
+/* Key material: certificates, SSH keys, SPIFFE SVIDs, signing keys. */
+static int
+keymat_provider(const char *p)
+{
+	return strcmp(p, "x509") == 0 || strcmp(p, "ssh") == 0 || strcmp(p, "spiffe") == 0 ||
+	       strcmp(p, "signing") == 0;
+}
+
+/* An identity column as a node key: "PROVIDER:NAME" unless it already is
+ * one.  Key material authenticates to a relying party, so its identity may
+ * name that party's own ("k8s:USER" through RBAC, "vault:NAME" a cert role). */
 static char *
 identity_key(const char *provider, const char *ident)
 {
 	char pfx[32];
 
+	/* a SPIFFE ID's scheme is no provider prefix: spiffe:spiffe://TD/PATH */
+	if (strncmp(ident, "spiffe://", 9) == 0)
+		return xstrdupf("spiffe:%s", ident);
 	graph_provider_of(ident, pfx, sizeof(pfx));
 	if (pfx[0] && strcmp(pfx, provider) == 0)
 		return xstrdup(ident);
+	if (keymat_provider(provider) &&
+	    (strcmp(pfx, "k8s") == 0 || strcmp(pfx, "vault") == 0 || strcmp(pfx, "aws") == 0 ||
+	     strcmp(pfx, "gcp") == 0 || strcmp(pfx, "spiffe") == 0))
+		return xstrdup(ident);
 	return xstrdupf("%s:%s", provider, ident);
+}
+
+/*
+ * A certificate's id column: [MOUNT/]SERIAL, the serial in any spelling
+ * (credid.c) and, when a Vault PKI mount issued it, the mount (what
+ * revoke-cert takes).  The credential is "x509:X509SERIAL=HEX"; the mount
+ * goes in its attributes.
+ */
+static int
+credmap_cert(struct inv_ctx *c, int64_t off, const char *cred, char **ckey)
+{
+	const char *slash = strrchr(cred, '/');
+	const char *serial = slash ? slash + 1 : cred;
+	char id[CREDID_MAX];
+	char *attrs = NULL;
+
+	*ckey = NULL;
+	if (credid_x509_serial(serial, strlen(serial), id, sizeof(id)) != CD_OK)
+		return inv_fail(c, off, "certificate serial '%s': want decimal, colon-hex, 0x-hex "
+				   "or X509SERIAL=HEX, optionally after a Vault PKI mount (pki/SERIAL)", serial);
+	*ckey = xstrdupf("x509:%s", id);
+	if (slash != NULL) {
+		size_t i, n = (size_t)(slash - cred);
+
+		/* a mount path: the characters Vault allows, nothing to escape */
+		for (i = 0; i < n; i++)
+			if (!((cred[i] >= 'a' && cred[i] <= 'z') || (cred[i] >= 'A' && cred[i] <= 'Z') ||
+			      (cred[i] >= '0' && cred[i] <= '9') || strchr("-_/.", cred[i]) != NULL))
+				break;
+		if (n == 0 || n > 128 || i < n)
+			return inv_fail(c, off, "Vault PKI mount '%.*s': letters, digits and - _ / . only",
+					(int)(n > 128 ? 128 : n), cred);
+		attrs = xstrdupf("{\"pki_mount\":\"%.*s\"}", (int)n, cred);
+	}
+	if (graph_tx_node(c->tx, "credential", *ckey, "x509", NULL, attrs) < 0) {
+		free(attrs);
+		return CD_E_DB;
+	}
+	free(attrs);
+	return CD_OK;
 }
 
 static int
@@ -150,7 +209,11 @@ credmap_entry(struct inv_ctx *c, int64_t off, char **col)
 		prov = strcmp(cred, "-") != 0 ? guess_provider(cred) : "unknown";
 	if (graph_tx_node(t, "secret", loc, NULL, "credential map", NULL) < 0)
 		return CD_E_DB;
-	if (strcmp(cred, "-") != 0) {
+	if (strcmp(cred, "-") != 0 && strcmp(prov, "x509") == 0) {
+		if ((rc = credmap_cert(c, off, cred, &ckey)) != CD_OK)
+			return rc;
+		rc = graph_link(t, "secret", loc, "exposes", "credential", ckey, 0, NULL);
+	} else if (strcmp(cred, "-") != 0) {
 		ckey = xstrdupf("%s:%s", prov, cred);
 		rc = graph_link(t, "secret", loc, "exposes", "credential", ckey, 0, NULL);
 	}

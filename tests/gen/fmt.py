@@ -149,14 +149,18 @@ SYSCALL_NR = {"execve": 59, "openat": 257, "connect": 42, "setns": 308, "unshare
 
 
 def audit(o, t, node, syscall, p, key, paths=(), sockaddr=None, success=True, exitv=0, tty="(none)",
-          exe=None, cwd=None, argv=None, args=None, obj=None):
+          exe=None, cwd=None, argv=None, args=None, obj=None, flags=None):
     """One auditd event.  args: the syscall's a0..a3 as hex text (else
     made up); obj: the Proc a ptrace or kill acted on (an OBJ_PID record,
-    its pid in the host's namespace)."""
+    its pid in the host's namespace); flags: openat's a2 in hex ("80000"
+    O_RDONLY|O_CLOEXEC, "241" a write that creates and truncates), None
+    keeps the random word."""
     pre = "node=%s type=%%s msg=@STAMP@: " % node
     a = [h("%f%s%d" % (t, key, i), 4 + i) for i in range(4)]
     if syscall == "openat":
         a[0] = "ffffff9c"
+        if flags is not None:
+            a[2] = flags
     for i, x in enumerate(args or ()):
         a[i] = x
     ppid = p.parent.pid if p.parent else 1

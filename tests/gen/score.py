@@ -139,6 +139,10 @@ def cred_kind(cid):
         return "AWS key (AKIA)"
     if len(cid) == 24 and cid.isalnum():
         return "Vault accessor"
+    if cid.startswith("X509SERIAL=") or cid.startswith("X509SHA256="):
+        return "certificate"
+    if cid.startswith("SHA256:"):
+        return "SSH key"
     return "other"
 
 

@@ -373,7 +373,46 @@ test_out_escape(void)
 	buf_release(&b);
 }
 
+/* One certificate, four spellings, one id (issue 20). */
+static void
+test_credid_serial(void)
+{
+	char out[CREDID_MAX];
+	const char *same[] = {
+		"332260555735579603955123027323537137960995329023", /* Vault cert auth, sshd */
+		"3a:33:14:1f:ab:ad:b0:c5:da:55:f8:51:85:2b:92:e0:71:8d:13:ff", /* Vault PKI */
+		"3A33141FABADB0C5DA55F851852B92E0718D13FF",             /* openssl */
+		"0x3a33141fabadb0c5da55f851852b92e0718d13ff",
+		"X509SERIAL=3a33141fabadb0c5da55f851852b92e0718d13ff",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		CHECK(credid_x509_serial(same[i], strlen(same[i]), out, sizeof(out)) == CD_OK);
+		CHECK_STR(out, "X509SERIAL=3a33141fabadb0c5da55f851852b92e0718d13ff");
+	}
+	/* whole bytes, leading zero bytes dropped; digits alone are decimal */
+	CHECK(credid_x509_serial("256", 3, out, sizeof(out)) == CD_OK);
+	CHECK_STR(out, "X509SERIAL=0100");
+	CHECK(credid_x509_serial("00:00:0f", 8, out, sizeof(out)) == CD_OK);
+	CHECK_STR(out, "X509SERIAL=0f");
+	CHECK(credid_x509_serial("0", 1, out, sizeof(out)) == CD_OK);
+	CHECK_STR(out, "X509SERIAL=00");
+	CHECK(credid_x509_serial("", 0, out, sizeof(out)) == CD_E_PARSE);
+	CHECK(credid_x509_serial("12g4", 4, out, sizeof(out)) == CD_E_PARSE);
+	CHECK(credid_x509_serial("0x", 2, out, sizeof(out)) == CD_E_PARSE);
+	/* 33 bytes does not fit; a short buffer is refused, not cut */
+	CHECK(credid_x509_serial("01:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00",
+				 98, out, sizeof(out)) == CD_E_LIMIT);
+	CHECK(credid_x509_serial("ff", 2, out, 13) == CD_E_LIMIT);
+	CHECK_STR(credid_kind("X509SHA256=ab"), "x509");
+	CHECK_STR(credid_kind("SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"), "ssh");
+	CHECK_STR(credid_kind("spiffe://example.org/ns/prod/sa/web"), "spiffe");
+	CHECK(credid_kind("AKIAIOSFODNN7EXAMPLE") == NULL);
+}
+
 const struct unit_test core_tests[] = {
+	{ "credid_serial", test_credid_serial },
 	{ "buf_cap", test_buf_cap },
 	{ "strparse", test_strparse },
 	{ "time", test_time },

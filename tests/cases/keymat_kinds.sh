@@ -1,0 +1,92 @@
+# keymat_kinds.sh - key material and exchanged tokens (issue 20): one
+# incident per credential kind, from tests/workloads/mkkeymat.py's cases (a
+# host sandbox escapes with nsenter, then a shell reads the key):
+#   x509     a Vault PKI client certificate's key; the map spells its serial
+#            in colon-hex, Vault's cert auth logs it in decimal: one
+#            credential, used after exposure from 203.0.113.66, and the
+#            token that login minted joins (exchanged for the certificate);
+#            the billing agent's routine cert logins before the read do not
+#   ssh      an SSH private key (revoke-ssh-key by fingerprint)
+#   spiffe   the SPIRE agent's socket (delete-entry of the mapped entry)
+#   signing  a cosign key (a manual rotation)
+#   token    a Vault agent's sink file on the host: its token is the newest
+#            one the host's certificate logged in for, used from outside
+# The key's own service reading it all day, and a renewer writing it, open
+# nothing; neither does the benign history alone.  Golden JSON in
+# tests/workloads/keymat/KIND/expect/ (UPDATE_GOLDEN=1 rewrites: review).
+. "$ROOT/tests/cases/lib.sh"
+SERIAL=X509SERIAL=3a33141fabadb0c5da55f851852b92e0718d13ff
+golden() { # golden KIND NAME
+	sed "s|$ROOT/||g" | python3 -m json.tool --sort-keys > "$1-$2.out"
+	if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
+		mkdir -p "$ROOT/tests/workloads/keymat/$1/expect"
+		cp "$1-$2.out" "$ROOT/tests/workloads/keymat/$1/expect/$2.json"
+		return 0
+	fi
+	diff -u "$ROOT/tests/workloads/keymat/$1/expect/$2.json" "$1-$2.out" || die "$1 $2: differs from expect/$2.json"
+}
+plan_has() { # plan_has KIND PROVIDER ACTION TARGET
+	python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))
+want = tuple(sys.argv[2:5])
+sys.exit(0 if any((s["provider"], s["action"], s["target"]) == want for s in p["plan"]) else 1)
+' "$1-incident.out" "$2" "$3" "$4" || die "$1: no step $2 $3 $4 in the plan"
+}
+creds() { # creds KIND: "provider id used" per credential, sorted
+	python3 -c '
+import json, sys
+for c in sorted(json.load(open(sys.argv[1]))["credentials"], key=lambda c: (c["provider"], c["id"])):
+    print(c["provider"], c["id"], "used" if c["used_after_exposure"] else "unused")
+' "$1-incident.out"
+}
+for k in x509 ssh spiffe signing token; do
+	F="$ROOT/tests/workloads/keymat/$k"
+	"$CORDON" --db $k.db ingest -q "$F/inventory" "$F/logs" || die "$k: ingest"
+	rc=0; "$CORDON" --db $k.db correlate > /dev/null || rc=$?
+	expect_eq "$rc" 1 "$k: correlate exit"
+	expect_eq "$(sqlite3 $k.db "SELECT count(*) FROM incidents")" 1 "$k: incidents"
+	expect_eq "$(sqlite3 $k.db "SELECT count(*) FROM findings WHERE rule = 'CRED-08'")" \
+		"$([ $k = token ] && echo 0 || echo 1)" "$k: CRED-08 findings (the shell's read only)"
+	id=$(sqlite3 $k.db "SELECT id FROM incidents")
+	"$CORDON" --db $k.db incident "$id" -o json | golden $k incident
+	"$CORDON" --db $k.db revoke plan --incident "$id" --format json | golden $k plan
+	# the benign history alone: the service's own reads, the renewer, routine logins
+	mkdir -p benign-$k
+	grep -v 'pid=4123[0-9]\|pid=4124[0-9]\|pid=4125[0-9]' "$F/logs/auditd.log" > benign-$k/auditd.log
+	[ -f "$F/logs/vault-audit.log" ] && grep -v '203\.0\.113\.66' "$F/logs/vault-audit.log" > benign-$k/vault-audit.log
+	"$CORDON" --db benign-$k.db ingest -q "$F/inventory" benign-$k
+	"$CORDON" --db benign-$k.db correlate > /dev/null || die "$k: an incident on the benign history"
+done
+
+# x509: one credential for the colon-hex of the map and the decimal of Vault's log
+expect_eq "$(creds x509)" "vault acc-e64ba38a4b958c72bc0d used
+x509 $SERIAL used" "x509: credentials"
+plan_has x509 vault revoke-cert pki/3a:33:14:1f:ab:ad:b0:c5:da:55:f8:51:85:2b:92:e0:71:8d:13:ff
+plan_has x509 k8s reissue-cert billing/billing-client-tls
+plan_has x509 vault revoke-accessor acc-e64ba38a4b958c72bc0d
+expect_eq "$(sqlite3 x509.db "SELECT count(*) FROM events WHERE cred_id = '$SERIAL'")" 14 \
+	"x509: cert logins carry the certificate's id"
+# whois and reach from the certificate: the Vault cert role and its policies,
+# the Kubernetes user the map says it authenticates as
+"$CORDON" --db x509.db whois "$SERIAL" --format json | golden x509 whois
+"$CORDON" --db x509.db reach "$SERIAL" --format json | golden x509 reach
+"$CORDON" --db x509.db reach "$SERIAL" | grep -q 'vault:policy/billing-read' || die "x509: reach misses the cert role's policy"
+"$CORDON" --db x509.db reach "$SERIAL" | grep -q 'k8s:billing-client' || die "x509: reach misses the k8s user"
+
+plan_has ssh ssh revoke-ssh-key SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s
+plan_has spiffe spire delete-entry 0b3e7c1a-8f2d-4c9e-9a51-5d6e7f8a9b0c
+plan_has signing signing rotate-signing-key cosign:release-2025
+"$CORDON" --db ssh.db whois SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s --format json | golden ssh whois
+
+# x509: the agent's routine login after the read, from its own address, is
+# no attacker's (the credentials above hold only the attacker's token)
+sqlite3 x509.db "SELECT count(*) FROM events WHERE issued_cred = 'acc-$(python3 -c 'import hashlib; print(hashlib.sha256(b"routine-after").hexdigest()[:20])')'" |
+	grep -qx 1 || die "x509: the fixture lost its routine login after the read"
+# token: the sink's token is the newest the host's certificate logged in for
+expect_eq "$(creds token)" "vault acc-835f57c5505645dd3a3b used
+x509 $SERIAL unused" "token: credentials"
+grep -q 'vault-token was read on agent-host-3; the newest Vault token' token-incident.out ||
+	die "token: the sink's token joined without its evidence"
+"$CORDON" --db token.db whois acc-835f57c5505645dd3a3b --format json | golden token whois
+echo "key material ok"

@@ -1,0 +1,306 @@
+#!/usr/bin/env python3
+"""km_cases.py - randomized key-material and exchanged-token cases (issue
+20), the counterpart of sb_cases.py: host process sandboxes on plain hosts
+whose escape reaches certificates, SSH keys and Vault tokens.  Written from
+../shared/reference/breadth.md (evidence per key-material kind) and the
+record shapes of fmt.py.
+
+    km_cases.py SEED OUTDIR
+    km_cases.py -n N BASESEED OUTROOT      OUTROOT/km-000 ...
+
+A case: 1-2 hosts, each running sandboxed jobs (bwrap) every 15 min to 3 h
+over 2 h to 3 days, and holding key material named in a credential map:
+a client certificate and key a Vault PKI mount issued (the map writes the
+serial as MOUNT/colon-hex, or plain decimal), an SSH private key (its
+SHA256 fingerprint), and the sink file of a Vault agent that logs in with
+that certificate (Vault's cert auth: the serial in decimal) every 30 min to
+2 h from the host's address and reads its secrets with the token.
+
+Look-alikes, drawn per case: the service that owns the certificate reads
+its key all day (nginx, envoy, a Java client); sshd and ssh read the host's
+keys; a renewer rewrites the certificate and key (its own binary, or a
+cron script copying them with cp into place); the Vault agent's routine
+logins and reads, from the host's address, before and after the escape.
+
+Attack (4 cases in 5; seed % 5 == 0 is benign-only), one kind per case:
+  x509   a shell escaped with nsenter reads the key; the certificate then
+         logs in to Vault from outside and the token it got reads secrets
+         (truth: the certificate and the attacker's token)
+  ssh    the SSH private key is read (truth: its fingerprint; no sshd log
+         of its later use is generated)
+  token  the Vault agent's sink file is read; its token is used from
+         outside (truth: the token and the certificate it was exchanged
+         for: holding the token is acting as the certificate's login)
+"""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cases import ATTACKER_NETS, Rnd  # noqa: E402
+from fmt import case_main, Out, Proc, audit, h, iso  # noqa: E402
+
+HOUR = 3600.0
+KINDS = ["x509", "ssh", "token"]
+
+
+class KmCase:
+    def __init__(self, seed):
+        self.seed = seed
+        self.r = Rnd(seed)
+        self.o = Out()
+        self.truth = {"seed": seed, "kind": "keymat", "benign_only": False, "family": None, "variant": {},
+                      "escaped": [], "credentials": [], "credentials_may": [],
+                      "reachable": [], "reachable_may": []}
+        self.inode = 5000
+        self.rid = 0
+
+    def ino(self):
+        self.inode += self.r.randint(1, 40)
+        return self.inode
+
+    def pid(self, hst):
+        hst["pid"] += self.r.randint(1, 60)
+        return hst["pid"]
+
+    def acc(self):
+        return self.r.b62(24)
+
+    # ---- Vault audit entries (cert auth) ------------------------------------
+    def vault_login(self, t, src, hst, acc):
+        self.rid += 1
+        rid = self.r.uuid()
+        req = {"id": rid, "operation": "update", "mount_point": "auth/cert/", "mount_type": "cert",
+               "namespace": {"id": "root"}, "path": "auth/cert/login", "remote_address": src,
+               "remote_port": self.r.randint(30000, 60000)}
+        self.o.add("logs/vault-audit.log", t, json.dumps({"time": iso(t, 9), "type": "request",
+                                                          "auth": {"token_type": "default"}, "request": req}))
+        auth = {"client_token": "hmac-sha256:" + h("ctok" + acc), "accessor": acc,
+                "display_name": "cert-" + hst["svc"], "policies": ["default", hst["svc"] + "-read"],
+                "token_policies": ["default", hst["svc"] + "-read"],
+                "metadata": {"authority_key_id": hst["aki"], "cert_name": hst["svc"],
+                             "common_name": hst["svc"] + ".svc", "serial_number": str(hst["serial"]),
+                             "subject_key_id": hst["ski"]},
+                "entity_id": hst["entity"], "token_type": "service", "token_ttl": 7200,
+                "token_issue_time": iso(t, 0)}
+        self.o.add("logs/vault-audit.log", t + 0.011, json.dumps({
+            "time": iso(t + 0.011, 9), "type": "response", "auth": auth, "request": req,
+            "response": {"mount_type": "cert", "auth": auth}}))
+
+    def vault_read(self, t, src, hst, acc):
+        rid = self.r.uuid()
+        path = "secret/data/%s/%s" % (hst["svc"], self.r.choice(["db", "api", "smtp"]))
+        req = {"id": rid, "operation": "read", "mount_point": "secret/", "mount_type": "kv",
+               "namespace": {"id": "root"}, "path": path, "remote_address": src,
+               "remote_port": self.r.randint(30000, 60000), "client_token": "hmac-sha256:" + h("ctok" + acc),
+               "client_token_accessor": acc}
+        auth = {"client_token": req["client_token"], "accessor": acc, "display_name": "cert-" + hst["svc"],
+                "policies": ["default", hst["svc"] + "-read"], "token_policies": ["default", hst["svc"] + "-read"],
+                "metadata": {"cert_name": hst["svc"], "common_name": hst["svc"] + ".svc"},
+                "entity_id": hst["entity"], "token_type": "service", "token_ttl": 7200}
+        for k, typ in enumerate(("request", "response")):
+            e = {"time": iso(t + 0.009 * k, 9), "type": typ, "auth": auth, "request": req}
+            if typ == "response":
+                e["response"] = {"mount_type": "kv", "data": {"data": {"value": "hmac-sha256:" + h(path + rid)}}}
+            self.o.add("logs/vault-audit.log", t + 0.009 * k, json.dumps(e))
+
+    # ---- the world ---------------------------------------------------------------
+    def build(self):
+        r = self.r
+        self.H = HOUR * (2 ** r.uniform(1, 6.2))
+        self.END = 1735689600 + r.randint(0, 500) * 86400 + r.uniform(0, 86400)
+        self.T = self.END - r.uniform(0.1, 0.5) * HOUR
+        self.S = self.T - self.H
+        self.hosts = []
+        for i in range(r.randint(1, 2)):
+            name = "%s-%d" % (r.choice(["agent-host", "browser-box", "runner", "edge"]), r.randint(1, 40) + 40 * i)
+            svc = r.choice(["billing", "ledger", "orders", "reports", "search"])
+            serial = r.getrandbits(8 * r.choice([16, 19, 20])) | 1
+            self.hosts.append({
+                "name": name, "ip": "10.%d.%d.%d" % (r.randint(0, 250), r.randint(0, 250), r.randint(2, 250)),
+                "svc": svc, "serial": serial, "aki": r.hexs(8), "ski": r.hexs(8), "entity": r.uuid(),
+                "key": r.choice(["/etc/pki/tls/private/%s-client.key", "/etc/ssl/private/%s.key",
+                                 "/etc/%s/tls/tls.key", "/opt/%s/certs/client-key.pem"]) % svc,
+                "ssh": r.choice(["/root/.ssh/id_ed25519", "/root/.ssh/id_rsa", "/home/deploy/.ssh/id_ecdsa"]),
+                "fp": "SHA256:" + r.b62(43),
+                "sink": r.choice(["/home/vault/.vault-token", "/run/vault/.vault-token", "/etc/vault-agent/.vault-token"]),
+                "owner": r.choice(["/usr/sbin/nginx", "/usr/local/bin/envoy", "/usr/lib/jvm/java-17/bin/java"]),
+                "gap": HOUR * r.uniform(0.25, 3), "login_gap": HOUR * r.uniform(0.5, 2),
+                "pid": r.randint(3000, 30000), "jobs": [], "tokens": []})
+
+    def map_serial(self, hst):
+        hx = "%x" % hst["serial"]
+        if len(hx) % 2:
+            hx = "0" + hx
+        if self.r.random() < 0.6:
+            return "pki/" + ":".join(hx[i:i + 2] for i in range(0, len(hx), 2))
+        return str(hst["serial"])
+
+    def serial_id(self, hst):
+        hx = "%x" % hst["serial"]
+        return "X509SERIAL=" + ("0" + hx if len(hx) % 2 else hx)
+
+    def benign(self):
+        r = self.r
+        lk = self.truth["variant"].setdefault("lookalikes", [])
+        for hst in self.hosts:
+            n = hst["name"]
+            systemd = Proc(n, 1, "/usr/lib/systemd/systemd", "--system", self.S - 86400)
+            worker = Proc(n, self.pid(hst), "/usr/bin/python3", "/opt/agent/worker.py", self.S - 3600, uid=1001,
+                          parent=systemd)
+            audit(self.o, worker.start, n, "execve", worker, "exec", paths=[(worker.binary, self.ino(), "0100755")])
+            t = self.S + r.uniform(0, hst["gap"])
+            while t < self.END:
+                jd = "/srv/jobs/%s" % r.hexs(8)
+                prog = r.choice(["/usr/bin/chromium --headless --no-sandbox https://example.com/",
+                                 "/usr/bin/python3 /work/tool.py", "/bin/sh /work/run.sh"])
+                lp = self.pid(hst)
+                b = Proc(n, lp, "/usr/bin/bwrap", "--unshare-all --die-with-parent --ro-bind /usr /usr --bind %s "
+                         "/work --proc /proc --dev /dev --chdir /work %s" % (jd, prog), t, uid=1001, parent=worker)
+                audit(self.o, t, n, "execve", b, "exec", paths=[(b.binary, self.ino(), "0100755")])
+                pbin, pargs = prog.split(" ", 1)
+                c = Proc(n, self.pid(hst), pbin, pargs, t + 0.3, uid=1001, parent=b, cwd="/work")
+                audit(self.o, t + 0.3, n, "execve", c, "exec", paths=[(pbin, self.ino(), "0100755")])
+                audit(self.o, t + 1, n, "openat", c, "job_files",
+                      paths=[("/work/%s" % r.choice(["profile/Cookies", "input.json", "cache/index"]), self.ino(), "0100600")])
+                hst["jobs"].append((b, c))
+                t += hst["gap"] * r.uniform(0.6, 1.4)
+            # the certificate's own service reads its key now and then
+            svc = Proc(n, self.pid(hst), hst["owner"], "", self.S - 3000, parent=systemd)
+            audit(self.o, svc.start, n, "execve", svc, "exec", paths=[(svc.binary, self.ino(), "0100755")])
+            t = self.S + r.uniform(0, HOUR)
+            while t < self.END:
+                audit(self.o, t, n, "openat", svc, "keys", paths=[(hst["key"], self.ino(), "0100600")])
+                t += r.uniform(1, 6) * HOUR
+            lk.append("service-reads-own-key")
+            # sshd reads the host keys; a user's ssh reads its own key
+            if r.random() < 0.5:
+                sshd = Proc(n, self.pid(hst), "/usr/sbin/sshd", "-D", self.S - 2000, parent=systemd)
+                audit(self.o, sshd.start, n, "execve", sshd, "exec", paths=[(sshd.binary, self.ino(), "0100755")])
+                audit(self.o, sshd.start + 0.1, n, "openat", sshd, "keys",
+                      paths=[("/etc/ssh/ssh_host_ed25519_key", self.ino(), "0100600")])
+                ssh = Proc(n, self.pid(hst), "/usr/bin/ssh", "deploy@bastion-1", self.S + r.uniform(0, self.H),
+                           uid=0, parent=systemd)
+                audit(self.o, ssh.start, n, "execve", ssh, "exec", paths=[(ssh.binary, self.ino(), "0100755")])
+                audit(self.o, ssh.start + 0.1, n, "openat", ssh, "keys", paths=[(hst["ssh"], self.ino(), "0100600")])
+                lk.append("sshd-and-ssh-read-own-keys")
+            # a renewer rewrites the certificate and key
+            if r.random() < 0.6:
+                tt = self.S + r.uniform(0, self.H)
+                if r.random() < 0.5:
+                    ren = Proc(n, self.pid(hst), "/usr/local/bin/cert-renewer", "--out " + hst["key"], tt, parent=systemd)
+                    audit(self.o, tt, n, "execve", ren, "exec", paths=[(ren.binary, self.ino(), "0100755")])
+                    audit(self.o, tt + 0.5, n, "openat", ren, "keys", paths=[(hst["key"] + ".new", self.ino(), "0100600")])
+                    lk.append("renewer-binary")
+                else:
+                    cron = Proc(n, self.pid(hst), "/usr/sbin/cron", "-f", self.S - 3600, parent=systemd)
+                    sh = Proc(n, self.pid(hst), "/bin/sh", "/etc/cron.daily/renew-certs", tt, parent=cron)
+                    audit(self.o, tt, n, "execve", sh, "exec", paths=[(sh.binary, self.ino(), "0100755")])
+                    cp = Proc(n, self.pid(hst), "/usr/bin/cp", "/var/lib/renew/new.key " + hst["key"], tt + 1, parent=sh)
+                    audit(self.o, tt + 1, n, "execve", cp, "exec", paths=[(cp.binary, self.ino(), "0100755")])
+                    audit(self.o, tt + 1.01, n, "openat", cp, "keys", paths=[(hst["key"], self.ino(), "0100600")],
+                          flags="241")
+                    lk.append("renewer-cron-cp")
+            # the Vault agent's routine cert logins and reads, from the host
+            t = self.S + r.uniform(0, hst["login_gap"])
+            while t < self.END:
+                acc = self.acc()
+                self.vault_login(t, hst["ip"], hst, acc)
+                hst["tokens"].append((t, acc))
+                k = t + r.uniform(5, 60)
+                while k < min(t + hst["login_gap"], self.END):
+                    self.vault_read(k, hst["ip"], hst, acc)
+                    k += r.uniform(0.2, 1) * HOUR
+                t += hst["login_gap"] * r.uniform(0.8, 1.2)
+            lk.append("vault-agent-routine-logins")
+
+    def attack(self):
+        r = self.r
+        cands = [x for x in self.hosts if any(b.start < self.T - 60 for b, _ in x["jobs"])
+                 and any(t < self.T - 120 for t, _ in x["tokens"])]
+        if not cands:
+            return False
+        hst = r.choice(cands)
+        n = hst["name"]
+        kind = KINDS[self.seed % len(KINDS)]
+        b, c = [(b, c) for b, c in hst["jobs"] if b.start < self.T - 60][-1]
+        t = max(self.T, c.start + 30)
+        sh = Proc(n, self.pid(hst), "/bin/sh", "-c 'id'", t, uid=1001, parent=c, cwd="/work")
+        audit(self.o, t, n, "execve", sh, "exec", paths=[(sh.binary, self.ino(), "0100755")])
+        ns = Proc(n, self.pid(hst), "/usr/bin/nsenter", r.choice(["-t 1 -m -u -i -n -p", "--target 1 --all"]) + " /bin/sh",
+                  t + 1, uid=0, parent=sh, cwd="/work")
+        audit(self.o, ns.start, n, "execve", ns, "exec", paths=[(ns.binary, self.ino(), "0100755")])
+        audit(self.o, ns.start + 0.01, n, "setns", ns, "ns_change")
+        hsh = Proc(n, self.pid(hst), "/bin/sh", "", t + 1.2, uid=0, parent=ns, cwd="/")
+        audit(self.o, hsh.start, n, "execve", hsh, "exec", paths=[(hsh.binary, self.ino(), "0100755")])
+        path = {"x509": hst["key"], "ssh": hst["ssh"], "token": hst["sink"]}[kind]
+        tt = t + r.uniform(5, 60)
+        tool = r.choice(["/usr/bin/cat", "/usr/bin/base64", "/usr/bin/cp", "/usr/bin/tar"])
+        p = Proc(n, self.pid(hst), tool, path, tt, uid=0, parent=hsh, cwd="/")
+        audit(self.o, tt, n, "execve", p, "exec", paths=[(tool, self.ino(), "0100755")])
+        audit(self.o, tt + 0.001, n, "openat", p, "keys", paths=[(path, self.ino(), "0100600")],
+              flags="80000")
+        src = r.choice(ATTACKER_NETS) + str(r.randint(2, 250))
+        cert = {"provider": "x509", "id": self.serial_id(hst), "identity": "k8s:" + hst["svc"] + "-client"}
+        must, may = [], []
+        if kind == "x509":
+            acc = self.acc()
+            lt = tt + r.uniform(60, 900)
+            self.vault_login(lt, src, hst, acc)
+            for k in range(r.randint(1, 3)):
+                self.vault_read(lt + 5 + 20 * k, src, hst, acc)
+            must = [cert, {"provider": "vault", "id": acc, "identity": "cert-" + hst["svc"]}]
+        elif kind == "ssh":
+            must = [{"provider": "ssh", "id": hst["fp"], "identity": "ssh:deploy@bastion-1"}]
+        else:
+            live = [a for t0, a in hst["tokens"] if t0 <= tt][-1]
+            for k in range(r.randint(1, 3)):
+                self.vault_read(tt + r.uniform(60, 600) + 20 * k, src, hst, live)
+            must = [{"provider": "vault", "id": live, "identity": "cert-" + hst["svc"]}, cert]
+        self.truth["escaped"].append({"kind": "sandbox", "id": "%s:%d:%d" % (n, b.pid, int(b.start)),
+                                      "container_id": "", "pod": ""})
+        self.truth["credentials"] = must
+        # the whole host was exposed: its other key material may be reported
+        others = [cert, {"provider": "ssh", "id": hst["fp"], "identity": "ssh:deploy@bastion-1"}]
+        self.truth["credentials_may"] = [x for x in others if x["id"] not in {m["id"] for m in must}] + may
+        ident = {"x509": ("vault", "cert-" + hst["svc"]), "token": ("vault", "cert-" + hst["svc"]),
+                 "ssh": ("ssh", "deploy@bastion-1")}[kind]
+        self.truth["reachable"] = [{"provider": ident[0], "identity": ident[1]}]
+        self.truth["reachable_may"] = [{"provider": "k8s", "identity": hst["svc"] + "-client"},
+                                       {"provider": "vault", "identity": "cert-" + hst["svc"]},
+                                       {"provider": "ssh", "identity": "deploy@bastion-1"}]
+        self.truth["variant"].update({"kind": kind, "tool": tool})
+        return kind
+
+    def generate(self, outdir):
+        self.build()
+        benign_only = self.seed % 5 == 0
+        self.benign()
+        kind = None
+        if not benign_only:
+            kind = self.attack()
+            benign_only = not kind
+        self.truth["benign_only"] = benign_only
+        self.truth["family"] = None if benign_only else "KM-" + kind
+        self.truth["variant"].update({"hosts": len(self.hosts), "history_h": round(self.H / HOUR, 2)})
+        os.makedirs(outdir, exist_ok=True)
+        self.o.write(outdir)
+        inv = os.path.join(outdir, "inventory")
+        os.makedirs(inv, exist_ok=True)
+        with open(os.path.join(inv, "credentials.map"), "w") as f:
+            f.write("# cordon credential map\n")
+            for x in self.hosts:
+                f.write("file:%s:%s  x509  %s  k8s:%s-client\n" % (x["name"], x["key"], self.map_serial(x), x["svc"]))
+                f.write("file:%s:%s  ssh  %s  ssh:deploy@bastion-1\n" % (x["name"], x["ssh"], x["fp"]))
+        with open(os.path.join(outdir, "truth.json"), "w") as f:
+            json.dump(self.truth, f, indent=1, sort_keys=True)
+            f.write("\n")
+        return self.truth
+
+
+def main(argv):
+    return case_main(KmCase, "km", "km_cases.py", argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""mkkeymat.py KIND OUTDIR - hand-built cases of key material exposed by an
+escape (issue 20), one per credential kind.  Deterministic; the committed
+files under keymat-KIND/ are its output.
+
+Every case: a host process sandbox on agent-host-3 (not a Kubernetes node,
+as in mksandbox.py) escapes with `nsenter -t 1` at 10:01 and a host shell
+then reads key material.  The benign history has the key's own service
+reading it all day (nginx, spire-agent, a renewer rewriting it).
+
+  x509     /etc/pki/tls/private/billing-client.key, a client certificate a
+           Vault PKI mount issued (serial 3a:33:..), also in a cert-manager
+           Secret.  Vault's cert auth logged its routine logins by the
+           billing service's Vault agent from 10.0.4.12 every 2 h; after the
+           read it logs in from 203.0.113.66 (serial in decimal, as Vault
+           logs it) and reads secret/data/billing with the token it got
+  ssh      /root/.ssh/id_ed25519 (SHA256 fingerprint in the map)
+  spiffe   socat to the SPIRE agent's socket (the map names its entry)
+  signing  /root/.cosign/cosign.key
+  token    /home/vault/.vault-token, a token the billing service's cert
+           login was issued (exchanged for the certificate; the map names
+           only the certificate on the host): the token in the sink is the
+           newest its certificate logged in for, and it exposes the
+           certificate behind it
+"""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gen"))
+from fmt import Out, Proc, audit, h, iso, sa_unix  # noqa: E402
+
+HOST = "agent-host-3"
+T0 = 1748944800.0  # 2025-06-03T10:00:00Z
+SERIAL_HEX = "3a33141fabadb0c5da55f851852b92e0718d13ff"
+SSH_FP = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"
+
+KEYS = {
+    "x509": "/etc/pki/tls/private/billing-client.key",
+    "ssh": "/root/.ssh/id_ed25519",
+    "spiffe": "/run/spire/sockets/agent.sock",
+    "signing": "/root/.cosign/cosign.key",
+    "token": "/home/vault/.vault-token",
+}
+OWNER = {  # the key's own service: it reads the key all day
+    "x509": "/usr/sbin/nginx",
+    "ssh": "/usr/sbin/sshd",
+    "spiffe": "/opt/spire/bin/spire-agent",
+    "signing": "/usr/local/bin/release-signer",
+    "token": "/usr/bin/vault",
+}
+
+
+def vault_login(o, t, rid, src, acc, serial_dec, display="cert-billing"):
+    """A cert auth login: the request has no token yet; the response's auth
+    is the new token and its metadata names the certificate."""
+    req = {"id": rid, "operation": "update", "mount_point": "auth/cert/", "mount_type": "cert",
+           "namespace": {"id": "root"}, "path": "auth/cert/login", "remote_address": src,
+           "remote_port": 40000 + int(t) % 20000}
+    o.add("logs/vault-audit.log", t, json.dumps({"time": iso(t, 9), "type": "request",
+                                                 "auth": {"token_type": "default"}, "request": req}))
+    auth = {"client_token": "hmac-sha256:" + h("ctok" + acc), "accessor": acc, "display_name": display,
+            "policies": ["default", "billing-read"], "token_policies": ["default", "billing-read"],
+            "metadata": {"authority_key_id": "7f:01", "cert_name": "billing", "common_name": "billing.svc",
+                         "serial_number": serial_dec, "subject_key_id": "9c:02"},
+            "entity_id": "e-" + h("billing", 8), "token_type": "service", "token_ttl": 7200,
+            "token_issue_time": iso(t, 0)}
+    o.add("logs/vault-audit.log", t + 0.012, json.dumps({
+        "time": iso(t + 0.012, 9), "type": "response", "auth": auth, "request": req,
+        "response": {"mount_type": "cert", "auth": auth}}))
+
+
+def vault_read(o, t, rid, src, acc, path, display="cert-billing"):
+    req = {"id": rid, "operation": "read", "mount_point": "secret/", "mount_type": "kv",
+           "namespace": {"id": "root"}, "path": path, "remote_address": src, "remote_port": 41000,
+           "client_token": "hmac-sha256:" + h("ctok" + acc), "client_token_accessor": acc}
+    auth = {"client_token": req["client_token"], "accessor": acc, "display_name": display,
+            "policies": ["default", "billing-read"], "token_policies": ["default", "billing-read"],
+            "metadata": {"cert_name": "billing", "common_name": "billing.svc"}, "entity_id": "e-" + h("billing", 8),
+            "token_type": "service", "token_ttl": 7200}
+    for k, typ in enumerate(("request", "response")):
+        e = {"time": iso(t + 0.01 * k, 9), "type": typ, "auth": auth, "request": req}
+        if typ == "response":
+            e["response"] = {"mount_type": "kv", "data": {"data": {"db_password": "hmac-sha256:" + h(path)}}}
+        o.add("logs/vault-audit.log", t + 0.01 * k, json.dumps(e))
+
+
+def main(kind, out):
+    o = Out()
+    systemd = Proc(HOST, 1, "/usr/lib/systemd/systemd", "--system", T0 - 86400 * 3)
+    worker = Proc(HOST, 40011, "/usr/bin/python3", "/opt/agent/worker.py", T0 - 86400 * 2, uid=1001,
+                  parent=systemd)
+    audit(o, worker.start, HOST, "execve", worker, "exec", paths=[(worker.binary, 1311, "0100755")])
+    key = KEYS[kind]
+    # the key's own service reads it every 2 hours for a day (a look-alike)
+    svc = Proc(HOST, 30100, OWNER[kind], "", T0 - 86400 * 2, parent=systemd)
+    audit(o, svc.start, HOST, "execve", svc, "exec", paths=[(svc.binary, 2100, "0100755")])
+    for k in range(12):
+        t = T0 - 86400 + k * 7200
+        if kind == "spiffe":
+            audit(o, t + 5, HOST, "connect", svc, "spire", paths=[(key, 2201, "0140777")],
+                  sockaddr=sa_unix(key))
+        else:
+            audit(o, t + 5, HOST, "openat", svc, "keys", paths=[(key, 2201, "0100600")], flags="80000")
+    # a renewer rewrites the certificate and key (written, then renamed over)
+    if kind == "x509":
+        ren = Proc(HOST, 30500, "/usr/local/bin/cert-renewer", "--out /etc/pki/tls/private", T0 - 43200,
+                   parent=systemd)
+        audit(o, ren.start, HOST, "execve", ren, "exec", paths=[(ren.binary, 2300, "0100755")])
+        audit(o, ren.start + 1, HOST, "openat", ren, "keys", paths=[(key + ".tmp", 2301, "0100600")], flags="241")
+    # the sandbox job and its escape
+    b = Proc(HOST, 41207, "/usr/bin/bwrap", "--unshare-all --die-with-parent --ro-bind /usr /usr "
+             "--bind /srv/jobs/j41207 /work --proc /proc --dev /dev /usr/bin/chromium --headless",
+             T0, uid=1001, parent=worker)
+    audit(o, T0, HOST, "execve", b, "exec", paths=[(b.binary, 1402, "0100755")])
+    c = Proc(HOST, 41210, "/usr/bin/chromium", "--headless --no-sandbox https://example.com/",
+             T0 + 0.2, uid=1001, parent=b, cwd="/work")
+    audit(o, T0 + 0.2, HOST, "execve", c, "exec", paths=[(c.binary, 1500, "0100755")])
+    sh = Proc(HOST, 41230, "/bin/sh", "-c 'nsenter -t 1 -m -u -i -n -p sh'", T0 + 60, uid=0, parent=c, cwd="/work")
+    audit(o, sh.start, HOST, "execve", sh, "exec", paths=[(sh.binary, 1201, "0100755")])
+    ns = Proc(HOST, 41240, "/usr/bin/nsenter", "-t 1 -m -u -i -n -p sh", T0 + 61, uid=0, parent=sh, cwd="/work")
+    audit(o, ns.start, HOST, "execve", ns, "exec", paths=[(ns.binary, 1210, "0100755")])
+    audit(o, ns.start + 0.01, HOST, "setns", ns, "ns_change")
+    hsh = Proc(HOST, 41241, "/bin/sh", "", T0 + 62, uid=0, parent=ns, cwd="/")
+    audit(o, hsh.start, HOST, "execve", hsh, "exec", paths=[(hsh.binary, 1201, "0100755")])
+    if kind == "spiffe":
+        r = Proc(HOST, 41250, "/usr/bin/socat", "- UNIX-CONNECT:" + key, T0 + 70, uid=0, parent=hsh, cwd="/")
+        audit(o, r.start, HOST, "execve", r, "exec", paths=[(r.binary, 1230, "0100755")])
+        audit(o, r.start + 0.001, HOST, "connect", r, "spire", paths=[(key, 2201, "0140777")],
+              sockaddr=sa_unix(key))
+    else:
+        r = Proc(HOST, 41250, "/usr/bin/cat", key, T0 + 70, uid=0, parent=hsh, cwd="/")
+        audit(o, r.start, HOST, "execve", r, "exec", paths=[(r.binary, 1220, "0100755")])
+        audit(o, r.start + 0.001, HOST, "openat", r, "keys", paths=[(key, 2201, "0100600")], flags="80000")
+    serial_dec = str(int(SERIAL_HEX, 16))
+    if kind in ("x509", "token"):
+        # the billing service's Vault agent: a cert login every 2 h, then a read
+        for k in range(12):
+            t = T0 - 86400 + k * 7200 + 60
+            acc = "acc-" + h("routine%d" % k, 20)
+            vault_login(o, t, "r-login-%02d" % k, "10.0.4.12", acc, serial_dec)
+            vault_read(o, t + 2, "r-read-%02d" % k, "10.0.4.12", acc, "secret/data/billing")
+    if kind == "x509":
+        # the agent's routine login after the escape, from home: not the attacker's
+        acc = "acc-" + h("routine-after", 20)
+        vault_login(o, T0 + 1800, "r-login-after", "10.0.4.12", acc, serial_dec)
+        vault_read(o, T0 + 1802, "r-read-after", "10.0.4.12", acc, "secret/data/billing")
+        # the stolen certificate logs in from outside, and its token reads
+        acc = "acc-" + h("attacker", 20)
+        vault_login(o, T0 + 400, "r-login-evil", "203.0.113.66", acc, serial_dec)
+        vault_read(o, T0 + 410, "r-read-evil", "203.0.113.66", acc, "secret/data/billing")
+    if kind == "token":
+        # the token on disk is the last routine login's; it is used from outside
+        acc = "acc-" + h("routine11", 20)
+        vault_read(o, T0 + 400, "r-read-evil", "203.0.113.66", acc, "secret/data/billing")
+    o.write(out)
+    os.makedirs(os.path.join(out, "inventory"), exist_ok=True)
+    rows = {
+        "x509": ["file:agent-host-3:%s  x509  pki/%s  k8s:billing-client" % (
+                     key, ":".join(SERIAL_HEX[i:i + 2] for i in range(0, len(SERIAL_HEX), 2))),
+                 "k8s-secret:billing/billing-client-tls  x509  %s  k8s:billing-client" % serial_dec],
+        "ssh": ["file:agent-host-3:%s  ssh  %s  ssh:root@bastion-1" % (key, SSH_FP)],
+        "spiffe": ["file:*:%s  spiffe  0b3e7c1a-8f2d-4c9e-9a51-5d6e7f8a9b0c  spiffe://example.org/billing" % key],
+        "signing": ["file:agent-host-3:%s  signing  cosign:release-2025  signing:release" % key],
+        # the sink's token is in no map (it changes every login): the
+        # certificate the host's agent logs in with is
+        "token": ["file:agent-host-3:/etc/pki/tls/private/billing-client.key  x509  %s  k8s:billing-client"
+                  % serial_dec],
+    }[kind]
+    with open(os.path.join(out, "inventory", "credentials.map"), "w") as f:
+        f.write("# cordon credential map\n")
+        for row in rows:
+            f.write(row + "\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
