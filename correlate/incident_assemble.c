@@ -35,6 +35,7 @@ locator_kind(const char *loc)
 		{ "file:", "file" }, { "env:", "env" }, { "imds:", "imds" },
 		{ "k8s-secret:", "k8s-secret" }, { "sa-token:", "sa-token" },
 		{ "vault-token:", "vault-token" }, { "kubelet-cred:", "kubelet-cred" },
+		{ "gcp-secret:", "gcp-secret" },
 	};
 	size_t i;
 
@@ -101,7 +102,7 @@ add_cred(struct incident *inc, const char *provider, const char *id, const char 
 	return cr;
 }
 
-static void
+void
 add_step(struct incident *inc, const char *provider, const char *action, const char *target,
 	 const char *why)
 {
@@ -475,8 +476,15 @@ function_env(sqlite3 *db, struct incident *inc, const struct workload *w, const 
 			add_exposed(inc, (const char *)sqlite3_column_text(st, 0), f->ts, f->rule);
 		sqlite3_finalize(st);
 	}
-	if (f->cred_id != NULL)
+	if (f->cred_id != NULL) {
 		add_cred(inc, "aws", f->cred_id, f->identity, f->ts);
+	} else if (strncmp(w->id, "projects/", 9) == 0 && w->identity[0]) {
+		/* a GCP service: its account's metadata-server token, which has no id */
+		char id[400];
+
+		snprintf(id, sizeof(id), "token:%s", w->identity);
+		add_cred(inc, "gcp", id, w->identity, f->ts);
+	}
 }
 
 /* Whether the inventory knows host as a Kubernetes node. */
@@ -1722,7 +1730,7 @@ plan_build(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 		add_step(inc, "host", "kill-sandbox", root->id,
 			 "contain first: stop the sandbox's process tree (HOST:PID:START of its launcher),"
 			 " and what it started after leaving it");
-	if (strcmp(root->kind, "function") == 0)
+	if (strcmp(root->kind, "function") == 0 && strncmp(root->id, "arn:", 4) == 0)
 		add_step(inc, "aws", "stop-function", root->id,
 			 "contain first, before the role's sessions are revoked: reserved concurrency 0 "
 			 "stops new invocations, which would take new execution-role sessions (undo "
@@ -1754,7 +1762,7 @@ plan_build(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 		} else if (strcmp(cr->provider, "vault") == 0) {
 			add_step(inc, "vault", "revoke-accessor", cr->id,
 				 "token exposed (its child tokens and leases die too)");
-		} else if (strcmp(cr->provider, "gcp") == 0) {
+		} else if (strcmp(cr->provider, "gcp") == 0 && strncmp(cr->id, "token:", 6) != 0) {
 			add_step(inc, "gcp", "disable-key", cr->id, "service-account key exposed");
 		} else if (strcmp(cr->provider, "github") == 0) {
 			add_step(inc, "github", "revoke-token", cr->id, "token exposed");
@@ -1796,6 +1804,7 @@ plan_build(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 				 "manual: the kubelet's client credentials were readable");
 		}
 	}
+	plan_gcp_service(db, inc, root); /* contain, cut, rotate: a GCP service */
 	/* 3. rotate what was read, 4. remove persistence */
 	plan_rotations(db, inc);
 	plan_persistence(db, inc, 1);
