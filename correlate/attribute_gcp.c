@@ -62,7 +62,7 @@ gcp_service_of_event(sqlite3 *db, const struct event *ev, struct workload *w)
 	snprintf(key, sizeof(key), "gcp:%s", ev->actor);
 	if (sqlite3_prepare_v2(db,
 			       "SELECT f.key, json_extract(f.attrs, '$.name'),"
-			       " coalesce(json_extract(f.attrs, '$.runtime'), json_extract(f.attrs, '$.image')),"
+			       " json_extract(f.attrs, '$.runtime'), json_extract(f.attrs, '$.image'),"
 			       " json_extract(f.attrs, '$.location'), json_extract(f.attrs, '$.project')"
 			       " FROM graph_nodes i JOIN graph_edges e ON e.dst = i.id AND e.type = 'runs-as'"
 			       " JOIN graph_nodes f ON f.id = e.src AND f.kind = 'function' AND f.provider = 'gcp'"
@@ -77,8 +77,8 @@ gcp_service_of_event(sqlite3 *db, const struct event *ev, struct workload *w)
 		snprintf(w->id, sizeof(w->id), "%s", col(st, 0));
 		snprintf(w->name, sizeof(w->name), "%s", col(st, 1));
 		snprintf(w->runtime, sizeof(w->runtime), "%s", col(st, 2));
-		snprintf(w->where, sizeof(w->where), "gcp:%s:%s", col(st, 3),
-			 col(st, 4));
+		snprintf(w->image, sizeof(w->image), "%s", col(st, 3));
+		snprintf(w->where, sizeof(w->where), "gcp:%s:%s", col(st, 4), col(st, 5));
 		snprintf(w->identity, sizeof(w->identity), "%s", ev->actor);
 		snprintf(w->how, sizeof(w->how), "service account");
 	}

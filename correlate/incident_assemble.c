@@ -481,9 +481,12 @@ function_env(sqlite3 *db, struct incident *inc, const struct workload *w, const 
 	} else if (strncmp(w->id, "projects/", 9) == 0 && w->identity[0]) {
 		/* a GCP service: its account's metadata-server token, which has no id */
 		char id[400];
+		struct cred *cr;
 
 		snprintf(id, sizeof(id), "token:%s", w->identity);
-		add_cred(inc, "gcp", id, w->identity, f->ts);
+		/* the signal is the token's use from outside: no event names it */
+		if ((cr = add_cred(inc, "gcp", id, w->identity, f->ts)) != NULL)
+			cr->used_after = 1;
 	}
 }
 
@@ -976,7 +979,9 @@ usage_of(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 
 		sqlite3_bind_text(used, 1, cr->id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(used, 2, cr->exposed_ts - SKEW_NS);
-		cr->used_after = sqlite3_step(used) == SQLITE_ROW;
+		/* a GCP service's token (no id in any event) was used by its signal */
+		cr->used_after = sqlite3_step(used) == SQLITE_ROW ||
+				 (cr->used_after && strncmp(cr->id, "token:", 6) == 0);
 		sqlite3_reset(used);
 		for (k = 0; k < c->nf; k++) {
 			const struct finding *f = &c->f[k];
