@@ -12,7 +12,8 @@ Deterministic; the committed files under gcpfunction/ are its output.
   look-alikes   alice impersonates invoice-api@ from the office (gcloud,
                 serviceAccountDelegationInfo); CI signs with a user-managed
                 key of invoice-api@ from its runner; batch@ from a new
-                network (shared: no service to blame)
+                network (shared: no service to blame); invoice-api's own
+                client library from a Google network new to it
   attack        invoice-api@'s token (no key, no delegation) used from
                 203.0.113.66 with curl: lists the bucket, reads the secret
 """
@@ -132,6 +133,8 @@ def main(out):
     for j in range(3):
         gcs(dev + timedelta(minutes=j), SA["invoice-api"], "debug-%d.pdf" % j, "198.51.100.7",
             "google-cloud-sdk gcloud/480.0.0 command/gcloud.storage.cp", delegate="alice@acme.example")
+    # look-alike: invoice-api's own calls from a Google network new to it
+    gcs(T0 + timedelta(hours=25, minutes=20), SA["invoice-api"], "inv-7777.pdf", "35.190.5.14", PY_UA)
     # look-alike: the shared batch@ account from a new network names no service
     gcs(T0 + timedelta(hours=25, minutes=30), SA["batch"], "batch-x.csv", "198.51.100.99", PY_UA)
     # the attack: invoice-api@'s own token from outside
