@@ -514,7 +514,9 @@ cmd_whois(struct cmd_ctx *cc)
 	} else if (!ident && o.fmt != OUT_JSON) {
 		out_printf(stdout, "  not in the identity graph (%s)\n", why ? why : "unknown");
 	}
-	rc = usage_section(s, &o, bare);
+	/* an account is used through its credentials (tokens with no id in
+	 * the logs, keys): their use is theirs, not said here */
+	rc = ident ? CD_OK : usage_section(s, &o, bare);
 	if (!known && !ident && rc == CD_E_NOTFOUND)
 		/* nothing found is an answer (exit 0), said on stderr */
 		out_warn("%s: nothing known: not in any inventory and not seen in the logs; ingest them "
