@@ -10,7 +10,9 @@
  *
  * A CloudTrail call signed with a function's execution-role session (the
  * key Lambda's AssumeRole handed to the function, learned in the graph)
- * belongs to that function: a workload of kind "function".
+ * belongs to that function: a workload of kind "function"; so does a GCP
+ * audit event made with the own token of the one Cloud Run service or
+ * Cloud Function that runs as its account (attribute_gcp.c).
  */
 #include <string.h>
 
@@ -449,6 +451,8 @@ attribute_event_kind(sqlite3 *db, const struct event *ev, struct workload *w)
 		return 1;
 	if (ev->source != NULL && strcmp(ev->source, "cloudtrail") == 0 &&
 	    function_of_session(db, ev->cred_id, w))
+		return 1;
+	if (gcp_service_of_event(db, ev, w))
 		return 1;
 	copy(w->host, sizeof(w->host), ev->host);
 	copy(w->container_id, sizeof(w->container_id), ev->container_id);

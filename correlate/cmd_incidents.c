@@ -186,7 +186,9 @@ print_story(const struct json_doc *d, int color)
 		out_printf(stdout, "  %s  runtime %s  runs as %s  (attributed by %s)\n",
 			   str_at(d, 0, "workload.id", a, sizeof(a)),
 			   str_at(d, 0, "workload.runtime", b, sizeof(b)),
-			   str_at(d, 0, "workload.execution_role", c2, sizeof(c2)),
+			   json_get(d, json_get(d, 0, "workload"), "service_account") >= 0
+			   ? str_at(d, 0, "workload.service_account", c2, sizeof(c2))
+			   : str_at(d, 0, "workload.execution_role", c2, sizeof(c2)),
 			   str_at(d, 0, "workload.attributed_by", e, sizeof(e)));
 	} else if (strcmp(e, "sandbox") == 0) {
 		out_printf(stdout, "root workload: sandbox %s on %s\n", str_at(d, 0, "workload.id", a, sizeof(a)),

@@ -76,11 +76,11 @@ print_orphans(const struct graph_result *r, const int *parent)
 }
 
 static int
-put_json(const struct graph_result *r, int depth, const char *provider)
+put_json(struct store *s, int64_t id, const struct graph_result *r, int depth, const char *provider)
 {
 	struct buf b;
 	size_t j;
-	int k, rc;
+	int k, rc, nrun = 0;
 
 	buf_init(&b, (size_t)1 << 30);
 	rc = buf_addstr(&b, "{\"subject\":{\"kind\":");
@@ -115,7 +115,18 @@ put_json(const struct graph_result *r, int depth, const char *provider)
 			rc = (k ? buf_addc(&b, ',') : CD_OK) || json_put_str(&b, h->edges[k]);
 		rc = rc ? rc : buf_addstr(&b, "]}");
 	}
-	rc = rc ? rc : buf_printf(&b, "],\"count\":%zu}\n", r->n - 1);
+	rc = rc ? rc : buf_printf(&b, "],\"count\":%zu", r->n - 1);
+	/* an identity: the workloads running as it (only when there are some) */
+	if (rc == CD_OK) {
+		size_t mark = b.len;
+
+		rc = buf_addstr(&b, ",\"run_by\":[") || graph_run_by(s, id, 1, &b, &nrun) || buf_addc(&b, ']');
+		if (rc == CD_OK && nrun == 0) {
+			b.len = mark;
+			b.data[mark] = '\0';
+		}
+	}
+	rc = rc ? rc : buf_addstr(&b, "}\n");
 	if (rc == CD_OK)
 		fputs(b.data, stdout);
 	else
@@ -199,7 +210,7 @@ cmd_reach(struct cmd_ctx *cc)
 		goto out;
 	}
 	if (fmt == OUT_JSON) {
-		if (put_json(&r, (int)depth, provider) != CD_OK)
+		if (put_json(s, id, &r, (int)depth, provider) != CD_OK)
 			goto out;
 	} else {
 		int *parent = xcalloc(r.n, sizeof(int));
@@ -214,6 +225,14 @@ cmd_reach(struct cmd_ctx *cc)
 			   r.hits[0].label ? ")" : "");
 		print_tree(&r, parent, 0, 2, out_color_enabled(stdout));
 		print_orphans(&r, parent);
+		{
+			struct buf rb;
+			int nrun = 0;
+
+			buf_init(&rb, 4096);
+			(void)graph_run_by(s, id, 0, &rb, &nrun);
+			buf_release(&rb);
+		}
 		out_printf(stdout, "\n%zu reached (%zu only conditionally)\n", r.n - 1, ncond);
 		free(parent);
 	}

@@ -21,7 +21,8 @@ static const char usage[] =
 	"CREDENTIAL is an access key id, a Kubernetes JTI=..., a Vault accessor, a\n"
 	"GCP key name, a certificate serial (decimal, colon-hex, 0x-hex or\n"
 	"X509SERIAL=HEX), an SSH SHA256: fingerprint, with or without its provider\n"
-	"prefix (aws:AKIA...).\n"
+	"prefix (aws:AKIA...). An identity (a GCP service account's email) shows\n"
+	"the workloads running as it (runs-as: Cloud Run services, functions).\n"
 	"\n"
 	"options:\n"
 	"  --db PATH         evidence store (default $CORDON_DB, else ./cordon.db)\n"
@@ -436,7 +437,7 @@ cmd_whois(struct cmd_ctx *cc)
 	char *why = NULL, *key = NULL, *label = NULL;
 	const char *arg, *bare;
 	int64_t id = 0;
-	int c, rc, known = 0, status = EXIT_ERROR;
+	int c, rc, known = 0, ident = 0, status = EXIT_ERROR;
 
 	optind = 1;
 	while ((c = cmd_getopt(cc->argc, cc->argv, "whois", "h", longopts)) != -1) {
@@ -470,18 +471,41 @@ cmd_whois(struct cmd_ctx *cc)
 			key = graph_col_dup(st, 1);
 			label = graph_col_dup(st, 2);
 			known = 1;
+		} else if (sqlite3_column_type(st, 0) != SQLITE_NULL &&
+			   strcmp((const char *)sqlite3_column_text(st, 0), "identity") == 0) {
+			/* an account: the workloads whose credentials these are */
+			key = graph_col_dup(st, 1);
+			label = graph_col_dup(st, 2);
+			ident = 1;
 		}
 		sqlite3_finalize(st);
 	}
 	/* the id as the logs hold it: without the provider prefix */
-	bare = known && strchr(key, ':') ? strchr(key, ':') + 1 : arg;
+	bare = (known || ident) && strchr(key, ':') ? strchr(key, ':') + 1 : arg;
 	if (o.fmt == OUT_JSON) {
-		(void)(buf_addstr(&o.j, "{\"credential\":") || json_put_str(&o.j, known ? key : arg) ||
+		(void)(buf_addstr(&o.j, "{\"credential\":") || json_put_str(&o.j, known || ident ? key : arg) ||
 		       buf_addstr(&o.j, ",\"label\":") || json_put_str(&o.j, label) ||
-		       buf_printf(&o.j, ",\"in_graph\":%s", known ? "true" : "false"));
+		       buf_printf(&o.j, ",\"in_graph\":%s", known || ident ? "true" : "false"));
 	} else {
-		out_printf(stdout, "credential %s%s%s%s\n", known ? key : arg, label ? "  (" : "",
+		out_printf(stdout, "%s %s%s%s%s\n", ident ? "identity" : "credential", known || ident ? key : arg,
+			   label ? "  (" : "",
 			   label ? label : "", label ? ")" : "");
+	}
+	if (ident) {
+		struct buf rb;
+		int nrun = 0;
+
+		buf_init(&rb, (size_t)16 << 20);
+		if (o.fmt != OUT_JSON)
+			out_printf(stdout, "  identity (not a credential)\n");
+		if (graph_run_by(s, id, o.fmt == OUT_JSON, &rb, &nrun) != CD_OK) {
+			buf_release(&rb);
+			goto out;
+		}
+		if (o.fmt == OUT_JSON)
+			o.r |= buf_addstr(&o.j, ",\"kind\":\"identity\",\"run_by\":[") ||
+			       buf_addstr(&o.j, rb.data) || buf_addc(&o.j, ']');
+		buf_release(&rb);
 	}
 	if (known) {
 		if (section(s, &o, id, 0, "'authenticates-as'", "owner", "owners") != CD_OK ||
@@ -492,11 +516,13 @@ cmd_whois(struct cmd_ctx *cc)
 		    section(s, &o, id, 0, "'exchanged-for'", "exchanged for", "exchanged_for") != CD_OK ||
 		    section(s, &o, id, 1, "'exchanged-for'", "exchanged into", "exchanged_into"))
 			goto out;
-	} else if (o.fmt != OUT_JSON) {
+	} else if (!ident && o.fmt != OUT_JSON) {
 		out_printf(stdout, "  not in the identity graph (%s)\n", why ? why : "unknown");
 	}
-	rc = usage_section(s, &o, bare);
-	if (!known && rc == CD_E_NOTFOUND)
+	/* an account is used through its credentials (tokens with no id in
+	 * the logs, keys): their use is theirs, not said here */
+	rc = ident ? CD_OK : usage_section(s, &o, bare);
+	if (!known && !ident && rc == CD_E_NOTFOUND)
 		/* nothing found is an answer (exit 0), said on stderr */
 		out_warn("%s: nothing known: not in any inventory and not seen in the logs; ingest them "
 			 "with `cordon ingest`", arg);

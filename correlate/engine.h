@@ -50,7 +50,7 @@ struct strmap_entry *strmap_find(const struct strmap *m, const char *key, size_t
 struct workload {
 	char kind[16];       /* "container", "pod", "function", "sandbox", "host" */
 	char id[600];        /* stable: container id, pod uid (or ns/name), function ARN, host */
-	char where[256];     /* host; a function's "aws:REGION:ACCOUNT" */
+	char where[256];     /* host; a function's "aws:REGION:ACCOUNT" or "gcp:LOCATION:PROJECT" */
 	char container_id[72], pod_ns[256], pod_name[256], pod_uid[64], host[256], image[256];
 	char name[256];      /* a function's name; a sandbox's launcher and job ("bwrap ...") */
 	int64_t root_pid, root_start; /* a sandbox's launcher: host pid and exec time (ns) */
@@ -79,6 +79,11 @@ void workload_settle(struct workload *w);
 /* The function whose execution-role session the AWS key cred_id is (learned
  * from AssumeRole by lambda.amazonaws.com); 1 when found, w filled. */
 int function_of_session(sqlite3 *db, const char *cred_id, struct workload *w);
+/* attribute_gcp.c: the Cloud Run service or Cloud Function a GCP audit
+ * event's service-account token belongs to (the only one running as the
+ * account; not impersonated, no user-managed key); 1 when found, w filled
+ * (kind "function", id its resource name, where "gcp:LOCATION:PROJECT"). */
+int gcp_service_of_event(sqlite3 *db, const struct event *ev, struct workload *w);
 
 /* ---- target.c ---- */
 /* Whether the process the event acts on (a ptrace's, process_vm_readv's,

@@ -1318,6 +1318,19 @@ known_net_load(sqlite3 *db, struct known_net *net)
 			set_add(&net->fn_custom, &net->nfn_custom, (const char *)sqlite3_column_text(st, 0));
 	}
 	sqlite3_finalize(st);
+	/* GCP accounts of exactly one serverless service (attribute_gcp.c) */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT substr(i.key, 5) FROM graph_nodes i JOIN graph_edges e ON e.dst = i.id"
+			       " AND e.type = 'runs-as' JOIN graph_nodes f ON f.id = e.src AND f.kind = 'function'"
+			       " AND f.provider = 'gcp' WHERE i.kind = 'identity' AND i.key LIKE 'gcp:%'"
+			       " GROUP BY i.id HAVING count(DISTINCT f.id) = 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return CD_E_DB;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		set_add(&net->gcp_fn_accounts, &net->ngcp_fn_accounts, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (net->ngcp_fn_accounts > 1)
+		qsort(net->gcp_fn_accounts, net->ngcp_fn_accounts, sizeof(char *), str_cmp);
 	if (net->nfn_sessions > 1)
 		qsort(net->fn_sessions, net->nfn_sessions, sizeof(char *), str_cmp);
 	if (net->nfn_custom > 1)
@@ -1356,6 +1369,9 @@ known_net_release(struct known_net *net)
 	for (i = 0; i < net->nfn_custom; i++)
 		free(net->fn_custom[i]);
 	free(net->fn_custom);
+	for (i = 0; i < net->ngcp_fn_accounts; i++)
+		free(net->gcp_fn_accounts[i]);
+	free(net->gcp_fn_accounts);
 	free(net->own);
 	free(net->nodes);
 	free(net->node_ips);

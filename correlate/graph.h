@@ -100,6 +100,14 @@ int graph_walk_from(struct store *s, int64_t start, const struct graph_walk *w,
 		    struct graph_result *out);
 /* Resolve a subject to a node id (see graph_reach). */
 int graph_resolve(struct store *s, const char *subject, int64_t *id, char **why);
+/* ---- graph_runby.c --------------------------------------------------------- */
+
+/* The workloads with a runs-as edge to node id, appended to b as JSON
+ * objects {kind, key, label, detail} (comma-separated, no brackets), or
+ * (json 0, b unused) printed under "  workloads running as it:"; *count
+ * says how many. */
+int graph_run_by(struct store *s, int64_t id, int json, struct buf *b, int *count);
+
 /* Append one hit (copies). */
 void graph_result_add(struct graph_result *r, const char *kind, const char *key,
 		      const char *provider, const char *label, int depth, int conditional,

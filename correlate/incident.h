@@ -102,6 +102,12 @@ void plan_keymat(sqlite3 *db, struct incident *inc);
 int keymat_identity(const struct cred *cr);
 
 void incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc);
+/* One plan entry (duplicates dropped; an empty target adds nothing). */
+void add_step(struct incident *inc, const char *provider, const char *action, const char *target,
+	      const char *why);
+/* incident_gcp.c: contain a GCP serverless root, cut its account's
+ * tokens and keys, rotate the Secret Manager secrets it exposed. */
+void plan_gcp_service(sqlite3 *db, struct incident *inc, const struct workload *root);
 int incident_store(struct inc_ctx *c, sqlite3 *db, const struct incident *inc,
 		   struct incident_change *ch);
 void incident_release(struct incident *inc);

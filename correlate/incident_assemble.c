@@ -35,6 +35,7 @@ locator_kind(const char *loc)
 		{ "file:", "file" }, { "env:", "env" }, { "imds:", "imds" },
 		{ "k8s-secret:", "k8s-secret" }, { "sa-token:", "sa-token" },
 		{ "vault-token:", "vault-token" }, { "kubelet-cred:", "kubelet-cred" },
+		{ "gcp-secret:", "gcp-secret" },
 	};
 	size_t i;
 
@@ -475,8 +476,18 @@ function_env(sqlite3 *db, struct incident *inc, const struct workload *w, const 
 			add_exposed(inc, (const char *)sqlite3_column_text(st, 0), f->ts, f->rule);
 		sqlite3_finalize(st);
 	}
-	if (f->cred_id != NULL)
+	if (f->cred_id != NULL) {
 		add_cred(inc, "aws", f->cred_id, f->identity, f->ts);
+	} else if (strncmp(w->id, "projects/", 9) == 0 && w->identity[0]) {
+		/* a GCP service: its account's metadata-server token, which has no id */
+		char id[400];
+		struct cred *cr;
+
+		snprintf(id, sizeof(id), "token:%s", w->identity);
+		/* the signal is the token's use from outside: no event names it */
+		if ((cr = add_cred(inc, "gcp", id, w->identity, f->ts)) != NULL)
+			cr->used_after = 1;
+	}
 }
 
 /* Whether the inventory knows host as a Kubernetes node. */
@@ -968,7 +979,9 @@ usage_of(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 
 		sqlite3_bind_text(used, 1, cr->id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(used, 2, cr->exposed_ts - SKEW_NS);
-		cr->used_after = sqlite3_step(used) == SQLITE_ROW;
+		/* a GCP service's token (no id in any event) was used by its signal */
+		cr->used_after = sqlite3_step(used) == SQLITE_ROW ||
+				 (cr->used_after && strncmp(cr->id, "token:", 6) == 0);
 		sqlite3_reset(used);
 		for (k = 0; k < c->nf; k++) {
 			const struct finding *f = &c->f[k];
@@ -1735,7 +1748,7 @@ plan_build(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 		add_step(inc, "host", "kill-sandbox", root->id,
 			 "contain first: stop the sandbox's process tree (HOST:PID:START of its launcher),"
 			 " and what it started after leaving it");
-	if (strcmp(root->kind, "function") == 0)
+	if (strcmp(root->kind, "function") == 0 && strncmp(root->id, "arn:", 4) == 0)
 		add_step(inc, "aws", "stop-function", root->id,
 			 "contain first, before the role's sessions are revoked: reserved concurrency 0 "
 			 "stops new invocations, which would take new execution-role sessions (undo "
@@ -1767,7 +1780,7 @@ plan_build(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 		} else if (strcmp(cr->provider, "vault") == 0) {
 			add_step(inc, "vault", "revoke-accessor", cr->id,
 				 "token exposed (its child tokens and leases die too)");
-		} else if (strcmp(cr->provider, "gcp") == 0) {
+		} else if (strcmp(cr->provider, "gcp") == 0 && strncmp(cr->id, "token:", 6) != 0) {
 			add_step(inc, "gcp", "disable-key", cr->id, "service-account key exposed");
 		} else if (strcmp(cr->provider, "github") == 0) {
 			add_step(inc, "github", "revoke-token", cr->id, "token exposed");
@@ -1810,6 +1823,7 @@ plan_build(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 		}
 	}
 	plan_keymat(db, inc);
+	plan_gcp_service(db, inc, root); /* contain, cut, rotate: a GCP service */
 	/* 3. rotate what was read, 4. remove persistence */
 	plan_rotations(db, inc);
 	plan_persistence(db, inc, 1);

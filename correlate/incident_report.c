@@ -74,7 +74,13 @@ put_workload_kind(const struct inc_ctx *c, struct buf *b, const struct workload 
 		rc |= buf_printf(b, ",\"root_pid\":%lld", (long long)w->root_pid);
 		rc |= put_kv(b, "root_start", t, 0);
 	}
-	if (strcmp(w->kind, "function") == 0) {
+	if (strcmp(w->kind, "function") == 0 && strncmp(w->id, "projects/", 9) == 0) {
+		/* a GCP Cloud Run service or Cloud Function */
+		rc |= put_kv(b, "function", w->name, 0);
+		rc |= put_kv(b, "resource", w->id, 0);
+		rc |= put_kv(b, "runtime", w->runtime, 0);
+		rc |= put_kv(b, "service_account", w->identity, 0);
+	} else if (strcmp(w->kind, "function") == 0) {
 		rc |= put_kv(b, "function", w->name, 0);
 		rc |= put_kv(b, "function_arn", w->id, 0);
 		rc |= put_kv(b, "runtime", w->runtime, 0);

@@ -270,6 +270,11 @@ vfield(struct match_ev *m, int vf)
 		break;
 	}
 	case VF_CRED_WORKLOAD:
+		/* a GCP service's own token: its account, no key, as the audit log names it */
+		if (m->net != NULL && ev->cred_id == NULL && ev->actor != NULL && ev->source != NULL &&
+		    strcmp(ev->source, "gcpaudit") == 0 &&
+		    known_net_has(m->net->gcp_fn_accounts, m->net->ngcp_fn_accounts, ev->actor))
+			m->vf[vf] = "gcp-function";
 		if (m->net == NULL || ev->cred_id == NULL)
 			break;
 		if (known_net_has(m->net->fn_sessions, m->net->nfn_sessions, ev->cred_id))

@@ -60,7 +60,9 @@ enum vfield {
 	VF_CRED_WORKLOAD, /* the kind of workload whose own session cred_id is:
 			   * "function" for a Lambda execution-role session of a
 			   * managed runtime (its SDK marks its calls), else
-			   * "function-custom" */
+			   * "function-custom"; "gcp-function" for a GCP audit
+			   * event made with the own token of the one Cloud Run
+			   * service or Cloud Function running as its account */
 	VF__COUNT
 };
 
@@ -166,6 +168,10 @@ struct known_net {
 	 * runtime unknown) */
 	char **fn_sessions, **fn_custom;
 	size_t nfn_sessions, nfn_custom;
+	/* GCP service accounts exactly one Cloud Run service or Cloud Function
+	 * runs as (their tokens, from the metadata server, name no one else) */
+	char **gcp_fn_accounts;
+	size_t ngcp_fn_accounts;
 };
 
 /* A field value source for matching: an event plus its virtual fields. */

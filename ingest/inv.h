@@ -15,6 +15,7 @@
  *   inv_vault.c        vault token lookup -format=json; Vault policies
  *   inv_gcp.c          gcloud service-account keys; get-iam-policy
  *   inv_lambda.c       aws lambda list-functions / get-function-configuration
+ *   inv_gcprun.c       Cloud Run services, Cloud Functions (gcloud, REST v2)
  *   inv_credmap.c      the hand-written credential map
  */
 #ifndef CORDON_INGEST_INV_H
@@ -104,6 +105,9 @@ struct inv_attr {
 /* {"key":"val",...} as a new string; "" when it passes 64 KiB (a cut
  * object would be invalid JSON). */
 char *inv_attrs(const struct inv_attr *a, size_t n);
+/* Whether an environment value is shaped like a written-in credential (an
+ * AWS key id, a GitHub or Slack token, a PEM key, a URL with a password). */
+int inv_secret_shaped(const char *v);
 /* The buffer's bytes as a string; the buffer is released. */
 char *inv_take(struct buf *b);
 
@@ -116,5 +120,6 @@ extern const struct inventory inv_gcpkeys;
 extern const struct inventory inv_gcpiam;
 extern const struct inventory inv_credmap;
 extern const struct inventory inv_lambda;
+extern const struct inventory inv_gcprun;
 
 #endif

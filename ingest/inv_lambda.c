@@ -60,29 +60,6 @@ arn_parts(const char *arn, char *region, size_t rcap, char *acct, size_t acap)
 	return region[0] != '\0' && acct[0] != '\0';
 }
 
-/* Whether a value looks like a credential written into the environment. */
-static int
-secret_shaped(const char *v)
-{
-	const char *at, *scheme;
-
-	if (v == NULL)
-		return 0;
-	if ((strncmp(v, "AKIA", 4) == 0 || strncmp(v, "ASIA", 4) == 0) && strlen(v) == 20)
-		return 1;
-	if (strncmp(v, "ghp_", 4) == 0 || strncmp(v, "github_pat_", 11) == 0 ||
-	    strncmp(v, "xoxb-", 5) == 0 || strncmp(v, "sk_live_", 8) == 0 ||
-	    strncmp(v, "-----BEGIN", 10) == 0)
-		return 1;
-	/* scheme://user:password@host */
-	if ((scheme = strstr(v, "://")) != NULL && (at = strchr(scheme + 3, '@')) != NULL) {
-		const char *colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
-
-		return colon != NULL && colon + 1 < at;
-	}
-	return 0;
-}
-
 /* A JSON array of the strings at path[*].member (member NULL: the strings themselves). */
 static int
 put_list(struct buf *b, const struct json_doc *d, int obj, const char *path, const char *member)
@@ -134,7 +111,7 @@ load_function(struct inv_ctx *c, const struct json_doc *d, int obj)
 
 			if (var != NULL && *var) {
 				rc = (nvars ? buf_addc(&names, ',') : CD_OK) || json_put_str(&names, var);
-				if (rc == CD_OK && secret_shaped(val))
+				if (rc == CD_OK && inv_secret_shaped(val))
 					rc = (secrets.len > 1 ? buf_addc(&secrets, ',') : CD_OK) ||
 					     json_put_str(&secrets, var);
 				if (rc == CD_OK) {

@@ -185,3 +185,26 @@ inv_head_starts(const char *head, size_t len, char c)
 		i++;
 	return i < len && head[i] == c;
 }
+
+/* Whether a value looks like a credential written into the environment. */
+int
+inv_secret_shaped(const char *v)
+{
+	const char *at, *scheme;
+
+	if (v == NULL)
+		return 0;
+	if ((strncmp(v, "AKIA", 4) == 0 || strncmp(v, "ASIA", 4) == 0) && strlen(v) == 20)
+		return 1;
+	if (strncmp(v, "ghp_", 4) == 0 || strncmp(v, "github_pat_", 11) == 0 ||
+	    strncmp(v, "xoxb-", 5) == 0 || strncmp(v, "sk_live_", 8) == 0 ||
+	    strncmp(v, "-----BEGIN", 10) == 0)
+		return 1;
+	/* scheme://user:password@host */
+	if ((scheme = strstr(v, "://")) != NULL && (at = strchr(scheme + 3, '@')) != NULL) {
+		const char *colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
+
+		return colon != NULL && colon + 1 < at;
+	}
+	return 0;
+}

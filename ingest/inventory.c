@@ -20,6 +20,7 @@ const struct inventory *const inventories[] = {
 	&inv_gcpkeys,
 	&inv_gcpiam,
 	&inv_lambda,
+	&inv_gcprun,
 	&inv_credmap,
 	NULL,
 };

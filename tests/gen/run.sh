@@ -4,8 +4,8 @@
 # and print the figures (tests/gen/score.py).  Measures; never asserts.
 # Environment: CORDON (binary; default ./cordon of this tree), GEN_KEEP=DIR
 # keeps the cases (with each report.json) in DIR instead of a temp dir,
-# GEN_FORMAT=json prints the scorer's JSON, GEN_KIND=pod|function|sandbox|keymat|all the
-# workload kinds generated (see below).
+# GEN_FORMAT=json prints the scorer's JSON, GEN_KIND=KIND|all the workload
+# kinds generated (see below).
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 N=${1:-50}
@@ -24,19 +24,18 @@ unset CORDON_EGRESS CORDON_RULES CORDON_DB
 # GEN_KIND: pod (default: cases.py, Kubernetes workloads), function
 # (fn_cases.py, Lambda functions), sandbox (sb_cases.py, host process
 # sandboxes), keymat (km_cases.py, certificates, SSH keys and exchanged
-# Vault tokens reached by a sandbox escape) or all (N of each)
+# Vault tokens reached by a sandbox escape), gcpfunction (gcpfn_cases.py,
+# Cloud Run services and Cloud Functions) or all (N of each)
 : > "$W/cases.txt"
-case ${GEN_KIND:-pod} in
-pod|all) python3 "$ROOT/tests/gen/cases.py" -n "$N" "$BASE" "$W" >> "$W/cases.txt" ;;
-esac
-case ${GEN_KIND:-pod} in
-function|all) python3 "$ROOT/tests/gen/fn_cases.py" -n "$N" "$BASE" "$W" >> "$W/cases.txt" ;;
-esac
-case ${GEN_KIND:-pod} in
-sandbox|all) python3 "$ROOT/tests/gen/sb_cases.py" -n "$N" "$BASE" "$W" >> "$W/cases.txt" ;;
-esac
-case ${GEN_KIND:-pod} in
-keymat|all) python3 "$ROOT/tests/gen/km_cases.py" -n "$N" "$BASE" "$W" >> "$W/cases.txt" ;;
-esac
+gen() { # KIND GENERATOR: N cases of KIND into $W, one directory each
+	case ${GEN_KIND:-pod} in
+	"$1"|all) python3 "$ROOT/tests/gen/$2" -n "$N" "$BASE" "$W" >> "$W/cases.txt" ;;
+	esac
+}
+gen pod cases.py
+gen function fn_cases.py
+gen sandbox sb_cases.py
+gen keymat km_cases.py
+gen gcpfunction gcpfn_cases.py
 python3 "$ROOT/tests/gen/score.py" --cordon "$CORDON" --format "${GEN_FORMAT:-text}" $keep \
-	$(ls -d "$W"/case-* "$W"/fn-* "$W"/sb-* "$W"/km-* 2>/dev/null)
+	$(find "$W" -mindepth 1 -maxdepth 1 -type d | sort)

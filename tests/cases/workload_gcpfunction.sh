@@ -1,0 +1,82 @@
+# workload_gcpfunction.sh - a Cloud Run service or Cloud Function is a
+# workload (issue 19): the gcp-serverless inventory (Knative v1 listing,
+# functions list) is probed and loaded, names only; a GCP audit call made
+# with the own token of the one service running as its account belongs to
+# that service; the token used from a network the service's own calls never
+# used opens one incident whose workload is the service (FN-03), and its
+# plan stops the service, cuts the account's tokens and keys and rotates
+# the Secret Manager secrets its environment holds.  Look-alikes open
+# nothing: the services' own calls, a developer impersonating the account
+# from the office, CI signing with the account's user-managed key, an
+# account two services share used from a new network.  The JSON of
+# incidents, incident, whois, reach and the plan is compared with
+# tests/workloads/gcpfunction/expect/ (UPDATE_GOLDEN=1 rewrites them: review).
+. "$ROOT/tests/cases/lib.sh"
+F="$ROOT/tests/workloads/gcpfunction"
+E="$F/expect"
+golden() { # golden NAME: stdin normalized, compared with $E/NAME.json
+	sed "s|$ROOT/||g" | python3 -m json.tool --sort-keys > "$1.out"
+	if [ "${UPDATE_GOLDEN:-}" = 1 ]; then mkdir -p "$E"; cp "$1.out" "$E/$1.json"; return 0; fi
+	diff -u "$E/$1.json" "$1.out" || die "$1: differs from $E/$1.json"
+}
+SA=invoice-api@acme-prod.iam.gserviceaccount.com
+SVC=projects/acme-prod/locations/us-central1/services/invoice-api
+
+# the inventories are probed as gcp-serverless, never rejected
+for f in run-services.json functions.json; do
+	"$CORDON" --db a.db ingest --json "$F/inventory/$f" > ing.json
+	grep -q '"format":"gcp-serverless"' ing.json || die "$f not probed as gcp-serverless: $(cat ing.json)"
+done
+"$CORDON" --db a.db ingest -q "$ROOT/tests/inventory/gcp-run-v2-service.json"
+expect_eq "$(sqlite3 a.db "SELECT count(*) FROM graph_nodes WHERE kind = 'function' AND provider = 'gcp'")" 5 "services"
+expect_eq "$(sqlite3 a.db "SELECT json_extract(attrs, '$.static_secrets') FROM graph_nodes WHERE key = '$SVC'")" \
+	'["DB_URL"]' "static secrets"
+sqlite3 a.db .dump > dump.sql
+if grep -q 's3cr3t-example\|acme-invoices\|nightly\|ghp_EXAMPLE' dump.sql; then
+	die "an environment variable's value was stored"
+fi
+
+# the case: inventories and a day of Cloud Audit Logs
+"$CORDON" --db b.db ingest -q "$F/inventory" "$F/logs"
+rc=0; "$CORDON" --db b.db correlate > /dev/null || rc=$?
+expect_eq "$rc" 1 "correlate exit (an incident opened)"
+expect_eq "$(sqlite3 b.db "SELECT count(*) FROM incidents")" 1 "incidents"
+expect_eq "$(sqlite3 b.db "SELECT root FROM incidents")" "fn:$SVC" "root"
+expect_eq "$(sqlite3 b.db "SELECT count(*) FROM findings WHERE rule = 'FN-03'")" 1 "FN-03 findings"
+expect_eq "$(sqlite3 b.db "SELECT e.src_ip FROM findings f JOIN events e ON e.id = f.event_id
+	WHERE f.rule = 'FN-03'")" 203.0.113.66 "FN-03 address"
+id=$(sqlite3 b.db "SELECT id FROM incidents")
+"$CORDON" --db b.db incidents --format json | golden incidents
+"$CORDON" --db b.db incident "$id" -o json | golden incident
+"$CORDON" --db b.db whois "$SA" --format json | golden whois
+"$CORDON" --db b.db reach "$SA" --format json | golden reach
+"$CORDON" --db b.db revoke plan --incident "$id" --format json | golden plan
+"$CORDON" --db b.db incident "$id" | grep -q "root workload: function invoice-api in gcp:us-central1:acme-prod" \
+	|| die "the table does not show the service"
+"$CORDON" --db b.db whois "$SA" | grep -q "function $SVC" || die "whois does not show the service"
+"$CORDON" --db b.db reach batch@acme-prod.iam.gserviceaccount.com | grep -q "services/cron-b" \
+	|| die "reach does not show the services sharing an account"
+
+# the benign history alone: no incident, no FN-03
+grep -v '"203.0.113.66"' "$F/logs/gcp-audit.jsonl" > benign.jsonl
+"$CORDON" --db c.db ingest -q "$F/inventory" benign.jsonl
+"$CORDON" --db c.db correlate > /dev/null || die "an incident on the benign history"
+expect_eq "$(sqlite3 c.db "SELECT count(*) FROM findings WHERE rule = 'FN-03'")" 0 "FN-03 on benign"
+
+# impersonation and the user-managed key from the attacker's address: other
+# credentials, not the service's token
+sed -e 's/"198.51.100.7"/"203.0.113.77"/' -e 's/"192.0.2.10"/"203.0.113.78"/' benign.jsonl > other.jsonl
+"$CORDON" --db d.db ingest -q "$F/inventory" other.jsonl
+"$CORDON" --db d.db correlate > /dev/null || die "an incident on impersonation or a key"
+expect_eq "$(sqlite3 d.db "SELECT count(*) FROM findings WHERE rule = 'FN-03'")" 0 "FN-03 on other credentials"
+
+# incremental: the history in one run, the rest in a second, the same incident
+awk -F'"timestamp": "' '{ split($2, t, "\""); if (t[1] < "2025-06-03T09:00") print > "p1.jsonl"; else print > "p2.jsonl" }' \
+	"$F/logs/gcp-audit.jsonl"
+"$CORDON" --db e.db ingest -q "$F/inventory" p1.jsonl
+"$CORDON" --db e.db correlate > /dev/null || die "an incident on the first half"
+"$CORDON" --db e.db ingest -q p2.jsonl
+"$CORDON" --db e.db correlate > /dev/null && die "no incident on the second half"
+expect_eq "$(sqlite3 e.db "SELECT id FROM incidents")" "$id" "incremental incident"
+expect_eq "$(sqlite3 e.db "SELECT count(*) FROM findings WHERE rule = 'FN-03'")" 1 "incremental FN-03 findings"
+echo "gcp serverless workload ok"
