@@ -343,8 +343,12 @@ int store_ckpt_start(struct store *s, struct store_ckpt **out);
 void store_ckpt_stop(struct store_ckpt **c);
 int store_begin(struct store *s);
 int store_in_transaction(struct store *s);
-/* store_begin, retrying while another writer holds the store (max_ns). */
+/* store_begin, retrying while another writer holds the store (max_ns),
+ * in turn with the other waiting writers (core/store_turn.c). */
 int store_begin_wait(struct store *s, int64_t max_ns);
+/* Another writer is waiting for the store this connection holds: a long
+ * writer ends its transaction at its next commit point. */
+int store_writers_waiting(struct store *s);
 int store_commit(struct store *s);
 int store_rollback(struct store *s);
 /* The store's own timing of write transactions (BEGIN IMMEDIATE to COMMIT

@@ -37,9 +37,11 @@
  * crash still loses only what a rerun reads again.  Measured on 200,000
  * events into 1M/10M stores (docs/ingest-scale.md): 2.3/3.9 GB written
  * before, 0.28/0.64 GB after; transactions capped at 100,000 events wrote
- * 0.58/1.1 GB.  TXN_NS bounds what another writer waits (docs/writers.md):
- * a revocation's audit row says after 5 s that it is waiting, so a
- * transaction ends before that; readers are not blocked at all (WAL).
+ * 0.58/1.1 GB.  A writer waiting for the store ends the group at the
+ * next COMMIT asked for (store_writers_waiting, docs/writers.md), so
+ * another writer waits one driver batch, not TXN_NS; TXN_NS still bounds
+ * a transaction when the waiter is not one of cordon's.  Readers are not
+ * blocked at all (WAL).
  */
 #define TXN_EVENTS_DEFAULT 400000
 #define TXN_NS             ((int64_t)5 * 1000000000LL)
@@ -262,14 +264,17 @@ wop_apply_events(struct writer *w, struct wop *const *ops, size_t n)
 	}
 }
 
-/* A COMMIT requested by op may wait: more is queued behind it, and the
- * transaction is neither full nor old (see TXN_EVENTS_DEFAULT). */
+/* A COMMIT requested by op may wait: more is queued behind it, the
+ * transaction is neither full nor old (see TXN_EVENTS_DEFAULT), and no
+ * other writer waits for the store (a follower, correlate, a revocation's
+ * audit row: it gets the store now, this writer queues behind it). */
 static int
 writer_defer_commit(struct writer *w, const struct wop *op)
 {
 	int behind;
 
-	if (!w->threaded || w->txn_events >= w->txn_max || time_now_ns() - w->txn_start_ns >= TXN_NS)
+	if (!w->threaded || w->txn_events >= w->txn_max || time_now_ns() - w->txn_start_ns >= TXN_NS ||
+	    store_writers_waiting(w->store))
 		return 0;
 	if (op->next != NULL)
 		return 1;
