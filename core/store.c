@@ -32,7 +32,7 @@ struct store {
 	sqlite3_stmt *upd_input;
 	int64_t tx_start_ns;      /* when this connection's write transaction began, or 0 */
 	int64_t tx_longest_ns;    /* the longest write transaction it held */
-	int turn_fd;              /* the writers' queue (store_turn.c), or -1 */
+	int turn_fd;              /* the writers' queue (store_turn.c), -1: none, -2: not yet open */
 };
 
 /* Version N's migration is migrations[N - 1]; never edit a shipped step. */
@@ -357,7 +357,9 @@ store_open(const char *path, int readonly, struct store **out, char **cause)
 		return r;
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
-	s->turn_fd = readonly || mem ? -1 : turn_open(path);
+	/* opened when first needed: by then the file is known to be cordon's,
+	 * and a refused one never gets a companion */
+	s->turn_fd = readonly || mem ? -1 : -2;
 	buf_init(&s->seg_cache, (size_t)1 << 30);
 	/* no SQLITE_OPEN_CREATE: the file exists, made by us above */
 	flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
@@ -519,11 +521,21 @@ store_begin(struct store *s)
  * and lose the lock to the writer that just committed).  Says so once
  * when the wait gets long.
  */
+static int
+store_turn_fd(struct store *s)
+{
+	if (s->turn_fd == -2)
+		s->turn_fd = turn_open(s->path);
+	return s->turn_fd;
+}
+
 int
 store_begin_wait(struct store *s, int64_t max_ns)
 {
 	int64_t start = time_now_ns();
 	int told = 0, turn = 0, rc = CD_E_DB;
+
+	(void)store_turn_fd(s);
 
 	if (s->turn_fd < 0 || !turn_others_wait(s->turn_fd)) {
 		/* nobody waits: take it at once if it is free */
@@ -568,7 +580,7 @@ store_begin_wait(struct store *s, int64_t max_ns)
 int
 store_writers_waiting(struct store *s)
 {
-	return turn_others_wait(s->turn_fd);
+	return turn_others_wait(store_turn_fd(s));
 }
 
 int
