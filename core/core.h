@@ -357,6 +357,8 @@ int store_rollback(struct store *s);
 void store_tx_mark(struct store *s, int begin);
 /* The longest write transaction this connection held, in ns. */
 int64_t store_tx_longest_ns(const struct store *s);
+/* The longest this connection waited in store_begin_wait for the lock, ns. */
+int64_t store_wait_longest_ns(const struct store *s);
 const char *store_errmsg(struct store *s);
 
 /* An input source known to the store (one row per path). */

@@ -32,6 +32,7 @@ struct store {
 	sqlite3_stmt *upd_input;
 	int64_t tx_start_ns;      /* when this connection's write transaction began, or 0 */
 	int64_t tx_longest_ns;    /* the longest write transaction it held */
+	int64_t wait_longest_ns;  /* the longest store_begin_wait waited for the lock */
 	int turn_fd;              /* the writers' queue (store_turn.c), -1: none, -2: not yet open */
 };
 
@@ -574,7 +575,15 @@ store_begin_wait(struct store *s, int64_t max_ns)
 	}
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
 	turn_done(s->turn_fd);
+	if (time_now_ns() - start > s->wait_longest_ns)
+		s->wait_longest_ns = time_now_ns() - start;
 	return rc;
+}
+
+int64_t
+store_wait_longest_ns(const struct store *s)
+{
+	return s->wait_longest_ns;
 }
 
 int
