@@ -405,4 +405,7 @@ void conn_shared_unlock(struct conn_shared *sh);
 /* JSON field of a response body as a string; 0 when found. */
 int json_body_str(const struct buf *body, const char *path, char *out, size_t cap);
 
+/* curl_dl.c: why libcurl could not be loaded, or NULL once it is */
+const char *curl_dl_error(void);
+
 #endif

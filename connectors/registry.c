@@ -241,6 +241,12 @@ conn_run(struct conn *c, const struct conn_action *a, const char *target, struct
 int
 conn_global_init(void)
 {
+	const char *why = curl_dl_error(); /* loads libcurl (curl_dl.c) */
+
+	if (why != NULL) {
+		out_err("cannot load libcurl: %s", why);
+		return CD_E_INTERNAL;
+	}
 	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? CD_OK : CD_E_INTERNAL;
 }
 

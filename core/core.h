@@ -362,8 +362,12 @@ int store_ckpt_start(struct store *s, struct store_ckpt **out);
 void store_ckpt_stop(struct store_ckpt **c);
 int store_begin(struct store *s);
 int store_in_transaction(struct store *s);
-/* store_begin, retrying while another writer holds the store (max_ns). */
+/* store_begin, retrying while another writer holds the store (max_ns),
+ * in turn with the other waiting writers (core/store_turn.c). */
 int store_begin_wait(struct store *s, int64_t max_ns);
+/* Another writer is waiting for the store this connection holds: a long
+ * writer ends its transaction at its next commit point. */
+int store_writers_waiting(struct store *s);
 int store_commit(struct store *s);
 int store_rollback(struct store *s);
 /* The store's own timing of write transactions (BEGIN IMMEDIATE to COMMIT
@@ -372,6 +376,8 @@ int store_rollback(struct store *s);
 void store_tx_mark(struct store *s, int begin);
 /* The longest write transaction this connection held, in ns. */
 int64_t store_tx_longest_ns(const struct store *s);
+/* The longest this connection waited in store_begin_wait for the lock, ns. */
+int64_t store_wait_longest_ns(const struct store *s);
 const char *store_errmsg(struct store *s);
 
 /* An input source known to the store (one row per path). */

@@ -39,6 +39,20 @@ int evins_add(struct evins *x, struct store_event_in *in, size_t n);
 /* Decompress one segment into out (whose max bounds it). */
 int evidence_read_segment(struct sqlite3 *db, int64_t id, struct buf *out);
 
+/*
+ * store_turn.c: the writers' queue (docs/writers.md).  turn_open gives the
+ * lock file's descriptor or -1 (then the others do nothing and turn_take
+ * always succeeds).  A waiting writer calls turn_wait_start, then
+ * turn_take until it has the turn, asks SQLite only while it has it, and
+ * calls turn_done once it holds the store (or gives up).
+ */
+int turn_open(const char *store_path);
+void turn_wait_start(int fd);
+int turn_take(int fd);
+void turn_done(int fd);
+/* Another writer (another descriptor) is waiting for the store. */
+int turn_others_wait(int fd);
+
 /* store.c: run SQL, *cause (if given) gets SQLite's message */
 int store_exec_sql(struct sqlite3 *db, const char *sql, char **cause);
 

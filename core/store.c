@@ -32,6 +32,8 @@ struct store {
 	sqlite3_stmt *upd_input;
 	int64_t tx_start_ns;      /* when this connection's write transaction began, or 0 */
 	int64_t tx_longest_ns;    /* the longest write transaction it held */
+	int64_t wait_longest_ns;  /* the longest store_begin_wait waited for the lock */
+	int turn_fd;              /* the writers' queue (store_turn.c), -1: none, -2: not yet open */
 };
 
 /* Version N's migration is migrations[N - 1]; never edit a shipped step. */
@@ -382,6 +384,9 @@ store_open(const char *path, int readonly, struct store **out, char **cause)
 		return r;
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
+	/* opened when first needed: by then the file is known to be cordon's,
+	 * and a refused one never gets a companion */
+	s->turn_fd = readonly || mem ? -1 : -2;
 	buf_init(&s->seg_cache, (size_t)1 << 30);
 	/* no SQLITE_OPEN_CREATE: the file exists, made by us above */
 	flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
@@ -460,6 +465,8 @@ store_close(struct store **sp)
 	sqlite3_finalize(s->put_input);
 	sqlite3_finalize(s->upd_input);
 	sqlite3_close(s->db);
+	if (s->turn_fd >= 0)
+		close(s->turn_fd);
 	free(s->path);
 	free(s);
 	*sp = NULL;
@@ -535,30 +542,80 @@ store_begin(struct store *s)
 /*
  * BEGIN IMMEDIATE, waiting as long as another writer (a correlate run, a
  * second ingest) holds the store: a follower must outlast a long
- * correlation rather than stop.  Says so once when the wait gets long.
+ * correlation rather than stop.  The wait is announced and taken in turn
+ * (store_turn.c): only the writer whose turn it is asks SQLite, every few
+ * milliseconds (SQLite's own busy handler would sleep up to 100 ms a try
+ * and lose the lock to the writer that just committed).  Says so once
+ * when the wait gets long.
  */
+static int
+store_turn_fd(struct store *s)
+{
+	if (s->turn_fd == -2)
+		s->turn_fd = turn_open(s->path);
+	return s->turn_fd;
+}
+
 int
 store_begin_wait(struct store *s, int64_t max_ns)
 {
 	int64_t start = time_now_ns();
-	int told = 0;
+	int told = 0, turn = 0, rc = CD_E_DB;
 
+	(void)store_turn_fd(s);
+
+	if (s->turn_fd < 0 || !turn_others_wait(s->turn_fd)) {
+		/* nobody waits: take it at once if it is free */
+		if ((turn = turn_take(s->turn_fd)) != 0) {
+			sqlite3_busy_timeout(s->db, 0);
+			rc = store_begin(s);
+			sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+			if (rc == CD_OK || (sqlite3_errcode(s->db) & 0xff) != SQLITE_BUSY) {
+				turn_done(s->turn_fd);
+				return rc;
+			}
+		}
+	}
+	turn_wait_start(s->turn_fd);
+	sqlite3_busy_timeout(s->db, 0);
 	for (;;) {
-		int rc = store_begin(s);
 		int64_t waited;
 
-		if (rc == CD_OK || (sqlite3_errcode(s->db) & 0xff) != SQLITE_BUSY)
-			return rc;
+		if (turn || (turn = turn_take(s->turn_fd)) != 0) {
+			rc = store_begin(s);
+			if (rc == CD_OK || (sqlite3_errcode(s->db) & 0xff) != SQLITE_BUSY)
+				break;
+		}
 		waited = time_now_ns() - start;
-		if (waited >= max_ns)
-			return rc;
+		if (waited >= max_ns) {
+			if (!turn)
+				rc = store_begin(s); /* once, for SQLite's own message */
+			break;
+		}
 		if (!told && waited > (int64_t)5 * 1000000000LL) {
 			out_warn("%s: waiting for another writer to finish (cordon correlate?)",
 				 s->path);
 			told = 1;
 		}
-		usleep(50000);
+		usleep(turn ? 5000 : 10000);
 	}
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	turn_done(s->turn_fd);
+	if (time_now_ns() - start > s->wait_longest_ns)
+		s->wait_longest_ns = time_now_ns() - start;
+	return rc;
+}
+
+int64_t
+store_wait_longest_ns(const struct store *s)
+{
+	return s->wait_longest_ns;
+}
+
+int
+store_writers_waiting(struct store *s)
+{
+	return turn_others_wait(store_turn_fd(s));
 }
 
 int

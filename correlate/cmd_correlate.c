@@ -179,12 +179,13 @@ cmd_correlate(struct cmd_ctx *cc)
 			printf("%lld rule evaluations failed (a regex hit a PCRE2 limit); see `cordon"
 			       " rejects`\n", (long long)stats.rule_errors);
 		printf("%lld new events, %lld new findings; incidents: %lld opened, %lld changed,"
-		       " %lld unchanged (%.2fs rules, %.2fs incidents, longest write %.0f ms)\n",
+		       " %lld unchanged (%.2fs rules, %.2fs incidents, longest write %.0f ms,"
+		       " longest wait %.0f ms)\n",
 		       (long long)stats.events, (long long)stats.findings, (long long)ch.opened,
 		       (long long)ch.changed, (long long)ch.unchanged,
 		       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 		       (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) / 1e9,
-		       (double)longest_us / 1000.0);
+		       (double)longest_us / 1000.0, (double)store_wait_longest_ns(s) / 1e6);
 	}
 	/* text: the table of what this run opened or changed */
 	if (incidents_list(s, fmt == OUT_TABLE ? OUT_TABLE : fmt, all ? INT64_MIN : run_start) !=

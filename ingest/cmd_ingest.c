@@ -129,7 +129,11 @@ print_summary_json(const struct ingest_summary *sum)
 			       (long long)sum->events, (long long)sum->duplicates,
 			       (long long)sum->rejects, (long long)sum->bytes, sum->seconds);
 	if (sum->wal_max >= 0)
-		r = r ? r : buf_printf(&b, ",\"wal_max_bytes\":%lld", (long long)sum->wal_max);
+		r = r ? r : buf_printf(&b,
+				       ",\"wal_max_bytes\":%lld,\"lock_wait_max_ms\":%lld,"
+				       "\"write_max_ms\":%lld",
+				       (long long)sum->wal_max, (long long)(sum->wait_max_ns / 1000000),
+				       (long long)(sum->write_max_ns / 1000000));
 	r = r ? r : buf_addstr(&b, "}\n");
 	if (r == CD_OK)
 		fputs(b.data, stdout);

@@ -1129,7 +1129,7 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Is this file the store itself (or its -wal/-shm)?  Never ingest those. */
+/* Is this file the store itself (or its -wal/-shm, -writers)?  Never ingest those. */
 static int
 is_store_file(struct store *s, const char *path)
 {
@@ -1142,7 +1142,7 @@ is_store_file(struct store *s, const char *path)
 	n = strlen(b);
 	return strncmp(a, b, n) == 0 &&
 	       (a[n] == '\0' || strcmp(a + n, "-wal") == 0 || strcmp(a + n, "-shm") == 0 ||
-		strcmp(a + n, "-journal") == 0);
+		strcmp(a + n, "-journal") == 0 || strcmp(a + n, "-writers") == 0);
 }
 
 /* A path a directory walk did not read, and why: reported, never silent. */
@@ -1511,6 +1511,9 @@ ingest_run(struct store *s, const struct ingest_opts *o, char *const *paths, int
 	} else {
 		store_rollback(s);
 	}
+	/* the writer is idle: the store's own timing of this run's writes */
+	sum->wait_max_ns = store_wait_longest_ns(s);
+	sum->write_max_ns = store_tx_longest_ns(s);
 	writer_free(&w);
 out:
 	progress_clear();

@@ -62,6 +62,8 @@ struct ingest_summary {
 	double seconds;
 	int full;             /* stopped because the store's disk (or the store) is full */
 	int64_t wal_max;      /* --follow: the largest the store's WAL file was seen, bytes; -1 not followed */
+	int64_t wait_max_ns;  /* --follow: the longest wait for the write lock (the store's timing) */
+	int64_t write_max_ns; /* --follow: the longest write transaction it held */
 };
 
 /* Ingest every path (file, directory, or "-" for stdin) into the store. */

@@ -144,6 +144,9 @@ int writer_sync(struct writer *w);
 /* A COMMIT asked for while more is queued waits until the transaction
  * holds n events (default 400,000) or is 5 s old (group commit, writer.c). */
 void writer_txn_events(struct writer *w, int64_t n);
+/* ...or, while another writer waits for the store, ns old (default 1 s;
+ * tests set 0: every COMMIT asked for is taken while someone waits). */
+void writer_txn_waited(struct writer *w, int64_t ns);
 /* Whether anything was queued since the last COMMIT was queued. */
 int writer_dirty(const struct writer *w);
 /*

@@ -431,9 +431,21 @@ for lg in LOGS:
         pass
 print('  WAL max      %.1f MiB sampled, %.1f MiB seen by the followers (target < 256 MiB)'
       % (wal_max[0] / 1048576.0, max(fw or [0]) / 1048576.0))
+# the store's own timing, per follower: the longest it waited for the write
+# lock and the longest write transaction it held (docs/writers.md)
+lw = []
+for lg in LOGS:
+    try:
+        with open(lg.path + '.follow.json') as f:
+            fo = json.load(f)
+        lw.append('%s %s/%s' % (lg.source, fo.get('lock_wait_max_ms', '?'), fo.get('write_max_ms', '?')))
+    except (OSError, ValueError):
+        lw.append('%s ?' % lg.source)
+print('  lock         followers\' longest wait for the write lock / longest write, ms: %s'
+      % ', '.join(lw))
 print('  correlate    (seconds into the run, wall time, CPU time, store size in events, its summary)')
 for at, secs, cpu, n, first in corr_runs:
-    print('    at %4.0f s  %6.2f s  %5.2f s CPU  %9s events  %s' % (at, secs, cpu, n, first[:200]))
+    print('    at %4.0f s  %6.2f s  %5.2f s CPU  %9s events  %s' % (at, secs, cpu, n, first))
 if len(corr_runs) >= 3:
     a, b = corr_runs[0], corr_runs[-2]
     print('  correlate    last under load / first: %.2fx wall, %.2fx CPU (target <= 2x)'

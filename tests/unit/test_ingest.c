@@ -2,6 +2,8 @@
  * test_ingest.c - unit tests for ingest/: the JSON record splitter, and the
  * batched event inserts the ingest writer makes.
  */
+#include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -320,10 +322,168 @@ test_writer_group_commit(void)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/t.db-shm", dir);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/t.db-writers", dir);
+	unlink(path);
 	rmdir(dir);
 }
 
+static void
+unlink_store(char *dir, const char *path)
+{
+	static const char *const tails[] = { "", "-wal", "-shm", "-writers" };
+	char p[96];
+	size_t i;
+
+	for (i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", path, tails[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+/* Another writer says it waits, as store_begin_wait does (docs/writers.md:
+ * a shared lock on byte 0 of STORE-writers); returns its descriptor. */
+static int
+announce_waiter(const char *path)
+{
+	struct flock fl;
+	char p[96];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s-writers", path);
+	if ((fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return -1;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_RDLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 0;
+	fl.l_len = 1;
+	if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * A writer waits: the group commit ends.  The same three batches as in
+ * writer_group_commit, queued behind another connection's lock, but with
+ * a writer waiting for the store meanwhile: each COMMIT the driver asked
+ * for is taken (three, not one), so the waiting writer gets the store
+ * after one batch instead of after the whole backlog.
+ */
+static void
+test_writer_yields_to_waiter(void)
+{
+	char dir[] = "/tmp/cordon-unit-XXXXXX", path[64];
+	struct ingest_input_summary sum;
+	struct store *s = NULL;
+	struct writer *w = NULL;
+	sqlite3 *other = NULL;
+	char *cause = NULL;
+	int commits = 0, waiter;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	if (store_open(path, 0, &s, &cause) != CD_OK) {
+		free(cause);
+		CHECK(0);
+		return;
+	}
+	CHECK(!store_writers_waiting(s));
+	waiter = announce_waiter(path);
+	CHECK(waiter >= 0);
+	CHECK(store_writers_waiting(s));
+	sqlite3_commit_hook(store_db(s), count_commit, &commits);
+	CHECK(sqlite3_open(path, &other) == SQLITE_OK);
+	writer_new(s, 1, NULL, &w);
+	writer_txn_waited(w, 0); /* no timing in a test: a waiter ends a group at once */
+	memset(&sum, 0, sizeof(sum));
+	queue_behind_lock(w, other, &sum, 0);
+	CHECK(commits == 3);
+	CHECK(count_rows(other) == 30);
+	close(waiter); /* nobody waits: the group commit is back */
+	CHECK(!store_writers_waiting(s));
+	queue_behind_lock(w, other, &sum, 3);
+	CHECK(commits == 4);
+	CHECK(count_rows(other) == 60);
+	writer_free(&w);
+	store_close(&s);
+	sqlite3_close(other);
+	unlink_store(dir, path);
+}
+
+struct turn_arg {
+	const char *path;
+	int granted; /* set while it holds the store */
+	int rc;
+};
+
+static void *
+turn_second(void *arg)
+{
+	struct turn_arg *a = arg;
+	struct store *s = NULL;
+	char *cause = NULL;
+
+	if ((a->rc = store_open(a->path, 0, &s, &cause)) != CD_OK) {
+		free(cause);
+		__atomic_store_n(&a->granted, -1, __ATOMIC_RELEASE);
+		return NULL;
+	}
+	a->rc = store_begin_wait(s, (int64_t)60 * 1000000000LL);
+	if (a->rc == CD_OK) {
+		__atomic_store_n(&a->granted, 1, __ATOMIC_RELEASE);
+		a->rc = store_commit(s);
+	}
+	store_close(&s);
+	return NULL;
+}
+
+/*
+ * Lock grants in turn: a writer that commits and at once asks again (a
+ * follower behind its input) queues behind a writer already waiting,
+ * instead of winning the lock again while SQLite's busy handler has the
+ * waiter asleep.  The order of grants is what is checked: when the first
+ * writer has the store again, the second has had it in between.
+ */
+static void
+test_store_writers_take_turns(void)
+{
+	char dir[] = "/tmp/cordon-unit-XXXXXX", path[64];
+	struct turn_arg a = { path, 0, CD_OK };
+	struct store *s = NULL;
+	char *cause = NULL;
+	pthread_t th;
+	int i;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	if (store_open(path, 0, &s, &cause) != CD_OK) {
+		free(cause);
+		CHECK(0);
+		return;
+	}
+	CHECK(store_begin_wait(s, 1000000000LL) == CD_OK);
+	CHECK(pthread_create(&th, NULL, turn_second, &a) == 0);
+	/* until the second writer says it waits (bounded: a broken queue fails) */
+	for (i = 0; i < 20000 && !store_writers_waiting(s); i++)
+		usleep(1000);
+	CHECK(store_writers_waiting(s));
+	CHECK(__atomic_load_n(&a.granted, __ATOMIC_ACQUIRE) == 0);
+	CHECK(store_commit(s) == CD_OK);
+	CHECK(store_begin_wait(s, (int64_t)60 * 1000000000LL) == CD_OK);
+	CHECK(__atomic_load_n(&a.granted, __ATOMIC_ACQUIRE) == 1); /* it went first */
+	CHECK(store_commit(s) == CD_OK);
+	pthread_join(th, NULL);
+	CHECK(a.rc == CD_OK);
+	store_close(&s);
+	unlink_store(dir, path);
+}
+
 const struct unit_test ingest_tests[] = {
+	{ "writer_yields_to_waiter", test_writer_yields_to_waiter },
+	{ "store_writers_take_turns", test_store_writers_take_turns },
 	{ "writer_group_commit", test_writer_group_commit },
 	{ "store_batch_ids", test_store_batch_ids },
 	{ "split_long_strings", test_split_long_strings },

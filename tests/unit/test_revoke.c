@@ -609,6 +609,8 @@ test_audit_keyed(void)
 	unlink(text);
 	snprintf(text, sizeof(text), "%s-shm", db);
 	unlink(text);
+	snprintf(text, sizeof(text), "%s-writers", db);
+	unlink(text);
 	unlink(db);
 	rmdir(dir);
 }

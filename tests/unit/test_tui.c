@@ -294,6 +294,8 @@ test_tui_poll(void)
 		unlink(side);
 		snprintf(side, sizeof(side), "%s-shm", db);
 		unlink(side);
+		snprintf(side, sizeof(side), "%s-writers", db);
+		unlink(side);
 	}
 }
 
