@@ -286,6 +286,8 @@ function_of_session(sqlite3 *db, const char *cred_id, struct workload *w)
 void
 workload_settle(struct workload *w)
 {
+	if (strcmp(w->kind, "ci-job") == 0)
+		return; /* ci_job.c set id and where */
 	if (strcmp(w->kind, "sandbox") == 0) {
 		snprintf(w->id, sizeof(w->id), "%s:%lld:%lld", w->host, (long long)w->root_pid,
 			 (long long)(w->root_start / 1000000000LL));
@@ -443,7 +445,7 @@ attribute_event_kind(sqlite3 *db, const struct event *ev, struct workload *w)
 	if (created_pod(db, ev, w))
 		return 1;
 	if (ev->source != NULL && strcmp(ev->source, "cloudtrail") == 0 &&
-	    function_of_session(db, ev->cred_id, w))
+	    (function_of_session(db, ev->cred_id, w) || ci_job_of_session(db, ev->cred_id, w)))
 		return 1;
 	copy(w->host, sizeof(w->host), ev->host);
 	copy(w->container_id, sizeof(w->container_id), ev->container_id);
@@ -488,6 +490,8 @@ workload_key(const struct workload *w, char *out, size_t cap)
 		snprintf(out, cap, "fn:%s", w->id);
 	else if (strcmp(w->kind, "sandbox") == 0)
 		snprintf(out, cap, "sbx:%s", w->id);
+	else if (strcmp(w->kind, "ci-job") == 0)
+		snprintf(out, cap, "ci:%s", w->id);
 	else if (w->container_id[0])
 		snprintf(out, cap, "ctr:%.12s", w->container_id);
 	else if (w->pod_uid[0])

@@ -57,7 +57,12 @@ struct workload {
 	char runtime[64];    /* a function's runtime */
 	char identity[320];  /* the identity it runs as: a function's execution role */
 	char how[64]; /* "container id", "pid join", "ancestry", "host", "function session",
-		       * "sandbox lineage" */
+		       * "sandbox lineage", "oidc session" */
+	/* a CI job's (ci_job.c): the OIDC subject its cloud session was issued
+	 * to, its repository, workflow file, run, self-hosted runner id, and
+	 * its prepared_workflow_job event (0: the audit log does not have it) */
+	char ci_subject[256], ci_repo[200], ci_workflow[200], ci_runner_id[32];
+	int64_t ci_run, ci_job_event;
 };
 /* Attribute an event to a workload (ev fields first, then host+pid+time
  * joins against exec events of eBPF sources, following ppid). */
@@ -79,6 +84,18 @@ void workload_settle(struct workload *w);
 /* The function whose execution-role session the AWS key cred_id is (learned
  * from AssumeRole by lambda.amazonaws.com); 1 when found, w filled. */
 int function_of_session(sqlite3 *db, const char *cred_id, struct workload *w);
+
+/* ---- ci_job.c ---- */
+/* The AWS keys issued to GitHub Actions jobs through OIDC (learned from
+ * AssumeRoleWithWebIdentity from token.actions.githubusercontent.com),
+ * sorted, into *set. */
+int ci_sessions_load(sqlite3 *db, char ***set, size_t *n);
+/* The CI job whose OIDC session the AWS key cred_id is; 1 when found, w
+ * filled (kind "ci-job"). */
+int ci_job_of_session(sqlite3 *db, const char *cred_id, struct workload *w);
+/* Each secret name the job was passed (names only), to fn. */
+void ci_job_secrets(sqlite3 *db, const struct workload *w, void (*fn)(void *arg, const char *name),
+		    void *arg);
 
 /* ---- findings.c ---- */
 struct corr_opts {

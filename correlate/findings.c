@@ -1321,6 +1321,8 @@ known_net_load(sqlite3 *db, struct known_net *net)
 		qsort(net->fn_sessions, net->nfn_sessions, sizeof(char *), str_cmp);
 	if (net->nfn_custom > 1)
 		qsort(net->fn_custom, net->nfn_custom, sizeof(char *), str_cmp);
+	if (ci_sessions_load(db, &net->ci_sessions, &net->nci_sessions) != CD_OK)
+		return CD_E_DB;
 	egress_load(net);
 	/* qsort must not see a NULL array, even an empty one */
 	if (net->nnodes > 1)
@@ -1355,6 +1357,9 @@ known_net_release(struct known_net *net)
 	for (i = 0; i < net->nfn_custom; i++)
 		free(net->fn_custom[i]);
 	free(net->fn_custom);
+	for (i = 0; i < net->nci_sessions; i++)
+		free(net->ci_sessions[i]);
+	free(net->ci_sessions);
 	free(net->own);
 	free(net->nodes);
 	free(net->node_ips);

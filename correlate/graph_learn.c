@@ -176,6 +176,32 @@ learn_lambda_session(struct learn *l, const char **c, const char *ik, const char
 	return rc;
 }
 
+/*
+ * GitHub Actions OIDC: AssumeRoleWithWebIdentity from
+ * token.actions.githubusercontent.com with a "repo:ORG/REPO:..." subject
+ * gives the job that held the token a session: oidc:github:SUBJECT ->
+ * exposes -> the key.  Which job (run, runner) is a time join done when an
+ * incident needs it (ci_job.c): CloudTrail carries no run id.
+ */
+static int
+learn_ci_session(struct learn *l, const char **c, const char *ik, const char *target)
+{
+	const char *sub = c[C_X_WEB_SUB];
+	char *loc;
+	int rc;
+
+	if (sub == NULL || strncmp(sub, "repo:", 5) != 0 || c[C_ACTOR] == NULL ||
+	    strstr(c[C_ACTOR], "token.actions.githubusercontent.com") == NULL)
+		return CD_OK;
+	loc = gjoin("oidc:github", ":", sub);
+	rc = learn_link(l, "secret", loc, "exposes", "credential", ik,
+			"AssumeRoleWithWebIdentity from token.actions.githubusercontent.com");
+	if (rc == CD_OK && target != NULL)
+		rc = learn_link(l, "secret", loc, "authenticates-as", "identity", target, NULL);
+	free(loc);
+	return rc;
+}
+
 static int
 learn_cloudtrail(struct learn *l, const char **c)
 {
@@ -208,6 +234,8 @@ learn_cloudtrail(struct learn *l, const char **c)
 			}
 			if (rc == CD_OK)
 				rc = learn_lambda_session(l, c, ik, target);
+			if (rc == CD_OK)
+				rc = learn_ci_session(l, c, ik, target);
 		} else if (ends(act, ":GetSessionToken") || ends(act, ":GetFederationToken")) {
 			target = who ? xstrdup(who) : NULL;
 		} else if (ends(act, ":CreateAccessKey")) {

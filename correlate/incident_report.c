@@ -80,6 +80,16 @@ put_workload_kind(const struct inc_ctx *c, struct buf *b, const struct workload 
 		rc |= put_kv(b, "runtime", w->runtime, 0);
 		rc |= put_kv(b, "execution_role", w->identity, 0);
 	}
+	if (strcmp(w->kind, "ci-job") == 0) {
+		rc |= put_kv(b, "repository", w->ci_repo, 0);
+		if (w->ci_run > 0)
+			rc |= buf_printf(b, ",\"run_id\":%lld", (long long)w->ci_run);
+		rc |= put_kv(b, "job", w->name, 0);
+		rc |= put_kv(b, "workflow", w->ci_workflow, 0);
+		rc |= put_kv(b, "runner_id", w->ci_runner_id, 0);
+		rc |= put_kv(b, "oidc_subject", w->ci_subject, 0);
+		rc |= put_kv(b, "role", w->identity, 0);
+	}
 	return rc;
 }
 

@@ -149,6 +149,9 @@ struct known_net {
 	 * runtime unknown) */
 	char **fn_sessions, **fn_custom;
 	size_t nfn_sessions, nfn_custom;
+	/* AWS keys GitHub Actions jobs obtained through OIDC (ci_job.c) */
+	char **ci_sessions;
+	size_t nci_sessions;
 };
 
 /* A field value source for matching: an event plus its virtual fields. */

@@ -1,0 +1,205 @@
+/*
+ * ci_job.c - CI jobs as workloads: a GitHub Actions job and the cloud
+ * session it obtained through OIDC federation.
+ *
+ * CloudTrail's AssumeRoleWithWebIdentity names the token's subject
+ * ("repo:ORG/REPO:environment:ENV", "repo:ORG/REPO:ref:REF", ...) but no
+ * run id, so the job is found by a join: the latest
+ * workflows.prepared_workflow_job of that repository (and environment, or
+ * workflow ref) in the audit log at most JOB_WINDOW before the exchange;
+ * its runner from the jobs API (workflows.job events).  Without the audit
+ * log the job is still a workload, named by its subject and exchange time.
+ * Every query is bounded by time (the events_ts index) or by the issued key
+ * (events_issued): this runs per incident, never per event.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+#define JOB_WINDOW_NS ((int64_t)6 * 3600 * 1000000000LL) /* GitHub-hosted jobs' limit */
+
+static void
+cj_copy(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src ? src : "");
+}
+
+static int
+cj_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+ci_sessions_load(sqlite3 *db, char ***set, size_t *n)
+{
+	sqlite3_stmt *st;
+
+	*set = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT DISTINCT substr(c.key, 5) FROM graph_nodes s"
+			       " JOIN graph_edges x ON x.src = s.id AND x.type = 'exposes'"
+			       " JOIN graph_nodes c ON c.id = x.dst AND c.kind = 'credential'"
+			       " WHERE s.kind = 'secret' AND s.key LIKE 'oidc:github:%' AND c.key LIKE 'aws:%'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return CD_E_DB;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(st, 0);
+
+		if (k == NULL)
+			continue;
+		if (*n % 64 == 0)
+			*set = xrealloc(*set, (*n + 64) * sizeof(**set));
+		(*set)[(*n)++] = xstrdup(k);
+	}
+	sqlite3_finalize(st);
+	if (*n > 1)
+		qsort(*set, *n, sizeof(**set), cj_cmp);
+	return CD_OK;
+}
+
+/* "acme/deploy-infra/.github/workflows/deploy.yml@refs/heads/main" -> "deploy.yml" */
+static void
+workflow_file(const char *ref, char *out, size_t cap)
+{
+	const char *at = ref ? strchr(ref, '@') : NULL, *slash;
+
+	out[0] = '\0';
+	if (at == NULL)
+		return;
+	for (slash = at; slash > ref && slash[-1] != '/'; slash--)
+		;
+	snprintf(out, cap, "%.*s", (int)(at - slash), slash);
+}
+
+/* The job that prepared before ts in repo, for the subject's environment or ref. */
+static void
+find_job(sqlite3 *db, struct workload *w, const char *rest, int64_t ts, char *hosted, size_t hcap)
+{
+	sqlite3_stmt *st;
+	const char *env = strncmp(rest, "environment:", 12) == 0 ? rest + 12 : NULL;
+	const char *ref = strncmp(rest, "ref:", 4) == 0 ? rest + 4 : NULL;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT id, json_extract(extra, '$.workflow_run_id'), json_extract(extra, '$.job_name'),"
+			       " json_extract(extra, '$.job_workflow_ref'), json_extract(extra, '$.is_hosted_runner')"
+			       " FROM events WHERE ts_ns BETWEEN ?2 - ?5 AND ?2 AND source = 'github'"
+			       " AND action = 'workflows.prepared_workflow_job' AND json_valid(extra)"
+			       " AND json_extract(extra, '$.repo') = ?1"
+			       " AND (?3 IS NULL AND coalesce(json_extract(extra, '$.environment_name'), '') = ''"
+			       "      OR json_extract(extra, '$.environment_name') = ?3)"
+			       " AND (?4 IS NULL OR '@' || ?4 = substr(json_extract(extra, '$.job_workflow_ref'),"
+			       "      -length(?4) - 1))"
+			       " ORDER BY ts_ns DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, w->ci_repo, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, ts);
+	if (env != NULL)
+		sqlite3_bind_text(st, 3, env, -1, SQLITE_STATIC);
+	if (ref != NULL)
+		sqlite3_bind_text(st, 4, ref, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, JOB_WINDOW_NS);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		w->ci_job_event = sqlite3_column_int64(st, 0);
+		w->ci_run = sqlite3_column_int64(st, 1);
+		cj_copy(w->name, sizeof(w->name), (const char *)sqlite3_column_text(st, 2));
+		workflow_file((const char *)sqlite3_column_text(st, 3), w->ci_workflow, sizeof(w->ci_workflow));
+		cj_copy(hosted, hcap, (const char *)sqlite3_column_text(st, 4));
+	}
+	sqlite3_finalize(st);
+}
+
+/* The runner the jobs API says ran the job (started between prepare and ts). */
+static void
+find_runner(sqlite3 *db, struct workload *w, int64_t ts)
+{
+	sqlite3_stmt *st;
+	char obj[300];
+
+	snprintf(obj, sizeof(obj), "%s/runs/%lld", w->ci_repo, (long long)w->ci_run);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT host, json_extract(extra, '$.runner_id') FROM events"
+			       " WHERE ts_ns BETWEEN ?3 - ?4 AND ?3 AND source = 'github' AND action = 'workflows.job'"
+			       " AND object = ?1 AND json_valid(extra) AND json_extract(extra, '$.name') = ?2"
+			       " AND host IS NOT NULL ORDER BY ts_ns DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, obj, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, w->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, ts);
+	sqlite3_bind_int64(st, 4, JOB_WINDOW_NS);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		cj_copy(w->where, sizeof(w->where), (const char *)sqlite3_column_text(st, 0));
+		cj_copy(w->ci_runner_id, sizeof(w->ci_runner_id), (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+}
+
+int
+ci_job_of_session(sqlite3 *db, const char *cred_id, struct workload *w)
+{
+	sqlite3_stmt *st;
+	const char *sub, *colon;
+	char addr[64] = "", hosted[16] = "";
+	int64_t ts;
+
+	if (cred_id == NULL || strncmp(cred_id, "ASIA", 4) != 0 || strlen(cred_id) > 100)
+		return 0;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT ts_ns, src_ip, json_extract(extra, '$.web_identity_subject'), object"
+			       " FROM events WHERE issued_cred = ?1 AND action = 'sts:AssumeRoleWithWebIdentity'"
+			       " AND json_valid(extra) ORDER BY ts_ns LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, cred_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW ||
+	    (sub = (const char *)sqlite3_column_text(st, 2)) == NULL || strncmp(sub, "repo:", 5) != 0 ||
+	    (colon = strchr(sub + 5, ':')) == NULL) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	memset(w, 0, sizeof(*w));
+	ts = sqlite3_column_int64(st, 0);
+	cj_copy(addr, sizeof(addr), (const char *)sqlite3_column_text(st, 1));
+	cj_copy(w->ci_subject, sizeof(w->ci_subject), sub);
+	snprintf(w->ci_repo, sizeof(w->ci_repo), "%.*s", (int)(colon - sub - 5), sub + 5);
+	cj_copy(w->identity, sizeof(w->identity), (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	cj_copy(w->kind, sizeof(w->kind), "ci-job");
+	cj_copy(w->how, sizeof(w->how), "oidc session");
+	find_job(db, w, w->ci_subject + (colon - sub) + 1, ts, hosted, sizeof(hosted));
+	if (w->ci_job_event != 0) {
+		snprintf(w->id, sizeof(w->id), "%s/runs/%lld/%s", w->ci_repo, (long long)w->ci_run, w->name);
+		find_runner(db, w, ts);
+		if (strcmp(hosted, "true") == 0) /* GitHub's own runner: nothing to remove */
+			w->ci_runner_id[0] = '\0';
+	} else {
+		/* no audit log of the job: its subject and when it took the token */
+		snprintf(w->id, sizeof(w->id), "%s@%lld", w->ci_subject, (long long)(ts / 1000000000LL));
+	}
+	/* where it ran: the runner, else what the exchange says of it */
+	if (!w->where[0])
+		snprintf(w->where, sizeof(w->where), "%s%s", strcmp(hosted, "true") == 0 ? "github-hosted " : "",
+			 addr);
+	return 1;
+}
+
+void
+ci_job_secrets(sqlite3 *db, const struct workload *w, void (*fn)(void *arg, const char *name), void *arg)
+{
+	sqlite3_stmt *st;
+
+	if (w->ci_job_event == 0 ||
+	    sqlite3_prepare_v2(db,
+			       "SELECT j.value FROM events e, json_each(json_extract(e.extra, '$.secrets_passed')) j"
+			       " WHERE e.id = ?1 AND json_valid(e.extra) AND j.type = 'text'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, w->ci_job_event);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		fn(arg, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
