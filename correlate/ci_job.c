@@ -74,40 +74,105 @@ workflow_file(const char *ref, char *out, size_t cap)
 	snprintf(out, cap, "%.*s", (int)(at - slash), slash);
 }
 
-/* The job that prepared before ts in repo, for the subject's environment or ref. */
+/* The subject's filter on prepared jobs: its environment, else its ref. */
+#define JOB_MATCH \
+	" AND source = 'github' AND action = 'workflows.prepared_workflow_job' AND json_valid(extra)" \
+	" AND json_extract(extra, '$.repo') = ?1" \
+	" AND (?3 IS NULL AND coalesce(json_extract(extra, '$.environment_name'), '') = ''" \
+	"      OR json_extract(extra, '$.environment_name') = ?3)" \
+	" AND (?4 IS NULL OR '@' || ?4 = substr(json_extract(extra, '$.job_workflow_ref'), -length(?4) - 1))"
+
+static void
+bind_match(sqlite3_stmt *st, const struct workload *w, const char *rest)
+{
+	sqlite3_bind_text(st, 1, w->ci_repo, -1, SQLITE_STATIC);
+	if (strncmp(rest, "environment:", 12) == 0)
+		sqlite3_bind_text(st, 3, rest + 12, -1, SQLITE_STATIC);
+	if (strncmp(rest, "ref:", 4) == 0)
+		sqlite3_bind_text(st, 4, rest + 4, -1, SQLITE_STATIC);
+}
+
+/* How many exchanges of the subject came in [from, ts): earlier jobs' tokens. */
+static int
+exchanges_before(sqlite3 *db, const char *sub, int64_t from, int64_t ts)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT count(*) FROM events WHERE ts_ns >= ?1 AND ts_ns < ?2"
+			       " AND action = 'sts:AssumeRoleWithWebIdentity' AND json_valid(extra)"
+			       " AND json_extract(extra, '$.web_identity_subject') = ?3",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, ts);
+	sqlite3_bind_text(st, 3, sub, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/*
+ * The job that took the token exchanged at ts: the latest run of repo with
+ * a job prepared before ts for the subject's environment or ref.  A run
+ * with several such jobs (a matrix: one subject for all) is told apart by
+ * order only: the k-th exchange of the subject since the run's first job
+ * is taken as its k-th job's.  CloudTrail has nothing finer; jobs that
+ * start together can be swapped.
+ */
 static void
 find_job(sqlite3 *db, struct workload *w, const char *rest, int64_t ts, char *hosted, size_t hcap)
 {
 	sqlite3_stmt *st;
-	const char *env = strncmp(rest, "environment:", 12) == 0 ? rest + 12 : NULL;
-	const char *ref = strncmp(rest, "ref:", 4) == 0 ? rest + 4 : NULL;
+	int64_t run = 0, first = 0;
+	char runs[32] = ""; /* as extra holds it: text */
+	int k = 0, i = 0;
 
 	if (sqlite3_prepare_v2(db,
-			       "SELECT id, json_extract(extra, '$.workflow_run_id'), json_extract(extra, '$.job_name'),"
-			       " json_extract(extra, '$.job_workflow_ref'), json_extract(extra, '$.is_hosted_runner')"
-			       " FROM events WHERE ts_ns BETWEEN ?2 - ?5 AND ?2 AND source = 'github'"
-			       " AND action = 'workflows.prepared_workflow_job' AND json_valid(extra)"
-			       " AND json_extract(extra, '$.repo') = ?1"
-			       " AND (?3 IS NULL AND coalesce(json_extract(extra, '$.environment_name'), '') = ''"
-			       "      OR json_extract(extra, '$.environment_name') = ?3)"
-			       " AND (?4 IS NULL OR '@' || ?4 = substr(json_extract(extra, '$.job_workflow_ref'),"
-			       "      -length(?4) - 1))"
-			       " ORDER BY ts_ns DESC LIMIT 1",
+			       "SELECT json_extract(extra, '$.workflow_run_id') FROM events"
+			       " WHERE ts_ns BETWEEN ?2 - ?5 AND ?2" JOB_MATCH " ORDER BY ts_ns DESC LIMIT 1",
 			       -1, &st, NULL) != SQLITE_OK)
 		return;
-	sqlite3_bind_text(st, 1, w->ci_repo, -1, SQLITE_STATIC);
+	bind_match(st, w, rest);
 	sqlite3_bind_int64(st, 2, ts);
-	if (env != NULL)
-		sqlite3_bind_text(st, 3, env, -1, SQLITE_STATIC);
-	if (ref != NULL)
-		sqlite3_bind_text(st, 4, ref, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, JOB_WINDOW_NS);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		w->ci_job_event = sqlite3_column_int64(st, 0);
-		w->ci_run = sqlite3_column_int64(st, 1);
-		cj_copy(w->name, sizeof(w->name), (const char *)sqlite3_column_text(st, 2));
-		workflow_file((const char *)sqlite3_column_text(st, 3), w->ci_workflow, sizeof(w->ci_workflow));
-		cj_copy(hosted, hcap, (const char *)sqlite3_column_text(st, 4));
+		run = sqlite3_column_int64(st, 0);
+		cj_copy(runs, sizeof(runs), (const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	if (run == 0)
+		return;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT id, json_extract(extra, '$.job_name'), json_extract(extra, '$.job_workflow_ref'),"
+			       " json_extract(extra, '$.is_hosted_runner'), ts_ns FROM events"
+			       " WHERE ts_ns BETWEEN ?2 - ?5 AND ?2" JOB_MATCH
+			       " AND json_extract(extra, '$.workflow_run_id') = ?6 ORDER BY ts_ns, id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	bind_match(st, w, rest);
+	sqlite3_bind_int64(st, 2, ts);
+	sqlite3_bind_int64(st, 5, JOB_WINDOW_NS);
+	sqlite3_bind_text(st, 6, runs, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (i == 0) {
+			first = sqlite3_column_int64(st, 4);
+		} else if (i == 1) {
+			/* a matrix: which of its jobs is this exchange's */
+			k = exchanges_before(db, w->ci_subject, first, ts);
+		}
+		if (i == 0 || i <= k) {
+			w->ci_job_event = sqlite3_column_int64(st, 0);
+			w->ci_run = run;
+			cj_copy(w->name, sizeof(w->name), (const char *)sqlite3_column_text(st, 1));
+			workflow_file((const char *)sqlite3_column_text(st, 2), w->ci_workflow,
+				      sizeof(w->ci_workflow));
+			cj_copy(hosted, hcap, (const char *)sqlite3_column_text(st, 3));
+		}
+		if (++i > 64)
+			break;
 	}
 	sqlite3_finalize(st);
 }

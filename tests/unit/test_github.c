@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
+#include "../../correlate/engine.h"
 #include "../../ingest/private.h"
 #include "unit.h"
 
@@ -132,7 +133,80 @@ test_github_bad(void)
 	store_close(&s);
 }
 
+/* One exchange of a GitHub OIDC subject, as CloudTrail records it. */
+static void
+exchange(struct buf *b, const char *when, const char *sub, const char *key, const char *ip)
+{
+	CHECK(buf_printf(b,
+			 "{\"eventTime\":\"%s\",\"eventSource\":\"sts.amazonaws.com\",\"eventName\":"
+			 "\"AssumeRoleWithWebIdentity\",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"%s\","
+			 "\"userIdentity\":{\"type\":\"WebIdentityUser\",\"principalId\":\"arn:aws:iam::1:"
+			 "oidc-provider/token.actions.githubusercontent.com:sts.amazonaws.com:%s\"},"
+			 "\"requestParameters\":{\"roleArn\":\"arn:aws:iam::1:role/ci\"},\"responseElements\":"
+			 "{\"credentials\":{\"accessKeyId\":\"%s\"},\"subjectFromWebIdentityToken\":\"%s\"},"
+			 "\"eventID\":\"%s\"}\n",
+			 when, ip, sub, key, sub, key) == CD_OK);
+}
+
+/*
+ * A session is its job's: by subject and time, the runner from the jobs
+ * API; a matrix run's two jobs (one subject) take the run's exchanges in
+ * the order they were prepared; without the audit log the job is named by
+ * its subject and exchange time.
+ */
+static void
+test_ci_job_link(void)
+{
+	static const char gh[] =
+		"{\"created_at\":1748944200000,\"_document_id\":\"p1\",\"action\":\"workflows.prepared_workflow_job\","
+		"\"repo\":\"o/r\",\"workflow_run_id\":77,\"job_name\":\"test (18)\",\"is_hosted_runner\":false,"
+		"\"job_workflow_ref\":\"o/r/.github/workflows/ci.yml@refs/heads/main\"}\n"
+		"{\"created_at\":1748944201000,\"_document_id\":\"p2\",\"action\":\"workflows.prepared_workflow_job\","
+		"\"repo\":\"o/r\",\"workflow_run_id\":77,\"job_name\":\"test (20)\",\"is_hosted_runner\":false,"
+		"\"job_workflow_ref\":\"o/r/.github/workflows/ci.yml@refs/heads/main\"}\n"
+		"{\"created_at\":1748944100000,\"_document_id\":\"p0\",\"action\":\"workflows.prepared_workflow_job\","
+		"\"repo\":\"o/r\",\"workflow_run_id\":76,\"job_name\":\"deploy\",\"environment_name\":\"prod\","
+		"\"job_workflow_ref\":\"o/r/.github/workflows/cd.yml@refs/heads/main\"}\n";
+	static const char jobs[] = "{\"jobs\":[{\"id\":9,\"run_id\":77,\"run_url\":"
+				   "\"https://api.github.com/repos/o/r/actions/runs/77\",\"name\":\"test (20)\","
+				   "\"runner_id\":42,\"runner_name\":\"build-07\",\"workflow_name\":\"ci\","
+				   "\"started_at\":\"2025-06-03T09:50:02Z\"}]}";
+	struct store *s = gh_store();
+	struct workload w;
+	struct buf b;
+
+	if (s == NULL)
+		return;
+	buf_init(&b, 1 << 16);
+	exchange(&b, "2025-06-03T09:50:10Z", "repo:o/r:ref:refs/heads/main", "ASIAEXAMPLEMATRIX018", "52.1.2.3");
+	exchange(&b, "2025-06-03T09:50:12Z", "repo:o/r:ref:refs/heads/main", "ASIAEXAMPLEMATRIX020", "52.1.2.3");
+	exchange(&b, "2025-06-03T09:50:20Z", "repo:o/r:environment:prod", "ASIAEXAMPLEDEPLOY076", "52.1.2.3");
+	exchange(&b, "2025-06-03T09:50:30Z", "repo:o/x:pull_request", "ASIAEXAMPLENOAUDIT01", "20.1.2.3");
+	CHECK(ingest_buffer(s, "cloudtrail", b.data, b.len) == 4);
+	CHECK(ingest_buffer(s, "github", gh, sizeof(gh) - 1) == 3);
+	CHECK(ingest_buffer(s, "github", jobs, sizeof(jobs) - 1) == 1);
+	CHECK(ci_job_of_session(store_db(s), "ASIAEXAMPLEMATRIX018", &w) == 1);
+	CHECK_STR(w.kind, "ci-job");
+	CHECK_STR(w.id, "o/r/runs/77/test (18)");
+	CHECK(ci_job_of_session(store_db(s), "ASIAEXAMPLEMATRIX020", &w) == 1);
+	CHECK_STR(w.id, "o/r/runs/77/test (20)");
+	CHECK_STR(w.where, "build-07");
+	CHECK_STR(w.ci_runner_id, "42");
+	CHECK_STR(w.ci_workflow, "ci.yml");
+	CHECK_STR(w.identity, "arn:aws:iam::1:role/ci");
+	/* the environment's job, not the branch's later ones */
+	CHECK(ci_job_of_session(store_db(s), "ASIAEXAMPLEDEPLOY076", &w) == 1);
+	CHECK_STR(w.id, "o/r/runs/76/deploy");
+	CHECK(ci_job_of_session(store_db(s), "ASIAEXAMPLENOAUDIT01", &w) == 1);
+	CHECK_STR(w.id, "repo:o/x:pull_request@1748944230");
+	CHECK_STR(w.where, "20.1.2.3");
+	CHECK(ci_job_of_session(store_db(s), "ASIAEXAMPLENOTACI001", &w) == 0);
+	buf_release(&b);
+	store_close(&s);
+}
+
 const struct unit_test github_tests[] = {
+	{ "ci_job_link", test_ci_job_link },
 	{ "github_probe", test_github_probe },
 	{ "github_stream", test_github_stream },
 	{ "github_export_jobs", test_github_export_jobs },
