@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "incident.h"
 
 #define JOB_WINDOW_NS ((int64_t)6 * 3600 * 1000000000LL) /* GitHub-hosted jobs' limit */
 
@@ -267,4 +268,28 @@ ci_job_secrets(sqlite3 *db, const struct workload *w, void (*fn)(void *arg, cons
 	while (sqlite3_step(st) == SQLITE_ROW)
 		fn(arg, (const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
+}
+
+int
+ci_runner_address(sqlite3 *db, const struct strv *members, const char *ip, int64_t before)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	int own = 0;
+
+	for (i = 0; i < members->n && strncmp(members->s[i], "ci:", 3) != 0; i++)
+		;
+	if (i == members->n || ip == NULL)
+		return 0;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT 1 FROM events WHERE src_ip = ?1 AND ts_ns <= ?2"
+			       " AND action = 'sts:AssumeRoleWithWebIdentity' AND json_valid(extra)"
+			       " AND json_extract(extra, '$.web_identity_subject') LIKE 'repo:%' LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, before);
+	own = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return own;
 }

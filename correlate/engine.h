@@ -93,6 +93,11 @@ int ci_sessions_load(sqlite3 *db, char ***set, size_t *n);
 /* The CI job whose OIDC session the AWS key cred_id is; 1 when found, w
  * filled (kind "ci-job"). */
 int ci_job_of_session(sqlite3 *db, const char *cred_id, struct workload *w);
+/* Whether ip is a CI runner's, for an incident with a CI job among members:
+ * a GitHub OIDC token was exchanged from it at or before `before` (runners
+ * are shared: another job's session there is not the attacker's). */
+struct strv;
+int ci_runner_address(sqlite3 *db, const struct strv *members, const char *ip, int64_t before);
 /* Each secret name the job was passed (names only), to fn. */
 void ci_job_secrets(sqlite3 *db, const struct workload *w, void (*fn)(void *arg, const char *name),
 		    void *arg);

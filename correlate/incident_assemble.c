@@ -1210,7 +1210,9 @@ attacker_addresses(sqlite3 *db, const struct incident *inc, int64_t t0, struct n
 				int64_t ts = sqlite3_column_int64(uses, 1);
 
 				if (function_own_address(db, inc, (const char *)sqlite3_column_text(uses, 0),
-							 inc->cr[i].exposed_ts))
+							 inc->cr[i].exposed_ts) ||
+				    ci_runner_address(db, &inc->members, (const char *)sqlite3_column_text(uses, 0),
+						      inc->cr[i].exposed_ts))
 					continue;
 				time_format(ts, when, sizeof(when));
 				snprintf(why, sizeof(why), "%s of this incident was first used from %s at %s",

@@ -27,6 +27,10 @@ expect_eq "$(sqlite3 b.db "SELECT e.src_ip FROM findings f JOIN events e ON e.id
 	WHERE f.rule = 'CI-01'")" 203.0.113.66 "CI-01 address"
 id=$(sqlite3 b.db "SELECT id FROM incidents")
 expect_eq "$(sqlite3 b.db "SELECT root FROM incidents")" "ci:acme/deploy-infra/runs/9876543210/deploy" "root"
+# another job on the same runner (its NAT) while the attacked one runs: the
+# runner's address is not the attacker's, that job's session is not joined
+"$CORDON" --db b.db incident "$id" -o json > inc.json
+grep -q ASIAEXAMPLEGHAAPI002 inc.json && die "the runner's NAT was taken for the attacker's address"
 "$CORDON" --db b.db incidents --format json | golden incidents
 "$CORDON" --db b.db incident "$id" -o json | golden incident
 "$CORDON" --db b.db whois ASIAEXAMPLEGHAJOB001 --format json | golden whois

@@ -10,10 +10,14 @@ ci/ are its output.
   web ci     acme/web-app, job "test" on GitHub-hosted runners (a new Azure
              address every job, the exchange and the calls from it), role
              gha-web-ci, subject repo:acme/web-app:ref:refs/heads/main
+  api        acme/api, job "publish" on build-07 too (role gha-api), once a
+             day, and once while the attacked job runs: the runner's NAT is
+             not the attacker's, that session is not the incident's
   look-alikes  a developer (alice) assumes gha-deploy from the office and uses
              it with the CLI; a hosted job from an address never seen before
   attack     run 9876543210's session ASIAEXAMPLEGHAJOB001 used from the runner,
-             then from 203.0.113.66 with the AWS CLI while the job still runs
+             then, a minute later, from 203.0.113.66 with the AWS CLI while the
+             job still runs
 """
 import json
 import os
@@ -25,7 +29,8 @@ REGION = "us-east-1"
 ORG = "acme"
 T0 = datetime(2025, 6, 2, 8, 0, 0, tzinfo=timezone.utc)
 PROVIDER = "arn:aws:iam::%s:oidc-provider/token.actions.githubusercontent.com" % ACCT
-ROLES = {"gha-deploy": "AROAEXAMPLEGHADEPLOY1", "gha-web-ci": "AROAEXAMPLEGHAWEBCI01"}
+ROLES = {"gha-deploy": "AROAEXAMPLEGHADEPLOY1", "gha-web-ci": "AROAEXAMPLEGHAWEBCI01",
+         "gha-api": "AROAEXAMPLEGHAAPI0001"}
 recs, audit, jobs = [], [], []
 n = [0]
 
@@ -127,7 +132,7 @@ def deploy(t, run, key, attack=False):
         for i, (src, name, p) in enumerate((("sts", "GetCallerIdentity", {}),
                                             ("secretsmanager", "GetSecretValue", {"secretId": "prod/db"}),
                                             ("iam", "ListRoles", {}))):
-            call(tx + timedelta(minutes=8, seconds=10 * i), "gha-deploy", "GitHubActions", key, "203.0.113.66",
+            call(tx + timedelta(minutes=1, seconds=10 * i), "gha-deploy", "GitHubActions", key, "203.0.113.66",
                  src, name, CLI, p)
 
 
@@ -140,6 +145,16 @@ def web_ci(t, run, key, ip):
     call(tx + timedelta(seconds=5), "gha-web-ci", "GitHubActions", key, ip, "s3", "GetObject", ACTION_UA,
          {"bucketName": "acme-test-fixtures", "key": "fixtures.tgz"})
     call(tx + timedelta(seconds=60), "gha-web-ci", "GitHubActions", key, ip, "ecr", "GetAuthorizationToken", ACTION_UA)
+
+
+def api(t, run, key):
+    sub = "repo:acme/api:ref:refs/heads/main"
+    t2 = job(t, "acme/api", run, 71255555, "publish.yml", "publish", None, ["self-hosted", "linux"], False,
+             "build-07", 42, [])
+    tx = t2 + timedelta(seconds=5)
+    web_identity(tx, "gha-api", sub, key, NAT)
+    call(tx + timedelta(minutes=4), "gha-api", "GitHubActions", key, NAT, "s3", "PutObject", CLI,
+         {"bucketName": "acme-api-releases", "key": "api-%d.tgz" % run})
 
 
 def main(out):
@@ -175,8 +190,11 @@ def main(out):
                  "eventID": eid(), "eventType": "AwsApiCall", "managementEvent": True, "recipientAccountId": ACCT})
     call(ta + timedelta(minutes=1), "gha-deploy", "alice", "ASIAEXAMPLEALICE0001", "198.51.100.23", "ecs",
          "DescribeServices", CLI, {"cluster": "prod"})
+    api(T0 + timedelta(hours=10, minutes=40), 9876545001, "ASIAEXAMPLEGHAAPI001")
     # the attack: the next day's deploy, run 9876543210
     deploy(datetime(2025, 6, 3, 9, 50, 0, tzinfo=timezone.utc), 9876543210, "ASIAEXAMPLEGHAJOB001", attack=True)
+    # the api job on the same runner while it runs
+    api(datetime(2025, 6, 3, 9, 50, 30, tzinfo=timezone.utc), 9876545002, "ASIAEXAMPLEGHAAPI002")
     # look-alike: a hosted job after it, from an address never seen before
     k += 1
     web_ci(datetime(2025, 6, 3, 10, 20, 0, tzinfo=timezone.utc), 9876544999, "ASIAEXAMPLEGHAWEB%03d" % k,
