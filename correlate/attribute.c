@@ -479,6 +479,9 @@ attribute_event_kind(sqlite3 *db, const struct event *ev, struct workload *w)
 	}
 	if (sandbox_of(db, ev, w))
 		return 1;
+	/* a self-hosted runner's host while it runs a job: the job's doing */
+	if (ev->host != NULL && ci_job_on_runner(db, ev->host, ev->ts_ns, w))
+		return 1;
 	copy(w->how, sizeof(w->how), "host");
 	return 0;
 }

@@ -26,6 +26,14 @@ cj_copy(char *dst, size_t cap, const char *src)
 	snprintf(dst, cap, "%s", src ? src : "");
 }
 
+static struct span
+span_of(const char *s)
+{
+	struct span sp = { s, strlen(s) };
+
+	return sp;
+}
+
 static int
 cj_cmp(const void *a, const void *b)
 {
@@ -292,4 +300,97 @@ ci_runner_address(sqlite3 *db, const struct strv *members, const char *ip, int64
 	own = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	return own;
+}
+
+/*
+ * The job the jobs API says ran on runner `host` at ts (started before it,
+ * not completed by then): a self-hosted runner runs one job at a time, so
+ * what happens on its host then is that job's doing.  Its subject (for the
+ * plan) and role come from the job's prepared record and its exchange.
+ */
+int
+ci_job_on_runner(sqlite3 *db, const char *host, int64_t ts, struct workload *w)
+{
+	sqlite3_stmt *st;
+	const char *obj, *runs, *done;
+	char env[128] = "", ref[200] = "", *at;
+	int64_t end = 0, started = 0;
+	int found = 0;
+
+	if (host == NULL || *host == '\0')
+		return 0;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT object, json_extract(extra, '$.name'), json_extract(extra, '$.runner_id'),"
+			       " json_extract(extra, '$.completed_at'), ts_ns FROM events"
+			       " WHERE ts_ns BETWEEN ?2 - ?3 AND ?2 AND host = ?1 AND source = 'github'"
+			       " AND action = 'workflows.job' AND json_valid(extra) ORDER BY ts_ns DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, ts);
+	sqlite3_bind_int64(st, 3, JOB_WINDOW_NS);
+	if (sqlite3_step(st) == SQLITE_ROW && (obj = (const char *)sqlite3_column_text(st, 0)) != NULL &&
+	    (runs = strstr(obj, "/runs/")) != NULL) {
+		done = (const char *)sqlite3_column_text(st, 3);
+		if (done == NULL || time_parse_rfc3339(span_of(done), &end) != CD_OK || end >= ts) {
+			memset(w, 0, sizeof(*w));
+			snprintf(w->ci_repo, sizeof(w->ci_repo), "%.*s", (int)(runs - obj), obj);
+			(void)span_to_i64(span_of(runs + 6), &w->ci_run);
+			cj_copy(w->name, sizeof(w->name), (const char *)sqlite3_column_text(st, 1));
+			cj_copy(w->ci_runner_id, sizeof(w->ci_runner_id), (const char *)sqlite3_column_text(st, 2));
+			started = sqlite3_column_int64(st, 4);
+			found = w->ci_run > 0;
+		}
+	}
+	sqlite3_finalize(st);
+	if (!found)
+		return 0;
+	cj_copy(w->kind, sizeof(w->kind), "ci-job");
+	cj_copy(w->how, sizeof(w->how), "runner job");
+	snprintf(w->id, sizeof(w->id), "%s/runs/%lld/%s", w->ci_repo, (long long)w->ci_run, w->name);
+	cj_copy(w->where, sizeof(w->where), host);
+	/* its prepared record: workflow, environment or ref -> the OIDC subject */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT id, json_extract(extra, '$.job_workflow_ref'),"
+			       " coalesce(json_extract(extra, '$.environment_name'), '') FROM events"
+			       " WHERE ts_ns BETWEEN ?1 - ?2 AND ?1 AND source = 'github'"
+			       " AND action = 'workflows.prepared_workflow_job' AND json_valid(extra)"
+			       " AND json_extract(extra, '$.repo') = ?3 AND json_extract(extra, '$.job_name') = ?4"
+			       " AND json_extract(extra, '$.workflow_run_id') = ?5 LIMIT 1",
+			       -1, &st, NULL) == SQLITE_OK) {
+		char rs[32];
+
+		snprintf(rs, sizeof(rs), "%lld", (long long)w->ci_run);
+		sqlite3_bind_int64(st, 1, started);
+		sqlite3_bind_int64(st, 2, JOB_WINDOW_NS);
+		sqlite3_bind_text(st, 3, w->ci_repo, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, w->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, rs, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			w->ci_job_event = sqlite3_column_int64(st, 0);
+			cj_copy(ref, sizeof(ref), (const char *)sqlite3_column_text(st, 1));
+			cj_copy(env, sizeof(env), (const char *)sqlite3_column_text(st, 2));
+			workflow_file(ref, w->ci_workflow, sizeof(w->ci_workflow));
+		}
+		sqlite3_finalize(st);
+	}
+	if (env[0])
+		snprintf(w->ci_subject, sizeof(w->ci_subject), "repo:%s:environment:%s", w->ci_repo, env);
+	else if ((at = strchr(ref, '@')) != NULL)
+		snprintf(w->ci_subject, sizeof(w->ci_subject), "repo:%s:ref:%s", w->ci_repo, at + 1);
+	/* the role its token was exchanged for, from this runner's address or any */
+	if (w->ci_subject[0] &&
+	    sqlite3_prepare_v2(db,
+			       "SELECT object FROM events WHERE ts_ns BETWEEN ?1 AND ?2"
+			       " AND action = 'sts:AssumeRoleWithWebIdentity' AND json_valid(extra)"
+			       " AND json_extract(extra, '$.web_identity_subject') = ?3 ORDER BY ts_ns LIMIT 1",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, started - (int64_t)60 * 1000000000LL);
+		sqlite3_bind_int64(st, 2, end > 0 ? end : ts + JOB_WINDOW_NS);
+		sqlite3_bind_text(st, 3, w->ci_subject, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			cj_copy(w->identity, sizeof(w->identity), (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	return 1;
 }

@@ -98,6 +98,9 @@ int ci_job_of_session(sqlite3 *db, const char *cred_id, struct workload *w);
  * are shared: another job's session there is not the attacker's). */
 struct strv;
 int ci_runner_address(sqlite3 *db, const struct strv *members, const char *ip, int64_t before);
+/* The job the jobs API says was running on self-hosted runner host at ts;
+ * 1 when found, w filled (kind "ci-job"). */
+int ci_job_on_runner(sqlite3 *db, const char *host, int64_t ts, struct workload *w);
 /* Each secret name the job was passed (names only), to fn. */
 void ci_job_secrets(sqlite3 *db, const struct workload *w, void (*fn)(void *arg, const char *name),
 		    void *arg);

@@ -1766,7 +1766,7 @@ plan_contain_ci_job(struct incident *inc, const struct workload *w)
 		snprintf(t, sizeof(t), "%s:%s", role + 1, w->ci_subject);
 		add_step(inc, "aws", "deny-oidc-subject", t,
 			 "the role's trust refuses the job's OIDC subject: a token already "
-			 "minted cannot be exchanged again (plan only unless confirmed)");
+			 "minted cannot be exchanged again");
 	}
 }
 

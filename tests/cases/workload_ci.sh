@@ -9,6 +9,8 @@
 # address; a developer assuming the role from the office) open nothing.
 # The JSON of incidents, incident, whois, reach and the plan is compared
 # with tests/workloads/ci/expect/ (UPDATE_GOLDEN=1 rewrites them: review).
+# A step reading the self-hosted runner's own credentials (CI-02) belongs to
+# the job the runner was running, and joins the same incident.
 . "$ROOT/tests/cases/lib.sh"
 F="$ROOT/tests/workloads/ci"
 E="$F/expect"
@@ -25,7 +27,12 @@ expect_eq "$(sqlite3 b.db "SELECT count(*) FROM incidents")" 1 "incidents"
 expect_eq "$(sqlite3 b.db "SELECT count(*) FROM findings WHERE rule = 'CI-01'")" 1 "CI-01 findings"
 expect_eq "$(sqlite3 b.db "SELECT e.src_ip FROM findings f JOIN events e ON e.id = f.event_id
 	WHERE f.rule = 'CI-01'")" 203.0.113.66 "CI-01 address"
+# the runner's credentials read by a step of the attacked job (CI-02) join
+# its incident (the jobs API says what build-07 was running); the runner's
+# own reads of them at each job's start are not signals
+expect_eq "$(sqlite3 b.db "SELECT count(*) FROM findings WHERE rule = 'CI-02'")" 1 "CI-02 findings"
 id=$(sqlite3 b.db "SELECT id FROM incidents")
+"$CORDON" --db b.db incident "$id" -o json | grep -q '"rule":"CI-02"' || die "CI-02 is not in the job's incident"
 expect_eq "$(sqlite3 b.db "SELECT root FROM incidents")" "ci:acme/deploy-infra/runs/9876543210/deploy" "root"
 # another job on the same runner (its NAT) while the attacked one runs: the
 # runner's address is not the attacker's, that job's session is not joined

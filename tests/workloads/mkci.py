@@ -10,9 +10,13 @@ ci/ are its output.
   web ci     acme/web-app, job "test" on GitHub-hosted runners (a new Azure
              address every job, the exchange and the calls from it), role
              gha-web-ci, subject repo:acme/web-app:ref:refs/heads/main
-  api        acme/api, job "publish" on build-07 too (role gha-api), once a
-             day, and once while the attacked job runs: the runner's NAT is
-             not the attacker's, that session is not the incident's
+  api        acme/api, job "publish" on build-08 behind the same NAT (role
+             gha-api), once a day, and once while the attacked job runs: the
+             runners' NAT is not the attacker's, that session is not the
+             incident's
+  auditd     build-07's audit log: Runner.Listener reads the runner's
+             .credentials at each job's start (its own); during the attacked
+             job a step's python3 reads .credentials_rsaparams (CI-02)
   look-alikes  a developer (alice) assumes gha-deploy from the office and uses
              it with the CLI; a hosted job from an address never seen before
   attack     run 9876543210's session ASIAEXAMPLEGHAJOB001 used from the runner,
@@ -31,7 +35,7 @@ T0 = datetime(2025, 6, 2, 8, 0, 0, tzinfo=timezone.utc)
 PROVIDER = "arn:aws:iam::%s:oidc-provider/token.actions.githubusercontent.com" % ACCT
 ROLES = {"gha-deploy": "AROAEXAMPLEGHADEPLOY1", "gha-web-ci": "AROAEXAMPLEGHAWEBCI01",
          "gha-api": "AROAEXAMPLEGHAAPI0001"}
-recs, audit, jobs = [], [], []
+recs, audit, jobs, auditd = [], [], [], []
 n = [0]
 
 
@@ -122,6 +126,8 @@ def deploy(t, run, key, attack=False):
     t2 = job(t, "acme/deploy-infra", run, 71234567, "deploy.yml", "deploy", "production",
              ["self-hosted", "linux", "prod"], False, "build-07", 42, ["DEPLOY_KEY", "SLACK_WEBHOOK"])
     tx = t2 + timedelta(seconds=4)
+    audit_open(t2 + timedelta(seconds=1), 2201, 1, "Runner.Listener", RUNNER_DIR + "/bin/Runner.Listener",
+               RUNNER_DIR + "/.credentials")
     web_identity(tx, "gha-deploy", sub, key, NAT)
     call(tx + timedelta(seconds=3), "gha-deploy", "GitHubActions", key, NAT, "sts", "GetCallerIdentity", CLI)
     call(tx + timedelta(seconds=40), "gha-deploy", "GitHubActions", key, NAT, "ecs", "UpdateService", CLI,
@@ -129,6 +135,8 @@ def deploy(t, run, key, attack=False):
     call(tx + timedelta(seconds=90), "gha-deploy", "GitHubActions", key, NAT, "s3", "PutObject", CLI,
          {"bucketName": "acme-deploy-artifacts", "key": "api/%d.tgz" % run})
     if attack:
+        audit_open(tx + timedelta(seconds=6), 31337, 31300, "python3", "/usr/bin/python3",
+                   RUNNER_DIR + "/.credentials_rsaparams")
         for i, (src, name, p) in enumerate((("sts", "GetCallerIdentity", {}),
                                             ("secretsmanager", "GetSecretValue", {"secretId": "prod/db"}),
                                             ("iam", "ListRoles", {}))):
@@ -147,10 +155,31 @@ def web_ci(t, run, key, ip):
     call(tx + timedelta(seconds=60), "gha-web-ci", "GitHubActions", key, ip, "ecr", "GetAuthorizationToken", ACTION_UA)
 
 
+def audit_open(t, pid, ppid, comm, exe, path, uid=1001):
+    """One openat of path on build-07, as auditd writes it (SYSCALL..EOE)."""
+    n[0] += 1
+    stamp = "audit(%d.000:%d)" % (int(t.timestamp()), 70000 + n[0])
+    title = exe.encode().hex().upper()
+    auditd.append((t, [
+        "node=build-07 type=SYSCALL msg=%s: arch=c000003e syscall=257 success=yes exit=3 a0=ffffff9c a1=7ffd1000 "
+        "a2=0 a3=0 items=1 ppid=%d pid=%d auid=4294967295 uid=%d gid=%d euid=%d suid=%d fsuid=%d egid=%d sgid=%d "
+        "fsgid=%d tty=(none) ses=4294967295 comm=\"%s\" exe=\"%s\" key=\"runner\""
+        % (stamp, ppid, pid, uid, uid, uid, uid, uid, uid, uid, uid, comm, exe),
+        "node=build-07 type=CWD msg=%s: cwd=\"/home/runner/actions-runner/_work\"" % stamp,
+        "node=build-07 type=PATH msg=%s: item=0 name=\"%s\" inode=%d dev=103:01 mode=0100600 ouid=%d ogid=%d "
+        "rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0"
+        % (stamp, path, 5000 + n[0] % 97, uid, uid),
+        "node=build-07 type=PROCTITLE msg=%s: proctitle=%s" % (stamp, title),
+        "node=build-07 type=EOE msg=%s: " % stamp]))
+
+
+RUNNER_DIR = "/home/runner/actions-runner"
+
+
 def api(t, run, key):
     sub = "repo:acme/api:ref:refs/heads/main"
     t2 = job(t, "acme/api", run, 71255555, "publish.yml", "publish", None, ["self-hosted", "linux"], False,
-             "build-07", 42, [])
+             "build-08", 43, [])
     tx = t2 + timedelta(seconds=5)
     web_identity(tx, "gha-api", sub, key, NAT)
     call(tx + timedelta(minutes=4), "gha-api", "GitHubActions", key, NAT, "s3", "PutObject", CLI,
@@ -207,6 +236,9 @@ def main(out):
     with open(os.path.join(out, "logs", "github-audit.jsonl"), "w") as f:
         for a in sorted(audit, key=lambda a: a["created_at"]):
             f.write(json.dumps(a) + "\n")
+    with open(os.path.join(out, "logs", "auditd-build-07.log"), "w") as f:
+        for _, lines in sorted(auditd, key=lambda x: x[0]):
+            f.write("".join(x + "\n" for x in lines))
     with open(os.path.join(out, "logs", "github-jobs.json"), "w") as f:
         json.dump({"total_count": len(jobs), "jobs": jobs}, f, indent=1)
         f.write("\n")
