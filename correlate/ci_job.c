@@ -317,7 +317,9 @@ ci_job_on_runner(sqlite3 *db, const char *host, int64_t ts, struct workload *w)
 	int64_t end = 0, started = 0;
 	int found = 0;
 
-	if (host == NULL || *host == '\0')
+	/* only a runner's host: the time-range scan below is not for every host */
+	if (host == NULL || *host == '\0' ||
+	    !sql_exists_text(db, "SELECT 1 FROM graph_nodes WHERE kind = 'ci-runner' AND key = ?1", host, 0))
 		return 0;
 	if (sqlite3_prepare_v2(db,
 			       "SELECT object, json_extract(extra, '$.name'), json_extract(extra, '$.runner_id'),"

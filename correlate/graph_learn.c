@@ -395,6 +395,15 @@ learn_one(struct learn *l, const char **c)
 		rc = learn_link(l, "credential", ck, "authenticates-as", "identity", who, "seen in GCP audit");
 		free(ck);
 		free(who);
+	} else if (strcmp(src, "github") == 0 && c[C_HOST]) {
+		/* a self-hosted runner (a runner event, a job the jobs API places
+		 * there): its host's events may be a job's (ci_job.c asks) */
+		const char *parts[] = { "ci-runner", c[C_HOST] };
+
+		buf_reset(&l->key);
+		if (join_key(&l->key, parts, 2) == CD_OK && gmap_add(&l->seen, l->key.data, 0) &&
+		    graph_tx_node(&l->t, "ci-runner", c[C_HOST], "github", NULL, NULL) < 0)
+			rc = l->t.err != CD_OK ? l->t.err : CD_E_DB;
 	}
 	if (rc == CD_OK && c[C_NS] && c[C_POD] && (c[C_HOST] || c[C_CONTAINER]) &&
 	    strcmp(src, "k8saudit") != 0 && strcmp(src, "gcpaudit") != 0) {
@@ -508,7 +517,8 @@ graph_learner_event(struct graph_learner *g, const struct event *ev, int64_t id)
 	c[C_POD] = nonempty(ev->pod_name);
 	c[C_UID] = nonempty(ev->pod_uid);
 	c[C_CONTAINER] = nonempty(ev->container_id);
-	if (!c[C_CRED] && !c[C_ISSUED] && !(c[C_POD] && (c[C_HOST] || c[C_CONTAINER])))
+	if (!c[C_CRED] && !c[C_ISSUED] && !(c[C_POD] && (c[C_HOST] || c[C_CONTAINER])) &&
+	    !(c[C_HOST] && c[C_SOURCE] && strcmp(c[C_SOURCE], "github") == 0))
 		return CD_OK;
 	issued = c[C_ISSUED] != NULL;
 	vault = c[C_SOURCE] != NULL && strcmp(c[C_SOURCE], "vault") == 0;
@@ -627,7 +637,8 @@ graph_learn_events(struct store *s)
 			       " CASE WHEN issued_cred IS NOT NULL THEN region END,"
 			       " CASE WHEN issued_cred IS NOT NULL AND json_valid(extra) THEN json_extract(extra, '$.session_name') END"
 			       " FROM events WHERE id > ? AND id <= ? AND (cred_id IS NOT NULL OR issued_cred IS NOT NULL"
-			       " OR (pod_name IS NOT NULL AND (host IS NOT NULL OR container_id IS NOT NULL)))"
+			       " OR (pod_name IS NOT NULL AND (host IS NOT NULL OR container_id IS NOT NULL))"
+			       " OR (source = 'github' AND host IS NOT NULL))"
 			       " ORDER BY id",
 			       -1, &st, NULL) != SQLITE_OK)
 		rc = CD_E_DB;

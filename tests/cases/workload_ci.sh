@@ -23,6 +23,9 @@ golden() { # golden NAME: stdin normalized, compared with $E/NAME.json
 expect_eq "$(grep -o '"format":"github"' ing.json | wc -l | tr -d ' ')" 2 "audit log and jobs API probed as github"
 rc=0; "$CORDON" --db b.db correlate > /dev/null || rc=$?
 expect_eq "$rc" 1 "correlate exit (an incident opened)"
+learned_as_caught_up b.db ci
+expect_eq "$(sqlite3 b.db "SELECT group_concat(key, ' ') FROM graph_nodes WHERE kind = 'ci-runner' AND key LIKE 'build-%'")" \
+	"build-07 build-08" "self-hosted runners"
 expect_eq "$(sqlite3 b.db "SELECT count(*) FROM incidents")" 1 "incidents"
 expect_eq "$(sqlite3 b.db "SELECT count(*) FROM findings WHERE rule = 'CI-01'")" 1 "CI-01 findings"
 expect_eq "$(sqlite3 b.db "SELECT e.src_ip FROM findings f JOIN events e ON e.id = f.event_id
