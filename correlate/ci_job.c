@@ -9,8 +9,9 @@
  * workflow ref) in the audit log at most JOB_WINDOW before the exchange;
  * its runner from the jobs API (workflows.job events).  Without the audit
  * log the job is still a workload, named by its subject and exchange time.
- * Every query is bounded by time (the events_ts index) or by the issued key
- * (events_issued): this runs per incident, never per event.
+ * Every query is bounded by time (the events_ts index), by the issued key
+ * (events_issued) or by a runner's graph node: this runs for the events of
+ * findings, never for every event.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -231,7 +232,9 @@ ci_job_of_session(sqlite3 *db, const char *cred_id, struct workload *w)
 	sqlite3_bind_text(st, 1, cred_id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW ||
 	    (sub = (const char *)sqlite3_column_text(st, 2)) == NULL || strncmp(sub, "repo:", 5) != 0 ||
-	    (colon = strchr(sub + 5, ':')) == NULL) {
+	    (colon = strchr(sub + 5, ':')) == NULL || strlen(sub) >= sizeof(w->ci_subject)) {
+		/* a subject longer than the workload keeps is no job's (repository
+		 * names are short): its offsets below would leave the copy */
 		sqlite3_finalize(st);
 		return 0;
 	}
