@@ -288,6 +288,8 @@ function_of_session(sqlite3 *db, const char *cred_id, struct workload *w)
 void
 workload_settle(struct workload *w)
 {
+	if (strcmp(w->kind, "ci-job") == 0)
+		return; /* ci_job.c set id and where */
 	if (strcmp(w->kind, "sandbox") == 0) {
 		snprintf(w->id, sizeof(w->id), "%s:%lld:%lld", w->host, (long long)w->root_pid,
 			 (long long)(w->root_start / 1000000000LL));
@@ -450,7 +452,7 @@ attribute_event_kind(sqlite3 *db, const struct event *ev, struct workload *w)
 	if (created_pod(db, ev, w))
 		return 1;
 	if (ev->source != NULL && strcmp(ev->source, "cloudtrail") == 0 &&
-	    function_of_session(db, ev->cred_id, w))
+	    (function_of_session(db, ev->cred_id, w) || ci_job_of_session(db, ev->cred_id, w)))
 		return 1;
 	if (gcp_service_of_event(db, ev, w))
 		return 1;
@@ -486,6 +488,9 @@ attribute_event_kind(sqlite3 *db, const struct event *ev, struct workload *w)
 	}
 	if (sandbox_of(db, ev, w))
 		return 1;
+	/* a self-hosted runner's host while it runs a job: the job's doing */
+	if (ev->host != NULL && ci_job_on_runner(db, ev->host, ev->ts_ns, w))
+		return 1;
 	copy(w->how, sizeof(w->how), "host");
 	return 0;
 }
@@ -497,6 +502,8 @@ workload_key(const struct workload *w, char *out, size_t cap)
 		snprintf(out, cap, "fn:%s", w->id);
 	else if (strcmp(w->kind, "sandbox") == 0)
 		snprintf(out, cap, "sbx:%s", w->id);
+	else if (strcmp(w->kind, "ci-job") == 0)
+		snprintf(out, cap, "ci:%s", w->id);
 	else if (w->container_id[0])
 		snprintf(out, cap, "ctr:%.12s", w->container_id);
 	else if (w->pod_uid[0])

@@ -190,6 +190,13 @@ print_story(const struct json_doc *d, int color)
 			   ? str_at(d, 0, "workload.service_account", c2, sizeof(c2))
 			   : str_at(d, 0, "workload.execution_role", c2, sizeof(c2)),
 			   str_at(d, 0, "workload.attributed_by", e, sizeof(e)));
+	} else if (strcmp(e, "ci-job") == 0) {
+		out_printf(stdout, "root workload: ci-job %s on %s\n", str_at(d, 0, "workload.id", a, sizeof(a)),
+			   str_at(d, 0, "workload.where", b, sizeof(b)));
+		out_printf(stdout, "  %s  as %s  (attributed by %s)\n",
+			   str_at(d, 0, "workload.oidc_subject", a, sizeof(a)),
+			   str_at(d, 0, "workload.role", b, sizeof(b)),
+			   str_at(d, 0, "workload.attributed_by", c2, sizeof(c2)));
 	} else if (strcmp(e, "sandbox") == 0) {
 		out_printf(stdout, "root workload: sandbox %s on %s\n", str_at(d, 0, "workload.id", a, sizeof(a)),
 			   str_at(d, 0, "workload.where", b, sizeof(b)));

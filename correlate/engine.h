@@ -57,7 +57,12 @@ struct workload {
 	char runtime[64];    /* a function's runtime */
 	char identity[320];  /* the identity it runs as: a function's execution role */
 	char how[64]; /* "container id", "pid join", "ancestry", "host", "function session",
-		       * "sandbox lineage" */
+		       * "sandbox lineage", "oidc session" */
+	/* a CI job's (ci_job.c): the OIDC subject its cloud session was issued
+	 * to, its repository, workflow file, run, self-hosted runner id, and
+	 * its prepared_workflow_job event (0: the audit log does not have it) */
+	char ci_subject[256], ci_repo[200], ci_workflow[200], ci_runner_id[32];
+	int64_t ci_run, ci_job_event;
 };
 /* Attribute an event to a workload (ev fields first, then host+pid+time
  * joins against exec events of eBPF sources, following ppid). */
@@ -91,6 +96,26 @@ int gcp_service_of_event(sqlite3 *db, const struct event *ev, struct workload *w
  * event names no target or names it only within w's pid namespace. */
 int target_outside(sqlite3 *db, const struct event *ev, const struct workload *w,
 		   struct json_tokens *toks);
+
+/* ---- ci_job.c ---- */
+/* The AWS keys issued to GitHub Actions jobs through OIDC (learned from
+ * AssumeRoleWithWebIdentity from token.actions.githubusercontent.com),
+ * sorted, into *set. */
+int ci_sessions_load(sqlite3 *db, char ***set, size_t *n);
+/* The CI job whose OIDC session the AWS key cred_id is; 1 when found, w
+ * filled (kind "ci-job"). */
+int ci_job_of_session(sqlite3 *db, const char *cred_id, struct workload *w);
+/* Whether ip is a CI runner's, for an incident with a CI job among members:
+ * a GitHub OIDC token was exchanged from it at or before `before` (runners
+ * are shared: another job's session there is not the attacker's). */
+struct strv;
+int ci_runner_address(sqlite3 *db, const struct strv *members, const char *ip, int64_t before);
+/* The job the jobs API says was running on self-hosted runner host at ts;
+ * 1 when found, w filled (kind "ci-job"). */
+int ci_job_on_runner(sqlite3 *db, const char *host, int64_t ts, struct workload *w);
+/* Each secret name the job was passed (names only), to fn. */
+void ci_job_secrets(sqlite3 *db, const struct workload *w, void (*fn)(void *arg, const char *name),
+		    void *arg);
 
 /* ---- findings.c ---- */
 struct corr_opts {

@@ -1333,6 +1333,8 @@ known_net_load(sqlite3 *db, struct known_net *net)
 		qsort(net->fn_sessions, net->nfn_sessions, sizeof(char *), str_cmp);
 	if (net->nfn_custom > 1)
 		qsort(net->fn_custom, net->nfn_custom, sizeof(char *), str_cmp);
+	if (ci_sessions_load(db, &net->ci_sessions, &net->nci_sessions) != CD_OK)
+		return CD_E_DB;
 	egress_load(net);
 	/* qsort must not see a NULL array, even an empty one */
 	if (net->nnodes > 1)
@@ -1370,6 +1372,9 @@ known_net_release(struct known_net *net)
 	for (i = 0; i < net->ngcp_fn_accounts; i++)
 		free(net->gcp_fn_accounts[i]);
 	free(net->gcp_fn_accounts);
+	for (i = 0; i < net->nci_sessions; i++)
+		free(net->ci_sessions[i]);
+	free(net->ci_sessions);
 	free(net->own);
 	free(net->nodes);
 	free(net->node_ips);

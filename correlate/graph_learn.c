@@ -179,6 +179,32 @@ learn_lambda_session(struct learn *l, const char **c, const char *ik, const char
 	return rc;
 }
 
+/*
+ * GitHub Actions OIDC: AssumeRoleWithWebIdentity from
+ * token.actions.githubusercontent.com with a "repo:ORG/REPO:..." subject
+ * gives the job that held the token a session: oidc:github:SUBJECT ->
+ * exposes -> the key.  Which job (run, runner) is a time join done when an
+ * incident needs it (ci_job.c): CloudTrail carries no run id.
+ */
+static int
+learn_ci_session(struct learn *l, const char **c, const char *ik, const char *target)
+{
+	const char *sub = c[C_X_WEB_SUB];
+	char *loc;
+	int rc;
+
+	if (sub == NULL || strncmp(sub, "repo:", 5) != 0 || c[C_ACTOR] == NULL ||
+	    strstr(c[C_ACTOR], "token.actions.githubusercontent.com") == NULL)
+		return CD_OK;
+	loc = gjoin("oidc:github", ":", sub);
+	rc = learn_link(l, "secret", loc, "exposes", "credential", ik,
+			"AssumeRoleWithWebIdentity from token.actions.githubusercontent.com");
+	if (rc == CD_OK && target != NULL)
+		rc = learn_link(l, "secret", loc, "authenticates-as", "identity", target, NULL);
+	free(loc);
+	return rc;
+}
+
 static int
 learn_cloudtrail(struct learn *l, const char **c)
 {
@@ -211,6 +237,8 @@ learn_cloudtrail(struct learn *l, const char **c)
 			}
 			if (rc == CD_OK)
 				rc = learn_lambda_session(l, c, ik, target);
+			if (rc == CD_OK)
+				rc = learn_ci_session(l, c, ik, target);
 		} else if (ends(act, ":GetSessionToken") || ends(act, ":GetFederationToken")) {
 			target = who ? xstrdup(who) : NULL;
 		} else if (ends(act, ":CreateAccessKey")) {
@@ -380,6 +408,15 @@ learn_one(struct learn *l, const char **c)
 		rc = learn_link(l, "credential", ck, "authenticates-as", "identity", who, "seen in GCP audit");
 		free(ck);
 		free(who);
+	} else if (strcmp(src, "github") == 0 && c[C_HOST]) {
+		/* a self-hosted runner (a runner event, a job the jobs API places
+		 * there): its host's events may be a job's (ci_job.c asks) */
+		const char *parts[] = { "ci-runner", c[C_HOST] };
+
+		buf_reset(&l->key);
+		if (join_key(&l->key, parts, 2) == CD_OK && gmap_add(&l->seen, l->key.data, 0) &&
+		    graph_tx_node(&l->t, "ci-runner", c[C_HOST], "github", NULL, NULL) < 0)
+			rc = l->t.err != CD_OK ? l->t.err : CD_E_DB;
 	}
 	if (rc == CD_OK && c[C_NS] && c[C_POD] && (c[C_HOST] || c[C_CONTAINER]) &&
 	    strcmp(src, "k8saudit") != 0 && strcmp(src, "gcpaudit") != 0) {
@@ -493,7 +530,8 @@ graph_learner_event(struct graph_learner *g, const struct event *ev, int64_t id)
 	c[C_POD] = nonempty(ev->pod_name);
 	c[C_UID] = nonempty(ev->pod_uid);
 	c[C_CONTAINER] = nonempty(ev->container_id);
-	if (!c[C_CRED] && !c[C_ISSUED] && !(c[C_POD] && (c[C_HOST] || c[C_CONTAINER])))
+	if (!c[C_CRED] && !c[C_ISSUED] && !(c[C_POD] && (c[C_HOST] || c[C_CONTAINER])) &&
+	    !(c[C_HOST] && c[C_SOURCE] && strcmp(c[C_SOURCE], "github") == 0))
 		return CD_OK;
 	issued = c[C_ISSUED] != NULL;
 	vault = c[C_SOURCE] != NULL && strcmp(c[C_SOURCE], "vault") == 0;
@@ -615,7 +653,8 @@ graph_learn_events(struct store *s)
 			       " CASE WHEN issued_cred IS NOT NULL AND json_valid(extra) THEN json_extract(extra, '$.session_name') END,"
 			       " CASE WHEN source = 'vault' AND issued_cred IS NOT NULL AND json_valid(extra) THEN json_extract(extra, '$.exchanged') END"
 			       " FROM events WHERE id > ? AND id <= ? AND (cred_id IS NOT NULL OR issued_cred IS NOT NULL"
-			       " OR (pod_name IS NOT NULL AND (host IS NOT NULL OR container_id IS NOT NULL)))"
+			       " OR (pod_name IS NOT NULL AND (host IS NOT NULL OR container_id IS NOT NULL))"
+			       " OR (source = 'github' AND host IS NOT NULL))"
 			       " ORDER BY id",
 			       -1, &st, NULL) != SQLITE_OK)
 		rc = CD_E_DB;

@@ -490,6 +490,24 @@ function_env(sqlite3 *db, struct incident *inc, const struct workload *w, const 
 	}
 }
 
+/* A CI job's secrets, by name: what its runner's memory held. */
+struct ci_sec {
+	struct incident *inc;
+	const struct workload *w;
+	const struct finding *f;
+};
+
+static void
+ci_secret(void *arg, const char *name)
+{
+	struct ci_sec *a = arg;
+	char loc[600];
+
+	/* the runner hands them to the job's steps as environment */
+	snprintf(loc, sizeof(loc), "env:ci:%s:%s", a->w->ci_repo, name);
+	add_exposed(a->inc, loc, a->f->ts, a->f->rule);
+}
+
 /* Whether the inventory knows host as a Kubernetes node. */
 static int
 known_k8s_node(sqlite3 *db, const char *host)
@@ -574,6 +592,14 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 
 		if (strcmp(w->kind, "function") == 0) {
 			function_env(db, inc, w, f);
+			break;
+		}
+		if (strcmp(w->kind, "ci-job") == 0) {
+			struct ci_sec a = { inc, w, f };
+
+			ci_job_secrets(db, w, ci_secret, &a);
+			if (f->cred_id != NULL)
+				add_cred(inc, "aws", f->cred_id, f->identity, f->ts);
 			break;
 		}
 		from_spec = env_secrets(db, inc, w, f->ts, f->rule);
@@ -1197,7 +1223,9 @@ attacker_addresses(sqlite3 *db, const struct incident *inc, int64_t t0, struct n
 				int64_t ts = sqlite3_column_int64(uses, 1);
 
 				if (function_own_address(db, inc, (const char *)sqlite3_column_text(uses, 0),
-							 inc->cr[i].exposed_ts))
+							 inc->cr[i].exposed_ts) ||
+				    ci_runner_address(db, &inc->members, (const char *)sqlite3_column_text(uses, 0),
+						      inc->cr[i].exposed_ts))
 					continue;
 				time_format(ts, when, sizeof(when));
 				snprintf(why, sizeof(why), "%s of this incident was first used from %s at %s",
@@ -1735,6 +1763,39 @@ plan_contain_pod(sqlite3 *db, struct incident *inc, const struct workload *w, in
 		 "service-account tokens die only with it");
 }
 
+/*
+ * A CI job: no new runs of its workflow (each would take a new OIDC token),
+ * its self-hosted runner out of the pool (what escaped may persist there),
+ * and its role's trust denying the job's subject (a token already minted
+ * would otherwise still be exchanged) before the role's sessions are revoked.
+ */
+static void
+plan_contain_ci_job(struct incident *inc, const struct workload *w)
+{
+	char t[600];
+	const char *slash = strchr(w->ci_repo, '/'), *role = strrchr(w->identity, '/');
+
+	if (w->ci_workflow[0]) {
+		snprintf(t, sizeof(t), "%s/%s", w->ci_repo, w->ci_workflow);
+		add_step(inc, "github", "disable-workflow", t,
+			 "contain first: new runs of the workflow would take new OIDC tokens "
+			 "(undo: enable-workflow)");
+	}
+	if (w->ci_runner_id[0] && slash != NULL) {
+		snprintf(t, sizeof(t), "%.*s/%s", (int)(slash - w->ci_repo), w->ci_repo, w->ci_runner_id);
+		add_step(inc, "github", "remove-runner", t,
+			 "the job's self-hosted runner leaves the pool: what the job left on it "
+			 "must not run the next job (an organisation runner; a repository's is "
+			 "OWNER/REPO/ID)");
+	}
+	if (w->ci_subject[0] && role != NULL) {
+		snprintf(t, sizeof(t), "%s:%s", role + 1, w->ci_subject);
+		add_step(inc, "aws", "deny-oidc-subject", t,
+			 "the role's trust refuses the job's OIDC subject: a token already "
+			 "minted cannot be exchanged again");
+	}
+}
+
 static void
 plan_build(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 {
@@ -1753,6 +1814,8 @@ plan_build(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 			 "contain first, before the role's sessions are revoked: reserved concurrency 0 "
 			 "stops new invocations, which would take new execution-role sessions (undo "
 			 "restores the setting once the role is clean)");
+	if (strcmp(root->kind, "ci-job") == 0)
+		plan_contain_ci_job(inc, root);
 	for (i = 0; i < c->nw; i++) {
 		const struct workload *m = &c->w[i].d;
 

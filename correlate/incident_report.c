@@ -60,6 +60,11 @@ put_workload_kind(const struct inc_ctx *c, struct buf *b, const struct workload 
 	rc |= buf_addstr(b, ",\"identities\":[");
 	if (w->identity[0]) {
 		rc |= json_put_str(b, w->identity);
+		/* a CI job is also the OIDC subject its tokens carry */
+		if (strcmp(w->kind, "ci-job") == 0 && w->ci_subject[0]) {
+			rc |= buf_addc(b, ',');
+			rc |= json_put_str(b, w->ci_subject);
+		}
 	} else if (w->pod_name[0] &&
 		   inventory_pod(store_db(c->s), w->pod_ns, w->pod_name, w->pod_uid, &p) && p.sa[0]) {
 		snprintf(sa, sizeof(sa), "system:serviceaccount:%s:%s", w->pod_ns, p.sa);
@@ -85,6 +90,16 @@ put_workload_kind(const struct inc_ctx *c, struct buf *b, const struct workload 
 		rc |= put_kv(b, "function_arn", w->id, 0);
 		rc |= put_kv(b, "runtime", w->runtime, 0);
 		rc |= put_kv(b, "execution_role", w->identity, 0);
+	}
+	if (strcmp(w->kind, "ci-job") == 0) {
+		rc |= put_kv(b, "repository", w->ci_repo, 0);
+		if (w->ci_run > 0)
+			rc |= buf_printf(b, ",\"run_id\":%lld", (long long)w->ci_run);
+		rc |= put_kv(b, "job", w->name, 0);
+		rc |= put_kv(b, "workflow", w->ci_workflow, 0);
+		rc |= put_kv(b, "runner_id", w->ci_runner_id, 0);
+		rc |= put_kv(b, "oidc_subject", w->ci_subject, 0);
+		rc |= put_kv(b, "role", w->identity, 0);
 	}
 	return rc;
 }

@@ -270,17 +270,26 @@ vfield(struct match_ev *m, int vf)
 		break;
 	}
 	case VF_CRED_WORKLOAD:
+		if (m->net == NULL)
+			break;
 		/* a GCP service's own token: its account, no key, as the audit log names it */
-		if (m->net != NULL && ev->cred_id == NULL && ev->actor != NULL && ev->source != NULL &&
+		if (ev->cred_id == NULL && ev->actor != NULL && ev->source != NULL &&
 		    strcmp(ev->source, "gcpaudit") == 0 &&
 		    known_net_has(m->net->gcp_fn_accounts, m->net->ngcp_fn_accounts, ev->actor))
 			m->vf[vf] = "gcp-function";
-		if (m->net == NULL || ev->cred_id == NULL)
+		/* a job's token exchange is its OIDC token's use: from its runner */
+		if (ev->cred_id == NULL && ev->issued_cred != NULL && ev->action != NULL &&
+		    strcmp(ev->action, "sts:AssumeRoleWithWebIdentity") == 0 &&
+		    known_net_has(m->net->ci_sessions, m->net->nci_sessions, ev->issued_cred))
+			m->vf[vf] = "ci-job";
+		if (ev->cred_id == NULL)
 			break;
 		if (known_net_has(m->net->fn_sessions, m->net->nfn_sessions, ev->cred_id))
 			m->vf[vf] = "function";
 		else if (known_net_has(m->net->fn_custom, m->net->nfn_custom, ev->cred_id))
 			m->vf[vf] = "function-custom";
+		else if (known_net_has(m->net->ci_sessions, m->net->nci_sessions, ev->cred_id))
+			m->vf[vf] = "ci-job";
 		break;
 	case VF_HOST_KIND:
 		m->vf[vf] = ev->host == NULL ? NULL

@@ -172,6 +172,9 @@ struct known_net {
 	 * runs as (their tokens, from the metadata server, name no one else) */
 	char **gcp_fn_accounts;
 	size_t ngcp_fn_accounts;
+	/* AWS keys GitHub Actions jobs obtained through OIDC (ci_job.c) */
+	char **ci_sessions;
+	size_t nci_sessions;
 };
 
 /* A field value source for matching: an event plus its virtual fields. */

@@ -16,6 +16,7 @@ extern const struct ingester ing_cloudtrail;
 extern const struct ingester ing_k8saudit;
 extern const struct ingester ing_vault;
 extern const struct ingester ing_gcpaudit;
+extern const struct ingester ing_github;
 
 const struct ingester *const ingesters[] = {
 	&ing_auditd,
@@ -23,6 +24,7 @@ const struct ingester *const ingesters[] = {
 	&ing_k8saudit,
 	&ing_vault,
 	&ing_gcpaudit,
+	&ing_github,
 	&ing_falco,
 	&ing_tetragon,
 	&ing_tracee,

@@ -5,7 +5,8 @@
  * depth, so a 2 GB CloudTrail file streams through a window of a few
  * megabytes.  It accepts NDJSON, concatenated pretty-printed objects, a
  * top-level array of records, and the {"Records":[...]} (CloudTrail) and
- * {"items":[...]} (EventList, kubectl List) wrappers, unwrapped as they
+ * {"items":[...]} (EventList, kubectl List) and {"jobs":[...]} (GitHub's
+ * jobs API) wrappers, unwrapped as they
  * stream.  Broken input is cut as early as it can be seen, so one bad
  * record does not swallow the good ones after it:
  *   - a raw newline inside a string ends the record (JSON forbids it);
@@ -179,7 +180,8 @@ json_split(struct json_splitter *sp, const char *win, size_t len, size_t *pos, s
 					struct span k = { win + (sp->key_start - sp->base),
 							  (size_t)(sp->base + (int64_t)i - sp->key_start) };
 
-					sp->is_wrapper_key = span_eq(k, "Records") || span_eq(k, "items");
+					sp->is_wrapper_key = span_eq(k, "Records") || span_eq(k, "items") ||
+							    span_eq(k, "jobs");
 					sp->key_state = KEY_AFTER;
 				}
 			} else { /* raw newline inside a string: the record is broken */
@@ -435,7 +437,8 @@ int
 json_is_wrapper(const struct json_doc *d)
 {
 	return json_type(d, json_get(d, 0, "Records")) == JSON_ARRAY ||
-	       json_type(d, json_get(d, 0, "items")) == JSON_ARRAY;
+	       json_type(d, json_get(d, 0, "items")) == JSON_ARRAY ||
+	       json_type(d, json_get(d, 0, "jobs")) == JSON_ARRAY;
 }
 
 void

@@ -214,4 +214,7 @@ echo
 echo "== correlation on generated cases (tests/gen: ${CORDON_GEN_CASES:-50} randomized cases from seed"
 echo "   ${CORDON_GEN_SEED:-1000}, about 1 in 5 benign-only; figures, never asserted)"
 sh "$ROOT/tests/gen/run.sh" "${CORDON_GEN_CASES:-50}" "${CORDON_GEN_SEED:-1000}" | sed -n '/^cases:/,$p' | sed 's/^/  /'
+echo "== correlation on generated CI-job cases (tests/gen GEN_KIND=ci, same count and seed)"
+GEN_KIND=ci sh "$ROOT/tests/gen/run.sh" "${CORDON_GEN_CASES:-50}" "${CORDON_GEN_SEED:-1000}" | sed -n '/^cases:/,$p' |
+	sed 's/^/  /'
 sh "$ROOT/tests/bench/soak.sh"

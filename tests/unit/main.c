@@ -19,10 +19,11 @@ extern const struct unit_test correlate_tests[];
 extern const struct unit_test tui_tests[];
 extern const struct unit_test listen_tests[];
 extern const struct unit_test gcprun_tests[];
+extern const struct unit_test github_tests[];
 
 static const struct unit_test *const suites[] = {
 	core_tests, ingest_tests, auditd_tests, ebpf_tests, cloud_tests, revoke_tests, graph_tests,
-	correlate_tests, tui_tests, listen_tests, gcprun_tests, NULL,
+	correlate_tests, tui_tests, listen_tests, gcprun_tests, github_tests, NULL,
 };
 
 int

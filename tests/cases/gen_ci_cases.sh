@@ -1,0 +1,56 @@
+# gen_ci_cases.sh - the CI-job case generator (tests/gen/ci_cases.py) is a
+# valid instrument: a seed generates the same bytes twice; every file ingests
+# with zero rejects (the GitHub audit log and jobs API probed as github);
+# an attack case's truth names a job of its own audit log (or, without one,
+# the subject of an exchange) and a key its CloudTrail issued to that
+# subject; the scorer gives 0% on an empty report and 100% on one made from
+# the truth, and counts a job of the wrong id as a miss and a false incident.
+. "$ROOT/tests/cases/lib.sh"
+G="$ROOT/tests/gen"
+command -v python3 >/dev/null 2>&1 || die "python3 is required"
+for s in 31 32 35; do
+	python3 "$G/ci_cases.py" "$s" "c$s" || die "seed $s: generator failed"
+	python3 "$G/ci_cases.py" "$s" "again$s" || die "seed $s: generator failed"
+	diff -r "c$s" "again$s" > /dev/null || die "seed $s: two runs differ"
+	"$CORDON" --db "c$s.db" ingest -q --json "c$s/inventory" "c$s/logs" > "c$s.json" || die "seed $s: ingest failed"
+	expect_eq "$("$CORDON" --db "c$s.db" rejects --limit 0 --format json | jq '.rejects | length')" 0 \
+		"seed $s: rejects"
+	jq -e '[.inputs[] | select(.path | test("github")) | select(.format != "github")] | length == 0' "c$s.json" \
+		> /dev/null || die "seed $s: a GitHub file not read as github: $(cat "c$s.json")"
+done
+python3 - "$G" "$PWD" <<'PY' || die "truth or scorer checks failed"
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+import score
+root = sys.argv[2]
+for case, benign in (("c31", False), ("c32", False), ("c35", True)):
+    t = json.load(open(os.path.join(root, case, "truth.json")))
+    assert t["benign_only"] is benign and t["kind"] == "ci-job", (case, t["benign_only"])
+    if benign:
+        assert not t["escaped"] and not t["credentials"], case
+        r = score.score_case(t, {"incidents": []})
+        assert r["benign_incidents"] == 0, r
+        continue
+    ct = open(os.path.join(root, case, "logs", "cloudtrail.json")).read()
+    (e,) = t["escaped"]
+    (c,) = t["credentials"]
+    assert c["id"] in ct, (case, c["id"])
+    gh = os.path.join(root, case, "logs", "github-audit.jsonl")
+    if t["variant"]["audit_log"]:
+        repo, run = e["id"].split("/runs/")[0], e["id"].split("/runs/")[1].split("/")[0]
+        assert '"workflow_run_id":%s' % run in open(gh).read(), (case, run)
+    else:
+        assert e["id"].split("@")[0] in ct, (case, e["id"])
+    inc = [{"root": "ci:" + e["id"], "workload": {"kind": "ci-job", "id": e["id"]},
+            "credentials": t["credentials"], "reachable": t["reachable"]}]
+    r = score.score_case(t, {"incidents": inc})
+    assert r["escaped"] == (1, 1) and r["creds"] == (1, 1) and r["reach"] == (1, 1), r
+    assert not r["creds_extra"] and r["false_incidents"] == 0, r
+    r = score.score_case(t, {"incidents": []})
+    assert r["escaped"] == (0, 1) and r["creds"] == (0, 1), r
+    inc[0]["workload"]["id"] += "x"
+    r = score.score_case(t, {"incidents": inc})
+    assert r["escaped"] == (0, 1) and r["false_incidents"] == 1, r
+print("ci scorer ok")
+PY
+echo "gen_ci_cases: ok"

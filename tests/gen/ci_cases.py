@@ -1,0 +1,315 @@
+#!/usr/bin/env python3
+"""ci_cases.py - randomized CI-job cases (issue 19), the counterpart of
+cases.py for GitHub Actions jobs that take cloud sessions through OIDC.
+Written from ../shared/reference/breadth.md section 2 (the organisation audit
+log's records, the jobs API, CloudTrail's AssumeRoleWithWebIdentity from
+token.actions.githubusercontent.com), not from the correlator.
+
+    ci_cases.py SEED OUTDIR
+    ci_cases.py -n N BASESEED OUTROOT      OUTROOT/ci-000 ...
+
+A case: a GitHub organisation with 2-5 repositories over 2 h to 5 days.
+Each repository has a deploy or test job that runs every 20 min to 3 h and
+takes a session of its AWS role (per repository, or shared by two) with
+AssumeRoleWithWebIdentity; the OIDC subject is the job's environment
+("repo:O/R:environment:E"), its branch ("...:ref:refs/heads/main") or
+"...:pull_request".  Jobs run on
+  self-hosted runners  1-4 runners behind 1-2 NAT addresses (one added in
+                       the middle of the history 3 cases in 10)
+  GitHub-hosted        a new address of an Azure-like pool every job
+The exchange and the job's calls come from the runner's address.  The audit
+log (workflow runs, prepared jobs, runner events, secrets) is there 9 cases
+in 10; the jobs API (which runner ran a job) 2 in 3; some repositories run
+a matrix (two jobs of one run with the same subject).
+
+Look-alikes, each drawn per case: a developer assumes a CI role from the
+office and uses it; a hosted job from an address never seen; a new runner
+on a new NAT; a job's session used by the job for its whole life.
+
+Attack (4 cases in 5; seed % 5 == 0 is benign-only): a live job's session is
+used from an outside address with the attacker's client, 1-6 calls, while
+the job runs.  Truth: the job is the escaped workload (id
+"O/R/runs/RUN/JOB", or without the audit log "SUBJECT@EXCHANGE_SECONDS");
+the stolen key must be reported; the role must be reachable.
+"""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cases import ATTACKER_AWS_UA, ATTACKER_NETS, REGIONS, Rnd  # noqa: E402
+from fmt import case_main, Out, ct, ct_date, dumps, iso  # noqa: E402
+
+HOUR = 3600.0
+ORGS = ["acme", "globex", "initech", "umbrella", "hooli", "vandelay", "stark-ind", "wayne-ent"]
+REPOS = ["deploy-infra", "web-app", "api", "billing", "data-pipeline", "mobile-backend", "terraform-live",
+         "docs-site", "search", "ml-train"]
+ENVS = ["production", "staging", "prod-eu", "release"]
+DEVS = ["alice", "bob", "carol", "dave", "erin"]
+AZURE = [4, 13, 20, 40, 52, 104, 172]
+CI_UA = ["aws-sdk-nodejs/2.1112.0 linux/v20.19.0 configure-aws-credentials-for-github-actions promise",
+         "aws-cli/2.17.0 md/awscrt#0.20.11 ua/2.0 os/linux#6.5 md/arch#x86_64 lang/python#3.11.9 md/installer#exe",
+         "terraform-provider-aws/5.54.1 (+https://registry.terraform.io) aws-sdk-go-v2/1.30.0 os/linux lang/go#1.22.4"]
+
+
+class CiCase:
+    def __init__(self, seed):
+        self.seed = seed
+        self.r = Rnd(seed)
+        self.o = Out()
+        self.truth = {"seed": seed, "kind": "ci-job", "benign_only": False, "family": None, "variant": {},
+                      "escaped": [], "credentials": [], "credentials_may": [],
+                      "reachable": [], "reachable_may": []}
+        self.jobs_api = []
+        self.instances = []
+
+    def build(self):
+        r = self.r
+        self.acct = "%012d" % r.randint(10 ** 11, 10 ** 12 - 1)
+        self.region = r.choice(REGIONS)
+        self.org = r.choice(ORGS)
+        self.office = "%d.%d.%d.%d" % (r.choice([81, 82, 86, 90, 145, 176, 212]), r.randint(0, 255),
+                                       r.randint(0, 255), r.randint(1, 254))
+        self.nats = [r.public_ip() for _ in range(r.randint(1, 2))]
+        self.runners = [{"name": "%s-%02d" % (r.choice(["build", "runner", "ci"]), i + 1),
+                         "id": r.randint(2, 900), "nat": r.choice(self.nats), "from": 0.0}
+                        for i in range(r.randint(1, 4))]
+        self.H = HOUR * (2 ** r.uniform(1, 6.9))  # 2 h .. 5 days
+        self.END = 1735689600 + r.randint(0, 500) * 86400 + r.uniform(0, 86400)
+        self.T = self.END - r.uniform(0.1, 0.4) * HOUR  # attack time
+        self.S = self.T - self.H
+        if r.random() < 0.3:  # a runner added in the middle, on a new NAT
+            self.runners.append({"name": "build-late", "id": r.randint(901, 999), "nat": r.public_ip(),
+                                 "from": self.S + r.uniform(0.3, 0.8) * self.H})
+            self.truth["variant"].setdefault("lookalikes", []).append("new-runner-new-nat")
+        self.audit = r.random() < 0.9
+        self.has_jobs_api = r.random() < 0.67
+        self.repos = []
+        self.roles = {}
+        for nm in r.sample(REPOS, r.randint(2, 5)):
+            repo = "%s/%s" % (self.org, nm)
+            if self.repos and r.random() < 0.25:
+                role = self.repos[-1]["role"]
+            else:
+                rname = "gha-%s" % nm
+                role = "arn:aws:iam::%s:role/%s" % (self.acct, rname)
+                self.roles[role] = {"name": rname, "id": "AROA" + r.b32(17).upper()}
+            kind = r.choice(["environment", "ref", "ref", "pull_request"])
+            env = r.choice(ENVS) if kind == "environment" else None
+            sub = "repo:%s:%s" % (repo, {"environment": "environment:%s" % env, "ref": "ref:refs/heads/main",
+                                         "pull_request": "pull_request"}[kind])
+            self.repos.append({"repo": repo, "role": role, "env": env, "sub": sub,
+                               "hosted": r.random() < 0.45, "job": r.choice(["deploy", "test", "build", "plan"]),
+                               "wf": r.choice(["deploy.yml", "ci.yml", "main.yml", "terraform.yml"]),
+                               "wf_id": r.randint(10 ** 7, 10 ** 8), "matrix": r.random() < 0.2,
+                               "gap": HOUR * r.uniform(0.33, 3), "secrets": r.sample(
+                                   ["DEPLOY_KEY", "SLACK_WEBHOOK", "NPM_TOKEN", "SONAR_TOKEN", "DOCKERHUB_TOKEN"],
+                                   r.randint(0, 3))})
+
+    # ---- records ------------------------------------------------------------------
+    def gh(self, t, rec):
+        if not self.audit:
+            return
+        ms = int(t * 1000)
+        base = {"@timestamp": ms, "created_at": ms, "_document_id": self.r.b62(22), "org": self.org,
+                "org_id": 123000000 + self.seed}
+        base.update(rec)
+        self.o.add("logs/github-audit.jsonl", t, dumps(base))
+
+    def session_ident(self, role, sess, key):
+        ro = self.roles[role]
+        return {"type": "AssumedRole", "principalId": "%s:%s" % (ro["id"], sess),
+                "arn": "arn:aws:sts::%s:assumed-role/%s/%s" % (self.acct, ro["name"], sess), "accountId": self.acct,
+                "accessKeyId": key,
+                "sessionContext": {"sessionIssuer": {"type": "Role", "principalId": ro["id"], "arn": role,
+                                                     "accountId": self.acct, "userName": ro["name"]},
+                                   "attributes": {"mfaAuthenticated": "false"}}}
+
+    def exchange(self, t, rp, ip):
+        r = self.r
+        key = "ASIA" + r.b32(16).upper()
+        ro = self.roles[rp["role"]]
+        prov = "arn:aws:iam::%s:oidc-provider/token.actions.githubusercontent.com" % self.acct
+        ct(self.o, t, r.uuid(), self.acct, self.region,
+           {"type": "WebIdentityUser", "principalId": "%s:sts.amazonaws.com:%s" % (prov, rp["sub"]),
+            "userName": rp["sub"], "identityProvider": prov},
+           "sts", "AssumeRoleWithWebIdentity", ip, CI_UA[0],
+           req={"roleArn": rp["role"], "roleSessionName": "GitHubActions", "durationSeconds": 3600},
+           resp={"credentials": {"accessKeyId": key, "sessionToken": "IQoJ" + r.b62(40),
+                                 "expiration": ct_date(t + HOUR)},
+                 "subjectFromWebIdentityToken": rp["sub"],
+                 "assumedRoleUser": {"assumedRoleId": "%s:GitHubActions" % ro["id"],
+                                     "arn": "arn:aws:sts::%s:assumed-role/%s/GitHubActions" % (self.acct, ro["name"])},
+                 "provider": prov, "audience": "sts.amazonaws.com"})
+        return key
+
+    def run_job(self, t, rp):
+        """One run of rp's workflow: its job(s), each with a session."""
+        r = self.r
+        run = r.randint(10 ** 9, 10 ** 10)
+        self.gh(t, {"action": "workflows.created_workflow_run", "actor": r.choice(DEVS), "repo": rp["repo"],
+                    "workflow_id": rp["wf_id"], "workflow_run_id": run, "run_number": r.randint(1, 5000),
+                    "run_attempt": 1, "name": rp["wf"].split(".")[0], "event": "push", "head_branch": "main",
+                    "operation_type": "create"})
+        names = [rp["job"]] if not rp["matrix"] else ["%s (%d)" % (rp["job"], v) for v in (18, 20)]
+        out = []
+        for i, jn in enumerate(names):
+            tp = t + r.uniform(2, 20) + i * r.uniform(0.5, 3)
+            live = [x for x in self.runners if x["from"] <= tp]
+            if rp["hosted"]:
+                runner = {"name": "GitHub Actions %d" % r.randint(1, 999), "id": r.randint(10 ** 5, 10 ** 6),
+                          "ip": "%d.%d.%d.%d" % (r.choice(AZURE), r.randint(0, 255), r.randint(0, 255),
+                                                 r.randint(2, 250))}
+            else:
+                x = r.choice(live)
+                runner = {"name": x["name"], "id": x["id"], "ip": x["nat"]}
+            rec = {"action": "workflows.prepared_workflow_job", "repo": rp["repo"], "workflow_run_id": run,
+                   "job_name": jn, "runner_labels": ["ubuntu-latest"] if rp["hosted"] else ["self-hosted", "linux"],
+                   "is_hosted_runner": rp["hosted"], "secrets_passed": rp["secrets"],
+                   "job_workflow_ref": "%s/.github/workflows/%s@refs/heads/main" % (rp["repo"], rp["wf"]),
+                   "operation_type": "create"}
+            if rp["env"]:
+                rec["environment_name"] = rp["env"]
+            self.gh(tp, rec)
+            dur = r.uniform(300, 2400)
+            if self.has_jobs_api:
+                self.jobs_api.append((tp, {"id": r.randint(10 ** 10, 10 ** 11), "run_id": run,
+                                           "run_url": "https://api.github.com/repos/%s/actions/runs/%d" % (rp["repo"], run),
+                                           "run_attempt": 1, "status": "completed", "conclusion": "success",
+                                           "started_at": iso(tp + 1, 0), "completed_at": iso(tp + dur, 0), "name": jn,
+                                           "labels": rec["runner_labels"], "runner_id": runner["id"],
+                                           "runner_name": runner["name"], "runner_group_id": 1,
+                                           "runner_group_name": "Default", "workflow_name": rp["wf"].split(".")[0]}))
+            tx = tp + r.uniform(3, 60)
+            key = self.exchange(tx, rp, runner["ip"])
+            ua = r.choice(CI_UA)
+            for _ in range(r.randint(1, 5)):
+                src, name = r.choice([("s3", "PutObject"), ("s3", "GetObject"), ("ecs", "UpdateService"),
+                                      ("ecr", "GetAuthorizationToken"), ("sts", "GetCallerIdentity"),
+                                      ("cloudformation", "DescribeStacks")])
+                ct(self.o, r.uniform(tx + 1, tx + min(dur, 3500)), r.uuid(), self.acct, self.region,
+                   self.session_ident(rp["role"], "GitHubActions", key), src, name, runner["ip"], ua)
+            inst = {"rp": rp, "run": run, "job": jn, "tp": tp, "tx": tx, "key": key, "end": tp + dur,
+                    "prep_order": len(self.instances)}
+            self.instances.append(inst)
+            out.append(inst)
+        return out
+
+    # ---- the case --------------------------------------------------------------------
+    def benign(self):
+        r = self.r
+        for x in self.runners:
+            t = x["from"] or self.S - r.uniform(600, 86400)
+            self.gh(t, {"action": "org.self_hosted_runner_online", "actor": "%s-runner-bot" % self.org,
+                        "runner_id": x["id"], "runner_name": x["name"], "operation_type": "modify"})
+        for rp in self.repos:
+            t = self.S + r.uniform(0, rp["gap"])
+            while t < self.END - 900:
+                self.run_job(t, rp)
+                t += rp["gap"] * r.uniform(0.7, 1.3)
+            if rp["secrets"] and r.random() < 0.3:
+                self.gh(r.uniform(self.S, self.END), {"action": "repo.update_actions_secret", "actor": r.choice(DEVS),
+                                                      "repo": rp["repo"], "key": rp["secrets"][0],
+                                                      "operation_type": "modify"})
+        lk = self.truth["variant"].setdefault("lookalikes", [])
+        if any(rp["hosted"] for rp in self.repos):
+            lk.append("hosted-runner-new-address-each-job")
+        # a developer assumes a CI role from the office and uses it
+        if r.random() < 0.6:
+            rp = r.choice(self.repos)
+            dev = r.choice(DEVS)
+            t = r.uniform(self.S + 0.2 * self.H, self.END)
+            key = "ASIA" + r.b32(16).upper()
+            ro = self.roles[rp["role"]]
+            ui = {"type": "IAMUser", "principalId": "AIDA" + r.b32(16).upper(),
+                  "arn": "arn:aws:iam::%s:user/%s" % (self.acct, dev), "accountId": self.acct,
+                  "accessKeyId": "AKIA" + r.b32(16).upper(), "userName": dev}
+            ct(self.o, t, r.uuid(), self.acct, self.region, ui, "sts", "AssumeRole", self.office,
+               ATTACKER_AWS_UA[0], req={"roleArn": rp["role"], "roleSessionName": dev},
+               resp={"credentials": {"accessKeyId": key, "sessionToken": "IQoJ" + r.b62(40),
+                                     "expiration": ct_date(t + HOUR)},
+                     "assumedRoleUser": {"assumedRoleId": "%s:%s" % (ro["id"], dev),
+                                         "arn": "arn:aws:sts::%s:assumed-role/%s/%s" % (self.acct, ro["name"], dev)}})
+            for j in range(r.randint(1, 5)):
+                ct(self.o, t + 30 + 40 * j, r.uuid(), self.acct, self.region, self.session_ident(rp["role"], dev, key),
+                   r.choice(["s3", "sts", "ecs"]), r.choice(["ListBuckets", "GetCallerIdentity", "DescribeServices"]),
+                   self.office, ATTACKER_AWS_UA[0])
+            lk.append("developer-assumes-ci-role")
+
+    def attack(self):
+        r = self.r
+        rp = r.choice(self.repos)
+        inst = self.run_job(self.T - r.uniform(60, 600), rp)[0]
+        src = r.choice(ATTACKER_NETS) + str(r.randint(2, 250))
+        ua = r.choice(ATTACKER_AWS_UA)
+        t = max(self.T, inst["tx"] + 60)
+        for j in range(r.randint(1, 6)):
+            name = r.choice([("sts", "GetCallerIdentity"), ("s3", "ListBuckets"), ("secretsmanager", "ListSecrets"),
+                             ("secretsmanager", "GetSecretValue"), ("iam", "ListRoles"),
+                             ("ssm", "GetParametersByPath")])
+            ct(self.o, t + 35 * j + r.uniform(0, 20), r.uuid(), self.acct, self.region,
+               self.session_ident(rp["role"], "GitHubActions", inst["key"]), name[0], name[1], src, ua)
+        if self.audit:
+            wid = "%s/runs/%d/%s" % (rp["repo"], inst["run"], inst["job"])
+        else:
+            wid = "%s@%d" % (rp["sub"], int(inst["tx"]))
+        self.truth["escaped"].append({"kind": "ci-job", "id": wid, "container_id": "", "pod": ""})
+        self.truth["credentials"].append({"provider": "aws", "id": inst["key"], "identity": rp["role"]})
+        self.truth["reachable"] = [{"provider": "aws", "identity": rp["role"]}]
+        self.truth["variant"].update({"victim_hosted": rp["hosted"], "victim_matrix": rp["matrix"],
+                                      "victim_subject": rp["sub"].split(":", 2)[2]})
+
+    def inventory(self, outdir):
+        inv = os.path.join(outdir, "inventory")
+        os.makedirs(inv, exist_ok=True)
+        prov = "arn:aws:iam::%s:oidc-provider/token.actions.githubusercontent.com" % self.acct
+        roles = []
+        for arn, ro in self.roles.items():
+            subs = sorted({rp["sub"] for rp in self.repos if rp["role"] == arn})
+            trust = [{"Effect": "Allow", "Principal": {"Federated": prov}, "Action": "sts:AssumeRoleWithWebIdentity",
+                      "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                                    "StringLike": {"token.actions.githubusercontent.com:sub": subs}}},
+                     {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % self.acct},
+                      "Action": "sts:AssumeRole"}]
+            roles.append({"Path": "/", "RoleName": ro["name"], "RoleId": ro["id"], "Arn": arn,
+                          "CreateDate": "2024-03-01T00:00:00Z",
+                          "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": trust},
+                          "InstanceProfileList": [], "AttachedManagedPolicies": [],
+                          "RolePolicyList": [{"PolicyName": "inline", "PolicyDocument": {
+                              "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:PutObject"],
+                                                                      "Resource": "arn:aws:s3:::%s-artifacts/*" % ro["name"]}]}}]})
+        with open(os.path.join(inv, "iam-authorization-details.json"), "w") as fh:
+            json.dump({"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": roles, "Policies": []}, fh,
+                      indent=1)
+
+    def generate(self, outdir):
+        self.build()
+        benign_only = self.seed % 5 == 0
+        self.truth["benign_only"] = benign_only
+        self.truth["family"] = None if benign_only else "CI"
+        self.benign()
+        if not benign_only:
+            self.attack()
+        self.truth["variant"].update({"repos": len(self.repos), "history_h": round(self.H / HOUR, 2),
+                                      "hosted": sum(1 for rp in self.repos if rp["hosted"]),
+                                      "runners": len(self.runners), "audit_log": self.audit,
+                                      "jobs_api": self.has_jobs_api})
+        os.makedirs(outdir, exist_ok=True)
+        self.o.write(outdir)
+        if self.jobs_api:
+            self.jobs_api.sort(key=lambda x: x[0])
+            with open(os.path.join(outdir, "logs", "github-jobs.json"), "w") as fh:
+                json.dump({"total_count": len(self.jobs_api), "jobs": [j for _, j in self.jobs_api]}, fh, indent=1)
+        self.inventory(outdir)
+        with open(os.path.join(outdir, "truth.json"), "w") as fh:
+            json.dump(self.truth, fh, indent=1, sort_keys=True)
+            fh.write("\n")
+        return self.truth
+
+
+def main(argv):
+    return case_main(CiCase, "ci", "ci_cases.py", argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,215 @@
+/*
+ * test_github.c - the GitHub audit-log ingester through the real driver:
+ * probing, the stream and the REST export, the jobs API, names never
+ * values, and bad records rejected with a reason.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include "../../correlate/engine.h"
+#include "../../ingest/private.h"
+#include "unit.h"
+
+static struct store *
+gh_store(void)
+{
+	struct store *s = NULL;
+	char *cause = NULL;
+
+	if (store_open(":memory:", 0, &s, &cause) != CD_OK) {
+		free(cause);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+gh_q(struct store *s, const char *sql, char *out, size_t cap)
+{
+	sqlite3_stmt *st;
+
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
+		snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+static const char job_line[] =
+	"{\"@timestamp\":1748944210000,\"_document_id\":\"d2\",\"action\":\"workflows.prepared_workflow_job\","
+	"\"created_at\":1748944210000,\"org\":\"acme\",\"repo\":\"acme/deploy-infra\","
+	"\"workflow_run_id\":9876543210,\"job_name\":\"deploy\",\"runner_labels\":[\"self-hosted\"],"
+	"\"environment_name\":\"production\",\"secrets_passed\":[\"DEPLOY_KEY\"],"
+	"\"hashed_token\":\"c2VjcmV0LWhhc2g=\"}\n";
+
+/* The stream and the export are probed as github; nobody else claims them. */
+static void
+test_github_probe(void)
+{
+	static const char export_head[] = "[\n  {\n    \"@timestamp\": 1748940000000,\n    \"_document_id\": "
+					  "\"r1\",\n    \"action\": \"org.register_self_hosted_runner\",\n"
+					  "    \"actor\": \"ops\",\n    \"created_at\": 1748940000000,\n";
+	static const char jobs[] = "{\"total_count\":1,\"jobs\":[{\"id\":1,\"run_id\":2,\"run_url\":"
+				   "\"https://api.github.com/repos/o/r/actions/runs/2\",\"runner_name\":"
+				   "\"r\",\"workflow_name\":\"w\",\"started_at\":\"2025-06-03T09:50:10Z\"}]}";
+
+	CHECK_STR(ingest_probe(job_line, sizeof(job_line) - 1), "github");
+	CHECK_STR(ingest_probe(export_head, sizeof(export_head) - 1), "github");
+	CHECK_STR(ingest_probe(jobs, sizeof(jobs) - 1), "github");
+	/* a CloudTrail record is not GitHub's */
+	CHECK(ingester_find("github")->probe("{\"eventSource\":\"s\",\"eventName\":\"n\"}", 35) == 0);
+}
+
+/* A job's keys land in extra; the hashed token is never stored. */
+static void
+test_github_stream(void)
+{
+	struct store *s = gh_store();
+	char out[512];
+
+	if (s == NULL)
+		return;
+	CHECK(ingest_buffer(s, "github", job_line, sizeof(job_line) - 1) == 1);
+	gh_q(s, "SELECT action || ' ' || object || ' ' || ts_ns FROM events", out, sizeof(out));
+	CHECK_STR(out, "workflows.prepared_workflow_job acme/deploy-infra/runs/9876543210 1748944210000000000");
+	gh_q(s, "SELECT json_extract(extra, '$.environment_name') || ' ' || json_extract(extra, '$.job_name')"
+		" || ' ' || json_extract(extra, '$.secrets_passed[0]') FROM events", out, sizeof(out));
+	CHECK_STR(out, "production deploy DEPLOY_KEY");
+	gh_q(s, "SELECT count(*) FROM events WHERE instr(extra, 'c2VjcmV0') > 0", out, sizeof(out));
+	CHECK_STR(out, "0");
+	store_close(&s);
+}
+
+/* The REST export (an array) and the jobs API wrapper, one event per element. */
+static void
+test_github_export_jobs(void)
+{
+	static const char exp[] = "[{\"created_at\":1748940000000,\"_document_id\":\"r1\",\"action\":"
+				  "\"org.register_self_hosted_runner\",\"runner_name\":\"build-07\",\"actor_ip\":"
+				  "\"10.0.5.7\"},{\"created_at\":1748960000000,\"_document_id\":\"r2\",\"action\":"
+				  "\"org.remove_self_hosted_runner\",\"runner_name\":\"build-07\"}]";
+	static const char jobs[] = "{\"total_count\":1,\"jobs\":[{\"id\":7,\"run_id\":2,\"run_url\":"
+				   "\"https://api.github.com/repos/o/r/actions/runs/2\",\"runner_name\":"
+				   "\"build-07\",\"workflow_name\":\"w\",\"name\":\"deploy\","
+				   "\"started_at\":\"2025-06-03T09:50:10Z\"}]}";
+	struct store *s = gh_store();
+	char out[512];
+
+	if (s == NULL)
+		return;
+	CHECK(ingest_buffer(s, "github", exp, sizeof(exp) - 1) == 2);
+	gh_q(s, "SELECT group_concat(host || ' ' || src_ip, ',') FROM events WHERE src_ip IS NOT NULL", out,
+	     sizeof(out));
+	CHECK_STR(out, "build-07 10.0.5.7");
+	CHECK(ingest_buffer(s, "github", jobs, sizeof(jobs) - 1) == 1);
+	gh_q(s, "SELECT action || ' ' || host || ' ' || object || ' ' || json_extract(extra, '$.name')"
+		" FROM events WHERE kind = 'jobs-api'", out, sizeof(out));
+	CHECK_STR(out, "workflows.job build-07 o/r/runs/2 deploy");
+	store_close(&s);
+}
+
+/* No time, no action, not an object, a job without its run: rejected with why. */
+static void
+test_github_bad(void)
+{
+	static const char bad[] =
+		"{\"action\":\"org.block_user\",\"_document_id\":\"x\"}\n"
+		"{\"created_at\":1748940000000,\"_document_id\":\"y\"}\n"
+		"{\"created_at\":\"yesterday\",\"action\":\"a.b\"}\n"
+		"[1,2]\n"
+		"{\"runner_name\":\"r\",\"run_id\":1,\"started_at\":\"2025-06-03T09:50:10Z\"}\n"
+		"{\"created_at\":-5,\"action\":\"a.b\"}\n";
+	struct store *s = gh_store();
+	char out[512];
+
+	if (s == NULL)
+		return;
+	CHECK(ingest_buffer(s, "github", bad, sizeof(bad) - 1) == 0);
+	gh_q(s, "SELECT count(*) FROM rejects", out, sizeof(out));
+	CHECK_STR(out, "6"); /* each bad line once, the array of numbers too */
+	gh_q(s, "SELECT count(*) FROM rejects WHERE reason LIKE '%without%'", out, sizeof(out));
+	CHECK_STR(out, "5");
+	store_close(&s);
+}
+
+/* One exchange of a GitHub OIDC subject, as CloudTrail records it. */
+static void
+exchange(struct buf *b, const char *when, const char *sub, const char *key, const char *ip)
+{
+	CHECK(buf_printf(b,
+			 "{\"eventTime\":\"%s\",\"eventSource\":\"sts.amazonaws.com\",\"eventName\":"
+			 "\"AssumeRoleWithWebIdentity\",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"%s\","
+			 "\"userIdentity\":{\"type\":\"WebIdentityUser\",\"principalId\":\"arn:aws:iam::1:"
+			 "oidc-provider/token.actions.githubusercontent.com:sts.amazonaws.com:%s\"},"
+			 "\"requestParameters\":{\"roleArn\":\"arn:aws:iam::1:role/ci\"},\"responseElements\":"
+			 "{\"credentials\":{\"accessKeyId\":\"%s\"},\"subjectFromWebIdentityToken\":\"%s\"},"
+			 "\"eventID\":\"%s\"}\n",
+			 when, ip, sub, key, sub, key) == CD_OK);
+}
+
+/*
+ * A session is its job's: by subject and time, the runner from the jobs
+ * API; a matrix run's two jobs (one subject) take the run's exchanges in
+ * the order they were prepared; without the audit log the job is named by
+ * its subject and exchange time.
+ */
+static void
+test_ci_job_link(void)
+{
+	static const char gh[] =
+		"{\"created_at\":1748944200000,\"_document_id\":\"p1\",\"action\":\"workflows.prepared_workflow_job\","
+		"\"repo\":\"o/r\",\"workflow_run_id\":77,\"job_name\":\"test (18)\",\"is_hosted_runner\":false,"
+		"\"job_workflow_ref\":\"o/r/.github/workflows/ci.yml@refs/heads/main\"}\n"
+		"{\"created_at\":1748944201000,\"_document_id\":\"p2\",\"action\":\"workflows.prepared_workflow_job\","
+		"\"repo\":\"o/r\",\"workflow_run_id\":77,\"job_name\":\"test (20)\",\"is_hosted_runner\":false,"
+		"\"job_workflow_ref\":\"o/r/.github/workflows/ci.yml@refs/heads/main\"}\n"
+		"{\"created_at\":1748944100000,\"_document_id\":\"p0\",\"action\":\"workflows.prepared_workflow_job\","
+		"\"repo\":\"o/r\",\"workflow_run_id\":76,\"job_name\":\"deploy\",\"environment_name\":\"prod\","
+		"\"job_workflow_ref\":\"o/r/.github/workflows/cd.yml@refs/heads/main\"}\n";
+	static const char jobs[] = "{\"jobs\":[{\"id\":9,\"run_id\":77,\"run_url\":"
+				   "\"https://api.github.com/repos/o/r/actions/runs/77\",\"name\":\"test (20)\","
+				   "\"runner_id\":42,\"runner_name\":\"build-07\",\"workflow_name\":\"ci\","
+				   "\"started_at\":\"2025-06-03T09:50:02Z\"}]}";
+	struct store *s = gh_store();
+	struct workload w;
+	struct buf b;
+
+	if (s == NULL)
+		return;
+	buf_init(&b, 1 << 16);
+	exchange(&b, "2025-06-03T09:50:10Z", "repo:o/r:ref:refs/heads/main", "ASIAEXAMPLEMATRIX018", "52.1.2.3");
+	exchange(&b, "2025-06-03T09:50:12Z", "repo:o/r:ref:refs/heads/main", "ASIAEXAMPLEMATRIX020", "52.1.2.3");
+	exchange(&b, "2025-06-03T09:50:20Z", "repo:o/r:environment:prod", "ASIAEXAMPLEDEPLOY076", "52.1.2.3");
+	exchange(&b, "2025-06-03T09:50:30Z", "repo:o/x:pull_request", "ASIAEXAMPLENOAUDIT01", "20.1.2.3");
+	CHECK(ingest_buffer(s, "cloudtrail", b.data, b.len) == 4);
+	CHECK(ingest_buffer(s, "github", gh, sizeof(gh) - 1) == 3);
+	CHECK(ingest_buffer(s, "github", jobs, sizeof(jobs) - 1) == 1);
+	CHECK(ci_job_of_session(store_db(s), "ASIAEXAMPLEMATRIX018", &w) == 1);
+	CHECK_STR(w.kind, "ci-job");
+	CHECK_STR(w.id, "o/r/runs/77/test (18)");
+	CHECK(ci_job_of_session(store_db(s), "ASIAEXAMPLEMATRIX020", &w) == 1);
+	CHECK_STR(w.id, "o/r/runs/77/test (20)");
+	CHECK_STR(w.where, "build-07");
+	CHECK_STR(w.ci_runner_id, "42");
+	CHECK_STR(w.ci_workflow, "ci.yml");
+	CHECK_STR(w.identity, "arn:aws:iam::1:role/ci");
+	/* the environment's job, not the branch's later ones */
+	CHECK(ci_job_of_session(store_db(s), "ASIAEXAMPLEDEPLOY076", &w) == 1);
+	CHECK_STR(w.id, "o/r/runs/76/deploy");
+	CHECK(ci_job_of_session(store_db(s), "ASIAEXAMPLENOAUDIT01", &w) == 1);
+	CHECK_STR(w.id, "repo:o/x:pull_request@1748944230");
+	CHECK_STR(w.where, "20.1.2.3");
+	CHECK(ci_job_of_session(store_db(s), "ASIAEXAMPLENOTACI001", &w) == 0);
+	buf_release(&b);
+	store_close(&s);
+}
+
+const struct unit_test github_tests[] = {
+	{ "ci_job_link", test_ci_job_link },
+	{ "github_probe", test_github_probe },
+	{ "github_stream", test_github_stream },
+	{ "github_export_jobs", test_github_export_jobs },
+	{ "github_bad", test_github_bad },
+	{ NULL, NULL },
+};
