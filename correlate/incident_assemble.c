@@ -179,6 +179,10 @@ behind_secret(struct store *s, struct incident *inc, const char *loc, int64_t ts
 			 * in the secret; what the attacker minted with it is persistence */
 			if (path_has_edge(h, "issued"))
 				continue;
+			/* an identity allowed to read a secret has not read it: that
+			 * is reach; the reads the API logged expose (secrets_read_by) */
+			if (path_has_edge(h, "can-read-secret"))
+				continue;
 
 			/* the identity it authenticates as: the next hit along a path through it */
 			for (k = 0; k < r.n && ident == NULL; k++)

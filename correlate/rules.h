@@ -61,6 +61,9 @@ enum vfield {
 			   * "function" for a Lambda execution-role session of a
 			   * managed runtime (its SDK marks its calls), else
 			   * "function-custom" */
+	VF_DST_KIND,    /* what dst is: imds, kubelet, vault, apiserver (by the
+			 * service's port), node, pod, private, public,
+			 * loopback, service, or socket (a unix path) */
 	VF__COUNT
 };
 
