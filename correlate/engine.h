@@ -80,6 +80,11 @@ void workload_settle(struct workload *w);
  * from AssumeRole by lambda.amazonaws.com); 1 when found, w filled. */
 int function_of_session(sqlite3 *db, const char *cred_id, struct workload *w);
 
+/* ---- attribute_host.c ---- */
+/* A container with no host from its sources: the host where its processes'
+ * host pids were seen at the same time (auditd); left empty when unsure. */
+void host_of_container(sqlite3 *db, struct workload *w);
+
 /* ---- findings.c ---- */
 struct corr_opts {
 	const char *rules_dir;
