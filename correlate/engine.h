@@ -85,6 +85,11 @@ int function_of_session(sqlite3 *db, const char *cred_id, struct workload *w);
  * host pids were seen at the same time (auditd); left empty when unsure. */
 void host_of_container(sqlite3 *db, struct workload *w);
 
+/* ---- secret_keys.c ---- */
+/* 0 when the inventory lists a Secret's key names (locator "k8s-secret:NS/N")
+ * and none could hold a cloud key or credentials file; else 1. */
+int secret_may_hold_cloud_key(sqlite3 *db, const char *locator);
+
 /* ---- findings.c ---- */
 struct corr_opts {
 	const char *rules_dir;

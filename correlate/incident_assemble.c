@@ -1169,6 +1169,17 @@ function_own_address(sqlite3 *db, const struct incident *inc, const char *ip, in
 	return own;
 }
 
+static int
+naddr_has(const struct naddrs *v, const char *ip)
+{
+	size_t i;
+
+	for (i = 0; ip != NULL && i < v->n; i++)
+		if (strcmp(v->a[i].ip, ip) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 attacker_addresses(sqlite3 *db, const struct incident *inc, int64_t t0, struct naddrs *out)
 {
@@ -1360,6 +1371,29 @@ may_hold_key(const struct exposed *e)
 }
 
 /*
+ * Whether a key learned from the logs is already said to come from the
+ * exposed secret or file at locator (its evidence names it: a network
+ * join's "LOCATOR was exposed at ..."), or joined to it by key_file_joins.
+ */
+static int
+key_learned_for(const struct incident *inc, const char *locator)
+{
+	size_t i, k, n = strlen(locator);
+
+	for (i = 0; i < inc->ncr; i++) {
+		const struct cred *cr = &inc->cr[i];
+
+		if (cr->confidence == NULL)
+			continue;
+		for (k = 0; k < cr->evidence.n; k++)
+			if (strncmp(cr->evidence.s[k], locator, n) == 0 &&
+			    strncmp(cr->evidence.s[k] + n, " was exposed at ", 16) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/*
  * An unmapped secret or key file exposed, then, within the hour, a
  * long-lived key used from a network it had never used (USE-01): the key
  * is probably the content, though no address ties it to the incident yet.
@@ -1370,21 +1404,40 @@ key_file_joins(sqlite3 *db, struct incident *inc)
 {
 	sqlite3_stmt *st;
 	size_t i;
+	struct naddrs addrs = { 0 };
+	int64_t t0 = INT64_MAX;
+
+	/*
+	 * Timing is the fallback for an incident that knows no address of the
+	 * attacker yet.  Once it knows some (its credentials used from new
+	 * networks, its workloads' connections), a key first used from a new
+	 * network none of them is another party's (a job's key from a new
+	 * office, in the same hour), not the content of the secret.
+	 */
+	for (i = 0; i < inc->nex; i++)
+		if (inc->ex[i].ts < t0)
+			t0 = inc->ex[i].ts;
+	if (t0 != INT64_MAX)
+		attacker_addresses(db, inc, t0, &addrs);
 
 	if (sqlite3_prepare_v2(db,
 			       "SELECT e.cred_id, e.actor, e.ts_ns, e.src_ip FROM findings f CROSS JOIN events e"
 			       " ON e.id = f.event_id WHERE f.ts_ns >= ?1 AND f.ts_ns <= ?2 AND f.rule = 'USE-01'"
 			       " AND e.cred_id LIKE 'AKIA%' ORDER BY f.ts_ns",
-			       -1, &st, NULL) != SQLITE_OK)
+			       -1, &st, NULL) != SQLITE_OK) {
+		free(addrs.a);
 		return;
+	}
 	for (i = 0; i < inc->nex; i++) {
 		const struct exposed *e = &inc->ex[i];
 
-		if (e->mapped || !may_hold_key(e))
+		if (e->mapped || !may_hold_key(e) || !secret_may_hold_cloud_key(db, e->locator) ||
+		    key_learned_for(inc, e->locator))
 			continue;
 		sqlite3_bind_int64(st, 1, e->ts - SKEW_NS);
 		sqlite3_bind_int64(st, 2, e->ts + KEYFILE_USE_NS);
-		while (sqlite3_step(st) == SQLITE_ROW) {
+		/* one secret or file, one key: the first new-network use after it */
+		while (!key_learned_for(inc, e->locator) && sqlite3_step(st) == SQLITE_ROW) {
 			const char *id = (const char *)sqlite3_column_text(st, 0);
 			char when[40], line[700];
 			struct cred *cr;
@@ -1393,6 +1446,8 @@ key_file_joins(sqlite3 *db, struct incident *inc)
 			for (k = 0; k < inc->ncr && strcmp(inc->cr[k].id, id) != 0; k++)
 				;
 			if (k < inc->ncr)
+				continue;
+			if (addrs.n > 0 && !naddr_has(&addrs, (const char *)sqlite3_column_text(st, 3)))
 				continue;
 			cr = add_cred(inc, "aws", id, (const char *)sqlite3_column_text(st, 1), e->ts);
 			if (cr == NULL)
@@ -1411,6 +1466,7 @@ key_file_joins(sqlite3 *db, struct incident *inc)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
+	free(addrs.a);
 }
 
 static void
