@@ -477,6 +477,10 @@ incidents_build(struct store *s, const struct ruleset *rs, int64_t since_ns,
 		if (f->workload == NULL || strcmp(f->cls, "usage-anomaly") == 0)
 			continue;
 		f->wl = wl_add(&c, db, f);
+		if (finding_routine(db, ruleset_find(rs, f->rule), f, &c.w[f->wl].d)) {
+			f->wl = -1;
+			continue;
+		}
 		if (f->ts < c.w[f->wl].first)
 			c.w[f->wl].first = f->ts;
 		if (f->ts > c.w[f->wl].last)
