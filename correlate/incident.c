@@ -477,15 +477,12 @@ incidents_build(struct store *s, const struct ruleset *rs, int64_t since_ns,
 		if (f->workload == NULL || strcmp(f->cls, "usage-anomaly") == 0)
 			continue;
 		f->wl = wl_add(&c, db, f);
-		if (finding_routine(db, ruleset_find(rs, f->rule), f, &c.w[f->wl].d)) {
-			f->wl = -1;
-			continue;
-		}
 		if (f->ts < c.w[f->wl].first)
 			c.w[f->wl].first = f->ts;
 		if (f->ts > c.w[f->wl].last)
 			c.w[f->wl].last = f->ts;
 	}
+	routine_mark(&c, db);
 	link_workloads(&c, db);
 	/* per root, in one pass: a high escape signal, a credential signal */
 	roots = xcalloc(c.nw ? c.nw : 1, sizeof(*roots));

@@ -17,6 +17,7 @@
 #define LIVE_NS        ((int64_t)12 * 3600 * 1000000000LL)
 /* how soon after an unmapped key file or secret is read its key is used */
 #define KEYFILE_USE_NS ((int64_t)3600 * 1000000000LL)
+#define VAULT_LOGIN_NS ((int64_t)900 * 1000000000LL)  /* Vault contact -> the login it made */
 
 static int
 wl_root_of(const struct inc_ctx *c, int i)
@@ -342,6 +343,46 @@ vault_token_of(sqlite3 *db, struct incident *inc, const struct workload *w, int6
 	sqlite3_finalize(st);
 }
 
+/*
+ * A connection to Vault (not a file read): what it obtained is the login
+ * made from the workload's address within minutes after it (whichever
+ * account it logged in as: code that left its container may use a token
+ * that is not its pod's own).
+ */
+static void
+vault_login_after(sqlite3 *db, struct incident *inc, const struct workload *w, int64_t ts,
+		  const char *via)
+{
+	sqlite3_stmt *st;
+	struct podinfo pi;
+
+	if (!pod_info(db, w, &pi) || !pi.ip[0])
+		return;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT issued_cred, actor FROM events WHERE ts_ns >= ?1 AND ts_ns <= ?2"
+			       " AND source = 'vault' AND src_ip = ?3 AND issued_cred IS NOT NULL"
+			       " ORDER BY ts_ns LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, ts - SKEW_NS);
+	sqlite3_bind_int64(st, 2, ts + VAULT_LOGIN_NS);
+	sqlite3_bind_text(st, 3, pi.ip, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		char loc[600], ident[600];
+		const char *acc = (const char *)sqlite3_column_text(st, 0);
+		const char *who = (const char *)sqlite3_column_text(st, 1);
+
+		snprintf(loc, sizeof(loc), "vault-token:%s", acc);
+		add_exposed(inc, loc, ts, via);
+		add_cred(inc, "vault", acc, who, ts);
+		if (who != NULL) {
+			snprintf(ident, sizeof(ident), "vault:%s", who);
+			strv_add_unique(&inc->identities, ident);
+		}
+	}
+	sqlite3_finalize(st);
+}
+
 /* The Vault token of every pod on an escaped node: the agents' sinks are
  * files on the node (kubelet's pod volumes). */
 static void
@@ -533,6 +574,10 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 	case EXPOSES_FILE:
 	case EXPOSES_SA_TOKEN:
 	case EXPOSES_VAULT_TOKEN:
+		if (r->exposes == EXPOSES_VAULT_TOKEN && f->object == NULL && f->dst != NULL) {
+			vault_login_after(db, inc, w, f->ts, f->rule);
+			break;
+		}
 		if (f->object != NULL &&
 		    secret_for_path(c, host, w->pod_uid[0] ? w->pod_uid : NULL, f->object, &g)) {
 			secrets_from(inc, &g, host, f->ts, f->rule, NULL);
