@@ -859,6 +859,21 @@ sole_pod_on_node(sqlite3 *db, const char *ns, const char *sa, const char *node)
  * an escaped node (the inventory names them).  With no inventory pod to
  * go by, the root pod's own, or the account's tokens used anomalously.
  */
+/* When the node escaped (its kubelet credentials exposed), not before ts. */
+static int64_t
+node_exposed_at(const struct incident *inc, const char *node, int64_t ts)
+{
+	char loc[400];
+	int64_t at = INT64_MAX;
+	size_t i;
+
+	snprintf(loc, sizeof(loc), "kubelet-cred:%s", node);
+	for (i = 0; i < inc->nex; i++)
+		if (strcmp(inc->ex[i].locator, loc) == 0 && inc->ex[i].ts < at)
+			at = inc->ex[i].ts;
+	return at != INT64_MAX && at > ts ? at : ts;
+}
+
 static void
 sa_tokens(sqlite3 *db, struct incident *inc, const char *ns, const char *sa, const char *actor,
 	  const struct workload *root, int64_t ts)
@@ -887,15 +902,21 @@ sa_tokens(sqlite3 *db, struct incident *inc, const char *ns, const char *sa, con
 
 			if (uid == NULL)
 				continue;
+			int64_t at = ts;
+
 			readable = strcmp(uid, root->pod_uid) == 0;
 			for (k = 0; k < inc->escaped_nodes.n && !readable && node != NULL; k++)
 				readable = strcmp(inc->escaped_nodes.s[k], node) == 0;
 			if (!readable)
 				continue;
+			/* another pod's token is readable from the node once the node
+			 * escaped: the one in its file then, not when the root's was read */
+			if (strcmp(uid, root->pod_uid) != 0)
+				at = node_exposed_at(inc, node, ts);
 			snprintf(kubelet, sizeof(kubelet), "system:node:%s", node ? node : "");
 			snprintf(object, sizeof(object), "%s/serviceaccounts/%s", ns, sa);
 			pod_tokens(db, inc, actor, uid, (const char *)sqlite3_column_text(st, 2),
-				   node != NULL && sole_pod_on_node(db, ns, sa, node) ? kubelet : NULL, object, ts);
+				   node != NULL && sole_pod_on_node(db, ns, sa, node) ? kubelet : NULL, object, at);
 			pods++;
 		}
 		sqlite3_finalize(st);

@@ -12,7 +12,10 @@
 #  - a container started through the runtime socket, seen only by Tracee
 #    (no node name) and with no pod, is placed on its host by its
 #    processes' host pids and joins the CI job that started it instead of
-#    opening an incident of its own (pod seed 606087, S4).
+#    opening an incident of its own (pod seed 606087, S4);
+#  - after a node escape, a replica's token on that node is the one in its
+#    file when the node escaped, not the one when the root's token was read
+#    earlier (pod seed 606073, S10: the replicas' older tokens were extra).
 . "$ROOT/tests/cases/lib.sh"
 command -v python3 >/dev/null 2>&1 || die "python3 is required"
 G="$ROOT/tests/gen"
@@ -48,4 +51,11 @@ run p4
 cid=$(jq -r '.escaped[0].container_id' p4/truth.json | cut -c1-12)
 expect_eq "$(ncount p4)" 1 "S4: one incident (the sibling container joins the CI job)"
 expect_eq "$(jq -r '.incidents[0].root' p4/report.json)" "ctr:$cid" "S4: rooted at the CI job"
+python3 "$G/cases.py" 606073 p10 > /dev/null || die "generator failed"
+run p10
+# every k8s token reported is one the truth holds (must or may)
+extra=$(jq -r '.incidents[].credentials[] | select(.provider == "k8s") | .id' p10/report.json | while read -r j; do
+	jq -e --arg j "$j" '[.credentials[], .credentials_may[] | select(.id == $j)] | length > 0' p10/truth.json > /dev/null \
+		|| echo "$j"; done)
+expect_eq "$extra" "" "S10: replicas' tokens no longer on disk at the escape"
 echo "look-alike joins ok"
