@@ -284,6 +284,36 @@ finding_at_or_after(const struct inc_ctx *c, int64_t ts)
 	return lo;
 }
 
+/*
+ * A container with no pod and no host (its only source names no node: Tracee
+ * v1beta1 without auditd) cannot be matched by host.  When exactly one
+ * workload used a runtime socket (ESC-07) in the minute before it started,
+ * that workload started it; with two or more it stays on its own.
+ */
+static void
+link_hostless_sibling(struct inc_ctx *c, int i)
+{
+	struct wl *b = &c->w[i];
+	int cand = -1;
+	size_t k;
+
+	for (k = 0; k < c->nf; k++) {
+		const struct finding *f = &c->f[k];
+
+		if (strcmp(f->rule, "ESC-07") != 0 || f->wl < 0 || f->wl == i ||
+		    b->first < f->ts || b->first - f->ts > SIBLING_NS || wl_root(c, f->wl) == i)
+			continue;
+		if (cand >= 0 && wl_root(c, cand) != wl_root(c, f->wl))
+			return; /* ambiguous */
+		cand = f->wl;
+	}
+	if (cand >= 0) {
+		b->parent = cand;
+		snprintf(b->why, sizeof(b->why), "started through %s's runtime socket (no host named)",
+			 c->w[cand].key);
+	}
+}
+
 static void
 link_workloads(struct inc_ctx *c, sqlite3 *db)
 {
@@ -315,6 +345,10 @@ link_workloads(struct inc_ctx *c, sqlite3 *db)
 
 		if (b->parent >= 0 || !b->d.container_id[0] || b->d.pod_name[0])
 			continue;
+		if (!b->d.host[0]) {
+			link_hostless_sibling(c, (int)i);
+			continue;
+		}
 		for (k = 0; k < c->nf; k++) {
 			const struct finding *f = &c->f[k];
 

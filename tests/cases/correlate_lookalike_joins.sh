@@ -15,7 +15,10 @@
 #    opening an incident of its own (pod seed 606087, S4);
 #  - after a node escape, a replica's token on that node is the one in its
 #    file when the node escaped, not the one when the root's token was read
-#    earlier (pod seed 606073, S10: the replicas' older tokens were extra).
+#    earlier (pod seed 606073, S10: the replicas' older tokens were extra);
+#  - the same sibling seen by Tracee alone (no host at all) joins the one
+#    workload that used a runtime socket in the minute before it started
+#    (pod seed 818012, S4).
 . "$ROOT/tests/cases/lib.sh"
 command -v python3 >/dev/null 2>&1 || die "python3 is required"
 G="$ROOT/tests/gen"
@@ -58,4 +61,9 @@ extra=$(jq -r '.incidents[].credentials[] | select(.provider == "k8s") | .id' p1
 	jq -e --arg j "$j" '[.credentials[], .credentials_may[] | select(.id == $j)] | length > 0' p10/truth.json > /dev/null \
 		|| echo "$j"; done)
 expect_eq "$extra" "" "S10: replicas' tokens no longer on disk at the escape"
+python3 "$G/cases.py" 818012 p4b > /dev/null || die "generator failed"
+run p4b
+cid=$(jq -r '.escaped[0].container_id' p4b/truth.json | cut -c1-12)
+expect_eq "$(ncount p4b)" 1 "S4, Tracee only: one incident"
+expect_eq "$(jq -r '.incidents[0].root' p4b/report.json)" "ctr:$cid" "S4, Tracee only: rooted at the CI job"
 echo "look-alike joins ok"
