@@ -18,7 +18,11 @@
 #    earlier (pod seed 606073, S10: the replicas' older tokens were extra);
 #  - the same sibling seen by Tracee alone (no host at all) joins the one
 #    workload that used a runtime socket in the minute before it started
-#    (pod seed 818012, S4).
+#    (pod seed 818012, S4);
+#  - a key is not joined by timing alone to a Secret whose key names hold
+#    no cloud key (seed 606097, S9), nor, once the incident knows the
+#    attacker's addresses, when it was first used from another new network
+#    (seed 606070, S8): a report job's key used from a new office.
 . "$ROOT/tests/cases/lib.sh"
 command -v python3 >/dev/null 2>&1 || die "python3 is required"
 G="$ROOT/tests/gen"
@@ -66,4 +70,12 @@ run p4b
 cid=$(jq -r '.escaped[0].container_id' p4b/truth.json | cut -c1-12)
 expect_eq "$(ncount p4b)" 1 "S4, Tracee only: one incident"
 expect_eq "$(jq -r '.incidents[0].root' p4b/report.json)" "ctr:$cid" "S4, Tracee only: rooted at the CI job"
+for s in 606097 606070; do
+	python3 "$G/cases.py" "$s" "k$s" > /dev/null || die "generator failed"
+	run "k$s"
+	extra=$(jq -r '.incidents[].credentials[] | select(.id | startswith("AKIA")) | .id' "k$s/report.json" | while read -r k; do
+		jq -e --arg k "$k" '[.credentials[], .credentials_may[] | select(.id == $k)] | length > 0' "k$s/truth.json" \
+			> /dev/null || echo "$k"; done)
+	expect_eq "$extra" "" "seed $s: keys joined by timing alone"
+done
 echo "look-alike joins ok"
