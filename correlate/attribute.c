@@ -466,6 +466,7 @@ attribute_event_kind(sqlite3 *db, const struct event *ev, struct workload *w)
 		copy(w->how, sizeof(w->how), "container id");
 		fill_pod(db, w);
 		fill_host(db, w);
+		host_of_container(db, w);
 		return 1;
 	}
 	if (w->pod_uid[0] || w->pod_name[0]) {

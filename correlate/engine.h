@@ -117,6 +117,16 @@ int ci_job_on_runner(sqlite3 *db, const char *host, int64_t ts, struct workload 
 void ci_job_secrets(sqlite3 *db, const struct workload *w, void (*fn)(void *arg, const char *name),
 		    void *arg);
 
+/* ---- attribute_host.c ---- */
+/* A container with no host from its sources: the host where its processes'
+ * host pids were seen at the same time (auditd); left empty when unsure. */
+void host_of_container(sqlite3 *db, struct workload *w);
+
+/* ---- secret_keys.c ---- */
+/* 0 when the inventory lists a Secret's key names (locator "k8s-secret:NS/N")
+ * and none could hold a cloud key or credentials file; else 1. */
+int secret_may_hold_cloud_key(sqlite3 *db, const char *locator);
+
 /* ---- findings.c ---- */
 struct corr_opts {
 	const char *rules_dir;

@@ -284,6 +284,36 @@ finding_at_or_after(const struct inc_ctx *c, int64_t ts)
 	return lo;
 }
 
+/*
+ * A container with no pod and no host (its only source names no node: Tracee
+ * v1beta1 without auditd) cannot be matched by host.  When exactly one
+ * workload used a runtime socket (ESC-07) in the minute before it started,
+ * that workload started it; with two or more it stays on its own.
+ */
+static void
+link_hostless_sibling(struct inc_ctx *c, int i)
+{
+	struct wl *b = &c->w[i];
+	int cand = -1;
+	size_t k;
+
+	for (k = 0; k < c->nf; k++) {
+		const struct finding *f = &c->f[k];
+
+		if (strcmp(f->rule, "ESC-07") != 0 || f->wl < 0 || f->wl == i ||
+		    b->first < f->ts || b->first - f->ts > SIBLING_NS || wl_root(c, f->wl) == i)
+			continue;
+		if (cand >= 0 && wl_root(c, cand) != wl_root(c, f->wl))
+			return; /* ambiguous */
+		cand = f->wl;
+	}
+	if (cand >= 0) {
+		b->parent = cand;
+		snprintf(b->why, sizeof(b->why), "started through %s's runtime socket (no host named)",
+			 c->w[cand].key);
+	}
+}
+
 static void
 link_workloads(struct inc_ctx *c, sqlite3 *db)
 {
@@ -315,6 +345,10 @@ link_workloads(struct inc_ctx *c, sqlite3 *db)
 
 		if (b->parent >= 0 || !b->d.container_id[0] || b->d.pod_name[0])
 			continue;
+		if (!b->d.host[0]) {
+			link_hostless_sibling(c, (int)i);
+			continue;
+		}
 		for (k = 0; k < c->nf; k++) {
 			const struct finding *f = &c->f[k];
 
@@ -423,6 +457,32 @@ link_workloads(struct inc_ctx *c, sqlite3 *db)
 
 /* ---- per-root assembly ------------------------------------------------------------ */
 
+/*
+ * Whether the incident's anomalous use stands on its own.  A key joined
+ * only by its timing (low confidence: an unmapped key file read, then a
+ * long-lived key used from a new network within the hour) that an escaped
+ * workload's incident holds too is explained better there: the escaped
+ * code reached it.  Such a join opens no incident of its own for a root
+ * without an escape (escaped roots are assembled first, their keys in
+ * `held`).
+ */
+static int
+use_stands(const struct strmap *held, const struct incident *inc)
+{
+	size_t i;
+
+	for (i = 0; i < inc->ncr; i++) {
+		const struct cred *cr = &inc->cr[i];
+
+		if (cr->anomalies.n == 0)
+			continue;
+		if (cr->confidence == NULL || strcmp(cr->confidence, "low") != 0 ||
+		    strmap_find(held, cr->id, strlen(cr->id)) == NULL)
+			return 1;
+	}
+	return 0;
+}
+
 int
 incidents_build(struct store *s, const struct ruleset *rs, int64_t since_ns,
 		struct incident_change *ch, char **cause)
@@ -432,6 +492,8 @@ incidents_build(struct store *s, const struct ruleset *rs, int64_t since_ns,
 	size_t i;
 	int rc = CD_OK, usage = 0;
 	unsigned char *roots;
+	struct strmap held; /* the escaped roots' credential ids */
+	int pass;
 	enum { ROOT_ESCAPE = 1, ROOT_CRED = 2 };
 
 	memset(&c, 0, sizeof(c));
@@ -454,6 +516,7 @@ incidents_build(struct store *s, const struct ruleset *rs, int64_t since_ns,
 		if (f->ts > c.w[f->wl].last)
 			c.w[f->wl].last = f->ts;
 	}
+	routine_mark(&c, db);
 	link_workloads(&c, db);
 	/* per root, in one pass: a high escape signal, a credential signal */
 	roots = xcalloc(c.nw ? c.nw : 1, sizeof(*roots));
@@ -473,11 +536,14 @@ incidents_build(struct store *s, const struct ruleset *rs, int64_t since_ns,
 		if (!is_escape(&c.f[i]))
 			roots[r] |= ROOT_CRED;
 	}
+	/* escaped roots first: the keys they hold decide use_stands for the others */
+	strmap_init(&held);
+	for (pass = 0; pass < 2; pass++)
 	for (i = 0; i < c.nw && rc == CD_OK; i++) {
 		struct incident inc;
 		int escape = (roots[i] & ROOT_ESCAPE) != 0, cred = (roots[i] & ROOT_CRED) != 0;
 
-		if (c.w[i].parent >= 0)
+		if (c.w[i].parent >= 0 || escape != (pass == 0))
 			continue;
 		memset(&inc, 0, sizeof(inc));
 		inc.root = (int)i;
@@ -494,10 +560,18 @@ incidents_build(struct store *s, const struct ruleset *rs, int64_t since_ns,
 		if (!escape && !(cred && usage))
 			continue;
 		incident_assemble(&c, db, &inc);
-		if (escape || (cred && inc.anomalous_use))
+		if (escape) {
+			size_t k;
+			int created;
+
+			for (k = 0; k < inc.ncr; k++)
+				strmap_get(&held, inc.cr[k].id, strlen(inc.cr[k].id), &created);
+		}
+		if (escape || (cred && inc.anomalous_use && use_stands(&held, &inc)))
 			rc = incident_store(&c, db, &inc, ch);
 		incident_release(&inc);
 	}
+	strmap_release(&held);
 	free(roots);
 	if (rc != CD_OK && *cause == NULL)
 		*cause = xstrdup(sqlite3_errmsg(db));

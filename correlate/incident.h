@@ -115,4 +115,10 @@ void incident_release(struct incident *inc);
 int incident_json(const struct inc_ctx *c, const struct incident *inc, const char *id,
 		  struct buf *b);
 
+/* routine.c: whether a finding is its workload's routine (its image did
+ * the same before, as the baselines learned): such a finding joins nothing */
+int finding_routine(sqlite3 *db, const struct rule *r, const struct finding *f, const struct workload *w);
+/* Detach (wl = -1) every finding that is its workload's routine. */
+void routine_mark(struct inc_ctx *c, sqlite3 *db);
+
 #endif

@@ -17,6 +17,7 @@
 #define LIVE_NS        ((int64_t)12 * 3600 * 1000000000LL)
 /* how soon after an unmapped key file or secret is read its key is used */
 #define KEYFILE_USE_NS ((int64_t)3600 * 1000000000LL)
+#define VAULT_LOGIN_NS ((int64_t)900 * 1000000000LL)  /* Vault contact -> the login it made */
 
 static int
 wl_root_of(const struct inc_ctx *c, int i)
@@ -180,6 +181,10 @@ behind_secret(struct store *s, struct incident *inc, const char *loc, int64_t ts
 			 * in the secret; what the attacker minted with it is persistence */
 			if (path_has_edge(h, "issued") || path_has_edge(h, "exchanged-for"))
 				continue;
+			/* an identity allowed to read a secret has not read it: that
+			 * is reach; the reads the API logged expose (secrets_read_by) */
+			if (path_has_edge(h, "can-read-secret"))
+				continue;
 
 			/* the identity it authenticates as: the next hit along a path through it */
 			for (k = 0; k < r.n && ident == NULL; k++)
@@ -324,6 +329,46 @@ vault_token_of(sqlite3 *db, struct incident *inc, const struct workload *w, int6
 		}
 	}
 	if (sqlite3_data_count(st) > 0) {
+		char loc[600], ident[600];
+		const char *acc = (const char *)sqlite3_column_text(st, 0);
+		const char *who = (const char *)sqlite3_column_text(st, 1);
+
+		snprintf(loc, sizeof(loc), "vault-token:%s", acc);
+		add_exposed(inc, loc, ts, via);
+		add_cred(inc, "vault", acc, who, ts);
+		if (who != NULL) {
+			snprintf(ident, sizeof(ident), "vault:%s", who);
+			strv_add_unique(&inc->identities, ident);
+		}
+	}
+	sqlite3_finalize(st);
+}
+
+/*
+ * A connection to Vault (not a file read): what it obtained is the login
+ * made from the workload's address within minutes after it (whichever
+ * account it logged in as: code that left its container may use a token
+ * that is not its pod's own).
+ */
+static void
+vault_login_after(sqlite3 *db, struct incident *inc, const struct workload *w, int64_t ts,
+		  const char *via)
+{
+	sqlite3_stmt *st;
+	struct podinfo pi;
+
+	if (!pod_info(db, w, &pi) || !pi.ip[0])
+		return;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT issued_cred, actor FROM events WHERE ts_ns >= ?1 AND ts_ns <= ?2"
+			       " AND source = 'vault' AND src_ip = ?3 AND issued_cred IS NOT NULL"
+			       " ORDER BY ts_ns LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, ts - SKEW_NS);
+	sqlite3_bind_int64(st, 2, ts + VAULT_LOGIN_NS);
+	sqlite3_bind_text(st, 3, pi.ip, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
 		char loc[600], ident[600];
 		const char *acc = (const char *)sqlite3_column_text(st, 0);
 		const char *who = (const char *)sqlite3_column_text(st, 1);
@@ -558,6 +603,10 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 	case EXPOSES_FILE:
 	case EXPOSES_SA_TOKEN:
 	case EXPOSES_VAULT_TOKEN:
+		if (r->exposes == EXPOSES_VAULT_TOKEN && f->object == NULL && f->dst != NULL) {
+			vault_login_after(db, inc, w, f->ts, f->rule);
+			break;
+		}
 		if (f->object != NULL &&
 		    secret_for_path(c, host, w->pod_uid[0] ? w->pod_uid : NULL, f->object, &g)) {
 			secrets_from(inc, &g, host, f->ts, f->rule, NULL);
@@ -847,6 +896,21 @@ sole_pod_on_node(sqlite3 *db, const char *ns, const char *sa, const char *node)
  * an escaped node (the inventory names them).  With no inventory pod to
  * go by, the root pod's own, or the account's tokens used anomalously.
  */
+/* When the node escaped (its kubelet credentials exposed), not before ts. */
+static int64_t
+node_exposed_at(const struct incident *inc, const char *node, int64_t ts)
+{
+	char loc[400];
+	int64_t at = INT64_MAX;
+	size_t i;
+
+	snprintf(loc, sizeof(loc), "kubelet-cred:%s", node);
+	for (i = 0; i < inc->nex; i++)
+		if (strcmp(inc->ex[i].locator, loc) == 0 && inc->ex[i].ts < at)
+			at = inc->ex[i].ts;
+	return at != INT64_MAX && at > ts ? at : ts;
+}
+
 static void
 sa_tokens(sqlite3 *db, struct incident *inc, const char *ns, const char *sa, const char *actor,
 	  const struct workload *root, int64_t ts)
@@ -875,15 +939,21 @@ sa_tokens(sqlite3 *db, struct incident *inc, const char *ns, const char *sa, con
 
 			if (uid == NULL)
 				continue;
+			int64_t at = ts;
+
 			readable = strcmp(uid, root->pod_uid) == 0;
 			for (k = 0; k < inc->escaped_nodes.n && !readable && node != NULL; k++)
 				readable = strcmp(inc->escaped_nodes.s[k], node) == 0;
 			if (!readable)
 				continue;
+			/* another pod's token is readable from the node once the node
+			 * escaped: the one in its file then, not when the root's was read */
+			if (strcmp(uid, root->pod_uid) != 0)
+				at = node_exposed_at(inc, node, ts);
 			snprintf(kubelet, sizeof(kubelet), "system:node:%s", node ? node : "");
 			snprintf(object, sizeof(object), "%s/serviceaccounts/%s", ns, sa);
 			pod_tokens(db, inc, actor, uid, (const char *)sqlite3_column_text(st, 2),
-				   node != NULL && sole_pod_on_node(db, ns, sa, node) ? kubelet : NULL, object, ts);
+				   node != NULL && sole_pod_on_node(db, ns, sa, node) ? kubelet : NULL, object, at);
 			pods++;
 		}
 		sqlite3_finalize(st);
@@ -1204,6 +1274,17 @@ function_own_address(sqlite3 *db, const struct incident *inc, const char *ip, in
 	return own;
 }
 
+static int
+naddr_has(const struct naddrs *v, const char *ip)
+{
+	size_t i;
+
+	for (i = 0; ip != NULL && i < v->n; i++)
+		if (strcmp(v->a[i].ip, ip) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 attacker_addresses(sqlite3 *db, const struct incident *inc, int64_t t0, struct naddrs *out)
 {
@@ -1397,6 +1478,29 @@ may_hold_key(const struct exposed *e)
 }
 
 /*
+ * Whether a key learned from the logs is already said to come from the
+ * exposed secret or file at locator (its evidence names it: a network
+ * join's "LOCATOR was exposed at ..."), or joined to it by key_file_joins.
+ */
+static int
+key_learned_for(const struct incident *inc, const char *locator)
+{
+	size_t i, k, n = strlen(locator);
+
+	for (i = 0; i < inc->ncr; i++) {
+		const struct cred *cr = &inc->cr[i];
+
+		if (cr->confidence == NULL)
+			continue;
+		for (k = 0; k < cr->evidence.n; k++)
+			if (strncmp(cr->evidence.s[k], locator, n) == 0 &&
+			    strncmp(cr->evidence.s[k] + n, " was exposed at ", 16) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/*
  * An unmapped secret or key file exposed, then, within the hour, a
  * long-lived key used from a network it had never used (USE-01): the key
  * is probably the content, though no address ties it to the incident yet.
@@ -1407,21 +1511,40 @@ key_file_joins(sqlite3 *db, struct incident *inc)
 {
 	sqlite3_stmt *st;
 	size_t i;
+	struct naddrs addrs = { 0 };
+	int64_t t0 = INT64_MAX;
+
+	/*
+	 * Timing is the fallback for an incident that knows no address of the
+	 * attacker yet.  Once it knows some (its credentials used from new
+	 * networks, its workloads' connections), a key first used from a new
+	 * network none of them is another party's (a job's key from a new
+	 * office, in the same hour), not the content of the secret.
+	 */
+	for (i = 0; i < inc->nex; i++)
+		if (inc->ex[i].ts < t0)
+			t0 = inc->ex[i].ts;
+	if (t0 != INT64_MAX)
+		attacker_addresses(db, inc, t0, &addrs);
 
 	if (sqlite3_prepare_v2(db,
 			       "SELECT e.cred_id, e.actor, e.ts_ns, e.src_ip FROM findings f CROSS JOIN events e"
 			       " ON e.id = f.event_id WHERE f.ts_ns >= ?1 AND f.ts_ns <= ?2 AND f.rule = 'USE-01'"
 			       " AND e.cred_id LIKE 'AKIA%' ORDER BY f.ts_ns",
-			       -1, &st, NULL) != SQLITE_OK)
+			       -1, &st, NULL) != SQLITE_OK) {
+		free(addrs.a);
 		return;
+	}
 	for (i = 0; i < inc->nex; i++) {
 		const struct exposed *e = &inc->ex[i];
 
-		if (e->mapped || !may_hold_key(e))
+		if (e->mapped || !may_hold_key(e) || !secret_may_hold_cloud_key(db, e->locator) ||
+		    key_learned_for(inc, e->locator))
 			continue;
 		sqlite3_bind_int64(st, 1, e->ts - SKEW_NS);
 		sqlite3_bind_int64(st, 2, e->ts + KEYFILE_USE_NS);
-		while (sqlite3_step(st) == SQLITE_ROW) {
+		/* one secret or file, one key: the first new-network use after it */
+		while (!key_learned_for(inc, e->locator) && sqlite3_step(st) == SQLITE_ROW) {
 			const char *id = (const char *)sqlite3_column_text(st, 0);
 			char when[40], line[700];
 			struct cred *cr;
@@ -1438,7 +1561,9 @@ key_file_joins(sqlite3 *db, struct incident *inc)
 			if (sql_exists_text(db,
 					    "SELECT 1 FROM graph_nodes n CROSS JOIN graph_edges g ON g.dst = n.id"
 					    " WHERE n.key = 'aws:' || ?1 AND g.type = 'exposes'",
-					    id, 0))
+					    id, 0) ||
+			    /* the attacker's addresses known: a key used from elsewhere is another's */
+			    (addrs.n > 0 && !naddr_has(&addrs, (const char *)sqlite3_column_text(st, 3))))
 				continue;
 			cr = add_cred(inc, "aws", id, (const char *)sqlite3_column_text(st, 1), e->ts);
 			if (cr == NULL)
@@ -1457,6 +1582,7 @@ key_file_joins(sqlite3 *db, struct incident *inc)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
+	free(addrs.a);
 }
 
 static void

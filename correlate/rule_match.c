@@ -147,6 +147,38 @@ ip_kind(const struct known_net *net, const char *ip)
 	return "public";
 }
 
+/*
+ * What a connection reached: the cluster's internal services by their
+ * well-known ports (a kubelet's API, Vault, the API server or etcd),
+ * instance metadata by its fixed addresses, else the address's kind.
+ * Whether reaching it is news is the rule's to judge against history.
+ */
+static const char *
+dst_kind(const struct known_net *net, const char *dst)
+{
+	static const struct { const char *port, *kind; } svc[] = {
+		{ "10250", "kubelet" }, { "10255", "kubelet" }, { "8200", "vault" },
+		{ "6443", "apiserver" }, { "2379", "apiserver" },
+	};
+	char ip[96], port[16];
+	size_t i;
+
+	if (dst == NULL || dst[0] == '\0')
+		return NULL;
+	if (dst[0] == '/' || dst[0] == '@')
+		return "socket";
+	split_dst(dst, ip, sizeof(ip), port, sizeof(port));
+	if (ip[0] == '\0')
+		return NULL;
+	if (strcmp(ip, "169.254.169.254") == 0 || strcmp(ip, "fd00:ec2::254") == 0 ||
+	    strcmp(ip, "169.254.170.2") == 0 || strcmp(ip, "metadata.google.internal") == 0)
+		return "imds";
+	for (i = 0; i < sizeof(svc) / sizeof(svc[0]); i++)
+		if (strcmp(port, svc[i].port) == 0)
+			return svc[i].kind;
+	return ip_kind(net, ip);
+}
+
 static const char *
 vfield(struct match_ev *m, int vf)
 {
@@ -290,6 +322,9 @@ vfield(struct match_ev *m, int vf)
 			m->vf[vf] = "function-custom";
 		else if (known_net_has(m->net->ci_sessions, m->net->nci_sessions, ev->cred_id))
 			m->vf[vf] = "ci-job";
+		break;
+	case VF_DST_KIND:
+		m->vf[vf] = dst_kind(m->net, ev->dst);
 		break;
 	case VF_HOST_KIND:
 		m->vf[vf] = ev->host == NULL ? NULL

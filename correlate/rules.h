@@ -63,6 +63,9 @@ enum vfield {
 			   * "function-custom"; "gcp-function" for a GCP audit
 			   * event made with the own token of the one Cloud Run
 			   * service or Cloud Function running as its account */
+	VF_DST_KIND,    /* what dst is: imds, kubelet, vault, apiserver (by the
+			 * service's port), node, pod, private, public,
+			 * loopback, service, or socket (a unix path) */
 	VF__COUNT
 };
 

@@ -26,7 +26,8 @@ unset CORDON_EGRESS CORDON_RULES CORDON_DB
 # sandboxes), keymat (km_cases.py, certificates, SSH keys and exchanged
 # Vault tokens reached by a sandbox escape), gcpfunction (gcpfn_cases.py,
 # Cloud Run services and Cloud Functions), ci (ci_cases.py, GitHub Actions
-# jobs with OIDC sessions) or all (N of each)
+# jobs with OIDC sessions), agent (ag_cases.py, agent runtimes reaching
+# internal endpoints) or all (N of each)
 : > "$W/cases.txt"
 gen() { # KIND GENERATOR: N cases of KIND into $W, one directory each
 	case ${GEN_KIND:-pod} in
@@ -39,5 +40,6 @@ gen sandbox sb_cases.py
 gen keymat km_cases.py
 gen gcpfunction gcpfn_cases.py
 gen ci ci_cases.py
+gen agent ag_cases.py
 python3 "$ROOT/tests/gen/score.py" --cordon "$CORDON" --format "${GEN_FORMAT:-text}" $keep \
 	$(find "$W" -mindepth 1 -maxdepth 1 -type d | sort)
