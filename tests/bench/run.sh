@@ -211,10 +211,9 @@ sh "$ROOT/tests/bench/inventory.sh"
 sh "$ROOT/tests/bench/listen.sh"
 
 echo
-echo "== correlation on generated cases (tests/gen: ${CORDON_GEN_CASES:-50} randomized cases from seed"
-echo "   ${CORDON_GEN_SEED:-1000}, about 1 in 5 benign-only; figures, never asserted)"
-sh "$ROOT/tests/gen/run.sh" "${CORDON_GEN_CASES:-50}" "${CORDON_GEN_SEED:-1000}" | sed -n '/^cases:/,$p' | sed 's/^/  /'
-echo "== correlation on generated CI-job cases (tests/gen GEN_KIND=ci, same count and seed)"
-GEN_KIND=ci sh "$ROOT/tests/gen/run.sh" "${CORDON_GEN_CASES:-50}" "${CORDON_GEN_SEED:-1000}" | sed -n '/^cases:/,$p' |
-	sed 's/^/  /'
+echo "== correlation on generated cases (tests/gen: ${CORDON_GEN_CASES:-50} randomized cases of each"
+echo "   workload kind (${CORDON_GEN_KIND:-all}) from seed ${CORDON_GEN_SEED:-1000}, about 1 in 5 benign-only;"
+echo "   figures per kind at the end, never asserted)"
+GEN_KIND=${CORDON_GEN_KIND:-all} sh "$ROOT/tests/gen/run.sh" "${CORDON_GEN_CASES:-50}" "${CORDON_GEN_SEED:-1000}" |
+	sed -n '/^cases:/,$p' | sed 's/^/  /'
 sh "$ROOT/tests/bench/soak.sh"
