@@ -288,6 +288,21 @@ pod_info(sqlite3 *db, const struct workload *w, struct podinfo *pi)
  * the latest before the read.  Without a known address, the service
  * account's latest login.
  */
+/* A Vault token (accessor acc, of identity who) the workload held: exposed, a credential. */
+static void
+add_vault_token(struct incident *inc, const char *acc, const char *who, int64_t ts, const char *via)
+{
+	char loc[600], ident[600];
+
+	snprintf(loc, sizeof(loc), "vault-token:%s", acc);
+	add_exposed(inc, loc, ts, via);
+	add_cred(inc, "vault", acc, who, ts);
+	if (who != NULL) {
+		snprintf(ident, sizeof(ident), "vault:%s", who);
+		strv_add_unique(&inc->identities, ident);
+	}
+}
+
 static void
 vault_token_of(sqlite3 *db, struct incident *inc, const struct workload *w, int64_t ts,
 	       const char *via)
@@ -328,19 +343,9 @@ vault_token_of(sqlite3 *db, struct incident *inc, const struct workload *w, int6
 			return;
 		}
 	}
-	if (sqlite3_data_count(st) > 0) {
-		char loc[600], ident[600];
-		const char *acc = (const char *)sqlite3_column_text(st, 0);
-		const char *who = (const char *)sqlite3_column_text(st, 1);
-
-		snprintf(loc, sizeof(loc), "vault-token:%s", acc);
-		add_exposed(inc, loc, ts, via);
-		add_cred(inc, "vault", acc, who, ts);
-		if (who != NULL) {
-			snprintf(ident, sizeof(ident), "vault:%s", who);
-			strv_add_unique(&inc->identities, ident);
-		}
-	}
+	if (sqlite3_data_count(st) > 0)
+		add_vault_token(inc, (const char *)sqlite3_column_text(st, 0),
+				(const char *)sqlite3_column_text(st, 1), ts, via);
 	sqlite3_finalize(st);
 }
 
@@ -368,19 +373,9 @@ vault_login_after(sqlite3 *db, struct incident *inc, const struct workload *w, i
 	sqlite3_bind_int64(st, 1, ts - SKEW_NS);
 	sqlite3_bind_int64(st, 2, ts + VAULT_LOGIN_NS);
 	sqlite3_bind_text(st, 3, pi.ip, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		char loc[600], ident[600];
-		const char *acc = (const char *)sqlite3_column_text(st, 0);
-		const char *who = (const char *)sqlite3_column_text(st, 1);
-
-		snprintf(loc, sizeof(loc), "vault-token:%s", acc);
-		add_exposed(inc, loc, ts, via);
-		add_cred(inc, "vault", acc, who, ts);
-		if (who != NULL) {
-			snprintf(ident, sizeof(ident), "vault:%s", who);
-			strv_add_unique(&inc->identities, ident);
-		}
-	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		add_vault_token(inc, (const char *)sqlite3_column_text(st, 0),
+				(const char *)sqlite3_column_text(st, 1), ts, via);
 	sqlite3_finalize(st);
 }
 

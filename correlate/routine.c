@@ -72,6 +72,22 @@ finding_routine(sqlite3 *db, const struct rule *r, const struct finding *f, cons
 	return routine;
 }
 
+/* A credential-access finding's (rule, image) key, its length; -1 for the others. */
+static int
+routine_key(const struct inc_ctx *c, const struct finding *f, char *key, size_t cap)
+{
+	const struct workload *w;
+	int n;
+
+	if (f->wl < 0 || strcmp(f->cls, "credential-access") != 0)
+		return -1;
+	w = &c->w[f->wl].d;
+	if (!w->image[0])
+		return -1;
+	n = snprintf(key, cap, "%s%c%s", f->rule, 0, w->image);
+	return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
 void
 routine_mark(struct inc_ctx *c, sqlite3 *db)
 {
@@ -95,16 +111,9 @@ routine_mark(struct inc_ctx *c, sqlite3 *db)
 	strmap_init(&seen);
 	for (i = 0; i < c->nf; i++) {
 		const struct finding *f = &c->f[i];
-		const struct workload *w;
 		struct strmap_entry *e;
 
-		if (f->wl < 0 || strcmp(f->cls, "credential-access") != 0)
-			continue;
-		w = &c->w[f->wl].d;
-		if (!w->image[0])
-			continue;
-		n = snprintf(key, sizeof(key), "%s%c%s", f->rule, 0, w->image);
-		if (n < 0 || (size_t)n >= sizeof(key))
+		if ((n = routine_key(c, f, key, sizeof(key))) < 0)
 			continue;
 		e = strmap_get(&seen, key, (size_t)n, &created);
 		if (created)
@@ -117,14 +126,9 @@ routine_mark(struct inc_ctx *c, sqlite3 *db)
 		const struct workload *w;
 		const struct strmap_entry *e;
 
-		if (f->wl < 0 || strcmp(f->cls, "credential-access") != 0)
+		if ((n = routine_key(c, f, key, sizeof(key))) < 0)
 			continue;
 		w = &c->w[f->wl].d;
-		if (!w->image[0])
-			continue;
-		n = snprintf(key, sizeof(key), "%s%c%s", f->rule, 0, w->image);
-		if (n < 0 || (size_t)n >= sizeof(key))
-			continue;
 		e = strmap_find(&seen, key, (size_t)n);
 		if ((e != NULL && e->c >= ROUTINE_COUNT && e->b - e->a > span) ||
 		    finding_routine(db, ruleset_find(c->rs, f->rule), f, w))
