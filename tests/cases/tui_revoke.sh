@@ -172,7 +172,9 @@ tui_wait "preview (nothing is sent yet)"
 tui_keys y
 tui_wait "type $id to run"
 tui_keys "$id" Enter
-tui_wait "running"
+# Esc once the quarantine phase is under way: a step of it is running (the
+# title says "running" as soon as the job starts, before any step does)
+tui_wait "running  k8s"
 tui_keys Escape
 tui_wait "cancelling"
 tui_wait "stopped:" 600
