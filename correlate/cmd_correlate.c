@@ -37,6 +37,10 @@ static const char usage[] =
 	"\"signals\":[...],\"exposed\":[...],\"credentials\":[...],\"reachable\":[...],\"plan\":[...]}]}\n"
 	"(see README.md, \"The incident report\").\n"
 	"\n"
+	"Environment: CORDON_EGRESS (the cluster's NAT addresses, USE-10),\n"
+	"CORDON_GOOGLE_RANGES (a newer goog.json, cloud.json or CIDR list in place of\n"
+	"the built-in Google ranges, FN-03), CORDON_RULES (a rules directory).\n"
+	"\n"
 	"One run at a time: a run that finds another running on the store says so\n"
 	"and exits 0 at once (that run covers the new events; cron loses nothing).\n"
 	"Events are read and matched with no lock held; what is found is written in\n"
@@ -148,7 +152,7 @@ cmd_correlate(struct cmd_ctx *cc)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = graph_learn_events(s);
 	if (rc == CD_OK)
-		rc = known_net_load(store_db(s), &net);
+		rc = known_net_load(store_db(s), &net, &cause);
 	else
 		memset(&net, 0, sizeof(net));
 	/* no transaction here: each step takes the write lock for its writes only */

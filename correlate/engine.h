@@ -145,7 +145,7 @@ struct corr_stats {
  * found written in one short write transaction of its own. */
 int findings_run(struct store *s, const struct ruleset *rs, const struct known_net *net,
 		 const struct corr_opts *o, struct corr_stats *stats, char **cause);
-int known_net_load(sqlite3 *db, struct known_net *net);
+int known_net_load(sqlite3 *db, struct known_net *net, char **cause);
 void known_net_release(struct known_net *net);
 
 /* ---- cmd_incidents.c ---- */

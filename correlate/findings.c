@@ -1240,7 +1240,7 @@ egress_load(struct known_net *net)
 }
 
 int
-known_net_load(sqlite3 *db, struct known_net *net)
+known_net_load(sqlite3 *db, struct known_net *net, char **cause)
 {
 	sqlite3_stmt *st;
 
@@ -1336,6 +1336,8 @@ known_net_load(sqlite3 *db, struct known_net *net)
 	if (ci_sessions_load(db, &net->ci_sessions, &net->nci_sessions) != CD_OK)
 		return CD_E_DB;
 	egress_load(net);
+	if (google_ranges_load(&net->google, &net->ngoogle, cause) != CD_OK)
+		return CD_E_USAGE;
 	/* qsort must not see a NULL array, even an empty one */
 	if (net->nnodes > 1)
 		qsort(net->nodes, net->nnodes, sizeof(char *), str_cmp);
@@ -1380,5 +1382,6 @@ known_net_release(struct known_net *net)
 	free(net->node_ips);
 	free(net->pod_ips);
 	free(net->egress);
+	free(net->google);
 	memset(net, 0, sizeof(*net));
 }

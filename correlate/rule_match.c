@@ -326,6 +326,10 @@ vfield(struct match_ev *m, int vf)
 	case VF_DST_KIND:
 		m->vf[vf] = dst_kind(m->net, ev->dst);
 		break;
+	case VF_SRC_PROVIDER:
+		m->vf[vf] = m->net != NULL && net_ranges_has(m->net->google, m->net->ngoogle, ev->src_ip)
+			? "google" : NULL;
+		break;
 	case VF_HOST_KIND:
 		m->vf[vf] = ev->host == NULL ? NULL
 			: m->net != NULL && known_net_has(m->net->nodes, m->net->nnodes, ev->host)

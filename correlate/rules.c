@@ -43,7 +43,8 @@ static const char *const within_names[] = { "container", "pod", "sandbox", "func
 static const char *const vfield_names[VF__COUNT] = { "dst_ip", "dst_port", "src_net",
 						     "ua_family", "api", "src_kind",
 						     "host_kind", "egress_known", "principal",
-						     "src_own", "cred_workload", "dst_kind" };
+						     "src_own", "cred_workload", "dst_kind",
+						     "src_provider" };
 
 static const struct {
 	const char *name;

@@ -66,6 +66,8 @@ enum vfield {
 	VF_DST_KIND,    /* what dst is: imds, kubelet, vault, apiserver (by the
 			 * service's port), node, pod, private, public,
 			 * loopback, service, or socket (a unix path) */
+	VF_SRC_PROVIDER, /* "google" when src_ip is in Google's published ranges
+			  * (provider_net.c), absent otherwise */
 	VF__COUNT
 };
 
@@ -154,6 +156,19 @@ struct ruleset {
 /* What the inventory says about addresses and nodes (sorted string sets),
  * and the cluster's egress addresses from $CORDON_EGRESS (IPs or a.b.c.0/24,
  * a.b.0.0/16, a.0.0.0/8 prefixes, kept as "a.b.c." text prefixes). */
+/* An address range: IPv4 as ::ffff:a.b.c.d; bits counts from the 16 bytes. */
+struct net_range {
+	unsigned char a[16];
+	unsigned bits;
+};
+
+/* provider_net.c: "a.b.c.d/n" or "x::/n" (the whole span) into a range. */
+int net_range_parse(const char *s, size_t n, struct net_range *r);
+int net_ranges_has(const struct net_range *r, size_t n, const char *ip);
+/* The built-in table, or $CORDON_GOOGLE_RANGES (goog.json, cloud.json or
+ * one CIDR per line); *cause names the file and line on error. */
+int google_ranges_load(struct net_range **out, size_t *nout, char **cause);
+
 struct known_net {
 	char **node_ips, **pod_ips, **nodes;
 	size_t nnode_ips, npod_ips, nnodes;
@@ -178,6 +193,9 @@ struct known_net {
 	/* AWS keys GitHub Actions jobs obtained through OIDC (ci_job.c) */
 	char **ci_sessions;
 	size_t nci_sessions;
+	/* Google's own address ranges (provider_net.c) */
+	struct net_range *google;
+	size_t ngoogle;
 };
 
 /* A field value source for matching: an event plus its virtual fields. */

@@ -79,4 +79,36 @@ awk -F'"timestamp": "' '{ split($2, t, "\""); if (t[1] < "2025-06-03T09:00") pri
 "$CORDON" --db e.db correlate > /dev/null && die "no incident on the second half"
 expect_eq "$(sqlite3 e.db "SELECT id FROM incidents")" "$id" "incremental incident"
 expect_eq "$(sqlite3 e.db "SELECT count(*) FROM findings WHERE rule = 'FN-03'")" 1 "incremental FN-03 findings"
+# the attacker's script uses a Google client library too: its user agent is
+# the service's own, but the address is outside Google's ranges
+PY_UA="gcloud-python/3.4.0 gl-python/3.12.3 grpc/1.64.1 gax/2.19.0 gccl/2.16.0"
+sed "s|\"curl/8.5.0\"|\"$PY_UA\"|" "$F/logs/gcp-audit.jsonl" > lib.jsonl
+grep -q '"203.0.113.66".*gccl' lib.jsonl || die "lib.jsonl: the attack's user agent was not replaced"
+"$CORDON" --db f.db ingest -q "$F/inventory" lib.jsonl
+rc=0; "$CORDON" --db f.db correlate > /dev/null || rc=$?
+expect_eq "$rc" 1 "correlate exit (client library from outside Google)"
+expect_eq "$(sqlite3 f.db "SELECT root FROM incidents")" "fn:$SVC" "root (client library)"
+expect_eq "$(sqlite3 f.db "SELECT e.src_ip FROM findings f JOIN events e ON e.id = f.event_id
+	WHERE f.rule = 'FN-03'")" 203.0.113.66 "FN-03 address (client library)"
+
+# the service's own library from networks new to it that are Google's (IPv6
+# too) or private (a VPC connector) stays quiet; with a range file that
+# leaves out 35.190.0.0/16 ($CORDON_GOOGLE_RANGES replaces the table) the
+# call from 35.190.5.14 is from outside Google and opens the incident
+grep '/inv-7777.pdf"' benign.jsonl > own.jsonl
+sed 's/"35.190.5.14"/"2600:1900:4001::7"/; s/gcpfn000167/gcpfn900001/' own.jsonl >> benign.jsonl
+sed 's/"35.190.5.14"/"10.8.0.9"/; s/gcpfn000167/gcpfn900002/' own.jsonl >> benign.jsonl
+"$CORDON" --db g.db ingest -q "$F/inventory" benign.jsonl
+"$CORDON" --db g.db correlate > /dev/null || die "an incident on the service's own new Google and private networks"
+printf '# Google, less 35.190.0.0/16\n35.184.0.0/14\n35.188.0.0/15\n35.191.0.0/16\n35.192.0.0/14\n' > ranges.txt
+printf '107.178.192.0/18\n2600:1900::/28\n' >> ranges.txt
+"$CORDON" --db h.db ingest -q "$F/inventory" benign.jsonl
+rc=0; CORDON_GOOGLE_RANGES=ranges.txt "$CORDON" --db h.db correlate > /dev/null || rc=$?
+expect_eq "$rc" 1 "correlate exit (a range file without 35.190.0.0/16)"
+expect_eq "$(sqlite3 h.db "SELECT e.src_ip FROM findings f JOIN events e ON e.id = f.event_id
+	WHERE f.rule = 'FN-03'")" 35.190.5.14 "FN-03 address (range file)"
+printf '35.190.0.0/16x\n' > bad.txt
+rc=0; CORDON_GOOGLE_RANGES=bad.txt "$CORDON" --db h.db correlate > /dev/null 2> bad.err || rc=$?
+expect_eq "$rc" 2 "correlate exit (a bad range file)"
+grep -q 'bad.txt:1: not an address range' bad.err || die "the error does not name the file and line: $(cat bad.err)"
 echo "gcp serverless workload ok"

@@ -44,7 +44,10 @@ LOCATIONS = ["us-central1", "us-east1", "europe-west1", "europe-west4", "asia-no
 NAMES = ["invoice-api", "thumbnailer", "report-gen", "webhook-relay", "image-resize", "order-sync", "email-digest",
          "pdf-merge", "audit-shipper", "price-feed", "geo-lookup", "token-refresher"]
 RUNTIMES = ["python312", "python311", "nodejs20", "go122", "java21"]
-GOOGLE_FIRST = ["34.%d", "35.%d", "107.178", "130.211", "104.196"]
+# /16s inside Google's published ranges (goog.json): first octet, second octet range
+# (34.192/10 is Amazon's, 35.199.192/18 nobody's: both left out)
+GOOGLE_16S = [("34", 64, 191), ("35", 184, 198), ("35", 200, 247), ("104", 196, 199), ("130", 211, 211),
+              ("142", 250, 251)]
 DEVS = ["alice", "bob", "carol", "dave", "erin"]
 CALLS = [("storage.googleapis.com", "storage.objects.get", "storage.objects.get"),
          ("storage.googleapis.com", "storage.objects.create", "storage.objects.create"),
@@ -97,10 +100,8 @@ class GcpFnCase:
                 self.accounts[sa] = {"keys": []}
             nets = []
             for _ in range(r.randint(1, 3)):
-                first = r.choice(GOOGLE_FIRST)
-                if "%d" in first:
-                    first = first % r.randint(64, 255)
-                nets.append("%s.%d." % (first, r.randint(0, 255)))
+                first, lo, hi = r.choice(GOOGLE_16S)
+                nets.append("%s.%d.%d." % (first, r.randint(lo, hi), r.randint(0, 255)))
             env = {k: r.choice(["acme-%s" % r.hexs(6), "info", "true", "https://api.example.net"])
                    for k in r.sample(["BUCKET", "TOPIC", "STAGE", "LOG_LEVEL", "FEATURE_X", "UPSTREAM"], r.randint(0, 3))}
             if r.random() < 0.3:
@@ -181,15 +182,20 @@ class GcpFnCase:
             self.own_call(r.uniform(self.S + 0.5 * self.H, self.END), s, host=r.randint(200, 250))
             lk.append("new-host-own-network")
 
-    def attack(self):
+    def pick_victim(self):
+        """Before the history is written, so that the look-alikes of a
+        shared account are drawn among accounts that stay shared."""
         r = self.r
         own = [s for s in self.svcs if sum(1 for x in self.svcs if x["sa"] == s["sa"]) == 1]
         s = r.choice(own or self.svcs)
         if not own:  # every account shared: give the victim its own
             s["sa"] = "%s-own@%s.iam.gserviceaccount.com" % (s["name"][:20].rstrip("-"), self.project)
             self.accounts[s["sa"]] = {"keys": []}
-            s["ua"] = lib_ua(r)
-            self.own_call(self.S + 0.1 * self.H, s)
+        self.victim = s
+
+    def attack(self):
+        r = self.r
+        s = self.victim
         src = r.choice(ATTACKER_NETS) + str(r.randint(2, 250))
         ua = r.choice(ATTACK_UA)
         if r.random() < 0.125:  # the attacker's script uses a Google client library too
@@ -266,6 +272,8 @@ class GcpFnCase:
         benign_only = self.seed % 5 == 0
         self.truth["benign_only"] = benign_only
         self.truth["family"] = None if benign_only else "GFN"
+        if not benign_only:
+            self.pick_victim()
         self.benign()
         if not benign_only:
             self.attack()

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../core/core.h"
 #include "../../correlate/engine.h"
@@ -175,7 +176,82 @@ test_gcprun_attribution(void)
 	store_close(&s);
 }
 
+/* Google's ranges: prefix edges in both families, the built-in table, and a
+ * replacement file (goog.json, plain CIDRs) with errors that name the line. */
+static void
+test_google_ranges(void)
+{
+	struct net_range r[2], *g = NULL;
+	size_t ng = 0;
+	char *cause = NULL, path[] = "/tmp/cordon-unit-ranges.XXXXXX";
+	FILE *f;
+	int fd;
+
+	CHECK(net_range_parse("34.128.0.0/10", 13, &r[0]) == 0);
+	CHECK(net_range_parse("2600:1900::/28", 14, &r[1]) == 0);
+	CHECK(net_ranges_has(r, 2, "34.128.0.1"));
+	CHECK(net_ranges_has(r, 2, "34.191.255.255"));
+	CHECK(!net_ranges_has(r, 2, "34.192.0.0")); /* Amazon's */
+	CHECK(!net_ranges_has(r, 2, "34.127.255.255"));
+	CHECK(net_ranges_has(r, 2, "2600:190f:ffff::1"));
+	CHECK(!net_ranges_has(r, 2, "2600:1910::1"));
+	CHECK(net_ranges_has(r, 2, "::ffff:34.128.0.1")); /* the same address */
+	CHECK(!net_ranges_has(r, 2, "not-an-ip"));
+	CHECK(!net_ranges_has(r, 2, NULL));
+	CHECK(net_range_parse("34.128.0.0/33", 13, &r[0]) != 0);
+	CHECK(net_range_parse("34.128.0.0", 10, &r[0]) != 0);
+	CHECK(net_range_parse("34.128.0.0/", 11, &r[0]) != 0);
+	CHECK(net_range_parse("2600::/129", 10, &r[0]) != 0);
+	CHECK(net_range_parse("34.128.0.0/10x", 14, &r[0]) != 0);
+
+	unsetenv("CORDON_GOOGLE_RANGES");
+	CHECK(google_ranges_load(&g, &ng, &cause) == CD_OK);
+	CHECK(ng > 100);
+	CHECK(net_ranges_has(g, ng, "35.192.1.2"));
+	CHECK(net_ranges_has(g, ng, "2600:1900:4000::5"));
+	CHECK(!net_ranges_has(g, ng, "185.220.101.7"));
+	CHECK(!net_ranges_has(g, ng, "52.94.1.1"));
+	free(g);
+
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs("{\"syncToken\": \"1\", \"prefixes\": [\n {\"ipv4Prefix\": \"198.51.100.0/24\"},\n"
+	      " {\"ipv6Prefix\": \"2001:db8::/32\"}]}\n", f);
+	fclose(f);
+	setenv("CORDON_GOOGLE_RANGES", path, 1);
+	CHECK(google_ranges_load(&g, &ng, &cause) == CD_OK);
+	CHECK(ng == 2);
+	CHECK(net_ranges_has(g, ng, "198.51.100.9"));
+	CHECK(!net_ranges_has(g, ng, "35.192.1.2")); /* the file replaces the table */
+	free(g);
+
+	f = fopen(path, "w");
+	fputs("# egress\n198.51.100.0/24\n\n203.0.113.0/2x\n", f);
+	fclose(f);
+	CHECK(google_ranges_load(&g, &ng, &cause) == CD_E_PARSE);
+	CHECK(g == NULL && ng == 0);
+	CHECK(cause != NULL && strstr(cause, ":4: not an address range") != NULL);
+	free(cause);
+	cause = NULL;
+
+	f = fopen(path, "w");
+	fputs("{\"prefixes\": [{\"ipv4Prefix\": 42}]}", f);
+	fclose(f);
+	CHECK(google_ranges_load(&g, &ng, &cause) == CD_E_PARSE);
+	CHECK(cause != NULL && strstr(cause, path) != NULL);
+	free(cause);
+	cause = NULL;
+
+	unlink(path);
+	CHECK(google_ranges_load(&g, &ng, &cause) == CD_E_IO);
+	CHECK(cause != NULL && strstr(cause, "unset it") != NULL);
+	free(cause);
+	unsetenv("CORDON_GOOGLE_RANGES");
+}
+
 const struct unit_test gcprun_tests[] = {
+	{ "google_ranges", test_google_ranges },
 	{ "gcprun_inventory", test_gcprun_inventory },
 	{ "gcprun_attribution", test_gcprun_attribution },
 	{ NULL, NULL },
