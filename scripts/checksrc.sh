@@ -4,7 +4,7 @@
 set -u
 cd "$(dirname "$0")/.."
 fail=0
-files=$(ls core/*.c core/*.h ingest/*.c ingest/*.h connectors/*.c connectors/*.h revoke/*.c revoke/*.h tui/*.c tui/*.h 2>/dev/null)
+files=$(ls core/*.c core/*.h ingest/*.c ingest/*.h correlate/*.c correlate/*.h connectors/*.c connectors/*.h revoke/*.c revoke/*.h tui/*.c tui/*.h 2>/dev/null)
 banned='\b(sscanf|atoi|atol|atoll|strtol|strtoul|strtoll|strtoull|strtok|strcpy|strcat|sprintf|vsprintf|gets)[[:space:]]*\('
 if grep -nE "$banned" $files; then
 	echo "checksrc: banned function (use the cursor parsers in core/strparse.c, buf_printf or snprintf)"
