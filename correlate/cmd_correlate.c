@@ -39,7 +39,7 @@ static const char usage[] =
 	"\n"
 	"Environment: CORDON_EGRESS (the cluster's NAT addresses, USE-10),\n"
 	"CORDON_GOOGLE_RANGES (a newer goog.json, cloud.json or CIDR list in place of\n"
-	"the built-in Google ranges, FN-03), CORDON_RULES (a rules directory).\n"
+	"the built-in Google ranges, FN-04), CORDON_RULES (a rules directory).\n"
 	"\n"
 	"One run at a time: a run that finds another running on the store says so\n"
 	"and exits 0 at once (that run covers the new events; cron loses nothing).\n"

@@ -1338,6 +1338,8 @@ known_net_load(sqlite3 *db, struct known_net *net, char **cause)
 	egress_load(net);
 	if (google_ranges_load(&net->google, &net->ngoogle, cause) != CD_OK)
 		return CD_E_USAGE;
+	if (google_ranges_check(db, net) != CD_OK)
+		return CD_E_DB;
 	/* qsort must not see a NULL array, even an empty one */
 	if (net->nnodes > 1)
 		qsort(net->nodes, net->nnodes, sizeof(char *), str_cmp);
@@ -1383,5 +1385,8 @@ known_net_release(struct known_net *net)
 	free(net->pod_ips);
 	free(net->egress);
 	free(net->google);
+	for (i = 0; i < net->ngoogle_outside; i++)
+		free(net->google_outside[i]);
+	free(net->google_outside);
 	memset(net, 0, sizeof(*net));
 }

@@ -10,12 +10,20 @@
  * 2025-10.  Google changes it monthly: $CORDON_GOOGLE_RANGES names a newer
  * goog.json or cloud.json (https://www.gstatic.com/ipranges/), or a text
  * file of one CIDR per line, and replaces the table.
+ *
+ * The table is trusted only where the case agrees with it: when a service's
+ * own client-library calls keep coming from one public network outside it
+ * (an hour or more of them, where a stolen token's use lasts minutes), this
+ * case's serverless egress is not what the table says (a proxy, a NAT of
+ * the customer's, or a table out of date), and src_provider judges nothing.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sqlite3.h>
 
 #include "rules.h"
 
@@ -258,4 +266,108 @@ google_ranges_load(struct net_range **out, size_t *nout, char **cause)
 	*out = r;
 	*nout = n;
 	return CD_OK;
+}
+
+/* Parsed at each call: it serves google_ranges_check's few rows only. */
+int
+net_ip_is_private(const char *ip)
+{
+	static const char *const priv[] = { "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+					     "127.0.0.0/8", "169.254.0.0/16", "100.64.0.0/10",
+					     "fc00::/7", "fe80::/10", "::1/128" };
+	struct net_range r;
+	size_t i;
+
+	for (i = 0; i < sizeof(priv) / sizeof(priv[0]); i++)
+		if (net_range_parse(priv[i], strlen(priv[i]), &r) == 0 && net_ranges_has(&r, 1, ip))
+			return 1;
+	return 0;
+}
+
+/*
+ * The case's own evidence about its serverless egress: each service
+ * account's client-library calls (no key, no impersonation) grouped by
+ * network.  An account whose calls came from one public network outside
+ * the table at least twice, ten minutes or more apart, is noted: its
+ * service leaves through a network of its own, or its token was taken.
+ * Which of the two cannot be told from that account alone, so another
+ * account's note is what says the table does not describe this case
+ * (rule_match.c: src_provider).  Reads through the actor index.
+ */
+#define OWN_NETWORK_SPAN_NS ((int64_t)600 * 1000000000LL)
+
+static int
+account_leaves_google(sqlite3_stmt *st, const struct known_net *net, const char *account, int *out)
+{
+	char cur[64] = "";
+	int64_t first = 0, last = 0;
+
+	*out = 0;
+	sqlite3_bind_int64(st, 1, store_text_key(account));
+	sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
+	/* rows come by address, so one network's (/24, or the address for
+	 * IPv6) rows are together and folded as they come */
+	while (!*out && sqlite3_step(st) == SQLITE_ROW) {
+		const char *ip = (const char *)sqlite3_column_text(st, 0), *dot;
+		int64_t a = sqlite3_column_int64(st, 1), b = sqlite3_column_int64(st, 2);
+		size_t n;
+
+		if (ip == NULL || net_ranges_has(net->google, net->ngoogle, ip) || net_ip_is_private(ip))
+			continue;
+		dot = strrchr(ip, '.');
+		n = strchr(ip, ':') == NULL && dot != NULL ? (size_t)(dot - ip) : strlen(ip);
+		if (n >= sizeof(cur))
+			continue;
+		if (strlen(cur) != n || strncmp(cur, ip, n) != 0) {
+			memcpy(cur, ip, n);
+			cur[n] = '\0';
+			first = a;
+			last = b;
+		}
+		first = a < first ? a : first;
+		last = b > last ? b : last;
+		*out = last - first >= OWN_NETWORK_SPAN_NS;
+	}
+	return sqlite3_reset(st) == SQLITE_OK ? CD_OK : CD_E_DB;
+}
+
+int
+google_ranges_check(sqlite3 *db, struct known_net *net)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	int rc = CD_OK;
+
+	if (net->ngoogle == 0 || net->ngcp_fn_accounts == 0)
+		return CD_OK;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT src_ip, min(ts_ns), max(ts_ns) FROM events"
+			       " WHERE actor_key = ?1 AND actor = ?2 AND source = 'gcpaudit'"
+			       " AND cred_id IS NULL AND src_ip IS NOT NULL"
+			       " AND json_extract(extra, '$.delegation') IS NULL"
+			       " AND (user_agent LIKE '%gl-%/%' OR user_agent LIKE '%gccl/%')"
+			       " GROUP BY src_ip ORDER BY src_ip",
+			       -1, &st, NULL) != SQLITE_OK)
+		return CD_E_DB;
+	/* gcp_fn_accounts is sorted, and so stays google_outside */
+	for (i = 0; i < net->ngcp_fn_accounts && rc == CD_OK; i++) {
+		int leaves = 0;
+
+		rc = account_leaves_google(st, net, net->gcp_fn_accounts[i], &leaves);
+		if (rc == CD_OK && leaves) {
+			net->google_outside = xrealloc(net->google_outside,
+						       (net->ngoogle_outside + 1) * sizeof(char *));
+			net->google_outside[net->ngoogle_outside++] = xstrdup(net->gcp_fn_accounts[i]);
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Whether src_provider may judge the calls of this account (see above). */
+int
+google_ranges_trusted(const struct known_net *net, const char *account)
+{
+	return net->ngoogle_outside == 0 ||
+	       (net->ngoogle_outside == 1 && account != NULL && strcmp(net->google_outside[0], account) == 0);
 }

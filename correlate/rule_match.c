@@ -327,8 +327,10 @@ vfield(struct match_ev *m, int vf)
 		m->vf[vf] = dst_kind(m->net, ev->dst);
 		break;
 	case VF_SRC_PROVIDER:
-		m->vf[vf] = m->net != NULL && net_ranges_has(m->net->google, m->net->ngoogle, ev->src_ip)
-			? "google" : NULL;
+		/* private and non-IP addresses belong to no provider */
+		m->vf[vf] = ev->src_ip == NULL || strcmp(ip_kind(m->net, ev->src_ip), "public") != 0 ? NULL
+			: m->net == NULL || !google_ranges_trusted(m->net, ev->actor) ? NULL
+			: net_ranges_has(m->net->google, m->net->ngoogle, ev->src_ip) ? "google" : "other";
 		break;
 	case VF_HOST_KIND:
 		m->vf[vf] = ev->host == NULL ? NULL

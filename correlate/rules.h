@@ -9,6 +9,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <sqlite3.h>
 
 #include "correlate.h"
 
@@ -66,8 +67,9 @@ enum vfield {
 	VF_DST_KIND,    /* what dst is: imds, kubelet, vault, apiserver (by the
 			 * service's port), node, pod, private, public,
 			 * loopback, service, or socket (a unix path) */
-	VF_SRC_PROVIDER, /* "google" when src_ip is in Google's published ranges
-			  * (provider_net.c), absent otherwise */
+	VF_SRC_PROVIDER, /* a public src_ip: "google" when in Google's published
+			  * ranges (provider_net.c), else "other"; absent for
+			  * private and non-IP addresses */
 	VF__COUNT
 };
 
@@ -168,6 +170,15 @@ int net_ranges_has(const struct net_range *r, size_t n, const char *ip);
 /* The built-in table, or $CORDON_GOOGLE_RANGES (goog.json, cloud.json or
  * one CIDR per line); *cause names the file and line on error. */
 int google_ranges_load(struct net_range **out, size_t *nout, char **cause);
+struct known_net;
+/* Whether this case's services' own calls agree with the ranges: notes in
+ * google_outside the accounts whose calls came from a public network outside
+ * them (twice, 10 min apart); src_provider judges an account's calls only
+ * when no other account is noted. */
+int google_ranges_check(sqlite3 *db, struct known_net *net);
+int google_ranges_trusted(const struct known_net *net, const char *account);
+/* 1 for RFC 1918, loopback, link-local, CGNAT and IPv6 ULA addresses. */
+int net_ip_is_private(const char *ip);
 
 struct known_net {
 	char **node_ips, **pod_ips, **nodes;
@@ -193,9 +204,13 @@ struct known_net {
 	/* AWS keys GitHub Actions jobs obtained through OIDC (ci_job.c) */
 	char **ci_sessions;
 	size_t nci_sessions;
-	/* Google's own address ranges (provider_net.c) */
+	/* Google's own address ranges (provider_net.c), and whether the
+	 * case's own serverless calls contradict them */
 	struct net_range *google;
 	size_t ngoogle;
+	/* service accounts whose own calls came from outside them */
+	char **google_outside;
+	size_t ngoogle_outside;
 };
 
 /* A field value source for matching: an event plus its virtual fields. */

@@ -80,7 +80,7 @@ awk -F'"timestamp": "' '{ split($2, t, "\""); if (t[1] < "2025-06-03T09:00") pri
 expect_eq "$(sqlite3 e.db "SELECT id FROM incidents")" "$id" "incremental incident"
 expect_eq "$(sqlite3 e.db "SELECT count(*) FROM findings WHERE rule = 'FN-03'")" 1 "incremental FN-03 findings"
 # the attacker's script uses a Google client library too: its user agent is
-# the service's own, but the address is outside Google's ranges
+# the service's own, but the address is outside Google's ranges (FN-04)
 PY_UA="gcloud-python/3.4.0 gl-python/3.12.3 grpc/1.64.1 gax/2.19.0 gccl/2.16.0"
 sed "s|\"curl/8.5.0\"|\"$PY_UA\"|" "$F/logs/gcp-audit.jsonl" > lib.jsonl
 grep -q '"203.0.113.66".*gccl' lib.jsonl || die "lib.jsonl: the attack's user agent was not replaced"
@@ -89,7 +89,23 @@ rc=0; "$CORDON" --db f.db correlate > /dev/null || rc=$?
 expect_eq "$rc" 1 "correlate exit (client library from outside Google)"
 expect_eq "$(sqlite3 f.db "SELECT root FROM incidents")" "fn:$SVC" "root (client library)"
 expect_eq "$(sqlite3 f.db "SELECT e.src_ip FROM findings f JOIN events e ON e.id = f.event_id
-	WHERE f.rule = 'FN-03'")" 203.0.113.66 "FN-03 address (client library)"
+	WHERE f.rule = 'FN-04'")" 203.0.113.66 "FN-04 address (client library)"
+expect_eq "$(sqlite3 f.db "SELECT count(*) FROM findings WHERE rule = 'FN-03'")" 0 "FN-03 (client library)"
+# a service whose own calls left through a public network outside Google
+# early on (a proxy of its own) is not judged by FN-04: the same attack
+# then opens nothing (FN-03 never judges library calls)
+head -n 1 lib.jsonl | sed 's/"35.187.10.20"/"192.0.2.200"/; s/"gcpfn000001"/"gcpfx000001"/' > proxy.jsonl
+grep -q '"192.0.2.200"' proxy.jsonl || die "proxy.jsonl: the address was not replaced"
+cat lib.jsonl >> proxy.jsonl
+"$CORDON" --db p.db ingest -q "$F/inventory" proxy.jsonl
+"$CORDON" --db p.db correlate > /dev/null || die "FN-04 judged a service whose calls leave outside Google"
+# another service (thumbnailer) whose own calls keep coming from a public
+# network outside Google's ranges says the ranges do not describe this
+# case's egress: FN-04 judges nothing, and the same attack opens nothing
+sed 's/"107\.178\.230\./"192.0.2./' lib.jsonl > calib.jsonl
+grep -q '"192.0.2.4[0-9]"' calib.jsonl || die "calib.jsonl: thumbnailer's addresses were not replaced"
+"$CORDON" --db q.db ingest -q "$F/inventory" calib.jsonl
+"$CORDON" --db q.db correlate > /dev/null || die "FN-04 judged a case whose services call from outside Google"
 
 # the service's own library from networks new to it that are Google's (IPv6
 # too) or private (a VPC connector) stays quiet; with a range file that
@@ -106,7 +122,7 @@ printf '107.178.192.0/18\n2600:1900::/28\n' >> ranges.txt
 rc=0; CORDON_GOOGLE_RANGES=ranges.txt "$CORDON" --db h.db correlate > /dev/null || rc=$?
 expect_eq "$rc" 1 "correlate exit (a range file without 35.190.0.0/16)"
 expect_eq "$(sqlite3 h.db "SELECT e.src_ip FROM findings f JOIN events e ON e.id = f.event_id
-	WHERE f.rule = 'FN-03'")" 35.190.5.14 "FN-03 address (range file)"
+	WHERE f.rule = 'FN-04'")" 35.190.5.14 "FN-04 address (range file)"
 printf '35.190.0.0/16x\n' > bad.txt
 rc=0; CORDON_GOOGLE_RANGES=bad.txt "$CORDON" --db h.db correlate > /dev/null 2> bad.err || rc=$?
 expect_eq "$rc" 2 "correlate exit (a bad range file)"
