@@ -7,6 +7,14 @@ count() { # count DB [FILTER...]: number of events
 	"$CORDON" --db "$db" events --limit 0 --format ndjson "$@" | wc -l | tr -d ' '
 }
 expect_eq() { [ "$1" = "$2" ] || die "$3: expected $2, got $1"; }
+# golden NAME: stdin (JSON) with this tree's path cut and its keys sorted,
+# compared with $E/NAME.json ($E: the case's expect directory);
+# UPDATE_GOLDEN=1 rewrites it instead: review every change by hand
+golden() {
+	sed "s|$ROOT/||g" | python3 -m json.tool --sort-keys > "$1.out"
+	if [ "${UPDATE_GOLDEN:-}" = 1 ]; then mkdir -p "$E"; cp "$1.out" "$E/$1.json"; return 0; fi
+	diff -u "$E/$1.json" "$1.out" || die "$1: differs from $E/$1.json"
+}
 # ct_lines N START: N CloudTrail events, one per line, eventIDs START..START+N-1
 ct_lines() {
 	awk -v n="$1" -v s="$2" 'BEGIN { for (i = s; i < s + n; i++)

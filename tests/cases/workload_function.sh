@@ -11,11 +11,6 @@
 . "$ROOT/tests/cases/lib.sh"
 F="$ROOT/tests/workloads/function"
 E="$F/expect"
-golden() { # golden NAME: stdin normalized, compared with $E/NAME.json
-	sed "s|$ROOT/||g" | python3 -m json.tool --sort-keys > "$1.out"
-	if [ "${UPDATE_GOLDEN:-}" = 1 ]; then mkdir -p "$E"; cp "$1.out" "$E/$1.json"; return 0; fi
-	diff -u "$E/$1.json" "$1.out" || die "$1: differs from $E/$1.json"
-}
 # the inventory is probed as lambda, never rejected as an unknown format
 "$CORDON" --db a.db ingest --json "$F/inventory/lambda-list-functions.json" > ing.json
 grep -q '"format":"lambda"' ing.json || die "list-functions not probed as the lambda inventory: $(cat ing.json)"

@@ -8,11 +8,6 @@
 . "$ROOT/tests/cases/lib.sh"
 S="$ROOT/tests/scenarios/S2"
 E="$ROOT/tests/workloads/pod/expect"
-golden() { # golden NAME: stdin normalized, compared with $E/NAME.json
-	sed "s|$ROOT/||g" | python3 -m json.tool --sort-keys > "$1.out"
-	if [ "${UPDATE_GOLDEN:-}" = 1 ]; then mkdir -p "$E"; cp "$1.out" "$E/$1.json"; return 0; fi
-	diff -u "$E/$1.json" "$1.out" || die "$1: differs from $E/$1.json"
-}
 SA=system:serviceaccount:prod:web
 "$CORDON" --db a.db ingest -q "$S/inventory" "$S/benign" "$S/attack"
 rc=0; "$CORDON" --db a.db correlate > /dev/null || rc=$?
