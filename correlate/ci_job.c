@@ -124,67 +124,235 @@ exchanges_before(sqlite3 *db, const char *sub, int64_t from, int64_t ts)
 	return n;
 }
 
+/* A prepared job that may have made the exchange, and what tells it apart. */
+enum cand_addr { C_UNKNOWN, C_TIED, C_ELSEWHERE, C_HOSTED };
+struct cand {
+	int64_t ev, run, prepared;
+	char job[256], ref[200];
+	char runner[256], runner_id[32];
+	int hosted, api, dropped;
+	enum cand_addr addr;
+};
+#define MAX_CAND 16
+
 /*
- * The job that took the token exchanged at ts: the latest run of repo with
- * a job prepared before ts for the subject's environment or ref.  A run
- * with several such jobs (a matrix: one subject for all) is told apart by
- * order only: the k-th exchange of the subject since the run's first job
- * is taken as its k-th job's.  CloudTrail has nothing finer; jobs that
- * start together can be swapped.
+ * What the jobs API says of c: its runner, and whether it ran at ts (started
+ * before, not completed).  A job it shows outside ts is dropped.
  */
 static void
-find_job(sqlite3 *db, struct workload *w, const char *rest, int64_t ts, char *hosted, size_t hcap)
+cand_api(sqlite3 *db, const char *repo, struct cand *c, int64_t ts)
 {
 	sqlite3_stmt *st;
-	int64_t run = 0, first = 0;
-	char runs[32] = ""; /* as extra holds it: text */
-	int k = 0, i = 0;
+	char obj[300];
+
+	snprintf(obj, sizeof(obj), "%s/runs/%lld", repo, (long long)c->run);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT host, json_extract(extra, '$.runner_id'), json_extract(extra, '$.completed_at'),"
+			       " ts_ns FROM events WHERE ts_ns BETWEEN ?3 - 600000000000 AND ?4"
+			       " AND source = 'github' AND action = 'workflows.job' AND object = ?1"
+			       " AND json_valid(extra) AND json_extract(extra, '$.name') = ?2 ORDER BY ts_ns DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, obj, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->job, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, c->prepared);
+	sqlite3_bind_int64(st, 4, ts + JOB_WINDOW_NS);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *done = (const char *)sqlite3_column_text(st, 2);
+		int64_t end = 0;
+
+		c->api = 1;
+		cj_copy(c->runner, sizeof(c->runner), (const char *)sqlite3_column_text(st, 0));
+		cj_copy(c->runner_id, sizeof(c->runner_id), (const char *)sqlite3_column_text(st, 1));
+		if (sqlite3_column_int64(st, 3) > ts ||
+		    (done != NULL && time_parse_rfc3339(span_of(done), &end) == CD_OK && end < ts))
+			c->dropped = 1;
+	}
+	sqlite3_finalize(st);
+}
+
+/*
+ * Where each candidate's runner calls from, against the exchange's address
+ * ip: tied to it, tied to another exchange of the subject's address
+ * (elsewhere), a GitHub-hosted runner (a fresh VM: no history), unknown.
+ */
+static void
+cand_addresses(sqlite3 *db, const char *sub, const char *ip, int64_t from, int64_t ts, struct cand *c,
+	       size_t n)
+{
+	sqlite3_stmt *st;
+	char other[8][64];
+	size_t i, j, no = 0;
 
 	if (sqlite3_prepare_v2(db,
-			       "SELECT json_extract(extra, '$.workflow_run_id') FROM events"
-			       " WHERE ts_ns BETWEEN ?2 - ?5 AND ?2" JOB_MATCH " ORDER BY ts_ns DESC LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK)
-		return;
-	bind_match(st, w, rest);
-	sqlite3_bind_int64(st, 2, ts);
-	sqlite3_bind_int64(st, 5, JOB_WINDOW_NS);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		run = sqlite3_column_int64(st, 0);
-		cj_copy(runs, sizeof(runs), (const char *)sqlite3_column_text(st, 0));
+			       "SELECT DISTINCT src_ip FROM events WHERE ts_ns BETWEEN ?1 AND ?2"
+			       " AND action = 'sts:AssumeRoleWithWebIdentity' AND src_ip IS NOT NULL AND src_ip != ?4"
+			       " AND json_valid(extra) AND json_extract(extra, '$.web_identity_subject') = ?3 LIMIT 8",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, from);
+		sqlite3_bind_int64(st, 2, ts + (int64_t)3600 * 1000000000LL);
+		sqlite3_bind_text(st, 3, sub, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, ip, -1, SQLITE_STATIC);
+		while (no < 8 && sqlite3_step(st) == SQLITE_ROW)
+			cj_copy(other[no++], sizeof(other[0]), (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
 	}
-	sqlite3_finalize(st);
-	if (run == 0)
-		return;
+	for (i = 0; i < n; i++) {
+		if (c[i].dropped)
+			continue;
+		if (c[i].hosted) {
+			c[i].addr = C_HOSTED;
+			continue;
+		}
+		if (!c[i].api || !c[i].runner[0])
+			continue;
+		if (ci_runner_at(db, c[i].runner, ip, from)) {
+			c[i].addr = C_TIED;
+			continue;
+		}
+		for (j = 0; j < no && c[i].addr == C_UNKNOWN; j++)
+			if (ci_runner_at(db, c[i].runner, other[j], from))
+				c[i].addr = C_ELSEWHERE;
+	}
+}
+
+/*
+ * The one candidate the address leaves, else -1 (ambiguous).  A runner
+ * tied to the exchange's address takes it when every other candidate is
+ * ruled out: its runner calls from another exchange's address, or it is
+ * GitHub-hosted (a fresh VM does not share a self-hosted runner's egress).
+ * With no runner tied, the one candidate not ruled out takes it.
+ */
+static int
+cand_pick(const struct cand *c, size_t n)
+{
+	size_t i;
+	int tied = -1, open = -1, ntied = 0, nopen = 0, nunknown = 0;
+
+	for (i = 0; i < n; i++) {
+		if (c[i].dropped)
+			continue;
+		if (c[i].addr == C_TIED) {
+			tied = (int)i;
+			ntied++;
+		} else if (c[i].addr == C_UNKNOWN || c[i].addr == C_HOSTED) {
+			open = (int)i;
+			nopen++;
+			nunknown += c[i].addr == C_UNKNOWN;
+		}
+	}
+	if (ntied == 1 && nunknown == 0)
+		return tied;
+	if (ntied == 0 && nopen == 1)
+		return open;
+	return -1;
+}
+
+/*
+ * The job that took the token exchanged at ts from ip.  Its candidates:
+ * the jobs prepared for the subject's environment or ref in the latest run
+ * that has one before ts (a matrix: one subject for all), and jobs of
+ * earlier runs still waiting for a token (no exchange of the subject since
+ * they were prepared, before that run began: overlapping runs); the jobs
+ * API drops the ones it shows not running at ts.  Several left are told
+ * apart by the address (cand_addresses); when it cannot decide, the join
+ * is recorded as ambiguous (ci_candidates), never guessed by order.
+ */
+static void
+find_job(sqlite3 *db, struct workload *w, const char *rest, int64_t ts, const char *ip, char *hosted,
+	 size_t hcap)
+{
+	sqlite3_stmt *st;
+	struct cand *c;
+	int64_t run = 0, first = 0, from = 0;
+	size_t n = 0, i, live = 0, len = 0;
+	int pick, stop = 0;
+
+	c = xcalloc(MAX_CAND, sizeof(*c));
 	if (sqlite3_prepare_v2(db,
-			       "SELECT id, json_extract(extra, '$.job_name'), json_extract(extra, '$.job_workflow_ref'),"
-			       " json_extract(extra, '$.is_hosted_runner'), ts_ns FROM events"
-			       " WHERE ts_ns BETWEEN ?2 - ?5 AND ?2" JOB_MATCH
-			       " AND json_extract(extra, '$.workflow_run_id') = ?6 ORDER BY ts_ns, id",
-			       -1, &st, NULL) != SQLITE_OK)
+			       "SELECT id, json_extract(extra, '$.workflow_run_id'), json_extract(extra, '$.job_name'),"
+			       " json_extract(extra, '$.job_workflow_ref'), json_extract(extra, '$.is_hosted_runner'),"
+			       " ts_ns FROM events WHERE ts_ns BETWEEN ?2 - ?5 AND ?2" JOB_MATCH
+			       " ORDER BY ts_ns DESC, id DESC LIMIT 64",
+			       -1, &st, NULL) != SQLITE_OK) {
+		free(c);
 		return;
+	}
 	bind_match(st, w, rest);
 	sqlite3_bind_int64(st, 2, ts);
 	sqlite3_bind_int64(st, 5, JOB_WINDOW_NS);
-	sqlite3_bind_text(st, 6, runs, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (i == 0) {
-			first = sqlite3_column_int64(st, 4);
-		} else if (i == 1) {
-			/* a matrix: which of its jobs is this exchange's */
-			k = exchanges_before(db, w->ci_subject, first, ts);
+	while (n < MAX_CAND && sqlite3_step(st) == SQLITE_ROW) {
+		int64_t r = sqlite3_column_int64(st, 1), p = sqlite3_column_int64(st, 5);
+		const char *h;
+
+		if (run == 0)
+			run = r;
+		if (r == run) {
+			first = p;
+		} else if (stop || exchanges_before(db, w->ci_subject, p, first) > 0) {
+			stop = 1; /* it had its token before the latest run began: so had older ones */
+			continue;
 		}
-		if (i == 0 || i <= k) {
-			w->ci_job_event = sqlite3_column_int64(st, 0);
-			w->ci_run = run;
-			cj_copy(w->name, sizeof(w->name), (const char *)sqlite3_column_text(st, 1));
-			workflow_file((const char *)sqlite3_column_text(st, 2), w->ci_workflow,
-				      sizeof(w->ci_workflow));
-			cj_copy(hosted, hcap, (const char *)sqlite3_column_text(st, 3));
-		}
-		if (++i > 64)
-			break;
+		c[n].ev = sqlite3_column_int64(st, 0);
+		c[n].run = r;
+		c[n].prepared = p;
+		cj_copy(c[n].job, sizeof(c[n].job), (const char *)sqlite3_column_text(st, 2));
+		cj_copy(c[n].ref, sizeof(c[n].ref), (const char *)sqlite3_column_text(st, 3));
+		h = (const char *)sqlite3_column_text(st, 4);
+		c[n].hosted = h != NULL && strcmp(h, "true") == 0; /* extra keeps it as text */
+		n++;
 	}
 	sqlite3_finalize(st);
+	for (i = 0; i < n; i++) {
+		if (n > 1)
+			cand_api(db, w->ci_repo, &c[i], ts);
+		live += !c[i].dropped;
+		if (from == 0 || c[i].prepared < from)
+			from = c[i].prepared;
+	}
+	if (live == 0) /* the jobs API's times disagree with all: keep them */
+		for (i = 0; i < n; i++)
+			c[i].dropped = 0;
+	pick = -1;
+	if (n == 1)
+		pick = 0;
+	else if (n > 1) {
+		cand_addresses(db, w->ci_subject, ip, from, ts, c, n);
+		pick = cand_pick(c, n);
+	}
+	if (pick >= 0) {
+		w->ci_job_event = c[pick].ev;
+		w->ci_run = c[pick].run;
+		cj_copy(w->name, sizeof(w->name), c[pick].job);
+		workflow_file(c[pick].ref, w->ci_workflow, sizeof(w->ci_workflow));
+		cj_copy(hosted, hcap, c[pick].hosted ? "true" : "false");
+	} else if (n > 0) {
+		/* ambiguous: the run if they share one, the workflow if they do */
+		w->ci_job_event = c[0].ev;
+		w->ci_run = c[0].run;
+		workflow_file(c[0].ref, w->ci_workflow, sizeof(w->ci_workflow));
+		cj_copy(hosted, hcap, c[0].hosted ? "true" : "false");
+		for (i = 0; i < n; i++) {
+			char wf[200];
+			int k;
+
+			if (c[i].dropped || c[i].addr == C_ELSEWHERE)
+				continue;
+			if (c[i].run != w->ci_run)
+				w->ci_run = 0;
+			workflow_file(c[i].ref, wf, sizeof(wf));
+			if (strcmp(wf, w->ci_workflow) != 0)
+				w->ci_workflow[0] = '\0';
+			if (c[i].hosted != c[0].hosted)
+				hosted[0] = '\0';
+			k = snprintf(w->ci_candidates + len, sizeof(w->ci_candidates) - len, "%s%lld/%s",
+				     len ? "\n" : "", (long long)c[i].run, c[i].job);
+			if (k < 0 || (size_t)k >= sizeof(w->ci_candidates) - len)
+				break; /* the list is cut; the join stays ambiguous */
+			len += (size_t)k;
+		}
+	}
+	free(c);
 }
 
 /* The runner the jobs API says ran the job (started between prepare and ts). */
@@ -247,8 +415,13 @@ ci_job_of_session(sqlite3 *db, const char *cred_id, struct workload *w)
 	sqlite3_finalize(st);
 	cj_copy(w->kind, sizeof(w->kind), "ci-job");
 	cj_copy(w->how, sizeof(w->how), "oidc session");
-	find_job(db, w, w->ci_subject + (colon - sub) + 1, ts, hosted, sizeof(hosted));
-	if (w->ci_job_event != 0) {
+	find_job(db, w, w->ci_subject + (colon - sub) + 1, ts, addr, hosted, sizeof(hosted));
+	if (w->ci_candidates[0] && w->ci_run > 0) {
+		/* jobs of one run the address could not tell apart: the run */
+		snprintf(w->id, sizeof(w->id), "%s/runs/%lld", w->ci_repo, (long long)w->ci_run);
+	} else if (w->ci_candidates[0]) {
+		snprintf(w->id, sizeof(w->id), "%s@%lld", w->ci_subject, (long long)(ts / 1000000000LL));
+	} else if (w->ci_job_event != 0) {
 		snprintf(w->id, sizeof(w->id), "%s/runs/%lld/%s", w->ci_repo, (long long)w->ci_run, w->name);
 		find_runner(db, w, ts);
 		if (strcmp(hosted, "true") == 0) /* GitHub's own runner: nothing to remove */

@@ -63,6 +63,10 @@ struct workload {
 	 * its prepared_workflow_job event (0: the audit log does not have it) */
 	char ci_subject[256], ci_repo[200], ci_workflow[200], ci_runner_id[32];
 	int64_t ci_run, ci_job_event;
+	/* jobs the exchange's address could not tell apart ("RUN/JOB" lines;
+	 * empty when the join decided): then id names their run, or the
+	 * subject and exchange time when they are of several runs */
+	char ci_candidates[512];
 };
 /* Attribute an event to a workload (ev fields first, then host+pid+time
  * joins against exec events of eBPF sources, following ppid). */
@@ -113,6 +117,10 @@ int ci_runner_address(sqlite3 *db, const struct strv *members, const char *ip, i
 /* The job the jobs API says was running on self-hosted runner host at ts;
  * 1 when found, w filled (kind "ci-job"). */
 int ci_job_on_runner(sqlite3 *db, const char *host, int64_t ts, struct workload *w);
+/* ci_runner_addr.c: whether self-hosted runner `runner` calls from ip,
+ * learned from events before `before` (its audit-log events' actor_ip, or
+ * an earlier exchange from ip while it ran the repository's only live job). */
+int ci_runner_at(sqlite3 *db, const char *runner, const char *ip, int64_t before);
 /* Each secret name the job was passed (names only), to fn. */
 void ci_job_secrets(sqlite3 *db, const struct workload *w, void (*fn)(void *arg, const char *name),
 		    void *arg);

@@ -150,9 +150,9 @@ exchange(struct buf *b, const char *when, const char *sub, const char *key, cons
 
 /*
  * A session is its job's: by subject and time, the runner from the jobs
- * API; a matrix run's two jobs (one subject) take the run's exchanges in
- * the order they were prepared; without the audit log the job is named by
- * its subject and exchange time.
+ * API; a matrix run's two jobs (one subject) that exchange from one address
+ * no runner is known at stay undecided (the run, both jobs listed); without
+ * the audit log the job is named by its subject and exchange time.
  */
 static void
 test_ci_job_link(void)
@@ -185,18 +185,21 @@ test_ci_job_link(void)
 	CHECK(ingest_buffer(s, "cloudtrail", b.data, b.len) == 4);
 	CHECK(ingest_buffer(s, "github", gh, sizeof(gh) - 1) == 3);
 	CHECK(ingest_buffer(s, "github", jobs, sizeof(jobs) - 1) == 1);
+	/* one address, no runner history: the matrix's jobs stay undecided */
 	CHECK(ci_job_of_session(store_db(s), "ASIAEXAMPLEMATRIX018", &w) == 1);
 	CHECK_STR(w.kind, "ci-job");
-	CHECK_STR(w.id, "o/r/runs/77/test (18)");
+	CHECK_STR(w.id, "o/r/runs/77");
+	CHECK_STR(w.ci_candidates, "77/test (20)\n77/test (18)");
 	CHECK(ci_job_of_session(store_db(s), "ASIAEXAMPLEMATRIX020", &w) == 1);
-	CHECK_STR(w.id, "o/r/runs/77/test (20)");
-	CHECK_STR(w.where, "build-07");
-	CHECK_STR(w.ci_runner_id, "42");
+	CHECK_STR(w.id, "o/r/runs/77");
+	CHECK_STR(w.where, "52.1.2.3");
+	CHECK_STR(w.ci_runner_id, "");
 	CHECK_STR(w.ci_workflow, "ci.yml");
 	CHECK_STR(w.identity, "arn:aws:iam::1:role/ci");
 	/* the environment's job, not the branch's later ones */
 	CHECK(ci_job_of_session(store_db(s), "ASIAEXAMPLEDEPLOY076", &w) == 1);
 	CHECK_STR(w.id, "o/r/runs/76/deploy");
+	CHECK_STR(w.ci_candidates, "");
 	CHECK(ci_job_of_session(store_db(s), "ASIAEXAMPLENOAUDIT01", &w) == 1);
 	CHECK_STR(w.id, "repo:o/x:pull_request@1748944230");
 	CHECK_STR(w.where, "20.1.2.3");
@@ -205,8 +208,112 @@ test_ci_job_link(void)
 	store_close(&s);
 }
 
+/*
+ * Jobs that share one OIDC subject at about the same time are told apart by
+ * their runners' addresses: a runner is known at the address its earlier
+ * lone jobs exchanged from, or its audit-log events came from (actor_ip).
+ * The exchanges come in the opposite order of the jobs' preparation, so
+ * order alone would swap them.  GitHub-hosted jobs (fresh VMs) cannot be
+ * told apart: the join says so.
+ */
+static void
+test_ci_job_address(void)
+{
+	struct store *s = gh_store();
+	struct workload w;
+	struct buf ct, g;
+	static const char *const jobs[] = {
+		/* run, job, runner, started, completed */
+		"70", "deploy", "build-01", "2025-06-03T08:00:01Z", "2025-06-03T08:10:00Z",
+		"71", "deploy", "build-02", "2025-06-03T08:20:01Z", "2025-06-03T08:30:00Z",
+		"77", "test (18)", "build-02", "2025-06-03T09:00:02Z", "2025-06-03T09:20:00Z",
+		"77", "test (20)", "build-01", "2025-06-03T09:00:03Z", "2025-06-03T09:20:00Z",
+		"80", "deploy", "build-01", "2025-06-03T10:00:01Z", "2025-06-03T10:20:00Z",
+		"81", "deploy", "build-02", "2025-06-03T10:00:06Z", "2025-06-03T10:20:00Z",
+		"90", "e2e (a)", "GitHub Actions 3", "2025-06-03T11:00:02Z", "2025-06-03T11:20:00Z",
+		"90", "e2e (b)", "GitHub Actions 9", "2025-06-03T11:00:03Z", "2025-06-03T11:20:00Z",
+		"95", "lint (1)", "build-03", "2025-06-03T12:00:02Z", "2025-06-03T12:20:00Z",
+		"95", "lint (2)", "build-01", "2025-06-03T12:00:03Z", "2025-06-03T12:20:00Z",
+	};
+	static const struct { long long ms; int run; const char *job; int hosted; } prep[] = {
+		{ 1748937600000LL, 70, "deploy", 0 }, { 1748938800000LL, 71, "deploy", 0 },
+		{ 1748941200000LL, 77, "test (18)", 0 }, { 1748941201000LL, 77, "test (20)", 0 },
+		{ 1748944800000LL, 80, "deploy", 0 }, { 1748944805000LL, 81, "deploy", 0 },
+		{ 1748948400000LL, 90, "e2e (a)", 1 }, { 1748948401000LL, 90, "e2e (b)", 1 },
+		{ 1748952000000LL, 95, "lint (1)", 0 }, { 1748952001000LL, 95, "lint (2)", 0 },
+	};
+	const char *sub = "repo:o/r:ref:refs/heads/main";
+	size_t i;
+
+	if (s == NULL)
+		return;
+	buf_init(&ct, 1 << 16);
+	buf_init(&g, 1 << 16);
+	for (i = 0; i < sizeof(prep) / sizeof(prep[0]); i++)
+		CHECK(buf_printf(&g,
+				 "{\"created_at\":%lld,\"_document_id\":\"p%zu\",\"action\":"
+				 "\"workflows.prepared_workflow_job\",\"repo\":\"o/r\",\"workflow_run_id\":%d,"
+				 "\"job_name\":\"%s\",\"is_hosted_runner\":%s,"
+				 "\"job_workflow_ref\":\"o/r/.github/workflows/ci.yml@refs/heads/main\"}\n",
+				 prep[i].ms, i, prep[i].run, prep[i].job, prep[i].hosted ? "true" : "false") == CD_OK);
+	/* build-03 came online from its address (IP disclosure on) */
+	CHECK(buf_printf(&g, "{\"created_at\":1748934000000,\"_document_id\":\"r3\",\"action\":"
+			     "\"org.self_hosted_runner_online\",\"org\":\"o\",\"runner_id\":3,\"runner_name\":"
+			     "\"build-03\",\"actor_ip\":\"52.3.3.3\"}\n") == CD_OK);
+	CHECK(ingest_buffer(s, "github", g.data, g.len) == 11);
+	buf_reset(&g);
+	CHECK(buf_addstr(&g, "{\"jobs\":[") == CD_OK);
+	for (i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i += 5)
+		CHECK(buf_printf(&g,
+				 "%s{\"id\":%zu,\"run_id\":%s,\"run_url\":\"https://api.github.com/repos/o/r/actions/"
+				 "runs/%s\",\"name\":\"%s\",\"runner_id\":%zu,\"runner_name\":\"%s\",\"started_at\":"
+				 "\"%s\",\"completed_at\":\"%s\"}",
+				 i ? "," : "", 100 + i, jobs[i], jobs[i], jobs[i + 1], i, jobs[i + 2], jobs[i + 3],
+				 jobs[i + 4]) == CD_OK);
+	CHECK(buf_addstr(&g, "]}") == CD_OK);
+	exchange(&ct, "2025-06-03T08:00:30Z", sub, "ASIAEXAMPLEHIST00070", "52.1.1.1");
+	exchange(&ct, "2025-06-03T08:20:30Z", sub, "ASIAEXAMPLEHIST00071", "52.2.2.2");
+	exchange(&ct, "2025-06-03T09:00:10Z", sub, "ASIAEXAMPLEMATRIX020", "52.1.1.1");
+	exchange(&ct, "2025-06-03T09:00:12Z", sub, "ASIAEXAMPLEMATRIX018", "52.2.2.2");
+	exchange(&ct, "2025-06-03T10:00:40Z", sub, "ASIAEXAMPLEOVERLAP81", "52.2.2.2");
+	exchange(&ct, "2025-06-03T10:00:50Z", sub, "ASIAEXAMPLEOVERLAP80", "52.1.1.1");
+	exchange(&ct, "2025-06-03T11:00:10Z", sub, "ASIAEXAMPLEHOSTED0A1", "20.1.1.1");
+	exchange(&ct, "2025-06-03T11:00:12Z", sub, "ASIAEXAMPLEHOSTED0B1", "20.2.2.2");
+	exchange(&ct, "2025-06-03T12:00:10Z", sub, "ASIAEXAMPLELINT00002", "52.1.1.1");
+	exchange(&ct, "2025-06-03T12:00:12Z", sub, "ASIAEXAMPLELINT00001", "52.3.3.3");
+	CHECK(ingest_buffer(s, "cloudtrail", ct.data, ct.len) == 10);
+	CHECK(ingest_buffer(s, "github", g.data, g.len) == 10);
+	/* a matrix: each exchange to the job whose runner calls from there */
+	CHECK(ci_job_of_session(store_db(s), "ASIAEXAMPLEMATRIX020", &w) == 1);
+	CHECK_STR(w.id, "o/r/runs/77/test (20)");
+	CHECK_STR(w.where, "build-01");
+	CHECK_STR(w.ci_candidates, "");
+	CHECK(ci_job_of_session(store_db(s), "ASIAEXAMPLEMATRIX018", &w) == 1);
+	CHECK_STR(w.id, "o/r/runs/77/test (18)");
+	CHECK_STR(w.where, "build-02");
+	/* two runs at once: the earlier run's job, not only the latest run's */
+	CHECK(ci_job_of_session(store_db(s), "ASIAEXAMPLEOVERLAP80", &w) == 1);
+	CHECK_STR(w.id, "o/r/runs/80/deploy");
+	CHECK(ci_job_of_session(store_db(s), "ASIAEXAMPLEOVERLAP81", &w) == 1);
+	CHECK_STR(w.id, "o/r/runs/81/deploy");
+	/* hosted runners: no address of theirs is known; recorded, not guessed */
+	CHECK(ci_job_of_session(store_db(s), "ASIAEXAMPLEHOSTED0A1", &w) == 1);
+	CHECK_STR(w.id, "o/r/runs/90");
+	CHECK_STR(w.ci_candidates, "90/e2e (b)\n90/e2e (a)");
+	CHECK_STR(w.where, "github-hosted 20.1.1.1");
+	/* the runner's own audit-log address, and the other runner's elsewhere */
+	CHECK(ci_job_of_session(store_db(s), "ASIAEXAMPLELINT00001", &w) == 1);
+	CHECK_STR(w.id, "o/r/runs/95/lint (1)");
+	CHECK(ci_job_of_session(store_db(s), "ASIAEXAMPLELINT00002", &w) == 1);
+	CHECK_STR(w.id, "o/r/runs/95/lint (2)");
+	buf_release(&ct);
+	buf_release(&g);
+	store_close(&s);
+}
+
 const struct unit_test github_tests[] = {
 	{ "ci_job_link", test_ci_job_link },
+	{ "ci_job_address", test_ci_job_address },
 	{ "github_probe", test_github_probe },
 	{ "github_stream", test_github_stream },
 	{ "github_export_jobs", test_github_export_jobs },
