@@ -28,9 +28,17 @@ on a new NAT; a job's session used by the job for its whole life.
 
 Attack (4 cases in 5; seed % 5 == 0 is benign-only): a live job's session is
 used from an outside address with the attacker's client, 1-6 calls, while
-the job runs.  Truth: the job is the escaped workload (id
-"O/R/runs/RUN/JOB", or without the audit log "SUBJECT@EXCHANGE_SECONDS");
-the stolen key must be reported; the role must be reachable.
+the job runs.  For a self-hosted repository with two runners, 2 in 5 attacks
+start two runs of the workflow at once (one OIDC subject, two runners, 4 in
+5 of them behind different NATs) and either job is the victim.  Truth: the
+job is the escaped workload (id "O/R/runs/RUN/JOB", or without the audit log
+"SUBJECT@EXCHANGE_SECONDS"); the stolen key must be reported; the role must
+be reachable.  When other jobs of the subject took their tokens at the same
+time and the logs cannot tell them apart (no jobs API; GitHub-hosted
+runners, whose addresses nothing records; runners behind one NAT, or with no
+earlier job alone that ties them to theirs), "id_alt" names what a report
+may give instead: the run they share, else "SUBJECT@EXCHANGE_SECONDS"
+("join_undecidable" in the variant; the scorer counts these apart).
 """
 import json
 import os
@@ -143,8 +151,9 @@ class CiCase:
                  "provider": prov, "audience": "sts.amazonaws.com"})
         return key
 
-    def run_job(self, t, rp):
-        """One run of rp's workflow: its job(s), each with a session."""
+    def run_job(self, t, rp, on=None):
+        """One run of rp's workflow: its job(s), each with a session (on: the
+        self-hosted runner of its first job)."""
         r = self.r
         run = r.randint(10 ** 9, 10 ** 10)
         self.gh(t, {"action": "workflows.created_workflow_run", "actor": r.choice(DEVS), "repo": rp["repo"],
@@ -161,7 +170,7 @@ class CiCase:
                           "ip": "%d.%d.%d.%d" % (r.choice(AZURE), r.randint(0, 255), r.randint(0, 255),
                                                  r.randint(2, 250))}
             else:
-                x = r.choice(live)
+                x = on if on is not None and i == 0 else r.choice(live)
                 runner = {"name": x["name"], "id": x["id"], "ip": x["nat"]}
             rec = {"action": "workflows.prepared_workflow_job", "repo": rp["repo"], "workflow_run_id": run,
                    "job_name": jn, "runner_labels": ["ubuntu-latest"] if rp["hosted"] else ["self-hosted", "linux"],
@@ -190,7 +199,7 @@ class CiCase:
                 ct(self.o, r.uniform(tx + 1, tx + min(dur, 3500)), r.uuid(), self.acct, self.region,
                    self.session_ident(rp["role"], "GitHubActions", key), src, name, runner["ip"], ua)
             inst = {"rp": rp, "run": run, "job": jn, "tp": tp, "tx": tx, "key": key, "end": tp + dur,
-                    "prep_order": len(self.instances)}
+                    "prep_order": len(self.instances), "runner": runner}
             self.instances.append(inst)
             out.append(inst)
         return out
@@ -239,7 +248,20 @@ class CiCase:
     def attack(self):
         r = self.r
         rp = r.choice(self.repos)
-        inst = self.run_job(self.T - r.uniform(60, 600), rp)[0]
+        t0 = self.T - r.uniform(60, 600)
+        own = [x for x in self.runners if x["from"] <= t0]
+        if not rp["hosted"] and len(own) >= 2 and r.random() < 0.4:
+            # two runs of the workflow at once (a second push, a re-run): one
+            # subject, two self-hosted runners; either may be the victim
+            a, b = r.sample(own, 2)
+            apart = [y for y in own if y["nat"] != a["nat"]]
+            if apart and r.random() < 0.8:  # mostly behind other NATs: the address can decide
+                b = r.choice(apart)
+            insts = self.run_job(t0, rp, a) + self.run_job(t0 + r.uniform(5, 40), rp, b)
+            inst = r.choice(insts)
+            self.truth["variant"]["shared_subject_runs"] = True
+        else:
+            inst = self.run_job(t0, rp)[0]
         src = r.choice(ATTACKER_NETS) + str(r.randint(2, 250))
         ua = r.choice(ATTACKER_AWS_UA)
         t = max(self.T, inst["tx"] + 60)
@@ -253,11 +275,58 @@ class CiCase:
             wid = "%s/runs/%d/%s" % (rp["repo"], inst["run"], inst["job"])
         else:
             wid = "%s@%d" % (rp["sub"], int(inst["tx"]))
-        self.truth["escaped"].append({"kind": "ci-job", "id": wid, "container_id": "", "pod": ""})
+        esc = {"kind": "ci-job", "id": wid, "container_id": "", "pod": ""}
+        alt = self.undecided(inst)
+        if alt:
+            esc["id_alt"] = alt
+            self.truth["variant"]["join_undecidable"] = True
+        self.truth["escaped"].append(esc)
         self.truth["credentials"].append({"provider": "aws", "id": inst["key"], "identity": rp["role"]})
         self.truth["reachable"] = [{"provider": "aws", "identity": rp["role"]}]
         self.truth["variant"].update({"victim_hosted": rp["hosted"], "victim_matrix": rp["matrix"],
                                       "victim_subject": rp["sub"].split(":", 2)[2]})
+
+    def known_at_nat(self, job, before):
+        """Whether the logs tie job's self-hosted runner to its NAT: an earlier
+        job on it exchanged while no other job of its repository ran."""
+        x = job["runner"]
+        for i in self.instances:
+            if i["tx"] >= before or i["runner"]["name"] != x["name"] or i["rp"]["hosted"]:
+                continue
+            if not any(j is not i and j["rp"]["repo"] == i["rp"]["repo"] and j["tp"] + 1 <= i["tx"] <= j["end"]
+                       for j in self.instances):
+                return True
+        return False
+
+    def undecided(self, v):
+        """The id a report may give instead of v's when the evidence cannot
+        tell v from the other jobs of its subject running when it took its
+        token (CloudTrail has no run id; the runners' addresses are all there
+        is): the run they share, or the subject and exchange time.  None when
+        v had no such sibling, or the runners' known addresses decide."""
+        sub = v["rp"]["sub"]
+        began = min(j["tp"] for j in self.instances if j["run"] == v["run"])
+        # its subject's other jobs prepared before v's exchange that took
+        # their token after v's run began (one token a job), running then
+        # by the jobs API where it is there
+        sib = [j for j in self.instances if j is not v and j["rp"]["sub"] == sub and j["tp"] <= v["tx"] and
+               j["tx"] >= began and (not self.has_jobs_api or j["tp"] + 1 <= v["tx"] <= j["end"])]
+        if not sib:
+            return None
+        first = min([v["tp"]] + [j["tp"] for j in sib])
+        if self.audit and self.has_jobs_api:
+            def known(j):
+                return not j["rp"]["hosted"] and self.known_at_nat(j, first)
+            if known(v) and all(j["rp"]["hosted"] or (known(j) and j["runner"]["ip"] != v["runner"]["ip"])
+                                for j in sib):
+                return None
+            if all(known(j) and j["runner"]["ip"] != v["runner"]["ip"] for j in sib):
+                return None
+        if not self.audit:
+            return None  # named by subject and exchange time already
+        if all(j["run"] == v["run"] for j in sib):
+            return "%s/runs/%d" % (v["rp"]["repo"], v["run"])
+        return "%s@%d" % (sub, int(v["tx"]))
 
     def inventory(self, outdir):
         inv = os.path.join(outdir, "inventory")
