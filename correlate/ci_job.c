@@ -111,8 +111,7 @@ exchanges_before(sqlite3 *db, const char *sub, int64_t from, int64_t ts)
 
 	if (sqlite3_prepare_v2(db,
 			       "SELECT count(*) FROM events WHERE ts_ns >= ?1 AND ts_ns < ?2"
-			       " AND action = 'sts:AssumeRoleWithWebIdentity' AND json_valid(extra)"
-			       " AND json_extract(extra, '$.web_identity_subject') = ?3",
+			       " AND " CI_EXCHANGE_SQL " AND " CI_EXCHANGE_SUBJECT_SQL " = ?3",
 			       -1, &st, NULL) != SQLITE_OK)
 		return 0;
 	sqlite3_bind_int64(st, 1, from);
@@ -186,8 +185,8 @@ cand_addresses(sqlite3 *db, const char *sub, const char *ip, int64_t from, int64
 
 	if (sqlite3_prepare_v2(db,
 			       "SELECT DISTINCT src_ip FROM events WHERE ts_ns BETWEEN ?1 AND ?2"
-			       " AND action = 'sts:AssumeRoleWithWebIdentity' AND src_ip IS NOT NULL AND src_ip != ?4"
-			       " AND json_valid(extra) AND json_extract(extra, '$.web_identity_subject') = ?3 LIMIT 8",
+			       " AND " CI_EXCHANGE_SQL " AND src_ip IS NOT NULL AND src_ip != ?4"
+			       " AND " CI_EXCHANGE_SUBJECT_SQL " = ?3 LIMIT 8",
 			       -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, from);
 		sqlite3_bind_int64(st, 2, ts + (int64_t)3600 * 1000000000LL);
@@ -382,40 +381,23 @@ find_runner(sqlite3 *db, struct workload *w, int64_t ts)
 }
 
 int
-ci_job_of_session(sqlite3 *db, const char *cred_id, struct workload *w)
+ci_job_of_exchange(sqlite3 *db, const char *sub, int64_t ts, const char *addr, const char *identity,
+		   struct workload *w)
 {
-	sqlite3_stmt *st;
-	const char *sub, *colon;
-	char addr[64] = "", hosted[16] = "";
-	int64_t ts;
+	const char *colon;
+	char hosted[16] = "";
 
-	if (cred_id == NULL || strncmp(cred_id, "ASIA", 4) != 0 || strlen(cred_id) > 100)
-		return 0;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT ts_ns, src_ip, json_extract(extra, '$.web_identity_subject'), object"
-			       " FROM events WHERE issued_cred = ?1 AND action = 'sts:AssumeRoleWithWebIdentity'"
-			       " AND json_valid(extra) ORDER BY ts_ns LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, cred_id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW ||
-	    (sub = (const char *)sqlite3_column_text(st, 2)) == NULL || strncmp(sub, "repo:", 5) != 0 ||
-	    (colon = strchr(sub + 5, ':')) == NULL || strlen(sub) >= sizeof(w->ci_subject)) {
-		/* a subject longer than the workload keeps is no job's (repository
-		 * names are short): its offsets below would leave the copy */
-		sqlite3_finalize(st);
-		return 0;
-	}
+	if (sub == NULL || strncmp(sub, "repo:", 5) != 0 || (colon = strchr(sub + 5, ':')) == NULL ||
+	    strlen(sub) >= sizeof(w->ci_subject))
+		return 0; /* a subject longer than the workload keeps is no job's (repository
+			   * names are short): its offsets below would leave the copy */
 	memset(w, 0, sizeof(*w));
-	ts = sqlite3_column_int64(st, 0);
-	cj_copy(addr, sizeof(addr), (const char *)sqlite3_column_text(st, 1));
 	cj_copy(w->ci_subject, sizeof(w->ci_subject), sub);
 	snprintf(w->ci_repo, sizeof(w->ci_repo), "%.*s", (int)(colon - sub - 5), sub + 5);
-	cj_copy(w->identity, sizeof(w->identity), (const char *)sqlite3_column_text(st, 3));
-	sqlite3_finalize(st);
+	cj_copy(w->identity, sizeof(w->identity), identity);
 	cj_copy(w->kind, sizeof(w->kind), "ci-job");
 	cj_copy(w->how, sizeof(w->how), "oidc session");
-	find_job(db, w, w->ci_subject + (colon - sub) + 1, ts, addr, hosted, sizeof(hosted));
+	find_job(db, w, w->ci_subject + (colon - sub) + 1, ts, addr ? addr : "", hosted, sizeof(hosted));
 	if (w->ci_candidates[0] && w->ci_run > 0) {
 		/* jobs of one run the address could not tell apart: the run */
 		snprintf(w->id, sizeof(w->id), "%s/runs/%lld", w->ci_repo, (long long)w->ci_run);
@@ -433,8 +415,31 @@ ci_job_of_session(sqlite3 *db, const char *cred_id, struct workload *w)
 	/* where it ran: the runner, else what the exchange says of it */
 	if (!w->where[0])
 		snprintf(w->where, sizeof(w->where), "%s%s", strcmp(hosted, "true") == 0 ? "github-hosted " : "",
-			 addr);
+			 addr ? addr : "");
 	return 1;
+}
+
+int
+ci_job_of_session(sqlite3 *db, const char *cred_id, struct workload *w)
+{
+	sqlite3_stmt *st;
+	int r = 0;
+
+	if (cred_id == NULL || strncmp(cred_id, "ASIA", 4) != 0 || strlen(cred_id) > 100)
+		return 0;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT ts_ns, src_ip, json_extract(extra, '$.web_identity_subject'), object"
+			       " FROM events WHERE issued_cred = ?1 AND action = 'sts:AssumeRoleWithWebIdentity'"
+			       " AND json_valid(extra) ORDER BY ts_ns LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, cred_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		r = ci_job_of_exchange(db, (const char *)sqlite3_column_text(st, 2), sqlite3_column_int64(st, 0),
+				       (const char *)sqlite3_column_text(st, 1),
+				       (const char *)sqlite3_column_text(st, 3), w);
+	sqlite3_finalize(st);
+	return r;
 }
 
 void
@@ -467,8 +472,7 @@ ci_runner_address(sqlite3 *db, const struct strv *members, const char *ip, int64
 		return 0;
 	if (sqlite3_prepare_v2(db,
 			       "SELECT 1 FROM events WHERE src_ip = ?1 AND ts_ns <= ?2"
-			       " AND action = 'sts:AssumeRoleWithWebIdentity' AND json_valid(extra)"
-			       " AND json_extract(extra, '$.web_identity_subject') LIKE 'repo:%' LIMIT 1",
+			       " AND " CI_EXCHANGE_SQL " AND " CI_EXCHANGE_SUBJECT_SQL " LIKE 'repo:%' LIMIT 1",
 			       -1, &st, NULL) != SQLITE_OK)
 		return 0;
 	sqlite3_bind_text(st, 1, ip, -1, SQLITE_STATIC);

@@ -6,7 +6,8 @@
  * A runner is tied to an address when
  *  - a GitHub audit-log event of the runner (runner_name) carries that
  *    address as actor_ip (runner events, with IP disclosure on), or
- *  - an earlier token exchange from that address came while the jobs API
+ *  - an earlier token exchange (AWS AssumeRoleWithWebIdentity or GCP
+ *    ExchangeToken) from that address came while the jobs API
  *    shows exactly one job of the exchange's repository live, on that
  *    runner (with two live the exchange could be either's: not counted).
  * Queries go by address (events_src) and by short time ranges around a
@@ -79,9 +80,9 @@ ci_runner_at(sqlite3 *db, const char *runner, const char *ip, int64_t before)
 	if (tied)
 		return 1;
 	if (sqlite3_prepare_v2(db,
-			       "SELECT ts_ns, json_extract(extra, '$.web_identity_subject') FROM events"
-			       " WHERE src_ip = ?1 AND ts_ns < ?2 AND action = 'sts:AssumeRoleWithWebIdentity'"
-			       " AND json_valid(extra) ORDER BY ts_ns DESC LIMIT 8", /* the latest few are enough */
+			       "SELECT ts_ns, " CI_EXCHANGE_SUBJECT_SQL " FROM events"
+			       " WHERE src_ip = ?1 AND ts_ns < ?2 AND " CI_EXCHANGE_SQL
+			       " ORDER BY ts_ns DESC LIMIT 8", /* the latest few are enough */
 			       -1, &st, NULL) != SQLITE_OK)
 		return 0;
 	sqlite3_bind_text(st, 1, ip, -1, SQLITE_STATIC);

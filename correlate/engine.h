@@ -67,6 +67,8 @@ struct workload {
 	 * empty when the join decided): then id names their run, or the
 	 * subject and exchange time when they are of several runs */
 	char ci_candidates[512];
+	/* a job's GCP federated principal (principal://.../subject/SUB), ci_gcp.c */
+	char ci_principal[400];
 };
 /* Attribute an event to a workload (ev fields first, then host+pid+time
  * joins against exec events of eBPF sources, following ppid). */
@@ -102,6 +104,15 @@ int target_outside(sqlite3 *db, const struct event *ev, const struct workload *w
 		   struct json_tokens *toks);
 
 /* ---- ci_job.c ---- */
+/* SQL: an event that exchanged a GitHub job's OIDC token (AWS
+ * AssumeRoleWithWebIdentity, GCP STS ExchangeToken), and its subject. */
+#define CI_EXCHANGE_SQL \
+	"(action = 'sts:AssumeRoleWithWebIdentity' OR source = 'gcpaudit'" \
+	" AND action LIKE '%SecurityTokenService.ExchangeToken')"
+#define CI_EXCHANGE_SUBJECT_SQL \
+	"(CASE WHEN source = 'gcpaudit' THEN substr(actor, instr(actor, '/subject/') + 9)" \
+	" WHEN json_valid(extra) THEN json_extract(extra, '$.web_identity_subject') END)"
+
 /* The AWS keys issued to GitHub Actions jobs through OIDC (learned from
  * AssumeRoleWithWebIdentity from token.actions.githubusercontent.com),
  * sorted, into *set. */
@@ -109,6 +120,14 @@ int ci_sessions_load(sqlite3 *db, char ***set, size_t *n);
 /* The CI job whose OIDC session the AWS key cred_id is; 1 when found, w
  * filled (kind "ci-job"). */
 int ci_job_of_session(sqlite3 *db, const char *cred_id, struct workload *w);
+/* The CI job that exchanged OIDC subject sub ("repo:O/R:...") at ts from
+ * addr (identity: what it was exchanged for); 1 when sub is a job's. */
+int ci_job_of_exchange(sqlite3 *db, const char *sub, int64_t ts, const char *addr, const char *identity,
+		       struct workload *w);
+/* ci_gcp.c: the CI job of a GCP event of a job's federated identity
+ * (ci_wif_principal), by its ExchangeToken's subject, time and address;
+ * 1 when found, w filled (kind "ci-job"). */
+int ci_job_of_gcp_event(sqlite3 *db, const struct event *ev, struct workload *w);
 /* Whether ip is a CI runner's, for an incident with a CI job among members:
  * a GitHub OIDC token was exchanged from it at or before `before` (runners
  * are shared: another job's session there is not the attacker's). */

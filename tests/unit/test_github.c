@@ -311,7 +311,156 @@ test_ci_job_address(void)
 	store_close(&s);
 }
 
+/* One Cloud Audit Logs entry of federated principal (or account + delegation). */
+static void
+gcp_entry(struct buf *b, const char *when, const char *auth, const char *method, const char *res, const char *ip)
+{
+	CHECK(buf_printf(b,
+			 "{\"insertId\":\"%s-%s\",\"logName\":\"projects/p/logs/cloudaudit.googleapis.com%%2Fdata_access\","
+			 "\"protoPayload\":{\"@type\":\"type.googleapis.com/google.cloud.audit.AuditLog\",\"status\":{},"
+			 "\"authenticationInfo\":%s,\"requestMetadata\":{\"callerIp\":\"%s\"},\"serviceName\":\"x\","
+			 "\"methodName\":\"%s\",\"resourceName\":\"%s\"},\"resource\":{\"type\":\"audited_resource\"},"
+			 "\"timestamp\":\"%s\"}\n",
+			 when, ip, auth, ip, method, res, when) == CD_OK);
+}
+
+/* The event of the store's row with that insert id's ip, as the rules see it. */
+static int
+gcp_event(struct store *s, const char *ip, int64_t min_ts, struct event *ev, char *actor, char *extra, char *action)
+{
+	sqlite3_stmt *st;
+	int r = 0;
+
+	memset(ev, 0, sizeof(*ev));
+	if (sqlite3_prepare_v2(store_db(s),
+			       "SELECT ts_ns, actor, extra, action FROM events WHERE source = 'gcpaudit' AND src_ip = ?1"
+			       " AND ts_ns >= ?2 ORDER BY ts_ns LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, min_ts);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		ev->source = "gcpaudit";
+		ev->ts_ns = sqlite3_column_int64(st, 0);
+		snprintf(actor, 300, "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(extra, 2000, "%s", sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "");
+		snprintf(action, 200, "%s", (const char *)sqlite3_column_text(st, 3));
+		ev->actor = actor;
+		ev->extra = extra;
+		ev->action = action;
+		ev->src_ip = ip;
+		r = 1;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/*
+ * GCP workload identity federation: the job's token exchanged at
+ * sts.googleapis.com by its federated principal (.../subject/repo:...), an
+ * account's calls on its behalf (serviceAccountDelegationInfo) and the
+ * principal's own calls belong to the job, joined by subject, time and
+ * the runner's address (two runs of one subject at once on two runners,
+ * the runners known from earlier GCP exchanges alone).  A developer's
+ * impersonation and a pool whose subject is no repository are not a job's.
+ */
+static void
+test_ci_job_gcp(void)
+{
+#define PRINC "principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/gh/subject/"
+	static const char gh[] =
+		"{\"created_at\":1748937600000,\"_document_id\":\"g0\",\"action\":\"workflows.prepared_workflow_job\","
+		"\"repo\":\"o/g\",\"workflow_run_id\":70,\"job_name\":\"deploy\",\"is_hosted_runner\":false,"
+		"\"environment_name\":\"prod\",\"job_workflow_ref\":\"o/g/.github/workflows/d.yml@refs/heads/main\"}\n"
+		"{\"created_at\":1748938800000,\"_document_id\":\"g1\",\"action\":\"workflows.prepared_workflow_job\","
+		"\"repo\":\"o/g\",\"workflow_run_id\":71,\"job_name\":\"deploy\",\"is_hosted_runner\":false,"
+		"\"environment_name\":\"prod\",\"job_workflow_ref\":\"o/g/.github/workflows/d.yml@refs/heads/main\"}\n"
+		"{\"created_at\":1748944800000,\"_document_id\":\"g2\",\"action\":\"workflows.prepared_workflow_job\","
+		"\"repo\":\"o/g\",\"workflow_run_id\":80,\"job_name\":\"deploy\",\"is_hosted_runner\":false,"
+		"\"environment_name\":\"prod\",\"job_workflow_ref\":\"o/g/.github/workflows/d.yml@refs/heads/main\"}\n"
+		"{\"created_at\":1748944805000,\"_document_id\":\"g3\",\"action\":\"workflows.prepared_workflow_job\","
+		"\"repo\":\"o/g\",\"workflow_run_id\":81,\"job_name\":\"deploy\",\"is_hosted_runner\":false,"
+		"\"environment_name\":\"prod\",\"job_workflow_ref\":\"o/g/.github/workflows/d.yml@refs/heads/main\"}\n";
+	static const char jobs[] =
+		"{\"jobs\":["
+		"{\"id\":1,\"run_id\":70,\"run_url\":\"https://api.github.com/repos/o/g/actions/runs/70\",\"name\":\"deploy\","
+		"\"runner_id\":21,\"runner_name\":\"build-21\",\"started_at\":\"2025-06-03T08:00:01Z\","
+		"\"completed_at\":\"2025-06-03T08:10:00Z\"},"
+		"{\"id\":2,\"run_id\":71,\"run_url\":\"https://api.github.com/repos/o/g/actions/runs/71\",\"name\":\"deploy\","
+		"\"runner_id\":22,\"runner_name\":\"build-22\",\"started_at\":\"2025-06-03T08:20:01Z\","
+		"\"completed_at\":\"2025-06-03T08:30:00Z\"},"
+		"{\"id\":3,\"run_id\":80,\"run_url\":\"https://api.github.com/repos/o/g/actions/runs/80\",\"name\":\"deploy\","
+		"\"runner_id\":21,\"runner_name\":\"build-21\",\"started_at\":\"2025-06-03T10:00:01Z\","
+		"\"completed_at\":\"2025-06-03T10:20:00Z\"},"
+		"{\"id\":4,\"run_id\":81,\"run_url\":\"https://api.github.com/repos/o/g/actions/runs/81\",\"name\":\"deploy\","
+		"\"runner_id\":22,\"runner_name\":\"build-22\",\"started_at\":\"2025-06-03T10:00:06Z\","
+		"\"completed_at\":\"2025-06-03T10:20:00Z\"}]}";
+	static const char fed[] = "{\"principalSubject\":\"" PRINC "repo:o/g:environment:prod\"}";
+	static const char sa[] = "{\"principalEmail\":\"deployer@p.iam.gserviceaccount.com\",\"serviceAccountDelegationInfo\":"
+				 "[{\"principalSubject\":\"" PRINC "repo:o/g:environment:prod\"}]}";
+	static const char dev[] = "{\"principalEmail\":\"deployer@p.iam.gserviceaccount.com\",\"serviceAccountDelegationInfo\":"
+				  "[{\"firstPartyPrincipal\":{\"principalEmail\":\"dev@o.example\"}}]}";
+	static const char other[] = "{\"principalSubject\":\"" PRINC "system:serviceaccount:ns:sa\"}";
+	static const char xt[] = "google.identity.sts.v1.SecurityTokenService.ExchangeToken";
+	struct store *s = gh_store();
+	struct workload w;
+	struct event ev;
+	struct buf g;
+	char actor[300], extra[2000], action[200], pr[600];
+
+	if (s == NULL)
+		return;
+	buf_init(&g, 1 << 16);
+	gcp_entry(&g, "2025-06-03T08:00:30Z", fed, xt, "projects/1/locations/global/workloadIdentityPools/gh/providers/p",
+		  "52.1.1.1");
+	gcp_entry(&g, "2025-06-03T08:20:30Z", fed, xt, "projects/1/locations/global/workloadIdentityPools/gh/providers/p",
+		  "52.2.2.2");
+	/* runs 80 and 81 at once: 81's token first (build-22), then 80's (build-21) */
+	gcp_entry(&g, "2025-06-03T10:00:40Z", fed, xt, "projects/1/locations/global/workloadIdentityPools/gh/providers/p",
+		  "52.2.2.2");
+	gcp_entry(&g, "2025-06-03T10:00:50Z", fed, xt, "projects/1/locations/global/workloadIdentityPools/gh/providers/p",
+		  "52.1.1.1");
+	gcp_entry(&g, "2025-06-03T10:00:51Z", fed, "GenerateAccessToken",
+		  "projects/-/serviceAccounts/deployer@p.iam.gserviceaccount.com", "52.1.1.1");
+	/* run 80's account token and its federated token used from outside */
+	gcp_entry(&g, "2025-06-03T10:05:00Z", sa, "storage.buckets.list", "projects/_/buckets", "185.1.1.1");
+	gcp_entry(&g, "2025-06-03T10:06:00Z", fed, "storage.buckets.list", "projects/_/buckets", "185.2.2.2");
+	gcp_entry(&g, "2025-06-03T10:07:00Z", dev, "storage.buckets.list", "projects/_/buckets", "81.1.1.1");
+	gcp_entry(&g, "2025-06-03T10:08:00Z", other, "storage.buckets.list", "projects/_/buckets", "35.1.1.1");
+	CHECK(ingest_buffer(s, "gcpaudit", g.data, g.len) == 9);
+	CHECK(ingest_buffer(s, "github", gh, sizeof(gh) - 1) == 4);
+	CHECK(ingest_buffer(s, "github", jobs, sizeof(jobs) - 1) == 4);
+	/* the account's call on the principal's behalf: run 80 on build-21 */
+	CHECK(gcp_event(s, "185.1.1.1", 0, &ev, actor, extra, action));
+	CHECK(ci_wif_principal(&ev, pr, sizeof(pr)) == 1);
+	CHECK_STR(pr, PRINC "repo:o/g:environment:prod");
+	CHECK(ci_job_of_gcp_event(store_db(s), &ev, &w) == 1);
+	CHECK_STR(w.id, "o/g/runs/80/deploy");
+	CHECK_STR(w.where, "build-21");
+	CHECK_STR(w.identity, "deployer@p.iam.gserviceaccount.com");
+	CHECK_STR(w.ci_subject, "repo:o/g:environment:prod");
+	/* the federated token's own call: the same job, the account it impersonated */
+	CHECK(gcp_event(s, "185.2.2.2", 0, &ev, actor, extra, action));
+	CHECK(ci_job_of_gcp_event(store_db(s), &ev, &w) == 1);
+	CHECK_STR(w.id, "o/g/runs/80/deploy");
+	CHECK_STR(w.identity, "deployer@p.iam.gserviceaccount.com");
+	/* the exchange itself of run 81 */
+	CHECK(gcp_event(s, "52.2.2.2", 1748944800000000000LL, &ev, actor, extra, action));
+	CHECK(ci_job_of_gcp_event(store_db(s), &ev, &w) == 1);
+	CHECK_STR(w.id, "o/g/runs/81/deploy");
+	/* a developer's impersonation; a pool subject that is no repository */
+	CHECK(gcp_event(s, "81.1.1.1", 0, &ev, actor, extra, action));
+	CHECK(ci_wif_principal(&ev, pr, sizeof(pr)) == 0);
+	CHECK(ci_job_of_gcp_event(store_db(s), &ev, &w) == 0);
+	CHECK(gcp_event(s, "35.1.1.1", 0, &ev, actor, extra, action));
+	CHECK(ci_wif_principal(&ev, pr, sizeof(pr)) == 0);
+	buf_release(&g);
+	store_close(&s);
+#undef PRINC
+}
+
 const struct unit_test github_tests[] = {
+	{ "ci_job_gcp", test_ci_job_gcp },
 	{ "ci_job_link", test_ci_job_link },
 	{ "ci_job_address", test_ci_job_address },
 	{ "github_probe", test_github_probe },
