@@ -18,6 +18,7 @@
  * the audit log carries no run id: the job is joined by subject, the
  * exchange's time and its address (ci_job_of_exchange).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
@@ -76,6 +77,21 @@ ci_wif_principal(const struct event *ev, char *out, size_t cap)
 	       strstr(ev->extra, "/subject/repo:") != NULL && delegated_principal(ev->extra, out, cap);
 }
 
+/* Whether line is one of list's lines. */
+static int
+line_in(const char *list, const char *line)
+{
+	size_t n = strlen(line);
+	const char *p = list;
+
+	while ((p = strstr(p, line)) != NULL) {
+		if ((p == list || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
 static int
 is_exchange(const char *action)
 {
@@ -108,43 +124,106 @@ impersonated(sqlite3 *db, const char *principal, int64_t from, int64_t to, char 
 	sqlite3_finalize(st);
 }
 
+/* Add w's job(s) ("RUN/JOB" lines, or its id without a run) to the list. */
+static void
+add_jobs(char *list, size_t cap, const struct workload *w)
+{
+	char one[400];
+	const char *c = w->ci_candidates[0] ? w->ci_candidates : one;
+	size_t len = strlen(list);
+
+	if (w->ci_run > 0 && w->name[0])
+		snprintf(one, sizeof(one), "%lld/%s", (long long)w->ci_run, w->name);
+	else
+		snprintf(one, sizeof(one), "%.*s", (int)sizeof(one) - 1, w->id);
+	while (*c) {
+		const char *nl = strchr(c, '\n');
+		size_t n = nl ? (size_t)(nl - c) : strlen(c);
+		char item[400];
+
+		snprintf(item, sizeof(item), "%.*s", (int)n, c);
+		if (!line_in(list, item) && len + n + 2 < cap) {
+			len += (size_t)snprintf(list + len, cap - len, "%s%s", len ? "\n" : "", item);
+		}
+		c = nl ? nl + 1 : c + n;
+	}
+}
+
 int
 ci_job_of_gcp_event(sqlite3 *db, const struct event *ev, struct workload *w)
 {
 	sqlite3_stmt *st;
-	char principal[600], ident[320] = "", addr[64] = "";
-	int64_t ts = ev->ts_ns;
+	struct workload *one;
+	char principal[600], ident[320] = "", list[512] = "";
+	const char *sub;
+	int n = 0, same = 1, found = 0;
+	int64_t run = -1, latest = 0;
 
 	if (!ci_wif_principal(ev, principal, sizeof(principal)))
 		return 0;
-	if (is_exchange(ev->action)) {
-		snprintf(addr, sizeof(addr), "%s", ev->src_ip ? ev->src_ip : "");
-	} else if (sqlite3_prepare_v2(db,
-				      "SELECT ts_ns, src_ip FROM events WHERE ts_ns BETWEEN ?2 - ?3 AND ?2"
-				      " AND source = 'gcpaudit' AND actor = ?1"
-				      " AND action LIKE '%SecurityTokenService.ExchangeToken'"
-				      " ORDER BY ts_ns DESC LIMIT 1",
-				      -1, &st, NULL) == SQLITE_OK) {
-		/* the latest exchange of the principal whose token still lived */
-		sqlite3_bind_text(st, 1, principal, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, ev->ts_ns);
-		sqlite3_bind_int64(st, 3, TOKEN_LIFE_NS);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			ts = sqlite3_column_int64(st, 0);
-			snprintf(addr, sizeof(addr), "%s",
-				 sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "");
-		}
-		sqlite3_finalize(st);
-	}
+	sub = gh_subject(principal);
 	/* what it was exchanged for: the account it impersonated, else itself */
 	if (ev->actor != NULL && strchr(ev->actor, '@') != NULL && strlen(ev->actor) < sizeof(ident))
 		snprintf(ident, sizeof(ident), "%s", ev->actor);
 	else
-		impersonated(db, principal, ts, ts + TOKEN_LIFE_NS, ident, sizeof(ident));
+		impersonated(db, principal, ev->ts_ns - TOKEN_LIFE_NS, ev->ts_ns + TOKEN_LIFE_NS, ident, sizeof(ident));
 	if (!ident[0])
 		snprintf(ident, sizeof(ident), "%.*s", (int)sizeof(ident) - 1, principal);
-	if (!ci_job_of_exchange(db, gh_subject(principal), ts, addr[0] ? addr : NULL, ident, w))
+	if (is_exchange(ev->action))
+		found = ci_job_of_exchange(db, sub, ev->ts_ns, ev->src_ip, ident, w);
+	if (found || is_exchange(ev->action)) {
+		if (found)
+			snprintf(w->ci_principal, sizeof(w->ci_principal), "%.*s", (int)sizeof(w->ci_principal) - 1,
+				 principal);
+		return found;
+	}
+	/*
+	 * A call with the token (or an account's token it bought): nothing in
+	 * the log says which exchange's.  Every job whose exchange of the
+	 * principal was at most a token's life before may have held it: one
+	 * job decides, several are recorded as an undecided join.
+	 */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT ts_ns, src_ip FROM events WHERE ts_ns BETWEEN ?2 - ?3 AND ?2"
+			       " AND source = 'gcpaudit' AND actor = ?1"
+			       " AND action LIKE '%SecurityTokenService.ExchangeToken'"
+			       " ORDER BY ts_ns DESC LIMIT 16",
+			       -1, &st, NULL) != SQLITE_OK)
 		return 0;
+	one = xcalloc(1, sizeof(*one));
+	sqlite3_bind_text(st, 1, principal, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, ev->ts_ns);
+	sqlite3_bind_int64(st, 3, TOKEN_LIFE_NS);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (!ci_job_of_exchange(db, sub, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+					ident, n == 0 ? w : one))
+			continue;
+		if (n == 0)
+			latest = sqlite3_column_int64(st, 0);
+		if (n > 0 && strcmp(one->id, w->id) != 0)
+			same = 0;
+		add_jobs(list, sizeof(list), n == 0 ? w : one);
+		if (run == -1)
+			run = w->ci_run;
+		if ((n == 0 ? w : one)->ci_run != run || (n == 0 ? w : one)->ci_run <= 0)
+			run = 0;
+		n++;
+	}
+	sqlite3_finalize(st);
+	free(one);
+	if (n == 0)
+		return 0;
+	if (!same || w->ci_candidates[0]) {
+		/* several jobs' tokens lived then: the run if they share one */
+		snprintf(w->ci_candidates, sizeof(w->ci_candidates), "%s", list);
+		w->name[0] = '\0';
+		w->ci_runner_id[0] = '\0';
+		w->ci_run = run > 0 ? run : 0;
+		if (w->ci_run > 0)
+			snprintf(w->id, sizeof(w->id), "%s/runs/%lld", w->ci_repo, (long long)w->ci_run);
+		else
+			snprintf(w->id, sizeof(w->id), "%s@%lld", w->ci_subject, (long long)(latest / 1000000000LL));
+	}
 	snprintf(w->ci_principal, sizeof(w->ci_principal), "%.*s", (int)sizeof(w->ci_principal) - 1, principal);
 	return 1;
 }

@@ -361,8 +361,10 @@ gcp_event(struct store *s, const char *ip, int64_t min_ts, struct event *ev, cha
  * account's calls on its behalf (serviceAccountDelegationInfo) and the
  * principal's own calls belong to the job, joined by subject, time and
  * the runner's address (two runs of one subject at once on two runners,
- * the runners known from earlier GCP exchanges alone).  A developer's
- * impersonation and a pool whose subject is no repository are not a job's.
+ * the runners known from earlier GCP exchanges alone).  A later call names
+ * no exchange: the job whose token lived then, or, with several, an
+ * undecided join.  A developer's impersonation and a pool whose subject is
+ * no repository are not a job's.
  */
 static void
 test_ci_job_gcp(void)
@@ -424,30 +426,40 @@ test_ci_job_gcp(void)
 		  "projects/-/serviceAccounts/deployer@p.iam.gserviceaccount.com", "52.1.1.1");
 	/* run 80's account token and its federated token used from outside */
 	gcp_entry(&g, "2025-06-03T10:05:00Z", sa, "storage.buckets.list", "projects/_/buckets", "185.1.1.1");
-	gcp_entry(&g, "2025-06-03T10:06:00Z", fed, "storage.buckets.list", "projects/_/buckets", "185.2.2.2");
+	gcp_entry(&g, "2025-06-03T09:15:00Z", fed, "storage.buckets.list", "projects/_/buckets", "185.2.2.2");
 	gcp_entry(&g, "2025-06-03T10:07:00Z", dev, "storage.buckets.list", "projects/_/buckets", "81.1.1.1");
 	gcp_entry(&g, "2025-06-03T10:08:00Z", other, "storage.buckets.list", "projects/_/buckets", "35.1.1.1");
 	CHECK(ingest_buffer(s, "gcpaudit", g.data, g.len) == 9);
 	CHECK(ingest_buffer(s, "github", gh, sizeof(gh) - 1) == 4);
 	CHECK(ingest_buffer(s, "github", jobs, sizeof(jobs) - 1) == 4);
-	/* the account's call on the principal's behalf: run 80 on build-21 */
-	CHECK(gcp_event(s, "185.1.1.1", 0, &ev, actor, extra, action));
+	/* each exchange to its job: by the runners' addresses (earlier GCP
+	 * exchanges alone), not by order (81's token came first) */
+	CHECK(gcp_event(s, "52.2.2.2", 1748944800000000000LL, &ev, actor, extra, action));
 	CHECK(ci_wif_principal(&ev, pr, sizeof(pr)) == 1);
 	CHECK_STR(pr, PRINC "repo:o/g:environment:prod");
 	CHECK(ci_job_of_gcp_event(store_db(s), &ev, &w) == 1);
+	CHECK_STR(w.id, "o/g/runs/81/deploy");
+	CHECK_STR(w.where, "build-22");
+	CHECK(gcp_event(s, "52.1.1.1", 1748944800000000000LL, &ev, actor, extra, action));
+	CHECK(ci_job_of_gcp_event(store_db(s), &ev, &w) == 1);
 	CHECK_STR(w.id, "o/g/runs/80/deploy");
 	CHECK_STR(w.where, "build-21");
-	CHECK_STR(w.identity, "deployer@p.iam.gserviceaccount.com");
 	CHECK_STR(w.ci_subject, "repo:o/g:environment:prod");
-	/* the federated token's own call: the same job, the account it impersonated */
+	/* the federated token's own call when one job's token lived: that job,
+	 * the account the principal impersonated */
 	CHECK(gcp_event(s, "185.2.2.2", 0, &ev, actor, extra, action));
 	CHECK(ci_job_of_gcp_event(store_db(s), &ev, &w) == 1);
-	CHECK_STR(w.id, "o/g/runs/80/deploy");
+	CHECK_STR(w.id, "o/g/runs/71/deploy");
 	CHECK_STR(w.identity, "deployer@p.iam.gserviceaccount.com");
-	/* the exchange itself of run 81 */
-	CHECK(gcp_event(s, "52.2.2.2", 1748944800000000000LL, &ev, actor, extra, action));
+	CHECK_STR(w.ci_candidates, "");
+	/* the account's call on the principal's behalf while both runs' tokens
+	 * lived: nothing says whose; recorded, not guessed */
+	CHECK(gcp_event(s, "185.1.1.1", 0, &ev, actor, extra, action));
 	CHECK(ci_job_of_gcp_event(store_db(s), &ev, &w) == 1);
-	CHECK_STR(w.id, "o/g/runs/81/deploy");
+	CHECK_STR(w.id, "repo:o/g:environment:prod@1748944850");
+	CHECK_STR(w.ci_candidates, "80/deploy\n81/deploy");
+	CHECK_STR(w.identity, "deployer@p.iam.gserviceaccount.com");
+	CHECK_STR(w.ci_principal, PRINC "repo:o/g:environment:prod");
 	/* a developer's impersonation; a pool subject that is no repository */
 	CHECK(gcp_event(s, "81.1.1.1", 0, &ev, actor, extra, action));
 	CHECK(ci_wif_principal(&ev, pr, sizeof(pr)) == 0);
