@@ -132,7 +132,7 @@ struct cand {
 	int hosted, api, dropped;
 	enum cand_addr addr;
 };
-#define MAX_CAND 16
+#define MAX_CAND 32
 
 /*
  * What the jobs API says of c: its runner, and whether it ran at ts (started
@@ -263,16 +263,16 @@ find_job(sqlite3 *db, struct workload *w, const char *rest, int64_t ts, const ch
 {
 	sqlite3_stmt *st;
 	struct cand *c;
-	int64_t run = 0, first = 0, from = 0;
-	size_t n = 0, i, live = 0, len = 0;
-	int pick, stop = 0;
+	int64_t run = 0, from = 0;
+	size_t n = 0, i, kept, live = 0, len = 0;
+	int pick;
 
 	c = xcalloc(MAX_CAND, sizeof(*c));
 	if (sqlite3_prepare_v2(db,
 			       "SELECT id, json_extract(extra, '$.workflow_run_id'), json_extract(extra, '$.job_name'),"
 			       " json_extract(extra, '$.job_workflow_ref'), json_extract(extra, '$.is_hosted_runner'),"
 			       " ts_ns FROM events WHERE ts_ns BETWEEN ?2 - ?5 AND ?2" JOB_MATCH
-			       " ORDER BY ts_ns DESC, id DESC LIMIT 64",
+			       " ORDER BY ts_ns DESC, id DESC LIMIT 32",
 			       -1, &st, NULL) != SQLITE_OK) {
 		free(c);
 		return;
@@ -281,27 +281,43 @@ find_job(sqlite3 *db, struct workload *w, const char *rest, int64_t ts, const ch
 	sqlite3_bind_int64(st, 2, ts);
 	sqlite3_bind_int64(st, 5, JOB_WINDOW_NS);
 	while (n < MAX_CAND && sqlite3_step(st) == SQLITE_ROW) {
-		int64_t r = sqlite3_column_int64(st, 1), p = sqlite3_column_int64(st, 5);
-		const char *h;
+		const char *h = (const char *)sqlite3_column_text(st, 4);
 
-		if (run == 0)
-			run = r;
-		if (r == run) {
-			first = p;
-		} else if (stop || exchanges_before(db, w->ci_subject, p, first) > 0) {
-			stop = 1; /* it had its token before the latest run began: so had older ones */
-			continue;
-		}
 		c[n].ev = sqlite3_column_int64(st, 0);
-		c[n].run = r;
-		c[n].prepared = p;
+		c[n].run = sqlite3_column_int64(st, 1);
+		c[n].prepared = sqlite3_column_int64(st, 5);
 		cj_copy(c[n].job, sizeof(c[n].job), (const char *)sqlite3_column_text(st, 2));
 		cj_copy(c[n].ref, sizeof(c[n].ref), (const char *)sqlite3_column_text(st, 3));
-		h = (const char *)sqlite3_column_text(st, 4);
 		c[n].hosted = h != NULL && strcmp(h, "true") == 0; /* extra keeps it as text */
+		if (run == 0)
+			run = c[n].run;
 		n++;
 	}
 	sqlite3_finalize(st);
+	/*
+	 * An earlier run's job still waits for its token unless, after it was
+	 * prepared and before another run's next job was, as many exchanges of
+	 * the subject came as its run had jobs prepared then: those exchanges
+	 * can only have been theirs.
+	 */
+	for (i = 0, kept = 0; i < n; i++) {
+		if (c[i].run != run) {
+			size_t j, own = 0;
+			int64_t next = ts;
+
+			for (j = 0; j < n; j++)
+				if (c[j].run != c[i].run && c[j].prepared > c[i].prepared && c[j].prepared < next)
+					next = c[j].prepared;
+			for (j = 0; j < n; j++)
+				own += c[j].run == c[i].run && c[j].prepared >= c[i].prepared && c[j].prepared < next;
+			if ((size_t)exchanges_before(db, w->ci_subject, c[i].prepared, next) >= own)
+				continue;
+		}
+		if (kept != i)
+			c[kept] = c[i];
+		kept++;
+	}
+	n = kept;
 	for (i = 0; i < n; i++) {
 		if (n > 1)
 			cand_api(db, w->ci_repo, &c[i], ts);
