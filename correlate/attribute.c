@@ -454,6 +454,9 @@ attribute_event_kind(sqlite3 *db, const struct event *ev, struct workload *w)
 	if (ev->source != NULL && strcmp(ev->source, "cloudtrail") == 0 &&
 	    (function_of_session(db, ev->cred_id, w) || ci_job_of_session(db, ev->cred_id, w)))
 		return 1;
+	/* a GitHub job's federated identity (or an account it impersonated) */
+	if (ci_job_of_gcp_event(db, ev, w))
+		return 1;
 	if (gcp_service_of_event(db, ev, w))
 		return 1;
 	copy(w->host, sizeof(w->host), ev->host);

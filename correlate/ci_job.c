@@ -111,8 +111,7 @@ exchanges_before(sqlite3 *db, const char *sub, int64_t from, int64_t ts)
 
 	if (sqlite3_prepare_v2(db,
 			       "SELECT count(*) FROM events WHERE ts_ns >= ?1 AND ts_ns < ?2"
-			       " AND action = 'sts:AssumeRoleWithWebIdentity' AND json_valid(extra)"
-			       " AND json_extract(extra, '$.web_identity_subject') = ?3",
+			       " AND " CI_EXCHANGE_SQL " AND " CI_EXCHANGE_SUBJECT_SQL " = ?3",
 			       -1, &st, NULL) != SQLITE_OK)
 		return 0;
 	sqlite3_bind_int64(st, 1, from);
@@ -124,67 +123,251 @@ exchanges_before(sqlite3 *db, const char *sub, int64_t from, int64_t ts)
 	return n;
 }
 
+/* A prepared job that may have made the exchange, and what tells it apart. */
+enum cand_addr { C_UNKNOWN, C_TIED, C_ELSEWHERE, C_HOSTED };
+struct cand {
+	int64_t ev, run, prepared;
+	char job[256], ref[200];
+	char runner[256], runner_id[32];
+	int hosted, api, dropped;
+	enum cand_addr addr;
+};
+#define MAX_CAND 32
+
 /*
- * The job that took the token exchanged at ts: the latest run of repo with
- * a job prepared before ts for the subject's environment or ref.  A run
- * with several such jobs (a matrix: one subject for all) is told apart by
- * order only: the k-th exchange of the subject since the run's first job
- * is taken as its k-th job's.  CloudTrail has nothing finer; jobs that
- * start together can be swapped.
+ * What the jobs API says of c: its runner, and whether it ran at ts (started
+ * before, not completed).  A job it shows outside ts is dropped.
  */
 static void
-find_job(sqlite3 *db, struct workload *w, const char *rest, int64_t ts, char *hosted, size_t hcap)
+cand_api(sqlite3 *db, const char *repo, struct cand *c, int64_t ts)
 {
 	sqlite3_stmt *st;
-	int64_t run = 0, first = 0;
-	char runs[32] = ""; /* as extra holds it: text */
-	int k = 0, i = 0;
+	char obj[300];
+
+	snprintf(obj, sizeof(obj), "%s/runs/%lld", repo, (long long)c->run);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT host, json_extract(extra, '$.runner_id'), json_extract(extra, '$.completed_at'),"
+			       " ts_ns FROM events WHERE ts_ns BETWEEN ?3 - 600000000000 AND ?4"
+			       " AND source = 'github' AND action = 'workflows.job' AND object = ?1"
+			       " AND json_valid(extra) AND json_extract(extra, '$.name') = ?2 ORDER BY ts_ns DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, obj, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->job, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, c->prepared);
+	sqlite3_bind_int64(st, 4, ts + JOB_WINDOW_NS);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *done = (const char *)sqlite3_column_text(st, 2);
+		int64_t end = 0;
+
+		c->api = 1;
+		cj_copy(c->runner, sizeof(c->runner), (const char *)sqlite3_column_text(st, 0));
+		cj_copy(c->runner_id, sizeof(c->runner_id), (const char *)sqlite3_column_text(st, 1));
+		if (sqlite3_column_int64(st, 3) > ts ||
+		    (done != NULL && time_parse_rfc3339(span_of(done), &end) == CD_OK && end < ts))
+			c->dropped = 1;
+	}
+	sqlite3_finalize(st);
+}
+
+/*
+ * Where each candidate's runner calls from, against the exchange's address
+ * ip: tied to it, tied to another exchange of the subject's address
+ * (elsewhere), a GitHub-hosted runner (a fresh VM: no history), unknown.
+ */
+static void
+cand_addresses(sqlite3 *db, const char *sub, const char *ip, int64_t from, int64_t ts, struct cand *c,
+	       size_t n)
+{
+	sqlite3_stmt *st;
+	char other[8][64];
+	size_t i, j, no = 0;
 
 	if (sqlite3_prepare_v2(db,
-			       "SELECT json_extract(extra, '$.workflow_run_id') FROM events"
-			       " WHERE ts_ns BETWEEN ?2 - ?5 AND ?2" JOB_MATCH " ORDER BY ts_ns DESC LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK)
-		return;
-	bind_match(st, w, rest);
-	sqlite3_bind_int64(st, 2, ts);
-	sqlite3_bind_int64(st, 5, JOB_WINDOW_NS);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		run = sqlite3_column_int64(st, 0);
-		cj_copy(runs, sizeof(runs), (const char *)sqlite3_column_text(st, 0));
+			       "SELECT DISTINCT src_ip FROM events WHERE ts_ns BETWEEN ?1 AND ?2"
+			       " AND " CI_EXCHANGE_SQL " AND src_ip IS NOT NULL AND src_ip != ?4"
+			       " AND " CI_EXCHANGE_SUBJECT_SQL " = ?3 LIMIT 8",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, from);
+		sqlite3_bind_int64(st, 2, ts + (int64_t)3600 * 1000000000LL);
+		sqlite3_bind_text(st, 3, sub, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, ip, -1, SQLITE_STATIC);
+		while (no < 8 && sqlite3_step(st) == SQLITE_ROW)
+			cj_copy(other[no++], sizeof(other[0]), (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
 	}
-	sqlite3_finalize(st);
-	if (run == 0)
-		return;
+	for (i = 0; i < n; i++) {
+		if (c[i].dropped)
+			continue;
+		if (c[i].hosted) {
+			c[i].addr = C_HOSTED;
+			continue;
+		}
+		if (!c[i].api || !c[i].runner[0])
+			continue;
+		if (ci_runner_at(db, c[i].runner, ip, from)) {
+			c[i].addr = C_TIED;
+			continue;
+		}
+		for (j = 0; j < no && c[i].addr == C_UNKNOWN; j++)
+			if (ci_runner_at(db, c[i].runner, other[j], from))
+				c[i].addr = C_ELSEWHERE;
+	}
+}
+
+/*
+ * The one candidate the address leaves, else -1 (ambiguous).  A runner
+ * tied to the exchange's address takes it when every other candidate is
+ * ruled out: its runner calls from another exchange's address, or it is
+ * GitHub-hosted (a fresh VM does not share a self-hosted runner's egress).
+ * With no runner tied, the one candidate not ruled out takes it.
+ */
+static int
+cand_pick(const struct cand *c, size_t n)
+{
+	size_t i;
+	int tied = -1, open = -1, ntied = 0, nopen = 0, nunknown = 0;
+
+	for (i = 0; i < n; i++) {
+		if (c[i].dropped)
+			continue;
+		if (c[i].addr == C_TIED) {
+			tied = (int)i;
+			ntied++;
+		} else if (c[i].addr == C_UNKNOWN || c[i].addr == C_HOSTED) {
+			open = (int)i;
+			nopen++;
+			nunknown += c[i].addr == C_UNKNOWN;
+		}
+	}
+	if (ntied == 1 && nunknown == 0)
+		return tied;
+	if (ntied == 0 && nopen == 1)
+		return open;
+	return -1;
+}
+
+/*
+ * The job that took the token exchanged at ts from ip.  Its candidates:
+ * the jobs prepared for the subject's environment or ref in the latest run
+ * that has one before ts (a matrix: one subject for all), and jobs of
+ * earlier runs still waiting for a token (no exchange of the subject since
+ * they were prepared, before that run began: overlapping runs); the jobs
+ * API drops the ones it shows not running at ts.  Several left are told
+ * apart by the address (cand_addresses); when it cannot decide, the join
+ * is recorded as ambiguous (ci_candidates), never guessed by order.
+ */
+static void
+find_job(sqlite3 *db, struct workload *w, const char *rest, int64_t ts, const char *ip, char *hosted,
+	 size_t hcap)
+{
+	sqlite3_stmt *st;
+	struct cand *c;
+	int64_t run = 0, from = 0;
+	size_t n = 0, i, kept, live = 0, len = 0;
+	int pick;
+
+	c = xcalloc(MAX_CAND, sizeof(*c));
 	if (sqlite3_prepare_v2(db,
-			       "SELECT id, json_extract(extra, '$.job_name'), json_extract(extra, '$.job_workflow_ref'),"
-			       " json_extract(extra, '$.is_hosted_runner'), ts_ns FROM events"
-			       " WHERE ts_ns BETWEEN ?2 - ?5 AND ?2" JOB_MATCH
-			       " AND json_extract(extra, '$.workflow_run_id') = ?6 ORDER BY ts_ns, id",
-			       -1, &st, NULL) != SQLITE_OK)
+			       "SELECT id, json_extract(extra, '$.workflow_run_id'), json_extract(extra, '$.job_name'),"
+			       " json_extract(extra, '$.job_workflow_ref'), json_extract(extra, '$.is_hosted_runner'),"
+			       " ts_ns FROM events WHERE ts_ns BETWEEN ?2 - ?5 AND ?2" JOB_MATCH
+			       " ORDER BY ts_ns DESC, id DESC LIMIT 32",
+			       -1, &st, NULL) != SQLITE_OK) {
+		free(c);
 		return;
+	}
 	bind_match(st, w, rest);
 	sqlite3_bind_int64(st, 2, ts);
 	sqlite3_bind_int64(st, 5, JOB_WINDOW_NS);
-	sqlite3_bind_text(st, 6, runs, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (i == 0) {
-			first = sqlite3_column_int64(st, 4);
-		} else if (i == 1) {
-			/* a matrix: which of its jobs is this exchange's */
-			k = exchanges_before(db, w->ci_subject, first, ts);
-		}
-		if (i == 0 || i <= k) {
-			w->ci_job_event = sqlite3_column_int64(st, 0);
-			w->ci_run = run;
-			cj_copy(w->name, sizeof(w->name), (const char *)sqlite3_column_text(st, 1));
-			workflow_file((const char *)sqlite3_column_text(st, 2), w->ci_workflow,
-				      sizeof(w->ci_workflow));
-			cj_copy(hosted, hcap, (const char *)sqlite3_column_text(st, 3));
-		}
-		if (++i > 64)
-			break;
+	while (n < MAX_CAND && sqlite3_step(st) == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(st, 4);
+
+		c[n].ev = sqlite3_column_int64(st, 0);
+		c[n].run = sqlite3_column_int64(st, 1);
+		c[n].prepared = sqlite3_column_int64(st, 5);
+		cj_copy(c[n].job, sizeof(c[n].job), (const char *)sqlite3_column_text(st, 2));
+		cj_copy(c[n].ref, sizeof(c[n].ref), (const char *)sqlite3_column_text(st, 3));
+		c[n].hosted = h != NULL && strcmp(h, "true") == 0; /* extra keeps it as text */
+		if (run == 0)
+			run = c[n].run;
+		n++;
 	}
 	sqlite3_finalize(st);
+	/*
+	 * An earlier run's job still waits for its token unless, after it was
+	 * prepared and before another run's next job was, as many exchanges of
+	 * the subject came as its run had jobs prepared then: those exchanges
+	 * can only have been theirs.
+	 */
+	for (i = 0, kept = 0; i < n; i++) {
+		if (c[i].run != run) {
+			size_t j, own = 0;
+			int64_t next = ts;
+
+			for (j = 0; j < n; j++)
+				if (c[j].run != c[i].run && c[j].prepared > c[i].prepared && c[j].prepared < next)
+					next = c[j].prepared;
+			for (j = 0; j < n; j++)
+				own += c[j].run == c[i].run && c[j].prepared >= c[i].prepared && c[j].prepared < next;
+			if ((size_t)exchanges_before(db, w->ci_subject, c[i].prepared, next) >= own)
+				continue;
+		}
+		if (kept != i)
+			c[kept] = c[i];
+		kept++;
+	}
+	n = kept;
+	for (i = 0; i < n; i++) {
+		if (n > 1)
+			cand_api(db, w->ci_repo, &c[i], ts);
+		live += !c[i].dropped;
+		if (from == 0 || c[i].prepared < from)
+			from = c[i].prepared;
+	}
+	if (live == 0) /* the jobs API's times disagree with all: keep them */
+		for (i = 0; i < n; i++)
+			c[i].dropped = 0;
+	pick = -1;
+	if (n == 1)
+		pick = 0;
+	else if (n > 1) {
+		cand_addresses(db, w->ci_subject, ip, from, ts, c, n);
+		pick = cand_pick(c, n);
+	}
+	if (pick >= 0) {
+		w->ci_job_event = c[pick].ev;
+		w->ci_run = c[pick].run;
+		cj_copy(w->name, sizeof(w->name), c[pick].job);
+		workflow_file(c[pick].ref, w->ci_workflow, sizeof(w->ci_workflow));
+		cj_copy(hosted, hcap, c[pick].hosted ? "true" : "false");
+	} else if (n > 0) {
+		/* ambiguous: the run if they share one, the workflow if they do */
+		w->ci_job_event = c[0].ev;
+		w->ci_run = c[0].run;
+		workflow_file(c[0].ref, w->ci_workflow, sizeof(w->ci_workflow));
+		cj_copy(hosted, hcap, c[0].hosted ? "true" : "false");
+		for (i = 0; i < n; i++) {
+			char wf[200];
+			int k;
+
+			if (c[i].dropped || c[i].addr == C_ELSEWHERE)
+				continue;
+			if (c[i].run != w->ci_run)
+				w->ci_run = 0;
+			workflow_file(c[i].ref, wf, sizeof(wf));
+			if (strcmp(wf, w->ci_workflow) != 0)
+				w->ci_workflow[0] = '\0';
+			if (c[i].hosted != c[0].hosted)
+				hosted[0] = '\0';
+			k = snprintf(w->ci_candidates + len, sizeof(w->ci_candidates) - len, "%s%lld/%s",
+				     len ? "\n" : "", (long long)c[i].run, c[i].job);
+			if (k < 0 || (size_t)k >= sizeof(w->ci_candidates) - len)
+				break; /* the list is cut; the join stays ambiguous */
+			len += (size_t)k;
+		}
+	}
+	free(c);
 }
 
 /* The runner the jobs API says ran the job (started between prepare and ts). */
@@ -214,41 +397,29 @@ find_runner(sqlite3 *db, struct workload *w, int64_t ts)
 }
 
 int
-ci_job_of_session(sqlite3 *db, const char *cred_id, struct workload *w)
+ci_job_of_exchange(sqlite3 *db, const char *sub, int64_t ts, const char *addr, const char *identity,
+		   struct workload *w)
 {
-	sqlite3_stmt *st;
-	const char *sub, *colon;
-	char addr[64] = "", hosted[16] = "";
-	int64_t ts;
+	const char *colon;
+	char hosted[16] = "";
 
-	if (cred_id == NULL || strncmp(cred_id, "ASIA", 4) != 0 || strlen(cred_id) > 100)
-		return 0;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT ts_ns, src_ip, json_extract(extra, '$.web_identity_subject'), object"
-			       " FROM events WHERE issued_cred = ?1 AND action = 'sts:AssumeRoleWithWebIdentity'"
-			       " AND json_valid(extra) ORDER BY ts_ns LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, cred_id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW ||
-	    (sub = (const char *)sqlite3_column_text(st, 2)) == NULL || strncmp(sub, "repo:", 5) != 0 ||
-	    (colon = strchr(sub + 5, ':')) == NULL || strlen(sub) >= sizeof(w->ci_subject)) {
-		/* a subject longer than the workload keeps is no job's (repository
-		 * names are short): its offsets below would leave the copy */
-		sqlite3_finalize(st);
-		return 0;
-	}
+	if (sub == NULL || strncmp(sub, "repo:", 5) != 0 || (colon = strchr(sub + 5, ':')) == NULL ||
+	    strlen(sub) >= sizeof(w->ci_subject))
+		return 0; /* a subject longer than the workload keeps is no job's (repository
+			   * names are short): its offsets below would leave the copy */
 	memset(w, 0, sizeof(*w));
-	ts = sqlite3_column_int64(st, 0);
-	cj_copy(addr, sizeof(addr), (const char *)sqlite3_column_text(st, 1));
 	cj_copy(w->ci_subject, sizeof(w->ci_subject), sub);
 	snprintf(w->ci_repo, sizeof(w->ci_repo), "%.*s", (int)(colon - sub - 5), sub + 5);
-	cj_copy(w->identity, sizeof(w->identity), (const char *)sqlite3_column_text(st, 3));
-	sqlite3_finalize(st);
+	cj_copy(w->identity, sizeof(w->identity), identity);
 	cj_copy(w->kind, sizeof(w->kind), "ci-job");
 	cj_copy(w->how, sizeof(w->how), "oidc session");
-	find_job(db, w, w->ci_subject + (colon - sub) + 1, ts, hosted, sizeof(hosted));
-	if (w->ci_job_event != 0) {
+	find_job(db, w, w->ci_subject + (colon - sub) + 1, ts, addr ? addr : "", hosted, sizeof(hosted));
+	if (w->ci_candidates[0] && w->ci_run > 0) {
+		/* jobs of one run the address could not tell apart: the run */
+		snprintf(w->id, sizeof(w->id), "%s/runs/%lld", w->ci_repo, (long long)w->ci_run);
+	} else if (w->ci_candidates[0]) {
+		snprintf(w->id, sizeof(w->id), "%s@%lld", w->ci_subject, (long long)(ts / 1000000000LL));
+	} else if (w->ci_job_event != 0) {
 		snprintf(w->id, sizeof(w->id), "%s/runs/%lld/%s", w->ci_repo, (long long)w->ci_run, w->name);
 		find_runner(db, w, ts);
 		if (strcmp(hosted, "true") == 0) /* GitHub's own runner: nothing to remove */
@@ -260,8 +431,31 @@ ci_job_of_session(sqlite3 *db, const char *cred_id, struct workload *w)
 	/* where it ran: the runner, else what the exchange says of it */
 	if (!w->where[0])
 		snprintf(w->where, sizeof(w->where), "%s%s", strcmp(hosted, "true") == 0 ? "github-hosted " : "",
-			 addr);
+			 addr ? addr : "");
 	return 1;
+}
+
+int
+ci_job_of_session(sqlite3 *db, const char *cred_id, struct workload *w)
+{
+	sqlite3_stmt *st;
+	int r = 0;
+
+	if (cred_id == NULL || strncmp(cred_id, "ASIA", 4) != 0 || strlen(cred_id) > 100)
+		return 0;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT ts_ns, src_ip, json_extract(extra, '$.web_identity_subject'), object"
+			       " FROM events WHERE issued_cred = ?1 AND action = 'sts:AssumeRoleWithWebIdentity'"
+			       " AND json_valid(extra) ORDER BY ts_ns LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, cred_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		r = ci_job_of_exchange(db, (const char *)sqlite3_column_text(st, 2), sqlite3_column_int64(st, 0),
+				       (const char *)sqlite3_column_text(st, 1),
+				       (const char *)sqlite3_column_text(st, 3), w);
+	sqlite3_finalize(st);
+	return r;
 }
 
 void
@@ -294,8 +488,7 @@ ci_runner_address(sqlite3 *db, const struct strv *members, const char *ip, int64
 		return 0;
 	if (sqlite3_prepare_v2(db,
 			       "SELECT 1 FROM events WHERE src_ip = ?1 AND ts_ns <= ?2"
-			       " AND action = 'sts:AssumeRoleWithWebIdentity' AND json_valid(extra)"
-			       " AND json_extract(extra, '$.web_identity_subject') LIKE 'repo:%' LIMIT 1",
+			       " AND " CI_EXCHANGE_SQL " AND " CI_EXCHANGE_SUBJECT_SQL " LIKE 'repo:%' LIMIT 1",
 			       -1, &st, NULL) != SQLITE_OK)
 		return 0;
 	sqlite3_bind_text(st, 1, ip, -1, SQLITE_STATIC);

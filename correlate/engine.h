@@ -63,6 +63,12 @@ struct workload {
 	 * its prepared_workflow_job event (0: the audit log does not have it) */
 	char ci_subject[256], ci_repo[200], ci_workflow[200], ci_runner_id[32];
 	int64_t ci_run, ci_job_event;
+	/* jobs the exchange's address could not tell apart ("RUN/JOB" lines;
+	 * empty when the join decided): then id names their run, or the
+	 * subject and exchange time when they are of several runs */
+	char ci_candidates[512];
+	/* a job's GCP federated principal (principal://.../subject/SUB), ci_gcp.c */
+	char ci_principal[400];
 };
 /* Attribute an event to a workload (ev fields first, then host+pid+time
  * joins against exec events of eBPF sources, following ppid). */
@@ -98,6 +104,15 @@ int target_outside(sqlite3 *db, const struct event *ev, const struct workload *w
 		   struct json_tokens *toks);
 
 /* ---- ci_job.c ---- */
+/* SQL: an event that exchanged a GitHub job's OIDC token (AWS
+ * AssumeRoleWithWebIdentity, GCP STS ExchangeToken), and its subject. */
+#define CI_EXCHANGE_SQL \
+	"(action = 'sts:AssumeRoleWithWebIdentity' OR source = 'gcpaudit'" \
+	" AND action LIKE '%SecurityTokenService.ExchangeToken')"
+#define CI_EXCHANGE_SUBJECT_SQL \
+	"(CASE WHEN source = 'gcpaudit' THEN substr(actor, instr(actor, '/subject/') + 9)" \
+	" WHEN json_valid(extra) THEN json_extract(extra, '$.web_identity_subject') END)"
+
 /* The AWS keys issued to GitHub Actions jobs through OIDC (learned from
  * AssumeRoleWithWebIdentity from token.actions.githubusercontent.com),
  * sorted, into *set. */
@@ -105,6 +120,14 @@ int ci_sessions_load(sqlite3 *db, char ***set, size_t *n);
 /* The CI job whose OIDC session the AWS key cred_id is; 1 when found, w
  * filled (kind "ci-job"). */
 int ci_job_of_session(sqlite3 *db, const char *cred_id, struct workload *w);
+/* The CI job that exchanged OIDC subject sub ("repo:O/R:...") at ts from
+ * addr (identity: what it was exchanged for); 1 when sub is a job's. */
+int ci_job_of_exchange(sqlite3 *db, const char *sub, int64_t ts, const char *addr, const char *identity,
+		       struct workload *w);
+/* ci_gcp.c: the CI job of a GCP event of a job's federated identity
+ * (ci_wif_principal), by its ExchangeToken's subject, time and address;
+ * 1 when found, w filled (kind "ci-job"). */
+int ci_job_of_gcp_event(sqlite3 *db, const struct event *ev, struct workload *w);
 /* Whether ip is a CI runner's, for an incident with a CI job among members:
  * a GitHub OIDC token was exchanged from it at or before `before` (runners
  * are shared: another job's session there is not the attacker's). */
@@ -113,6 +136,10 @@ int ci_runner_address(sqlite3 *db, const struct strv *members, const char *ip, i
 /* The job the jobs API says was running on self-hosted runner host at ts;
  * 1 when found, w filled (kind "ci-job"). */
 int ci_job_on_runner(sqlite3 *db, const char *host, int64_t ts, struct workload *w);
+/* ci_runner_addr.c: whether self-hosted runner `runner` calls from ip,
+ * learned from events before `before` (its audit-log events' actor_ip, or
+ * an earlier exchange from ip while it ran the repository's only live job). */
+int ci_runner_at(sqlite3 *db, const char *runner, const char *ip, int64_t before);
 /* Each secret name the job was passed (names only), to fn. */
 void ci_job_secrets(sqlite3 *db, const struct workload *w, void (*fn)(void *arg, const char *name),
 		    void *arg);

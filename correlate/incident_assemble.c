@@ -642,8 +642,18 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 			struct ci_sec a = { inc, w, f };
 
 			ci_job_secrets(db, w, ci_secret, &a);
-			if (f->cred_id != NULL)
+			if (f->cred_id != NULL) {
 				add_cred(inc, "aws", f->cred_id, f->identity, f->ts);
+			} else if (w->ci_principal[0]) {
+				/* GCP federation: the account's token it generated, or the
+				 * federated token itself; neither has an id in any log */
+				char id[700];
+				struct cred *cr;
+
+				snprintf(id, sizeof(id), "token:%s", w->identity);
+				if ((cr = add_cred(inc, "gcp", id, w->identity, f->ts)) != NULL)
+					cr->used_after = 1; /* its use from outside is the signal */
+			}
 			break;
 		}
 		from_spec = env_secrets(db, inc, w, f->ts, f->rule);
@@ -1909,7 +1919,7 @@ plan_contain_ci_job(struct incident *inc, const struct workload *w)
 			 "must not run the next job (an organisation runner; a repository's is "
 			 "OWNER/REPO/ID)");
 	}
-	if (w->ci_subject[0] && role != NULL) {
+	if (w->ci_subject[0] && role != NULL && strncmp(w->identity, "arn:aws:", 8) == 0) {
 		snprintf(t, sizeof(t), "%s:%s", role + 1, w->ci_subject);
 		add_step(inc, "aws", "deny-oidc-subject", t,
 			 "the role's trust refuses the job's OIDC subject: a token already "

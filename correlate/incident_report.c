@@ -29,6 +29,27 @@ put_kv(struct buf *b, const char *k, const char *v, int first)
 	return rc;
 }
 
+/*
+ * "ambiguous_jobs": the jobs ("RUN/JOB") a CI session's address could not
+ * tell apart, one a line in c; [] when the join decided.
+ */
+static int
+put_candidates(struct buf *b, const char *c)
+{
+	const char *nl;
+	int rc = buf_addstr(b, ",\"ambiguous_jobs\":["), first = 1;
+
+	while (*c) {
+		nl = strchr(c, '\n');
+		if (!first)
+			rc |= buf_addc(b, ',');
+		rc |= json_put_strn(b, c, nl ? (size_t)(nl - c) : strlen(c));
+		first = 0;
+		c = nl ? nl + 1 : c + strlen(c);
+	}
+	return rc | buf_addc(b, ']');
+}
+
 static int
 put_strv(struct buf *b, const struct strv *v)
 {
@@ -100,6 +121,7 @@ put_workload_kind(const struct inc_ctx *c, struct buf *b, const struct workload 
 		rc |= put_kv(b, "runner_id", w->ci_runner_id, 0);
 		rc |= put_kv(b, "oidc_subject", w->ci_subject, 0);
 		rc |= put_kv(b, "role", w->identity, 0);
+		rc |= put_candidates(b, w->ci_candidates);
 	}
 	return rc;
 }

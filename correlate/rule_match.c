@@ -301,7 +301,9 @@ vfield(struct match_ev *m, int vf)
 		}
 		break;
 	}
-	case VF_CRED_WORKLOAD:
+	case VF_CRED_WORKLOAD: {
+		char pr[600];
+
 		if (m->net == NULL)
 			break;
 		/* a GCP service's own token: its account, no key, as the audit log names it */
@@ -309,6 +311,10 @@ vfield(struct match_ev *m, int vf)
 		    strcmp(ev->source, "gcpaudit") == 0 &&
 		    known_net_has(m->net->gcp_fn_accounts, m->net->ngcp_fn_accounts, ev->actor))
 			m->vf[vf] = "gcp-function";
+		/* a GitHub job's GCP calls through workload identity federation (its
+		 * ExchangeToken among them: the token's use from its runner) */
+		if (ev->cred_id == NULL && ci_wif_principal(ev, pr, sizeof(pr)))
+			m->vf[vf] = "ci-job";
 		/* a job's token exchange is its OIDC token's use: from its runner */
 		if (ev->cred_id == NULL && ev->issued_cred != NULL && ev->action != NULL &&
 		    strcmp(ev->action, "sts:AssumeRoleWithWebIdentity") == 0 &&
@@ -323,6 +329,7 @@ vfield(struct match_ev *m, int vf)
 		else if (known_net_has(m->net->ci_sessions, m->net->nci_sessions, ev->cred_id))
 			m->vf[vf] = "ci-job";
 		break;
+	}
 	case VF_DST_KIND:
 		m->vf[vf] = dst_kind(m->net, ev->dst);
 		break;

@@ -274,4 +274,10 @@ const char *rule_class_name(enum rule_class c);
 const char *rule_sev_name(enum rule_sev s);
 int rule_sev_parse(const char *s, enum rule_sev *out);
 
+/* ci_gcp.c: a GCP audit event made by a GitHub job's federated identity
+ * (workload identity federation: principal://.../subject/repo:...), its
+ * own or through a service account it impersonates; its principal into
+ * out, 1 when it is one. */
+int ci_wif_principal(const struct event *ev, char *out, size_t cap);
+
 #endif

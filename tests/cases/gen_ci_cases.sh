@@ -3,7 +3,9 @@
 # with zero rejects (the GitHub audit log and jobs API probed as github);
 # an attack case's truth names a job of its own audit log (or, without one,
 # the subject of an exchange) and a key its CloudTrail issued to that
-# subject; the scorer gives 0% on an empty report and 100% on one made from
+# subject (a GCP job: its account's token, its subject in an ExchangeToken);
+# jobs of one subject at once have an id_alt (their run) only when the logs
+# cannot tell them apart; the scorer gives 0% on an empty report and 100% on one made from
 # the truth, and counts a job of the wrong id as a miss and a false incident.
 . "$ROOT/tests/cases/lib.sh"
 G="$ROOT/tests/gen"
@@ -31,10 +33,12 @@ for case, benign in (("c31", False), ("c32", False), ("c35", True)):
         r = score.score_case(t, {"incidents": []})
         assert r["benign_incidents"] == 0, r
         continue
-    ct = open(os.path.join(root, case, "logs", "cloudtrail.json")).read()
+    logs = os.path.join(root, case, "logs")
+    ct = "".join(open(os.path.join(logs, f)).read() for f in ("cloudtrail.json", "gcp-audit.jsonl")
+                 if os.path.exists(os.path.join(logs, f)))
     (e,) = t["escaped"]
     (c,) = t["credentials"]
-    assert c["id"] in ct, (case, c["id"])
+    assert c["id"] in ct or c["id"].startswith("token:") and c["id"][6:] in ct, (case, c["id"])
     gh = os.path.join(root, case, "logs", "github-audit.jsonl")
     if t["variant"]["audit_log"]:
         repo, run = e["id"].split("/runs/")[0], e["id"].split("/runs/")[1].split("/")[0]
@@ -52,5 +56,44 @@ for case, benign in (("c31", False), ("c32", False), ("c35", True)):
     r = score.score_case(t, {"incidents": inc})
     assert r["escaped"] == (0, 1) and r["false_incidents"] == 1, r
 print("ci scorer ok")
+PY
+# two jobs of one subject at once: seed 31028 runs two runs of a workflow on
+# runners behind other NATs, their addresses decide (no id_alt); seed 31008's
+# matrix runs on runners the logs cannot tell apart: id_alt names the run,
+# which the scorer takes (counted apart), and a job of the run still misses.
+# Seed 31021's victim deploys to GCP through workload identity federation:
+# its account's token is the credential, its exchange names its subject.
+for s in 31028 31008 31021; do python3 "$G/ci_cases.py" "$s" "c$s" || die "seed $s: generator failed"; done
+python3 - "$G" "$PWD" <<'PY' || die "shared-subject truth checks failed"
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+import score
+root = sys.argv[2]
+t = json.load(open(os.path.join(root, "c31028", "truth.json")))
+assert t["variant"].get("shared_subject_runs") and not t["variant"].get("join_undecidable"), t["variant"]
+(e,) = t["escaped"]
+assert "id_alt" not in e, e
+t = json.load(open(os.path.join(root, "c31008", "truth.json")))
+(e,) = t["escaped"]
+assert t["variant"].get("join_undecidable") and e["id_alt"] == e["id"].rsplit("/", 1)[0], e
+inc = [{"root": "ci:" + e["id_alt"], "workload": {"kind": "ci-job", "id": e["id_alt"]},
+        "credentials": t["credentials"], "reachable": t["reachable"]}]
+r = score.score_case(t, {"incidents": inc})
+assert r["escaped"] == (1, 1) and r["escaped_alt"] == 1 and r["false_incidents"] == 0, r
+inc[0]["workload"]["id"] = e["id"]
+r = score.score_case(t, {"incidents": inc})
+assert r["escaped"] == (1, 1) and r["escaped_alt"] == 0, r
+inc[0]["workload"]["id"] = e["id"].rsplit("/", 1)[0] + "/other (1)"
+r = score.score_case(t, {"incidents": inc})
+assert r["escaped"] == (0, 1) and r["false_incidents"] == 1, r
+t = json.load(open(os.path.join(root, "c31021", "truth.json")))
+(e,) = t["escaped"]
+(c,) = t["credentials"]
+assert t["variant"]["victim_cloud"] == "gcp" and c["provider"] == "gcp" and c["id"].startswith("token:gha-"), c
+assert t["reachable"] == [{"provider": "gcp", "identity": c["id"][6:]}], t["reachable"]
+sub = "repo:" + e["id"].split("/runs/")[0] + ":"
+ga = open(os.path.join(root, "c31021", "logs", "gcp-audit.jsonl")).read()
+assert "SecurityTokenService.ExchangeToken" in ga and "/subject/" + sub in ga, sub
+print("shared-subject and gcp truth ok")
 PY
 echo "gen_ci_cases: ok"

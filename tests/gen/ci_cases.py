@@ -11,7 +11,12 @@ token.actions.githubusercontent.com), not from the correlator.
 A case: a GitHub organisation with 2-5 repositories over 2 h to 5 days.
 Each repository has a deploy or test job that runs every 20 min to 3 h and
 takes a session of its AWS role (per repository, or shared by two) with
-AssumeRoleWithWebIdentity; the OIDC subject is the job's environment
+AssumeRoleWithWebIdentity, or (3 in 10 repositories) deploys to GCP through
+workload identity federation: its token exchanged at sts.googleapis.com
+(ExchangeToken by principal://.../workloadIdentityPools/POOL/subject/SUB),
+an access token of the repository's service account generated
+(GenerateAccessToken) and the account's calls carrying the principal in
+serviceAccountDelegationInfo; the OIDC subject is the job's environment
 ("repo:O/R:environment:E"), its branch ("...:ref:refs/heads/main") or
 "...:pull_request".  Jobs run on
   self-hosted runners  1-4 runners behind 1-2 NAT addresses (one added in
@@ -23,14 +28,23 @@ in 10; the jobs API (which runner ran a job) 2 in 3; some repositories run
 a matrix (two jobs of one run with the same subject).
 
 Look-alikes, each drawn per case: a developer assumes a CI role from the
-office and uses it; a hosted job from an address never seen; a new runner
+office and uses it, or impersonates a CI service account from the office; a hosted job from an address never seen; a new runner
 on a new NAT; a job's session used by the job for its whole life.
 
 Attack (4 cases in 5; seed % 5 == 0 is benign-only): a live job's session is
 used from an outside address with the attacker's client, 1-6 calls, while
-the job runs.  Truth: the job is the escaped workload (id
-"O/R/runs/RUN/JOB", or without the audit log "SUBJECT@EXCHANGE_SECONDS");
-the stolen key must be reported; the role must be reachable.
+the job runs (a GCP job: its account's access token; truth's credential
+"token:EMAIL", reachable the account).  For a self-hosted repository with two runners, 2 in 5 attacks
+start two runs of the workflow at once (one OIDC subject, two runners, 4 in
+5 of them behind different NATs) and either job is the victim.  Truth: the
+job is the escaped workload (id "O/R/runs/RUN/JOB", or without the audit log
+"SUBJECT@EXCHANGE_SECONDS"); the stolen key must be reported; the role must
+be reachable.  When other jobs of the subject took their tokens at the same
+time and the logs cannot tell them apart (no jobs API; GitHub-hosted
+runners, whose addresses nothing records; runners behind one NAT, or with no
+earlier job alone that ties them to theirs), "id_alt" names what a report
+may give instead: the run they share, else "SUBJECT@EXCHANGE_SECONDS"
+("join_undecidable" in the variant; the scorer counts these apart).
 """
 import json
 import os
@@ -50,6 +64,24 @@ AZURE = [4, 13, 20, 40, 52, 104, 172]
 CI_UA = ["aws-sdk-nodejs/2.1112.0 linux/v20.19.0 configure-aws-credentials-for-github-actions promise",
          "aws-cli/2.17.0 md/awscrt#0.20.11 ua/2.0 os/linux#6.5 md/arch#x86_64 lang/python#3.11.9 md/installer#exe",
          "terraform-provider-aws/5.54.1 (+https://registry.terraform.io) aws-sdk-go-v2/1.30.0 os/linux lang/go#1.22.4"]
+
+
+GCP_AUTH_UA = "google-github-actions:auth/2.1.2"
+GCP_CI_UA = "google-cloud-sdk gcloud/471.0.0 command/gcloud.run.deploy invocation-id/0f3b environment/github_actions"
+GCP_DEV_UA = "google-cloud-sdk gcloud/471.0.0 command/gcloud.run.services.describe environment/None"
+ATTACKER_GCP_UA = ["curl/8.5.0", "python-requests/2.31.0", "google-cloud-sdk gcloud/460.0.0 command/gcloud.storage.ls"]
+GCP_CI_CALLS = [("run.googleapis.com", "google.cloud.run.v1.Services.ReplaceService",
+                 "namespaces/PROJECT/services/web", "run.services.update"),
+                ("storage.googleapis.com", "storage.objects.create", "projects/_/buckets/PROJECT-artifacts/objects/b.tgz",
+                 "storage.objects.create"),
+                ("artifactregistry.googleapis.com", "google.devtools.artifactregistry.v1.ArtifactRegistry.GetRepository",
+                 "projects/PROJECT/locations/us/repositories/images", "artifactregistry.repositories.get")]
+GCP_ATTACK_CALLS = [("storage.googleapis.com", "storage.buckets.list", "projects/_/buckets", "storage.buckets.list"),
+                    ("secretmanager.googleapis.com",
+                     "google.cloud.secretmanager.v1.SecretManagerService.ListSecrets", "projects/PROJECT",
+                     "secretmanager.secrets.list"),
+                    ("iam.googleapis.com", "google.iam.admin.v1.ListServiceAccounts", "projects/PROJECT",
+                     "iam.serviceAccounts.list")]
 
 
 class CiCase:
@@ -86,9 +118,16 @@ class CiCase:
         self.has_jobs_api = r.random() < 0.67
         self.repos = []
         self.roles = {}
+        self.gcp_project = "%s-ci" % self.org
+        self.gcp_pnum = "%012d" % r.randint(10 ** 11, 10 ** 12 - 1)
+        self.gcp_pool = "projects/%s/locations/global/workloadIdentityPools/%s" % (
+            self.gcp_pnum, r.choice(["github", "github-actions", "gh-pool"]))
         for nm in r.sample(REPOS, r.randint(2, 5)):
             repo = "%s/%s" % (self.org, nm)
-            if self.repos and r.random() < 0.25:
+            gcp = r.random() < 0.3  # deploys to GCP through workload identity federation
+            if gcp:
+                role = None
+            elif self.repos and self.repos[-1]["role"] and r.random() < 0.25:
                 role = self.repos[-1]["role"]
             else:
                 rname = "gha-%s" % nm
@@ -98,7 +137,9 @@ class CiCase:
             env = r.choice(ENVS) if kind == "environment" else None
             sub = "repo:%s:%s" % (repo, {"environment": "environment:%s" % env, "ref": "ref:refs/heads/main",
                                          "pull_request": "pull_request"}[kind])
-            self.repos.append({"repo": repo, "role": role, "env": env, "sub": sub,
+            self.repos.append({"repo": repo, "role": role, "env": env, "sub": sub, "cloud": "gcp" if gcp else "aws",
+                               "sa": "gha-%s@%s.iam.gserviceaccount.com" % (nm, self.gcp_project) if gcp else None,
+                               "principal": "principal://iam.googleapis.com/%s/subject/%s" % (self.gcp_pool, sub),
                                "hosted": r.random() < 0.45, "job": r.choice(["deploy", "test", "build", "plan"]),
                                "wf": r.choice(["deploy.yml", "ci.yml", "main.yml", "terraform.yml"]),
                                "wf_id": r.randint(10 ** 7, 10 ** 8), "matrix": r.random() < 0.2,
@@ -143,8 +184,47 @@ class CiCase:
                  "provider": prov, "audience": "sts.amazonaws.com"})
         return key
 
-    def run_job(self, t, rp):
-        """One run of rp's workflow: its job(s), each with a session."""
+    def gcp(self, t, auth, service, method, resource, ip, ua, perm=None, request=None):
+        """One Cloud Audit Logs entry (data access) with its own authenticationInfo."""
+        pp = {"@type": "type.googleapis.com/google.cloud.audit.AuditLog", "status": {}, "authenticationInfo": auth,
+              "requestMetadata": {"callerIp": ip, "callerSuppliedUserAgent": ua,
+                                  "requestAttributes": {"time": iso(t, 6), "auth": {}}, "destinationAttributes": {}},
+              "serviceName": service, "methodName": method, "resourceName": resource}
+        if perm:
+            pp["authorizationInfo"] = [{"resource": resource, "permission": perm, "granted": True}]
+        if request:
+            pp["request"] = request
+        rec = {"insertId": self.r.b62(12).lower(),
+               "logName": "projects/%s/logs/cloudaudit.googleapis.com%%2Fdata_access" % self.gcp_project,
+               "protoPayload": pp, "receiveTimestamp": iso(t + 0.7, 9),
+               "resource": {"type": "audited_resource", "labels": {"project_id": self.gcp_project, "service": service,
+                                                                    "method": method}},
+               "severity": "INFO", "timestamp": iso(t, 6)}
+        self.o.add("logs/gcp-audit.jsonl", t, dumps(rec))
+
+    def gcp_exchange(self, t, rp, ip):
+        """google-github-actions/auth: the OIDC token for a federated token,
+        then an access token of the repository's service account."""
+        prov = self.gcp_pool + "/providers/github"
+        self.gcp(t, {"principalSubject": rp["principal"]}, "sts.googleapis.com",
+                 "google.identity.sts.v1.SecurityTokenService.ExchangeToken", prov, ip, GCP_AUTH_UA,
+                 request={"@type": "type.googleapis.com/google.identity.sts.v1.ExchangeTokenRequest",
+                          "audience": "//iam.googleapis.com/" + prov,
+                          "grantType": "urn:ietf:params:oauth:grant-type:token-exchange",
+                          "requestedTokenType": "urn:ietf:params:oauth:token-type:access_token",
+                          "subjectTokenType": "urn:ietf:params:oauth:token-type:jwt"})
+        self.gcp(t + self.r.uniform(0.3, 2), {"principalSubject": rp["principal"]}, "iamcredentials.googleapis.com",
+                 "GenerateAccessToken", "projects/-/serviceAccounts/" + rp["sa"], ip, GCP_AUTH_UA,
+                 perm="iam.serviceAccounts.getAccessToken")
+
+    def gcp_sa_call(self, t, rp, ip, ua, delegation, call=None):
+        svc, method, res, perm = call or self.r.choice(GCP_CI_CALLS)
+        self.gcp(t, {"principalEmail": rp["sa"], "serviceAccountDelegationInfo": [delegation]}, svc, method,
+                 res.replace("PROJECT", self.gcp_project), ip, ua, perm=perm)
+
+    def run_job(self, t, rp, on=None):
+        """One run of rp's workflow: its job(s), each with a session (on: the
+        self-hosted runner of its first job)."""
         r = self.r
         run = r.randint(10 ** 9, 10 ** 10)
         self.gh(t, {"action": "workflows.created_workflow_run", "actor": r.choice(DEVS), "repo": rp["repo"],
@@ -161,7 +241,7 @@ class CiCase:
                           "ip": "%d.%d.%d.%d" % (r.choice(AZURE), r.randint(0, 255), r.randint(0, 255),
                                                  r.randint(2, 250))}
             else:
-                x = r.choice(live)
+                x = on if on is not None and i == 0 else r.choice(live)
                 runner = {"name": x["name"], "id": x["id"], "ip": x["nat"]}
             rec = {"action": "workflows.prepared_workflow_job", "repo": rp["repo"], "workflow_run_id": run,
                    "job_name": jn, "runner_labels": ["ubuntu-latest"] if rp["hosted"] else ["self-hosted", "linux"],
@@ -181,16 +261,23 @@ class CiCase:
                                            "runner_name": runner["name"], "runner_group_id": 1,
                                            "runner_group_name": "Default", "workflow_name": rp["wf"].split(".")[0]}))
             tx = tp + r.uniform(3, 60)
-            key = self.exchange(tx, rp, runner["ip"])
-            ua = r.choice(CI_UA)
-            for _ in range(r.randint(1, 5)):
-                src, name = r.choice([("s3", "PutObject"), ("s3", "GetObject"), ("ecs", "UpdateService"),
-                                      ("ecr", "GetAuthorizationToken"), ("sts", "GetCallerIdentity"),
-                                      ("cloudformation", "DescribeStacks")])
-                ct(self.o, r.uniform(tx + 1, tx + min(dur, 3500)), r.uuid(), self.acct, self.region,
-                   self.session_ident(rp["role"], "GitHubActions", key), src, name, runner["ip"], ua)
+            if rp["cloud"] == "gcp":
+                key = None
+                self.gcp_exchange(tx, rp, runner["ip"])
+                for _ in range(r.randint(1, 5)):
+                    self.gcp_sa_call(r.uniform(tx + 3, tx + min(dur, 3500)), rp, runner["ip"], GCP_CI_UA,
+                                     {"principalSubject": rp["principal"]})
+            else:
+                key = self.exchange(tx, rp, runner["ip"])
+                ua = r.choice(CI_UA)
+                for _ in range(r.randint(1, 5)):
+                    src, name = r.choice([("s3", "PutObject"), ("s3", "GetObject"), ("ecs", "UpdateService"),
+                                          ("ecr", "GetAuthorizationToken"), ("sts", "GetCallerIdentity"),
+                                          ("cloudformation", "DescribeStacks")])
+                    ct(self.o, r.uniform(tx + 1, tx + min(dur, 3500)), r.uuid(), self.acct, self.region,
+                       self.session_ident(rp["role"], "GitHubActions", key), src, name, runner["ip"], ua)
             inst = {"rp": rp, "run": run, "job": jn, "tp": tp, "tx": tx, "key": key, "end": tp + dur,
-                    "prep_order": len(self.instances)}
+                    "prep_order": len(self.instances), "runner": runner}
             self.instances.append(inst)
             out.append(inst)
         return out
@@ -215,8 +302,17 @@ class CiCase:
         if any(rp["hosted"] for rp in self.repos):
             lk.append("hosted-runner-new-address-each-job")
         # a developer assumes a CI role from the office and uses it
-        if r.random() < 0.6:
-            rp = r.choice(self.repos)
+        if r.random() < 0.6 and any(x["cloud"] == "gcp" for x in self.repos) and r.random() < 0.5:
+            # a developer impersonates a CI service account from the office
+            rp = r.choice([x for x in self.repos if x["cloud"] == "gcp"])
+            dev = r.choice(DEVS)
+            t = r.uniform(self.S + 0.2 * self.H, self.END)
+            for j in range(r.randint(1, 5)):
+                self.gcp_sa_call(t + 40 * j, rp, self.office, GCP_DEV_UA,
+                                 {"firstPartyPrincipal": {"principalEmail": "%s@%s.example" % (dev, self.org)}})
+            lk.append("developer-impersonates-ci-account")
+        elif r.random() < 0.6 and any(x["cloud"] == "aws" for x in self.repos):
+            rp = r.choice([x for x in self.repos if x["cloud"] == "aws"])
             dev = r.choice(DEVS)
             t = r.uniform(self.S + 0.2 * self.H, self.END)
             key = "ASIA" + r.b32(16).upper()
@@ -239,11 +335,29 @@ class CiCase:
     def attack(self):
         r = self.r
         rp = r.choice(self.repos)
-        inst = self.run_job(self.T - r.uniform(60, 600), rp)[0]
+        t0 = self.T - r.uniform(60, 600)
+        own = [x for x in self.runners if x["from"] <= t0]
+        if not rp["hosted"] and len(own) >= 2 and r.random() < 0.4:
+            # two runs of the workflow at once (a second push, a re-run): one
+            # subject, two self-hosted runners; either may be the victim
+            a, b = r.sample(own, 2)
+            apart = [y for y in own if y["nat"] != a["nat"]]
+            if apart and r.random() < 0.8:  # mostly behind other NATs: the address can decide
+                b = r.choice(apart)
+            insts = self.run_job(t0, rp, a) + self.run_job(t0 + r.uniform(5, 40), rp, b)
+            inst = r.choice(insts)
+            self.truth["variant"]["shared_subject_runs"] = True
+        else:
+            inst = self.run_job(t0, rp)[0]
         src = r.choice(ATTACKER_NETS) + str(r.randint(2, 250))
         ua = r.choice(ATTACKER_AWS_UA)
         t = max(self.T, inst["tx"] + 60)
-        for j in range(r.randint(1, 6)):
+        if rp["cloud"] == "gcp":
+            # the account's access token the job generated, used from outside
+            for j in range(r.randint(1, 6)):
+                self.gcp_sa_call(t + 35 * j + r.uniform(0, 20), rp, src, r.choice(ATTACKER_GCP_UA),
+                                 {"principalSubject": rp["principal"]}, r.choice(GCP_ATTACK_CALLS))
+        for j in range(r.randint(1, 6) if rp["cloud"] == "aws" else 0):
             name = r.choice([("sts", "GetCallerIdentity"), ("s3", "ListBuckets"), ("secretsmanager", "ListSecrets"),
                              ("secretsmanager", "GetSecretValue"), ("iam", "ListRoles"),
                              ("ssm", "GetParametersByPath")])
@@ -253,11 +367,73 @@ class CiCase:
             wid = "%s/runs/%d/%s" % (rp["repo"], inst["run"], inst["job"])
         else:
             wid = "%s@%d" % (rp["sub"], int(inst["tx"]))
-        self.truth["escaped"].append({"kind": "ci-job", "id": wid, "container_id": "", "pod": ""})
-        self.truth["credentials"].append({"provider": "aws", "id": inst["key"], "identity": rp["role"]})
-        self.truth["reachable"] = [{"provider": "aws", "identity": rp["role"]}]
+        esc = {"kind": "ci-job", "id": wid, "container_id": "", "pod": ""}
+        alt = self.undecided(inst, t)
+        if alt:
+            esc["id_alt"] = alt
+            self.truth["variant"]["join_undecidable"] = True
+        self.truth["escaped"].append(esc)
+        if rp["cloud"] == "gcp":
+            self.truth["credentials"].append({"provider": "gcp", "id": "token:" + rp["sa"], "identity": rp["sa"]})
+            self.truth["reachable"] = [{"provider": "gcp", "identity": rp["sa"]}]
+        else:
+            self.truth["credentials"].append({"provider": "aws", "id": inst["key"], "identity": rp["role"]})
+            self.truth["reachable"] = [{"provider": "aws", "identity": rp["role"]}]
         self.truth["variant"].update({"victim_hosted": rp["hosted"], "victim_matrix": rp["matrix"],
+                                      "victim_cloud": rp["cloud"],
                                       "victim_subject": rp["sub"].split(":", 2)[2]})
+
+    def known_at_nat(self, job, before):
+        """Whether the logs tie job's self-hosted runner to its NAT: an earlier
+        job on it exchanged while no other job of its repository ran."""
+        x = job["runner"]
+        for i in self.instances:
+            if i["tx"] >= before or i["runner"]["name"] != x["name"] or i["rp"]["hosted"]:
+                continue
+            if not any(j is not i and j["rp"]["repo"] == i["rp"]["repo"] and j["tp"] + 1 <= i["tx"] <= j["end"]
+                       for j in self.instances):
+                return True
+        return False
+
+    def undecided(self, v, t_use):
+        """The id a report may give instead of v's when the evidence cannot
+        tell v from the other jobs of its subject running when it took its
+        token (CloudTrail has no run id; the runners' addresses are all there
+        is): the run they share, or the subject and exchange time.  None when
+        v had no such sibling, or the runners' known addresses decide.  A GCP
+        call (t_use) names no exchange at all: every job of the subject whose
+        token (1 h) still lived is as likely."""
+        sub = v["rp"]["sub"]
+        if v["rp"]["cloud"] == "gcp":
+            sib = [j for j in self.instances if j is not v and j["rp"]["sub"] == sub and
+                   t_use - 3600 <= j["tx"] <= t_use]
+            if not sib or not self.audit:
+                return None
+            if all(j["run"] == v["run"] for j in sib):
+                return "%s/runs/%d" % (v["rp"]["repo"], v["run"])
+            return "%s@%d" % (sub, int(max(j["tx"] for j in sib + [v])))
+        began = min(j["tp"] for j in self.instances if j["run"] == v["run"])
+        # its subject's other jobs prepared before v's exchange that took
+        # their token after v's run began (one token a job), running then
+        # by the jobs API where it is there
+        sib = [j for j in self.instances if j is not v and j["rp"]["sub"] == sub and j["tp"] <= v["tx"] and
+               j["tx"] >= began and (not self.has_jobs_api or j["tp"] + 1 <= v["tx"] <= j["end"])]
+        if not sib:
+            return None
+        first = min([v["tp"]] + [j["tp"] for j in sib])
+        if self.audit and self.has_jobs_api:
+            def known(j):
+                return not j["rp"]["hosted"] and self.known_at_nat(j, first)
+            if known(v) and all(j["rp"]["hosted"] or (known(j) and j["runner"]["ip"] != v["runner"]["ip"])
+                                for j in sib):
+                return None
+            if all(known(j) and j["runner"]["ip"] != v["runner"]["ip"] for j in sib):
+                return None
+        if not self.audit:
+            return None  # named by subject and exchange time already
+        if all(j["run"] == v["run"] for j in sib):
+            return "%s/runs/%d" % (v["rp"]["repo"], v["run"])
+        return "%s@%d" % (sub, int(v["tx"]))
 
     def inventory(self, outdir):
         inv = os.path.join(outdir, "inventory")
@@ -278,6 +454,8 @@ class CiCase:
                           "RolePolicyList": [{"PolicyName": "inline", "PolicyDocument": {
                               "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:PutObject"],
                                                                       "Resource": "arn:aws:s3:::%s-artifacts/*" % ro["name"]}]}}]})
+        if not roles:
+            return  # every repository deploys to GCP: no IAM document to export
         with open(os.path.join(inv, "iam-authorization-details.json"), "w") as fh:
             json.dump({"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": roles, "Policies": []}, fh,
                       indent=1)

@@ -80,8 +80,11 @@ def load_truth(case):
 def matches(inc, esc):
     w = inc.get("workload") or {}
     if esc.get("kind") and esc["kind"] not in ("container", "pod"):
-        # every kind: the incident's workload has the same kind and id
-        return w.get("kind") == esc["kind"] and w.get("id") == esc.get("id")
+        # every kind: the incident's workload has the same kind and id (or
+        # id_alt: where the case's evidence cannot single the workload out,
+        # e.g. CI jobs of one OIDC subject at once, the id naming them all)
+        return w.get("kind") == esc["kind"] and (w.get("id") == esc.get("id") or
+                                                 bool(esc.get("id_alt")) and w.get("id") == esc.get("id_alt"))
     c = cid12(esc["container_id"])
     cands = [w.get("container_id"), inc.get("root")]
     if any(c and cid12(x) == c for x in cands if x):
@@ -104,6 +107,10 @@ def score_case(truth, report):
             found_esc += 1
         matched += [i for i in m if i not in matched]
     r["escaped"] = (found_esc, len(truth["escaped"]))
+    # found only under id_alt: an undecided join, shown apart in the totals
+    r["escaped_alt"] = len([e for e in truth["escaped"] if e.get("id_alt") and
+                            any(matches(i, e) for i in incs) and
+                            not any(matches(i, dict(e, id_alt=None)) for i in incs)])
     r["false_incidents"] = len([i for i in incs if not any(matches(i, e) for e in truth["escaped"])])
     rep_c = {}
     rep_r = set()
@@ -280,6 +287,7 @@ def totals(rows):
             t["reach_missing_by_family"][r["family"]] = t["reach_missing_by_family"].get(r["family"], 0) + len(r["reach_missing"])
         t["escaped_found"] += r["escaped"][0]
         t["escaped"] += r["escaped"][1]
+        t["escaped_alt"] = t.get("escaped_alt", 0) + r.get("escaped_alt", 0)
         t["creds_found"] += r["creds"][0]
         t["creds"] += r["creds"][1]
         t["creds_extra"] += len(r["creds_extra"])
@@ -303,6 +311,7 @@ def totals(rows):
 def summary(t):
     out = ["", "cases: %d (%d attack, %d benign-only)" % (t["cases"], t["attack_cases"], t["benign_cases"]),
            "escaped workloads found:      %d/%d %s" % (t["escaped_found"], t["escaped"], pct(t["escaped_found"], t["escaped"])),
+           "  of them as an undecided join (truth's id_alt): %d" % t.get("escaped_alt", 0),
            "exposed credentials found:    %d/%d %s   extra: %d" % (t["creds_found"], t["creds"], pct(t["creds_found"], t["creds"]), t["creds_extra"]),
            "reachable identities found:   %d/%d %s   extra: %d" % (t["reach_found"], t["reach"], pct(t["reach_found"], t["reach"]), t["reach_extra"]),
            "benign-only cases with an incident: %d/%d %s (%d incidents)" % (

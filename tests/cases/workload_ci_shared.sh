@@ -1,0 +1,46 @@
+# workload_ci_shared.sh - CI jobs that share one OIDC subject at the same time
+# (issue 19): CloudTrail's exchange carries no run id, so the job is told by
+# the address its runner calls from, learned from the case (build-11 and
+# build-12 behind their own NATs ran a day of release jobs one at a time).
+# Two runs of release.yml start 20 s apart on build-11 and build-12 and take
+# their tokens in the other order: the earlier run's session used from
+# outside opens an incident on run 5200's job on build-11, not on the later
+# run (the latest run alone would be taken) nor by the order of the tokens.
+# A matrix of GitHub-hosted jobs (fresh VMs: no address of theirs is known)
+# cannot be told apart: its incident's workload is the run, with both jobs in
+# ambiguous_jobs, and no runner in the plan.  The JSON of incidents, each
+# incident, whois, reach and the plans is compared with
+# tests/workloads/ci/shared/expect/ (UPDATE_GOLDEN=1 rewrites them: review).
+. "$ROOT/tests/cases/lib.sh"
+F="$ROOT/tests/workloads/ci/shared"
+E="$F/expect"
+golden() { # golden NAME: stdin normalized, compared with $E/NAME.json
+	sed "s|$ROOT/||g" | python3 -m json.tool --sort-keys > "$1.out"
+	if [ "${UPDATE_GOLDEN:-}" = 1 ]; then mkdir -p "$E"; cp "$1.out" "$E/$1.json"; return 0; fi
+	diff -u "$E/$1.json" "$1.out" || die "$1: differs from $E/$1.json"
+}
+"$CORDON" --db b.db ingest -q "$F/logs"
+expect_eq "$("$CORDON" --db b.db rejects --limit 0 --format json | jq '.rejects | length')" 0 "rejects"
+rc=0; "$CORDON" --db b.db correlate > /dev/null || rc=$?
+expect_eq "$rc" 1 "correlate exit (incidents opened)"
+expect_eq "$(sqlite3 b.db "SELECT group_concat(root, ' ') FROM (SELECT root FROM incidents ORDER BY root)")" \
+	"ci:acme/release-tools/runs/5200/publish ci:acme/web-e2e/runs/6200" "roots"
+rel=$(sqlite3 b.db "SELECT id FROM incidents WHERE root LIKE '%release-tools%'")
+e2e=$(sqlite3 b.db "SELECT id FROM incidents WHERE root LIKE '%web-e2e%'")
+"$CORDON" --db b.db incident "$rel" -o json > rel.json
+expect_eq "$(jq -r '.workload.where + " " + .workload.runner_id' rel.json)" "build-11 11" "the runner of run 5200"
+grep -q ASIAEXAMPLERELA05201 rel.json && die "the other run's session joined"
+"$CORDON" --db b.db incident "$e2e" -o json > e2e.json
+expect_eq "$(jq -r '.workload.ambiguous_jobs | join(",")' e2e.json)" "6200/e2e (firefox),6200/e2e (chrome)" \
+	"the hosted matrix's jobs"
+"$CORDON" --db b.db incidents --format json | golden incidents
+"$CORDON" --db b.db incident "$rel" -o json | golden incident-shared
+"$CORDON" --db b.db incident "$e2e" -o json | golden incident-ambiguous
+"$CORDON" --db b.db whois ASIAEXAMPLERELA05200 --format json | golden whois-shared
+"$CORDON" --db b.db whois ASIAEXAMPLEE2EA62001 --format json | golden whois-ambiguous
+"$CORDON" --db b.db reach arn:aws:iam::111122223333:role/gha-release --format json | golden reach
+"$CORDON" --db b.db revoke plan --incident "$rel" --format json | golden plan-shared
+"$CORDON" --db b.db revoke plan --incident "$e2e" --format json | golden plan-ambiguous
+"$CORDON" --db b.db revoke plan --incident "$e2e" --format json | grep -q remove-runner \
+	&& die "a runner removed for jobs the join could not tell apart"
+echo "workload_ci_shared: ok"
