@@ -1126,6 +1126,32 @@ same_principal(const struct cred *a, const struct cred *b)
 	return strcmp(ra[0] ? ra : a->identity, rb[0] ? rb : b->identity) == 0;
 }
 
+static void session_arn(sqlite3 *db, const struct cred *cr, char *out, size_t cap);
+
+/*
+ * Whether credential b, issued later, supersedes a: a kubelet's newer
+ * token of one identity, or the same role session renewed (IMDS serves
+ * an instance the newest of its sessions).  A session is compared by the
+ * ARN CloudTrail signed it with, not by the identity the report names for
+ * it: an EKS node session also maps to system:node:NAME, and compared as
+ * that it was never recognised as the node role's older session.
+ */
+static int
+supersedes(sqlite3 *db, const struct cred *a, const struct cred *b)
+{
+	char sa[700], sb[700];
+
+	if (strncmp(a->id, b->id, 4) != 0)
+		return 0;
+	if (strncmp(a->id, "ASIA", 4) == 0) {
+		session_arn(db, a, sa, sizeof(sa));
+		session_arn(db, b, sb, sizeof(sb));
+		if (sa[0] && sb[0])
+			return strcmp(sa, sb) == 0;
+	}
+	return same_principal(a, b);
+}
+
 static int
 short_lived(const struct cred *cr)
 {
@@ -1171,7 +1197,7 @@ prune_stale(sqlite3 *db, struct incident *inc)
 			keep[i] = issued[i] != INT64_MIN && issued[i] >= cr->exposed_ts - LIVE_NS;
 			for (k = 0; k < inc->ncr && keep[i]; k++)
 				if (k != i && issued[k] > issued[i] && issued[k] <= cr->exposed_ts + SKEW_NS &&
-				    strncmp(cr->id, inc->cr[k].id, 4) == 0 && same_principal(cr, &inc->cr[k]))
+				    supersedes(db, cr, &inc->cr[k]))
 					keep[i] = 0; /* superseded before the exposure */
 		}
 	}

@@ -22,7 +22,12 @@
 #  - a key is not joined by timing alone to a Secret whose key names hold
 #    no cloud key (seed 606097, S9), nor, once the incident knows the
 #    attacker's addresses, when it was first used from another new network
-#    (seed 606070, S8): a report job's key used from a new office.
+#    (seed 606070, S8): a report job's key used from a new office;
+#  - an EKS node's role session renewed before the escape supersedes the
+#    older one though the newer is reported under the node identity EKS
+#    maps it to (system:node:NAME): sessions are compared by the ARN
+#    CloudTrail signed them with (agent seed 31010: the older, expired
+#    session of the node role was an extra credential).
 . "$ROOT/tests/cases/lib.sh"
 command -v python3 >/dev/null 2>&1 || die "python3 is required"
 G="$ROOT/tests/gen"
@@ -78,4 +83,12 @@ for s in 606097 606070; do
 			> /dev/null || echo "$k"; done)
 	expect_eq "$extra" "" "seed $s: keys joined by timing alone"
 done
+python3 "$G/ag_cases.py" 31010 a10 > /dev/null || die "generator failed"
+run a10
+extra=$(jq -r '.incidents[].credentials[] | select(.id | startswith("ASIA")) | .id' a10/report.json | while read -r k; do
+	jq -e --arg k "$k" '[.credentials[], .credentials_may[] | select(.id == $k)] | length > 0' a10/truth.json \
+		> /dev/null || echo "$k"; done)
+expect_eq "$(jq -r '[.incidents[].credentials[] | select(.id | startswith("ASIA"))] | length' a10/report.json)" 1 \
+	"agent seed 31010: one node session"
+expect_eq "$extra" "" "agent seed 31010: the node role's superseded session"
 echo "look-alike joins ok"
