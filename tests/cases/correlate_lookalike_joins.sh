@@ -27,7 +27,12 @@
 #    older one though the newer is reported under the node identity EKS
 #    maps it to (system:node:NAME): sessions are compared by the ARN
 #    CloudTrail signed them with (agent seed 31010: the older, expired
-#    session of the node role was an extra credential).
+#    session of the node role was an extra credential);
+#  - a host process seen by Tracee's flat records, whose hostName is the
+#    UTS name cut to 15 characters ("ip-10-14-13-60."), is on the host the
+#    other sources name in full: the release_agent payload's reads join
+#    the container it came from instead of opening a host incident (pod
+#    seed 31038, S5).
 . "$ROOT/tests/cases/lib.sh"
 command -v python3 >/dev/null 2>&1 || die "python3 is required"
 G="$ROOT/tests/gen"
@@ -91,4 +96,8 @@ extra=$(jq -r '.incidents[].credentials[] | select(.id | startswith("ASIA")) | .
 expect_eq "$(jq -r '[.incidents[].credentials[] | select(.id | startswith("ASIA"))] | length' a10/report.json)" 1 \
 	"agent seed 31010: one node session"
 expect_eq "$extra" "" "agent seed 31010: the node role's superseded session"
+python3 "$G/cases.py" 31038 p5 > /dev/null || die "generator failed"
+run p5
+expect_eq "$(jq -r .variant.tracee_format p5/truth.json)" flat "seed 31038 has Tracee's flat records"
+expect_eq "$(ncount p5)" 1 "S5, Tracee's cut host name: one incident"
 echo "look-alike joins ok"
