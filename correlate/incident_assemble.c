@@ -1527,11 +1527,12 @@ key_learned_for(const struct incident *inc, const char *locator)
  * is probably the content, though no address ties it to the incident yet.
  * Confidence low: the responder confirms it (`cordon whois KEY`).
  */
-static void
+static int
 key_file_joins(sqlite3 *db, struct incident *inc)
 {
 	sqlite3_stmt *st;
 	size_t i;
+	int joined = 0;
 	struct naddrs addrs = { 0 };
 	int64_t t0 = INT64_MAX;
 
@@ -1554,7 +1555,7 @@ key_file_joins(sqlite3 *db, struct incident *inc)
 			       " AND e.cred_id LIKE 'AKIA%' ORDER BY f.ts_ns",
 			       -1, &st, NULL) != SQLITE_OK) {
 		free(addrs.a);
-		return;
+		return 0;
 	}
 	for (i = 0; i < inc->nex; i++) {
 		const struct exposed *e = &inc->ex[i];
@@ -1591,6 +1592,7 @@ key_file_joins(sqlite3 *db, struct incident *inc)
 				continue;
 			cr->used_after = 1;
 			cr->confidence = "low";
+			joined++;
 			time_format(e->ts, when, sizeof(when));
 			snprintf(line, sizeof(line), "%s was exposed at %s (%s) and no inventory names what it holds",
 				 e->locator, when, e->via);
@@ -1604,6 +1606,7 @@ key_file_joins(sqlite3 *db, struct incident *inc)
 	}
 	sqlite3_finalize(st);
 	free(addrs.a);
+	return joined;
 }
 
 static void
@@ -2105,7 +2108,11 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 		inc->ex[i].mapped = behind_secret(c->s, inc, inc->ex[i].graph_key, inc->ex[i].ts);
 	plan_persistence(db, inc, 0); /* credentials the exposed ones created */
 	network_joins(db, inc);
-	key_file_joins(db, inc);
+	/* a key joined by its file's read was used from the attacker's
+	 * address: what else was first used from there is the incident's too
+	 * (the GCP key of the ADC file read beside the AWS one) */
+	if (key_file_joins(db, inc) > 0)
+		network_joins(db, inc);
 	/* what the joined credentials read through the API exposes too */
 	nex1 = inc->nex;
 	secrets_read_by(db, inc);

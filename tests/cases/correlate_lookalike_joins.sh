@@ -32,7 +32,12 @@
 #    UTS name cut to 15 characters ("ip-10-14-13-60."), is on the host the
 #    other sources name in full: the release_agent payload's reads join
 #    the container it came from instead of opening a host incident (pod
-#    seed 31038, S5).
+#    seed 31038, S5);
+#  - a key joined by its file's read (the AWS key of an agent's
+#    ~/.aws/credentials, used from a new network) names the attacker's
+#    address: the GCP key of the ADC file read beside it, first used from
+#    that address minutes later, joins too (pod seed 31045, S8, no
+#    credential map).
 . "$ROOT/tests/cases/lib.sh"
 command -v python3 >/dev/null 2>&1 || die "python3 is required"
 G="$ROOT/tests/gen"
@@ -100,4 +105,10 @@ python3 "$G/cases.py" 31038 p5 > /dev/null || die "generator failed"
 run p5
 expect_eq "$(jq -r .variant.tracee_format p5/truth.json)" flat "seed 31038 has Tracee's flat records"
 expect_eq "$(ncount p5)" 1 "S5, Tracee's cut host name: one incident"
+python3 "$G/cases.py" 31045 p8 > /dev/null || die "generator failed"
+run p8
+gkey=$(jq -r '.credentials[] | select(.provider == "gcp") | .id' p8/truth.json)
+[ -n "$gkey" ] || die "seed 31045 no longer exposes a GCP key (generator changed)"
+expect_eq "$(jq --arg k "$gkey" '[.incidents[].credentials[] | select(.id == $k)] | length' p8/report.json)" 1 \
+	"S8: the GCP key first used from the joined AWS key's address"
 echo "look-alike joins ok"
