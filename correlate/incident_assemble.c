@@ -1362,9 +1362,15 @@ attacker_addresses(sqlite3 *db, const struct incident *inc, int64_t t0, struct n
 		sqlite3_bind_int64(conn, 3, t0 - SKEW_NS);
 		while (sqlite3_step(conn) == SQLITE_ROW) {
 			const char *dst = (const char *)sqlite3_column_text(conn, 0);
-			const char *colon = strrchr(dst, ':');
+			const char *colon = strrchr(dst, ':'), *rb = strchr(dst, ']');
 			size_t len = colon != NULL && strchr(dst, ':') == colon ? (size_t)(colon - dst) : strlen(dst);
 
+			/* "[v6]:port": the address inside the brackets, as the
+			 * control plane's logs write it */
+			if (dst[0] == '[' && rb != NULL) {
+				dst++;
+				len = (size_t)(rb - dst);
+			}
 			if (len == 0 || len >= sizeof(ip) || dst[0] == '/')
 				continue;
 			memcpy(ip, dst, len);

@@ -1,7 +1,8 @@
 # workload_agent_vary.sh - the agent-runtime case varied where the
 # generator never varies (tests/workloads/mkagent_vary.py): another
 # runtime's names and image, instance metadata reached through dual-stack
-# sockets (::ffff:169.254.169.254), the attacker on IPv6, Tetragon's and
+# sockets (::ffff:169.254.169.254), the attacker on IPv6 (and a key first
+# used from the IPv6 server the replica connected to), Tetragon's and
 # the API server's records newest first.  The rewrite keeps the truth, so
 # the report must hold it exactly: one incident rooted at the replica,
 # every credential the truth requires and none it does not allow, the
@@ -35,6 +36,8 @@ expect_eq "$(jq -r '[.exposed[] | select(.kind == "imds") | .via] | index("CRED-
 	"the metadata contact exposes the node's role"
 expect_eq "$(jq -r '[.credentials[] | select(.id | startswith("ASIA")) | .used_after_exposure] | all' inc.json)" \
 	true "the node session used from the IPv6 address"
+expect_eq "$(jq -r '.credentials[] | select(.id == "AKIAEXAMPLEV6EXFIL01") | .learned.confidence' inc.json)" high \
+	"the key first used from [2001:db8:77::9], where the replica connected"
 sed "s|$PWD/||g" inc.json | python3 -m json.tool --sort-keys > incident.out
 if [ "${UPDATE_GOLDEN:-}" = 1 ]; then mkdir -p "$E"; cp incident.out "$E/incident.json"; else
 	diff -u "$E/incident.json" incident.out || die "incident: differs from $E/incident.json"
