@@ -710,6 +710,31 @@ imds_taken_later(const struct inc_ctx *c, const struct incident *inc, const char
 	return 0;
 }
 
+/*
+ * The last metadata contact of this incident's workloads on node: IMDS
+ * hands out the session current then, so one the instance was issued
+ * later (its routine renewal) was never the workload's.
+ */
+static int64_t
+imds_last_contact(const struct inc_ctx *c, const struct incident *inc, const char *node, int64_t ts)
+{
+	size_t k;
+
+	for (k = 0; k < c->nf; k++) {
+		const struct finding *f = &c->f[k];
+		const struct rule *r;
+		const char *host;
+
+		if (f->wl < 0 || wl_root_of(c, f->wl) != inc->root || f->ts <= ts)
+			continue;
+		r = ruleset_find(c->rs, f->rule);
+		host = c->w[f->wl].d.host[0] ? c->w[f->wl].d.host : f->host;
+		if (r != NULL && r->exposes == EXPOSES_IMDS && host != NULL && strcmp(host, node) == 0)
+			ts = f->ts;
+	}
+	return ts;
+}
+
 /* Node-role sessions: "assumed-role/ROLE/i-..." with the node's instance id. */
 static void
 imds_sessions(const struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct exposed *e)
@@ -723,6 +748,8 @@ imds_sessions(const struct inc_ctx *c, sqlite3 *db, struct incident *inc, const 
 	int contact = via != NULL && via->exposes == EXPOSES_IMDS;
 	char *iid = NULL;
 	int nodes_known = 0;
+	sqlite3_stmt *issued = NULL;
+	int64_t last = e->ts;
 
 	/* the node's instance id: the locator may name it already ("imds:i-...") */
 	if (strncmp(node, "i-", 2) == 0 && strspn(node + 2, "0123456789abcdef") == strlen(node + 2))
@@ -760,6 +787,12 @@ imds_sessions(const struct inc_ctx *c, sqlite3 *db, struct incident *inc, const 
 			       " AND e.ts_ns >= ?2 AND e.ts_ns <= ?3 ORDER BY e.ts_ns",
 			       -1, &st, NULL) != SQLITE_OK)
 		return;
+	if (contact) {
+		last = imds_last_contact(c, inc, node, e->ts);
+		if (sqlite3_prepare_v2(db, "SELECT min(ts_ns) FROM events WHERE issued_cred = ?1", -1, &issued,
+				       NULL) != SQLITE_OK)
+			issued = NULL;
+	}
 	sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, e->ts - SKEW_NS);
 	sqlite3_bind_int64(st, 3, e->ts + (contact ? IMDS_LIFE_NS : LOOKBACK_NS));
@@ -768,10 +801,22 @@ imds_sessions(const struct inc_ctx *c, sqlite3 *db, struct incident *inc, const 
 
 		if (contact && imds_taken_later(c, inc, node, e->ts, use_ts))
 			continue;
+		/* issued to the instance after the workload last asked: not its */
+		if (issued != NULL) {
+			int later;
+
+			sqlite3_bind_text(issued, 1, (const char *)sqlite3_column_text(st, 0), -1, SQLITE_TRANSIENT);
+			later = sqlite3_step(issued) == SQLITE_ROW && sqlite3_column_type(issued, 0) != SQLITE_NULL &&
+				sqlite3_column_int64(issued, 0) > last + SKEW_NS;
+			sqlite3_reset(issued);
+			if (later)
+				continue;
+		}
 		add_cred(inc, "aws", (const char *)sqlite3_column_text(st, 0),
 			 (const char *)sqlite3_column_text(st, 1), e->ts);
 	}
 	sqlite3_finalize(st);
+	sqlite3_finalize(issued);
 }
 
 /* Bound tokens (JTIs) of a service account or node identity used anomalously
@@ -1306,6 +1351,41 @@ naddr_has(const struct naddrs *v, const char *ip)
 	return 0;
 }
 
+/*
+ * Whether a role session's address was its role's before: a session is
+ * new everywhere, so its first use from the node's NAT says nothing of
+ * the attacker; only an address none of the role's sessions used before
+ * the exposure does (as USE-11 judges).
+ */
+static int
+role_used_address(sqlite3 *db, const struct cred *cr, const char *ip, int64_t before)
+{
+	char arn[700], pattern[720];
+	const char *p, *slash;
+	sqlite3_stmt *st;
+	int used = 0;
+
+	if (strncmp(cr->id, "ASIA", 4) != 0)
+		return 0;
+	session_arn(db, cr, arn, sizeof(arn));
+	p = strstr(arn, ":assumed-role/");
+	slash = p ? strchr(p + 14, '/') : NULL;
+	if (slash == NULL)
+		return 0;
+	snprintf(pattern, sizeof(pattern), "%.*s/%%", (int)(slash - arn), arn);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT 1 FROM events WHERE src_ip = ?1 AND ts_ns < ?2 AND actor LIKE ?3"
+			       " AND source = 'cloudtrail' LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, before);
+	sqlite3_bind_text(st, 3, pattern, -1, SQLITE_STATIC);
+	used = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return used;
+}
+
 static void
 attacker_addresses(sqlite3 *db, const struct incident *inc, int64_t t0, struct naddrs *out)
 {
@@ -1326,6 +1406,8 @@ attacker_addresses(sqlite3 *db, const struct incident *inc, int64_t t0, struct n
 
 				if (function_own_address(db, inc, (const char *)sqlite3_column_text(uses, 0),
 							 inc->cr[i].exposed_ts) ||
+				    role_used_address(db, &inc->cr[i], (const char *)sqlite3_column_text(uses, 0),
+						      inc->cr[i].exposed_ts) ||
 				    ci_runner_address(db, &inc->members, (const char *)sqlite3_column_text(uses, 0),
 						      inc->cr[i].exposed_ts))
 					continue;

@@ -37,7 +37,13 @@
 #    ~/.aws/credentials, used from a new network) names the attacker's
 #    address: the GCP key of the ADC file read beside it, first used from
 #    that address minutes later, joins too (pod seed 31045, S8, no
-#    credential map).
+#    credential map);
+#  - a metadata contact exposes the session IMDS served then, not the one
+#    the instance was issued an hour later by its routine renewal (agent
+#    seed 32011: the next node session, and through its first use from the
+#    node's NAT a report job's key, were extra); and a session's first use
+#    from an address its role's sessions used before (the node's NAT) is no
+#    address of the attacker's (pod seed 32011, S4: the same report key).
 . "$ROOT/tests/cases/lib.sh"
 command -v python3 >/dev/null 2>&1 || die "python3 is required"
 G="$ROOT/tests/gen"
@@ -111,4 +117,14 @@ gkey=$(jq -r '.credentials[] | select(.provider == "gcp") | .id' p8/truth.json)
 [ -n "$gkey" ] || die "seed 31045 no longer exposes a GCP key (generator changed)"
 expect_eq "$(jq --arg k "$gkey" '[.incidents[].credentials[] | select(.id == $k)] | length' p8/report.json)" 1 \
 	"S8: the GCP key first used from the joined AWS key's address"
+python3 "$G/ag_cases.py" 32011 a11 > /dev/null || die "generator failed"
+run a11
+python3 "$G/cases.py" 32011 p11 > /dev/null || die "generator failed"
+run p11
+for d in a11 p11; do
+	extra=$(jq -r '.incidents[].credentials[] | select(.provider == "aws") | .id' "$d/report.json" | while read -r k; do
+		jq -e --arg k "$k" '[.credentials[], .credentials_may[] | select(.id == $k)] | length > 0' "$d/truth.json" \
+			> /dev/null || echo "$k"; done)
+	expect_eq "$extra" "" "seed 32011 ($d): a later node session, a key from the node's NAT"
+done
 echo "look-alike joins ok"
