@@ -494,6 +494,46 @@ secret_for_path(struct inc_ctx *c, const char *host, const char *pod_uid, const 
 }
 
 /*
+ * A search of the filesystem for key files (secret hunting: find, grep,
+ * trufflehog) finds the credential files the pod's hostPath volumes bring
+ * in, which the credential map names by their host path: Falco's "Find
+ * AWS Credentials" says what was searched for, never what was found, and
+ * a key file mounted from the host was no credential of the incident when
+ * no source logged its read.
+ */
+static void
+hunted_files(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct workload *w,
+	     const struct finding *f, const char *host)
+{
+	sqlite3_stmt *st;
+	char pod[600];
+
+	if (host == NULL || !w->pod_name[0])
+		return;
+	snprintf(pod, sizeof(pod), "%s/%s", w->pod_ns, w->pod_name);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT DISTINCT substr(n.key, instr(substr(n.key, 6), ':') + 6)"
+			       " FROM graph_nodes p, json_each(p.attrs, '$.host_paths') hp, graph_nodes n"
+			       " WHERE p.kind = 'pod' AND p.key = ?1 AND json_valid(p.attrs) AND n.kind = 'secret'"
+			       " AND (n.key >= 'file:*:' || hp.value || '/' AND n.key < 'file:*:' || hp.value || '0'"
+			       " OR n.key >= 'file:' || ?2 || ':' || hp.value || '/'"
+			       " AND n.key < 'file:' || ?2 || ':' || hp.value || '0')",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, pod, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, host, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct graph_result g = { 0 };
+
+		if (secret_for_path(c, host, w->pod_uid[0] ? w->pod_uid : NULL,
+				    (const char *)sqlite3_column_text(st, 0), &g))
+			secrets_from(inc, &g, host, f->ts, f->rule, NULL);
+		graph_result_release(&g);
+	}
+	sqlite3_finalize(st);
+}
+
+/*
  * A function's environment: the variables the inventory names (names only;
  * what a static credential among them holds is for the map to say) and the
  * execution-role session the signal caught in use.  The runtime's own key
@@ -647,6 +687,8 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 			break;
 		}
 		from_spec = env_secrets(db, inc, w, f->ts, f->rule);
+		if (strcmp(f->rule, "CRED-05") == 0)
+			hunted_files(c, db, inc, w, f, host);
 
 		if (w->container_id[0])
 			snprintf(subject, sizeof(subject), "%.64s", w->container_id);

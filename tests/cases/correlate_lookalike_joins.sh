@@ -43,7 +43,12 @@
 #    seed 32011: the next node session, and through its first use from the
 #    node's NAT a report job's key, were extra); and a session's first use
 #    from an address its role's sessions used before (the node's NAT) is no
-#    address of the attacker's (pod seed 32011, S4: the same report key).
+#    address of the attacker's (pod seed 32011, S4: the same report key);
+#  - secret hunting (Falco's "Find AWS Credentials", find / -path
+#    */.aws/credentials) in a pod that mounts key files from its host
+#    exposes the files the map names under those hostPaths: seen by Falco
+#    alone, the agent runner whose keys were then used from outside opened
+#    no incident (pod seed 32020, S8).
 . "$ROOT/tests/cases/lib.sh"
 command -v python3 >/dev/null 2>&1 || die "python3 is required"
 G="$ROOT/tests/gen"
@@ -126,5 +131,15 @@ for d in a11 p11; do
 		jq -e --arg k "$k" '[.credentials[], .credentials_may[] | select(.id == $k)] | length > 0' "$d/truth.json" \
 			> /dev/null || echo "$k"; done)
 	expect_eq "$extra" "" "seed 32011 ($d): a later node session, a key from the node's NAT"
+done
+python3 "$G/cases.py" 32020 p20 > /dev/null || die "generator failed"
+run p20
+cid=$(jq -r '.escaped[0].container_id' p20/truth.json | cut -c1-12)
+expect_eq "$(jq -r '.variant.sources | join(",")' p20/truth.json)" falco "seed 32020: Falco alone"
+expect_eq "$(jq -r --arg r "ctr:$cid" '[.incidents[] | select(.root == $r)] | length' p20/report.json)" 1 \
+	"S8, secret hunting: the agent runner's incident"
+for k in $(jq -r '.credentials[].id' p20/truth.json); do
+	expect_eq "$(jq --arg k "$k" '[.incidents[].credentials[] | select(.id == $k)] | length' p20/report.json)" 1 \
+		"S8, secret hunting: $k"
 done
 echo "look-alike joins ok"
