@@ -436,7 +436,14 @@ sandbox_of(sqlite3 *db, const struct event *ev, struct workload *w)
 int
 attribute_event(sqlite3 *db, const struct event *ev, struct workload *w)
 {
-	int r = attribute_event_kind(db, ev, w);
+	struct event full = *ev;
+	char name[256];
+	int r;
+
+	/* a host name Tracee cut to 15 characters: the host the others name */
+	if (host_full_name(db, ev->host, name, sizeof(name)))
+		full.host = name;
+	r = attribute_event_kind(db, &full, w);
 
 	workload_settle(w);
 	return r;

@@ -7,6 +7,12 @@
  * host at the same moment.  Without the host the container could not be
  * joined to the workload that started it on that host (a CI job's sibling
  * container opened an incident of its own).
+ *
+ * Tracee's flat records name a host process's host by its UTS name, which
+ * the kernel hands eBPF in a 16-byte buffer: "ip-10-14-13-60.ec2.internal"
+ * arrives as "ip-10-14-13-60.".  Left so, the escaped process's host reads
+ * by Tracee were a host of their own, not joined by pid to the container
+ * they came from, and opened a second incident.
  */
 #include <string.h>
 
@@ -57,4 +63,45 @@ host_of_container(sqlite3 *db, struct workload *w)
 out:
 	sqlite3_finalize(procs);
 	sqlite3_finalize(host);
+}
+
+#define UTS_CUT 15 /* the UTS name's characters a 16-byte buffer keeps */
+
+/* The least host name above after in the (host, pid) index, or "". */
+static void
+host_after(sqlite3_stmt *st, const char *after, char *out, size_t cap)
+{
+	out[0] = '\0';
+	sqlite3_bind_text(st, 1, after, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
+		snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+}
+
+int
+host_full_name(sqlite3 *db, const char *host, char *out, size_t cap)
+{
+	sqlite3_stmt *st;
+	char first[256], second[256];
+
+	if (host == NULL || strlen(host) != UTS_CUT)
+		return 0;
+	/* two index seeks, never a scan: the hosts just above the cut name */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT host FROM events WHERE host > ?1 AND pid IS NOT NULL"
+			       " ORDER BY host LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	host_after(st, host, first, sizeof(first));
+	if (strncmp(first, host, UTS_CUT) != 0) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	host_after(st, first, second, sizeof(second));
+	sqlite3_finalize(st);
+	/* two hosts under one cut name: not enough to say which */
+	if (strncmp(second, host, UTS_CUT) == 0 || strlen(first) >= cap)
+		return 0;
+	snprintf(out, cap, "%s", first);
+	return 1;
 }

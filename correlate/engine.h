@@ -148,6 +148,10 @@ void ci_job_secrets(sqlite3 *db, const struct workload *w, void (*fn)(void *arg,
 /* A container with no host from its sources: the host where its processes'
  * host pids were seen at the same time (auditd); left empty when unsure. */
 void host_of_container(sqlite3 *db, struct workload *w);
+/* The full name of a host a source cut to its first 15 characters
+ * (Tracee's hostName is the 16-byte UTS name): the one longer host the
+ * other sources name with that prefix; 0 (out untouched) otherwise. */
+int host_full_name(sqlite3 *db, const char *host, char *out, size_t cap);
 
 /* ---- secret_keys.c ---- */
 /* 0 when the inventory lists a Secret's key names (locator "k8s-secret:NS/N")

@@ -494,6 +494,46 @@ secret_for_path(struct inc_ctx *c, const char *host, const char *pod_uid, const 
 }
 
 /*
+ * A search of the filesystem for key files (secret hunting: find, grep,
+ * trufflehog) finds the credential files the pod's hostPath volumes bring
+ * in, which the credential map names by their host path: Falco's "Find
+ * AWS Credentials" says what was searched for, never what was found, and
+ * a key file mounted from the host was no credential of the incident when
+ * no source logged its read.
+ */
+static void
+hunted_files(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct workload *w,
+	     const struct finding *f, const char *host)
+{
+	sqlite3_stmt *st;
+	char pod[600];
+
+	if (host == NULL || !w->pod_name[0])
+		return;
+	snprintf(pod, sizeof(pod), "%s/%s", w->pod_ns, w->pod_name);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT DISTINCT substr(n.key, instr(substr(n.key, 6), ':') + 6)"
+			       " FROM graph_nodes p, json_each(p.attrs, '$.host_paths') hp, graph_nodes n"
+			       " WHERE p.kind = 'pod' AND p.key = ?1 AND json_valid(p.attrs) AND n.kind = 'secret'"
+			       " AND (n.key >= 'file:*:' || hp.value || '/' AND n.key < 'file:*:' || hp.value || '0'"
+			       " OR n.key >= 'file:' || ?2 || ':' || hp.value || '/'"
+			       " AND n.key < 'file:' || ?2 || ':' || hp.value || '0')",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, pod, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, host, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct graph_result g = { 0 };
+
+		if (secret_for_path(c, host, w->pod_uid[0] ? w->pod_uid : NULL,
+				    (const char *)sqlite3_column_text(st, 0), &g))
+			secrets_from(inc, &g, host, f->ts, f->rule, NULL);
+		graph_result_release(&g);
+	}
+	sqlite3_finalize(st);
+}
+
+/*
  * A function's environment: the variables the inventory names (names only;
  * what a static credential among them holds is for the map to say) and the
  * execution-role session the signal caught in use.  The runtime's own key
@@ -657,6 +697,8 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 			break;
 		}
 		from_spec = env_secrets(db, inc, w, f->ts, f->rule);
+		if (strcmp(f->rule, "CRED-05") == 0)
+			hunted_files(c, db, inc, w, f, host);
 
 		if (w->container_id[0])
 			snprintf(subject, sizeof(subject), "%.64s", w->container_id);
@@ -720,6 +762,31 @@ imds_taken_later(const struct inc_ctx *c, const struct incident *inc, const char
 	return 0;
 }
 
+/*
+ * The last metadata contact of this incident's workloads on node: IMDS
+ * hands out the session current then, so one the instance was issued
+ * later (its routine renewal) was never the workload's.
+ */
+static int64_t
+imds_last_contact(const struct inc_ctx *c, const struct incident *inc, const char *node, int64_t ts)
+{
+	size_t k;
+
+	for (k = 0; k < c->nf; k++) {
+		const struct finding *f = &c->f[k];
+		const struct rule *r;
+		const char *host;
+
+		if (f->wl < 0 || wl_root_of(c, f->wl) != inc->root || f->ts <= ts)
+			continue;
+		r = ruleset_find(c->rs, f->rule);
+		host = c->w[f->wl].d.host[0] ? c->w[f->wl].d.host : f->host;
+		if (r != NULL && r->exposes == EXPOSES_IMDS && host != NULL && strcmp(host, node) == 0)
+			ts = f->ts;
+	}
+	return ts;
+}
+
 /* Node-role sessions: "assumed-role/ROLE/i-..." with the node's instance id. */
 static void
 imds_sessions(const struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct exposed *e)
@@ -733,6 +800,8 @@ imds_sessions(const struct inc_ctx *c, sqlite3 *db, struct incident *inc, const 
 	int contact = via != NULL && via->exposes == EXPOSES_IMDS;
 	char *iid = NULL;
 	int nodes_known = 0;
+	sqlite3_stmt *issued = NULL;
+	int64_t last = e->ts;
 
 	/* the node's instance id: the locator may name it already ("imds:i-...") */
 	if (strncmp(node, "i-", 2) == 0 && strspn(node + 2, "0123456789abcdef") == strlen(node + 2))
@@ -770,6 +839,12 @@ imds_sessions(const struct inc_ctx *c, sqlite3 *db, struct incident *inc, const 
 			       " AND e.ts_ns >= ?2 AND e.ts_ns <= ?3 ORDER BY e.ts_ns",
 			       -1, &st, NULL) != SQLITE_OK)
 		return;
+	if (contact) {
+		last = imds_last_contact(c, inc, node, e->ts);
+		if (sqlite3_prepare_v2(db, "SELECT min(ts_ns) FROM events WHERE issued_cred = ?1", -1, &issued,
+				       NULL) != SQLITE_OK)
+			issued = NULL;
+	}
 	sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, e->ts - SKEW_NS);
 	sqlite3_bind_int64(st, 3, e->ts + (contact ? IMDS_LIFE_NS : LOOKBACK_NS));
@@ -778,10 +853,22 @@ imds_sessions(const struct inc_ctx *c, sqlite3 *db, struct incident *inc, const 
 
 		if (contact && imds_taken_later(c, inc, node, e->ts, use_ts))
 			continue;
+		/* issued to the instance after the workload last asked: not its */
+		if (issued != NULL) {
+			int later;
+
+			sqlite3_bind_text(issued, 1, (const char *)sqlite3_column_text(st, 0), -1, SQLITE_TRANSIENT);
+			later = sqlite3_step(issued) == SQLITE_ROW && sqlite3_column_type(issued, 0) != SQLITE_NULL &&
+				sqlite3_column_int64(issued, 0) > last + SKEW_NS;
+			sqlite3_reset(issued);
+			if (later)
+				continue;
+		}
 		add_cred(inc, "aws", (const char *)sqlite3_column_text(st, 0),
 			 (const char *)sqlite3_column_text(st, 1), e->ts);
 	}
 	sqlite3_finalize(st);
+	sqlite3_finalize(issued);
 }
 
 /* Bound tokens (JTIs) of a service account or node identity used anomalously
@@ -1136,6 +1223,32 @@ same_principal(const struct cred *a, const struct cred *b)
 	return strcmp(ra[0] ? ra : a->identity, rb[0] ? rb : b->identity) == 0;
 }
 
+static void session_arn(sqlite3 *db, const struct cred *cr, char *out, size_t cap);
+
+/*
+ * Whether credential b, issued later, supersedes a: a kubelet's newer
+ * token of one identity, or the same role session renewed (IMDS serves
+ * an instance the newest of its sessions).  A session is compared by the
+ * ARN CloudTrail signed it with, not by the identity the report names for
+ * it: an EKS node session also maps to system:node:NAME, and compared as
+ * that it was never recognised as the node role's older session.
+ */
+static int
+supersedes(sqlite3 *db, const struct cred *a, const struct cred *b)
+{
+	char sa[700], sb[700];
+
+	if (strncmp(a->id, b->id, 4) != 0)
+		return 0;
+	if (strncmp(a->id, "ASIA", 4) == 0) {
+		session_arn(db, a, sa, sizeof(sa));
+		session_arn(db, b, sb, sizeof(sb));
+		if (sa[0] && sb[0])
+			return strcmp(sa, sb) == 0;
+	}
+	return same_principal(a, b);
+}
+
 static int
 short_lived(const struct cred *cr)
 {
@@ -1181,7 +1294,7 @@ prune_stale(sqlite3 *db, struct incident *inc)
 			keep[i] = issued[i] != INT64_MIN && issued[i] >= cr->exposed_ts - LIVE_NS;
 			for (k = 0; k < inc->ncr && keep[i]; k++)
 				if (k != i && issued[k] > issued[i] && issued[k] <= cr->exposed_ts + SKEW_NS &&
-				    strncmp(cr->id, inc->cr[k].id, 4) == 0 && same_principal(cr, &inc->cr[k]))
+				    supersedes(db, cr, &inc->cr[k]))
 					keep[i] = 0; /* superseded before the exposure */
 		}
 	}
@@ -1290,6 +1403,41 @@ naddr_has(const struct naddrs *v, const char *ip)
 	return 0;
 }
 
+/*
+ * Whether a role session's address was its role's before: a session is
+ * new everywhere, so its first use from the node's NAT says nothing of
+ * the attacker; only an address none of the role's sessions used before
+ * the exposure does (as USE-11 judges).
+ */
+static int
+role_used_address(sqlite3 *db, const struct cred *cr, const char *ip, int64_t before)
+{
+	char arn[700], pattern[720];
+	const char *p, *slash;
+	sqlite3_stmt *st;
+	int used = 0;
+
+	if (strncmp(cr->id, "ASIA", 4) != 0)
+		return 0;
+	session_arn(db, cr, arn, sizeof(arn));
+	p = strstr(arn, ":assumed-role/");
+	slash = p ? strchr(p + 14, '/') : NULL;
+	if (slash == NULL)
+		return 0;
+	snprintf(pattern, sizeof(pattern), "%.*s/%%", (int)(slash - arn), arn);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT 1 FROM events WHERE src_ip = ?1 AND ts_ns < ?2 AND actor LIKE ?3"
+			       " AND source = 'cloudtrail' LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, before);
+	sqlite3_bind_text(st, 3, pattern, -1, SQLITE_STATIC);
+	used = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return used;
+}
+
 static void
 attacker_addresses(sqlite3 *db, const struct incident *inc, int64_t t0, struct naddrs *out)
 {
@@ -1310,6 +1458,8 @@ attacker_addresses(sqlite3 *db, const struct incident *inc, int64_t t0, struct n
 
 				if (function_own_address(db, inc, (const char *)sqlite3_column_text(uses, 0),
 							 inc->cr[i].exposed_ts) ||
+				    role_used_address(db, &inc->cr[i], (const char *)sqlite3_column_text(uses, 0),
+						      inc->cr[i].exposed_ts) ||
 				    ci_runner_address(db, &inc->members, (const char *)sqlite3_column_text(uses, 0),
 						      inc->cr[i].exposed_ts))
 					continue;
@@ -1346,9 +1496,15 @@ attacker_addresses(sqlite3 *db, const struct incident *inc, int64_t t0, struct n
 		sqlite3_bind_int64(conn, 3, t0 - SKEW_NS);
 		while (sqlite3_step(conn) == SQLITE_ROW) {
 			const char *dst = (const char *)sqlite3_column_text(conn, 0);
-			const char *colon = strrchr(dst, ':');
+			const char *colon = strrchr(dst, ':'), *rb = strchr(dst, ']');
 			size_t len = colon != NULL && strchr(dst, ':') == colon ? (size_t)(colon - dst) : strlen(dst);
 
+			/* "[v6]:port": the address inside the brackets, as the
+			 * control plane's logs write it */
+			if (dst[0] == '[' && rb != NULL) {
+				dst++;
+				len = (size_t)(rb - dst);
+			}
 			if (len == 0 || len >= sizeof(ip) || dst[0] == '/')
 				continue;
 			memcpy(ip, dst, len);
@@ -1511,11 +1667,12 @@ key_learned_for(const struct incident *inc, const char *locator)
  * is probably the content, though no address ties it to the incident yet.
  * Confidence low: the responder confirms it (`cordon whois KEY`).
  */
-static void
+static int
 key_file_joins(sqlite3 *db, struct incident *inc)
 {
 	sqlite3_stmt *st;
 	size_t i;
+	int joined = 0;
 	struct naddrs addrs = { 0 };
 	int64_t t0 = INT64_MAX;
 
@@ -1538,7 +1695,7 @@ key_file_joins(sqlite3 *db, struct incident *inc)
 			       " AND e.cred_id LIKE 'AKIA%' ORDER BY f.ts_ns",
 			       -1, &st, NULL) != SQLITE_OK) {
 		free(addrs.a);
-		return;
+		return 0;
 	}
 	for (i = 0; i < inc->nex; i++) {
 		const struct exposed *e = &inc->ex[i];
@@ -1575,6 +1732,7 @@ key_file_joins(sqlite3 *db, struct incident *inc)
 				continue;
 			cr->used_after = 1;
 			cr->confidence = "low";
+			joined++;
 			time_format(e->ts, when, sizeof(when));
 			snprintf(line, sizeof(line), "%s was exposed at %s (%s) and no inventory names what it holds",
 				 e->locator, when, e->via);
@@ -1588,6 +1746,7 @@ key_file_joins(sqlite3 *db, struct incident *inc)
 	}
 	sqlite3_finalize(st);
 	free(addrs.a);
+	return joined;
 }
 
 static void
@@ -2089,7 +2248,11 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 		inc->ex[i].mapped = behind_secret(c->s, inc, inc->ex[i].graph_key, inc->ex[i].ts);
 	plan_persistence(db, inc, 0); /* credentials the exposed ones created */
 	network_joins(db, inc);
-	key_file_joins(db, inc);
+	/* a key joined by its file's read was used from the attacker's
+	 * address: what else was first used from there is the incident's too
+	 * (the GCP key of the ADC file read beside the AWS one) */
+	if (key_file_joins(db, inc) > 0)
+		network_joins(db, inc);
 	/* what the joined credentials read through the API exposes too */
 	nex1 = inc->nex;
 	secrets_read_by(db, inc);

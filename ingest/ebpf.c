@@ -4,6 +4,7 @@
  * a strict-JSON-safe copy into the event's extra object.  See ebpf.h.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "ebpf.h"
 
@@ -16,6 +17,11 @@ ingest_ebpf_hostport(struct ev_arena *a, const char *ip, int64_t port)
 
 	if (ip == NULL || *ip == '\0')
 		return NULL;
+	/* a dual-stack socket reaches an IPv4 address as ::ffff:a.b.c.d: that
+	 * address is the destination (the rules name instance metadata and
+	 * nodes by their IPv4 addresses) */
+	if (strncasecmp(ip, "::ffff:", 7) == 0 && strchr(ip + 7, '.') != NULL && strchr(ip + 7, ':') == NULL)
+		ip += 7;
 	v6 = strchr(ip, ':') != NULL && ip[0] != '[';
 	if (port == EV_NULL || port < 0)
 		return ip;

@@ -304,9 +304,16 @@ auditd_sockaddr(struct span hex, char *out, size_t cap)
 		break;
 	case AF_INET6:
 		if (n >= 24) {
+			static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 			char a6[INET6_ADDRSTRLEN];
 
-			if (inet_ntop(AF_INET6, b + 8, a6, sizeof(a6)) != NULL)
+			/* a dual-stack socket (a JVM's, by default) reaches an IPv4
+			 * address as ::ffff:a.b.c.d: that address is the destination,
+			 * and the rules name IPv4 ones (instance metadata, nodes) */
+			if (memcmp(b + 8, mapped, sizeof(mapped)) == 0)
+				snprintf(out, cap, "%u.%u.%u.%u:%u", b[20], b[21], b[22], b[23],
+					 (unsigned)b[2] << 8 | b[3]);
+			else if (inet_ntop(AF_INET6, b + 8, a6, sizeof(a6)) != NULL)
 				snprintf(out, cap, "[%s]:%u", a6, (unsigned)b[2] << 8 | b[3]);
 		}
 		break;

@@ -22,7 +22,33 @@
 #  - a key is not joined by timing alone to a Secret whose key names hold
 #    no cloud key (seed 606097, S9), nor, once the incident knows the
 #    attacker's addresses, when it was first used from another new network
-#    (seed 606070, S8): a report job's key used from a new office.
+#    (seed 606070, S8): a report job's key used from a new office;
+#  - an EKS node's role session renewed before the escape supersedes the
+#    older one though the newer is reported under the node identity EKS
+#    maps it to (system:node:NAME): sessions are compared by the ARN
+#    CloudTrail signed them with (agent seed 31010: the older, expired
+#    session of the node role was an extra credential);
+#  - a host process seen by Tracee's flat records, whose hostName is the
+#    UTS name cut to 15 characters ("ip-10-14-13-60."), is on the host the
+#    other sources name in full: the release_agent payload's reads join
+#    the container it came from instead of opening a host incident (pod
+#    seed 31038, S5);
+#  - a key joined by its file's read (the AWS key of an agent's
+#    ~/.aws/credentials, used from a new network) names the attacker's
+#    address: the GCP key of the ADC file read beside it, first used from
+#    that address minutes later, joins too (pod seed 31045, S8, no
+#    credential map);
+#  - a metadata contact exposes the session IMDS served then, not the one
+#    the instance was issued an hour later by its routine renewal (agent
+#    seed 32011: the next node session, and through its first use from the
+#    node's NAT a report job's key, were extra); and a session's first use
+#    from an address its role's sessions used before (the node's NAT) is no
+#    address of the attacker's (pod seed 32011, S4: the same report key);
+#  - secret hunting (Falco's "Find AWS Credentials", find / -path
+#    */.aws/credentials) in a pod that mounts key files from its host
+#    exposes the files the map names under those hostPaths: seen by Falco
+#    alone, the agent runner whose keys were then used from outside opened
+#    no incident (pod seed 32020, S8).
 . "$ROOT/tests/cases/lib.sh"
 command -v python3 >/dev/null 2>&1 || die "python3 is required"
 G="$ROOT/tests/gen"
@@ -77,5 +103,43 @@ for s in 606097 606070; do
 		jq -e --arg k "$k" '[.credentials[], .credentials_may[] | select(.id == $k)] | length > 0' "k$s/truth.json" \
 			> /dev/null || echo "$k"; done)
 	expect_eq "$extra" "" "seed $s: keys joined by timing alone"
+done
+python3 "$G/ag_cases.py" 31010 a10 > /dev/null || die "generator failed"
+run a10
+extra=$(jq -r '.incidents[].credentials[] | select(.id | startswith("ASIA")) | .id' a10/report.json | while read -r k; do
+	jq -e --arg k "$k" '[.credentials[], .credentials_may[] | select(.id == $k)] | length > 0' a10/truth.json \
+		> /dev/null || echo "$k"; done)
+expect_eq "$(jq -r '[.incidents[].credentials[] | select(.id | startswith("ASIA"))] | length' a10/report.json)" 1 \
+	"agent seed 31010: one node session"
+expect_eq "$extra" "" "agent seed 31010: the node role's superseded session"
+python3 "$G/cases.py" 31038 p5 > /dev/null || die "generator failed"
+run p5
+expect_eq "$(jq -r .variant.tracee_format p5/truth.json)" flat "seed 31038 has Tracee's flat records"
+expect_eq "$(ncount p5)" 1 "S5, Tracee's cut host name: one incident"
+python3 "$G/cases.py" 31045 p8 > /dev/null || die "generator failed"
+run p8
+gkey=$(jq -r '.credentials[] | select(.provider == "gcp") | .id' p8/truth.json)
+[ -n "$gkey" ] || die "seed 31045 no longer exposes a GCP key (generator changed)"
+expect_eq "$(jq --arg k "$gkey" '[.incidents[].credentials[] | select(.id == $k)] | length' p8/report.json)" 1 \
+	"S8: the GCP key first used from the joined AWS key's address"
+python3 "$G/ag_cases.py" 32011 a11 > /dev/null || die "generator failed"
+run a11
+python3 "$G/cases.py" 32011 p11 > /dev/null || die "generator failed"
+run p11
+for d in a11 p11; do
+	extra=$(jq -r '.incidents[].credentials[] | select(.provider == "aws") | .id' "$d/report.json" | while read -r k; do
+		jq -e --arg k "$k" '[.credentials[], .credentials_may[] | select(.id == $k)] | length > 0' "$d/truth.json" \
+			> /dev/null || echo "$k"; done)
+	expect_eq "$extra" "" "seed 32011 ($d): a later node session, a key from the node's NAT"
+done
+python3 "$G/cases.py" 32020 p20 > /dev/null || die "generator failed"
+run p20
+cid=$(jq -r '.escaped[0].container_id' p20/truth.json | cut -c1-12)
+expect_eq "$(jq -r '.variant.sources | join(",")' p20/truth.json)" falco "seed 32020: Falco alone"
+expect_eq "$(jq -r --arg r "ctr:$cid" '[.incidents[] | select(.root == $r)] | length' p20/report.json)" 1 \
+	"S8, secret hunting: the agent runner's incident"
+for k in $(jq -r '.credentials[].id' p20/truth.json); do
+	expect_eq "$(jq --arg k "$k" '[.incidents[].credentials[] | select(.id == $k)] | length' p20/report.json)" 1 \
+		"S8, secret hunting: $k"
 done
 echo "look-alike joins ok"

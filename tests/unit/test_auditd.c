@@ -173,6 +173,10 @@ test_auditd_sockaddr(void)
 	CHECK(auditd_sockaddr(S("0A0001BB0000000020010DB800000000000000000000000100000000"), out,
 			      sizeof(out)) == 10);
 	CHECK_STR(out, "[2001:db8::1]:443");
+	/* a dual-stack socket (a JVM's) reaching IPv4 instance metadata */
+	CHECK(auditd_sockaddr(S("0A00005000000000" "00000000000000000000FFFFA9FEA9FE" "00000000"), out,
+			      sizeof(out)) == 10);
+	CHECK_STR(out, "169.254.169.254:80");
 	CHECK(auditd_sockaddr(S("01002F7661722F72756E2F6E7363642F736F636B65740000603B"), out,
 			      sizeof(out)) == 1);
 	CHECK_STR(out, "/var/run/nscd/socket");

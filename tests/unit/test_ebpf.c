@@ -31,6 +31,9 @@ test_hostport(void)
 	CHECK_STR(ingest_ebpf_hostport(&a, "169.254.169.254", 80), "169.254.169.254:80");
 	CHECK_STR(ingest_ebpf_hostport(&a, "fd00::1", 443), "[fd00::1]:443");
 	CHECK_STR(ingest_ebpf_hostport(&a, "[fd00::1]", 443), "[fd00::1]:443");
+	CHECK_STR(ingest_ebpf_hostport(&a, "::ffff:169.254.169.254", 80), "169.254.169.254:80");
+	CHECK_STR(ingest_ebpf_hostport(&a, "::FFFF:10.0.1.23", EV_NULL), "10.0.1.23");
+	CHECK_STR(ingest_ebpf_hostport(&a, "::ffff:a9fe:a9fe", 80), "[::ffff:a9fe:a9fe]:80");
 	CHECK_STR(ingest_ebpf_hostport(&a, "10.0.1.87", EV_NULL), "10.0.1.87");
 	CHECK_STR(ingest_ebpf_hostport(&a, "10.0.1.87", -1), "10.0.1.87");
 	CHECK_STR(ingest_ebpf_hostport(&a, "10.0.1.87", 0), "10.0.1.87:0");
