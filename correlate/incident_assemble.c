@@ -1061,15 +1061,21 @@ usage_of(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 	size_t i, k;
 	sqlite3_stmt *used;
 
+	/* key material (?3): its owner logs in with it all day from its own
+	 * hosts, after the exposure as before, so only a use from an address
+	 * outside its history before the exposure is the exposure's use */
 	if (sqlite3_prepare_v2(db,
-			       "SELECT 1 FROM events WHERE cred_id = ?1 AND ts_ns >= ?2 LIMIT 1", -1,
-			       &used, NULL) != SQLITE_OK)
+			       "SELECT 1 FROM events WHERE cred_id = ?1 AND ts_ns >= ?2 AND (?3 = 0 OR"
+			       " (src_ip IS NOT NULL AND src_ip NOT IN (SELECT h.src_ip FROM events h"
+			       " WHERE h.cred_id = ?1 AND h.ts_ns < ?2 AND h.src_ip IS NOT NULL))) LIMIT 1",
+			       -1, &used, NULL) != SQLITE_OK)
 		return;
 	for (i = 0; i < inc->ncr; i++) {
 		struct cred *cr = &inc->cr[i];
 
 		sqlite3_bind_text(used, 1, cr->id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(used, 2, cr->exposed_ts - SKEW_NS);
+		sqlite3_bind_int(used, 3, credid_kind(cr->id) != NULL);
 		/* a GCP service's token (no id in any event) was used by its signal */
 		cr->used_after = sqlite3_step(used) == SQLITE_ROW ||
 				 (cr->used_after && strncmp(cr->id, "token:", 6) == 0);

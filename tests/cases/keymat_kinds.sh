@@ -6,7 +6,11 @@
 #            credential, used after exposure from 203.0.113.66, and the
 #            token that login minted joins (exchanged for the certificate);
 #            the billing agent's routine cert logins before the read do not
-#   ssh      an SSH private key (revoke-ssh-key by fingerprint)
+#   ssh      an SSH private key (revoke-ssh-key by fingerprint); sshd logs
+#            its owner's routine logins from 10.0.4.17 (before and after the
+#            read: they do not count as use), then the stolen key's from
+#            203.0.113.66 (USE-12, used after exposure) to root@bastion-1
+#            and on to deploy@db-1 (reach continues to what it opened)
 #   spiffe   the SPIRE agent's socket (delete-entry of the mapped entry)
 #   signing  a cosign key (a manual rotation)
 #   token    a Vault agent's sink file on the host: its token is the newest
@@ -55,6 +59,7 @@ for k in x509 ssh spiffe signing token; do
 	mkdir -p benign-$k
 	grep -v 'pid=4123[0-9]\|pid=4124[0-9]\|pid=4125[0-9]' "$F/logs/auditd.log" > benign-$k/auditd.log
 	[ -f "$F/logs/vault-audit.log" ] && grep -v '203\.0\.113\.66' "$F/logs/vault-audit.log" > benign-$k/vault-audit.log
+	[ -f "$F/logs/auth.log" ] && grep -v '203\.0\.113\.66' "$F/logs/auth.log" > benign-$k/auth.log
 	"$CORDON" --db benign-$k.db ingest -q "$F/inventory" benign-$k
 	"$CORDON" --db benign-$k.db correlate > /dev/null || die "$k: an incident on the benign history"
 done
@@ -75,6 +80,21 @@ expect_eq "$(sqlite3 x509.db "SELECT count(*) FROM events WHERE cred_id = '$SERI
 "$CORDON" --db x509.db reach "$SERIAL" | grep -q 'k8s:billing-client' || die "x509: reach misses the k8s user"
 
 plan_has ssh ssh revoke-ssh-key SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s
+# ssh: the stolen key's sshd logins join (USE-12 on its first from
+# outside), reach goes on to the accounts it opened; the owner's routine
+# logins alone, after the read as before, are no use of the exposed key
+expect_eq "$(creds ssh)" "ssh SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s used" "ssh: credentials"
+grep -q '"rule": "USE-12"' ssh-incident.out || die "ssh: the stolen key's login is not in the timeline"
+grep -q '"identity": "deploy@db-1"' ssh-incident.out || die "ssh: reach misses the account the key opened"
+mkdir -p routine-ssh
+cp "$ROOT/tests/workloads/keymat/ssh/logs/auditd.log" routine-ssh/
+grep -v '203\.0\.113\.66' "$ROOT/tests/workloads/keymat/ssh/logs/auth.log" > routine-ssh/auth.log
+grep -q 'T10:25:00.*10\.0\.4\.17' routine-ssh/auth.log || die "ssh: the fixture lost its routine login after the read"
+"$CORDON" --db routine-ssh.db ingest -q "$ROOT/tests/workloads/keymat/ssh/inventory" routine-ssh
+"$CORDON" --db routine-ssh.db correlate > /dev/null || true
+"$CORDON" --db routine-ssh.db incident "$(sqlite3 routine-ssh.db "SELECT id FROM incidents")" -o json > routine-ssh-incident.out
+expect_eq "$(creds routine-ssh)" "ssh SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s unused" \
+	"ssh: the owner's routine login after the read counted as use"
 plan_has spiffe spire delete-entry 0b3e7c1a-8f2d-4c9e-9a51-5d6e7f8a9b0c
 plan_has signing signing rotate-signing-key cosign:release-2025
 "$CORDON" --db ssh.db whois SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s --format json | golden ssh whois

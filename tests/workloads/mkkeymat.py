@@ -14,7 +14,10 @@ reading it all day (nginx, spire-agent, a renewer rewriting it).
            billing service's Vault agent from 10.0.4.12 every 2 h; after the
            read it logs in from 203.0.113.66 (serial in decimal, as Vault
            logs it) and reads secret/data/billing with the token it got
-  ssh      /root/.ssh/id_ed25519 (SHA256 fingerprint in the map)
+  ssh      /root/.ssh/id_ed25519 (SHA256 fingerprint in the map); sshd on
+           bastion-1 logged the key's routine logins from 10.0.4.17 every
+           2 h (and once after the read); after the read it logs in from
+           203.0.113.66 to root@bastion-1, then to deploy@db-1
   spiffe   socat to the SPIRE agent's socket (the map names its entry)
   signing  /root/.cosign/cosign.key
   token    /home/vault/.vault-token, a token the billing service's cert
@@ -26,6 +29,7 @@ reading it all day (nginx, spire-agent, a renewer rewriting it).
 import json
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gen"))
 from fmt import Out, Proc, audit, h, iso, sa_unix  # noqa: E402
@@ -49,6 +53,13 @@ OWNER = {  # the key's own service: it reads the key all day
     "signing": "/usr/local/bin/release-signer",
     "token": "/usr/bin/vault",
 }
+
+
+def sshd_login(o, t, host, pid, user, src):
+    """sshd's Accepted line for the case's SSH key (auth.c's format)."""
+    ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%06d+00:00" % int(round((t % 1) * 1e6))
+    o.add("logs/auth.log", t, "%s %s sshd[%d]: Accepted publickey for %s from %s port %d ssh2: ED25519 %s"
+          % (ts, host, pid, user, src, 40000 + pid % 20000, SSH_FP))
 
 
 def vault_login(o, t, rid, src, acc, serial_dec, display="cert-billing"):
@@ -153,6 +164,16 @@ def main(kind, out):
         # the token on disk is the last routine login's; it is used from outside
         acc = "acc-" + h("routine11", 20)
         vault_read(o, T0 + 400, "r-read-evil", "203.0.113.66", acc, "secret/data/billing")
+    if kind == "ssh":
+        # sshd on the hosts the key opens (auth.log, RFC 3339): the owner's
+        # routine logins from agent-host-3 every 2 h, and one after the read;
+        # the stolen key from 203.0.113.66, to root on bastion-1 and then on
+        # to deploy on db-1 (an account the key had never opened)
+        for k in range(12):
+            sshd_login(o, T0 - 86400 + k * 7200 + 120, "bastion-1", 5000 + k, "root", "10.0.4.17")
+        sshd_login(o, T0 + 1500, "bastion-1", 5100, "root", "10.0.4.17")
+        sshd_login(o, T0 + 300, "bastion-1", 5200, "root", "203.0.113.66")
+        sshd_login(o, T0 + 420, "db-1", 7300, "deploy", "203.0.113.66")
     o.write(out)
     os.makedirs(os.path.join(out, "inventory"), exist_ok=True)
     rows = {
