@@ -20,14 +20,18 @@ Look-alikes, drawn per case: the service that owns the certificate reads
 its key all day (nginx, envoy, a Java client); sshd and ssh read the host's
 keys; a renewer rewrites the certificate and key (its own binary, or a
 cron script copying them with cp into place); the Vault agent's routine
-logins and reads, from the host's address, before and after the escape.
+logins and reads, from the host's address, before and after the escape;
+the SSH key's routine sshd logins from the host to a deploy target (sshd's
+auth.log with RFC 3339 stamps, or journalctl -o json; tag sshd or
+sshd-session); an administrator's own key logging in from the office.
 
 Attack (4 cases in 5; seed % 5 == 0 is benign-only), one kind per case:
   x509   a shell escaped with nsenter reads the key; the certificate then
          logs in to Vault from outside and the token it got reads secrets
          (truth: the certificate and the attacker's token)
-  ssh    the SSH private key is read (truth: its fingerprint; no sshd log
-         of its later use is generated)
+  ssh    the SSH private key is read (truth: its fingerprint); 2 in 3
+         cases sshd then logs its login from outside, to one or both of
+         the hosts the key opens
   token  the Vault agent's sink file is read; its token is used from
          outside (truth: the token and the certificate it was exchanged
          for: holding the token is acting as the certificate's login)
@@ -104,6 +108,26 @@ class KmCase:
                 e["response"] = {"mount_type": "kv", "data": {"data": {"value": "hmac-sha256:" + h(path + rid)}}}
             self.o.add("logs/vault-audit.log", t + 0.009 * k, json.dumps(e))
 
+    # ---- sshd (auth.log on the host the key opens, or its journal) ----------------
+    def sshd_login(self, t, target, user, src, fp, ktype):
+        """sshd's Accepted line (auth.c's format) on target's log, in the
+        host's log carrier (rsyslog's RFC 3339 file or journalctl -o json)."""
+        pid = self.r.randint(2000, 60000)
+        msg = "Accepted publickey for %s from %s port %d ssh2: %s %s" % (
+            user, src, self.r.randint(30000, 65000), ktype, fp)
+        tag = target.get("sshd_tag", "sshd")
+        if target["journal"]:
+            self.o.add("logs/%s-journal.json" % target["name"], t, json.dumps(separators=(",", ":"), obj={
+                "__REALTIME_TIMESTAMP": str(int(t * 1e6)), "_HOSTNAME": target["name"],
+                "SYSLOG_IDENTIFIER": tag, "_PID": str(pid), "_COMM": tag, "PRIORITY": "6",
+                "MESSAGE": msg}))
+        else:
+            ts = iso(t, 6).replace("Z", "+00:00")
+            self.o.add("logs/%s-auth.log" % target["name"], t, "%s %s %s[%d]: %s" % (ts, target["name"], tag, pid, msg))
+            if self.r.random() < 0.5:
+                self.o.add("logs/%s-auth.log" % target["name"], t + 0.01, "%s %s %s[%d]: pam_unix(sshd:session): "
+                           "session opened for user %s(uid=1000) by (uid=0)" % (ts, target["name"], tag, pid, user))
+
     # ---- the world ---------------------------------------------------------------
     def build(self):
         r = self.r
@@ -126,7 +150,15 @@ class KmCase:
                 "sink": r.choice(["/home/vault/.vault-token", "/run/vault/.vault-token", "/etc/vault-agent/.vault-token"]),
                 "owner": r.choice(["/usr/sbin/nginx", "/usr/local/bin/envoy", "/usr/lib/jvm/java-17/bin/java"]),
                 "gap": HOUR * r.uniform(0.25, 3), "login_gap": HOUR * r.uniform(0.5, 2),
-                "pid": r.randint(3000, 30000), "jobs": [], "tokens": []})
+                "pid": r.randint(3000, 30000), "jobs": [], "tokens": [],
+                "ktype": r.choice(["ED25519", "RSA", "ECDSA"])})
+        # the hosts the SSH keys open (sshd's logs are theirs)
+        self.targets = [{"name": r.choice(["bastion-1", "jump-2", "db-%d" % r.randint(1, 9)]),
+                         "journal": r.random() < 0.4,
+                         "sshd_tag": r.choice(["sshd", "sshd", "sshd-session"])}]
+        if r.random() < 0.5:
+            self.targets.append({"name": "build-%d" % r.randint(10, 99), "journal": r.random() < 0.4,
+                                 "sshd_tag": "sshd"})
 
     def map_serial(self, hst):
         hx = "%x" % hst["serial"]
@@ -213,6 +245,25 @@ class KmCase:
                     k += r.uniform(0.2, 1) * HOUR
                 t += hst["login_gap"] * r.uniform(0.8, 1.2)
             lk.append("vault-agent-routine-logins")
+            # the host's SSH key logs in routinely to the first target (a
+            # deploy job), from the host's own address, before and after
+            if r.random() < 0.7:
+                tg = self.targets[0]
+                t = self.S - r.uniform(0, HOUR) if r.random() < 0.8 else self.S + r.uniform(0, self.H / 2)
+                gap = HOUR * r.uniform(0.3, 2)
+                while t < self.END:
+                    self.sshd_login(t, tg, "deploy", hst["ip"], hst["fp"], hst["ktype"])
+                    t += gap * r.uniform(0.7, 1.3)
+                lk.append("ssh-key-routine-logins")
+        # an administrator's own key from the office's public address: new
+        # networks for a key nobody exposed
+        if r.random() < 0.5:
+            fp = "SHA256:" + r.b62(43)
+            office = r.choice(["198.51.100.", "192.0.2."]) + str(r.randint(2, 250))
+            for k in range(r.randint(1, 3)):
+                self.sshd_login(self.S + r.uniform(0, self.H + 0.3 * HOUR), r.choice(self.targets), "admin",
+                                office, fp, "ED25519")
+            lk.append("admin-key-from-office")
 
     def attack(self):
         r = self.r
@@ -242,7 +293,7 @@ class KmCase:
               flags="80000")
         src = r.choice(ATTACKER_NETS) + str(r.randint(2, 250))
         cert = {"provider": "x509", "id": self.serial_id(hst), "identity": "k8s:" + hst["svc"] + "-client"}
-        must, may = [], []
+        must, may, opened = [], [], []
         if kind == "x509":
             acc = self.acc()
             lt = tt + r.uniform(60, 900)
@@ -252,6 +303,17 @@ class KmCase:
             must = [cert, {"provider": "vault", "id": acc, "identity": "cert-" + hst["svc"]}]
         elif kind == "ssh":
             must = [{"provider": "ssh", "id": hst["fp"], "identity": "ssh:deploy@bastion-1"}]
+            # the stolen key logs in from outside, and sometimes on to
+            # another host it opens (2 in 3 cases: the log is not always kept)
+            if r.random() < 0.67:
+                lt = tt + r.uniform(60, 900)
+                for tg in self.targets[:r.randint(1, len(self.targets))]:
+                    user = r.choice(["deploy", "root"])
+                    self.sshd_login(lt, tg, user, src, hst["fp"], hst["ktype"])
+                    # what the key opened is reached (the graph learns it from sshd)
+                    opened.append({"provider": "ssh", "identity": "%s@%s" % (user, tg["name"])})
+                    lt += r.uniform(30, 600)
+                self.truth["variant"]["ssh_login"] = True
         else:
             live = [a for t0, a in hst["tokens"] if t0 <= tt][-1]
             for k in range(r.randint(1, 3)):
@@ -265,10 +327,12 @@ class KmCase:
         self.truth["credentials_may"] = [x for x in others if x["id"] not in {m["id"] for m in must}] + may
         ident = {"x509": ("vault", "cert-" + hst["svc"]), "token": ("vault", "cert-" + hst["svc"]),
                  "ssh": ("ssh", "deploy@bastion-1")}[kind]
-        self.truth["reachable"] = [{"provider": ident[0], "identity": ident[1]}]
+        self.truth["reachable"] = [{"provider": ident[0], "identity": ident[1]}] + opened
         self.truth["reachable_may"] = [{"provider": "k8s", "identity": hst["svc"] + "-client"},
                                        {"provider": "vault", "identity": "cert-" + hst["svc"]},
-                                       {"provider": "ssh", "identity": "deploy@bastion-1"}]
+                                       {"provider": "ssh", "identity": "deploy@bastion-1"}] + [
+            # the host's key opens its deploy targets (its routine sshd logins)
+            {"provider": "ssh", "identity": "deploy@" + tg["name"]} for tg in self.targets]
         self.truth["variant"].update({"kind": kind, "tool": tool})
         return kind
 
