@@ -278,7 +278,10 @@ learn_k8s(struct learn *l, const char **c)
 {
 	const char *cred = c[C_CRED], *actor = c[C_ACTOR];
 	int aws = cred && (strncmp(cred, "AKIA", 4) == 0 || strncmp(cred, "ASIA", 4) == 0);
-	char *ck = cred ? gjoin(aws ? "aws" : "k8s", ":", cred) : NULL, *who = pre("k8s", actor);
+	/* a client certificate (credential-id X509SHA256=) is x509's, as the
+	 * certificate inventory names it */
+	const char *kp = aws ? "aws" : credid_kind(cred) != NULL ? credid_kind(cred) : "k8s";
+	char *ck = cred ? gjoin(kp, ":", cred) : NULL, *who = pre("k8s", actor);
 	char *ik = pre("k8s", c[C_ISSUED]);
 	int rc = CD_OK;
 

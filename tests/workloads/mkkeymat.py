@@ -20,19 +20,26 @@ reading it all day (nginx, spire-agent, a renewer rewriting it).
            203.0.113.66 to root@bastion-1, then to deploy@db-1
   spiffe   socat to the SPIRE agent's socket (the map names its entry)
   signing  /root/.cosign/cosign.key
+  k8scert  the billing client certificate's key; a certificate inventory
+           (the PEM beside the map) gives its SHA-256, CN and O; the
+           Kubernetes audit logs its routine reads from 10.0.4.12 and, after
+           the read, its list and get of billing's secrets from 203.0.113.66
+           (user billing-client, credential-id X509SHA256=...)
   token    /home/vault/.vault-token, a token the billing service's cert
            login was issued (exchanged for the certificate; the map names
            only the certificate on the host): the token in the sink is the
            newest its certificate logged in for, and it exposes the
            certificate behind it
 """
+import hashlib
 import json
 import os
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gen"))
-from fmt import Out, Proc, audit, h, iso, sa_unix  # noqa: E402
+from fmt import Out, Proc, audit, h, iso, k8s, sa_unix  # noqa: E402
 
 HOST = "agent-host-3"
 T0 = 1748944800.0  # 2025-06-03T10:00:00Z
@@ -45,6 +52,7 @@ KEYS = {
     "spiffe": "/run/spire/sockets/agent.sock",
     "signing": "/root/.cosign/cosign.key",
     "token": "/home/vault/.vault-token",
+    "k8scert": "/etc/pki/tls/private/billing-client.key",
 }
 OWNER = {  # the key's own service: it reads the key all day
     "x509": "/usr/sbin/nginx",
@@ -52,6 +60,7 @@ OWNER = {  # the key's own service: it reads the key all day
     "spiffe": "/opt/spire/bin/spire-agent",
     "signing": "/usr/local/bin/release-signer",
     "token": "/usr/bin/vault",
+    "k8scert": "/usr/sbin/nginx",
 }
 
 
@@ -174,6 +183,27 @@ def main(kind, out):
         sshd_login(o, T0 + 1500, "bastion-1", 5100, "root", "10.0.4.17")
         sshd_login(o, T0 + 300, "bastion-1", 5200, "root", "203.0.113.66")
         sshd_login(o, T0 + 420, "db-1", 7300, "deploy", "203.0.113.66")
+    if kind == "k8scert":
+        # the API server names the client certificate by the SHA-256 of its
+        # DER (user.extra credential-id), its user by CN and groups by O
+        der = subprocess.run(["openssl", "x509", "-in", os.path.join(out, "inventory", "billing-client.crt"),
+                              "-outform", "DER"], check=True, capture_output=True).stdout
+        user = {"user": "billing-client", "groups": ["billing-team", "billing-readers", "system:authenticated"],
+                "extra": {"authentication.kubernetes.io/credential-id":
+                          ["X509SHA256=" + hashlib.sha256(der).hexdigest()]}}
+        obj = {"resource": "secrets", "namespace": "billing", "name": "billing-db", "apiVersion": "v1"}
+
+        def get(t, n, src, verb="get", o2=obj, uri="/api/v1/namespaces/billing/secrets/billing-db"):
+            k8s(o, t, "aud-%s-%03d" % (src.replace(".", ""), n), user["user"], verb, uri, o2, src,
+                "billing/1.4 (linux/amd64)", extra=user["extra"], groups=user["groups"])
+        # the billing service's routine reads, from its host, before and after
+        for k in range(12):
+            get(T0 - 86400 + k * 7200 + 90, k, "10.0.4.12")
+        get(T0 + 1800, 99, "10.0.4.12")
+        # the stolen certificate from outside: lists, then reads
+        get(T0 + 300, 1, "203.0.113.66", "list", {"resource": "secrets", "namespace": "billing", "apiVersion": "v1"},
+            "/api/v1/namespaces/billing/secrets")
+        get(T0 + 305, 2, "203.0.113.66")
     o.write(out)
     os.makedirs(os.path.join(out, "inventory"), exist_ok=True)
     rows = {
@@ -185,9 +215,24 @@ def main(kind, out):
         "signing": ["file:agent-host-3:%s  signing  cosign:release-2025  signing:release" % key],
         # the sink's token is in no map (it changes every login): the
         # certificate the host's agent logs in with is
+        # the map names the serial; the certificate inventory (the .crt
+        # beside it) names the hash, the user and the groups
+        "k8scert": ["file:agent-host-3:%s  x509  %s  -" % (key, serial_dec)],
         "token": ["file:agent-host-3:/etc/pki/tls/private/billing-client.key  x509  %s  k8s:billing-client"
                   % serial_dec],
     }[kind]
+    if kind == "k8scert":
+        rbac = {"apiVersion": "v1", "kind": "List", "items": [
+            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+             "metadata": {"name": "billing-secrets", "namespace": "billing"},
+             "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list"]}]},
+            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+             "metadata": {"name": "billing-readers", "namespace": "billing"},
+             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "billing-secrets"},
+             "subjects": [{"kind": "Group", "name": "billing-readers", "apiGroup": "rbac.authorization.k8s.io"}]}]}
+        with open(os.path.join(out, "inventory", "k8s-rbac.json"), "w") as f:
+            json.dump(rbac, f, indent=1)
+            f.write("\n")
     with open(os.path.join(out, "inventory", "credentials.map"), "w") as f:
         f.write("# cordon credential map\n")
         for row in rows:
