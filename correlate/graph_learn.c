@@ -18,6 +18,7 @@
  *               AWS principal, Google or Kubernetes service account it
  *               was issued for (the login's auth metadata)
  *   GCP         key -> authenticates-as -> principal
+ *   sshd        key fingerprint -> authenticates-as -> USER@HOST it opened
  *   any source  pod -> runs-on -> host, container -> runs-on -> pod
  *
  * Incremental: the meta row graph_learned_event holds the last event id
@@ -277,7 +278,10 @@ learn_k8s(struct learn *l, const char **c)
 {
 	const char *cred = c[C_CRED], *actor = c[C_ACTOR];
 	int aws = cred && (strncmp(cred, "AKIA", 4) == 0 || strncmp(cred, "ASIA", 4) == 0);
-	char *ck = cred ? gjoin(aws ? "aws" : "k8s", ":", cred) : NULL, *who = pre("k8s", actor);
+	/* a client certificate (credential-id X509SHA256=) is x509's, as the
+	 * certificate inventory names it */
+	const char *kp = aws ? "aws" : credid_kind(cred) != NULL ? credid_kind(cred) : "k8s";
+	char *ck = cred ? gjoin(kp, ":", cred) : NULL, *who = pre("k8s", actor);
 	char *ik = pre("k8s", c[C_ISSUED]);
 	int rc = CD_OK;
 
@@ -386,6 +390,24 @@ learn_vault(struct learn *l, const char **c)
 	return rc;
 }
 
+/* sshd: the key (or certificate's key) opened this account on this host,
+ * so reach goes on from an exposed key to every account it logged in to */
+static int
+learn_sshd(struct learn *l, const char **c)
+{
+	char *ck, *who;
+	int rc;
+
+	if (credid_kind(c[C_CRED]) == NULL || strcmp(credid_kind(c[C_CRED]), "ssh") != 0 || !c[C_ACTOR])
+		return CD_OK;
+	ck = pre("ssh", c[C_CRED]);
+	who = pre("ssh", c[C_ACTOR]);
+	rc = learn_link(l, "credential", ck, "authenticates-as", "identity", who, "sshd login");
+	free(ck);
+	free(who);
+	return rc;
+}
+
 static int
 learn_one(struct learn *l, const char **c)
 {
@@ -398,6 +420,8 @@ learn_one(struct learn *l, const char **c)
 		rc = learn_k8s(l, c);
 	else if (strcmp(src, "vault") == 0)
 		rc = learn_vault(l, c);
+	else if (strcmp(src, "sshd") == 0)
+		rc = learn_sshd(l, c);
 	else if (strcmp(src, "gcpaudit") == 0 && c[C_CRED] && c[C_ACTOR]) {
 		const char *k = c[C_CRED];
 		char *ck, *who = pre("gcp", c[C_ACTOR]);

@@ -100,6 +100,12 @@ void plan_keymat(sqlite3 *db, struct incident *inc);
 /* Whether cr is key material whose identity is a relying party's whole
  * graph key ("k8s:USER", "vault:NAME"), not a name of cr's provider. */
 int keymat_identity(const struct cred *cr);
+/* The other ids of key material id (a certificate inventory's same-as:
+ * the SHA-256 Kubernetes audit names a certificate by), added to ids. */
+void keymat_aliases(sqlite3 *db, const char *id, struct strv *ids);
+/* A certificate in the incident under its serial and its SHA-256 (a
+ * network join finds the latter in Kubernetes audit): one credential. */
+void keymat_merge_aliases(sqlite3 *db, struct incident *inc);
 
 void incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc);
 /* One plan entry (duplicates dropped; an empty target adds nothing). */

@@ -1158,25 +1158,43 @@ usage_of(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 	size_t i, k;
 	sqlite3_stmt *used;
 
+	/* key material (?3): its owner logs in with it all day from its own
+	 * hosts, after the exposure as before, so only a use from an address
+	 * outside its history before the exposure is the exposure's use */
 	if (sqlite3_prepare_v2(db,
-			       "SELECT 1 FROM events WHERE cred_id = ?1 AND ts_ns >= ?2 LIMIT 1", -1,
-			       &used, NULL) != SQLITE_OK)
+			       "SELECT 1 FROM events WHERE cred_id = ?1 AND ts_ns >= ?2 AND (?3 = 0 OR"
+			       " (src_ip IS NOT NULL AND src_ip NOT IN (SELECT h.src_ip FROM events h"
+			       " WHERE h.cred_id = ?1 AND h.ts_ns < ?2 AND h.src_ip IS NOT NULL))) LIMIT 1",
+			       -1, &used, NULL) != SQLITE_OK)
 		return;
 	for (i = 0; i < inc->ncr; i++) {
 		struct cred *cr = &inc->cr[i];
+		struct strv ids = { 0 };
+		size_t a;
 
-		sqlite3_bind_text(used, 1, cr->id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(used, 2, cr->exposed_ts - SKEW_NS);
-		/* a GCP service's token (no id in any event) was used by its signal */
-		cr->used_after = sqlite3_step(used) == SQLITE_ROW ||
-				 (cr->used_after && strncmp(cr->id, "token:", 6) == 0);
-		sqlite3_reset(used);
+		/* the ids other relying parties know it by (a certificate's
+		 * SHA-256 in Kubernetes audit): its use under them is its use */
+		strv_add_unique(&ids, cr->id);
+		keymat_aliases(db, cr->id, &ids);
+		cr->used_after = cr->used_after && strncmp(cr->id, "token:", 6) == 0;
+		for (a = 0; a < ids.n; a++) {
+			sqlite3_bind_text(used, 1, ids.s[a], -1, SQLITE_STATIC);
+			sqlite3_bind_int64(used, 2, cr->exposed_ts - SKEW_NS);
+			sqlite3_bind_int(used, 3, credid_kind(ids.s[a]) != NULL);
+			/* a GCP service's token (no id in any event) was used by its signal */
+			if (sqlite3_step(used) == SQLITE_ROW)
+				cr->used_after = 1;
+			sqlite3_reset(used);
+		}
 		for (k = 0; k < c->nf; k++) {
 			const struct finding *f = &c->f[k];
+			int alias = 0;
 
 			if (strcmp(f->cls, "usage-anomaly") != 0 || f->ts < cr->exposed_ts - SKEW_NS)
 				continue;
-			if (!((f->cred_id && strcmp(f->cred_id, cr->id) == 0) ||
+			for (a = 1; a < ids.n && f->cred_id; a++)
+				alias |= strcmp(f->cred_id, ids.s[a]) == 0;
+			if (!((f->cred_id && (strcmp(f->cred_id, cr->id) == 0 || alias)) ||
 			      (f->identity && cr->identity && strcmp(f->identity, cr->identity) == 0 &&
 			       f->cred_id == NULL)))
 				continue;
@@ -1195,6 +1213,7 @@ usage_of(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 				}
 			}
 		}
+		strv_release(&ids);
 	}
 	sqlite3_finalize(used);
 }
@@ -1900,19 +1919,28 @@ plan_rotations(sqlite3 *db, struct incident *inc)
 			       " AND object IS NOT NULL",
 			       -1, &st, NULL) == SQLITE_OK) {
 		for (i = 0; i < inc->ncr; i++) {
-			sqlite3_bind_text(st, 1, inc->cr[i].id, -1, SQLITE_STATIC);
-			while (sqlite3_step(st) == SQLITE_ROW) {
-				const char *o = (const char *)sqlite3_column_text(st, 0);
-				const char *mid = strstr(o, "/secrets/");
-				char target[600];
+			struct strv ids = { 0 };
+			size_t a;
 
-				if (mid == NULL)
-					continue;
-				snprintf(target, sizeof(target), "%.*s/%s", (int)(mid - o), o, mid + 9);
-				add_step(inc, "k8s", "rotate-secret", target,
-					 "secret value was returned to the exposed identity");
+			/* a certificate is named by its hash in Kubernetes audit */
+			strv_add_unique(&ids, inc->cr[i].id);
+			keymat_aliases(db, inc->cr[i].id, &ids);
+			for (a = 0; a < ids.n; a++) {
+				sqlite3_bind_text(st, 1, ids.s[a], -1, SQLITE_STATIC);
+				while (sqlite3_step(st) == SQLITE_ROW) {
+					const char *o = (const char *)sqlite3_column_text(st, 0);
+					const char *mid = strstr(o, "/secrets/");
+					char target[600];
+
+					if (mid == NULL)
+						continue;
+					snprintf(target, sizeof(target), "%.*s/%s", (int)(mid - o), o, mid + 9);
+					add_step(inc, "k8s", "rotate-secret", target,
+						 "secret value was returned to the exposed identity");
+				}
+				sqlite3_reset(st);
 			}
-			sqlite3_reset(st);
+			strv_release(&ids);
 		}
 		sqlite3_finalize(st);
 	}
@@ -2260,6 +2288,7 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 		inc->ex[i].mapped = behind_secret(c->s, inc, inc->ex[i].graph_key, inc->ex[i].ts);
 	plan_persistence(db, inc, 0);
 	keymat_exchanged(c, inc);
+	keymat_merge_aliases(db, inc);
 	usage_of(c, db, inc);
 	/* whose each credential is, from the graph, where the logs did not say */
 	for (i = 0; i < inc->ncr; i++) {

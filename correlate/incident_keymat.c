@@ -56,6 +56,74 @@ keymat_identity(const struct cred *cr)
 	return keymat_provider(cr->provider) && cr->identity != NULL && strchr(cr->identity, ':') != NULL;
 }
 
+void
+keymat_aliases(sqlite3 *db, const char *id, struct strv *ids)
+{
+	sqlite3_stmt *st;
+	const char *kind = credid_kind(id);
+
+	if (kind == NULL || strcmp(kind, "x509") != 0 ||
+	    sqlite3_prepare_v2(db,
+			       "SELECT d.key FROM graph_nodes s JOIN graph_edges e ON e.src = s.id"
+			       " AND e.type = 'same-as' JOIN graph_nodes d ON d.id = e.dst"
+			       " WHERE s.kind = 'credential' AND s.key = 'x509:' || ?1"
+			       " UNION SELECT s.key FROM graph_nodes d JOIN graph_edges e ON e.dst = d.id"
+			       " AND e.type = 'same-as' JOIN graph_nodes s ON s.id = e.src"
+			       " WHERE d.kind = 'credential' AND d.key = 'x509:' || ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(st, 0);
+
+		if (k != NULL && strncmp(k, "x509:", 5) == 0)
+			strv_add_unique(ids, k + 5);
+	}
+	sqlite3_finalize(st);
+}
+
+void
+keymat_merge_aliases(sqlite3 *db, struct incident *inc)
+{
+	size_t i, j, a;
+
+	for (i = 0; i < inc->ncr; i++) {
+		struct strv ids = { 0 };
+
+		if (strncmp(inc->cr[i].id, "X509SERIAL=", 11) != 0)
+			continue;
+		keymat_aliases(db, inc->cr[i].id, &ids);
+		for (j = 0; j < inc->ncr; j++) {
+			struct cred *o = &inc->cr[j];
+			int same = 0;
+
+			for (a = 0; a < ids.n && j != i; a++)
+				same |= strcmp(o->id, ids.s[a]) == 0;
+			if (!same)
+				continue;
+			/* one certificate, one credential: under its serial (what
+			 * revoke-cert takes), exposed when either was */
+			if (o->exposed_ts < inc->cr[i].exposed_ts)
+				inc->cr[i].exposed_ts = o->exposed_ts;
+			for (a = 0; a < o->evidence.n; a++)
+				strv_add_unique(&inc->cr[i].evidence, o->evidence.s[a]);
+			if (inc->cr[i].confidence == NULL || o->confidence == NULL)
+				inc->cr[i].confidence = NULL; /* stated beats learned */
+			free(o->provider);
+			free(o->id);
+			free(o->identity);
+			strv_release(&o->anomalies);
+			strv_release(&o->evidence);
+			memmove(o, o + 1, (inc->ncr - j - 1) * sizeof(*o));
+			inc->ncr--;
+			if (j < i)
+				i--;
+			j--;
+		}
+		strv_release(&ids);
+	}
+}
+
 /* A token's identity as its login named it (the display name). */
 static void
 own_identity(sqlite3 *db, const char *tkey, struct cred *cr)

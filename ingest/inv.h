@@ -17,6 +17,7 @@
  *   inv_lambda.c       aws lambda list-functions / get-function-configuration
  *   inv_gcprun.c       Cloud Run services, Cloud Functions (gcloud, REST v2)
  *   inv_credmap.c      the hand-written credential map
+ *   inv_certs.c        PEM certificates: serial, SHA-256, subject as k8s user
  */
 #ifndef CORDON_INGEST_INV_H
 #define CORDON_INGEST_INV_H
@@ -121,5 +122,6 @@ extern const struct inventory inv_gcpiam;
 extern const struct inventory inv_credmap;
 extern const struct inventory inv_lambda;
 extern const struct inventory inv_gcprun;
+extern const struct inventory inv_certs;
 
 #endif

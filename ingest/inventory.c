@@ -22,6 +22,7 @@ const struct inventory *const inventories[] = {
 	&inv_lambda,
 	&inv_gcprun,
 	&inv_credmap,
+	&inv_certs,
 	NULL,
 };
 

@@ -17,6 +17,7 @@ extern const struct ingester ing_k8saudit;
 extern const struct ingester ing_vault;
 extern const struct ingester ing_gcpaudit;
 extern const struct ingester ing_github;
+extern const struct ingester ing_sshd;
 
 const struct ingester *const ingesters[] = {
 	&ing_auditd,
@@ -25,6 +26,7 @@ const struct ingester *const ingesters[] = {
 	&ing_vault,
 	&ing_gcpaudit,
 	&ing_github,
+	&ing_sshd,
 	&ing_falco,
 	&ing_tetragon,
 	&ing_tracee,

@@ -6,9 +6,19 @@
 #            credential, used after exposure from 203.0.113.66, and the
 #            token that login minted joins (exchanged for the certificate);
 #            the billing agent's routine cert logins before the read do not
-#   ssh      an SSH private key (revoke-ssh-key by fingerprint)
+#   ssh      an SSH private key (revoke-ssh-key by fingerprint); sshd logs
+#            its owner's routine logins from 10.0.4.17 (before and after the
+#            read: they do not count as use), then the stolen key's from
+#            203.0.113.66 (USE-12, used after exposure) to root@bastion-1
+#            and on to deploy@db-1 (reach continues to what it opened)
 #   spiffe   the SPIRE agent's socket (delete-entry of the mapped entry)
 #   signing  a cosign key (a manual rotation)
+#   k8scert  a client certificate's key; the map names its serial, a
+#            certificate inventory (PEM) its SHA-256, CN and O; Kubernetes
+#            audit names it X509SHA256=... (user.extra credential-id): one
+#            credential, used after exposure from 203.0.113.66 (its routine
+#            reads from home, after the read too, are not), its reach
+#            through RBAC from its groups, its secret reads rotated
 #   token    a Vault agent's sink file on the host: its token is the newest
 #            one the host's certificate logged in for, used from outside
 # The key's own service reading it all day, and a renewer writing it, open
@@ -40,7 +50,7 @@ for c in sorted(json.load(open(sys.argv[1]))["credentials"], key=lambda c: (c["p
     print(c["provider"], c["id"], "used" if c["used_after_exposure"] else "unused")
 ' "$1-incident.out"
 }
-for k in x509 ssh spiffe signing token; do
+for k in x509 ssh spiffe signing token k8scert; do
 	F="$ROOT/tests/workloads/keymat/$k"
 	"$CORDON" --db $k.db ingest -q "$F/inventory" "$F/logs" || die "$k: ingest"
 	rc=0; "$CORDON" --db $k.db correlate > /dev/null || rc=$?
@@ -55,6 +65,8 @@ for k in x509 ssh spiffe signing token; do
 	mkdir -p benign-$k
 	grep -v 'pid=4123[0-9]\|pid=4124[0-9]\|pid=4125[0-9]' "$F/logs/auditd.log" > benign-$k/auditd.log
 	[ -f "$F/logs/vault-audit.log" ] && grep -v '203\.0\.113\.66' "$F/logs/vault-audit.log" > benign-$k/vault-audit.log
+	[ -f "$F/logs/k8s-audit.jsonl" ] && grep -v '203\.0\.113\.66' "$F/logs/k8s-audit.jsonl" > benign-$k/k8s-audit.jsonl
+	[ -f "$F/logs/auth.log" ] && grep -v '203\.0\.113\.66' "$F/logs/auth.log" > benign-$k/auth.log
 	"$CORDON" --db benign-$k.db ingest -q "$F/inventory" benign-$k
 	"$CORDON" --db benign-$k.db correlate > /dev/null || die "$k: an incident on the benign history"
 done
@@ -75,6 +87,37 @@ expect_eq "$(sqlite3 x509.db "SELECT count(*) FROM events WHERE cred_id = '$SERI
 "$CORDON" --db x509.db reach "$SERIAL" | grep -q 'k8s:billing-client' || die "x509: reach misses the k8s user"
 
 plan_has ssh ssh revoke-ssh-key SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s
+# ssh: the stolen key's sshd logins join (USE-12 on its first from
+# outside), reach goes on to the accounts it opened; the owner's routine
+# logins alone, after the read as before, are no use of the exposed key
+expect_eq "$(creds ssh)" "ssh SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s used" "ssh: credentials"
+grep -q '"rule": "USE-12"' ssh-incident.out || die "ssh: the stolen key's login is not in the timeline"
+grep -q '"identity": "deploy@db-1"' ssh-incident.out || die "ssh: reach misses the account the key opened"
+mkdir -p routine-ssh
+cp "$ROOT/tests/workloads/keymat/ssh/logs/auditd.log" routine-ssh/
+grep -v '203\.0\.113\.66' "$ROOT/tests/workloads/keymat/ssh/logs/auth.log" > routine-ssh/auth.log
+grep -q 'T10:25:00.*10\.0\.4\.17' routine-ssh/auth.log || die "ssh: the fixture lost its routine login after the read"
+"$CORDON" --db routine-ssh.db ingest -q "$ROOT/tests/workloads/keymat/ssh/inventory" routine-ssh
+"$CORDON" --db routine-ssh.db correlate > /dev/null || true
+"$CORDON" --db routine-ssh.db incident "$(sqlite3 routine-ssh.db "SELECT id FROM incidents")" -o json > routine-ssh-incident.out
+expect_eq "$(creds routine-ssh)" "ssh SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s unused" \
+	"ssh: the owner's routine login after the read counted as use"
+# k8scert: the serial of the map and the hash of Kubernetes audit are one
+# credential; RBAC through the certificate's O; the secret it got rotated
+CSERIAL=X509SERIAL=3a33141fabadb0c5da55f851852b92e0718d13ff
+expect_eq "$(creds k8scert)" "x509 $CSERIAL used" "k8scert: credentials"
+plan_has k8scert k8s rotate-secret billing/billing-db
+"$CORDON" --db k8scert.db reach "$CSERIAL" > k8scert-reach.txt || true
+grep -q 'identity k8s:group:billing-readers' k8scert-reach.txt || die "k8scert: reach misses the O group"
+grep -q 'resource k8s:secrets/billing' k8scert-reach.txt || die "k8scert: reach misses RBAC from the group"
+mkdir -p routine-k8scert
+cp "$ROOT/tests/workloads/keymat/k8scert/logs/auditd.log" routine-k8scert/
+grep -v '203\.0\.113\.66' "$ROOT/tests/workloads/keymat/k8scert/logs/k8s-audit.jsonl" > routine-k8scert/k8s-audit.jsonl
+"$CORDON" --db routine-k8scert.db ingest -q "$ROOT/tests/workloads/keymat/k8scert/inventory" routine-k8scert
+"$CORDON" --db routine-k8scert.db correlate > /dev/null || true
+"$CORDON" --db routine-k8scert.db incident "$(sqlite3 routine-k8scert.db "SELECT id FROM incidents")" -o json > routine-k8scert-incident.out
+expect_eq "$(creds routine-k8scert)" "x509 $CSERIAL unused" \
+	"k8scert: the owner's routine reads after the read counted as use"
 plan_has spiffe spire delete-entry 0b3e7c1a-8f2d-4c9e-9a51-5d6e7f8a9b0c
 plan_has signing signing rotate-signing-key cosign:release-2025
 "$CORDON" --db ssh.db whois SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s --format json | golden ssh whois

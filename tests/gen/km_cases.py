@@ -20,14 +20,23 @@ Look-alikes, drawn per case: the service that owns the certificate reads
 its key all day (nginx, envoy, a Java client); sshd and ssh read the host's
 keys; a renewer rewrites the certificate and key (its own binary, or a
 cron script copying them with cp into place); the Vault agent's routine
-logins and reads, from the host's address, before and after the escape.
+logins and reads, from the host's address, before and after the escape;
+the SSH key's routine sshd logins from the host to a deploy target (sshd's
+auth.log with RFC 3339 stamps, or journalctl -o json; tag sshd or
+sshd-session); an administrator's own key logging in from the office;
+the certificate's Kubernetes user (a PEM inventory gives its serial,
+SHA-256, CN and O; the audit names it X509SHA256=) reading its secrets
+from the host, sometimes renewed part-way (a new serial from the same
+host).  In x509 cases the stolen certificate also reads Kubernetes
+secrets from outside 7 in 10 times (where its user exists).
 
 Attack (4 cases in 5; seed % 5 == 0 is benign-only), one kind per case:
   x509   a shell escaped with nsenter reads the key; the certificate then
          logs in to Vault from outside and the token it got reads secrets
          (truth: the certificate and the attacker's token)
-  ssh    the SSH private key is read (truth: its fingerprint; no sshd log
-         of its later use is generated)
+  ssh    the SSH private key is read (truth: its fingerprint); 2 in 3
+         cases sshd then logs its login from outside, to one or both of
+         the hosts the key opens
   token  the Vault agent's sink file is read; its token is used from
          outside (truth: the token and the certificate it was exchanged
          for: holding the token is acting as the certificate's login)
@@ -38,7 +47,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cases import ATTACKER_NETS, Rnd  # noqa: E402
-from fmt import case_main, Out, Proc, audit, h, iso  # noqa: E402
+from fmt import case_main, Out, Proc, audit, h, iso, k8s  # noqa: E402
 
 HOUR = 3600.0
 KINDS = ["x509", "ssh", "token"]
@@ -104,6 +113,61 @@ class KmCase:
                 e["response"] = {"mount_type": "kv", "data": {"data": {"value": "hmac-sha256:" + h(path + rid)}}}
             self.o.add("logs/vault-audit.log", t + 0.009 * k, json.dumps(e))
 
+    # ---- Kubernetes: the certificate's user ---------------------------------------
+    def cert_pem(self, hst, serial, days_off):
+        """A real certificate (libcrypto parses it) with the case's serial:
+        CN the Kubernetes user, O its groups; returns (PEM, SHA-256 hex)."""
+        import datetime
+        import hashlib
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+        key = ec.derive_private_key(self.r.getrandbits(128) | 1, ec.SECP256R1())
+        subj = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, hst["svc"] + "-team"),
+                          x509.NameAttribute(NameOID.COMMON_NAME, hst["svc"] + "-client")])
+        start = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(days=days_off)
+        cert = (x509.CertificateBuilder().subject_name(subj).issuer_name(subj).public_key(key.public_key())
+                .serial_number(serial).not_valid_before(start)
+                .not_valid_after(start + datetime.timedelta(days=3650)).sign(key, hashes.SHA256()))
+        der = cert.public_bytes(serialization.Encoding.DER)
+        return cert.public_bytes(serialization.Encoding.PEM).decode(), hashlib.sha256(der).hexdigest()
+
+    def k8s_read(self, t, hst, src, sha, verb="get"):
+        """A read by the certificate's user, as the API server audits it."""
+        ns = hst["svc"]
+        name = "%s-%s" % (hst["svc"], self.r.choice(["db", "api"]))
+        obj = {"resource": "secrets" if verb != "get-cm" else "configmaps", "namespace": ns, "apiVersion": "v1"}
+        uri = "/api/v1/namespaces/%s/%s" % (ns, obj["resource"])
+        if verb in ("get", "get-cm"):
+            obj["name"] = name
+            uri += "/" + name
+        self.rid += 1
+        k8s(self.o, t, self.r.uuid(), hst["svc"] + "-client", "get" if verb == "get-cm" else verb, uri, obj, src,
+            "%s/1.%d (linux/amd64)" % (hst["svc"], self.r.randint(0, 9)),
+            extra={"authentication.kubernetes.io/credential-id": ["X509SHA256=" + sha]},
+            groups=[hst["svc"] + "-team", "system:authenticated"])
+
+    # ---- sshd (auth.log on the host the key opens, or its journal) ----------------
+    def sshd_login(self, t, target, user, src, fp, ktype):
+        """sshd's Accepted line (auth.c's format) on target's log, in the
+        host's log carrier (rsyslog's RFC 3339 file or journalctl -o json)."""
+        pid = self.r.randint(2000, 60000)
+        msg = "Accepted publickey for %s from %s port %d ssh2: %s %s" % (
+            user, src, self.r.randint(30000, 65000), ktype, fp)
+        tag = target.get("sshd_tag", "sshd")
+        if target["journal"]:
+            self.o.add("logs/%s-journal.json" % target["name"], t, json.dumps(separators=(",", ":"), obj={
+                "__REALTIME_TIMESTAMP": str(int(t * 1e6)), "_HOSTNAME": target["name"],
+                "SYSLOG_IDENTIFIER": tag, "_PID": str(pid), "_COMM": tag, "PRIORITY": "6",
+                "MESSAGE": msg}))
+        else:
+            ts = iso(t, 6).replace("Z", "+00:00")
+            self.o.add("logs/%s-auth.log" % target["name"], t, "%s %s %s[%d]: %s" % (ts, target["name"], tag, pid, msg))
+            if self.r.random() < 0.5:
+                self.o.add("logs/%s-auth.log" % target["name"], t + 0.01, "%s %s %s[%d]: pam_unix(sshd:session): "
+                           "session opened for user %s(uid=1000) by (uid=0)" % (ts, target["name"], tag, pid, user))
+
     # ---- the world ---------------------------------------------------------------
     def build(self):
         r = self.r
@@ -115,7 +179,9 @@ class KmCase:
         for i in range(r.randint(1, 2)):
             name = "%s-%d" % (r.choice(["agent-host", "browser-box", "runner", "edge"]), r.randint(1, 40) + 40 * i)
             svc = r.choice(["billing", "ledger", "orders", "reports", "search"])
-            serial = r.getrandbits(8 * r.choice([16, 19, 20])) | 1
+            nb = 8 * r.choice([16, 19, 20])
+            # a positive DER INTEGER of at most 20 octets (RFC 5280): top bit clear
+            serial = (r.getrandbits(nb) | 1) & ((1 << (nb - 1)) - 1)
             self.hosts.append({
                 "name": name, "ip": "10.%d.%d.%d" % (r.randint(0, 250), r.randint(0, 250), r.randint(2, 250)),
                 "svc": svc, "serial": serial, "aki": r.hexs(8), "ski": r.hexs(8), "entity": r.uuid(),
@@ -126,7 +192,15 @@ class KmCase:
                 "sink": r.choice(["/home/vault/.vault-token", "/run/vault/.vault-token", "/etc/vault-agent/.vault-token"]),
                 "owner": r.choice(["/usr/sbin/nginx", "/usr/local/bin/envoy", "/usr/lib/jvm/java-17/bin/java"]),
                 "gap": HOUR * r.uniform(0.25, 3), "login_gap": HOUR * r.uniform(0.5, 2),
-                "pid": r.randint(3000, 30000), "jobs": [], "tokens": []})
+                "pid": r.randint(3000, 30000), "jobs": [], "tokens": [],
+                "ktype": r.choice(["ED25519", "RSA", "ECDSA"])})
+        # the hosts the SSH keys open (sshd's logs are theirs)
+        self.targets = [{"name": r.choice(["bastion-1", "jump-2", "db-%d" % r.randint(1, 9)]),
+                         "journal": r.random() < 0.4,
+                         "sshd_tag": r.choice(["sshd", "sshd", "sshd-session"])}]
+        if r.random() < 0.5:
+            self.targets.append({"name": "build-%d" % r.randint(10, 99), "journal": r.random() < 0.4,
+                                 "sshd_tag": "sshd"})
 
     def map_serial(self, hst):
         hx = "%x" % hst["serial"]
@@ -213,6 +287,44 @@ class KmCase:
                     k += r.uniform(0.2, 1) * HOUR
                 t += hst["login_gap"] * r.uniform(0.8, 1.2)
             lk.append("vault-agent-routine-logins")
+            # the certificate's Kubernetes user (2 in 3 cases): its service's
+            # routine reads from the host, before and after; a renewer's
+            # new certificate (another serial, in the inventory too) takes
+            # over from the host part-way
+            if r.random() < 0.67:
+                hst["pem"], hst["sha"] = self.cert_pem(hst, hst["serial"], r.randint(0, 300))
+                hst["pems"] = [hst["pem"]]
+                renew = self.S + r.uniform(0.3, 0.9) * self.H if r.random() < 0.4 else None
+                if renew:
+                    pem2, sha2 = self.cert_pem(hst, r.getrandbits(8 * 16) | 1, 400)
+                    hst["pems"].append(pem2)
+                    lk.append("k8s-cert-renewed")
+                t = self.S - r.uniform(0, HOUR)
+                gap = HOUR * r.uniform(0.3, 1.5)
+                while t < self.END:
+                    self.k8s_read(t, hst, hst["ip"], sha2 if renew and t > renew else hst["sha"],
+                                  r.choice(["get", "get-cm", "list"]))
+                    t += gap * r.uniform(0.7, 1.3)
+                lk.append("k8s-cert-user-routine")
+            # the host's SSH key logs in routinely to the first target (a
+            # deploy job), from the host's own address, before and after
+            if r.random() < 0.7:
+                tg = self.targets[0]
+                t = self.S - r.uniform(0, HOUR) if r.random() < 0.8 else self.S + r.uniform(0, self.H / 2)
+                gap = HOUR * r.uniform(0.3, 2)
+                while t < self.END:
+                    self.sshd_login(t, tg, "deploy", hst["ip"], hst["fp"], hst["ktype"])
+                    t += gap * r.uniform(0.7, 1.3)
+                lk.append("ssh-key-routine-logins")
+        # an administrator's own key from the office's public address: new
+        # networks for a key nobody exposed
+        if r.random() < 0.5:
+            fp = "SHA256:" + r.b62(43)
+            office = r.choice(["198.51.100.", "192.0.2."]) + str(r.randint(2, 250))
+            for k in range(r.randint(1, 3)):
+                self.sshd_login(self.S + r.uniform(0, self.H + 0.3 * HOUR), r.choice(self.targets), "admin",
+                                office, fp, "ED25519")
+            lk.append("admin-key-from-office")
 
     def attack(self):
         r = self.r
@@ -242,7 +354,7 @@ class KmCase:
               flags="80000")
         src = r.choice(ATTACKER_NETS) + str(r.randint(2, 250))
         cert = {"provider": "x509", "id": self.serial_id(hst), "identity": "k8s:" + hst["svc"] + "-client"}
-        must, may = [], []
+        must, may, opened = [], [], []
         if kind == "x509":
             acc = self.acc()
             lt = tt + r.uniform(60, 900)
@@ -250,8 +362,25 @@ class KmCase:
             for k in range(r.randint(1, 3)):
                 self.vault_read(lt + 5 + 20 * k, src, hst, acc)
             must = [cert, {"provider": "vault", "id": acc, "identity": "cert-" + hst["svc"]}]
+            # and, where the API server trusts it, against Kubernetes
+            if hst.get("sha") and r.random() < 0.7:
+                kt = tt + r.uniform(60, 900)
+                self.k8s_read(kt, hst, src, hst["sha"], "list")
+                self.k8s_read(kt + r.uniform(2, 30), hst, src, hst["sha"], "get")
+                self.truth["variant"]["k8s_cert_use"] = True
         elif kind == "ssh":
             must = [{"provider": "ssh", "id": hst["fp"], "identity": "ssh:deploy@bastion-1"}]
+            # the stolen key logs in from outside, and sometimes on to
+            # another host it opens (2 in 3 cases: the log is not always kept)
+            if r.random() < 0.67:
+                lt = tt + r.uniform(60, 900)
+                for tg in self.targets[:r.randint(1, len(self.targets))]:
+                    user = r.choice(["deploy", "root"])
+                    self.sshd_login(lt, tg, user, src, hst["fp"], hst["ktype"])
+                    # what the key opened is reached (the graph learns it from sshd)
+                    opened.append({"provider": "ssh", "identity": "%s@%s" % (user, tg["name"])})
+                    lt += r.uniform(30, 600)
+                self.truth["variant"]["ssh_login"] = True
         else:
             live = [a for t0, a in hst["tokens"] if t0 <= tt][-1]
             for k in range(r.randint(1, 3)):
@@ -265,10 +394,12 @@ class KmCase:
         self.truth["credentials_may"] = [x for x in others if x["id"] not in {m["id"] for m in must}] + may
         ident = {"x509": ("vault", "cert-" + hst["svc"]), "token": ("vault", "cert-" + hst["svc"]),
                  "ssh": ("ssh", "deploy@bastion-1")}[kind]
-        self.truth["reachable"] = [{"provider": ident[0], "identity": ident[1]}]
+        self.truth["reachable"] = [{"provider": ident[0], "identity": ident[1]}] + opened
         self.truth["reachable_may"] = [{"provider": "k8s", "identity": hst["svc"] + "-client"},
                                        {"provider": "vault", "identity": "cert-" + hst["svc"]},
-                                       {"provider": "ssh", "identity": "deploy@bastion-1"}]
+                                       {"provider": "ssh", "identity": "deploy@bastion-1"}] + [
+            # the host's key opens its deploy targets (its routine sshd logins)
+            {"provider": "ssh", "identity": "deploy@" + tg["name"]} for tg in self.targets]
         self.truth["variant"].update({"kind": kind, "tool": tool})
         return kind
 
@@ -287,6 +418,10 @@ class KmCase:
         self.o.write(outdir)
         inv = os.path.join(outdir, "inventory")
         os.makedirs(inv, exist_ok=True)
+        pems = [p for x in self.hosts for p in x.get("pems", [])]
+        if pems:
+            with open(os.path.join(inv, "certs.pem"), "w") as f:
+                f.write("".join(pems))
         with open(os.path.join(inv, "credentials.map"), "w") as f:
             f.write("# cordon credential map\n")
             for x in self.hosts:

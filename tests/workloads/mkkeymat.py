@@ -14,21 +14,32 @@ reading it all day (nginx, spire-agent, a renewer rewriting it).
            billing service's Vault agent from 10.0.4.12 every 2 h; after the
            read it logs in from 203.0.113.66 (serial in decimal, as Vault
            logs it) and reads secret/data/billing with the token it got
-  ssh      /root/.ssh/id_ed25519 (SHA256 fingerprint in the map)
+  ssh      /root/.ssh/id_ed25519 (SHA256 fingerprint in the map); sshd on
+           bastion-1 logged the key's routine logins from 10.0.4.17 every
+           2 h (and once after the read); after the read it logs in from
+           203.0.113.66 to root@bastion-1, then to deploy@db-1
   spiffe   socat to the SPIRE agent's socket (the map names its entry)
   signing  /root/.cosign/cosign.key
+  k8scert  the billing client certificate's key; a certificate inventory
+           (the PEM beside the map) gives its SHA-256, CN and O; the
+           Kubernetes audit logs its routine reads from 10.0.4.12 and, after
+           the read, its list and get of billing's secrets from 203.0.113.66
+           (user billing-client, credential-id X509SHA256=...)
   token    /home/vault/.vault-token, a token the billing service's cert
            login was issued (exchanged for the certificate; the map names
            only the certificate on the host): the token in the sink is the
            newest its certificate logged in for, and it exposes the
            certificate behind it
 """
+import hashlib
 import json
 import os
+import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gen"))
-from fmt import Out, Proc, audit, h, iso, sa_unix  # noqa: E402
+from fmt import Out, Proc, audit, h, iso, k8s, sa_unix  # noqa: E402
 
 HOST = "agent-host-3"
 T0 = 1748944800.0  # 2025-06-03T10:00:00Z
@@ -41,6 +52,7 @@ KEYS = {
     "spiffe": "/run/spire/sockets/agent.sock",
     "signing": "/root/.cosign/cosign.key",
     "token": "/home/vault/.vault-token",
+    "k8scert": "/etc/pki/tls/private/billing-client.key",
 }
 OWNER = {  # the key's own service: it reads the key all day
     "x509": "/usr/sbin/nginx",
@@ -48,7 +60,15 @@ OWNER = {  # the key's own service: it reads the key all day
     "spiffe": "/opt/spire/bin/spire-agent",
     "signing": "/usr/local/bin/release-signer",
     "token": "/usr/bin/vault",
+    "k8scert": "/usr/sbin/nginx",
 }
+
+
+def sshd_login(o, t, host, pid, user, src):
+    """sshd's Accepted line for the case's SSH key (auth.c's format)."""
+    ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%06d+00:00" % int(round((t % 1) * 1e6))
+    o.add("logs/auth.log", t, "%s %s sshd[%d]: Accepted publickey for %s from %s port %d ssh2: ED25519 %s"
+          % (ts, host, pid, user, src, 40000 + pid % 20000, SSH_FP))
 
 
 def vault_login(o, t, rid, src, acc, serial_dec, display="cert-billing"):
@@ -153,6 +173,37 @@ def main(kind, out):
         # the token on disk is the last routine login's; it is used from outside
         acc = "acc-" + h("routine11", 20)
         vault_read(o, T0 + 400, "r-read-evil", "203.0.113.66", acc, "secret/data/billing")
+    if kind == "ssh":
+        # sshd on the hosts the key opens (auth.log, RFC 3339): the owner's
+        # routine logins from agent-host-3 every 2 h, and one after the read;
+        # the stolen key from 203.0.113.66, to root on bastion-1 and then on
+        # to deploy on db-1 (an account the key had never opened)
+        for k in range(12):
+            sshd_login(o, T0 - 86400 + k * 7200 + 120, "bastion-1", 5000 + k, "root", "10.0.4.17")
+        sshd_login(o, T0 + 1500, "bastion-1", 5100, "root", "10.0.4.17")
+        sshd_login(o, T0 + 300, "bastion-1", 5200, "root", "203.0.113.66")
+        sshd_login(o, T0 + 420, "db-1", 7300, "deploy", "203.0.113.66")
+    if kind == "k8scert":
+        # the API server names the client certificate by the SHA-256 of its
+        # DER (user.extra credential-id), its user by CN and groups by O
+        der = subprocess.run(["openssl", "x509", "-in", os.path.join(out, "inventory", "billing-client.crt"),
+                              "-outform", "DER"], check=True, capture_output=True).stdout
+        user = {"user": "billing-client", "groups": ["billing-team", "billing-readers", "system:authenticated"],
+                "extra": {"authentication.kubernetes.io/credential-id":
+                          ["X509SHA256=" + hashlib.sha256(der).hexdigest()]}}
+        obj = {"resource": "secrets", "namespace": "billing", "name": "billing-db", "apiVersion": "v1"}
+
+        def get(t, n, src, verb="get", o2=obj, uri="/api/v1/namespaces/billing/secrets/billing-db"):
+            k8s(o, t, "aud-%s-%03d" % (src.replace(".", ""), n), user["user"], verb, uri, o2, src,
+                "billing/1.4 (linux/amd64)", extra=user["extra"], groups=user["groups"])
+        # the billing service's routine reads, from its host, before and after
+        for k in range(12):
+            get(T0 - 86400 + k * 7200 + 90, k, "10.0.4.12")
+        get(T0 + 1800, 99, "10.0.4.12")
+        # the stolen certificate from outside: lists, then reads
+        get(T0 + 300, 1, "203.0.113.66", "list", {"resource": "secrets", "namespace": "billing", "apiVersion": "v1"},
+            "/api/v1/namespaces/billing/secrets")
+        get(T0 + 305, 2, "203.0.113.66")
     o.write(out)
     os.makedirs(os.path.join(out, "inventory"), exist_ok=True)
     rows = {
@@ -164,9 +215,24 @@ def main(kind, out):
         "signing": ["file:agent-host-3:%s  signing  cosign:release-2025  signing:release" % key],
         # the sink's token is in no map (it changes every login): the
         # certificate the host's agent logs in with is
+        # the map names the serial; the certificate inventory (the .crt
+        # beside it) names the hash, the user and the groups
+        "k8scert": ["file:agent-host-3:%s  x509  %s  -" % (key, serial_dec)],
         "token": ["file:agent-host-3:/etc/pki/tls/private/billing-client.key  x509  %s  k8s:billing-client"
                   % serial_dec],
     }[kind]
+    if kind == "k8scert":
+        rbac = {"apiVersion": "v1", "kind": "List", "items": [
+            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+             "metadata": {"name": "billing-secrets", "namespace": "billing"},
+             "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list"]}]},
+            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+             "metadata": {"name": "billing-readers", "namespace": "billing"},
+             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "billing-secrets"},
+             "subjects": [{"kind": "Group", "name": "billing-readers", "apiGroup": "rbac.authorization.k8s.io"}]}]}
+        with open(os.path.join(out, "inventory", "k8s-rbac.json"), "w") as f:
+            json.dump(rbac, f, indent=1)
+            f.write("\n")
     with open(os.path.join(out, "inventory", "credentials.map"), "w") as f:
         f.write("# cordon credential map\n")
         for row in rows:
