@@ -375,12 +375,13 @@ store_open(const char *path, int readonly, struct store **out, char **cause)
 {
 	struct store *s;
 	struct stat st;
+	struct sqlite3 *probed = NULL;
 	int flags, r, mem = strcmp(path, ":memory:") == 0;
 
 	*out = NULL;
 	*cause = NULL;
 	if (!mem && ((r = store_check_file(path, readonly, &st, cause)) != CD_OK ||
-		     (r = store_probe(path, &st, cause)) != CD_OK))
+		     (r = store_probe(path, &st, readonly ? &probed : NULL, cause)) != CD_OK))
 		return r;
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
@@ -392,8 +393,10 @@ store_open(const char *path, int readonly, struct store **out, char **cause)
 	flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
 	if (mem)
 		flags |= SQLITE_OPEN_CREATE;
-	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
-			    NULL) != SQLITE_OK) {
+	if (probed != NULL)
+		s->db = probed; /* a reader goes on with the probe's connection */
+	else if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+				 NULL) != SQLITE_OK) {
 		r = s->db ? store_sqlite_failed(s->db, path, cause) : CD_E_NOMEM;
 		store_close(&s);
 		return r;
