@@ -222,6 +222,17 @@ static const char *const migrations[] = {
 	"DELETE FROM sqlite_stat1 WHERE tbl = 'events' AND idx IN ('events_cred_use', 'events_actor');"
 	"INSERT INTO sqlite_stat1 VALUES('events', 'events_cred_use', '10000000 72000 36 1 1 1 1 1'),"
 	" ('events', 'events_actor', '10000000 72000 36');",
+
+	/*
+	 * 9: an incident's attacker addresses include where its containers
+	 * connected to since its first signal.  Through the container index
+	 * that read every event of each container (a shell alert a minute for
+	 * a day: 1,460 rows, each a random page of the table, 0.2-0.35 s of
+	 * every correlate run on a 1.4M-event store, growing with the store).
+	 * The events that name a destination are few (365 of 1.4M there: the
+	 * connects); indexed by container and time, the lookup reads those.
+	 */
+	"CREATE INDEX IF NOT EXISTS events_dst ON events(container_id, ts_ns) WHERE dst IS NOT NULL;",
 };
 
 const char *
