@@ -331,7 +331,7 @@ void ev_from_cgroup(struct event *ev, struct ev_arena *a, const char *path, size
 struct store; /* opaque */
 struct sqlite3;
 
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 /* The hour of an event as the identity indexes key it (schema 8); a query
  * that orders by it must spell it so, over the alias it names. */
 #define STORE_HOUR_SQL(ts) ts " / 3600000000000"

@@ -87,8 +87,11 @@ int store_check_file(const char *path, int readonly, struct stat *st, char **cau
 int store_sqlite_failed(struct sqlite3 *db, const char *path, char **cause);
 /* The file SQLite opened is the one checked (path not swapped since). */
 int store_same_file(const char *path, const struct stat *checked, char **cause);
-/* Before any write: the header, then a read-only look through SQLite. */
-int store_probe(const char *path, const struct stat *st, char **cause);
+/* Before any write: the header, then a read-only look through SQLite.
+ * keep (MAY be NULL): a reader's, set to the probe's own connection when
+ * that one is an ordinary read-only connection (the store has a -wal: it
+ * is live), so the reader opens the store once, not twice; else NULL. */
+int store_probe(const char *path, const struct stat *st, struct sqlite3 **keep, char **cause);
 /* A reader refuses what a writer would, a store never written, and a
  * schema version other than this cordon's. */
 int store_reader_check(struct sqlite3 *db, const char *path, const struct stat *st,

@@ -444,13 +444,15 @@ store_hot_journal_ours(const char *path)
  * was (no tables, no WAL switch, no journal, no -wal or -shm).
  */
 int
-store_probe(const char *path, const struct stat *st, char **cause)
+store_probe(const char *path, const struct stat *st, struct sqlite3 **keep, char **cause)
 {
 	sqlite3 *db = NULL;
 	struct store_kind k;
 	char *uri = NULL;
 	int kind, r, flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;
 
+	if (keep != NULL)
+		*keep = NULL;
 	if (st->st_size == 0)
 		return CD_OK; /* a new store */
 	if ((r = store_hot_journal_ours(path)) > 0)
@@ -477,9 +479,18 @@ store_probe(const char *path, const struct stat *st, char **cause)
 		free(uri);
 		return r;
 	}
-	free(uri);
 	sqlite3_busy_timeout(db, 10000);
 	r = store_check_kind(db, path, 1, &kind, &k, cause);
+	/*
+	 * A reader of a live store (a -wal beside it, so not opened immutable)
+	 * goes on with this connection: a second open read the schema and the
+	 * WAL index again, a third of a `whois` on a store being written.
+	 */
+	if (r == CD_OK && keep != NULL && uri == NULL && kind == KIND_CORDON) {
+		*keep = db;
+		return CD_OK;
+	}
+	free(uri);
 	sqlite3_close(db);
 	return r;
 }

@@ -500,6 +500,7 @@ incidents_build(struct store *s, const struct ruleset *rs, int64_t since_ns,
 	c.rs = rs;
 	c.s = s;
 	strmap_init(&c.no_secret);
+	history_span(db, &c.history_first, &c.history_last);
 	if (load_findings(db, &c) != CD_OK) {
 		*cause = xstrdup(sqlite3_errmsg(db));
 		strmap_release(&c.no_secret);

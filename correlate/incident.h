@@ -38,6 +38,8 @@ struct inc_ctx {
 	/* (host, pod uid, path) the graph holds no secret for: asked once a
 	 * run, not once per signal (nothing writes the graph meanwhile) */
 	struct strmap no_secret;
+	/* the store's first and last event (history_span), TIME_NONE when empty */
+	int64_t history_first, history_last;
 };
 
 struct exposed {

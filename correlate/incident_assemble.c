@@ -2228,16 +2228,7 @@ incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 
 	inc->first = INT64_MAX;
 	inc->last = INT64_MIN;
-	inc->history_from = INT64_MAX;
-	{
-		sqlite3_stmt *st;
-
-		if (sqlite3_prepare_v2(db, "SELECT min(ts_ns) FROM events", -1, &st, NULL) == SQLITE_OK) {
-			if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-				inc->history_from = sqlite3_column_int64(st, 0);
-			sqlite3_finalize(st);
-		}
-	}
+	inc->history_from = c->history_first != TIME_NONE ? c->history_first : INT64_MAX;
 	for (k = 0; k < c->nf; k++) {
 		const struct finding *f = &c->f[k];
 		enum rule_sev sev;

@@ -47,6 +47,21 @@ dst_addr(const char *dst, char *out, size_t cap)
 		snprintf(out, cap, "%s", dst);
 }
 
+void
+history_span(sqlite3 *db, int64_t *first, int64_t *last)
+{
+	sqlite3_stmt *st;
+
+	*first = *last = TIME_NONE;
+	if (sqlite3_prepare_v2(db, HISTORY_SPAN_SQL, -1, &st, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*first = sqlite3_column_int64(st, 0);
+		*last = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+}
+
 int
 finding_routine(sqlite3 *db, const struct rule *r, const struct finding *f, const struct workload *w)
 {
@@ -97,17 +112,9 @@ routine_mark(struct inc_ctx *c, sqlite3 *db)
 	int n, created;
 
 	int64_t span = ROUTINE_SPAN_NS;
-	sqlite3_stmt *st;
 
-	if (sqlite3_prepare_v2(db, "SELECT min(ts_ns), max(ts_ns) FROM events", -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-			int64_t half = (sqlite3_column_int64(st, 1) - sqlite3_column_int64(st, 0)) / 2;
-
-			if (half < span)
-				span = half;
-		}
-		sqlite3_finalize(st);
-	}
+	if (c->history_first != TIME_NONE && (c->history_last - c->history_first) / 2 < span)
+		span = (c->history_last - c->history_first) / 2;
 	strmap_init(&seen);
 	for (i = 0; i < c->nf; i++) {
 		const struct finding *f = &c->f[i];

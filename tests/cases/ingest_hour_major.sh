@@ -47,7 +47,7 @@ sqlite3 v7.db "DROP INDEX events_cred_use; DROP INDEX events_actor; DROP TABLE s
 	CREATE INDEX events_actor ON events(actor_key) WHERE actor_key IS NOT NULL; PRAGMA user_version=7;"
 : > empty
 "$CORDON" --db v7.db ingest -q empty
-expect_eq "$(sqlite3 v7.db 'PRAGMA user_version')" 8 "migrated schema version"
+expect_eq "$(sqlite3 v7.db 'PRAGMA user_version')" 9 "migrated schema version"
 check v7.db "a store migrated from schema 7"
 for k in AKIAEXAMPLE000000007 AKIAEXAMPLE000000049; do
 	expect_eq "$("$CORDON" --db v7.db whois --format json $k)" "$("$CORDON" --db new.db whois --format json $k)" "whois $k"
