@@ -90,6 +90,14 @@ int function_of_session(sqlite3 *db, const char *cred_id, struct workload *w);
  * (kind "function", id its resource name, where "gcp:LOCATION:PROJECT"). */
 int gcp_service_of_event(sqlite3 *db, const struct event *ev, struct workload *w);
 
+/* ---- sandbox_unit.c ---- */
+/* Whether the process (host, pid) a child of pid 1 exec'd as exe/argv at
+ * start is a sandboxed systemd unit's MainPID (systemd-run with namespace
+ * properties, or namespaces of its own); 1 when so, w filled (kind
+ * "sandbox", name "unit=NAME ..."). */
+int sandbox_unit(sqlite3 *db, const char *host, int64_t pid, const char *exe, const char *argv,
+		 int64_t start, struct workload *w);
+
 /* ---- target.c ---- */
 /* Whether the process the event acts on (a ptrace's, process_vm_readv's,
  * /proc/PID/mem's) lies outside workload w, the event's own; 0 when the

@@ -192,6 +192,15 @@ def audit(o, t, node, syscall, p, key, paths=(), sockaddr=None, success=True, ex
     o.add("logs/auditd.log", t, node + "\0" + "\n".join(lines))
 
 
+def audit_service(o, t, node, unit, start=True, res="success"):
+    """pid 1's SERVICE_START / SERVICE_STOP user-space record for unit
+    (systemd's own auditing: no pid of the unit's processes)."""
+    o.add("logs/auditd.log", t, node + "\0" + (
+        "node=%s type=%s msg=@STAMP@: pid=1 uid=0 auid=4294967295 ses=4294967295 "
+        "subj=system_u:system_r:init_t:s0 msg='unit=%s comm=\"systemd\" exe=\"/usr/lib/systemd/systemd\" "
+        "hostname=? addr=? terminal=? res=%s'") % (node, "SERVICE_START" if start else "SERVICE_STOP", unit, res))
+
+
 def sa_inet(ip, port):
     return "0200%04X%s0000000000000000" % (port, "".join("%02X" % int(x) for x in ip.split(".")))
 
