@@ -12,8 +12,9 @@
  *   without any is an administrator's one-off, still the host;
  * - auditd: the root pid's unshare() with namespace flags before its exec
  *   (pid 1's forked child sets up the unit's namespaces, then execs);
- * - Tetragon (--enable-process-ns): the root's mount or network namespace
- *   is not the host's.
+ * - Tetragon (--enable-process-ns): the root's mount namespace is not the
+ *   host's (every namespace property but PrivateUsers= and the *Path= ones
+ *   implies one).
  * The unit's name comes from systemd-run's --unit, else from pid 1's
  * SERVICE_START record nearest the root's exec (auditd, msg='unit=NAME').
  */
@@ -183,8 +184,13 @@ run_of(sqlite3 *db, const char *host, const char *exe, int64_t start, int *sandb
 	return found;
 }
 
-/* Namespace evidence of the root's own: auditd unshare() before its exec,
- * or Tetragon's process.ns with a mount or network namespace not the host's. */
+/*
+ * Namespace evidence of the root's own: auditd unshare() before its exec,
+ * or Tetragon's process.ns with a mount namespace not the host's: 1.
+ * -1 when Tetragon shows the root in the host's mount namespace: whatever
+ * else pid 1 gave it, its members' host mount namespace would be no sign
+ * of leaving (ESC-11 reads it so), so such a unit stays the host.
+ */
 static int
 root_in_own_ns(sqlite3 *db, const char *host, int64_t pid, int64_t start)
 {
@@ -202,7 +208,7 @@ root_in_own_ns(sqlite3 *db, const char *host, int64_t pid, int64_t start)
 	sqlite3_bind_int64(st, 2, pid);
 	sqlite3_bind_int64(st, 3, start - UNIT_NEAR_NS);
 	sqlite3_bind_int64(st, 4, start + UNIT_NEAR_NS);
-	while (!found && sqlite3_step(st) == SQLITE_ROW) {
+	while (found <= 0 && sqlite3_step(st) == SQLITE_ROW) {
 		const char *src = (const char *)sqlite3_column_text(st, 0);
 		const char *a0 = (const char *)sqlite3_column_text(st, 1);
 		const char *hns = (const char *)sqlite3_column_text(st, 2);
@@ -212,13 +218,18 @@ root_in_own_ns(sqlite3 *db, const char *host, int64_t pid, int64_t start)
 
 		if (src != NULL && strcmp(src, "tetragon") == 0) {
 			/* process.ns present ("" when nothing is the host's) */
-			found = hns != NULL && (!csv_has(hns, "mnt") || !csv_has(hns, "net"));
+			if (hns != NULL && csv_has(hns, "mnt")) {
+				found = -1;
+				break;
+			}
+			found = hns != NULL;
 			continue;
 		}
 		for (; a0 != NULL && a0[n] != '\0' && n < 16 && (d = hexval((unsigned char)a0[n])) >= 0; n++)
 			v = v << 4 | (uint64_t)d;
 		/* CLONE_NEWNS|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET */
-		found = a0 != NULL && n > 0 && a0[n] == '\0' && (v & 0x7e020000u) != 0;
+		if (found == 0)
+			found = a0 != NULL && n > 0 && a0[n] == '\0' && (v & 0x7e020000u) != 0;
 	}
 	sqlite3_finalize(st);
 	return found;
@@ -257,8 +268,16 @@ sandbox_unit(sqlite3 *db, const char *host, int64_t pid, const char *exe, const 
 	unit[0] = run[0] = '\0';
 	if (!run_of(db, host, exe, start, &sandboxed, unit, sizeof(unit), run, sizeof(run)))
 		sandboxed = 0;
-	if (!sandboxed && !root_in_own_ns(db, host, pid, start))
-		return 0;
+	switch (root_in_own_ns(db, host, pid, start)) {
+	case -1:
+		return 0; /* Tetragon: its mount namespace is the host's */
+	case 0:
+		if (!sandboxed)
+			return 0;
+		break;
+	default:
+		break;
+	}
 	if (!unit[0])
 		unit_started(db, host, start, unit, sizeof(unit));
 	memset(w, 0, sizeof(*w));
