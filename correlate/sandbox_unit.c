@@ -12,7 +12,8 @@
  *   without any is an administrator's one-off, still the host;
  * - auditd: the root pid's unshare() with namespace flags before its exec
  *   (pid 1's forked child sets up the unit's namespaces, then execs);
- * - Tetragon (--enable-process-ns): the root's mount namespace is not the
+ * - Tetragon (--enable-process-ns), Tracee (its mountNamespace inode
+ *   against the host's, ns_host.c): the root's mount namespace is not the
  *   host's (every namespace property but PrivateUsers= and the *Path= ones
  *   implies one).
  * The unit's name comes from systemd-run's --unit, else from pid 1's
@@ -187,7 +188,7 @@ run_of(sqlite3 *db, const char *host, const char *exe, int64_t start, int *sandb
 /*
  * Namespace evidence of the root's own: auditd unshare() before its exec,
  * or Tetragon's process.ns with a mount namespace not the host's: 1.
- * -1 when Tetragon shows the root in the host's mount namespace: whatever
+ * -1 when Tetragon or Tracee shows the root in the host's mount namespace: whatever
  * else pid 1 gave it, its members' host mount namespace would be no sign
  * of leaving (ESC-11 reads it so), so such a unit stays the host.
  */
@@ -198,10 +199,11 @@ root_in_own_ns(sqlite3 *db, const char *host, int64_t pid, int64_t start)
 	int found = 0;
 
 	if (sqlite3_prepare_v2(db,
-			       "SELECT source, json_extract(extra, '$.a0'), json_extract(extra, '$.host_ns')"
+			       "SELECT source, json_extract(extra, '$.a0'), json_extract(extra, '$.host_ns'),"
+			       " json_extract(extra, '$.mount_ns')"
 			       " FROM events WHERE host = ?1 AND pid = ?2 AND ts_ns >= ?3 AND ts_ns <= ?4"
 			       " AND ((action = 'unshare' AND coalesce(outcome, '') NOT IN ('denied', 'error'))"
-			       " OR source = 'tetragon') AND json_valid(extra) LIMIT 16",
+			       " OR source IN ('tetragon', 'tracee')) AND json_valid(extra) LIMIT 16",
 			       -1, &st, NULL) != SQLITE_OK)
 		return 0;
 	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
@@ -216,6 +218,19 @@ root_in_own_ns(sqlite3 *db, const char *host, int64_t pid, int64_t start)
 		size_t n = 0;
 		int d;
 
+		if (src != NULL && strcmp(src, "tracee") == 0) {
+			const char *m = (const char *)sqlite3_column_text(st, 3);
+			char hm[32];
+
+			if (m == NULL || !host_mount_ns(db, host, start, hm, sizeof(hm)))
+				continue;
+			if (strcmp(m, hm) == 0) {
+				found = -1;
+				break;
+			}
+			found = 1;
+			continue;
+		}
 		if (src != NULL && strcmp(src, "tetragon") == 0) {
 			/* process.ns present ("" when nothing is the host's) */
 			if (hns != NULL && csv_has(hns, "mnt")) {

@@ -5,11 +5,15 @@
 #   starts the unit (root: the MainPID, named by --unit); a member's nsenter
 #   -t 1 (ESC-11) and its read of /root/.aws/credentials are the unit's;
 # - Tetragon alone: render.service, whose mount namespace is not the host's,
-#   ptraces the host's sshd (__x64_sys_ptrace's pid argument: ESC-12).
+#   ptraces the host's sshd (__x64_sys_ptrace's pid argument: ESC-12);
+# - Tracee alone (no setns events): crawl.service's mountNamespace inode is
+#   not the host's; a member's shell runs in the host's (ESC-11, `namespace
+#   host`) and reads /root/.git-credentials.
 # Look-alikes stay quiet: backup.service (unshare before exec: a sandbox)
 # restarting and reading its own key; an administrator's `systemd-run gdb
 # -p` without namespace properties (the host itself); the unit's gdb on its
-# own child; a plain unit ptracing sshd.  Golden JSON in
+# own child; a plain unit ptracing sshd; a plain unit's shells in the host's
+# mount namespace (Tracee).  Golden JSON in
 # tests/workloads/sandbox_unit/expect/ (UPDATE_GOLDEN=1 rewrites: review).
 # Fixture: mksandbox_unit.py.
 . "$ROOT/tests/cases/lib.sh"
@@ -24,8 +28,13 @@ golden() {
 rc=0; "$CORDON" --db a.db correlate > /dev/null || rc=$?
 expect_eq "$rc" 1 "correlate exit"
 expect_eq "$(sqlite3 a.db "SELECT group_concat(root, ' ') FROM (SELECT root FROM incidents ORDER BY root)")" \
-	"sbx:svc-host-1:6000:1748951400 sbx:svc-host-2:7000:1748908800" "incident roots"
-expect_eq "$(sqlite3 a.db "SELECT count(*) FROM findings WHERE rule = 'ESC-11'")" 2 "ESC-11: the unit's setns"
+	"sbx:svc-host-1:6000:1748951400 sbx:svc-host-2:7000:1748908800 sbx:svc-host-3:9000:1748932000" "incident roots"
+expect_eq "$(sqlite3 a.db "SELECT count(*) FROM findings WHERE rule = 'ESC-11' AND workload LIKE 'sbx:svc-host-1:%'")" 2 \
+	"ESC-11: the unit's setns"
+expect_eq "$(sqlite3 a.db "SELECT group_concat(e.pid, ' ') FROM findings f JOIN events e ON e.id = f.event_id
+	WHERE f.rule = 'ESC-11' AND e.source = 'tracee'")" "9101 9102" "ESC-11: Tracee execs in the host's mount namespace"
+expect_eq "$(sqlite3 a.db "SELECT workload FROM findings WHERE rule = 'CRED-04' AND summary LIKE '%git-credentials%'")" \
+	"sbx:svc-host-3:9000:1748932000" "Tracee read attributed to the unit"
 expect_eq "$(sqlite3 a.db "SELECT count(*) FROM findings WHERE rule = 'ESC-12'")" 4 \
 	"ESC-12: the unit's ptrace of sshd only (not of its own child, not the plain unit's, not the one-off's)"
 expect_eq "$(sqlite3 a.db "SELECT workload FROM findings WHERE rule = 'CRED-04' AND summary LIKE '%/root/.aws/%'")" \
@@ -47,6 +56,7 @@ expect_eq "$(jq -r '.workload.sandbox' i1.json | cut -d' ' -f1)" "unit=scrape-7"
 mkdir benign
 grep -v 'pid=600[2-5]\|scrape\|203.0.113.91' "$F/logs/auditd.log" > benign/auditd.log || true
 grep -v '"pid":702[0-3]' "$F/logs/tetragon.jsonl" > benign/tetragon.jsonl || true
+grep -v '"hostProcessId":910[0-2]' "$F/logs/tracee.jsonl" > benign/tracee.jsonl || true
 "$CORDON" --db b.db ingest -q "$F/inventory" benign
 "$CORDON" --db b.db correlate > /dev/null || die "an incident on the look-alikes"
 expect_eq "$(sqlite3 b.db "SELECT count(*) FROM findings WHERE rule LIKE 'ESC-%'")" 0 "look-alike escape findings"

@@ -315,7 +315,9 @@ def _targ(d):
 
 def tracee_flat(o, t, p, name, data, threat=None, syscall="", node=None):
     """Tracee's older flat JSON (the shape of the samples in shared/corpus/tracee):
-    hostName is the UTS name (the pod's name in a pod, cut to 15 characters)."""
+    hostName is the UTS name (the pod's name in a pod, cut to 15 characters).
+    p.mntns / p.pidns: a host process sandbox's namespace inodes (else the
+    host's, or a container's made-up ones)."""
     pd = p.pod
     uts = node or p.node
     if pd and not pd.get("host_network"):
@@ -324,8 +326,8 @@ def tracee_flat(o, t, p, name, data, threat=None, syscall="", node=None):
            "processId": p.ns_pid, "cgroupId": 1000 + p.uniq % 90000, "threadId": p.ns_pid,
            "parentProcessId": p.parent.ns_pid if p.parent else 0, "hostProcessId": p.pid, "hostThreadId": p.pid,
            "hostParentProcessId": p.parent.pid if p.parent else 0, "userId": p.uid,
-           "mountNamespace": 4026531840 + (p.uniq % 900 if p.cid else 0),
-           "pidNamespace": 4026531836 + (p.uniq % 900 if p.cid else 0),
+           "mountNamespace": getattr(p, "mntns", None) or 4026531840 + (p.uniq % 900 if p.cid else 0),
+           "pidNamespace": getattr(p, "pidns", None) or 4026531836 + (p.uniq % 900 if p.cid else 0),
            "processName": p.comm, "executable": {"path": p.binary}, "hostName": uts[:15],
            "containerId": p.cid or "", "containerImage": (pd["image"] if pd else ("alpine:latest" if p.cid else "")),
            "containerName": pd["cname"] if pd else "", "podName": pd["name"] if pd else "",

@@ -22,14 +22,21 @@ Deterministic; the committed files under sandbox_unit/ are its output.
              host's sshd; the host's /root/.config/gh/hosts.yml is read
     benign   the unit's gdb on its own child; a plain unit (every namespace
              the host's) ptracing the same sshd
+  svc-host-3 (Tracee only, flat JSON, no setns events in its policy)
+    attack   crawl.service (its mountNamespace inode is not the host's) runs
+             a Python script that enters pid 1's namespaces itself; only its
+             shell's exec shows it, in the host's mount namespace (ESC-11);
+             the shell reads /root/.git-credentials
+    benign   a plain unit (the host's mount namespace) running shells that
+             read the same file's neighbours; the unit's own jobs
 """
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gen"))
-from fmt import Out, Proc, audit, audit_service, ct, tg_exec, tg_file, tg_kprobe  # noqa: E402
+from fmt import Out, Proc, audit, audit_service, ct, tg_exec, tg_file, tg_kprobe, tracee  # noqa: E402
 
-H1, H2 = "svc-host-1", "svc-host-2"
+H1, H2, H3 = "svc-host-1", "svc-host-2", "svc-host-3"
 T0 = 1748952000.0  # 2025-06-03T12:00:00Z
 ACCT = "111122223333"
 SD = "/usr/lib/systemd/systemd"
@@ -152,10 +159,57 @@ def host2(o):
     tg_file(o, T0 + 105.01, cat, "/root/.config/gh/hosts.yml")
 
 
+HOST_MNT, HOST_PID = 4026531840, 4026531836
+
+
+def tr_exec(o, p, mnt):
+    p.mntns, p.pidns = mnt, HOST_PID
+    tracee(o, p.start + 0.0003, p, "sched_process_exec",
+           [{"name": "cmdpath", "str": p.binary}, {"name": "pathname", "str": p.binary},
+            {"name": "argv", "str_array": {"value": p.argv()}}], syscall="execve", style="flat")
+
+
+def tr_open(o, t, p, path):
+    tracee(o, t, p, "security_file_open", [{"name": "pathname", "str": path}, {"name": "flags", "int32": 32768},
+                                           {"name": "syscall_pathname", "str": path}], syscall="openat",
+           style="flat")
+
+
+def host3(o):
+    systemd = Proc(H3, 1, SD, "--system", T0 - 86400 * 3)
+    cron = Proc(H3, 800, "/usr/sbin/cron", "-f", T0 - 86400 * 3, parent=systemd)
+    # the host's own processes: a plain unit and cron jobs, in the host's mount namespace
+    mon = Proc(H3, 9400, "/usr/bin/python3", "/opt/mon/agent.py", T0 - 30000, parent=systemd)
+    tr_exec(o, mon, HOST_MNT)
+    for k in range(10):
+        t = T0 - 28000 + k * 2700
+        sh = Proc(H3, 9500 + 3 * k, "/bin/sh", "-c /opt/mon/check.sh", t, parent=mon)
+        tr_exec(o, sh, HOST_MNT)
+        j = Proc(H3, 9501 + 3 * k, "/usr/bin/logrotate", "/etc/logrotate.conf", t + 3600, parent=cron)
+        tr_exec(o, j, HOST_MNT)
+    # crawl.service: PrivateTmp=yes, ProtectSystem=strict (a mount namespace of its own)
+    unit = Proc(H3, 9000, "/usr/bin/python3", "/opt/crawl/main.py", T0 - 20000, parent=systemd)
+    tr_exec(o, unit, 4026532500)
+    for k in range(3):
+        w = Proc(H3, 9010 + k, "/usr/bin/chromium", "--headless https://example.com/", T0 - 19000 + k * 3000,
+                 parent=unit)
+        tr_exec(o, w, 4026532500)
+        tr_open(o, w.start + 1, w, "/tmp/profile/Cookies")
+    # the attack: a script enters pid 1's namespaces (no setns event), its shell reads a key
+    py = Proc(H3, 9100, "/usr/bin/python3", "/tmp/.x.py", T0 + 500, parent=unit)
+    tr_exec(o, py, 4026532500)
+    sh = Proc(H3, 9101, "/bin/sh", "", T0 + 501, parent=py)
+    tr_exec(o, sh, HOST_MNT)
+    cat = Proc(H3, 9102, "/usr/bin/cat", "/root/.git-credentials", T0 + 505, parent=sh)
+    tr_exec(o, cat, HOST_MNT)
+    tr_open(o, T0 + 505.01, cat, "/root/.git-credentials")
+
+
 def main(out):
     o = Out()
     host1(o)
     host2(o)
+    host3(o)
     o.write(out)
     os.makedirs(os.path.join(out, "inventory"), exist_ok=True)
     with open(os.path.join(out, "inventory", "credentials.map"), "w") as f:
@@ -165,6 +219,7 @@ def main(out):
         f.write("file:%s:/var/lib/backup/.aws/credentials  aws  AKIAEXAMPLEBACKUP001  "
                 "arn:aws:iam::%s:user/svc-backup\n" % (H1, ACCT))
         f.write("file:%s:/root/.config/gh/hosts.yml  github  ghp-id-40533  acme-render-bot\n" % H2)
+        f.write("file:%s:/root/.git-credentials  github  ghp-id-40871  acme-crawl-bot\n" % H3)
 
 
 if __name__ == "__main__":
