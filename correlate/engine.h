@@ -100,7 +100,7 @@ int sandbox_unit(sqlite3 *db, const char *host, int64_t pid, const char *exe, co
 
 /* ---- ns_host.c ---- */
 /* The host's mount namespace inode near ts, from Tracee (pid 1's, a
- * launcher's, else the one most host processes share); 1 when known. */
+ * launcher's, else the one most children of pid 1 share); 1 when known. */
 int host_mount_ns(sqlite3 *db, const char *host, int64_t ts, char *out, size_t cap);
 /* The rules' `namespace host`: 0 when ev is a Tracee exec carrying a
  * mount namespace that is not the host's, or w is no sandbox; else 1. */

@@ -9,9 +9,8 @@
  * PROC_PID_INIT_INO); its mount namespace has none, so it is learned from
  * processes that run in it by construction, in this order: pid 1's own
  * events; the execs of sandbox launchers and systemd-run (they start from
- * the host, before any namespace is made); else the mount namespace most
- * of the host's uncontainerized processes in the initial pid namespace
- * share around that time (breadth.md 3.5, 3.6).
+ * the host, before any namespace is made); else the mount namespace that
+ * most children of pid 1 share around that time (breadth.md 3.5, 3.6).
  */
 #include <string.h>
 
@@ -39,6 +38,42 @@ first_text(sqlite3 *db, const char *sql, const char *host, int64_t ts, char *out
 	return found;
 }
 
+/*
+ * The mount namespace of the most children of pid 1 (units, daemons): the
+ * host's is every plain unit's, while a sandboxed unit has one of its own
+ * for its MainPID alone (a restart makes another).  A tie is no answer.
+ */
+static int
+shared_by_units(sqlite3 *db, const char *host, int64_t ts, char *out, size_t cap)
+{
+	sqlite3_stmt *st;
+	int64_t n[2] = { 0, 0 };
+	int i = 0;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT json_extract(extra, '$.mount_ns') m, count(DISTINCT pid) FROM events"
+			       " WHERE ts_ns >= ?2 AND ts_ns <= ?3 AND host = ?1 AND source = 'tracee' AND ppid = 1"
+			       " AND container_id IS NULL AND json_valid(extra)"
+			       " AND json_extract(extra, '$.pid_ns') = " PID_NS_INIT " AND m IS NOT NULL"
+			       " GROUP BY m ORDER BY 2 DESC LIMIT 2",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, ts - NS_NEAR_NS);
+	sqlite3_bind_int64(st, 3, ts + NS_NEAR_NS);
+	for (i = 0; i < 2 && sqlite3_step(st) == SQLITE_ROW; i++) {
+		if (i == 0)
+			snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+		n[i] = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (i == 0 || n[0] == n[1]) {
+		out[0] = '\0';
+		return 0;
+	}
+	return 1;
+}
+
 int
 host_mount_ns(sqlite3 *db, const char *host, int64_t ts, char *out, size_t cap)
 {
@@ -60,12 +95,7 @@ host_mount_ns(sqlite3 *db, const char *host, int64_t ts, char *out, size_t cap)
 		       " ORDER BY abs(ts_ns - (?2 + ?3) / 2) LIMIT 1",
 		       host, ts, out, cap))
 		return 1;
-	return first_text(db,
-			  "SELECT json_extract(extra, '$.mount_ns') m FROM events WHERE ts_ns >= ?2 AND ts_ns <= ?3"
-			  " AND host = ?1 AND source = 'tracee' AND container_id IS NULL AND json_valid(extra)"
-			  " AND json_extract(extra, '$.pid_ns') = " PID_NS_INIT " AND m IS NOT NULL"
-			  " GROUP BY m ORDER BY count(*) DESC LIMIT 1",
-			  host, ts, out, cap);
+	return shared_by_units(db, host, ts, out, cap);
 }
 
 /* extra.KEY of the event as text ("" when absent). */

@@ -53,7 +53,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cases import ATTACKER_AWS_UA, ATTACKER_NETS, Rnd  # noqa: E402
-from fmt import case_main, Out, Proc, audit, audit_service, ct, tg_exec, tg_file, tg_kprobe  # noqa: E402
+from fmt import case_main, Out, Proc, audit, audit_service, ct, tg_exec, tg_file, tg_kprobe, tracee  # noqa: E402
 
 HOUR = 3600.0
 CRED_FILES = [("/root/.aws/credentials", "aws"), ("/root/.docker/config.json", "github"),
@@ -121,7 +121,7 @@ class SbCase:
             hh["pidns"] = hh["tool"] != "bwrap" or r.random() < 0.5
             if hh["tool"].startswith("unit"):
                 hh["pidns"] = False  # units share the host's pids (no PrivatePIDs=)
-            hh["src"] = r.choice(["auditd", "tetragon"]) if hh["tool"].startswith("unit") else "auditd"
+            hh["src"] = r.choice(["auditd", "tetragon", "tracee"]) if hh["tool"].startswith("unit") else "auditd"
 
     def pid(self, h):
         h["pid"] += self.r.randint(1, 60)
@@ -140,19 +140,41 @@ class SbCase:
         p.ns = self.ns_of(host_mnt, host_net)
         return p
 
+    def tr_ns(self, p):
+        ns = getattr(p, "ns", None) or self.ns_of(True)
+        p.mntns, p.pidns = ns["mnt"]["inum"], ns["pid"]["inum"]
+
     def ex(self, h, p):
         if h["src"] == "tetragon":
             tg_exec(self.o, p)
+        elif h["src"] == "tracee":
+            self.tr_ns(p)
+            tracee(self.o, p.start + 0.0003, p, "sched_process_exec",
+                   [{"name": "cmdpath", "str": p.binary}, {"name": "pathname", "str": p.binary},
+                    {"name": "argv", "str_array": {"value": p.argv()}}], syscall="execve", style="flat")
         else:
             audit(self.o, p.start, h["name"], "execve", p, "exec", paths=[(p.binary, self.ino(), "0100755")])
 
     def op(self, h, t, p, path, key="file"):
         if h["src"] == "tetragon":
             tg_file(self.o, t, p, path)
+        elif h["src"] == "tracee":
+            self.tr_ns(p)
+            tracee(self.o, t, p, "security_file_open", [{"name": "pathname", "str": path},
+                                                         {"name": "flags", "int32": 32768},
+                                                         {"name": "syscall_pathname", "str": path}],
+                   syscall="openat", style="flat")
         else:
             audit(self.o, t, h["name"], "openat", p, key, paths=[(path, self.ino(), "0100600")])
 
     def sns(self, h, t, p, nstype="0"):
+        if h["src"] == "tracee":
+            if h["tr_setns"]:  # a policy selecting setns (else only the execs show it)
+                self.tr_ns(p)
+                tracee(self.o, t, p, "setns", [{"name": "fd", "int32": 3 + self.r.randint(0, 4)},
+                                               {"name": "nstype", "int32": int(nstype, 16)}],
+                       syscall="setns", style="flat")
+            return
         if h["src"] == "tetragon":
             tg_kprobe(self.o, t, p, "__x64_sys_setns", [{"int_arg": 3 + self.r.randint(0, 4)},
                                                          {"int_arg": int(nstype, 16)}], policy="ns-changes")
@@ -160,6 +182,11 @@ class SbCase:
             audit(self.o, t, h["name"], "setns", p, "ns_change", args=[str(3 + self.r.randint(0, 4)), nstype, "0", "0"])
 
     def ptr(self, h, t, p, req, target):
+        if h["src"] == "tracee":
+            self.tr_ns(p)
+            tracee(self.o, t, p, "ptrace", [{"name": "request", "int32": int(req, 16)},
+                                            {"name": "pid", "int32": target.pid}], syscall="ptrace", style="flat")
+            return
         if h["src"] == "tetragon":
             tg_kprobe(self.o, t, p, "__x64_sys_ptrace", [{"long_arg": int(req, 16)}, {"int_arg": target.pid}],
                       policy="ptrace")
@@ -309,7 +336,15 @@ class SbCase:
             h["worker"], h["systemd"], h["own_keys"] = worker, systemd, []
             if h["tool"].startswith("unit"):
                 h["unit"] = r.choice(["crawler", "render", "sandbox-runner", "scraper"])
+                h["tr_setns"] = r.random() < 0.5
                 self.ex(h, worker)
+                if h["src"] == "tracee":
+                    # the host's own plain units (timers), in its mount namespace
+                    t = self.S - 3600
+                    while t < self.END:
+                        self.ex(h, self.proc(h, r.choice(["/usr/sbin/logrotate", "/usr/bin/updatedb",
+                                                          "/usr/lib/apt/apt.systemd.daily"]), "", t, systemd))
+                        t += r.uniform(0.2, 1) * HOUR
                 self.unit_jobs(h)
                 self.unit_lookalikes(h, lk)
                 self.host_key_use(h)
@@ -403,7 +438,7 @@ class SbCase:
         sh.ns = self.attack_ns(sh)
         self.ex(h, sh)
         ways = ["nsenter"] + (["ptrace"] if h["tool"] in ("bwrap", "unit-run", "unit-svc") and not h["pidns"]
-                              else []) + \
+                              and h["src"] != "tracee" else []) + \
             (["firejail-join"] if h["tool"] == "firejail" else [])
         way = r.choice(ways)
         if way == "ptrace":

@@ -27,8 +27,8 @@ Deterministic; the committed files under sandbox_unit/ are its output.
              a Python script that enters pid 1's namespaces itself; only its
              shell's exec shows it, in the host's mount namespace (ESC-11);
              the shell reads /root/.git-credentials
-    benign   a plain unit (the host's mount namespace) running shells that
-             read the same file's neighbours; the unit's own jobs
+    benign   plain units (the host's mount namespace: logrotate.timer's runs,
+             a monitoring agent running shells); the unit's own jobs
 """
 import os
 import sys
@@ -177,15 +177,15 @@ def tr_open(o, t, p, path):
 
 def host3(o):
     systemd = Proc(H3, 1, SD, "--system", T0 - 86400 * 3)
-    cron = Proc(H3, 800, "/usr/sbin/cron", "-f", T0 - 86400 * 3, parent=systemd)
-    # the host's own processes: a plain unit and cron jobs, in the host's mount namespace
+    # the host's own processes: a plain unit and timer-started plain units
+    # (children of pid 1, as a sandboxed unit's MainPID), in its mount namespace
     mon = Proc(H3, 9400, "/usr/bin/python3", "/opt/mon/agent.py", T0 - 30000, parent=systemd)
     tr_exec(o, mon, HOST_MNT)
     for k in range(10):
         t = T0 - 28000 + k * 2700
         sh = Proc(H3, 9500 + 3 * k, "/bin/sh", "-c /opt/mon/check.sh", t, parent=mon)
         tr_exec(o, sh, HOST_MNT)
-        j = Proc(H3, 9501 + 3 * k, "/usr/bin/logrotate", "/etc/logrotate.conf", t + 3600, parent=cron)
+        j = Proc(H3, 9501 + 3 * k, "/usr/sbin/logrotate", "/etc/logrotate.conf", t + 3600, parent=systemd)
         tr_exec(o, j, HOST_MNT)
     # crawl.service: PrivateTmp=yes, ProtectSystem=strict (a mount namespace of its own)
     unit = Proc(H3, 9000, "/usr/bin/python3", "/opt/crawl/main.py", T0 - 20000, parent=systemd)
