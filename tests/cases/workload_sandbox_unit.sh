@@ -39,6 +39,9 @@ expect_eq "$(sqlite3 a.db "SELECT count(*) FROM findings WHERE rule = 'ESC-12'")
 	"ESC-12: the unit's ptrace of sshd only (not of its own child, not the plain unit's, not the one-off's)"
 expect_eq "$(sqlite3 a.db "SELECT workload FROM findings WHERE rule = 'CRED-04' AND summary LIKE '%/root/.aws/%'")" \
 	"sbx:svc-host-1:6000:1748951400" "read after nsenter attributed to the unit"
+# a unit Tetragon shows in the host's mount namespace is the host (its shell is no ESC-11)
+expect_eq "$(sqlite3 a.db "SELECT count(*) FROM findings WHERE workload LIKE 'sbx:svc-host-2:750%'")" 0 \
+	"PrivateUsers= unit in the host's mount namespace"
 # the backup unit's runs are sandboxes (unshare before exec) that stay quiet
 expect_eq "$(sqlite3 a.db "SELECT count(DISTINCT workload) FROM findings WHERE summary LIKE '%restic%'")" 8 \
 	"backup.service runs are sandboxes"

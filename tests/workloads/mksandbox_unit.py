@@ -21,7 +21,9 @@ Deterministic; the committed files under sandbox_unit/ are its output.
              gdb that ptraces (kprobe __x64_sys_ptrace: request, pid) the
              host's sshd; the host's /root/.config/gh/hosts.yml is read
     benign   the unit's gdb on its own child; a plain unit (every namespace
-             the host's) ptracing the same sshd
+             the host's) ptracing the same sshd; `systemd-run -p
+             PrivateUsers=yes` whose MainPID's mount namespace is the host's
+             (the host itself: its shell's exec is no ESC-11)
   svc-host-3 (Tracee only, flat JSON, no setns events in its policy)
     attack   crawl.service (its mountNamespace inode is not the host's) runs
              a Python script that enters pid 1's namespaces itself; only its
@@ -128,6 +130,19 @@ def host2(o):
     agent.ns = ns(True)
     tg_exec(o, agent)
     tg_kprobe(o, T0 - 3500, agent, "__x64_sys_ptrace", [{"long_arg": 16}, {"int_arg": 7300}], policy="ptrace")
+    # a transient unit asked only for PrivateUsers= (no mount namespace: the
+    # host's, as Tetragon shows): its shells in the host's mount namespace
+    # are no sign of leaving
+    sr = Proc(H2, 7500, "/usr/bin/systemd-run", "-p PrivateUsers=yes --unit=probe-1 /usr/bin/python3 /opt/probe.py",
+              T0 - 1800, parent=sshd)
+    sr.ns = ns(True)
+    tg_exec(o, sr)
+    pr = Proc(H2, 7501, "/usr/bin/python3", "/opt/probe.py", T0 - 1799.8, parent=systemd)
+    pr.ns = ns(True)
+    tg_exec(o, pr)
+    psh = Proc(H2, 7502, "/bin/sh", "-c uptime", T0 - 1790, parent=pr)
+    psh.ns = ns(True)
+    tg_exec(o, psh)
     # render.service: PrivateTmp=yes, ProtectSystem=full (a mount namespace of its own)
     unit = Proc(H2, 7000, "/usr/bin/node", "/opt/render/server.js", T0 - 43200, parent=systemd)
     unit.ns = ns(False)
