@@ -421,9 +421,26 @@ sandbox_of(sqlite3 *db, const struct event *ev, struct workload *w)
 			copy(w->how, sizeof(w->how), "sandbox lineage");
 			found = 1;
 		}
-		sqlite3_reset(st);
 		if (next == EV_NULL && depth == 0 && ev->ppid != EV_NULL)
 			next = ev->ppid;
+		if (!found && next == 1 && exe != NULL) {
+			/* a child of pid 1: a unit's MainPID, its own records inside */
+			char e[256], a[256];
+			int64_t t0 = ts;
+
+			snprintf(e, sizeof(e), "%s", exe);
+			snprintf(a, sizeof(a), "%s", sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "");
+			sqlite3_bind_text(start, 1, ev->host, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(start, 2, pid);
+			sqlite3_bind_int64(start, 3, ts + 2000000000LL);
+			sqlite3_bind_int64(start, 4, ev->ts_ns - EXEC_WINDOW_NS);
+			sqlite3_bind_text(start, 5, e, -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(start) == SQLITE_ROW && sqlite3_column_type(start, 0) != SQLITE_NULL)
+				t0 = sqlite3_column_int64(start, 0);
+			sqlite3_reset(start);
+			found = sandbox_unit(db, ev->host, pid, e, a[0] ? a : NULL, t0, w);
+		}
+		sqlite3_reset(st);
 		pid = next;
 		if (pid == EV_NULL)
 			break;

@@ -96,6 +96,22 @@ int function_of_session(sqlite3 *db, const char *cred_id, struct workload *w);
  * (kind "function", id its resource name, where "gcp:LOCATION:PROJECT"). */
 int gcp_service_of_event(sqlite3 *db, const struct event *ev, struct workload *w);
 
+/* ---- sandbox_unit.c ---- */
+/* Whether the process (host, pid) a child of pid 1 exec'd as exe/argv at
+ * start is a sandboxed systemd unit's MainPID (systemd-run with namespace
+ * properties, or namespaces of its own); 1 when so, w filled (kind
+ * "sandbox", name "unit=NAME ..."). */
+int sandbox_unit(sqlite3 *db, const char *host, int64_t pid, const char *exe, const char *argv,
+		 int64_t start, struct workload *w);
+
+/* ---- ns_host.c ---- */
+/* The host's mount namespace inode near ts, from Tracee (pid 1's, a
+ * launcher's, else the one most children of pid 1 share); 1 when known. */
+int host_mount_ns(sqlite3 *db, const char *host, int64_t ts, char *out, size_t cap);
+/* The rules' `namespace host`: 0 when ev is a Tracee exec carrying a
+ * mount namespace that is not the host's, or w is no sandbox; else 1. */
+int ns_host_exec(sqlite3 *db, const struct event *ev, const struct workload *w, struct json_tokens *toks);
+
 /* ---- target.c ---- */
 /* Whether the process the event acts on (a ptrace's, process_vm_readv's,
  * /proc/PID/mem's) lies outside workload w, the event's own; 0 when the

@@ -915,7 +915,8 @@ materialize_prepare(struct pass *p, sqlite3 *db, struct frow **out, size_t *nout
 		if (r->cls != CLASS_USAGE || r->within || ev.container_id || ev.pid != EV_NULL) {
 			attribute_event(db, &ev, &w);
 			if (allowed_after_join(p, r, &ev, &w, &toks) || !rule_admits_kind(r, w.kind) ||
-			    (r->target_outside && !target_outside(db, &ev, &w, &toks))) {
+			    (r->target_outside && !target_outside(db, &ev, &w, &toks)) ||
+			    (r->ns_host && !ns_host_exec(db, &ev, &w, &toks))) {
 				sqlite3_reset(get);
 				continue;
 			}

@@ -2123,7 +2123,12 @@ plan_build(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 	/* 1. contain the workloads and the node they escaped to, first */
 	if (root->pod_name[0])
 		plan_contain_pod(db, inc, root, 1);
-	if (strcmp(root->kind, "sandbox") == 0)
+	if (strcmp(root->kind, "sandbox") == 0 && strncmp(root->name, "unit=", 5) == 0)
+		/* pid 1 would restart a killed MainPID: stop the unit itself */
+		add_step(inc, "host", "kill-sandbox", root->id,
+			 "contain first: stop the systemd unit (systemctl stop UNIT; its name leads the"
+			 " sandbox's description), and what it started after leaving it");
+	else if (strcmp(root->kind, "sandbox") == 0)
 		add_step(inc, "host", "kill-sandbox", root->id,
 			 "contain first: stop the sandbox's process tree (HOST:PID:START of its launcher),"
 			 " and what it started after leaving it");

@@ -698,6 +698,13 @@ parse_line(struct parser *ps, struct pline *l)
 		r->target_outside = 1;
 		return CD_OK;
 	}
+	if (span_eq(kw, "namespace")) {
+		ps->blk = NULL;
+		if (!span_eq(word(l), "host") || !at_eol(l))
+			return perr(l, "expected 'namespace host'");
+		r->ns_host = 1;
+		return CD_OK;
+	}
 	if (span_eq(kw, "attack")) {
 		struct span t;
 

@@ -133,6 +133,10 @@ struct rule {
 	 * outside`: ptrace and the like of a process that is not a member) */
 	unsigned within;
 	int target_outside;
+	/* `namespace host`: a Tracee exec (its mountNamespace inode) counts
+	 * only when that namespace is the host's and the event's workload a
+	 * host sandbox (ns_host.c) */
+	int ns_host;
 	struct example *ex;
 	size_t nex;
 };

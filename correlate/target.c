@@ -13,7 +13,10 @@
  *   --unshare-all, firejail, nsjail, runsc) the kernel lets it name its own
  *   members only, so such a target is inside: leaving the namespace first
  *   is a setns, which has a rule of its own.  Without one (bwrap sharing
- *   the host's pids) the pid is the host's.
+ *   the host's pids, a systemd unit without PrivatePIDs=) the pid is the
+ *   host's;
+ * - Tetragon's kprobe arguments (__x64_sys_ptrace's request and pid) are
+ *   the syscall's own: the same as auditd's a0/a1.
  */
 #include <string.h>
 
@@ -101,6 +104,29 @@ proc_mem_pid(const char *obj)
 	return parse_pid(num, 0);
 }
 
+/*
+ * Tetragon's kprobe arguments (extra.args, as the policy typed them:
+ * int_arg, long_arg, size_arg): argument i as a number, -1 when absent.
+ */
+static int64_t
+kprobe_arg(const struct event *ev, struct json_tokens *toks, int i)
+{
+	static const char *const kinds[] = { "int_arg", "long_arg", "size_arg", NULL };
+	struct json_doc d;
+	const char *why;
+	int64_t v;
+	int arr, a, k;
+
+	if (ev->extra == NULL || json_parse(&d, ev->extra, strlen(ev->extra), toks, &why) != CD_OK ||
+	    (arr = json_get(&d, 0, "args")) < 0 || json_type(&d, arr) != JSON_ARRAY ||
+	    (a = json_at(&d, arr, i)) < 0)
+		return -1;
+	for (k = 0; kinds[k] != NULL; k++)
+		if (json_i64(&d, json_get(&d, a, kinds[k]), &v) == CD_OK)
+			return v;
+	return -1;
+}
+
 static enum target_how
 event_target(const struct event *ev, struct json_tokens *toks, int64_t *pid)
 {
@@ -112,11 +138,21 @@ event_target(const struct event *ev, struct json_tokens *toks, int64_t *pid)
 		if ((*pid = parse_pid(v, 0)) > 0)
 			return TARGET_HOST;
 		extra_text(ev, toks, "a1", v, sizeof(v));
-		return (*pid = parse_pid(v, 1)) > 0 ? TARGET_LOCAL : TARGET_NONE;
+		if ((*pid = parse_pid(v, 1)) > 0)
+			return TARGET_LOCAL;
+		/* Tetragon's __x64_sys_ptrace(request, pid): PTRACE_TRACEME (0)
+		 * names no target; the pid is in the caller's namespace */
+		if (kprobe_arg(ev, toks, 0) > 0 && (*pid = kprobe_arg(ev, toks, 1)) > 0 &&
+		    *pid <= ((int64_t)1 << 22))
+			return TARGET_LOCAL;
+		return TARGET_NONE;
 	}
 	if (action_is(ev->action, "process_vm_readv") || action_is(ev->action, "process_vm_writev")) {
 		extra_text(ev, toks, "a0", v, sizeof(v));
-		return (*pid = parse_pid(v, 1)) > 0 ? TARGET_LOCAL : TARGET_NONE;
+		if ((*pid = parse_pid(v, 1)) > 0)
+			return TARGET_LOCAL;
+		*pid = kprobe_arg(ev, toks, 0); /* Tetragon: (pid, ...) */
+		return *pid > 0 && *pid <= ((int64_t)1 << 22) ? TARGET_LOCAL : TARGET_NONE;
 	}
 	if ((*pid = proc_mem_pid(ev->object)) > 0)
 		return TARGET_LOCAL;
@@ -135,6 +171,8 @@ sandbox_pidns(const char *argv)
 	n -= (size_t)(base - argv);
 	if (n == 5 && strncmp(base, "bwrap", 5) == 0)
 		return strstr(argv, " --unshare-pid") != NULL || strstr(argv, " --unshare-all") != NULL;
+	if (strncmp(argv, "unit=", 5) == 0) /* a systemd unit: the host's pids unless asked */
+		return strstr(argv, "PrivatePIDs=yes") != NULL || strstr(argv, "PrivatePIDs=true") != NULL;
 	if (n == 6 && strncmp(base, "nsjail", 6) == 0)
 		return strstr(argv, "--disable_clone_newpid") == NULL;
 	return 1; /* firejail, runsc: always */

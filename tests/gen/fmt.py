@@ -192,6 +192,15 @@ def audit(o, t, node, syscall, p, key, paths=(), sockaddr=None, success=True, ex
     o.add("logs/auditd.log", t, node + "\0" + "\n".join(lines))
 
 
+def audit_service(o, t, node, unit, start=True, res="success"):
+    """pid 1's SERVICE_START / SERVICE_STOP user-space record for unit
+    (systemd's own auditing: no pid of the unit's processes)."""
+    o.add("logs/auditd.log", t, node + "\0" + (
+        "node=%s type=%s msg=@STAMP@: pid=1 uid=0 auid=4294967295 ses=4294967295 "
+        "subj=system_u:system_r:init_t:s0 msg='unit=%s comm=\"systemd\" exe=\"/usr/lib/systemd/systemd\" "
+        "hostname=? addr=? terminal=? res=%s'") % (node, "SERVICE_START" if start else "SERVICE_STOP", unit, res))
+
+
 def sa_inet(ip, port):
     return "0200%04X%s0000000000000000" % (port, "".join("%02X" % int(x) for x in ip.split(".")))
 
@@ -306,7 +315,9 @@ def _targ(d):
 
 def tracee_flat(o, t, p, name, data, threat=None, syscall="", node=None):
     """Tracee's older flat JSON (the shape of the samples in shared/corpus/tracee):
-    hostName is the UTS name (the pod's name in a pod, cut to 15 characters)."""
+    hostName is the UTS name (the pod's name in a pod, cut to 15 characters).
+    p.mntns / p.pidns: a host process sandbox's namespace inodes (else the
+    host's, or a container's made-up ones)."""
     pd = p.pod
     uts = node or p.node
     if pd and not pd.get("host_network"):
@@ -315,8 +326,8 @@ def tracee_flat(o, t, p, name, data, threat=None, syscall="", node=None):
            "processId": p.ns_pid, "cgroupId": 1000 + p.uniq % 90000, "threadId": p.ns_pid,
            "parentProcessId": p.parent.ns_pid if p.parent else 0, "hostProcessId": p.pid, "hostThreadId": p.pid,
            "hostParentProcessId": p.parent.pid if p.parent else 0, "userId": p.uid,
-           "mountNamespace": 4026531840 + (p.uniq % 900 if p.cid else 0),
-           "pidNamespace": 4026531836 + (p.uniq % 900 if p.cid else 0),
+           "mountNamespace": getattr(p, "mntns", None) or 4026531840 + (p.uniq % 900 if p.cid else 0),
+           "pidNamespace": getattr(p, "pidns", None) or 4026531836 + (p.uniq % 900 if p.cid else 0),
            "processName": p.comm, "executable": {"path": p.binary}, "hostName": uts[:15],
            "containerId": p.cid or "", "containerImage": (pd["image"] if pd else ("alpine:latest" if p.cid else "")),
            "containerName": pd["cname"] if pd else "", "podName": pd["name"] if pd else "",

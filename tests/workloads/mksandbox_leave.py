@@ -183,12 +183,14 @@ def host4(o):
                  "-- /bin/sh /work/run.sh" % k, t, uid=1001, parent=worker)
         tr_exec(o, b)
         c = Proc(H4, b.pid + 2, "/bin/sh", "/work/run.sh", t + 0.2, uid=1001, parent=b, cwd="/work", ns_pid=1)
+        c.mntns, c.pidns = 4026532300 + k, 4026532400 + k  # nsjail's own namespaces
         tr_exec(o, c)
         tr_open(o, t + 1, c, "/work/run.sh")
         jobs.append((b, c))
     b, c = jobs[-1]
     nse = Proc(H4, 8190, "/usr/bin/nsenter", "--target 1 --all /bin/sh", T0 + 300, uid=0, parent=c, cwd="/work",
                ns_pid=7)
+    nse.mntns, nse.pidns = c.mntns, c.pidns
     tr_exec(o, nse)
     for k in range(3):
         tracee(o, T0 + 300.01 + 0.001 * k, nse, "setns", [{"name": "fd", "int32": 3 + k},
