@@ -108,6 +108,11 @@ int sandbox_unit(sqlite3 *db, const char *host, int64_t pid, const char *exe, co
 /* The host's mount namespace inode near ts, from Tracee (pid 1's, a
  * launcher's, else the one most children of pid 1 share); 1 when known. */
 int host_mount_ns(sqlite3 *db, const char *host, int64_t ts, char *out, size_t cap);
+/* The rules' `namespace host`, before attribution (cheap): 0 when ev is a
+ * Tracee exec carrying a mount namespace that is not the host's, or that
+ * is and so was the process's or its parent's record before it (no
+ * namespace was entered); else 1. */
+int ns_host_entered(sqlite3 *db, const struct event *ev, struct json_tokens *toks);
 /* The rules' `namespace host`: 0 when ev is a Tracee exec carrying a
  * mount namespace that is not the host's, or w is no sandbox; else 1. */
 int ns_host_exec(sqlite3 *db, const struct event *ev, const struct workload *w, struct json_tokens *toks);

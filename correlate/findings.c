@@ -912,6 +912,10 @@ materialize_prepare(struct pass *p, sqlite3 *db, struct frow **out, size_t *nout
 		}
 		evrow_fill(get, 1, &ev);
 		wkey[0] = '\0';
+		if (r->ns_host && !ns_host_entered(db, &ev, &toks)) {
+			sqlite3_reset(get);
+			continue;
+		}
 		if (r->cls != CLASS_USAGE || r->within || ev.container_id || ev.pid != EV_NULL) {
 			attribute_event(db, &ev, &w);
 			if (allowed_after_join(p, r, &ev, &w, &toks) || !rule_admits_kind(r, w.kind) ||

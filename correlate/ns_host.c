@@ -74,12 +74,70 @@ shared_by_units(sqlite3 *db, const char *host, int64_t ts, char *out, size_t cap
 	return 1;
 }
 
+/*
+ * Answers by (store, its data_version, host, hour): a correlation pass asks
+ * for every exec of the host's processes, and each answer scans 12 hours.
+ */
+#define NS_CACHE 32
+#define NS_BUCKET_NS ((int64_t)3600 * 1000000000LL)
+static struct {
+	const sqlite3 *db;
+	int64_t version, bucket;
+	char host[128], mnt[32];
+	int found;
+} ns_cache[NS_CACHE];
+static unsigned ns_next;
+
+static int64_t
+data_version(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v + sqlite3_total_changes(db);
+}
+
+static int host_mount_ns_uncached(sqlite3 *db, const char *host, int64_t ts, char *out, size_t cap);
+
 int
 host_mount_ns(sqlite3 *db, const char *host, int64_t ts, char *out, size_t cap)
 {
+	int64_t version, bucket;
+	unsigned i;
+	int found;
+
 	out[0] = '\0';
-	if (host == NULL)
-		return 0;
+	if (host == NULL || strlen(host) >= sizeof(ns_cache[0].host))
+		return host != NULL && host_mount_ns_uncached(db, host, ts, out, cap);
+	version = data_version(db);
+	bucket = ts / NS_BUCKET_NS;
+	for (i = 0; i < NS_CACHE; i++)
+		if (ns_cache[i].db == db && ns_cache[i].version == version && ns_cache[i].bucket == bucket &&
+		    strcmp(ns_cache[i].host, host) == 0) {
+			snprintf(out, cap, "%s", ns_cache[i].mnt);
+			return ns_cache[i].found;
+		}
+	/* the hour's middle: one answer for the whole bucket */
+	found = host_mount_ns_uncached(db, host, bucket * NS_BUCKET_NS + NS_BUCKET_NS / 2, out, cap);
+	i = ns_next++ % NS_CACHE;
+	ns_cache[i].db = db;
+	ns_cache[i].version = version;
+	ns_cache[i].bucket = bucket;
+	snprintf(ns_cache[i].host, sizeof(ns_cache[i].host), "%s", host);
+	snprintf(ns_cache[i].mnt, sizeof(ns_cache[i].mnt), "%s", found ? out : "");
+	ns_cache[i].found = found;
+	return found;
+}
+
+static int
+host_mount_ns_uncached(sqlite3 *db, const char *host, int64_t ts, char *out, size_t cap)
+{
+	out[0] = '\0';
 	if (first_text(db,
 		       "SELECT json_extract(extra, '$.mount_ns') FROM events WHERE host = ?1 AND pid = 1"
 		       " AND source = 'tracee' AND ts_ns >= ?2 - 86400000000000 AND ts_ns <= ?3"
@@ -116,6 +174,39 @@ extra_of(const struct event *ev, struct json_tokens *toks, const char *key, char
 		memcpy(out, s.p, s.n);
 		out[s.n] = '\0';
 	}
+}
+
+int
+ns_host_entered(sqlite3 *db, const struct event *ev, struct json_tokens *toks)
+{
+	char mnt[32], host[32];
+	sqlite3_stmt *st;
+	int entered = 0;
+
+	if (ev->source == NULL || strcmp(ev->source, "tracee") != 0 || ev->action == NULL ||
+	    (strcmp(ev->action, "sched_process_exec") != 0 && strcmp(ev->action, "execve") != 0))
+		return 1;
+	extra_of(ev, toks, "mount_ns", mnt, sizeof(mnt));
+	if (!mnt[0])
+		return 1;
+	if (!host_mount_ns(db, ev->host, ev->ts_ns, host, sizeof(host)) || strcmp(mnt, host) != 0)
+		return 0;
+	/* the process's own or its parent's record before it, elsewhere */
+	if (ev->pid == EV_NULL ||
+	    sqlite3_prepare_v2(db,
+			       "SELECT json_extract(extra, '$.mount_ns') FROM events WHERE host = ?1"
+			       " AND pid IN (?2, ?3) AND ts_ns < ?4 AND ts_ns >= ?4 - 86400000000000"
+			       " AND source = 'tracee' AND json_valid(extra) ORDER BY ts_ns DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, ev->host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, ev->pid);
+	sqlite3_bind_int64(st, 3, ev->ppid != EV_NULL ? ev->ppid : ev->pid);
+	sqlite3_bind_int64(st, 4, ev->ts_ns);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		entered = strcmp((const char *)sqlite3_column_text(st, 0), host) != 0;
+	sqlite3_finalize(st);
+	return entered;
 }
 
 int

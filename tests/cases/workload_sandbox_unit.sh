@@ -32,7 +32,7 @@ expect_eq "$(sqlite3 a.db "SELECT group_concat(root, ' ') FROM (SELECT root FROM
 expect_eq "$(sqlite3 a.db "SELECT count(*) FROM findings WHERE rule = 'ESC-11' AND workload LIKE 'sbx:svc-host-1:%'")" 2 \
 	"ESC-11: the unit's setns"
 expect_eq "$(sqlite3 a.db "SELECT group_concat(e.pid, ' ') FROM findings f JOIN events e ON e.id = f.event_id
-	WHERE f.rule = 'ESC-11' AND e.source = 'tracee'")" "9101 9102" "ESC-11: Tracee execs in the host's mount namespace"
+	WHERE f.rule = 'ESC-11' AND e.source = 'tracee'")" "9101" "ESC-11: the Tracee exec that entered the host's mount namespace"
 expect_eq "$(sqlite3 a.db "SELECT workload FROM findings WHERE rule = 'CRED-04' AND summary LIKE '%git-credentials%'")" \
 	"sbx:svc-host-3:9000:1748932000" "Tracee read attributed to the unit"
 expect_eq "$(sqlite3 a.db "SELECT count(*) FROM findings WHERE rule = 'ESC-12'")" 4 \
