@@ -49,6 +49,25 @@ plan_release(struct plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/*
+ * A step no connector carries out is done by hand, after the others, unless
+ * it contains a live runtime: stopping a sandbox, a service or a function
+ * by hand must still come before the revocations, or the runtime takes new
+ * credentials while they are cut (issue 20's order, said in each note).
+ */
+static enum conn_phase
+manual_phase(const char *action)
+{
+	static const char *const contain[] = { "kill-sandbox", "stop-service", "stop-function",
+					       "isolate-pod", "scale-to-zero", "cordon-node" };
+	size_t i;
+
+	for (i = 0; i < sizeof(contain) / sizeof(contain[0]); i++)
+		if (strcmp(action, contain[i]) == 0)
+			return PHASE_QUARANTINE;
+	return PHASE_CLEANUP;
+}
+
 void
 plan_add(struct plan *p, const char *provider, const char *action, const char *target,
 	 const char *note)
@@ -95,7 +114,7 @@ plan_add(struct plan *p, const char *provider, const char *action, const char *t
 		st->manual = 1;
 		st->conn = NULL;
 		st->act = NULL;
-		st->phase = PHASE_CLEANUP;
+		st->phase = manual_phase(action);
 	} else {
 		st->phase = st->act->phase;
 	}
