@@ -407,9 +407,9 @@ class CiCase:
         if v["rp"]["cloud"] == "gcp":
             sib = [j for j in self.instances if j is not v and j["rp"]["sub"] == sub and
                    t_use - 3600 <= j["tx"] <= t_use]
-            if not sib or not self.audit:
+            if not sib:
                 return None
-            if all(j["run"] == v["run"] for j in sib):
+            if self.audit and all(j["run"] == v["run"] for j in sib):
                 return "%s/runs/%d" % (v["rp"]["repo"], v["run"])
             return "%s@%d" % (sub, int(max(j["tx"] for j in sib + [v])))
         began = min(j["tp"] for j in self.instances if j["run"] == v["run"])
