@@ -84,7 +84,7 @@ build/fuzzobj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(SAN_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_LIB)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h tests/fuzz/fuzz_checked.h $(FUZZ_LIB)
 	@mkdir -p build/fuzz
 	$(SAN_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB) $(LDLIBS)
 

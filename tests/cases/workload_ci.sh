@@ -14,11 +14,6 @@
 . "$ROOT/tests/cases/lib.sh"
 F="$ROOT/tests/workloads/ci"
 E="$F/expect"
-golden() { # golden NAME: stdin normalized, compared with $E/NAME.json
-	sed "s|$ROOT/||g" | python3 -m json.tool --sort-keys > "$1.out"
-	if [ "${UPDATE_GOLDEN:-}" = 1 ]; then mkdir -p "$E"; cp "$1.out" "$E/$1.json"; return 0; fi
-	diff -u "$E/$1.json" "$1.out" || die "$1: differs from $E/$1.json"
-}
 "$CORDON" --db b.db ingest --json "$F/logs" > ing.json
 expect_eq "$(grep -o '"format":"github"' ing.json | wc -l | tr -d ' ')" 2 "audit log and jobs API probed as github"
 rc=0; "$CORDON" --db b.db correlate > /dev/null || rc=$?

@@ -17,11 +17,6 @@
 . "$ROOT/tests/cases/lib.sh"
 F="$ROOT/tests/workloads/ci/gcp"
 E="$F/expect"
-golden() { # golden NAME: stdin normalized, compared with $E/NAME.json
-	sed "s|$ROOT/||g" | python3 -m json.tool --sort-keys > "$1.out"
-	if [ "${UPDATE_GOLDEN:-}" = 1 ]; then mkdir -p "$E"; cp "$1.out" "$E/$1.json"; return 0; fi
-	diff -u "$E/$1.json" "$1.out" || die "$1: differs from $E/$1.json"
-}
 "$CORDON" --db b.db ingest -q "$F/inventory" "$F/logs"
 expect_eq "$("$CORDON" --db b.db rejects --limit 0 --format json | jq '.rejects | length')" 0 "rejects"
 rc=0; "$CORDON" --db b.db correlate > /dev/null || rc=$?

@@ -10,11 +10,6 @@
 . "$ROOT/tests/cases/lib.sh"
 F="$ROOT/tests/workloads/sandbox"
 E="$F/expect"
-golden() {
-	sed "s|$ROOT/||g" | python3 -m json.tool --sort-keys > "$1.out"
-	if [ "${UPDATE_GOLDEN:-}" = 1 ]; then mkdir -p "$E"; cp "$1.out" "$E/$1.json"; return 0; fi
-	diff -u "$E/$1.json" "$1.out" || die "$1: differs from $E/$1.json"
-}
 "$CORDON" --db a.db ingest -q "$F/inventory" "$F/logs"
 rc=0; "$CORDON" --db a.db correlate > /dev/null || rc=$?
 expect_eq "$rc" 1 "correlate exit"
