@@ -91,9 +91,15 @@ else
 	rm -f "$W/mixed.db-wal" "$W/mixed.db-shm"
 fi
 mixed_run() { # mixed_run DB LABEL: one correlate run, its time and longest write
-	$TIME -f '%e %M' -o "$W/t" "$CORDON" --db "$1" correlate --format text > "$W/out" || true
-	read -r secs kib < "$W/t"
-	printf "  %-44s %s s, peak RSS %s MiB, longest write %s ms\n" "$2" "$secs" "$((kib / 1024))" \
+	$TIME -f '%e %U %S %M' -o "$W/t" "$CORDON" --db "$1" correlate --format text > "$W/out" || true
+	# time(1) puts "Command exited with non-zero status 1" first when
+	# correlate found incidents (exit 1): the figures are the last line
+	read -r secs usr sys kib <<EOF2
+$(tail -n 1 "$W/t")
+EOF2
+	# CPU time beside wall time: on a shared machine wall time is mostly the others'
+	printf "  %-44s %s s (%s s CPU), peak RSS %s MiB, longest write %s ms\n" "$2" "$secs" \
+		"$(awk -v u="$usr" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')" "$((kib / 1024))" \
 		"$(sqlite3 "$1" "SELECT value / 1000 FROM meta WHERE key = 'correlate.longest_write_us'")"
 }
 mixed_add() { # mixed_add DB COUNT FIRST SEED
