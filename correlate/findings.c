@@ -645,18 +645,71 @@ out:
 	return rc;
 }
 
+/*
+ * after-first rules: the earliest first sighting of any value of each
+ * (rule, entity) in this run, keyed "RULE\0ENTITY", so a value can be
+ * told from the entity's first one.
+ */
+static void
+first_values_note(struct pass *p, struct strmap *firsts)
+{
+	size_t i;
+
+	for (i = 0; i < p->seen.cap; i++) {
+		const struct strmap_entry *e = &p->seen.slot[i];
+		const struct rule *r;
+		struct strmap_entry *f;
+		size_t n;
+		int created;
+
+		if (e->key == NULL || (r = ruleset_find(p->rs, e->key)) == NULL || !r->st.after_first)
+			continue;
+		n = strlen(e->key) + 1;
+		n += strlen(e->key + n);
+		f = strmap_get(firsts, e->key, n, &created);
+		if (created || e->a < f->a)
+			f->a = e->a;
+	}
+}
+
+/* Did the entity of an after-first rule have a value before TS (stored or this run)? */
+static int
+had_value_before(sqlite3_stmt *min, const struct strmap *firsts, const char *rid, const char *ent,
+		 int64_t ts)
+{
+	char key[1024];
+	int n = snprintf(key, sizeof(key), "%s%c%s", rid, 0, ent), before = 0;
+	const struct strmap_entry *f;
+
+	if (n > 0 && (size_t)n < sizeof(key) && (f = strmap_find(firsts, key, (size_t)n)) != NULL &&
+	    f->a < ts)
+		return 1;
+	sqlite3_bind_text(min, 1, rid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(min, 2, ent, -1, SQLITE_STATIC);
+	if (sqlite3_step(min) == SQLITE_ROW && sqlite3_column_type(min, 0) != SQLITE_NULL &&
+	    sqlite3_column_int64(min, 0) < ts)
+		before = 1;
+	sqlite3_reset(min);
+	return before;
+}
+
 /* Compare this run's first sightings with the stored baselines (reads only). */
 static int
 first_seen_judge(struct pass *p, sqlite3 *db, int64_t learn_override)
 {
-	sqlite3_stmt *get = NULL;
+	sqlite3_stmt *get = NULL, *min = NULL;
+	struct strmap firsts;
 	size_t i;
 	int rc = CD_E_DB;
 
+	strmap_init(&firsts);
 	if (sqlite3_prepare_v2(db, "SELECT first_ns, last_ns FROM baselines"
 				   " WHERE rule = ?1 AND entity = ?2 AND value = ?3",
-			       -1, &get, NULL) != SQLITE_OK)
+			       -1, &get, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT min(first_ns) FROM baselines WHERE rule = ?1 AND entity = ?2",
+			       -1, &min, NULL) != SQLITE_OK)
 		goto out;
+	first_values_note(p, &firsts);
 	/* entities first: their earliest time decides whether a value can be "new" */
 	for (i = 0; i < p->ent.cap; i++) {
 		struct strmap_entry *e = &p->ent.slot[i];
@@ -718,12 +771,15 @@ first_seen_judge(struct pass *p, sqlite3 *db, int64_t learn_override)
 		 */
 		if ((!known || stored_first > e->a ||
 		     (stored_last < e->a - learn && stored_first < e->a)) &&
-		    en != NULL && en->b <= e->a - r->st.warmup_ns && e->b >= 0)
+		    en != NULL && en->b <= e->a - r->st.warmup_ns && e->b >= 0 &&
+		    (!r->st.after_first || had_value_before(min, &firsts, rid, ent, e->a)))
 			add_hit(p, e->b, (size_t)(r - p->rs->r));
 	}
 	rc = CD_OK;
 out:
 	sqlite3_finalize(get);
+	sqlite3_finalize(min);
+	strmap_release(&firsts);
 	return rc;
 }
 
@@ -1310,15 +1366,24 @@ known_net_load(sqlite3 *db, struct known_net *net, char **cause)
 			       " AND json_extract(s.attrs, '$.runtime') != 'Image')"
 			       " OR EXISTS(SELECT 1 FROM events e WHERE e.cred_id = s.cred"
 			       " AND instr(e.user_agent, 'exec-env/AWS_Lambda_') > 0))"
-			       " SELECT DISTINCT s.cred, s.fid IN (SELECT fid FROM marked) FROM s",
+			       " SELECT DISTINCT s.cred, s.fid IN (SELECT fid FROM marked),"
+			       " CASE WHEN json_valid(s.attrs) THEN json_extract(s.attrs, '$.vpc') END FROM s",
 			       -1, &st, NULL) != SQLITE_OK)
 		return CD_E_DB;
 	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *cred = (const char *)sqlite3_column_text(st, 0);
+		const char *vpc = (const char *)sqlite3_column_text(st, 2);
+
 		if (sqlite3_column_int(st, 1))
-			set_add(&net->fn_sessions, &net->nfn_sessions,
-				(const char *)sqlite3_column_text(st, 0));
+			set_add(&net->fn_sessions, &net->nfn_sessions, cred);
 		else
-			set_add(&net->fn_custom, &net->nfn_custom, (const char *)sqlite3_column_text(st, 0));
+			set_add(&net->fn_custom, &net->nfn_custom, cred);
+		if (cred != NULL && vpc != NULL && *vpc != '\0' && strchr(cred, ' ') == NULL) {
+			char *pair = xstrdupf("%s %s", cred, vpc);
+
+			set_add(&net->fn_vpc, &net->nfn_vpc, pair);
+			free(pair);
+		}
 	}
 	sqlite3_finalize(st);
 	/* GCP accounts of exactly one serverless service (attribute_gcp.c) */
@@ -1338,6 +1403,8 @@ known_net_load(sqlite3 *db, struct known_net *net, char **cause)
 		qsort(net->fn_sessions, net->nfn_sessions, sizeof(char *), str_cmp);
 	if (net->nfn_custom > 1)
 		qsort(net->fn_custom, net->nfn_custom, sizeof(char *), str_cmp);
+	if (net->nfn_vpc > 1)
+		qsort(net->fn_vpc, net->nfn_vpc, sizeof(char *), str_cmp);
 	if (ci_sessions_load(db, &net->ci_sessions, &net->nci_sessions) != CD_OK)
 		return CD_E_DB;
 	egress_load(net);
@@ -1378,6 +1445,9 @@ known_net_release(struct known_net *net)
 	for (i = 0; i < net->nfn_custom; i++)
 		free(net->fn_custom[i]);
 	free(net->fn_custom);
+	for (i = 0; i < net->nfn_vpc; i++)
+		free(net->fn_vpc[i]);
+	free(net->fn_vpc);
 	for (i = 0; i < net->ngcp_fn_accounts; i++)
 		free(net->gcp_fn_accounts[i]);
 	free(net->gcp_fn_accounts);

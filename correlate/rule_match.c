@@ -93,6 +93,32 @@ known_net_has(char *const *set, size_t n, const char *s)
 	return 0;
 }
 
+/*
+ * The value of KEY in a sorted set of "KEY VALUE" pairs (keys hold no
+ * space, so a key's pairs sort where the key itself would), or NULL.
+ */
+static const char *
+known_net_value(char *const *set, size_t n, const char *key)
+{
+	size_t lo = 0, hi = n, klen = strlen(key);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strncmp(set[mid], key, klen);
+
+		if (c == 0) {
+			if (set[mid][klen] == ' ')
+				return set[mid] + klen + 1;
+			c = 1; /* a longer key: after ours */
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 /* RFC 1918 / loopback / link-local / non-IP ("AWS Internal", service names). */
 static const char *
 ip_kind(const struct known_net *net, const char *ip)
@@ -332,6 +358,10 @@ vfield(struct match_ev *m, int vf)
 	}
 	case VF_DST_KIND:
 		m->vf[vf] = dst_kind(m->net, ev->dst);
+		break;
+	case VF_CRED_VPC:
+		if (m->net != NULL && ev->cred_id != NULL)
+			m->vf[vf] = known_net_value(m->net->fn_vpc, m->net->nfn_vpc, ev->cred_id);
 		break;
 	case VF_SRC_PROVIDER:
 		/* private and non-IP addresses belong to no provider */

@@ -18,7 +18,7 @@
  *     example nomatch  object=/etc/hosts
  *
  * A rule matches when any `when` block matches and no `unless` block does.
- * Usage rules add one stateful line: `first-seen F per E [learn D] [warmup D]`,
+ * Usage rules add one stateful line: `first-seen F per E [learn D] [warmup D] [after-first]`,
  * `distinct F per E >= N within D` or `count per E >= N within D`.
  * Every error is "FILE:LINE: reason"; nothing is half-loaded.
  */
@@ -44,7 +44,7 @@ static const char *const vfield_names[VF__COUNT] = { "dst_ip", "dst_port", "src_
 						     "ua_family", "api", "src_kind",
 						     "host_kind", "egress_known", "principal",
 						     "src_own", "cred_workload", "dst_kind",
-						     "src_provider" };
+						     "src_provider", "cred_vpc" };
 
 static const struct {
 	const char *name;
@@ -504,13 +504,18 @@ parse_state(struct pline *l, struct rule *r, struct span kw)
 	if (st->kind == STATE_FIRST_SEEN) {
 		st->window_ns = (int64_t)14 * 86400 * 1000000000LL;
 		st->warmup_ns = RULE_WARMUP_NS;
-		/* optional "learn D" and "warmup D", in either order */
+		/* optional "learn D", "warmup D" and "after-first", in any order */
 		while ((w = word(l)).n != 0) {
 			int64_t *to = span_eq(w, "learn") ? &st->window_ns
 				    : span_eq(w, "warmup") ? &st->warmup_ns : NULL;
 
+			if (to == NULL && span_eq(w, "after-first")) {
+				st->after_first = 1;
+				continue;
+			}
 			if (to == NULL)
-				return perr(l, "expected 'learn DURATION', 'warmup DURATION' or end of line");
+				return perr(l, "expected 'learn DURATION', 'warmup DURATION', 'after-first'"
+					       " or end of line");
 			tmp = span_dup(word(l));
 			if (time_parse_duration(tmp, to) != CD_OK || *to < 0) {
 				free(tmp);

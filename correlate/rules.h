@@ -70,6 +70,9 @@ enum vfield {
 	VF_SRC_PROVIDER, /* a public src_ip: "google" when in Google's published
 			  * ranges (provider_net.c), else "other"; absent for
 			  * private and non-IP addresses */
+	VF_CRED_VPC,    /* the VPC of the Lambda function whose execution-role
+			 * session cred_id is (the inventory's VpcConfig.VpcId);
+			 * absent for a function outside any VPC */
 	VF__COUNT
 };
 
@@ -101,6 +104,8 @@ struct rule_state {
 	int64_t threshold; /* distinct / count: >= N */
 	int64_t window_ns; /* within DURATION (first-seen: learning window) */
 	int64_t warmup_ns; /* first-seen: history an entity needs before a value is new */
+	int after_first;   /* first-seen: an entity's first value is learned whenever it
+			    * comes; only a value after another one can be new */
 };
 
 struct example {
@@ -201,6 +206,11 @@ struct known_net {
 	 * runtime unknown) */
 	char **fn_sessions, **fn_custom;
 	size_t nfn_sessions, nfn_custom;
+	/* "KEY VPC" of each execution-role session of a VPC-attached function:
+	 * a VPC function reaches AWS only through its VPC's NAT addresses and
+	 * endpoints, so its public addresses are few and stable */
+	char **fn_vpc;
+	size_t nfn_vpc;
 	/* GCP service accounts exactly one Cloud Run service or Cloud Function
 	 * runs as (their tokens, from the metadata server, name no one else) */
 	char **gcp_fn_accounts;
