@@ -366,6 +366,15 @@ learn_vault(struct learn *l, const char **c)
 		rc = learn_link(l, "credential", ik, "exchanged-for",
 				credid_kind(strchr(c[C_X_EXCHANGED], ':') + 1) ? "credential" : "identity",
 				c[C_X_EXCHANGED], "Vault login");
+	/* a GitHub Actions job's OIDC token (jwt login, subject "repo:..."): the
+	 * job holds the Vault token as it holds an AWS session it exchanged
+	 * the same token for (learn_ci_session) */
+	if (rc == CD_OK && ik && c[C_X_EXCHANGED] && strncmp(c[C_X_EXCHANGED], "oidc:repo:", 10) == 0) {
+		char *loc = gjoin("oidc:github", ":", c[C_X_EXCHANGED] + 5);
+
+		rc = learn_link(l, "secret", loc, "exposes", "credential", ik, "Vault jwt login");
+		free(loc);
+	}
 	if (rc == CD_OK && who && c[C_X_POLICIES]) {
 		/* ["default","web-read"]: the quoted names */
 		const char *p = c[C_X_POLICIES];

@@ -18,6 +18,8 @@
 /* how soon after an unmapped key file or secret is read its key is used */
 #define KEYFILE_USE_NS ((int64_t)3600 * 1000000000LL)
 #define VAULT_LOGIN_NS ((int64_t)900 * 1000000000LL)  /* Vault contact -> the login it made */
+/* a GitHub-hosted job runs at most 6 h: its start when the jobs API is silent */
+#define CI_JOB_MAX_NS  ((int64_t)6 * 3600 * 1000000000LL)
 
 static int
 wl_root_of(const struct inc_ctx *c, int i)
@@ -301,6 +303,48 @@ add_vault_token(struct incident *inc, const char *acc, const char *who, int64_t 
 		snprintf(ident, sizeof(ident), "vault:%s", who);
 		strv_add_unique(&inc->identities, ident);
 	}
+}
+
+/*
+ * The Vault tokens a CI job took with its OIDC token: jwt logins whose
+ * subject is the job's (graph_learn.c: the job's oidc:github:SUBJECT
+ * secret exposes them), from the job's start (six hours before the signal
+ * when the jobs API did not say) to the signal.  The job's environment
+ * held them as it held the cloud session.
+ */
+static void
+ci_vault_tokens(sqlite3 *db, struct incident *inc, const struct workload *w, int64_t ts,
+		const char *via)
+{
+	sqlite3_stmt *st;
+	char loc[300];
+	int64_t from = ts - CI_JOB_MAX_NS;
+
+	if (w->ci_subject[0] == '\0')
+		return;
+	snprintf(loc, sizeof(loc), "oidc:github:%s", w->ci_subject);
+	if (w->ci_job_event != 0 &&
+	    sqlite3_prepare_v2(db, "SELECT ts_ns FROM events WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, w->ci_job_event);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) <= ts)
+			from = sqlite3_column_int64(st, 0) - SKEW_NS;
+		sqlite3_finalize(st);
+	}
+	if (sqlite3_prepare_v2(db,
+			       "SELECT e.issued_cred, e.actor FROM graph_nodes s"
+			       " JOIN graph_edges x ON x.src = s.id AND x.type = 'exposes'"
+			       " JOIN graph_nodes c ON c.id = x.dst AND c.kind = 'credential' AND c.key LIKE 'vault:%'"
+			       " JOIN events e ON e.issued_cred = substr(c.key, 7) AND e.source = 'vault'"
+			       " WHERE s.kind = 'secret' AND s.key = ?1 AND e.ts_ns BETWEEN ?2 AND ?3",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, loc, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, ts + SKEW_NS);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		add_vault_token(inc, (const char *)sqlite3_column_text(st, 0),
+				(const char *)sqlite3_column_text(st, 1), ts, via);
+	sqlite3_finalize(st);
 }
 
 static void
@@ -682,6 +726,7 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 			struct ci_sec a = { inc, w, f };
 
 			ci_job_secrets(db, w, ci_secret, &a);
+			ci_vault_tokens(db, inc, w, f->ts, f->rule);
 			if (f->cred_id != NULL) {
 				add_cred(inc, "aws", f->cred_id, f->identity, f->ts);
 			} else if (w->ci_principal[0]) {

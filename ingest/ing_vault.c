@@ -53,15 +53,50 @@ ends_with(const char *s, const char *tail)
 	return n >= k && memcmp(s + n - k, tail, k) == 0;
 }
 
+#define JWT_MOUNT_MAX 128
+
+/*
+ * A jwt or oidc login's subject.  Vault logs neither the JWT nor its
+ * issuer, but names the new token "MOUNT-ALIAS": the mount's path with
+ * dashes for slashes, then the alias, which is the role's user_claim
+ * (`sub` by default: "repo:ORG/REPO:ref:refs/heads/main" for a GitHub
+ * Actions job).  "oidc:SUBJECT", or NULL when the name is not that shape.
+ */
+static const char *
+jwt_subject(struct ev_arena *a, const char *path, const char *display)
+{
+	char mount[JWT_MOUNT_MAX];
+	const char *m, *end;
+	size_t n;
+
+	if (path == NULL || display == NULL || strncmp(path, "auth/", 5) != 0)
+		return NULL;
+	m = path + 5;
+	if ((end = strstr(m, "/login")) == NULL && (end = strstr(m, "/oidc/callback")) == NULL)
+		return NULL;
+	n = (size_t)(end - m);
+	if (n == 0 || n >= sizeof(mount))
+		return NULL;
+	memcpy(mount, m, n);
+	mount[n] = '\0';
+	for (m = mount; (m = strchr(m, '/')) != NULL; m++)
+		mount[m - mount] = '-';
+	if (strncmp(display, mount, n) != 0 || display[n] != '-' || display[n + 1] == '\0')
+		return NULL;
+	return ev_printf(a, "oidc:%s", display + n + 1);
+}
+
 /*
  * What a login was exchanged for, from its auth metadata: the certificate
  * (cert auth logs its serial in decimal: the one id of credid.c), the AWS
  * principal (aws), the Google service account (gcp), the Kubernetes
- * service account (kubernetes), a JWT's subject or role (jwt, oidc).  A
- * provider-prefixed graph key; NULL when the metadata names none.
+ * service account (kubernetes), a JWT's subject (jwt, oidc: from the
+ * token's name, see jwt_subject).  A provider-prefixed graph key; NULL
+ * when the login names none.
  */
 static const char *
-exchanged_for(struct ev_arena *a, const struct json_doc *d, int meta, const char **serial_id)
+exchanged_for(struct ev_arena *a, const struct json_doc *d, int meta, const char **serial_id,
+	      const char *mount_type, const char *path, const char *display)
 {
 	const char *v, *ns;
 	char id[CREDID_MAX];
@@ -82,6 +117,8 @@ exchanged_for(struct ev_arena *a, const struct json_doc *d, int meta, const char
 	if ((v = ev_json_path(a, d, meta, "service_account_name")) != NULL &&
 	    (ns = ev_json_path(a, d, meta, "service_account_namespace")) != NULL)
 		return ev_printf(a, "k8s:system:serviceaccount:%s:%s", ns, v);
+	if (mount_type != NULL && (strcmp(mount_type, "jwt") == 0 || strcmp(mount_type, "oidc") == 0))
+		return jwt_subject(a, path, display);
 	return NULL;
 }
 
@@ -170,7 +207,9 @@ vault_record(struct ingest_ctx *ctx, const struct json_doc *d, const struct inge
 		     strstr(path, "/login/") != NULL)) {
 			const char *serial_id;
 
-			ingest_extra_str(ctx, "exchanged", exchanged_for(a, d, meta, &serial_id));
+			ingest_extra_str(ctx, "exchanged",
+					 exchanged_for(a, d, meta, &serial_id,
+						       ev_json_path(a, d, req, "mount_type"), path, ev->actor));
 			/* a cert login authenticates with the certificate: its id is the
 			 * credential the login used, as an access key is a call's */
 			if (serial_id != NULL && ev->cred_id == NULL)
