@@ -11,8 +11,10 @@
 # the pool (manual), the account's tokens (manual) and its user-managed key
 # (disable-key).  Look-alikes open nothing: a day of the same job's deploys
 # from its two runners, a developer impersonating the account from the
-# office.  The JSON of incidents, incident, whois, reach and the plan is
-# compared with tests/workloads/ci/gcp/expect/ (UPDATE_GOLDEN=1 rewrites
+# office.  The job's principal reaches the account (GenerateAccessToken)
+# and what the project's IAM policy grants it.  The JSON of incidents,
+# incident, whois, reach (of the account and of the principal) and the plan
+# is compared with tests/workloads/ci/gcp/expect/ (UPDATE_GOLDEN=1 rewrites
 # them: review).
 . "$ROOT/tests/cases/lib.sh"
 F="$ROOT/tests/workloads/ci/gcp"
@@ -34,6 +36,14 @@ expect_eq "$(jq -r '[.credentials[].id] | join(",")' inc.json)" "token:deployer@
 "$CORDON" --db b.db whois deployer@acme-ci.iam.gserviceaccount.com --format json | golden whois
 "$CORDON" --db b.db reach deployer@acme-ci.iam.gserviceaccount.com --format json | golden reach
 "$CORDON" --db b.db revoke plan --incident "$id" --format json | golden plan
+# the job's federated principal reaches the account it impersonated
+# (GenerateAccessToken: an observed "assumed" edge) and through it what the
+# project's IAM policy (inventory/acme-ci.json) grants the account
+P=principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/github/subject/repo:acme/infra-gcp:environment:production
+expect_eq "$("$CORDON" --db b.db reach "$P" --format json | jq -r '[.reached[] | .edges[-1] + " " + .key] | join(",")')" \
+	"assumed gcp:deployer@acme-ci.iam.gserviceaccount.com,can-access gcp:acme-ci" "the principal's reach"
+"$CORDON" --db b.db reach "$P" --format json | golden reach-principal
+"$CORDON" --db b.db whois "$P" --format json | golden whois-principal
 expect_eq "$("$CORDON" --db b.db revoke plan --incident "$id" --format json |
 	jq -r '[.steps[] | .provider + " " + .action] | join(",")')" \
 	"github disable-workflow,github remove-runner,gcp disable-key,gcp deny-wif-subject,gcp revoke-sa-tokens" "plan"
