@@ -183,17 +183,29 @@ ci_job_of_gcp_event(sqlite3 *db, const struct event *ev, struct workload *w)
 	 * principal was at most a token's life before may have held it: one
 	 * job decides, several are recorded as an undecided join.
 	 */
+	/*
+	 * A call as an account (ev's actor is not the principal) needs the
+	 * account's token: an exchange counts only if the principal's
+	 * GenerateAccessToken for it, from the exchange's address, came
+	 * before the call (a job that had not yet bought one held nothing).
+	 */
 	if (sqlite3_prepare_v2(db,
-			       "SELECT ts_ns, src_ip FROM events WHERE ts_ns BETWEEN ?2 - ?3 AND ?2"
-			       " AND source = 'gcpaudit' AND actor = ?1"
-			       " AND action LIKE '%SecurityTokenService.ExchangeToken'"
-			       " ORDER BY ts_ns DESC LIMIT 16",
+			       "SELECT x.ts_ns, x.src_ip FROM events x WHERE x.ts_ns BETWEEN ?2 - ?3 AND ?2"
+			       " AND x.source = 'gcpaudit' AND x.actor = ?1"
+			       " AND x.action LIKE '%SecurityTokenService.ExchangeToken'"
+			       " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM events g WHERE g.ts_ns BETWEEN x.ts_ns AND ?2"
+			       "  AND g.source = 'gcpaudit' AND g.actor = ?1 AND g.src_ip IS x.src_ip"
+			       "  AND g.action LIKE '%GenerateAccessToken' AND g.object LIKE '%serviceAccounts/' || ?4"
+			       "  AND g.outcome = 'success'))"
+			       " ORDER BY x.ts_ns DESC LIMIT 16",
 			       -1, &st, NULL) != SQLITE_OK)
 		return 0;
 	one = xcalloc(1, sizeof(*one));
 	sqlite3_bind_text(st, 1, principal, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, ev->ts_ns);
 	sqlite3_bind_int64(st, 3, TOKEN_LIFE_NS);
+	if (ev->actor != NULL && strcmp(ev->actor, principal) != 0 && strchr(ev->actor, '@') != NULL)
+		sqlite3_bind_text(st, 4, ev->actor, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (!ci_job_of_exchange(db, sub, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
 					ident, n == 0 ? w : one))
