@@ -22,10 +22,13 @@ serviceAccountDelegationInfo; the OIDC subject is the job's environment
   self-hosted runners  1-4 runners behind 1-2 NAT addresses (one added in
                        the middle of the history 3 cases in 10)
   GitHub-hosted        a new address of an Azure-like pool every job
-The exchange and the job's calls come from the runner's address.  The audit
-log (workflow runs, prepared jobs, runner events, secrets) is there 9 cases
-in 10; the jobs API (which runner ran a job) 2 in 3; some repositories run
-a matrix (two jobs of one run with the same subject).
+A self-hosted runner runs one job at a time: a job waits (is prepared later)
+until a runner is idle.  The exchange and the job's calls come from the
+runner's address.  The audit log (workflow runs, prepared jobs, runner
+events, secrets) is there 9 cases in 10; the jobs API (which runner ran a
+job, and its steps with their times to the second: the credentials step,
+named as the action's default or its README's, spans the exchange) 2 in 3;
+some repositories run a matrix (two jobs of one run with the same subject).
 
 Look-alikes, each drawn per case: a developer assumes a CI role from the
 office and uses it, or impersonates a CI service account from the office; a hosted job from an address never seen; a new runner
@@ -40,9 +43,11 @@ start two runs of the workflow at once (one OIDC subject, two runners, 4 in
 job is the escaped workload (id "O/R/runs/RUN/JOB", or without the audit log
 "SUBJECT@EXCHANGE_SECONDS"); the stolen key must be reported; the role must
 be reachable.  When other jobs of the subject took their tokens at the same
-time and the logs cannot tell them apart (no jobs API; GitHub-hosted
-runners, whose addresses nothing records; runners behind one NAT, or with no
-earlier job alone that ties them to theirs), "id_alt" names what a report
+time and the logs cannot tell them apart (no jobs API, or credentials steps
+spanning the same second; GitHub-hosted runners, whose addresses nothing
+records; runners behind one NAT, or with no earlier job alone that ties them
+to theirs; a GCP call, which names no token, while several jobs' account
+tokens lived), "id_alt" names what a report
 may give instead: the run they share, else "SUBJECT@EXCHANGE_SECONDS"
 ("join_undecidable" in the variant; the scorer counts these apart).
 """

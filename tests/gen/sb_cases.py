@@ -34,7 +34,12 @@ administrator's one-off `systemd-run gdb -p PID` without namespace
 properties; a sandboxed unit reading its own key (used from the host); a
 plain unit's `nsenter -t PID -n` into a job; a unit's gdb on its own child.
 A unit's escape is nsenter -t 1 (setns) or gdb attaching to the worker
-(ptrace; units share the host's pids), then the host's files.
+(ptrace; units share the host's pids), then the host's files; half of the
+service's escapes recur after a restart (a script planted in its data
+directory runs from the next MainPID and leaves again).  A unit the logs
+name (auditd's SERVICE_START, systemd-run --unit/-u) is one workload across
+its restarts, "HOST:unit=NAME"; a unit nothing names, each of its runs,
+"HOST:PID:START".
 
 Attack (4 cases in 5; seed % 5 == 0 is benign-only): a process inside one
 job leaves it, one of: nsenter into PID 1's namespaces (`-t 1`, `--target
