@@ -177,7 +177,8 @@ steps_at(sqlite3 *db, int64_t job, int64_t ts)
 		const char *a = (const char *)sqlite3_column_text(st, 1), *b = (const char *)sqlite3_column_text(st, 2);
 		int64_t from, to;
 
-		if (name == NULL || a == NULL || b == NULL || !cred_step(name) ||
+		/* "Post NAME": the action's clean-up at the job's end, no session */
+		if (name == NULL || a == NULL || b == NULL || strncmp(name, "Post ", 5) == 0 || !cred_step(name) ||
 		    time_parse_rfc3339(span_of(a), &from) != CD_OK || time_parse_rfc3339(span_of(b), &to) != CD_OK)
 			continue;
 		/* completed_at is cut to its second: the step ran until the next */

@@ -269,8 +269,10 @@ class CiCase:
         s4 = max(s3 + 1, end - r.uniform(2, 8))
         s5 = max(s4 + 0.5, end - r.uniform(0.5, 1.5))
         end = max(end, s5 + 0.5)
+        mid = (s4 + s5) / 2  # both actions clean up in a post step, last in first out
         spans = [("Set up job", started, s1), ("Run actions/checkout@v4", s1, s2), (rp["cred_step"], s2, s3),
-                 (rp["main_step"], s3, s4), ("Post Run actions/checkout@v4", s4, s5), ("Complete job", s5, end)]
+                 (rp["main_step"], s3, s4), ("Post " + rp["cred_step"], s4, mid),
+                 ("Post Run actions/checkout@v4", mid, s5), ("Complete job", s5, end)]
         return [{"name": nm, "status": "completed", "conclusion": "success", "number": k + 1,
                  "started_at": iso(a, 0), "completed_at": iso(b, 0)} for k, (nm, a, b) in enumerate(spans)], \
             (int(s2), int(s3))
