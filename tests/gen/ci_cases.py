@@ -244,7 +244,7 @@ class CiCase:
         GitHub queues a job until a runner of its labels is idle): tp, runner.
         pool: the runners allowed (None: every registered one)."""
         r = self.r
-        for _ in range(200):
+        while True:  # tp passes a busy interval's end each time: it ends
             allowed = pool or [x for x in self.runners if x["from"] <= tp]
             free = [x for x in allowed if not any(s < tp + dur and tp < e for s, e in x["busy"])]
             if free:
@@ -253,9 +253,6 @@ class CiCase:
                 return tp, x
             # queued: prepared once the first busy runner is done
             tp = min(e for x in allowed for s, e in x["busy"] if s < tp + dur and tp < e) + r.uniform(1, 15)
-        x = r.choice(pool or self.runners)
-        x["busy"].append((tp, tp + dur))
-        return tp, x
 
     def steps(self, rp, started, tx, end):
         """The jobs API's steps (name, status, conclusion, number, started_at,
