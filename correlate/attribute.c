@@ -291,8 +291,19 @@ workload_settle(struct workload *w)
 	if (strcmp(w->kind, "ci-job") == 0)
 		return; /* ci_job.c set id and where */
 	if (strcmp(w->kind, "sandbox") == 0) {
-		snprintf(w->id, sizeof(w->id), "%s:%lld:%lld", w->host, (long long)w->root_pid,
-			 (long long)(w->root_start / 1000000000LL));
+		size_t un = strncmp(w->name, "unit=", 5) == 0 ? strcspn(w->name + 5, " ") : 0;
+
+		/*
+		 * A named systemd unit is one workload across its restarts
+		 * (pid 1 starts a new MainPID, the unit stays): HOST:unit=NAME.
+		 * Other sandboxes, and a unit the logs do not name, are their
+		 * root process: HOST:PID:START.
+		 */
+		if (un > 0 && !(un == 1 && w->name[5] == '?'))
+			snprintf(w->id, sizeof(w->id), "%s:unit=%.*s", w->host, (int)un, w->name + 5);
+		else
+			snprintf(w->id, sizeof(w->id), "%s:%lld:%lld", w->host, (long long)w->root_pid,
+				 (long long)(w->root_start / 1000000000LL));
 		copy(w->where, sizeof(w->where), w->host);
 		return;
 	}

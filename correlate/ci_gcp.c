@@ -149,13 +149,66 @@ add_jobs(char *list, size_t cap, const struct workload *w)
 	}
 }
 
-int
-ci_job_of_gcp_event(sqlite3 *db, const struct event *ev, struct workload *w)
+/*
+ * The jobs whose exchange of principal came within a token's life before
+ * ev (account: only those whose GenerateAccessToken of it, from the
+ * exchange's address, came before ev): the first into w, each into list;
+ * *run the run they share (0: several), *same whether all are w's job,
+ * *latest the newest exchange.  How many.
+ */
+static int
+exchanges_for(sqlite3 *db, const char *principal, const struct event *ev, const char *account, const char *ident,
+	      struct workload *w, char *list, size_t cap, int64_t *run, int *same, int64_t *latest)
 {
 	sqlite3_stmt *st;
 	struct workload *one;
+	const char *sub = gh_subject(principal);
+	int n = 0;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT x.ts_ns, x.src_ip FROM events x WHERE x.ts_ns BETWEEN ?2 - ?3 AND ?2"
+			       " AND x.source = 'gcpaudit' AND x.actor = ?1"
+			       " AND x.action LIKE '%SecurityTokenService.ExchangeToken'"
+			       " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM events g WHERE g.ts_ns BETWEEN x.ts_ns AND ?2"
+			       "  AND g.source = 'gcpaudit' AND g.actor = ?1 AND g.src_ip IS x.src_ip"
+			       "  AND g.action LIKE '%GenerateAccessToken' AND g.object LIKE '%serviceAccounts/' || ?4"
+			       "  AND g.outcome = 'success'))"
+			       " ORDER BY x.ts_ns DESC LIMIT 16",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	one = xcalloc(1, sizeof(*one));
+	sqlite3_bind_text(st, 1, principal, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, ev->ts_ns);
+	sqlite3_bind_int64(st, 3, TOKEN_LIFE_NS);
+	if (account != NULL)
+		sqlite3_bind_text(st, 4, account, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct workload *x = n == 0 ? w : one;
+
+		if (!ci_job_of_exchange(db, sub, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+					ident, x))
+			continue;
+		if (n == 0)
+			*latest = sqlite3_column_int64(st, 0);
+		if (n > 0 && strcmp(one->id, w->id) != 0)
+			*same = 0;
+		add_jobs(list, cap, x);
+		if (*run == -1)
+			*run = w->ci_run;
+		if (x->ci_run != *run || x->ci_run <= 0)
+			*run = 0;
+		n++;
+	}
+	sqlite3_finalize(st);
+	free(one);
+	return n;
+}
+
+int
+ci_job_of_gcp_event(sqlite3 *db, const struct event *ev, struct workload *w)
+{
 	char principal[600], ident[320] = "", list[512] = "";
-	const char *sub;
+	const char *sub, *account = NULL;
 	int n = 0, same = 1, found = 0;
 	int64_t run = -1, latest = 0;
 
@@ -181,36 +234,17 @@ ci_job_of_gcp_event(sqlite3 *db, const struct event *ev, struct workload *w)
 	 * A call with the token (or an account's token it bought): nothing in
 	 * the log says which exchange's.  Every job whose exchange of the
 	 * principal was at most a token's life before may have held it: one
-	 * job decides, several are recorded as an undecided join.
+	 * job decides, several are recorded as an undecided join.  A call as
+	 * an account needs the account's token: an exchange counts only if its
+	 * job bought one (GenerateAccessToken from the exchange's address)
+	 * before the call; when none did (bought from another address), every
+	 * exchange counts.
 	 */
-	if (sqlite3_prepare_v2(db,
-			       "SELECT ts_ns, src_ip FROM events WHERE ts_ns BETWEEN ?2 - ?3 AND ?2"
-			       " AND source = 'gcpaudit' AND actor = ?1"
-			       " AND action LIKE '%SecurityTokenService.ExchangeToken'"
-			       " ORDER BY ts_ns DESC LIMIT 16",
-			       -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	one = xcalloc(1, sizeof(*one));
-	sqlite3_bind_text(st, 1, principal, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, ev->ts_ns);
-	sqlite3_bind_int64(st, 3, TOKEN_LIFE_NS);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (!ci_job_of_exchange(db, sub, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
-					ident, n == 0 ? w : one))
-			continue;
-		if (n == 0)
-			latest = sqlite3_column_int64(st, 0);
-		if (n > 0 && strcmp(one->id, w->id) != 0)
-			same = 0;
-		add_jobs(list, sizeof(list), n == 0 ? w : one);
-		if (run == -1)
-			run = w->ci_run;
-		if ((n == 0 ? w : one)->ci_run != run || (n == 0 ? w : one)->ci_run <= 0)
-			run = 0;
-		n++;
-	}
-	sqlite3_finalize(st);
-	free(one);
+	if (ev->actor != NULL && strcmp(ev->actor, principal) != 0 && strchr(ev->actor, '@') != NULL)
+		account = ev->actor;
+	n = exchanges_for(db, principal, ev, account, ident, w, list, sizeof(list), &run, &same, &latest);
+	if (n == 0 && account != NULL)
+		n = exchanges_for(db, principal, ev, NULL, ident, w, list, sizeof(list), &run, &same, &latest);
 	if (n == 0)
 		return 0;
 	if (!same || w->ci_candidates[0]) {

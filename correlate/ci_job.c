@@ -13,6 +13,7 @@
  * (events_issued) or by a runner's graph node: this runs for the events of
  * findings, never for every event.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +124,70 @@ exchanges_before(sqlite3 *db, const char *sub, int64_t from, int64_t ts)
 	return n;
 }
 
+/*
+ * Words that name the step taking a cloud session, in the step names the
+ * jobs API reports: the actions' default "Run OWNER/ACTION@REF" and the
+ * names their READMEs and workflows give them ("Configure AWS
+ * credentials", "Authenticate to Google Cloud", "Assume the deploy role").
+ */
+static const char *const cred_step_words[] = {
+	"configure-aws-credentials", "credential", "assume", "oidc", "google-github-actions/auth",
+	"authenticate", "workload identity", NULL,
+};
+/* Step times are whole seconds: a second of clock skew either side. */
+#define STEP_SLACK_NS ((int64_t)1000000000LL)
+
+static int
+cred_step(const char *name)
+{
+	char low[160];
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i + 1 < sizeof(low); i++)
+		low[i] = (char)tolower((unsigned char)name[i]);
+	low[i] = '\0';
+	for (i = 0; cred_step_words[i] != NULL; i++)
+		if (strstr(low, cred_step_words[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether job event `job`'s steps (the jobs API) put its credentials step
+ * at ts: 1 a credentials step spans ts, -1 it has credentials steps and
+ * none spans ts (it took its session at another time), 0 unknown (no
+ * steps, no step named for it, no times).
+ */
+static int
+steps_at(sqlite3 *db, int64_t job, int64_t ts)
+{
+	sqlite3_stmt *st;
+	int r = 0;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT json_extract(s.value, '$.name'), json_extract(s.value, '$.started_at'),"
+			       " json_extract(s.value, '$.completed_at') FROM events e,"
+			       " json_each(json_extract(e.extra, '$.steps')) s"
+			       " WHERE e.id = ?1 AND json_valid(e.extra) AND s.type = 'object' LIMIT 200",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, job);
+	while (r != 1 && sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		const char *a = (const char *)sqlite3_column_text(st, 1), *b = (const char *)sqlite3_column_text(st, 2);
+		int64_t from, to;
+
+		/* "Post NAME": the action's clean-up at the job's end, no session */
+		if (name == NULL || a == NULL || b == NULL || strncmp(name, "Post ", 5) == 0 || !cred_step(name) ||
+		    time_parse_rfc3339(span_of(a), &from) != CD_OK || time_parse_rfc3339(span_of(b), &to) != CD_OK)
+			continue;
+		/* completed_at is cut to its second: the step ran until the next */
+		r = ts >= from - STEP_SLACK_NS && ts <= to + STEP_SLACK_NS + 1000000000LL ? 1 : -1;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
 /* A prepared job that may have made the exchange, and what tells it apart. */
 enum cand_addr { C_UNKNOWN, C_TIED, C_ELSEWHERE, C_HOSTED };
 struct cand {
@@ -136,7 +201,8 @@ struct cand {
 
 /*
  * What the jobs API says of c: its runner, and whether it ran at ts (started
- * before, not completed).  A job it shows outside ts is dropped.
+ * before, not completed) with its credentials step then (steps_at).  A job
+ * it shows outside ts, or taking its session at another time, is dropped.
  */
 static void
 cand_api(sqlite3 *db, const char *repo, struct cand *c, int64_t ts)
@@ -147,7 +213,7 @@ cand_api(sqlite3 *db, const char *repo, struct cand *c, int64_t ts)
 	snprintf(obj, sizeof(obj), "%s/runs/%lld", repo, (long long)c->run);
 	if (sqlite3_prepare_v2(db,
 			       "SELECT host, json_extract(extra, '$.runner_id'), json_extract(extra, '$.completed_at'),"
-			       " ts_ns FROM events WHERE ts_ns BETWEEN ?3 - 600000000000 AND ?4"
+			       " ts_ns, id FROM events WHERE ts_ns BETWEEN ?3 - 600000000000 AND ?4"
 			       " AND source = 'github' AND action = 'workflows.job' AND object = ?1"
 			       " AND json_valid(extra) AND json_extract(extra, '$.name') = ?2 ORDER BY ts_ns DESC LIMIT 1",
 			       -1, &st, NULL) != SQLITE_OK)
@@ -164,7 +230,8 @@ cand_api(sqlite3 *db, const char *repo, struct cand *c, int64_t ts)
 		cj_copy(c->runner, sizeof(c->runner), (const char *)sqlite3_column_text(st, 0));
 		cj_copy(c->runner_id, sizeof(c->runner_id), (const char *)sqlite3_column_text(st, 1));
 		if (sqlite3_column_int64(st, 3) > ts ||
-		    (done != NULL && time_parse_rfc3339(span_of(done), &end) == CD_OK && end < ts))
+		    (done != NULL && time_parse_rfc3339(span_of(done), &end) == CD_OK && end < ts) ||
+		    steps_at(db, sqlite3_column_int64(st, 4), ts) < 0)
 			c->dropped = 1;
 	}
 	sqlite3_finalize(st);

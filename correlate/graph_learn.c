@@ -17,7 +17,12 @@
  *               a login's new accessor -> exchanged-for -> the certificate,
  *               AWS principal, Google or Kubernetes service account it
  *               was issued for (the login's auth metadata)
- *   GCP         key -> authenticates-as -> principal
+ *   GCP         key -> authenticates-as -> principal; a principal's
+ *               successful iamcredentials call on a service account
+ *               (GenerateAccessToken, GenerateIdToken, SignBlob, SignJwt:
+ *               a GitHub job's federated principal, a developer's
+ *               impersonation) -> assumed -> the account, so reach goes on
+ *               from the principal to what the account may do
  *   sshd        key fingerprint -> authenticates-as -> USER@HOST it opened
  *   any source  pod -> runs-on -> host, container -> runs-on -> pod
  *
@@ -119,6 +124,10 @@ ends(const char *s, const char *t)
 
 	return n >= m && strcmp(s + n - m, t) == 0;
 }
+
+/* The catch-up pass's filter for gcp_maybe_impersonation's events. */
+#define GCP_IMPERSONATION_SQL \
+	"source = 'gcpaudit' AND outcome = 'success' AND instr(object, 'serviceAccounts/') > 0"
 
 enum col {
 	C_ID, C_SOURCE, C_ACTOR, C_CRED, C_ISSUED, C_ACTION, C_OBJECT, C_HOST, C_NS, C_POD, C_UID,
@@ -417,6 +426,33 @@ learn_sshd(struct learn *l, const char **c)
 	return rc;
 }
 
+/*
+ * The service account (its e-mail) an iamcredentials call acted as:
+ * methodName GenerateAccessToken, GenerateIdToken, SignBlob or SignJwt
+ * (bare, or with its gRPC service's prefix), resourceName
+ * "projects/-/serviceAccounts/EMAIL".  NULL for anything else.
+ */
+static const char *
+gcp_impersonated(const char *action, const char *object)
+{
+	static const char *const methods[] = { "GenerateAccessToken", "GenerateIdToken", "SignBlob", "SignJwt",
+					       NULL };
+	const char *m, *sa;
+	size_t i;
+
+	if (action == NULL || object == NULL || (sa = strstr(object, "serviceAccounts/")) == NULL)
+		return NULL;
+	m = strrchr(action, '.');
+	m = m ? m + 1 : action;
+	sa += 16;
+	if (strchr(sa, '@') == NULL || strchr(sa, '/') != NULL)
+		return NULL;
+	for (i = 0; methods[i] != NULL; i++)
+		if (strcmp(m, methods[i]) == 0)
+			return sa;
+	return NULL;
+}
+
 static int
 learn_one(struct learn *l, const char **c)
 {
@@ -431,15 +467,23 @@ learn_one(struct learn *l, const char **c)
 		rc = learn_vault(l, c);
 	else if (strcmp(src, "sshd") == 0)
 		rc = learn_sshd(l, c);
-	else if (strcmp(src, "gcpaudit") == 0 && c[C_CRED] && c[C_ACTOR]) {
-		const char *k = c[C_CRED];
+	else if (strcmp(src, "gcpaudit") == 0 && c[C_ACTOR]) {
+		const char *k = c[C_CRED], *sa = gcp_impersonated(c[C_ACTION], c[C_OBJECT]);
 		char *ck, *who = pre("gcp", c[C_ACTOR]);
 
-		if (strncmp(k, "//iam.googleapis.com/", 21) == 0)
-			k += 21;
-		ck = pre("gcp", k);
-		rc = learn_link(l, "credential", ck, "authenticates-as", "identity", who, "seen in GCP audit");
-		free(ck);
+		if (k != NULL) {
+			if (strncmp(k, "//iam.googleapis.com/", 21) == 0)
+				k += 21;
+			ck = pre("gcp", k);
+			rc = learn_link(l, "credential", ck, "authenticates-as", "identity", who, "seen in GCP audit");
+			free(ck);
+		}
+		if (rc == CD_OK && sa != NULL && strcmp(sa, c[C_ACTOR]) != 0) {
+			char *sk = pre("gcp", sa);
+
+			rc = learn_link(l, "identity", who, "assumed", "identity", sk, c[C_ACTION]);
+			free(sk);
+		}
 		free(who);
 	} else if (strcmp(src, "github") == 0 && c[C_HOST]) {
 		/* a self-hosted runner (a runner event, a job the jobs API places
@@ -542,6 +586,15 @@ nonempty(const char *s)
 	return s != NULL && *s ? s : NULL;
 }
 
+/* Whether a stored GCP event may be an impersonation (gcp_impersonated
+ * decides): the catch-up SELECT's filter is the same. */
+static int
+gcp_maybe_impersonation(const struct event *ev)
+{
+	return ev->source != NULL && strcmp(ev->source, "gcpaudit") == 0 && ev->outcome != NULL &&
+	       strcmp(ev->outcome, "success") == 0 && ev->object != NULL && strstr(ev->object, "serviceAccounts/");
+}
+
 /* The columns learning reads, from an event as stored (as the catch-up
  * pass's SELECT reads them from the table). */
 int
@@ -563,8 +616,12 @@ graph_learner_event(struct graph_learner *g, const struct event *ev, int64_t id)
 	c[C_POD] = nonempty(ev->pod_name);
 	c[C_UID] = nonempty(ev->pod_uid);
 	c[C_CONTAINER] = nonempty(ev->container_id);
+	if (gcp_maybe_impersonation(ev) && gcp_impersonated(ev->action, ev->object) != NULL) {
+		c[C_ACTION] = nonempty(ev->action);
+		c[C_OBJECT] = nonempty(ev->object);
+	}
 	if (!c[C_CRED] && !c[C_ISSUED] && !(c[C_POD] && (c[C_HOST] || c[C_CONTAINER])) &&
-	    !(c[C_HOST] && c[C_SOURCE] && strcmp(c[C_SOURCE], "github") == 0))
+	    !(c[C_HOST] && c[C_SOURCE] && strcmp(c[C_SOURCE], "github") == 0) && !c[C_OBJECT])
 		return CD_OK;
 	issued = c[C_ISSUED] != NULL;
 	vault = c[C_SOURCE] != NULL && strcmp(c[C_SOURCE], "vault") == 0;
@@ -669,8 +726,8 @@ graph_learn_events(struct store *s)
 			       /* action and object matter only to issuing events; NULL
 				* elsewhere, so repeated calls by one key are one tuple */
 			       "SELECT id, source, actor, cred_id, issued_cred,"
-			       " CASE WHEN issued_cred IS NOT NULL THEN action END,"
-			       " CASE WHEN issued_cred IS NOT NULL THEN object END, host, pod_ns,"
+			       " CASE WHEN issued_cred IS NOT NULL OR (" GCP_IMPERSONATION_SQL ") THEN action END,"
+			       " CASE WHEN issued_cred IS NOT NULL OR (" GCP_IMPERSONATION_SQL ") THEN object END, host, pod_ns,"
 			       " pod_name, pod_uid, container_id,"
 			       /* extra is parsed only for the rows whose learning reads it:
 				* issuing events, assumed-role sessions, Vault */
@@ -687,7 +744,7 @@ graph_learn_events(struct store *s)
 			       " CASE WHEN source = 'vault' AND issued_cred IS NOT NULL AND json_valid(extra) THEN json_extract(extra, '$.exchanged') END"
 			       " FROM events WHERE id > ? AND id <= ? AND (cred_id IS NOT NULL OR issued_cred IS NOT NULL"
 			       " OR (pod_name IS NOT NULL AND (host IS NOT NULL OR container_id IS NOT NULL))"
-			       " OR (source = 'github' AND host IS NOT NULL))"
+			       " OR (source = 'github' AND host IS NOT NULL) OR (" GCP_IMPERSONATION_SQL "))"
 			       " ORDER BY id",
 			       -1, &st, NULL) != SQLITE_OK)
 		rc = CD_E_DB;

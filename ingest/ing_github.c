@@ -170,7 +170,8 @@ job_record(struct ingest_ctx *ctx, const struct json_doc *d, const struct ingest
 					     "runner_group_id", "runner_group_name", "head_branch",
 					     "head_sha", "workflow_name", "status", "conclusion",
 					     "started_at", "completed_at", NULL };
-	static const char *const jkeys[] = { "labels", NULL };
+	/* steps: each one's name and times (which step took a cloud session when) */
+	static const char *const jkeys[] = { "labels", "steps", NULL };
 	struct event *ev = ingest_event(ctx);
 	struct ev_arena *a = ingest_arena(ctx);
 	const char *repo = repo_of_url(a, ev_json_path(a, d, 0, "run_url"));

@@ -57,23 +57,24 @@ for case, benign in (("c31", False), ("c32", False), ("c35", True)):
     assert r["escaped"] == (0, 1) and r["false_incidents"] == 1, r
 print("ci scorer ok")
 PY
-# two jobs of one subject at once: seed 31028 runs two runs of a workflow on
-# runners behind other NATs, their addresses decide (no id_alt); seed 31008's
-# matrix runs on runners the logs cannot tell apart: id_alt names the run,
+# two jobs of one subject at once: seed 31022 runs two runs of a workflow on
+# runners behind other NATs, their addresses decide (no id_alt); seed 31012's
+# matrix runs on runners the logs cannot tell apart (no jobs API, whose steps
+# would place each job's credentials step): id_alt names the run,
 # which the scorer takes (counted apart), and a job of the run still misses.
 # Seed 31021's victim deploys to GCP through workload identity federation:
 # its account's token is the credential, its exchange names its subject.
-for s in 31028 31008 31021; do python3 "$G/ci_cases.py" "$s" "c$s" || die "seed $s: generator failed"; done
+for s in 31022 31012 31021; do python3 "$G/ci_cases.py" "$s" "c$s" || die "seed $s: generator failed"; done
 python3 - "$G" "$PWD" <<'PY' || die "shared-subject truth checks failed"
 import json, os, sys
 sys.path.insert(0, sys.argv[1])
 import score
 root = sys.argv[2]
-t = json.load(open(os.path.join(root, "c31028", "truth.json")))
+t = json.load(open(os.path.join(root, "c31022", "truth.json")))
 assert t["variant"].get("shared_subject_runs") and not t["variant"].get("join_undecidable"), t["variant"]
 (e,) = t["escaped"]
 assert "id_alt" not in e, e
-t = json.load(open(os.path.join(root, "c31008", "truth.json")))
+t = json.load(open(os.path.join(root, "c31012", "truth.json")))
 (e,) = t["escaped"]
 assert t["variant"].get("join_undecidable") and e["id_alt"] == e["id"].rsplit("/", 1)[0], e
 inc = [{"root": "ci:" + e["id_alt"], "workload": {"kind": "ci-job", "id": e["id_alt"]},

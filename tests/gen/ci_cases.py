@@ -22,10 +22,13 @@ serviceAccountDelegationInfo; the OIDC subject is the job's environment
   self-hosted runners  1-4 runners behind 1-2 NAT addresses (one added in
                        the middle of the history 3 cases in 10)
   GitHub-hosted        a new address of an Azure-like pool every job
-The exchange and the job's calls come from the runner's address.  The audit
-log (workflow runs, prepared jobs, runner events, secrets) is there 9 cases
-in 10; the jobs API (which runner ran a job) 2 in 3; some repositories run
-a matrix (two jobs of one run with the same subject).
+A self-hosted runner runs one job at a time: a job waits (is prepared later)
+until a runner is idle.  The exchange and the job's calls come from the
+runner's address.  The audit log (workflow runs, prepared jobs, runner
+events, secrets) is there 9 cases in 10; the jobs API (which runner ran a
+job, and its steps with their times to the second: the credentials step,
+named as the action's default or its README's, spans the exchange) 2 in 3;
+some repositories run a matrix (two jobs of one run with the same subject).
 
 Look-alikes, each drawn per case: a developer assumes a CI role from the
 office and uses it, or impersonates a CI service account from the office; a hosted job from an address never seen; a new runner
@@ -40,9 +43,11 @@ start two runs of the workflow at once (one OIDC subject, two runners, 4 in
 job is the escaped workload (id "O/R/runs/RUN/JOB", or without the audit log
 "SUBJECT@EXCHANGE_SECONDS"); the stolen key must be reported; the role must
 be reachable.  When other jobs of the subject took their tokens at the same
-time and the logs cannot tell them apart (no jobs API; GitHub-hosted
-runners, whose addresses nothing records; runners behind one NAT, or with no
-earlier job alone that ties them to theirs), "id_alt" names what a report
+time and the logs cannot tell them apart (no jobs API, or credentials steps
+spanning the same second; GitHub-hosted runners, whose addresses nothing
+records; runners behind one NAT, or with no earlier job alone that ties them
+to theirs; a GCP call, which names no token, while several jobs' account
+tokens lived), "id_alt" names what a report
 may give instead: the run they share, else "SUBJECT@EXCHANGE_SECONDS"
 ("join_undecidable" in the variant; the scorer counts these apart).
 """
@@ -66,6 +71,14 @@ CI_UA = ["aws-sdk-nodejs/2.1112.0 linux/v20.19.0 configure-aws-credentials-for-g
          "terraform-provider-aws/5.54.1 (+https://registry.terraform.io) aws-sdk-go-v2/1.30.0 os/linux lang/go#1.22.4"]
 
 
+# the step that takes the cloud session: the action's default name ("Run
+# OWNER/ACTION@REF") or a name from its README or of the workflow's own
+AWS_CRED_STEPS = ["Configure AWS credentials", "Configure AWS Credentials",
+                  "Run aws-actions/configure-aws-credentials@v4", "Assume the deploy role (OIDC)"]
+GCP_CRED_STEPS = ["Authenticate to Google Cloud", "Run google-github-actions/auth@v2",
+                  "Authenticate with Workload Identity Federation"]
+MAIN_STEPS = ["Deploy", "Run make test", "Run terraform apply -auto-approve", "Build and push image",
+              "Run ./scripts/deploy.sh"]
 GCP_AUTH_UA = "google-github-actions:auth/2.1.2"
 GCP_CI_UA = "google-cloud-sdk gcloud/471.0.0 command/gcloud.run.deploy invocation-id/0f3b environment/github_actions"
 GCP_DEV_UA = "google-cloud-sdk gcloud/471.0.0 command/gcloud.run.services.describe environment/None"
@@ -104,7 +117,7 @@ class CiCase:
                                        r.randint(0, 255), r.randint(1, 254))
         self.nats = [r.public_ip() for _ in range(r.randint(1, 2))]
         self.runners = [{"name": "%s-%02d" % (r.choice(["build", "runner", "ci"]), i + 1),
-                         "id": r.randint(2, 900), "nat": r.choice(self.nats), "from": 0.0}
+                         "id": r.randint(2, 900), "nat": r.choice(self.nats), "from": 0.0, "busy": []}
                         for i in range(r.randint(1, 4))]
         self.H = HOUR * (2 ** r.uniform(1, 6.9))  # 2 h .. 5 days
         self.END = 1735689600 + r.randint(0, 500) * 86400 + r.uniform(0, 86400)
@@ -112,7 +125,7 @@ class CiCase:
         self.S = self.T - self.H
         if r.random() < 0.3:  # a runner added in the middle, on a new NAT
             self.runners.append({"name": "build-late", "id": r.randint(901, 999), "nat": r.public_ip(),
-                                 "from": self.S + r.uniform(0.3, 0.8) * self.H})
+                                 "from": self.S + r.uniform(0.3, 0.8) * self.H, "busy": []})
             self.truth["variant"].setdefault("lookalikes", []).append("new-runner-new-nat")
         self.audit = r.random() < 0.9
         self.has_jobs_api = r.random() < 0.67
@@ -143,6 +156,8 @@ class CiCase:
                                "hosted": r.random() < 0.45, "job": r.choice(["deploy", "test", "build", "plan"]),
                                "wf": r.choice(["deploy.yml", "ci.yml", "main.yml", "terraform.yml"]),
                                "wf_id": r.randint(10 ** 7, 10 ** 8), "matrix": r.random() < 0.2,
+                               "cred_step": r.choice(GCP_CRED_STEPS if gcp else AWS_CRED_STEPS),
+                               "main_step": r.choice(MAIN_STEPS),
                                "gap": HOUR * r.uniform(0.33, 3), "secrets": r.sample(
                                    ["DEPLOY_KEY", "SLACK_WEBHOOK", "NPM_TOKEN", "SONAR_TOKEN", "DOCKERHUB_TOKEN"],
                                    r.randint(0, 3))})
@@ -213,14 +228,51 @@ class CiCase:
                           "grantType": "urn:ietf:params:oauth:grant-type:token-exchange",
                           "requestedTokenType": "urn:ietf:params:oauth:token-type:access_token",
                           "subjectTokenType": "urn:ietf:params:oauth:token-type:jwt"})
-        self.gcp(t + self.r.uniform(0.3, 2), {"principalSubject": rp["principal"]}, "iamcredentials.googleapis.com",
+        tg = t + self.r.uniform(0.3, 2)
+        self.gcp(tg, {"principalSubject": rp["principal"]}, "iamcredentials.googleapis.com",
                  "GenerateAccessToken", "projects/-/serviceAccounts/" + rp["sa"], ip, GCP_AUTH_UA,
                  perm="iam.serviceAccounts.getAccessToken")
+        return tg
 
     def gcp_sa_call(self, t, rp, ip, ua, delegation, call=None):
         svc, method, res, perm = call or self.r.choice(GCP_CI_CALLS)
         self.gcp(t, {"principalEmail": rp["sa"], "serviceAccountDelegationInfo": [delegation]}, svc, method,
                  res.replace("PROJECT", self.gcp_project), ip, ua, perm=perm)
+
+    def take_runner(self, pool, tp, dur):
+        """A self-hosted runner free for [tp, tp + dur] (one job at a time:
+        GitHub queues a job until a runner of its labels is idle): tp, runner.
+        pool: the runners allowed (None: every registered one)."""
+        r = self.r
+        while True:  # tp passes a busy interval's end each time: it ends
+            allowed = pool or [x for x in self.runners if x["from"] <= tp]
+            free = [x for x in allowed if not any(s < tp + dur and tp < e for s, e in x["busy"])]
+            if free:
+                x = r.choice(free)
+                x["busy"].append((tp, tp + dur))
+                return tp, x
+            # queued: prepared once the first busy runner is done
+            tp = min(e for x in allowed for s, e in x["busy"] if s < tp + dur and tp < e) + r.uniform(1, 15)
+
+    def steps(self, rp, started, tx, end):
+        """The jobs API's steps (name, status, conclusion, number, started_at,
+        completed_at, to the second): the credentials step spans the
+        exchange at tx."""
+        r = self.r
+        gap = tx - started
+        s1 = started + gap * r.uniform(0.2, 0.5)
+        s2 = tx - r.uniform(0.2, min(2.0, gap * 0.4))
+        s3 = tx + (r.uniform(2.2, 4) if rp["cloud"] == "gcp" else r.uniform(0.3, 2.5))
+        s4 = max(s3 + 1, end - r.uniform(2, 8))
+        s5 = max(s4 + 0.5, end - r.uniform(0.5, 1.5))
+        end = max(end, s5 + 0.5)
+        mid = (s4 + s5) / 2  # both actions clean up in a post step, last in first out
+        spans = [("Set up job", started, s1), ("Run actions/checkout@v4", s1, s2), (rp["cred_step"], s2, s3),
+                 (rp["main_step"], s3, s4), ("Post " + rp["cred_step"], s4, mid),
+                 ("Post Run actions/checkout@v4", mid, s5), ("Complete job", s5, end)]
+        return [{"name": nm, "status": "completed", "conclusion": "success", "number": k + 1,
+                 "started_at": iso(a, 0), "completed_at": iso(b, 0)} for k, (nm, a, b) in enumerate(spans)], \
+            (int(s2), int(s3))
 
     def run_job(self, t, rp, on=None):
         """One run of rp's workflow: its job(s), each with a session (on: the
@@ -235,13 +287,13 @@ class CiCase:
         out = []
         for i, jn in enumerate(names):
             tp = t + r.uniform(2, 20) + i * r.uniform(0.5, 3)
-            live = [x for x in self.runners if x["from"] <= tp]
+            dur = r.uniform(300, 2400)
             if rp["hosted"]:
                 runner = {"name": "GitHub Actions %d" % r.randint(1, 999), "id": r.randint(10 ** 5, 10 ** 6),
                           "ip": "%d.%d.%d.%d" % (r.choice(AZURE), r.randint(0, 255), r.randint(0, 255),
                                                  r.randint(2, 250))}
             else:
-                x = on if on is not None and i == 0 else r.choice(live)
+                tp, x = self.take_runner([on] if on is not None and i == 0 else None, tp, dur)
                 runner = {"name": x["name"], "id": x["id"], "ip": x["nat"]}
             rec = {"action": "workflows.prepared_workflow_job", "repo": rp["repo"], "workflow_run_id": run,
                    "job_name": jn, "runner_labels": ["ubuntu-latest"] if rp["hosted"] else ["self-hosted", "linux"],
@@ -251,7 +303,8 @@ class CiCase:
             if rp["env"]:
                 rec["environment_name"] = rp["env"]
             self.gh(tp, rec)
-            dur = r.uniform(300, 2400)
+            tx = tp + r.uniform(3, 60)
+            steps, cred = self.steps(rp, tp + 1, tx, tp + dur)
             if self.has_jobs_api:
                 self.jobs_api.append((tp, {"id": r.randint(10 ** 10, 10 ** 11), "run_id": run,
                                            "run_url": "https://api.github.com/repos/%s/actions/runs/%d" % (rp["repo"], run),
@@ -259,16 +312,16 @@ class CiCase:
                                            "started_at": iso(tp + 1, 0), "completed_at": iso(tp + dur, 0), "name": jn,
                                            "labels": rec["runner_labels"], "runner_id": runner["id"],
                                            "runner_name": runner["name"], "runner_group_id": 1,
-                                           "runner_group_name": "Default", "workflow_name": rp["wf"].split(".")[0]}))
-            tx = tp + r.uniform(3, 60)
+                                           "runner_group_name": "Default", "workflow_name": rp["wf"].split(".")[0],
+                                           "steps": steps}))
             if rp["cloud"] == "gcp":
                 key = None
-                self.gcp_exchange(tx, rp, runner["ip"])
+                tg = self.gcp_exchange(tx, rp, runner["ip"])
                 for _ in range(r.randint(1, 5)):
                     self.gcp_sa_call(r.uniform(tx + 3, tx + min(dur, 3500)), rp, runner["ip"], GCP_CI_UA,
                                      {"principalSubject": rp["principal"]})
             else:
-                key = self.exchange(tx, rp, runner["ip"])
+                key, tg = self.exchange(tx, rp, runner["ip"]), tx
                 ua = r.choice(CI_UA)
                 for _ in range(r.randint(1, 5)):
                     src, name = r.choice([("s3", "PutObject"), ("s3", "GetObject"), ("ecs", "UpdateService"),
@@ -277,7 +330,7 @@ class CiCase:
                     ct(self.o, r.uniform(tx + 1, tx + min(dur, 3500)), r.uuid(), self.acct, self.region,
                        self.session_ident(rp["role"], "GitHubActions", key), src, name, runner["ip"], ua)
             inst = {"rp": rp, "run": run, "job": jn, "tp": tp, "tx": tx, "key": key, "end": tp + dur,
-                    "prep_order": len(self.instances), "runner": runner}
+                    "prep_order": len(self.instances), "runner": runner, "cred": cred, "tg": tg}
             self.instances.append(inst)
             out.append(inst)
         return out
@@ -352,10 +405,13 @@ class CiCase:
         src = r.choice(ATTACKER_NETS) + str(r.randint(2, 250))
         ua = r.choice(ATTACKER_AWS_UA)
         t = max(self.T, inst["tx"] + 60)
+        first = None
         if rp["cloud"] == "gcp":
             # the account's access token the job generated, used from outside
             for j in range(r.randint(1, 6)):
-                self.gcp_sa_call(t + 35 * j + r.uniform(0, 20), rp, src, r.choice(ATTACKER_GCP_UA),
+                tc = t + 35 * j + r.uniform(0, 20)
+                first = tc if first is None else first
+                self.gcp_sa_call(tc, rp, src, r.choice(ATTACKER_GCP_UA),
                                  {"principalSubject": rp["principal"]}, r.choice(GCP_ATTACK_CALLS))
         for j in range(r.randint(1, 6) if rp["cloud"] == "aws" else 0):
             name = r.choice([("sts", "GetCallerIdentity"), ("s3", "ListBuckets"), ("secretsmanager", "ListSecrets"),
@@ -368,7 +424,7 @@ class CiCase:
         else:
             wid = "%s@%d" % (rp["sub"], int(inst["tx"]))
         esc = {"kind": "ci-job", "id": wid, "container_id": "", "pod": ""}
-        alt = self.undecided(inst, t)
+        alt = self.undecided(inst, first or t)
         if alt:
             esc["id_alt"] = alt
             self.truth["variant"]["join_undecidable"] = True
@@ -401,12 +457,13 @@ class CiCase:
         token (CloudTrail has no run id; the runners' addresses are all there
         is): the run they share, or the subject and exchange time.  None when
         v had no such sibling, or the runners' known addresses decide.  A GCP
-        call (t_use) names no exchange at all: every job of the subject whose
-        token (1 h) still lived is as likely."""
+        call (t_use, the first) names no exchange at all: every job of the
+        subject whose account token (1 h) was bought by then and still lived
+        is as likely."""
         sub = v["rp"]["sub"]
         if v["rp"]["cloud"] == "gcp":
             sib = [j for j in self.instances if j is not v and j["rp"]["sub"] == sub and
-                   t_use - 3600 <= j["tx"] <= t_use]
+                   t_use - 3600 <= j["tx"] and j["tg"] <= t_use]
             if not sib:
                 return None
             if self.audit and all(j["run"] == v["run"] for j in sib):
@@ -416,8 +473,11 @@ class CiCase:
         # its subject's other jobs prepared before v's exchange that took
         # their token after v's run began (one token a job), running then
         # by the jobs API where it is there
+        # (the jobs API's steps: a job whose credentials step, to the second
+        # and a second either side, did not span v's exchange did not make it)
         sib = [j for j in self.instances if j is not v and j["rp"]["sub"] == sub and j["tp"] <= v["tx"] and
-               j["tx"] >= began and (not self.has_jobs_api or j["tp"] + 1 <= v["tx"] <= j["end"])]
+               j["tx"] >= began and (not self.has_jobs_api or (j["tp"] + 1 <= v["tx"] <= j["end"] and
+                                                             j["cred"][0] - 1 <= v["tx"] <= j["cred"][1] + 2))]
         if not sib:
             return None
         first = min([v["tp"]] + [j["tp"] for j in sib])

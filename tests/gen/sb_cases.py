@@ -34,7 +34,12 @@ administrator's one-off `systemd-run gdb -p PID` without namespace
 properties; a sandboxed unit reading its own key (used from the host); a
 plain unit's `nsenter -t PID -n` into a job; a unit's gdb on its own child.
 A unit's escape is nsenter -t 1 (setns) or gdb attaching to the worker
-(ptrace; units share the host's pids), then the host's files.
+(ptrace; units share the host's pids), then the host's files; half of the
+service's escapes recur after a restart (a script planted in its data
+directory runs from the next MainPID and leaves again).  A unit the logs
+name (auditd's SERVICE_START, systemd-run --unit/-u) is one workload across
+its restarts, "HOST:unit=NAME"; a unit nothing names, each of its runs,
+"HOST:PID:START".
 
 Attack (4 cases in 5; seed % 5 == 0 is benign-only): a process inside one
 job leaves it, one of: nsenter into PID 1's namespaces (`-t 1`, `--target
@@ -202,6 +207,7 @@ class SbCase:
                 audit(self.o, t - 0.005, h["name"], "unshare", pre, "ns", args=[unshare, "0", "0", "0"])
             audit_service(self.o, t + 0.02, h["name"], unit)
         self.ex(h, p)
+        p.unit = unit
         return p
 
     def run_props(self):
@@ -238,6 +244,7 @@ class SbCase:
                                    "%x" % ((0x20000 if private_mnt else 0) |
                                            (0x40000000 if "PrivateNetwork=yes" in props else 0))
                                    if r.random() < 0.5 else None)
+                b.named_by_run = unit is not None  # --unit=NAME or -u NAME on systemd-run's command line
             else:
                 if svc is None or r.random() < 0.5:
                     # (re)start of the service: a new MainPID, the same unit
@@ -425,6 +432,54 @@ class SbCase:
             return self.ns_of(True)
         return getattr(par, "ns", None) or self.ns_of(True)
 
+    def sandbox_id(self, h, b):
+        """The escaped workload's id: a systemd unit the logs name (auditd's
+        SERVICE_START, systemd-run's --unit/-u) is one workload across its
+        restarts, HOST:unit=NAME; other sandboxes, and a unit nothing
+        names (Tetragon or Tracee alone, no --unit), are their root run,
+        HOST:PID:START."""
+        name = getattr(b, "unit", None)
+        if name and (h["src"] == "auditd" or getattr(b, "named_by_run", False)):
+            return "%s:unit=%s" % (h["name"], name)
+        return "%s:%d:%d" % (h["name"], b.pid, int(b.start))
+
+    def after_restart(self, h, t):
+        """The service restarts (a deploy, a crash: a new MainPID, the same
+        unit) and the attacker's script, planted in its data directory, runs
+        again and leaves again (nsenter -t 1), reading host files: the same
+        unit's escape, a second root run where the logs do not name it."""
+        r = self.r
+        if h["src"] == "auditd":
+            audit_service(self.o, t - 1, h["name"], h["unit"], start=False)
+        svc = self.unit_root(h, h["unit"], "/usr/bin/python3", "/opt/%s/main.py" % h["unit"], t, False, True,
+                             "20000")
+        sid = self.sandbox_id(h, svc)
+        if sid not in [e["id"] for e in self.truth["escaped"]]:
+            self.truth["escaped"].append({"kind": "sandbox", "id": sid, "container_id": "", "pod": ""})
+        sh = Proc(h["name"], self.pid(h), "/bin/sh", "-c /var/lib/%s/.cache/.x" % h["unit"], t + r.uniform(30, 300),
+                  uid=0, parent=svc, cwd="/")
+        sh.ns = svc.ns
+        self.ex(h, sh)
+        ns = Proc(h["name"], self.pid(h), "/usr/bin/nsenter", "-t 1 -m -u -i -n -p /bin/sh", sh.start + 1, uid=0,
+                  parent=sh, cwd="/")
+        ns.ns = svc.ns
+        self.ex(h, ns)
+        for k in range(r.randint(1, 3)):
+            self.sns(h, ns.start + 0.01 * (k + 1), ns)
+        hsh = Proc(h["name"], self.pid(h), "/bin/sh", "", ns.start + 0.2, uid=0, parent=ns, cwd="/")
+        hsh.ns = self.ns_of(True)
+        self.ex(h, hsh)
+        read = r.sample(h["creds"], r.randint(1, len(h["creds"])))
+        tt = hsh.start + r.uniform(5, 60)
+        for path, prov, key, ident in read:
+            p = Proc(h["name"], self.pid(h), "/usr/bin/cat", path, tt, uid=0, parent=hsh, cwd="/")
+            p.ns = self.ns_of(True)
+            self.ex(h, p)
+            self.op(h, tt + 0.001, p, path, "creds")
+            tt += r.uniform(1, 20)
+        self.truth["variant"]["restarted_between_escapes"] = True
+        return read
+
     def attack(self):
         r = self.r
         cands = [h for h in self.hosts if any(b.start < self.T - 60 for b, _ in h["jobs"])]
@@ -500,8 +555,9 @@ class SbCase:
                 name = r.choice([("sts", "GetCallerIdentity"), ("s3", "ListBuckets"), ("iam", "ListUsers"),
                                  ("secretsmanager", "ListSecrets")])
                 ct(self.o, tt + 60 + 30 * k, r.uuid(), self.acct, "us-east-1", ui, name[0], name[1], src, ua)
-        self.truth["escaped"].append({"kind": "sandbox", "id": "%s:%d:%d" % (h["name"], b.pid, int(b.start)),
-                                      "container_id": "", "pod": ""})
+        self.truth["escaped"].append({"kind": "sandbox", "id": self.sandbox_id(h, b), "container_id": "", "pod": ""})
+        if h["tool"] == "unit-svc" and r.random() < 0.5:
+            read += self.after_restart(h, tt + r.uniform(120, 900))
         must = {(prov, key, ident) for _, prov, key, ident in read}
         for path, prov, key, ident in h["creds"] + h["own_keys"]:
             e = {"provider": prov, "id": key, "identity": ident}

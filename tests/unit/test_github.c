@@ -420,6 +420,8 @@ test_ci_job_gcp(void)
 	/* runs 80 and 81 at once: 81's token first (build-22), then 80's (build-21) */
 	gcp_entry(&g, "2025-06-03T10:00:40Z", fed, xt, "projects/1/locations/global/workloadIdentityPools/gh/providers/p",
 		  "52.2.2.2");
+	gcp_entry(&g, "2025-06-03T10:00:41Z", fed, "GenerateAccessToken",
+		  "projects/-/serviceAccounts/deployer@p.iam.gserviceaccount.com", "52.2.2.2");
 	gcp_entry(&g, "2025-06-03T10:00:50Z", fed, xt, "projects/1/locations/global/workloadIdentityPools/gh/providers/p",
 		  "52.1.1.1");
 	gcp_entry(&g, "2025-06-03T10:00:51Z", fed, "GenerateAccessToken",
@@ -429,7 +431,7 @@ test_ci_job_gcp(void)
 	gcp_entry(&g, "2025-06-03T09:15:00Z", fed, "storage.buckets.list", "projects/_/buckets", "185.2.2.2");
 	gcp_entry(&g, "2025-06-03T10:07:00Z", dev, "storage.buckets.list", "projects/_/buckets", "81.1.1.1");
 	gcp_entry(&g, "2025-06-03T10:08:00Z", other, "storage.buckets.list", "projects/_/buckets", "35.1.1.1");
-	CHECK(ingest_buffer(s, "gcpaudit", g.data, g.len) == 9);
+	CHECK(ingest_buffer(s, "gcpaudit", g.data, g.len) == 10);
 	CHECK(ingest_buffer(s, "github", gh, sizeof(gh) - 1) == 4);
 	CHECK(ingest_buffer(s, "github", jobs, sizeof(jobs) - 1) == 4);
 	/* each exchange to its job: by the runners' addresses (earlier GCP
@@ -452,8 +454,9 @@ test_ci_job_gcp(void)
 	CHECK_STR(w.id, "o/g/runs/71/deploy");
 	CHECK_STR(w.identity, "deployer@p.iam.gserviceaccount.com");
 	CHECK_STR(w.ci_candidates, "");
-	/* the account's call on the principal's behalf while both runs' tokens
-	 * lived: nothing says whose; recorded, not guessed */
+	/* the account's call on the principal's behalf while both runs' account
+	 * tokens lived (each bought one): nothing says whose; recorded, not
+	 * guessed */
 	CHECK(gcp_event(s, "185.1.1.1", 0, &ev, actor, extra, action));
 	CHECK(ci_job_of_gcp_event(store_db(s), &ev, &w) == 1);
 	CHECK_STR(w.id, "repo:o/g:environment:prod@1748944850");

@@ -31,6 +31,12 @@ Deterministic; the committed files under sandbox_unit/ are its output.
              the shell reads /root/.git-credentials
     benign   plain units (the host's mount namespace: logrotate.timer's runs,
              a monitoring agent running shells); the unit's own jobs
+  svc-host-4 (auditd)
+    attack   ingest.service (unshare before exec) restarts between two
+             escapes of a script planted in its data directory: nsenter -t
+             1 and /root/.aws/credentials read in one run (the key used
+             from 203.0.113.92), nsenter again and /root/.config/gh/hosts.yml
+             read by the next MainPID: one unit, one workload, one incident
 """
 import os
 import sys
@@ -220,11 +226,54 @@ def host3(o):
     tr_open(o, T0 + 505.01, cat, "/root/.git-credentials")
 
 
+H4 = "svc-host-4"
+
+
+def host4(o):
+    """ingest.service (PrivateTmp=, ProtectSystem=: it unshares a mount
+    namespace before its exec) restarts; a script planted in its data
+    directory leaves it in one run and again in the next: one unit, one
+    workload, one incident."""
+    systemd = Proc(H4, 1, SD, "--system", T0 - 86400 * 3)
+    ident = {"type": "IAMUser", "principalId": "AIDAEXAMPLEHOST4SYNC", "arn": "arn:aws:iam::%s:user/host4-sync" % ACCT,
+             "accountId": ACCT, "accessKeyId": "AKIAEXAMPLEHOST4K001", "userName": "host4-sync"}
+    for k in range(3):  # the host key's routine use from the host
+        ct(o, T0 - 86400 + k * 28800 + 40, "c4c1d2e3-4444-4000-8000-%012d" % k, ACCT, "us-east-1", ident,
+           "s3", "PutObject", "10.0.7.9", "aws-cli/2.17.0 Python/3.11.9 Linux/6.8.0 exe/x86_64.ubuntu.24",
+           readonly=False)
+
+    def leave(run, base, t, path, ino):
+        sh = Proc(H4, base + 2, "/bin/sh", "-c /var/lib/ingest/.cache/x.sh", t, parent=run)
+        ex(o, sh, 1201)
+        nse = Proc(H4, base + 3, "/usr/bin/nsenter", "-t 1 -m -u -i -n -p /bin/sh", t + 1, parent=sh)
+        ex(o, nse, 1700)
+        for k in range(2):
+            audit(o, nse.start + 0.01 * (k + 1), H4, "setns", nse, "ns_change", args=["3", "0", "0", "0"])
+        hsh = Proc(H4, base + 4, "/bin/sh", "", t + 1.2, parent=nse)
+        ex(o, hsh, 1201)
+        cat = Proc(H4, base + 5, "/usr/bin/cat", path, t + 10, parent=hsh)
+        ex(o, cat, 1220)
+        audit(o, cat.start + 0.001, H4, "openat", cat, "creds", paths=[(path, ino, "0100600")])
+
+    run1 = unit_start(o, H4, systemd, "ingest", 8000, T0 - 7200, "/usr/bin/python3", "/opt/ingest/main.py",
+                      ns_flags="20000")
+    leave(run1, 8000, T0 + 200, "/root/.aws/credentials", 8810)
+    for k, (svc, name) in enumerate([("sts", "GetCallerIdentity"), ("s3", "ListBuckets")]):
+        ct(o, T0 + 500 + 30 * k, "c4c1d2e3-5555-4000-8000-%012d" % k, ACCT, "us-east-1", ident, svc, name,
+           "203.0.113.92", "aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0 exe/x86_64.kali.2024")
+    # restarted (a deploy, a crash): a new MainPID of the same unit
+    audit_service(o, T0 + 900, H4, "ingest", start=False)
+    run2 = unit_start(o, H4, systemd, "ingest", 8100, T0 + 905, "/usr/bin/python3", "/opt/ingest/main.py",
+                      ns_flags="20000")
+    leave(run2, 8100, T0 + 1000, "/root/.config/gh/hosts.yml", 8811)
+
+
 def main(out):
     o = Out()
     host1(o)
     host2(o)
     host3(o)
+    host4(o)
     o.write(out)
     os.makedirs(os.path.join(out, "inventory"), exist_ok=True)
     with open(os.path.join(out, "inventory", "credentials.map"), "w") as f:
@@ -235,6 +284,9 @@ def main(out):
                 "arn:aws:iam::%s:user/svc-backup\n" % (H1, ACCT))
         f.write("file:%s:/root/.config/gh/hosts.yml  github  ghp-id-40533  acme-render-bot\n" % H2)
         f.write("file:%s:/root/.git-credentials  github  ghp-id-40871  acme-crawl-bot\n" % H3)
+        f.write("file:%s:/root/.aws/credentials  aws  AKIAEXAMPLEHOST4K001  arn:aws:iam::%s:user/host4-sync\n"
+                % (H4, ACCT))
+        f.write("file:%s:/root/.config/gh/hosts.yml  github  ghp-id-48001  acme-ingest-bot\n" % H4)
 
 
 if __name__ == "__main__":
