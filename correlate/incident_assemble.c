@@ -626,6 +626,7 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 		snprintf(loc, sizeof(loc), "imds:%s", host);
 		add_exposed(inc, loc, f->ts, f->rule);
 		inc->node_escape = 1;
+		strv_add_unique(&inc->reached_hosts, host);
 		/* a sandbox on a host the inventory does not know as a node: no
 		 * kubelet to take, no node to cordon */
 		if (strcmp(w->kind, "sandbox") == 0 && !known_k8s_node(db, host))
@@ -2357,6 +2358,7 @@ incident_release(struct incident *inc)
 	strv_release(&inc->members);
 	strv_release(&inc->identities);
 	strv_release(&inc->escaped_nodes);
+	strv_release(&inc->reached_hosts);
 	for (i = 0; i < inc->nex; i++) {
 		free(inc->ex[i].kind);
 		free(inc->ex[i].locator);

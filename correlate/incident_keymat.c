@@ -17,7 +17,8 @@
  * certificate by serial (the credential map names its mount), a
  * cert-manager certificate re-issued with a new key (its Secret is where
  * the map puts it), an SSH key into the CA's revocation list, a SPIFFE
- * registration entry deleted; a signing key has no API here and is a
+ * registration entry deleted and its agent evicted (incident_spire.c); a
+ * signing key has no API here and is a
  * manual rotation.
  */
 #include <sqlite3.h>
@@ -434,14 +435,11 @@ plan_keymat(sqlite3 *db, struct incident *inc)
 			add_step(inc, "ssh", "revoke-ssh-key", cr->id,
 				 "the SSH private key was exposed: the CA's key revocation list refuses it "
 				 "everywhere sshd trusts that list");
-		} else if (strcmp(cr->provider, "spiffe") == 0) {
-			add_step(inc, "spire", "delete-entry", cr->id,
-				 "the workload's SVID was exposed: deleting its registration entry stops "
-				 "the agent from issuing it more SVIDs (the exposed one lives to its expiry)");
 		} else if (strcmp(cr->provider, "signing") == 0) {
 			add_step(inc, "signing", "rotate-signing-key", cr->id,
 				 "manual: a signing key was exposed; rotate it and distrust what it signed "
 				 "after the exposure");
 		}
 	}
+	plan_spire(db, inc); /* SVIDs and the agents that mint them */
 }

@@ -18,6 +18,7 @@
  *   inv_gcprun.c       Cloud Run services, Cloud Functions (gcloud, REST v2)
  *   inv_credmap.c      the hand-written credential map
  *   inv_certs.c        PEM certificates: serial, SHA-256, subject as k8s user
+ *   inv_spire.c        SPIRE entries (entry id <-> SPIFFE ID, parent) and agents
  */
 #ifndef CORDON_INGEST_INV_H
 #define CORDON_INGEST_INV_H
@@ -123,5 +124,7 @@ extern const struct inventory inv_credmap;
 extern const struct inventory inv_lambda;
 extern const struct inventory inv_gcprun;
 extern const struct inventory inv_certs;
+extern const struct inventory inv_spire_entries;
+extern const struct inventory inv_spire_agents;
 
 #endif

@@ -12,6 +12,11 @@
 #            203.0.113.66 (USE-12, used after exposure) to root@bastion-1
 #            and on to deploy@db-1 (reach continues to what it opened)
 #   spiffe   the SPIRE agent's socket (delete-entry of the mapped entry)
+#   spire    the same socket, the map naming only the SPIFFE ID: the SPIRE
+#            inventory (entry show, agent list) gives its entries; the one
+#            under agent-host-3's agent is deleted, not the one under
+#            node-9's, and that agent is evicted first (containment: it
+#            mints SVIDs for every entry parented to it)
 #   signing  a cosign key (a manual rotation)
 #   k8scert  a client certificate's key; the map names its serial, a
 #            certificate inventory (PEM) its SHA-256, CN and O; Kubernetes
@@ -50,7 +55,7 @@ for c in sorted(json.load(open(sys.argv[1]))["credentials"], key=lambda c: (c["p
     print(c["provider"], c["id"], "used" if c["used_after_exposure"] else "unused")
 ' "$1-incident.out"
 }
-for k in x509 ssh spiffe signing token k8scert; do
+for k in x509 ssh spiffe spire signing token k8scert; do
 	F="$ROOT/tests/workloads/keymat/$k"
 	"$CORDON" --db $k.db ingest -q "$F/inventory" "$F/logs" || die "$k: ingest"
 	rc=0; "$CORDON" --db $k.db correlate > /dev/null || rc=$?
@@ -120,6 +125,23 @@ expect_eq "$(creds routine-k8scert)" "x509 $CSERIAL unused" \
 	"k8scert: the owner's routine reads after the read counted as use"
 plan_has spiffe spire delete-entry 0b3e7c1a-8f2d-4c9e-9a51-5d6e7f8a9b0c
 plan_has signing signing rotate-signing-key cosign:release-2025
+# spire: the entry under the escaped host's agent, the agent evicted before
+A3=spiffe://example.org/spire/agent/x509pop/5b1e0c9d2f4a6e8b7c3d1f0a9e8d7c6b5a4f3e2d
+plan_has spire spire delete-entry 0b3e7c1a-8f2d-4c9e-9a51-5d6e7f8a9b0c
+plan_has spire spire evict-agent $A3
+expect_eq "$(jq -r '[.steps[] | select(.provider == "spire") | .phase + " " + .action + " " + .target] | join(",")' spire-plan.out)" \
+	"quarantine evict-agent $A3,revoke delete-entry 0b3e7c1a-8f2d-4c9e-9a51-5d6e7f8a9b0c" \
+	"spire: the agent evicted before the entry is deleted, node-9's entry kept"
+# no agent list: the entries are found, the agents are not placed
+mkdir -p spire-noagents && cp "$ROOT/tests/workloads/keymat/spire/inventory/credentials.map" \
+	"$ROOT/tests/workloads/keymat/spire/inventory/spire-entries.json" spire-noagents/
+"$CORDON" --db spire-noagents.db ingest -q spire-noagents "$ROOT/tests/workloads/keymat/spire/logs"
+"$CORDON" --db spire-noagents.db correlate > /dev/null || true
+"$CORDON" --db spire-noagents.db revoke plan --incident "$(sqlite3 spire-noagents.db "SELECT id FROM incidents")" \
+	--format json > spire-noagents-plan.out
+expect_eq "$(jq -r '[.steps[] | select(.provider == "spire") | .action + " " + .target + " " + (.manual | tostring)] | sort | join(",")' spire-noagents-plan.out)" \
+	"delete-entry 0b3e7c1a-8f2d-4c9e-9a51-5d6e7f8a9b0c false,delete-entry 7d2a9c4e-1b3f-4a6d-8e0c-5f9b2d1a3c7e false,evict-agent-on-host agent-host-3 true" \
+	"spire without the agent list: every entry of the SPIFFE ID; which agent to evict is the responder's"
 "$CORDON" --db ssh.db whois SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s --format json | golden ssh whois
 
 # x509: the agent's routine login after the read, from its own address, is
