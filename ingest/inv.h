@@ -19,6 +19,7 @@
  *   inv_credmap.c      the hand-written credential map
  *   inv_certs.c        PEM certificates: serial, SHA-256, subject as k8s user
  *   inv_spire.c        SPIRE entries (entry id <-> SPIFFE ID, parent) and agents
+ *   inv_sshkeys.c      SSH public keys and certificates: SHA256 fingerprints
  */
 #ifndef CORDON_INGEST_INV_H
 #define CORDON_INGEST_INV_H
@@ -126,5 +127,6 @@ extern const struct inventory inv_gcprun;
 extern const struct inventory inv_certs;
 extern const struct inventory inv_spire_entries;
 extern const struct inventory inv_spire_agents;
+extern const struct inventory inv_sshkeys;
 
 #endif

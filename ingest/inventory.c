@@ -25,6 +25,7 @@ const struct inventory *const inventories[] = {
 	&inv_certs,
 	&inv_spire_entries,
 	&inv_spire_agents,
+	&inv_sshkeys,
 	NULL,
 };
 
