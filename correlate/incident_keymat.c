@@ -408,32 +408,49 @@ cert_secrets(sqlite3 *db, struct incident *inc, const char *ckey)
 }
 
 /*
- * Why an SSH key is revoked, naming the certificate the key inventory
- * knows for it: sshd checks a certificate's key against the revocation
- * list (OpenSSH krl.c, the key's SHA-256 as for a plain key), so the
- * key's fingerprint refuses the certificate too.
+ * An SSH key's steps.  The key's fingerprint goes into the revocation
+ * list; when the key inventory knows a certificate of it, its serial goes
+ * in under its CA too.  sshd checks a certificate's key against the list
+ * (OpenSSH krl.c, the key's SHA-256 as for a plain key), so the first
+ * refuses the certificate already: the second is what a CA's own
+ * revocation records, and outlives a list rebuilt from serials alone.
  */
 static void
-ssh_key_note(sqlite3 *db, const char *ckey, char *why, size_t cap)
+plan_ssh(sqlite3 *db, struct incident *inc, const char *ckey, const char *fp)
 {
 	sqlite3_stmt *st;
+	char why[900], target[120];
 
-	snprintf(why, cap, "the SSH private key was exposed: the CA's key revocation list refuses it "
+	snprintf(why, sizeof(why), "the SSH private key was exposed: the CA's key revocation list refuses it "
 		 "everywhere sshd trusts that list");
 	if (sqlite3_prepare_v2(db,
 			       "SELECT json_extract(attrs, '$.cert_key_id'), json_extract(attrs, '$.cert_serial'),"
 			       " json_extract(attrs, '$.cert_ca') FROM graph_nodes WHERE kind = 'credential'"
 			       " AND key = ?1 AND json_valid(attrs) AND json_extract(attrs, '$.cert_serial') IS NOT NULL",
-			       -1, &st, NULL) != SQLITE_OK)
+			       -1, &st, NULL) != SQLITE_OK) {
+		add_step(inc, "ssh", "revoke-ssh-key", fp, why);
 		return;
+	}
 	sqlite3_bind_text(st, 1, ckey, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 1) != NULL)
-		snprintf(why, cap, "the SSH private key of certificate \"%.200s\" (serial %.24s, CA %.60s) "
-			 "was exposed: the key revocation list refuses the key and every certificate of it "
-			 "(sshd checks a certificate's key against the list) everywhere sshd trusts that list",
-			 sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "?",
-			 (const char *)sqlite3_column_text(st, 1),
-			 sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "?");
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 1) != NULL &&
+	    sqlite3_column_text(st, 2) != NULL) {
+		const char *kid = sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "?";
+		const char *serial = (const char *)sqlite3_column_text(st, 1);
+		const char *ca = (const char *)sqlite3_column_text(st, 2);
+
+		snprintf(why, sizeof(why), "the SSH private key of certificate \"%.200s\" (serial %.24s, CA "
+			 "%.60s) was exposed: the key revocation list refuses the key and every certificate "
+			 "of it (sshd checks a certificate's key against the list) everywhere sshd trusts "
+			 "that list", kid, serial, ca);
+		add_step(inc, "ssh", "revoke-ssh-key", fp, why);
+		snprintf(target, sizeof(target), "%.60s/%.24s", ca, serial);
+		snprintf(why, sizeof(why), "the certificate \"%.200s\" goes into the list by its serial under "
+			 "its CA as well: what the CA's own revocation records (the key's entry above "
+			 "already refuses it)", kid);
+		add_step(inc, "ssh", "revoke-ssh-cert", target, why);
+	} else {
+		add_step(inc, "ssh", "revoke-ssh-key", fp, why);
+	}
 	sqlite3_finalize(st);
 }
 
@@ -462,10 +479,7 @@ plan_keymat(sqlite3 *db, struct incident *inc)
 					 "manual: the certificate's private key was exposed; no inventory names "
 					 "its issuer (map it as MOUNT/SERIAL for Vault PKI, or its k8s-secret)");
 		} else if (strcmp(cr->provider, "ssh") == 0 && strncmp(cr->id, "SHA256:", 7) == 0) {
-			char why[900];
-
-			ssh_key_note(db, ckey, why, sizeof(why));
-			add_step(inc, "ssh", "revoke-ssh-key", cr->id, why);
+			plan_ssh(db, inc, ckey, cr->id);
 		} else if (strcmp(cr->provider, "signing") == 0) {
 			add_step(inc, "signing", "rotate-signing-key", cr->id,
 				 "manual: a signing key was exposed; rotate it and distrust what it signed "

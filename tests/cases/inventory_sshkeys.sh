@@ -8,8 +8,10 @@
 # (the key's certificate, as `grep -H` prints it, after its host), and
 # sshd's logins by that certificate ("ED25519-CERT SHA256:... ID ...
 # (serial N) CA ..."): the read is tied to the fingerprint sshd logs, the
-# plan revokes it in a KRL, and ssh-keygen -Q finds the certificate
-# revoked.  Bad lines are rejected with the file and line.
+# plan revokes the key and the certificate's serial (under its CA, whose
+# key comes from CORDON_SSH_CA_KEYS) in a KRL, ssh-keygen -Q finds the
+# certificate revoked by each alone, and undo keeps what ssh-keygen -k -u
+# added meanwhile.  Bad lines are rejected with the file and line.
 . "$ROOT/tests/cases/lib.sh"
 command -v ssh-keygen > /dev/null || die "ssh-keygen not installed (openssh-client: scripts/deps.sh)"
 mkdir keys
@@ -72,16 +74,37 @@ id=$(sqlite3 c.db "SELECT id FROM incidents")
 expect_eq "$(jq -r '[.credentials[] | .provider + " " + .id + " " + (.used_after_exposure | tostring)] | join(",")' inc.json)" \
 	"ssh $FP true" "the read key is the certificate sshd logged, used from outside"
 "$CORDON" --db c.db revoke plan --incident "$id" --out plan.json > plan.txt
-expect_eq "$(jq -r '.steps[] | select(.provider == "ssh") | .action + " " + .target' plan.json)" \
-	"revoke-ssh-key $FP" "the plan revokes the key"
-jq -r '.steps[] | select(.provider == "ssh") | .note' plan.json | grep -q "serial 9007.*$CAFP" ||
+expect_eq "$(jq -r '[.steps[] | select(.provider == "ssh") | .action + " " + .target] | join(",")' plan.json)" \
+	"revoke-ssh-key $FP,revoke-ssh-cert $CAFP/9007" "the plan revokes the key and the certificate's serial"
+jq -r '.steps[] | select(.action == "revoke-ssh-key") | .note' plan.json | grep -q "serial 9007.*$CAFP" ||
 	die "the plan's note does not name the certificate: $(jq -r '.steps[].note' plan.json)"
-export CORDON_SSH_KRL=$PWD/revoked.krl
+# the CA's public key for the serial's section: sshd's TrustedUserCAKeys file
+cp keys/id_rsab2048.pub user_ca_keys && cat keys/ca.pub >> user_ca_keys
+export CORDON_SSH_KRL=$PWD/revoked.krl CORDON_SSH_CA_KEYS=$PWD/user_ca_keys
 "$CORDON" --db c.db revoke apply plan.json --yes --format json < /dev/null > res.json || die "apply: $(cat res.json)"
-# sshd's check refuses a certificate whose key the list revokes
+# sshd's check refuses a certificate whose key the list revokes, and one
+# whose serial it lists under its CA; ssh-keygen reads both back
 rc=0; ssh-keygen -Q -f revoked.krl key-cert.pub > q.txt 2>&1 || rc=$?
 grep -q "REVOKED" q.txt || die "ssh-keygen does not find the certificate revoked (rc $rc): $(cat q.txt)"
+ssh-keygen -Q -l -f revoked.krl > krl.txt
+grep -q "^# CA key ssh-ed25519 $CAFP" krl.txt && grep -qx "serial: 9007" krl.txt ||
+	die "the KRL lacks the serial under its CA: $(cat krl.txt)"
 "$CORDON" --db c.db audit verify > /dev/null || die "audit verify"
+# undo the key's entry: the serial alone still refuses the certificate,
+# not the key's other certificates (serial 4242 of the same CA)
+aid=$(jq -r '.results[] | select(.action == "revoke-ssh-key") | .action_id' res.json)
+"$CORDON" --db c.db revoke undo "$aid" > undo.txt 2>&1 || die "undo of the key: $(cat undo.txt)"
+ssh-keygen -Q -f revoked.krl key-cert.pub | grep -q REVOKED || die "the serial alone does not refuse the certificate"
+ssh-keygen -Q -f revoked.krl keys/id_ed25519-cert.pub | grep -q ": ok" || die "another serial of the CA refused"
+# a list ssh-keygen changes meanwhile (a range and a key id under the CA)
+printf 'serial: 100-200\nid: lost-laptop\n' > spec && ssh-keygen -q -k -u -f revoked.krl -s keys/ca.pub spec
+aid=$(jq -r '.results[] | select(.action == "revoke-ssh-cert") | .action_id' res.json)
+"$CORDON" --db c.db revoke undo "$aid" > undo.txt 2>&1 || die "undo of the serial: $(cat undo.txt)"
+ssh-keygen -Q -f revoked.krl key-cert.pub | grep -q ": ok" || die "undo left the certificate revoked"
+ssh-keygen -Q -l -f revoked.krl > krl2.txt
+grep -qx "serial: 100-200" krl2.txt && grep -qx "id: lost-laptop" krl2.txt && ! grep -q "serial: 9007" krl2.txt ||
+	die "the undo lost what ssh-keygen added, or kept the serial: $(cat krl2.txt)"
+"$CORDON" --db c.db audit verify > /dev/null || die "audit verify after the undos"
 
 # ---- bad lines: the file and line, nothing stored --------------------------------
 before=$(sqlite3 k.db "SELECT count(*) FROM graph_nodes")
