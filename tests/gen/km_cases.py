@@ -59,7 +59,8 @@ Attack (4 cases in 5; seed % 5 == 0 is benign-only), one kind per case:
          and evicts the host's agent when the agent list places it there
          or the socket was used)
   sshcert as ssh, for a key whose certificate only the inventory names
-         (truth: its fingerprint; the plan revokes it)
+         (truth: its fingerprint; the plan revokes it, and the
+         certificate's serial under its CA)
 truth["plan"] lists steps the plan must hold, truth["plan_not"] steps it
 must not (score.py counts them).
 """
@@ -529,6 +530,9 @@ class KmCase:
         elif kind in ("ssh", "sshcert"):
             must = [{"provider": "ssh", "id": hst["fp"], "identity": "ssh:deploy@bastion-1"}]
             self.truth["plan"] = [{"provider": "ssh", "action": "revoke-ssh-key", "target": hst["fp"]}]
+            if hst["cert"]:  # and the certificate's serial under its CA
+                self.truth["plan"].append({"provider": "ssh", "action": "revoke-ssh-cert",
+                                           "target": "%s/%d" % (self.ca_fp, hst["cert_serial"])})
             # the stolen key logs in from outside, and sometimes on to
             # another host it opens (2 in 3 cases: the log is not always kept)
             if r.random() < 0.67:
