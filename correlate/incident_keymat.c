@@ -377,10 +377,41 @@ pki_mount(sqlite3 *db, const char *ckey, char *out, size_t cap)
 	return found;
 }
 
-/* The Kubernetes Secrets (NS/NAME) that hold a certificate, by the map. */
-static void
-cert_secrets(sqlite3 *db, struct incident *inc, const char *ckey)
+/*
+ * The Kubernetes Secrets (NS/NAME) that hold a certificate, by the map:
+ * cert-manager re-issues each with a new private key.  The re-issue takes
+ * the Certificate that writes the Secret (the inventory's cert-manager
+ * objects), else one taken to be named as its Secret.  It comes before the
+ * Vault PKI revoke: the service gets its new key and certificate first,
+ * so revoking the old serial cuts the stolen copy and not the service.
+ */
+/* The cert-manager Certificate (NS/NAME) that writes a Secret, into out. */
+static int
+cert_writer(sqlite3 *db, const char *secret, char *out, size_t cap)
 {
+	sqlite3_stmt *st;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT m.key FROM graph_nodes s JOIN graph_edges w ON w.dst = s.id AND w.type = 'writes'"
+			       " JOIN graph_nodes m ON m.id = w.src AND m.kind = 'cert-manager'"
+			       " WHERE s.kind = 'secret' AND s.key = ?1 ORDER BY m.key LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, secret, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL) {
+		snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+static void
+cert_secrets(sqlite3 *db, struct incident *inc, const char *ckey, int then_revoked)
+{
+	static const char before[] = "; before the Vault PKI revoke, so the service has its new "
+				     "certificate when the old serial is cut";
 	sqlite3_stmt *st;
 
 	if (sqlite3_prepare_v2(db,
@@ -393,16 +424,25 @@ cert_secrets(sqlite3 *db, struct incident *inc, const char *ckey)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *loc = (const char *)sqlite3_column_text(st, 0) + 11;
 		const char *slash = strchr(loc, '/'), *key2 = slash ? strchr(slash + 1, '/') : NULL;
-		char target[600];
+		char whole[700], target[600], why[900];
+		int n;
 
 		if (slash == NULL)
 			continue;
-		/* k8s-secret:NS/NAME[/KEY]: cert-manager names the Certificate's
-		 * Secret; re-issue takes the Certificate, usually of that name */
-		snprintf(target, sizeof(target), "%.*s", key2 ? (int)(key2 - loc) : (int)strlen(loc), loc);
-		add_step(inc, "k8s", "reissue-cert", target,
-			 "the certificate's private key was exposed: cert-manager re-issues it with a new "
-			 "private key (the Certificate is taken to be named as its Secret)");
+		/* k8s-secret:NS/NAME[/KEY]: the Secret is NS/NAME */
+		n = key2 ? (int)(key2 - loc) : (int)strlen(loc);
+		snprintf(whole, sizeof(whole), "k8s-secret:%.*s", n, loc);
+		if (cert_writer(db, whole, target, sizeof(target)))
+			snprintf(why, sizeof(why), "the certificate's private key was exposed: cert-manager "
+				 "re-issues it with a new private key (Certificate %s writes the Secret %.*s)%s",
+				 target, n, loc, then_revoked ? before : "");
+		else {
+			snprintf(target, sizeof(target), "%.*s", n, loc);
+			snprintf(why, sizeof(why), "the certificate's private key was exposed: cert-manager "
+				 "re-issues it with a new private key (the Certificate is taken to be named as its "
+				 "Secret: no inventory names it)%s", then_revoked ? before : "");
+		}
+		add_step(inc, "k8s", "reissue-cert", target, why);
 	}
 	sqlite3_finalize(st);
 }
@@ -466,14 +506,16 @@ plan_keymat(sqlite3 *db, struct incident *inc)
 
 		snprintf(ckey, sizeof(ckey), "%s:%s", cr->provider, cr->id);
 		if (strcmp(cr->provider, "x509") == 0 && strncmp(cr->id, "X509SERIAL=", 11) == 0) {
-			if (pki_mount(db, ckey, mount, sizeof(mount))) {
+			int pki = pki_mount(db, ckey, mount, sizeof(mount));
+
+			cert_secrets(db, inc, ckey, pki);
+			if (pki) {
 				colon_hex(cr->id + 11, hex, sizeof(hex));
 				snprintf(target, sizeof(target), "%s/%s", mount, hex);
 				add_step(inc, "vault", "revoke-cert", target,
 					 "the certificate's private key was exposed: its Vault PKI mount revokes "
 					 "it by serial and its CRL then lists it");
 			}
-			cert_secrets(db, inc, ckey);
 			if (inc->nplan == before)
 				add_step(inc, "x509", "revoke-cert", cr->id,
 					 "manual: the certificate's private key was exposed; no inventory names "

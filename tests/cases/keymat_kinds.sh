@@ -1,7 +1,8 @@
 # keymat_kinds.sh - key material and exchanged tokens (issue 20): one
 # incident per credential kind, from tests/workloads/mkkeymat.py's cases (a
 # host sandbox escapes with nsenter, then a shell reads the key):
-#   x509     a Vault PKI client certificate's key; the map spells its serial
+#   x509     a Vault PKI client certificate's key (cert-manager's Certificate
+#            billing-client writes its Secret: re-issued, then revoked); the map spells its serial
 #            in colon-hex, Vault's cert auth logs it in decimal: one
 #            credential, used after exposure from 203.0.113.66, and the
 #            token that login minted joins (exchanged for the certificate);
@@ -80,7 +81,17 @@ done
 expect_eq "$(creds x509)" "vault acc-e64ba38a4b958c72bc0d used
 x509 $SERIAL used" "x509: credentials"
 plan_has x509 vault revoke-cert pki/3a:33:14:1f:ab:ad:b0:c5:da:55:f8:51:85:2b:92:e0:71:8d:13:ff
-plan_has x509 k8s reissue-cert billing/billing-client-tls
+# cert-manager's Certificate billing-client writes the Secret the map names
+# (the inventory's cert-manager.json): re-issued before the PKI revoke
+plan_has x509 k8s reissue-cert billing/billing-client
+expect_eq "$(jq -r '[.steps[] | select(.action == "reissue-cert" or .action == "revoke-cert") | .action] | join(",")' x509-plan.out)" \
+	"reissue-cert,revoke-cert" "x509: the re-issue before the Vault PKI revoke"
+"$CORDON" --db x509-nocm.db ingest -q "$ROOT/tests/workloads/keymat/x509/inventory/credentials.map" \
+	"$ROOT/tests/workloads/keymat/x509/logs"
+"$CORDON" --db x509-nocm.db correlate > /dev/null || true
+"$CORDON" --db x509-nocm.db revoke plan --incident "$(sqlite3 x509-nocm.db "SELECT id FROM incidents")" --format json |
+	jq -r '.steps[] | select(.action == "reissue-cert") | .target' | grep -qx billing/billing-client-tls ||
+	die "x509 without cert-manager objects: the Certificate is no longer taken to be named as its Secret"
 plan_has x509 vault revoke-accessor acc-e64ba38a4b958c72bc0d
 expect_eq "$(sqlite3 x509.db "SELECT count(*) FROM events WHERE cred_id = '$SERIAL'")" 14 \
 	"x509: cert logins carry the certificate's id"

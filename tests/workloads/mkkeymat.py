@@ -10,7 +10,8 @@ reading it all day (nginx, spire-agent, a renewer rewriting it).
 
   x509     /etc/pki/tls/private/billing-client.key, a client certificate a
            Vault PKI mount issued (serial 3a:33:..), also in a cert-manager
-           Secret.  Vault's cert auth logged its routine logins by the
+           Secret (billing-client-tls, which the Certificate billing-client
+           writes: cert-manager.json).  Vault's cert auth logged its routine logins by the
            billing service's Vault agent from 10.0.4.12 every 2 h; after the
            read it logs in from 203.0.113.66 (serial in decimal, as Vault
            logs it) and reads secret/data/billing with the token it got
@@ -281,6 +282,22 @@ def main(kind, out):
             f.write("\n")
     if kind == "spire":
         spire_inventory(os.path.join(out, "inventory"))
+    if kind == "x509":
+        # kubectl get certificates.cert-manager.io -A -o json: the Certificate
+        # that writes the client's Secret is named apart from it
+        def cm(name, ns, secret, cn):
+            return {"apiVersion": "cert-manager.io/v1", "kind": "Certificate",
+                    "metadata": {"name": name, "namespace": ns, "uid": h(name, 8)},
+                    "spec": {"secretName": secret, "commonName": cn, "dnsNames": [cn + ".svc"],
+                             "issuerRef": {"name": "vault-pki", "kind": "ClusterIssuer", "group": "cert-manager.io"},
+                             "privateKey": {"rotationPolicy": "Always"}},
+                    "status": {"notAfter": "2025-09-01T00:00:00Z", "revision": 1,
+                               "conditions": [{"type": "Ready", "status": "True"}]}}
+        with open(os.path.join(out, "inventory", "cert-manager.json"), "w") as f:
+            json.dump({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""},
+                       "items": [cm("billing-client", "billing", "billing-client-tls", "billing-client"),
+                                 cm("ledger-client", "ledger", "ledger-client-tls", "ledger-client")]}, f, indent=1)
+            f.write("\n")
     with open(os.path.join(out, "inventory", "credentials.map"), "w") as f:
         f.write("# cordon credential map\n")
         for row in rows:
