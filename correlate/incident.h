@@ -114,6 +114,9 @@ void keymat_aliases(sqlite3 *db, const char *id, struct strv *ids);
 /* A certificate in the incident under its serial and its SHA-256 (a
  * network join finds the latter in Kubernetes audit): one credential. */
 void keymat_merge_aliases(sqlite3 *db, struct incident *inc);
+/* The cert-manager Certificate (NS/NAME) that writes a Secret
+ * ("k8s-secret:NS/NAME"), into out: 1 if the inventory has one. */
+int keymat_cert_writer(sqlite3 *db, const char *secret, char *out, size_t cap);
 
 void incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc);
 /* One plan entry (duplicates dropped; an empty target adds nothing). */

@@ -385,9 +385,8 @@ pki_mount(sqlite3 *db, const char *ckey, char *out, size_t cap)
  * Vault PKI revoke: the service gets its new key and certificate first,
  * so revoking the old serial cuts the stolen copy and not the service.
  */
-/* The cert-manager Certificate (NS/NAME) that writes a Secret, into out. */
-static int
-cert_writer(sqlite3 *db, const char *secret, char *out, size_t cap)
+int
+keymat_cert_writer(sqlite3 *db, const char *secret, char *out, size_t cap)
 {
 	sqlite3_stmt *st;
 	int found = 0;
@@ -432,7 +431,7 @@ cert_secrets(sqlite3 *db, struct incident *inc, const char *ckey, int then_revok
 		/* k8s-secret:NS/NAME[/KEY]: the Secret is NS/NAME */
 		n = key2 ? (int)(key2 - loc) : (int)strlen(loc);
 		snprintf(whole, sizeof(whole), "k8s-secret:%.*s", n, loc);
-		if (cert_writer(db, whole, target, sizeof(target)))
+		if (keymat_cert_writer(db, whole, target, sizeof(target)))
 			snprintf(why, sizeof(why), "the certificate's private key was exposed: cert-manager "
 				 "re-issues it with a new private key (Certificate %s writes the Secret %.*s)%s",
 				 target, n, loc, then_revoked ? before : "");
@@ -498,6 +497,28 @@ void
 plan_keymat(sqlite3 *db, struct incident *inc)
 {
 	size_t i;
+
+	/* a Secret cert-manager writes, exposed whole (a pod's volume, say):
+	 * it holds a certificate's private key, and rotating it by hand is
+	 * undone by cert-manager, so its Certificate re-issues it (before any
+	 * PKI revoke below) */
+	for (i = 0; i < inc->nex; i++) {
+		const char *loc = inc->ex[i].locator, *slash, *key2;
+		char whole[700], cm[600], why[900];
+		int n;
+
+		if (strncmp(loc, "k8s-secret:", 11) != 0 || (slash = strchr(loc + 11, '/')) == NULL)
+			continue;
+		key2 = strchr(slash + 1, '/');
+		n = key2 ? (int)(key2 - loc) : (int)strlen(loc);
+		snprintf(whole, sizeof(whole), "%.*s", n, loc);
+		if (!keymat_cert_writer(db, whole, cm, sizeof(cm)))
+			continue;
+		snprintf(why, sizeof(why), "the Secret %.300s holds a certificate's private key and was "
+			 "exposed: its Certificate %.300s re-issues it with a new key (cert-manager would "
+			 "overwrite a Secret rotated by hand)", whole + 11, cm);
+		add_step(inc, "k8s", "reissue-cert", cm, why);
+	}
 
 	for (i = 0; i < inc->ncr; i++) {
 		const struct cred *cr = &inc->cr[i];

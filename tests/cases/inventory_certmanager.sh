@@ -30,3 +30,33 @@ expect_eq "$rc" 1 "exit status of the bad file"
 expect_eq "$(sqlite3 c.db "SELECT count(*) FROM graph_nodes WHERE kind = 'cert-manager' AND key = 'billing/new-one'")" 0 \
 	"the bad file stored its good Certificate"
 echo "cert-manager inventory ok"
+
+# ---- the plan: a Secret a Certificate writes is re-issued through it ----------
+certlist() { # certlist NS NAME SECRET: a one-Certificate List
+	jq -n --arg ns "$1" --arg n "$2" --arg s "$3" '{apiVersion: "v1", kind: "List", items: [{
+		apiVersion: "cert-manager.io/v1", kind: "Certificate", metadata: {name: $n, namespace: $ns},
+		spec: {secretName: $s, issuerRef: {name: "ca", kind: "Issuer"}}}]}'
+}
+steps() { # steps DB: "action target" per step
+	"$CORDON" --db "$1" revoke plan --incident "$(sqlite3 "$1" "SELECT id FROM incidents ORDER BY id LIMIT 1")" \
+		--format json | jq -r '.steps[] | .action + " " + .target'
+}
+# the sample incident's escape exposes the Secret prod/stripe-api (a pod's
+# volume): with a Certificate writing it, the plan re-issues it
+mkdir ex && certlist prod stripe-mtls stripe-api > ex/cert-manager.json
+"$CORDON" --db ex.db ingest -q "$ROOT/examples/incident" ex || die "ingest of the sample incident"
+"$CORDON" --db ex.db correlate > /dev/null || true
+steps ex.db | grep -qx "reissue-cert prod/stripe-mtls" || die "no re-issue of the exposed Secret's Certificate: $(steps ex.db)"
+"$CORDON" --db ex0.db ingest -q "$ROOT/examples/incident" || die "ingest of the sample incident alone"
+"$CORDON" --db ex0.db correlate > /dev/null || true
+steps ex0.db | grep -q "reissue-cert" && die "a re-issue without any Certificate: $(steps ex0.db)"
+# k8scert: the stolen certificate read the Secret billing/billing-db, which
+# a Certificate writes: re-issued through it, not rotated by hand
+K=$ROOT/tests/workloads/keymat/k8scert
+mkdir kc && certlist billing billing-db-cert billing-db > kc/cert-manager.json
+"$CORDON" --db kc.db ingest -q "$K/inventory" kc "$K/logs" || die "ingest of k8scert"
+"$CORDON" --db kc.db correlate > /dev/null || true
+steps kc.db > kc-steps.txt
+grep -qx "reissue-cert billing/billing-db-cert" kc-steps.txt || die "k8scert: no re-issue: $(cat kc-steps.txt)"
+grep -q "rotate-secret billing/billing-db" kc-steps.txt && die "k8scert: a cert-manager Secret rotated by hand"
+echo "cert-manager plans ok"
