@@ -751,8 +751,10 @@ static const struct conn_action k8s_actions[] = {
 	  .undo = "scale-to-zero", .run = k8s_restore_scale },
 	{ .name = "delete-pod", .target_doc = "NAMESPACE/POD", .phase = PHASE_QUARANTINE,
 	  .run = k8s_delete_pod },
+	/* the revoke phase, before a Vault PKI revoke of the old serial: the
+	 * service has its new certificate when the old one is cut */
 	{ .name = "reissue-cert", .target_doc = "NAMESPACE/CERTIFICATE (cert-manager)",
-	  .phase = PHASE_ROTATE, .run = k8s_reissue_cert },
+	  .phase = PHASE_REVOKE, .run = k8s_reissue_cert },
 	{ .name = "cordon-node", .target_doc = "NODE", .flags = CONN_F_REVERSIBLE,
 	  .phase = PHASE_QUARANTINE, .undo = "uncordon-node", .run = k8s_cordon_node },
 	{ .name = "uncordon-node", .target_doc = "NODE", .flags = CONN_F_REVERSIBLE | CONN_F_UNDO_ONLY,

@@ -7,11 +7,12 @@
  *   uint64 generated_date, uint64 flags, string reserved, string comment,
  *   then sections: byte type, string data.
  *
+ * Section 1 (certificates: serials per CA) is krl_certs.c's.
  * Section 5 (KRL_SECTION_FINGERPRINT_SHA256) is a run of 32-byte strings,
  * each the SHA-256 of a revoked key's blob: exactly what sshd logs as
  * "SHA256:..." when a key logs in, so a key can be revoked from the log
- * line alone.  Every other section (certificate serials and key ids,
- * explicit keys, SHA-1 fingerprints) is kept byte for byte, in its place;
+ * line alone.  Every other section (explicit keys, SHA-1 fingerprints) is
+ * kept byte for byte, in its place;
  * the fingerprints of every section 5 are merged into one, sorted.  A signed
  * KRL (section 4) is refused: changing it would break its signature.
  *
@@ -26,15 +27,12 @@
 
 #define KRL_MAGIC "SSHKRL\n"           /* and a NUL: 8 bytes */
 #define KRL_FORMAT 1u
+#define KRL_SECTION_CERTIFICATES 1
 #define KRL_SECTION_SIGNATURE 4
 #define KRL_SECTION_FP_SHA256 5
 
-struct cur {
-	const unsigned char *p, *end;
-};
-
-static int
-get_u32(struct cur *c, uint32_t *v)
+int
+krl_get_u32(struct krl_cur *c, uint32_t *v)
 {
 	if (c->end - c->p < 4)
 		return -1;
@@ -43,23 +41,23 @@ get_u32(struct cur *c, uint32_t *v)
 	return 0;
 }
 
-static int
-get_u64(struct cur *c, uint64_t *v)
+int
+krl_get_u64(struct krl_cur *c, uint64_t *v)
 {
 	uint32_t hi, lo;
 
-	if (get_u32(c, &hi) != 0 || get_u32(c, &lo) != 0)
+	if (krl_get_u32(c, &hi) != 0 || krl_get_u32(c, &lo) != 0)
 		return -1;
 	*v = (uint64_t)hi << 32 | lo;
 	return 0;
 }
 
-static int
-get_string(struct cur *c, struct cur *s)
+int
+krl_get_string(struct krl_cur *c, struct krl_cur *s)
 {
 	uint32_t n;
 
-	if (get_u32(c, &n) != 0 || (size_t)(c->end - c->p) < n)
+	if (krl_get_u32(c, &n) != 0 || (size_t)(c->end - c->p) < n)
 		return -1;
 	s->p = c->p;
 	s->end = c->p + n;
@@ -67,8 +65,8 @@ get_string(struct cur *c, struct cur *s)
 	return 0;
 }
 
-static int
-put_u32(struct buf *b, uint32_t v)
+int
+krl_put_u32(struct buf *b, uint32_t v)
 {
 	unsigned char x[4] = { (unsigned char)(v >> 24), (unsigned char)(v >> 16),
 			       (unsigned char)(v >> 8), (unsigned char)v };
@@ -76,16 +74,16 @@ put_u32(struct buf *b, uint32_t v)
 	return buf_add(b, (const char *)x, 4);
 }
 
-static int
-put_u64(struct buf *b, uint64_t v)
+int
+krl_put_u64(struct buf *b, uint64_t v)
 {
-	return put_u32(b, (uint32_t)(v >> 32)) || put_u32(b, (uint32_t)v);
+	return krl_put_u32(b, (uint32_t)(v >> 32)) || krl_put_u32(b, (uint32_t)v);
 }
 
-static int
-put_string(struct buf *b, const void *p, size_t n)
+int
+krl_put_string(struct buf *b, const void *p, size_t n)
 {
-	return n > UINT32_MAX || put_u32(b, (uint32_t)n) || buf_add(b, p, n);
+	return n > UINT32_MAX || krl_put_u32(b, (uint32_t)n) || buf_add(b, p, n);
 }
 
 void
@@ -99,6 +97,7 @@ krl_release(struct krl *k)
 {
 	free(k->fp);
 	free(k->raw);
+	krl_certs_release(k);
 	krl_init(k);
 }
 
@@ -131,7 +130,7 @@ fp_sort_unique(struct krl *k)
 int
 krl_parse(struct krl *k, const unsigned char *data, size_t len, char *why, size_t cap)
 {
-	struct cur c = { data, data + len }, s, str;
+	struct krl_cur c = { data, data + len }, s, str;
 	uint32_t fmt;
 	uint64_t ver, date, flags;
 	size_t at;
@@ -142,9 +141,9 @@ krl_parse(struct krl *k, const unsigned char *data, size_t len, char *why, size_
 		return CD_E_PARSE;
 	}
 	c.p += 8;
-	if (get_u32(&c, &fmt) != 0 || fmt != KRL_FORMAT || get_u64(&c, &ver) != 0 ||
-	    get_u64(&c, &date) != 0 || get_u64(&c, &flags) != 0 || get_string(&c, &s) != 0 ||
-	    get_string(&c, &s) != 0) {
+	if (krl_get_u32(&c, &fmt) != 0 || fmt != KRL_FORMAT || krl_get_u64(&c, &ver) != 0 ||
+	    krl_get_u64(&c, &date) != 0 || krl_get_u64(&c, &flags) != 0 || krl_get_string(&c, &s) != 0 ||
+	    krl_get_string(&c, &s) != 0) {
 		snprintf(why, cap, "KRL header is truncated or of an unknown format version");
 		return CD_E_PARSE;
 	}
@@ -157,7 +156,7 @@ krl_parse(struct krl *k, const unsigned char *data, size_t len, char *why, size_
 		unsigned char type = *c.p++;
 
 		at = (size_t)(c.p - 1 - data);
-		if (get_string(&c, &s) != 0) {
+		if (krl_get_string(&c, &s) != 0) {
 			snprintf(why, cap, "KRL section at byte %zu is truncated", at);
 			krl_release(k);
 			return CD_E_PARSE;
@@ -166,12 +165,21 @@ krl_parse(struct krl *k, const unsigned char *data, size_t len, char *why, size_
 			k->signed_krl = 1;
 			continue;
 		}
+		if (type == KRL_SECTION_CERTIFICATES) {
+			int r = krl_certs_parse(k, &s, at, why, cap);
+
+			if (r != CD_OK) {
+				krl_release(k);
+				return r;
+			}
+			continue;
+		}
 		if (type != KRL_SECTION_FP_SHA256)
 			continue;
 		if (k->first_fp_at == 0)
 			k->first_fp_at = at;
 		while (s.p < s.end) {
-			if (get_string(&s, &str) != 0 || str.end - str.p != KRL_FP_LEN) {
+			if (krl_get_string(&s, &str) != 0 || str.end - str.p != KRL_FP_LEN) {
 				snprintf(why, cap, "KRL SHA-256 section at byte %zu holds a hash that is not "
 						   "32 bytes",
 					 at);
@@ -236,9 +244,9 @@ fp_section(const struct krl *k, struct buf *b)
 		return CD_OK;
 	buf_init(&s, (size_t)KRL_MAX_FP * (KRL_FP_LEN + 4) + 64);
 	for (i = 0; i < k->nfp && r == CD_OK; i++)
-		r = put_string(&s, k->fp[i], KRL_FP_LEN);
+		r = krl_put_string(&s, k->fp[i], KRL_FP_LEN);
 	if (r == CD_OK)
-		r = buf_addc(b, KRL_SECTION_FP_SHA256) || put_string(b, s.data, s.len);
+		r = buf_addc(b, KRL_SECTION_FP_SHA256) || krl_put_string(b, s.data, s.len);
 	buf_release(&s);
 	return r ? CD_E_LIMIT : CD_OK;
 }
@@ -246,42 +254,56 @@ fp_section(const struct krl *k, struct buf *b)
 int
 krl_write(const struct krl *k, uint64_t now, struct buf *out)
 {
-	struct cur c;
-	int r, placed = 0;
+	struct krl_cur c;
+	unsigned char *placed;
+	int r, placed_fp = 0;
 
 	if (k->raw == NULL) {
 		/* a new list: cordon's comment, no flags */
 		static const char comment[] = "cordon: keys revoked during incident response";
 
-		r = buf_add(out, KRL_MAGIC "", 8) || put_u32(out, KRL_FORMAT) || put_u64(out, 1) ||
-		    put_u64(out, now) || put_u64(out, 0) || put_string(out, "", 0) ||
-		    put_string(out, comment, sizeof(comment) - 1);
-		return r || fp_section(k, out) ? CD_E_LIMIT : CD_OK;
+		r = buf_add(out, KRL_MAGIC "", 8) || krl_put_u32(out, KRL_FORMAT) || krl_put_u64(out, 1) ||
+		    krl_put_u64(out, now) || krl_put_u64(out, 0) || krl_put_string(out, "", 0) ||
+		    krl_put_string(out, comment, sizeof(comment) - 1);
+		return r || krl_certs_rest(k, NULL, out) || fp_section(k, out) ? CD_E_LIMIT : CD_OK;
 	}
+	placed = xcalloc(k->nca ? k->nca : 1, 1);
 	/* the header as it was, with the next version and today's date */
 	c.p = k->raw + 8 + 4 + 8 + 8;
 	c.end = k->raw + k->header_len;
-	r = buf_add(out, (const char *)k->raw, 12) || put_u64(out, k->version + 1) ||
-	    put_u64(out, now) || buf_add(out, (const char *)c.p, (size_t)(c.end - c.p));
+	r = buf_add(out, (const char *)k->raw, 12) || krl_put_u64(out, k->version + 1) ||
+	    krl_put_u64(out, now) || buf_add(out, (const char *)c.p, (size_t)(c.end - c.p));
 	c.p = k->raw + k->header_len;
 	c.end = k->raw + k->raw_len;
 	while (r == CD_OK && c.p < c.end) {
 		const unsigned char *start = c.p;
 		unsigned char type = *c.p++;
-		struct cur s;
+		struct krl_cur s;
 
-		if (get_string(&c, &s) != 0)
+		if (krl_get_string(&c, &s) != 0) {
+			free(placed);
 			return CD_E_PARSE; /* krl_parse saw it whole */
+		}
+		if (type == KRL_SECTION_CERTIFICATES) {
+			r = krl_certs_section(k, s, placed, out);
+			continue;
+		}
 		if (type == KRL_SECTION_FP_SHA256) {
-			if (!placed)
+			if (!placed_fp)
 				r = fp_section(k, out);
-			placed = 1;
+			placed_fp = 1;
 			continue;
 		}
 		r = buf_add(out, (const char *)start, (size_t)(c.p - start));
 	}
-	if (r == CD_OK && !placed)
+	/* new CAs' serials before a new fingerprint section: sections may
+	 * come in any order, but a reader meets certificates first as
+	 * ssh-keygen writes them */
+	if (r == CD_OK)
+		r = krl_certs_rest(k, placed, out);
+	if (r == CD_OK && !placed_fp)
 		r = fp_section(k, out);
+	free(placed);
 	return r ? CD_E_LIMIT : CD_OK;
 }
 

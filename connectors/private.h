@@ -327,6 +327,15 @@ int grpc_unary(struct conn *c, const char *socket, const char *method, const str
 
 #define KRL_FP_LEN 32
 #define KRL_MAX_FP 1000000
+#define KRL_MAX_SERIALS 1000000 /* certificate serials over all CAs */
+
+/* The certificate serials a KRL revokes for one CA (its serial lists). */
+struct krl_ca {
+	unsigned char *key;        /* the CA's public key blob; empty: any CA */
+	size_t key_len;
+	uint64_t *serial;          /* sorted, unique */
+	size_t nserial, capserial;
+};
 
 struct krl {
 	unsigned char *raw;        /* the file as read (NULL: a new list) */
@@ -336,7 +345,20 @@ struct krl {
 	size_t nfp, capfp;
 	size_t first_fp_at;
 	int signed_krl;            /* has a signature section */
+	struct krl_ca *ca;         /* krl_certs.c */
+	size_t nca, nserials;
 };
+
+/* The wire format's cursor (bounded: lengths checked against what is left). */
+struct krl_cur {
+	const unsigned char *p, *end;
+};
+int krl_get_u32(struct krl_cur *c, uint32_t *v);
+int krl_get_u64(struct krl_cur *c, uint64_t *v);
+int krl_get_string(struct krl_cur *c, struct krl_cur *s);
+int krl_put_u32(struct buf *b, uint32_t v);
+int krl_put_u64(struct buf *b, uint64_t v);
+int krl_put_string(struct buf *b, const void *p, size_t n);
 
 void krl_init(struct krl *k);
 void krl_release(struct krl *k);
@@ -350,6 +372,32 @@ int krl_remove(struct krl *k, const unsigned char fp[KRL_FP_LEN]);
 int krl_write(const struct krl *k, uint64_t now, struct buf *out);
 /* "SHA256:<43 base64>" (as sshd logs it) into 32 bytes: 0, or -1. */
 int krl_fp_parse(const char *s, unsigned char fp[KRL_FP_LEN]);
+
+/* ---- krl_certs.c: certificate serials in a KRL ----------------------- */
+
+/* One certificates section (its body) into k->ca; CD_E_PARSE with why. */
+int krl_certs_parse(struct krl *k, struct krl_cur *body, size_t at, char *why, size_t cap);
+/* A certificates section as it is to be written: its CA's merged serial
+ * list in the first section of that CA, every other subsection as read;
+ * placed[i] marks CA i written. */
+int krl_certs_section(const struct krl *k, struct krl_cur body, unsigned char *placed, struct buf *out);
+/* Sections for the CAs no section of the file held. */
+int krl_certs_rest(const struct krl *k, const unsigned char *placed, struct buf *out);
+void krl_certs_release(struct krl *k);
+int krl_has_serial(const struct krl *k, const unsigned char *ca, size_t ca_len, uint64_t serial);
+/* 1 added / removed, 0 already so, -1 too many (or serial 0, which no
+ * certificate has and OpenSSH refuses in a list). */
+int krl_add_serial(struct krl *k, const unsigned char *ca, size_t ca_len, uint64_t serial);
+int krl_remove_serial(struct krl *k, const unsigned char *ca, size_t ca_len, uint64_t serial);
+
+/* ---- ssh_ca.c: a certificate's revocation target and its CA's key ------ */
+
+/* "SHA256:CAFP/SERIAL" (decimal, not 0): 0, or -1. */
+int ssh_cert_target(const char *t, unsigned char fp[KRL_FP_LEN], uint64_t *serial);
+/* The public key blob of the CA with that fingerprint: a KRL section's,
+ * else the CA keys file's (NULL: not configured); the caller frees. */
+int ssh_ca_find(const struct krl *k, const char *ca_keys, const unsigned char fp[KRL_FP_LEN],
+		unsigned char **blob, size_t *len, char **cause);
 
 /* ---- gcp_adc.c: Application Default Credentials ---------------------- */
 

@@ -8,6 +8,12 @@
  * SHA256:..."), or as `ssh-keygen -lf KEY.pub` prints it: no private or
  * public key needs to be at hand.
  *
+ * A certificate can be revoked by its serial too (revoke-ssh-cert
+ * "SHA256:CA_FINGERPRINT/SERIAL", as sshd logs them: "... ID KEYID (serial
+ * N) CA ED25519 SHA256:..."): the KRL lists serials under the CA's public
+ * key, found in the KRL or in CORDON_SSH_CA_KEYS (sshd's
+ * TrustedUserCAKeys file; ssh_ca.c).
+ *
  * The file is changed under an exclusive lock (PATH.lock: a revoke pool runs
  * targets at once), written to a temporary file, synced and renamed over
  * the old one, so a reader (sshd, a copy job) sees the old list or the new
@@ -29,7 +35,34 @@
 
 struct ssh_cfg {
 	char *krl;
+	char *ca_keys; /* CORDON_SSH_CA_KEYS, or NULL */
 };
+
+/* What one action lists or lifts: a key by fingerprint, or a certificate
+ * by its CA and serial. */
+struct krl_item {
+	int cert;
+	unsigned char fp[KRL_FP_LEN]; /* the key's, or the CA's */
+	uint64_t serial;
+	unsigned char *ca;            /* the CA's key blob, once found */
+	size_t ca_len;
+};
+
+static int
+item_has(const struct krl *k, const struct krl_item *it)
+{
+	return it->cert ? krl_has_serial(k, it->ca, it->ca_len, it->serial) : krl_has(k, it->fp);
+}
+
+/* 1 changed, 0 not, -1 too many. */
+static int
+item_change(struct krl *k, const struct krl_item *it, int add)
+{
+	if (it->cert)
+		return add ? krl_add_serial(k, it->ca, it->ca_len, it->serial)
+			   : krl_remove_serial(k, it->ca, it->ca_len, it->serial);
+	return add ? krl_add(k, it->fp) : krl_remove(k, it->fp);
+}
 
 static int
 ssh_open(void **cdata, char **cause)
@@ -44,6 +77,8 @@ ssh_open(void **cdata, char **cause)
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->krl = xstrdup(p);
+	p = env_get("CORDON_SSH_CA_KEYS");
+	s->ca_keys = p && *p ? xstrdup(p) : NULL;
 	*cdata = s;
 	return CD_OK;
 }
@@ -55,6 +90,7 @@ ssh_close(void **cdata)
 
 	if (s != NULL) {
 		free(s->krl);
+		free(s->ca_keys);
 		free(s);
 	}
 	*cdata = NULL;
@@ -151,32 +187,39 @@ krl_store(const char *path, const struct krl *k, struct conn_result *res)
 	return CD_OK;
 }
 
-/* Shared by revoke-ssh-key (add) and unrevoke-ssh-key (remove). */
+/* Shared by revoke-ssh-key / revoke-ssh-cert (add) and their undos (remove). */
 static int
-ssh_krl_change(struct conn *c, const char *target, int add, struct conn_result *res)
+ssh_krl_change(struct conn *c, const char *target, int add, int cert, struct conn_result *res)
 {
 	struct ssh_cfg *s = c->cdata;
-	unsigned char fp[KRL_FP_LEN];
-	char lockpath[4200];
+	struct krl_item it = { .cert = cert };
+	const char *what = cert ? "certificate" : "key";
+	char lockpath[4200], *cause = NULL;
 	struct krl k;
 	int lfd, r, listed;
 
-	if (krl_fp_parse(target, fp) != 0) {
-		res_detail(res, "'%s' is not a key's SHA-256 fingerprint (SHA256: and 43 base64 "
-				"characters, as sshd logs it and `ssh-keygen -lf KEY.pub` prints it)",
-			   target);
+	if (cert ? ssh_cert_target(target, it.fp, &it.serial) != 0 : krl_fp_parse(target, it.fp) != 0) {
+		if (cert)
+			res_detail(res, "'%s' is not SHA256:CA_FINGERPRINT/SERIAL (the CA's fingerprint and "
+					"the certificate's decimal serial, as sshd logs them)", target);
+		else
+			res_detail(res, "'%s' is not a key's SHA-256 fingerprint (SHA256: and 43 base64 "
+					"characters, as sshd logs it and `ssh-keygen -lf KEY.pub` prints it)",
+				   target);
 		return CD_E_USAGE;
 	}
 	if (c->opts->dry_run) {
 		FILE *f = c->opts->dry_out ? c->opts->dry_out : stdout;
 
-		fprintf(f, "  > %s %s %s KRL %s (its version + 1; written to a temporary file and "
+		fprintf(f, "  > %s %s%s %s KRL %s (its version + 1; written to a temporary file and "
 			   "renamed over it)\n",
-			add ? "add" : "remove", target, add ? "to" : "from", s->krl);
+			add ? "add" : "remove", cert ? "the serial of certificate " : "", target,
+			add ? "to" : "from", s->krl);
 		res_note_request(res, "%s %s KRL %s", add ? "add to" : "remove from", target, s->krl);
 		res->outcome = CONN_DRYRUN;
 		return CD_OK;
 	}
+	krl_init(&k);
 	snprintf(lockpath, sizeof(lockpath), "%s.lock", s->krl);
 	if ((lfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0 || flock(lfd, LOCK_EX) != 0) {
 		res_detail(res, "cannot lock %s: %s", lockpath, strerror(errno));
@@ -188,19 +231,23 @@ ssh_krl_change(struct conn *c, const char *target, int add, struct conn_result *
 	if (r != CD_OK)
 		goto out;
 	if (k.signed_krl) {
-		res_detail(res, "KRL %s is signed: changing it would break the signature; add the key "
+		res_detail(res, "KRL %s is signed: changing it would break the signature; add the %s "
 				"with ssh-keygen -k -u and sign it again",
-			   s->krl);
+			   s->krl, what);
 		goto out;
 	}
-	if (krl_has(&k, fp) == add) {
+	if (cert && ssh_ca_find(&k, s->ca_keys, it.fp, &it.ca, &it.ca_len, &cause) != CD_OK) {
+		res_detail(res, "certificate %s: %s", target, cause);
+		goto out;
+	}
+	if (item_has(&k, &it) == add) {
 		res->outcome = CONN_ALREADY;
 		res_verified(res, "%s in KRL %s (version %llu)", add ? "listed" : "not listed", s->krl,
 			     (unsigned long long)k.version);
 		goto out;
 	}
-	if (add ? krl_add(&k, fp) < 0 : !krl_remove(&k, fp)) {
-		res_detail(res, "KRL %s holds too many fingerprints", s->krl);
+	if (item_change(&k, &it, add) < 0) {
+		res_detail(res, "KRL %s holds too many %s", s->krl, cert ? "serials" : "fingerprints");
 		goto out;
 	}
 	res_note_request(res, "%s %s KRL %s", add ? "add to" : "remove from", target, s->krl);
@@ -210,22 +257,25 @@ ssh_krl_change(struct conn *c, const char *target, int add, struct conn_result *
 	krl_release(&k);
 	if (krl_load(s->krl, &k, res) != CD_OK)
 		goto out;
-	listed = krl_has(&k, fp);
+	listed = item_has(&k, &it);
 	if (listed == add) {
 		res->outcome = CONN_DONE;
 		if (add)
-			res_verified(res, "listed in KRL %s (version %llu): sshd refuses the key where "
+			res_verified(res, "listed in KRL %s (version %llu): sshd refuses the %s where "
 					  "RevokedKeys names this file; copy it to every server that "
-					  "trusts the key",
-				     s->krl, (unsigned long long)k.version);
+					  "trusts the %s",
+				     s->krl, (unsigned long long)k.version, what, cert ? "CA" : "key");
 		else
 			res_verified(res, "no longer listed in KRL %s (version %llu)", s->krl,
 				     (unsigned long long)k.version);
-		res_undo(res, "%s %s", add ? "unrevoke-ssh-key" : "revoke-ssh-key", target);
+		res_undo(res, "%s%s %s", add ? "unrevoke-ssh-" : "revoke-ssh-", cert ? "cert" : "key", target);
 	} else {
-		res_detail(res, "verification: the KRL read back %s the key", listed ? "still lists" : "lacks");
+		res_detail(res, "verification: the KRL read back %s the %s", listed ? "still lists" : "lacks",
+			   what);
 	}
 out:
+	free(cause);
+	free(it.ca);
 	krl_release(&k);
 	close(lfd); /* releases the lock */
 	return CD_OK;
@@ -235,14 +285,28 @@ out:
 static int
 ssh_revoke_key(struct conn *c, const char *target, struct conn_result *res)
 {
-	return ssh_krl_change(c, target, 1, res);
+	return ssh_krl_change(c, target, 1, 0, res);
 }
 
 /* Implements conn_action::run for unrevoke-ssh-key (the undo). */
 static int
 ssh_unrevoke_key(struct conn *c, const char *target, struct conn_result *res)
 {
-	return ssh_krl_change(c, target, 0, res);
+	return ssh_krl_change(c, target, 0, 0, res);
+}
+
+/* Implements conn_action::run for revoke-ssh-cert. */
+static int
+ssh_revoke_cert(struct conn *c, const char *target, struct conn_result *res)
+{
+	return ssh_krl_change(c, target, 1, 1, res);
+}
+
+/* Implements conn_action::run for unrevoke-ssh-cert (the undo). */
+static int
+ssh_unrevoke_cert(struct conn *c, const char *target, struct conn_result *res)
+{
+	return ssh_krl_change(c, target, 0, 1, res);
 }
 
 static const struct conn_action ssh_actions[] = {
@@ -251,6 +315,11 @@ static const struct conn_action ssh_actions[] = {
 	{ .name = "unrevoke-ssh-key", .target_doc = "SHA256:FINGERPRINT",
 	  .flags = CONN_F_REVERSIBLE | CONN_F_UNDO_ONLY, .phase = PHASE_REVOKE,
 	  .undo = "revoke-ssh-key", .run = ssh_unrevoke_key },
+	{ .name = "revoke-ssh-cert", .target_doc = "SHA256:CA_FINGERPRINT/SERIAL", .flags = CONN_F_REVERSIBLE,
+	  .phase = PHASE_REVOKE, .undo = "unrevoke-ssh-cert", .run = ssh_revoke_cert },
+	{ .name = "unrevoke-ssh-cert", .target_doc = "SHA256:CA_FINGERPRINT/SERIAL",
+	  .flags = CONN_F_REVERSIBLE | CONN_F_UNDO_ONLY, .phase = PHASE_REVOKE,
+	  .undo = "revoke-ssh-cert", .run = ssh_unrevoke_cert },
 	{ .name = NULL },
 };
 

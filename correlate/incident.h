@@ -87,6 +87,9 @@ struct incident {
 	int64_t history_from;          /* the store's first event: baselines had from
 					* then to the first signal to learn from */
 	struct strv escaped_nodes;
+	/* hosts an escape signal reached (a node's or a sandbox's host, known
+	 * to an inventory or not): a SPIRE agent there is the attacker's */
+	struct strv reached_hosts;
 };
 
 /* Add (or merge into) the incident's credential id / its plan's step. */
@@ -99,6 +102,9 @@ void add_step(struct incident *inc, const char *provider, const char *action, co
  * each other; the steps that cut certificates, SSH, SPIFFE and signing keys. */
 void keymat_exchanged(const struct inc_ctx *c, struct incident *inc);
 void plan_keymat(sqlite3 *db, struct incident *inc);
+/* incident_spire.c: an exposed SVID's entries deleted, the SPIRE agent on a
+ * host the escape reached (or whose socket it used) evicted. */
+void plan_spire(sqlite3 *db, struct incident *inc);
 /* Whether cr is key material whose identity is a relying party's whole
  * graph key ("k8s:USER", "vault:NAME"), not a name of cr's provider. */
 int keymat_identity(const struct cred *cr);
@@ -108,6 +114,9 @@ void keymat_aliases(sqlite3 *db, const char *id, struct strv *ids);
 /* A certificate in the incident under its serial and its SHA-256 (a
  * network join finds the latter in Kubernetes audit): one credential. */
 void keymat_merge_aliases(sqlite3 *db, struct incident *inc);
+/* The cert-manager Certificate (NS/NAME) that writes a Secret
+ * ("k8s-secret:NS/NAME"), into out: 1 if the inventory has one. */
+int keymat_cert_writer(sqlite3 *db, const char *secret, char *out, size_t cap);
 
 void incident_assemble(struct inc_ctx *c, sqlite3 *db, struct incident *inc);
 /* One plan entry (duplicates dropped; an empty target adds nothing). */

@@ -670,6 +670,7 @@ expose(struct inc_ctx *c, sqlite3 *db, struct incident *inc, const struct findin
 		snprintf(loc, sizeof(loc), "imds:%s", host);
 		add_exposed(inc, loc, f->ts, f->rule);
 		inc->node_escape = 1;
+		strv_add_unique(&inc->reached_hosts, host);
 		/* a sandbox on a host the inventory does not know as a node: no
 		 * kubelet to take, no node to cordon */
 		if (strcmp(w->kind, "sandbox") == 0 && !known_k8s_node(db, host))
@@ -1975,13 +1976,22 @@ plan_rotations(sqlite3 *db, struct incident *inc)
 				while (sqlite3_step(st) == SQLITE_ROW) {
 					const char *o = (const char *)sqlite3_column_text(st, 0);
 					const char *mid = strstr(o, "/secrets/");
-					char target[600];
+					char target[600], whole[700], cm[600];
 
 					if (mid == NULL)
 						continue;
 					snprintf(target, sizeof(target), "%.*s/%s", (int)(mid - o), o, mid + 9);
-					add_step(inc, "k8s", "rotate-secret", target,
-						 "secret value was returned to the exposed identity");
+					/* cert-manager's Secret: re-issued by its Certificate,
+					 * since it would overwrite one rotated by hand */
+					snprintf(whole, sizeof(whole), "k8s-secret:%s", target);
+					if (keymat_cert_writer(db, whole, cm, sizeof(cm)))
+						add_step(inc, "k8s", "reissue-cert", cm,
+							 "a certificate's Secret was returned to the exposed "
+							 "identity: its Certificate re-issues it with a new key "
+							 "(cert-manager would overwrite a Secret rotated by hand)");
+					else
+						add_step(inc, "k8s", "rotate-secret", target,
+							 "secret value was returned to the exposed identity");
 				}
 				sqlite3_reset(st);
 			}
@@ -2402,6 +2412,7 @@ incident_release(struct incident *inc)
 	strv_release(&inc->members);
 	strv_release(&inc->identities);
 	strv_release(&inc->escaped_nodes);
+	strv_release(&inc->reached_hosts);
 	for (i = 0; i < inc->nex; i++) {
 		free(inc->ex[i].kind);
 		free(inc->ex[i].locator);

@@ -17,7 +17,8 @@
  * certificate by serial (the credential map names its mount), a
  * cert-manager certificate re-issued with a new key (its Secret is where
  * the map puts it), an SSH key into the CA's revocation list, a SPIFFE
- * registration entry deleted; a signing key has no API here and is a
+ * registration entry deleted and its agent evicted (incident_spire.c); a
+ * signing key has no API here and is a
  * manual rotation.
  */
 #include <sqlite3.h>
@@ -376,10 +377,40 @@ pki_mount(sqlite3 *db, const char *ckey, char *out, size_t cap)
 	return found;
 }
 
-/* The Kubernetes Secrets (NS/NAME) that hold a certificate, by the map. */
-static void
-cert_secrets(sqlite3 *db, struct incident *inc, const char *ckey)
+/*
+ * The Kubernetes Secrets (NS/NAME) that hold a certificate, by the map:
+ * cert-manager re-issues each with a new private key.  The re-issue takes
+ * the Certificate that writes the Secret (the inventory's cert-manager
+ * objects), else one taken to be named as its Secret.  It comes before the
+ * Vault PKI revoke: the service gets its new key and certificate first,
+ * so revoking the old serial cuts the stolen copy and not the service.
+ */
+int
+keymat_cert_writer(sqlite3 *db, const char *secret, char *out, size_t cap)
 {
+	sqlite3_stmt *st;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT m.key FROM graph_nodes s JOIN graph_edges w ON w.dst = s.id AND w.type = 'writes'"
+			       " JOIN graph_nodes m ON m.id = w.src AND m.kind = 'cert-manager'"
+			       " WHERE s.kind = 'secret' AND s.key = ?1 ORDER BY m.key LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, secret, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL) {
+		snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+static void
+cert_secrets(sqlite3 *db, struct incident *inc, const char *ckey, int then_revoked)
+{
+	static const char before[] = "; before the Vault PKI revoke, so the service has its new "
+				     "certificate when the old serial is cut";
 	sqlite3_stmt *st;
 
 	if (sqlite3_prepare_v2(db,
@@ -392,16 +423,72 @@ cert_secrets(sqlite3 *db, struct incident *inc, const char *ckey)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *loc = (const char *)sqlite3_column_text(st, 0) + 11;
 		const char *slash = strchr(loc, '/'), *key2 = slash ? strchr(slash + 1, '/') : NULL;
-		char target[600];
+		char whole[700], target[600], why[900];
+		int n;
 
 		if (slash == NULL)
 			continue;
-		/* k8s-secret:NS/NAME[/KEY]: cert-manager names the Certificate's
-		 * Secret; re-issue takes the Certificate, usually of that name */
-		snprintf(target, sizeof(target), "%.*s", key2 ? (int)(key2 - loc) : (int)strlen(loc), loc);
-		add_step(inc, "k8s", "reissue-cert", target,
-			 "the certificate's private key was exposed: cert-manager re-issues it with a new "
-			 "private key (the Certificate is taken to be named as its Secret)");
+		/* k8s-secret:NS/NAME[/KEY]: the Secret is NS/NAME */
+		n = key2 ? (int)(key2 - loc) : (int)strlen(loc);
+		snprintf(whole, sizeof(whole), "k8s-secret:%.*s", n, loc);
+		if (keymat_cert_writer(db, whole, target, sizeof(target)))
+			snprintf(why, sizeof(why), "the certificate's private key was exposed: cert-manager "
+				 "re-issues it with a new private key (Certificate %s writes the Secret %.*s)%s",
+				 target, n, loc, then_revoked ? before : "");
+		else {
+			snprintf(target, sizeof(target), "%.*s", n, loc);
+			snprintf(why, sizeof(why), "the certificate's private key was exposed: cert-manager "
+				 "re-issues it with a new private key (the Certificate is taken to be named as its "
+				 "Secret: no inventory names it)%s", then_revoked ? before : "");
+		}
+		add_step(inc, "k8s", "reissue-cert", target, why);
+	}
+	sqlite3_finalize(st);
+}
+
+/*
+ * An SSH key's steps.  The key's fingerprint goes into the revocation
+ * list; when the key inventory knows a certificate of it, its serial goes
+ * in under its CA too.  sshd checks a certificate's key against the list
+ * (OpenSSH krl.c, the key's SHA-256 as for a plain key), so the first
+ * refuses the certificate already: the second is what a CA's own
+ * revocation records, and outlives a list rebuilt from serials alone.
+ */
+static void
+plan_ssh(sqlite3 *db, struct incident *inc, const char *ckey, const char *fp)
+{
+	sqlite3_stmt *st;
+	char why[900], target[120];
+
+	snprintf(why, sizeof(why), "the SSH private key was exposed: the CA's key revocation list refuses it "
+		 "everywhere sshd trusts that list");
+	if (sqlite3_prepare_v2(db,
+			       "SELECT json_extract(attrs, '$.cert_key_id'), json_extract(attrs, '$.cert_serial'),"
+			       " json_extract(attrs, '$.cert_ca') FROM graph_nodes WHERE kind = 'credential'"
+			       " AND key = ?1 AND json_valid(attrs) AND json_extract(attrs, '$.cert_serial') IS NOT NULL",
+			       -1, &st, NULL) != SQLITE_OK) {
+		add_step(inc, "ssh", "revoke-ssh-key", fp, why);
+		return;
+	}
+	sqlite3_bind_text(st, 1, ckey, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 1) != NULL &&
+	    sqlite3_column_text(st, 2) != NULL) {
+		const char *kid = sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "?";
+		const char *serial = (const char *)sqlite3_column_text(st, 1);
+		const char *ca = (const char *)sqlite3_column_text(st, 2);
+
+		snprintf(why, sizeof(why), "the SSH private key of certificate \"%.200s\" (serial %.24s, CA "
+			 "%.60s) was exposed: the key revocation list refuses the key and every certificate "
+			 "of it (sshd checks a certificate's key against the list) everywhere sshd trusts "
+			 "that list", kid, serial, ca);
+		add_step(inc, "ssh", "revoke-ssh-key", fp, why);
+		snprintf(target, sizeof(target), "%.60s/%.24s", ca, serial);
+		snprintf(why, sizeof(why), "the certificate \"%.200s\" goes into the list by its serial under "
+			 "its CA as well: what the CA's own revocation records (the key's entry above "
+			 "already refuses it)", kid);
+		add_step(inc, "ssh", "revoke-ssh-cert", target, why);
+	} else {
+		add_step(inc, "ssh", "revoke-ssh-key", fp, why);
 	}
 	sqlite3_finalize(st);
 }
@@ -411,6 +498,28 @@ plan_keymat(sqlite3 *db, struct incident *inc)
 {
 	size_t i;
 
+	/* a Secret cert-manager writes, exposed whole (a pod's volume, say):
+	 * it holds a certificate's private key, and rotating it by hand is
+	 * undone by cert-manager, so its Certificate re-issues it (before any
+	 * PKI revoke below) */
+	for (i = 0; i < inc->nex; i++) {
+		const char *loc = inc->ex[i].locator, *slash, *key2;
+		char whole[700], cm[600], why[900];
+		int n;
+
+		if (strncmp(loc, "k8s-secret:", 11) != 0 || (slash = strchr(loc + 11, '/')) == NULL)
+			continue;
+		key2 = strchr(slash + 1, '/');
+		n = key2 ? (int)(key2 - loc) : (int)strlen(loc);
+		snprintf(whole, sizeof(whole), "%.*s", n, loc);
+		if (!keymat_cert_writer(db, whole, cm, sizeof(cm)))
+			continue;
+		snprintf(why, sizeof(why), "the Secret %.300s holds a certificate's private key and was "
+			 "exposed: its Certificate %.300s re-issues it with a new key (cert-manager would "
+			 "overwrite a Secret rotated by hand)", whole + 11, cm);
+		add_step(inc, "k8s", "reissue-cert", cm, why);
+	}
+
 	for (i = 0; i < inc->ncr; i++) {
 		const struct cred *cr = &inc->cr[i];
 		char ckey[1200], mount[200], target[400], hex[100];
@@ -418,30 +527,27 @@ plan_keymat(sqlite3 *db, struct incident *inc)
 
 		snprintf(ckey, sizeof(ckey), "%s:%s", cr->provider, cr->id);
 		if (strcmp(cr->provider, "x509") == 0 && strncmp(cr->id, "X509SERIAL=", 11) == 0) {
-			if (pki_mount(db, ckey, mount, sizeof(mount))) {
+			int pki = pki_mount(db, ckey, mount, sizeof(mount));
+
+			cert_secrets(db, inc, ckey, pki);
+			if (pki) {
 				colon_hex(cr->id + 11, hex, sizeof(hex));
 				snprintf(target, sizeof(target), "%s/%s", mount, hex);
 				add_step(inc, "vault", "revoke-cert", target,
 					 "the certificate's private key was exposed: its Vault PKI mount revokes "
 					 "it by serial and its CRL then lists it");
 			}
-			cert_secrets(db, inc, ckey);
 			if (inc->nplan == before)
 				add_step(inc, "x509", "revoke-cert", cr->id,
 					 "manual: the certificate's private key was exposed; no inventory names "
 					 "its issuer (map it as MOUNT/SERIAL for Vault PKI, or its k8s-secret)");
 		} else if (strcmp(cr->provider, "ssh") == 0 && strncmp(cr->id, "SHA256:", 7) == 0) {
-			add_step(inc, "ssh", "revoke-ssh-key", cr->id,
-				 "the SSH private key was exposed: the CA's key revocation list refuses it "
-				 "everywhere sshd trusts that list");
-		} else if (strcmp(cr->provider, "spiffe") == 0) {
-			add_step(inc, "spire", "delete-entry", cr->id,
-				 "the workload's SVID was exposed: deleting its registration entry stops "
-				 "the agent from issuing it more SVIDs (the exposed one lives to its expiry)");
+			plan_ssh(db, inc, ckey, cr->id);
 		} else if (strcmp(cr->provider, "signing") == 0) {
 			add_step(inc, "signing", "rotate-signing-key", cr->id,
 				 "manual: a signing key was exposed; rotate it and distrust what it signed "
 				 "after the exposure");
 		}
 	}
+	plan_spire(db, inc); /* SVIDs and the agents that mint them */
 }

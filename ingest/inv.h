@@ -12,12 +12,15 @@
  *   inv_awsauthz.c     aws iam get-account-authorization-details
  *   inv_awskeys.c      aws iam list-access-keys
  *   inv_k8s.c          kubectl get ... -o json (Lists and single objects)
+ *   inv_k8s_certs.c    cert-manager Certificates in them: Certificate -> Secret
  *   inv_vault.c        vault token lookup -format=json; Vault policies
  *   inv_gcp.c          gcloud service-account keys; get-iam-policy
  *   inv_lambda.c       aws lambda list-functions / get-function-configuration
  *   inv_gcprun.c       Cloud Run services, Cloud Functions (gcloud, REST v2)
  *   inv_credmap.c      the hand-written credential map
  *   inv_certs.c        PEM certificates: serial, SHA-256, subject as k8s user
+ *   inv_spire.c        SPIRE entries (entry id <-> SPIFFE ID, parent) and agents
+ *   inv_sshkeys.c      SSH public keys and certificates: SHA256 fingerprints
  */
 #ifndef CORDON_INGEST_INV_H
 #define CORDON_INGEST_INV_H
@@ -109,6 +112,10 @@ char *inv_attrs(const struct inv_attr *a, size_t n);
 /* Whether an environment value is shaped like a written-in credential (an
  * AWS key id, a GitHub or Slack token, a PEM key, a URL with a password). */
 int inv_secret_shaped(const char *v);
+/* inv_k8s_certs.c: one cert-manager Certificate (*loaded: 1 when it was
+ * one; another API group's Certificate is skipped). */
+int inv_k8s_certificate(struct inv_ctx *c, const struct json_doc *d, int obj, const char *ns,
+			const char *name, int *loaded);
 /* The buffer's bytes as a string; the buffer is released. */
 char *inv_take(struct buf *b);
 
@@ -123,5 +130,8 @@ extern const struct inventory inv_credmap;
 extern const struct inventory inv_lambda;
 extern const struct inventory inv_gcprun;
 extern const struct inventory inv_certs;
+extern const struct inventory inv_spire_entries;
+extern const struct inventory inv_spire_agents;
+extern const struct inventory inv_sshkeys;
 
 #endif

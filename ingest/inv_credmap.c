@@ -217,6 +217,10 @@ credmap_entry(struct inv_ctx *c, int64_t off, char **col)
 		ckey = xstrdupf("%s:%s", prov, cred);
 		rc = graph_link(t, "secret", loc, "exposes", "credential", ckey, 0, NULL);
 	}
+	/* an SVID named by its SPIFFE ID is that identity's (its entries come
+	 * from a SPIRE inventory) */
+	if (strcmp(ident, "-") == 0 && strcmp(prov, "spiffe") == 0 && strncmp(cred, "spiffe://", 9) == 0)
+		ident = cred;
 	if (strcmp(ident, "-") != 0) {
 		ikey = identity_key(prov, ident);
 		rc = rc ? rc

@@ -19,7 +19,7 @@
 
 static const char *const kinds[] = {
 	"Pod", "ServiceAccount", "Secret", "Role", "ClusterRole", "RoleBinding",
-	"ClusterRoleBinding", "Node", NULL,
+	"ClusterRoleBinding", "Node", "Certificate", NULL,
 };
 
 /* Implements inventory::probe */
@@ -515,9 +515,16 @@ load_object(struct inv_ctx *c, const struct json_doc *d, int obj, const char *ki
 		rc = load_binding(c, d, obj, kind, ns, name);
 	} else if (strcmp(kind, "Node") == 0) {
 		rc = load_node(c, d, obj, name);
+	} else if (strcmp(kind, "Certificate") == 0) {
+		int loaded;
+
+		rc = inv_k8s_certificate(c, d, obj, ns, name, &loaded);
+		if (rc == CD_OK && !loaded)
+			goto out; /* not cert-manager's: not an object of ours */
 	}
 	if (rc == CD_OK)
 		c->objects++;
+out:
 	free(ns);
 	free(name);
 	return rc;
@@ -554,7 +561,8 @@ k8s_load(struct inv_ctx *c)
 	if (items < 0) {
 		if (!known_kind(kind))
 			rc = inv_fail(c, 0, "kind %s is not an inventory kind (pods, serviceaccounts, "
-					   "secrets, roles, clusterroles, rolebindings, clusterrolebindings, nodes)",
+					   "secrets, roles, clusterroles, rolebindings, clusterrolebindings, nodes, "
+					   "cert-manager certificates)",
 				      kind);
 		else
 			rc = load_object(c, &d, 0, kind);
@@ -579,7 +587,8 @@ k8s_load(struct inv_ctx *c)
 		free(ik);
 	}
 	if (rc == CD_OK && n > 0 && c->objects == 0)
-		rc = inv_fail(c, 0, "no pods, serviceaccounts, secrets, roles, bindings or nodes in the List");
+		rc = inv_fail(c, 0, "no pods, serviceaccounts, secrets, roles, bindings, nodes or "
+				   "cert-manager certificates in the List");
 	else if (rc == CD_OK && n == 0)
 		c->objects = 1; /* an empty List is a valid snapshot: nothing of that kind */
 out:
@@ -591,7 +600,7 @@ out:
 
 const struct inventory inv_k8s = {
 	.name = "k8s-inventory",
-	.summary = "inventory: kubectl get pods,serviceaccounts,secrets,roles,...,nodes -o json",
+	.summary = "inventory: kubectl get pods,serviceaccounts,secrets,roles,...,nodes,certificates.cert-manager.io -o json",
 	.probe = k8s_probe,
 	.load = k8s_load,
 };

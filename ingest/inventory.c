@@ -23,6 +23,9 @@ const struct inventory *const inventories[] = {
 	&inv_gcprun,
 	&inv_credmap,
 	&inv_certs,
+	&inv_spire_entries,
+	&inv_spire_agents,
+	&inv_sshkeys,
 	NULL,
 };
 

@@ -115,6 +115,10 @@ static const struct runbook runbooks[] = {
 	  "add a key to the OpenSSH key revocation list $CORDON_SSH_KRL (what\n"
 	  "sshd_config's RevokedKeys names) by its SHA-256 fingerprint, as sshd logs\n"
 	  "it; every other entry is kept; undo removes it", 0 },
+	{ "ssh-cert", "ssh", "revoke-ssh-cert", { { NULL, NULL } }, "SHA256:CA_FINGERPRINT/SERIAL",
+	  "add a certificate's serial to $CORDON_SSH_KRL under its CA (sshd logs\n"
+	  "both: \"(serial N) CA TYPE SHA256:...\"); the CA's public key comes from the\n"
+	  "KRL or $CORDON_SSH_CA_KEYS (sshd's TrustedUserCAKeys); undo removes it", 0 },
 	{ "spire-entry", "spire", "delete-entry", { { NULL, NULL } }, "ENTRY_ID",
 	  "delete a SPIRE registration entry: its SVIDs are no longer renewed (those\n"
 	  "issued stay valid until they expire); through the server's admin socket\n"

@@ -1,7 +1,8 @@
 # keymat_kinds.sh - key material and exchanged tokens (issue 20): one
 # incident per credential kind, from tests/workloads/mkkeymat.py's cases (a
 # host sandbox escapes with nsenter, then a shell reads the key):
-#   x509     a Vault PKI client certificate's key; the map spells its serial
+#   x509     a Vault PKI client certificate's key (cert-manager's Certificate
+#            billing-client writes its Secret: re-issued, then revoked); the map spells its serial
 #            in colon-hex, Vault's cert auth logs it in decimal: one
 #            credential, used after exposure from 203.0.113.66, and the
 #            token that login minted joins (exchanged for the certificate);
@@ -12,6 +13,11 @@
 #            203.0.113.66 (USE-12, used after exposure) to root@bastion-1
 #            and on to deploy@db-1 (reach continues to what it opened)
 #   spiffe   the SPIRE agent's socket (delete-entry of the mapped entry)
+#   spire    the same socket, the map naming only the SPIFFE ID: the SPIRE
+#            inventory (entry show, agent list) gives its entries; the one
+#            under agent-host-3's agent is deleted, not the one under
+#            node-9's, and that agent is evicted first (containment: it
+#            mints SVIDs for every entry parented to it)
 #   signing  a cosign key (a manual rotation)
 #   k8scert  a client certificate's key; the map names its serial, a
 #            certificate inventory (PEM) its SHA-256, CN and O; Kubernetes
@@ -50,7 +56,7 @@ for c in sorted(json.load(open(sys.argv[1]))["credentials"], key=lambda c: (c["p
     print(c["provider"], c["id"], "used" if c["used_after_exposure"] else "unused")
 ' "$1-incident.out"
 }
-for k in x509 ssh spiffe signing token k8scert; do
+for k in x509 ssh spiffe spire signing token k8scert; do
 	F="$ROOT/tests/workloads/keymat/$k"
 	"$CORDON" --db $k.db ingest -q "$F/inventory" "$F/logs" || die "$k: ingest"
 	rc=0; "$CORDON" --db $k.db correlate > /dev/null || rc=$?
@@ -75,7 +81,17 @@ done
 expect_eq "$(creds x509)" "vault acc-e64ba38a4b958c72bc0d used
 x509 $SERIAL used" "x509: credentials"
 plan_has x509 vault revoke-cert pki/3a:33:14:1f:ab:ad:b0:c5:da:55:f8:51:85:2b:92:e0:71:8d:13:ff
-plan_has x509 k8s reissue-cert billing/billing-client-tls
+# cert-manager's Certificate billing-client writes the Secret the map names
+# (the inventory's cert-manager.json): re-issued before the PKI revoke
+plan_has x509 k8s reissue-cert billing/billing-client
+expect_eq "$(jq -r '[.steps[] | select(.action == "reissue-cert" or .action == "revoke-cert") | .action] | join(",")' x509-plan.out)" \
+	"reissue-cert,revoke-cert" "x509: the re-issue before the Vault PKI revoke"
+"$CORDON" --db x509-nocm.db ingest -q "$ROOT/tests/workloads/keymat/x509/inventory/credentials.map" \
+	"$ROOT/tests/workloads/keymat/x509/logs"
+"$CORDON" --db x509-nocm.db correlate > /dev/null || true
+"$CORDON" --db x509-nocm.db revoke plan --incident "$(sqlite3 x509-nocm.db "SELECT id FROM incidents")" --format json |
+	jq -r '.steps[] | select(.action == "reissue-cert") | .target' | grep -qx billing/billing-client-tls ||
+	die "x509 without cert-manager objects: the Certificate is no longer taken to be named as its Secret"
 plan_has x509 vault revoke-accessor acc-e64ba38a4b958c72bc0d
 expect_eq "$(sqlite3 x509.db "SELECT count(*) FROM events WHERE cred_id = '$SERIAL'")" 14 \
 	"x509: cert logins carry the certificate's id"
@@ -120,6 +136,23 @@ expect_eq "$(creds routine-k8scert)" "x509 $CSERIAL unused" \
 	"k8scert: the owner's routine reads after the read counted as use"
 plan_has spiffe spire delete-entry 0b3e7c1a-8f2d-4c9e-9a51-5d6e7f8a9b0c
 plan_has signing signing rotate-signing-key cosign:release-2025
+# spire: the entry under the escaped host's agent, the agent evicted before
+A3=spiffe://example.org/spire/agent/x509pop/5b1e0c9d2f4a6e8b7c3d1f0a9e8d7c6b5a4f3e2d
+plan_has spire spire delete-entry 0b3e7c1a-8f2d-4c9e-9a51-5d6e7f8a9b0c
+plan_has spire spire evict-agent $A3
+expect_eq "$(jq -r '[.steps[] | select(.provider == "spire") | .phase + " " + .action + " " + .target] | join(",")' spire-plan.out)" \
+	"quarantine evict-agent $A3,revoke delete-entry 0b3e7c1a-8f2d-4c9e-9a51-5d6e7f8a9b0c" \
+	"spire: the agent evicted before the entry is deleted, node-9's entry kept"
+# no agent list: the entries are found, the agents are not placed
+mkdir -p spire-noagents && cp "$ROOT/tests/workloads/keymat/spire/inventory/credentials.map" \
+	"$ROOT/tests/workloads/keymat/spire/inventory/spire-entries.json" spire-noagents/
+"$CORDON" --db spire-noagents.db ingest -q spire-noagents "$ROOT/tests/workloads/keymat/spire/logs"
+"$CORDON" --db spire-noagents.db correlate > /dev/null || true
+"$CORDON" --db spire-noagents.db revoke plan --incident "$(sqlite3 spire-noagents.db "SELECT id FROM incidents")" \
+	--format json > spire-noagents-plan.out
+expect_eq "$(jq -r '[.steps[] | select(.provider == "spire") | .action + " " + .target + " " + (.manual | tostring)] | sort | join(",")' spire-noagents-plan.out)" \
+	"delete-entry 0b3e7c1a-8f2d-4c9e-9a51-5d6e7f8a9b0c false,delete-entry 7d2a9c4e-1b3f-4a6d-8e0c-5f9b2d1a3c7e false,evict-agent-on-host agent-host-3 true" \
+	"spire without the agent list: every entry of the SPIFFE ID; which agent to evict is the responder's"
 "$CORDON" --db ssh.db whois SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s --format json | golden ssh whois
 
 # x509: the agent's routine login after the read, from its own address, is

@@ -31,7 +31,7 @@ cat > k8s.json <<JSON
 {"tokens":[{"token":"$ADMIN","user":"cordon-admin"}],
  "namespaces":{"billing":{
    "secrets":{"billing-db":{"data":{"password":"YmlsbGluZw=="}}},
-   "certificates":{"billing-client-tls":{"spec":{"secretName":"billing-client-tls","privateKey":{"rotationPolicy":"Always"}},
+   "certificates":{"billing-client":{"spec":{"secretName":"billing-client-tls","privateKey":{"rotationPolicy":"Always"}},
      "status":{"revision":1,"conditions":[{"type":"Ready","status":"True"}]}}}}}}
 JSON
 cat > spire.json <<JSON
@@ -105,7 +105,7 @@ curl -sf --cacert "${EMU_VAULT_CA:-/dev/null}" "$VAULT_ADDR/v1/pki/crl" -o crl.d
 	curl -sf "$VAULT_ADDR/v1/pki/crl" -o crl.der || die "x509: no CRL"
 openssl crl -inform DER -in crl.der -noout -text | grep -qi "Serial Number: 3A33141FABADB0C5DA55F851852B92E0718D13FF" ||
 	die "x509: the CRL does not list the serial"
-kst | jq -e '.namespaces.billing.certificates["billing-client-tls"].revision == 2' > /dev/null ||
+kst | jq -e '.namespaces.billing.certificates["billing-client"].revision == 2' > /dev/null ||
 	die "x509: the certificate was not re-issued: $(kst | jq -c '.namespaces.billing.certificates')"
 
 apply_kind k8scert

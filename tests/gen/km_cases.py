@@ -30,6 +30,19 @@ from the host, sometimes renewed part-way (a new serial from the same
 host).  In x509 cases the stolen certificate also reads Kubernetes
 secrets from outside 7 in 10 times (where its user exists).
 
+SPIFFE: each host runs a SPIRE agent (x509pop naming the host, or a
+join token naming none) whose Workload API socket serves the host
+service's SVID; spiffe-helper writes it to /run/spiffe/ (a look-alike: the
+helper writing its own files) and the service reads its SVID through the
+socket (a look-alike: its own binary).  A SPIRE inventory (entry show,
+agent list) gives the entries and agents; half the time the same SPIFFE
+ID is registered under an agent elsewhere too.  The map names the SVID by
+its SPIFFE ID only.  SSH certificates: 2 in 5 hosts' SSH keys (every host
+in an sshcert case) are real Ed25519 keys with a user certificate from the
+case's CA; the map does not name them, an ssh-keys inventory (grep -H of
+the .pub and -cert.pub, a target's cert-authority line) does, and sshd
+logs their logins as "ED25519-CERT SHA256:... ID ... (serial N) CA ...".
+
 Attack (4 cases in 5; seed % 5 == 0 is benign-only), one kind per case:
   x509   a shell escaped with nsenter reads the key; the certificate then
          logs in to Vault from outside and the token it got reads secrets
@@ -40,17 +53,60 @@ Attack (4 cases in 5; seed % 5 == 0 is benign-only), one kind per case:
   token  the Vault agent's sink file is read; its token is used from
          outside (truth: the token and the certificate it was exchanged
          for: holding the token is acting as the certificate's login)
+  spiffe the SVID's key (spiffe-helper's svid_key.pem) is read, or the
+         agent's socket is used with socat (truth: the SPIFFE ID; the plan
+         deletes its entry under the host's agent, not another agent's,
+         and evicts the host's agent when the agent list places it there
+         or the socket was used)
+  sshcert as ssh, for a key whose certificate only the inventory names
+         (truth: its fingerprint; the plan revokes it, and the
+         certificate's serial under its CA)
+truth["plan"] lists steps the plan must hold, truth["plan_not"] steps it
+must not (score.py counts them).
 """
+import base64
+import hashlib
 import json
 import os
+import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cases import ATTACKER_NETS, Rnd  # noqa: E402
-from fmt import case_main, Out, Proc, audit, h, iso, k8s  # noqa: E402
+from fmt import case_main, Out, Proc, audit, h, iso, k8s, sa_unix  # noqa: E402
 
 HOUR = 3600.0
-KINDS = ["x509", "ssh", "token"]
+KINDS = ["x509", "ssh", "token", "spiffe", "sshcert"]
+SOCK = "/run/spire/sockets/agent.sock"
+SVID_KEY = "/run/spiffe/svid_key.pem"
+
+
+def ssh_str(b):
+    return struct.pack(">I", len(b)) + b
+
+
+def ssh_fp(blob):
+    """sshd's and ssh-keygen -l's fingerprint of a plain key blob."""
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+def ed25519(seed_int):
+    """(private key, plain public blob) of a deterministic Ed25519 key."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives import serialization
+    k = Ed25519PrivateKey.from_private_bytes(seed_int.to_bytes(32, "big"))
+    pk = k.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return k, ssh_str(b"ssh-ed25519") + ssh_str(pk)
+
+
+def user_cert(key_blob, ca_key, ca_blob, serial, key_id, principals, va, vb, nonce):
+    """An OpenSSH user certificate (PROTOCOL.certkeys) signed by ca_key."""
+    pk = key_blob[4 + 11 + 4:]
+    body = (ssh_str(b"ssh-ed25519-cert-v01@openssh.com") + ssh_str(nonce) + ssh_str(pk) +
+            struct.pack(">QI", serial, 1) + ssh_str(key_id.encode()) +
+            ssh_str(b"".join(ssh_str(p.encode()) for p in principals)) + struct.pack(">QQ", va, vb) +
+            ssh_str(b"") + ssh_str(ssh_str(b"permit-pty") + ssh_str(b"")) + ssh_str(b"") + ssh_str(ca_blob))
+    return body + ssh_str(ssh_str(b"ssh-ed25519") + ssh_str(ca_key.sign(body)))
 
 
 class KmCase:
@@ -149,12 +205,15 @@ class KmCase:
             groups=[hst["svc"] + "-team", "system:authenticated"])
 
     # ---- sshd (auth.log on the host the key opens, or its journal) ----------------
-    def sshd_login(self, t, target, user, src, fp, ktype):
+    def sshd_login(self, t, target, user, src, fp, ktype, cert=None):
         """sshd's Accepted line (auth.c's format) on target's log, in the
         host's log carrier (rsyslog's RFC 3339 file or journalctl -o json)."""
         pid = self.r.randint(2000, 60000)
         msg = "Accepted publickey for %s from %s port %d ssh2: %s %s" % (
             user, src, self.r.randint(30000, 65000), ktype, fp)
+        if cert is not None:  # auth.c format_method_key for a certificate
+            msg = "Accepted publickey for %s from %s port %d ssh2: ED25519-CERT %s ID %s (serial %d) CA ED25519 %s" % (
+                user, src, self.r.randint(30000, 65000), fp, cert["cert_id"], cert["cert_serial"], self.ca_fp)
         tag = target.get("sshd_tag", "sshd")
         if target["journal"]:
             self.o.add("logs/%s-journal.json" % target["name"], t, json.dumps(separators=(",", ":"), obj={
@@ -194,6 +253,44 @@ class KmCase:
                 "gap": HOUR * r.uniform(0.25, 3), "login_gap": HOUR * r.uniform(0.5, 2),
                 "pid": r.randint(3000, 30000), "jobs": [], "tokens": [],
                 "ktype": r.choice(["ED25519", "RSA", "ECDSA"])})
+        # SPIRE: one trust domain, an agent per host, the host service's
+        # entry under it (and, half the time, the same SPIFFE ID under an
+        # agent elsewhere), another workload's entry beside it
+        self.td = r.choice(["example.org", "prod.acme.internal", "spiffe.corp.example"])
+        self.remote = []
+        for hst in self.hosts:
+            att = "x509pop" if r.random() < 0.7 else "join_token"
+            hst["agent"] = "spiffe://%s/spire/agent/%s/%s" % (self.td, att, r.hexs(40) if att == "x509pop" else r.uuid())
+            hst["attestor"] = att
+            hst["sid"] = "spiffe://%s/svc/%s" % (self.td, hst["svc"])
+            hst["entry"] = r.uuid()
+            hst["entries"] = [(hst["entry"], hst["sid"], hst["agent"], [("unix", "uid:%d" % r.randint(1001, 1100))]),
+                              (r.uuid(), "spiffe://%s/svc/%s-batch" % (self.td, hst["svc"]), hst["agent"],
+                               [("unix", "uid:%d" % r.randint(1101, 1200))])]
+            if r.random() < 0.5:
+                node = "node-%d" % r.randint(1, 30)
+                agent = "spiffe://%s/spire/agent/k8s_psat/prod/%s" % (self.td, r.uuid())
+                self.remote.append({"agent": agent, "node": node})
+                hst["entries"].append((r.uuid(), hst["sid"], agent, [("k8s", "ns:" + hst["svc"])]))
+            hst["sock_gap"] = HOUR * r.uniform(0.5, 2)
+        # SSH certificates: real keys, the case's CA
+        self.ca_key, self.ca_blob = ed25519(r.getrandbits(255) | 1)
+        self.ca_fp = ssh_fp(self.ca_blob)
+        for hst in self.hosts:
+            hst["cert"] = self.kind == "sshcert" or r.random() < 0.4
+            if not hst["cert"]:
+                continue
+            _, blob = ed25519(r.getrandbits(255) | 1)
+            hst["ssh"] = r.choice(["/root/.ssh/id_ed25519", "/home/deploy/.ssh/id_ed25519"])
+            hst["ktype"] = "ED25519"
+            hst["fp"] = ssh_fp(blob)
+            hst["cert_serial"] = r.randint(1, 2 ** 63)
+            hst["cert_id"] = "%s-deploy@ci-%d" % (hst["name"], r.randint(1, 999))
+            cert = user_cert(blob, self.ca_key, self.ca_blob, hst["cert_serial"], hst["cert_id"],
+                             ["deploy", "root"], 0, 2 ** 64 - 1, r.getrandbits(256).to_bytes(32, "big"))
+            hst["pub_line"] = "ssh-ed25519 %s deploy@%s" % (base64.b64encode(blob).decode(), hst["name"])
+            hst["cert_line"] = "ssh-ed25519-cert-v01@openssh.com %s deploy@%s" % (
+                base64.b64encode(cert).decode(), hst["name"])
         # the hosts the SSH keys open (sshd's logs are theirs)
         self.targets = [{"name": r.choice(["bastion-1", "jump-2", "db-%d" % r.randint(1, 9)]),
                          "journal": r.random() < 0.4,
@@ -201,6 +298,29 @@ class KmCase:
         if r.random() < 0.5:
             self.targets.append({"name": "build-%d" % r.randint(10, 99), "journal": r.random() < 0.4,
                                  "sshd_tag": "sshd"})
+
+    def spire_inventory(self, inv):
+        """entry show and agent list, -output json (protojson field names)."""
+        def sid(s):
+            td, path = s[len("spiffe://"):].split("/", 1)
+            return {"trust_domain": td, "path": "/" + path}
+        entries = [{"id": e[0], "spiffe_id": sid(e[1]), "parent_id": sid(e[2]),
+                    "selectors": [{"type": t, "value": v} for t, v in e[3]], "x509_svid_ttl": 3600,
+                    "federates_with": [], "hint": "", "admin": False, "downstream": False, "expires_at": "0",
+                    "dns_names": [], "revision_number": "0", "store_svid": False, "jwt_svid_ttl": 300}
+                   for x in self.hosts for e in x["entries"]]
+        agents = [{"id": sid(x["agent"]), "attestation_type": x["attestor"],
+                   "x509svid_serial_number": str(self.r.getrandbits(64)), "x509svid_expires_at": str(int(self.END) + 86400),
+                   "selectors": [{"type": "x509pop", "value": "subject:cn:" + x["name"]}] if x["attestor"] == "x509pop" else [],
+                   "banned": False, "can_reattest": x["attestor"] == "x509pop"} for x in self.hosts]
+        agents += [{"id": sid(x["agent"]), "attestation_type": "k8s_psat", "x509svid_serial_number": str(self.r.getrandbits(64)),
+                    "x509svid_expires_at": str(int(self.END) + 86400),
+                    "selectors": [{"type": "k8s_psat", "value": "agent_node_name:" + x["node"]}],
+                    "banned": False, "can_reattest": True} for x in self.remote]
+        for name, key, doc in (("spire-entries.json", "entries", entries), ("spire-agents.json", "agents", agents)):
+            with open(os.path.join(inv, name), "w") as f:
+                json.dump({key: doc, "next_page_token": ""}, f, indent=1)
+                f.write("\n")
 
     def map_serial(self, hst):
         hx = "%x" % hst["serial"]
@@ -275,6 +395,24 @@ class KmCase:
                     audit(self.o, tt + 1.01, n, "openat", cp, "keys", paths=[(hst["key"], self.ino(), "0100600")],
                           flags="241")
                     lk.append("renewer-cron-cp")
+            # SPIRE: the agent serves its socket; the service reads its SVID
+            # through it (its own binary), spiffe-helper writes the files
+            agent = Proc(n, self.pid(hst), "/opt/spire/bin/spire-agent", "run -config /etc/spire/agent.conf",
+                         self.S - 2500, parent=systemd)
+            audit(self.o, agent.start, n, "execve", agent, "exec", paths=[(agent.binary, self.ino(), "0100755")])
+            helper = Proc(n, self.pid(hst), "/usr/local/bin/spiffe-helper", "-config /etc/spiffe-helper.conf",
+                          self.S - 2400, parent=systemd)
+            audit(self.o, helper.start, n, "execve", helper, "exec", paths=[(helper.binary, self.ino(), "0100755")])
+            t = self.S + r.uniform(0, hst["sock_gap"])
+            while t < self.END:
+                audit(self.o, t, n, "connect", svc, "spire", paths=[(SOCK, 2201, "0140777")], sockaddr=sa_unix(SOCK))
+                audit(self.o, t + 0.5, n, "connect", helper, "spire", paths=[(SOCK, 2201, "0140777")],
+                      sockaddr=sa_unix(SOCK))
+                for f in ("/run/spiffe/svid.pem", SVID_KEY, "/run/spiffe/svid_bundle.pem"):
+                    audit(self.o, t + 0.6, n, "openat", helper, "spiffe", paths=[(f, self.ino(), "0100600")], flags="241")
+                t += hst["sock_gap"] * r.uniform(0.8, 1.2)
+            lk.append("workload-reads-own-svid-via-socket")
+            lk.append("spiffe-helper-writes-svid")
             # the Vault agent's routine cert logins and reads, from the host
             t = self.S + r.uniform(0, hst["login_gap"])
             while t < self.END:
@@ -313,7 +451,8 @@ class KmCase:
                 t = self.S - r.uniform(0, HOUR) if r.random() < 0.8 else self.S + r.uniform(0, self.H / 2)
                 gap = HOUR * r.uniform(0.3, 2)
                 while t < self.END:
-                    self.sshd_login(t, tg, "deploy", hst["ip"], hst["fp"], hst["ktype"])
+                    self.sshd_login(t, tg, "deploy", hst["ip"], hst["fp"], hst["ktype"],
+                                    hst if hst["cert"] else None)
                     t += gap * r.uniform(0.7, 1.3)
                 lk.append("ssh-key-routine-logins")
         # an administrator's own key from the office's public address: new
@@ -334,7 +473,7 @@ class KmCase:
             return False
         hst = r.choice(cands)
         n = hst["name"]
-        kind = KINDS[self.seed % len(KINDS)]
+        kind = self.kind
         b, c = [(b, c) for b, c in hst["jobs"] if b.start < self.T - 60][-1]
         t = max(self.T, c.start + 30)
         sh = Proc(n, self.pid(hst), "/bin/sh", "-c 'id'", t, uid=1001, parent=c, cwd="/work")
@@ -345,13 +484,20 @@ class KmCase:
         audit(self.o, ns.start + 0.01, n, "setns", ns, "ns_change")
         hsh = Proc(n, self.pid(hst), "/bin/sh", "", t + 1.2, uid=0, parent=ns, cwd="/")
         audit(self.o, hsh.start, n, "execve", hsh, "exec", paths=[(hsh.binary, self.ino(), "0100755")])
-        path = {"x509": hst["key"], "ssh": hst["ssh"], "token": hst["sink"]}[kind]
+        path = {"x509": hst["key"], "ssh": hst["ssh"], "token": hst["sink"], "sshcert": hst["ssh"],
+                "spiffe": r.choice([SVID_KEY, SOCK])}[kind]
         tt = t + r.uniform(5, 60)
         tool = r.choice(["/usr/bin/cat", "/usr/bin/base64", "/usr/bin/cp", "/usr/bin/tar"])
         p = Proc(n, self.pid(hst), tool, path, tt, uid=0, parent=hsh, cwd="/")
-        audit(self.o, tt, n, "execve", p, "exec", paths=[(tool, self.ino(), "0100755")])
-        audit(self.o, tt + 0.001, n, "openat", p, "keys", paths=[(path, self.ino(), "0100600")],
-              flags="80000")
+        if path == SOCK:
+            tool = "/usr/bin/socat"
+            p = Proc(n, self.pid(hst), tool, "- UNIX-CONNECT:" + SOCK, tt, uid=0, parent=hsh, cwd="/")
+            audit(self.o, tt, n, "execve", p, "exec", paths=[(tool, self.ino(), "0100755")])
+            audit(self.o, tt + 0.001, n, "connect", p, "spire", paths=[(SOCK, 2201, "0140777")], sockaddr=sa_unix(SOCK))
+        else:
+            audit(self.o, tt, n, "execve", p, "exec", paths=[(tool, self.ino(), "0100755")])
+            audit(self.o, tt + 0.001, n, "openat", p, "keys", paths=[(path, self.ino(), "0100600")],
+                  flags="80000")
         src = r.choice(ATTACKER_NETS) + str(r.randint(2, 250))
         cert = {"provider": "x509", "id": self.serial_id(hst), "identity": "k8s:" + hst["svc"] + "-client"}
         must, may, opened = [], [], []
@@ -368,15 +514,32 @@ class KmCase:
                 self.k8s_read(kt, hst, src, hst["sha"], "list")
                 self.k8s_read(kt + r.uniform(2, 30), hst, src, hst["sha"], "get")
                 self.truth["variant"]["k8s_cert_use"] = True
-        elif kind == "ssh":
+        elif kind == "spiffe":
+            must = [{"provider": "spiffe", "id": hst["sid"], "identity": "spiffe:" + hst["sid"]}]
+            plan = [{"provider": "spire", "action": "delete-entry", "target": hst["entry"]}]
+            # the agent is evicted when the agent list places it on the
+            # escaped host, or when its socket was used
+            if hst["attestor"] == "x509pop" or path == SOCK:
+                plan.append({"provider": "spire", "action": "evict-agent", "target": hst["agent"]})
+            self.truth["plan"] = plan
+            self.truth["plan_not"] = [{"provider": "spire", "action": "delete-entry", "target": e[0]}
+                                      for e in hst["entries"] if e[2] != hst["agent"]] + [
+                {"provider": "spire", "action": "evict-agent", "target": x["agent"]} for x in self.remote]
+            self.truth["variant"]["spiffe_path"] = path
+            self.truth["variant"]["attestor"] = hst["attestor"]
+        elif kind in ("ssh", "sshcert"):
             must = [{"provider": "ssh", "id": hst["fp"], "identity": "ssh:deploy@bastion-1"}]
+            self.truth["plan"] = [{"provider": "ssh", "action": "revoke-ssh-key", "target": hst["fp"]}]
+            if hst["cert"]:  # and the certificate's serial under its CA
+                self.truth["plan"].append({"provider": "ssh", "action": "revoke-ssh-cert",
+                                           "target": "%s/%d" % (self.ca_fp, hst["cert_serial"])})
             # the stolen key logs in from outside, and sometimes on to
             # another host it opens (2 in 3 cases: the log is not always kept)
             if r.random() < 0.67:
                 lt = tt + r.uniform(60, 900)
                 for tg in self.targets[:r.randint(1, len(self.targets))]:
                     user = r.choice(["deploy", "root"])
-                    self.sshd_login(lt, tg, user, src, hst["fp"], hst["ktype"])
+                    self.sshd_login(lt, tg, user, src, hst["fp"], hst["ktype"], hst if hst["cert"] else None)
                     # what the key opened is reached (the graph learns it from sshd)
                     opened.append({"provider": "ssh", "identity": "%s@%s" % (user, tg["name"])})
                     lt += r.uniform(30, 600)
@@ -390,20 +553,27 @@ class KmCase:
                                       "container_id": "", "pod": ""})
         self.truth["credentials"] = must
         # the whole host was exposed: its other key material may be reported
-        others = [cert, {"provider": "ssh", "id": hst["fp"], "identity": "ssh:deploy@bastion-1"}]
+        others = [cert, {"provider": "ssh", "id": hst["fp"], "identity": "ssh:deploy@bastion-1"},
+                  {"provider": "spiffe", "id": hst["sid"], "identity": "spiffe:" + hst["sid"]}]
         self.truth["credentials_may"] = [x for x in others if x["id"] not in {m["id"] for m in must}] + may
         ident = {"x509": ("vault", "cert-" + hst["svc"]), "token": ("vault", "cert-" + hst["svc"]),
-                 "ssh": ("ssh", "deploy@bastion-1")}[kind]
-        self.truth["reachable"] = [{"provider": ident[0], "identity": ident[1]}] + opened
+                 "ssh": ("ssh", "deploy@bastion-1"), "spiffe": ("spiffe", hst["sid"])}.get(kind)
+        if hst["cert"] and kind in ("ssh", "sshcert"):
+            ident = None
+        # a certificate's key is in no map: what it opens is what sshd saw
+        self.truth["reachable"] = ([{"provider": ident[0], "identity": ident[1]}] if ident else []) + opened
         self.truth["reachable_may"] = [{"provider": "k8s", "identity": hst["svc"] + "-client"},
                                        {"provider": "vault", "identity": "cert-" + hst["svc"]},
-                                       {"provider": "ssh", "identity": "deploy@bastion-1"}] + [
+                                       {"provider": "ssh", "identity": "deploy@bastion-1"},
+                                       {"provider": "spiffe", "identity": hst["sid"]}] + [
             # the host's key opens its deploy targets (its routine sshd logins)
             {"provider": "ssh", "identity": "deploy@" + tg["name"]} for tg in self.targets]
         self.truth["variant"].update({"kind": kind, "tool": tool})
         return kind
 
     def generate(self, outdir):
+        # every kind in turn over the attack seeds (seed % 5 == 0 is benign)
+        self.kind = KINDS[(self.seed // 5 * 4 + self.seed % 5 - 1) % len(KINDS)]
         self.build()
         benign_only = self.seed % 5 == 0
         self.benign()
@@ -426,7 +596,22 @@ class KmCase:
             f.write("# cordon credential map\n")
             for x in self.hosts:
                 f.write("file:%s:%s  x509  %s  k8s:%s-client\n" % (x["name"], x["key"], self.map_serial(x), x["svc"]))
-                f.write("file:%s:%s  ssh  %s  ssh:deploy@bastion-1\n" % (x["name"], x["ssh"], x["fp"]))
+                # a certificate's key: only the ssh-keys inventory names it
+                if not x["cert"]:
+                    f.write("file:%s:%s  ssh  %s  ssh:deploy@bastion-1\n" % (x["name"], x["ssh"], x["fp"]))
+                # the SVID by its SPIFFE ID: the helper's key file and the socket
+                for loc in (SVID_KEY, SOCK):
+                    f.write("file:%s:%s  spiffe  %s  -\n" % (x["name"], loc, x["sid"]))
+        self.spire_inventory(inv)
+        certs = [x for x in self.hosts if x["cert"]]
+        if certs:
+            with open(os.path.join(inv, "ssh-keys.txt"), "w") as f:
+                for x in certs:
+                    f.write("%s:%s.pub:%s\n" % (x["name"], x["ssh"], x["pub_line"]))
+                    f.write("%s:%s-cert.pub:%s\n" % (x["name"], x["ssh"], x["cert_line"]))
+                # a deploy target trusts the CA for deploy
+                f.write("%s:/etc/ssh/authorized_keys/deploy:cert-authority,principals=\"deploy\" ssh-ed25519 %s ca\n"
+                        % (self.targets[0]["name"], base64.b64encode(self.ca_blob).decode()))
         with open(os.path.join(outdir, "truth.json"), "w") as f:
             json.dump(self.truth, f, indent=1, sort_keys=True)
             f.write("\n")

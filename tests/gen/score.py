@@ -40,7 +40,8 @@ def cid12(s):
 
 def norm_ident(provider, ident):
     ident = ident or ""
-    if ident.startswith(provider + ":"):
+    # "spiffe:" before a SPIFFE ID is the provider's; "spiffe://" is the ID's own
+    if ident.startswith(provider + ":") and not ident.startswith(provider + "://"):
         return ident[len(provider) + 1:]
     return ident
 
@@ -133,6 +134,13 @@ def score_case(truth, report):
     r["reach_missing"] = sorted(b for (_, b) in rm if b not in rep_ids)
     known = {b for (_, b) in rm | rmay}
     r["reach_extra"] = sorted(b for b in rep_ids if b not in known)
+    # the plan: steps truth says it must hold ("plan") and must not ("plan_not")
+    steps = {(x.get("provider"), x.get("action"), x.get("target")) for i in matched for x in i.get("plan") or []}
+    want = [(x["provider"], x["action"], x["target"]) for x in truth.get("plan") or []]
+    r["plan"] = (len([w for w in want if w in steps]), len(want))
+    r["plan_missing"] = [" ".join(w) for w in want if w not in steps]
+    r["plan_wrong"] = [" ".join(w) for w in ((x["provider"], x["action"], x["target"])
+                                               for x in truth.get("plan_not") or []) if w in steps]
     return r
 
 
@@ -243,6 +251,12 @@ def line(r):
         s += "\n    reach missing: " + " ".join(r["reach_missing"])
     if r["reach_extra"]:
         s += "\n    reach extra:   " + " ".join(r["reach_extra"])
+    if r["plan"][1] or r["plan_wrong"]:
+        s += "\n    plan %d/%d wrong %d" % (r["plan"][0], r["plan"][1], len(r["plan_wrong"]))
+    if r["plan_missing"]:
+        s += "\n    plan missing:  " + " | ".join(r["plan_missing"])
+    if r["plan_wrong"]:
+        s += "\n    plan wrong:    " + " | ".join(r["plan_wrong"])
     return s
 
 
@@ -251,7 +265,8 @@ def totals(rows):
          "creds_found": 0, "creds": 0, "creds_extra": 0, "reach_found": 0, "reach": 0, "reach_extra": 0,
          "benign_incidents": 0, "benign_cases_with_incident": 0, "false_incidents": 0,
          "attack_cases_with_false_incident": 0, "per_family": {}, "missing_by_kind": {},
-         "extra_by_kind": {}, "reach_missing_by_family": {}}
+         "extra_by_kind": {}, "reach_missing_by_family": {}, "plan_found": 0, "plan": 0, "plan_wrong": 0,
+         "plan_by_family": {}}
     t["per_kind"] = {}
     for r in rows:
         k = t["per_kind"].setdefault(r.get("kind", "pod"), {
@@ -294,6 +309,14 @@ def totals(rows):
         t["reach_found"] += r["reach"][0]
         t["reach"] += r["reach"][1]
         t["reach_extra"] += len(r["reach_extra"])
+        t["plan_found"] += r["plan"][0]
+        t["plan"] += r["plan"][1]
+        t["plan_wrong"] += len(r["plan_wrong"])
+        if r["plan"][1] or r["plan_wrong"]:
+            pf = t["plan_by_family"].setdefault(r["family"], [0, 0, 0])
+            pf[0] += r["plan"][0]
+            pf[1] += r["plan"][1]
+            pf[2] += len(r["plan_wrong"])
         t["false_incidents"] += r["false_incidents"]
         t["attack_cases_with_false_incident"] += 1 if r["false_incidents"] else 0
         f = t["per_family"].setdefault(r["family"], {"cases": 0, "escaped_found": 0, "escaped": 0,
@@ -336,6 +359,10 @@ def summary(t):
             k["creds_found"], k["creds"], pct(k["creds_found"], k["creds"]), k["creds_extra"],
             k["reach_found"], k["reach"], pct(k["reach_found"], k["reach"]), k["reach_extra"],
             k["benign_cases_with_incident"], k["benign_cases"], k["false_incidents"]))
+    if t.get("plan") or t.get("plan_wrong"):
+        out.append("plan steps truth requires, found: %d/%d %s   present though wrong: %d   per family: %s" % (
+            t["plan_found"], t["plan"], pct(t["plan_found"], t["plan"]), t["plan_wrong"], ", ".join(
+                "%s %d/%d wrong %d" % (k, v[0], v[1], v[2]) for k, v in sorted(t["plan_by_family"].items()))))
     out.append("missing credentials by family and kind: " + ", ".join(
         "%s %d" % (k, v) for k, v in sorted(t["missing_by_kind"].items())))
     out.append("extra credentials by kind: " + ", ".join(

@@ -10,7 +10,8 @@ reading it all day (nginx, spire-agent, a renewer rewriting it).
 
   x509     /etc/pki/tls/private/billing-client.key, a client certificate a
            Vault PKI mount issued (serial 3a:33:..), also in a cert-manager
-           Secret.  Vault's cert auth logged its routine logins by the
+           Secret (billing-client-tls, which the Certificate billing-client
+           writes: cert-manager.json).  Vault's cert auth logged its routine logins by the
            billing service's Vault agent from 10.0.4.12 every 2 h; after the
            read it logs in from 203.0.113.66 (serial in decimal, as Vault
            logs it) and reads secret/data/billing with the token it got
@@ -19,6 +20,11 @@ reading it all day (nginx, spire-agent, a renewer rewriting it).
            2 h (and once after the read); after the read it logs in from
            203.0.113.66 to root@bastion-1, then to deploy@db-1
   spiffe   socat to the SPIRE agent's socket (the map names its entry)
+  spire    the same socket read; the map names only the SPIFFE ID, the SPIRE
+           inventory (entry show, agent list) its entries and agents: the
+           billing ID is registered under the agent on agent-host-3 and
+           under another on node-9 (only the first is the escape's), and
+           the agent on agent-host-3 also issues the ledger entry
   signing  /root/.cosign/cosign.key
   k8scert  the billing client certificate's key; a certificate inventory
            (the PEM beside the map) gives its SHA-256, CN and O; the
@@ -50,6 +56,7 @@ KEYS = {
     "x509": "/etc/pki/tls/private/billing-client.key",
     "ssh": "/root/.ssh/id_ed25519",
     "spiffe": "/run/spire/sockets/agent.sock",
+    "spire": "/run/spire/sockets/agent.sock",
     "signing": "/root/.cosign/cosign.key",
     "token": "/home/vault/.vault-token",
     "k8scert": "/etc/pki/tls/private/billing-client.key",
@@ -58,6 +65,7 @@ OWNER = {  # the key's own service: it reads the key all day
     "x509": "/usr/sbin/nginx",
     "ssh": "/usr/sbin/sshd",
     "spiffe": "/opt/spire/bin/spire-agent",
+    "spire": "/opt/spire/bin/spire-agent",
     "signing": "/usr/local/bin/release-signer",
     "token": "/usr/bin/vault",
     "k8scert": "/usr/sbin/nginx",
@@ -105,6 +113,44 @@ def vault_read(o, t, rid, src, acc, path, display="cert-billing"):
         o.add("logs/vault-audit.log", t + 0.01 * k, json.dumps(e))
 
 
+AGENT3 = "/spire/agent/x509pop/5b1e0c9d2f4a6e8b7c3d1f0a9e8d7c6b5a4f3e2d"
+AGENT9 = "/spire/agent/k8s_psat/prod/6f0c2a1e-93b4-4d7a-8e51-2c9b0d4f7a18"
+
+
+def spire_inventory(inv):
+    """`spire-server entry show -output json` and `agent list -output json`
+    as protojson prints them (proto field names, int64 as strings)."""
+    def sid(path):
+        return {"trust_domain": "example.org", "path": path}
+
+    def entry(eid, path, parent, sels):
+        return {"id": eid, "spiffe_id": sid(path), "parent_id": sid(parent),
+                "selectors": [{"type": t, "value": v} for t, v in sels], "x509_svid_ttl": 3600,
+                "federates_with": [], "hint": "", "admin": False, "created_at": "1748000000",
+                "downstream": False, "expires_at": "0", "dns_names": [], "revision_number": "0",
+                "store_svid": False, "jwt_svid_ttl": 300}
+    entries = {"entries": [
+        entry("0b3e7c1a-8f2d-4c9e-9a51-5d6e7f8a9b0c", "/billing", AGENT3, [("unix", "uid:1002")]),
+        entry("7d2a9c4e-1b3f-4a6d-8e0c-5f9b2d1a3c7e", "/billing", AGENT9,
+              [("k8s", "ns:billing"), ("k8s", "sa:billing")]),
+        entry("c4f1e2d3-5a6b-4c7d-9e8f-0a1b2c3d4e5f", "/ledger", AGENT3, [("unix", "uid:1003")]),
+    ], "next_page_token": ""}
+    agents = {"agents": [
+        {"id": sid(AGENT3), "attestation_type": "x509pop", "x509svid_serial_number": "291480215849",
+         "x509svid_expires_at": "1749000000",
+         "selectors": [{"type": "x509pop", "value": "subject:cn:agent-host-3"}],
+         "banned": False, "can_reattest": True},
+        {"id": sid(AGENT9), "attestation_type": "k8s_psat", "x509svid_serial_number": "88120417",
+         "x509svid_expires_at": "1749000000",
+         "selectors": [{"type": "k8s_psat", "value": "cluster:prod"},
+                       {"type": "k8s_psat", "value": "agent_node_name:node-9"}],
+         "banned": False, "can_reattest": True}], "next_page_token": ""}
+    for name, doc in (("spire-entries.json", entries), ("spire-agents.json", agents)):
+        with open(os.path.join(inv, name), "w") as f:
+            json.dump(doc, f, indent=2)
+            f.write("\n")
+
+
 def main(kind, out):
     o = Out()
     systemd = Proc(HOST, 1, "/usr/lib/systemd/systemd", "--system", T0 - 86400 * 3)
@@ -117,7 +163,7 @@ def main(kind, out):
     audit(o, svc.start, HOST, "execve", svc, "exec", paths=[(svc.binary, 2100, "0100755")])
     for k in range(12):
         t = T0 - 86400 + k * 7200
-        if kind == "spiffe":
+        if kind in ("spiffe", "spire"):
             audit(o, t + 5, HOST, "connect", svc, "spire", paths=[(key, 2201, "0140777")],
                   sockaddr=sa_unix(key))
         else:
@@ -143,7 +189,7 @@ def main(kind, out):
     audit(o, ns.start + 0.01, HOST, "setns", ns, "ns_change")
     hsh = Proc(HOST, 41241, "/bin/sh", "", T0 + 62, uid=0, parent=ns, cwd="/")
     audit(o, hsh.start, HOST, "execve", hsh, "exec", paths=[(hsh.binary, 1201, "0100755")])
-    if kind == "spiffe":
+    if kind in ("spiffe", "spire"):
         r = Proc(HOST, 41250, "/usr/bin/socat", "- UNIX-CONNECT:" + key, T0 + 70, uid=0, parent=hsh, cwd="/")
         audit(o, r.start, HOST, "execve", r, "exec", paths=[(r.binary, 1230, "0100755")])
         audit(o, r.start + 0.001, HOST, "connect", r, "spire", paths=[(key, 2201, "0140777")],
@@ -212,6 +258,7 @@ def main(kind, out):
                  "k8s-secret:billing/billing-client-tls  x509  %s  k8s:billing-client" % serial_dec],
         "ssh": ["file:agent-host-3:%s  ssh  %s  ssh:root@bastion-1" % (key, SSH_FP)],
         "spiffe": ["file:*:%s  spiffe  0b3e7c1a-8f2d-4c9e-9a51-5d6e7f8a9b0c  spiffe://example.org/billing" % key],
+        "spire": ["file:*:%s  spiffe  spiffe://example.org/billing  -" % key],
         "signing": ["file:agent-host-3:%s  signing  cosign:release-2025  signing:release" % key],
         # the sink's token is in no map (it changes every login): the
         # certificate the host's agent logs in with is
@@ -232,6 +279,24 @@ def main(kind, out):
              "subjects": [{"kind": "Group", "name": "billing-readers", "apiGroup": "rbac.authorization.k8s.io"}]}]}
         with open(os.path.join(out, "inventory", "k8s-rbac.json"), "w") as f:
             json.dump(rbac, f, indent=1)
+            f.write("\n")
+    if kind == "spire":
+        spire_inventory(os.path.join(out, "inventory"))
+    if kind == "x509":
+        # kubectl get certificates.cert-manager.io -A -o json: the Certificate
+        # that writes the client's Secret is named apart from it
+        def cm(name, ns, secret, cn):
+            return {"apiVersion": "cert-manager.io/v1", "kind": "Certificate",
+                    "metadata": {"name": name, "namespace": ns, "uid": h(name, 8)},
+                    "spec": {"secretName": secret, "commonName": cn, "dnsNames": [cn + ".svc"],
+                             "issuerRef": {"name": "vault-pki", "kind": "ClusterIssuer", "group": "cert-manager.io"},
+                             "privateKey": {"rotationPolicy": "Always"}},
+                    "status": {"notAfter": "2025-09-01T00:00:00Z", "revision": 1,
+                               "conditions": [{"type": "Ready", "status": "True"}]}}
+        with open(os.path.join(out, "inventory", "cert-manager.json"), "w") as f:
+            json.dump({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""},
+                       "items": [cm("billing-client", "billing", "billing-client-tls", "billing-client"),
+                                 cm("ledger-client", "ledger", "ledger-client-tls", "ledger-client")]}, f, indent=1)
             f.write("\n")
     with open(os.path.join(out, "inventory", "credentials.map"), "w") as f:
         f.write("# cordon credential map\n")
