@@ -409,11 +409,21 @@ find_job(sqlite3 *db, struct workload *w, const char *rest, int64_t ts, const ch
 		workflow_file(c[pick].ref, w->ci_workflow, sizeof(w->ci_workflow));
 		cj_copy(hosted, hcap, c[pick].hosted ? "true" : "false");
 	} else if (n > 0) {
-		/* ambiguous: the run if they share one, the workflow if they do */
-		w->ci_job_event = c[0].ev;
-		w->ci_run = c[0].run;
-		workflow_file(c[0].ref, w->ci_workflow, sizeof(w->ci_workflow));
-		cj_copy(hosted, hcap, c[0].hosted ? "true" : "false");
+		/*
+		 * ambiguous: the run if they share one, the workflow if they do,
+		 * compared among the candidates left (a dropped one, say of an
+		 * earlier run, must not decide that they do not share a run)
+		 */
+		size_t f;
+
+		for (f = 0; f < n && (c[f].dropped || c[f].addr == C_ELSEWHERE); f++)
+			;
+		if (f == n)
+			f = 0;
+		w->ci_job_event = c[f].ev;
+		w->ci_run = c[f].run;
+		workflow_file(c[f].ref, w->ci_workflow, sizeof(w->ci_workflow));
+		cj_copy(hosted, hcap, c[f].hosted ? "true" : "false");
 		for (i = 0; i < n; i++) {
 			char wf[200];
 			int k;
@@ -425,7 +435,7 @@ find_job(sqlite3 *db, struct workload *w, const char *rest, int64_t ts, const ch
 			workflow_file(c[i].ref, wf, sizeof(wf));
 			if (strcmp(wf, w->ci_workflow) != 0)
 				w->ci_workflow[0] = '\0';
-			if (c[i].hosted != c[0].hosted)
+			if (c[i].hosted != c[f].hosted)
 				hosted[0] = '\0';
 			k = snprintf(w->ci_candidates + len, sizeof(w->ci_candidates) - len, "%s%lld/%s",
 				     len ? "\n" : "", (long long)c[i].run, c[i].job);

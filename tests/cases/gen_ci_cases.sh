@@ -97,4 +97,14 @@ ga = open(os.path.join(root, "c31021", "logs", "gcp-audit.jsonl")).read()
 assert "SecurityTokenService.ExchangeToken" in ga and "/subject/" + sub in ga, sub
 print("shared-subject and gcp truth ok")
 PY
+# two jobs of one run that the logs cannot tell apart, once a job of another
+# run of the subject was ruled out (seed 2212719): the undecided join names
+# their run; the ruled-out job must not decide that they share none (it
+# named the subject and time instead, and the scorer counted a false
+# incident)
+python3 "$G/ci_cases.py" 2212719 c2212719 || die "seed 2212719: generator failed"
+"$CORDON" --db u.db ingest -q c2212719/inventory c2212719/logs
+"$CORDON" --db u.db correlate > /dev/null 2>&1 || true
+expect_eq "$(sqlite3 u.db "SELECT root FROM incidents")" "ci:$(jq -r '.escaped[0].id_alt' c2212719/truth.json)" \
+	"seed 2212719: the undecided join names the run"
 echo "gen_ci_cases: ok"
