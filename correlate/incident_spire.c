@@ -198,7 +198,7 @@ plan_svid(sqlite3 *db, struct incident *inc, const struct cred *cr, const struct
 {
 	struct entry e[SPIRE_ENTRIES_MAX];
 	struct strv parents = { 0 };
-	size_t n = entries_of(db, cr->id, e, SPIRE_ENTRIES_MAX), i, hit = 0;
+	size_t n = entries_of(db, cr->id, e, SPIRE_ENTRIES_MAX), i, hit = 0, unplaced = 0;
 	char why[1400];
 
 	if (n == 0) {
@@ -213,12 +213,17 @@ plan_svid(sqlite3 *db, struct incident *inc, const struct cred *cr, const struct
 		if (e[i].parent != NULL)
 			agent_node(db, e[i].parent, e[i].node, sizeof(e[i].node));
 		hit += e[i].node[0] && (in(nodes, e[i].node) || in(sockets, e[i].node));
+		unplaced += e[i].node[0] == '\0';
 	}
 	for (i = 0; i < n; i++) {
 		int mine = e[i].node[0] && (in(nodes, e[i].node) || in(sockets, e[i].node));
 
-		/* of several entries, the ones under the agent the escape reached */
+		/* of several entries, the ones under the agent the escape reached;
+		 * else those under agents the agent list does not place (one the
+		 * list places on a host the escape never reached serves others) */
 		if (hit > 0 && !mine)
+			continue;
+		if (hit == 0 && unplaced > 0 && e[i].node[0])
 			continue;
 		if (strncmp(cr->id, "spiffe://", 9) != 0)
 			snprintf(why, sizeof(why), "the workload's SVID was exposed: deleting its registration "
@@ -239,8 +244,9 @@ plan_svid(sqlite3 *db, struct incident *inc, const struct cred *cr, const struct
 		if (!mine && e[i].parent != NULL && is_agent(e[i].parent))
 			strv_add_unique(&parents, e[i].parent);
 	}
-	/* no agent list places them: the socket the escape used served the
-	 * SVID, so its agent is the entries' parent when they have one */
+	/* no agent list places them (or it places the others elsewhere): the
+	 * socket the escape used served the SVID, so its agent is the
+	 * unplaced entries' parent when they have one */
 	if (hit == 0 && sockets->n > 0 && parents.n == 1) {
 		evict(db, inc, parents.s[0], sockets->s[0], 1);
 	} else if (hit == 0 && sockets->n > 0 && parents.n > 1) {

@@ -153,6 +153,23 @@ mkdir -p spire-noagents && cp "$ROOT/tests/workloads/keymat/spire/inventory/cred
 expect_eq "$(jq -r '[.steps[] | select(.provider == "spire") | .action + " " + .target + " " + (.manual | tostring)] | sort | join(",")' spire-noagents-plan.out)" \
 	"delete-entry 0b3e7c1a-8f2d-4c9e-9a51-5d6e7f8a9b0c false,delete-entry 7d2a9c4e-1b3f-4a6d-8e0c-5f9b2d1a3c7e false,evict-agent-on-host agent-host-3 true" \
 	"spire without the agent list: every entry of the SPIFFE ID; which agent to evict is the responder's"
+# the escaped host's agent attested by a join token (the list places it on
+# no host), node-9's placed elsewhere: node-9's entry serves other
+# workloads and is kept, the unplaced agent is the one whose socket was used
+mkdir -p spire-jointoken && cp "$ROOT/tests/workloads/keymat/spire/inventory/credentials.map" spire-jointoken/
+for f in spire-entries spire-agents; do
+	sed 's|/spire/agent/x509pop/5b1e0c9d2f4a6e8b7c3d1f0a9e8d7c6b5a4f3e2d|/spire/agent/join_token/5b1e0c9d2f4a6e8b7c3d1f0a9e8d7c6b5a4f3e2d|g' \
+		"$ROOT/tests/workloads/keymat/spire/inventory/$f.json" > "spire-jointoken/$f.json"
+done
+jq '.agents |= map(if .attestation_type == "x509pop" then .attestation_type = "join_token" | .selectors = [] else . end)' \
+	spire-jointoken/spire-agents.json > jt.json && mv jt.json spire-jointoken/spire-agents.json
+"$CORDON" --db spire-jt.db ingest -q spire-jointoken "$ROOT/tests/workloads/keymat/spire/logs"
+"$CORDON" --db spire-jt.db correlate > /dev/null || true
+"$CORDON" --db spire-jt.db revoke plan --incident "$(sqlite3 spire-jt.db "SELECT id FROM incidents")" \
+	--format json > spire-jt-plan.out
+expect_eq "$(jq -r '[.steps[] | select(.provider == "spire") | .action + " " + .target] | join(",")' spire-jt-plan.out)" \
+	"evict-agent spiffe://example.org/spire/agent/join_token/5b1e0c9d2f4a6e8b7c3d1f0a9e8d7c6b5a4f3e2d,delete-entry 0b3e7c1a-8f2d-4c9e-9a51-5d6e7f8a9b0c" \
+	"spire with a join-token agent: node-9's entry kept, the unplaced agent evicted"
 "$CORDON" --db ssh.db whois SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s --format json | golden ssh whois
 
 # x509: the agent's routine login after the read, from its own address, is
