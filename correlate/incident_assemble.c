@@ -1728,9 +1728,12 @@ key_learned_for(const struct incident *inc, const char *locator)
 
 /*
  * An unmapped secret or key file exposed, then, within the hour, a
- * long-lived key used from a network it had never used (USE-01): the key
- * is probably the content, though no address ties it to the incident yet.
- * Confidence low: the responder confirms it (`cordon whois KEY`).
+ * long-lived key used from a network it had never used (USE-01), or
+ * reading secrets fanned out across regions or many secrets (USE-05: a
+ * harvested key's first use, which USE-01 cannot judge when the key has
+ * no history in the case): the key is probably the content, though no
+ * address ties it to the incident yet.  Confidence low: the responder
+ * confirms it (`cordon whois KEY`).
  */
 static int
 key_file_joins(sqlite3 *db, struct incident *inc)
@@ -1756,8 +1759,8 @@ key_file_joins(sqlite3 *db, struct incident *inc)
 
 	if (sqlite3_prepare_v2(db,
 			       "SELECT e.cred_id, e.actor, e.ts_ns, e.src_ip FROM findings f CROSS JOIN events e"
-			       " ON e.id = f.event_id WHERE f.ts_ns >= ?1 AND f.ts_ns <= ?2 AND f.rule = 'USE-01'"
-			       " AND e.cred_id LIKE 'AKIA%' ORDER BY f.ts_ns",
+			       " ON e.id = f.event_id WHERE f.ts_ns >= ?1 AND f.ts_ns <= ?2"
+			       " AND f.rule IN ('USE-01', 'USE-05') AND e.cred_id LIKE 'AKIA%' ORDER BY f.ts_ns",
 			       -1, &st, NULL) != SQLITE_OK) {
 		free(addrs.a);
 		return 0;

@@ -37,4 +37,12 @@ for c in c1*; do
 	learned=$((learned + $(jq '[.incidents[].credentials[] | select(.learned != null)] | length' "$c/report.json")))
 done
 [ "$learned" -ge 1 ] || die "no credential was learned from the logs on these seeds"
+# seed 2212819 (S8, an AI agent's pod): its harvested access key has no
+# history in the case, so its first use from outside is no USE-01; it reads
+# secrets fanned out (USE-05) within the hour after the pod's environment
+# and key files were read: the key joins the incident, which it opens
+python3 "$G/cases.py" 2212819 s8 > /dev/null || die "seed 2212819: generator failed"
+python3 "$G/score.py" --cordon "$CORDON" --format json s8 > s8.json || die "scorer failed on seed 2212819"
+expect_eq "$(jq -r '"\(.totals.escaped_found)/\(.totals.escaped) \(.totals.creds_found)/\(.totals.creds)"' s8.json)" \
+	"1/1 1/1" "seed 2212819: the agent's pod and its harvested key"
 echo "generated cases ok"
