@@ -67,7 +67,7 @@ jwt_subject(struct ev_arena *a, const char *path, const char *display)
 {
 	char mount[JWT_MOUNT_MAX];
 	const char *m, *end;
-	size_t n;
+	size_t n, i;
 
 	if (path == NULL || display == NULL || strncmp(path, "auth/", 5) != 0)
 		return NULL;
@@ -77,10 +77,8 @@ jwt_subject(struct ev_arena *a, const char *path, const char *display)
 	n = (size_t)(end - m);
 	if (n == 0 || n >= sizeof(mount))
 		return NULL;
-	memcpy(mount, m, n);
-	mount[n] = '\0';
-	for (m = mount; (m = strchr(m, '/')) != NULL; m++)
-		mount[m - mount] = '-';
+	for (i = 0; i < n; i++)
+		mount[i] = m[i] == '/' ? '-' : m[i];
 	if (strncmp(display, mount, n) != 0 || display[n] != '-' || display[n + 1] == '\0')
 		return NULL;
 	return ev_printf(a, "oidc:%s", display + n + 1);
