@@ -598,6 +598,20 @@ emit_row(struct store *s, sqlite3_stmt *st, enum out_format fmt, struct buf *out
 	return CD_OK;
 }
 
+/* Bind the listing's conditions, from *bind on (both of its queries). */
+static int
+bind_conditions(sqlite3_stmt *st, int64_t since, int64_t until, const char *source,
+		const struct ev_filter *filters, int nfilters, int *bind, char **cause)
+{
+	if (since != EV_NULL)
+		sqlite3_bind_int64(st, (*bind)++, since);
+	if (until != EV_NULL)
+		sqlite3_bind_int64(st, (*bind)++, until);
+	if (source != NULL)
+		sqlite3_bind_text(st, (*bind)++, source, -1, SQLITE_STATIC);
+	return ev_filter_bind(st, bind, filters, nfilters, cause);
+}
+
 static int
 cmd_events(struct cmd_ctx *cc)
 {
@@ -622,9 +636,11 @@ cmd_events(struct cmd_ctx *cc)
 	char *cause = NULL;
 	const char *source = NULL;
 	struct store *s = NULL;
-	sqlite3_stmt *st = NULL;
-	struct buf sql, out;
-	int c, oldest = 0, raw = 0, show = 0, nfilters = 0, i, bind = 1, status = EXIT_ERROR, rc;
+	sqlite3_stmt *st = NULL, *count = NULL;
+	struct buf sql, csql, where, out;
+	struct timepage tp;
+	int c, oldest = 0, raw = 0, show = 0, nfilters = 0, i, bind = 1, cbind = 1;
+	int status = EXIT_ERROR, rc;
 	int more = 0;
 	int64_t rows = 0, cur_ts, cur_id;
 	size_t k;
@@ -680,37 +696,50 @@ cmd_events(struct cmd_ctx *cc)
 		goto out;
 	ev_filter_register(s);
 
+	if (timepage_init(&tp, s, since, until) != CD_OK) {
+		out_err("query failed: %s", store_errmsg(s));
+		goto out;
+	}
+	/* the conditions, shared by the page query and its window's count */
+	buf_init(&where, 65536);
+	rc = buf_addstr(&where, " WHERE 1");
+	if (since != EV_NULL)
+		rc = rc ? rc : buf_addstr(&where, " AND e.ts_ns >= ?");
+	if (until != EV_NULL)
+		rc = rc ? rc : buf_addstr(&where, " AND e.ts_ns <= ?");
+	if (source != NULL)
+		rc = rc ? rc : buf_addstr(&where, " AND e.source = ?");
+	rc = rc ? rc : ev_filter_sql(&where, filters, nfilters);
+	/* pages in (time, id) order, each its own short read transaction */
+	rc = rc ? rc : buf_printf(&where, " AND (e.ts_ns, e.id) %s (?, ?)", oldest ? ">" : "<");
 	buf_init(&sql, 65536);
-	rc = buf_addstr(&sql, "SELECT e.id");
+	rc = rc ? rc : buf_addstr(&sql, "SELECT e.id");
 	for (k = 0; k < ev_nfields && rc == CD_OK; k++)
 		rc = buf_printf(&sql, ", e.%s", ev_fields[k].name);
 	rc = rc ? rc : buf_addstr(&sql, ", i.path, e.offset, e.line, e.raw_len, e.seg_id, e.seg_off");
-	rc = rc ? rc : buf_addstr(&sql, " FROM events e LEFT JOIN inputs i ON i.id = e.input_id WHERE 1");
-	if (since != EV_NULL)
-		rc = rc ? rc : buf_addstr(&sql, " AND e.ts_ns >= ?");
-	if (until != EV_NULL)
-		rc = rc ? rc : buf_addstr(&sql, " AND e.ts_ns <= ?");
-	if (source != NULL)
-		rc = rc ? rc : buf_addstr(&sql, " AND e.source = ?");
-	rc = rc ? rc : ev_filter_sql(&sql, filters, nfilters);
-	/* pages in (time, id) order, each its own short read transaction */
-	rc = rc ? rc : buf_printf(&sql, " AND (e.ts_ns, e.id) %s (?, ?)", oldest ? ">" : "<");
+	rc = rc ? rc : buf_addstr(&sql, " FROM events e LEFT JOIN inputs i ON i.id = e.input_id");
+	rc = rc ? rc : buf_add(&sql, where.data, where.len);
+	/* the page's window (core/timepage.c) */
+	rc = rc ? rc : buf_printf(&sql, " AND e.ts_ns %s ?", oldest ? "<=" : ">=");
 	rc = rc ? rc : ev_filter_order(&sql, filters, nfilters, oldest ? "ASC" : "DESC");
 	rc = rc ? rc : buf_printf(&sql, " LIMIT %d", PAGE_ROWS);
+	buf_init(&csql, 65536);
+	rc = rc ? rc : buf_addstr(&csql, "SELECT count(*) FROM (SELECT 1 FROM events e");
+	rc = rc ? rc : buf_add(&csql, where.data, where.len);
+	rc = rc ? rc : buf_addstr(&csql, " AND e.ts_ns BETWEEN ? AND ? LIMIT ?)");
 	CD_BUG_ON(rc != CD_OK);
-	if (sqlite3_prepare_v2(store_db(s), sql.data, -1, &st, NULL) != SQLITE_OK) {
+	buf_release(&where);
+	if (sqlite3_prepare_v2(store_db(s), sql.data, -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(store_db(s), csql.data, -1, &count, NULL) != SQLITE_OK) {
 		out_err("query failed: %s", store_errmsg(s));
 		buf_release(&sql);
+		buf_release(&csql);
 		goto out;
 	}
 	buf_release(&sql);
-	if (since != EV_NULL)
-		sqlite3_bind_int64(st, bind++, since);
-	if (until != EV_NULL)
-		sqlite3_bind_int64(st, bind++, until);
-	if (source != NULL)
-		sqlite3_bind_text(st, bind++, source, -1, SQLITE_STATIC);
-	if (ev_filter_bind(st, &bind, filters, nfilters, &cause) != CD_OK) {
+	buf_release(&csql);
+	if (bind_conditions(st, since, until, source, filters, nfilters, &bind, &cause) != CD_OK ||
+	    bind_conditions(count, since, until, source, filters, nfilters, &cbind, &cause) != CD_OK) {
 		out_err("%s", cause);
 		goto out;
 	}
@@ -726,11 +755,24 @@ cmd_events(struct cmd_ctx *cc)
 		csv_header();
 	cur_ts = oldest ? INT64_MIN : INT64_MAX;
 	cur_id = oldest ? INT64_MIN : INT64_MAX;
-	for (;;) {
-		int64_t page = 0;
+	rc = SQLITE_DONE;
+	for (; !tp.empty;) {
+		int64_t page = 0, want = PAGE_ROWS, edge;
 
+		if (limit != 0 && limit - rows + 1 < want)
+			want = limit - rows + 1; /* the row past --limit says "more" */
 		sqlite3_bind_int64(st, bind, cur_ts);
 		sqlite3_bind_int64(st, bind + 1, cur_id);
+		sqlite3_bind_int64(count, cbind, cur_ts);
+		sqlite3_bind_int64(count, cbind + 1, cur_id);
+		if (timepage_edge(&tp, count, cbind + 2, !oldest,
+				  oldest ? (cur_ts == INT64_MIN ? tp.first : cur_ts)
+					 : (cur_ts == INT64_MAX ? tp.last : cur_ts),
+				  want, &edge) != CD_OK) {
+			rc = SQLITE_ERROR;
+			break;
+		}
+		sqlite3_bind_int64(st, bind + 2, edge);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			if (limit != 0 && rows >= limit) {
 				more = 1; /* one row past --limit: the listing was cut */
@@ -771,6 +813,7 @@ cmd_events(struct cmd_ctx *cc)
 	status = EXIT_OK;
 out:
 	sqlite3_finalize(st);
+	sqlite3_finalize(count);
 	store_close(&s);
 	free(filters);
 	free(cause);

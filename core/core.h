@@ -330,8 +330,9 @@ void ev_from_cgroup(struct event *ev, struct ev_arena *a, const char *path, size
 
 struct store; /* opaque */
 struct sqlite3;
+struct sqlite3_stmt;
 
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 /* The hour of an event as the identity indexes key it (schema 8); a query
  * that orders by it must spell it so, over the alias it names. */
 #define STORE_HOUR_SQL(ts) ts " / 3600000000000"
@@ -349,6 +350,8 @@ int store_open(const char *path, int readonly, struct store **out, char **cause)
 void store_close(struct store **s);
 struct sqlite3 *store_db(struct store *s);
 const char *store_path(const struct store *s);
+/* CORDON_SQL_TRACE=FILE: log each statement's time, scans, sorts (sqltrace.c). */
+void store_trace_attach(struct sqlite3 *db);
 /* Size of the store's WAL file in bytes (0: none). */
 int64_t store_wal_size(const struct store *s);
 
@@ -413,6 +416,7 @@ struct store_event_in {
 	const struct store_evidence *evd; /* where it came from, and its raw bytes */
 	const unsigned char *key;         /* the 16-byte dedup key */
 	int64_t actor_key;                /* store_text_key(ev->actor), EV_NULL without one */
+	int64_t stream;                   /* store_stream_of(ev) */
 	int64_t id;                       /* out: its row id, 0 when the key was stored before */
 };
 
@@ -428,6 +432,8 @@ struct store_event_in {
 int store_events_add(struct store *s, struct store_event_in *in, size_t n);
 /* The indexed key of a text value (events.actor_key = store_text_key(actor)). */
 int64_t store_text_key(const char *s);
+/* The stream an event belongs to (events.stream, stream.c): 1..32767. */
+int64_t store_stream_of(const struct event *ev);
 /* The raw bytes of an event, from its (seg_id, seg_off, raw_len) columns. */
 int store_evidence_get(struct store *s, int64_t seg_id, int64_t seg_off, int64_t len,
 		       struct buf *out);
@@ -435,6 +441,38 @@ int store_reject_add(struct store *s, int64_t input_id, const char *path, int64_
 		     int64_t line, const char *format, const char *reason, const char *raw,
 		     size_t raw_len);
 int64_t store_count(struct store *s, const char *table);
+/*
+ * The first and last event time: (NULL, NULL) on a store without events.
+ * Every stream by seeks (SELECT DISTINCT would read the whole index), then
+ * each stream's bounds by one more seek each; min(ts_ns) over the table
+ * has no time-first index to read one end of since schema 10.
+ */
+#define STORE_TIME_BOUNDS_SQL                                                                    \
+	"WITH RECURSIVE s(v) AS (SELECT (SELECT min(stream) FROM events)"                          \
+	" UNION ALL SELECT (SELECT stream FROM events WHERE stream > s.v ORDER BY stream LIMIT 1)" \
+	" FROM s WHERE s.v IS NOT NULL)"                                                           \
+	" SELECT min((SELECT min(ts_ns) FROM events WHERE stream = s.v)),"                         \
+	" max((SELECT max(ts_ns) FROM events WHERE stream = s.v)) FROM s WHERE s.v IS NOT NULL"
+/* The first and last event time over every stream (timepage.c);
+ * CD_E_NOTFOUND on a store without events. */
+int store_time_bounds(struct store *s, int64_t *first, int64_t *last);
+
+/* Pages in time order through windows of time (timepage.c). */
+struct timepage {
+	int64_t first, last; /* the events' time bounds, within --since/--until */
+	int64_t ns_per_row;  /* the store's mean spacing: the first window's width */
+	int empty;           /* no event within the bounds */
+};
+int timepage_init(struct timepage *tp, struct store *s, int64_t since, int64_t until);
+/*
+ * The far edge of the narrowest window from pos (older when desc) that
+ * holds rows rows (and not more than twice that, where the times allow):
+ * count is "SELECT count(*) FROM (SELECT 1 ... AND e.ts_ns BETWEEN ?lo AND
+ * ?lo+1 LIMIT ?lo+2)" with its other parameters bound, lo_param the index
+ * of ?lo.  A page query then adds "ts_ns >= edge" (desc) or "<= edge".
+ */
+int timepage_edge(const struct timepage *tp, struct sqlite3_stmt *count, int lo_param, int desc,
+		  int64_t pos, int64_t rows, int64_t *edge);
 /* Integer rows of the meta table (cmd_util.c); get: CD_E_NOTFOUND if absent. */
 int store_meta_get_int(struct store *s, const char *key, int64_t *val);
 int store_meta_set_int(struct store *s, const char *key, int64_t val);

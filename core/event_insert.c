@@ -29,7 +29,7 @@
 
 #include "private.h"
 
-#define NCOLS            (EV_NFIELDS + 8) /* the fields, then dedup..actor_key */
+#define NCOLS            (EV_NFIELDS + 9) /* the fields, then dedup..actor_key, stream */
 #define SINGLE_AFTER_DUP 1024
 
 struct evins_stmt {
@@ -43,6 +43,8 @@ struct evins {
 	struct evw *evw;
 	struct evins_stmt one, many;
 	sqlite3_stmt *find;   /* id by unique key */
+	sqlite3_stmt *old;    /* a key under stream 0 (rows stored before schema 10) */
+	int64_t old_first, old_last; /* their time range; old_last < old_first: none */
 	int64_t single_left; /* rows to insert one at a time */
 };
 
@@ -58,8 +60,8 @@ stmt_init(struct evins *x, struct evins_stmt *s, size_t rows, char **cause)
 	for (i = 0; i < ev_nfields && rc == CD_OK; i++)
 		rc = buf_printf(&sql, "%s, ", ev_fields[i].name);
 	if (rc == CD_OK)
-		rc = buf_addstr(&sql, "dedup, input_id, offset, line, raw_len, seg_id, seg_off, actor_key)"
-				      " VALUES");
+		rc = buf_addstr(&sql, "dedup, input_id, offset, line, raw_len, seg_id, seg_off, actor_key,"
+				      " stream) VALUES");
 	for (r = 0; r < rows && rc == CD_OK; r++) {
 		rc = buf_addstr(&sql, r ? ",(" : "(");
 		for (i = 0; i < NCOLS && rc == CD_OK; i++)
@@ -81,6 +83,60 @@ stmt_init(struct evins *x, struct evins_stmt *s, size_t rows, char **cause)
 	return CD_OK;
 }
 
+/* The unique key (stream, ts_ns, dedup): ts_ns ?1, dedup ?2. */
+#define KEY_SQL(stream) "stream = " stream " AND ts_ns = ?1 AND dedup = ?2"
+
+/*
+ * Rows stored before schema 10 are all under stream 0, so a record read
+ * again after the upgrade would not meet its old row under its own stream.
+ * Within their time range (meta rows written by the migration) each new
+ * row is looked for there first: a read of the index in time order, where
+ * the insert would have written.
+ */
+static int
+old_rows_init(struct evins *x)
+{
+	sqlite3_stmt *st;
+
+	x->old_first = 1;
+	x->old_last = 0;
+	if (sqlite3_prepare_v2(x->db, "SELECT (SELECT value FROM meta WHERE key = 'stream0_first_ns'),"
+				      " (SELECT value FROM meta WHERE key = 'stream0_last_ns')",
+			       -1, &st, NULL) != SQLITE_OK)
+		return CD_E_DB;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL &&
+	    sqlite3_column_type(st, 1) != SQLITE_NULL) {
+		x->old_first = sqlite3_column_int64(st, 0);
+		x->old_last = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (x->old_last < x->old_first)
+		return CD_OK;
+	if (sqlite3_prepare_v3(x->db, "SELECT 1 FROM events WHERE " KEY_SQL("0"), -1,
+			       SQLITE_PREPARE_PERSISTENT, &x->old, NULL) != SQLITE_OK)
+		return CD_E_DB;
+	return CD_OK;
+}
+
+/* *found: e's key is stored under stream 0 (see old_rows_init). */
+static int
+stored_before(struct evins *x, const struct store_event_in *e, int *found)
+{
+	int rc;
+
+	*found = 0;
+	if (x->old == NULL || e->ev->ts_ns < x->old_first || e->ev->ts_ns > x->old_last)
+		return CD_OK;
+	sqlite3_bind_int64(x->old, 1, e->ev->ts_ns);
+	sqlite3_bind_blob(x->old, 2, e->key, 16, SQLITE_STATIC);
+	rc = sqlite3_step(x->old);
+	sqlite3_reset(x->old);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return CD_E_DB;
+	*found = rc == SQLITE_ROW;
+	return CD_OK;
+}
+
 int
 evins_init(struct evins **out, sqlite3 *db, struct evw *evw, char **cause)
 {
@@ -90,8 +146,9 @@ evins_init(struct evins **out, sqlite3 *db, struct evw *evw, char **cause)
 	x->db = db;
 	x->evw = evw;
 	if (stmt_init(x, &x->one, 1, cause) != CD_OK ||
-	    sqlite3_prepare_v3(db, "SELECT id FROM events WHERE ts_ns = ?1 AND dedup = ?2", -1,
-			       SQLITE_PREPARE_PERSISTENT, &x->find, NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v3(db, "SELECT id FROM events WHERE " KEY_SQL("?3"), -1,
+			       SQLITE_PREPARE_PERSISTENT, &x->find, NULL) != SQLITE_OK ||
+	    old_rows_init(x) != CD_OK) {
 		if (x->one.st != NULL && cause != NULL)
 			*cause = xstrdup(sqlite3_errmsg(db));
 		evins_free(&x);
@@ -114,6 +171,7 @@ evins_free(struct evins **xp)
 	sqlite3_finalize(x->one.st);
 	sqlite3_finalize(x->many.st);
 	sqlite3_finalize(x->find);
+	sqlite3_finalize(x->old);
 	free(x->one.set);
 	free(x->many.set);
 	free(x);
@@ -176,7 +234,8 @@ bind_row(struct evins *x, struct evins_stmt *s, size_t r, const struct store_eve
 	sqlite3_bind_int64(s->st, p++, (int64_t)evd->raw_len);
 	sqlite3_bind_int64(s->st, p++, seg);
 	sqlite3_bind_int64(s->st, p++, off);
-	bind_i64(s, p, e->actor_key);
+	bind_i64(s, p++, e->actor_key);
+	sqlite3_bind_int64(s->st, p, e->stream);
 	return CD_OK;
 }
 
@@ -218,6 +277,7 @@ sort_out_duplicates(struct evins *x, struct store_event_in *in, size_t n, int64_
 
 		sqlite3_bind_int64(x->find, 1, in[i].ev->ts_ns);
 		sqlite3_bind_blob(x->find, 2, in[i].key, 16, SQLITE_STATIC);
+		sqlite3_bind_int64(x->find, 3, in[i].stream);
 		rc = sqlite3_step(x->find);
 		if (rc == SQLITE_ROW)
 			id = sqlite3_column_int64(x->find, 0);
@@ -263,10 +323,26 @@ evins_add(struct evins *x, struct store_event_in *in, size_t n)
 	size_t i = 0;
 
 	while (i < n) {
+		size_t j;
+		int found = 0;
+
 		if (x->single_left == 0 && x->many.rows > 0 && n - i >= x->many.rows) {
-			if (insert_many(x, in + i) != CD_OK)
-				return CD_E_DB;
-			i += x->many.rows;
+			for (j = 0; j < x->many.rows && !found; j++)
+				if (stored_before(x, in + i + j, &found) != CD_OK)
+					return CD_E_DB;
+			if (!found) {
+				if (insert_many(x, in + i) != CD_OK)
+					return CD_E_DB;
+				i += x->many.rows;
+				continue;
+			}
+			x->single_left = SINGLE_AFTER_DUP;
+		}
+		if (stored_before(x, in + i, &found) != CD_OK)
+			return CD_E_DB;
+		if (found) {
+			in[i].id = 0;
+			i++;
 			continue;
 		}
 		if (insert_one(x, in + i) != CD_OK)

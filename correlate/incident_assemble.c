@@ -356,9 +356,12 @@ vault_token_of(sqlite3 *db, struct incident *inc, const struct workload *w, int6
 
 	if (!pod_info(db, w, &pi))
 		return;
+	/* the login is found through the partial index of events that issued
+	 * a credential (few), not through the time ("+": no index term): with
+	 * no lower bound, a time range is every stream's history (schema 10) */
 	if (sqlite3_prepare_v2(db,
 			       "SELECT issued_cred, actor FROM events WHERE source = 'vault'"
-			       " AND issued_cred IS NOT NULL AND ts_ns <= ?1"
+			       " AND issued_cred IS NOT NULL AND +ts_ns <= ?1"
 			       " AND json_extract(extra, '$.metadata.service_account_namespace') = ?2"
 			       " AND json_extract(extra, '$.metadata.service_account_name') = ?3"
 			       " AND (?4 = '' OR src_ip = ?4)"

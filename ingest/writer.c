@@ -105,6 +105,7 @@ struct wop {
 	unsigned char key[16];
 	uint32_t lens[EV_NFIELDS]; /* W_EVENT: string field lengths */
 	int64_t actor_key;         /* W_EVENT: store_text_key(actor), hashed here */
+	int64_t stream;            /* W_EVENT: store_stream_of(ev), likewise */
 	struct store_input in;  /* W_CKPT: the input row to write before COMMIT */
 	int commit;             /* W_CKPT: COMMIT and BEGIN after the row */
 	int64_t input_id, offset, line;
@@ -254,6 +255,7 @@ wop_apply_events(struct writer *w, struct wop *const *ops, size_t n)
 		in[i].evd = &ops[i]->evd;
 		in[i].key = ops[i]->key;
 		in[i].actor_key = ops[i]->actor_key;
+		in[i].stream = ops[i]->stream;
 		in[i].id = 0;
 	}
 	if ((rc = store_events_add(w->store, in, n)) != CD_OK) {
@@ -676,6 +678,7 @@ writer_event(struct writer *w, const struct event *ev, const struct store_eviden
 	op->ev.dedup = NULL;
 	memcpy(op->lens, lens, sizeof(lens));
 	op->actor_key = ev->actor != NULL ? store_text_key(ev->actor) : EV_NULL;
+	op->stream = store_stream_of(ev);
 	cur = op->data;
 	for (i = 0; i < ev_nfields; i++)
 		if (ev_fields[i].type == EV_T_STR) {

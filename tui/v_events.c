@@ -95,34 +95,54 @@ bad:
 	return CD_E_USAGE;
 }
 
-/* One keyset query: rows after (dir -1: older, at or before the position)
- * or newer than the position (dir 1, oldest first), at most limit. */
+/* Bind a query's filters and keyset position, from *bind on. */
 static int
-query(struct tui_app *a, struct events *e, int dir, int inclusive, int64_t ts, int64_t id,
-      int have_pos, int limit, sqlite3_stmt **out)
+bind_position(struct tui_app *a, struct events *e, sqlite3_stmt *st, int *bind, int have_pos,
+	      int64_t ts, int64_t id)
 {
+	char *cause = NULL;
+
+	if (ev_filter_bind(st, bind, e->f, e->nf, &cause) != CD_OK) {
+		snprintf(a->msg, sizeof(a->msg), "%s", cause ? cause : "bad filter");
+		a->msg_err = 1;
+		free(cause);
+		return CD_E_USAGE;
+	}
+	if (have_pos) {
+		sqlite3_bind_int64(st, (*bind)++, ts);
+		sqlite3_bind_int64(st, (*bind)++, ts);
+		sqlite3_bind_int64(st, (*bind)++, id);
+	}
+	return CD_OK;
+}
+
+/*
+ * The far edge of the window of time that holds the page (core/timepage.c:
+ * no index hands the events over in time order across streams): *edge, or
+ * *none when the store has no event to show.
+ */
+static int
+page_edge(struct tui_app *a, struct events *e, const char *where, int dir, int have_pos,
+	  int64_t ts, int64_t id, int limit, int64_t *edge, int *none)
+{
+	struct timepage tp;
 	struct buf sql;
 	sqlite3_stmt *st = NULL;
-	char *cause = NULL;
 	int rc, bind = 1;
 
-	*out = NULL;
+	*none = 0;
+	if (timepage_init(&tp, a->s, EV_NULL, EV_NULL) != CD_OK) {
+		tui_app_message(a, 1, "query failed: %s", store_errmsg(a->s));
+		return CD_E_DB;
+	}
+	if (tp.empty) {
+		*none = 1;
+		return CD_OK;
+	}
 	buf_init(&sql, 16384);
-	rc = buf_addstr(&sql,
-			"SELECT e.id, e.ts_ns, e.source, e.host, coalesce(e.pod_ns || '/' || e.pod_name,"
-			" substr(e.container_id, 1, 12)), coalesce(e.actor, e.exe), e.action, e.object,"
-			" e.outcome, e.cred_id, e.actor, e.src_ip, e.container_id, e.pod_name"
-			" FROM events e WHERE 1");
-	rc = rc ? rc : ev_filter_sql(&sql, e->f, e->nf);
-	/* the first term is a range on the time index; the second breaks ties by
-	 * id (an OR alone would make SQLite walk the index from its end) */
-	if (have_pos && dir < 0)
-		rc = rc ? rc : buf_printf(&sql, " AND e.ts_ns <= ? AND (e.ts_ns < ? OR e.id %s ?)",
-					 inclusive ? "<=" : "<");
-	else if (have_pos)
-		rc = rc ? rc : buf_addstr(&sql, " AND e.ts_ns >= ? AND (e.ts_ns > ? OR e.id > ?)");
-	rc = rc ? rc : ev_filter_order(&sql, e->f, e->nf, dir < 0 ? "DESC" : "ASC");
-	rc = rc ? rc : buf_printf(&sql, " LIMIT %d", limit);
+	rc = buf_addstr(&sql, "SELECT count(*) FROM (SELECT 1 FROM events e WHERE 1");
+	rc = rc ? rc : buf_addstr(&sql, where);
+	rc = rc ? rc : buf_addstr(&sql, " AND e.ts_ns BETWEEN ? AND ? LIMIT ?)");
 	CD_BUG_ON(rc != CD_OK);
 	if (sqlite3_prepare_v2(store_db(a->s), sql.data, -1, &st, NULL) != SQLITE_OK) {
 		tui_app_message(a, 1, "query failed: %s", store_errmsg(a->s));
@@ -130,17 +150,69 @@ query(struct tui_app *a, struct events *e, int dir, int inclusive, int64_t ts, i
 		return CD_E_DB;
 	}
 	buf_release(&sql);
-	if (ev_filter_bind(st, &bind, e->f, e->nf, &cause) != CD_OK) {
-		snprintf(a->msg, sizeof(a->msg), "%s", cause ? cause : "bad filter");
-		a->msg_err = 1;
-		free(cause);
+	rc = bind_position(a, e, st, &bind, have_pos, ts, id);
+	if (rc == CD_OK &&
+	    timepage_edge(&tp, st, bind, dir < 0, have_pos ? ts : (dir < 0 ? tp.last : tp.first),
+			  limit, edge) != CD_OK) {
+		tui_app_message(a, 1, "query failed: %s", store_errmsg(a->s));
+		rc = CD_E_DB;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* One keyset query: rows after (dir -1: older, at or before the position)
+ * or newer than the position (dir 1, oldest first), at most limit. */
+static int
+query(struct tui_app *a, struct events *e, int dir, int inclusive, int64_t ts, int64_t id,
+      int have_pos, int limit, sqlite3_stmt **out)
+{
+	struct buf sql, where;
+	sqlite3_stmt *st = NULL;
+	int64_t edge = 0;
+	int rc, bind = 1, none;
+
+	*out = NULL;
+	buf_init(&where, 16384);
+	rc = ev_filter_sql(&where, e->f, e->nf);
+	/* the first term is a range on the time index; the second breaks ties by
+	 * id (an OR alone would make SQLite walk the index from its end) */
+	if (have_pos && dir < 0)
+		rc = rc ? rc : buf_printf(&where, " AND e.ts_ns <= ? AND (e.ts_ns < ? OR e.id %s ?)",
+					 inclusive ? "<=" : "<");
+	else if (have_pos)
+		rc = rc ? rc : buf_addstr(&where, " AND e.ts_ns >= ? AND (e.ts_ns > ? OR e.id > ?)");
+	CD_BUG_ON(rc != CD_OK);
+	if (page_edge(a, e, where.data, dir, have_pos, ts, id, limit, &edge, &none) != CD_OK) {
+		buf_release(&where);
+		return CD_E_DB;
+	}
+	buf_init(&sql, 16384);
+	rc = buf_addstr(&sql,
+			"SELECT e.id, e.ts_ns, e.source, e.host, coalesce(e.pod_ns || '/' || e.pod_name,"
+			" substr(e.container_id, 1, 12)), coalesce(e.actor, e.exe), e.action, e.object,"
+			" e.outcome, e.cred_id, e.actor, e.src_ip, e.container_id, e.pod_name"
+			" FROM events e WHERE 1");
+	rc = rc ? rc : buf_addstr(&sql, where.data);
+	/* the window that holds the page; none at all on a store without events */
+	if (none)
+		rc = rc ? rc : buf_addstr(&sql, " AND 0");
+	else
+		rc = rc ? rc : buf_printf(&sql, " AND e.ts_ns %s %lld", dir < 0 ? ">=" : "<=",
+					 (long long)edge);
+	rc = rc ? rc : ev_filter_order(&sql, e->f, e->nf, dir < 0 ? "DESC" : "ASC");
+	rc = rc ? rc : buf_printf(&sql, " LIMIT %d", limit);
+	CD_BUG_ON(rc != CD_OK);
+	buf_release(&where);
+	if (sqlite3_prepare_v2(store_db(a->s), sql.data, -1, &st, NULL) != SQLITE_OK) {
+		tui_app_message(a, 1, "query failed: %s", store_errmsg(a->s));
+		buf_release(&sql);
+		return CD_E_DB;
+	}
+	buf_release(&sql);
+	if (bind_position(a, e, st, &bind, have_pos, ts, id) != CD_OK) {
 		sqlite3_finalize(st);
 		return CD_E_USAGE;
-	}
-	if (have_pos) {
-		sqlite3_bind_int64(st, bind++, ts);
-		sqlite3_bind_int64(st, bind++, ts);
-		sqlite3_bind_int64(st, bind++, id);
 	}
 	*out = st;
 	return CD_OK;

@@ -27,6 +27,7 @@ grep -q "0 opened, 0 changed" t.db.out || die "reports changed without the kept 
 expect_eq "$(digests t.db)" "$d" "reports"
 # a store of schema 6 gets the rows for the findings it has
 cp t.db v6.db
+schema10_undo v6.db
 sqlite3 v6.db "DROP TABLE finding_events; DROP INDEX events_container_pod; DROP INDEX events_host_pid_ts;
 	CREATE INDEX events_host_pid ON events(host, pid) WHERE pid IS NOT NULL; PRAGMA user_version=6;"
 : > empty

@@ -42,3 +42,17 @@ learned_as_caught_up() {
 $(diff "$2.ingest" "$2.catchup" | head -20)"
 	learned_total=$((learned_total + $(wc -l < "$2.ingest")))
 }
+# schema10_undo DB: take a store made by this cordon back to schema 9's
+# events indexes (no stream column, the dedup key (ts_ns, dedup)), so that a
+# test can fake an older store and see it migrated; its rows become the
+# stream-0 rows of a store stored before schema 10.
+schema10_undo() {
+	sqlite3 "$1" "DROP INDEX events_dedup; DROP INDEX events_cred_use; DROP INDEX events_actor;
+		ALTER TABLE events DROP COLUMN stream;
+		DELETE FROM meta WHERE key IN ('stream0_first_ns', 'stream0_last_ns');
+		CREATE UNIQUE INDEX events_dedup ON events(ts_ns, dedup);
+		CREATE INDEX events_cred_use ON events(ts_ns / 3600000000000, cred_id, ts_ns, src_ip, source,
+			user_agent, action) WHERE cred_id IS NOT NULL;
+		CREATE INDEX events_actor ON events(ts_ns / 3600000000000, actor_key) WHERE actor_key IS NOT NULL;
+		PRAGMA user_version=9;"
+}

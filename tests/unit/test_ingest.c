@@ -172,6 +172,7 @@ add_events(struct store *s, const int *ts, size_t n, struct store_event_in *in)
 		in[i].evd = &evd[i];
 		in[i].key = key[i];
 		in[i].actor_key = EV_NULL;
+		in[i].stream = store_stream_of(in[i].ev);
 		in[i].id = -1;
 	}
 	return store_events_add(s, in, n);

@@ -1,0 +1,102 @@
+/*
+ * stream.c - which stream of the case an event belongs to (schema 10).
+ *
+ * A case is ingested in passes: the account where the alert fired, then
+ * the other accounts and regions for the same days, then the nodes' host
+ * logs.  Each pass is a stream of its own, in time order within itself but
+ * interleaved in time with everything stored.  An index whose key starts
+ * with the time takes such a pass at every point of the stored time range:
+ * on a 10M-event store, 200,000 events of another account dirtied every
+ * leaf of the dedup, actor and credential indexes (2.2 GB written, against
+ * 0.2 GB into an empty store).  Keyed by (hour, stream, ...), a pass lands
+ * in one run per hour, as into an empty store (docs/ingest-scale.md).
+ *
+ * The stream is a function of the record alone, so a record read twice,
+ * from any file, gets the same stream and its dedup key is found again:
+ * the source, and where it came from: the host for host-level sources
+ * (one node's audit log, Falco or Tetragon events), the account (from the
+ * actor's ARN) and region for the cloud and control-plane sources, whose
+ * hosts are callers, not origins.  It is a 15-bit hash, so it costs two
+ * bytes in each index entry; two origins that share a value are one stream
+ * to the indexes, which costs speed, never a row.  0 is the stream of
+ * every event stored before schema 10 (event_insert.c looks there too).
+ */
+#include <string.h>
+
+#include "private.h"
+
+/* Sources whose host field names the machine the log came from. */
+static const char *const host_sources[] = {
+	"auditd", "falco", "tetragon", "tracee", "sshd",
+};
+
+static int
+is_host_source(const char *source)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(host_sources) / sizeof(host_sources[0]); i++)
+		if (strcmp(source, host_sources[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static uint64_t
+fnv_add(uint64_t h, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	h ^= 0xff; /* a separator no text byte of these fields is */
+	return h * 1099511628211ULL;
+}
+
+/* The account of an ARN ("arn:PARTITION:SERVICE:REGION:ACCOUNT:..."), or "". */
+static size_t
+arn_account(const char *actor, const char **out)
+{
+	const char *p = actor, *end;
+	int i;
+
+	*out = "";
+	if (strncmp(actor, "arn:", 4) != 0)
+		return 0;
+	for (i = 0; i < 4; i++) {
+		p = strchr(p, ':');
+		if (p == NULL)
+			return 0;
+		p++;
+	}
+	end = strchr(p, ':');
+	if (end == NULL)
+		return 0;
+	*out = p;
+	return (size_t)(end - p);
+}
+
+int64_t
+store_stream_of(const struct event *ev)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const char *acct;
+	size_t n;
+
+	if (ev->source == NULL)
+		return 1;
+	h = fnv_add(h, ev->source, strlen(ev->source));
+	if (is_host_source(ev->source)) {
+		if (ev->host != NULL)
+			h = fnv_add(h, ev->host, strlen(ev->host));
+	} else {
+		n = ev->actor != NULL ? arn_account(ev->actor, &acct) : 0;
+		h = fnv_add(h, n ? acct : "", n);
+		if (ev->region != NULL)
+			h = fnv_add(h, ev->region, strlen(ev->region));
+	}
+	h ^= h >> 32;
+	h ^= h >> 15;
+	return (int64_t)(h % 32767) + 1; /* 1..32767: never 0, the old rows' stream */
+}
