@@ -219,6 +219,25 @@ ev_filter_sql(struct buf *sql, const struct ev_filter *f, int n)
 }
 
 int
+ev_filter_indexed(const struct ev_filter *f, int n)
+{
+	static const char *const indexed[] = {
+		"cred_id", "actor", "src_ip", "container_id", "pod_uid", "issued_cred", "id",
+	};
+	size_t k;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (f[i].op != '=' || *f[i].value == '\0')
+			continue;
+		for (k = 0; k < sizeof(indexed) / sizeof(indexed[0]); k++)
+			if (strcmp(f[i].f->name, indexed[k]) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+int
 ev_filter_order(struct buf *sql, const struct ev_filter *f, int n, const char *dir)
 {
 	int i, hour = 0;
@@ -636,10 +655,10 @@ cmd_events(struct cmd_ctx *cc)
 	char *cause = NULL;
 	const char *source = NULL;
 	struct store *s = NULL;
-	sqlite3_stmt *st = NULL, *count = NULL;
-	struct buf sql, csql, where, out;
+	sqlite3_stmt *st = NULL;
+	struct buf sql, where, out;
 	struct timepage tp;
-	int c, oldest = 0, raw = 0, show = 0, nfilters = 0, i, bind = 1, cbind = 1;
+	int c, oldest = 0, raw = 0, show = 0, nfilters = 0, i, bind = 1, ringed;
 	int status = EXIT_ERROR, rc;
 	int more = 0;
 	int64_t rows = 0, cur_ts, cur_id;
@@ -700,7 +719,6 @@ cmd_events(struct cmd_ctx *cc)
 		out_err("query failed: %s", store_errmsg(s));
 		goto out;
 	}
-	/* the conditions, shared by the page query and its window's count */
 	buf_init(&where, 65536);
 	rc = buf_addstr(&where, " WHERE 1");
 	if (since != EV_NULL)
@@ -719,27 +737,22 @@ cmd_events(struct cmd_ctx *cc)
 	rc = rc ? rc : buf_addstr(&sql, ", i.path, e.offset, e.line, e.raw_len, e.seg_id, e.seg_off");
 	rc = rc ? rc : buf_addstr(&sql, " FROM events e LEFT JOIN inputs i ON i.id = e.input_id");
 	rc = rc ? rc : buf_add(&sql, where.data, where.len);
-	/* the page's window (core/timepage.c) */
-	rc = rc ? rc : buf_printf(&sql, " AND e.ts_ns %s ?", oldest ? "<=" : ">=");
+	/* the ring of time the page is read from (core/timepage.c), unless an
+	 * indexed filter finds the rows */
+	ringed = !ev_filter_indexed(filters, nfilters);
+	if (ringed)
+		rc = rc ? rc : buf_addstr(&sql, " AND e.ts_ns BETWEEN ? AND ?");
 	rc = rc ? rc : ev_filter_order(&sql, filters, nfilters, oldest ? "ASC" : "DESC");
 	rc = rc ? rc : buf_printf(&sql, " LIMIT %d", PAGE_ROWS);
-	buf_init(&csql, 65536);
-	rc = rc ? rc : buf_addstr(&csql, "SELECT count(*) FROM (SELECT 1 FROM events e");
-	rc = rc ? rc : buf_add(&csql, where.data, where.len);
-	rc = rc ? rc : buf_addstr(&csql, " AND e.ts_ns BETWEEN ? AND ? LIMIT ?)");
 	CD_BUG_ON(rc != CD_OK);
 	buf_release(&where);
-	if (sqlite3_prepare_v2(store_db(s), sql.data, -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(store_db(s), csql.data, -1, &count, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(store_db(s), sql.data, -1, &st, NULL) != SQLITE_OK) {
 		out_err("query failed: %s", store_errmsg(s));
 		buf_release(&sql);
-		buf_release(&csql);
 		goto out;
 	}
 	buf_release(&sql);
-	buf_release(&csql);
-	if (bind_conditions(st, since, until, source, filters, nfilters, &bind, &cause) != CD_OK ||
-	    bind_conditions(count, since, until, source, filters, nfilters, &cbind, &cause) != CD_OK) {
+	if (bind_conditions(st, since, until, source, filters, nfilters, &bind, &cause) != CD_OK) {
 		out_err("%s", cause);
 		goto out;
 	}
@@ -757,23 +770,22 @@ cmd_events(struct cmd_ctx *cc)
 	cur_id = oldest ? INT64_MIN : INT64_MAX;
 	rc = SQLITE_DONE;
 	for (; !tp.empty;) {
-		int64_t page = 0, want = PAGE_ROWS, edge;
+		struct timepage_iter it;
+		int64_t page = 0, want = PAGE_ROWS;
 
 		if (limit != 0 && limit - rows + 1 < want)
 			want = limit - rows + 1; /* the row past --limit says "more" */
 		sqlite3_bind_int64(st, bind, cur_ts);
 		sqlite3_bind_int64(st, bind + 1, cur_id);
-		sqlite3_bind_int64(count, cbind, cur_ts);
-		sqlite3_bind_int64(count, cbind + 1, cur_id);
-		if (timepage_edge(&tp, count, cbind + 2, !oldest,
-				  oldest ? (cur_ts == INT64_MIN ? tp.first : cur_ts)
-					 : (cur_ts == INT64_MAX ? tp.last : cur_ts),
-				  want, &edge) != CD_OK) {
+		if (timepage_iter_start(&it, &tp, st, ringed ? bind + 2 : 0, !oldest,
+					oldest ? (cur_ts == INT64_MIN ? tp.first : cur_ts)
+					       : (cur_ts == INT64_MAX ? tp.last : cur_ts),
+					want) != CD_OK) {
+			timepage_iter_end(&it);
 			rc = SQLITE_ERROR;
 			break;
 		}
-		sqlite3_bind_int64(st, bind + 2, edge);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		while ((rc = timepage_iter_step(&it)) == SQLITE_ROW) {
 			if (limit != 0 && rows >= limit) {
 				more = 1; /* one row past --limit: the listing was cut */
 				break;
@@ -784,6 +796,7 @@ cmd_events(struct cmd_ctx *cc)
 			if (emit_row(s, st, fmt, &out, raw, show, rows) == CD_OK)
 				rows++;
 		}
+		timepage_iter_end(&it);
 		if (limit != 0 && rows >= limit)
 			rc = SQLITE_DONE;
 		sqlite3_reset(st);
@@ -791,7 +804,7 @@ cmd_events(struct cmd_ctx *cc)
 			break;
 		fflush(stdout);
 		/* a full page at the limit: the next page's first row says "more" */
-		if (page < PAGE_ROWS || more)
+		if (page < want || more)
 			break;
 	}
 	buf_release(&out);
@@ -813,7 +826,6 @@ cmd_events(struct cmd_ctx *cc)
 	status = EXIT_OK;
 out:
 	sqlite3_finalize(st);
-	sqlite3_finalize(count);
 	store_close(&s);
 	free(filters);
 	free(cause);

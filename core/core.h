@@ -457,22 +457,36 @@ int64_t store_count(struct store *s, const char *table);
  * CD_E_NOTFOUND on a store without events. */
 int store_time_bounds(struct store *s, int64_t *first, int64_t *last);
 
-/* Pages in time order through windows of time (timepage.c). */
+/* Pages in time order, ring by ring of time (timepage.c). */
 struct timepage {
+	struct store *s;
 	int64_t first, last; /* the events' time bounds, within --since/--until */
-	int64_t ns_per_row;  /* the store's mean spacing: the first window's width */
+	int64_t ns_per_row;  /* the store's mean spacing: the first ring's width */
 	int empty;           /* no event within the bounds */
 };
 int timepage_init(struct timepage *tp, struct store *s, int64_t since, int64_t until);
+struct timepage_iter {
+	const struct timepage *tp;
+	struct sqlite3_stmt *st, *count;
+	int lo_param, desc, in_ring, done;
+	int64_t pos;              /* the next ring's near end */
+	int64_t width, ring_rows; /* the next ring's width; the events it may hold */
+	int64_t ring_lo, ring_hi, ring_n, ring_got; /* the ring; its events; its rows */
+	int64_t left;             /* rows still wanted; -1: all */
+};
 /*
- * The far edge of the narrowest window from pos (older when desc) that
- * holds rows rows (and not more than twice that, where the times allow):
- * count is "SELECT count(*) FROM (SELECT 1 ... AND e.ts_ns BETWEEN ?lo AND
- * ?lo+1 LIMIT ?lo+2)" with its other parameters bound, lo_param the index
- * of ?lo.  A page query then adds "ts_ns >= edge" (desc) or "<= edge".
+ * Step st, a page's query ordered by time (desc: newest first) with its
+ * other parameters bound and "e.ts_ns BETWEEN ?lo AND ?lo+1" among its
+ * terms (lo_param the index of ?lo; 0: st has no such term and is read
+ * once, an indexed filter finding its rows), ring by ring from pos, for at most
+ * limit rows (0: all) and at most st's own LIMIT per ring.  step returns
+ * SQLITE_ROW (st's columns hold the row), SQLITE_DONE or an error code;
+ * end frees what start made (st stays the caller's).
  */
-int timepage_edge(const struct timepage *tp, struct sqlite3_stmt *count, int lo_param, int desc,
-		  int64_t pos, int64_t rows, int64_t *edge);
+int timepage_iter_start(struct timepage_iter *it, const struct timepage *tp,
+			struct sqlite3_stmt *st, int lo_param, int desc, int64_t pos, int64_t limit);
+int timepage_iter_step(struct timepage_iter *it);
+void timepage_iter_end(struct timepage_iter *it);
 /* Integer rows of the meta table (cmd_util.c); get: CD_E_NOTFOUND if absent. */
 int store_meta_get_int(struct store *s, const char *key, int64_t *val);
 int store_meta_set_int(struct store *s, const char *key, int64_t val);
@@ -565,6 +579,10 @@ int ev_filter_sql(struct buf *sql, const struct ev_filter *f, int n) CD_WUR;
  * that the hour follows the time), so a page reads its own rows, not
  * every earlier row of the identity to sort them. */
 int ev_filter_order(struct buf *sql, const struct ev_filter *f, int n, const char *dir) CD_WUR;
+/* A filter is an equality on an indexed field (cred_id, actor, src_ip,
+ * container_id, pod_uid, issued_cred, id): its index finds the rows, and a
+ * page is one query, not rings of time (timepage.c). */
+int ev_filter_indexed(const struct ev_filter *f, int n);
 struct sqlite3_stmt;
 /* Bind the values ev_filter_sql left as ?, from *bind on. */
 int ev_filter_bind(struct sqlite3_stmt *st, int *bind, const struct ev_filter *f, int n,

@@ -248,7 +248,7 @@ static const char *const migrations[] = {
 	 * hour.  The dedup key stays unique: a record has one time and one
 	 * stream.  A time range is read by a seek per stream (SQLite's
 	 * skip-scan, which the sqlite_stat1 rows below ask for), and a page in
-	 * time order over all streams through windows of time (core/timepage.c).
+	 * time order over all streams ring by ring of time (core/timepage.c).
 	 * Rows stored before this have stream 0 and keep it (no rewrite of the
 	 * table); new rows get 1..32767, so a record stored before is looked
 	 * for under stream 0 too, over the time range the meta rows give

@@ -5,17 +5,20 @@
  * dedup key (stream, ts_ns, dedup), core/stream.c), not across them: a
  * time range is a seek per stream, but "the newest 100 events" has no
  * index that hands them over in order, and ORDER BY over the whole store
- * would sort every row.  So a page is read from a window of time: the
- * narrowest window, from the page's position back (or forward), that holds
- * the page's rows, found by counting (a count stops at the page's size)
- * in windows that grow fourfold from a width the store's density suggests.
- * The page's query then carries the window's far edge as one more bound,
- * and SQLite sorts only the window.  A filter that matches little widens
- * the window to the whole store in a few steps (log4 of the span over the
- * first width), no worse than the walk of a time index it replaces.
+ * would sort every row.  So a page is read ring by ring: a ring is a range
+ * of time next to the last (older, or newer), the page's query runs on it
+ * (SQLite sorts what it finds there), its rows come out, and the next ring
+ * follows until the page is full or the store's end is reached.  Rings are
+ * sized by the rows they hold, whatever they match: a count of the dedup
+ * index alone (no table row read, capped) halves a ring that holds more
+ * than ring_rows, and an empty ring lets the next grow fourfold; so a page
+ * reads about the rows it shows where the events are dense, and a filter
+ * that matches little reads each event once, as the walk of the time index
+ * it replaces did.
  */
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "private.h"
 
@@ -52,6 +55,7 @@ timepage_init(struct timepage *tp, struct store *s, int64_t since, int64_t until
 	int rc;
 
 	tp->empty = 0;
+	tp->s = s;
 	rc = store_time_bounds(s, &tp->first, &tp->last);
 	if (rc == CD_E_NOTFOUND) {
 		tp->empty = 1;
@@ -79,80 +83,139 @@ timepage_init(struct timepage *tp, struct store *s, int64_t since, int64_t until
 	return CD_OK;
 }
 
-/* How many rows (at most rows) the window of this width from pos holds;
- * *edge its far end, *whole whether it reaches the bound. */
-static int
-window_count(const struct timepage *tp, sqlite3_stmt *count, int lo_param, int desc, int64_t pos,
-	     int64_t width, int64_t *n, int64_t *edge, int *whole)
-{
-	int64_t lo, hi;
-	int rc;
-
-	if (desc) {
-		hi = pos;
-		lo = pos - tp->first <= width ? tp->first : pos - width;
-		*whole = lo == tp->first;
-		*edge = lo;
-	} else {
-		lo = pos;
-		hi = tp->last - pos <= width ? tp->last : pos + width;
-		*whole = hi == tp->last;
-		*edge = hi;
-	}
-	sqlite3_bind_int64(count, lo_param, lo);
-	sqlite3_bind_int64(count, lo_param + 1, hi);
-	*n = 0;
-	rc = sqlite3_step(count);
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(count, 0);
-	sqlite3_reset(count);
-	return rc == SQLITE_ROW ? CD_OK : CD_E_DB;
-}
+#define RING_ROWS_MIN 4096
+#define RING_ROWS_MAX ((int64_t)1 << 15)
+#define RING_NS_MIN   1000000 /* a ring is never narrower than a millisecond */
 
 int
-timepage_edge(const struct timepage *tp, sqlite3_stmt *count, int lo_param, int desc, int64_t pos,
-	      int64_t rows, int64_t *edge)
+timepage_iter_start(struct timepage_iter *it, const struct timepage *tp, sqlite3_stmt *st,
+		    int lo_param, int desc, int64_t pos, int64_t limit)
 {
-	int64_t width, short_width = 0, n, e;
-	int whole, i;
-
+	memset(it, 0, sizeof(*it));
+	it->tp = tp;
+	it->st = st;
+	it->lo_param = lo_param;
+	it->desc = desc;
+	it->left = limit > 0 ? limit : -1;
+	it->done = tp->empty;
 	if (desc && pos > tp->last)
 		pos = tp->last;
 	if (!desc && pos < tp->first)
 		pos = tp->first;
-	/* counted up to twice the page and one: "more than twice" is too wide */
-	sqlite3_bind_int64(count, lo_param + 2, 2 * rows + 1);
-	/* twice the page at the store's mean density, at least a second */
-	width = tp->ns_per_row > INT64_MAX / 4 / (rows + 1) ? INT64_MAX / 4 : tp->ns_per_row * 2 * rows;
-	if (width < 1000000000)
-		width = 1000000000;
-	for (;;) {
-		if (window_count(tp, count, lo_param, desc, pos, width, &n, edge, &whole) != CD_OK)
-			return CD_E_DB;
-		if (n >= rows || whole)
-			break;
-		short_width = width;
-		width = width > INT64_MAX / 16 ? INT64_MAX / 4 : width * 4;
-	}
-	/*
-	 * Too wide: the rows are denser near the edge than the fourfold step
-	 * assumed (a busy day after a quiet week).  Halve the step until the
-	 * window holds between one and two pages, so that the page sorts
-	 * about the rows it shows; each count stops at 2 * rows + 1.
-	 */
-	for (i = 0; i < 64 && n > 2 * rows && width - short_width > 1; i++) {
-		int64_t mid = short_width + (width - short_width) / 2;
-		int64_t m;
-
-		if (window_count(tp, count, lo_param, desc, pos, mid, &m, &e, &whole) != CD_OK)
-			return CD_E_DB;
-		if (m >= rows) {
-			width = mid;
-			n = m;
-			*edge = e;
-		} else {
-			short_width = mid;
-		}
-	}
+	if (desc ? pos < tp->first : pos > tp->last)
+		it->done = 1;
+	it->pos = pos;
+	it->ring_rows = limit > 0 && 2 * limit > RING_ROWS_MIN ? 2 * limit : RING_ROWS_MIN;
+	if (it->ring_rows > RING_ROWS_MAX)
+		it->ring_rows = RING_ROWS_MAX;
+	it->width = tp->ns_per_row > INT64_MAX / 4 / it->ring_rows ? INT64_MAX / 4
+								   : tp->ns_per_row * it->ring_rows;
+	if (it->width < RING_NS_MIN)
+		it->width = RING_NS_MIN;
+	if (lo_param == 0)
+		return CD_OK; /* one query, no rings: nothing to count */
+	if (sqlite3_prepare_v2(store_db(tp->s),
+			       "SELECT count(*) FROM (SELECT 1 FROM events WHERE ts_ns BETWEEN ?1 AND ?2"
+			       " LIMIT ?3)",
+			       -1, &it->count, NULL) != SQLITE_OK)
+		return CD_E_DB;
 	return CD_OK;
+}
+
+/* The next ring from it->pos: as wide as it->width allows while it holds at
+ * most ring_rows events (of any kind); binds it to the page's query. */
+static int
+ring_next(struct timepage_iter *it)
+{
+	const struct timepage *tp = it->tp;
+	int64_t lo, hi, n;
+	int rc;
+
+	for (;;) {
+		if (it->desc) {
+			hi = it->pos;
+			lo = hi - tp->first <= it->width ? tp->first : hi - it->width;
+		} else {
+			lo = it->pos;
+			hi = tp->last - lo <= it->width ? tp->last : lo + it->width;
+		}
+		sqlite3_bind_int64(it->count, 1, lo);
+		sqlite3_bind_int64(it->count, 2, hi);
+		sqlite3_bind_int64(it->count, 3, it->ring_rows + 1);
+		rc = sqlite3_step(it->count);
+		n = rc == SQLITE_ROW ? sqlite3_column_int64(it->count, 0) : 0;
+		sqlite3_reset(it->count);
+		if (rc != SQLITE_ROW)
+			return rc;
+		if (n <= it->ring_rows || it->width <= RING_NS_MIN)
+			break;
+		it->width /= 4; /* denser than the ring allows: narrower */
+		if (it->width < RING_NS_MIN)
+			it->width = RING_NS_MIN;
+	}
+	it->ring_lo = lo;
+	it->ring_hi = hi;
+	it->ring_n = n;
+	it->ring_got = 0;
+	sqlite3_reset(it->st);
+	sqlite3_bind_int64(it->st, it->lo_param, lo);
+	sqlite3_bind_int64(it->st, it->lo_param + 1, hi);
+	it->in_ring = 1;
+	return SQLITE_OK;
+}
+
+int
+timepage_iter_step(struct timepage_iter *it)
+{
+	const struct timepage *tp = it->tp;
+	int rc;
+
+	for (;;) {
+		if (it->done || it->left == 0)
+			return SQLITE_DONE;
+		if (it->lo_param == 0 && !it->in_ring) {
+			/* one query over the whole range: its index finds the rows */
+			sqlite3_reset(it->st);
+			it->in_ring = 1;
+			it->ring_lo = tp->first;
+			it->ring_hi = tp->last;
+		}
+		if (!it->in_ring && (rc = ring_next(it)) != SQLITE_OK)
+			return rc;
+		rc = sqlite3_step(it->st);
+		if (rc == SQLITE_ROW) {
+			it->ring_got++;
+			if (it->left > 0)
+				it->left--;
+			return rc;
+		}
+		if (rc != SQLITE_DONE)
+			return rc;
+		/* the ring is spent: on to the next, or the end */
+		it->in_ring = 0;
+		if (it->lo_param == 0 ||
+		    (it->desc ? it->ring_lo <= tp->first : it->ring_hi >= tp->last)) {
+			it->done = 1;
+			continue;
+		}
+		it->pos = it->desc ? it->ring_lo - 1 : it->ring_hi + 1;
+		/* nothing matched here: the next ring may hold more events */
+		if (it->ring_got == 0 && it->ring_rows < RING_ROWS_MAX)
+			it->ring_rows *= 2;
+		/* as wide as this ring's density says ring_rows take, at most 4x */
+		if (it->ring_n < it->ring_rows / 4)
+			it->width = it->width <= INT64_MAX / 8 ? it->width * 4 : it->width;
+		else
+			it->width = (int64_t)((double)it->width * (double)it->ring_rows /
+					      (double)it->ring_n);
+		if (it->width < RING_NS_MIN)
+			it->width = RING_NS_MIN;
+	}
+}
+
+void
+timepage_iter_end(struct timepage_iter *it)
+{
+	sqlite3_finalize(it->count);
+	it->count = NULL;
 }

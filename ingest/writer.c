@@ -55,15 +55,20 @@
  */
 #define TXN_WAITED_NS      ((int64_t)1000000000LL)
 /*
- * The writer's page cache (the store opens with 64 MiB).  A transaction
- * dirties a leaf per identity in each of the actor, credential and address
- * indexes; when those leaves do not fit, each is written out and read back
- * again and again within the transaction.  200,000 events of 2,000
- * identities into a 1M-event CloudTrail store: 783 MB written and 4.6 s of
- * system time at 64 MiB, 331 MB and 1.3 s at 128 MiB (peak RSS 116 -> 182
- * MiB); 192 MiB brought the RSS to 251 MiB, too near the 256 MiB bound.
+ * The writer's page cache (the store opens with 64 MiB).  Schema 8 and 9
+ * wanted 128 MiB: a transaction dirtied a leaf per identity in each of the
+ * actor, credential and address indexes, and when those leaves did not
+ * fit each was written out and read back within the transaction (200,000
+ * events into a 1M-event store: 783 MB written at 64 MiB, 331 MB at 128).
+ * Since schema 10 (core/stream.c) a pass dirties the runs it appends to,
+ * and a cache larger than those costs more than it saves: every page of
+ * it is first-touch memory (a page fault per 4 KiB, in the writer, the
+ * pipeline's bottleneck).  200,000 CloudTrail events, three runs each
+ * (docs/ingest-scale.md): into an empty store 2.15-2.34 s at 128 MiB,
+ * 1.69-1.79 s at 32 MiB; into a 10M-event store 2.78-3.60 s and 2.06-2.49
+ * s; the same bytes written; peak RSS 169-193 MiB against 85 MiB.
  */
-#define WRITER_CACHE_SQL   "PRAGMA cache_size=-131072"
+#define WRITER_CACHE_SQL   "PRAGMA cache_size=-32768"
 
 /* A block ops are carved from; recycled when its last op is applied. */
 struct wchunk {

@@ -116,75 +116,22 @@ bind_position(struct tui_app *a, struct events *e, sqlite3_stmt *st, int *bind, 
 	return CD_OK;
 }
 
-/*
- * The far edge of the window of time that holds the page (core/timepage.c:
- * no index hands the events over in time order across streams): *edge, or
- * *none when the store has no event to show.
- */
-static int
-page_edge(struct tui_app *a, struct events *e, const char *where, int dir, int have_pos,
-	  int64_t ts, int64_t id, int limit, int64_t *edge, int *none)
-{
-	struct timepage tp;
-	struct buf sql;
-	sqlite3_stmt *st = NULL;
-	int rc, bind = 1;
-
-	*none = 0;
-	if (timepage_init(&tp, a->s, EV_NULL, EV_NULL) != CD_OK) {
-		tui_app_message(a, 1, "query failed: %s", store_errmsg(a->s));
-		return CD_E_DB;
-	}
-	if (tp.empty) {
-		*none = 1;
-		return CD_OK;
-	}
-	buf_init(&sql, 16384);
-	rc = buf_addstr(&sql, "SELECT count(*) FROM (SELECT 1 FROM events e WHERE 1");
-	rc = rc ? rc : buf_addstr(&sql, where);
-	rc = rc ? rc : buf_addstr(&sql, " AND e.ts_ns BETWEEN ? AND ? LIMIT ?)");
-	CD_BUG_ON(rc != CD_OK);
-	if (sqlite3_prepare_v2(store_db(a->s), sql.data, -1, &st, NULL) != SQLITE_OK) {
-		tui_app_message(a, 1, "query failed: %s", store_errmsg(a->s));
-		buf_release(&sql);
-		return CD_E_DB;
-	}
-	buf_release(&sql);
-	rc = bind_position(a, e, st, &bind, have_pos, ts, id);
-	if (rc == CD_OK &&
-	    timepage_edge(&tp, st, bind, dir < 0, have_pos ? ts : (dir < 0 ? tp.last : tp.first),
-			  limit, edge) != CD_OK) {
-		tui_app_message(a, 1, "query failed: %s", store_errmsg(a->s));
-		rc = CD_E_DB;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
 /* One keyset query: rows after (dir -1: older, at or before the position)
- * or newer than the position (dir 1, oldest first), at most limit. */
+ * or newer than the position (dir 1, oldest first), at most limit; read
+ * ring by ring of time (core/timepage.c) through *it: the caller steps
+ * it, then ends it with query_end. */
 static int
 query(struct tui_app *a, struct events *e, int dir, int inclusive, int64_t ts, int64_t id,
-      int have_pos, int limit, sqlite3_stmt **out)
+      int have_pos, int limit, struct timepage *tp, struct timepage_iter *it, sqlite3_stmt **out)
 {
-	struct buf sql, where;
+	struct buf sql;
 	sqlite3_stmt *st = NULL;
-	int64_t edge = 0;
-	int rc, bind = 1, none;
+	int rc, bind = 1, ringed;
 
 	*out = NULL;
-	buf_init(&where, 16384);
-	rc = ev_filter_sql(&where, e->f, e->nf);
-	/* the first term is a range on the time index; the second breaks ties by
-	 * id (an OR alone would make SQLite walk the index from its end) */
-	if (have_pos && dir < 0)
-		rc = rc ? rc : buf_printf(&where, " AND e.ts_ns <= ? AND (e.ts_ns < ? OR e.id %s ?)",
-					 inclusive ? "<=" : "<");
-	else if (have_pos)
-		rc = rc ? rc : buf_addstr(&where, " AND e.ts_ns >= ? AND (e.ts_ns > ? OR e.id > ?)");
-	CD_BUG_ON(rc != CD_OK);
-	if (page_edge(a, e, where.data, dir, have_pos, ts, id, limit, &edge, &none) != CD_OK) {
-		buf_release(&where);
+	memset(it, 0, sizeof(*it));
+	if (timepage_init(tp, a->s, EV_NULL, EV_NULL) != CD_OK) {
+		tui_app_message(a, 1, "query failed: %s", store_errmsg(a->s));
 		return CD_E_DB;
 	}
 	buf_init(&sql, 16384);
@@ -193,17 +140,19 @@ query(struct tui_app *a, struct events *e, int dir, int inclusive, int64_t ts, i
 			" substr(e.container_id, 1, 12)), coalesce(e.actor, e.exe), e.action, e.object,"
 			" e.outcome, e.cred_id, e.actor, e.src_ip, e.container_id, e.pod_name"
 			" FROM events e WHERE 1");
-	rc = rc ? rc : buf_addstr(&sql, where.data);
-	/* the window that holds the page; none at all on a store without events */
-	if (none)
-		rc = rc ? rc : buf_addstr(&sql, " AND 0");
-	else
-		rc = rc ? rc : buf_printf(&sql, " AND e.ts_ns %s %lld", dir < 0 ? ">=" : "<=",
-					 (long long)edge);
+	rc = rc ? rc : ev_filter_sql(&sql, e->f, e->nf);
+	/* the first term bounds the time; the second breaks ties by id */
+	if (have_pos && dir < 0)
+		rc = rc ? rc : buf_printf(&sql, " AND e.ts_ns <= ? AND (e.ts_ns < ? OR e.id %s ?)",
+					 inclusive ? "<=" : "<");
+	else if (have_pos)
+		rc = rc ? rc : buf_addstr(&sql, " AND e.ts_ns >= ? AND (e.ts_ns > ? OR e.id > ?)");
+	ringed = !ev_filter_indexed(e->f, e->nf);
+	if (ringed)
+		rc = rc ? rc : buf_addstr(&sql, " AND e.ts_ns BETWEEN ? AND ?");
 	rc = rc ? rc : ev_filter_order(&sql, e->f, e->nf, dir < 0 ? "DESC" : "ASC");
 	rc = rc ? rc : buf_printf(&sql, " LIMIT %d", limit);
 	CD_BUG_ON(rc != CD_OK);
-	buf_release(&where);
 	if (sqlite3_prepare_v2(store_db(a->s), sql.data, -1, &st, NULL) != SQLITE_OK) {
 		tui_app_message(a, 1, "query failed: %s", store_errmsg(a->s));
 		buf_release(&sql);
@@ -214,8 +163,23 @@ query(struct tui_app *a, struct events *e, int dir, int inclusive, int64_t ts, i
 		sqlite3_finalize(st);
 		return CD_E_USAGE;
 	}
+	if (timepage_iter_start(it, tp, st, ringed ? bind : 0, dir < 0,
+				have_pos ? ts : (dir < 0 ? tp->last : tp->first), limit) != CD_OK) {
+		tui_app_message(a, 1, "query failed: %s", store_errmsg(a->s));
+		timepage_iter_end(it);
+		sqlite3_finalize(st);
+		return CD_E_DB;
+	}
 	*out = st;
 	return CD_OK;
+}
+
+/* After a query's rows: what query() made. */
+static void
+query_end(struct timepage_iter *it, sqlite3_stmt *st)
+{
+	timepage_iter_end(it);
+	sqlite3_finalize(st);
 }
 
 static char *
@@ -238,6 +202,8 @@ static void
 recalc(struct tui_app *a, struct tui_view *v)
 {
 	struct events *e = v->data;
+	struct timepage tp;
+	struct timepage_iter it;
 	sqlite3_stmt *st;
 	int h = tui_app_list_height(a), rc;
 	int64_t t0;
@@ -257,14 +223,14 @@ recalc(struct tui_app *a, struct tui_view *v)
 	rows_free(e);
 	if (e->follow)
 		e->anchored = 0;
-	if (query(a, e, -1, 1, e->a_ts, e->a_id, e->anchored, h, &st) != CD_OK)
+	if (query(a, e, -1, 1, e->a_ts, e->a_id, e->anchored, h, &tp, &it, &st) != CD_OK)
 		return;
 	e->rows = xcalloc((size_t)h + 1, sizeof(*e->rows));
 	/* a regex over the whole store may scan for long: what matched shows
 	 * as it comes, and Esc stops the scan */
 	t0 = time_now_ns();
 	tui_app_query_begin(a);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && e->nrows < (size_t)h) {
+	while ((rc = timepage_iter_step(&it)) == SQLITE_ROW && e->nrows < (size_t)h) {
 		struct evrow *r = &e->rows[e->nrows++];
 		char ts[48];
 
@@ -290,7 +256,7 @@ recalc(struct tui_app *a, struct tui_view *v)
 		tui_app_message(a, 0, "%s", "stopped (Esc): the rows found so far are shown");
 	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		tui_app_message(a, 1, "query failed: %s", store_errmsg(a->s));
-	sqlite3_finalize(st);
+	query_end(&it, st);
 	if (e->nrows == 0)
 		tui_list_add(&v->list, TA_DIM, 0, 0, "%s", "no events match");
 	else if (!e->anchored) {
@@ -303,17 +269,19 @@ recalc(struct tui_app *a, struct tui_view *v)
 static int
 last_page(struct tui_app *a, struct events *e, int h, int64_t *ts, int64_t *id)
 {
+	struct timepage tp;
+	struct timepage_iter it;
 	sqlite3_stmt *st;
 	int got = 0;
 
-	if (query(a, e, 1, 0, 0, 0, 0, h, &st) != CD_OK)
+	if (query(a, e, 1, 0, 0, 0, 0, h, &tp, &it, &st) != CD_OK)
 		return 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (timepage_iter_step(&it) == SQLITE_ROW) {
 		*ts = sqlite3_column_int64(st, 1);
 		*id = sqlite3_column_int64(st, 0);
 		got = 1;
 	}
-	sqlite3_finalize(st);
+	query_end(&it, st);
 	return got;
 }
 
@@ -322,22 +290,24 @@ last_page(struct tui_app *a, struct events *e, int h, int64_t *ts, int64_t *id)
 static int
 shift(struct tui_app *a, struct events *e, long n, int h)
 {
+	struct timepage tp;
+	struct timepage_iter it;
 	sqlite3_stmt *st;
 	int64_t ts = e->a_ts, id = e->a_id;
 	long got = 0;
 
 	if (e->nrows == 0 || n == 0)
 		return 0;
-	if (query(a, e, n > 0 ? -1 : 1, 0, e->a_ts, e->a_id, 1, (int)(n > 0 ? n : -n), &st) !=
-	    CD_OK)
+	if (query(a, e, n > 0 ? -1 : 1, 0, e->a_ts, e->a_id, 1, (int)(n > 0 ? n : -n), &tp, &it,
+		  &st) != CD_OK)
 		return 0;
 	tui_app_query_begin(a);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (timepage_iter_step(&it) == SQLITE_ROW) {
 		ts = sqlite3_column_int64(st, 1);
 		id = sqlite3_column_int64(st, 0);
 		got++;
 	}
-	sqlite3_finalize(st);
+	query_end(&it, st);
 	if (tui_app_query_end(a)) {
 		tui_app_message(a, 0, "%s", "stopped (Esc)");
 		return 0;

@@ -76,4 +76,18 @@ expect_eq "$(count old.db)" 25800 "events after the migration"
 "$CORDON" --db old.db events --limit 0 --format ndjson | jq -r '.id' > listed.mig
 sqlite3 old.db 'SELECT id FROM events ORDER BY ts_ns DESC, id DESC' > want.mig
 cmp -s listed.mig want.mig || die "events on the migrated store: not every event once in order"
+# an uneven store: a few events six days after the rest, and a few more of
+# another region two days before them; pages cross the empty days
+ev_lines 30 700000 999900001111 ap-south-1 0 | sed 's/2025-06-03T/2025-06-09T/' > late.jsonl
+ev_lines 40 800000 999900001111 sa-east-1 1 | sed 's/2025-06-03T/2025-06-07T/' > mid.jsonl
+"$CORDON" --db s.db ingest -q late.jsonl mid.jsonl
+"$CORDON" --db s.db events --limit 0 --format ndjson | jq -r '.id' > listed.gap
+sqlite3 s.db 'SELECT id FROM events ORDER BY ts_ns DESC, id DESC' > want.gap
+cmp -s listed.gap want.gap || die "events across empty days: not every event once in order"
+"$CORDON" --db s.db events --limit 100 --format ndjson region=us-east-1 | jq -r '.id' > listed.reg
+sqlite3 s.db "SELECT id FROM events WHERE region = 'us-east-1' ORDER BY ts_ns DESC, id DESC LIMIT 100" > want.reg
+cmp -s listed.reg want.reg || die "events region=: not the newest hundred of the region behind the empty days"
+"$CORDON" --db s.db events --oldest --limit 0 --format ndjson region=sa-east-1 | jq -r '.id' > listed.sa
+sqlite3 s.db "SELECT id FROM events WHERE region = 'sa-east-1' ORDER BY ts_ns, id" > want.sa
+cmp -s listed.sa want.sa || die "events --oldest region=: not the region's events in order"
 echo "streams ok"
