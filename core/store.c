@@ -235,7 +235,7 @@ static const char *const migrations[] = {
 	"CREATE INDEX IF NOT EXISTS events_dst ON events(container_id, ts_ns) WHERE dst IS NOT NULL;",
 
 	/*
-	 * 10: a pass of another account, region or host for the same days
+	 * 10: a pass of another account or region for the same days
 	 * costs what a pass into an empty store costs (docs/ingest-scale.md).
 	 * Every index whose key began with the time (the dedup key) or the
 	 * hour (the identity indexes) took such a pass at every point of the
