@@ -218,43 +218,33 @@ ev_filter_sql(struct buf *sql, const struct ev_filter *f, int n)
 	return rc;
 }
 
-int
-ev_filter_indexed(const struct ev_filter *f, int n)
+enum timepage_mode
+ev_filter_paging(const struct ev_filter *f, int n)
 {
 	static const char *const indexed[] = {
-		"cred_id", "actor", "src_ip", "container_id", "pod_uid", "issued_cred", "id",
+		"src_ip", "container_id", "pod_uid", "issued_cred", "id",
 	};
+	enum timepage_mode mode = TP_RINGS;
 	size_t k;
 	int i;
 
 	for (i = 0; i < n; i++) {
 		if (f[i].op != '=' || *f[i].value == '\0')
 			continue;
+		/* a key used all day every day: its newest page reads its newest
+		 * hours, not every use to sort them */
+		if (strcmp(f[i].f->name, "cred_id") == 0 || strcmp(f[i].f->name, "actor") == 0)
+			return TP_HOURS;
 		for (k = 0; k < sizeof(indexed) / sizeof(indexed[0]); k++)
 			if (strcmp(f[i].f->name, indexed[k]) == 0)
-				return 1;
+				mode = TP_ONE;
 	}
-	return 0;
+	return mode;
 }
 
 int
-ev_filter_order(struct buf *sql, const struct ev_filter *f, int n, const char *dir)
+ev_filter_order(struct buf *sql, const char *dir)
 {
-	int i, hour = 0;
-
-	for (i = 0; i < n; i++) {
-		const char *name = f[i].f->name;
-
-		if (f[i].op != '=' || *f[i].value == '\0')
-			continue;
-		if (strcmp(name, "src_ip") == 0)
-			return buf_printf(sql, " ORDER BY e.ts_ns %s, e.id %s", dir, dir);
-		if (strcmp(name, "cred_id") == 0 || strcmp(name, "actor") == 0)
-			hour = 1;
-	}
-	if (hour)
-		return buf_printf(sql, " ORDER BY " STORE_HOUR_SQL("e.ts_ns") " %s, e.ts_ns %s, e.id %s",
-				  dir, dir, dir);
 	return buf_printf(sql, " ORDER BY e.ts_ns %s, e.id %s", dir, dir);
 }
 
@@ -658,7 +648,8 @@ cmd_events(struct cmd_ctx *cc)
 	sqlite3_stmt *st = NULL;
 	struct buf sql, where, out;
 	struct timepage tp;
-	int c, oldest = 0, raw = 0, show = 0, nfilters = 0, i, bind = 1, ringed;
+	int c, oldest = 0, raw = 0, show = 0, nfilters = 0, i, bind = 1;
+	enum timepage_mode paging;
 	int status = EXIT_ERROR, rc;
 	int more = 0;
 	int64_t rows = 0, cur_ts, cur_id;
@@ -739,10 +730,9 @@ cmd_events(struct cmd_ctx *cc)
 	rc = rc ? rc : buf_add(&sql, where.data, where.len);
 	/* the ring of time the page is read from (core/timepage.c), unless an
 	 * indexed filter finds the rows */
-	ringed = !ev_filter_indexed(filters, nfilters);
-	if (ringed)
-		rc = rc ? rc : buf_addstr(&sql, " AND e.ts_ns BETWEEN ? AND ?");
-	rc = rc ? rc : ev_filter_order(&sql, filters, nfilters, oldest ? "ASC" : "DESC");
+	paging = ev_filter_paging(filters, nfilters);
+	rc = rc ? rc : timepage_sql(&sql, paging);
+	rc = rc ? rc : ev_filter_order(&sql, oldest ? "ASC" : "DESC");
 	rc = rc ? rc : buf_printf(&sql, " LIMIT %d", PAGE_ROWS);
 	CD_BUG_ON(rc != CD_OK);
 	buf_release(&where);
@@ -777,7 +767,7 @@ cmd_events(struct cmd_ctx *cc)
 			want = limit - rows + 1; /* the row past --limit says "more" */
 		sqlite3_bind_int64(st, bind, cur_ts);
 		sqlite3_bind_int64(st, bind + 1, cur_id);
-		if (timepage_iter_start(&it, &tp, st, ringed ? bind + 2 : 0, !oldest,
+		if (timepage_iter_start(&it, &tp, st, paging, bind + 2, !oldest,
 					oldest ? (cur_ts == INT64_MIN ? tp.first : cur_ts)
 					       : (cur_ts == INT64_MAX ? tp.last : cur_ts),
 					want) != CD_OK) {

@@ -332,9 +332,9 @@ struct store; /* opaque */
 struct sqlite3;
 struct sqlite3_stmt;
 
-#define STORE_SCHEMA_VERSION 10
-/* The hour of an event as the identity indexes key it (schema 8); a query
- * that orders by it must spell it so, over the alias it names. */
+#define STORE_SCHEMA_VERSION 11
+/* The hour of an event as the identity indexes key it (schemas 8 and 11);
+ * a query that seeks by it must spell it so, over the alias it names. */
 #define STORE_HOUR_SQL(ts) ts " / 3600000000000"
 /*
  * PRAGMA application_id of every cordon store ("CORD"): a database without
@@ -465,9 +465,20 @@ struct timepage {
 	int empty;           /* no event within the bounds */
 };
 int timepage_init(struct timepage *tp, struct store *s, int64_t since, int64_t until);
+/* How a page's query is read. */
+enum timepage_mode {
+	TP_ONE,   /* an equality on an indexed field finds the rows: one query */
+	TP_HOURS, /* a credential or actor: hour by hour, as the identity
+		   * indexes hold them (schema 11: stream, hour, identity) */
+	TP_RINGS, /* rings of time sized by the events they hold */
+};
+/* The mode's terms, appended to a page's WHERE: TP_RINGS " AND e.ts_ns
+ * BETWEEN ? AND ?", TP_HOURS that and the hour's equality (a third ?). */
+int timepage_sql(struct buf *sql, enum timepage_mode mode) CD_WUR;
 struct timepage_iter {
 	const struct timepage *tp;
 	struct sqlite3_stmt *st, *count;
+	enum timepage_mode mode;
 	int lo_param, desc, in_ring, done;
 	int64_t pos;              /* the next ring's near end */
 	int64_t width, ring_rows; /* the next ring's width; the events it may hold */
@@ -476,15 +487,16 @@ struct timepage_iter {
 };
 /*
  * Step st, a page's query ordered by time (desc: newest first) with its
- * other parameters bound and "e.ts_ns BETWEEN ?lo AND ?lo+1" among its
- * terms (lo_param the index of ?lo; 0: st has no such term and is read
- * once, an indexed filter finding its rows), ring by ring from pos, for at most
- * limit rows (0: all) and at most st's own LIMIT per ring.  step returns
- * SQLITE_ROW (st's columns hold the row), SQLITE_DONE or an error code;
- * end frees what start made (st stays the caller's).
+ * other parameters bound and timepage_sql's terms for mode among them
+ * (lo_param the index of their first ?; none for TP_ONE, read once), ring
+ * by ring from pos, for at most limit rows (0: all) and at most st's own
+ * LIMIT per ring.  step returns SQLITE_ROW (st's columns hold the row),
+ * SQLITE_DONE or an error code; end frees what start made (st stays the
+ * caller's).
  */
 int timepage_iter_start(struct timepage_iter *it, const struct timepage *tp,
-			struct sqlite3_stmt *st, int lo_param, int desc, int64_t pos, int64_t limit);
+			struct sqlite3_stmt *st, enum timepage_mode mode, int lo_param, int desc,
+			int64_t pos, int64_t limit);
 int timepage_iter_step(struct timepage_iter *it);
 void timepage_iter_end(struct timepage_iter *it);
 /* Integer rows of the meta table (cmd_util.c); get: CD_E_NOTFOUND if absent. */
@@ -573,16 +585,13 @@ int ev_filter_parse(const char *arg, struct ev_filter *out, char **cause);
 /* " AND ..." per filter over the events alias e; values as ? in order. */
 int ev_filter_sql(struct buf *sql, const struct ev_filter *f, int n) CD_WUR;
 /* " ORDER BY" the events alias e in time order then id, dir "ASC" or
- * "DESC".  With a credential or actor filter (and none on the address,
- * whose index is time-ordered) the hour leads: the identity indexes are
- * hour-major, and SQLite sees that they give this order (it cannot see
- * that the hour follows the time), so a page reads its own rows, not
- * every earlier row of the identity to sort them. */
-int ev_filter_order(struct buf *sql, const struct ev_filter *f, int n, const char *dir) CD_WUR;
-/* A filter is an equality on an indexed field (cred_id, actor, src_ip,
- * container_id, pod_uid, issued_cred, id): its index finds the rows, and a
- * page is one query, not rings of time (timepage.c). */
-int ev_filter_indexed(const struct ev_filter *f, int n);
+ * "DESC": within a ring (timepage.c) SQLite sorts what it finds. */
+int ev_filter_order(struct buf *sql, const char *dir) CD_WUR;
+/* How a page with these filters is read: TP_HOURS with an equality on a
+ * credential or actor, TP_ONE with one on another indexed field (src_ip,
+ * container_id, pod_uid, issued_cred, id: its index finds the rows),
+ * TP_RINGS otherwise. */
+enum timepage_mode ev_filter_paging(const struct ev_filter *f, int n);
 struct sqlite3_stmt;
 /* Bind the values ev_filter_sql left as ?, from *bind on. */
 int ev_filter_bind(struct sqlite3_stmt *st, int *bind, const struct ev_filter *f, int n,

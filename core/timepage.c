@@ -15,6 +15,14 @@
  * reads about the rows it shows where the events are dense, and a filter
  * that matches little reads each event once, as the walk of the time index
  * it replaces did.
+ *
+ * A page by credential or actor goes hour by hour instead (TP_HOURS): the
+ * identity indexes hold each stream's hours in turn, the identity's uses
+ * within each (schema 11), so a ring of one hour with the hour as an
+ * equality is a seek per stream to exactly those uses.  The newest page of
+ * a key used all day reads its newest hours, not every use of it to sort
+ * them; a key used once a month costs a seek per stream per empty hour, as
+ * the skip-scan of the hour-major indexes before it did.
  */
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -83,17 +91,52 @@ timepage_init(struct timepage *tp, struct store *s, int64_t since, int64_t until
 	return CD_OK;
 }
 
+#define HOUR_NS ((int64_t)3600000000000) /* STORE_HOUR_SQL's divisor */
+
+int
+timepage_sql(struct buf *sql, enum timepage_mode mode)
+{
+	int rc = CD_OK;
+
+	if (mode != TP_ONE)
+		rc = buf_addstr(sql, " AND e.ts_ns BETWEEN ? AND ?");
+	/* the index's expression, written as it is there, so SQLite seeks by it */
+	if (rc == CD_OK && mode == TP_HOURS)
+		rc = buf_addstr(sql, " AND " STORE_HOUR_SQL("e.ts_ns") " = ?");
+	return rc;
+}
+
+/* The times whose hour (SQLite's integer division, which truncates toward
+ * zero, as C's does) is the hour of t. */
+static void
+hour_bounds(int64_t t, int64_t *lo, int64_t *hi)
+{
+	int64_t h = t / HOUR_NS;
+
+	if (h > 0) {
+		*lo = h * HOUR_NS;
+		*hi = *lo + (HOUR_NS - 1);
+	} else if (h < 0) {
+		*hi = h * HOUR_NS;
+		*lo = *hi - (HOUR_NS - 1);
+	} else {
+		*lo = -(HOUR_NS - 1);
+		*hi = HOUR_NS - 1;
+	}
+}
+
 #define RING_ROWS_MIN 4096
 #define RING_ROWS_MAX ((int64_t)1 << 15)
 #define RING_NS_MIN   1000000 /* a ring is never narrower than a millisecond */
 
 int
 timepage_iter_start(struct timepage_iter *it, const struct timepage *tp, sqlite3_stmt *st,
-		    int lo_param, int desc, int64_t pos, int64_t limit)
+		    enum timepage_mode mode, int lo_param, int desc, int64_t pos, int64_t limit)
 {
 	memset(it, 0, sizeof(*it));
 	it->tp = tp;
 	it->st = st;
+	it->mode = mode;
 	it->lo_param = lo_param;
 	it->desc = desc;
 	it->left = limit > 0 ? limit : -1;
@@ -112,8 +155,8 @@ timepage_iter_start(struct timepage_iter *it, const struct timepage *tp, sqlite3
 								   : tp->ns_per_row * it->ring_rows;
 	if (it->width < RING_NS_MIN)
 		it->width = RING_NS_MIN;
-	if (lo_param == 0)
-		return CD_OK; /* one query, no rings: nothing to count */
+	if (mode != TP_RINGS)
+		return CD_OK; /* one query, or hours: nothing to count */
 	if (sqlite3_prepare_v2(store_db(tp->s),
 			       "SELECT count(*) FROM (SELECT 1 FROM events WHERE ts_ns BETWEEN ?1 AND ?2"
 			       " LIMIT ?3)",
@@ -122,8 +165,24 @@ timepage_iter_start(struct timepage_iter *it, const struct timepage *tp, sqlite3
 	return CD_OK;
 }
 
+/* Bind the ring [lo, hi] to the page's query and start it. */
+static void
+ring_bind(struct timepage_iter *it, int64_t lo, int64_t hi)
+{
+	it->ring_lo = lo;
+	it->ring_hi = hi;
+	it->ring_got = 0;
+	sqlite3_reset(it->st);
+	sqlite3_bind_int64(it->st, it->lo_param, lo);
+	sqlite3_bind_int64(it->st, it->lo_param + 1, hi);
+	if (it->mode == TP_HOURS)
+		sqlite3_bind_int64(it->st, it->lo_param + 2, lo / HOUR_NS);
+	it->in_ring = 1;
+}
+
 /* The next ring from it->pos: as wide as it->width allows while it holds at
- * most ring_rows events (of any kind); binds it to the page's query. */
+ * most ring_rows events (of any kind), or the rest of pos's hour (TP_HOURS);
+ * binds it to the page's query. */
 static int
 ring_next(struct timepage_iter *it)
 {
@@ -131,6 +190,18 @@ ring_next(struct timepage_iter *it)
 	int64_t lo, hi, n;
 	int rc;
 
+	if (it->mode == TP_HOURS) {
+		hour_bounds(it->pos, &lo, &hi);
+		if (it->desc) {
+			hi = it->pos;
+			lo = lo < tp->first ? tp->first : lo;
+		} else {
+			lo = it->pos;
+			hi = hi > tp->last ? tp->last : hi;
+		}
+		ring_bind(it, lo, hi);
+		return SQLITE_OK;
+	}
 	for (;;) {
 		if (it->desc) {
 			hi = it->pos;
@@ -153,14 +224,8 @@ ring_next(struct timepage_iter *it)
 		if (it->width < RING_NS_MIN)
 			it->width = RING_NS_MIN;
 	}
-	it->ring_lo = lo;
-	it->ring_hi = hi;
 	it->ring_n = n;
-	it->ring_got = 0;
-	sqlite3_reset(it->st);
-	sqlite3_bind_int64(it->st, it->lo_param, lo);
-	sqlite3_bind_int64(it->st, it->lo_param + 1, hi);
-	it->in_ring = 1;
+	ring_bind(it, lo, hi);
 	return SQLITE_OK;
 }
 
@@ -173,7 +238,7 @@ timepage_iter_step(struct timepage_iter *it)
 	for (;;) {
 		if (it->done || it->left == 0)
 			return SQLITE_DONE;
-		if (it->lo_param == 0 && !it->in_ring) {
+		if (it->mode == TP_ONE && !it->in_ring) {
 			/* one query over the whole range: its index finds the rows */
 			sqlite3_reset(it->st);
 			it->in_ring = 1;
@@ -193,12 +258,14 @@ timepage_iter_step(struct timepage_iter *it)
 			return rc;
 		/* the ring is spent: on to the next, or the end */
 		it->in_ring = 0;
-		if (it->lo_param == 0 ||
+		if (it->mode == TP_ONE ||
 		    (it->desc ? it->ring_lo <= tp->first : it->ring_hi >= tp->last)) {
 			it->done = 1;
 			continue;
 		}
 		it->pos = it->desc ? it->ring_lo - 1 : it->ring_hi + 1;
+		if (it->mode == TP_HOURS)
+			continue;
 		/* nothing matched here: the next ring may hold more events */
 		if (it->ring_got == 0 && it->ring_rows < RING_ROWS_MAX)
 			it->ring_rows *= 2;

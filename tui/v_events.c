@@ -126,7 +126,8 @@ query(struct tui_app *a, struct events *e, int dir, int inclusive, int64_t ts, i
 {
 	struct buf sql;
 	sqlite3_stmt *st = NULL;
-	int rc, bind = 1, ringed;
+	int rc, bind = 1;
+	enum timepage_mode paging;
 
 	*out = NULL;
 	memset(it, 0, sizeof(*it));
@@ -147,10 +148,9 @@ query(struct tui_app *a, struct events *e, int dir, int inclusive, int64_t ts, i
 					 inclusive ? "<=" : "<");
 	else if (have_pos)
 		rc = rc ? rc : buf_addstr(&sql, " AND e.ts_ns >= ? AND (e.ts_ns > ? OR e.id > ?)");
-	ringed = !ev_filter_indexed(e->f, e->nf);
-	if (ringed)
-		rc = rc ? rc : buf_addstr(&sql, " AND e.ts_ns BETWEEN ? AND ?");
-	rc = rc ? rc : ev_filter_order(&sql, e->f, e->nf, dir < 0 ? "DESC" : "ASC");
+	paging = ev_filter_paging(e->f, e->nf);
+	rc = rc ? rc : timepage_sql(&sql, paging);
+	rc = rc ? rc : ev_filter_order(&sql, dir < 0 ? "DESC" : "ASC");
 	rc = rc ? rc : buf_printf(&sql, " LIMIT %d", limit);
 	CD_BUG_ON(rc != CD_OK);
 	if (sqlite3_prepare_v2(store_db(a->s), sql.data, -1, &st, NULL) != SQLITE_OK) {
@@ -163,7 +163,7 @@ query(struct tui_app *a, struct events *e, int dir, int inclusive, int64_t ts, i
 		sqlite3_finalize(st);
 		return CD_E_USAGE;
 	}
-	if (timepage_iter_start(it, tp, st, ringed ? bind : 0, dir < 0,
+	if (timepage_iter_start(it, tp, st, paging, bind, dir < 0,
 				have_pos ? ts : (dir < 0 ? tp->last : tp->first), limit) != CD_OK) {
 		tui_app_message(a, 1, "query failed: %s", store_errmsg(a->s));
 		timepage_iter_end(it);

@@ -35,9 +35,9 @@ done
 cred_plan() { sqlite3 "$1" "EXPLAIN QUERY PLAN SELECT ts_ns, src_ip, user_agent, source, action FROM events WHERE cred_id = 'AKIAEXAMPLE000000007'"; }
 actor_plan() { sqlite3 "$1" "EXPLAIN QUERY PLAN SELECT id FROM events WHERE actor_key = 5 AND actor = 'x'"; }
 check() { # check DB LABEL
-	cred_plan "$1" | grep -q "COVERING INDEX events_cred_use (ANY(<expr>) AND ANY(stream) AND cred_id=?)" ||
+	cred_plan "$1" | grep -q "COVERING INDEX events_cred_use (ANY(stream) AND ANY(<expr>) AND cred_id=?)" ||
 		die "$2: the credential lookup: $(cred_plan "$1")"
-	actor_plan "$1" | grep -q "INDEX events_actor (ANY(<expr>) AND ANY(stream) AND actor_key=?)" ||
+	actor_plan "$1" | grep -q "INDEX events_actor (ANY(stream) AND ANY(<expr>) AND actor_key=?)" ||
 		die "$2: the actor lookup: $(actor_plan "$1")"
 }
 check new.db "a new store"
@@ -48,7 +48,7 @@ sqlite3 v7.db "DROP INDEX events_cred_use; DROP INDEX events_actor; DROP TABLE s
 	CREATE INDEX events_actor ON events(actor_key) WHERE actor_key IS NOT NULL; PRAGMA user_version=7;"
 : > empty
 "$CORDON" --db v7.db ingest -q empty
-expect_eq "$(sqlite3 v7.db 'PRAGMA user_version')" 10 "migrated schema version"
+expect_eq "$(sqlite3 v7.db 'PRAGMA user_version')" $STORE_SCHEMA "migrated schema version"
 check v7.db "a store migrated from schema 7"
 for k in AKIAEXAMPLE000000007 AKIAEXAMPLE000000049; do
 	expect_eq "$("$CORDON" --db v7.db whois --format json $k)" "$("$CORDON" --db new.db whois --format json $k)" "whois $k"

@@ -7,6 +7,8 @@ count() { # count DB [FILTER...]: number of events
 	"$CORDON" --db "$db" events --limit 0 --format ndjson "$@" | wc -l | tr -d ' '
 }
 expect_eq() { [ "$1" = "$2" ] || die "$3: expected $2, got $1"; }
+# the schema version (PRAGMA user_version) a new or migrated store has
+STORE_SCHEMA=11
 # golden NAME: stdin (JSON) with this tree's path cut and its keys sorted,
 # compared with $E/NAME.json ($E: the case's expect directory);
 # UPDATE_GOLDEN=1 rewrites it instead: review every change by hand
@@ -43,7 +45,7 @@ $(diff "$2.ingest" "$2.catchup" | head -20)"
 	learned_total=$((learned_total + $(wc -l < "$2.ingest")))
 }
 # schema10_undo DB: take a store made by this cordon back to schema 9's
-# events indexes (no stream column, the dedup key (ts_ns, dedup)), so that a
+# events indexes (schema 11 reorders two of them; undone here as well) (no stream column, the dedup key (ts_ns, dedup)), so that a
 # test can fake an older store and see it migrated; its rows become the
 # stream-0 rows of a store stored before schema 10.
 schema10_undo() {

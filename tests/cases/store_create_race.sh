@@ -23,7 +23,7 @@ for p in $pids; do
 done
 i=0
 while [ $i -lt $n ]; do
-	expect_eq "$(sqlite3 "r$i.db" 'PRAGMA user_version')" 10 "schema version of r$i.db"
+	expect_eq "$(sqlite3 "r$i.db" 'PRAGMA user_version')" $STORE_SCHEMA "schema version of r$i.db"
 	expect_eq "$(sqlite3 "r$i.db" 'PRAGMA application_id')" 1129271876 "application_id of r$i.db"
 	expect_eq "$(sqlite3 "r$i.db" 'SELECT count(*) FROM events')" 5 "events in r$i.db"
 	i=$((i + 1))

@@ -5,7 +5,7 @@ ct_lines 3 0 > a.jsonl
 expect_eq "$(stat -c %a t.db)" 600 "store mode"
 for f in t.db-wal t.db-shm; do [ ! -e "$f" ] || expect_eq "$(stat -c %a $f)" 600 "$f mode"; done
 expect_eq "$(sqlite3 t.db 'PRAGMA journal_mode')" wal "journal mode"
-expect_eq "$(sqlite3 t.db 'PRAGMA user_version')" 10 "schema version"
+expect_eq "$(sqlite3 t.db 'PRAGMA user_version')" $STORE_SCHEMA "schema version"
 # a version-1 store (before the graph, findings, incidents and actions) is
 # migrated forward in place and keeps its events
 # (schema 10's stream column and indexes undone first: tests/cases/lib.sh)
@@ -19,7 +19,7 @@ sqlite3 v1.db "$drops DROP INDEX IF EXISTS events_created_pods; PRAGMA user_vers
 before=$(sqlite3 v1.db 'SELECT count(*) FROM events')
 ct_lines 2 100 > b.jsonl
 "$CORDON" --db v1.db ingest -q b.jsonl
-expect_eq "$(sqlite3 v1.db 'PRAGMA user_version')" 10 "migrated schema version"
+expect_eq "$(sqlite3 v1.db 'PRAGMA user_version')" $STORE_SCHEMA "migrated schema version"
 expect_eq "$(sqlite3 v1.db 'SELECT count(*) FROM events')" $((before + 2)) "events kept across the migration"
 sqlite3 v1.db 'SELECT count(*) FROM incidents' > /dev/null || die "migration 2 tables missing"
 # a version-2 store (dedup unique alone, an events_ts index) is rebuilt by
@@ -33,7 +33,7 @@ sqlite3 v2.db "$(sqlite3 t9.db "SELECT sql FROM sqlite_master WHERE name = 'even
 ids=$(sqlite3 v2.db 'SELECT group_concat(id) FROM events')
 cp a.jsonl a-copy.jsonl # another path: read again, so only the dedup key can hold it
 "$CORDON" --db v2.db ingest -q a-copy.jsonl
-expect_eq "$(sqlite3 v2.db 'PRAGMA user_version')" 10 "version 2 migrated"
+expect_eq "$(sqlite3 v2.db 'PRAGMA user_version')" $STORE_SCHEMA "version 2 migrated"
 expect_eq "$(sqlite3 v2.db 'SELECT group_concat(id) FROM events')" "$ids" "ids kept, nothing added twice"
 expect_eq "$(sqlite3 v2.db "SELECT count(*) FROM sqlite_master WHERE name = 'events_ts'")" 0 "events_ts gone"
 expect_eq "$(sqlite3 v2.db "SELECT count(*) FROM sqlite_master WHERE name = 'events_dedup'")" 1 "events_dedup made"

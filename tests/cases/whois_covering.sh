@@ -16,7 +16,7 @@ schema10_undo v4.db
 sqlite3 v4.db "DROP INDEX events_cred_use; CREATE INDEX events_cred ON events(cred_id) WHERE cred_id IS NOT NULL; PRAGMA user_version=4;"
 : > empty
 "$CORDON" --db v4.db ingest -q empty
-expect_eq "$(sqlite3 v4.db 'PRAGMA user_version')" 10 "migrated schema version"
+expect_eq "$(sqlite3 v4.db 'PRAGMA user_version')" $STORE_SCHEMA "migrated schema version"
 plan v4.db | grep -q "COVERING INDEX events_cred_use" || die "whois query plan after the migration: $(plan v4.db)"
 expect_eq "$(sqlite3 v4.db "SELECT count(*) FROM sqlite_master WHERE name = 'events_cred'")" 0 "events_cred gone"
 # the report equals SQL over the rows

@@ -124,48 +124,58 @@ test_sha256(void)
 	CHECK_STR(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
-/* order(ARGS..., NULL): the ORDER BY ev_filter_order writes for those filters */
-static const char *
-order(const char *dir, ...)
+/* paging(ARGS..., NULL): how a page with those filters is read */
+static enum timepage_mode
+paging(const char *first, ...)
 {
-	static char out[256];
 	struct ev_filter f[4];
-	struct buf b;
+	enum timepage_mode mode;
 	const char *a;
 	char *cause = NULL;
 	va_list ap;
 	int n = 0;
 
-	va_start(ap, dir);
-	while ((a = va_arg(ap, const char *)) != NULL && n < 4)
+	va_start(ap, first);
+	for (a = first; a != NULL && n < 4; a = va_arg(ap, const char *))
 		CHECK(ev_filter_parse(a, &f[n++], &cause) == CD_OK);
 	va_end(ap);
-	buf_init(&b, 1024);
-	CHECK(ev_filter_order(&b, f, n, dir) == CD_OK);
-	snprintf(out, sizeof(out), "%s", b.data ? b.data : "");
-	buf_release(&b);
+	mode = ev_filter_paging(f, n);
 	free(cause);
-	return out;
+	return mode;
 }
 
-/* A page by credential or actor leads with the hour (the hour-major
- * indexes give that order); by address, or by neither, it does not. */
+/* A page by credential or actor goes hour by hour (the identity indexes'
+ * (stream, hour) runs), by another indexed field in one query, by anything
+ * else in rings of time; and the order is the time, then the id. */
 static void
-test_filter_order(void)
+test_filter_paging(void)
 {
-	const char *plain = " ORDER BY e.ts_ns DESC, e.id DESC";
-	const char *hour = " ORDER BY e.ts_ns / 3600000000000 DESC, e.ts_ns DESC, e.id DESC";
+	struct buf b;
 
-	CHECK_STR(order("DESC", NULL), plain);
-	CHECK_STR(order("DESC", "cred_id=AKIAEXAMPLE", NULL), hour);
-	CHECK_STR(order("ASC", "actor=arn:aws:iam::1:user/a", NULL),
-		  " ORDER BY e.ts_ns / 3600000000000 ASC, e.ts_ns ASC, e.id ASC");
-	CHECK_STR(order("DESC", "source=cloudtrail", "cred_id=AKIAEXAMPLE", NULL), hour);
-	CHECK_STR(order("DESC", "cred_id=AKIAEXAMPLE", "src_ip=192.0.2.1", NULL), plain);
-	CHECK_STR(order("DESC", "src_ip=192.0.2.1", "actor=a", NULL), plain);
-	CHECK_STR(order("DESC", "cred_id=", NULL), plain);
-	CHECK_STR(order("DESC", "cred_id!=AKIAEXAMPLE", NULL), plain);
-	CHECK_STR(order("DESC", "cred_id~AKIA.*", NULL), plain);
+	CHECK(paging(NULL) == TP_RINGS);
+	CHECK(paging("source=cloudtrail", NULL) == TP_RINGS);
+	CHECK(paging("cred_id=AKIAEXAMPLE", NULL) == TP_HOURS);
+	CHECK(paging("actor=arn:aws:iam::1:user/a", NULL) == TP_HOURS);
+	CHECK(paging("source=cloudtrail", "cred_id=AKIAEXAMPLE", NULL) == TP_HOURS);
+	CHECK(paging("src_ip=192.0.2.1", "actor=a", NULL) == TP_HOURS);
+	CHECK(paging("src_ip=192.0.2.1", NULL) == TP_ONE);
+	CHECK(paging("id=7", "source=falco", NULL) == TP_ONE);
+	CHECK(paging("cred_id=", NULL) == TP_RINGS);
+	CHECK(paging("cred_id!=AKIAEXAMPLE", NULL) == TP_RINGS);
+	CHECK(paging("cred_id~AKIA.*", "container_id!=x", NULL) == TP_RINGS);
+	buf_init(&b, 1024);
+	CHECK(ev_filter_order(&b, "DESC") == CD_OK);
+	CHECK_STR(b.data, " ORDER BY e.ts_ns DESC, e.id DESC");
+	buf_release(&b);
+	buf_init(&b, 1024);
+	CHECK(timepage_sql(&b, TP_HOURS) == CD_OK);
+	/* the identity indexes' expression, as written there */
+	CHECK_STR(b.data, " AND e.ts_ns BETWEEN ? AND ? AND e.ts_ns / 3600000000000 = ?");
+	buf_release(&b);
+	buf_init(&b, 1024);
+	CHECK(timepage_sql(&b, TP_ONE) == CD_OK);
+	CHECK(b.data == NULL || b.data[0] == '\0');
+	buf_release(&b);
 }
 
 static void
@@ -417,7 +427,7 @@ const struct unit_test core_tests[] = {
 	{ "strparse", test_strparse },
 	{ "time", test_time },
 	{ "sha256", test_sha256 },
-	{ "filter_order", test_filter_order },
+	{ "filter_paging", test_filter_paging },
 	{ "json", test_json },
 	{ "container_id", test_container_id },
 	{ "redact", test_redact },
