@@ -607,20 +607,6 @@ emit_row(struct store *s, sqlite3_stmt *st, enum out_format fmt, struct buf *out
 	return CD_OK;
 }
 
-/* Bind the listing's conditions, from *bind on (both of its queries). */
-static int
-bind_conditions(sqlite3_stmt *st, int64_t since, int64_t until, const char *source,
-		const struct ev_filter *filters, int nfilters, int *bind, char **cause)
-{
-	if (since != EV_NULL)
-		sqlite3_bind_int64(st, (*bind)++, since);
-	if (until != EV_NULL)
-		sqlite3_bind_int64(st, (*bind)++, until);
-	if (source != NULL)
-		sqlite3_bind_text(st, (*bind)++, source, -1, SQLITE_STATIC);
-	return ev_filter_bind(st, bind, filters, nfilters, cause);
-}
-
 static int
 cmd_events(struct cmd_ctx *cc)
 {
@@ -742,7 +728,13 @@ cmd_events(struct cmd_ctx *cc)
 		goto out;
 	}
 	buf_release(&sql);
-	if (bind_conditions(st, since, until, source, filters, nfilters, &bind, &cause) != CD_OK) {
+	if (since != EV_NULL)
+		sqlite3_bind_int64(st, bind++, since);
+	if (until != EV_NULL)
+		sqlite3_bind_int64(st, bind++, until);
+	if (source != NULL)
+		sqlite3_bind_text(st, bind++, source, -1, SQLITE_STATIC);
+	if (ev_filter_bind(st, &bind, filters, nfilters, &cause) != CD_OK) {
 		out_err("%s", cause);
 		goto out;
 	}

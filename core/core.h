@@ -416,7 +416,7 @@ struct store_event_in {
 	const struct store_evidence *evd; /* where it came from, and its raw bytes */
 	const unsigned char *key;         /* the 16-byte dedup key */
 	int64_t actor_key;                /* store_text_key(ev->actor), EV_NULL without one */
-	int64_t stream;                   /* store_stream_of(ev) */
+	int64_t stream;                   /* store_stream_of(ev, ...) */
 	int64_t id;                       /* out: its row id, 0 when the key was stored before */
 };
 
@@ -432,8 +432,10 @@ struct store_event_in {
 int store_events_add(struct store *s, struct store_event_in *in, size_t n);
 /* The indexed key of a text value (events.actor_key = store_text_key(actor)). */
 int64_t store_text_key(const char *s);
-/* The stream an event belongs to (events.stream, stream.c): 1..32767. */
-int64_t store_stream_of(const struct event *ev);
+/* The stream an event belongs to (events.stream, stream.c): 1..32767;
+ * host_level: its source's events come from the hosts themselves (auditd,
+ * Falco, ...: the ingester's ING_HOST), one stream for the source. */
+int64_t store_stream_of(const struct event *ev, int host_level);
 /* The raw bytes of an event, from its (seg_id, seg_off, raw_len) columns. */
 int store_evidence_get(struct store *s, int64_t seg_id, int64_t seg_off, int64_t len,
 		       struct buf *out);

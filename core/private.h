@@ -20,6 +20,21 @@ struct evins;
 /* how long a closing writer waits for readers to finish its last checkpoint */
 #define STORE_CLOSE_CKPT_MS 100
 
+/* FNV-1a over n bytes of s, from h (FNV1A_OFFSET to start): the stored
+ * keys of store_text_key and store_stream_of, so never to change. */
+#define FNV1A_OFFSET 1469598103934665603ULL
+static inline uint64_t
+fnv1a_add(uint64_t h, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
 int evw_init(struct evw **out, struct sqlite3 *db, char **cause);
 void evw_free(struct evw **w);
 /* Append a record's raw bytes; returns where they will live. */

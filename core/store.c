@@ -774,13 +774,7 @@ bind_int(sqlite3_stmt *st, int i, int64_t v)
 int64_t
 store_text_key(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return (int64_t)(h >> 1);
+	return (int64_t)(fnv1a_add(FNV1A_OFFSET, s, strlen(s)) >> 1);
 }
 
 int

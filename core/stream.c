@@ -8,14 +8,16 @@
  * with the time takes such a pass at every point of the stored time range:
  * on a 10M-event store, 200,000 events of another account dirtied every
  * leaf of the dedup, actor and credential indexes (2.2 GB written, against
- * 0.2 GB into an empty store).  Keyed by (hour, stream, ...), a pass lands
- * in one run per hour, as into an empty store (docs/ingest-scale.md).
+ * 0.2 GB into an empty store).  Keyed by (stream, ...), a pass lands in a
+ * run of its own, as into an empty store (schemas 10 and 11,
+ * docs/ingest-scale.md).
  *
  * The stream is a function of the record alone, so a record read twice,
  * from any file, gets the same stream and its dedup key is found again:
  * the source, and for the cloud and control-plane sources where it came
  * from, the account (from the actor's ARN) and the region.  Not the host of
- * the host-level sources (auditd, Falco, Tetragon, Tracee, sshd): one log
+ * the host-level sources (auditd, Falco, Tetragon, Tracee, sshd: their
+ * ingesters say so, ING_HOST in ingest/private.h): one log
  * often carries many hosts (a central Falco or syslog), and a stream per
  * host made every commit of a follower dirty a leaf per host (the soak's
  * logs of 50 hosts each: WAL 247 MiB and a correlate run 2.1x slower at
@@ -29,33 +31,11 @@
 
 #include "private.h"
 
-/* Sources whose events come from the hosts themselves: one stream each. */
-static const char *const host_sources[] = {
-	"auditd", "falco", "tetragon", "tracee", "sshd",
-};
-
-static int
-is_host_source(const char *source)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(host_sources) / sizeof(host_sources[0]); i++)
-		if (strcmp(source, host_sources[i]) == 0)
-			return 1;
-	return 0;
-}
-
+/* A field of the origin, then a separator no text byte of these fields is. */
 static uint64_t
-fnv_add(uint64_t h, const char *s, size_t n)
+origin_add(uint64_t h, const char *s, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	h ^= 0xff; /* a separator no text byte of these fields is */
-	return h * 1099511628211ULL;
+	return fnv1a_add(fnv1a_add(h, s, n), "\xff", 1);
 }
 
 /* The account of an ARN ("arn:PARTITION:SERVICE:REGION:ACCOUNT:..."), or "". */
@@ -82,20 +62,20 @@ arn_account(const char *actor, const char **out)
 }
 
 int64_t
-store_stream_of(const struct event *ev)
+store_stream_of(const struct event *ev, int host_level)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = FNV1A_OFFSET;
 	const char *acct;
 	size_t n;
 
 	if (ev->source == NULL)
 		return 1;
-	h = fnv_add(h, ev->source, strlen(ev->source));
-	if (!is_host_source(ev->source)) {
+	h = origin_add(h, ev->source, strlen(ev->source));
+	if (!host_level) {
 		n = ev->actor != NULL ? arn_account(ev->actor, &acct) : 0;
-		h = fnv_add(h, n ? acct : "", n);
+		h = origin_add(h, n ? acct : "", n);
 		if (ev->region != NULL)
-			h = fnv_add(h, ev->region, strlen(ev->region));
+			h = origin_add(h, ev->region, strlen(ev->region));
 	}
 	h ^= h >> 32;
 	h ^= h >> 15;

@@ -263,7 +263,11 @@ ingest_emit(struct ingest_ctx *ctx, const char *raw, size_t rawlen, int64_t offs
 	evd.line = line;
 	evd.raw = raw;
 	evd.raw_len = rawlen;
-	return writer_event(ctx->w, &ctx->ev, &evd, key, ctx->sum) == CD_OK ? CD_OK : CD_E_DB;
+	return writer_event(ctx->w, &ctx->ev,
+			    store_stream_of(&ctx->ev, (ctx->ing->flags & ING_HOST) != 0), &evd, key,
+			    ctx->sum) == CD_OK
+		       ? CD_OK
+		       : CD_E_DB;
 }
 
 int

@@ -2087,7 +2087,7 @@ auditd_close(void **state)
 const struct ingester ing_auditd = {
 	.name = "auditd",
 	.summary = "Linux auditd raw logs (audit.log): multi-record events, EOE or not, ENRICHED",
-	.flags = ING_LINES,
+	.flags = ING_LINES | ING_HOST,
 	.probe = auditd_probe,
 	.open = auditd_open,
 	.line = auditd_line,

@@ -312,7 +312,7 @@ falco_record(struct ingest_ctx *ctx, const struct json_doc *d, const struct inge
 const struct ingester ing_falco = {
 	.name = "falco",
 	.summary = "Falco JSON alerts (json_output), syscall and k8s_audit sources",
-	.flags = ING_JSON,
+	.flags = ING_JSON | ING_HOST,
 	.probe = falco_probe,
 	.json_record = falco_record,
 };

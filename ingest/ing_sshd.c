@@ -443,7 +443,7 @@ sshd_close(void **state)
 const struct ingester ing_sshd = {
 	.name = "sshd",
 	.summary = "sshd logins from the system log: auth.log/secure (RFC 3339 syslog) or journalctl -o json",
-	.flags = ING_LINES,
+	.flags = ING_LINES | ING_HOST,
 	.probe = sshd_probe,
 	.open = sshd_open,
 	.line = sshd_line,

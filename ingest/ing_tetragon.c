@@ -338,7 +338,7 @@ tetragon_record(struct ingest_ctx *ctx, const struct json_doc *d, const struct i
 const struct ingester ing_tetragon = {
 	.name = "tetragon",
 	.summary = "Cilium Tetragon JSON export: process_exec/exit/kprobe/tracepoint/lsm/uprobe",
-	.flags = ING_JSON,
+	.flags = ING_JSON | ING_HOST,
 	.probe = tetragon_probe,
 	.json_record = tetragon_record,
 };

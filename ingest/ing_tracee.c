@@ -460,7 +460,7 @@ tracee_record(struct ingest_ctx *ctx, const struct json_doc *d, const struct ing
 const struct ingester ing_tracee = {
 	.name = "tracee",
 	.summary = "Aqua Tracee JSON events and signature findings (old flat and v1beta1 schemas)",
-	.flags = ING_JSON,
+	.flags = ING_JSON | ING_HOST,
 	.probe = tracee_probe,
 	.json_record = tracee_record,
 };

@@ -21,6 +21,9 @@
 
 #define ING_JSON  0x1
 #define ING_LINES 0x2
+/* Its events come from the hosts themselves, one log often many hosts' (a
+ * central Falco or syslog): one stream for the source (core/stream.c). */
+#define ING_HOST  0x4
 
 struct ingest_ctx;
 
@@ -131,8 +134,10 @@ void ingest_test_stored(void);
 /* COMMIT, the observer first; only when the writer thread is idle or gone. */
 int writer_commit(struct writer *w);
 void writer_free(struct writer **w);
-int writer_event(struct writer *w, const struct event *ev, const struct store_evidence *evd,
-		 const unsigned char key[16], struct ingest_input_summary *sum);
+/* An event of stream (store_stream_of) with its evidence and dedup key. */
+int writer_event(struct writer *w, const struct event *ev, int64_t stream,
+		 const struct store_evidence *evd, const unsigned char key[16],
+		 struct ingest_input_summary *sum);
 /* A reject; counted into sum (may be NULL) once it is stored. */
 int writer_reject(struct writer *w, struct ingest_input_summary *sum, int64_t input_id,
 		  const char *path, int64_t offset, int64_t line, const char *format,

@@ -657,8 +657,9 @@ put(char **cur, const char *s)
 }
 
 int
-writer_event(struct writer *w, const struct event *ev, const struct store_evidence *evd,
-	     const unsigned char key[16], struct ingest_input_summary *sum)
+writer_event(struct writer *w, const struct event *ev, int64_t stream,
+	     const struct store_evidence *evd, const unsigned char key[16],
+	     struct ingest_input_summary *sum)
 {
 	size_t need = evd->raw_len, i;
 	uint32_t lens[EV_NFIELDS];
@@ -683,7 +684,7 @@ writer_event(struct writer *w, const struct event *ev, const struct store_eviden
 	op->ev.dedup = NULL;
 	memcpy(op->lens, lens, sizeof(lens));
 	op->actor_key = ev->actor != NULL ? store_text_key(ev->actor) : EV_NULL;
-	op->stream = store_stream_of(ev);
+	op->stream = stream;
 	cur = op->data;
 	for (i = 0; i < ev_nfields; i++)
 		if (ev_fields[i].type == EV_T_STR) {

@@ -172,7 +172,7 @@ add_events(struct store *s, const int *ts, size_t n, struct store_event_in *in)
 		in[i].evd = &evd[i];
 		in[i].key = key[i];
 		in[i].actor_key = EV_NULL;
-		in[i].stream = store_stream_of(in[i].ev);
+		in[i].stream = store_stream_of(in[i].ev, 0);
 		in[i].id = -1;
 	}
 	return store_events_add(s, in, n);
@@ -255,7 +255,7 @@ queue_behind_lock(struct writer *w, sqlite3 *other, struct ingest_input_summary 
 			memset(key, 0, sizeof(key));
 			key[0] = (unsigned char)b;
 			key[1] = (unsigned char)i;
-			CHECK(writer_event(w, &ev, &evd, key, sum) == CD_OK);
+			CHECK(writer_event(w, &ev, store_stream_of(&ev, 0), &evd, key, sum) == CD_OK);
 		}
 		CHECK(writer_checkpoint(w, &none, 1) == CD_OK);
 	}
