@@ -91,18 +91,6 @@ main(int argc, char **argv)
 	setlocale(LC_CTYPE, "");
 	/* no global malloc statistics: they cost a mutex per allocation */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	/*
-	 * A statement that may abort after writing (an upsert: the identity
-	 * graph's nodes at ingest) keeps the pages it changes in a statement
-	 * journal, which SQLite moves to a temporary file past 64 KiB; once
-	 * moved, every later such statement of the transaction writes there.
-	 * 4,000 node upserts of a 200,000-event pass wrote 116-137 MB to
-	 * /var/tmp/etilqs_* (never to the disk: the file is unlinked); in
-	 * memory, the pass's least CPU of seven runs fell from 1.99 to 1.82 s
-	 * into an empty store, from 2.18 to 1.85 s into a 10M-event one
-	 * (docs/ingest-scale.md).  In memory up to 8 MiB a statement.
-	 */
-	sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 8 << 20);
 	umask(077); /* evidence and anything next to it stays private */
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
