@@ -67,7 +67,7 @@ struct graph_tx {
 	int64_t added;      /* edges actually inserted */
 	int savepoint;      /* inside SAVEPOINT graph_tx */
 	struct gmap ids;    /* "kind\x1fkey" -> id */
-	struct sqlite3_stmt *node, *edge, *rule, *attach, *find;
+	struct sqlite3_stmt *node, *node_set, *edge, *rule, *attach, *find;
 };
 
 /* For derive and learn: a writer without input deletion, in an open txn. */

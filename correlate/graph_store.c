@@ -65,11 +65,22 @@ graph_tx_open(struct store *s, struct graph_tx *t)
 	memset(t, 0, sizeof(*t));
 	t->s = s;
 	gmap_init(&t->ids);
+	/*
+	 * A node is found, then inserted or updated: two single-row
+	 * statements.  SQLite kept a statement journal for each run of the
+	 * one-statement upsert (ON CONFLICT DO UPDATE ... RETURNING), and
+	 * past its 64 KiB spill that journal is a temporary file every later
+	 * statement of the transaction writes to (52 MiB a 200,000-event
+	 * pass into a 1M-event store; none now: docs/ingest-scale.md).
+	 * The UPDATE leaves a row that would not change alone: rewriting
+	 * it dirtied its page for nothing.
+	 */
 	if (prep(t, &t->node,
-		 "INSERT INTO graph_nodes(kind, key, provider, label, attrs) VALUES(?,?,?,?,?)"
-		 " ON CONFLICT(kind, key) DO UPDATE SET provider = coalesce(excluded.provider, provider),"
-		 " label = coalesce(excluded.label, label), attrs = coalesce(excluded.attrs, attrs)"
-		 " RETURNING id") ||
+		 "INSERT INTO graph_nodes(kind, key, provider, label, attrs) VALUES(?1,?2,?3,?4,?5)") ||
+	    prep(t, &t->node_set,
+		 "UPDATE graph_nodes SET provider = coalesce(?2, provider), label = coalesce(?3, label),"
+		 " attrs = coalesce(?4, attrs) WHERE id = ?1 AND (provider IS NOT coalesce(?2, provider)"
+		 " OR label IS NOT coalesce(?3, label) OR attrs IS NOT coalesce(?4, attrs))") ||
 	    prep(t, &t->edge,
 		 "INSERT OR IGNORE INTO graph_edges(src, dst, type, conditional, origin_input,"
 		 " origin_event, origin, detail, derived) VALUES(?,?,?,?,?,?,?,?,?)") ||
@@ -91,11 +102,12 @@ void
 graph_tx_close(struct graph_tx *t)
 {
 	sqlite3_finalize(t->node);
+	sqlite3_finalize(t->node_set);
 	sqlite3_finalize(t->edge);
 	sqlite3_finalize(t->rule);
 	sqlite3_finalize(t->attach);
 	sqlite3_finalize(t->find);
-	t->node = t->edge = t->rule = t->attach = t->find = NULL;
+	t->node = t->node_set = t->edge = t->rule = t->attach = t->find = NULL;
 	gmap_release(&t->ids);
 	free(t->origin);
 	t->origin = NULL;
@@ -175,6 +187,48 @@ bind_opt(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_null(st, i);
 }
 
+/* A new node's id, or -1 (t->err set). */
+static int64_t
+node_insert(struct graph_tx *t, const char *kind, const char *key, const char *provider,
+	    const char *label, const char *attrs)
+{
+	int64_t id = -1;
+
+	sqlite3_reset(t->node);
+	sqlite3_bind_text(t->node, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(t->node, 2, key, -1, SQLITE_TRANSIENT);
+	bind_opt(t->node, 3, provider);
+	bind_opt(t->node, 4, label);
+	bind_opt(t->node, 5, attrs);
+	if (sqlite3_step(t->node) == SQLITE_DONE) {
+		id = sqlite3_last_insert_rowid(store_db(t->s));
+	} else {
+		out_err("evidence store: %s", store_errmsg(t->s));
+		t->err = CD_E_DB;
+	}
+	sqlite3_reset(t->node);
+	return id;
+}
+
+/* What is known now of a stored node fills in or replaces what was. */
+static void
+node_update(struct graph_tx *t, int64_t id, const char *provider, const char *label,
+	    const char *attrs)
+{
+	if (provider == NULL && label == NULL && attrs == NULL)
+		return;
+	sqlite3_reset(t->node_set);
+	sqlite3_bind_int64(t->node_set, 1, id);
+	bind_opt(t->node_set, 2, provider);
+	bind_opt(t->node_set, 3, label);
+	bind_opt(t->node_set, 4, attrs);
+	if (sqlite3_step(t->node_set) != SQLITE_DONE) {
+		out_err("evidence store: %s", store_errmsg(t->s));
+		t->err = CD_E_DB;
+	}
+	sqlite3_reset(t->node_set);
+}
+
 int64_t
 graph_tx_node(struct graph_tx *t, const char *kind, const char *key, const char *provider,
 	      const char *label, const char *attrs)
@@ -205,23 +259,14 @@ graph_tx_node(struct graph_tx *t, const char *kind, const char *key, const char 
 		    strcmp(kind, "pod") != 0 && strcmp(kind, "container") != 0 && prov[0])
 			provider = prov;
 	}
-	sqlite3_reset(t->node);
-	sqlite3_bind_text(t->node, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(t->node, 2, key, -1, SQLITE_TRANSIENT);
-	bind_opt(t->node, 3, provider);
-	bind_opt(t->node, 4, label);
-	bind_opt(t->node, 5, attrs);
-	if (sqlite3_step(t->node) == SQLITE_ROW) {
-		id = sqlite3_column_int64(t->node, 0);
-		while (sqlite3_step(t->node) == SQLITE_ROW)
-			;
+	if (!cached)
+		id = graph_node_id(t, kind, key);
+	if (id > 0)
+		node_update(t, id, provider, label, attrs);
+	else
+		id = node_insert(t, kind, key, provider, label, attrs);
+	if (id > 0)
 		gmap_put(&t->ids, mk.data, id);
-	} else {
-		out_err("evidence store: %s", store_errmsg(t->s));
-		t->err = CD_E_DB;
-		id = -1;
-	}
-	sqlite3_reset(t->node);
 	buf_release(&mk);
 	return id;
 }

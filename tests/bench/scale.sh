@@ -39,9 +39,21 @@ rm -f "$W/probe.db"* && : > "$W/empty"
 schema=$(sqlite3 "$W/probe.db" 'PRAGMA user_version')
 rm -f "$W/probe.db"*
 
+# warm: touch and free 1.5 GiB just before a timed run, so that every run
+# starts with the same memory.  This machine is a VM whose host backs guest
+# memory on first touch and takes freed pages back: a run right after the
+# 5 GB copy of a base store found its page-cache and heap pages cold and
+# spent 0.8-1.1 s of system time on faults, against 0.26-0.37 s after this
+# step, into a 10M-event store and into an empty one alike (an empty-store
+# run after the same copy: 0.38-0.84 s; docs/ingest-scale.md, "The
+# bench's copy").  Every timed run gets it: cordon's and the yardstick's,
+# into empty stores and large ones.
+warm() { python3 -c 'b = bytearray(b"\1") * (1536 << 20)'; }
+
 # ingest DB FILE: "seconds peak_rss_kib written_kib cpu_seconds" of one
 # cordon ingest (written and CPU drift less than wall time on a shared machine)
 ingest() {
+	warm
 	$TIME -f '%e %M %O %U %S' -o "$W/t" "$CORDON" --db "$1" ingest -q --input-format cloudtrail \
 		"$2" > /dev/null
 	awk '{ printf "%s %s %.0f %.2f", $1, $2, $3 / 2, $4 + $5 }' "$W/t"
@@ -57,8 +69,9 @@ yard() {
 	printf '%s\n' "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;" \
 		"ATTACH '$2' AS src;" "BEGIN;" ".timer on" \
 		"INSERT INTO main.events SELECT NULL, $cols FROM src.events WHERE id > $3;" \
-		"COMMIT;" ".timer off" "PRAGMA main.wal_checkpoint(TRUNCATE);" |
-		sqlite3 "$1" | awk '/^Run Time/ { s += $4 } END { printf "%.2f", s }'
+		"COMMIT;" ".timer off" "PRAGMA main.wal_checkpoint(TRUNCATE);" > "$W/yard.sql"
+	warm
+	sqlite3 "$1" < "$W/yard.sql" | awk '/^Run Time/ { s += $4 } END { printf "%.2f", s }'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 rate() { awk -v s="$1" -v n="$NEW" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }

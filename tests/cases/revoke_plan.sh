@@ -83,7 +83,17 @@ expect_eq $rc 2 "apply without --yes"
 grep -q "refusing to act without --yes" r || die "refusal: $(cat r)"
 # on a terminal it asks; "n" does nothing
 if command -v script > /dev/null; then
-	printf 'n\n' | script -qec "$CORDON --db $DB revoke apply plan.json" /dev/null > tty 2>&1 || :
+	# the answer, then stdin held open until the reply is out (at most 10 s):
+	# at stdin's EOF script may close the terminal before it has copied
+	# the child's prompt (seen once under load: only the plan's first line)
+	{
+		printf 'n\n'
+		i=0
+		while [ $i -lt 100 ] && ! grep -q "nothing done" tty 2> /dev/null; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+	} | script -qec "$CORDON --db $DB revoke apply plan.json" /dev/null > tty 2>&1 || :
 	grep -q "apply 5 actions now? \[y/N\] nothing done" tty || die "terminal prompt: $(cat tty)"
 fi
 # --dry-run: every request printed, secrets redacted, nothing sent
