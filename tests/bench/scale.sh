@@ -20,8 +20,12 @@
 # by size and schema (the correlate bench's cached store of the same size
 # and schema serves instead when there is one); each measurement runs on a
 # fresh copy.  CORDON_BENCH_SCALE_SIZES (default "1000000 10000000"),
-# CORDON_BENCH_SCALE_NEW (200000), CORDON_BENCH_SCALE_RUNS (1: the fastest
-# of that many alternating runs is printed; this machine's speed drifts).
+# CORDON_BENCH_SCALE_NEW (200000), CORDON_BENCH_SCALE_RUNS (1): rounds, each
+# the empty store, then the large one, back to back.  This machine's speed
+# drifts by up to 1.5x within minutes, so a ratio is taken within each
+# round, where both runs see the same machine, and the median of the
+# rounds' ratios is printed; times, bytes and CPU are the rounds' medians,
+# peak RSS their maximum.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CORDON=${CORDON:-$ROOT/cordon}
@@ -73,9 +77,20 @@ yard() {
 	warm
 	sqlite3 "$1" < "$W/yard.sql" | awk '/^Run Time/ { s += $4 } END { printf "%.2f", s }'
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 rate() { awk -v s="$1" -v n="$NEW" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
-fastest() { sort -n -k1,1 "$1" | head -n 1; }
+# median: of the numbers on stdin, one a line
+median() {
+	sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2];
+		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# col FILE N: column N of each round; ratios FILE1 N1 FILE2 N2: per round,
+# FILE1's column N1 over FILE2's column N2 (the rounds line up by line)
+col() { awk -v c="$2" '{ print $c }' "$1"; }
+ratios() {
+	paste -d ' ' "$1" "$3" | awk -v a="$2" -v b="$(($4 + 5))" '{ print ($b > 0 ? $a / $b : 0) }'
+}
+med() { "$@" | median; }
+peak() { col "$1" 2 | sort -n | tail -n 1; }
 
 echo "== ingest at scale: $NEW new CloudTrail NDJSON events into stores of 0 and $SIZES events"
 echo "   (later: the stored account, after everything stored; interleaved: another account"
@@ -127,17 +142,14 @@ for n in $SIZES; do
 			r=$((r + 1))
 		done
 		rm -f "$W/e.db"* "$W/y.db"* "$W/w.db"*
-		read -r es erss ew ec ey <<EOF
-$(fastest "$W/e")
-EOF
-		read -r bs brss bw bc by <<EOF
-$(fastest "$W/b")
-EOF
-		printf "  %-8s %-12s %7.2fs %9s %7s %6s MiB %5s MiB %5.1fs | %8.2fs %7sx\n" empty "$mode" \
-			"$es" "$(rate "$es")" "1.00" "$((erss / 1024))" "$((ew / 1024))" "$ec" "$ey" \
-			"$(ratio "$es" "$ey")"
-		printf "  %-8s %-12s %7.2fs %9s %7s %6s MiB %5s MiB %5.1fs | %8.2fs %7sx\n" "$n" "$mode" \
-			"$bs" "$(rate "$bs")" "$(ratio "$es" "$bs")" "$((brss / 1024))" "$((bw / 1024))" "$bc" \
-			"$by" "$(ratio "$bs" "$by")"
+		# e and b: "seconds rss_kib written_kib cpu yardstick" a round
+		printf "  %-8s %-12s %7.2fs %9s %7s %6s MiB %5s MiB %5.1fs | %8.2fs %7.2fx\n" empty "$mode" \
+			"$(med col "$W/e" 1)" "$(rate "$(med col "$W/e" 1)")" "1.00" "$(($(peak "$W/e") / 1024))" \
+			"$(($(med col "$W/e" 3 | cut -d. -f1) / 1024))" "$(med col "$W/e" 4)" \
+			"$(med col "$W/e" 5)" "$(med ratios "$W/e" 1 "$W/e" 5)"
+		printf "  %-8s %-12s %7.2fs %9s %7.2f %6s MiB %5s MiB %5.1fs | %8.2fs %7.2fx\n" "$n" "$mode" \
+			"$(med col "$W/b" 1)" "$(rate "$(med col "$W/b" 1)")" "$(med ratios "$W/e" 1 "$W/b" 1)" \
+			"$(($(peak "$W/b") / 1024))" "$(($(med col "$W/b" 3 | cut -d. -f1) / 1024))" \
+			"$(med col "$W/b" 4)" "$(med col "$W/b" 5)" "$(med ratios "$W/b" 1 "$W/b" 5)"
 	done
 done
