@@ -159,6 +159,10 @@ int graph_learn_events(struct store *s);
  */
 struct graph_learner;
 struct graph_learner *graph_learner_new(struct store *s);
+/* On the thread that queues events for the writer: 0 when an event repeats
+ * what an earlier one of this run taught (then pass graph_learner_event
+ * ev NULL: it counts the id for the mark only). */
+int graph_learner_wants(struct graph_learner *g, const struct event *ev);
 int graph_learner_event(struct graph_learner *g, const struct event *ev, int64_t id);
 int graph_learner_commit(struct graph_learner *g);
 void graph_learner_free(struct graph_learner **g);

@@ -524,6 +524,9 @@ struct graph_learner {
 	struct json_tokens tok;
 	int64_t first, last;    /* event ids stored in the open transaction */
 	int64_t added;          /* l.t.added at the last commit */
+	/* graph_learner_wants(), on the parsing thread: its own map and key */
+	struct gmap pre;
+	struct buf pre_key;
 };
 
 struct graph_learner *
@@ -534,7 +537,9 @@ graph_learner_new(struct store *s)
 	g->s = s;
 	gmap_init(&g->l.seen);
 	gmap_init(&g->l.rows);
+	gmap_init(&g->pre);
 	buf_init(&g->l.key, (size_t)1 << 20);
+	buf_init(&g->pre_key, (size_t)1 << 20);
 	ev_arena_init(&g->arena, (size_t)1 << 20);
 	json_tokens_init(&g->tok, 4096);
 	return g;
@@ -551,6 +556,8 @@ graph_learner_free(struct graph_learner **gp)
 		graph_tx_close(&g->l.t);
 	gmap_release(&g->l.seen);
 	gmap_release(&g->l.rows);
+	gmap_release(&g->pre);
+	buf_release(&g->pre_key);
 	buf_release(&g->l.key);
 	ev_arena_release(&g->arena);
 	json_tokens_release(&g->tok);
@@ -595,18 +602,14 @@ gcp_maybe_impersonation(const struct event *ev)
 	       strcmp(ev->outcome, "success") == 0 && ev->object != NULL && strstr(ev->object, "serviceAccounts/");
 }
 
-/* The columns learning reads, from an event as stored (as the catch-up
- * pass's SELECT reads them from the table). */
-int
-graph_learner_event(struct graph_learner *g, const struct event *ev, int64_t id)
+/*
+ * The columns learning reads before any extra field, from an event as
+ * stored (as the catch-up pass's SELECT reads them from the table); 0 when
+ * they hold nothing to learn from.
+ */
+static int
+learn_columns(const struct event *ev, const char **c)
 {
-	const char *c[C__N] = { NULL };
-	int issued, vault, assumed, i;
-
-	/* every stored event counts for the mark, learned from or not */
-	if (g->first == 0)
-		g->first = id;
-	g->last = id;
 	c[C_SOURCE] = nonempty(ev->source);
 	c[C_ACTOR] = nonempty(ev->actor);
 	c[C_CRED] = nonempty(ev->cred_id);
@@ -620,8 +623,54 @@ graph_learner_event(struct graph_learner *g, const struct event *ev, int64_t id)
 		c[C_ACTION] = nonempty(ev->action);
 		c[C_OBJECT] = nonempty(ev->object);
 	}
-	if (!c[C_CRED] && !c[C_ISSUED] && !(c[C_POD] && (c[C_HOST] || c[C_CONTAINER])) &&
-	    !(c[C_HOST] && c[C_SOURCE] && strcmp(c[C_SOURCE], "github") == 0) && !c[C_OBJECT])
+	return c[C_CRED] || c[C_ISSUED] || (c[C_POD] && (c[C_HOST] || c[C_CONTAINER])) ||
+	       (c[C_HOST] && c[C_SOURCE] && strcmp(c[C_SOURCE], "github") == 0) || c[C_OBJECT];
+}
+
+/* Whether the columns before the extras decide what an event teaches: all
+ * but a credential's issue and Vault's (their extras differ per event). */
+static int
+decided_by_columns(const char *const *c)
+{
+	return c[C_ISSUED] == NULL && !(c[C_SOURCE] != NULL && strcmp(c[C_SOURCE], "vault") == 0);
+}
+
+/*
+ * On the parsing thread, before the event is queued for the writer: 0 when
+ * it repeats the facts of an earlier event of this run, so the writer's
+ * thread (the pipeline's slowest) only counts it for the mark.  The same
+ * test graph_learner_event() makes, with a map of its own (the writer's
+ * is the writer's thread's).  A repeat of an event that turned out to be
+ * stored already teaches nothing either: learning is a function of these
+ * columns, and a stored event was learned from when it was stored (or is,
+ * by the catch-up pass).
+ */
+int
+graph_learner_wants(struct graph_learner *g, const struct event *ev)
+{
+	const char *c[C__N] = { NULL };
+
+	if (!learn_columns(ev, c))
+		return 0;
+	if (!decided_by_columns(c))
+		return 1;
+	buf_reset(&g->pre_key);
+	return join_key(&g->pre_key, c + 1, C_CONTAINER) != CD_OK || gmap_add(&g->pre, g->pre_key.data, 0);
+}
+
+/* Learn from one stored event; ev NULL: one graph_learner_wants() passed
+ * over, counted for the mark only. */
+int
+graph_learner_event(struct graph_learner *g, const struct event *ev, int64_t id)
+{
+	const char *c[C__N] = { NULL };
+	int issued, vault, assumed, i;
+
+	/* every stored event counts for the mark, learned from or not */
+	if (g->first == 0)
+		g->first = id;
+	g->last = id;
+	if (ev == NULL || !learn_columns(ev, c))
 		return CD_OK;
 	issued = c[C_ISSUED] != NULL;
 	vault = c[C_SOURCE] != NULL && strcmp(c[C_SOURCE], "vault") == 0;
@@ -629,7 +678,7 @@ graph_learner_event(struct graph_learner *g, const struct event *ev, int64_t id)
 	if (issued) {
 		c[C_ACTION] = nonempty(ev->action);
 		c[C_OBJECT] = nonempty(ev->object);
-	} else if (!vault) {
+	} else if (decided_by_columns(c)) {
 		/*
 		 * Here the only extra field read is an assumed-role session's
 		 * issuer, and one session ARN always has the same issuer: the

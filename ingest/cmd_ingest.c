@@ -228,6 +228,12 @@ pull_url(const char *arg)
 }
 
 static int
+learn_wants(void *arg, const struct event *ev)
+{
+	return graph_learner_wants(arg, ev);
+}
+
+static int
 learn_event(void *arg, const struct event *ev, int64_t id)
 {
 	return graph_learner_event(arg, ev, id);
@@ -271,7 +277,7 @@ cmd_ingest(struct cmd_ctx *cc)
 	int pull_flags = 0;
 	struct ingest_opts o = { .max_record = INGEST_MAX_RECORD_DEFAULT };
 	struct ingest_listen_opts lo = { .max_body = (size_t)16 << 20, .max_conns = 64 };
-	struct ingest_observer obs = { NULL, learn_event, learn_commit };
+	struct ingest_observer obs = { .wants = learn_wants, .event = learn_event, .commit = learn_commit };
 	struct graph_learner *learner;
 	struct ingest_summary sum;
 	struct store *s = NULL;

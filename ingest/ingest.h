@@ -21,10 +21,14 @@
  * in id order, right after the statement that stored it and inside the
  * same transaction, on the writer's thread (the identity graph learns
  * lineage this way); commit runs before each COMMIT.  Either fails the
- * ingest by returning an error.
+ * ingest by returning an error.  wants (optional) runs first, on the
+ * parsing thread as the event is queued: when it returns 0, event gets
+ * ev NULL (the id alone), so the writer's thread, the pipeline's slowest,
+ * spends nothing on an event the observer has nothing to learn from.
  */
 struct ingest_observer {
 	void *arg;
+	int (*wants)(void *arg, const struct event *ev);
 	int (*event)(void *arg, const struct event *ev, int64_t id);
 	int (*commit)(void *arg);
 };

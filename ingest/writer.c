@@ -111,6 +111,7 @@ struct wop {
 	uint32_t lens[EV_NFIELDS]; /* W_EVENT: string field lengths */
 	int64_t actor_key;         /* W_EVENT: store_text_key(actor), hashed here */
 	int64_t stream;            /* W_EVENT: store_stream_of(ev), likewise */
+	int unwanted;              /* W_EVENT: the observer's wants() said 0 */
 	struct store_input in;  /* W_CKPT: the input row to write before COMMIT */
 	int commit;             /* W_CKPT: COMMIT and BEGIN after the row */
 	int64_t input_id, offset, line;
@@ -273,7 +274,8 @@ wop_apply_events(struct writer *w, struct wop *const *ops, size_t n)
 		__atomic_add_fetch(in[i].id ? &ops[i]->sum->events : &ops[i]->sum->duplicates, 1,
 				   __ATOMIC_RELAXED);
 		if (in[i].id && w->obs != NULL &&
-		    (rc = w->obs->event(w->obs->arg, in[i].ev, in[i].id)) != CD_OK) {
+		    (rc = w->obs->event(w->obs->arg, ops[i]->unwanted ? NULL : in[i].ev, in[i].id)) !=
+			    CD_OK) {
 			writer_failed(w, rc);
 			return;
 		}
@@ -685,6 +687,7 @@ writer_event(struct writer *w, const struct event *ev, int64_t stream,
 	memcpy(op->lens, lens, sizeof(lens));
 	op->actor_key = ev->actor != NULL ? store_text_key(ev->actor) : EV_NULL;
 	op->stream = stream;
+	op->unwanted = w->obs != NULL && w->obs->wants != NULL && !w->obs->wants(w->obs->arg, ev);
 	cur = op->data;
 	for (i = 0; i < ev_nfields; i++)
 		if (ev_fields[i].type == EV_T_STR) {

@@ -307,7 +307,68 @@ test_lambda_inventory(void)
 	store_close(&s);
 }
 
+/*
+ * The parsing thread's repeat check: an event the writer's learner would
+ * drop as a repeat is not wanted, one it would learn from is, and the
+ * learner still counts an unwanted event for the mark and learns from the
+ * wanted ones.
+ */
+static void
+test_learner_wants(void)
+{
+	struct store *s = NULL;
+	struct graph_learner *g;
+	struct event a, b, none, vault;
+	struct ev_arena ar;
+	char *cause = NULL;
+	sqlite3_stmt *st;
+
+	if (store_open(":memory:", 0, &s, &cause) != CD_OK) {
+		free(cause);
+		CHECK(0);
+		return;
+	}
+	ev_arena_init(&ar, 4096);
+	ev_reset(&a, &ar);
+	a.source = "cloudtrail";
+	a.actor = "arn:aws:iam::123456789012:user/ci";
+	a.cred_id = "AKIAWANTS00000000001";
+	b = a;
+	b.cred_id = "AKIAWANTS00000000002";
+	ev_reset(&none, &ar);
+	none.source = "cloudtrail";
+	none.actor = "arn:aws:iam::123456789012:user/ci";
+	ev_reset(&vault, &ar);
+	vault.source = "vault";
+	vault.cred_id = "hmac-sha256:00aa";
+	g = graph_learner_new(s);
+	CHECK(store_begin(s) == CD_OK);
+	CHECK(graph_learner_wants(g, &a) == 1);
+	CHECK(graph_learner_wants(g, &a) == 0);  /* the same facts again */
+	CHECK(graph_learner_wants(g, &b) == 1);  /* another key of the same user */
+	CHECK(graph_learner_wants(g, &none) == 0); /* nothing to learn from */
+	CHECK(graph_learner_wants(g, &vault) == 1);
+	CHECK(graph_learner_wants(g, &vault) == 1); /* decided by its extras */
+	CHECK(graph_learner_event(g, &a, 1) == CD_OK);
+	CHECK(graph_learner_event(g, NULL, 2) == CD_OK);
+	CHECK(graph_learner_event(g, &b, 3) == CD_OK);
+	CHECK(graph_learner_commit(g) == CD_OK);
+	CHECK(store_commit(s) == CD_OK);
+	graph_learner_free(&g);
+	CHECK(sqlite3_prepare_v2(store_db(s),
+				 "SELECT (SELECT count(*) FROM graph_nodes WHERE kind = 'credential' AND"
+				 " key LIKE 'aws:AKIAWANTS%'), (SELECT value FROM meta WHERE key = '"
+				 GRAPH_META_LEARNED "')", -1, &st, NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(st) == SQLITE_ROW);
+	CHECK(sqlite3_column_int(st, 0) == 2);
+	CHECK(sqlite3_column_int(st, 1) == 3);
+	sqlite3_finalize(st);
+	ev_arena_release(&ar);
+	store_close(&s);
+}
+
 const struct unit_test graph_tests[] = {
+	{ "graph_learner_wants", test_learner_wants },
 	{ "graph_lambda_inventory", test_lambda_inventory },
 	{ "graph_gmatch", test_gmatch },
 	{ "graph_secret_for_path", test_secret_for_path },
