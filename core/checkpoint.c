@@ -15,9 +15,16 @@
  * checkpoint copied all of it; the writer begins its next transaction
  * right after each commit, before a background checkpoint can finish, so
  * on its own the WAL would grow for the whole ingest (it reached 13 GB on
- * 10 million events).  So every RESTART_PAGES the commit itself finishes
- * the checkpoint (only the frames the background has not copied yet),
- * after which the next transaction starts the WAL over.
+ * 10 million events).  So a commit now and then finishes the checkpoint
+ * itself (the frames the background has not copied yet), after which the
+ * next transaction starts the WAL over.  That copy is the writer's time,
+ * and what is left to copy is at least the transaction just committed: a
+ * follower's few pages, but a bulk ingest's 50,000 events (about 40 MiB).
+ * So past RESTART_PAGES the commit finishes it only when little is left
+ * (RESTART_REST), and past RESTART_MAX whatever is left.  On 200,000
+ * CloudTrail events into an empty store, finishing it at every commit
+ * past 64 MiB took 1.03 s; past 128 MiB, or when little was left, 0.98
+ * s (docs/ingest-scale.md, "The last checkpoint").
  */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -27,7 +34,9 @@
 #include "private.h"
 
 #define CKPT_PAGES    512  /* 8 MiB of WAL at 16 KiB pages: a background checkpoint */
-#define RESTART_PAGES 4096 /* 64 MiB: the commit completes one; the WAL restarts */
+#define RESTART_PAGES 4096 /* 64 MiB: the commit completes one if little is left */
+#define RESTART_REST  1024 /* little: 16 MiB not copied yet */
+#define RESTART_MAX   8192 /* 128 MiB: the commit completes one; the WAL restarts */
 #define RESTART_WAIT_MS 200 /* how long a RESTART waits for readers to move on */
 /* past 3x RESTART_PAGES (192 MiB) the bound matters more than the writer's
  * pace: RESTART waits longer for readers (a query's read transaction lasts
@@ -45,14 +54,26 @@ struct store_ckpt {
 	int stop;
 	pthread_mutex_t run_mu; /* held while a checkpoint runs */
 	int64_t restart_ns;     /* when the writer last tried a RESTART */
+	int copied;             /* WAL frames the background's last run had copied */
+	int finished_at;        /* the WAL's frames when the commit last finished one */
 };
 
 static int
 wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
 	struct store_ckpt *c = arg;
+	int copied = __atomic_load_n(&c->copied, __ATOMIC_RELAXED);
+	/* a count above pages is the WAL's before it started over: nothing
+	 * is known copied (a stale count below pages can only make the
+	 * commit's copy longer than it expected, never skip one) */
+	int rest = copied <= pages ? pages - copied : pages;
+	/* it grew on after the commit had copied all of it: readers keep
+	 * it from starting over; smaller: it did start over */
+	int pinned = c->finished_at > 0 && pages > c->finished_at;
 
-	if (pages >= 2 * RESTART_PAGES) {
+	if (pages < c->finished_at)
+		c->finished_at = 0;
+	if (pages >= 2 * RESTART_PAGES && (pinned || pages >= 2 * RESTART_MAX)) {
 		/*
 		 * Readers kept the WAL from starting over (each read
 		 * transaction pins the frames it may need; with readers always
@@ -74,12 +95,14 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 			(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
 			sqlite3_busy_timeout(db, STORE_BUSY_MS);
 			pthread_mutex_unlock(&c->run_mu);
+			c->finished_at = pages;
 		}
-	} else if (pages >= RESTART_PAGES) {
+	} else if (pages >= RESTART_MAX || (pages >= RESTART_PAGES && rest <= RESTART_REST)) {
 		/* after the background one, if running: the rest is short */
 		pthread_mutex_lock(&c->run_mu);
 		(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		pthread_mutex_unlock(&c->run_mu);
+		c->finished_at = pages;
 	} else if (pages >= CKPT_PAGES) {
 		pthread_mutex_lock(&c->mu);
 		c->pending = 1;
@@ -93,6 +116,7 @@ static void *
 ckpt_main(void *arg)
 {
 	struct store_ckpt *c = arg;
+	int copied;
 
 	pthread_setname_np(pthread_self(), "cordon-ckpt");
 	pthread_mutex_lock(&c->mu);
@@ -105,8 +129,12 @@ ckpt_main(void *arg)
 		pthread_mutex_unlock(&c->mu);
 		/* busy or partial is fine: the next hook tries again */
 		pthread_mutex_lock(&c->run_mu);
-		(void)sqlite3_wal_checkpoint_v2(c->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		if (sqlite3_wal_checkpoint_v2(c->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, &copied) !=
+			    SQLITE_OK ||
+		    copied < 0)
+			copied = 0;
 		pthread_mutex_unlock(&c->run_mu);
+		__atomic_store_n(&c->copied, copied, __ATOMIC_RELAXED);
 		pthread_mutex_lock(&c->mu);
 	}
 	pthread_mutex_unlock(&c->mu);

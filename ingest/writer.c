@@ -23,27 +23,37 @@
 #define WRITER_WAIT_NS  ((int64_t)600 * 1000000000LL) /* for another writer to finish */
 /*
  * Group commit.  The driver asks for a COMMIT every 0.4 s of its own
- * (parsing) time; when the writer is behind, those requests pile up in the
- * queue, and each COMMIT writes every page its transaction dirtied.  On a
- * large store that is at least one index leaf per identity per index,
- * whatever the transaction's size (2,000 identities and three indexes:
- * 6,000 pages, 96 MiB at 16 KiB), so the slower the writer, the more
- * COMMITs per event and the slower still: 200,000 CloudTrail events into a
- * 10M-event store wrote 3.9 GB.  So a COMMIT with more queued behind it
- * waits until the transaction holds TXN_EVENTS_DEFAULT events or is TXN_NS old;
+ * (parsing) time or 25,000 events; when the writer is behind, those
+ * requests pile up in the queue.  A COMMIT with more queued behind it waits
+ * until the transaction holds TXN_EVENTS_DEFAULT events or is TXN_NS old;
  * one with nothing behind it (the writer caught up, a stream gone quiet)
  * commits at once, so nothing stays uncommitted while nothing is being
  * written.  The checkpoint rows ride in the transaction either way, so a
- * crash still loses only what a rerun reads again.  Measured on 200,000
- * events into 1M/10M stores (docs/ingest-scale.md): 2.3/3.9 GB written
- * before, 0.28/0.64 GB after; transactions capped at 100,000 events wrote
- * 0.58/1.1 GB.  A writer waiting for the store ends the group at the
- * first COMMIT asked for after TXN_WAITED_NS (store_writers_waiting,
- * docs/writers.md), so another writer waits about a second, not TXN_NS;
- * TXN_NS still bounds a transaction when the waiter is not one of
- * cordon's.  Readers are not blocked at all (WAL).
+ * crash still loses only what a rerun reads again.
+ *
+ * How large a group.  Each COMMIT writes every page its transaction
+ * dirtied.  Before schema 8 that was a leaf per identity per index
+ * whatever the transaction's size, and groups of 400,000 events cut what
+ * 200,000 events into a 10M-event store wrote from 3.9 GB to 0.64 GB.
+ * Since schemas 10 and 11 (core/stream.c) a transaction dirties the runs
+ * it appends to, and a large group costs at the end instead: the WAL can
+ * be copied back only once committed, so the last group's copy and its
+ * syncs came after the last insert, with nothing to overlap (0.2 s of a
+ * 1.0 s ingest into an empty store).  Groups of 50,000 events let the
+ * checkpoint thread copy each while the next is written: 200,000
+ * CloudTrail events, alternating, 0.93-0.98 s against 1.01-1.08 s into an
+ * empty store, 1.10-1.20 s against 1.27 s into a 10M-event store, 261
+ * against 208 MiB written (docs/ingest-scale.md, "The last checkpoint");
+ * and readers (a follower's correlate, the TUI) see new events every
+ * 50,000, not every 400,000.
+ *
+ * A writer waiting for the store ends the group at the first COMMIT asked
+ * for after TXN_WAITED_NS (store_writers_waiting, docs/writers.md), so
+ * another writer waits about a second, not TXN_NS; TXN_NS still bounds a
+ * transaction when the waiter is not one of cordon's.  Readers are not
+ * blocked at all (WAL).
  */
-#define TXN_EVENTS_DEFAULT 400000
+#define TXN_EVENTS_DEFAULT 50000
 #define TXN_NS             ((int64_t)5 * 1000000000LL)
 /*
  * While another writer waits, a group ends at the first COMMIT asked for
