@@ -181,8 +181,14 @@ steps_at(sqlite3 *db, int64_t job, int64_t ts)
 		if (name == NULL || a == NULL || b == NULL || strncmp(name, "Post ", 5) == 0 || !cred_step(name) ||
 		    time_parse_rfc3339(span_of(a), &from) != CD_OK || time_parse_rfc3339(span_of(b), &to) != CD_OK)
 			continue;
-		/* completed_at is cut to its second: the step ran until the next */
-		r = ts >= from - STEP_SLACK_NS && ts <= to + STEP_SLACK_NS + 1000000000LL ? 1 : -1;
+		/*
+		 * completed_at is cut to its second: the step ran until before
+		 * the next, so before to + 1 s + the slack by the other clock.
+		 * An exchange stamped then or later (CloudTrail's times are cut
+		 * too) began after the step had ended: a step completed at :10
+		 * makes an exchange at :11, not :12.
+		 */
+		r = ts >= from - STEP_SLACK_NS && ts < to + STEP_SLACK_NS + 1000000000LL ? 1 : -1;
 	}
 	sqlite3_finalize(st);
 	return r;

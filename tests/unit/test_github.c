@@ -311,6 +311,91 @@ test_ci_job_address(void)
 	store_close(&s);
 }
 
+/*
+ * GitHub-hosted jobs of one subject (a matrix) cannot be told apart by
+ * address; the jobs API's steps can: a job took its session within its
+ * credentials step.  CloudTrail's times and the steps' are whole seconds,
+ * cut, with a second of skew allowed between the two clocks, so a step
+ * completed at :10 ran until :11 at the latest, :12 by CloudTrail's clock:
+ * an exchange stamped :12 began after it, one stamped :11 may not have.
+ * Three runs, one exchange each, two jobs each with the same steps.
+ */
+static void
+test_ci_job_steps(void)
+{
+	/* per run: job, started, credentials step from, to (the hour added) */
+	static const char *const jobs[] = {
+		"build (20)", "00:05", "00:08", "00:10",
+		"build (18)", "00:06", "00:11", "00:13",
+	};
+	static const struct { int run; const char *hour, *key, *at, *want, *cands; } runs[] = {
+		/* :12: after (20)'s step by CloudTrail's clock, within (18)'s */
+		{ 60, "08", "ASIAEXAMPLESTEPS0060", "00:12", "o/r/runs/60/build (18)", "" },
+		/* :11: (20)'s step may have run until then, (18)'s had begun */
+		{ 61, "09", "ASIAEXAMPLESTEPS0061", "00:11", "o/r/runs/61", "61/build (18)\n61/build (20)" },
+		/* :09: within (20)'s step, a second before (18)'s could begin */
+		{ 62, "10", "ASIAEXAMPLESTEPS0062", "00:09", "o/r/runs/62/build (20)", "" },
+	};
+	static const char sub[] = "repo:o/r:ref:refs/heads/main";
+	struct store *s = gh_store();
+	struct workload w;
+	struct buf ct, g;
+	size_t r, j;
+	char when[32];
+
+	if (s == NULL)
+		return;
+	buf_init(&ct, 1 << 16);
+	buf_init(&g, 1 << 16);
+	for (r = 0; r < sizeof(runs) / sizeof(runs[0]); r++)
+		for (j = 0; j < 2; j++)
+			/* prepared 3 s before each job starts: 08:00:02, 08:00:03, ... */
+			CHECK(buf_printf(&g,
+					 "{\"created_at\":%lld,\"_document_id\":\"s%zu%zu\",\"action\":"
+					 "\"workflows.prepared_workflow_job\",\"repo\":\"o/r\",\"workflow_run_id\":%d,"
+					 "\"job_name\":\"%s\",\"is_hosted_runner\":true,"
+					 "\"job_workflow_ref\":\"o/r/.github/workflows/ci.yml@refs/heads/main\"}\n",
+					 1748937602000LL + (long long)r * 3600000 + (long long)j * 1000, r, j, runs[r].run,
+					 jobs[j * 4]) == CD_OK);
+	CHECK(ingest_buffer(s, "github", g.data, g.len) == 6);
+	buf_reset(&g);
+	CHECK(buf_addstr(&g, "{\"jobs\":[") == CD_OK);
+	for (r = 0; r < sizeof(runs) / sizeof(runs[0]); r++)
+		for (j = 0; j < 2; j++) {
+			const char *h = runs[r].hour;
+
+			CHECK(buf_printf(&g,
+					 "%s{\"id\":%zu,\"run_id\":%d,\"run_url\":\"https://api.github.com/repos/o/r/"
+					 "actions/runs/%d\",\"name\":\"%s\",\"runner_id\":%zu,\"runner_name\":"
+					 "\"GitHub Actions %zu\",\"started_at\":\"2025-06-03T%s:%sZ\","
+					 "\"completed_at\":\"2025-06-03T%s:20:00Z\",\"steps\":["
+					 "{\"name\":\"Set up job\",\"started_at\":\"2025-06-03T%s:%sZ\","
+					 "\"completed_at\":\"2025-06-03T%s:%sZ\"},"
+					 "{\"name\":\"Configure AWS credentials\",\"started_at\":\"2025-06-03T%s:%sZ\","
+					 "\"completed_at\":\"2025-06-03T%s:%sZ\"},"
+					 "{\"name\":\"Post Configure AWS credentials\",\"started_at\":"
+					 "\"2025-06-03T%s:19:50Z\",\"completed_at\":\"2025-06-03T%s:19:51Z\"}]}",
+					 r + j ? "," : "", 200 + r * 2 + j, runs[r].run, runs[r].run, jobs[j * 4],
+					 10 + r * 2 + j, 10 + r * 2 + j, h, jobs[j * 4 + 1], h, h, jobs[j * 4 + 1], h,
+					 jobs[j * 4 + 1], h, jobs[j * 4 + 2], h, jobs[j * 4 + 3], h, h) == CD_OK);
+		}
+	CHECK(buf_addstr(&g, "]}") == CD_OK);
+	CHECK(ingest_buffer(s, "github", g.data, g.len) == 6);
+	for (r = 0; r < sizeof(runs) / sizeof(runs[0]); r++) {
+		snprintf(when, sizeof(when), "2025-06-03T%s:%sZ", runs[r].hour, runs[r].at);
+		exchange(&ct, when, sub, runs[r].key, "20.1.1.1");
+	}
+	CHECK(ingest_buffer(s, "cloudtrail", ct.data, ct.len) == 3);
+	for (r = 0; r < sizeof(runs) / sizeof(runs[0]); r++) {
+		CHECK(ci_job_of_session(store_db(s), runs[r].key, &w) == 1);
+		CHECK_STR(w.id, runs[r].want);
+		CHECK_STR(w.ci_candidates, runs[r].cands);
+	}
+	buf_release(&ct);
+	buf_release(&g);
+	store_close(&s);
+}
+
 /* One Cloud Audit Logs entry of federated principal (or account + delegation). */
 static void
 gcp_entry(struct buf *b, const char *when, const char *auth, const char *method, const char *res, const char *ip)
@@ -478,6 +563,7 @@ const struct unit_test github_tests[] = {
 	{ "ci_job_gcp", test_ci_job_gcp },
 	{ "ci_job_link", test_ci_job_link },
 	{ "ci_job_address", test_ci_job_address },
+	{ "ci_job_steps", test_ci_job_steps },
 	{ "github_probe", test_github_probe },
 	{ "github_stream", test_github_stream },
 	{ "github_export_jobs", test_github_export_jobs },
