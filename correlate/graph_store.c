@@ -265,7 +265,7 @@ graph_tx_node(struct graph_tx *t, const char *kind, const char *key, const char 
 		node_update(t, id, provider, label, attrs);
 	else
 		id = node_insert(t, kind, key, provider, label, attrs);
-	if (id > 0)
+	if (id > 0 && !cached)
 		gmap_put(&t->ids, mk.data, id);
 	buf_release(&mk);
 	return id;

@@ -288,7 +288,9 @@ pod_info(sqlite3 *db, const struct workload *w, struct podinfo *pi)
  * A workload's Vault token: the Kubernetes-auth login of its service
  * account made from the pod's own address (the agent sidecar shares it),
  * the latest before the read.  Without a known address, the service
- * account's latest login.
+ * account's latest login.  One stamped up to SKEW_NS after the read counts
+ * only when none came before (the sink is written after the login: a
+ * renewal just after the read is not what the reader took).
  */
 /* A Vault token (accessor acc, of identity who) the workload held: exposed, a credential. */
 static void
@@ -365,13 +367,14 @@ vault_token_of(sqlite3 *db, struct incident *inc, const struct workload *w, int6
 			       " AND json_extract(extra, '$.metadata.service_account_namespace') = ?2"
 			       " AND json_extract(extra, '$.metadata.service_account_name') = ?3"
 			       " AND (?4 = '' OR src_ip = ?4)"
-			       " ORDER BY ts_ns DESC LIMIT 1",
+			       " ORDER BY +ts_ns <= ?5 DESC, ts_ns DESC LIMIT 1",
 			       -1, &st, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_int64(st, 1, ts + SKEW_NS);
 	sqlite3_bind_text(st, 2, pi.ns, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, pi.sa, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, pi.ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, ts);
 	if (sqlite3_step(st) != SQLITE_ROW && pi.ip[0]) {
 		/* the login is older than the logs: the token the pod's address used
 		 * last (renewals), within a token's usual life before the read */

@@ -259,6 +259,12 @@ relying_identity(struct store *s, struct cred *cr)
  * it is the newest one a certificate mapped on that host was exchanged for
  * before the read (the agent logs in with the host's certificate; its
  * address is in no inventory, so the login cannot be found by address).
+ * A login stamped up to KEYMAT_SKEW_NS after the read counts only when
+ * none came before: the agent writes the file after its login, so a later
+ * one was in the file only if the two clocks disagree, and a routine
+ * renewal seconds after the read is not what the reader took (a generated
+ * case, seed 14142, had the renewal 37 s after the read and the older
+ * token used from outside two minutes later).
  */
 static void
 sink_tokens(const struct inc_ctx *c, sqlite3 *db, struct incident *inc)
@@ -274,7 +280,10 @@ sink_tokens(const struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 			       " JOIN graph_nodes t ON t.id = e.src AND t.kind = 'credential'"
 			       " JOIN events ev ON ev.id = e.origin_event"
 			       " WHERE f.kind = 'secret' AND (substr(f.key, 1, length(?1)) = ?1 OR f.key LIKE 'file:*:%')"
-			       " AND ev.ts_ns <= ?2 AND ev.ts_ns >= ?2 - ?3 ORDER BY ev.ts_ns DESC LIMIT 1",
+			       " AND ev.ts_ns <= ?2 + ?4 AND ev.ts_ns >= ?2 - ?3"
+			       /* the newest at or before the read; one within the skew after
+				* it only when none was before (see the comment above) */
+			       " ORDER BY ev.ts_ns <= ?2 DESC, ev.ts_ns DESC LIMIT 1",
 			       -1, &st, NULL) != SQLITE_OK)
 		return;
 	for (i = 0; i < inc->nsig; i++) {
@@ -291,8 +300,9 @@ sink_tokens(const struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 			continue;
 		snprintf(pfx, sizeof(pfx), "file:%s:", host);
 		sqlite3_bind_text(st, 1, pfx, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 2, f->ts + KEYMAT_SKEW_NS);
+		sqlite3_bind_int64(st, 2, f->ts);
 		sqlite3_bind_int64(st, 3, KEYMAT_LIVE_NS);
+		sqlite3_bind_int64(st, 4, KEYMAT_SKEW_NS);
 		if (sqlite3_step(st) == SQLITE_ROW && (tkey = (const char *)sqlite3_column_text(st, 0)) != NULL &&
 		    (id = key_split(tkey, prov, sizeof(prov))) != NULL && strcmp(prov, "vault") == 0 &&
 		    (cr = add_cred(inc, prov, id, NULL, f->ts)) != NULL && inc->ncr > before) {

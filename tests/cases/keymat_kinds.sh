@@ -182,4 +182,20 @@ x509 $SERIAL unused" "token: credentials"
 grep -q 'vault-token was read on agent-host-3; the newest Vault token' token-incident.out ||
 	die "token: the sink's token joined without its evidence"
 "$CORDON" --db token.db whois acc-835f57c5505645dd3a3b --format json | golden token whois
+# token: the agent's routine renewal 40 s after the read (10:01:10), within
+# the clocks' skew allowance, minted a token the reader never saw: the
+# sink's token is still the newest login before the read
+mkdir -p renewed && cp "$ROOT/tests/workloads/keymat/token/logs/auditd.log" renewed/
+{ cat "$ROOT/tests/workloads/keymat/token/logs/vault-audit.log"
+  grep '"accessor": "acc-835f57c5505645dd3a3b"' "$ROOT/tests/workloads/keymat/token/logs/vault-audit.log" |
+	grep '"path": "auth/cert/login"' | grep '"type": "response"' | head -n 1 |
+	sed 's/"time": "[^"]*"/"time": "2025-06-03T10:01:50.000000000Z"/; s/acc-835f57c5505645dd3a3b/acc-renewed0after0read00/g; s/hmac-sha256:92f16f/hmac-sha256:0000ff/g'
+} > renewed/vault-audit.log
+expect_eq "$(grep -c acc-renewed0after0read00 renewed/vault-audit.log)" 1 "token: the renewal added to the fixture"
+"$CORDON" --db renewed.db ingest -q "$ROOT/tests/workloads/keymat/token/inventory" renewed || die "renewed: ingest"
+rc=0; "$CORDON" --db renewed.db correlate > /dev/null || rc=$?
+expect_eq "$rc" 1 "renewed: correlate exit"
+"$CORDON" --db renewed.db incident "$(sqlite3 renewed.db "SELECT id FROM incidents")" -o json > token-incident.out
+expect_eq "$(creds token)" "vault acc-835f57c5505645dd3a3b used
+x509 $SERIAL unused" "token: credentials with a renewal just after the read"
 echo "key material ok"
