@@ -1148,7 +1148,12 @@ credentials_of_exposure(const struct inc_ctx *c, sqlite3 *db, struct incident *i
 /*
  * Secrets the API handed to an exposed credential after its exposure: a
  * `get secrets` exposes that secret, a `list secrets` every secret of the
- * namespace the inventory knows.
+ * namespace the inventory knows.  Any credential the Kubernetes audit
+ * names, not only Kubernetes' own: on EKS an IAM session authenticates
+ * (user.extra.accessKeyId), so a node role's stolen session reading
+ * secrets as system:node:... exposes what they hold (S9; a fresh
+ * generator seed, 80808, had the node's session read the Secret holding
+ * an AKIA key, and the key was not reported).
  */
 static void
 secrets_read_by(sqlite3 *db, struct incident *inc)
@@ -1170,8 +1175,6 @@ secrets_read_by(sqlite3 *db, struct incident *inc)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		if (strcmp(inc->cr[i].provider, "k8s") != 0)
-			continue;
 		sqlite3_bind_text(st, 1, inc->cr[i].id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, inc->cr[i].exposed_ts - SKEW_NS);
 		while (sqlite3_step(st) == SQLITE_ROW) {
