@@ -1146,6 +1146,16 @@ credentials_of_exposure(const struct inc_ctx *c, sqlite3 *db, struct incident *i
 }
 
 /*
+ * For a credential ?1 exposed at ?2: the event came from an address
+ * outside its history before ?2, when ?3 (key material: its owner uses it
+ * all day from its own hosts, after the exposure as before); any event
+ * when not.
+ */
+#define NEW_ADDR_SQL \
+	" (?3 = 0 OR (src_ip IS NOT NULL AND src_ip NOT IN (SELECT h.src_ip FROM events h" \
+	" WHERE h.cred_id = ?1 AND h.ts_ns < ?2 AND h.src_ip IS NOT NULL)))"
+
+/*
  * Secrets the API handed to an exposed credential after its exposure: a
  * `get secrets` exposes that secret, a `list secrets` every secret of the
  * namespace the inventory knows.  Any credential the Kubernetes audit
@@ -1153,7 +1163,8 @@ credentials_of_exposure(const struct inc_ctx *c, sqlite3 *db, struct incident *i
  * (user.extra.accessKeyId), so a node role's stolen session reading
  * secrets as system:node:... exposes what they hold (S9; a fresh
  * generator seed, 80808, had the node's session read the Secret holding
- * an AKIA key, and the key was not reported).
+ * an AKIA key, and the key was not reported), and a stolen client
+ * certificate's reads do too, those from its owner's own addresses not.
  */
 static void
 secrets_read_by(sqlite3 *db, struct incident *inc)
@@ -1164,7 +1175,7 @@ secrets_read_by(sqlite3 *db, struct incident *inc)
 	if (sqlite3_prepare_v2(db,
 			       "SELECT action, object, ts_ns FROM events WHERE source = 'k8saudit'"
 			       " AND cred_id = ?1 AND ts_ns >= ?2 AND outcome = 'success'"
-			       " AND action IN ('get secrets', 'list secrets', 'watch secrets')",
+			       " AND action IN ('get secrets', 'list secrets', 'watch secrets') AND" NEW_ADDR_SQL,
 			       -1, &st, NULL) != SQLITE_OK)
 		return;
 	if (sqlite3_prepare_v2(db,
@@ -1177,6 +1188,7 @@ secrets_read_by(sqlite3 *db, struct incident *inc)
 	for (i = 0; i < n; i++) {
 		sqlite3_bind_text(st, 1, inc->cr[i].id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, inc->cr[i].exposed_ts - SKEW_NS);
+		sqlite3_bind_int(st, 3, credid_kind(inc->cr[i].id) != NULL);
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			const char *act = (const char *)sqlite3_column_text(st, 0);
 			const char *o = (const char *)sqlite3_column_text(st, 1);
@@ -1217,9 +1229,7 @@ usage_of(struct inc_ctx *c, sqlite3 *db, struct incident *inc)
 	 * hosts, after the exposure as before, so only a use from an address
 	 * outside its history before the exposure is the exposure's use */
 	if (sqlite3_prepare_v2(db,
-			       "SELECT 1 FROM events WHERE cred_id = ?1 AND ts_ns >= ?2 AND (?3 = 0 OR"
-			       " (src_ip IS NOT NULL AND src_ip NOT IN (SELECT h.src_ip FROM events h"
-			       " WHERE h.cred_id = ?1 AND h.ts_ns < ?2 AND h.src_ip IS NOT NULL))) LIMIT 1",
+			       "SELECT 1 FROM events WHERE cred_id = ?1 AND ts_ns >= ?2 AND" NEW_ADDR_SQL " LIMIT 1",
 			       -1, &used, NULL) != SQLITE_OK)
 		return;
 	for (i = 0; i < inc->ncr; i++) {
@@ -2050,6 +2060,7 @@ plan_persistence(sqlite3 *db, struct incident *inc, int steps)
 			continue;
 		sqlite3_bind_text(st, 1, inc->cr[i].id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, inc->cr[i].exposed_ts - SKEW_NS);
+		sqlite3_bind_int(st, 3, credid_kind(inc->cr[i].id) != NULL);
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			const char *src = (const char *)sqlite3_column_text(st, 0);
 			const char *act = (const char *)sqlite3_column_text(st, 1);
